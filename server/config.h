@@ -1,0 +1,43 @@
+/*
+ * Configuration: defaults, then the config file (JSON), then command-line
+ * flags, each overriding the one before.
+ */
+#ifndef SB_CONFIG_H
+#define SB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_PROXIES 16
+
+struct config {
+    char db[1024];                  /* "db": SQLite file, default "./shenbao.db" */
+    char listen_host[256];          /* "listen": "127.0.0.1:8080" split in two */
+    unsigned listen_port;
+    char keys[1024];                /* "keys": key directory, default "./keys" */
+    char units_file[1024];          /* "review_units_file": "" = the copy built in */
+    char workdays_file[1024];       /* "workdays_file": "" = the copy built in */
+    unsigned threads;               /* "threads": 0 = one per core */
+    size_t body_limit;              /* "body_limit_bytes": default 1 MiB */
+    unsigned connection_timeout;    /* "connection_timeout_s": idle seconds, default 30 */
+    unsigned connection_limit;      /* "connection_limit": total, default 1024 */
+    unsigned per_ip_limit;          /* "per_ip_connection_limit": default 128 */
+    size_t connection_memory;       /* "connection_memory_limit_bytes": default 128 KiB */
+    unsigned request_timeout;       /* "request_timeout_s": whole request, default 60 */
+    char trusted_proxies[CONFIG_MAX_PROXIES][64]; /* "trusted_proxies": addresses */
+    unsigned n_trusted_proxies;
+};
+
+/* Fills c with the built-in defaults. */
+void config_defaults(struct config *c);
+
+/* Reads the JSON config file at path over c.  Unknown keys and values of the
+ * wrong type or out of range are errors (a typo must not be ignored).
+ * Returns 0 or -1 with a one-line reason in err. */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Parses "HOST:PORT" (or "[v6]:PORT") into c.  Returns 0 or -1 with err. */
+int config_set_listen(struct config *c, const char *value, char *err, size_t errlen);
+
+#endif

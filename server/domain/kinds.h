@@ -1,0 +1,63 @@
+/*
+ * The application kinds as a table.  Everything that differs between
+ * `incubator`, `first_store` and `tourism_award` is reached through one row
+ * of this table; adding a kind means one new file and one row.
+ */
+#ifndef SB_KINDS_H
+#define SB_KINDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "spec.h"
+
+struct kind {
+    const char *name;      /* "incubator", as in the envelope's `kind` */
+    const char *authority; /* owning municipal authority: "science_tech", … */
+    const char *title_zh;  /* what the gazette calls it */
+    const char *title_en;
+    /* The kind's `data` object, declared once: validation, schema and forms
+     * all come from this table. */
+    const struct field_spec *data_fields;
+    /* May the district stage be done by an enterprise review unit
+     * (`soe:…`, `hq:…`)?  Only first_store (RULES.md §3, 六). */
+    bool enterprise_units;
+    /* Consistency rules across fields that a field table cannot say (e.g.
+     * declared totals that must equal computed ones).  Appends to errs with
+     * pointers under "/data".  Runs only when the field table passed.  May be
+     * NULL. */
+    void (*check_consistency)(const json_t *data, struct spec_errors *errs);
+};
+
+extern const struct kind kind_incubator;
+extern const struct kind kind_first_store;
+extern const struct kind kind_tourism_award;
+
+/* All kinds, NULL-terminated, in a stable order. */
+extern const struct kind *const kinds[];
+
+/* The kind called `name`, or NULL. */
+const struct kind *kind_find(const char *name);
+
+/* The kind owned by municipal authority `authority`, or NULL. */
+const struct kind *kind_for_authority(const char *authority);
+
+/* The authorities, NULL-terminated. */
+extern const char *const authorities[];
+
+/*
+ * Validates a whole application envelope (kind, round, review_unit,
+ * applicant {name, uscc}, data) and, when `kind` names a known kind, its
+ * `data` against that kind's fields.  Appends every problem to errs and
+ * returns the kind (or NULL when `kind` is missing or unknown).  Whether the
+ * review unit exists is for the caller, which knows the units.
+ */
+const struct kind *application_validate(const json_t *envelope, struct spec_errors *errs);
+
+/* The JSON Schema of a kind's whole envelope, `data` included.  Caller owns
+ * the reference. */
+json_t *kind_schema(const struct kind *k);
+
+#endif

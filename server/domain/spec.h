@@ -1,0 +1,89 @@
+/*
+ * Declarative JSON input.
+ *
+ * Every JSON body the server accepts is described once, as a table of
+ * struct field_spec.  One call, spec_validate(), walks a parsed document
+ * against that table and reports *every* bad field with its JSON Pointer
+ * (RFC 6901), so a client learns all of its mistakes in a single 422.
+ * spec_schema() turns the same table into a JSON Schema (draft 2020-12),
+ * so the schema served to clients cannot drift from what is enforced.
+ *
+ * Domain code only: no libmicrohttpd, no SQLite.
+ */
+#ifndef SB_SPEC_H
+#define SB_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+enum spec_type {
+    SPEC_STRING,   /* UTF-8 text, length in characters within [min, max] */
+    SPEC_TEXT,     /* alias of SPEC_STRING for long free text (forms render a textarea) */
+    SPEC_BOOL,     /* true / false */
+    SPEC_INT,      /* integer within [min, max] */
+    SPEC_FEN,      /* money: integer number of fen within [min, max], never a float */
+    SPEC_DATE,     /* "YYYY-MM-DD", a real calendar date */
+    SPEC_ENUM,     /* one string of enum_values */
+    SPEC_USCC,     /* Unified Social Credit Code with a valid check character */
+    SPEC_OBJECT,   /* object whose members are `fields`; unknown members refused */
+    SPEC_ARRAY,    /* array of `items`, item count within [min, max] */
+};
+
+struct field_spec {
+    const char *name;                 /* member name; NULL ends a table */
+    enum spec_type type;
+    bool required;
+    int64_t min, max;                 /* value, length or count bounds; both 0 = unbounded */
+    const char *const *enum_values;   /* SPEC_ENUM: NULL-terminated list */
+    const struct field_spec *fields;  /* SPEC_OBJECT: member table */
+    const struct field_spec *items;   /* SPEC_ARRAY: one spec describing each item (name unused) */
+    bool unique_items;                /* SPEC_ARRAY of scalars: no repeated values */
+    const char *title_zh;             /* label for forms and schema titles */
+    const char *title_en;
+    const char *help;                 /* what the value means, where it comes from */
+};
+
+/* One bad field: JSON Pointer and a sentence saying what is wrong. */
+struct spec_error {
+    char pointer[256];
+    char detail[256];
+};
+
+/* A growable list of errors.  spec_errors_init() sets it up without
+ * allocating; spec_errors_release() frees the storage. */
+struct spec_errors {
+    struct spec_error *items;
+    size_t count, cap;
+};
+
+void spec_errors_init(struct spec_errors *e);
+void spec_errors_release(struct spec_errors *e);
+/* Appends an error; detail is printf-formatted.  Allocation failure is fatal. */
+void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Validates `value` against the object member table `fields` (a table ending
+ * with a NULL name).  `pointer` is where `value` sits in the whole document
+ * ("" for the root, "/data" for a nested object).  Every problem is appended
+ * to `errs`: missing required members, unknown members, wrong types, values
+ * out of bounds or not in the enum.  Returns the number of errors added.
+ */
+size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
+                     struct spec_errors *errs);
+
+/*
+ * Returns a new JSON Schema object (draft 2020-12) describing an object with
+ * the members of `fields`.  Caller owns the reference.
+ */
+json_t *spec_schema(const struct field_spec *fields, const char *id, const char *title);
+
+/* Appends to `out` (size `cap`) the JSON Pointer of `base` extended by one
+ * reference token, escaping '~' and '/' as RFC 6901 requires. */
+void spec_pointer_join(char *out, size_t cap, const char *base, const char *token);
+void spec_pointer_index(char *out, size_t cap, const char *base, size_t index);
+
+#endif

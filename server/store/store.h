@@ -1,0 +1,168 @@
+/*
+ * The store: everything shenbao keeps, behind one narrow interface.
+ *
+ * No SQL exists outside server/store/.  Callers see plain structs and
+ * functions, one per query, so another backend (PostgreSQL) can be put
+ * beside this SQLite one without touching handlers.
+ *
+ * Connections: one writer connection, shared and serialised by a mutex;
+ * every change runs inside store_write(), one BEGIN IMMEDIATE transaction.
+ * Reads run on a per-thread read connection opened on first use (WAL lets
+ * them proceed while the writer writes).  Statements are prepared once per
+ * connection and cached.
+ *
+ * Durability: WAL with synchronous=FULL, so a committed write is on disk
+ * before the caller answers 2xx.
+ */
+#ifndef SB_STORE_H
+#define SB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_rc {
+    STORE_OK = 0,
+    STORE_NOT_FOUND,  /* no such row */
+    STORE_CONFLICT,   /* unique key taken, or a version precondition failed */
+    STORE_ERROR,      /* anything else; logged by the store with its SQLite message */
+};
+
+struct store;     /* opaque */
+struct store_tx;  /* an open write transaction, valid only inside store_write() */
+
+/* Opens (creating if needed) the database at `path` with the pragmas above.
+ * Does not migrate.  On failure returns NULL and writes a one-line reason
+ * into err. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+
+/* Closes every connection (writer and per-thread readers) and frees s. */
+void store_free(struct store *s);
+
+/* Applies the migrations compiled into the binary (migrations/NNNN_*.sql)
+ * that the database has not applied yet, in order, each in its own
+ * transaction, recording each applied version.  *applied (may be NULL)
+ * receives how many were applied now.  Returns 0 or -1 with err set. */
+int store_migrate(struct store *s, int *applied, char *err, size_t errlen);
+
+/* The highest applied migration version (0 for a new database), or -1. */
+int store_schema_version(struct store *s);
+
+/* Runs fn inside one BEGIN IMMEDIATE transaction on the writer connection:
+ * commits when fn returns STORE_OK, rolls back otherwise, and returns fn's
+ * result (or STORE_ERROR when BEGIN/COMMIT fail after retries on
+ * SQLITE_BUSY).  fn must not call store_write() again. */
+typedef enum store_rc (*store_tx_fn)(struct store_tx *tx, void *ctx);
+enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx);
+
+/* True when the database answers a trivial query on this thread's reader. */
+bool store_ping(struct store *s);
+
+/* ---- review units ---------------------------------------------------- */
+
+struct unit {
+    char id[80];       /* "110108", "etdz", "soe:首旅集团" */
+    char name_zh[256];
+    char name_en[256];
+    char kind[24];     /* "district", "development_area", "soe", "hq" */
+};
+
+/* Inserts or updates a unit (by id). */
+enum store_rc store_unit_put(struct store_tx *tx, const struct unit *u);
+/* Inserts a unit; STORE_CONFLICT when the id exists. */
+enum store_rc store_unit_add(struct store_tx *tx, const struct unit *u);
+enum store_rc store_unit_get(struct store *s, const char *id, struct unit *out);
+/* Calls fn for every unit ordered by id; stops early when fn returns false. */
+enum store_rc store_unit_each(struct store *s, bool (*fn)(const struct unit *u, void *ctx),
+                              void *ctx);
+
+/* ---- accounts -------------------------------------------------------- */
+
+#define TOKEN_HASH_LEN 32
+
+struct account {
+    int64_t id;
+    char role[24];          /* applicant, district_reviewer, municipal_reviewer, auditor, admin */
+    char name[512];         /* a person, an office, or (applicant) its organisation */
+    char uscc[24];          /* applicant: its organisation's USCC; else "" */
+    char unit[80];          /* district_reviewer: its review unit; else "" */
+    char authority[24];     /* municipal_reviewer: its authority; else "" */
+    char created_at[40];    /* RFC 3339 */
+};
+
+/* Inserts the account with the hash of its token; sets a->id.  The token
+ * itself is never stored. */
+enum store_rc store_account_add(struct store_tx *tx, struct account *a,
+                                const unsigned char token_hash[TOKEN_HASH_LEN]);
+/* The account whose token hashes to token_hash.  The store finds the row
+ * by the hash and compares it again in constant time. */
+enum store_rc store_account_by_token(struct store *s,
+                                     const unsigned char token_hash[TOKEN_HASH_LEN],
+                                     struct account *out);
+enum store_rc store_account_get(struct store *s, int64_t id, struct account *out);
+
+/* ---- applications ---------------------------------------------------- */
+
+struct application {
+    int64_t id;
+    char kind[24];
+    int round;
+    char review_unit[80];
+    char applicant_name[512];
+    char applicant_uscc[24];
+    char status[24];
+    int64_t version;         /* 1 on creation, +1 on every change */
+    int64_t created_by;      /* account id */
+    char created_at[40];     /* RFC 3339 UTC */
+    char updated_at[40];
+    char submitted_at[40];   /* "" until first submitted */
+    char *data_json;         /* the kind's `data`, compact JSON; owned */
+};
+
+/* Frees what an application owns (data_json), not the struct. */
+void application_release(struct application *a);
+
+/* Inserts a new application; sets a->id.  Caller fills every other field
+ * (version 1, timestamps, status "draft"). */
+enum store_rc store_app_insert(struct store_tx *tx, struct application *a);
+
+/* Reads one application by id on this thread's reader.  Caller releases. */
+enum store_rc store_app_get(struct store *s, int64_t id, struct application *out);
+/* The same inside a write transaction (sees the transaction's own writes). */
+enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out);
+
+/* Writes review_unit, applicant_name, status, version, updated_at,
+ * submitted_at and data_json of row a->id, but only while the stored version
+ * is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when
+ * there is no such row. */
+enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
+                               int64_t expected_version);
+
+/* Whom a listing is for: the filters the caller's role implies. */
+enum app_scope {
+    SCOPE_ORGANISATION,   /* applicant_uscc = scope_value */
+    SCOPE_UNIT,           /* review_unit = scope_value, submitted at least once */
+    SCOPE_KIND,           /* kind = scope_value, submitted at least once */
+    SCOPE_SUBMITTED,      /* every application submitted at least once */
+};
+
+struct app_filter {
+    enum app_scope scope;
+    const char *scope_value;
+    const char *kind;        /* NULL = any */
+    const char *status;      /* NULL = any */
+    int round;               /* 0 = any */
+    const char *review_unit; /* NULL = any */
+    int64_t before_id;       /* 0 = from the newest; else only ids < before_id */
+    int limit;               /* 1..200 */
+};
+
+/* Calls fn for each application matching f, newest (highest id) first, at
+ * most f->limit of them.  The application passed to fn is released after fn
+ * returns.  *more (may be NULL) says whether further rows exist past the
+ * last one passed. */
+enum store_rc store_app_list(struct store *s, const struct app_filter *f,
+                             void (*fn)(const struct application *a, void *ctx), void *ctx,
+                             bool *more);
+
+#endif
