@@ -20,6 +20,10 @@ bool clock_is_set(void);
 /* Current time in Unix seconds. */
 int64_t clock_now(void);
 
+/* Current time in Unix milliseconds, for log lines that need sub-second
+ * order; the same clock as clock_now(). */
+int64_t clock_now_ms(void);
+
 /* Parses an RFC 3339 date-time ("2020-09-29T10:00:00Z",
  * "2020-09-29T18:00:00+08:00", optional fraction).  Returns 0 or -1. */
 int clock_parse_rfc3339(const char *text, int64_t *unix_seconds);

@@ -28,8 +28,27 @@ enum spec_type {
     SPEC_DATE,     /* "YYYY-MM-DD", a real calendar date */
     SPEC_ENUM,     /* one string of enum_values */
     SPEC_USCC,     /* Unified Social Credit Code with a valid check character */
-    SPEC_OBJECT,   /* object whose members are `fields`; unknown members refused */
+    SPEC_OBJECT,   /* object whose members are `fields`; unknown members refused.  With
+                    * `fields` NULL any object passes here: the caller checks it. */
     SPEC_ARRAY,    /* array of `items`, item count within [min, max] */
+};
+
+struct field_spec;
+
+/*
+ * Members that exist only for one value of a discriminator.  A SPEC_ENUM
+ * member may carry `variants`: when the object's discriminator has the value
+ * `value`, the members of `fields` belong to the same object as well, with
+ * their own `required` flags (and may carry variants of their own, nested
+ * as deep as needed).  Members of the other values' variants are refused
+ * ("not used when project is launch_event").  When the discriminator is
+ * missing or not one of its values, variant members are checked for type
+ * only, never required, so one bad discriminator gives one error.
+ * spec_schema() says the same with allOf / if / then.
+ */
+struct spec_variant {
+    const char *value;               /* a value of the discriminator; NULL ends a list */
+    const struct field_spec *fields; /* its extra members, a table ending with a NULL name */
 };
 
 struct field_spec {
@@ -44,12 +63,19 @@ struct field_spec {
     const char *title_zh;             /* label for forms and schema titles */
     const char *title_en;
     const char *help;                 /* what the value means, where it comes from */
+    const struct spec_variant *variants; /* SPEC_ENUM: members per value, see above */
+    bool read_only;                   /* set by the server: accepted and ignored on input,
+                                       * "readOnly" in the schema */
 };
 
-/* One bad field: JSON Pointer and a sentence saying what is wrong. */
+#define SPEC_POINTER_LEN 256
+#define SPEC_DETAIL_LEN  256
+
+/* One bad field: JSON Pointer and a sentence saying what is wrong.  Both are
+ * valid UTF-8 even when cut short to fit. */
 struct spec_error {
-    char pointer[256];
-    char detail[256];
+    char pointer[SPEC_POINTER_LEN];
+    char detail[SPEC_DETAIL_LEN];
 };
 
 /* A growable list of errors.  spec_errors_init() sets it up without
@@ -61,7 +87,9 @@ struct spec_errors {
 
 void spec_errors_init(struct spec_errors *e);
 void spec_errors_release(struct spec_errors *e);
-/* Appends an error; detail is printf-formatted.  Allocation failure is fatal. */
+/* Appends an error; detail is printf-formatted.  Texts too long for
+ * struct spec_error are cut at a character boundary.  Allocation failure is
+ * fatal. */
 void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -81,9 +109,11 @@ size_t spec_validate(const struct field_spec *fields, const json_t *value, const
  */
 json_t *spec_schema(const struct field_spec *fields, const char *id, const char *title);
 
-/* Appends to `out` (size `cap`) the JSON Pointer of `base` extended by one
- * reference token, escaping '~' and '/' as RFC 6901 requires. */
+/* Writes to `out` (size `cap`, not overlapping `base`) the JSON Pointer of
+ * `base` extended by one reference token, escaping '~' and '/' as RFC 6901
+ * requires.  A result too long is cut at a character boundary. */
 void spec_pointer_join(char *out, size_t cap, const char *base, const char *token);
+/* The same for an array index. */
 void spec_pointer_index(char *out, size_t cap, const char *base, size_t index);
 
 #endif

@@ -58,6 +58,12 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx);
 /* True when the database answers a trivial query on this thread's reader. */
 bool store_ping(struct store *s);
 
+/* Where the store reports its errors: fn gets one line of text (no
+ * newline).  NULL, the default, writes {"level":"error","msg":...} as one
+ * JSON line on stderr.  Set it before any thread uses a store. */
+typedef void (*store_log_fn)(const char *msg);
+void store_set_log(store_log_fn fn);
+
 /* ---- review units ---------------------------------------------------- */
 
 struct unit {
@@ -95,10 +101,12 @@ struct account {
 enum store_rc store_account_add(struct store_tx *tx, struct account *a,
                                 const unsigned char token_hash[TOKEN_HASH_LEN]);
 /* The account whose token hashes to token_hash.  The store finds the row
- * by the hash and compares it again in constant time. */
+ * by the hash and compares it again in constant time.  A disabled account
+ * is STORE_NOT_FOUND. */
 enum store_rc store_account_by_token(struct store *s,
                                      const unsigned char token_hash[TOKEN_HASH_LEN],
                                      struct account *out);
+/* The account with this id, disabled or not (history still names it). */
 enum store_rc store_account_get(struct store *s, int64_t id, struct account *out);
 
 /* ---- applications ---------------------------------------------------- */

@@ -1,0 +1,446 @@
+/*
+ * /v1/applications: create, read, replace, submit, withdraw, list.
+ *
+ * Visibility is decided here, per object: an application the caller may not
+ * see is a 404, exactly as if it did not exist, so nobody learns that
+ * another organisation's application is there.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "clock.h"
+#include "kinds.h"
+#include "spec.h"
+#include "workflow.h"
+
+/* ---- reading ------------------------------------------------------------ */
+
+static bool app_visible(const struct request *r, const struct application *a)
+{
+    const struct account *acc = &r->account;
+    bool submitted = a->submitted_at[0] != '\0';
+    switch (r->role) {
+    case ROLE_APPLICANT:
+        return strcmp(a->applicant_uscc, acc->uscc) == 0;
+    case ROLE_DISTRICT_REVIEWER:
+        return submitted && strcmp(a->review_unit, acc->unit) == 0;
+    case ROLE_MUNICIPAL_REVIEWER: {
+        const struct kind *k = kind_for_authority(acc->authority);
+        return submitted && k && strcmp(a->kind, k->name) == 0;
+    }
+    case ROLE_AUDITOR:
+        return submitted;
+    default:
+        return false;
+    }
+}
+
+/* The application as clients see it.  Caller owns the reference. */
+static json_t *app_to_json(const struct application *a)
+{
+    json_t *data = json_loads(a->data_json, JSON_DECODE_ANY, NULL);
+    json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:o, s:s, s:I, s:s, s:s}", "id",
+                          (json_int_t)a->id, "kind", a->kind, "round", a->round, "review_unit",
+                          a->review_unit, "applicant", "name", a->applicant_name, "uscc",
+                          a->applicant_uscc, "data", data ? data : json_object(), "status",
+                          a->status, "version", (json_int_t)a->version, "created_at",
+                          a->created_at, "updated_at", a->updated_at);
+    if (!o)
+        abort();
+    json_object_set_new(o, "submitted_at",
+                        a->submitted_at[0] ? json_string(a->submitted_at) : json_null());
+    /* Filled by the eligibility and award rules of each kind. */
+    json_object_set_new(o, "eligibility",
+                        json_pack("{s:n, s:[]}", "eligible", "checks"));
+    json_object_set_new(o, "award", json_pack("{s:s, s:i, s:[]}", "basis", "as_applied",
+                                              "total_fen", 0, "items"));
+    json_object_set_new(o, "notice", json_null());
+    json_object_set_new(o, "certificate_serial", json_null());
+    return o;
+}
+
+static void reply_app(struct request *r, unsigned status, const struct application *a)
+{
+    reply_header(r, "ETag", "\"%lld\"", (long long)a->version);
+    reply_json(r, status, app_to_json(a));
+}
+
+/* Parses the {id} path parameter; 0 when it is not a positive integer. */
+static int64_t path_id(const struct request *r)
+{
+    const char *s = r->params[0];
+    if (s[0] < '1' || s[0] > '9' || strlen(s) > 18)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(s, &end, 10);
+    return errno == 0 && *end == '\0' ? n : 0;
+}
+
+void api_app_get(struct request *r)
+{
+    struct application a = {0};
+    int64_t id = path_id(r);
+    enum store_rc rc = id ? store_app_get(r->srv->store, id, &a) : STORE_NOT_FOUND;
+    if (rc == STORE_OK && !app_visible(r, &a))
+        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        reply_app(r, 200, &a);
+    else if (rc == STORE_NOT_FOUND)
+        reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);
+    else
+        reply_store_error(r, rc);
+    application_release(&a);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Validates an envelope for the calling applicant: the envelope and the
+ * kind's data (domain), then what needs the store and the account.  Returns
+ * the kind, or NULL after replying 422. */
+static const struct kind *validate_envelope(struct request *r, const json_t *body)
+{
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    const struct kind *k = application_validate(body, &errs);
+
+    const char *uscc = json_string_value(json_object_get(json_object_get(body, "applicant"),
+                                                         "uscc"));
+    if (uscc && strcmp(uscc, r->account.uscc) != 0)
+        spec_errors_add(&errs, "/applicant/uscc",
+                        "must be the USCC of your organisation (%s)", r->account.uscc);
+
+    const char *unit_id = json_string_value(json_object_get(body, "review_unit"));
+    if (unit_id) {
+        struct unit u;
+        if (store_unit_get(r->srv->store, unit_id, &u) != STORE_OK)
+            spec_errors_add(&errs, "/review_unit",
+                            "no such review unit; see GET /v1/review-units");
+        else if (k && !k->enterprise_units &&
+                 (strcmp(u.kind, "soe") == 0 || strcmp(u.kind, "hq") == 0))
+            spec_errors_add(&errs, "/review_unit",
+                            "an enterprise review unit reviews only first_store applications; "
+                            "choose the district or etdz");
+    }
+    if (errs.count > 0) {
+        reply_invalid(r, &errs);
+        k = NULL;
+    }
+    spec_errors_release(&errs);
+    return k;
+}
+
+/* Copies the envelope's fields into a (which owns the new data_json). */
+static void envelope_into(const json_t *body, struct application *a)
+{
+    const json_t *applicant = json_object_get(body, "applicant");
+    snprintf(a->kind, sizeof a->kind, "%s", json_string_value(json_object_get(body, "kind")));
+    a->round = (int)json_integer_value(json_object_get(body, "round"));
+    snprintf(a->review_unit, sizeof a->review_unit, "%s",
+             json_string_value(json_object_get(body, "review_unit")));
+    snprintf(a->applicant_name, sizeof a->applicant_name, "%s",
+             json_string_value(json_object_get(applicant, "name")));
+    snprintf(a->applicant_uscc, sizeof a->applicant_uscc, "%s",
+             json_string_value(json_object_get(applicant, "uscc")));
+    free(a->data_json);
+    a->data_json = json_dumps(json_object_get(body, "data"), JSON_COMPACT | JSON_SORT_KEYS);
+    if (!a->data_json)
+        abort();
+}
+
+static enum store_rc tx_insert(struct store_tx *tx, void *ctx)
+{
+    return store_app_insert(tx, ctx);
+}
+
+void api_app_create(struct request *r)
+{
+    if (!validate_envelope(r, r->body_json))
+        return;
+    struct application a = {0};
+    envelope_into(r->body_json, &a);
+    char now[RFC3339_LEN];
+    clock_format_rfc3339(clock_now(), now);
+    snprintf(a.status, sizeof a.status, "draft");
+    a.version = 1;
+    a.created_by = r->account.id;
+    memcpy(a.created_at, now, sizeof now);
+    memcpy(a.updated_at, now, sizeof now);
+
+    enum store_rc rc = store_write(r->srv->store, tx_insert, &a);
+    if (rc == STORE_OK) {
+        reply_header(r, "Location", "/v1/applications/%lld", (long long)a.id);
+        reply_app(r, 201, &a);
+    } else {
+        reply_store_error(r, rc);
+    }
+    application_release(&a);
+}
+
+/*
+ * One change to an existing application, run inside the write transaction
+ * so that reading the current version, checking it and writing the new one
+ * cannot interleave with another request.
+ */
+struct change {
+    struct request *r;
+    int64_t id;
+    int64_t if_match;        /* 0 = no precondition */
+    const char *action;      /* workflow action, or NULL for a replacement (PUT) */
+    const json_t *envelope;  /* PUT: the validated new envelope */
+    struct application app;  /* out: the application as stored afterwards */
+    enum problem problem;    /* out: when the change was refused */
+    char detail[256];
+    json_t *extra;           /* out: members to add to the problem */
+};
+
+/* Refuses the change with problem p; the transaction then rolls back. */
+static enum store_rc refuse(struct change *c, enum problem p, const char *detail)
+{
+    c->problem = p;
+    snprintf(c->detail, sizeof c->detail, "%s", detail);
+    return STORE_CONFLICT;
+}
+
+static json_t *allowed_actions(const char *status)
+{
+    const char *acts[16];
+    workflow_actions(status, "applicant", acts, 16);
+    json_t *list = json_array();
+    for (size_t i = 0; acts[i]; i++)
+        json_array_append_new(list, json_string(acts[i]));
+    return list;
+}
+
+/* The members of an envelope that may not change once created. */
+static void check_immutable(const struct application *a, const json_t *body,
+                            struct spec_errors *errs)
+{
+    const json_t *applicant = json_object_get(body, "applicant");
+    if (strcmp(json_string_value(json_object_get(body, "kind")), a->kind) != 0)
+        spec_errors_add(errs, "/kind", "cannot change from \"%s\"; create a new application",
+                        a->kind);
+    if (json_integer_value(json_object_get(body, "round")) != a->round)
+        spec_errors_add(errs, "/round", "cannot change from %d", a->round);
+    if (strcmp(json_string_value(json_object_get(applicant, "uscc")), a->applicant_uscc) != 0)
+        spec_errors_add(errs, "/applicant/uscc", "cannot change from %s", a->applicant_uscc);
+    if (strcmp(json_string_value(json_object_get(applicant, "name")), a->applicant_name) != 0)
+        spec_errors_add(errs, "/applicant/name",
+                        "cannot change; it is the name the application was created with");
+}
+
+static enum store_rc tx_change(struct store_tx *tx, void *ctx)
+{
+    struct change *c = ctx;
+    struct application *a = &c->app;
+    enum store_rc rc = store_app_get_tx(tx, c->id, a);
+    if (rc != STORE_OK)
+        return rc;
+    if (!app_visible(c->r, a))
+        return STORE_NOT_FOUND;
+    if (c->if_match && c->if_match != a->version) {
+        char d[128];
+        snprintf(d, sizeof d, "the application is at version %lld, not %lld",
+                 (long long)a->version, (long long)c->if_match);
+        return refuse(c, P_STALE, d);
+    }
+
+    char now[RFC3339_LEN];
+    clock_format_rfc3339(clock_now(), now);
+    int64_t expected = a->version;
+
+    if (c->action) {
+        const struct transition *t = workflow_find(a->status, c->action);
+        if (!t) {
+            char d[160];
+            snprintf(d, sizeof d, "cannot %s an application that is %s", c->action, a->status);
+            c->extra = json_pack("{s:s, s:o}", "status", a->status, "allowed_actions",
+                                 allowed_actions(a->status));
+            return refuse(c, P_CONFLICT, d);
+        }
+        snprintf(a->status, sizeof a->status, "%s", t->to);
+        if (strcmp(c->action, "submit") == 0)
+            memcpy(a->submitted_at, now, sizeof now);
+    } else {
+        if (strcmp(a->status, "draft") != 0 && strcmp(a->status, "returned") != 0) {
+            char d[160];
+            snprintf(d, sizeof d,
+                     "an application that is %s cannot be edited; only a draft or a returned one",
+                     a->status);
+            c->extra = json_pack("{s:s, s:o}", "status", a->status, "allowed_actions",
+                                 allowed_actions(a->status));
+            return refuse(c, P_CONFLICT, d);
+        }
+        struct spec_errors errs;
+        spec_errors_init(&errs);
+        check_immutable(a, c->envelope, &errs);
+        if (errs.count > 0) {
+            json_t *list = json_array();
+            for (size_t i = 0; i < errs.count; i++)
+                json_array_append_new(list, json_pack("{s:s, s:s}", "pointer",
+                                                      errs.items[i].pointer, "detail",
+                                                      errs.items[i].detail));
+            c->extra = json_pack("{s:o}", "errors", list);
+            spec_errors_release(&errs);
+            return refuse(c, P_INVALID, "fields that identify the application cannot change");
+        }
+        spec_errors_release(&errs);
+        envelope_into(c->envelope, a);
+    }
+    a->version = expected + 1;
+    memcpy(a->updated_at, now, sizeof now);
+    return store_app_update(tx, a, expected);
+}
+
+static void run_change(struct request *r, struct change *c)
+{
+    c->r = r;
+    c->id = path_id(r);
+    c->if_match = request_if_match(r);
+    if (c->if_match < 0)
+        return; /* 412 already sent */
+    enum store_rc rc = c->id ? store_write(r->srv->store, tx_change, c) : STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        reply_app(r, 200, &c->app);
+    } else if (rc == STORE_NOT_FOUND) {
+        reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);
+    } else if (rc == STORE_CONFLICT && c->detail[0]) {
+        json_t *doc = reply_problem(r, c->problem, "%s", c->detail);
+        if (c->extra)
+            json_object_update(doc, c->extra);
+    } else if (rc == STORE_CONFLICT) {
+        /* The version moved between our read and our write: another request
+         * won.  Only possible for a writer outside this process. */
+        reply_problem(r, P_STALE, "the application changed meanwhile; read it again");
+    } else {
+        reply_store_error(r, rc);
+    }
+    json_decref(c->extra);
+    application_release(&c->app);
+}
+
+void api_app_put(struct request *r)
+{
+    if (!validate_envelope(r, r->body_json))
+        return;
+    struct change c = {.envelope = r->body_json};
+    run_change(r, &c);
+}
+
+void api_app_submit(struct request *r)
+{
+    struct change c = {.action = "submit"};
+    run_change(r, &c);
+}
+
+void api_app_withdraw(struct request *r)
+{
+    struct change c = {.action = "withdraw"};
+    run_change(r, &c);
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+#define LIST_DEFAULT 20
+#define LIST_MAX 100
+
+static void list_one(const struct application *a, void *ctx)
+{
+    json_array_append_new(ctx, app_to_json(a));
+}
+
+/* Parses an optional positive integer query parameter within [min, max]. */
+static bool query_int(struct request *r, const char *name, long long min, long long max,
+                      long long *out, json_t *errors)
+{
+    const char *v = request_query(r, name);
+    if (!v)
+        return true;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (v[0] == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
+        char d[128];
+        snprintf(d, sizeof d, "must be an integer from %lld to %lld", min, max);
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", name, "detail", d));
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+void api_app_list(struct request *r)
+{
+    struct app_filter f = {.limit = LIST_DEFAULT};
+    json_t *errors = json_array();
+
+    f.kind = request_query(r, "kind");
+    if (f.kind && !kind_find(f.kind))
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "kind", "detail",
+                                                "must be incubator, first_store or tourism_award"));
+    f.status = request_query(r, "status");
+    if (f.status && !workflow_status_valid(f.status))
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "status", "detail",
+                                                "is not a status an application can have"));
+    f.review_unit = request_query(r, "review_unit");
+    if (f.review_unit && (f.review_unit[0] == '\0' || strlen(f.review_unit) >= 80))
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "review_unit",
+                                                "detail", "must be a review unit id"));
+    long long round = 0, limit = LIST_DEFAULT, cursor = 0;
+    query_int(r, "round", 2019, 2100, &round, errors);
+    query_int(r, "limit", 1, LIST_MAX, &limit, errors);
+    query_int(r, "cursor", 1, INT64_MAX, &cursor, errors);
+    if (json_array_size(errors) > 0) {
+        json_t *doc = reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors",
+                                    json_array_size(errors),
+                                    json_array_size(errors) == 1 ? " is" : "s are");
+        json_object_set_new(doc, "errors", errors);
+        return;
+    }
+    json_decref(errors);
+    f.round = (int)round;
+    f.limit = (int)limit;
+    f.before_id = cursor;
+
+    const struct account *acc = &r->account;
+    switch (r->role) {
+    case ROLE_APPLICANT:
+        f.scope = SCOPE_ORGANISATION;
+        f.scope_value = acc->uscc;
+        break;
+    case ROLE_DISTRICT_REVIEWER:
+        f.scope = SCOPE_UNIT;
+        f.scope_value = acc->unit;
+        break;
+    case ROLE_MUNICIPAL_REVIEWER: {
+        const struct kind *k = kind_for_authority(acc->authority);
+        f.scope = SCOPE_KIND;
+        f.scope_value = k ? k->name : "";
+        break;
+    }
+    default:
+        f.scope = SCOPE_SUBMITTED;
+        break;
+    }
+
+    json_t *items = json_array();
+    bool more = false;
+    enum store_rc rc = store_app_list(r->srv->store, &f, list_one, items, &more);
+    if (rc != STORE_OK) {
+        json_decref(items);
+        reply_store_error(r, rc);
+        return;
+    }
+    json_t *next = json_null();
+    size_t n = json_array_size(items);
+    if (more && n > 0) {
+        char buf[24];
+        json_int_t last = json_integer_value(json_object_get(json_array_get(items, n - 1), "id"));
+        snprintf(buf, sizeof buf, "%lld", (long long)last);
+        next = json_string(buf);
+    }
+    reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}

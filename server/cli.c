@@ -1,0 +1,405 @@
+/*
+ * Subcommands: serve, migrate, account add.
+ *
+ * Each takes --config FILE and --db PATH.  Configuration is layered:
+ * built-in defaults, then the config file, then flags.  Every failure is one
+ * line on stderr and a non-zero exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "cli.h"
+#include "clock.h"
+#include "config.h"
+#include "embedded.h"
+#include "http.h"
+#include "log.h"
+#include "spec.h"
+#include "store.h"
+#include "token.h"
+
+struct cli {
+    const char *command;
+    const char *config_file;
+    const char *db, *listen, *keys, *clock;
+    const char *role, *name, *uscc, *unit, *authority;
+    struct config cfg;
+};
+
+static void usage(FILE *to)
+{
+    fputs("usage: shenbao COMMAND [options]\n"
+          "\n"
+          "commands:\n"
+          "  serve [--listen HOST:PORT] [--keys DIR] [--clock RFC3339]\n"
+          "                         migrate the database if needed, then serve HTTP\n"
+          "  migrate                apply the migrations the database lacks\n"
+          "  account add --role ROLE [--name N] [--uscc C] [--unit U] [--authority A]\n"
+          "                         create an account; its token is the last line printed\n"
+          "\n"
+          "every command takes --config FILE and --db PATH\n",
+          to);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("shenbao: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+/* ---- shared set-up ------------------------------------------------------ */
+
+/* Reads the review units (config file or the built-in copy) into the store:
+ * the districts and etdz are configuration, kept in step at every start. */
+struct units_load {
+    json_t *units;
+    char err[256];
+};
+
+static enum store_rc tx_units(struct store_tx *tx, void *ctx)
+{
+    struct units_load *l = ctx;
+    size_t i;
+    json_t *u;
+    json_array_foreach(l->units, i, u)
+    {
+        struct unit row = {0};
+        const char *id = json_string_value(json_object_get(u, "id"));
+        const char *zh = json_string_value(json_object_get(u, "name_zh"));
+        const char *en = json_string_value(json_object_get(u, "name_en"));
+        const char *kind = json_string_value(json_object_get(u, "kind"));
+        if (!id || !zh || !en || !kind || strlen(id) >= sizeof row.id) {
+            snprintf(l->err, sizeof l->err, "review unit %zu needs id, name_zh, name_en, kind", i);
+            return STORE_ERROR;
+        }
+        snprintf(row.id, sizeof row.id, "%s", id);
+        snprintf(row.name_zh, sizeof row.name_zh, "%s", zh);
+        snprintf(row.name_en, sizeof row.name_en, "%s", en);
+        snprintf(row.kind, sizeof row.kind, "%s", kind);
+        enum store_rc rc = store_unit_put(tx, &row);
+        if (rc != STORE_OK) {
+            snprintf(l->err, sizeof l->err, "review unit \"%s\" could not be stored", id);
+            return rc;
+        }
+    }
+    return STORE_OK;
+}
+
+static int load_units(struct store *s, const struct config *cfg)
+{
+    json_error_t jerr;
+    json_t *doc;
+    const char *source = cfg->units_file[0] ? cfg->units_file : "built-in review-units.json";
+    if (cfg->units_file[0]) {
+        doc = json_load_file(cfg->units_file, JSON_REJECT_DUPLICATES, &jerr);
+    } else {
+        const struct embedded_file *f = embedded_find(embedded_config, "review-units.json");
+        doc = f ? json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    }
+    if (!doc)
+        return fail("%s: %s", source, jerr.text);
+    struct units_load l = {.units = json_object_get(doc, "units")};
+    int ret = 0;
+    if (!json_is_array(l.units))
+        ret = fail("%s: needs a \"units\" array", source);
+    else if (store_write(s, tx_units, &l) != STORE_OK)
+        ret = fail("%s: %s", source, l.err[0] ? l.err : "database error");
+    json_decref(doc);
+    return ret;
+}
+
+/* Opens the database, applies missing migrations and loads the units. */
+static struct store *open_store(const struct config *cfg)
+{
+    char err[512];
+    struct store *s = store_open(cfg->db, err, sizeof err);
+    if (!s) {
+        fail("%s", err);
+        return NULL;
+    }
+    int applied = 0;
+    if (store_migrate(s, &applied, err, sizeof err) != 0) {
+        fail("%s", err);
+        store_free(s);
+        return NULL;
+    }
+    if (applied > 0)
+        log_json(LOG_INFO, "migrated",
+                 json_pack("{s:s, s:i, s:i}", "db", cfg->db, "applied", (json_int_t)applied,
+                           "version", (json_int_t)store_schema_version(s)));
+    if (load_units(s, cfg) != 0) {
+        store_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_LEN])
+{
+    char path[1100], err[512];
+    snprintf(path, sizeof path, "%s/token.key", cfg->keys);
+    if (token_key_load(key, path, err, sizeof err) != 0)
+        return fail("%s", err);
+    return 0;
+}
+
+/* ---- serve -------------------------------------------------------------- */
+
+static int cmd_serve(struct cli *c)
+{
+    struct server srv = {.cfg = &c->cfg};
+    struct daemon *d = NULL;
+    int ret = 1;
+    char err[512];
+
+    /* Core dumps could carry secrets: the token key now, signing keys later. */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+
+    if (c->clock) {
+        int64_t t;
+        if (clock_parse_rfc3339(c->clock, &t) != 0)
+            return fail("--clock: \"%s\" is not an RFC 3339 date-time", c->clock);
+        clock_set(t);
+        log_json(LOG_WARN, "clock moved: this server's time is not the real time",
+                 json_pack("{s:s}", "clock", c->clock));
+    }
+    /* Signals are taken by sigwait() below; block them before any thread
+     * starts so that every thread inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    srv.store = open_store(&c->cfg);
+    if (!srv.store)
+        goto out;
+    if (load_token_key(&c->cfg, srv.token_key) != 0)
+        goto out;
+    d = daemon_start(&srv, err, sizeof err);
+    if (!d) {
+        fail("%s", err);
+        goto out;
+    }
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
+    daemon_stop(d);
+    ret = 0;
+out:
+    if (srv.store)
+        store_free(srv.store);
+    sodium_memzero(srv.token_key, sizeof srv.token_key);
+    return ret;
+}
+
+/* ---- migrate ------------------------------------------------------------ */
+
+static int cmd_migrate(struct cli *c)
+{
+    struct store *s = open_store(&c->cfg);
+    if (!s)
+        return 1;
+    printf("database %s is at schema version %d\n", c->cfg.db, store_schema_version(s));
+    store_free(s);
+    return 0;
+}
+
+/* ---- account add -------------------------------------------------------- */
+
+struct new_account {
+    struct account *a;
+    const unsigned char *hash;
+};
+
+static enum store_rc tx_account_add(struct store_tx *tx, void *ctx)
+{
+    struct new_account *n = ctx;
+    return store_account_add(tx, n->a, n->hash);
+}
+
+static int cmd_account_add(struct cli *c)
+{
+    if (!c->role)
+        return fail("account add: --role is required (applicant, district_reviewer, "
+                    "municipal_reviewer, auditor, admin)");
+    json_t *body = json_pack("{s:s, s:s}", "role", c->role, "name", c->name ? c->name : c->role);
+    if (!body)
+        return fail("account add: --role and --name must be UTF-8 text");
+    if (c->uscc)
+        json_object_set_new(body, "uscc", json_string(c->uscc));
+    if (c->unit)
+        json_object_set_new(body, "unit", json_string(c->unit));
+    if (c->authority)
+        json_object_set_new(body, "authority", json_string(c->authority));
+
+    int ret = 1;
+    unsigned char key[TOKEN_KEY_LEN];
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    struct store *s = open_store(&c->cfg);
+    if (!s)
+        goto out;
+    if (load_token_key(&c->cfg, key) != 0)
+        goto out;
+
+    struct account a;
+    account_from_json(s, body, &a, &errs);
+    if (errs.count > 0) {
+        /* Name the flag, not the JSON member. */
+        for (size_t i = 0; i < errs.count; i++)
+            fprintf(stderr, "shenbao: account add: --%s %s\n", errs.items[i].pointer + 1,
+                    errs.items[i].detail);
+        goto out;
+    }
+    char token[TOKEN_TEXT_LEN + 1];
+    unsigned char hash[TOKEN_HASH_BYTES];
+    token_new(token, hash, key);
+    struct new_account n = {&a, hash};
+    if (store_write(s, tx_account_add, &n) != STORE_OK) {
+        fail("account add: the account could not be stored");
+    } else {
+        printf("account %lld (%s) created; its token, shown only now:\n%s\n", (long long)a.id,
+               a.role, token);
+        ret = 0;
+    }
+    sodium_memzero(token, sizeof token);
+out:
+    sodium_memzero(key, sizeof key);
+    spec_errors_release(&errs);
+    json_decref(body);
+    if (s)
+        store_free(s);
+    return ret;
+}
+
+/* ---- the command line --------------------------------------------------- */
+
+enum {
+    OPT_CONFIG = 1000, OPT_DB, OPT_LISTEN, OPT_KEYS, OPT_CLOCK,
+    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_HELP,
+};
+
+static const struct option options[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"db", required_argument, NULL, OPT_DB},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"keys", required_argument, NULL, OPT_KEYS},
+    {"clock", required_argument, NULL, OPT_CLOCK},
+    {"role", required_argument, NULL, OPT_ROLE},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"uscc", required_argument, NULL, OPT_USCC},
+    {"unit", required_argument, NULL, OPT_UNIT},
+    {"authority", required_argument, NULL, OPT_AUTHORITY},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+struct command {
+    const char *name;
+    int (*run)(struct cli *c);
+    const char *flags; /* the options it takes besides --config and --db */
+};
+
+static const struct command commands[] = {
+    {"serve", cmd_serve, "listen keys clock"},
+    {"migrate", cmd_migrate, ""},
+    {"account add", cmd_account_add, "keys role name uscc unit authority"},
+};
+
+static bool takes_flag(const struct command *cmd, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (const char *p = cmd->flags; (p = strstr(p, flag)) != NULL; p += n)
+        if ((p == cmd->flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("shenbao %s\n", SHENBAO_VERSION);
+        return 0;
+    }
+    const struct command *cmd = NULL;
+    int first = 2;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *name = commands[i].name, *space = strchr(name, ' ');
+        if (!space && strcmp(argv[1], name) == 0) {
+            cmd = &commands[i];
+        } else if (space && argc > 2 && strncmp(argv[1], name, (size_t)(space - name)) == 0 &&
+                   argv[1][space - name] == '\0' && strcmp(argv[2], space + 1) == 0) {
+            cmd = &commands[i];
+            first = 3;
+        }
+    }
+    if (!cmd) {
+        fail("unknown command \"%s\"; try shenbao --help", argv[1]);
+        return 2;
+    }
+    if (sodium_init() < 0)
+        return fail("libsodium could not be initialised");
+
+    struct cli c = {.command = cmd->name};
+    optind = first;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == '?' || opt == ':') {
+            fail("%s: unknown option or missing value: %s", cmd->name, argv[optind - 1]);
+            return 2;
+        }
+        if (opt == OPT_HELP) {
+            usage(stdout);
+            return 0;
+        }
+        const char *flag = options[opt - OPT_CONFIG].name;
+        if (opt != OPT_CONFIG && opt != OPT_DB && !takes_flag(cmd, flag)) {
+            fail("%s does not take --%s", cmd->name, flag);
+            return 2;
+        }
+        const char **slot[] = {&c.config_file, &c.db, &c.listen, &c.keys, &c.clock,
+                               &c.role, &c.name, &c.uscc, &c.unit, &c.authority};
+        *slot[opt - OPT_CONFIG] = optarg;
+    }
+    if (optind < argc) {
+        fail("%s: unexpected argument \"%s\"", cmd->name, argv[optind]);
+        return 2;
+    }
+
+    char err[512];
+    config_defaults(&c.cfg);
+    if (c.config_file && config_load_file(&c.cfg, c.config_file, err, sizeof err) != 0)
+        return fail("%s", err);
+    if (c.db)
+        snprintf(c.cfg.db, sizeof c.cfg.db, "%s", c.db);
+    if (c.keys)
+        snprintf(c.cfg.keys, sizeof c.cfg.keys, "%s", c.keys);
+    if (c.listen && config_set_listen(&c.cfg, c.listen, err, sizeof err) != 0)
+        return fail("--listen: %s", err);
+    return cmd->run(&c);
+}

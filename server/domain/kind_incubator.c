@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int sb_placeholder_kind_incubator;

@@ -1,0 +1,850 @@
+/*
+ * Declarative JSON input: validation and JSON Schema from one field table.
+ *
+ * Validation of an object runs in two passes.  The first walks the table
+ * (and the variants its discriminators select) and checks each declared
+ * member: missing when required, else its value.  The second walks the
+ * members the document actually has and refuses those the table does not
+ * know, or knows only for another value of a discriminator.  Neither pass
+ * stops at the first problem, so one call reports every bad field.
+ *
+ * Recursion follows the field table, never the document: a document nested
+ * deeper than its table is refused at the first unknown member, so hostile
+ * input cannot make the walk deeper than the static tables are.
+ */
+#include "spec.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "uscc.h"
+
+#define USCC_PATTERN "^[0-9A-HJ-NPQRTUWXY]{18}$"
+#define DATE_PATTERN "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+/* No control characters; SPEC_TEXT keeps tab, line feed and carriage return. */
+#define STRING_PATTERN "^[^\\u0000-\\u001F]*$"
+#define TEXT_PATTERN   "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]*$"
+
+/* An enum listing longer than this is not spelled out in a detail. */
+#define ENUM_LIST_MAX 160
+
+/* Cuts a string that was truncated to fit a buffer back to its last whole
+ * UTF-8 character, so that it can go into a JSON reply. */
+static void utf8_trim(char *s)
+{
+    size_t len = strlen(s);
+    size_t start, need;
+    unsigned char lead;
+
+    if (len == 0)
+        return;
+    start = len - 1;
+    while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
+        start--;
+    lead = (unsigned char)s[start];
+    if (lead < 0x80)
+        need = 1;
+    else if ((lead & 0xE0) == 0xC0)
+        need = 2;
+    else if ((lead & 0xF0) == 0xE0)
+        need = 3;
+    else
+        need = 4;
+    if (start + need > len)
+        s[start] = '\0';
+}
+
+void spec_errors_init(struct spec_errors *e)
+{
+    e->items = NULL;
+    e->count = 0;
+    e->cap = 0;
+}
+
+void spec_errors_release(struct spec_errors *e)
+{
+    free(e->items);
+    spec_errors_init(e);
+}
+
+void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
+{
+    struct spec_error *err;
+    va_list ap;
+    size_t len;
+
+    if (e->count == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 8;
+        struct spec_error *items = realloc(e->items, cap * sizeof *items);
+        if (!items)
+            abort();
+        e->items = items;
+        e->cap = cap;
+    }
+    err = &e->items[e->count++];
+
+    len = strlen(pointer);
+    if (len >= sizeof err->pointer)
+        len = sizeof err->pointer - 1;
+    memcpy(err->pointer, pointer, len);
+    err->pointer[len] = '\0';
+    utf8_trim(err->pointer);
+
+    va_start(ap, fmt);
+    if (vsnprintf(err->detail, sizeof err->detail, fmt, ap) >= (int)sizeof err->detail)
+        utf8_trim(err->detail);
+    va_end(ap);
+}
+
+void spec_pointer_join(char *out, size_t cap, const char *base, const char *token)
+{
+    size_t len = 0;
+    bool cut = false;
+
+    assert(cap > 0);
+    for (const char *p = base; *p && !cut; p++) {
+        if (len + 1 >= cap)
+            cut = true;
+        else
+            out[len++] = *p;
+    }
+    if (!cut && len + 1 < cap)
+        out[len++] = '/';
+    else
+        cut = true;
+    for (const char *p = token; *p && !cut; p++) {
+        const char *esc = *p == '~' ? "~0" : *p == '/' ? "~1" : NULL;
+        size_t n = esc ? 2 : 1;
+        if (len + n >= cap) {
+            cut = true;
+            break;
+        }
+        if (esc) {
+            memcpy(out + len, esc, 2);
+        } else {
+            out[len] = *p;
+        }
+        len += n;
+    }
+    out[len] = '\0';
+    if (cut)
+        utf8_trim(out);
+}
+
+void spec_pointer_index(char *out, size_t cap, const char *base, size_t index)
+{
+    char token[24];
+
+    snprintf(token, sizeof token, "%zu", index);
+    spec_pointer_join(out, cap, base, token);
+}
+
+/* ---- validation ---- */
+
+static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
+                           struct spec_errors *errs);
+static void validate_object(const struct field_spec *table, const json_t *obj, const char *ptr,
+                            struct spec_errors *errs);
+
+static bool bounded(const struct field_spec *f)
+{
+    return f->min != 0 || f->max != 0;
+}
+
+static bool enum_has(const char *const *values, const char *s)
+{
+    if (!values)
+        return true;
+    for (; *values; values++)
+        if (strcmp(*values, s) == 0)
+            return true;
+    return false;
+}
+
+/* Writes "a, b, c" into out, or an empty string when the list would not fit
+ * comfortably into a detail. */
+static void enum_list(const char *const *values, char *out, size_t cap)
+{
+    size_t len = 0;
+
+    out[0] = '\0';
+    if (!values)
+        return;
+    for (const char *const *v = values; *v; v++) {
+        size_t n = strlen(*v);
+        size_t sep = v == values ? 0 : 2;
+        if (len + sep + n >= cap) {
+            out[0] = '\0';
+            return;
+        }
+        memcpy(out + len, ", ", sep);
+        memcpy(out + len + sep, *v, n);
+        len += sep + n;
+        out[len] = '\0';
+    }
+}
+
+static void check_text(const struct field_spec *f, const json_t *v, const char *ptr,
+                       struct spec_errors *errs)
+{
+    const char *s = json_string_value(v);
+    size_t bytes = json_string_length(v);
+    int64_t chars = 0;
+    bool control = false;
+
+    /* Jansson guarantees valid UTF-8, so counting the bytes that do not
+     * continue a sequence counts code points, as JSON Schema's maxLength
+     * does. */
+    for (size_t i = 0; i < bytes; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c & 0xC0) != 0x80)
+            chars++;
+        if (c < 0x20 && !(f->type == SPEC_TEXT && (c == '\n' || c == '\r' || c == '\t')))
+            control = true;
+    }
+    if (control) {
+        if (f->type == SPEC_TEXT)
+            spec_errors_add(errs, ptr,
+                            "must not contain control characters other than line breaks "
+                            "and tabs");
+        else
+            spec_errors_add(errs, ptr,
+                            "must be a single line of text without control characters "
+                            "such as line breaks or tabs");
+    }
+    if (!bounded(f))
+        return;
+    if (chars < f->min) {
+        if (f->min == 1)
+            spec_errors_add(errs, ptr, "must not be empty");
+        else
+            spec_errors_add(errs, ptr, "must be at least %" PRId64 " characters long",
+                            f->min);
+    } else if (chars > f->max) {
+        spec_errors_add(errs, ptr, "must be at most %" PRId64 " characters long (it has %" PRId64
+                        ")", f->max, chars);
+    }
+}
+
+static void check_integer(const struct field_spec *f, const json_t *v, const char *ptr,
+                          struct spec_errors *errs)
+{
+    bool fen = f->type == SPEC_FEN;
+    const char *what = fen ? "must be an integer number of fen (1 yuan = 100 fen)"
+                           : "must be a whole number";
+    json_int_t n;
+
+    /* Jansson reads 1.5, 1.0 and 1e3 as reals: all refused, money above all
+     * must never pass through a floating-point value. */
+    if (!json_is_integer(v)) {
+        if (json_is_real(v))
+            spec_errors_add(errs, ptr, "%s, written without a decimal point or exponent", what);
+        else
+            spec_errors_add(errs, ptr, "%s", what);
+        return;
+    }
+    if (!bounded(f))
+        return;
+    n = json_integer_value(v);
+    if (n < f->min)
+        spec_errors_add(errs, ptr, "%s, at least %" PRId64, what, f->min);
+    else if (n > f->max)
+        spec_errors_add(errs, ptr, "%s, at most %" PRId64, what, f->max);
+}
+
+static void check_date(const json_t *v, const char *ptr, struct spec_errors *errs)
+{
+    const char *s;
+    sb_day day;
+
+    if (!json_is_string(v)) {
+        spec_errors_add(errs, ptr, "must be a date written YYYY-MM-DD, such as 2020-07-28");
+        return;
+    }
+    s = json_string_value(v);
+    if (date_parse(s, &day))
+        return;
+    if (json_string_length(v) == 10 && s[4] == '-' && s[7] == '-' &&
+        strspn(s, "0123456789") == 4 && strspn(s + 5, "0123456789") == 2 &&
+        strspn(s + 8, "0123456789") == 2)
+        spec_errors_add(errs, ptr,
+                        "is not a real calendar date (years from 1900; check the month "
+                        "and the day)");
+    else
+        spec_errors_add(errs, ptr, "must be a date written YYYY-MM-DD, such as 2020-07-28");
+}
+
+static void check_uscc(const json_t *v, const char *ptr, struct spec_errors *errs)
+{
+    const char *s;
+    char expected;
+    size_t len, chars = 0;
+
+    if (!json_is_string(v)) {
+        spec_errors_add(errs, ptr,
+                        "must be a Unified Social Credit Code (统一社会信用代码) of 18 characters");
+        return;
+    }
+    s = json_string_value(v);
+    len = json_string_length(v);
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            chars++;
+    if (chars != USCC_LEN) {
+        spec_errors_add(errs, ptr,
+                        "must be a Unified Social Credit Code (统一社会信用代码) of exactly 18 "
+                        "characters (it has %zu)",
+                        chars);
+        return;
+    }
+    /* 18 characters in more than 18 bytes, or a NUL inside: not the charset. */
+    expected = len == USCC_LEN && strlen(s) == USCC_LEN ? uscc_check_char(s) : '\0';
+    if (expected == '\0' || !strchr("0123456789ABCDEFGHJKLMNPQRTUWXY", s[USCC_LEN - 1])) {
+        spec_errors_add(errs, ptr,
+                        "may contain only digits and the capital letters A-Z except I, O, S, "
+                        "V and Z (GB 32100-2015)");
+        return;
+    }
+    if (s[USCC_LEN - 1] != expected)
+        spec_errors_add(errs, ptr,
+                        "has a wrong check character: for these first 17 characters the 18th "
+                        "must be %c; please look for a typing error",
+                        expected);
+}
+
+static void check_array(const struct field_spec *f, const json_t *v, const char *ptr,
+                        struct spec_errors *errs)
+{
+    size_t n = json_array_size(v);
+    char item_ptr[SPEC_POINTER_LEN];
+
+    if (bounded(f)) {
+        if (f->min == f->max && (int64_t)n != f->min)
+            spec_errors_add(errs, ptr, "must list exactly %" PRId64 " items (it has %zu)",
+                            f->min, n);
+        else if ((int64_t)n < f->min)
+            spec_errors_add(errs, ptr, "must list at least %" PRId64 " items", f->min);
+        else if ((int64_t)n > f->max)
+            spec_errors_add(errs, ptr, "must list at most %" PRId64 " items (it has %zu)",
+                            f->max, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *item = json_array_get(v, i);
+        spec_pointer_index(item_ptr, sizeof item_ptr, ptr, i);
+        if (f->items)
+            validate_value(f->items, item, item_ptr, errs);
+        if (!f->unique_items)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (json_equal(json_array_get(v, j), item)) {
+                spec_errors_add(errs, item_ptr,
+                                "repeats item %zu; each value may be listed only once", j);
+                break;
+            }
+        }
+    }
+}
+
+static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
+                           struct spec_errors *errs)
+{
+    char list[ENUM_LIST_MAX];
+
+    if (f->read_only)
+        return;
+    switch (f->type) {
+    case SPEC_STRING:
+    case SPEC_TEXT:
+        if (!json_is_string(v))
+            spec_errors_add(errs, ptr, "must be text (a JSON string)");
+        else
+            check_text(f, v, ptr, errs);
+        break;
+    case SPEC_BOOL:
+        if (!json_is_boolean(v))
+            spec_errors_add(errs, ptr, "must be true or false");
+        break;
+    case SPEC_INT:
+    case SPEC_FEN:
+        check_integer(f, v, ptr, errs);
+        break;
+    case SPEC_DATE:
+        check_date(v, ptr, errs);
+        break;
+    case SPEC_ENUM:
+        if (json_is_string(v) && enum_has(f->enum_values, json_string_value(v)))
+            break;
+        enum_list(f->enum_values, list, sizeof list);
+        if (list[0])
+            spec_errors_add(errs, ptr, "must be one of: %s", list);
+        else
+            spec_errors_add(errs, ptr, "must be one of the values the schema lists");
+        break;
+    case SPEC_USCC:
+        check_uscc(v, ptr, errs);
+        break;
+    case SPEC_OBJECT:
+        if (!json_is_object(v))
+            spec_errors_add(errs, ptr, "must be an object");
+        else if (f->fields)
+            validate_object(f->fields, v, ptr, errs);
+        break;
+    case SPEC_ARRAY:
+        if (!json_is_array(v))
+            spec_errors_add(errs, ptr, "must be an array");
+        else
+            check_array(f, v, ptr, errs);
+        break;
+    }
+}
+
+/* The variant that discriminator `f` selects in `obj`.  *determined says
+ * whether the discriminator holds one of its values at all; the result is
+ * NULL when it does not, or when that value has no extra members. */
+static const struct spec_variant *variant_chosen(const struct field_spec *f, const json_t *obj,
+                                                 const char **value, bool *determined)
+{
+    const json_t *d = json_object_get(obj, f->name);
+    const char *s;
+
+    *determined = false;
+    *value = NULL;
+    if (!json_is_string(d))
+        return NULL;
+    s = json_string_value(d);
+    if (!enum_has(f->enum_values, s))
+        return NULL;
+    *determined = true;
+    *value = s;
+    for (const struct spec_variant *v = f->variants; v->value; v++)
+        if (strcmp(v->value, s) == 0)
+            return v;
+    return NULL;
+}
+
+/* The spec of member `name` anywhere in `table` or the variants below it. */
+static const struct field_spec *tree_find(const struct field_spec *table, const char *name)
+{
+    for (const struct field_spec *f = table; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    for (const struct field_spec *f = table; f->name; f++) {
+        if (!f->variants)
+            continue;
+        for (const struct spec_variant *v = f->variants; v->value; v++) {
+            const struct field_spec *found = tree_find(v->fields, name);
+            if (found)
+                return found;
+        }
+    }
+    return NULL;
+}
+
+/* First pass: every member the table and the chosen variants declare. */
+static void validate_declared(const struct field_spec *table, const json_t *obj,
+                              const char *ptr, const struct field_spec *disc,
+                              const char *disc_value, struct spec_errors *errs)
+{
+    char child[SPEC_POINTER_LEN];
+
+    for (const struct field_spec *f = table; f->name; f++) {
+        const json_t *m = json_object_get(obj, f->name);
+
+        spec_pointer_join(child, sizeof child, ptr, f->name);
+        if (!m) {
+            if (f->required && !f->read_only) {
+                if (disc)
+                    spec_errors_add(errs, child, "is required when %s is %s", disc->name,
+                                    disc_value);
+                else
+                    spec_errors_add(errs, child, "is required");
+            }
+        } else {
+            validate_value(f, m, child, errs);
+        }
+        if (f->variants) {
+            const char *value;
+            bool determined;
+            const struct spec_variant *v = variant_chosen(f, obj, &value, &determined);
+            if (v)
+                validate_declared(v->fields, obj, ptr, f, value, errs);
+        }
+    }
+}
+
+enum member_status {
+    MEMBER_UNKNOWN,   /* no such member anywhere */
+    MEMBER_EXCLUDED,  /* a member of another value's variant */
+    MEMBER_TOLERATED, /* a variant member while the discriminator is unknown */
+    MEMBER_ACTIVE,    /* declared for this object: checked by the first pass */
+};
+
+struct member_class {
+    const struct field_spec *spec; /* MEMBER_TOLERATED: how to check it */
+    const struct field_spec *disc; /* MEMBER_EXCLUDED: the discriminator … */
+    const char *value;             /* … and the value it has */
+};
+
+static enum member_status classify(const struct field_spec *table, const json_t *obj,
+                                   const char *name, struct member_class *mc)
+{
+    enum member_status best = MEMBER_UNKNOWN;
+
+    for (const struct field_spec *f = table; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return MEMBER_ACTIVE;
+    for (const struct field_spec *f = table; f->name; f++) {
+        const struct spec_variant *chosen;
+        const char *value;
+        bool determined;
+
+        if (!f->variants)
+            continue;
+        chosen = variant_chosen(f, obj, &value, &determined);
+        if (chosen) {
+            struct member_class sub = {0};
+            enum member_status r = classify(chosen->fields, obj, name, &sub);
+            if (r == MEMBER_ACTIVE)
+                return r;
+            if (r > best) {
+                best = r;
+                *mc = sub;
+            }
+        }
+        for (const struct spec_variant *v = f->variants; v->value; v++) {
+            const struct field_spec *found;
+            if (v == chosen)
+                continue;
+            found = tree_find(v->fields, name);
+            if (!found)
+                continue;
+            if (!determined && best < MEMBER_TOLERATED) {
+                best = MEMBER_TOLERATED;
+                mc->spec = found;
+            } else if (determined && best < MEMBER_EXCLUDED) {
+                best = MEMBER_EXCLUDED;
+                mc->disc = f;
+                mc->value = value;
+            }
+        }
+    }
+    return best;
+}
+
+static void validate_object(const struct field_spec *table, const json_t *obj, const char *ptr,
+                            struct spec_errors *errs)
+{
+    char child[SPEC_POINTER_LEN];
+    const char *key;
+    json_t *m;
+
+    validate_declared(table, obj, ptr, NULL, NULL, errs);
+
+    /* Jansson iterates in insertion order, so these come in document order. */
+    json_object_foreach ((json_t *)obj, key, m) {
+        struct member_class mc = {0};
+
+        switch (classify(table, obj, key, &mc)) {
+        case MEMBER_ACTIVE:
+            break;
+        case MEMBER_TOLERATED:
+            spec_pointer_join(child, sizeof child, ptr, key);
+            validate_value(mc.spec, m, child, errs);
+            break;
+        case MEMBER_EXCLUDED:
+            spec_pointer_join(child, sizeof child, ptr, key);
+            spec_errors_add(errs, child, "is not used when %s is %s", mc.disc->name, mc.value);
+            break;
+        case MEMBER_UNKNOWN:
+            spec_pointer_join(child, sizeof child, ptr, key);
+            spec_errors_add(errs, child, "is an unknown field; remove it or check its spelling");
+            break;
+        }
+    }
+}
+
+size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
+                     struct spec_errors *errs)
+{
+    size_t before = errs->count;
+
+    if (!json_is_object(value))
+        spec_errors_add(errs, pointer, "must be an object");
+    else
+        validate_object(fields, value, pointer, errs);
+    return errs->count - before;
+}
+
+/* ---- JSON Schema ---- */
+
+static json_t *object_schema(const struct field_spec *table);
+
+/* json_object_set_new that treats allocation failure as fatal, as
+ * spec_errors_add does: a schema missing a keyword would be wrong, not
+ * merely incomplete. */
+static void put(json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value) != 0)
+        abort();
+}
+
+static void append(json_t *array, json_t *value)
+{
+    if (!value || json_array_append_new(array, value) != 0)
+        abort();
+}
+
+static json_t *new_object(void)
+{
+    json_t *o = json_object();
+
+    if (!o)
+        abort();
+    return o;
+}
+
+static json_t *new_array(void)
+{
+    json_t *a = json_array();
+
+    if (!a)
+        abort();
+    return a;
+}
+
+static void put_annotations(json_t *s, const struct field_spec *f)
+{
+    char title[512];
+
+    if (f->title_zh && f->title_en) {
+        snprintf(title, sizeof title, "%s / %s", f->title_zh, f->title_en);
+        utf8_trim(title);
+        put(s, "title", json_string(title));
+    } else if (f->title_zh || f->title_en) {
+        put(s, "title", json_string(f->title_zh ? f->title_zh : f->title_en));
+    }
+    if (f->help)
+        put(s, "description", json_string(f->help));
+}
+
+static void put_bounds(json_t *s, const struct field_spec *f, const char *min_key,
+                       const char *max_key)
+{
+    if (!bounded(f))
+        return;
+    put(s, min_key, json_integer(f->min));
+    put(s, max_key, json_integer(f->max));
+}
+
+static json_t *value_schema(const struct field_spec *f)
+{
+    json_t *s = new_object();
+    json_t *values;
+
+    put_annotations(s, f);
+    if (f->read_only) {
+        put(s, "readOnly", json_true());
+        return s;
+    }
+    switch (f->type) {
+    case SPEC_STRING:
+    case SPEC_TEXT:
+        put(s, "type", json_string("string"));
+        put_bounds(s, f, "minLength", "maxLength");
+        put(s, "pattern", json_string(f->type == SPEC_TEXT ? TEXT_PATTERN : STRING_PATTERN));
+        break;
+    case SPEC_BOOL:
+        put(s, "type", json_string("boolean"));
+        break;
+    case SPEC_INT:
+    case SPEC_FEN:
+        put(s, "type", json_string("integer"));
+        put_bounds(s, f, "minimum", "maximum");
+        break;
+    case SPEC_DATE:
+        put(s, "type", json_string("string"));
+        put(s, "format", json_string("date"));
+        put(s, "pattern", json_string(DATE_PATTERN));
+        break;
+    case SPEC_ENUM:
+        put(s, "type", json_string("string"));
+        if (f->enum_values) {
+            values = new_array();
+            for (const char *const *v = f->enum_values; *v; v++)
+                append(values, json_string(*v));
+            put(s, "enum", values);
+        }
+        break;
+    case SPEC_USCC:
+        put(s, "type", json_string("string"));
+        put(s, "pattern", json_string(USCC_PATTERN));
+        break;
+    case SPEC_OBJECT:
+        if (f->fields) {
+            json_t *o = object_schema(f->fields);
+            if (json_object_update(o, s) != 0)
+                abort();
+            json_decref(s);
+            s = o;
+        } else {
+            put(s, "type", json_string("object"));
+        }
+        break;
+    case SPEC_ARRAY:
+        put(s, "type", json_string("array"));
+        put_bounds(s, f, "minItems", "maxItems");
+        if (f->unique_items)
+            put(s, "uniqueItems", json_true());
+        if (f->items)
+            put(s, "items", value_schema(f->items));
+        break;
+    }
+    return s;
+}
+
+/* Adds to `props` the schema of every member of `table` and of all its
+ * variants: additionalProperties only sees properties declared beside it,
+ * so variant members must be declared here and forbidden per value below. */
+static void collect_properties(const struct field_spec *table, json_t *props)
+{
+    for (const struct field_spec *f = table; f->name; f++)
+        if (!json_object_get(props, f->name))
+            put(props, f->name, value_schema(f));
+    for (const struct field_spec *f = table; f->name; f++) {
+        if (!f->variants)
+            continue;
+        for (const struct spec_variant *v = f->variants; v->value; v++)
+            collect_properties(v->fields, props);
+    }
+}
+
+static void collect_names(const struct field_spec *table, json_t *names)
+{
+    for (const struct field_spec *f = table; f->name; f++)
+        put(names, f->name, json_true());
+    for (const struct field_spec *f = table; f->name; f++) {
+        if (!f->variants)
+            continue;
+        for (const struct spec_variant *v = f->variants; v->value; v++)
+            collect_names(v->fields, names);
+    }
+}
+
+static const struct spec_variant *variant_for(const struct field_spec *f, const char *value)
+{
+    for (const struct spec_variant *v = f->variants; v->value; v++)
+        if (strcmp(v->value, value) == 0)
+            return v;
+    return NULL;
+}
+
+/* One allOf entry per value of discriminator `f`: if it has that value, the
+ * variant's required members are required and the other variants' members
+ * are forbidden.  Then the same for discriminators inside the variants. */
+static void add_conditionals(const struct field_spec *f, json_t *all_of)
+{
+    assert(f->enum_values);
+    for (const char *const *val = f->enum_values; *val; val++) {
+        const struct spec_variant *chosen = variant_for(f, *val);
+        json_t *mine = new_object(), *others = new_object();
+        json_t *required = new_array(), *forbidden = new_object();
+        json_t *cond, *then, *ifs, *ifprops, *eq;
+        const char *name;
+        json_t *unused;
+
+        if (chosen) {
+            collect_names(chosen->fields, mine);
+            for (const struct field_spec *g = chosen->fields; g->name; g++)
+                if (g->required && !g->read_only)
+                    append(required, json_string(g->name));
+        }
+        for (const struct spec_variant *v = f->variants; v->value; v++)
+            if (v != chosen)
+                collect_names(v->fields, others);
+        json_object_foreach (others, name, unused) {
+            if (!json_object_get(mine, name))
+                put(forbidden, name, json_false());
+        }
+        json_decref(mine);
+        json_decref(others);
+
+        if (json_array_size(required) == 0 && json_object_size(forbidden) == 0) {
+            json_decref(required);
+            json_decref(forbidden);
+            continue;
+        }
+        then = new_object();
+        if (json_array_size(required) > 0)
+            put(then, "required", required);
+        else
+            json_decref(required);
+        if (json_object_size(forbidden) > 0)
+            put(then, "properties", forbidden);
+        else
+            json_decref(forbidden);
+
+        eq = new_object();
+        put(eq, "const", json_string(*val));
+        ifprops = new_object();
+        put(ifprops, f->name, eq);
+        ifs = new_object();
+        put(ifs, "properties", ifprops);
+        required = new_array();
+        append(required, json_string(f->name));
+        put(ifs, "required", required);
+
+        cond = new_object();
+        put(cond, "if", ifs);
+        put(cond, "then", then);
+        append(all_of, cond);
+    }
+    for (const struct spec_variant *v = f->variants; v->value; v++)
+        for (const struct field_spec *g = v->fields; g->name; g++)
+            if (g->variants)
+                add_conditionals(g, all_of);
+}
+
+static json_t *object_schema(const struct field_spec *table)
+{
+    json_t *s = new_object();
+    json_t *props = new_object();
+    json_t *required = new_array();
+    json_t *all_of = new_array();
+
+    put(s, "type", json_string("object"));
+    collect_properties(table, props);
+    put(s, "properties", props);
+    for (const struct field_spec *f = table; f->name; f++)
+        if (f->required && !f->read_only)
+            append(required, json_string(f->name));
+    if (json_array_size(required) > 0)
+        put(s, "required", required);
+    else
+        json_decref(required);
+    put(s, "additionalProperties", json_false());
+    for (const struct field_spec *f = table; f->name; f++)
+        if (f->variants)
+            add_conditionals(f, all_of);
+    if (json_array_size(all_of) > 0)
+        put(s, "allOf", all_of);
+    else
+        json_decref(all_of);
+    return s;
+}
+
+json_t *spec_schema(const struct field_spec *fields, const char *id, const char *title)
+{
+    json_t *s = object_schema(fields);
+
+    put(s, "$schema", json_string("https://json-schema.org/draft/2020-12/schema"));
+    if (id)
+        put(s, "$id", json_string(id));
+    if (title)
+        put(s, "title", json_string(title));
+    return s;
+}

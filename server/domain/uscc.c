@@ -1,0 +1,55 @@
+/*
+ * Unified Social Credit Code check character (GB 32100-2015).
+ *
+ * Characters have values 0..30 in the order of USCC_CHARSET; position i
+ * (1-based, of the first 17) weighs 3^(i-1) mod 31; the check character is
+ * the one whose value brings the weighted sum to a multiple of 31.
+ */
+#include "uscc.h"
+
+#include <string.h>
+
+static const char USCC_CHARSET[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+static const int USCC_WEIGHTS[USCC_LEN - 1] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                                               29, 25, 13, 8,  24, 10, 30, 28};
+
+/* The value of c in the code's character set, or -1.  Lower case is not in
+ * the set: the standard prints codes in capitals, and accepting both would
+ * let one organisation appear under two spellings. */
+static int uscc_value(char c)
+{
+    const char *p;
+
+    if (c == '\0')
+        return -1;
+    p = strchr(USCC_CHARSET, c);
+    return p ? (int)(p - USCC_CHARSET) : -1;
+}
+
+char uscc_check_char(const char *code)
+{
+    int sum = 0;
+
+    for (int i = 0; i < USCC_LEN - 1; i++) {
+        int v = uscc_value(code[i]);
+        if (v < 0)
+            return '\0';
+        sum += v * USCC_WEIGHTS[i];
+    }
+    return USCC_CHARSET[(31 - sum % 31) % 31];
+}
+
+bool uscc_valid(const char *code)
+{
+    char check;
+
+    if (strlen(code) != USCC_LEN)
+        return false;
+    check = uscc_check_char(code);
+    return check != '\0' && code[USCC_LEN - 1] == check;
+}
+
+bool uscc_in_beijing(const char *code)
+{
+    return code[2] == '1' && code[3] == '1';
+}

@@ -1,0 +1,290 @@
+/*
+ * The libmicrohttpd daemon: an epoll thread pool, two-phase request
+ * handling, limits on connections, memory, time and body size, and one JSON
+ * log line per request.
+ *
+ * Two phases: libmicrohttpd calls the access handler first when the headers
+ * have arrived, then once per piece of body, then once more with no data.
+ * We answer only on that last call (or on a body call, to refuse an
+ * oversized body early).  Answering on the very first call makes
+ * libmicrohttpd close the connection after the response, which would end
+ * keep-alive for every request.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "http.h"
+#include "log.h"
+
+struct daemon {
+    struct MHD_Daemon *mhd;
+    struct server *srv;
+    atomic_int in_flight; /* requests begun and not yet completed */
+};
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+static struct request *request_new(struct daemon *d, struct MHD_Connection *conn,
+                                   const char *method, const char *url)
+{
+    struct request *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = d->srv;
+    r->conn = conn;
+    r->method = method;
+    r->path = url;
+    r->started_ns = monotonic_ns();
+    unsigned char id[REQUEST_ID_LEN / 2];
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(r->request_id, sizeof r->request_id, id, sizeof id);
+    client_address(conn, r->client_addr, sizeof r->client_addr);
+    atomic_fetch_add(&d->in_flight, 1);
+    return r;
+}
+
+static void request_free(struct request *r)
+{
+    json_decref(r->body_json);
+    json_decref(r->reply_doc);
+    free(r->body);
+    free(r->reply_body);
+    free(r);
+}
+
+/* Turns the request's reply into a libmicrohttpd response and queues it. */
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct request *r)
+{
+    reply_finish(r);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        r->reply_len, r->reply_body ? r->reply_body : (void *)"", MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    if (!r->reply_body) {
+        /* libmicrohttpd would free() our empty literal: give it nothing to free. */
+        MHD_destroy_response(resp);
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+            return MHD_NO;
+    }
+    r->reply_body = NULL; /* now owned by the response */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->content_type ? r->content_type : "application/json");
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (unsigned i = 0; i < r->n_headers; i++)
+        MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+    enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static bool content_length_exceeds(struct MHD_Connection *conn, size_t limit)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return errno != 0 || n > limit;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    (void)version;
+    struct daemon *d = cls;
+    struct request *r = *con_cls;
+    const struct config *cfg = d->srv->cfg;
+
+    if (!r) {
+        r = request_new(d, conn, method, url);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        if (content_length_exceeds(conn, cfg->body_limit)) {
+            /* Refuse before reading a byte of it; the connection closes. */
+            reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+            return send_reply(conn, r);
+        }
+        return MHD_YES;
+    }
+    if (r->replied)
+        return MHD_YES; /* already answered; libmicrohttpd drains and closes */
+
+    if (*upload_data_size > 0) {
+        if (monotonic_ns() - r->started_ns > (int64_t)cfg->request_timeout * 1000000000) {
+            reply_problem(r, P_TIMEOUT, "the request body took more than %u s",
+                          cfg->request_timeout);
+            return send_reply(conn, r);
+        }
+        size_t n = *upload_data_size;
+        if (r->body_len + n > cfg->body_limit) {
+            reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+            return send_reply(conn, r);
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 4096;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    routes_dispatch(r);
+    return send_reply(conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct daemon *d = cls;
+    struct request *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    int64_t us = (monotonic_ns() - r->started_ns) / 1000;
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "request_id", r->request_id,
+                          "method", r->method, "path", r->path, "route",
+                          r->route ? r->route->name : "", "status", (json_int_t)r->status,
+                          "duration_ms", (double)us / 1000.0, "client", r->client_addr);
+    if (f && r->authenticated)
+        json_object_set_new(f, "account", json_integer(r->account.id));
+    if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(f, "terminated", json_integer(toe));
+    log_json(LOG_INFO, "request", f);
+    request_free(r);
+    atomic_fetch_sub(&d->in_flight, 1);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    log_json(LOG_WARN, "libmicrohttpd", json_pack("{s:s}", "detail", line));
+}
+
+static int listen_address(const struct config *cfg, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, cfg->listen_host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)cfg->listen_port);
+        return AF_INET;
+    }
+    if (inet_pton(AF_INET6, cfg->listen_host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)cfg->listen_port);
+        return AF_INET6;
+    }
+    return -1;
+}
+
+struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
+{
+    const struct config *cfg = srv->cfg;
+    struct sockaddr_storage ss;
+    int family = listen_address(cfg, &ss);
+    if (family < 0) {
+        snprintf(err, errlen, "listen address \"%s\" is not an IP address", cfg->listen_host);
+        return NULL;
+    }
+    struct daemon *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    d->srv = srv;
+    unsigned threads = cfg->threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    d->mhd = MHD_start_daemon(
+        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, d, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, d, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+    if (!d->mhd) {
+        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
+                 cfg->listen_port);
+        free(d);
+        return NULL;
+    }
+    log_json(LOG_INFO, "listening",
+             json_pack("{s:s, s:i, s:i}", "host", cfg->listen_host, "port",
+                       (json_int_t)cfg->listen_port, "threads", (json_int_t)threads));
+    return d;
+}
+
+void daemon_stop(struct daemon *d)
+{
+    if (!d)
+        return;
+    /* Stop accepting; requests already begun get up to ten seconds. */
+    MHD_socket ls = MHD_quiesce_daemon(d->mhd);
+    for (int i = 0; i < 1000 && atomic_load(&d->in_flight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(d->mhd);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    free(d);
+}

@@ -1,0 +1,142 @@
+/*
+ * The route table and dispatch: who may call what.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "http.h"
+
+#define APPLICATION_READERS                                                                        \
+    (ROLE_APPLICANT | ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR)
+
+static const struct route routes[] = {
+    {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz", false},
+    {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema", false},
+    {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me", false},
+    {"POST", "/v1/accounts", api_account_create, ROLE_ADMIN, "accounts_create", true},
+    {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list", false},
+    {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", true},
+    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", true},
+    {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", false},
+    {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get", false},
+    {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", true},
+    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT,
+     "application_submit", false},
+    {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
+     "application_withdraw", false},
+};
+
+static const char *const role_names[] = {
+    "applicant", "district_reviewer", "municipal_reviewer", "auditor", "admin", NULL,
+};
+
+unsigned role_from_name(const char *name)
+{
+    for (unsigned i = 0; role_names[i]; i++)
+        if (strcmp(role_names[i], name) == 0)
+            return 1u << i;
+    return 0;
+}
+
+/* Matches path against pattern segment by segment; {…} segments capture. */
+static bool route_match(const char *pattern, const char *path, struct request *r)
+{
+    unsigned n = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return false;
+        p++, s++;
+        size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
+        if (*p == '{') {
+            if (slen == 0 || slen >= sizeof r->params[0] || n >= ROUTE_MAX_PARAMS)
+                return false;
+            memcpy(r->params[n], s, slen);
+            r->params[n][slen] = '\0';
+            n++;
+        } else if (plen != slen || memcmp(p, s, plen) != 0) {
+            return false;
+        }
+        p += plen, s += slen;
+    }
+    if (*p || *s)
+        return false;
+    r->n_params = n;
+    return true;
+}
+
+/* Reads "Authorization: Bearer <token>" and finds its account. */
+static bool authenticate(struct request *r)
+{
+    const char *h = request_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    unsigned char hash[TOKEN_HASH_BYTES];
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    const char *token = h + 7;
+    while (*token == ' ')
+        token++;
+    if (token_hash(hash, token, r->srv->token_key) != 0)
+        return false;
+    if (store_account_by_token(r->srv->store, hash, &r->account) != STORE_OK)
+        return false;
+    r->authenticated = true;
+    r->role = role_from_name(r->account.role);
+    return r->role != 0;
+}
+
+void routes_dispatch(struct request *r)
+{
+    const struct route *found = NULL;
+    char allow[96] = "";
+    size_t n_routes = sizeof routes / sizeof routes[0];
+
+    for (size_t i = 0; i < n_routes; i++) {
+        if (!route_match(routes[i].pattern, r->path, r))
+            continue;
+        if (strcmp(routes[i].method, r->method) == 0) {
+            found = &routes[i];
+            break;
+        }
+        size_t used = strlen(allow);
+        snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", routes[i].method);
+    }
+    if (!found) {
+        if (allow[0]) {
+            reply_header(r, MHD_HTTP_HEADER_ALLOW, "%s", allow);
+            reply_problem(r, P_METHOD_NOT_ALLOWED, "%s is not allowed here; use %s", r->method,
+                          allow);
+        } else {
+            reply_problem(r, P_NOT_FOUND, "no such resource: %s", r->path);
+        }
+        return;
+    }
+    /* route_match() of later, non-matching routes may have clobbered the
+     * parameters: match the chosen one again. */
+    route_match(found->pattern, r->path, r);
+    r->route = found;
+
+    if (found->roles != ROLE_PUBLIC) {
+        if (!authenticate(r)) {
+            reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"shenbao\"");
+            reply_problem(r, P_UNAUTHORIZED,
+                          "send a valid token as \"Authorization: Bearer <token>\"");
+            return;
+        }
+        if (!(found->roles & r->role)) {
+            reply_problem(r, P_FORBIDDEN, "a %s may not %s %s", r->account.role, r->method,
+                          r->path);
+            return;
+        }
+    }
+    if (found->takes_body) {
+        r->body_json = request_json_object(r);
+        if (!r->body_json)
+            return;
+    }
+    found->handler(r);
+}

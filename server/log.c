@@ -1,0 +1,179 @@
+/*
+ * Log lines are built whole in memory and written with one fwrite under
+ * the stderr stream lock, so lines from different threads never interleave
+ * and a log shipper always reads complete JSON objects.
+ */
+#include "log.h"
+
+#include "clock.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_int log_min_level = LOG_INFO;
+
+static const char *const level_names[] = {
+    [LOG_DEBUG] = "debug",
+    [LOG_INFO] = "info",
+    [LOG_WARN] = "warn",
+    [LOG_ERROR] = "error",
+};
+
+void log_set_level(enum log_level min)
+{
+    atomic_store(&log_min_level, (int)min);
+}
+
+/* "2020-09-29T02:00:00.123Z" from the server clock, so log times agree with
+ * the times the server records. */
+static void format_time(char out[RFC3339_LEN])
+{
+    int64_t ms = clock_now_ms();
+    int64_t secs = ms / 1000;
+    int64_t frac = ms % 1000;
+    size_t len;
+
+    if (frac < 0) {
+        frac += 1000;
+        secs--;
+    }
+    clock_format_rfc3339(secs, out);
+    len = strlen(out);
+    /* Replace the closing "Z" with ".mmmZ". */
+    if (len > 0 && len + 4 < RFC3339_LEN)
+        snprintf(out + len - 1, RFC3339_LEN - (len - 1), ".%03dZ", (int)frac);
+}
+
+/* A JSON string for text that may not be valid UTF-8 (a message built from
+ * request data, say): Jansson refuses such text, and losing the line would
+ * be worse than showing '?' for the bad bytes. */
+static json_t *string_lossy(const char *text)
+{
+    json_t *s = json_string(text);
+    char *copy;
+
+    if (s != NULL)
+        return s;
+    copy = strdup(text);
+    if (copy == NULL)
+        return NULL;
+    for (char *p = copy; *p != '\0'; p++) {
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    }
+    s = json_string(copy);
+    free(copy);
+    return s;
+}
+
+static void write_line(const char *line, size_t len)
+{
+    flockfile(stderr);
+    fwrite(line, 1, len, stderr);
+    fflush(stderr);
+    funlockfile(stderr);
+}
+
+/* The line for one log call, newline included, or NULL when memory runs
+ * out.  The caller owns the returned text; fields stays the caller's. */
+static char *render_line(enum log_level level, const char *msg, json_t *fields, size_t *len_out)
+{
+    char when[RFC3339_LEN];
+    json_t *line = NULL;
+    char *text = NULL;
+    size_t len;
+    const char *key;
+    json_t *value;
+
+    format_time(when);
+    line = json_object();
+    if (line == NULL || json_object_set_new(line, "time", json_string(when)) != 0 ||
+        json_object_set_new(line, "level", json_string(level_names[level])) != 0 ||
+        json_object_set_new(line, "msg", string_lossy(msg != NULL ? msg : "")) != 0)
+        goto out;
+
+    /* Jansson keeps insertion order, so time, level and msg stay first.  A
+     * caller's field of the same name must not overwrite them. */
+    if (json_is_object(fields)) {
+        json_object_foreach(fields, key, value)
+        {
+            if (json_object_get(line, key) == NULL && json_object_set(line, key, value) != 0)
+                goto out;
+        }
+    } else if (fields != NULL && json_object_set(line, "fields", fields) != 0) {
+        goto out;
+    }
+
+    len = json_dumpb(line, NULL, 0, JSON_COMPACT);
+    if (len == 0)
+        goto out;
+    text = malloc(len + 1);
+    if (text == NULL)
+        goto out;
+    if (json_dumpb(line, text, len, JSON_COMPACT) != len) {
+        free(text);
+        text = NULL;
+        goto out;
+    }
+    text[len] = '\n';
+    *len_out = len + 1;
+out:
+    json_decref(line);
+    return text;
+}
+
+void log_json(enum log_level level, const char *msg, json_t *fields)
+{
+    static const char lost[] = "{\"level\":\"error\",\"msg\":\"out of memory: log line lost\"}\n";
+    char *text;
+    size_t len = 0;
+
+    if ((int)level < atomic_load(&log_min_level)) {
+        json_decref(fields);
+        return;
+    }
+    if ((unsigned)level > LOG_ERROR)
+        level = LOG_ERROR;
+
+    text = render_line(level, msg, fields, &len);
+    if (text != NULL)
+        write_line(text, len);
+    else
+        write_line(lost, sizeof(lost) - 1);
+    free(text);
+    json_decref(fields);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    char small[512];
+    char *heap = NULL;
+    const char *msg = small;
+    va_list ap;
+    int n;
+
+    if ((int)level < atomic_load(&log_min_level))
+        return;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        msg = "(unformattable log message)";
+    } else if ((size_t)n >= sizeof(small)) {
+        /* Better a truncated message than none when this fails. */
+        heap = malloc((size_t)n + 1);
+        if (heap != NULL) {
+            va_start(ap, fmt);
+            vsnprintf(heap, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+            msg = heap;
+        }
+    }
+    log_json(level, msg, NULL);
+    free(heap);
+}

@@ -1,0 +1,94 @@
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workflow.h"
+
+START_TEST(submit_from_draft_and_returned)
+{
+    const struct transition *t = workflow_find("draft", "submit");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t->to, "district_review");
+    ck_assert_str_eq(t->who, "applicant");
+    t = workflow_find("returned", "submit");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(t->to, "district_review");
+}
+END_TEST
+
+/* Statuses from which a submission is not a transition of the table. */
+static const char *const not_submittable[] = {
+    "district_review", "municipal_review", "public_notice", "approved",
+    "rejected",        "withdrawn",        "revoked",
+};
+
+START_TEST(submit_refused_elsewhere)
+{
+    ck_assert_ptr_null(workflow_find(not_submittable[_i], "submit"));
+}
+END_TEST
+
+/* RULES.md §1: withdrawal is possible until approval, never after. */
+static const struct {
+    const char *from;
+    bool allowed;
+} withdraw_cases[] = {
+    {"draft", true},     {"returned", true},  {"district_review", true},
+    {"municipal_review", true}, {"public_notice", true}, {"approved", false},
+    {"rejected", false}, {"withdrawn", false}, {"revoked", false},
+};
+
+START_TEST(withdraw_until_approval)
+{
+    const struct transition *t = workflow_find(withdraw_cases[_i].from, "withdraw");
+    ck_assert_int_eq(t != NULL, withdraw_cases[_i].allowed);
+    if (t)
+        ck_assert_str_eq(t->to, "withdrawn");
+}
+END_TEST
+
+START_TEST(actions_listed_per_status_and_role)
+{
+    const char *acts[8];
+    size_t n = workflow_actions("draft", "applicant", acts, 8);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(acts[0], "submit");
+    ck_assert_str_eq(acts[1], "withdraw");
+    ck_assert_ptr_null(acts[2]);
+    ck_assert_uint_eq(workflow_actions("approved", "applicant", acts, 8), 0);
+    ck_assert_ptr_null(acts[0]);
+    ck_assert_uint_eq(workflow_actions("draft", "auditor", acts, 8), 0);
+    /* The output is cut to fit and stays NULL-terminated. */
+    ck_assert_uint_eq(workflow_actions("draft", NULL, acts, 2), 1);
+    ck_assert_ptr_null(acts[1]);
+}
+END_TEST
+
+START_TEST(statuses_known)
+{
+    ck_assert(workflow_status_valid("draft"));
+    ck_assert(workflow_status_valid("public_notice"));
+    ck_assert(!workflow_status_valid("Draft"));
+    ck_assert(!workflow_status_valid(""));
+    ck_assert(!workflow_status_valid("pending"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("workflow");
+    TCase *tc = tcase_create("transitions");
+    tcase_add_test(tc, submit_from_draft_and_returned);
+    tcase_add_loop_test(tc, submit_refused_elsewhere, 0,
+                        sizeof not_submittable / sizeof not_submittable[0]);
+    tcase_add_loop_test(tc, withdraw_until_approval, 0,
+                        sizeof withdraw_cases / sizeof withdraw_cases[0]);
+    tcase_add_test(tc, actions_listed_per_status_and_role);
+    tcase_add_test(tc, statuses_known);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
