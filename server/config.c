@@ -49,7 +49,7 @@ struct config_key {
 
 #define PATH_KEY(n, member, empty)                                                                 \
     {                                                                                              \
-        .name = n, .type = KEY_PATH, .offset = offsetof(struct config, member),                   \
+        .name = n, .type = KEY_PATH, .offset = offsetof(struct config, member),                    \
         .size = sizeof(((struct config *)0)->member), .may_be_empty = empty                        \
     }
 #define INT_KEY(n, t, member, lo, hi)                                                              \
@@ -101,8 +101,8 @@ static int set_proxies(struct config *c, const json_t *value, const char *path, 
     json_array_foreach(value, i, item)
     {
         const char *text = json_string_value(item);
-        if (text == NULL || !canonical_address(text, c->trusted_proxies[i],
-                                               sizeof(c->trusted_proxies[i]))) {
+        if (text == NULL ||
+            !canonical_address(text, c->trusted_proxies[i], sizeof(c->trusted_proxies[i]))) {
             snprintf(err, errlen, "%s: \"trusted_proxies\"[%zu] must be an IPv4 or IPv6 address",
                      path, i);
             return -1;
@@ -140,8 +140,8 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
     case KEY_SIZE: {
         json_int_t v = json_integer_value(value);
         if (!json_is_integer(value) || v < k->min || v > k->max) {
-            snprintf(err, errlen, "%s: \"%s\" must be an integer from %lld to %lld", path,
-                     k->name, k->min, k->max);
+            snprintf(err, errlen, "%s: \"%s\" must be an integer from %lld to %lld", path, k->name,
+                     k->min, k->max);
             return -1;
         }
         if (k->type == KEY_UNSIGNED) {
@@ -155,8 +155,7 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
     }
     case KEY_LISTEN:
         if (!json_is_string(value)) {
-            snprintf(err, errlen, "%s: \"listen\" must be a string like \"127.0.0.1:8080\"",
-                     path);
+            snprintf(err, errlen, "%s: \"listen\" must be a string like \"127.0.0.1:8080\"", path);
             return -1;
         }
         if (config_set_listen(c, json_string_value(value), reason, sizeof(reason)) != 0) {

@@ -16,14 +16,14 @@
 #include <unistd.h>
 
 #define TOKEN_PREFIX_LEN (sizeof(TOKEN_PREFIX) - 1)
-#define TOKEN_RAW_BYTES 32
+#define TOKEN_RAW_BYTES  32
+/* sodium_base64_ENCODED_LEN counts the terminating NUL. */
+#define TOKEN_BASE64_LEN                                                                           \
+    (sodium_base64_ENCODED_LEN(TOKEN_RAW_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1)
 
 _Static_assert(TOKEN_KEY_LEN == crypto_generichash_KEYBYTES, "token key is a generichash key");
 _Static_assert(TOKEN_HASH_BYTES == crypto_generichash_BYTES, "token hash is a generichash hash");
-_Static_assert(TOKEN_TEXT_LEN == TOKEN_PREFIX_LEN +
-                                     sodium_base64_ENCODED_LEN(
-                                         TOKEN_RAW_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) -
-                                     1,
+_Static_assert(TOKEN_TEXT_LEN == TOKEN_PREFIX_LEN + TOKEN_BASE64_LEN,
                "token text is the prefix and unpadded base64url of the raw bytes");
 
 /* sodium_init() is idempotent and cheap once done; calling it here spares
@@ -79,8 +79,7 @@ static int write_all(int fd, const unsigned char *buf, size_t len)
 
 /* Creates a new key file.  Returns 0, -1 on error, or 1 when another process
  * created the file first (the caller then reads that one). */
-static int create_key(unsigned char key[TOKEN_KEY_LEN], const char *path, char *err,
-                      size_t errlen)
+static int create_key(unsigned char key[TOKEN_KEY_LEN], const char *path, char *err, size_t errlen)
 {
     int fd = -1;
     int ret = -1;
@@ -116,8 +115,7 @@ out:
 
 /* Reads an existing key file.  Returns 0, -1 on error, or 1 when the file
  * does not exist. */
-static int read_key(unsigned char key[TOKEN_KEY_LEN], const char *path, char *err,
-                    size_t errlen)
+static int read_key(unsigned char key[TOKEN_KEY_LEN], const char *path, char *err, size_t errlen)
 {
     unsigned char buf[TOKEN_KEY_LEN + 1];
     size_t got = 0;
@@ -175,8 +173,7 @@ out:
     return ret;
 }
 
-int token_key_load(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char *err,
-                   size_t errlen)
+int token_key_load(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char *err, size_t errlen)
 {
     int ret;
 
@@ -210,8 +207,8 @@ void token_new(char *out_text, unsigned char out_hash[TOKEN_HASH_BYTES],
     sodium_bin2base64(out_text + TOKEN_PREFIX_LEN, TOKEN_TEXT_LEN + 1 - TOKEN_PREFIX_LEN, raw,
                       sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof(raw));
-    crypto_generichash(out_hash, TOKEN_HASH_BYTES, (const unsigned char *)out_text,
-                       TOKEN_TEXT_LEN, key, TOKEN_KEY_LEN);
+    crypto_generichash(out_hash, TOKEN_HASH_BYTES, (const unsigned char *)out_text, TOKEN_TEXT_LEN,
+                       key, TOKEN_KEY_LEN);
 }
 
 int token_hash(unsigned char out_hash[TOKEN_HASH_BYTES], const char *text,
@@ -228,13 +225,12 @@ int token_hash(unsigned char out_hash[TOKEN_HASH_BYTES], const char *text,
         goto out;
     /* Decoding checks the alphabet and that the unused low bits of the last
      * character are zero, so each token has exactly one spelling. */
-    if (sodium_base642bin(raw, sizeof(raw), text + TOKEN_PREFIX_LEN,
-                          TOKEN_TEXT_LEN - TOKEN_PREFIX_LEN, NULL, &raw_len, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+    if (sodium_base642bin(raw, sizeof(raw), text + TOKEN_PREFIX_LEN, TOKEN_BASE64_LEN, NULL,
+                          &raw_len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         raw_len != sizeof(raw))
         goto out;
-    crypto_generichash(out_hash, TOKEN_HASH_BYTES, (const unsigned char *)text, TOKEN_TEXT_LEN,
-                       key, TOKEN_KEY_LEN);
+    crypto_generichash(out_hash, TOKEN_HASH_BYTES, (const unsigned char *)text, TOKEN_TEXT_LEN, key,
+                       TOKEN_KEY_LEN);
     ret = 0;
 out:
     sodium_memzero(raw, sizeof(raw));

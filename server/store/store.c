@@ -1,2 +1,757 @@
-/* placeholder */
-typedef int sb_placeholder_store;
+/*
+ * The SQLite store: opening, pragmas, connections, the statement cache,
+ * transactions and migrations.  The queries live in one file per table
+ * group (units.c, accounts.c, applications.c).
+ *
+ * Readers are found through a pthread key made per store rather than a
+ * plain thread-local pointer: a key is private to its store, so a thread
+ * using two stores, or a store opened at the address of a freed one, can
+ * never pick up a connection that belongs elsewhere (a deleted and remade
+ * key reads as NULL in every thread).  The key's destructor gives a
+ * finished thread's connection back to the store's pool, so servers that
+ * start a thread per connection do not pile up SQLite handles.
+ */
+#include "store_impl.h"
+
+#include "embedded.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+/* How long SQLite itself waits for another process's lock, and how often
+ * store_write() tries BEGIN/COMMIT again after that. */
+#define BUSY_TIMEOUT_MS 5000
+#define BUSY_RETRIES    3
+
+struct stmt_slot {
+    const char *sql; /* the key: the address of a static SQL string */
+    sqlite3_stmt *st;
+};
+
+struct conn {
+    sqlite3 *db;
+    /* Open addressing on the SQL address; cap is 0 or a power of two. */
+    struct stmt_slot *slots;
+    size_t cap;
+    size_t n;
+    struct store *s;
+    bool in_use;       /* readers: held by a live thread */
+    struct conn *next; /* readers: the store's list of all of them */
+};
+
+struct store {
+    struct conn writer;
+    pthread_mutex_t write_mu; /* error-checking: a nested store_write fails */
+    char *path;               /* as SQLite resolved it, for the readers */
+    pthread_key_t reader_key;
+    bool key_made;
+    pthread_mutex_t readers_mu;
+    struct conn *readers;
+};
+
+struct store_tx {
+    struct store *s;
+    struct conn *c;
+};
+
+static _Atomic(store_log_fn) log_hook;
+
+void store_set_log(store_log_fn fn)
+{
+    atomic_store(&log_hook, fn);
+}
+
+/* Jansson refuses text that is not UTF-8; a message cut short by the line
+ * buffer may end inside a character, and losing the line would be worse
+ * than showing '?' for the bad bytes. */
+static json_t *string_lossy(const char *text)
+{
+    json_t *j = json_string(text);
+    char *copy;
+
+    if (j != NULL)
+        return j;
+    copy = strdup(text);
+    if (copy == NULL)
+        return NULL;
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+void store_log_error(sqlite3 *db, const char *what)
+{
+    char line[1024];
+    store_log_fn fn = atomic_load(&log_hook);
+    json_t *obj = NULL;
+    char *text = NULL;
+
+    if (db != NULL)
+        snprintf(line, sizeof line, "store: %s: %s (%d)", what, sqlite3_errmsg(db),
+                 sqlite3_extended_errcode(db));
+    else
+        snprintf(line, sizeof line, "store: %s", what);
+    if (fn != NULL) {
+        fn(line);
+        return;
+    }
+    obj = json_object();
+    if (obj == NULL || json_object_set_new(obj, "level", json_string("error")) != 0 ||
+        json_object_set_new(obj, "msg", string_lossy(line)) != 0)
+        goto out;
+    text = json_dumps(obj, JSON_COMPACT);
+    if (text != NULL)
+        fprintf(stderr, "%s\n", text);
+out:
+    free(text);
+    json_decref(obj);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+static size_t slot_hash(const char *sql, size_t cap)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sql * UINT64_C(0x9E3779B97F4A7C15);
+
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* The slot holding sql, or the empty slot where it belongs.  cap > n. */
+static struct stmt_slot *slot_find(struct conn *c, const char *sql)
+{
+    size_t i = slot_hash(sql, c->cap);
+
+    while (c->slots[i].sql != NULL && c->slots[i].sql != sql)
+        i = (i + 1) & (c->cap - 1);
+    return &c->slots[i];
+}
+
+static int slots_grow(struct conn *c)
+{
+    size_t old_cap = c->cap;
+    struct stmt_slot *old = c->slots;
+    size_t cap = old_cap ? old_cap * 2 : 32;
+
+    c->slots = calloc(cap, sizeof *c->slots);
+    if (c->slots == NULL) {
+        c->slots = old;
+        return -1;
+    }
+    c->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].sql != NULL)
+            *slot_find(c, old[i].sql) = old[i];
+    free(old);
+    return 0;
+}
+
+sqlite3_stmt *store_stmt(struct conn *c, const char *sql)
+{
+    struct stmt_slot *slot;
+    sqlite3_stmt *st = NULL;
+
+    if (c->cap != 0) {
+        slot = slot_find(c, sql);
+        if (slot->sql != NULL) {
+            /* A statement still stepping means a caller re-entered a query
+             * from inside its own callback; rebinding would corrupt it. */
+            if (sqlite3_stmt_busy(slot->st)) {
+                store_log_error(NULL, "statement already in use on this connection");
+                return NULL;
+            }
+            return slot->st;
+        }
+    }
+    /* Keep the table at most half full so probes stay short. */
+    if ((c->n + 1) * 2 > c->cap && slots_grow(c) != 0) {
+        store_log_error(NULL, "out of memory for the statement cache");
+        return NULL;
+    }
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        store_log_error(c->db, sql);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    slot = slot_find(c, sql);
+    slot->sql = sql;
+    slot->st = st;
+    c->n++;
+    return st;
+}
+
+void store_stmt_done(sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+enum store_rc store_rc(struct conn *c, int rc, const char *what)
+{
+    if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        return STORE_OK;
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return STORE_CONFLICT;
+    store_log_error(c->db, what);
+    return STORE_ERROR;
+}
+
+int store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    /* SQLITE_STATIC is safe: store_stmt_done() clears the bindings before
+     * any caller's string can go away. */
+    if (s == NULL)
+        return sqlite3_bind_null(st, i);
+    return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+int store_bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+    return store_bind_text(st, i, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    size_t n;
+
+    assert(len > 0);
+    if (t == NULL) {
+        buf[0] = '\0';
+        return;
+    }
+    n = (size_t)sqlite3_column_bytes(st, i);
+    if (n >= len) {
+        /* Never stored through our structs; still, cut on a character. */
+        n = len - 1;
+        while (n > 0 && (t[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+static void conn_close(struct conn *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        sqlite3_finalize(c->slots[i].st);
+    free(c->slots);
+    c->slots = NULL;
+    c->cap = c->n = 0;
+    if (c->db != NULL && sqlite3_close(c->db) != SQLITE_OK)
+        store_log_error(c->db, "close");
+    c->db = NULL;
+}
+
+static int conn_exec(struct conn *c, const char *sql, char *err, size_t errlen)
+{
+    if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(err, errlen, "%s: %s", sql, sqlite3_errmsg(c->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens c on path with the pragmas every connection needs.  On failure c
+ * holds nothing. */
+static int conn_open(struct conn *c, struct store *s, const char *path, int flags, char *err,
+                     size_t errlen)
+{
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    /* NOMUTEX: a connection is only ever used by one thread at a time (the
+     * writer behind write_mu, a reader by its thread), so SQLite's own
+     * per-connection mutex would be pure cost. */
+    rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, errlen, "cannot open %s: %s", path,
+                c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    if (sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+        conn_exec(c, "PRAGMA foreign_keys = ON", err, errlen) != 0)
+        goto fail;
+    return 0;
+fail:
+    sqlite3_close(c->db);
+    c->db = NULL;
+    return -1;
+}
+
+/* The writer's pragmas beyond conn_open's.  journal_mode answers with the
+ * mode actually in force, which is not WAL on file systems without shared
+ * memory: refuse those rather than run with weaker guarantees. */
+static int writer_pragmas(struct conn *c, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        set_err(err, errlen, "cannot set journal_mode: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+        set_err(err, errlen, "the database cannot use WAL (journal_mode stays %s)",
+                (const char *)sqlite3_column_text(st, 0));
+        goto out;
+    }
+    if (conn_exec(c, "PRAGMA synchronous = FULL", err, errlen) != 0)
+        goto out;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The key's destructor: a thread that ends hands its reader back. */
+static void reader_release(void *p)
+{
+    struct conn *c = p;
+
+    pthread_mutex_lock(&c->s->readers_mu);
+    c->in_use = false;
+    pthread_mutex_unlock(&c->s->readers_mu);
+}
+
+struct conn *store_reader(struct store *s)
+{
+    struct conn *c = pthread_getspecific(s->reader_key);
+    char err[512];
+
+    if (c != NULL)
+        return c;
+    pthread_mutex_lock(&s->readers_mu);
+    for (c = s->readers; c != NULL && c->in_use; c = c->next)
+        ;
+    if (c == NULL) {
+        c = malloc(sizeof *c);
+        if (c == NULL || conn_open(c, s, s->path, SQLITE_OPEN_READONLY, err, sizeof err) != 0) {
+            pthread_mutex_unlock(&s->readers_mu);
+            store_log_error(NULL, c ? err : "out of memory for a reader");
+            free(c);
+            return NULL;
+        }
+        c->next = s->readers;
+        s->readers = c;
+    }
+    c->in_use = true;
+    pthread_mutex_unlock(&s->readers_mu);
+    if (pthread_setspecific(s->reader_key, c) != 0) {
+        reader_release(c);
+        store_log_error(NULL, "cannot attach a reader to this thread");
+        return NULL;
+    }
+    return c;
+}
+
+struct conn *store_tx_conn(struct store_tx *tx)
+{
+    return tx->c;
+}
+
+sqlite3 *store_conn_db(struct conn *c)
+{
+    return c->db;
+}
+
+/* ---- open and free --------------------------------------------------- */
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    const int writer_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    struct store *s = NULL;
+    pthread_mutexattr_t attr;
+    const char *resolved;
+    bool ok = false;
+
+    if (sodium_init() < 0) {
+        set_err(err, errlen, "cannot initialise libsodium");
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+    pthread_mutex_init(&s->write_mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+    pthread_mutex_init(&s->readers_mu, NULL);
+
+    if (conn_open(&s->writer, s, path, writer_flags, err, errlen) != 0 ||
+        writer_pragmas(&s->writer, err, errlen) != 0)
+        goto out;
+    /* Readers open the very file the writer did, whatever the working
+     * directory is by then. */
+    resolved = sqlite3_db_filename(s->writer.db, "main");
+    s->path = strdup(resolved && resolved[0] ? resolved : path);
+    if (s->path == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    if (pthread_key_create(&s->reader_key, reader_release) != 0) {
+        set_err(err, errlen, "cannot create a thread key for readers");
+        goto out;
+    }
+    s->key_made = true;
+    ok = true;
+out:
+    if (!ok) {
+        store_free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+void store_free(struct store *s)
+{
+    struct conn *next;
+
+    if (s == NULL)
+        return;
+    /* Deleting the key runs no destructors, and remade keys read as NULL,
+     * so no thread can reach the readers closed below. */
+    if (s->key_made)
+        pthread_key_delete(s->reader_key);
+    for (struct conn *c = s->readers; c != NULL; c = next) {
+        next = c->next;
+        conn_close(c);
+        free(c);
+    }
+    /* The writer last: closing the last connection checkpoints the WAL. */
+    conn_close(&s->writer);
+    pthread_mutex_destroy(&s->readers_mu);
+    pthread_mutex_destroy(&s->write_mu);
+    free(s->path);
+    free(s);
+}
+
+/* ---- transactions ---------------------------------------------------- */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Runs a one-statement command (BEGIN, COMMIT, ROLLBACK) on c, trying again
+ * a few times when another process still holds the lock after SQLite's
+ * own busy timeout.  Returns the SQLite result; failures are logged. */
+static int run_retry(struct conn *c, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(c, sql);
+    int rc = SQLITE_ERROR;
+
+    if (st == NULL)
+        return rc;
+    for (int attempt = 0;; attempt++) {
+        rc = sqlite3_step(st);
+        if ((rc & 0xff) != SQLITE_BUSY || attempt == BUSY_RETRIES)
+            break;
+        sqlite3_reset(st);
+        sleep_ms(10L << attempt);
+    }
+    if (rc != SQLITE_DONE)
+        store_log_error(c->db, sql);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+/* Ends whatever transaction is still open on c, e.g. after a failed COMMIT
+ * that SQLite did not roll back itself. */
+static void rollback_open(struct conn *c)
+{
+    if (!sqlite3_get_autocommit(c->db))
+        run_retry(c, sql_rollback);
+}
+
+enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
+{
+    struct store_tx tx = {.s = s, .c = &s->writer};
+    enum store_rc res;
+
+    if (pthread_mutex_lock(&s->write_mu) != 0) {
+        /* EDEADLK: fn called store_write() again. */
+        store_log_error(NULL, "store_write called inside a write transaction");
+        return STORE_ERROR;
+    }
+    if (run_retry(tx.c, sql_begin) != SQLITE_OK) {
+        res = STORE_ERROR;
+        goto out;
+    }
+    res = fn(&tx, ctx);
+    if (res == STORE_OK && run_retry(tx.c, sql_commit) != SQLITE_OK)
+        res = STORE_ERROR;
+    rollback_open(tx.c);
+out:
+    pthread_mutex_unlock(&s->write_mu);
+    return res;
+}
+
+/* ---- migrations ------------------------------------------------------ */
+
+static const char sql_migrations_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                           " version INTEGER PRIMARY KEY,"
+                                           " name TEXT NOT NULL,"
+                                           " applied_at TEXT NOT NULL"
+                                           ") STRICT";
+
+/* The version of a migration file: its leading digits, which a '_'
+ * follows ("0001_init.sql" is 1).  -1 when the name has none. */
+static int migration_version(const char *name)
+{
+    const char *p = name;
+    long v = 0;
+
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > INT_MAX)
+            return -1;
+    }
+    if (p == name || *p != '_')
+        return -1;
+    return (int)v;
+}
+
+/* The highest applied version on c, 0 before any; -1 on failure. */
+static int read_version(struct conn *c)
+{
+    static const char sql_exists[] = "SELECT count(*) FROM sqlite_schema"
+                                     " WHERE type = 'table' AND name = 'schema_migrations'";
+    static const char sql_max[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+    sqlite3_stmt *st;
+    int version = -1;
+
+    st = store_stmt(c, sql_exists);
+    if (st == NULL)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        store_log_error(c->db, sql_exists);
+        goto out;
+    }
+    if (sqlite3_column_int(st, 0) == 0) {
+        version = 0;
+        goto out;
+    }
+    store_stmt_done(st);
+    st = store_stmt(c, sql_max);
+    if (st == NULL)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        store_log_error(c->db, sql_max);
+        goto out;
+    }
+    version = sqlite3_column_int(st, 0);
+out:
+    store_stmt_done(st);
+    return version;
+}
+
+/* Applies migration m (version v) in its own transaction on the writer.
+ * Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a
+ * table requires, and checked as a whole before the commit.  Returns 1
+ * when applied, 0 when another process applied it first, -1 on failure. */
+static int apply_migration(struct conn *c, const struct embedded_file *m, int v, char *err,
+                           size_t errlen)
+{
+    static const char sql_applied[] = "SELECT 1 FROM schema_migrations WHERE version = ?1";
+    static const char sql_record[] = "INSERT INTO schema_migrations (version, name, applied_at)"
+                                     " VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *check = NULL;
+    char *msg = NULL;
+    int rc = -1;
+
+    if (strlen(m->data) != m->len) {
+        set_err(err, errlen, "migration %s contains a NUL byte", m->name);
+        return -1;
+    }
+    if (conn_exec(c, "PRAGMA foreign_keys = OFF", err, errlen) != 0)
+        return -1;
+    if (run_retry(c, sql_begin) != SQLITE_OK) {
+        set_err(err, errlen, "migration %s: cannot begin: %s", m->name, sqlite3_errmsg(c->db));
+        goto out;
+    }
+    st = store_stmt(c, sql_applied);
+    if (st == NULL || sqlite3_bind_int(st, 1, v) != SQLITE_OK)
+        goto sql_fail;
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
+        rc = 0;
+        goto out;
+    case SQLITE_DONE:
+        break;
+    default:
+        goto sql_fail;
+    }
+    store_stmt_done(st);
+    st = NULL;
+
+    if (sqlite3_exec(c->db, m->data, NULL, NULL, &msg) != SQLITE_OK) {
+        set_err(err, errlen, "migration %s: %s", m->name, msg ? msg : sqlite3_errmsg(c->db));
+        goto out;
+    }
+    if (sqlite3_prepare_v2(c->db, "PRAGMA foreign_key_check", -1, &check, NULL) != SQLITE_OK)
+        goto sql_fail;
+    switch (sqlite3_step(check)) {
+    case SQLITE_DONE:
+        break;
+    case SQLITE_ROW:
+        set_err(err, errlen, "migration %s leaves rows of %s with a broken foreign key", m->name,
+                (const char *)sqlite3_column_text(check, 0));
+        goto out;
+    default:
+        goto sql_fail;
+    }
+
+    st = store_stmt(c, sql_record);
+    if (st == NULL || (sqlite3_bind_int(st, 1, v) | store_bind_text(st, 2, m->name)) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_DONE)
+        goto sql_fail;
+    store_stmt_done(st);
+    st = NULL;
+    if (run_retry(c, sql_commit) != SQLITE_OK)
+        goto sql_fail;
+    rc = 1;
+    goto out;
+sql_fail:
+    set_err(err, errlen, "migration %s: %s", m->name, sqlite3_errmsg(c->db));
+out:
+    store_stmt_done(st);
+    sqlite3_finalize(check);
+    sqlite3_free(msg);
+    if (rc >= 0 && !sqlite3_get_autocommit(c->db) && run_retry(c, sql_commit) != SQLITE_OK) {
+        set_err(err, errlen, "migration %s: %s", m->name, sqlite3_errmsg(c->db));
+        rc = -1;
+    }
+    rollback_open(c);
+    /* Without this the connection would go on unchecked; a first error
+     * already in err says more, so keep it. */
+    if (conn_exec(c, "PRAGMA foreign_keys = ON", rc < 0 ? NULL : err, errlen) != 0)
+        rc = -1;
+    return rc;
+}
+
+int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
+{
+    struct conn *c = &s->writer;
+    int known = 0;
+    int have;
+    int count = 0;
+    int rc = -1;
+
+    if (applied != NULL)
+        *applied = 0;
+    if (pthread_mutex_lock(&s->write_mu) != 0) {
+        set_err(err, errlen, "store_migrate called inside a write transaction");
+        return -1;
+    }
+    for (const struct embedded_file *m = embedded_migrations; m->name; m++) {
+        int v = migration_version(m->name);
+        if (v <= known) {
+            set_err(err, errlen, "migration %s is not numbered after the one before it", m->name);
+            goto out;
+        }
+        known = v;
+    }
+    if (conn_exec(c, sql_migrations_table, err, errlen) != 0)
+        goto out;
+    have = read_version(c);
+    if (have < 0) {
+        set_err(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    /* An older binary must not write to a schema it does not understand. */
+    if (have > known) {
+        set_err(err, errlen,
+                "database schema version %d is newer than this shenbao (knows up to %d)", have,
+                known);
+        goto out;
+    }
+    for (const struct embedded_file *m = embedded_migrations; m->name; m++) {
+        int v = migration_version(m->name);
+        int done;
+
+        if (v <= have)
+            continue;
+        done = apply_migration(c, m, v, err, errlen);
+        if (done < 0)
+            goto out;
+        count += done;
+    }
+    rc = 0;
+out:
+    pthread_mutex_unlock(&s->write_mu);
+    if (applied != NULL)
+        *applied = count;
+    return rc;
+}
+
+int store_schema_version(struct store *s)
+{
+    int version;
+
+    if (pthread_mutex_lock(&s->write_mu) != 0)
+        return -1;
+    version = read_version(&s->writer);
+    pthread_mutex_unlock(&s->write_mu);
+    return version;
+}
+
+bool store_ping(struct store *s)
+{
+    static const char sql[] = "SELECT 1";
+    struct conn *c = store_reader(s);
+    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
+    bool ok;
+
+    if (st == NULL)
+        return false;
+    ok = sqlite3_step(st) == SQLITE_ROW;
+    if (!ok)
+        store_log_error(c->db, sql);
+    store_stmt_done(st);
+    return ok;
+}

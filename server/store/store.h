@@ -8,8 +8,10 @@
  * Connections: one writer connection, shared and serialised by a mutex;
  * every change runs inside store_write(), one BEGIN IMMEDIATE transaction.
  * Reads run on a per-thread read connection opened on first use (WAL lets
- * them proceed while the writer writes).  Statements are prepared once per
- * connection and cached.
+ * them proceed while the writer writes).  When a thread ends, its reader
+ * goes back to a pool that later threads take from; store_free() closes them
+ * all and must come after every other thread that used the store has ended.
+ * Statements are prepared once per connection and cached.
  *
  * Durability: WAL with synchronous=FULL, so a committed write is on disk
  * before the caller answers 2xx.
@@ -142,7 +144,7 @@ enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct applicati
 /* Writes review_unit, applicant_name, status, version, updated_at,
  * submitted_at and data_json of row a->id, but only while the stored version
  * is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when
- * there is no such row. */
+ * there is no such row.  a->version must be expected_version + 1. */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
                                int64_t expected_version);
 

@@ -42,6 +42,10 @@ enum store_rc store_rc(struct conn *c, int rc, const char *what);
  * message and extended error code. */
 void store_log_error(sqlite3 *db, const char *what);
 
+/* Binding: these return SQLite codes like sqlite3_bind_*(), so a query ORs
+ * a row of binds together and compares the result with SQLITE_OK (any
+ * failure leaves it nonzero; the connection keeps the message). */
+
 /* Binds text, or NULL when s is NULL. */
 int store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Binds text, or NULL when s is NULL or "": for optional columns whose

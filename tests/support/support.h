@@ -1,0 +1,32 @@
+/*
+ * What the unit tests share: temporary directories and databases, and JSON
+ * helpers that fail the running Check test instead of returning errors.
+ */
+#ifndef SB_TEST_SUPPORT_H
+#define SB_TEST_SUPPORT_H
+
+#include <jansson.h>
+
+/* Creates a new empty directory under $TMPDIR (or /tmp).  Caller frees the
+ * path and removes the directory (support_rmtree).  Aborts the test when it
+ * cannot. */
+char *support_tmpdir(void);
+
+/* Removes dir and everything below it; quietly ignores what is missing. */
+void support_rmtree(const char *dir);
+
+/* A path for a database that does not exist yet, in a new temporary
+ * directory.  Give it back with support_tmp_db_free(). */
+char *support_tmp_db(void);
+
+/* Removes the directory support_tmp_db() made for path, and frees path. */
+void support_tmp_db_free(char *path);
+
+/* Parses text (duplicate keys rejected), aborting the test on an error.
+ * Caller owns the reference. */
+json_t *support_json(const char *text);
+
+/* Fails the test unless got equals the JSON in expected, showing both. */
+void support_assert_json_eq(const json_t *got, const char *expected);
+
+#endif

@@ -1,1 +1,1064 @@
-int main(void) { return 0; }
+/*
+ * The SQLite store: opening and migrating, pragmas, each query, listings
+ * against a model of what they should return, and reads from many threads
+ * while a writer writes.
+ */
+#include "store.h"
+#include "store_impl.h"
+#include "embedded.h"
+#include "support.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOW "2020-09-29T02:00:00Z"
+
+static char *db_path;
+static struct store *st;
+static atomic_int errors_logged;
+
+/* Errors are expected in several tests; count them instead of printing. */
+static void count_error(const char *msg)
+{
+    (void)msg;
+    atomic_fetch_add(&errors_logged, 1);
+}
+
+static int known_version(void)
+{
+    int v = 0;
+
+    for (const struct embedded_file *m = embedded_migrations; m->name; m++)
+        v = (int)strtol(m->name, NULL, 10);
+    return v;
+}
+
+static int migration_count(void)
+{
+    int n = 0;
+
+    for (const struct embedded_file *m = embedded_migrations; m->name; m++)
+        n++;
+    return n;
+}
+
+static struct store *open_store(const char *path)
+{
+    char err[256] = "";
+    struct store *s = store_open(path, err, sizeof err);
+
+    ck_assert_msg(s != NULL, "store_open: %s", err);
+    return s;
+}
+
+static void migrate(struct store *s)
+{
+    char err[256] = "";
+
+    ck_assert_msg(store_migrate(s, NULL, err, sizeof err) == 0, "store_migrate: %s", err);
+}
+
+/* ---- fixture: a migrated store with units and an account -------------- */
+
+static const struct unit seed_units[] = {
+    {"110101", "东城区", "Dongcheng District", "district"},
+    {"110108", "海淀区", "Haidian District", "district"},
+    {"etdz", "北京经济技术开发区", "Beijing Economic-Technological Development Area",
+     "development_area"},
+    {"soe:首旅集团", "首旅集团", "BTG", "soe"},
+};
+#define N_SEED_UNITS (sizeof seed_units / sizeof seed_units[0])
+
+static int64_t applicant_id;
+
+static enum store_rc tx_seed(struct store_tx *tx, void *ctx)
+{
+    struct account a = {.role = "applicant",
+                        .name = "某孵化器有限公司",
+                        .uscc = "91110108MA01AAAAAA",
+                        .created_at = NOW};
+    unsigned char hash[TOKEN_HASH_LEN];
+    enum store_rc rc;
+
+    (void)ctx;
+    for (size_t i = 0; i < N_SEED_UNITS; i++) {
+        rc = store_unit_put(tx, &seed_units[i]);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    memset(hash, 0xA5, sizeof hash);
+    rc = store_account_add(tx, &a, hash);
+    applicant_id = a.id;
+    return rc;
+}
+
+static void setup(void)
+{
+    atomic_store(&errors_logged, 0);
+    store_set_log(count_error);
+    db_path = support_tmp_db();
+    st = open_store(db_path);
+    migrate(st);
+    ck_assert_int_eq(store_write(st, tx_seed, NULL), STORE_OK);
+}
+
+static void teardown(void)
+{
+    store_free(st);
+    st = NULL;
+    support_tmp_db_free(db_path);
+    db_path = NULL;
+}
+
+/* A raw connection to the test database, beside the store's own. */
+static sqlite3 *raw_open(void)
+{
+    sqlite3 *db = NULL;
+
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+static void raw_exec(const char *sql)
+{
+    sqlite3 *db = raw_open();
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
+/* The first column of the first row of sql on db, as text. */
+static void query_text(sqlite3 *db, const char *sql, char *out, size_t len)
+{
+    sqlite3_stmt *q = NULL;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    snprintf(out, len, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+}
+
+/* ---- open and migrate ------------------------------------------------- */
+
+START_TEST(test_open_migrate)
+{
+    char *path = support_tmp_db();
+    char err[256] = "";
+    int applied = -1;
+    struct store *s;
+
+    store_set_log(count_error);
+    s = open_store(path);
+    ck_assert_int_eq(store_schema_version(s), 0);
+    ck_assert(store_ping(s));
+    ck_assert_int_eq(store_migrate(s, &applied, err, sizeof err), 0);
+    ck_assert_int_eq(applied, migration_count());
+    ck_assert_int_eq(store_schema_version(s), known_version());
+    ck_assert_int_eq(store_migrate(s, &applied, err, sizeof err), 0);
+    ck_assert_int_eq(applied, 0);
+    store_free(s);
+
+    /* Reopened, the file keeps its schema and needs nothing more. */
+    s = open_store(path);
+    ck_assert_int_eq(store_schema_version(s), known_version());
+    ck_assert_int_eq(store_migrate(s, &applied, err, sizeof err), 0);
+    ck_assert_int_eq(applied, 0);
+    store_free(s);
+    support_tmp_db_free(path);
+}
+END_TEST
+
+START_TEST(test_open_fails_cleanly)
+{
+    char err[256] = "";
+    struct store *s = store_open("/nonexistent-dir/sub/x.db", err, sizeof err);
+
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err, "cannot open") != NULL, "err: %s", err);
+}
+END_TEST
+
+static enum store_rc tx_pragmas(struct store_tx *tx, void *ctx)
+{
+    sqlite3 *db = store_conn_db(store_tx_conn(tx));
+    char *out = ctx;
+
+    query_text(db, "PRAGMA journal_mode", out, 16);
+    query_text(db, "PRAGMA synchronous", out + 16, 16);
+    query_text(db, "PRAGMA foreign_keys", out + 32, 16);
+    query_text(db, "PRAGMA busy_timeout", out + 48, 16);
+    return STORE_OK;
+}
+
+START_TEST(test_pragmas)
+{
+    char got[64];
+    struct conn *reader;
+    sqlite3 *db;
+
+    ck_assert_int_eq(store_write(st, tx_pragmas, got), STORE_OK);
+    ck_assert_str_eq(got, "wal");
+    ck_assert_str_eq(got + 16, "2"); /* FULL */
+    ck_assert_str_eq(got + 32, "1");
+    ck_assert_str_eq(got + 48, "5000");
+
+    reader = store_reader(st);
+    ck_assert_ptr_nonnull(reader);
+    ck_assert_ptr_eq(store_reader(st), reader); /* the same one on this thread */
+    query_text(store_conn_db(reader), "PRAGMA foreign_keys", got, 16);
+    ck_assert_str_eq(got, "1");
+    query_text(store_conn_db(reader), "PRAGMA busy_timeout", got, 16);
+    ck_assert_str_eq(got, "5000");
+    ck_assert(sqlite3_db_readonly(store_conn_db(reader), "main") == 1);
+
+    /* WAL is a property of the file: another connection sees it too. */
+    db = raw_open();
+    query_text(db, "PRAGMA journal_mode", got, 16);
+    ck_assert_str_eq(got, "wal");
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_future_version_refused)
+{
+    char err[256] = "";
+    char want[256];
+    char sql[256];
+    int applied = -1;
+    int future = known_version() + 1;
+
+    snprintf(sql, sizeof sql,
+             "INSERT INTO schema_migrations VALUES (%d, '%04d_future.sql', '" NOW "')", future,
+             future);
+    raw_exec(sql);
+    ck_assert_int_eq(store_schema_version(st), future);
+    ck_assert_int_eq(store_migrate(st, &applied, err, sizeof err), -1);
+    ck_assert_int_eq(applied, 0);
+    snprintf(want, sizeof want,
+             "database schema version %d is newer than this shenbao (knows up to %d)", future,
+             known_version());
+    ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/* ---- review units ----------------------------------------------------- */
+
+struct unit_op {
+    enum store_rc (*op)(struct store_tx *tx, const struct unit *u);
+    struct unit u;
+};
+
+static enum store_rc tx_unit(struct store_tx *tx, void *ctx)
+{
+    struct unit_op *o = ctx;
+
+    return o->op(tx, &o->u);
+}
+
+static enum store_rc unit_op(enum store_rc (*op)(struct store_tx *, const struct unit *),
+                             const char *id, const char *zh, const char *kind)
+{
+    struct unit_op o = {.op = op};
+
+    snprintf(o.u.id, sizeof o.u.id, "%s", id);
+    snprintf(o.u.name_zh, sizeof o.u.name_zh, "%s", zh);
+    snprintf(o.u.name_en, sizeof o.u.name_en, "%s", "English");
+    snprintf(o.u.kind, sizeof o.u.kind, "%s", kind);
+    return store_write(st, tx_unit, &o);
+}
+
+struct collect_units {
+    char ids[16][80];
+    int n;
+    int stop_after;
+};
+
+static bool collect_unit(const struct unit *u, void *ctx)
+{
+    struct collect_units *c = ctx;
+
+    snprintf(c->ids[c->n++], sizeof c->ids[0], "%s", u->id);
+    return c->n != c->stop_after;
+}
+
+START_TEST(test_units)
+{
+    struct unit u;
+    struct collect_units all = {.stop_after = -1};
+    struct collect_units two = {.stop_after = 2};
+
+    ck_assert_int_eq(store_unit_get(st, "110108", &u), STORE_OK);
+    ck_assert_str_eq(u.name_zh, "海淀区");
+    ck_assert_str_eq(u.name_en, "Haidian District");
+    ck_assert_str_eq(u.kind, "district");
+    ck_assert_int_eq(store_unit_get(st, "soe:首旅集团", &u), STORE_OK);
+    ck_assert_str_eq(u.kind, "soe");
+    ck_assert_int_eq(store_unit_get(st, "999999", &u), STORE_NOT_FOUND);
+
+    /* put updates in place; add refuses a taken id and changes nothing. */
+    ck_assert_int_eq(unit_op(store_unit_put, "110108", "海淀", "district"), STORE_OK);
+    ck_assert_int_eq(store_unit_get(st, "110108", &u), STORE_OK);
+    ck_assert_str_eq(u.name_zh, "海淀");
+    ck_assert_str_eq(u.name_en, "English");
+    ck_assert_int_eq(unit_op(store_unit_add, "110108", "别的", "district"), STORE_CONFLICT);
+    ck_assert_int_eq(store_unit_get(st, "110108", &u), STORE_OK);
+    ck_assert_str_eq(u.name_zh, "海淀");
+    ck_assert_int_eq(unit_op(store_unit_add, "hq:某总部", "某总部", "hq"), STORE_OK);
+    ck_assert_int_eq(errors_logged, 0);
+    ck_assert_int_eq(unit_op(store_unit_add, "bad", "坏", "province"), STORE_ERROR);
+    ck_assert_int_eq(errors_logged, 1);
+
+    ck_assert_int_eq(store_unit_each(st, collect_unit, &all), STORE_OK);
+    ck_assert_int_eq(all.n, (int)N_SEED_UNITS + 1);
+    for (int i = 1; i < all.n; i++)
+        ck_assert_msg(strcmp(all.ids[i - 1], all.ids[i]) < 0, "not ordered by id");
+    ck_assert_str_eq(all.ids[0], "110101");
+    ck_assert_int_eq(store_unit_each(st, collect_unit, &two), STORE_OK);
+    ck_assert_int_eq(two.n, 2);
+}
+END_TEST
+
+/* ---- accounts --------------------------------------------------------- */
+
+struct account_op {
+    struct account a;
+    unsigned char hash[TOKEN_HASH_LEN];
+};
+
+static enum store_rc tx_account(struct store_tx *tx, void *ctx)
+{
+    struct account_op *o = ctx;
+
+    return store_account_add(tx, &o->a, o->hash);
+}
+
+static enum store_rc add_account(struct account_op *o, const char *role, const char *uscc,
+                                 const char *unit, const char *authority, unsigned char fill)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->a.role, sizeof o->a.role, "%s", role);
+    snprintf(o->a.name, sizeof o->a.name, "%s 的账户", role);
+    snprintf(o->a.uscc, sizeof o->a.uscc, "%s", uscc);
+    snprintf(o->a.unit, sizeof o->a.unit, "%s", unit);
+    snprintf(o->a.authority, sizeof o->a.authority, "%s", authority);
+    snprintf(o->a.created_at, sizeof o->a.created_at, "%s", NOW);
+    randombytes_buf(o->hash, sizeof o->hash);
+    o->hash[0] = fill;
+    return store_write(st, tx_account, o);
+}
+
+START_TEST(test_accounts)
+{
+    struct account_op app, dist, muni, admin, dup, bad;
+    struct account got;
+    unsigned char wrong[TOKEN_HASH_LEN];
+    char sql[128];
+
+    ck_assert_int_eq(add_account(&app, "applicant", "91110108MA01BBBBBB", "", "", 1), STORE_OK);
+    ck_assert_int_eq(add_account(&dist, "district_reviewer", "", "110108", "", 2), STORE_OK);
+    ck_assert_int_eq(add_account(&muni, "municipal_reviewer", "", "", "science_tech", 3), STORE_OK);
+    ck_assert_int_eq(add_account(&admin, "admin", "", "", "", 4), STORE_OK);
+    ck_assert_int_gt(app.a.id, 0);
+    ck_assert_int_ne(app.a.id, dist.a.id);
+
+    ck_assert_int_eq(store_account_by_token(st, dist.hash, &got), STORE_OK);
+    ck_assert_int_eq(got.id, dist.a.id);
+    ck_assert_str_eq(got.role, "district_reviewer");
+    ck_assert_str_eq(got.unit, "110108");
+    ck_assert_str_eq(got.uscc, "");
+    ck_assert_str_eq(got.authority, "");
+    ck_assert_str_eq(got.created_at, NOW);
+    ck_assert_int_eq(store_account_by_token(st, app.hash, &got), STORE_OK);
+    ck_assert_str_eq(got.uscc, "91110108MA01BBBBBB");
+    ck_assert_str_eq(got.name, "applicant 的账户");
+
+    memcpy(wrong, app.hash, sizeof wrong);
+    wrong[TOKEN_HASH_LEN - 1] ^= 1;
+    ck_assert_int_eq(store_account_by_token(st, wrong, &got), STORE_NOT_FOUND);
+
+    ck_assert_int_eq(store_account_get(st, muni.a.id, &got), STORE_OK);
+    ck_assert_str_eq(got.authority, "science_tech");
+    ck_assert_int_eq(store_account_get(st, 999999, &got), STORE_NOT_FOUND);
+
+    /* The same token hash twice is a conflict, not a fault. */
+    dup = app;
+    dup.a.id = 0;
+    ck_assert_int_eq(store_write(st, tx_account, &dup), STORE_CONFLICT);
+    ck_assert_int_eq(errors_logged, 0);
+
+    /* A role with the wrong binding, or an unknown unit, is refused. */
+    ck_assert_int_eq(add_account(&bad, "applicant", "", "", "", 5), STORE_ERROR);
+    ck_assert_int_eq(add_account(&bad, "auditor", "", "110108", "", 6), STORE_ERROR);
+    ck_assert_int_eq(add_account(&bad, "district_reviewer", "", "nowhere", "", 7), STORE_ERROR);
+    ck_assert_int_eq(add_account(&bad, "municipal_reviewer", "", "", "tax", 8), STORE_ERROR);
+    ck_assert_int_eq(errors_logged, 4);
+
+    /* A disabled account no longer authenticates, but history can name it. */
+    snprintf(sql, sizeof sql, "UPDATE accounts SET disabled = 1 WHERE id = %lld",
+             (long long)app.a.id);
+    raw_exec(sql);
+    ck_assert_int_eq(store_account_by_token(st, app.hash, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_get(st, app.a.id, &got), STORE_OK);
+}
+END_TEST
+
+/* ---- applications: one at a time --------------------------------------- */
+
+static void fill_app(struct application *a, const char *kind, int round, const char *unit,
+                     const char *uscc, const char *status, bool submitted)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->kind, sizeof a->kind, "%s", kind);
+    a->round = round;
+    snprintf(a->review_unit, sizeof a->review_unit, "%s", unit);
+    snprintf(a->applicant_name, sizeof a->applicant_name, "%s", "某孵化器有限公司");
+    snprintf(a->applicant_uscc, sizeof a->applicant_uscc, "%s", uscc);
+    snprintf(a->status, sizeof a->status, "%s", status);
+    a->version = 1;
+    a->created_by = applicant_id;
+    snprintf(a->created_at, sizeof a->created_at, "%s", NOW);
+    snprintf(a->updated_at, sizeof a->updated_at, "%s", NOW);
+    if (submitted)
+        snprintf(a->submitted_at, sizeof a->submitted_at, "%s", NOW);
+    a->data_json = (char *)"{\"mentor_sessions\":12,\"field\":\"integrated_circuits\"}";
+}
+
+static enum store_rc tx_insert(struct store_tx *tx, void *ctx)
+{
+    return store_app_insert(tx, ctx);
+}
+
+struct update_op {
+    struct application a;
+    int64_t expected;
+};
+
+static enum store_rc tx_update(struct store_tx *tx, void *ctx)
+{
+    struct update_op *o = ctx;
+
+    return store_app_update(tx, &o->a, o->expected);
+}
+
+static int64_t insert_app(struct application *a)
+{
+    ck_assert_int_eq(store_write(st, tx_insert, a), STORE_OK);
+    ck_assert_int_gt(a->id, 0);
+    return a->id;
+}
+
+START_TEST(test_app_insert_get_update)
+{
+    struct application a, got = {0};
+    struct update_op up;
+    int64_t id;
+
+    fill_app(&a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "draft", false);
+    id = insert_app(&a);
+
+    ck_assert_int_eq(store_app_get(st, id, &got), STORE_OK);
+    ck_assert_int_eq(got.id, id);
+    ck_assert_str_eq(got.kind, "incubator");
+    ck_assert_int_eq(got.round, 2020);
+    ck_assert_str_eq(got.review_unit, "110108");
+    ck_assert_str_eq(got.applicant_name, "某孵化器有限公司");
+    ck_assert_str_eq(got.applicant_uscc, "91110108MA01AAAAAA");
+    ck_assert_str_eq(got.status, "draft");
+    ck_assert_int_eq(got.version, 1);
+    ck_assert_int_eq(got.created_by, applicant_id);
+    ck_assert_str_eq(got.created_at, NOW);
+    ck_assert_str_eq(got.updated_at, NOW);
+    ck_assert_str_eq(got.submitted_at, "");
+    ck_assert_str_eq(got.data_json, a.data_json);
+    application_release(&got);
+    ck_assert_ptr_null(got.data_json);
+
+    /* Submit: version 1 -> 2. */
+    up.a = a;
+    up.expected = 1;
+    up.a.version = 2;
+    snprintf(up.a.status, sizeof up.a.status, "district_review");
+    snprintf(up.a.updated_at, sizeof up.a.updated_at, "2020-09-30T08:00:00Z");
+    snprintf(up.a.submitted_at, sizeof up.a.submitted_at, "2020-09-30T08:00:00Z");
+    snprintf(up.a.review_unit, sizeof up.a.review_unit, "etdz");
+    up.a.data_json = (char *)"{\"mentor_sessions\":13}";
+    ck_assert_int_eq(store_write(st, tx_update, &up), STORE_OK);
+    ck_assert_int_eq(store_app_get(st, id, &got), STORE_OK);
+    ck_assert_int_eq(got.version, 2);
+    ck_assert_str_eq(got.status, "district_review");
+    ck_assert_str_eq(got.review_unit, "etdz");
+    ck_assert_str_eq(got.submitted_at, "2020-09-30T08:00:00Z");
+    ck_assert_str_eq(got.updated_at, "2020-09-30T08:00:00Z");
+    ck_assert_str_eq(got.created_at, NOW);
+    ck_assert_str_eq(got.data_json, "{\"mentor_sessions\":13}");
+    application_release(&got);
+
+    /* The same change again is stale now: a conflict, nothing written. */
+    snprintf(up.a.status, sizeof up.a.status, "withdrawn");
+    ck_assert_int_eq(store_write(st, tx_update, &up), STORE_CONFLICT);
+    ck_assert_int_eq(store_app_get(st, id, &got), STORE_OK);
+    ck_assert_int_eq(got.version, 2);
+    ck_assert_str_eq(got.status, "district_review");
+    application_release(&got);
+
+    up.a.id = id + 1000;
+    ck_assert_int_eq(store_write(st, tx_update, &up), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_app_get(st, id + 1000, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
+START_TEST(test_app_refused)
+{
+    struct application a;
+
+    /* Unknown review unit (foreign key), data that is not JSON, a status
+     * past the draft that was never submitted. */
+    fill_app(&a, "incubator", 2020, "nowhere", "91110108MA01AAAAAA", "draft", false);
+    ck_assert_int_eq(store_write(st, tx_insert, &a), STORE_ERROR);
+    fill_app(&a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "draft", false);
+    a.data_json = (char *)"{not json";
+    ck_assert_int_eq(store_write(st, tx_insert, &a), STORE_ERROR);
+    fill_app(&a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "approved", false);
+    ck_assert_int_eq(store_write(st, tx_insert, &a), STORE_ERROR);
+    fill_app(&a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "pending", true);
+    ck_assert_int_eq(store_write(st, tx_insert, &a), STORE_ERROR);
+    ck_assert_int_eq(errors_logged, 4);
+}
+END_TEST
+
+struct own_writes {
+    struct application a;
+    enum store_rc result; /* what the transaction returns after its writes */
+    bool seen_insert, seen_update;
+};
+
+static enum store_rc tx_own_writes(struct store_tx *tx, void *ctx)
+{
+    struct own_writes *o = ctx;
+    struct application got = {0};
+    struct application next;
+    enum store_rc rc = store_app_insert(tx, &o->a);
+
+    if (rc != STORE_OK)
+        return rc;
+    if (store_app_get_tx(tx, o->a.id, &got) == STORE_OK)
+        o->seen_insert = got.version == 1 && strcmp(got.status, "draft") == 0;
+    application_release(&got);
+
+    next = o->a;
+    next.version = 2;
+    snprintf(next.status, sizeof next.status, "district_review");
+    snprintf(next.submitted_at, sizeof next.submitted_at, "%s", NOW);
+    rc = store_app_update(tx, &next, 1);
+    if (rc != STORE_OK)
+        return rc;
+    if (store_app_get_tx(tx, o->a.id, &got) == STORE_OK)
+        o->seen_update = got.version == 2 && strcmp(got.status, "district_review") == 0;
+    application_release(&got);
+    return o->result;
+}
+
+START_TEST(test_app_transactions)
+{
+    struct own_writes kept = {.result = STORE_OK};
+    struct own_writes undone = {.result = STORE_CONFLICT};
+    struct application got = {0};
+
+    fill_app(&kept.a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "draft", false);
+    ck_assert_int_eq(store_write(st, tx_own_writes, &kept), STORE_OK);
+    ck_assert(kept.seen_insert);
+    ck_assert(kept.seen_update);
+    ck_assert_int_eq(store_app_get(st, kept.a.id, &got), STORE_OK);
+    ck_assert_int_eq(got.version, 2);
+    application_release(&got);
+
+    /* Returning anything but STORE_OK rolls every write back. */
+    fill_app(&undone.a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "draft", false);
+    ck_assert_int_eq(store_write(st, tx_own_writes, &undone), STORE_CONFLICT);
+    ck_assert(undone.seen_insert);
+    ck_assert(undone.seen_update);
+    ck_assert_int_gt(undone.a.id, kept.a.id);
+    ck_assert_int_eq(store_app_get(st, undone.a.id, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
+static enum store_rc tx_nested(struct store_tx *tx, void *ctx)
+{
+    enum store_rc *inner = ctx;
+
+    (void)tx;
+    *inner = store_write(st, tx_insert, NULL);
+    return STORE_OK;
+}
+
+START_TEST(test_nested_write_refused)
+{
+    enum store_rc inner = STORE_OK;
+
+    ck_assert_int_eq(store_write(st, tx_nested, &inner), STORE_OK);
+    ck_assert_int_eq(inner, STORE_ERROR);
+    ck_assert_int_eq(errors_logged, 1);
+}
+END_TEST
+
+/* ---- listings against a model ------------------------------------------ */
+
+#define N_MODEL 60
+
+static const char *const kinds[] = {"incubator", "first_store", "tourism_award"};
+static const char *const units[] = {"110101", "110108", "etdz"};
+static const char *const usccs[] = {"91110108MA01AAAAAA", "91110105MA02BBBBBB"};
+static const char *const statuses[] = {"draft",         "district_review", "municipal_review",
+                                       "public_notice", "approved",        "returned",
+                                       "rejected",      "withdrawn",       "revoked"};
+
+struct model {
+    int64_t id;
+    const char *kind, *unit, *uscc, *status;
+    int round;
+    bool submitted;
+};
+
+static struct model model[N_MODEL];
+
+/* Spreads the rows over every value with co-prime strides, so each
+ * combination of scope and filter selects a different mix. */
+static void seed_model(void)
+{
+    for (int i = 0; i < N_MODEL; i++) {
+        struct model *m = &model[i];
+        struct application a;
+
+        m->kind = kinds[i % 3];
+        m->unit = units[(i / 2) % 3];
+        m->uscc = usccs[(i / 5) % 2];
+        m->status = statuses[(i * 7) % 9];
+        m->round = 2020 + (i % 4 == 0);
+        m->submitted =
+            strcmp(m->status, "draft") != 0 && (strcmp(m->status, "withdrawn") != 0 || i % 2 == 0);
+        fill_app(&a, m->kind, m->round, m->unit, m->uscc, m->status, m->submitted);
+        m->id = insert_app(&a);
+    }
+}
+
+static bool model_match(const struct model *m, const struct app_filter *f)
+{
+    switch (f->scope) {
+    case SCOPE_ORGANISATION:
+        if (strcmp(m->uscc, f->scope_value) != 0)
+            return false;
+        break;
+    case SCOPE_UNIT:
+        if (!m->submitted || strcmp(m->unit, f->scope_value) != 0)
+            return false;
+        break;
+    case SCOPE_KIND:
+        if (!m->submitted || strcmp(m->kind, f->scope_value) != 0)
+            return false;
+        break;
+    case SCOPE_SUBMITTED:
+        if (!m->submitted)
+            return false;
+        break;
+    }
+    return (f->kind == NULL || strcmp(m->kind, f->kind) == 0) &&
+           (f->status == NULL || strcmp(m->status, f->status) == 0) &&
+           (f->round == 0 || m->round == f->round) &&
+           (f->review_unit == NULL || strcmp(m->unit, f->review_unit) == 0) &&
+           (f->before_id == 0 || m->id < f->before_id);
+}
+
+/* The ids f should list, newest first. */
+static int model_list(const struct app_filter *f, int64_t *ids)
+{
+    int n = 0;
+
+    for (int i = N_MODEL - 1; i >= 0; i--)
+        if (model_match(&model[i], f))
+            ids[n++] = model[i].id;
+    return n;
+}
+
+struct page {
+    int64_t ids[N_MODEL + 1];
+    int n;
+    bool consistent; /* every row passed had the fields the model says */
+};
+
+static void collect_app(const struct application *a, void *ctx)
+{
+    struct page *p = ctx;
+    int i;
+
+    for (i = 0; i < N_MODEL && model[i].id != a->id; i++)
+        ;
+    if (i == N_MODEL || strcmp(a->kind, model[i].kind) != 0 ||
+        strcmp(a->status, model[i].status) != 0 || a->data_json == NULL)
+        p->consistent = false;
+    if (p->n <= N_MODEL)
+        p->ids[p->n++] = a->id;
+}
+
+static void assert_lists(const struct app_filter *f)
+{
+    int64_t want[N_MODEL];
+    struct page got = {.consistent = true};
+    int n = model_list(f, want);
+    bool more = true;
+
+    ck_assert_int_eq(store_app_list(st, f, collect_app, &got, &more), STORE_OK);
+    ck_assert(got.consistent);
+    ck_assert_msg(got.n == n, "scope %d %s kind %s status %s round %d unit %s: %d rows, want %d",
+                  f->scope, f->scope_value ? f->scope_value : "-", f->kind ? f->kind : "-",
+                  f->status ? f->status : "-", f->round, f->review_unit ? f->review_unit : "-",
+                  got.n, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(got.ids[i], want[i]);
+    ck_assert(!more);
+}
+
+struct scope_case {
+    enum app_scope scope;
+    const char *value;
+};
+
+static const struct scope_case scope_cases[] = {
+    {SCOPE_ORGANISATION, "91110108MA01AAAAAA"},
+    {SCOPE_ORGANISATION, "91110105MA02BBBBBB"},
+    {SCOPE_ORGANISATION, "91110000000000000X"},
+    {SCOPE_UNIT, "110101"},
+    {SCOPE_UNIT, "etdz"},
+    {SCOPE_KIND, "incubator"},
+    {SCOPE_KIND, "tourism_award"},
+    {SCOPE_SUBMITTED, NULL},
+};
+#define N_SCOPE_CASES (sizeof scope_cases / sizeof scope_cases[0])
+
+START_TEST(test_list_scopes_filters)
+{
+    const char *kind_f[] = {NULL, "incubator", "first_store"};
+    const char *status_f[] = {NULL, "draft", "district_review", "withdrawn"};
+    const int round_f[] = {0, 2020, 2021};
+    const char *unit_f[] = {NULL, "110108", "etdz"};
+    int checked = 0;
+
+    seed_model();
+    for (size_t s = 0; s < N_SCOPE_CASES; s++)
+        for (size_t k = 0; k < 3; k++)
+            for (size_t t = 0; t < 4; t++)
+                for (size_t r = 0; r < 3; r++)
+                    for (size_t u = 0; u < 3; u++) {
+                        struct app_filter f = {
+                            .scope = scope_cases[s].scope,
+                            .scope_value = scope_cases[s].value,
+                            .kind = kind_f[k],
+                            .status = status_f[t],
+                            .round = round_f[r],
+                            .review_unit = unit_f[u],
+                            .limit = 200,
+                        };
+                        assert_lists(&f);
+                        checked++;
+                    }
+    ck_assert_int_eq(checked, (int)N_SCOPE_CASES * 3 * 4 * 3 * 3);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
+START_TEST(test_list_paging)
+{
+    seed_model();
+    for (size_t s = 0; s < N_SCOPE_CASES; s++) {
+        struct app_filter all = {.scope = scope_cases[s].scope,
+                                 .scope_value = scope_cases[s].value};
+        int64_t want[N_MODEL];
+        int total = model_list(&all, want);
+
+        /* Page sizes that divide the total exactly and ones that do not. */
+        for (int limit = 1; limit <= total + 1; limit++) {
+            struct app_filter f = all;
+            int seen = 0;
+            bool more = true;
+
+            f.limit = limit;
+            while (more) {
+                struct page p = {.consistent = true};
+
+                ck_assert_int_eq(store_app_list(st, &f, collect_app, &p, &more), STORE_OK);
+                ck_assert(p.n <= limit);
+                for (int i = 0; i < p.n; i++) {
+                    ck_assert_int_lt(seen, total);
+                    ck_assert_int_eq(p.ids[i], want[seen]);
+                    seen++;
+                }
+                /* More exactly when rows remain, even at a page boundary. */
+                ck_assert_int_eq(more, seen < total);
+                ck_assert(more ? p.n == limit : true);
+                if (p.n > 0)
+                    f.before_id = p.ids[p.n - 1];
+            }
+            ck_assert_int_eq(seen, total);
+        }
+    }
+}
+END_TEST
+
+/* Listing from inside a listing's callback: the page is read whole first,
+ * so the store is free to use. */
+static void nested_list(const struct application *a, void *ctx)
+{
+    struct app_filter f = {.scope = SCOPE_SUBMITTED, .limit = 5};
+    struct page inner = {.consistent = true};
+    struct application got = {0};
+    int *ok = ctx;
+
+    if (store_app_list(st, &f, collect_app, &inner, NULL) == STORE_OK && inner.n == 5 &&
+        store_app_get(st, a->id, &got) == STORE_OK && got.id == a->id)
+        (*ok)++;
+    application_release(&got);
+}
+
+START_TEST(test_list_reentrant)
+{
+    struct app_filter f = {.scope = SCOPE_SUBMITTED, .limit = 10};
+    int ok = 0;
+
+    seed_model();
+    ck_assert_int_eq(store_app_list(st, &f, nested_list, &ok, NULL), STORE_OK);
+    ck_assert_int_eq(ok, 10);
+}
+END_TEST
+
+/* Each listing statement is driven by the index of its scope (or leading
+ * filter) and never sorts. */
+START_TEST(test_list_plans)
+{
+    static const struct {
+        struct app_filter f;
+        const char *uses;
+    } cases[] = {
+        {{.scope = SCOPE_ORGANISATION, .scope_value = "x", .limit = 1}, "applications_by_uscc"},
+        {{.scope = SCOPE_UNIT, .scope_value = "x", .status = "approved", .limit = 1},
+         "applications_by_unit"},
+        {{.scope = SCOPE_KIND, .scope_value = "x", .review_unit = "y", .limit = 1},
+         "applications_by_kind"},
+        {{.scope = SCOPE_SUBMITTED, .review_unit = "x", .kind = "y", .limit = 1},
+         "applications_by_unit"},
+        {{.scope = SCOPE_SUBMITTED, .status = "x", .kind = "y", .limit = 1},
+         "applications_by_status"},
+        {{.scope = SCOPE_SUBMITTED, .kind = "x", .limit = 1}, "applications_by_kind"},
+        {{.scope = SCOPE_SUBMITTED, .limit = 1}, "USING INTEGER PRIMARY KEY"},
+    };
+    sqlite3 *db;
+
+    seed_model();
+    db = raw_open();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *sql = store_app_list_sql(&cases[i].f);
+        char explain[2048];
+        char plan[1024] = "";
+        sqlite3_stmt *q = NULL;
+
+        ck_assert_ptr_nonnull(sql);
+        snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+        ck_assert_int_eq(sqlite3_prepare_v2(db, explain, -1, &q, NULL), SQLITE_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            size_t used = strlen(plan);
+            snprintf(plan + used, sizeof plan - used, "%s; ",
+                     (const char *)sqlite3_column_text(q, 3));
+        }
+        sqlite3_finalize(q);
+        ck_assert_msg(strstr(plan, cases[i].uses) != NULL, "case %zu: plan %s", i, plan);
+        ck_assert_msg(strstr(plan, "TEMP B-TREE") == NULL, "case %zu sorts: %s", i, plan);
+    }
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_list_invalid_filter)
+{
+    struct app_filter f = {.scope = SCOPE_UNIT, .scope_value = NULL, .limit = 10};
+
+    ck_assert_ptr_null(store_app_list_sql(&f));
+    ck_assert_int_eq(store_app_list(st, &f, collect_app, NULL, NULL), STORE_ERROR);
+    ck_assert_int_eq(errors_logged, 1);
+}
+END_TEST
+
+/* ---- threads ---------------------------------------------------------- */
+
+#define N_READERS      8
+#define READS_EACH     200
+#define INITIAL_ROWS   50
+#define WRITER_INSERTS 100
+
+static atomic_int thread_failures;
+
+static void *reader_main(void *arg)
+{
+    unsigned seed = (unsigned)(uintptr_t)arg;
+
+    for (int i = 0; i < READS_EACH; i++) {
+        const struct model *m = &model[rand_r(&seed) % INITIAL_ROWS];
+        struct application a = {0};
+
+        if (store_app_get(st, m->id, &a) != STORE_OK || a.id != m->id ||
+            strcmp(a.kind, m->kind) != 0 || strcmp(a.review_unit, m->unit) != 0)
+            atomic_fetch_add(&thread_failures, 1);
+        application_release(&a);
+        if (i % 50 == 0 && !store_ping(st))
+            atomic_fetch_add(&thread_failures, 1);
+    }
+    return NULL;
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < WRITER_INSERTS; i++) {
+        struct application a;
+
+        fill_app(&a, "first_store", 2021, "etdz", "91110105MA02BBBBBB", "draft", false);
+        if (store_write(st, tx_insert, &a) != STORE_OK)
+            atomic_fetch_add(&thread_failures, 1);
+    }
+    return NULL;
+}
+
+static void count_app(const struct application *a, void *ctx)
+{
+    (void)a;
+    (*(int *)ctx)++;
+}
+
+static void run_threads(void)
+{
+    pthread_t readers[N_READERS], writer;
+
+    ck_assert_int_eq(pthread_create(&writer, NULL, writer_main, NULL), 0);
+    for (uintptr_t i = 0; i < N_READERS; i++)
+        ck_assert_int_eq(pthread_create(&readers[i], NULL, reader_main, (void *)(i + 1)), 0);
+    for (int i = 0; i < N_READERS; i++)
+        pthread_join(readers[i], NULL);
+    pthread_join(writer, NULL);
+}
+
+START_TEST(test_threads)
+{
+    struct app_filter f = {.scope = SCOPE_ORGANISATION,
+                           .scope_value = "91110105MA02BBBBBB",
+                           .kind = "first_store",
+                           .round = 2021,
+                           .limit = 200};
+    int listed = 0;
+
+    atomic_store(&thread_failures, 0);
+    for (int i = 0; i < INITIAL_ROWS; i++) {
+        struct application a;
+
+        model[i].kind = kinds[i % 3];
+        model[i].unit = units[i % 3];
+        fill_app(&a, model[i].kind, 2020, model[i].unit, "91110108MA01AAAAAA", "draft", false);
+        model[i].id = insert_app(&a);
+    }
+    /* Twice: the second round's threads take over the readers that the
+     * first round's threads handed back when they ended. */
+    run_threads();
+    run_threads();
+    ck_assert_int_eq(atomic_load(&thread_failures), 0);
+    ck_assert_int_eq(errors_logged, 0);
+
+    ck_assert_int_eq(store_app_list(st, &f, count_app, &listed, NULL), STORE_OK);
+    ck_assert_int_eq(listed, 2 * WRITER_INSERTS);
+}
+END_TEST
+
+/* A store freed and another opened (perhaps at the same address) must not
+ * hand this thread the first one's closed reader. */
+START_TEST(test_reader_per_store)
+{
+    char *path2 = support_tmp_db();
+    struct store *other;
+    struct unit u;
+
+    ck_assert_int_eq(store_unit_get(st, "110108", &u), STORE_OK);
+    store_free(st);
+    st = NULL;
+    for (int i = 0; i < 3; i++) {
+        other = open_store(path2);
+        migrate(other);
+        ck_assert_int_eq(store_unit_get(other, "110108", &u), STORE_NOT_FOUND);
+        store_free(other);
+    }
+    st = open_store(db_path);
+    ck_assert_int_eq(store_unit_get(st, "110108", &u), STORE_OK);
+    support_tmp_db_free(path2);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
+/* ---- support ---------------------------------------------------------- */
+
+START_TEST(test_support)
+{
+    json_t *j = support_json("{\"a\": [1, 2, {\"b\": null}]}");
+
+    support_assert_json_eq(j, "{\"a\":[1,2,{\"b\":null}]}");
+    json_decref(j);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *plain = tcase_create("open");
+    TCase *tc = tcase_create("queries");
+
+    tcase_add_test(plain, test_open_migrate);
+    tcase_add_test(plain, test_open_fails_cleanly);
+    tcase_add_test(plain, test_support);
+    suite_add_tcase(s, plain);
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_pragmas);
+    tcase_add_test(tc, test_future_version_refused);
+    tcase_add_test(tc, test_units);
+    tcase_add_test(tc, test_accounts);
+    tcase_add_test(tc, test_app_insert_get_update);
+    tcase_add_test(tc, test_app_refused);
+    tcase_add_test(tc, test_app_transactions);
+    tcase_add_test(tc, test_nested_write_refused);
+    tcase_add_test(tc, test_list_scopes_filters);
+    tcase_add_test(tc, test_list_paging);
+    tcase_add_test(tc, test_list_reentrant);
+    tcase_add_test(tc, test_list_plans);
+    tcase_add_test(tc, test_list_invalid_filter);
+    tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_reader_per_store);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -56,8 +56,8 @@ static void fixed_key(unsigned char key[TOKEN_KEY_LEN], unsigned char fill)
 
 static bool is_base64url(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 START_TEST(test_new_shape)
@@ -126,7 +126,13 @@ START_TEST(test_hash_refuses_malformed)
         size_t at;
         char c;
     } swaps[] = {
-        {0, 'x'}, {2, '-'}, {10, '+'}, {10, '/'}, {45, '='}, {20, ' '}, {20, '.'},
+        {0, 'x'},
+        {2, '-'},
+        {10, '+'},
+        {10, '/'},
+        {45, '='},
+        {20, ' '},
+        {20, '.'},
         /* The last character carries 4 bits and 2 zero bits; 'B' sets one of
          * the unused bits, so the token would have two spellings. */
         {45, 'B'},
