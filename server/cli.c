@@ -125,10 +125,16 @@ static int load_units(struct store *s, const struct config *cfg)
     return ret;
 }
 
+static void store_log(const char *msg)
+{
+    log_msg(LOG_ERROR, "%s", msg);
+}
+
 /* Opens the database, applies missing migrations and loads the units. */
 static struct store *open_store(const struct config *cfg)
 {
     char err[512];
+    store_set_log(store_log);
     struct store *s = store_open(cfg->db, err, sizeof err);
     if (!s) {
         fail("%s", err);

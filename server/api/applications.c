@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "kinds.h"
 #include "spec.h"
+#include "uscc.h"
 #include "workflow.h"
 
 /* ---- reading ------------------------------------------------------------ */
@@ -109,7 +110,7 @@ static const struct kind *validate_envelope(struct request *r, const json_t *bod
 
     const char *uscc = json_string_value(json_object_get(json_object_get(body, "applicant"),
                                                          "uscc"));
-    if (uscc && strcmp(uscc, r->account.uscc) != 0)
+    if (uscc && uscc_valid(uscc) && strcmp(uscc, r->account.uscc) != 0)
         spec_errors_add(&errs, "/applicant/uscc",
                         "must be the USCC of your organisation (%s)", r->account.uscc);
 

@@ -38,10 +38,10 @@ sb_day date_from_ymd(int year, int month, int day)
 {
     int64_t y = month <= 2 ? (int64_t)year - 1 : year;
     int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;                                  /* [0, 399] */
-    int64_t mp = month > 2 ? month - 3 : month + 9;               /* March = 0 */
-    int64_t doy = (153 * mp + 2) / 5 + day - 1;                   /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
+    int64_t yoe = y - era * 400;                         /* [0, 399] */
+    int64_t mp = month > 2 ? month - 3 : month + 9;      /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + day - 1;          /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* [0, 146096] */
 
     return (sb_day)(era * 146097 + doe - 719468);
 }
@@ -50,12 +50,12 @@ void date_to_ymd(sb_day day, int *year, int *month, int *mday)
 {
     int64_t z = (int64_t)day + 719468;
     int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;                                   /* [0, 146096] */
+    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);            /* [0, 365] */
-    int64_t mp = (5 * doy + 2) / 153;                                 /* [0, 11] */
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;                         /* [1, 31] */
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;                            /* [1, 12] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;                            /* [1, 31] */
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;                               /* [1, 12] */
     int64_t y = yoe + era * 400 + (m <= 2);
 
     *year = (int)y;
@@ -86,8 +86,7 @@ bool date_parse(const char *text, sb_day *out)
     if (!read_digits(text, 4, &year) || text[4] != '-' || !read_digits(text + 5, 2, &month) ||
         text[7] != '-' || !read_digits(text + 8, 2, &mday) || text[10] != '\0')
         return false;
-    if (year < 1900 || month < 1 || month > 12 || mday < 1 ||
-        mday > days_in_month(year, month))
+    if (year < 1900 || month < 1 || month > 12 || mday < 1 || mday > days_in_month(year, month))
         return false;
     *out = date_from_ymd(year, month, mday);
     return true;

@@ -1,2 +1,187 @@
-/* placeholder */
-typedef int sb_placeholder_kinds;
+/*
+ * The kinds table and the application envelope around every kind's `data`.
+ */
+#include "kinds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct kind *const kinds[] = {&kind_incubator, &kind_first_store, &kind_tourism_award, NULL};
+
+const char *const authorities[] = {"science_tech", "commerce", "culture_tourism", NULL};
+
+static const char *const kind_names[] = {"incubator", "first_store", "tourism_award", NULL};
+
+static const struct field_spec applicant_fields[] = {
+    {
+        .name = "name",
+        .type = SPEC_STRING,
+        .required = true,
+        .min = 1,
+        .max = 200,
+        .title_zh = "申报单位名称",
+        .title_en = "Applicant name",
+        .help = "The organisation's registered name, as on its business licence.",
+    },
+    {
+        .name = "uscc",
+        .type = SPEC_USCC,
+        .required = true,
+        .title_zh = "统一社会信用代码",
+        .title_en = "Unified Social Credit Code",
+        .help = "The organisation's 18-character code (GB 32100-2015); it must be the code "
+                "of the applicant's account.",
+    },
+    {0},
+};
+
+#define RESPONSE_MEMBER(member, text)                                                              \
+    {                                                                                              \
+        .name = member, .read_only = true, .help = text,                                           \
+    }
+
+/*
+ * The envelope.  Besides what a client writes, it lists the members the
+ * server adds to its answers (id, status, …) as read-only: a client that
+ * edits what it got and sends it back in a PUT is not refused for them, and
+ * they are ignored — the server alone sets them.  `data` is checked against
+ * the kind's own table, filled in per kind below.
+ */
+static const struct field_spec envelope_fields[] = {
+    {
+        .name = "kind",
+        .type = SPEC_ENUM,
+        .required = true,
+        .enum_values = kind_names,
+        .title_zh = "申报类型",
+        .title_en = "Kind",
+        .help = "What is applied for: incubator, first_store or tourism_award.",
+    },
+    {
+        .name = "round",
+        .type = SPEC_INT,
+        .required = true,
+        .min = 2019,
+        .max = 2100,
+        .title_zh = "申报年度",
+        .title_en = "Round",
+        .help = "The year the application belongs to (for tourism_award, the award year).",
+    },
+    {
+        .name = "review_unit",
+        .type = SPEC_STRING,
+        .required = true,
+        .min = 1,
+        .max = 79,
+        .title_zh = "初审单位",
+        .title_en = "Review unit",
+        .help = "Who does the preliminary review: a district's GB/T 2260 code such as "
+                "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…).",
+    },
+    {
+        .name = "applicant",
+        .type = SPEC_OBJECT,
+        .required = true,
+        .fields = applicant_fields,
+        .title_zh = "申报单位",
+        .title_en = "Applicant",
+        .help = "The organisation that applies.",
+    },
+    {
+        .name = "data",
+        .type = SPEC_OBJECT,
+        .required = true,
+        .title_zh = "申报内容",
+        .title_en = "Application data",
+        .help = "What the kind asks for.",
+    },
+    RESPONSE_MEMBER("id", "Set by the server: the application's id."),
+    RESPONSE_MEMBER("status", "Set by the server: where the application is in the workflow."),
+    RESPONSE_MEMBER("version", "Set by the server: changes with every write (the ETag)."),
+    RESPONSE_MEMBER("created_at", "Set by the server."),
+    RESPONSE_MEMBER("updated_at", "Set by the server."),
+    RESPONSE_MEMBER("submitted_at", "Set by the server."),
+    RESPONSE_MEMBER("eligibility", "Set by the server: the eligibility checks and results."),
+    RESPONSE_MEMBER("award", "Set by the server: what would be or was granted, in fen."),
+    RESPONSE_MEMBER("notice", "Set by the server: the public notice period once published."),
+    RESPONSE_MEMBER("certificate_serial", "Set by the server once a certificate is issued."),
+    {0},
+};
+
+const struct kind *kind_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+const struct kind *kind_for_authority(const char *authority)
+{
+    if (!authority)
+        return NULL;
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i]->authority, authority) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+/* Copies the envelope table into `out` with `data` bound to the fields of
+ * kind k (any object when k is NULL). */
+static void envelope_for(const struct kind *k, struct field_spec out[ARRAY_LEN(envelope_fields)])
+{
+    memcpy(out, envelope_fields, sizeof envelope_fields);
+    for (size_t i = 0; out[i].name; i++)
+        if (strcmp(out[i].name, "data") == 0)
+            out[i].fields = k ? k->data_fields : NULL;
+}
+
+static bool under_data(const char *pointer)
+{
+    return strncmp(pointer, "/data", 5) == 0 && (pointer[5] == '\0' || pointer[5] == '/');
+}
+
+const struct kind *application_validate(const json_t *envelope, struct spec_errors *errs)
+{
+    struct field_spec table[ARRAY_LEN(envelope_fields)];
+    const struct kind *k = NULL;
+    size_t before = errs->count;
+    const json_t *data;
+
+    if (json_is_object(envelope))
+        k = kind_find(json_string_value(json_object_get(envelope, "kind")));
+    envelope_for(k, table);
+    spec_validate(table, envelope, "", errs);
+    if (!k || !k->check_consistency)
+        return k;
+
+    /* Consistency rules assume well-formed data: run them only when the
+     * data itself passed, whatever else in the envelope is wrong. */
+    for (size_t i = before; i < errs->count; i++)
+        if (under_data(errs->items[i].pointer))
+            return k;
+    data = json_object_get(envelope, "data");
+    if (json_is_object(data))
+        k->check_consistency(data, errs);
+    return k;
+}
+
+json_t *kind_schema(const struct kind *k)
+{
+    struct field_spec table[ARRAY_LEN(envelope_fields)];
+    const char *only[2] = {k->name, NULL};
+    char id[128], title[256];
+
+    envelope_for(k, table);
+    /* A kind's schema admits that kind only. */
+    for (size_t i = 0; table[i].name; i++)
+        if (strcmp(table[i].name, "kind") == 0)
+            table[i].enum_values = only;
+    snprintf(id, sizeof id, "urn:shenbao:schema:%s", k->name);
+    snprintf(title, sizeof title, "%s / %s", k->title_zh, k->title_en);
+    return spec_schema(table, id, title);
+}

@@ -223,11 +223,11 @@ static void check_text(const struct field_spec *f, const json_t *v, const char *
         if (f->min == 1)
             spec_errors_add(errs, ptr, "must not be empty");
         else
-            spec_errors_add(errs, ptr, "must be at least %" PRId64 " characters long",
-                            f->min);
+            spec_errors_add(errs, ptr, "must be at least %" PRId64 " characters long", f->min);
     } else if (chars > f->max) {
-        spec_errors_add(errs, ptr, "must be at most %" PRId64 " characters long (it has %" PRId64
-                        ")", f->max, chars);
+        spec_errors_add(errs, ptr,
+                        "must be at most %" PRId64 " characters long (it has %" PRId64 ")", f->max,
+                        chars);
     }
 }
 
@@ -235,8 +235,8 @@ static void check_integer(const struct field_spec *f, const json_t *v, const cha
                           struct spec_errors *errs)
 {
     bool fen = f->type == SPEC_FEN;
-    const char *what = fen ? "must be an integer number of fen (1 yuan = 100 fen)"
-                           : "must be a whole number";
+    const char *what =
+        fen ? "must be an integer number of fen (1 yuan = 100 fen)" : "must be a whole number";
     json_int_t n;
 
     /* Jansson reads 1.5, 1.0 and 1e3 as reals: all refused, money above all
@@ -269,9 +269,8 @@ static void check_date(const json_t *v, const char *ptr, struct spec_errors *err
     s = json_string_value(v);
     if (date_parse(s, &day))
         return;
-    if (json_string_length(v) == 10 && s[4] == '-' && s[7] == '-' &&
-        strspn(s, "0123456789") == 4 && strspn(s + 5, "0123456789") == 2 &&
-        strspn(s + 8, "0123456789") == 2)
+    if (json_string_length(v) == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789") == 4 &&
+        strspn(s + 5, "0123456789") == 2 && strspn(s + 8, "0123456789") == 2)
         spec_errors_add(errs, ptr,
                         "is not a real calendar date (years from 1900; check the month "
                         "and the day)");
@@ -325,13 +324,14 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
 
     if (bounded(f)) {
         if (f->min == f->max && (int64_t)n != f->min)
-            spec_errors_add(errs, ptr, "must list exactly %" PRId64 " items (it has %zu)",
-                            f->min, n);
+            spec_errors_add(errs, ptr, "must list exactly %" PRId64 " %s (it has %zu)", f->min,
+                            f->min == 1 ? "item" : "items", n);
         else if ((int64_t)n < f->min)
-            spec_errors_add(errs, ptr, "must list at least %" PRId64 " items", f->min);
+            spec_errors_add(errs, ptr, "must list at least %" PRId64 " %s", f->min,
+                            f->min == 1 ? "item" : "items");
         else if ((int64_t)n > f->max)
-            spec_errors_add(errs, ptr, "must list at most %" PRId64 " items (it has %zu)",
-                            f->max, n);
+            spec_errors_add(errs, ptr, "must list at most %" PRId64 " %s (it has %zu)", f->max,
+                            f->max == 1 ? "item" : "items", n);
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(v, i);
@@ -446,9 +446,9 @@ static const struct field_spec *tree_find(const struct field_spec *table, const 
 }
 
 /* First pass: every member the table and the chosen variants declare. */
-static void validate_declared(const struct field_spec *table, const json_t *obj,
-                              const char *ptr, const struct field_spec *disc,
-                              const char *disc_value, struct spec_errors *errs)
+static void validate_declared(const struct field_spec *table, const json_t *obj, const char *ptr,
+                              const struct field_spec *disc, const char *disc_value,
+                              struct spec_errors *errs)
 {
     char child[SPEC_POINTER_LEN];
 
@@ -546,7 +546,8 @@ static void validate_object(const struct field_spec *table, const json_t *obj, c
     validate_declared(table, obj, ptr, NULL, NULL, errs);
 
     /* Jansson iterates in insertion order, so these come in document order. */
-    json_object_foreach ((json_t *)obj, key, m) {
+    json_object_foreach((json_t *)obj, key, m)
+    {
         struct member_class mc = {0};
 
         switch (classify(table, obj, key, &mc)) {
@@ -766,7 +767,8 @@ static void add_conditionals(const struct field_spec *f, json_t *all_of)
         for (const struct spec_variant *v = f->variants; v->value; v++)
             if (v != chosen)
                 collect_names(v->fields, others);
-        json_object_foreach (others, name, unused) {
+        json_object_foreach(others, name, unused)
+        {
             if (!json_object_get(mine, name))
                 put(forbidden, name, json_false());
         }

@@ -20,17 +20,17 @@
 #include <jansson.h>
 
 enum spec_type {
-    SPEC_STRING,   /* UTF-8 text, length in characters within [min, max] */
-    SPEC_TEXT,     /* alias of SPEC_STRING for long free text (forms render a textarea) */
-    SPEC_BOOL,     /* true / false */
-    SPEC_INT,      /* integer within [min, max] */
-    SPEC_FEN,      /* money: integer number of fen within [min, max], never a float */
-    SPEC_DATE,     /* "YYYY-MM-DD", a real calendar date */
-    SPEC_ENUM,     /* one string of enum_values */
-    SPEC_USCC,     /* Unified Social Credit Code with a valid check character */
-    SPEC_OBJECT,   /* object whose members are `fields`; unknown members refused.  With
-                    * `fields` NULL any object passes here: the caller checks it. */
-    SPEC_ARRAY,    /* array of `items`, item count within [min, max] */
+    SPEC_STRING, /* UTF-8 text, length in characters within [min, max] */
+    SPEC_TEXT,   /* alias of SPEC_STRING for long free text (forms render a textarea) */
+    SPEC_BOOL,   /* true / false */
+    SPEC_INT,    /* integer within [min, max] */
+    SPEC_FEN,    /* money: integer number of fen within [min, max], never a float */
+    SPEC_DATE,   /* "YYYY-MM-DD", a real calendar date */
+    SPEC_ENUM,   /* one string of enum_values */
+    SPEC_USCC,   /* Unified Social Credit Code with a valid check character */
+    SPEC_OBJECT, /* object whose members are `fields`; unknown members refused.  With
+                  * `fields` NULL any object passes here: the caller checks it. */
+    SPEC_ARRAY,  /* array of `items`, item count within [min, max] */
 };
 
 struct field_spec;
@@ -52,20 +52,20 @@ struct spec_variant {
 };
 
 struct field_spec {
-    const char *name;                 /* member name; NULL ends a table */
+    const char *name; /* member name; NULL ends a table */
     enum spec_type type;
     bool required;
-    int64_t min, max;                 /* value, length or count bounds; both 0 = unbounded */
-    const char *const *enum_values;   /* SPEC_ENUM: NULL-terminated list */
-    const struct field_spec *fields;  /* SPEC_OBJECT: member table */
-    const struct field_spec *items;   /* SPEC_ARRAY: one spec describing each item (name unused) */
-    bool unique_items;                /* SPEC_ARRAY of scalars: no repeated values */
-    const char *title_zh;             /* label for forms and schema titles */
+    int64_t min, max;                /* value, length or count bounds; both 0 = unbounded */
+    const char *const *enum_values;  /* SPEC_ENUM: NULL-terminated list */
+    const struct field_spec *fields; /* SPEC_OBJECT: member table */
+    const struct field_spec *items;  /* SPEC_ARRAY: one spec describing each item (name unused) */
+    bool unique_items;               /* SPEC_ARRAY of scalars: no repeated values */
+    const char *title_zh;            /* label for forms and schema titles */
     const char *title_en;
-    const char *help;                 /* what the value means, where it comes from */
+    const char *help;                    /* what the value means, where it comes from */
     const struct spec_variant *variants; /* SPEC_ENUM: members per value, see above */
-    bool read_only;                   /* set by the server: accepted and ignored on input,
-                                       * "readOnly" in the schema */
+    bool read_only;                      /* set by the server: accepted and ignored on input,
+                                          * "readOnly" in the schema */
 };
 
 #define SPEC_POINTER_LEN 256

@@ -147,18 +147,28 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (r->replied)
-        return MHD_YES; /* already answered; libmicrohttpd drains and closes */
-
+        return MHD_YES; /* refused on the first call; libmicrohttpd closes */
     if (*upload_data_size > 0) {
-        if (monotonic_ns() - r->started_ns > (int64_t)cfg->request_timeout * 1000000000) {
-            reply_problem(r, P_TIMEOUT, "the request body took more than %u s",
-                          cfg->request_timeout);
-            return send_reply(conn, r);
-        }
         size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (monotonic_ns() - r->started_ns > (int64_t)cfg->request_timeout * 1000000000) {
+            /* A body trickling in for longer than the limit: drop the
+             * connection, there is nobody worth answering. */
+            log_json(LOG_WARN, "request body too slow; connection closed",
+                     json_pack("{s:s, s:s}", "request_id", r->request_id, "client",
+                               r->client_addr));
+            return MHD_NO;
+        }
+        if (r->body_too_large)
+            return MHD_YES; /* discard the rest; 413 when it has all arrived */
         if (r->body_len + n > cfg->body_limit) {
-            reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
-            return send_reply(conn, r);
+            /* libmicrohttpd cannot queue a reply in the middle of a chunked
+             * body, so remember, discard, and answer at the end. */
+            r->body_too_large = true;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
+            return MHD_YES;
         }
         if (r->body_len + n + 1 > r->body_cap) {
             size_t cap = r->body_cap ? r->body_cap : 4096;
@@ -173,11 +183,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         memcpy(r->body + r->body_len, upload_data, n);
         r->body_len += n;
         r->body[r->body_len] = '\0';
-        *upload_data_size = 0;
         return MHD_YES;
     }
 
-    routes_dispatch(r);
+    if (r->body_too_large)
+        reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+    else
+        routes_dispatch(r);
     return send_reply(conn, r);
 }
 
@@ -191,10 +203,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     int64_t us = (monotonic_ns() - r->started_ns) / 1000;
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "request_id", r->request_id,
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->request_id,
                           "method", r->method, "path", r->path, "route",
                           r->route ? r->route->name : "", "status", (json_int_t)r->status,
-                          "duration_ms", (double)us / 1000.0, "client", r->client_addr);
+                          "duration_us", (json_int_t)us, "client", r->client_addr);
     if (f && r->authenticated)
         json_object_set_new(f, "account", json_integer(r->account.id));
     if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)

@@ -48,7 +48,6 @@ unsigned role_from_name(const char *name);
     X(P_FORBIDDEN, 403, "forbidden", "Not allowed for this role")                                  \
     X(P_NOT_FOUND, 404, "not-found", "Not found")                                                  \
     X(P_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed")                       \
-    X(P_TIMEOUT, 408, "request-timeout", "Request took too long")                                 \
     X(P_CONFLICT, 409, "conflict", "Not allowed in the current state")                             \
     X(P_EXISTS, 409, "already-exists", "Already exists")                                           \
     X(P_STALE, 412, "stale-version", "The resource has changed")                                   \

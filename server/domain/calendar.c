@@ -1,0 +1,177 @@
+/*
+ * The working-day calendar.  Exceptions to "Monday to Friday" are few (a few
+ * dozen a year), so they are kept as one sorted array and found by binary
+ * search.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "calendar.h"
+
+#define MAX_YEARS 64
+
+struct exception_day {
+    sb_day day;
+    bool off; /* true: a weekday off; false: a weekend day worked */
+};
+
+struct calendar {
+    bool covered[MAX_YEARS]; /* indexed by year - base_year */
+    int base_year;
+    int first_year, last_year;
+    struct exception_day *days;
+    size_t n_days;
+};
+
+static int cmp_day(const void *a, const void *b)
+{
+    const struct exception_day *x = a, *y = b;
+    return (x->day > y->day) - (x->day < y->day);
+}
+
+void calendar_free(struct calendar *c)
+{
+    if (!c)
+        return;
+    free(c->days);
+    free(c);
+}
+
+struct calendar *calendar_load(const char *text, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    struct calendar *c = calloc(1, sizeof *c);
+    if (!doc || !c) {
+        snprintf(err, errlen, "working-day calendar: %s", doc ? "out of memory" : jerr.text);
+        goto fail;
+    }
+    json_t *years = json_object_get(doc, "covered_years");
+    json_t *per_year = json_object_get(doc, "years");
+    if (!json_is_array(years) || json_array_size(years) == 0 || !json_is_object(per_year)) {
+        snprintf(err, errlen, "working-day calendar: needs \"covered_years\" and \"years\"");
+        goto fail;
+    }
+    size_t i;
+    json_t *y;
+    c->first_year = 9999;
+    json_array_foreach(years, i, y)
+    {
+        json_int_t v = json_integer_value(y);
+        if (!json_is_integer(y) || v < 1990 || v > 2100) {
+            snprintf(err, errlen, "working-day calendar: covered year %zu is not a year", i);
+            goto fail;
+        }
+        if (v < c->first_year)
+            c->first_year = (int)v;
+        if (v > c->last_year)
+            c->last_year = (int)v;
+    }
+    if (c->last_year - c->first_year >= MAX_YEARS) {
+        snprintf(err, errlen, "working-day calendar: more than %d years", MAX_YEARS);
+        goto fail;
+    }
+    c->base_year = c->first_year;
+    json_array_foreach(years, i, y) c->covered[json_integer_value(y) - c->base_year] = true;
+
+    const char *key;
+    json_t *entry;
+    size_t cap = 0;
+    json_object_foreach(per_year, key, entry)
+    {
+        json_t *days = json_object_get(entry, "days");
+        json_t *d;
+        if (!json_is_array(days)) {
+            snprintf(err, errlen, "working-day calendar: year %s has no \"days\" list", key);
+            goto fail;
+        }
+        json_array_foreach(days, i, d)
+        {
+            sb_day day;
+            const char *date = json_string_value(json_object_get(d, "date"));
+            json_t *off = json_object_get(d, "off");
+            if (!date || !date_parse(date, &day) || !json_is_boolean(off)) {
+                snprintf(err, errlen, "working-day calendar: year %s, day %zu needs a date and "
+                                      "off: true/false", key, i);
+                goto fail;
+            }
+            if (c->n_days == cap) {
+                cap = cap ? cap * 2 : 64;
+                struct exception_day *grown = realloc(c->days, cap * sizeof *grown);
+                if (!grown) {
+                    snprintf(err, errlen, "out of memory");
+                    goto fail;
+                }
+                c->days = grown;
+            }
+            c->days[c->n_days++] = (struct exception_day){day, json_is_true(off)};
+        }
+    }
+    qsort(c->days, c->n_days, sizeof *c->days, cmp_day);
+    /* A year's list may repeat a neighbouring year's day (New Year): merge
+     * equal entries, refuse contradicting ones. */
+    size_t w = 0;
+    for (i = 0; i < c->n_days; i++) {
+        if (w > 0 && c->days[w - 1].day == c->days[i].day) {
+            if (c->days[w - 1].off != c->days[i].off) {
+                char t[DATE_TEXT_LEN];
+                date_format(c->days[i].day, t);
+                snprintf(err, errlen, "working-day calendar: %s is listed both as off and worked",
+                         t);
+                goto fail;
+            }
+            continue;
+        }
+        c->days[w++] = c->days[i];
+    }
+    c->n_days = w;
+    json_decref(doc);
+    return c;
+fail:
+    json_decref(doc);
+    calendar_free(c);
+    return NULL;
+}
+
+void calendar_years(const struct calendar *c, int *first, int *last)
+{
+    *first = c->first_year;
+    *last = c->last_year;
+}
+
+int calendar_is_workday(const struct calendar *c, sb_day day)
+{
+    int y, m, d;
+    date_to_ymd(day, &y, &m, &d);
+    if (y < c->first_year || y > c->last_year || !c->covered[y - c->base_year])
+        return -1;
+    struct exception_day key = {day, false};
+    const struct exception_day *e = bsearch(&key, c->days, c->n_days, sizeof key, cmp_day);
+    if (e)
+        return e->off ? 0 : 1;
+    return date_weekday(day) <= 5;
+}
+
+int calendar_workday_on_or_after(const struct calendar *c, sb_day day, sb_day *out)
+{
+    return calendar_nth_workday(c, day, 1, out);
+}
+
+int calendar_nth_workday(const struct calendar *c, sb_day start, int n, sb_day *out)
+{
+    if (n < 1)
+        return -1;
+    for (sb_day d = start;; d++) {
+        int w = calendar_is_workday(c, d);
+        if (w < 0)
+            return -1;
+        if (w == 1 && --n == 0) {
+            *out = d;
+            return 0;
+        }
+    }
+}

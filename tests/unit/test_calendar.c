@@ -1,0 +1,156 @@
+/*
+ * The working-day calendar against the built-in State Council data.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "embedded.h"
+
+static struct calendar *cal;
+
+static void setup(void)
+{
+    const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
+    ck_assert_ptr_nonnull(f);
+    char err[256];
+    cal = calendar_load(f->data, f->len, err, sizeof err);
+    ck_assert_msg(cal != NULL, "%s", err);
+}
+
+static void teardown(void)
+{
+    calendar_free(cal);
+    cal = NULL;
+}
+
+static sb_day day(const char *text)
+{
+    sb_day d;
+    ck_assert_msg(date_parse(text, &d), "bad date in test: %s", text);
+    return d;
+}
+
+static const struct {
+    const char *date;
+    int workday;
+} workday_cases[] = {
+    {"2020-01-17", 1}, /* Friday */
+    {"2020-01-18", 0}, /* Saturday */
+    {"2020-01-19", 1}, /* Sunday worked before the Spring Festival */
+    {"2020-01-24", 0}, /* Spring Festival eve */
+    {"2020-01-31", 0}, /* the extension of the 2020 holiday to 2 February */
+    {"2020-02-02", 0}, /* Sunday, last day of the extension */
+    {"2020-02-03", 1}, /* Monday, back to work */
+    {"2020-09-27", 1}, /* Sunday worked before National Day */
+    {"2020-09-30", 1},
+    {"2020-10-01", 0},
+    {"2020-10-08", 0}, /* Thursday, still the holiday */
+    {"2020-10-09", 1},
+    {"2020-10-10", 1}, /* Saturday worked */
+    {"2020-10-11", 0},
+    {"2019-12-31", 1}, /* a year boundary: Tuesday */
+    {"2020-01-01", 0}, /* New Year's Day */
+    {"2020-01-02", 1},
+    {"2026-12-31", 1}, /* the last covered day */
+    {"2018-12-31", -1}, /* listed in the 2019 data, but 2018 is not covered */
+    {"2027-01-04", -1}, /* an ordinary Monday in a year not covered: no guess */
+    {"1999-06-01", -1},
+};
+
+START_TEST(is_workday)
+{
+    ck_assert_msg(calendar_is_workday(cal, day(workday_cases[_i].date)) ==
+                      workday_cases[_i].workday,
+                  "%s", workday_cases[_i].date);
+}
+END_TEST
+
+/* RULES.md §1: the notice starts on the decision day when it is a working
+ * day, else the next one; that day is day 1; it ends on the 5th. */
+static const struct {
+    const char *decided, *starts, *ends;
+} notice_cases[] = {
+    {"2020-09-29", "2020-09-29", "2020-10-12"}, /* across National Day and 10-10 */
+    {"2020-09-30", "2020-09-30", "2020-10-13"},
+    {"2020-10-01", "2020-10-09", "2020-10-14"}, /* decided on a holiday */
+    {"2020-01-23", "2020-01-23", "2020-02-06"}, /* across the extended Spring Festival */
+    {"2020-01-18", "2020-01-19", "2020-01-23"}, /* Saturday off, Sunday worked */
+    {"2019-12-27", "2019-12-27", "2020-01-03"}, /* across the year boundary and New Year */
+    {"2020-11-16", "2020-11-16", "2020-11-20"}, /* an ordinary week */
+};
+
+START_TEST(notice_period)
+{
+    sb_day start, end;
+    ck_assert_int_eq(calendar_workday_on_or_after(cal, day(notice_cases[_i].decided), &start),
+                     0);
+    ck_assert_int_eq(calendar_nth_workday(cal, start, 5, &end), 0);
+    char s[DATE_TEXT_LEN], e[DATE_TEXT_LEN];
+    date_format(start, s);
+    date_format(end, e);
+    ck_assert_str_eq(s, notice_cases[_i].starts);
+    ck_assert_str_eq(e, notice_cases[_i].ends);
+}
+END_TEST
+
+START_TEST(counting_out_of_coverage_is_an_error)
+{
+    sb_day out = 0;
+    /* 2026-12-28 is a Monday: its 5th working day would be in 2027. */
+    ck_assert_int_eq(calendar_nth_workday(cal, day("2026-12-28"), 5, &out), -1);
+    ck_assert_int_eq(calendar_nth_workday(cal, day("2026-12-28"), 4, &out), 0);
+    ck_assert_int_eq(out, day("2026-12-31"));
+    ck_assert_int_eq(calendar_nth_workday(cal, day("2020-01-02"), 0, &out), -1);
+}
+END_TEST
+
+START_TEST(malformed_data_refused)
+{
+    char err[256];
+    static const char *const bad[] = {
+        "",
+        "[]",
+        "{\"covered_years\": [], \"years\": {}}",
+        "{\"covered_years\": [2020], \"years\": {\"2020\": {}}}",
+        "{\"covered_years\": [2020], \"years\": {\"2020\": {\"days\": [{\"date\": \"2020-02-30\", "
+        "\"off\": true}]}}}",
+        "{\"covered_years\": [2020], \"years\": {\"2020\": {\"days\": [{\"date\": \"2020-10-01\", "
+        "\"off\": true}, {\"date\": \"2020-10-01\", \"off\": false}]}}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        struct calendar *c = calendar_load(bad[i], strlen(bad[i]), err, sizeof err);
+        ck_assert_msg(c == NULL, "accepted: %s", bad[i]);
+        ck_assert_msg(err[0] != '\0', "no reason for: %s", bad[i]);
+    }
+}
+END_TEST
+
+START_TEST(covered_years)
+{
+    int first, last;
+    calendar_years(cal, &first, &last);
+    ck_assert_int_eq(first, 2019);
+    ck_assert_int_eq(last, 2026);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("calendar");
+    TCase *tc = tcase_create("workdays");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, is_workday, 0, sizeof workday_cases / sizeof workday_cases[0]);
+    tcase_add_loop_test(tc, notice_period, 0, sizeof notice_cases / sizeof notice_cases[0]);
+    tcase_add_test(tc, counting_out_of_coverage_is_an_error);
+    tcase_add_test(tc, malformed_data_refused);
+    tcase_add_test(tc, covered_years);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
