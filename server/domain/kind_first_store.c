@@ -456,8 +456,9 @@ static const struct field_spec first_store_fields[] = {
 
 /* A domestic brand may not choose asia_first (三(一)1 lists no such row):
  * the field table cannot say that one enum restricts another. */
-static void first_store_check_consistency(const json_t *data, struct spec_errors *errs)
+static void first_store_check_consistency(const json_t *data, int round, struct spec_errors *errs)
 {
+    (void)round;
     const char *project = json_string_value(json_object_get(data, "project"));
     const char *type = json_string_value(json_object_get(data, "applicant_type"));
     const char *category = json_string_value(json_object_get(data, "category"));

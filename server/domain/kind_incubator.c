@@ -290,8 +290,9 @@ static const struct field_spec incubator_fields[] = {
 /* Cross-field rules the table cannot say.  The list of incubatees feeds
  * counts and ratios, so a company listed twice, or invested in by the
  * incubator without having received investment, would distort them. */
-static void incubator_check_consistency(const json_t *data, struct spec_errors *errs)
+static void incubator_check_consistency(const json_t *data, int round, struct spec_errors *errs)
 {
+    (void)round;
     const json_t *list = json_object_get(data, "incubatees");
     char ptr[SPEC_POINTER_LEN], base[SPEC_POINTER_LEN];
     size_t n = json_array_size(list);

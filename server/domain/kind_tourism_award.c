@@ -224,8 +224,9 @@ static bool member_day(const json_t *obj, const char *name, sb_day *out)
 
 /* A group cannot leave before it arrived: its day count would be zero or
  * negative and the person-days meaningless. */
-static void tourism_award_check_consistency(const json_t *data, struct spec_errors *errs)
+static void tourism_award_check_consistency(const json_t *data, int round, struct spec_errors *errs)
 {
+    (void)round;
     const json_t *groups = json_object_get(data, "groups");
     char base[SPEC_POINTER_LEN], ptr[SPEC_POINTER_LEN];
     size_t n = json_array_size(groups);

@@ -166,7 +166,8 @@ const struct kind *application_validate(const json_t *envelope, struct spec_erro
             return k;
     data = json_object_get(envelope, "data");
     if (json_is_object(data))
-        k->check_consistency(data, errs);
+        k->check_consistency(data, (int)json_integer_value(json_object_get(envelope, "round")),
+                             errs);
     return k;
 }
 

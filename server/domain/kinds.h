@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "rules.h"
 #include "spec.h"
 
 struct kind {
@@ -26,9 +27,15 @@ struct kind {
     bool enterprise_units;
     /* Consistency rules across fields that a field table cannot say (e.g.
      * declared totals that must equal computed ones).  Appends to errs with
-     * pointers under "/data".  Runs only when the field table passed.  May be
-     * NULL. */
-    void (*check_consistency)(const json_t *data, struct spec_errors *errs);
+     * pointers under "/data".  Runs only when the data passed the field table;
+     * `round` is the envelope's (0 when it is itself invalid).  May be NULL. */
+    void (*check_consistency)(const json_t *data, int round, struct spec_errors *errs);
+    /* The eligibility checks of RULES.md for this kind, in the order of its
+     * table, every one of them every time. */
+    void (*eligibility)(const struct rule_input *in, struct eligibility *out);
+    /* What would be (or, once the municipal stage fixed its figures, was)
+     * granted.  Sets out->basis.  An incubator has no amount. */
+    void (*award)(const struct rule_input *in, struct award *out);
 };
 
 extern const struct kind kind_incubator;

@@ -1,0 +1,2 @@
+#include "ranking.h"
+typedef int sb_placeholder_ranking;

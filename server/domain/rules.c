@@ -1,0 +1,113 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rules.h"
+
+/* Drops a UTF-8 sequence that a truncating vsnprintf cut in half. */
+static void utf8_trim(char *s, size_t cap, int written)
+{
+    if (written < 0 || (size_t)written < cap)
+        return;
+    size_t len = strlen(s), i = len;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (i - 1) < need)
+        s[i - 1] = '\0';
+}
+
+void eligibility_add(struct eligibility *e, const char *id, bool passed, const char *fmt, ...)
+{
+    if (e->n >= RULES_MAX_CHECKS)
+        return;
+    struct check *c = &e->checks[e->n++];
+    c->id = id;
+    c->passed = passed;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    utf8_trim(c->detail, sizeof c->detail, n);
+}
+
+bool eligibility_all_passed(const struct eligibility *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (!e->checks[i].passed)
+            return false;
+    return e->n > 0;
+}
+
+void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, int count,
+               const char *fmt, ...)
+{
+    if (a->n >= RULES_MAX_ITEMS)
+        return;
+    struct award_item *it = &a->items[a->n++];
+    it->item = item;
+    it->amount_fen = amount_fen;
+    it->rank = rank;
+    it->count = count;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+    va_end(ap);
+    utf8_trim(it->detail, sizeof it->detail, n);
+    a->total_fen += amount_fen;
+}
+
+json_t *eligibility_to_json(const struct eligibility *e)
+{
+    json_t *checks = json_array();
+    for (size_t i = 0; i < e->n; i++)
+        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "id", e->checks[i].id,
+                                                "passed", e->checks[i].passed, "detail",
+                                                e->checks[i].detail));
+    return json_pack("{s:b, s:o}", "eligible", eligibility_all_passed(e), "checks", checks);
+}
+
+json_t *award_to_json(const struct award *a)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < a->n; i++) {
+        const struct award_item *it = &a->items[i];
+        json_t *o = json_pack("{s:s, s:I}", "item", it->item, "amount_fen",
+                              (json_int_t)it->amount_fen);
+        if (it->rank > 0)
+            json_object_set_new(o, "rank", json_integer(it->rank));
+        if (it->count > 0)
+            json_object_set_new(o, "count", json_integer(it->count));
+        if (it->detail[0])
+            json_object_set_new(o, "detail", json_string(it->detail));
+        json_array_append_new(items, o);
+    }
+    return json_pack("{s:s, s:I, s:o}", "basis", a->basis ? a->basis : "as_applied",
+                     "total_fen", (json_int_t)a->total_fen, "items", items);
+}
+
+int64_t rule_int(const json_t *obj, const char *member)
+{
+    return json_integer_value(json_object_get(obj, member));
+}
+
+bool rule_bool(const json_t *obj, const char *member)
+{
+    return json_is_true(json_object_get(obj, member));
+}
+
+const char *rule_str(const json_t *obj, const char *member)
+{
+    const char *s = json_string_value(json_object_get(obj, member));
+    return s ? s : "";
+}
+
+sb_day rule_date(const json_t *obj, const char *member)
+{
+    sb_day d = 0;
+    date_parse(rule_str(obj, member), &d);
+    return d;
+}

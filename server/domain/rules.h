@@ -1,0 +1,89 @@
+/*
+ * What the gazette's rules compute for an application: its eligibility
+ * checks and its award.  Pure functions of the application's data and a few
+ * facts from outside it (the submission date, the municipal stage's audited
+ * figures, the year's ranking), so they are tested without a server.
+ */
+#ifndef SB_RULES_H
+#define SB_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "date.h"
+
+/* What a rule may look at.  `data` has passed the kind's field table and
+ * consistency checks, so members have their declared types. */
+struct rule_input {
+    const json_t *data;
+    int round;                   /* the application's year */
+    const char *applicant_uscc;
+    sb_day submitted_on;         /* the submission date; for a draft, today */
+
+    /* Facts fixed at the municipal stage; "unset" until then. */
+    int64_t audited_fen;         /* first_store: audited investment; -1 = unset */
+    int funded_charters;         /* tourism_award: charters funded; -1 = unset */
+    bool special_award;          /* tourism_award: granted the special award */
+    const json_t *ranked_items;  /* tourism_award: this application's items of
+                                  * the year's ranking (array of award items
+                                  * as in struct award_item), or NULL */
+};
+
+#define RULE_DETAIL_LEN 256
+#define RULES_MAX_CHECKS 24
+
+struct check {
+    const char *id;  /* stable id, e.g. "mentoring" (RULES.md tables) */
+    bool passed;
+    char detail[RULE_DETAIL_LEN]; /* the figures compared, in words a reviewer reads */
+};
+
+struct eligibility {
+    struct check checks[RULES_MAX_CHECKS];
+    size_t n;
+};
+
+/* Appends a check; detail is printf-formatted. */
+void eligibility_add(struct eligibility *e, const char *id, bool passed, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* True when every check passed (and there is at least one). */
+bool eligibility_all_passed(const struct eligibility *e);
+
+#define RULES_MAX_ITEMS 16
+
+struct award_item {
+    const char *item;   /* "store_opening", "outbound", "charter", … (CONTRACT.md) */
+    int64_t amount_fen;
+    int rank;           /* ranked items: the rank; else 0 */
+    int count;          /* items paid per unit (stores, charters); else 0 */
+    char detail[RULE_DETAIL_LEN];
+};
+
+struct award {
+    const char *basis;  /* "as_applied", "audited" or "ranked" */
+    struct award_item items[RULES_MAX_ITEMS];
+    size_t n;
+    int64_t total_fen;  /* the sum of the items */
+};
+
+/* Appends an item and adds it to the total; detail is printf-formatted. */
+void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, int count,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* JSON as CONTRACT.md gives it: {"eligible", "checks": [{id, passed, detail}]}
+ * and {"basis", "total_fen", "items": [{item, amount_fen, rank?, count?, detail}]}. */
+json_t *eligibility_to_json(const struct eligibility *e);
+json_t *award_to_json(const struct award *a);
+
+/* Typed reads of validated data (the member exists and has the type). */
+int64_t rule_int(const json_t *obj, const char *member);
+bool rule_bool(const json_t *obj, const char *member);
+const char *rule_str(const json_t *obj, const char *member);
+/* A date member as a day number; the field table guarantees it parses. */
+sb_day rule_date(const json_t *obj, const char *member);
+
+#endif
