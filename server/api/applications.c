@@ -258,7 +258,7 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
         if (!t) {
             char d[160];
             snprintf(d, sizeof d, "cannot %s an application that is %s", c->action, a->status);
-            c->extra = json_pack("{s:s, s:o}", "status", a->status, "allowed_actions",
+            c->extra = json_pack("{s:s, s:o}", "current_status", a->status, "allowed_actions",
                                  allowed_actions(a->status));
             return refuse(c, P_CONFLICT, d);
         }
@@ -271,7 +271,7 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
             snprintf(d, sizeof d,
                      "an application that is %s cannot be edited; only a draft or a returned one",
                      a->status);
-            c->extra = json_pack("{s:s, s:o}", "status", a->status, "allowed_actions",
+            c->extra = json_pack("{s:s, s:o}", "current_status", a->status, "allowed_actions",
                                  allowed_actions(a->status));
             return refuse(c, P_CONFLICT, d);
         }
