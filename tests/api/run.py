@@ -141,8 +141,11 @@ def check_server_log(errpath):
         text = data.decode("utf-8", "replace")
     san = sanitizer_lines(text)
     if san:
-        problems.append("sanitizer report in server stderr:\n" + text)
-        return problems
+        lines = text.splitlines()
+        first = next(i for i, line in enumerate(lines)
+                     if any(m in line for m in SANITIZER_MARKERS))
+        problems.append("sanitizer report in server stderr:\n  %s\nfirst report:\n%s"
+                        % ("\n  ".join(san[:20]), "\n".join(lines[first:first + 80])))
     not_json = []
     five_xx = []
     n = 0
@@ -156,6 +159,8 @@ def check_server_log(errpath):
         if not isinstance(obj, dict):
             not_json.append(line)
             continue
+        if "method" in obj and "path" in obj and "status" not in obj:
+            not_json.append(line + "   <- request log line without status")
         st = obj.get("status")
         if isinstance(st, int) and not isinstance(st, bool) and st >= 500:
             five_xx.append(line)
