@@ -6,9 +6,14 @@
  * show, and the list of its incubatees (在孵企业) from which the counts and
  * ratios of 第六条(五) and (七) are computed.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "date.h"
 #include "kinds.h"
+#include "money.h"
+#include "uscc.h"
 
 #define MAX_COUNT 1000000
 /* 10^14 fen = 10^12 yuan: far above any figure, and 2000 items of it still
@@ -323,6 +328,457 @@ static void incubator_check_consistency(const json_t *data, int round, struct sp
     }
 }
 
+/*
+ * Eligibility (第六条).  The thresholds, with the counting words of RULES.md
+ * §0: 不低于 and 不少于 include the number, and so does 以下 in the
+ * definition of a qualifying incubatee (100 人以下, 2000 万元以下).
+ */
+#define SERVICE_SHARE_PERCENT     30  /* 6(三) 占总收入比例不低于30% */
+#define SERVICE_GROWTH_PERCENT    5   /* 6(三) 近两年平均增速不低于5% */
+#define MENTOR_SESSIONS_MIN       50  /* 6(四) 不少于 50 人次 */
+#define INVESTED_PERCENT          30  /* 6(五) 获得投资的企业占比不低于 30% */
+#define OWN_INVESTMENT_PERCENT    10  /* 6(五) 孵化器投资的企业占比不低于 10% */
+#define BEIJING_INCUBATEES_MIN    20  /* 6(七) 本市注册的在孵企业不少于 20 家 */
+#define INCUBATEE_GROWTH_PERCENT  10  /* 6(七) 营业收入平均增速不低于10% */
+#define IP_APPLIED_PERCENT        50  /* 6(七) 已申请知识产权的占比不低于50% */
+#define IP_VALID_PERCENT          30  /* 6(七) 拥有有效知识产权的占比不低于30% */
+#define INCUBATEE_MAX_EMPLOYEES   100 /* 从业人员总数在 100 人以下 */
+#define INCUBATEE_MAX_REVENUE_FEN (2000LL * FEN_PER_WAN) /* 2000 万元以下 */
+
+#define MONEY_TEXT_LEN   48
+#define PERCENT_TEXT_LEN 32
+#define TEXT_LEN         RULE_DETAIL_LEN
+
+typedef __int128 wide; /* display arithmetic on products of two amounts */
+
+/* Appends to a detail being built; a text too long is cut, never overrun. */
+static void append(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+static wide floor_div_wide(wide a, wide b)
+{
+    wide q = a / b;
+    if (a % b != 0 && (a < 0) != (b < 0))
+        q -= 1;
+    return q;
+}
+
+/* A percentage in tenths as "12.3 %".  For people only: every decision is
+ * taken by the exact comparisons of money.h, and the figure shown is rounded
+ * down so that it never reads as reaching a threshold the exact value
+ * misses. */
+static void tenths_text(char *out, size_t cap, int64_t tenths)
+{
+    uint64_t m = tenths < 0 ? (uint64_t)0 - (uint64_t)tenths : (uint64_t)tenths;
+    snprintf(out, cap, "%s%llu.%llu %%", tenths < 0 ? "-" : "", (unsigned long long)(m / 10),
+             (unsigned long long)(m % 10));
+}
+
+/* part/whole as a percentage for display (whole > 0). */
+static void percent_text(char *out, size_t cap, int64_t part, int64_t whole)
+{
+    tenths_text(out, cap, (int64_t)floor_div_wide((wide)part * 1000, whole));
+}
+
+/* The average of the two yearly growth rates of v0, v1, v2 as a percentage
+ * for display (v0, v1 > 0); the formula of growth_avg_at_least_percent().
+ * With amounts bounded by the field table the result fits int64_t. */
+static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2)
+{
+    wide num = ((wide)(v1 - v0) * v1 + (wide)(v2 - v1) * v0) * 1000;
+    wide den = (wide)2 * v0 * v1;
+    tenths_text(out, cap, (int64_t)floor_div_wide(num, den));
+}
+
+/* Why an average growth is undefined: the first of the two base years
+ * (y-3, y-2) whose figure is not above zero. */
+static void growth_undefined_text(char *out, size_t cap, const char *what, int round, int64_t v0,
+                                  int64_t v1)
+{
+    char money[MONEY_TEXT_LEN];
+    int year = v0 <= 0 ? round - 3 : round - 2;
+
+    money_format(v0 <= 0 ? v0 : v1, money, sizeof money);
+    snprintf(out, cap,
+             "average growth undefined: %s in %d is %s, and a growth rate needs a base above zero",
+             what, year, money);
+}
+
+/* Reads the three yearly figures (y-3, y-2, y-1) of an array member. */
+static void yearly(const json_t *data, const char *member, int64_t v[3])
+{
+    const json_t *a = json_object_get(data, member);
+    for (size_t i = 0; i < 3; i++)
+        v[i] = json_integer_value(json_array_get(a, i));
+}
+
+/* The listed incubatees, sorted into those that count (在孵企业: hard-tech,
+ * not in the prohibited catalogue, 100 employees or fewer, last year's
+ * revenue 20,000,000 yuan or less) and those that do not, with what the
+ * ratios of 6(五) and 6(七) need.  Reasons for exclusion are counted each on
+ * its own, so one incubatee may show under two of them. */
+struct incubatee_tally {
+    int64_t listed, qualifying, beijing;
+    int64_t excluded, over_employees, over_revenue, not_hard_tech;
+    int64_t invested, invested_by_incubator, ip_applied, ip_valid; /* among qualifying */
+};
+
+static void tally_incubatees(const json_t *data, struct incubatee_tally *t)
+{
+    const json_t *list = json_object_get(data, "incubatees");
+    size_t n = json_array_size(list);
+
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *it = json_array_get(list, i);
+        bool tech = rule_bool(it, "hard_tech") && !rule_bool(it, "prohibited_catalogue");
+        bool small = rule_int(it, "employees") <= INCUBATEE_MAX_EMPLOYEES;
+        bool modest = rule_int(it, "revenue_fen") <= INCUBATEE_MAX_REVENUE_FEN;
+        const char *uscc = rule_str(it, "uscc");
+
+        t->listed++;
+        if (!(tech && small && modest)) {
+            t->excluded++;
+            t->not_hard_tech += !tech;
+            t->over_employees += !small;
+            t->over_revenue += !modest;
+            continue;
+        }
+        t->qualifying++;
+        if (uscc_valid(uscc) && uscc_in_beijing(uscc))
+            t->beijing++;
+        if (rule_bool(it, "invested")) {
+            t->invested++;
+            /* The consistency rules make this imply `invested`; counting it
+             * only among the invested keeps the share a share regardless. */
+            if (rule_bool(it, "invested_by_incubator"))
+                t->invested_by_incubator++;
+        }
+        t->ip_applied += rule_bool(it, "ip_applied");
+        t->ip_valid += rule_bool(it, "ip_valid");
+    }
+}
+
+static void check_registered_in_beijing(const struct rule_input *in, struct eligibility *out)
+{
+    const char *uscc = in->applicant_uscc;
+
+    if (!uscc || !uscc_valid(uscc)) {
+        eligibility_add(out, "registered_in_beijing", false,
+                        "the applicant has no valid Unified Social Credit Code, so where it is "
+                        "registered is unknown");
+        return;
+    }
+    bool ok = uscc_in_beijing(uscc);
+    eligibility_add(out, "registered_in_beijing", ok,
+                    "applicant USCC %s: registering division %.6s is %s (a Beijing division "
+                    "starts with 11)",
+                    uscc, uscc + 2, ok ? "in Beijing" : "outside Beijing");
+}
+
+/* 满1年 on the submission date: the same calendar day a year later (the
+ * last day of the month when there is no such day) must have come. */
+static void check_operating_one_year(const struct rule_input *in, struct eligibility *out)
+{
+    sb_day registered = rule_date(in->data, "registered_on");
+    sb_day full = date_add_months(registered, 12);
+    char reg[DATE_TEXT_LEN], yr[DATE_TEXT_LEN], sub[DATE_TEXT_LEN];
+    bool ok = full <= in->submitted_on;
+
+    date_format(registered, reg);
+    date_format(full, yr);
+    date_format(in->submitted_on, sub);
+    eligibility_add(out, "operating_one_year", ok,
+                    "registered on %s, a full year of operation on %s, %s the submission date %s",
+                    reg, yr, ok ? "on or before" : "after", sub);
+}
+
+static void check_good_credit(const struct rule_input *in, struct eligibility *out)
+{
+    bool ok = rule_bool(in->data, "good_credit");
+    eligibility_add(out, "good_credit", ok,
+                    ok ? "declares a good credit record, with no listing for dishonesty"
+                       : "does not declare a good credit record (no listing for dishonesty)");
+}
+
+static const struct {
+    const char *value, *name;
+} field_names[] = {
+    {"new_generation_it", "new-generation information technology (新一代信息技术)"},
+    {"integrated_circuits", "integrated circuits (集成电路)"},
+    {"medicine_health", "medicine and health (医药健康)"},
+    {"intelligent_equipment", "intelligent equipment (智能装备)"},
+    {"energy_environment", "energy saving and environmental protection (节能环保)"},
+    {"new_energy_vehicles", "new-energy intelligent vehicles (新能源智能汽车)"},
+    {"new_materials", "new materials (新材料)"},
+    {"artificial_intelligence", "artificial intelligence (人工智能)"},
+    {"software_information", "software and information services (软件和信息服务)"},
+    {"science_tech_services", "science and technology services (科技服务业)"},
+};
+
+/* The field table's enum already holds the value to the gazette's list;
+ * the check still names the field so the reviewer sees it. */
+static void check_field(const struct rule_input *in, struct eligibility *out)
+{
+    const char *field = rule_str(in->data, "field");
+
+    for (size_t i = 0; i < sizeof field_names / sizeof field_names[0]; i++)
+        if (strcmp(field, field_names[i].value) == 0) {
+            eligibility_add(out, "field", true,
+                            "service field: %s, one of Beijing's key high-end industries",
+                            field_names[i].name);
+            return;
+        }
+    eligibility_add(out, "field", false,
+                    "service field \"%.64s\" is not one of Beijing's key high-end industries",
+                    field);
+}
+
+static void check_services(const struct rule_input *in, struct eligibility *out)
+{
+    static const struct {
+        const char *value, *name;
+    } names[] = {
+        {"platform", "professional platform"},
+        {"supply_chain", "supply chain"},
+        {"resource_matching", "resource matching"},
+    };
+    const json_t *services = json_object_get(in->data, "services");
+    char list[TEXT_LEN] = "";
+    int n = 0;
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        bool offered = false;
+        for (size_t j = 0; j < json_array_size(services); j++) {
+            const char *v = json_string_value(json_array_get(services, j));
+            if (v && strcmp(v, names[i].value) == 0)
+                offered = true;
+        }
+        if (offered)
+            append(list, sizeof list, "%s%s", n++ ? ", " : "", names[i].name);
+    }
+    if (n > 0)
+        eligibility_add(out, "services", true, "offers %d of the professional services: %s", n,
+                        list);
+    else
+        eligibility_add(out, "services", false,
+                        "offers none of the professional services (professional platform, "
+                        "supply chain, resource matching), need at least one");
+}
+
+/* 6(三): either alternative suffices; the detail gives both. */
+static void check_service_revenue(const struct rule_input *in, struct eligibility *out)
+{
+    int64_t s[3], total = rule_int(in->data, "total_revenue_fen");
+    char share[TEXT_LEN], growth[TEXT_LEN], m1[MONEY_TEXT_LEN], m2[MONEY_TEXT_LEN];
+    char pct[PERCENT_TEXT_LEN];
+    bool share_ok = false, growth_ok = false;
+
+    yearly(in->data, "service_revenue_fen", s);
+    money_format(s[2], m1, sizeof m1);
+    money_format(total, m2, sizeof m2);
+    if (total <= 0) {
+        snprintf(share, sizeof share,
+                 "total revenue in %d is %s, so the service share cannot be computed",
+                 in->round - 1, m2);
+    } else {
+        share_ok = ratio_at_least_percent(s[2], total, SERVICE_SHARE_PERCENT);
+        percent_text(pct, sizeof pct, s[2], total);
+        snprintf(share, sizeof share,
+                 "service revenue in %d %s is %s of total revenue %s (need at least %d %%)",
+                 in->round - 1, m1, pct, m2, SERVICE_SHARE_PERCENT);
+    }
+
+    int g = growth_avg_at_least_percent(s[0], s[1], s[2], SERVICE_GROWTH_PERCENT);
+    if (g < 0) {
+        growth_undefined_text(growth, sizeof growth, "service revenue", in->round, s[0], s[1]);
+    } else {
+        growth_ok = g == 1;
+        growth_text(pct, sizeof pct, s[0], s[1], s[2]);
+        snprintf(growth, sizeof growth,
+                 "its average growth over %d and %d is %s (need at least %d %%)", in->round - 2,
+                 in->round - 1, pct, SERVICE_GROWTH_PERCENT);
+    }
+    eligibility_add(out, "service_revenue", share_ok || growth_ok, "%s; or %s", share, growth);
+}
+
+static void check_mentoring(const struct rule_input *in, struct eligibility *out)
+{
+    int64_t n = rule_int(in->data, "mentor_sessions");
+    eligibility_add(out, "mentoring", n >= MENTOR_SESSIONS_MIN,
+                    "mentor services %lld person-times, need at least %d", (long long)n,
+                    MENTOR_SESSIONS_MIN);
+}
+
+/* 6(五): a fund or own-fund investment, and both shares.  The incubator's
+ * own share is of the invested incubatees, so with none invested it cannot
+ * be met. */
+static void check_investment(const struct rule_input *in, const struct incubatee_tally *t,
+                             struct eligibility *out)
+{
+    bool fund = rule_bool(in->data, "has_investment_fund");
+    char text[TEXT_LEN] = "", pct[PERCENT_TEXT_LEN];
+    bool ok = fund;
+
+    append(text, sizeof text, "%s",
+           fund ? "angel/venture fund or own-fund investment declared"
+                : "no angel/venture fund or own-fund investment declared");
+    if (t->qualifying == 0) {
+        ok = false;
+        append(text, sizeof text,
+               "; there are no qualifying incubatees, so the investment shares cannot be met");
+    } else {
+        bool invested_ok = ratio_at_least_percent(t->invested, t->qualifying, INVESTED_PERCENT);
+        percent_text(pct, sizeof pct, t->invested, t->qualifying);
+        append(text, sizeof text,
+               "; received investment %lld of %lld qualifying incubatees (%s, need at least "
+               "%d %%)",
+               (long long)t->invested, (long long)t->qualifying, pct, INVESTED_PERCENT);
+        ok = ok && invested_ok;
+        if (t->invested == 0) {
+            ok = false;
+            append(text, sizeof text,
+                   "; none received investment, so the incubator's own share cannot be met");
+        } else {
+            bool own_ok = ratio_at_least_percent(t->invested_by_incubator, t->invested,
+                                                 OWN_INVESTMENT_PERCENT);
+            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested);
+            append(text, sizeof text,
+                   "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
+                   (long long)t->invested_by_incubator, (long long)t->invested, pct,
+                   OWN_INVESTMENT_PERCENT);
+            ok = ok && own_ok;
+        }
+    }
+    eligibility_add(out, "investment", ok, "%s", text);
+}
+
+static void check_team(const struct rule_input *in, struct eligibility *out)
+{
+    bool ok = rule_bool(in->data, "team_qualified");
+    eligibility_add(out, "team", ok,
+                    ok ? "declares a professional operating team whose head has industry and "
+                         "investment, production, sales or supply-chain experience"
+                       : "does not declare a professional operating team whose head has "
+                         "industry and investment, production, sales or supply-chain "
+                         "experience");
+}
+
+static void check_incubatee_count(const struct incubatee_tally *t, struct eligibility *out)
+{
+    char text[TEXT_LEN] = "", money[MONEY_TEXT_LEN];
+    const char *sep = "";
+
+    append(text, sizeof text, "qualifying incubatees %lld of %lld listed", (long long)t->qualifying,
+           (long long)t->listed);
+    if (t->excluded > 0) {
+        append(text, sizeof text, " (%lld excluded: ", (long long)t->excluded);
+        if (t->over_employees > 0) {
+            append(text, sizeof text, "%lld over %d employees", (long long)t->over_employees,
+                   INCUBATEE_MAX_EMPLOYEES);
+            sep = ", ";
+        }
+        if (t->over_revenue > 0) {
+            money_format(INCUBATEE_MAX_REVENUE_FEN, money, sizeof money);
+            append(text, sizeof text, "%s%lld with revenue over %s", sep,
+                   (long long)t->over_revenue, money);
+            sep = ", ";
+        }
+        if (t->not_hard_tech > 0)
+            append(text, sizeof text, "%s%lld not hard-tech or in the prohibited catalogue", sep,
+                   (long long)t->not_hard_tech);
+        append(text, sizeof text, ")");
+    }
+    append(text, sizeof text, "; registered in Beijing %lld of them, need at least %d",
+           (long long)t->beijing, BEIJING_INCUBATEES_MIN);
+    eligibility_add(out, "incubatee_count", t->beijing >= BEIJING_INCUBATEES_MIN, "%s", text);
+}
+
+/* 6(七): the incubatees' total revenue as declared for the three years. */
+static void check_incubatee_growth(const struct rule_input *in, struct eligibility *out)
+{
+    int64_t r[3];
+    char m[3][MONEY_TEXT_LEN], result[TEXT_LEN], pct[PERCENT_TEXT_LEN];
+
+    yearly(in->data, "incubatee_revenue_fen", r);
+    for (int i = 0; i < 3; i++)
+        money_format(r[i], m[i], sizeof m[i]);
+
+    int g = growth_avg_at_least_percent(r[0], r[1], r[2], INCUBATEE_GROWTH_PERCENT);
+    if (g < 0) {
+        growth_undefined_text(result, sizeof result, "their revenue", in->round, r[0], r[1]);
+    } else {
+        growth_text(pct, sizeof pct, r[0], r[1], r[2]);
+        snprintf(result, sizeof result, "average growth %s, need at least %d %%", pct,
+                 INCUBATEE_GROWTH_PERCENT);
+    }
+    eligibility_add(out, "incubatee_growth", g == 1,
+                    "incubatees' total revenue %d %s, %d %s, %d %s: %s", in->round - 3, m[0],
+                    in->round - 2, m[1], in->round - 1, m[2], result);
+}
+
+/* 6(七): applied-for IP or valid IP, each share counted on its own. */
+static void check_incubatee_ip(const struct incubatee_tally *t, struct eligibility *out)
+{
+    char applied[PERCENT_TEXT_LEN], valid[PERCENT_TEXT_LEN];
+
+    if (t->qualifying == 0) {
+        eligibility_add(out, "incubatee_ip", false,
+                        "there are no qualifying incubatees, so neither IP share can be met "
+                        "(need at least %d %% having applied for IP or %d %% holding valid IP)",
+                        IP_APPLIED_PERCENT, IP_VALID_PERCENT);
+        return;
+    }
+    bool ok = ratio_at_least_percent(t->ip_applied, t->qualifying, IP_APPLIED_PERCENT) ||
+              ratio_at_least_percent(t->ip_valid, t->qualifying, IP_VALID_PERCENT);
+    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying);
+    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying);
+    eligibility_add(out, "incubatee_ip", ok,
+                    "applied for IP %lld of %lld qualifying incubatees (%s, need at least %d %%); "
+                    "or holding valid IP %lld of %lld (%s, need at least %d %%)",
+                    (long long)t->ip_applied, (long long)t->qualifying, applied, IP_APPLIED_PERCENT,
+                    (long long)t->ip_valid, (long long)t->qualifying, valid, IP_VALID_PERCENT);
+}
+
+/* The twelve checks of RULES.md §2, in its order, every one every time. */
+static void incubator_eligibility(const struct rule_input *in, struct eligibility *out)
+{
+    struct incubatee_tally t;
+
+    tally_incubatees(in->data, &t);
+    check_registered_in_beijing(in, out);
+    check_operating_one_year(in, out);
+    check_good_credit(in, out);
+    check_field(in, out);
+    check_services(in, out);
+    check_service_revenue(in, out);
+    check_mentoring(in, out);
+    check_investment(in, &t, out);
+    check_team(in, out);
+    check_incubatee_count(&t, out);
+    check_incubatee_growth(in, out);
+    check_incubatee_ip(&t, out);
+}
+
+/* An incubator is certified, not paid: its certificate carries a validity
+ * (第十条), so the award has no items and no amount. */
+static void incubator_award(const struct rule_input *in, struct award *out)
+{
+    (void)in;
+    *out = (struct award){.basis = "as_applied"};
+}
+
 const struct kind kind_incubator = {
     .name = "incubator",
     .authority = "science_tech",
@@ -331,4 +787,10 @@ const struct kind kind_incubator = {
     .data_fields = incubator_fields,
     .enterprise_units = false,
     .check_consistency = incubator_check_consistency,
+    .eligibility = incubator_eligibility,
+    .award = incubator_award,
+    /* 第十三条: revoked for fraud, an unreported change, false advertising
+     * or illegal operation, or termination: no new application for 2 years. */
+    .ban_months = 24,
+    .municipal_records = incubator_municipal_records,
 };
