@@ -7,8 +7,13 @@
  * annex), and optionally the groups behind them, its charter flights
  * (第九条) and a claim for the special award (第十条).
  */
+#include <string.h>
+
 #include "date.h"
 #include "kinds.h"
+#include "money.h"
+#include "ranking.h"
+#include "uscc.h"
 
 #define MAX_COUNT 1000000
 /* Person-days of a large agency run into the millions (tourists × days), so
@@ -222,27 +227,248 @@ static bool member_day(const json_t *obj, const char *name, sb_day *out)
     return text && date_parse(text, out);
 }
 
-/* A group cannot leave before it arrived: its day count would be zero or
- * negative and the person-days meaningless. */
+/* Adds `add` to *sum, holding the sum at MAX_PERSON_DAYS + 1 once it passes
+ * the most a declared figure may be: beyond that the exact figure no longer
+ * matters (no declaration can equal it) and int64_t stays far from its end. */
+static void add_saturating(int64_t *sum, int64_t add)
+{
+    if (add > MAX_PERSON_DAYS || *sum + add > MAX_PERSON_DAYS)
+        *sum = MAX_PERSON_DAYS + 1;
+    else
+        *sum += add;
+}
+
+/* Compares a declared total with the one the listed groups add up to. */
+static void check_total(const json_t *data, const char *member, int64_t computed,
+                        struct spec_errors *errs)
+{
+    int64_t declared = json_integer_value(json_object_get(data, member));
+    char ptr[SPEC_POINTER_LEN], computed_s[32], declared_s[32];
+
+    if (declared == computed)
+        return;
+    spec_pointer_join(ptr, sizeof ptr, "/data", member);
+    person_days_format(declared, declared_s, sizeof declared_s);
+    if (computed > MAX_PERSON_DAYS) {
+        person_days_format(MAX_PERSON_DAYS, computed_s, sizeof computed_s);
+        spec_errors_add(errs, ptr,
+                        "the listed groups add up to more than %s person-days; the declared "
+                        "figure is %s",
+                        computed_s, declared_s);
+        return;
+    }
+    person_days_format(computed, computed_s, sizeof computed_s);
+    spec_errors_add(errs, ptr,
+                    "the listed groups add up to %s person-days; the declared figure is %s",
+                    computed_s, declared_s);
+}
+
+/*
+ * When the application lists its groups, they must add up to the declared
+ * totals of the award year (annex): a tourist's days are (end − start) + 1,
+ * so a group that leaves the day it came counts one day; person-days are
+ * days × tourists, summed.  Outbound (外联) counts the agency's own organised
+ * groups; reception (接待) counts every group it received, organised and
+ * commissioned alike.
+ *
+ * A group belongs to the year in which it ends, so every listed group must
+ * end in the award year (奖励年度以自然年度划分, 第三条).  Last year's
+ * figures are not checked: last year's groups are not listed.  An empty
+ * list lists nothing and checks nothing, as when `groups` is left out.
+ *
+ * The totals are compared only when every group is sound: a group with
+ * impossible dates, or of another year, would make the sums say nothing
+ * useful, and its own error is what the applicant must fix first.
+ */
 static void tourism_award_check_consistency(const json_t *data, int round, struct spec_errors *errs)
 {
-    (void)round;
     const json_t *groups = json_object_get(data, "groups");
     char base[SPEC_POINTER_LEN], ptr[SPEC_POINTER_LEN];
-    size_t n = json_array_size(groups);
+    size_t n = json_array_size(groups), before = errs->count;
+    int64_t outbound = 0, reception = 0;
 
     for (size_t i = 0; i < n; i++) {
         const json_t *g = json_array_get(groups, i);
+        int64_t tourists = json_integer_value(json_object_get(g, "tourists"));
+        int year, month, mday;
         sb_day start, end;
 
         if (!member_day(g, "start_on", &start) || !member_day(g, "end_on", &end))
             continue;
+        spec_pointer_index(base, sizeof base, "/data/groups", i);
+        spec_pointer_join(ptr, sizeof ptr, base, "end_on");
         if (end < start) {
-            spec_pointer_index(base, sizeof base, "/data/groups", i);
-            spec_pointer_join(ptr, sizeof ptr, base, "end_on");
             spec_errors_add(errs, ptr, "must not be before start_on");
+            continue;
         }
+        date_to_ymd(end, &year, &month, &mday);
+        if (round != 0 && year != round) {
+            spec_errors_add(errs, ptr,
+                            "must fall in the award year %d: a group counts in the year it ends",
+                            round);
+            continue;
+        }
+        /* Dates span at most 1900-9999 and tourists at most MAX_COUNT, so
+         * the product stays below 10^13. */
+        int64_t person_days = ((int64_t)end - start + 1) * tourists;
+        if (strcmp(rule_str(g, "type"), "organised") == 0)
+            add_saturating(&outbound, person_days);
+        add_saturating(&reception, person_days);
     }
+    if (n == 0 || errs->count != before)
+        return;
+    check_total(data, "outbound_person_days", outbound, errs);
+    check_total(data, "reception_person_days", reception, errs);
+}
+
+/* The division code of a USCC (characters 3-8) for a detail, or "?" when
+ * the code cannot be read. */
+static void uscc_division(const char *uscc, char out[7])
+{
+    if (uscc && strlen(uscc) == USCC_LEN) {
+        memcpy(out, uscc + 2, 6);
+        out[6] = '\0';
+    } else {
+        memcpy(out, "?", 2);
+    }
+}
+
+/* 第二、四条: a Beijing travel agency with an inbound business, clean since
+ * the start of the award year (自申报年度以来). */
+static void tourism_award_eligibility(const struct rule_input *in, struct eligibility *out)
+{
+    const json_t *d = in->data;
+    const char *penalty = rule_str(d, "penalty");
+    bool beijing =
+        in->applicant_uscc && uscc_valid(in->applicant_uscc) && uscc_in_beijing(in->applicant_uscc);
+    char division[7];
+
+    uscc_division(in->applicant_uscc, division);
+    if (beijing)
+        eligibility_add(out, "registered_in_beijing", true,
+                        "Registered in Beijing (division code %s).", division);
+    else
+        eligibility_add(out, "registered_in_beijing", false,
+                        "Registered outside Beijing (division code %s); the award is for travel "
+                        "agencies registered in Beijing, whose codes start with 11.",
+                        division);
+
+    if (rule_bool(d, "inbound_business"))
+        eligibility_add(out, "inbound_business", true, "Runs an inbound tourism business.");
+    else
+        eligibility_add(out, "inbound_business", false,
+                        "Declares no inbound tourism business; the award is for agencies that "
+                        "run one.");
+
+    /* 罚款以上(不含): a fine itself is still allowed, only heavier penalties
+     * (suspension, licence revocation, …) exclude. */
+    if (strcmp(penalty, "none") == 0)
+        eligibility_add(out, "no_heavier_penalty", true,
+                        "No administrative penalty since the start of %d.", in->round);
+    else if (strcmp(penalty, "warning") == 0 || strcmp(penalty, "fine") == 0)
+        eligibility_add(out, "no_heavier_penalty", true,
+                        "A %s since the start of %d; only a penalty heavier than a fine excludes "
+                        "an agency.",
+                        penalty, in->round);
+    else
+        eligibility_add(out, "no_heavier_penalty", false,
+                        "An administrative penalty heavier than a fine since the start of %d "
+                        "excludes the agency.",
+                        in->round);
+
+    if (rule_bool(d, "major_accident"))
+        eligibility_add(out, "no_major_accident", false,
+                        "Responsible for a major safety accident since the start of %d.",
+                        in->round);
+    else
+        eligibility_add(out, "no_major_accident", true,
+                        "No major safety accident since the start of %d.", in->round);
+
+    if (rule_bool(d, "major_incident"))
+        eligibility_add(out, "no_major_incident", false,
+                        "A major group incident or major tourist complaint since the start of "
+                        "%d.",
+                        in->round);
+    else
+        eligibility_add(out, "no_major_incident", true,
+                        "No major group incident or major tourist complaint since the start of "
+                        "%d.",
+                        in->round);
+}
+
+/* The award items a ranking may give, as static strings: the award must not
+ * point into the caller's JSON, which it may outlive. */
+static const char *const ranked_item_names[] = {"outbound", "outbound_growth", "reception",
+                                                "reception_growth", NULL};
+
+static const char *ranked_item_name(const char *name)
+{
+    for (size_t i = 0; name && ranked_item_names[i]; i++)
+        if (strcmp(name, ranked_item_names[i]) == 0)
+            return ranked_item_names[i];
+    return NULL;
+}
+
+/* A charter earns the award (第九条) when it arrived in the award year
+ * (申报年度内) with 60 or more tourists (不少于60名) on a non-scheduled
+ * route (非固定航线) and they stayed 2 nights or more in Beijing
+ * (两晚(含)以上). */
+static bool charter_qualifies(const json_t *c, int round)
+{
+    int year, month, mday;
+
+    date_to_ymd(rule_date(c, "arrived_on"), &year, &month, &mday);
+    return rule_int(c, "tourists") >= 60 && !rule_bool(c, "scheduled_route") &&
+           rule_int(c, "nights_in_beijing") >= 2 && (round == 0 || year == round);
+}
+
+/*
+ * The ranked items come from the year's ranking once the authority has
+ * computed it (第十二条); until then the application has none.  Charters earn
+ * 2万 each; once the authority has said how many it funds (择优认定 within
+ * its budget), no more than that.  The special award (第十条) is the
+ * authority's grant, not the applicant's claim.
+ */
+static void tourism_award_award(const struct rule_input *in, struct award *out)
+{
+    const json_t *charters = json_object_get(in->data, "charters");
+    int64_t charter_fen = 2 * (int64_t)FEN_PER_WAN;
+    int qualifying = 0, funded;
+    char each[48];
+
+    out->basis = in->ranked_items ? "ranked" : "as_applied";
+
+    for (size_t i = 0; i < json_array_size(in->ranked_items); i++) {
+        const json_t *it = json_array_get(in->ranked_items, i);
+        const char *name = ranked_item_name(json_string_value(json_object_get(it, "item")));
+        int64_t fen = json_integer_value(json_object_get(it, "amount_fen"));
+        const char *detail = json_string_value(json_object_get(it, "detail"));
+
+        if (!name || fen <= 0)
+            continue;
+        award_add(out, name, fen, (int)json_integer_value(json_object_get(it, "rank")), 0, "%s",
+                  detail ? detail : "");
+    }
+
+    for (size_t i = 0; i < json_array_size(charters); i++)
+        qualifying += charter_qualifies(json_array_get(charters, i), in->round);
+    funded = qualifying;
+    if (in->funded_charters >= 0 && in->funded_charters < qualifying)
+        funded = in->funded_charters;
+    money_format(charter_fen, each, sizeof each);
+    if (funded > 0 && funded < qualifying)
+        award_add(out, "charter", funded * charter_fen, 0, funded,
+                  "%d of %d qualifying charter flights funded by the authority, %s each", funded,
+                  qualifying, each);
+    else if (funded > 0)
+        award_add(out, "charter", funded * charter_fen, 0, funded,
+                  "%d charter flight%s of 60 or more tourists on a non-scheduled route, 2 or more "
+                  "nights in Beijing, %s each",
+                  funded, funded == 1 ? "" : "s", each);
+
+    if (in->special_award)
+        award_add(out, "special_award", 10 * (int64_t)FEN_PER_WAN, 0, 0,
+                  "入境旅游特别奖, granted by the authority");
 }
 
 const struct kind kind_tourism_award = {
@@ -253,4 +479,7 @@ const struct kind kind_tourism_award = {
     .data_fields = tourism_award_fields,
     .enterprise_units = false,
     .check_consistency = tourism_award_check_consistency,
+    .eligibility = tourism_award_eligibility,
+    .award = tourism_award_award,
+    .municipal_records = tourism_award_municipal_records,
 };

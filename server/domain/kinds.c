@@ -1,6 +1,7 @@
 /*
  * The kinds table and the application envelope around every kind's `data`.
  */
+#include "date.h"
 #include "kinds.h"
 
 #include <stdio.h>
@@ -165,9 +166,15 @@ const struct kind *application_validate(const json_t *envelope, struct spec_erro
         if (under_data(errs->items[i].pointer))
             return k;
     data = json_object_get(envelope, "data");
-    if (json_is_object(data))
-        k->check_consistency(data, (int)json_integer_value(json_object_get(envelope, "round")),
-                             errs);
+    if (json_is_object(data)) {
+        /* A round that failed its own check is no year to check against. */
+        bool round_bad = false;
+        for (size_t i = before; i < errs->count; i++)
+            if (strcmp(errs->items[i].pointer, "/round") == 0)
+                round_bad = true;
+        json_int_t round = json_integer_value(json_object_get(envelope, "round"));
+        k->check_consistency(data, round_bad ? 0 : (int)round, errs);
+    }
     return k;
 }
 
@@ -185,4 +192,9 @@ json_t *kind_schema(const struct kind *k)
     snprintf(id, sizeof id, "urn:shenbao:schema:%s", k->name);
     snprintf(title, sizeof title, "%s / %s", k->title_zh, k->title_en);
     return spec_schema(table, id, title);
+}
+
+sb_day kind_ban_until(const struct kind *k, sb_day revoked_on)
+{
+    return date_add_months(revoked_on, k->ban_months);
 }
