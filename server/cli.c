@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -157,6 +158,40 @@ static struct store *open_store(const struct config *cfg)
     return s;
 }
 
+/* The working-day calendar: the config file's copy or the built-in one. */
+static struct calendar *load_calendar(const struct config *cfg)
+{
+    char err[512];
+    struct calendar *cal = NULL;
+    if (cfg->workdays_file[0]) {
+        FILE *f = fopen(cfg->workdays_file, "rb");
+        char *text = NULL;
+        size_t len = 0;
+        if (f) {
+            FILE *mem = open_memstream(&text, &len);
+            char buf[8192];
+            size_t n;
+            while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
+                fwrite(buf, 1, n, mem);
+            if (mem)
+                fclose(mem);
+            fclose(f);
+        }
+        if (!text) {
+            fail("%s: %s", cfg->workdays_file, strerror(errno));
+            return NULL;
+        }
+        cal = calendar_load(text, len, err, sizeof err);
+        free(text);
+    } else {
+        const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
+        cal = calendar_load(f->data, f->len, err, sizeof err);
+    }
+    if (!cal)
+        fail("%s", err);
+    return cal;
+}
+
 static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_LEN])
 {
     char path[1100], err[512];
@@ -171,6 +206,7 @@ static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_
 static int cmd_serve(struct cli *c)
 {
     struct server srv = {.cfg = &c->cfg};
+    struct calendar *calendar = NULL;
     struct daemon *d = NULL;
     int ret = 1;
     char err[512];
@@ -199,6 +235,10 @@ static int cmd_serve(struct cli *c)
     srv.store = open_store(&c->cfg);
     if (!srv.store)
         goto out;
+    calendar = load_calendar(&c->cfg);
+    if (!calendar)
+        goto out;
+    srv.calendar = calendar;
     if (load_token_key(&c->cfg, srv.token_key) != 0)
         goto out;
     d = daemon_start(&srv, err, sizeof err);
@@ -214,6 +254,7 @@ static int cmd_serve(struct cli *c)
 out:
     if (srv.store)
         store_free(srv.store);
+    calendar_free(calendar);
     sodium_memzero(srv.token_key, sizeof srv.token_key);
     return ret;
 }

@@ -6,7 +6,9 @@
 #ifndef SB_API_H
 #define SB_API_H
 
+#include "clock.h"
 #include "http.h"
+#include "workflow.h"
 
 /* health.c */
 void api_healthz(struct request *r);
@@ -30,12 +32,61 @@ void api_app_submit(struct request *r);
 void api_app_withdraw(struct request *r);
 void api_app_list(struct request *r);
 
+/* reviews.c */
+void api_review_create(struct request *r);
+
+/* rankings.c */
+void api_ranking_compute(struct request *r);
+void api_ranking_get(struct request *r);
+
 /* Shared by accounts.c and the command line: checks an account request
  * ({role, name, uscc, unit, authority}) and fills a; every problem is
  * appended to errs with its pointer.  The unit must exist in the store. */
 struct spec_errors;
 void account_from_json(struct store *s, const json_t *body, struct account *a,
                        struct spec_errors *errs);
+
+/* The eligibility checks and award of an application, from its kind's rules,
+ * its data (parsed) and the facts reviewers fixed. */
+struct eligibility;
+struct award;
+void app_evaluate(const struct application *a, const json_t *data, struct eligibility *elig,
+                  struct award *award);
+
+/*
+ * One change to an existing application: a workflow action (submit, a
+ * review, …) or a replacement of the envelope.  change_run() reads the
+ * application inside a write transaction, checks that the caller may see it
+ * (404) and the If-Match precondition (412), finds the action in the
+ * workflow table (409 with the actions possible now; 403 when it is another
+ * role's), sets the new status, calls `apply` for what the action does
+ * besides, bumps the version and writes, so that reading, checking and
+ * writing cannot interleave with another request.  Then it replies: the
+ * application, or the problem `apply` chose with change_refuse().
+ */
+struct change {
+    const char *action; /* workflow action; NULL: `apply` does the whole change */
+    enum store_rc (*apply)(struct store_tx *tx, struct change *c); /* may be NULL */
+    void *ctx;          /* for apply */
+
+    /* Set by change_run() for apply. */
+    struct request *r;
+    int64_t id, if_match;
+    char now[RFC3339_LEN];
+    const struct transition *t;
+    struct application app; /* as read, then as written */
+
+    /* When refused. */
+    enum problem problem;
+    char detail[256];
+    json_t *extra; /* members added to the problem */
+};
+
+void change_run(struct request *r, struct change *c);
+
+/* Makes apply's transaction roll back and the request fail with p. */
+enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* An account as JSON (no secrets). */
 json_t *account_to_json(const struct account *a);

@@ -6,13 +6,16 @@
  * another organisation's application is there.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "clock.h"
+#include "date.h"
 #include "kinds.h"
+#include "rules.h"
 #include "spec.h"
 #include "uscc.h"
 #include "workflow.h"
@@ -39,27 +42,69 @@ static bool app_visible(const struct request *r, const struct application *a)
     }
 }
 
+void app_evaluate(const struct application *a, const json_t *data, struct eligibility *elig,
+                  struct award *award)
+{
+    const struct kind *k = kind_find(a->kind);
+    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
+    struct rule_input in = {
+        .data = data,
+        .round = a->round,
+        .applicant_uscc = a->applicant_uscc,
+        .audited_fen = -1,
+        .funded_charters = -1,
+    };
+    /* The rules speak of the submission date; a draft is judged as if it
+     * were submitted today, so the applicant sees what a reviewer would. */
+    int64_t submitted;
+    if (!a->submitted_at[0] || clock_parse_rfc3339(a->submitted_at, &submitted) != 0)
+        submitted = clock_now();
+    in.submitted_on = date_of_unix(submitted);
+    if (json_is_integer(json_object_get(facts, "audited_fen")))
+        in.audited_fen = json_integer_value(json_object_get(facts, "audited_fen"));
+    if (json_is_integer(json_object_get(facts, "funded_charters")))
+        in.funded_charters = (int)json_integer_value(json_object_get(facts, "funded_charters"));
+    in.special_award = json_is_true(json_object_get(facts, "special_award"));
+    if (json_is_array(json_object_get(facts, "ranked_items")))
+        in.ranked_items = json_object_get(facts, "ranked_items");
+
+    memset(elig, 0, sizeof *elig);
+    memset(award, 0, sizeof *award);
+    award->basis = "as_applied";
+    if (k && k->eligibility)
+        k->eligibility(&in, elig);
+    if (k && k->award)
+        k->award(&in, award);
+    json_decref(facts);
+}
+
 /* The application as clients see it.  Caller owns the reference. */
 static json_t *app_to_json(const struct application *a)
 {
     json_t *data = json_loads(a->data_json, JSON_DECODE_ANY, NULL);
-    json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:o, s:s, s:I, s:s, s:s}", "id",
+    if (!data)
+        data = json_object();
+    json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
                           (json_int_t)a->id, "kind", a->kind, "round", a->round, "review_unit",
                           a->review_unit, "applicant", "name", a->applicant_name, "uscc",
-                          a->applicant_uscc, "data", data ? data : json_object(), "status",
-                          a->status, "version", (json_int_t)a->version, "created_at",
-                          a->created_at, "updated_at", a->updated_at);
+                          a->applicant_uscc, "data", data, "status", a->status, "version",
+                          (json_int_t)a->version, "created_at", a->created_at, "updated_at",
+                          a->updated_at);
     if (!o)
         abort();
     json_object_set_new(o, "submitted_at",
                         a->submitted_at[0] ? json_string(a->submitted_at) : json_null());
-    /* Filled by the eligibility and award rules of each kind. */
-    json_object_set_new(o, "eligibility",
-                        json_pack("{s:n, s:[]}", "eligible", "checks"));
-    json_object_set_new(o, "award", json_pack("{s:s, s:i, s:[]}", "basis", "as_applied",
-                                              "total_fen", 0, "items"));
-    json_object_set_new(o, "notice", json_null());
+    struct eligibility elig;
+    struct award award;
+    app_evaluate(a, data, &elig, &award);
+    json_object_set_new(o, "eligibility", eligibility_to_json(&elig));
+    json_object_set_new(o, "award", award_to_json(&award));
+    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
+    json_t *notice = json_object_get(facts, "notice");
+    json_object_set(o, "notice", notice ? notice : json_null());
+    json_decref(facts);
     json_object_set_new(o, "certificate_serial", json_null());
+    json_decref(data);
     return o;
 }
 
@@ -181,56 +226,40 @@ void api_app_create(struct request *r)
     application_release(&a);
 }
 
-/*
- * One change to an existing application, run inside the write transaction
- * so that reading the current version, checking it and writing the new one
- * cannot interleave with another request.
- */
-struct change {
-    struct request *r;
-    int64_t id;
-    int64_t if_match;        /* 0 = no precondition */
-    const char *action;      /* workflow action, or NULL for a replacement (PUT) */
-    const json_t *envelope;  /* PUT: the validated new envelope */
-    struct application app;  /* out: the application as stored afterwards */
-    enum problem problem;    /* out: when the change was refused */
-    char detail[256];
-    json_t *extra;           /* out: members to add to the problem */
-};
-
 /* Refuses the change with problem p; the transaction then rolls back. */
-static enum store_rc refuse(struct change *c, enum problem p, const char *detail)
+enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof c->detail) /* keep UTF-8 whole: cut at a lead byte */
+        for (size_t i = sizeof c->detail - 1; i > 0; i--)
+            if (((unsigned char)c->detail[i] & 0xC0) != 0x80) {
+                c->detail[i] = '\0';
+                break;
+            }
     c->problem = p;
-    snprintf(c->detail, sizeof c->detail, "%s", detail);
     return STORE_CONFLICT;
 }
 
-static json_t *allowed_actions(const char *status)
+static json_t *allowed_actions(const char *status, const char *role)
 {
     const char *acts[16];
-    workflow_actions(status, "applicant", acts, 16);
+    workflow_actions(status, role, acts, 16);
     json_t *list = json_array();
     for (size_t i = 0; acts[i]; i++)
         json_array_append_new(list, json_string(acts[i]));
     return list;
 }
 
-/* The members of an envelope that may not change once created. */
-static void check_immutable(const struct application *a, const json_t *body,
-                            struct spec_errors *errs)
+/* 409 naming the status and what the caller may do from it. */
+static enum store_rc refuse_in_status(struct change *c, const char *what)
 {
-    const json_t *applicant = json_object_get(body, "applicant");
-    if (strcmp(json_string_value(json_object_get(body, "kind")), a->kind) != 0)
-        spec_errors_add(errs, "/kind", "cannot change from \"%s\"; create a new application",
-                        a->kind);
-    if (json_integer_value(json_object_get(body, "round")) != a->round)
-        spec_errors_add(errs, "/round", "cannot change from %d", a->round);
-    if (strcmp(json_string_value(json_object_get(applicant, "uscc")), a->applicant_uscc) != 0)
-        spec_errors_add(errs, "/applicant/uscc", "cannot change from %s", a->applicant_uscc);
-    if (strcmp(json_string_value(json_object_get(applicant, "name")), a->applicant_name) != 0)
-        spec_errors_add(errs, "/applicant/name",
-                        "cannot change; it is the name the application was created with");
+    const struct application *a = &c->app;
+    c->extra = json_pack("{s:s, s:o}", "current_status", a->status, "allowed_actions",
+                         allowed_actions(a->status, c->r->account.role));
+    return change_refuse(c, P_CONFLICT, "cannot %s an application that is %s", what, a->status);
 }
 
 static enum store_rc tx_change(struct store_tx *tx, void *ctx)
@@ -242,61 +271,32 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
         return rc;
     if (!app_visible(c->r, a))
         return STORE_NOT_FOUND;
-    if (c->if_match && c->if_match != a->version) {
-        char d[128];
-        snprintf(d, sizeof d, "the application is at version %lld, not %lld",
-                 (long long)a->version, (long long)c->if_match);
-        return refuse(c, P_STALE, d);
-    }
+    if (c->if_match && c->if_match != a->version)
+        return change_refuse(c, P_STALE, "the application is at version %lld, not %lld",
+                             (long long)a->version, (long long)c->if_match);
 
-    char now[RFC3339_LEN];
-    clock_format_rfc3339(clock_now(), now);
+    clock_format_rfc3339(clock_now(), c->now);
     int64_t expected = a->version;
-
     if (c->action) {
-        const struct transition *t = workflow_find(a->status, c->action);
-        if (!t) {
-            char d[160];
-            snprintf(d, sizeof d, "cannot %s an application that is %s", c->action, a->status);
-            c->extra = json_pack("{s:s, s:o}", "current_status", a->status, "allowed_actions",
-                                 allowed_actions(a->status));
-            return refuse(c, P_CONFLICT, d);
-        }
-        snprintf(a->status, sizeof a->status, "%s", t->to);
-        if (strcmp(c->action, "submit") == 0)
-            memcpy(a->submitted_at, now, sizeof now);
-    } else {
-        if (strcmp(a->status, "draft") != 0 && strcmp(a->status, "returned") != 0) {
-            char d[160];
-            snprintf(d, sizeof d,
-                     "an application that is %s cannot be edited; only a draft or a returned one",
-                     a->status);
-            c->extra = json_pack("{s:s, s:o}", "current_status", a->status, "allowed_actions",
-                                 allowed_actions(a->status));
-            return refuse(c, P_CONFLICT, d);
-        }
-        struct spec_errors errs;
-        spec_errors_init(&errs);
-        check_immutable(a, c->envelope, &errs);
-        if (errs.count > 0) {
-            json_t *list = json_array();
-            for (size_t i = 0; i < errs.count; i++)
-                json_array_append_new(list, json_pack("{s:s, s:s}", "pointer",
-                                                      errs.items[i].pointer, "detail",
-                                                      errs.items[i].detail));
-            c->extra = json_pack("{s:o}", "errors", list);
-            spec_errors_release(&errs);
-            return refuse(c, P_INVALID, "fields that identify the application cannot change");
-        }
-        spec_errors_release(&errs);
-        envelope_into(c->envelope, a);
+        c->t = workflow_find(a->status, c->action);
+        if (!c->t)
+            return refuse_in_status(c, c->action);
+        if (strcmp(c->t->who, c->r->account.role) != 0)
+            return change_refuse(c, P_FORBIDDEN, "a %s may not %s", c->r->account.role,
+                                 c->action);
+        snprintf(a->status, sizeof a->status, "%s", c->t->to);
+    }
+    if (c->apply) {
+        rc = c->apply(tx, c);
+        if (rc != STORE_OK)
+            return rc;
     }
     a->version = expected + 1;
-    memcpy(a->updated_at, now, sizeof now);
+    memcpy(a->updated_at, c->now, sizeof c->now);
     return store_app_update(tx, a, expected);
 }
 
-static void run_change(struct request *r, struct change *c)
+void change_run(struct request *r, struct change *c)
 {
     c->r = r;
     c->id = path_id(r);
@@ -323,24 +323,89 @@ static void run_change(struct request *r, struct change *c)
     application_release(&c->app);
 }
 
+/* The members of an envelope that may not change once created. */
+static void check_immutable(const struct application *a, const json_t *body,
+                            struct spec_errors *errs)
+{
+    const json_t *applicant = json_object_get(body, "applicant");
+    if (strcmp(json_string_value(json_object_get(body, "kind")), a->kind) != 0)
+        spec_errors_add(errs, "/kind", "cannot change from \"%s\"; create a new application",
+                        a->kind);
+    if (json_integer_value(json_object_get(body, "round")) != a->round)
+        spec_errors_add(errs, "/round", "cannot change from %d", a->round);
+    if (strcmp(json_string_value(json_object_get(applicant, "uscc")), a->applicant_uscc) != 0)
+        spec_errors_add(errs, "/applicant/uscc", "cannot change from %s", a->applicant_uscc);
+    if (strcmp(json_string_value(json_object_get(applicant, "name")), a->applicant_name) != 0)
+        spec_errors_add(errs, "/applicant/name",
+                        "cannot change; it is the name the application was created with");
+}
+
+/* PUT: a draft or a returned application takes the new envelope. */
+static enum store_rc apply_replace(struct store_tx *tx, struct change *c)
+{
+    (void)tx;
+    struct application *a = &c->app;
+    if (strcmp(a->status, "draft") != 0 && strcmp(a->status, "returned") != 0)
+        return refuse_in_status(c, "edit");
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    check_immutable(a, c->ctx, &errs);
+    if (errs.count > 0) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < errs.count; i++)
+            json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", errs.items[i].pointer,
+                                                  "detail", errs.items[i].detail));
+        c->extra = json_pack("{s:o}", "errors", list);
+        spec_errors_release(&errs);
+        return change_refuse(c, P_INVALID, "fields that identify the application cannot change");
+    }
+    spec_errors_release(&errs);
+    envelope_into(c->ctx, a);
+    return STORE_OK;
+}
+
+/* Submission: stamps submitted_at, unless a revocation bars the
+ * organisation from applying (第十三条: 2 years for an incubator). */
+static enum store_rc apply_submit(struct store_tx *tx, struct change *c)
+{
+    struct application *a = &c->app;
+    const struct kind *k = kind_find(a->kind);
+    if (k && k->ban_months > 0) {
+        char today[DATE_TEXT_LEN], until[DATE_TEXT_LEN];
+        date_format(date_of_unix(clock_now()), today);
+        enum store_rc rc = store_ban_find_tx(tx, a->applicant_uscc, a->kind, today, until);
+        if (rc == STORE_OK) {
+            c->extra = json_pack("{s:s}", "may_apply_from", until);
+            return change_refuse(c, P_CONFLICT,
+                                 "a revoked %s certification bars this organisation from "
+                                 "applying before %s; it may submit again from that day",
+                                 a->kind, until);
+        }
+        if (rc != STORE_NOT_FOUND)
+            return rc;
+    }
+    memcpy(a->submitted_at, c->now, sizeof c->now);
+    return STORE_OK;
+}
+
 void api_app_put(struct request *r)
 {
     if (!validate_envelope(r, r->body_json))
         return;
-    struct change c = {.envelope = r->body_json};
-    run_change(r, &c);
+    struct change c = {.apply = apply_replace, .ctx = r->body_json};
+    change_run(r, &c);
 }
 
 void api_app_submit(struct request *r)
 {
-    struct change c = {.action = "submit"};
-    run_change(r, &c);
+    struct change c = {.action = "submit", .apply = apply_submit};
+    change_run(r, &c);
 }
 
 void api_app_withdraw(struct request *r)
 {
     struct change c = {.action = "withdraw"};
-    run_change(r, &c);
+    change_run(r, &c);
 }
 
 /* ---- listing ------------------------------------------------------------ */

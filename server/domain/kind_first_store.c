@@ -10,9 +10,13 @@
  * instead of rent and decoration (一(一)2, 二(二)2), a variant of
  * `applicant_type`.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kinds.h"
+#include "money.h"
+#include "uscc.h"
 
 #define MAX_FEN 100000000000000LL
 
@@ -183,7 +187,7 @@ static const struct field_spec store_opening_fields[] = {
         .enum_values = category_values,
         .title_zh = "申报类别",
         .title_en = "Category",
-        .help = "Only one category may be chosen; a domestic brand cannot choose "
+        .help = "Only one category may be chosen; a domestic brand cannot be funded for "
                 "asia_first. " CATEGORY_HELP,
     },
     {
@@ -454,22 +458,497 @@ static const struct field_spec first_store_fields[] = {
     {0},
 };
 
-/* A domestic brand may not choose asia_first (三(一)1 lists no such row):
- * the field table cannot say that one enum restricts another. */
-static void first_store_check_consistency(const json_t *data, int round, struct spec_errors *errs)
-{
-    (void)round;
-    const char *project = json_string_value(json_object_get(data, "project"));
-    const char *type = json_string_value(json_object_get(data, "applicant_type"));
-    const char *category = json_string_value(json_object_get(data, "category"));
+/*
+ * The rules.  Counting words follow RULES.md §0: 超过 ("exceeds") leaves the
+ * stated number out (>), 以上 and 含 take it in (>=).
+ */
 
-    if (project && strcmp(project, "store_opening") == 0 && type &&
-        strcmp(type, "domestic_brand") == 0 && category && strcmp(category, "asia_first") == 0)
-        spec_errors_add(errs, "/data/category",
-                        "cannot be asia_first for a domestic brand; choose china_first, "
-                        "beijing_first or flagship");
+#define WAN(n)         (FEN_PER_WAN * (int64_t)(n))
+#define MONEY_TEXT_LEN 40
+
+/* In the order of category_values. */
+enum { CAT_ASIA_FIRST, CAT_CHINA_FIRST, CAT_BEIJING_FIRST, CAT_FLAGSHIP, CAT_COUNT };
+
+/*
+ * What the gazette says per applicant type of a store opening: the spend the
+ * store must exceed (二(二)2), the share of the (audited) spend that is funded
+ * (三(一)2, 3) and the cap of each category (三(一)1).  A cap of 0 marks a
+ * category the table has no row for: a domestic brand cannot be funded as an
+ * Asia first store.  The overall ceilings of 三(一)2, 3 (500万 / 200万 / 500万)
+ * are never below a category cap, so the category cap is the one that binds.
+ * Introduced stores take their threshold from the brand rows (二(三)1).
+ */
+struct opening_terms {
+    const char *type;
+    bool on_licence_fee; /* funded on the overseas licence fee, not rent + decoration */
+    int64_t threshold_fen;
+    int64_t percent;
+    int64_t cap_fen[CAT_COUNT];
+};
+
+static const struct opening_terms opening_terms[] = {
+    {"international_brand", false, WAN(100), 50, {WAN(500), WAN(200), WAN(50), WAN(50)}},
+    {"domestic_brand", false, WAN(50), 20, {0, WAN(200), WAN(50), WAN(50)}},
+    {"international_agent", true, WAN(100), 50, {WAN(500), WAN(200), WAN(50), WAN(50)}},
+};
+
+#define INTRODUCTION_AWARD_FEN WAN(10) /* per store introduced, 三(二)1 */
+#define PIPELINE_BONUS_FEN     WAN(2)  /* per store from the pipeline, 三(二)2 */
+#define LAUNCH_EVENT_PERCENT   50      /* 三(三) */
+#define LAUNCH_EVENT_CAP_FEN   WAN(100)
+#define AGREEMENT_MIN_YEARS    2  /* 2 年以上入驻协议 */
+#define OPERATING_MONTHS       12 /* 连续经营 12 个月以上 */
+#define FLAGSHIP_MIN_AREA_M2   500
+
+static const struct opening_terms *terms_for(const char *type)
+{
+    for (size_t i = 0; i < sizeof opening_terms / sizeof opening_terms[0]; i++)
+        if (strcmp(opening_terms[i].type, type) == 0)
+            return &opening_terms[i];
+    return NULL;
 }
 
+static int category_index(const char *category)
+{
+    for (int i = 0; category_values[i]; i++)
+        if (strcmp(category_values[i], category) == 0)
+            return i;
+    return -1;
+}
+
+/* Appends to a NUL-terminated detail text.  A text too long is cut, and a
+ * UTF-8 sequence the cut split (brand names are often Chinese) is dropped. */
+static void detail_append(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void detail_append(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n < cap - len)
+        return;
+    size_t end = strlen(buf), i = end;
+    while (i > len && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > len) {
+        unsigned char lead = (unsigned char)buf[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (end - (i - 1) < need)
+            buf[i - 1] = '\0';
+    }
+}
+
+/* "china_first, beijing_first or flagship": the categories a type may choose. */
+static void allowed_categories(const struct opening_terms *t, char *out, size_t cap)
+{
+    int n = 0, total = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < CAT_COUNT; i++)
+        total += t->cap_fen[i] > 0;
+    for (int i = 0; i < CAT_COUNT; i++) {
+        if (t->cap_fen[i] <= 0)
+            continue;
+        n++;
+        detail_append(out, cap, "%s%s",
+                      n == 1       ? ""
+                      : n == total ? " or "
+                                   : ", ",
+                      category_values[i]);
+    }
+}
+
+/* Whole calendar months from `from` to `to` (0 when `to` is earlier): the
+ * largest m with date_add_months(from, m) <= to, the same counting as the
+ * 12-month checks use. */
+static int full_months(sb_day from, sb_day to)
+{
+    int fy, fm, fd, ty, tm, td;
+
+    if (to < from)
+        return 0;
+    date_to_ymd(from, &fy, &fm, &fd);
+    date_to_ymd(to, &ty, &tm, &td);
+    int m = (ty - fy) * 12 + (tm - fm);
+    while (m > 0 && date_add_months(from, m) > to)
+        m--;
+    return m;
+}
+
+static sb_day new_since(void)
+{
+    return date_from_ymd(2019, 1, 1); /* 2019 年 1 月 1 日(含)以后新设, 引进 */
+}
+
+/* 二(一), every project type: the applicant is registered in Beijing, and
+ * what it declares about itself and the project. */
+static void applicant_checks(const struct rule_input *in, struct eligibility *out)
+{
+    const char *uscc = in->applicant_uscc;
+
+    /* The division code (characters 3-8) is what the code itself can show of
+     * "registered in Beijing"; independent legal personality is for the
+     * district review to see on the licence. */
+    if (!uscc || !uscc_valid(uscc)) {
+        eligibility_add(out, "registered_in_beijing", false,
+                        "the applicant's USCC %s is not a valid code, so its registering "
+                        "division is unknown",
+                        uscc ? uscc : "(none)");
+    } else {
+        bool beijing = uscc_in_beijing(uscc);
+        eligibility_add(out, "registered_in_beijing", beijing,
+                        "applicant USCC %s: registering division %.6s is %sin Beijing (11…)", uscc,
+                        uscc + 2, beijing ? "" : "not ");
+    }
+
+    const json_t *decl = json_object_get(in->data, "declarations");
+    char missing[RULE_DETAIL_LEN] = "";
+    int n_false = 0, n_all = 0;
+
+    for (const struct field_spec *f = declaration_fields; f->name; f++) {
+        n_all++;
+        if (rule_bool(decl, f->name))
+            continue;
+        detail_append(missing, sizeof missing, "%s%s", n_false ? ", " : "", f->name);
+        n_false++;
+    }
+    if (n_false == 0)
+        eligibility_add(out, "declarations", true, "all %d declarations are made", n_all);
+    else
+        eligibility_add(out, "declarations", false, "%d of %d declarations are false: %s", n_false,
+                        n_all, missing);
+}
+
+/* The spend the amount of a store opening is a share of, as applied. */
+static int64_t opening_applied_base(const json_t *data, const struct opening_terms *t)
+{
+    if (t->on_licence_fee)
+        return rule_int(data, "license_fee_fen");
+    return rule_int(data, "rent_12m_fen") + rule_int(data, "decoration_fen");
+}
+
+/* 二(二) for a store opening. */
+static void opening_checks(const struct rule_input *in, struct eligibility *out)
+{
+    const json_t *data = in->data, *store = json_object_get(data, "store");
+    const char *type = rule_str(data, "applicant_type"), *category = rule_str(data, "category");
+    const struct opening_terms *t = terms_for(type);
+    int cat = category_index(category);
+    char allowed[RULE_DETAIL_LEN], a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN], c[MONEY_TEXT_LEN];
+    char d1[DATE_TEXT_LEN], d2[DATE_TEXT_LEN], d3[DATE_TEXT_LEN];
+
+    if (!t) {
+        /* The field table admits no other type; say so rather than guess. */
+        eligibility_add(out, "category_allowed", false, "applicant type \"%s\" is unknown", type);
+        return;
+    }
+
+    /* 三(一)1: one category, from the rows of the applicant's type. */
+    allowed_categories(t, allowed, sizeof allowed);
+    if (cat >= 0 && t->cap_fen[cat] > 0)
+        eligibility_add(out, "category_allowed", true, "%s may apply as %s (it may choose %s)",
+                        type, category, allowed);
+    else
+        eligibility_add(out, "category_allowed", false,
+                        "%s may not apply as %s: the gazette funds it only as %s", type, category,
+                        allowed);
+
+    /* 二(二)1 应在北京注册登记: the field table already restricts the
+     * district to Beijing's 16; the check states it for the reviewer. */
+    const char *district = rule_str(store, "district");
+    bool in_beijing = false;
+    for (size_t i = 0; district_values[i]; i++)
+        in_beijing = in_beijing || strcmp(district_values[i], district) == 0;
+    eligibility_add(out, "store_in_beijing", in_beijing, "the store is in district %s, %s",
+                    district, in_beijing ? "a Beijing district" : "not a Beijing district");
+
+    /* 二(二)1 with footnote 7: registered on or after 2019-01-01; a flagship
+     * may instead have been registered earlier and become a flagship on or
+     * after that day.  For a flagship, opened_on is the day it became one
+     * (the field's own help says so), so that is the date footnote 7 looks
+     * at; only registered_on counts for the other categories. */
+    sb_day since = new_since(), registered = rule_date(store, "registered_on");
+    sb_day opened = rule_date(store, "opened_on");
+    date_format(registered, d1);
+    date_format(opened, d2);
+    date_format(since, d3);
+    if (cat == CAT_FLAGSHIP)
+        eligibility_add(out, "new_since_2019", registered >= since || opened >= since,
+                        "registered on %s, became a flagship on %s; one of them must be on or "
+                        "after %s (footnote 7)",
+                        d1, d2, d3);
+    else
+        eligibility_add(out, "new_since_2019", registered >= since,
+                        "registered on %s, must be on or after %s", d1, d3);
+
+    /* 二(二)1 连续经营 12 个月以上: 以上 includes 12, so the store qualifies on
+     * the day 12 months from opening are complete. */
+    sb_day full = date_add_months(opened, OPERATING_MONTHS);
+    int months = full_months(opened, in->submitted_on);
+    date_format(full, d1);
+    date_format(in->submitted_on, d3);
+    eligibility_add(out, "operated_12_months", full <= in->submitted_on,
+                    "opened on %s, %d full months by the submission on %s; %d are needed "
+                    "(complete on %s)",
+                    d2, months, d3, OPERATING_MONTHS, d1);
+
+    /* 二(二)2 应超过: strictly more than the threshold. */
+    int64_t base = opening_applied_base(data, t);
+    bool spent = base > t->threshold_fen;
+    money_format(t->threshold_fen, c, sizeof c);
+    if (t->on_licence_fee) {
+        money_format(base, a, sizeof a);
+        eligibility_add(out, "spend_threshold", spent, "overseas licence fee %s %s %s (%s)", a,
+                        spent ? "exceeds" : "does not exceed", c, type);
+    } else {
+        char sum[MONEY_TEXT_LEN];
+        money_format(rule_int(data, "rent_12m_fen"), a, sizeof a);
+        money_format(rule_int(data, "decoration_fen"), b, sizeof b);
+        money_format(base, sum, sizeof sum);
+        eligibility_add(out, "spend_threshold", spent,
+                        "12 months' rent %s + decoration %s = %s, %s %s (%s)", a, b, sum,
+                        spent ? "exceeds" : "does not exceed", c, type);
+    }
+
+    /* Footnote 6: 500 m² 以上(含), larger than the brand's other Beijing
+     * stores, every first-level category. */
+    if (cat == CAT_FLAGSHIP) {
+        int64_t area = rule_int(store, "area_m2");
+        bool largest = rule_bool(store, "largest_in_beijing");
+        bool all = rule_bool(store, "all_categories");
+        eligibility_add(out, "flagship_criteria", area >= FLAGSHIP_MIN_AREA_M2 && largest && all,
+                        "area %lld m² (%d or more needed); %s than the brand's other Beijing "
+                        "stores; %s the brand's first-level categories",
+                        (long long)area, FLAGSHIP_MIN_AREA_M2, largest ? "larger" : "not larger",
+                        all ? "carries all" : "does not carry all");
+    }
+}
+
+/* The stores of an introduction that qualify (二(三), 三(二)), with the
+ * reasons of those that do not. */
+struct introduced {
+    int total, qualifying, pipeline;
+    char why[RULE_DETAIL_LEN];
+};
+
+/* Appends to `why` what keeps one introduced store out, and returns whether
+ * it qualifies.  Every condition of 二(三) is looked at: the introduction is
+ * since 2019-01-01 (一(二); the store's registration is the date the data
+ * has for it), 12 months of operation counted from registration (自注册登记起),
+ * an entry agreement of 2 years or more, and the spend threshold of the
+ * brand's type.  The category is not checked against the brand type: 三(二)
+ * rewards introducing any of the four kinds of store, and footnote 3 defines
+ * an Asia first store for domestic brands as well. */
+static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *why, size_t cap)
+{
+    char d[DATE_TEXT_LEN], a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN];
+    const char *sep = "";
+    bool ok = true;
+    sb_day registered = rule_date(s, "registered_on");
+
+    if (registered < new_since()) {
+        date_format(registered, d);
+        detail_append(why, cap, "%sregistered %s (before 2019-01-01)", sep, d);
+        sep = ", ";
+        ok = false;
+    }
+    if (date_add_months(registered, OPERATING_MONTHS) > submitted) {
+        detail_append(why, cap, "%soperated %d months, needs %d", sep,
+                      full_months(registered, submitted), OPERATING_MONTHS);
+        sep = ", ";
+        ok = false;
+    }
+    int64_t years = rule_int(s, "agreement_years");
+    if (years < AGREEMENT_MIN_YEARS) {
+        detail_append(why, cap, "%sagreement of %lld year%s, needs %d or more", sep,
+                      (long long)years, years == 1 ? "" : "s", AGREEMENT_MIN_YEARS);
+        sep = ", ";
+        ok = false;
+    }
+    const struct opening_terms *t = terms_for(rule_str(s, "brand_type"));
+    int64_t spend = rule_int(s, "rent_12m_fen") + rule_int(s, "decoration_fen");
+    if (!t || spend <= t->threshold_fen) {
+        money_format(spend, a, sizeof a);
+        money_format(t ? t->threshold_fen : 0, b, sizeof b);
+        detail_append(why, cap, "%srent + decoration %s, must exceed %s", sep, a, b);
+        ok = false;
+    }
+    return ok;
+}
+
+/* Room the reasons leave in a detail for its head ("12 of 200 stores
+ * qualify") and its tail ("; 150 more do not qualify"). */
+#define INTRODUCED_FRAME_LEN 56
+
+static void count_introduced(const struct rule_input *in, struct introduced *r)
+{
+    const json_t *stores = json_object_get(in->data, "stores");
+    char reasons[RULE_DETAIL_LEN - INTRODUCED_FRAME_LEN] = "";
+    int unlisted = 0;
+
+    r->total = (int)json_array_size(stores);
+    r->qualifying = r->pipeline = 0;
+    for (size_t i = 0; i < json_array_size(stores); i++) {
+        const json_t *s = json_array_get(stores, i);
+        char why[RULE_DETAIL_LEN] = "", entry[RULE_DETAIL_LEN] = "";
+
+        if (introduced_store_qualifies(s, in->submitted_on, why, sizeof why)) {
+            r->qualifying++;
+            r->pipeline += rule_bool(s, "in_pipeline");
+            continue;
+        }
+        /* Whole entries only, in order, once one did not fit; the first is
+         * cut rather than left out, so there is always one reason to read. */
+        detail_append(entry, sizeof entry, "; store %zu (%s): %s", i + 1, rule_str(s, "brand"),
+                      why);
+        if (reasons[0] == '\0' ||
+            (unlisted == 0 && strlen(reasons) + strlen(entry) < sizeof reasons))
+            detail_append(reasons, sizeof reasons, "%s", entry);
+        else
+            unlisted++;
+    }
+    r->why[0] = '\0';
+    detail_append(r->why, sizeof r->why, "%d of %d store%s qualif%s%s", r->qualifying, r->total,
+                  r->total == 1 ? "" : "s", r->qualifying == 1 ? "ies" : "y", reasons);
+    if (unlisted > 0)
+        detail_append(r->why, sizeof r->why, "; %d more do%s not qualify", unlisted,
+                      unlisted == 1 ? "es" : "");
+}
+
+/* 一(三): held in Beijing on or after 2020-01-01, and already held. */
+static void launch_event_checks(const struct rule_input *in, struct eligibility *out)
+{
+    const json_t *event = json_object_get(in->data, "event");
+    sb_day held = rule_date(event, "held_on"), since = date_from_ymd(2020, 1, 1);
+    char d1[DATE_TEXT_LEN], d2[DATE_TEXT_LEN];
+
+    date_format(held, d1);
+    date_format(in->submitted_on, d2);
+    eligibility_add(out, "held_in_period", held >= since && held <= in->submitted_on,
+                    "held on %s; must be between 2020-01-01 and the submission on %s", d1, d2);
+}
+
+static void first_store_eligibility(const struct rule_input *in, struct eligibility *out)
+{
+    const char *project = rule_str(in->data, "project");
+
+    applicant_checks(in, out);
+    if (strcmp(project, "store_opening") == 0) {
+        opening_checks(in, out);
+    } else if (strcmp(project, "store_introduction") == 0) {
+        struct introduced r;
+        count_introduced(in, &r);
+        eligibility_add(out, "stores_qualifying", r.qualifying > 0, "%s", r.why);
+    } else if (strcmp(project, "launch_event") == 0) {
+        launch_event_checks(in, out);
+    }
+}
+
+/* 三(一): the share of the audited (else applied) spend, at most the cap of
+ * the category; nothing for a category the applicant's type cannot choose. */
+static void opening_award(const struct rule_input *in, struct award *out)
+{
+    const json_t *data = in->data;
+    const char *type = rule_str(data, "applicant_type"), *category = rule_str(data, "category");
+    const struct opening_terms *t = terms_for(type);
+    int cat = category_index(category);
+    bool audited = in->audited_fen >= 0;
+    char base_text[MONEY_TEXT_LEN], share_text[MONEY_TEXT_LEN], cap_text[MONEY_TEXT_LEN];
+
+    if (audited)
+        out->basis = "audited";
+    if (!t || cat < 0 || t->cap_fen[cat] <= 0) {
+        award_add(out, "store_opening", 0, 0, 0,
+                  "nothing: %s may not apply as %s (三(一)1 has no such row)", type, category);
+        return;
+    }
+    int64_t base = audited ? in->audited_fen : opening_applied_base(data, t);
+    int64_t share = money_percent(base, t->percent);
+    int64_t cap = t->cap_fen[cat];
+    const char *what = audited             ? "the audited investment"
+                       : t->on_licence_fee ? "the licence fee"
+                                           : "rent + decoration";
+
+    money_format(base, base_text, sizeof base_text);
+    money_format(share, share_text, sizeof share_text);
+    money_format(cap, cap_text, sizeof cap_text);
+    if (share > cap)
+        award_add(out, "store_opening", money_min(share, cap), 0, 0,
+                  "%lld%% of %s %s = %s, capped at %s (%s)", (long long)t->percent, what, base_text,
+                  share_text, cap_text, category);
+    else
+        award_add(out, "store_opening", share, 0, 0, "%lld%% of %s %s = %s (cap %s, %s)",
+                  (long long)t->percent, what, base_text, share_text, cap_text, category);
+}
+
+/* 三(二): a fixed sum per qualifying store and a bonus per qualifying store
+ * from the pipeline.  No percentage of a spend is involved, so an audited
+ * figure has nothing to replace: it is ignored and the basis stays
+ * as_applied. */
+static void introduction_award(const struct rule_input *in, struct award *out)
+{
+    struct introduced r;
+    char each[MONEY_TEXT_LEN];
+
+    count_introduced(in, &r);
+    money_format(INTRODUCTION_AWARD_FEN, each, sizeof each);
+    award_add(out, "store_introduction", INTRODUCTION_AWARD_FEN * r.qualifying, 0, r.qualifying,
+              "%s × %d qualifying store%s", each, r.qualifying, r.qualifying == 1 ? "" : "s");
+    if (r.pipeline > 0) {
+        money_format(PIPELINE_BONUS_FEN, each, sizeof each);
+        award_add(out, "pipeline_bonus", PIPELINE_BONUS_FEN * r.pipeline, 0, r.pipeline,
+                  "%s × %d qualifying store%s from the pipeline of stores under negotiation", each,
+                  r.pipeline, r.pipeline == 1 ? "" : "s");
+    }
+}
+
+/* 三(三): half of venue rent plus set-up (or of the audited figure), at most
+ * 100万. */
+static void launch_event_award(const struct rule_input *in, struct award *out)
+{
+    const json_t *event = json_object_get(in->data, "event");
+    bool audited = in->audited_fen >= 0;
+    int64_t base = audited ? in->audited_fen
+                           : rule_int(event, "venue_rent_fen") + rule_int(event, "setup_fen");
+    int64_t share = money_percent(base, LAUNCH_EVENT_PERCENT);
+    char base_text[MONEY_TEXT_LEN], share_text[MONEY_TEXT_LEN], cap_text[MONEY_TEXT_LEN];
+
+    if (audited)
+        out->basis = "audited";
+    money_format(base, base_text, sizeof base_text);
+    money_format(share, share_text, sizeof share_text);
+    money_format(LAUNCH_EVENT_CAP_FEN, cap_text, sizeof cap_text);
+    award_add(out, "launch_event", money_min(share, LAUNCH_EVENT_CAP_FEN), 0, 0,
+              "%d%% of %s %s = %s, %s %s", LAUNCH_EVENT_PERCENT,
+              audited ? "the audited cost" : "venue rent + set-up", base_text, share_text,
+              share > LAUNCH_EVENT_CAP_FEN ? "capped at" : "cap", cap_text);
+}
+
+/* The amount is computed whether or not the checks pass, so a reviewer sees
+ * what was applied for next to why it may not be granted; only a store left
+ * out of an introduction or a category the type cannot choose yields
+ * nothing. */
+static void first_store_award(const struct rule_input *in, struct award *out)
+{
+    const char *project = rule_str(in->data, "project");
+
+    out->basis = "as_applied";
+    if (strcmp(project, "store_opening") == 0)
+        opening_award(in, out);
+    else if (strcmp(project, "store_introduction") == 0)
+        introduction_award(in, out);
+    else if (strcmp(project, "launch_event") == 0)
+        launch_event_award(in, out);
+}
+
+/* No consistency rule across fields: a domestic brand choosing asia_first
+ * is saved and shown as ineligible (category_allowed), not refused. */
 const struct kind kind_first_store = {
     .name = "first_store",
     .authority = "commerce",
@@ -477,5 +956,8 @@ const struct kind kind_first_store = {
     .title_en = "Brand first-store funding",
     .data_fields = first_store_fields,
     .enterprise_units = true,
-    .check_consistency = first_store_check_consistency,
+    .check_consistency = NULL,
+    .eligibility = first_store_eligibility,
+    .award = first_store_award,
+    .municipal_records = first_store_municipal_records,
 };

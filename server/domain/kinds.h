@@ -36,7 +36,21 @@ struct kind {
     /* What would be (or, once the municipal stage fixed its figures, was)
      * granted.  Sets out->basis.  An incubator has no amount. */
     void (*award)(const struct rule_input *in, struct award *out);
+    /* Months for which revoking what this kind issued bars the organisation
+     * from applying again (incubator: 2 years, 第十三条); 0 = no bar. */
+    int ban_months;
+    /* What a municipal approval must carry (CONTRACT.md "Stage records"). */
+    const struct field_spec *municipal_records;
 };
+
+/* The stage record tables (stage_records.c). */
+extern const struct field_spec incubator_municipal_records[];
+extern const struct field_spec first_store_municipal_records[];
+extern const struct field_spec tourism_award_municipal_records[];
+
+/* The first day an organisation may apply again after a revocation on
+ * `revoked_on` that bars it (k->ban_months > 0). */
+sb_day kind_ban_until(const struct kind *k, sb_day revoked_on);
 
 extern const struct kind kind_incubator;
 extern const struct kind kind_first_store;

@@ -68,9 +68,12 @@ enum problem {
 
 /* ---- the server and the request --------------------------------------- */
 
+struct calendar;
+
 struct server {
     const struct config *cfg;
     struct store *store;
+    const struct calendar *calendar; /* working days (RULES.md §0) */
     unsigned char token_key[TOKEN_KEY_LEN];
 };
 

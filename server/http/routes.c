@@ -29,6 +29,12 @@ static const struct route routes[] = {
      "application_submit", false},
     {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
      "application_withdraw", false},
+    {"POST", "/v1/applications/{id}/reviews", api_review_create,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", true},
+    {"POST", "/v1/rounds/{kind}/{year}/ranking", api_ranking_compute, ROLE_MUNICIPAL_REVIEWER,
+     "ranking_compute", false},
+    {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
+     ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "ranking_get", false},
 };
 
 static const char *const role_names[] = {

@@ -14,7 +14,7 @@
  * them.  submitted_at is NULL until the first submission. */
 #define APP_COLUMNS                                                                                \
     "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
-    " created_by, created_at, updated_at, submitted_at, data"
+    " created_by, created_at, updated_at, submitted_at, data, facts"
 
 static enum store_rc app_from_row(sqlite3_stmt *st, struct application *a)
 {
@@ -32,8 +32,10 @@ static enum store_rc app_from_row(sqlite3_stmt *st, struct application *a)
     store_col_text(st, 9, a->created_at, sizeof a->created_at);
     store_col_text(st, 10, a->updated_at, sizeof a->updated_at);
     store_col_text(st, 11, a->submitted_at, sizeof a->submitted_at);
+    const char *facts = (const char *)sqlite3_column_text(st, 13);
     a->data_json = strdup(data ? data : "{}");
-    if (a->data_json == NULL) {
+    a->facts_json = strdup(facts ? facts : "{}");
+    if (a->data_json == NULL || a->facts_json == NULL) {
         store_log_error(NULL, "out of memory reading an application");
         return STORE_ERROR;
     }
@@ -46,14 +48,16 @@ void application_release(struct application *a)
         return;
     free(a->data_json);
     a->data_json = NULL;
+    free(a->facts_json);
+    a->facts_json = NULL;
 }
 
 enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
 {
     static const char sql[] =
         "INSERT INTO applications (kind, round, review_unit, applicant_name, applicant_uscc,"
-        " status, version, created_by, created_at, updated_at, submitted_at, data)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+        " status, version, created_by, created_at, updated_at, submitted_at, data, facts)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
     enum store_rc rc;
@@ -67,7 +71,8 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
             store_bind_text(st, 5, a->applicant_uscc) | store_bind_text(st, 6, a->status) |
             sqlite3_bind_int64(st, 7, a->version) | sqlite3_bind_int64(st, 8, a->created_by) |
             store_bind_text(st, 9, a->created_at) | store_bind_text(st, 10, a->updated_at) |
-            store_bind_opt(st, 11, a->submitted_at) | store_bind_text(st, 12, a->data_json);
+            store_bind_opt(st, 11, a->submitted_at) | store_bind_text(st, 12, a->data_json) |
+            store_bind_text(st, 13, a->facts_json ? a->facts_json : "{}");
     if (bound != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
@@ -122,7 +127,8 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
 {
     static const char sql[] =
         "UPDATE applications SET review_unit = ?2, applicant_name = ?3, status = ?4,"
-        " version = ?5, updated_at = ?6, submitted_at = ?7, data = ?8"
+        " version = ?5, updated_at = ?6, submitted_at = ?7, data = ?8,"
+        " facts = coalesce(?10, facts)"
         " WHERE id = ?1 AND version = ?9";
     static const char sql_exists[] = "SELECT 1 FROM applications WHERE id = ?1";
     struct conn *c = store_tx_conn(tx);
@@ -138,7 +144,8 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
          store_bind_text(st, 3, a->applicant_name) | store_bind_text(st, 4, a->status) |
          sqlite3_bind_int64(st, 5, a->version) | store_bind_text(st, 6, a->updated_at) |
          store_bind_opt(st, 7, a->submitted_at) | store_bind_text(st, 8, a->data_json) |
-         sqlite3_bind_int64(st, 9, expected_version)) != SQLITE_OK)
+         sqlite3_bind_int64(st, 9, expected_version) |
+         store_bind_text(st, 10, a->facts_json)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);
@@ -301,5 +308,36 @@ out:
     for (size_t i = 0; i < n; i++)
         application_release(&rows[i]);
     free(rows);
+    return rc;
+}
+
+enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
+                                bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    static const char sql[] =
+        "SELECT " APP_COLUMNS " FROM applications WHERE kind = ?1 AND round = ?2 ORDER BY id";
+    struct conn *c = store_tx_conn(tx);
+    sqlite3_stmt *st = store_stmt(c, sql);
+    enum store_rc rc = STORE_OK;
+    int step;
+
+    if (st == NULL)
+        return STORE_ERROR;
+    if ((store_bind_text(st, 1, kind) | sqlite3_bind_int(st, 2, round)) != SQLITE_OK) {
+        rc = store_rc(c, SQLITE_ERROR, sql);
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct application a = {0};
+        rc = app_from_row(st, &a);
+        bool go_on = rc == STORE_OK && fn(&a, ctx);
+        application_release(&a);
+        if (!go_on)
+            goto out;
+    }
+    if (step != SQLITE_DONE)
+        rc = store_rc(c, step, sql);
+out:
+    store_stmt_done(st);
     return rc;
 }

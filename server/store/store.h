@@ -127,9 +127,11 @@ struct application {
     char updated_at[40];
     char submitted_at[40];   /* "" until first submitted */
     char *data_json;         /* the kind's `data`, compact JSON; owned */
+    char *facts_json;        /* what reviewers and rankings fixed, a JSON object; owned;
+                              * NULL on insert means "{}" */
 };
 
-/* Frees what an application owns (data_json), not the struct. */
+/* Frees what an application owns (data_json, facts_json), not the struct. */
 void application_release(struct application *a);
 
 /* Inserts a new application; sets a->id.  Caller fills every other field
@@ -142,7 +144,7 @@ enum store_rc store_app_get(struct store *s, int64_t id, struct application *out
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out);
 
 /* Writes review_unit, applicant_name, status, version, updated_at,
- * submitted_at and data_json of row a->id, but only while the stored version
+ * submitted_at, data_json and facts_json (when not NULL) of row a->id, but only while the stored version
  * is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when
  * there is no such row.  a->version must be expected_version + 1. */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
@@ -174,5 +176,39 @@ struct app_filter {
 enum store_rc store_app_list(struct store *s, const struct app_filter *f,
                              void (*fn)(const struct application *a, void *ctx), void *ctx,
                              bool *more);
+
+/* Calls fn, inside the transaction, for every application of `kind` in year
+ * `round`, lowest id first.  The application passed to fn is released after
+ * fn returns; fn returning false stops the walk (STORE_OK). */
+enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
+                                bool (*fn)(struct application *a, void *ctx), void *ctx);
+
+/* ---- rankings ---------------------------------------------------------- */
+
+struct ranking_row {
+    char kind[24];
+    int year;
+    char computed_at[40];
+    int64_t computed_by;
+    char *result_json; /* owned */
+};
+
+/* Stores (replacing) the ranking of kind and year. */
+enum store_rc store_ranking_put(struct store_tx *tx, const struct ranking_row *r);
+/* Reads it; caller frees out->result_json. */
+enum store_rc store_ranking_get(struct store *s, const char *kind, int year,
+                                struct ranking_row *out);
+
+/* ---- bans --------------------------------------------------------------- */
+
+/* Records that `uscc` may not apply for `kind` from starts_on until the day
+ * before until_on (dates "YYYY-MM-DD"). */
+enum store_rc store_ban_add(struct store_tx *tx, const char *uscc, const char *kind,
+                            const char *starts_on, const char *until_on, const char *reason);
+/* The latest until_on of a ban of uscc for kind in force on `day`
+ * ("YYYY-MM-DD": starts_on <= day < until_on) into until_out (11 bytes);
+ * STORE_NOT_FOUND when none is. */
+enum store_rc store_ban_find_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                const char *day, char *until_out);
 
 #endif

@@ -1,0 +1,266 @@
+/*
+ * POST /v1/applications/{id}/reviews: the district preliminary review and
+ * the municipal re-review (RULES.md §1).
+ *
+ * A review is a workflow action named by its stage and decision
+ * ("district_approve", "municipal_return", …).  The municipal approval
+ * carries the kind's stage records, fixes the figures the award is computed
+ * from, and publishes the result for the 5-working-day public notice.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "calendar.h"
+#include "clock.h"
+#include "date.h"
+#include "kinds.h"
+#include "rules.h"
+#include "spec.h"
+
+#define SPECIAL_AWARDS_PER_YEAR 5 /* 京文旅发〔2020〕190号 第十条 */
+
+static const char *const stages[] = {"district", "municipal", NULL};
+static const char *const decisions[] = {"approve", "reject", "return", NULL};
+
+#define REVIEW_BASE_FIELDS                                                                         \
+    {.name = "stage", .type = SPEC_ENUM, .required = true, .enum_values = stages},                 \
+        {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = decisions},       \
+        {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},                             \
+        {.name = "override_reason", .type = SPEC_TEXT, .min = 1, .max = 4000}
+
+#define MAX_RECORD_FIELDS 8
+
+/* The review table plus, for a municipal approval, the kind's stage records. */
+static void review_table(struct field_spec *out, const struct field_spec *records)
+{
+    static const struct field_spec base[] = {REVIEW_BASE_FIELDS};
+    size_t n = sizeof base / sizeof base[0];
+    memcpy(out, base, sizeof base);
+    for (size_t i = 0; records && records[i].name && i < MAX_RECORD_FIELDS; i++)
+        out[n++] = records[i];
+    out[n] = (struct field_spec){.name = NULL};
+}
+
+struct review {
+    const json_t *body;
+    const char *stage, *decision;
+    const struct calendar *calendar;
+};
+
+/* 422 with the errors gathered so far. */
+static enum store_rc refuse_invalid(struct change *c, struct spec_errors *errs)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < errs->count; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", errs->items[i].pointer,
+                                              "detail", errs->items[i].detail));
+    c->extra = json_pack("{s:o}", "errors", list);
+    return change_refuse(c, P_INVALID, "%zu field%s invalid; see errors", errs->count,
+                         errs->count == 1 ? " is" : "s are");
+}
+
+struct special_count {
+    int64_t self;
+    int granted;
+};
+
+static bool count_special(struct application *a, void *ctx)
+{
+    struct special_count *sc = ctx;
+    if (a->id == sc->self)
+        return true;
+    if (strcmp(a->status, "public_notice") != 0 && strcmp(a->status, "approved") != 0)
+        return true;
+    json_t *facts = json_loads(a->facts_json, 0, NULL);
+    if (json_is_true(json_object_get(facts, "special_award")))
+        sc->granted++;
+    json_decref(facts);
+    return true;
+}
+
+/* The municipal approval: stage records, the eligibility override, what the
+ * kind fixes at this stage, and the public notice. */
+static enum store_rc municipal_approve(struct store_tx *tx, struct change *c, struct review *rv,
+                                       const struct kind *k, json_t *facts,
+                                       struct spec_errors *errs)
+{
+    struct application *a = &c->app;
+    const json_t *body = rv->body;
+
+    /* Each finding recorded must have passed: an approval over a failed
+     * expert review or inspection is a rejection or a return instead. */
+    for (size_t i = 0; k->municipal_records[i].name; i++) {
+        const json_t *rec = json_object_get(body, k->municipal_records[i].name);
+        const json_t *passed = json_object_get(rec, "passed");
+        if (json_is_false(passed)) {
+            char ptr[64];
+            snprintf(ptr, sizeof ptr, "/%s/passed", k->municipal_records[i].name);
+            spec_errors_add(errs, ptr, "did not pass: reject or return the application instead");
+        }
+    }
+
+    json_t *data = json_loads(a->data_json, 0, NULL);
+    struct eligibility elig;
+    struct award award;
+    app_evaluate(a, data, &elig, &award);
+    json_decref(data);
+    if (!eligibility_all_passed(&elig) && !json_object_get(body, "override_reason")) {
+        char failed[160] = "";
+        for (size_t i = 0; i < elig.n; i++)
+            if (!elig.checks[i].passed) {
+                size_t used = strlen(failed);
+                snprintf(failed + used, sizeof failed - used, "%s%s", used ? ", " : "",
+                         elig.checks[i].id);
+            }
+        spec_errors_add(errs, "/override_reason",
+                        "is required to approve an application that fails checks: %s", failed);
+    }
+    if (errs->count > 0)
+        return refuse_invalid(c, errs);
+
+    if (strcmp(k->name, "tourism_award") == 0) {
+        struct ranking_row row = {0};
+        enum store_rc rc = store_ranking_get(c->r->srv->store, k->name, a->round, &row);
+        free(row.result_json);
+        if (rc == STORE_NOT_FOUND)
+            return change_refuse(c, P_CONFLICT,
+                                 "the %d ranking has not been computed; compute it first "
+                                 "(POST /v1/rounds/tourism_award/%d/ranking)",
+                                 a->round, a->round);
+        if (rc != STORE_OK)
+            return rc;
+        if (json_is_true(json_object_get(body, "special_award"))) {
+            struct special_count sc = {.self = a->id};
+            rc = store_app_each_tx(tx, k->name, a->round, count_special, &sc);
+            if (rc != STORE_OK)
+                return rc;
+            if (sc.granted >= SPECIAL_AWARDS_PER_YEAR)
+                return change_refuse(c, P_CONFLICT,
+                                     "%d special awards were already granted in %d; at most %d "
+                                     "a year",
+                                     sc.granted, a->round, SPECIAL_AWARDS_PER_YEAR);
+        }
+    }
+
+    /* The public notice: from the decision day if it is a working day, else
+     * the next one, for 5 working days (RULES.md §1). */
+    sb_day today = date_of_unix(clock_now()), starts, ends;
+    if (calendar_workday_on_or_after(rv->calendar, today, &starts) != 0 ||
+        calendar_nth_workday(rv->calendar, starts, 5, &ends) != 0) {
+        int first, last;
+        calendar_years(rv->calendar, &first, &last);
+        return change_refuse(c, P_CONFLICT,
+                             "the working-day calendar covers %d-%d only; the notice period "
+                             "cannot be set until the year's holiday arrangement is loaded",
+                             first, last);
+    }
+    char s[DATE_TEXT_LEN], e[DATE_TEXT_LEN];
+    date_format(starts, s);
+    date_format(ends, e);
+    json_object_set_new(facts, "notice", json_pack("{s:s, s:s}", "starts_on", s, "ends_on", e));
+
+    json_t *records = json_object();
+    for (size_t i = 0; k->municipal_records[i].name; i++) {
+        json_t *rec = json_object_get(body, k->municipal_records[i].name);
+        if (rec)
+            json_object_set(records, k->municipal_records[i].name, rec);
+    }
+    json_object_set_new(facts, "municipal_records", records);
+    if (json_object_get(body, "override_reason"))
+        json_object_set(facts, "override_reason", json_object_get(body, "override_reason"));
+    /* The figures the award is then computed from (struct rule_input). */
+    if (json_object_get(body, "audited_amount_fen"))
+        json_object_set(facts, "audited_fen", json_object_get(body, "audited_amount_fen"));
+    if (json_object_get(body, "funded_charters"))
+        json_object_set(facts, "funded_charters", json_object_get(body, "funded_charters"));
+    if (json_object_get(body, "special_award"))
+        json_object_set(facts, "special_award", json_object_get(body, "special_award"));
+    return STORE_OK;
+}
+
+static enum store_rc apply_review(struct store_tx *tx, struct change *c)
+{
+    struct review *rv = c->ctx;
+    struct application *a = &c->app;
+    const struct kind *k = kind_find(a->kind);
+    bool approving = strcmp(rv->decision, "approve") == 0;
+    bool municipal_approval = approving && strcmp(rv->stage, "municipal") == 0;
+
+    /* The body again, now that the kind is known: a municipal approval
+     * carries the kind's stage records, nothing else carries any. */
+    struct field_spec table[8 + MAX_RECORD_FIELDS];
+    review_table(table, municipal_approval && k ? k->municipal_records : NULL);
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    enum store_rc rc = STORE_OK;
+    spec_validate(table, rv->body, "", &errs);
+    if (!approving && !json_object_get(rv->body, "opinion"))
+        spec_errors_add(&errs, "/opinion", "is required to %s: say what is wrong or missing",
+                        rv->decision);
+    if (json_object_get(rv->body, "override_reason") && !municipal_approval)
+        spec_errors_add(&errs, "/override_reason", "only a municipal approval takes one");
+    if (errs.count > 0) {
+        rc = refuse_invalid(c, &errs);
+        goto out;
+    }
+
+    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
+    if (!facts)
+        facts = json_object();
+    if (municipal_approval && k)
+        rc = municipal_approve(tx, c, rv, k, facts, &errs);
+    if (rc == STORE_OK) {
+        free(a->facts_json);
+        a->facts_json = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!a->facts_json)
+            abort();
+    }
+    json_decref(facts);
+out:
+    spec_errors_release(&errs);
+    return rc;
+}
+
+void api_review_create(struct request *r)
+{
+    /* First the shape of the request alone, so that a bad stage or decision
+     * is a 422 before anything is read. */
+    const json_t *body = r->body_json;
+    const char *stage = json_string_value(json_object_get(body, "stage"));
+    const char *decision = json_string_value(json_object_get(body, "decision"));
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    static const struct field_spec shape[] = {
+        {.name = "stage", .type = SPEC_ENUM, .required = true, .enum_values = stages},
+        {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = decisions},
+        {.name = NULL},
+    };
+    json_t *head = json_object();
+    if (json_object_get(body, "stage"))
+        json_object_set(head, "stage", json_object_get(body, "stage"));
+    if (json_object_get(body, "decision"))
+        json_object_set(head, "decision", json_object_get(body, "decision"));
+    spec_validate(shape, head, "", &errs);
+    json_decref(head);
+    if (errs.count > 0) {
+        reply_invalid(r, &errs);
+        spec_errors_release(&errs);
+        return;
+    }
+    spec_errors_release(&errs);
+
+    unsigned stage_role =
+        strcmp(stage, "district") == 0 ? ROLE_DISTRICT_REVIEWER : ROLE_MUNICIPAL_REVIEWER;
+    if (r->role != stage_role) {
+        reply_problem(r, P_FORBIDDEN, "the %s stage is for %s reviewers", stage, stage);
+        return;
+    }
+    char action[40];
+    snprintf(action, sizeof action, "%s_%s", stage, decision);
+    struct review rv = {.body = body, .stage = stage, .decision = decision,
+                        .calendar = r->srv->calendar};
+    struct change c = {.action = action, .apply = apply_review, .ctx = &rv};
+    change_run(r, &c);
+}
