@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "api.h"
 #include "calendar.h"
+#include "chain.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -34,7 +36,7 @@ struct cli {
     const char *command;
     const char *config_file;
     const char *db, *listen, *keys, *clock;
-    const char *role, *name, *uscc, *unit, *authority;
+    const char *role, *name, *uscc, *unit, *authority, *now;
     struct config cfg;
 };
 
@@ -48,6 +50,8 @@ static void usage(FILE *to)
           "  migrate                apply the migrations the database lacks\n"
           "  account add --role ROLE [--name N] [--uscc C] [--unit U] [--authority A]\n"
           "                         create an account; its token is the last line printed\n"
+          "  tick --now RFC3339     perform the transitions due at that instant\n"
+          "  audit verify           check the hash chain of the whole history\n"
           "\n"
           "every command takes --config FILE and --db PATH\n",
           to);
@@ -203,6 +207,14 @@ static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_
 
 /* ---- serve -------------------------------------------------------------- */
 
+static void log_tick(const struct application *a, const char *what, void *ctx)
+{
+    (void)ctx;
+    log_json(LOG_INFO, "notice ended",
+             json_pack("{s:I, s:s, s:s}", "application", (json_int_t)a->id, "kind", a->kind,
+                       "outcome", what));
+}
+
 static int cmd_serve(struct cli *c)
 {
     struct server srv = {.cfg = &c->cfg};
@@ -246,8 +258,17 @@ static int cmd_serve(struct cli *c)
         fail("%s", err);
         goto out;
     }
-    int sig = 0;
-    sigwait(&sigs, &sig);
+    /* The main thread waits for a signal, and between signals performs the
+     * transitions that fall due on the server's clock. */
+    int sig;
+    for (;;) {
+        struct timespec interval = {(time_t)c->cfg.tick_interval, 0};
+        sig = sigtimedwait(&sigs, NULL, &interval);
+        if (sig > 0)
+            break;
+        if (errno == EAGAIN)
+            notices_tick(srv.store, clock_now(), log_tick, NULL);
+    }
     log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
     daemon_stop(d);
     ret = 0;
@@ -339,11 +360,95 @@ out:
     return ret;
 }
 
+/* ---- tick --------------------------------------------------------------- */
+
+static void print_tick(const struct application *a, const char *what, void *ctx)
+{
+    (void)ctx;
+    printf("application %lld (%s, %s): %s\n", (long long)a->id, a->kind, a->applicant_name,
+           what);
+}
+
+static int cmd_tick(struct cli *c)
+{
+    if (!c->now)
+        return fail("tick: --now RFC3339 is required");
+    int64_t now;
+    if (clock_parse_rfc3339(c->now, &now) != 0)
+        return fail("tick: --now: \"%s\" is not an RFC 3339 date-time", c->now);
+    struct store *s = open_store(&c->cfg);
+    if (!s)
+        return 1;
+    int n = notices_tick(s, now, print_tick, NULL);
+    store_free(s);
+    if (n < 0)
+        return fail("tick: the database could not complete the transitions");
+    printf("%d application%s approved\n", n, n == 1 ? "" : "s");
+    return 0;
+}
+
+/* ---- audit verify ------------------------------------------------------- */
+
+struct audit {
+    int64_t count;
+    int64_t last_id;
+    unsigned char last_hash[EVENT_HASH_LEN];
+    char problem[256];
+};
+
+static bool audit_one(const struct event *e, void *ctx)
+{
+    struct audit *au = ctx;
+    unsigned char expect[EVENT_HASH_LEN];
+    if (e->id != au->last_id + 1) {
+        snprintf(au->problem, sizeof au->problem,
+                 "event %lld follows event %lld: the events between were removed or reordered",
+                 (long long)e->id, (long long)au->last_id);
+        return false;
+    }
+    if (sodium_memcmp(e->prev_hash, au->last_hash, EVENT_HASH_LEN) != 0) {
+        snprintf(au->problem, sizeof au->problem,
+                 "event %lld does not follow the event before it: an event was altered, "
+                 "removed or reordered there",
+                 (long long)e->id);
+        return false;
+    }
+    chain_hash(expect, e);
+    if (sodium_memcmp(expect, e->hash, EVENT_HASH_LEN) != 0) {
+        snprintf(au->problem, sizeof au->problem,
+                 "event %lld (application %lld, %s at %s) was altered: its content no longer "
+                 "matches its hash",
+                 (long long)e->id, (long long)e->application_id, e->action, e->at);
+        return false;
+    }
+    au->count++;
+    au->last_id = e->id;
+    memcpy(au->last_hash, e->hash, EVENT_HASH_LEN);
+    return true;
+}
+
+static int cmd_audit_verify(struct cli *c)
+{
+    char err[512];
+    struct store *s = store_open(c->cfg.db, err, sizeof err);
+    if (!s)
+        return fail("%s", err);
+    struct audit au = {0};
+    enum store_rc rc = store_events_each(s, audit_one, &au);
+    store_free(s);
+    if (rc != STORE_OK)
+        return fail("audit verify: the events could not be read");
+    if (au.problem[0])
+        return fail("audit verify: %s", au.problem);
+    printf("audit verify: %lld events, the chain is intact\n", (long long)au.count);
+    return 0;
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 enum {
     OPT_CONFIG = 1000, OPT_DB, OPT_LISTEN, OPT_KEYS, OPT_CLOCK,
-    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_HELP,
+    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_NOW, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -357,6 +462,7 @@ static const struct option options[] = {
     {"uscc", required_argument, NULL, OPT_USCC},
     {"unit", required_argument, NULL, OPT_UNIT},
     {"authority", required_argument, NULL, OPT_AUTHORITY},
+    {"now", required_argument, NULL, OPT_NOW},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -371,6 +477,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "listen keys clock"},
     {"migrate", cmd_migrate, ""},
     {"account add", cmd_account_add, "keys role name uscc unit authority"},
+    {"tick", cmd_tick, "now keys"},
+    {"audit verify", cmd_audit_verify, ""},
 };
 
 static bool takes_flag(const struct command *cmd, const char *flag)
@@ -429,8 +537,9 @@ int cli_main(int argc, char **argv)
             fail("%s does not take --%s", cmd->name, flag);
             return 2;
         }
-        const char **slot[] = {&c.config_file, &c.db, &c.listen, &c.keys, &c.clock,
-                               &c.role, &c.name, &c.uscc, &c.unit, &c.authority};
+        /* In the order of the OPT_ values. */
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,    &c.role,
+                               &c.name,        &c.uscc, &c.unit,   &c.authority, &c.now};
         *slot[opt - OPT_CONFIG] = optarg;
     }
     if (optind < argc) {

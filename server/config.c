@@ -33,6 +33,8 @@ void config_defaults(struct config *c)
     c->per_ip_limit = 128;
     c->connection_memory = 128 * KIB;
     c->request_timeout = 60;
+    c->objections_per_minute = 10;
+    c->tick_interval = 60;
     c->n_trusted_proxies = 0;
 }
 
@@ -71,6 +73,8 @@ static const struct config_key config_keys[] = {
     INT_KEY("connection_memory_limit_bytes", KEY_SIZE, connection_memory, 16 * 1024,
             64 * 1024 * 1024),
     INT_KEY("request_timeout_s", KEY_UNSIGNED, request_timeout, 1, 3600),
+    INT_KEY("objections_per_minute", KEY_UNSIGNED, objections_per_minute, 1, 10000),
+    INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
     {.name = "trusted_proxies", .type = KEY_PROXIES},
 };
 

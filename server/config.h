@@ -25,6 +25,9 @@ struct config {
     unsigned per_ip_limit;          /* "per_ip_connection_limit": default 128 */
     size_t connection_memory;       /* "connection_memory_limit_bytes": default 128 KiB */
     unsigned request_timeout;       /* "request_timeout_s": whole request, default 60 */
+    unsigned objections_per_minute; /* "objections_per_minute": per address, default 10 */
+    unsigned tick_interval;         /* "tick_interval_s": how often serve runs due
+                                     * transitions, default 60 */
     char trusted_proxies[CONFIG_MAX_PROXIES][64]; /* "trusted_proxies": addresses */
     unsigned n_trusted_proxies;
 };

@@ -35,6 +35,20 @@ void api_app_list(struct request *r);
 /* reviews.c */
 void api_review_create(struct request *r);
 
+/* notices.c */
+void api_notices_list(struct request *r);
+void api_objection_file(struct request *r);
+void api_objections_list(struct request *r);
+void api_objection_resolve(struct request *r);
+
+/* Performs every transition due at `now`: each public notice that has ended
+ * with no objection open approves its application.  report (may be NULL) is
+ * told of each application handled.  Idempotent: a second run at the same
+ * instant finds nothing due.  Returns how many were approved, or -1. */
+int notices_tick(struct store *s, int64_t now,
+                 void (*report)(const struct application *a, const char *what, void *ctx),
+                 void *ctx);
+
 /* rankings.c */
 void api_ranking_compute(struct request *r);
 void api_ranking_get(struct request *r);
@@ -76,6 +90,10 @@ struct change {
     const struct transition *t;
     struct application app; /* as read, then as written */
 
+    /* For the history: set by apply, owned by the change. */
+    const char *opinion;
+    json_t *details;
+
     /* When refused. */
     enum problem problem;
     char detail[256];
@@ -87,6 +105,23 @@ void change_run(struct request *r, struct change *c);
 /* Makes apply's transaction roll back and the request fail with p. */
 enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* history.c: the chained event log. */
+
+/* Appends e to the log: sets its id, prev_hash and hash. */
+enum store_rc history_append(struct store_tx *tx, struct event *e);
+/* Records that `action` took a (as now written, status and updated_at
+ * included) from status `from` (NULL: creation), by the caller of r (NULL:
+ * the server's clock), with an opinion and details (both may be NULL). */
+enum store_rc history_record(struct store_tx *tx, const struct request *r,
+                             const struct application *a, const char *action, const char *from,
+                             const char *opinion, const json_t *details);
+json_t *event_to_json(const struct event *e);
+void api_events_list(struct request *r);
+
+/* Reads the application of the {id} path parameter into a when the caller
+ * may see it; else replies 404 (or the store's error) and returns -1. */
+int app_load_visible(struct request *r, struct application *a);
 
 /* An account as JSON (no secrets). */
 json_t *account_to_json(const struct account *a);

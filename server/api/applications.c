@@ -126,19 +126,28 @@ static int64_t path_id(const struct request *r)
     return errno == 0 && *end == '\0' ? n : 0;
 }
 
-void api_app_get(struct request *r)
+int app_load_visible(struct request *r, struct application *a)
 {
-    struct application a = {0};
     int64_t id = path_id(r);
-    enum store_rc rc = id ? store_app_get(r->srv->store, id, &a) : STORE_NOT_FOUND;
-    if (rc == STORE_OK && !app_visible(r, &a))
+    enum store_rc rc = id ? store_app_get(r->srv->store, id, a) : STORE_NOT_FOUND;
+    if (rc == STORE_OK && !app_visible(r, a))
         rc = STORE_NOT_FOUND;
     if (rc == STORE_OK)
-        reply_app(r, 200, &a);
-    else if (rc == STORE_NOT_FOUND)
+        return 0;
+    if (rc == STORE_NOT_FOUND)
         reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);
     else
         reply_store_error(r, rc);
+    application_release(a);
+    return -1;
+}
+
+void api_app_get(struct request *r)
+{
+    struct application a = {0};
+    if (app_load_visible(r, &a) != 0)
+        return;
+    reply_app(r, 200, &a);
     application_release(&a);
 }
 
@@ -197,9 +206,18 @@ static void envelope_into(const json_t *body, struct application *a)
         abort();
 }
 
+struct creation {
+    struct request *r;
+    struct application *a;
+};
+
 static enum store_rc tx_insert(struct store_tx *tx, void *ctx)
 {
-    return store_app_insert(tx, ctx);
+    struct creation *cr = ctx;
+    enum store_rc rc = store_app_insert(tx, cr->a);
+    if (rc == STORE_OK)
+        rc = history_record(tx, cr->r, cr->a, "create", NULL, NULL, NULL);
+    return rc;
 }
 
 void api_app_create(struct request *r)
@@ -216,7 +234,8 @@ void api_app_create(struct request *r)
     memcpy(a.created_at, now, sizeof now);
     memcpy(a.updated_at, now, sizeof now);
 
-    enum store_rc rc = store_write(r->srv->store, tx_insert, &a);
+    struct creation cr = {r, &a};
+    enum store_rc rc = store_write(r->srv->store, tx_insert, &cr);
     if (rc == STORE_OK) {
         reply_header(r, "Location", "/v1/applications/%lld", (long long)a.id);
         reply_app(r, 201, &a);
@@ -277,6 +296,8 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
 
     clock_format_rfc3339(clock_now(), c->now);
     int64_t expected = a->version;
+    char from[sizeof a->status];
+    memcpy(from, a->status, sizeof from);
     if (c->action) {
         c->t = workflow_find(a->status, c->action);
         if (!c->t)
@@ -293,7 +314,11 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
     }
     a->version = expected + 1;
     memcpy(a->updated_at, c->now, sizeof c->now);
-    return store_app_update(tx, a, expected);
+    rc = store_app_update(tx, a, expected);
+    if (rc == STORE_OK)
+        rc = history_record(tx, c->r, a, c->action ? c->action : "edit", from, c->opinion,
+                            c->details);
+    return rc;
 }
 
 void change_run(struct request *r, struct change *c)
@@ -320,6 +345,7 @@ void change_run(struct request *r, struct change *c)
         reply_store_error(r, rc);
     }
     json_decref(c->extra);
+    json_decref(c->details);
     application_release(&c->app);
 }
 

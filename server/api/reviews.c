@@ -206,12 +206,16 @@ static enum store_rc apply_review(struct store_tx *tx, struct change *c)
         goto out;
     }
 
+    c->opinion = json_string_value(json_object_get(rv->body, "opinion"));
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     if (!facts)
         facts = json_object();
     if (municipal_approval && k)
         rc = municipal_approve(tx, c, rv, k, facts, &errs);
     if (rc == STORE_OK) {
+        /* The history keeps the review as sent (its records, the override). */
+        c->details = json_deep_copy(rv->body);
+        json_object_del(c->details, "opinion");
         free(a->facts_json);
         a->facts_json = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
         if (!a->facts_json)

@@ -959,5 +959,8 @@ const struct kind kind_first_store = {
     .check_consistency = NULL,
     .eligibility = first_store_eligibility,
     .award = first_store_award,
+    .issued_zh = "品牌首店项目资金支持决定",
+    .issued_en = "Funding decision for a brand first-store project",
+    .valid_years = 0,
     .municipal_records = first_store_municipal_records,
 };

@@ -792,5 +792,8 @@ const struct kind kind_incubator = {
     /* 第十三条: revoked for fraud, an unreported change, false advertising
      * or illegal operation, or termination: no new application for 2 years. */
     .ban_months = 24,
+    .issued_zh = "北京市科技企业孵化器认定证书",
+    .issued_en = "Beijing science-tech enterprise incubator certificate",
+    .valid_years = 3,
     .municipal_records = incubator_municipal_records,
 };

@@ -481,5 +481,8 @@ const struct kind kind_tourism_award = {
     .check_consistency = tourism_award_check_consistency,
     .eligibility = tourism_award_eligibility,
     .award = tourism_award_award,
+    .issued_zh = "入境旅游奖励决定",
+    .issued_en = "Inbound tourism award decision",
+    .valid_years = 0,
     .municipal_records = tourism_award_municipal_records,
 };

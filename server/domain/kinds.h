@@ -39,6 +39,11 @@ struct kind {
     /* Months for which revoking what this kind issued bars the organisation
      * from applying again (incubator: 2 years, 第十三条); 0 = no bar. */
     int ban_months;
+    /* What an approval issues, as the gazette names it, and for how long it
+     * is valid (0: no end). */
+    const char *issued_zh;
+    const char *issued_en;
+    int valid_years;
     /* What a municipal approval must carry (CONTRACT.md "Stage records"). */
     const struct field_spec *municipal_records;
 };

@@ -311,6 +311,23 @@ out:
     return rc;
 }
 
+/* Walks the rows of st (bound, ready to step), lowest id first. */
+static enum store_rc app_walk(struct conn *c, sqlite3_stmt *st, const char *sql,
+                              bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    enum store_rc rc = STORE_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct application a = {0};
+        rc = app_from_row(st, &a);
+        bool go_on = rc == STORE_OK && fn(&a, ctx);
+        application_release(&a);
+        if (!go_on)
+            return rc;
+    }
+    return step == SQLITE_DONE ? STORE_OK : store_rc(c, step, sql);
+}
+
 enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
                                 bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
@@ -318,26 +335,33 @@ enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round
         "SELECT " APP_COLUMNS " FROM applications WHERE kind = ?1 AND round = ?2 ORDER BY id";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc = STORE_OK;
-    int step;
+    enum store_rc rc;
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((store_bind_text(st, 1, kind) | sqlite3_bind_int(st, 2, round)) != SQLITE_OK) {
+    if ((store_bind_text(st, 1, kind) | sqlite3_bind_int(st, 2, round)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct application a = {0};
-        rc = app_from_row(st, &a);
-        bool go_on = rc == STORE_OK && fn(&a, ctx);
-        application_release(&a);
-        if (!go_on)
-            goto out;
-    }
-    if (step != SQLITE_DONE)
-        rc = store_rc(c, step, sql);
-out:
+    else
+        rc = app_walk(c, st, sql, fn, ctx);
+    store_stmt_done(st);
+    return rc;
+}
+
+enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
+                                       bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    static const char sql[] =
+        "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
+    struct conn *c = store_tx_conn(tx);
+    sqlite3_stmt *st = store_stmt(c, sql);
+    enum store_rc rc;
+
+    if (st == NULL)
+        return STORE_ERROR;
+    if (store_bind_text(st, 1, status) != SQLITE_OK)
+        rc = store_rc(c, SQLITE_ERROR, sql);
+    else
+        rc = app_walk(c, st, sql, fn, ctx);
     store_stmt_done(st);
     return rc;
 }

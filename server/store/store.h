@@ -183,6 +183,78 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
 enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
                                 bool (*fn)(struct application *a, void *ctx), void *ctx);
 
+/* Calls fn, inside the transaction, for every application in `status`,
+ * lowest id first; as store_app_each_tx(). */
+enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
+                                       bool (*fn)(struct application *a, void *ctx), void *ctx);
+
+/* ---- events: the append-only, chained history -------------------------- */
+
+#define EVENT_HASH_LEN 32
+
+struct event {
+    int64_t id;             /* 1, 2, 3, … over the whole log */
+    int64_t application_id;
+    char at[40];            /* RFC 3339 UTC */
+    char action[40];        /* "create", "edit", or a workflow action */
+    char from_status[24];   /* "" when none (creation) */
+    char to_status[24];
+    int64_t actor_account;  /* 0 when no account acted (the public, the clock) */
+    char actor_role[24];    /* a role, "public" or "system" */
+    char *opinion;          /* owned; NULL when none */
+    char request_id[40];    /* "" when not from a request */
+    char *details_json;     /* owned; a JSON object, "{}" when nothing more */
+    unsigned char prev_hash[EVENT_HASH_LEN];
+    unsigned char hash[EVENT_HASH_LEN];
+};
+
+/* Frees what an event owns. */
+void event_release(struct event *e);
+
+/* The id and hash of the newest event; STORE_NOT_FOUND when there is none. */
+enum store_rc store_event_last(struct store_tx *tx, int64_t *id,
+                               unsigned char hash[EVENT_HASH_LEN]);
+/* Appends e as given (id, hashes and all). */
+enum store_rc store_event_insert(struct store_tx *tx, const struct event *e);
+/* Calls fn for each event of one application, oldest first. */
+enum store_rc store_events_of(struct store *s, int64_t application_id,
+                              void (*fn)(const struct event *e, void *ctx), void *ctx);
+/* Calls fn for every event of the log in id order; stops when fn returns
+ * false. */
+enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
+                                void *ctx);
+
+/* ---- objections --------------------------------------------------------- */
+
+struct objection {
+    int64_t id;
+    int64_t application_id;
+    char name[512];
+    char contact[512];
+    char *reason;           /* owned */
+    char filed_at[40];
+    char client_addr[64];
+    char status[16];        /* open, upheld, dismissed */
+    char resolved_at[40];   /* "" while open */
+    int64_t resolved_by;    /* 0 while open */
+    char *opinion;          /* owned; NULL while open */
+};
+
+void objection_release(struct objection *o);
+
+/* Inserts an open objection; sets o->id. */
+enum store_rc store_objection_add(struct store_tx *tx, struct objection *o);
+enum store_rc store_objection_get_tx(struct store_tx *tx, int64_t id, struct objection *out);
+/* Resolves an open objection; STORE_CONFLICT when it is no longer open. */
+enum store_rc store_objection_resolve(struct store_tx *tx, int64_t id, const char *status,
+                                      const char *resolved_at, int64_t resolved_by,
+                                      const char *opinion);
+/* How many objections to the application are open. */
+enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count);
+/* Calls fn for each objection to the application, oldest first. */
+enum store_rc store_objections_of(struct store *s, int64_t application_id,
+                                  void (*fn)(const struct objection *o, void *ctx), void *ctx);
+
 /* ---- rankings ---------------------------------------------------------- */
 
 struct ranking_row {

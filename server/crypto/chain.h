@@ -1,0 +1,21 @@
+/*
+ * The hash chain of the event log.
+ *
+ * Each event's hash is BLAKE2b-256 over the previous event's hash followed by
+ * the event's canonical encoding; the first event follows 32 zero bytes.  A
+ * changed event no longer matches its hash; a removed or reordered one breaks
+ * the link of the event after it.
+ */
+#ifndef SB_CHAIN_H
+#define SB_CHAIN_H
+
+#include "store.h"
+
+/* The canonical encoding of e (every column but `hash`): a compact JSON array
+ * in a fixed order, object keys sorted, non-ASCII escaped.  Caller frees. */
+char *chain_canonical(const struct event *e);
+
+/* out = BLAKE2b-256(e->prev_hash || chain_canonical(e)). */
+void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e);
+
+#endif
