@@ -1,0 +1,2 @@
+#include "sign.h"
+typedef int sb_placeholder_sign;
