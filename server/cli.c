@@ -13,15 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "api.h"
 #include "calendar.h"
 #include "chain.h"
+#include "sign.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
@@ -36,7 +39,8 @@ struct cli {
     const char *command;
     const char *config_file;
     const char *db, *listen, *keys, *clock;
-    const char *role, *name, *uscc, *unit, *authority, *now;
+    const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
+    const char *file; /* verify: the positional argument */
     struct config cfg;
 };
 
@@ -52,6 +56,9 @@ static void usage(FILE *to)
           "                         create an account; its token is the last line printed\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
           "  audit verify           check the hash chain of the whole history\n"
+          "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
+          "  verify FILE [--jwks FILE_OR_URL]\n"
+          "                         check a certificate's signature offline\n"
           "\n"
           "every command takes --config FILE and --db PATH\n",
           to);
@@ -196,6 +203,22 @@ static struct calendar *load_calendar(const struct config *cfg)
     return cal;
 }
 
+/* The active signing key: its id from the database, its secret from the key
+ * directory, into guarded memory. */
+static int load_signing_key(const struct config *cfg, struct store *s, struct signing_key *key)
+{
+    struct key_row row;
+    char err[512];
+    enum store_rc rc = store_key_active(s, &row);
+    if (rc == STORE_NOT_FOUND)
+        return fail("no signing key: create one with: shenbao keygen --keys %s", cfg->keys);
+    if (rc != STORE_OK)
+        return fail("the signing keys could not be read from the database");
+    if (sign_key_load(key, cfg->keys, row.kid, err, sizeof err) != 0)
+        return fail("%s", err);
+    return 0;
+}
+
 static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_LEN])
 {
     char path[1100], err[512];
@@ -219,6 +242,7 @@ static int cmd_serve(struct cli *c)
 {
     struct server srv = {.cfg = &c->cfg};
     struct calendar *calendar = NULL;
+    struct signing_key signing_key = {0};
     struct daemon *d = NULL;
     int ret = 1;
     char err[512];
@@ -226,6 +250,7 @@ static int cmd_serve(struct cli *c)
     /* Core dumps could carry secrets: the token key now, signing keys later. */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     if (c->clock) {
         int64_t t;
@@ -253,6 +278,10 @@ static int cmd_serve(struct cli *c)
     srv.calendar = calendar;
     if (load_token_key(&c->cfg, srv.token_key) != 0)
         goto out;
+    if (load_signing_key(&c->cfg, srv.store, &signing_key) != 0)
+        goto out;
+    srv.signing_key = &signing_key;
+    log_json(LOG_INFO, "signing key loaded", json_pack("{s:s}", "kid", signing_key.kid));
     d = daemon_start(&srv, err, sizeof err);
     if (!d) {
         fail("%s", err);
@@ -267,7 +296,7 @@ static int cmd_serve(struct cli *c)
         if (sig > 0)
             break;
         if (errno == EAGAIN)
-            notices_tick(srv.store, clock_now(), log_tick, NULL);
+            notices_tick(srv.store, &signing_key, clock_now(), log_tick, NULL);
     }
     log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
     daemon_stop(d);
@@ -276,6 +305,7 @@ out:
     if (srv.store)
         store_free(srv.store);
     calendar_free(calendar);
+    sign_key_free(&signing_key);
     sodium_memzero(srv.token_key, sizeof srv.token_key);
     return ret;
 }
@@ -379,12 +409,215 @@ static int cmd_tick(struct cli *c)
     struct store *s = open_store(&c->cfg);
     if (!s)
         return 1;
-    int n = notices_tick(s, now, print_tick, NULL);
+    struct signing_key key = {0};
+    int n = -1;
+    if (load_signing_key(&c->cfg, s, &key) == 0)
+        n = notices_tick(s, &key, now, print_tick, NULL);
+    sign_key_free(&key);
     store_free(s);
     if (n < 0)
         return fail("tick: the database could not complete the transitions");
     printf("%d application%s approved\n", n, n == 1 ? "" : "s");
     return 0;
+}
+
+/* ---- keygen ------------------------------------------------------------- */
+
+static enum store_rc tx_rotate(struct store_tx *tx, void *ctx)
+{
+    return store_key_rotate(tx, ctx);
+}
+
+static int cmd_keygen(struct cli *c)
+{
+    char err[512];
+    unsigned char pk[SIGN_PUBLIC_LEN];
+    struct key_row row = {0};
+    struct store *s = open_store(&c->cfg);
+    if (!s)
+        return 1;
+    int ret = 1;
+    if (sign_keygen(c->cfg.keys, row.kid, pk, err, sizeof err) != 0) {
+        fail("keygen: %s", err);
+        goto out;
+    }
+    sign_x(row.x, pk);
+    clock_format_rfc3339(clock_now(), row.created_at);
+    if (store_write(s, tx_rotate, &row) != STORE_OK) {
+        fail("keygen: the key was written to %s but could not be recorded in the database",
+             c->cfg.keys);
+        goto out;
+    }
+    printf("signing key %s created in %s and made active; earlier keys stay for "
+           "verification\n",
+           row.kid, c->cfg.keys);
+    ret = 0;
+out:
+    store_free(s);
+    return ret;
+}
+
+/* ---- verify --------------------------------------------------------------- */
+
+static size_t curl_collect(char *data, size_t size, size_t n, void *ctx)
+{
+    FILE *mem = ctx;
+    return fwrite(data, size, n, mem);
+}
+
+/* Reads a whole file, or fetches an http(s) URL, into a new buffer. */
+static char *read_source(const char *source, size_t *len)
+{
+    char *text = NULL;
+    *len = 0;
+    FILE *mem = open_memstream(&text, len);
+    if (!mem)
+        return NULL;
+    bool ok;
+    if (strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0) {
+        CURL *curl = curl_easy_init();
+        ok = curl != NULL;
+        if (ok) {
+            curl_easy_setopt(curl, CURLOPT_URL, source);
+            curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, curl_collect);
+            curl_easy_setopt(curl, CURLOPT_WRITEDATA, mem);
+            curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+            curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+            curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+            ok = curl_easy_perform(curl) == CURLE_OK;
+            curl_easy_cleanup(curl);
+        }
+    } else {
+        FILE *f = fopen(source, "rb");
+        char buf[8192];
+        size_t n;
+        ok = f != NULL;
+        while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+            fwrite(buf, 1, n, mem);
+        if (f && ferror(f))
+            ok = false;
+        if (f)
+            fclose(f);
+    }
+    fclose(mem);
+    if (!ok) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* The public key of `kid` in a JWKS document. */
+static int jwks_key(const json_t *jwks, const char *kid, unsigned char pk[SIGN_PUBLIC_LEN])
+{
+    size_t i, len;
+    json_t *k;
+    json_array_foreach(json_object_get(jwks, "keys"), i, k)
+    {
+        const char *x = json_string_value(json_object_get(k, "x"));
+        if (json_is_string(json_object_get(k, "kid")) &&
+            strcmp(json_string_value(json_object_get(k, "kid")), kid) == 0 &&
+            strcmp(or_empty(json_string_value(json_object_get(k, "kty"))), "OKP") == 0 &&
+            strcmp(or_empty(json_string_value(json_object_get(k, "crv"))), "Ed25519") == 0 && x &&
+            b64url_decode(pk, SIGN_PUBLIC_LEN, &len, x, strlen(x)) == 0 && len == SIGN_PUBLIC_LEN)
+            return 0;
+    }
+    return -1;
+}
+
+static void add_jwk_cli(const struct key_row *k, void *ctx)
+{
+    json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:s}", "kty", "OKP", "crv", "Ed25519",
+                                         "kid", k->kid, "x", k->x));
+}
+
+static int cmd_verify(struct cli *c)
+{
+    if (!c->file)
+        return fail("verify: name the certificate file: shenbao verify FILE [--jwks FILE_OR_URL]");
+    size_t len;
+    char *text = read_source(c->file, &len);
+    if (!text)
+        return fail("verify: cannot read %s", c->file);
+
+    /* The {certificate, jws} object as issued, a JSON string, or the bare
+     * compact JWS. */
+    int ret = 1;
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+    json_t *jwks = NULL;
+    char *payload = NULL;
+    const char *jws = NULL;
+    const json_t *certificate = NULL;
+    if (json_is_object(doc)) {
+        jws = json_string_value(json_object_get(doc, "jws"));
+        certificate = json_object_get(doc, "certificate");
+    } else if (json_is_string(doc)) {
+        jws = json_string_value(doc);
+    } else {
+        text[strcspn(text, " \t\r\n")] = '\0';
+        jws = text;
+    }
+    char kid[SIGN_KID_LEN + 1];
+    size_t plen;
+    unsigned char pk[SIGN_PUBLIC_LEN];
+    if (!jws || jws_parse(jws, kid, &payload, &plen) != 0) {
+        fail("verify: %s holds no compact JWS with an EdDSA header and a key id", c->file);
+        goto out;
+    }
+
+    if (c->jwks) {
+        size_t jlen;
+        char *jtext = read_source(c->jwks, &jlen);
+        jwks = jtext ? json_loadb(jtext, jlen, 0, NULL) : NULL;
+        free(jtext);
+        if (!jwks) {
+            fail("verify: cannot read a JWKS from %s", c->jwks);
+            goto out;
+        }
+    } else {
+        /* The keys this installation ever used, from its database. */
+        char err[512];
+        struct store *s = store_open(c->cfg.db, err, sizeof err);
+        if (!s) {
+            fail("verify: no --jwks given and %s", err);
+            goto out;
+        }
+        jwks = json_pack("{s:[]}", "keys");
+        store_keys_each(s, add_jwk_cli, json_object_get(jwks, "keys"));
+        store_free(s);
+    }
+    if (jwks_key(jwks, kid, pk) != 0) {
+        fail("verify: INVALID: key %s is not in the JWKS", kid);
+        goto out;
+    }
+    if (jws_verify(jws, pk) != 0) {
+        fail("verify: INVALID: the signature does not verify (the file was changed)");
+        goto out;
+    }
+    json_t *signed_doc = json_loadb(payload, plen, 0, NULL);
+    bool same = !certificate || (signed_doc && json_equal((json_t *)certificate, signed_doc));
+    if (same)
+        printf("valid: %s %s for %s, signed with key %s\n",
+               or_empty(json_string_value(json_object_get(signed_doc, "kind"))),
+               or_empty(json_string_value(json_object_get(signed_doc, "serial"))),
+               or_empty(json_string_value(
+                   json_object_get(json_object_get(signed_doc, "holder"), "name"))),
+               kid);
+    else
+        fail("verify: INVALID: the certificate differs from what was signed");
+    json_decref(signed_doc);
+    ret = same ? 0 : 1;
+out:
+    free(payload);
+    json_decref(jwks);
+    json_decref(doc);
+    free(text);
+    return ret;
 }
 
 /* ---- audit verify ------------------------------------------------------- */
@@ -448,7 +681,7 @@ static int cmd_audit_verify(struct cli *c)
 
 enum {
     OPT_CONFIG = 1000, OPT_DB, OPT_LISTEN, OPT_KEYS, OPT_CLOCK,
-    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_NOW, OPT_HELP,
+    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_NOW, OPT_JWKS, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -463,6 +696,7 @@ static const struct option options[] = {
     {"unit", required_argument, NULL, OPT_UNIT},
     {"authority", required_argument, NULL, OPT_AUTHORITY},
     {"now", required_argument, NULL, OPT_NOW},
+    {"jwks", required_argument, NULL, OPT_JWKS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -479,6 +713,8 @@ static const struct command commands[] = {
     {"account add", cmd_account_add, "keys role name uscc unit authority"},
     {"tick", cmd_tick, "now keys"},
     {"audit verify", cmd_audit_verify, ""},
+    {"keygen", cmd_keygen, "keys"},
+    {"verify", cmd_verify, "jwks"},
 };
 
 static bool takes_flag(const struct command *cmd, const char *flag)
@@ -538,10 +774,13 @@ int cli_main(int argc, char **argv)
             return 2;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,    &c.role,
-                               &c.name,        &c.uscc, &c.unit,   &c.authority, &c.now};
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys,      &c.clock, &c.role,
+                               &c.name,        &c.uscc, &c.unit,   &c.authority, &c.now,   &c.jwks};
         *slot[opt - OPT_CONFIG] = optarg;
     }
+    /* verify takes one positional argument, the file. */
+    if (strcmp(cmd->name, "verify") == 0 && optind < argc)
+        c.file = argv[optind++];
     if (optind < argc) {
         fail("%s: unexpected argument \"%s\"", cmd->name, argv[optind]);
         return 2;

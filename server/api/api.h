@@ -7,6 +7,7 @@
 #define SB_API_H
 
 #include "clock.h"
+#include "date.h"
 #include "http.h"
 #include "workflow.h"
 
@@ -42,12 +43,35 @@ void api_objections_list(struct request *r);
 void api_objection_resolve(struct request *r);
 
 /* Performs every transition due at `now`: each public notice that has ended
- * with no objection open approves its application.  report (may be NULL) is
- * told of each application handled.  Idempotent: a second run at the same
+ * with no objection open approves its application and issues, signed with
+ * key, what its kind issues (in one transaction: both or neither; without a
+ * key nothing is approved).  report (may be NULL) is told of each
+ * application handled.  Idempotent: a second run at the same
  * instant finds nothing due.  Returns how many were approved, or -1. */
-int notices_tick(struct store *s, int64_t now,
+int notices_tick(struct store *s, const struct signing_key *key, int64_t now,
                  void (*report)(const struct application *a, const char *what, void *ctx),
                  void *ctx);
+
+/* certificates.c */
+struct signing_key;
+void api_app_certificate(struct request *r);
+void api_cert_get(struct request *r);
+void api_cert_verify(struct request *r);
+void api_cert_revoke(struct request *r);
+void api_jwks(struct request *r);
+
+/* A new unguessable serial for a certificate of `year`. */
+void certificate_serial_new(char *out, size_t cap, int year);
+/* Builds, signs with key and stores in tx what approving a issues, citing
+ * the approval event's hash.  0, or -1 (nothing stored). */
+int certificate_issue(struct store_tx *tx, const struct signing_key *key,
+                      const struct application *a, const unsigned char event_hash[EVENT_HASH_LEN],
+                      sb_day issued_on, const char *serial);
+/* Checks a compact JWS (and, when given, that `certificate` is its payload)
+ * against the keys in the store: 1 when valid, else 0; *status is the
+ * certificate's (active, expired, revoked) or "invalid"; why says in words. */
+int certificate_check(struct store *s, const char *jws, const json_t *certificate,
+                      const char **status, char *why, size_t whylen);
 
 /* rankings.c */
 void api_ranking_compute(struct request *r);
@@ -82,10 +106,12 @@ struct change {
     const char *action; /* workflow action; NULL: `apply` does the whole change */
     enum store_rc (*apply)(struct store_tx *tx, struct change *c); /* may be NULL */
     void *ctx;          /* for apply */
+    void (*reply)(struct request *r, struct change *c); /* NULL: reply with the application */
+    int64_t id;         /* the application; 0: the {id} path parameter */
 
     /* Set by change_run() for apply. */
     struct request *r;
-    int64_t id, if_match;
+    int64_t if_match;
     char now[RFC3339_LEN];
     const struct transition *t;
     struct application app; /* as read, then as written */
@@ -112,10 +138,12 @@ enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, .
 enum store_rc history_append(struct store_tx *tx, struct event *e);
 /* Records that `action` took a (as now written, status and updated_at
  * included) from status `from` (NULL: creation), by the caller of r (NULL:
- * the server's clock), with an opinion and details (both may be NULL). */
+ * the server's clock), with an opinion and details (both may be NULL).  The
+ * new event's hash goes to hash_out (EVENT_HASH_LEN bytes) unless NULL. */
 enum store_rc history_record(struct store_tx *tx, const struct request *r,
                              const struct application *a, const char *action, const char *from,
-                             const char *opinion, const json_t *details);
+                             const char *opinion, const json_t *details,
+                             unsigned char *hash_out);
 json_t *event_to_json(const struct event *e);
 void api_events_list(struct request *r);
 

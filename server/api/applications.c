@@ -99,11 +99,13 @@ static json_t *app_to_json(const struct application *a)
     app_evaluate(a, data, &elig, &award);
     json_object_set_new(o, "eligibility", eligibility_to_json(&elig));
     json_object_set_new(o, "award", award_to_json(&award));
+    /* Facts the workflow fixed: the notice dates, the certificate issued. */
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     json_t *notice = json_object_get(facts, "notice");
+    json_t *serial = json_object_get(facts, "certificate_serial");
     json_object_set(o, "notice", notice ? notice : json_null());
+    json_object_set(o, "certificate_serial", serial ? serial : json_null());
     json_decref(facts);
-    json_object_set_new(o, "certificate_serial", json_null());
     json_decref(data);
     return o;
 }
@@ -216,7 +218,7 @@ static enum store_rc tx_insert(struct store_tx *tx, void *ctx)
     struct creation *cr = ctx;
     enum store_rc rc = store_app_insert(tx, cr->a);
     if (rc == STORE_OK)
-        rc = history_record(tx, cr->r, cr->a, "create", NULL, NULL, NULL);
+        rc = history_record(tx, cr->r, cr->a, "create", NULL, NULL, NULL, NULL);
     return rc;
 }
 
@@ -317,19 +319,22 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
     rc = store_app_update(tx, a, expected);
     if (rc == STORE_OK)
         rc = history_record(tx, c->r, a, c->action ? c->action : "edit", from, c->opinion,
-                            c->details);
+                            c->details, NULL);
     return rc;
 }
 
 void change_run(struct request *r, struct change *c)
 {
     c->r = r;
-    c->id = path_id(r);
+    if (!c->id)
+        c->id = path_id(r);
     c->if_match = request_if_match(r);
     if (c->if_match < 0)
         return; /* 412 already sent */
     enum store_rc rc = c->id ? store_write(r->srv->store, tx_change, c) : STORE_NOT_FOUND;
-    if (rc == STORE_OK) {
+    if (rc == STORE_OK && c->reply) {
+        c->reply(r, c);
+    } else if (rc == STORE_OK) {
         reply_app(r, 200, &c->app);
     } else if (rc == STORE_NOT_FOUND) {
         reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);

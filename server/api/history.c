@@ -27,7 +27,8 @@ enum store_rc history_append(struct store_tx *tx, struct event *e)
 
 enum store_rc history_record(struct store_tx *tx, const struct request *r,
                              const struct application *a, const char *action, const char *from,
-                             const char *opinion, const json_t *details)
+                             const char *opinion, const json_t *details,
+                             unsigned char *hash_out)
 {
     struct event e = {.application_id = a->id};
     snprintf(e.at, sizeof e.at, "%s", a->updated_at);
@@ -45,6 +46,8 @@ enum store_rc history_record(struct store_tx *tx, const struct request *r,
     e.opinion = (char *)opinion; /* borrowed: not released below */
     e.details_json = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     enum store_rc rc = history_append(tx, &e);
+    if (rc == STORE_OK && hash_out)
+        memcpy(hash_out, e.hash, EVENT_HASH_LEN);
     free(e.details_json);
     return rc;
 }

@@ -136,7 +136,7 @@ static enum store_rc tx_file(struct store_tx *tx, void *ctx)
         /* The application does not change, but its history says so. */
         snprintf(a.updated_at, sizeof a.updated_at, "%s", f->o.filed_at);
         json_t *details = json_pack("{s:I}", "objection", (json_int_t)f->o.id);
-        rc = history_record(tx, f->r, &a, "objection_filed", a.status, NULL, details);
+        rc = history_record(tx, f->r, &a, "objection_filed", a.status, NULL, details, NULL);
         json_decref(details);
     }
     application_release(&a);
@@ -276,6 +276,7 @@ void api_objection_resolve(struct request *r)
 /* ---- the end of the notice ------------------------------------------------- */
 
 struct tick_run {
+    const struct signing_key *key;
     int64_t now;
     void (*report)(const struct application *a, const char *what, void *ctx);
     void *ctx;
@@ -303,6 +304,40 @@ static bool collect_due(struct application *a, void *ctx)
     return true;
 }
 
+/* The notice ended: approve, and issue what the kind issues, signed, citing
+ * the approval's event, all in the caller's transaction. */
+static enum store_rc approve(struct store_tx *tx, struct tick_run *t, struct application *a,
+                             const char *now)
+{
+    const struct transition *tr = workflow_find(a->status, "notice_ended");
+    char serial[48];
+    certificate_serial_new(serial, sizeof serial, a->round);
+    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
+    if (!facts)
+        facts = json_object();
+    json_object_set_new(facts, "certificate_serial", json_string(serial));
+    free(a->facts_json);
+    a->facts_json = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(facts);
+    if (!a->facts_json)
+        return STORE_ERROR;
+
+    int64_t expected = a->version;
+    snprintf(a->status, sizeof a->status, "%s", tr->to);
+    a->version = expected + 1;
+    snprintf(a->updated_at, sizeof a->updated_at, "%s", now);
+    unsigned char hash[EVENT_HASH_LEN];
+    json_t *details = json_pack("{s:s}", "certificate_serial", serial);
+    enum store_rc rc = store_app_update(tx, a, expected);
+    if (rc == STORE_OK)
+        rc = history_record(tx, NULL, a, "notice_ended", "public_notice", NULL, details, hash);
+    json_decref(details);
+    if (rc == STORE_OK &&
+        certificate_issue(tx, t->key, a, hash, date_of_unix(t->now), serial) != 0)
+        rc = STORE_ERROR;
+    return rc;
+}
+
 static enum store_rc tx_tick(struct store_tx *tx, void *ctx)
 {
     struct tick_run *t = ctx;
@@ -320,14 +355,7 @@ static enum store_rc tx_tick(struct store_tx *tx, void *ctx)
             if (t->report)
                 t->report(&a, "held by an open objection", t->ctx);
         } else if (rc == STORE_OK) {
-            const struct transition *tr = workflow_find(a.status, "notice_ended");
-            int64_t expected = a.version;
-            snprintf(a.status, sizeof a.status, "%s", tr->to);
-            a.version = expected + 1;
-            snprintf(a.updated_at, sizeof a.updated_at, "%s", now);
-            rc = store_app_update(tx, &a, expected);
-            if (rc == STORE_OK)
-                rc = history_record(tx, NULL, &a, "notice_ended", "public_notice", NULL, NULL);
+            rc = approve(tx, t, &a, now);
             if (rc == STORE_OK) {
                 t->approved++;
                 if (t->report)
@@ -339,11 +367,13 @@ static enum store_rc tx_tick(struct store_tx *tx, void *ctx)
     return rc;
 }
 
-int notices_tick(struct store *s, int64_t now,
+int notices_tick(struct store *s, const struct signing_key *key, int64_t now,
                  void (*report)(const struct application *a, const char *what, void *ctx),
                  void *ctx)
 {
-    struct tick_run t = {.now = now, .report = report, .ctx = ctx};
+    struct tick_run t = {.key = key, .now = now, .report = report, .ctx = ctx};
+    if (!key)
+        return -1;
     enum store_rc rc = store_write(s, tx_tick, &t);
     free(t.due);
     return rc == STORE_OK ? t.approved : -1;

@@ -963,4 +963,5 @@ const struct kind kind_first_store = {
     .issued_en = "Funding decision for a brand first-store project",
     .valid_years = 0,
     .municipal_records = first_store_municipal_records,
+    .revocation_grounds = first_store_revocation_grounds,
 };

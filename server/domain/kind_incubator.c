@@ -796,4 +796,6 @@ const struct kind kind_incubator = {
     .issued_en = "Beijing science-tech enterprise incubator certificate",
     .valid_years = 3,
     .municipal_records = incubator_municipal_records,
+    .revocation_grounds = incubator_revocation_grounds,
+    .banning_grounds = incubator_banning_grounds,
 };

@@ -485,4 +485,5 @@ const struct kind kind_tourism_award = {
     .issued_en = "Inbound tourism award decision",
     .valid_years = 0,
     .municipal_records = tourism_award_municipal_records,
+    .revocation_grounds = tourism_award_revocation_grounds,
 };

@@ -13,6 +13,30 @@ const struct kind *const kinds[] = {&kind_incubator, &kind_first_store, &kind_to
 
 const char *const authorities[] = {"science_tech", "commerce", "culture_tourism", NULL};
 
+static const struct {
+    const char *id, *zh, *en;
+} authority_names[] = {
+    {"science_tech", "北京市科学技术委员会", "Beijing Municipal Science and Technology Commission"},
+    {"commerce", "北京市商务局", "Beijing Municipal Bureau of Commerce"},
+    {"culture_tourism", "北京市文化和旅游局", "Beijing Municipal Bureau of Culture and Tourism"},
+};
+
+const char *authority_name_zh(const char *authority)
+{
+    for (size_t i = 0; i < sizeof authority_names / sizeof authority_names[0]; i++)
+        if (strcmp(authority_names[i].id, authority) == 0)
+            return authority_names[i].zh;
+    return NULL;
+}
+
+const char *authority_name_en(const char *authority)
+{
+    for (size_t i = 0; i < sizeof authority_names / sizeof authority_names[0]; i++)
+        if (strcmp(authority_names[i].id, authority) == 0)
+            return authority_names[i].en;
+    return NULL;
+}
+
 static const char *const kind_names[] = {"incubator", "first_store", "tourism_award", NULL};
 
 static const struct field_spec applicant_fields[] = {

@@ -44,6 +44,10 @@ struct kind {
     const char *issued_zh;
     const char *issued_en;
     int valid_years;
+    /* Why what it issued may be revoked (the first is the default), and which
+     * of those grounds bar the organisation for ban_months. */
+    const char *const *revocation_grounds;
+    const char *const *banning_grounds;
     /* What a municipal approval must carry (CONTRACT.md "Stage records"). */
     const struct field_spec *municipal_records;
 };
@@ -52,6 +56,10 @@ struct kind {
 extern const struct field_spec incubator_municipal_records[];
 extern const struct field_spec first_store_municipal_records[];
 extern const struct field_spec tourism_award_municipal_records[];
+extern const char *const incubator_revocation_grounds[];
+extern const char *const incubator_banning_grounds[];
+extern const char *const first_store_revocation_grounds[];
+extern const char *const tourism_award_revocation_grounds[];
 
 /* The first day an organisation may apply again after a revocation on
  * `revoked_on` that bars it (k->ban_months > 0). */
@@ -72,6 +80,10 @@ const struct kind *kind_for_authority(const char *authority);
 
 /* The authorities, NULL-terminated. */
 extern const char *const authorities[];
+
+/* An authority's name as it signs ("北京市科学技术委员会"), or NULL. */
+const char *authority_name_zh(const char *authority);
+const char *authority_name_en(const char *authority);
 
 /*
  * Validates a whole application envelope (kind, round, review_unit,

@@ -60,3 +60,24 @@ const struct field_spec tourism_award_municipal_records[] = {
      .title_en = "Special award", .help = "at most 5 agencies a year (第十条)"},
     {.name = NULL},
 };
+
+/* Grounds of revocation.  京科发〔2020〕13号 第十一至十三条: a major change
+ * that no longer meets the conditions, 2 missed annual reports, and the four
+ * grounds of 第十三条, which also bar a new application for 2 years. */
+const char *const incubator_revocation_grounds[] = {
+    "other", "condition_change", "missed_annual_reports", "fraud", "unreported_change",
+    "false_advertising_or_illegal_operation", "terminated", NULL,
+};
+const char *const incubator_banning_grounds[] = {
+    "fraud", "unreported_change", "false_advertising_or_illegal_operation", "terminated", NULL,
+};
+
+/* 京商消促字〔2020〕48号 四: a store closed within its first year refunds. */
+const char *const first_store_revocation_grounds[] = {
+    "other", "closed_within_year", "fraud", NULL,
+};
+
+/* 京文旅发〔2020〕190号 第十三条. */
+const char *const tourism_award_revocation_grounds[] = {
+    "other", "zero_or_negative_fee_tours", "falsified_statistics", "serious_violation", NULL,
+};

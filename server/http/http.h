@@ -69,11 +69,13 @@ enum problem {
 /* ---- the server and the request --------------------------------------- */
 
 struct calendar;
+struct signing_key;
 
 struct server {
     const struct config *cfg;
     struct store *store;
     const struct calendar *calendar; /* working days (RULES.md §0) */
+    const struct signing_key *signing_key; /* the active key, for what approvals issue */
     unsigned char token_key[TOKEN_KEY_LEN];
 };
 

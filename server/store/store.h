@@ -255,6 +255,49 @@ enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id,
 enum store_rc store_objections_of(struct store *s, int64_t application_id,
                                   void (*fn)(const struct objection *o, void *ctx), void *ctx);
 
+/* ---- signing keys and certificates ----------------------------------- */
+
+struct key_row {
+    char kid[48];
+    char x[48];
+    char created_at[40];
+    char retired_at[40]; /* "" while active */
+};
+
+/* Retires the active key (if any) at `at` and adds k as the active one. */
+enum store_rc store_key_rotate(struct store_tx *tx, const struct key_row *k);
+/* The active key; STORE_NOT_FOUND when there is none. */
+enum store_rc store_key_active(struct store *s, struct key_row *out);
+enum store_rc store_key_get(struct store *s, const char *kid, struct key_row *out);
+/* Calls fn for every key, oldest first. */
+enum store_rc store_keys_each(struct store *s, void (*fn)(const struct key_row *k, void *ctx),
+                              void *ctx);
+
+struct certificate_row {
+    char serial[48];
+    int64_t application_id;
+    char kind[24];
+    char kid[48];
+    char issued_on[11];
+    char valid_until[11];      /* "" when it does not expire */
+    char *document_json;       /* owned */
+    char *jws;                 /* owned */
+    char revoked_at[40];       /* "" unless revoked */
+    char *revocation_reason;   /* owned; NULL unless revoked */
+    char revocation_ground[48];
+    int64_t refund_fen;        /* -1 when none */
+};
+
+void certificate_release(struct certificate_row *c);
+
+enum store_rc store_cert_insert(struct store_tx *tx, const struct certificate_row *c);
+enum store_rc store_cert_get(struct store *s, const char *serial, struct certificate_row *out);
+enum store_rc store_cert_of_app(struct store *s, int64_t application_id,
+                                struct certificate_row *out);
+/* Marks the certificate revoked; STORE_CONFLICT when it already is. */
+enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const char *at,
+                                const char *reason, const char *ground, int64_t refund_fen);
+
 /* ---- rankings ---------------------------------------------------------- */
 
 struct ranking_row {

@@ -2,15 +2,19 @@
 """API test harness: runs the real `shenbao serve` and every tests/api/test_*.py.
 
     python3 tests/api/run.py --shenbao build/shenbao [-k PATTERN ...] [--keep]
+                             [--clock RFC3339]
 
 1. makes a temporary directory with a config file and picks a free loopback port;
 2. runs `shenbao migrate` and creates the accounts (common.ACCOUNTS) with
    `shenbao account add` (the token is the last line of stdout);
-3. starts `shenbao serve` with stderr captured, waits for GET /healthz;
+3. starts `shenbao serve` with stderr captured (and --clock when given),
+   waits for GET /healthz;
 4. runs the tests (common.ctx tells them the address and the tokens);
 5. stops the server with SIGTERM (it must exit 0 within 15 s) and checks its
    stderr: one JSON object per line, no sanitizer report, no request logged
-   with a 5xx status.
+   with a 5xx status.  A server a test started of its own
+   (common.start_server) gets the same checks when the test stops it; one
+   left running is stopped at the end and counts as a failure.
 
 The last line printed is "N passed, N failed" (test methods; a failed harness
 check counts as one failure).  Exit status 0 only when nothing failed.
@@ -232,6 +236,8 @@ def main():
     ap.add_argument("-k", dest="patterns", action="append", default=[],
                     help="only tests whose name contains this (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--clock", default=None,
+                    help="start the server's clock at this RFC 3339 instant (serve --clock)")
     args = ap.parse_args()
 
     shenbao = os.path.abspath(args.shenbao)
@@ -248,6 +254,8 @@ def main():
     ctx.host, ctx.port = "127.0.0.1", port
     ctx.base_url = "http://127.0.0.1:%d" % port
     ctx.shenbao, ctx.config = shenbao, cfg
+    ctx.db = os.path.join(tmp, "t.db")
+    ctx.clock = args.clock
     ctx.body_limit = BODY_LIMIT
 
     passed = failed = 0
@@ -255,12 +263,14 @@ def main():
     errf = outf = None
     try:
         run_cli(shenbao, ["migrate", "--config", cfg], tmp)
+        run_cli(shenbao, ["keygen", "--config", cfg], tmp)
         create_accounts(shenbao, cfg, tmp)
         errf = open(errpath, "wb")
         outf = open(outpath, "wb")
-        proc = subprocess.Popen([shenbao, "serve", "--config", cfg,
-                                 "--listen", "127.0.0.1:%d" % port],
-                                cwd=tmp, stdin=subprocess.DEVNULL, stdout=outf, stderr=errf)
+        serve = [shenbao, "serve", "--config", cfg, "--listen", "127.0.0.1:%d" % port]
+        if args.clock:
+            serve += ["--clock", args.clock]
+        proc = subprocess.Popen(serve, cwd=tmp, stdin=subprocess.DEVNULL, stdout=outf, stderr=errf)
         wait_healthy(proc, port, errpath)
         log("server up on %s (pid %d); examples: %s"
             % (ctx.base_url, proc.pid,
@@ -269,6 +279,9 @@ def main():
         passed, failed = run_tests(args.patterns)
 
         common.close_all()
+        for problem in common.stop_servers():
+            log("HARNESS FAILURE: " + problem)
+            failed += 1
         if proc.poll() is not None:
             log("HARNESS FAILURE: the server died during the tests (exit %d)" % proc.returncode)
             failed += 1
