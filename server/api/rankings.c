@@ -197,11 +197,9 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
     char now[RFC3339_LEN];
     clock_format_rfc3339(clock_now(), now);
     for (size_t i = 0; i < run->n && rc == STORE_OK; i++) {
+        /* A ranked agency that earns nothing still has its award fixed by
+         * the ranking (basis "ranked", no items). */
         json_t *items = entry_of[i] ? ranking_items_json(&entries[entry_of[i] - 1]) : NULL;
-        if (items && json_array_size(items) == 0) {
-            json_decref(items);
-            items = NULL;
-        }
         rc = set_ranked_items(tx, &run->apps[i], items, now);
         json_decref(items);
     }

@@ -11,7 +11,11 @@ import http.client
 import json
 import os
 import re
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
 import threading
 import unittest
 
@@ -28,6 +32,8 @@ class Context:
         self.base_url = None
         self.shenbao = None      # path of the binary
         self.config = None       # path of the config file
+        self.db = None           # path of the server's SQLite database
+        self.clock = None        # the --clock the server was started with, or None
         self.tokens = {}         # account key -> bearer token
         self.accounts = {}       # account key -> {"role", "name", "uscc", "unit", "authority"}
 
@@ -534,3 +540,423 @@ class ApiTest(unittest.TestCase):
         if resp[0] != status:
             self.fail("expected %d, got %r" % (status, resp))
         return resp[2]
+
+
+# --------------------------------------------------------------------------
+# A server of one's own
+#
+# Rules that compare dates with the submission date, and the public notice,
+# depend on the server's clock.  A test that needs a known day starts its own
+# server with `start_server(clock=...)`: its own temporary directory and
+# database, the accounts of ACCOUNTS (same keys, same bindings), the same
+# binary.  stop() applies the harness's checks to it: exit 0 soon after
+# SIGTERM, and a stderr of JSON lines with no 5xx and no sanitizer report.
+
+_servers = []
+
+
+class Server:
+    """A running `shenbao serve` started by a test.
+
+    base_url, port, db (path), clock, tokens / accounts (as ctx has them),
+    admin_token; req() speaks to it like common.req() does to the main one."""
+
+    def __init__(self, clock=None, accounts=None):
+        import run as harness  # run.py: the harness's own start and log checks
+
+        self._harness = harness
+        self.clock = clock
+        self.tokens = {}
+        self.accounts = {}
+        self.proc = None
+        self._conn = None
+        self._files = []
+        self._stopped = False
+        self.tmp = tempfile.mkdtemp(prefix="shenbao-api-own-")
+        self.config = os.path.join(self.tmp, "config.json")
+        self.db = os.path.join(self.tmp, "t.db")
+        self.errpath = os.path.join(self.tmp, "server.stderr")
+        with open(self.config, "w", encoding="utf-8") as f:
+            json.dump({"db": self.db, "keys": os.path.join(self.tmp, "keys"),
+                       "per_ip_connection_limit": 256,
+                       "body_limit_bytes": getattr(ctx, "body_limit", None) or 65536}, f)
+        _servers.append(self)
+        try:
+            self._start(accounts if accounts is not None else ACCOUNTS)
+        except BaseException:
+            self.kill()
+            raise
+
+    def _start(self, accounts):
+        h = self._harness
+        h.run_cli(ctx.shenbao, ["migrate", "--config", self.config], self.tmp)
+        h.run_cli(ctx.shenbao, ["keygen", "--config", self.config], self.tmp)
+        for key, acct in accounts.items():
+            args = ["account", "add", "--config", self.config, "--role", acct["role"]]
+            for opt in ("name", "uscc", "unit", "authority"):
+                if acct.get(opt):
+                    args += ["--" + opt, acct[opt]]
+            out = h.run_cli(ctx.shenbao, args, self.tmp)
+            lines = [line.strip() for line in out.splitlines() if line.strip()]
+            if not lines:
+                raise h.HarnessError("account add printed no token for %s" % key)
+            self.tokens[key] = lines[-1]
+            self.accounts[key] = dict(acct)
+        self.port = h.free_port()
+        self.base_url = "http://127.0.0.1:%d" % self.port
+        args = [ctx.shenbao, "serve", "--config", self.config,
+                "--listen", "127.0.0.1:%d" % self.port]
+        if self.clock:
+            args += ["--clock", self.clock]
+        errf = open(self.errpath, "wb")
+        outf = open(os.path.join(self.tmp, "server.stdout"), "wb")
+        self._files = [errf, outf]
+        self.proc = subprocess.Popen(args, cwd=self.tmp, stdin=subprocess.DEVNULL,
+                                     stdout=outf, stderr=errf)
+        h.wait_healthy(self.proc, self.port, self.errpath)
+
+    @property
+    def admin_token(self):
+        return self.tokens.get("admin")
+
+    def req(self, method, path, body=None, token=None, headers=None, raw=None):
+        """As common.req(), on this server (token: an account key of
+        self.tokens or a literal token)."""
+        if token is not None and token in self.tokens:
+            token = self.tokens[token]
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c = self._conn
+        reused = c.sock is not None
+        try:
+            return send(c, method, path, body, token, headers, raw)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError,
+                http.client.CannotSendRequest, http.client.ResponseNotReady):
+            c.close()
+            if not reused:
+                raise
+            return send(c, method, path, body, token, headers, raw)
+
+    def add_applicant(self, key, name, uscc):
+        """Creates an applicant account through POST /v1/accounts (as admin)
+        and records it under `key`."""
+        r = self.req("POST", "/v1/accounts",
+                     {"role": "applicant", "name": name, "uscc": uscc}, token="admin")
+        if r[0] != 201:
+            raise AssertionError("account creation failed: %r" % (r,))
+        self.tokens[key] = r[2]["token"]
+        self.accounts[key] = {"role": "applicant", "name": name, "uscc": uscc}
+        return r[2]["token"]
+
+    def envelope(self, kind, who, **kw):
+        """common.envelope() for an applicant account of this server."""
+        acct = self.accounts[who]
+        env = _load_example(kind)
+        env["applicant"] = {"name": acct["name"], "uscc": acct["uscc"]}
+        for member in ("review_unit", "round", "data"):
+            if kw.get(member) is not None:
+                env[member] = kw[member]
+        return env
+
+    def create(self, who, env):
+        r = self.req("POST", "/v1/applications", env, token=who)
+        if r[0] != 201:
+            raise AssertionError("create failed: %r\nsent: %s"
+                                 % (r, json.dumps(env, ensure_ascii=False)))
+        return r[2]
+
+    def submit(self, app_id, who, expect=200):
+        r = self.req("POST", "/v1/applications/%d/submit" % app_id, token=who)
+        if r[0] != expect:
+            raise AssertionError("submit: expected %d, got %r" % (expect, r))
+        return r[2]
+
+    def get(self, app_id, who):
+        r = self.req("GET", "/v1/applications/%d" % app_id, token=who)
+        if r[0] != 200:
+            raise AssertionError("get: expected 200, got %r" % (r,))
+        return r[2]
+
+    def review(self, app_id, who, body, headers=None):
+        return self.req("POST", "/v1/applications/%d/reviews" % app_id, body, token=who,
+                        headers=headers)
+
+    def kill(self):
+        """Stops without checks (after a failed start)."""
+        if self._conn is not None:
+            self._conn.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in self._files:
+            f.close()
+        self._stopped = True
+        if self in _servers:
+            _servers.remove(self)
+
+    def stop(self):
+        """SIGTERM, then the harness's checks; raises AssertionError naming
+        every problem (the temporary directory is then kept)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self in _servers:
+            _servers.remove(self)
+        if self._conn is not None:
+            self._conn.close()
+        problems = []
+        if self.proc.poll() is not None:
+            problems.append("the server died during the tests (exit %d)" % self.proc.returncode)
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(self._harness.STOP_TIMEOUT_S)
+                if rc != 0:
+                    problems.append("server exited with %d after SIGTERM" % rc)
+            except subprocess.TimeoutExpired:
+                problems.append("server still running %d s after SIGTERM"
+                                % self._harness.STOP_TIMEOUT_S)
+                self.proc.kill()
+                self.proc.wait()
+        for f in self._files:
+            f.close()
+        problems += self._harness.check_server_log(self.errpath)
+        if problems:
+            raise AssertionError("server with --clock %s (kept in %s):\n%s"
+                                 % (self.clock, self.tmp, "\n".join(problems)))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def start_server(clock=None, accounts=None):
+    """Starts a server of its own (see Server); call its stop() when done."""
+    return Server(clock=clock, accounts=accounts)
+
+
+def stop_servers():
+    """Stops every server a test left running; returns the problems found
+    (run.py counts each as a failure)."""
+    problems = []
+    for srv in list(_servers):
+        problems.append("a test left its server (--clock %s) running" % srv.clock)
+        try:
+            srv.stop()
+        except AssertionError as e:
+            problems.append(str(e))
+    return problems
+
+
+# --------------------------------------------------------------------------
+# Walking the workflow on a server of one's own (RULES.md §1)
+#
+# The command line next to a running server (`tick`, `audit verify`), the
+# review bodies with the stage records of CONTRACT.md, objections from an
+# address of their own, and Flow, which takes a draft to any status.
+
+def shenbao_cli(args, timeout=60):
+    """Runs `shenbao ARGS` (the binary under test); returns (exit status,
+    stdout, stderr).  A sanitizer report in stderr is an AssertionError."""
+    import run as harness
+
+    p = subprocess.run([ctx.shenbao] + list(args), stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout)
+    out = p.stdout.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    bad = harness.sanitizer_lines(err)
+    if bad:
+        raise AssertionError("sanitizer report from shenbao %s:\n%s"
+                             % (" ".join(args), "\n".join(bad[:20])))
+    return p.returncode, out, err
+
+
+def run_tick(config, now):
+    """`shenbao tick --now NOW --config CONFIG`: asserts exit 0, returns
+    stdout.  It approves every application of that database whose notice
+    has ended by NOW and has no open objection."""
+    rc, out, err = shenbao_cli(["tick", "--now", now, "--config", config])
+    if rc != 0:
+        raise AssertionError("shenbao tick --now %s: exit %d\nstdout: %s\nstderr: %s"
+                             % (now, rc, out, err))
+    return out
+
+
+# What a municipal approval must carry, by kind (CONTRACT.md "Stage records").
+MUNICIPAL_RECORDS = {
+    "incubator": {
+        "expert_review": {"date": "2020-09-20", "passed": True,
+                          "summary": "专家评审通过，服务能力与在孵企业情况属实。"},
+        "site_inspection": {"date": "2020-09-22", "passed": True,
+                            "summary": "实地核查场地、团队与台账，情况属实。"},
+    },
+    "first_store": {"audited_amount_fen": 130000000},
+    "tourism_award": {
+        "audit": {"firm": "北京测试会计师事务所", "date": "2020-09-20", "passed": True,
+                  "summary": "接待与组织人天数经审核属实。"},
+        "expert_panel": {"date": "2020-09-22", "passed": True,
+                         "summary": "专家评审组同意给予奖励。"},
+    },
+}
+
+
+def review_body(stage, decision, kind=None, opinion=None, **extra):
+    """A review of `stage` with `decision`; a return or a rejection gets an
+    opinion unless one is given, a municipal approval the records of `kind`."""
+    body = {"stage": stage, "decision": decision}
+    if opinion is None and decision != "approve":
+        opinion = "%s %s：材料不全，请补正。" % (stage, decision)
+    if opinion is not None:
+        body["opinion"] = opinion
+    if stage == "municipal" and decision == "approve":
+        body.update(copy.deepcopy(MUNICIPAL_RECORDS[kind]))
+    body.update(extra)
+    return body
+
+
+_loopback = [0]
+
+
+def loopback_source():
+    """A loopback address of its own, 127.0.x.y, distinct within this run:
+    the server counts objections per client address, so a test that files
+    objections from its own address is not limited by another test's."""
+    with _uscc_lock:
+        _loopback[0] += 1
+        n = _loopback[0] + 300
+    return "127.0.%d.%d" % (n // 250 % 250, n % 250 + 2)
+
+
+def objection_body(tag="异议"):
+    return {"name": "张三", "contact": "13800000000 / zhangsan@example.com",
+            "reason": "%s：申报材料中的接待人数与实际不符。" % tag}
+
+
+def file_objection(port, app_id, body=None, source=None, headers=None, raw=None):
+    """POST /v1/applications/{id}/objections without a token on a fresh
+    connection to 127.0.0.1:port from `source` (default: a loopback address
+    of its own; see loopback_source()).  Returns Resp."""
+    if body is None and raw is None:
+        body = objection_body()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30,
+                                   source_address=(source or loopback_source(), 0))
+    try:
+        return send(c, "POST", "/v1/applications/%d/objections" % app_id, body, None,
+                    headers, raw)
+    finally:
+        c.close()
+
+
+def day_after(date_text):
+    """The instant 00:00 Asia/Shanghai of the day after YYYY-MM-DD."""
+    import datetime
+    d = datetime.date.fromisoformat(date_text) + datetime.timedelta(days=1)
+    return d.isoformat() + "T00:00:00+08:00"
+
+
+class Flow:
+    """Takes applications of a Server (common.start_server) through the
+    workflow with the accounts of ACCOUNTS; each step asserts its status."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self._ids = {}
+
+    def account_id(self, key):
+        if key not in self._ids:
+            r = self.srv.req("GET", "/v1/account", token=key)
+            if r[0] != 200:
+                raise AssertionError("GET /v1/account: %r" % (r,))
+            self._ids[key] = r[2]["id"]
+        return self._ids[key]
+
+    def district_of(self, unit):
+        for key, acct in self.srv.accounts.items():
+            if acct["role"] == "district_reviewer" and acct.get("unit") == unit:
+                return key
+        raise AssertionError("no district reviewer of unit %s" % unit)
+
+    def municipal_of(self, kind):
+        for key, acct in self.srv.accounts.items():
+            if acct["role"] == "municipal_reviewer" and \
+                    acct.get("authority") == AUTHORITY_OF_KIND[kind]:
+                return key
+        raise AssertionError("no municipal reviewer for %s" % kind)
+
+    def get(self, app_id, who="auditor"):
+        return self.srv.get(app_id, who)
+
+    def events(self, app_id, who="auditor"):
+        r = self.srv.req("GET", "/v1/applications/%d/events" % app_id, token=who)
+        if r[0] != 200:
+            raise AssertionError("events: %r" % (r,))
+        return r[2]["items"]
+
+    def create(self, kind="incubator", who=None, **kw):
+        if who is None:
+            who = "applicant_b" if kind == "tourism_award" else "applicant_a"
+        return self.srv.create(who, self.srv.envelope(kind, who, **kw))
+
+    def act(self, app_id, path, who, body=None, expect=200, headers=None):
+        r = self.srv.req("POST", "/v1/applications/%d/%s" % (app_id, path), body, token=who,
+                         headers=headers)
+        if r[0] != expect:
+            raise AssertionError("%s: expected %d, got %r\nsent: %s"
+                                 % (path, expect, r, json.dumps(body, ensure_ascii=False)))
+        return r[2]
+
+    def review(self, app, stage, decision, opinion=None, expect=200, **extra):
+        """app: the application as last read (kind, review_unit, eligibility)."""
+        who = (self.district_of(app["review_unit"]) if stage == "district"
+               else self.municipal_of(app["kind"]))
+        if stage == "municipal" and decision == "approve":
+            if not app["eligibility"]["eligible"] and "override_reason" not in extra:
+                extra["override_reason"] = "经复核，未通过的条件不影响认定。"
+            if app["kind"] == "tourism_award":
+                self.ensure_ranking(app["round"])
+        body = review_body(stage, decision, app["kind"], opinion, **extra)
+        return self.act(app["id"], "reviews", who, body, expect)
+
+    def ensure_ranking(self, year):
+        """Computes the tourism_award ranking of `year` unless it is fixed."""
+        r = self.srv.req("POST", "/v1/rounds/tourism_award/%d/ranking" % year,
+                         token=self.municipal_of("tourism_award"))
+        if r[0] not in (200, 409):
+            raise AssertionError("ranking: %r" % (r,))
+        if r[0] == 409:
+            g = self.srv.req("GET", "/v1/rounds/tourism_award/%d/ranking" % year,
+                             token="auditor")
+            if g[0] != 200:
+                raise AssertionError("ranking refused and not computed: %r, %r" % (r, g))
+        return r
+
+    def owner(self, app):
+        for key, acct in self.srv.accounts.items():
+            if acct["role"] == "applicant" and acct.get("uscc") == app["applicant"]["uscc"]:
+                return key
+        raise AssertionError("no applicant account for %s" % app["applicant"]["uscc"])
+
+    def to(self, app, status):
+        """Takes `app` (a draft, as created) to `status`; returns it as it is
+        then.  "approved" runs tick, which approves every application of the
+        server whose notice has ended."""
+        owner = self.owner(app)
+        paths = {
+            "draft": [],
+            "district_review": ["submit"],
+            "municipal_review": ["submit", "district_approve"],
+            "public_notice": ["submit", "district_approve", "municipal_approve"],
+            "approved": ["submit", "district_approve", "municipal_approve", "tick"],
+            "returned": ["submit", "district_return"],
+            "rejected": ["submit", "district_reject"],
+            "withdrawn": ["withdraw"],
+        }
+        for step in paths[status]:
+            if step in ("submit", "withdraw"):
+                app = self.act(app["id"], step, owner)
+            elif step == "tick":
+                run_tick(self.srv.config, day_after(app["notice"]["ends_on"]))
+                app = self.get(app["id"], owner)
+            else:
+                stage, decision = step.split("_")
+                app = self.review(app, stage, decision)
+        if app["status"] != status:
+            raise AssertionError("expected %s, got %r" % (status, app))
+        return app
