@@ -17,6 +17,9 @@ extern const struct embedded_file embedded_migrations[];
 /* config/ data: review-units.json, cn-workdays.json. */
 extern const struct embedded_file embedded_config[];
 
+/* web/: the front end's files, by base name. */
+extern const struct embedded_file embedded_web[];
+
 /* The file called `name` in `table`, or NULL. */
 const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);
 

@@ -85,6 +85,8 @@ json_t *account_to_json(const struct account *a)
         json_object_set_new(o, "unit", json_string(a->unit));
     if (a->authority[0])
         json_object_set_new(o, "authority", json_string(a->authority));
+    if (a->email[0])
+        json_object_set_new(o, "email", json_string(a->email));
     return o;
 }
 

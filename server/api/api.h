@@ -21,6 +21,15 @@ void api_schema_get(struct request *r);
 void api_account_create(struct request *r);
 void api_account_me(struct request *r);
 
+/* sessions.c */
+void api_signup(struct request *r);
+void api_session_create(struct request *r);
+void api_session_delete(struct request *r);
+
+/* web.c */
+void api_web_index(struct request *r);
+void api_web_file(struct request *r);
+
 /* units.c */
 void api_units_list(struct request *r);
 void api_unit_create(struct request *r);

@@ -161,9 +161,10 @@ void api_objection_file(struct request *r)
         return;
     }
     spec_errors_release(&errs);
+    static struct ratelimit per_address = RATELIMIT_INIT(60);
     unsigned retry;
-    if (!ratelimit_take(r->client_addr, clock_now(), r->srv->cfg->objections_per_minute,
-                        &retry)) {
+    if (!ratelimit_take(&per_address, r->client_addr, clock_now(),
+                        r->srv->cfg->objections_per_minute, &retry)) {
         reply_header(r, "Retry-After", "%u", retry);
         reply_problem(r, P_TOO_MANY, "at most %u objections a minute from one address; try "
                                      "again in %u s", r->srv->cfg->objections_per_minute, retry);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +57,51 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
                   (socklen_t)cap);
 }
 
+static bool trusted_proxy(const struct config *cfg, const char *addr)
+{
+    for (unsigned i = 0; i < cfg->n_trusted_proxies; i++)
+        if (strcmp(cfg->trusted_proxies[i], addr) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * When the peer is a proxy the configuration trusts, the client is the
+ * address it reports: the right-most entry of X-Forwarded-For that is not
+ * itself a trusted proxy (entries to its left were written by the client and
+ * prove nothing).  From any other peer the header is ignored, so a client
+ * cannot choose the address its limits and logs are kept under.
+ */
+static void resolve_client(struct request *r, struct MHD_Connection *conn,
+                           const struct config *cfg)
+{
+    if (!trusted_proxy(cfg, r->client_addr))
+        return;
+    const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    r->secure = proto && strcasecmp(proto, "https") == 0;
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff)
+        return;
+    char list[1024];
+    snprintf(list, sizeof list, "%s", xff);
+    for (;;) {
+        char *comma = strrchr(list, ',');
+        char *entry = comma ? comma + 1 : list;
+        while (*entry == ' ' || *entry == '\t')
+            entry++;
+        size_t len = strcspn(entry, " \t");
+        entry[len] = '\0';
+        unsigned char buf[sizeof(struct in6_addr)];
+        bool valid = inet_pton(AF_INET, entry, buf) == 1 || inet_pton(AF_INET6, entry, buf) == 1;
+        if (!valid || len >= sizeof r->client_addr)
+            return; /* garbage from here on: keep the last address we trust */
+        memcpy(r->client_addr, entry, len + 1);
+        if (!comma || !trusted_proxy(cfg, entry))
+            return;
+        *comma = '\0';
+    }
+}
+
 static struct request *request_new(struct daemon *d, struct MHD_Connection *conn,
                                    const char *method, const char *url)
 {
@@ -71,6 +117,7 @@ static struct request *request_new(struct daemon *d, struct MHD_Connection *conn
     randombytes_buf(id, sizeof id);
     sodium_bin2hex(r->request_id, sizeof r->request_id, id, sizeof id);
     client_address(conn, r->client_addr, sizeof r->client_addr);
+    resolve_client(r, conn, d->srv->cfg);
     atomic_fetch_add(&d->in_flight, 1);
     return r;
 }
@@ -85,25 +132,36 @@ static void request_free(struct request *r)
 }
 
 /* Turns the request's reply into a libmicrohttpd response and queues it. */
+static bool has_header(const struct request *r, const char *name)
+{
+    for (unsigned i = 0; i < r->n_headers; i++)
+        if (strcasecmp(r->headers[i][0], name) == 0)
+            return true;
+    return false;
+}
+
+/* Turns the request's reply into a libmicrohttpd response and queues it. */
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct request *r)
 {
     reply_finish(r);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        r->reply_len, r->reply_body ? r->reply_body : (void *)"", MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp;
+    if (r->static_body)
+        resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
+                                               MHD_RESPMEM_PERSISTENT);
+    else if (r->reply_body)
+        resp = MHD_create_response_from_buffer(r->reply_len, r->reply_body,
+                                               MHD_RESPMEM_MUST_FREE);
+    else
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    if (!r->reply_body) {
-        /* libmicrohttpd would free() our empty literal: give it nothing to free. */
-        MHD_destroy_response(resp);
-        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (!resp)
-            return MHD_NO;
-    }
-    r->reply_body = NULL; /* now owned by the response */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            r->content_type ? r->content_type : "application/json");
+    if (r->reply_body && !r->static_body)
+        r->reply_body = NULL; /* now owned by the response */
+    if (r->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (!has_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     for (unsigned i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);

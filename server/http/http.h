@@ -91,7 +91,8 @@ struct request {
     const char *method;
     const char *path;
     char request_id[REQUEST_ID_LEN + 1];
-    char client_addr[64];
+    char client_addr[64]; /* the client's address, as told by a trusted proxy if any */
+    bool secure;          /* reached us over TLS (a trusted proxy says so) */
     int64_t started_ns;
 
     /* body, read up to cfg->body_limit */
@@ -107,6 +108,8 @@ struct request {
     bool authenticated;
     struct account account;
     unsigned role; /* the account's role bit, 0 when unauthenticated */
+    bool via_session;  /* authenticated by a browser session cookie */
+    char csrf[64];     /* that session's CSRF token */
 
     /* the reply, set by exactly one reply_*() call */
     bool replied;
@@ -115,7 +118,9 @@ struct request {
     char *reply_body;
     size_t reply_len;
     const char *content_type;
-    char headers[REPLY_MAX_HEADERS][2][160];
+    char headers[REPLY_MAX_HEADERS][2][512];
+    const char *static_body; /* a reply of bytes the binary carries (web files); not freed */
+    size_t static_len;
     unsigned n_headers;
 };
 
@@ -139,6 +144,8 @@ void routes_dispatch(struct request *r);
 
 /* A request header's value, or NULL. */
 const char *request_header(struct request *r, const char *name);
+/* A cookie's value, or NULL. */
+const char *request_cookie(struct request *r, const char *name);
 /* A query parameter's value, or NULL. */
 const char *request_query(struct request *r, const char *name);
 /* Parses the body as one JSON object, rejecting duplicate keys.  On failure
@@ -165,6 +172,10 @@ struct spec_errors;
 void reply_invalid(struct request *r, const struct spec_errors *errs);
 /* Replies with the problem a store result stands for (404/409/500). */
 void reply_store_error(struct request *r, enum store_rc rc);
+/* Replies with no body (204, …). */
+void reply_empty(struct request *r, unsigned status);
+/* Replies with bytes that live as long as the process (web files). */
+void reply_static(struct request *r, const char *content_type, const char *data, size_t len);
 /* The HTTP status of a problem. */
 unsigned problem_status(enum problem p);
 

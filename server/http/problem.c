@@ -62,6 +62,18 @@ void reply_json(struct request *r, unsigned status, json_t *body)
     reply_set(r, status, body, "application/json");
 }
 
+void reply_empty(struct request *r, unsigned status)
+{
+    reply_set(r, status, NULL, NULL);
+}
+
+void reply_static(struct request *r, const char *content_type, const char *data, size_t len)
+{
+    reply_set(r, 200, NULL, content_type);
+    r->static_body = data;
+    r->static_len = len;
+}
+
 json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
 {
     char detail[512];
@@ -114,6 +126,8 @@ void reply_store_error(struct request *r, enum store_rc rc)
 
 void reply_finish(struct request *r)
 {
+    if (r->static_body)
+        return;
     if (!r->replied)
         reply_problem(r, P_INTERNAL, "the request was not answered");
     if (r->reply_doc) {

@@ -1,19 +1,6 @@
-#include <pthread.h>
-
 #include "ratelimit.h"
 
-#define SLOTS 4096
-
-/* One fixed window per slot; the addresses hashing to a slot share it. */
-struct slot {
-    int64_t minute;
-    unsigned count;
-};
-
-static struct slot slots[SLOTS];
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* FNV-1a: enough to spread addresses over the table. */
+/* FNV-1a: enough to spread keys over the table. */
 static uint32_t hash(const char *s)
 {
     uint32_t h = 2166136261u;
@@ -22,19 +9,40 @@ static uint32_t hash(const char *s)
     return h;
 }
 
-bool ratelimit_take(const char *addr, int64_t now, unsigned limit, unsigned *retry_after)
+/* The key's count in the current window, reset when a new window began.
+ * Called with the lock held. */
+static unsigned *count_of(struct ratelimit *rl, const char *key, int64_t now)
 {
-    int64_t minute = now / 60;
-    pthread_mutex_lock(&lock);
-    struct slot *s = &slots[hash(addr) % SLOTS];
-    if (s->minute != minute) {
-        s->minute = minute;
-        s->count = 0;
+    int64_t window_no = now / rl->window;
+    size_t i = hash(key) % RATELIMIT_SLOTS;
+    if (rl->slots[i].window_no != window_no) {
+        rl->slots[i].window_no = window_no;
+        rl->slots[i].count = 0;
     }
-    bool ok = s->count < limit;
-    if (ok)
-        s->count++;
-    pthread_mutex_unlock(&lock);
-    *retry_after = (unsigned)(60 - now % 60);
-    return ok;
+    return &rl->slots[i].count;
+}
+
+static bool run(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
+                unsigned *retry_after, bool take)
+{
+    pthread_mutex_lock(&rl->lock);
+    unsigned *count = count_of(rl, key, now);
+    bool room = *count < limit;
+    if (room && take)
+        (*count)++;
+    pthread_mutex_unlock(&rl->lock);
+    *retry_after = (unsigned)(rl->window - now % rl->window);
+    return room;
+}
+
+bool ratelimit_take(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
+                    unsigned *retry_after)
+{
+    return run(rl, key, now, limit, retry_after, true);
+}
+
+bool ratelimit_exhausted(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
+                         unsigned *retry_after)
+{
+    return !run(rl, key, now, limit, retry_after, false);
 }

@@ -18,6 +18,11 @@ const char *request_header(struct request *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *request_cookie(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
 const char *request_query(struct request *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -88,7 +93,7 @@ void reply_header(struct request *r, const char *name, const char *fmt, ...)
 {
     if (r->n_headers >= REPLY_MAX_HEADERS)
         return;
-    char(*h)[160] = r->headers[r->n_headers++];
+    char(*h)[512] = r->headers[r->n_headers++];
     snprintf(h[0], sizeof h[0], "%s", name);
     va_list ap;
     va_start(ap, fmt);

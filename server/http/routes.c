@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "clock.h"
 #include "http.h"
 
 #define APPLICATION_READERS                                                                        \
@@ -18,6 +19,9 @@ static const struct route routes[] = {
     {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz", false},
     {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema", false},
     {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me", false},
+    {"POST", "/v1/signup", api_signup, ROLE_PUBLIC, "signup", true},
+    {"POST", "/v1/session", api_session_create, ROLE_PUBLIC, "session_create", true},
+    {"DELETE", "/v1/session", api_session_delete, ROLE_ANY_ACCOUNT, "session_delete", false},
     {"POST", "/v1/accounts", api_account_create, ROLE_ADMIN, "accounts_create", true},
     {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list", false},
     {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", true},
@@ -47,6 +51,9 @@ static const struct route routes[] = {
     {"POST", "/v1/certificates/{serial}/revocation", api_cert_revoke, ROLE_MUNICIPAL_REVIEWER,
      "certificate_revoke", true},
     {"GET", "/.well-known/jwks.json", api_jwks, ROLE_PUBLIC, "jwks", false},
+    /* The web front end: last, so that it never shadows an API path. */
+    {"GET", "/", api_web_index, ROLE_PUBLIC, "web", false},
+    {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web", false},
     {"POST", "/v1/rounds/{kind}/{year}/ranking", api_ranking_compute, ROLE_MUNICIPAL_REVIEWER,
      "ranking_compute", false},
     {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
@@ -92,23 +99,45 @@ static bool route_match(const char *pattern, const char *path, struct request *r
     return true;
 }
 
-/* Reads "Authorization: Bearer <token>" and finds its account. */
+/* Finds the caller's account: a bearer token ("Authorization: Bearer …"),
+ * else a browser session cookie. */
 static bool authenticate(struct request *r)
 {
     const char *h = request_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     unsigned char hash[TOKEN_HASH_BYTES];
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return false;
-    const char *token = h + 7;
-    while (*token == ' ')
-        token++;
-    if (token_hash(hash, token, r->srv->token_key) != 0)
-        return false;
-    if (store_account_by_token(r->srv->store, hash, &r->account) != STORE_OK)
-        return false;
+    if (h) {
+        if (strncasecmp(h, "Bearer ", 7) != 0)
+            return false;
+        const char *token = h + 7;
+        while (*token == ' ')
+            token++;
+        if (token_hash(hash, token, r->srv->token_key) != 0 ||
+            store_account_by_token(r->srv->store, hash, &r->account) != STORE_OK)
+            return false;
+    } else {
+        const char *cookie = request_cookie(r, "sb_session");
+        char now[RFC3339_LEN];
+        clock_format_rfc3339(clock_now(), now);
+        if (!cookie || token_hash(hash, cookie, r->srv->token_key) != 0 ||
+            store_session_find(r->srv->store, hash, now, &r->account, r->csrf) != STORE_OK)
+            return false;
+        r->via_session = true;
+    }
     r->authenticated = true;
     r->role = role_from_name(r->account.role);
     return r->role != 0;
+}
+
+/* A browser sends cookies with any request to us, whoever made the page
+ * that sends it: a change made with a session must prove it came from our
+ * own pages by echoing the session's CSRF token. */
+static bool csrf_ok(struct request *r)
+{
+    if (!r->via_session || strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+        return true;
+    const char *sent = request_header(r, "X-CSRF-Token");
+    size_t len = strlen(r->csrf);
+    return sent && len > 0 && strlen(sent) == len && sodium_memcmp(sent, r->csrf, len) == 0;
 }
 
 void routes_dispatch(struct request *r)
@@ -125,7 +154,9 @@ void routes_dispatch(struct request *r)
             break;
         }
         size_t used = strlen(allow);
-        snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", routes[i].method);
+        if (!strstr(allow, routes[i].method))
+            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "",
+                     routes[i].method);
     }
     if (!found) {
         if (allow[0]) {
@@ -147,6 +178,11 @@ void routes_dispatch(struct request *r)
             reply_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"shenbao\"");
             reply_problem(r, P_UNAUTHORIZED,
                           "send a valid token as \"Authorization: Bearer <token>\"");
+            return;
+        }
+        if (!csrf_ok(r)) {
+            reply_problem(r, P_FORBIDDEN, "send the X-CSRF-Token header with this session's "
+                                          "token (the sb_csrf cookie)");
             return;
         }
         if (!(found->roles & r->role)) {

@@ -8,7 +8,7 @@
 
 /* Columns read by every query below, in this order.  uscc, unit and
  * authority are NULL unless the role binds them; the struct says "". */
-#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at"
+#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at, email"
 
 static void account_from_row(sqlite3_stmt *st, struct account *a)
 {
@@ -19,14 +19,15 @@ static void account_from_row(sqlite3_stmt *st, struct account *a)
     store_col_text(st, 4, a->unit, sizeof a->unit);
     store_col_text(st, 5, a->authority, sizeof a->authority);
     store_col_text(st, 6, a->created_at, sizeof a->created_at);
+    store_col_text(st, 7, a->email, sizeof a->email);
 }
 
 enum store_rc store_account_add(struct store_tx *tx, struct account *a,
                                 const unsigned char token_hash[TOKEN_HASH_LEN])
 {
     static const char sql[] =
-        "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at, email)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
     enum store_rc rc;
@@ -37,7 +38,7 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a,
          store_bind_opt(st, 3, a->uscc) | store_bind_opt(st, 4, a->unit) |
          store_bind_opt(st, 5, a->authority) |
          sqlite3_bind_blob(st, 6, token_hash, TOKEN_HASH_LEN, SQLITE_STATIC) |
-         store_bind_text(st, 7, a->created_at)) != SQLITE_OK)
+         store_bind_text(st, 7, a->created_at) | store_bind_opt(st, 8, a->email)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);
@@ -74,8 +75,8 @@ enum store_rc store_account_by_token(struct store *s,
     }
     /* The index lookup compared with memcmp, whose timing depends on where
      * the bytes differ; decide on a comparison that does not. */
-    stored = sqlite3_column_blob(st, 7);
-    if (stored == NULL || sqlite3_column_bytes(st, 7) != TOKEN_HASH_LEN ||
+    stored = sqlite3_column_blob(st, 8);
+    if (stored == NULL || sqlite3_column_bytes(st, 8) != TOKEN_HASH_LEN ||
         sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) != 0)
         goto out;
     account_from_row(st, out);

@@ -95,6 +95,7 @@ struct account {
     char uscc[24];          /* applicant: its organisation's USCC; else "" */
     char unit[80];          /* district_reviewer: its review unit; else "" */
     char authority[24];     /* municipal_reviewer: its authority; else "" */
+    char email[256];        /* signs in on the web with it; else "" */
     char created_at[40];    /* RFC 3339 */
 };
 
@@ -110,6 +111,27 @@ enum store_rc store_account_by_token(struct store *s,
                                      struct account *out);
 /* The account with this id, disabled or not (history still names it). */
 enum store_rc store_account_get(struct store *s, int64_t id, struct account *out);
+
+/* Sets the Argon2id hash (crypto_pwhash_str) of the account's password. */
+enum store_rc store_account_set_password(struct store_tx *tx, int64_t id, const char *hash);
+/* The account with this e-mail and its password hash (hash_out, cap bytes;
+ * "" when it has no password). */
+enum store_rc store_account_by_email(struct store *s, const char *email, struct account *out,
+                                     char *hash_out, size_t cap);
+/* Whether an account of this organisation exists. */
+enum store_rc store_account_uscc_taken(struct store_tx *tx, const char *uscc, bool *taken);
+
+/* ---- browser sessions ------------------------------------------------- */
+
+enum store_rc store_session_add(struct store_tx *tx, int64_t account_id,
+                                const unsigned char token_hash[TOKEN_HASH_LEN], const char *csrf,
+                                const char *created_at, const char *expires_at);
+/* The account of a live session (not revoked, expires_at > now) and its CSRF
+ * token (csrf_out, 64 bytes). */
+enum store_rc store_session_find(struct store *s, const unsigned char token_hash[TOKEN_HASH_LEN],
+                                 const char *now, struct account *out, char *csrf_out);
+enum store_rc store_session_revoke(struct store_tx *tx,
+                                   const unsigned char token_hash[TOKEN_HASH_LEN], const char *at);
 
 /* ---- applications ---------------------------------------------------- */
 

@@ -1,0 +1,304 @@
+/*
+ * Web sign-up and sign-in.
+ *
+ * An organisation signs up with its USCC, a contact e-mail and a password
+ * (kept as an Argon2id hash); staff sign in with the access token an
+ * administrator gave them.  Either way the browser gets a session: an
+ * HttpOnly, SameSite=Strict cookie carrying a token of the same kind as the
+ * bearer tokens (kept as its hash), and a CSRF token that every
+ * state-changing request must echo in X-CSRF-Token.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "kinds.h"
+#include "password.h"
+#include "ratelimit.h"
+#include "spec.h"
+#include "uscc.h"
+
+#define SESSION_SECONDS (12 * 3600)
+#define LOGIN_ATTEMPTS_PER_ADDRESS 20   /* a minute: an office behind one NAT */
+#define LOGIN_FAILURES_PER_ACCOUNT 5    /* a quarter of an hour */
+#define SIGNUPS_PER_ADDRESS 20          /* an hour */
+
+static struct ratelimit login_by_address = RATELIMIT_INIT(60);
+static struct ratelimit login_failures = RATELIMIT_INIT(900);
+static struct ratelimit signup_by_address = RATELIMIT_INIT(3600);
+
+/* Opens a session for the account and sets its cookies. */
+struct new_session {
+    const struct account *a;
+    unsigned char hash[TOKEN_HASH_BYTES];
+    char csrf[64];
+};
+
+static enum store_rc tx_session(struct store_tx *tx, void *ctx)
+{
+    struct new_session *ns = ctx;
+    char now[RFC3339_LEN], until[RFC3339_LEN];
+    int64_t t = clock_now();
+    clock_format_rfc3339(t, now);
+    clock_format_rfc3339(t + SESSION_SECONDS, until);
+    return store_session_add(tx, ns->a->id, ns->hash, ns->csrf, now, until);
+}
+
+static void set_cookies(struct request *r, const char *token, const char *csrf, int max_age)
+{
+    const char *secure = r->secure ? "; Secure" : "";
+    reply_header(r, "Set-Cookie", "sb_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+                 token, max_age, secure);
+    reply_header(r, "Set-Cookie", "sb_csrf=%s; Path=/; Max-Age=%d; SameSite=Strict%s", csrf,
+                 max_age, secure);
+}
+
+static enum store_rc open_session(struct request *r, const struct account *a, char *csrf_out)
+{
+    struct new_session ns = {.a = a};
+    char token[TOKEN_TEXT_LEN + 1];
+    unsigned char raw[32];
+    token_new(token, ns.hash, r->srv->token_key);
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(ns.csrf, sizeof ns.csrf, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    enum store_rc rc = store_write(r->srv->store, tx_session, &ns);
+    if (rc == STORE_OK) {
+        set_cookies(r, token, ns.csrf, SESSION_SECONDS);
+        memcpy(csrf_out, ns.csrf, sizeof ns.csrf);
+    }
+    sodium_memzero(token, sizeof token);
+    return rc;
+}
+
+static void reply_signed_in(struct request *r, unsigned status, const struct account *a)
+{
+    char csrf[64];
+    enum store_rc rc = open_session(r, a, csrf);
+    if (rc != STORE_OK) {
+        reply_store_error(r, rc);
+        return;
+    }
+    reply_json(r, status, json_pack("{s:o, s:s}", "account", account_to_json(a), "csrf_token",
+                                    csrf));
+}
+
+/* A 429 telling when to come back. */
+static void too_many(struct request *r, unsigned retry, const char *what)
+{
+    reply_header(r, "Retry-After", "%u", retry);
+    reply_problem(r, P_TOO_MANY, "%s; try again in %u s", what, retry);
+}
+
+/* ---- sign-up ---------------------------------------------------------------- */
+
+static const struct field_spec signup_fields[] = {
+    {.name = "name", .type = SPEC_STRING, .required = true, .min = 1, .max = 200,
+     .title_zh = "单位名称", .title_en = "Organisation name"},
+    {.name = "uscc", .type = SPEC_USCC, .required = true, .title_zh = "统一社会信用代码",
+     .title_en = "Unified Social Credit Code"},
+    {.name = "email", .type = SPEC_STRING, .required = true, .min = 3, .max = 254,
+     .title_zh = "联系邮箱", .title_en = "Contact e-mail"},
+    {.name = "password", .type = SPEC_STRING, .required = true, .min = PASSWORD_MIN_CHARS,
+     .max = 128, .title_zh = "密码", .title_en = "Password"},
+    {.name = NULL},
+};
+
+/* Enough of an address to reach someone: one '@' with text on both sides
+ * and a dot in the domain, no spaces.  Whether it reaches anyone, only a
+ * mail would tell. */
+static bool email_plausible(const char *e)
+{
+    const char *at = strchr(e, '@');
+    return at && at != e && !strchr(at + 1, '@') && strchr(at + 1, '.') && at[1] != '.' &&
+           e[strlen(e) - 1] != '.' && !strpbrk(e, " \t\r\n<>,;\"");
+}
+
+struct signup {
+    struct account *a;
+    const char *password_hash;
+    enum problem problem;
+    const char *why;
+};
+
+static enum store_rc tx_signup(struct store_tx *tx, void *ctx)
+{
+    struct signup *su = ctx;
+    bool taken = false;
+    enum store_rc rc = store_account_uscc_taken(tx, su->a->uscc, &taken);
+    if (rc != STORE_OK)
+        return rc;
+    if (taken) {
+        su->why = "this organisation already has an account; ask whoever holds it, or the "
+                  "administrator, for access";
+        return STORE_CONFLICT;
+    }
+    /* The account has no bearer token of its own, only sessions: it gets
+     * the hash of no token at all, random bytes nothing hashes to. */
+    unsigned char hash[TOKEN_HASH_BYTES];
+    randombytes_buf(hash, sizeof hash);
+    rc = store_account_add(tx, su->a, hash);
+    if (rc == STORE_CONFLICT) {
+        su->why = "an account with this e-mail address exists; sign in instead";
+        return rc;
+    }
+    if (rc == STORE_OK)
+        rc = store_account_set_password(tx, su->a->id, su->password_hash);
+    return rc;
+}
+
+void api_signup(struct request *r)
+{
+    const json_t *b = r->body_json;
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    spec_validate(signup_fields, b, "", &errs);
+    const char *uscc = json_string_value(json_object_get(b, "uscc"));
+    const char *email = json_string_value(json_object_get(b, "email"));
+    const char *password = json_string_value(json_object_get(b, "password"));
+    if (uscc && uscc_valid(uscc) && !uscc_in_beijing(uscc))
+        spec_errors_add(&errs, "/uscc",
+                        "the organisation must be registered in Beijing (division code 11…)");
+    if (email && !email_plausible(email))
+        spec_errors_add(&errs, "/email", "is not an e-mail address");
+    if (password && email && strcmp(password, email) == 0)
+        spec_errors_add(&errs, "/password", "must not be the e-mail address");
+    if (errs.count > 0) {
+        reply_invalid(r, &errs);
+        spec_errors_release(&errs);
+        return;
+    }
+    spec_errors_release(&errs);
+    unsigned retry;
+    if (!ratelimit_take(&signup_by_address, r->client_addr, clock_now(), SIGNUPS_PER_ADDRESS,
+                        &retry)) {
+        too_many(r, retry, "too many sign-ups from this address");
+        return;
+    }
+
+    char hash[PASSWORD_HASH_LEN];
+    enum password_rc prc = password_hash(hash, password);
+    if (prc == PASSWORD_BUSY) {
+        too_many(r, 5, "the server is busy checking passwords");
+        return;
+    }
+    if (prc != PASSWORD_OK) {
+        reply_problem(r, P_INTERNAL, "the password could not be stored");
+        return;
+    }
+    struct account a = {0};
+    snprintf(a.role, sizeof a.role, "applicant");
+    snprintf(a.name, sizeof a.name, "%s", json_string_value(json_object_get(b, "name")));
+    snprintf(a.uscc, sizeof a.uscc, "%s", uscc);
+    snprintf(a.email, sizeof a.email, "%s", email);
+    clock_format_rfc3339(clock_now(), a.created_at);
+    struct signup su = {.a = &a, .password_hash = hash};
+    enum store_rc rc = store_write(r->srv->store, tx_signup, &su);
+    sodium_memzero(hash, sizeof hash);
+    if (rc == STORE_CONFLICT)
+        reply_problem(r, P_EXISTS, "%s", su.why ? su.why : "the account exists");
+    else if (rc != STORE_OK)
+        reply_store_error(r, rc);
+    else
+        reply_signed_in(r, 201, &a);
+}
+
+/* ---- sign-in and sign-out ------------------------------------------------------ */
+
+static const struct field_spec session_fields[] = {
+    {.name = "email", .type = SPEC_STRING, .min = 1, .max = 254},
+    {.name = "password", .type = SPEC_STRING, .min = 1, .max = 256},
+    {.name = "token", .type = SPEC_STRING, .min = 1, .max = 100},
+    {.name = NULL},
+};
+
+void api_session_create(struct request *r)
+{
+    const json_t *b = r->body_json;
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    spec_validate(session_fields, b, "", &errs);
+    const char *email = json_string_value(json_object_get(b, "email"));
+    const char *password = json_string_value(json_object_get(b, "password"));
+    const char *token = json_string_value(json_object_get(b, "token"));
+    if (errs.count == 0 && !token && (!email || !password))
+        spec_errors_add(&errs, email ? "/password" : "/email",
+                        "is required: sign in with e-mail and password, or with a token");
+    if (errs.count == 0 && token && (email || password))
+        spec_errors_add(&errs, "/token", "sign in with a token or with e-mail and password, "
+                                         "not both");
+    if (errs.count > 0) {
+        reply_invalid(r, &errs);
+        spec_errors_release(&errs);
+        return;
+    }
+    spec_errors_release(&errs);
+
+    int64_t now = clock_now();
+    unsigned retry;
+    if (!ratelimit_take(&login_by_address, r->client_addr, now, LOGIN_ATTEMPTS_PER_ADDRESS,
+                        &retry)) {
+        too_many(r, retry, "too many sign-in attempts from this address");
+        return;
+    }
+    struct account a;
+    if (token) {
+        unsigned char hash[TOKEN_HASH_BYTES];
+        if (token_hash(hash, token, r->srv->token_key) != 0 ||
+            store_account_by_token(r->srv->store, hash, &a) != STORE_OK) {
+            reply_problem(r, P_UNAUTHORIZED, "this token is not valid");
+            return;
+        }
+        reply_signed_in(r, 200, &a);
+        return;
+    }
+    if (ratelimit_exhausted(&login_failures, email, now, LOGIN_FAILURES_PER_ACCOUNT, &retry)) {
+        too_many(r, retry, "too many failed sign-ins for this account");
+        return;
+    }
+    char stored[PASSWORD_HASH_LEN] = "";
+    enum store_rc rc = store_account_by_email(r->srv->store, email, &a, stored, sizeof stored);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
+        reply_store_error(r, rc);
+        return;
+    }
+    enum password_rc prc = password_verify(rc == STORE_OK ? stored : NULL, password);
+    if (prc == PASSWORD_BUSY) {
+        too_many(r, 5, "the server is busy checking passwords");
+        return;
+    }
+    if (prc != PASSWORD_OK) {
+        ratelimit_take(&login_failures, email, now, LOGIN_FAILURES_PER_ACCOUNT, &retry);
+        reply_problem(r, P_UNAUTHORIZED, "wrong e-mail address or password");
+        return;
+    }
+    reply_signed_in(r, 200, &a);
+}
+
+struct session_end {
+    unsigned char hash[TOKEN_HASH_BYTES];
+};
+
+static enum store_rc tx_end(struct store_tx *tx, void *ctx)
+{
+    char now[RFC3339_LEN];
+    clock_format_rfc3339(clock_now(), now);
+    return store_session_revoke(tx, ((struct session_end *)ctx)->hash, now);
+}
+
+void api_session_delete(struct request *r)
+{
+    const char *cookie = request_cookie(r, "sb_session");
+    struct session_end end;
+    if (cookie && token_hash(end.hash, cookie, r->srv->token_key) == 0) {
+        enum store_rc rc = store_write(r->srv->store, tx_end, &end);
+        if (rc != STORE_OK) {
+            reply_store_error(r, rc);
+            return;
+        }
+    }
+    set_cookies(r, "", "", 0);
+    reply_empty(r, 204);
+}
