@@ -6,6 +6,7 @@
  * line on stderr and a non-zero exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -31,6 +33,7 @@
 #include "embedded.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "spec.h"
 #include "store.h"
 #include "token.h"
@@ -40,6 +43,7 @@ struct cli {
     const char *config_file;
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
+    const char *to, *from;
     const char *file; /* verify: the positional argument */
     struct config cfg;
 };
@@ -59,6 +63,8 @@ static void usage(FILE *to)
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
           "  verify FILE [--jwks FILE_OR_URL]\n"
           "                         check a certificate's signature offline\n"
+          "  backup --to FILE       copy the live database consistently (online backup)\n"
+          "  restore --from FILE    replace the database with a backup (server stopped)\n"
           "\n"
           "every command takes --config FILE and --db PATH\n",
           to);
@@ -244,6 +250,7 @@ static int cmd_serve(struct cli *c)
     struct calendar *calendar = NULL;
     struct signing_key signing_key = {0};
     struct daemon *d = NULL;
+    int in_use = -1;
     int ret = 1;
     char err[512];
 
@@ -272,6 +279,13 @@ static int cmd_serve(struct cli *c)
     srv.store = open_store(&c->cfg);
     if (!srv.store)
         goto out;
+    /* Mark the database as in use, so that `restore` refuses to replace it
+     * under us (a BSD lock, apart from SQLite's own POSIX locks). */
+    in_use = open(c->cfg.db, O_RDONLY | O_CLOEXEC);
+    if (in_use < 0 || flock(in_use, LOCK_SH | LOCK_NB) != 0) {
+        fail("cannot mark %s as in use: %s", c->cfg.db, strerror(errno));
+        goto out;
+    }
     calendar = load_calendar(&c->cfg);
     if (!calendar)
         goto out;
@@ -287,6 +301,7 @@ static int cmd_serve(struct cli *c)
         fail("%s", err);
         goto out;
     }
+    notify_systemd("READY=1");
     /* The main thread waits for a signal, and between signals performs the
      * transitions that fall due on the server's clock. */
     int sig;
@@ -299,6 +314,7 @@ static int cmd_serve(struct cli *c)
             notices_tick(srv.store, &signing_key, clock_now(), log_tick, NULL);
     }
     log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
+    notify_systemd("STOPPING=1");
     daemon_stop(d);
     ret = 0;
 out:
@@ -306,6 +322,8 @@ out:
         store_free(srv.store);
     calendar_free(calendar);
     sign_key_free(&signing_key);
+    if (in_use >= 0)
+        close(in_use);
     sodium_memzero(srv.token_key, sizeof srv.token_key);
     return ret;
 }
@@ -419,6 +437,40 @@ static int cmd_tick(struct cli *c)
         return fail("tick: the database could not complete the transitions");
     printf("%d application%s approved\n", n, n == 1 ? "" : "s");
     return 0;
+}
+
+/* ---- backup and restore ------------------------------------------------- */
+
+static int cmd_backup(struct cli *c)
+{
+    char err[512];
+    if (!c->to)
+        return fail("backup: --to FILE is required");
+    if (store_backup(c->cfg.db, c->to, err, sizeof err) != 0)
+        return fail("backup: %s", err);
+    printf("backed up %s to %s\n", c->cfg.db, c->to);
+    return 0;
+}
+
+static int cmd_restore(struct cli *c)
+{
+    char err[512];
+    if (!c->from)
+        return fail("restore: --from FILE is required");
+    /* A running server holds a shared lock on the database file. */
+    int fd = open(c->cfg.db, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return fail("restore: %s is in use by a running server; stop it first", c->cfg.db);
+    }
+    int ret = 0;
+    if (store_restore(c->cfg.db, c->from, store_known_version(), err, sizeof err) != 0)
+        ret = fail("restore: %s", err);
+    else
+        printf("restored %s from %s; start the server to use it\n", c->cfg.db, c->from);
+    if (fd >= 0)
+        close(fd);
+    return ret;
 }
 
 /* ---- keygen ------------------------------------------------------------- */
@@ -681,7 +733,7 @@ static int cmd_audit_verify(struct cli *c)
 
 enum {
     OPT_CONFIG = 1000, OPT_DB, OPT_LISTEN, OPT_KEYS, OPT_CLOCK,
-    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_NOW, OPT_JWKS, OPT_HELP,
+    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_NOW, OPT_JWKS, OPT_TO, OPT_FROM, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -697,6 +749,8 @@ static const struct option options[] = {
     {"authority", required_argument, NULL, OPT_AUTHORITY},
     {"now", required_argument, NULL, OPT_NOW},
     {"jwks", required_argument, NULL, OPT_JWKS},
+    {"to", required_argument, NULL, OPT_TO},
+    {"from", required_argument, NULL, OPT_FROM},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -715,6 +769,8 @@ static const struct command commands[] = {
     {"audit verify", cmd_audit_verify, ""},
     {"keygen", cmd_keygen, "keys"},
     {"verify", cmd_verify, "jwks"},
+    {"backup", cmd_backup, "to"},
+    {"restore", cmd_restore, "from"},
 };
 
 static bool takes_flag(const struct command *cmd, const char *flag)
@@ -775,7 +831,8 @@ int cli_main(int argc, char **argv)
         }
         /* In the order of the OPT_ values. */
         const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys,      &c.clock, &c.role,
-                               &c.name,        &c.uscc, &c.unit,   &c.authority, &c.now,   &c.jwks};
+                               &c.name,        &c.uscc, &c.unit,   &c.authority, &c.now,   &c.jwks,
+                               &c.to,          &c.from};
         *slot[opt - OPT_CONFIG] = optarg;
     }
     /* verify takes one positional argument, the file. */

@@ -36,6 +36,9 @@ void config_defaults(struct config *c)
     c->objections_per_minute = 10;
     c->tick_interval = 60;
     c->n_trusted_proxies = 0;
+    snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
+    snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
+    c->n_metrics_allow = 2;
 }
 
 enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_LISTEN, KEY_PROXIES };
@@ -44,7 +47,7 @@ struct config_key {
     const char *name;
     enum key_type type;
     size_t offset; /* of the member in struct config */
-    size_t size;   /* KEY_PATH: buffer size */
+    size_t size;   /* KEY_PATH: buffer size; KEY_PROXIES: offset of the count */
     bool may_be_empty;
     long long min, max; /* KEY_UNSIGNED, KEY_SIZE */
 };
@@ -75,7 +78,10 @@ static const struct config_key config_keys[] = {
     INT_KEY("request_timeout_s", KEY_UNSIGNED, request_timeout, 1, 3600),
     INT_KEY("objections_per_minute", KEY_UNSIGNED, objections_per_minute, 1, 10000),
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
-    {.name = "trusted_proxies", .type = KEY_PROXIES},
+    {.name = "trusted_proxies", .type = KEY_PROXIES, .offset = offsetof(struct config,
+     trusted_proxies), .size = offsetof(struct config, n_trusted_proxies)},
+    {.name = "metrics_allow", .type = KEY_PROXIES, .offset = offsetof(struct config,
+     metrics_allow), .size = offsetof(struct config, n_metrics_allow)},
 };
 
 /* Stores an address in its canonical text form, so that comparing it with
@@ -91,28 +97,30 @@ static bool canonical_address(const char *text, char *out, size_t outlen)
     return false;
 }
 
-static int set_proxies(struct config *c, const json_t *value, const char *path, char *err,
-                       size_t errlen)
+/* An address list: `offset` is the array's, `size` (reused) its count's. */
+static int set_proxies(struct config *c, const struct config_key *k, const json_t *value,
+                       const char *path, char *err, size_t errlen)
 {
     size_t i;
     const json_t *item;
+    char(*list)[64] = (char(*)[64])((char *)c + k->offset);
+    unsigned *count = (unsigned *)(void *)((char *)c + k->size);
 
     if (!json_is_array(value) || json_array_size(value) > CONFIG_MAX_PROXIES) {
-        snprintf(err, errlen, "%s: \"trusted_proxies\" must be an array of at most %d addresses",
-                 path, CONFIG_MAX_PROXIES);
+        snprintf(err, errlen, "%s: \"%s\" must be an array of at most %d addresses", path,
+                 k->name, CONFIG_MAX_PROXIES);
         return -1;
     }
     json_array_foreach(value, i, item)
     {
         const char *text = json_string_value(item);
-        if (text == NULL ||
-            !canonical_address(text, c->trusted_proxies[i], sizeof(c->trusted_proxies[i]))) {
-            snprintf(err, errlen, "%s: \"trusted_proxies\"[%zu] must be an IPv4 or IPv6 address",
-                     path, i);
+        if (text == NULL || !canonical_address(text, list[i], 64)) {
+            snprintf(err, errlen, "%s: \"%s\"[%zu] must be an IPv4 or IPv6 address", path,
+                     k->name, i);
             return -1;
         }
     }
-    c->n_trusted_proxies = (unsigned)json_array_size(value);
+    *count = (unsigned)json_array_size(value);
     return 0;
 }
 
@@ -168,7 +176,7 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
         }
         return 0;
     case KEY_PROXIES:
-        return set_proxies(c, value, path, err, errlen);
+        return set_proxies(c, k, value, path, err, errlen);
     }
     return -1;
 }

@@ -30,6 +30,9 @@ struct config {
                                      * transitions, default 60 */
     char trusted_proxies[CONFIG_MAX_PROXIES][64]; /* "trusted_proxies": addresses */
     unsigned n_trusted_proxies;
+    char metrics_allow[CONFIG_MAX_PROXIES][64];   /* "metrics_allow": who may read /metrics,
+                                                   * default 127.0.0.1 and ::1 */
+    unsigned n_metrics_allow;
 };
 
 /* Fills c with the built-in defaults. */

@@ -13,6 +13,8 @@
 
 /* health.c */
 void api_healthz(struct request *r);
+void api_readyz(struct request *r);
+void api_metrics(struct request *r);
 
 /* schemas.c */
 void api_schema_get(struct request *r);

@@ -27,6 +27,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 struct daemon {
     struct MHD_Daemon *mhd;
@@ -270,6 +271,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(f, "terminated", json_integer(toe));
     log_json(LOG_INFO, "request", f);
+    metrics_observe(r->route ? (size_t)(r->route - routes_at(0)) : routes_count(), r->status, us);
     request_free(r);
     atomic_fetch_sub(&d->in_flight, 1);
 }

@@ -135,6 +135,10 @@ struct route {
     bool takes_body;     /* parses a JSON object body */
 };
 
+/* The route table, for metrics: how many routes, and the i-th. */
+size_t routes_count(void);
+const struct route *routes_at(size_t i);
+
 /* Finds the route for method and path, fills r->params, authenticates and
  * checks the role, parses a JSON body when the route takes one, and calls
  * the handler.  Every way this can fail ends in a problem reply. */
@@ -174,6 +178,8 @@ void reply_invalid(struct request *r, const struct spec_errors *errs);
 void reply_store_error(struct request *r, enum store_rc rc);
 /* Replies with no body (204, …). */
 void reply_empty(struct request *r, unsigned status);
+/* Replies 200 with text the request then owns (freed after sending). */
+void reply_text(struct request *r, const char *content_type, char *text, size_t len);
 /* Replies with bytes that live as long as the process (web files). */
 void reply_static(struct request *r, const char *content_type, const char *data, size_t len);
 /* The HTTP status of a problem. */

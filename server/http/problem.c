@@ -74,6 +74,13 @@ void reply_static(struct request *r, const char *content_type, const char *data,
     r->static_len = len;
 }
 
+void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+{
+    reply_set(r, 200, NULL, content_type);
+    r->reply_body = text;
+    r->reply_len = len;
+}
+
 json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
 {
     char detail[512];

@@ -17,6 +17,8 @@
 
 static const struct route routes[] = {
     {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz", false},
+    {"GET", "/readyz", api_readyz, ROLE_PUBLIC, "readyz", false},
+    {"GET", "/metrics", api_metrics, ROLE_PUBLIC, "metrics", false},
     {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema", false},
     {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me", false},
     {"POST", "/v1/signup", api_signup, ROLE_PUBLIC, "signup", true},
@@ -52,13 +54,23 @@ static const struct route routes[] = {
      "certificate_revoke", true},
     {"GET", "/.well-known/jwks.json", api_jwks, ROLE_PUBLIC, "jwks", false},
     /* The web front end: last, so that it never shadows an API path. */
-    {"GET", "/", api_web_index, ROLE_PUBLIC, "web", false},
-    {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web", false},
+    {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", false},
+    {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", false},
     {"POST", "/v1/rounds/{kind}/{year}/ranking", api_ranking_compute, ROLE_MUNICIPAL_REVIEWER,
      "ranking_compute", false},
     {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
      ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "ranking_get", false},
 };
+
+size_t routes_count(void)
+{
+    return sizeof routes / sizeof routes[0];
+}
+
+const struct route *routes_at(size_t i)
+{
+    return i < routes_count() ? &routes[i] : NULL;
+}
 
 static const char *const role_names[] = {
     "applicant", "district_reviewer", "municipal_reviewer", "auditor", "admin", NULL,

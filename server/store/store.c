@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -754,4 +755,39 @@ bool store_ping(struct store *s)
         store_log_error(c->db, sql);
     store_stmt_done(st);
     return ok;
+}
+
+int store_known_version(void)
+{
+    int known = 0;
+    for (const struct embedded_file *m = embedded_migrations; m->name; m++)
+        if (migration_version(m->name) > known)
+            known = migration_version(m->name);
+    return known;
+}
+
+bool store_writable(struct store *s)
+{
+    if (pthread_mutex_lock(&s->write_mu) != 0)
+        return false;
+    bool ok = sqlite3_exec(s->writer.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok)
+        sqlite3_exec(s->writer.db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        store_log_error(s->writer.db, "BEGIN IMMEDIATE (readiness)");
+    pthread_mutex_unlock(&s->write_mu);
+    return ok;
+}
+
+int64_t store_bytes(struct store *s)
+{
+    char wal[4200];
+    struct stat st;
+    int64_t total = 0;
+    if (stat(s->path, &st) == 0)
+        total += st.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &st) == 0)
+        total += st.st_size;
+    return total;
 }

@@ -59,6 +59,35 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx);
 
 /* True when the database answers a trivial query on this thread's reader. */
 bool store_ping(struct store *s);
+/* True when a write transaction can begin (and is rolled back at once). */
+bool store_writable(struct store *s);
+
+/* Copies the live database at path `db` into the new file `to` through
+ * SQLite's online backup API (one consistent snapshot; writers go on),
+ * checks the copy's integrity, and only then gives it its name.  Refuses to
+ * overwrite.  0, or -1 with err. */
+int store_backup(const char *db, const char *to, char *err, size_t errlen);
+
+/* Replaces the database at `db` with the backup `from` after checking that
+ * backup's integrity and that its schema version is at most known_version.
+ * The caller makes sure no server uses `db`.  0, or -1 with err. */
+int store_restore(const char *db, const char *from, int known_version, char *err,
+                  size_t errlen);
+
+/* The highest migration version compiled into this binary. */
+int store_known_version(void);
+
+/* ---- figures for monitoring --------------------------------------------- */
+
+/* Calls fn with the number of applications of each kind and status. */
+enum store_rc store_count_applications(struct store *s,
+                                       void (*fn)(const char *kind, const char *status,
+                                                  int64_t n, void *ctx),
+                                       void *ctx);
+/* Objections still open. */
+enum store_rc store_count_open_objections(struct store *s, int64_t *n);
+/* The size of the database on disk: main file and write-ahead log. */
+int64_t store_bytes(struct store *s);
 
 /* Where the store reports its errors: fn gets one line of text (no
  * newline).  NULL, the default, writes {"level":"error","msg":...} as one
