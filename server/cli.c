@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,6 +237,32 @@ static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_
 
 /* ---- serve -------------------------------------------------------------- */
 
+#define KEYS_PER_RUN 16
+
+/* Loads the active key when it is no longer the one in use: what an
+ * approval issues must be signed with the key the database calls active. */
+static void follow_rotation(const struct config *cfg, struct server *srv,
+                            struct signing_key *keys, size_t *n)
+{
+    struct key_row row;
+    char err[512];
+    const struct signing_key *cur = srv->signing_key;
+    if (store_key_active(srv->store, &row) != STORE_OK || strcmp(row.kid, cur->kid) == 0)
+        return;
+    if (*n == KEYS_PER_RUN) {
+        log_msg(LOG_ERROR, "key %s is active but %d rotations in one run is too many: restart",
+                row.kid, KEYS_PER_RUN);
+        return;
+    }
+    if (sign_key_load(&keys[*n], cfg->keys, row.kid, err, sizeof err) != 0) {
+        log_msg(LOG_ERROR, "key %s is active but cannot be loaded: %s", row.kid, err);
+        return;
+    }
+    srv->signing_key = &keys[(*n)++];
+    log_json(LOG_INFO, "signing key rotated",
+             json_pack("{s:s, s:s}", "from", cur->kid, "to", row.kid));
+}
+
 static void log_tick(const struct application *a, const char *what, void *ctx)
 {
     (void)ctx;
@@ -248,7 +275,11 @@ static int cmd_serve(struct cli *c)
 {
     struct server srv = {.cfg = &c->cfg};
     struct calendar *calendar = NULL;
-    struct signing_key signing_key = {0};
+    /* The keys loaded so far: a rotation (`shenbao keygen` while we run)
+     * loads the new one before the next approvals are signed.  Old ones
+     * stay until exit, as a worker may still be reading one. */
+    struct signing_key keys[KEYS_PER_RUN] = {0};
+    size_t n_keys = 0;
     struct daemon *d = NULL;
     int in_use = -1;
     int ret = 1;
@@ -292,10 +323,11 @@ static int cmd_serve(struct cli *c)
     srv.calendar = calendar;
     if (load_token_key(&c->cfg, srv.token_key) != 0)
         goto out;
-    if (load_signing_key(&c->cfg, srv.store, &signing_key) != 0)
+    if (load_signing_key(&c->cfg, srv.store, &keys[0]) != 0)
         goto out;
-    srv.signing_key = &signing_key;
-    log_json(LOG_INFO, "signing key loaded", json_pack("{s:s}", "kid", signing_key.kid));
+    n_keys = 1;
+    srv.signing_key = &keys[0];
+    log_json(LOG_INFO, "signing key loaded", json_pack("{s:s}", "kid", keys[0].kid));
     d = daemon_start(&srv, err, sizeof err);
     if (!d) {
         fail("%s", err);
@@ -310,8 +342,10 @@ static int cmd_serve(struct cli *c)
         sig = sigtimedwait(&sigs, NULL, &interval);
         if (sig > 0)
             break;
-        if (errno == EAGAIN)
-            notices_tick(srv.store, &signing_key, clock_now(), log_tick, NULL);
+        if (errno != EAGAIN)
+            continue;
+        follow_rotation(&c->cfg, &srv, keys, &n_keys);
+        notices_tick(srv.store, srv.signing_key, clock_now(), log_tick, NULL);
     }
     log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
     notify_systemd("STOPPING=1");
@@ -321,7 +355,8 @@ out:
     if (srv.store)
         store_free(srv.store);
     calendar_free(calendar);
-    sign_key_free(&signing_key);
+    for (size_t i = 0; i < n_keys; i++)
+        sign_key_free(&keys[i]);
     if (in_use >= 0)
         close(in_use);
     sodium_memzero(srv.token_key, sizeof srv.token_key);
@@ -634,6 +669,12 @@ static int cmd_verify(struct cli *c)
     } else {
         /* The keys this installation ever used, from its database. */
         char err[512];
+        struct stat st;
+        if (stat(c->cfg.db, &st) != 0) {
+            fail("verify: no database at %s to take the keys from; give --jwks FILE_OR_URL",
+                 c->cfg.db);
+            goto out;
+        }
         struct store *s = store_open(c->cfg.db, err, sizeof err);
         if (!s) {
             fail("verify: no --jwks given and %s", err);

@@ -75,7 +75,9 @@ struct server {
     const struct config *cfg;
     struct store *store;
     const struct calendar *calendar; /* working days (RULES.md §0) */
-    const struct signing_key *signing_key; /* the active key, for what approvals issue */
+    /* The active key, for what approvals issue.  The main thread swaps it
+     * when a new key is made active; workers only read it. */
+    const struct signing_key *_Atomic signing_key;
     unsigned char token_key[TOKEN_KEY_LEN];
 };
 

@@ -960,3 +960,194 @@ class Flow:
         if app["status"] != status:
             raise AssertionError("expected %s, got %r" % (status, app))
         return app
+
+
+# --------------------------------------------------------------------------
+# The same data served again (certificates, key rotation)
+#
+# A Server's database, keys and accounts outlive its process.
+# stop_keeping_data() stops it with the harness's checks but keeps its
+# temporary directory; serve_again() starts another `shenbao serve` on that
+# directory: after the first stopped (a restart, e.g. after `shenbao keygen`)
+# or beside it (another --clock on the same database).  The directory is
+# removed when the last of them stops cleanly.
+
+def _stop_process(srv):
+    """SIGTERM to srv's process and the harness's checks on its stderr;
+    returns the problems found.  Leaves the temporary directory."""
+    srv._stopped = True
+    if srv in _servers:
+        _servers.remove(srv)
+    if srv._conn is not None:
+        srv._conn.close()
+    problems = []
+    if srv.proc.poll() is not None:
+        problems.append("the server died during the tests (exit %d)" % srv.proc.returncode)
+    else:
+        srv.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = srv.proc.wait(srv._harness.STOP_TIMEOUT_S)
+            if rc != 0:
+                problems.append("server exited with %d after SIGTERM" % rc)
+        except subprocess.TimeoutExpired:
+            problems.append("server still running %d s after SIGTERM"
+                            % srv._harness.STOP_TIMEOUT_S)
+            srv.proc.kill()
+            srv.proc.wait()
+    for f in srv._files:
+        f.close()
+    problems += srv._harness.check_server_log(srv.errpath)
+    return problems
+
+
+def stop_keeping_data(srv):
+    """Stops a Server (start_server or serve_again) like its stop() does,
+    raising AssertionError on a problem, but keeps its database and keys for
+    serve_again()."""
+    if srv._stopped:
+        return
+    problems = _stop_process(srv)
+    if problems:
+        raise AssertionError("server with --clock %s (kept in %s):\n%s"
+                             % (srv.clock, srv.tmp, "\n".join(problems)))
+
+
+class ServerAgain(Server):
+    """Another `shenbao serve` on the temporary directory (config, database,
+    keys) of `first`, with the same accounts and tokens, on a port, stdout
+    and stderr of its own.  No migrate, keygen or account add: whatever the
+    directory holds now is served."""
+
+    def __init__(self, first, clock=None):
+        import run as harness
+
+        self._harness = harness
+        self._first = first
+        self.clock = clock
+        self.tokens = first.tokens
+        self.accounts = first.accounts
+        self.proc = None
+        self._conn = None
+        self._files = []
+        self._stopped = False
+        self.tmp = first.tmp
+        self.config = first.config
+        self.db = first.db
+        n = 2
+        while os.path.exists(os.path.join(self.tmp, "server-%d.stderr" % n)):
+            n += 1
+        self.errpath = os.path.join(self.tmp, "server-%d.stderr" % n)
+        self._outpath = os.path.join(self.tmp, "server-%d.stdout" % n)
+        _servers.append(self)
+        try:
+            self._serve()
+        except BaseException:
+            self.kill()
+            raise
+
+    def _serve(self):
+        h = self._harness
+        self.port = h.free_port()
+        self.base_url = "http://127.0.0.1:%d" % self.port
+        args = [ctx.shenbao, "serve", "--config", self.config,
+                "--listen", "127.0.0.1:%d" % self.port]
+        if self.clock:
+            args += ["--clock", self.clock]
+        errf = open(self.errpath, "wb")
+        outf = open(self._outpath, "wb")
+        self._files = [errf, outf]
+        self.proc = subprocess.Popen(args, cwd=self.tmp, stdin=subprocess.DEVNULL,
+                                     stdout=outf, stderr=errf)
+        h.wait_healthy(self.proc, self.port, self.errpath)
+
+    def _all_stopped(self):
+        s = self
+        while isinstance(s, ServerAgain):
+            s = s._first
+            if not s._stopped:
+                return False
+        return True
+
+    def stop(self):
+        """As Server.stop(); the temporary directory is removed only when
+        the servers this one was started from are stopped too."""
+        if self._stopped:
+            return
+        problems = _stop_process(self)
+        if problems:
+            raise AssertionError("server with --clock %s (kept in %s):\n%s"
+                                 % (self.clock, self.tmp, "\n".join(problems)))
+        if self._all_stopped():
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def serve_again(srv, clock=None):
+    """Starts `shenbao serve` again on the data of srv (a Server of
+    start_server or serve_again, running or stopped with
+    stop_keeping_data); call its stop() when done."""
+    return ServerAgain(srv, clock=clock)
+
+
+# --------------------------------------------------------------------------
+# Certificates: compact JWS pieces, tampering, and the jose check
+# (CONTRACT.md, "Certificates")
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+INTEROP_DIR = os.path.join(REPO, "tests", "interop")
+
+
+def b64url_decode(text):
+    import base64
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64url_encode(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def jws_header(jws):
+    """The protected header of a compact JWS, as a dict."""
+    return json.loads(b64url_decode(jws.split(".")[0]))
+
+
+def jws_payload(jws):
+    """The payload bytes of a compact JWS (not verified)."""
+    return b64url_decode(jws.split(".")[1])
+
+
+def tampered_certificate(issued):
+    """A copy of an issued {certificate, jws} with one byte of the signed
+    payload changed (the last digit of issued_on), the header and the
+    signature kept, and `certificate` matching the changed payload: only the
+    signature can tell."""
+    header, payload, sig = issued["jws"].split(".")
+    text = b64url_decode(payload)
+    key = b'"issued_on":"'
+    at = text.index(key) + len(key) + 9
+    digit = text[at:at + 1]
+    changed = text[:at] + (b"1" if digit != b"1" else b"2") + text[at + 1:]
+    return {"certificate": json.loads(changed),
+            "jws": "%s.%s.%s" % (header, b64url_encode(changed), sig)}
+
+
+def write_json(path, value):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, ensure_ascii=False)
+    return path
+
+
+def interop_verify(cert_path, jwks_path, timeout=60):
+    """`node tests/interop/verify.mjs CERT JWKS` (jose, an independent JOSE
+    implementation); returns (exit status, stdout, stderr).  Node and the
+    package are required: their absence is an AssertionError, never a
+    skip."""
+    node = shutil.which("node")
+    if node is None or not os.path.isdir(os.path.join(INTEROP_DIR, "node_modules", "jose")):
+        raise AssertionError(
+            "the interoperability check needs node and tests/interop/node_modules: "
+            "install Node.js and run `npm ci --prefix tests/interop`")
+    p = subprocess.run([node, os.path.join(INTEROP_DIR, "verify.mjs"), cert_path, jwks_path],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))
