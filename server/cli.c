@@ -226,10 +226,21 @@ static int load_signing_key(const struct config *cfg, struct store *s, struct si
     return 0;
 }
 
-static int load_token_key(const struct config *cfg, unsigned char key[TOKEN_KEY_LEN])
+/* The key that token hashes are made with.  Made on first use; but once
+ * accounts exist, a missing key means a lost one, and a new key would
+ * silently invalidate every token and session: refuse instead. */
+static int load_token_key(const struct config *cfg, struct store *s,
+                          unsigned char key[TOKEN_KEY_LEN])
 {
     char path[1100], err[512];
+    struct stat st;
+    bool any = false;
     snprintf(path, sizeof path, "%s/token.key", cfg->keys);
+    if (stat(path, &st) != 0 && errno == ENOENT && store_account_any(s, &any) == STORE_OK &&
+        any)
+        return fail("%s is missing but accounts exist: restore it from the backup of the key "
+                    "directory (a new key would make every token and session invalid)",
+                    path);
     if (token_key_load(key, path, err, sizeof err) != 0)
         return fail("%s", err);
     return 0;
@@ -321,7 +332,7 @@ static int cmd_serve(struct cli *c)
     if (!calendar)
         goto out;
     srv.calendar = calendar;
-    if (load_token_key(&c->cfg, srv.token_key) != 0)
+    if (load_token_key(&c->cfg, srv.store, srv.token_key) != 0)
         goto out;
     if (load_signing_key(&c->cfg, srv.store, &keys[0]) != 0)
         goto out;
@@ -410,7 +421,7 @@ static int cmd_account_add(struct cli *c)
     struct store *s = open_store(&c->cfg);
     if (!s)
         goto out;
-    if (load_token_key(&c->cfg, key) != 0)
+    if (load_token_key(&c->cfg, s, key) != 0)
         goto out;
 
     struct account a;

@@ -33,6 +33,9 @@ static int copy_db(sqlite3 *from, const char *to, char *err, size_t errlen)
                 rc = fin;
         }
     }
+    /* A copy is one self-contained file: no write-ahead log beside it. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         snprintf(err, errlen, "copying into %s: %s", to,
                  dst ? sqlite3_errmsg(dst) : sqlite3_errstr(rc));

@@ -46,3 +46,24 @@ enum store_rc store_count_open_objections(struct store *s, int64_t *n)
     store_stmt_done(st);
     return rc;
 }
+
+enum store_rc store_account_any(struct store *s, bool *any)
+{
+    static const char sql[] = "SELECT EXISTS (SELECT 1 FROM accounts)";
+    struct conn *c = store_reader(s);
+    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
+    enum store_rc rc;
+    int step;
+
+    if (st == NULL)
+        return STORE_ERROR;
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *any = sqlite3_column_int(st, 0) != 0;
+        rc = STORE_OK;
+    } else {
+        rc = store_rc(c, step, sql);
+    }
+    store_stmt_done(st);
+    return rc;
+}

@@ -140,6 +140,8 @@ enum store_rc store_account_by_token(struct store *s,
                                      struct account *out);
 /* The account with this id, disabled or not (history still names it). */
 enum store_rc store_account_get(struct store *s, int64_t id, struct account *out);
+/* Whether any account exists. */
+enum store_rc store_account_any(struct store *s, bool *any);
 
 /* Sets the Argon2id hash (crypto_pwhash_str) of the account's password. */
 enum store_rc store_account_set_password(struct store_tx *tx, int64_t id, const char *hash);
