@@ -1,0 +1,326 @@
+// The applicant's pages: the list, the form of each kind, one application.
+
+import {h, add, put, formatFen, fmtTime, dayCount, download} from './util.js';
+import {t, enumLabel, actionLabel, LAYOUT, C, paren} from './i18n.js';
+import {api, get, cached, Problem} from './api.js';
+import {app} from './state.js';
+import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
+import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox} from './show.js';
+
+export const KINDS = ['incubator', 'first_store', 'tourism_award'];
+const EDITABLE = ['draft', 'returned'];
+const WITHDRAWABLE = ['draft', 'returned', 'district_review', 'municipal_review', 'public_notice'];
+
+export async function unitsMap() {
+  try {
+    const r = await cached('/v1/review-units');
+    return new Map(r.items.map((u) => [u.id, u]));
+  } catch {
+    return new Map();
+  }
+}
+
+// Pages for an account: a Problem 401 makes the shell offer the sign-in.
+export const signedIn = () => {
+  if (!app.me) throw new Problem(401);
+};
+
+export const unitLabel = (units, id) => (units.get(id) ? unitName(units.get(id)) : id);
+
+export function layoutCtx(kind, units, round) {
+  return {units, round, layout: {'': ['applicant', ['g_envelope', ['round', 'review_unit']], 'data'], data: LAYOUT[kind]}};
+}
+
+// ---- My applications ----
+
+export async function list(page) {
+  signedIn();
+  add(page, h('h1', t('my_apps')));
+  add(page, h('section', h('h2', t('new_app')),
+    h('ul.tiles', KINDS.map((k) => h('li', h('a.tile', {href: `#/new/${k}`},
+      h('strong', `＋ ${enumLabel(k)}`), h('span', enumLabel(`${k}_d`))))))));
+  const units = await unitsMap();
+  const ul = h('ul.cards');
+  const more = h('button', {type: 'button', hidden: true}, t('more'));
+  const section = h('section', h('h2', t('my_apps')), ul, more);
+  add(page, section);
+  let cursor = null;
+  async function load() {
+    const q = `/v1/applications?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const r = await get(q);
+    for (const a of r.items) add(ul, card(a, units));
+    cursor = r.next_cursor;
+    more.hidden = !cursor;
+    if (!ul.children.length) add(ul, h('li.empty', t('none_yet')));
+  }
+  more.addEventListener('click', () => load().catch((e) => add(section, alertBox('error', problemText(e)))));
+  await load();
+}
+
+function card(a, units) {
+  const editable = EDITABLE.includes(a.status);
+  return h('li.card',
+    h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${enumLabel(a.kind)}`)),
+    statusLine(a),
+    h('p.meta', `${t('round')} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
+    a.award && a.award.total_fen ? h('p.meta', `${t('award')}${C()}${t('yuan', formatFen(a.award.total_fen))}`) : null,
+    h('p.actions', h('a.button', {href: `#/app/${a.id}`}, t('open')),
+      editable ? h('a.button', {href: `#/edit/${a.id}`}, t('edit')) : null));
+}
+
+// ---- The form of one kind ----
+
+export async function edit(page, kind, id) {
+  signedIn();
+  let cur = null;
+  if (id) {
+    cur = (await api('GET', `/v1/applications/${id}`)).data;
+    if (!EDITABLE.includes(cur.status)) {
+      location.replace(`#/app/${id}`);
+      return;
+    }
+    kind = cur.kind;
+  }
+  const [schema, units] = await Promise.all([cached(`/v1/schemas/${kind}`), unitsMap()]);
+  const env = structuredClone(schema);
+  delete env.properties.kind;
+  env.properties.review_unit.enum = [...units.values()]
+    .filter((u) => kind === 'first_store' || (u.kind !== 'soe' && u.kind !== 'hq')).map((u) => u.id);
+
+  const me = app.me || {};
+  const division = (me.uscc || '').slice(2, 8);
+  const year = new Date().getFullYear();
+  const kept = app.kept && app.kept.value;
+  const initial = kept || (cur
+    ? {applicant: cur.applicant, round: cur.round, review_unit: cur.review_unit, data: cur.data}
+    : {applicant: {name: me.name, uscc: me.uscc}, round: Math.min(year, env.properties.round.maximum || year),
+      review_unit: units.has(division) ? division : undefined, data: {}});
+
+  const ctx = layoutCtx(kind, units, initial.round);
+  ctx.say = app.say;
+  const root = build(env, ctx, '');
+  root.set(initial);
+  const usccNode = root.child('applicant').child('uscc');
+  usccNode.input.readOnly = true;
+  const roundInput = root.child('round').input;
+  roundInput.addEventListener('input', () => {
+    ctx.round = Number(roundInput.value) || null;
+    (ctx.onRound || []).forEach((f) => f());
+  });
+  if (kind === 'tourism_award') groupTotals(root.child('data').child('groups'));
+
+  const h1 = h('h1', cur ? `${t('app_n', cur.id)} · ${enumLabel(kind)}` : `${t('new_app')}${C()}${enumLabel(kind)}`);
+  const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
+  const note = h('div', {role: 'status'});
+  const results = h('div.results');
+  const saveBtn = h('button.primary', {type: 'submit'}, t('save'));
+  const submitBtn = h('button', {type: 'button', onclick: () => submit()}, t('submit'));
+  const withdrawBtn = h('button.danger', {type: 'button', hidden: !cur, onclick: () => withdraw()}, t('withdraw'));
+  const form = h('form', {novalidate: true}, root.el,
+    h('div.actions.sticky', saveBtn, submitBtn, withdrawBtn, h('a.button', {href: cur ? `#/app/${cur.id}` : '#/apps'}, t('back'))));
+  add(page, h1, cur ? statusLine(cur) : null, summary);
+  if (cur && cur.status === 'returned') add(page, await returnNote(cur.id));
+  add(page, form, note, results);
+  if (cur) showResults();
+  app.keep = () => ({value: root.get([], '')});
+  let savedJson = cur && !kept ? JSON.stringify(root.get([], '')) : null;
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    save();
+  });
+
+  function showResults() {
+    put(results, checksView(cur.eligibility), awardView(cur.award, kind));
+  }
+
+  function busy(on) {
+    for (const b of [saveBtn, submitBtn, withdrawBtn]) b.disabled = on;
+    form.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  const fail = (e) => (e.status === 412
+    ? failInto(summary, root, e, t('stale'), h('button', {type: 'button', onclick: () => app.refresh()}, t('reload')))
+    : failInto(summary, root, e));
+
+  async function save(quiet) {
+    clearErrors(root);
+    summary.hidden = true;
+    put(note, );
+    const errs = [];
+    const value = root.get(errs, '');
+    if (errs.length) {
+      showSummary(summary, placeErrors(root, errs), t('fix_first'));
+      return false;
+    }
+    if (cur && JSON.stringify(value) === savedJson && quiet) return true;
+    busy(true);
+    try {
+      const body = {kind, ...value};
+      const r = cur
+        ? await api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version})
+        : await api('POST', '/v1/applications', body);
+      const created = !cur;
+      cur = r.data;
+      savedJson = JSON.stringify(value);
+      if (created) {
+        history.replaceState(null, '', `#/edit/${cur.id}`);
+        h1.textContent = `${t('app_n', cur.id)} · ${enumLabel(kind)}`;
+        withdrawBtn.hidden = false;
+      }
+      put(note, alertBox('ok', t('saved', cur.version)));
+      showResults();
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    } finally {
+      busy(false);
+    }
+  }
+
+  async function submit() {
+    if (!(await save(true))) return;
+    busy(true);
+    try {
+      await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
+      app.flash = {kind: 'ok', text: t('submitted_ok')};
+      location.hash = `#/app/${cur.id}`;
+    } catch (e) {
+      fail(e);
+    } finally {
+      busy(false);
+    }
+  }
+
+  async function withdraw() {
+    if (!withdrawBtn.classList.contains('confirm')) {
+      withdrawBtn.classList.add('confirm');
+      withdrawBtn.textContent = t('withdraw_confirm');
+      return;
+    }
+    busy(true);
+    try {
+      await api('POST', `/v1/applications/${cur.id}/withdraw`, undefined, {ifMatch: cur.version});
+      app.flash = {kind: 'ok', text: t('withdrawn_ok')};
+      location.hash = `#/app/${cur.id}`;
+    } catch (e) {
+      fail(e);
+    } finally {
+      busy(false);
+    }
+  }
+}
+
+// The opinion of the review that returned the application.
+async function returnNote(id) {
+  try {
+    const ev = (await get(`/v1/applications/${id}/events`)).items;
+    const last = ev.filter((e) => /_return$/.test(e.action)).pop();
+    return last ? alertBox('warn', h('strong', `${t('return_opinion')}${paren(`${actionLabel(last.action)} ${fmtTime(last.at)}`)}${C()}`), h('span.pre', last.opinion || '')) : null;
+  } catch {
+    return null;
+  }
+}
+
+// Tourism awards: the person-days the listed groups add up to.
+function groupTotals(node) {
+  const out = h('p.note', {'aria-live': 'polite'});
+  add(node.el, out);
+  const upd = () => {
+    let outbound = 0, reception = 0;
+    const groups = node.get([], '');
+    for (const g of groups) {
+      if (!g.tourists || !g.start_on || !g.end_on) continue;
+      const pd = dayCount(g.start_on, g.end_on) * g.tourists;
+      reception += pd;
+      if (g.type === 'organised') outbound += pd;
+    }
+    out.textContent = groups.length ? t('groups_sum', outbound, reception) : '';
+  };
+  node.el.addEventListener('change', upd);
+  upd();
+}
+
+// ---- One application ----
+
+export async function detail(page, id) {
+  signedIn();
+  const [{data: a}, events] = await Promise.all([
+    api('GET', `/v1/applications/${id}`),
+    get(`/v1/applications/${id}/events`).then((r) => r.items, () => []),
+  ]);
+  const [schema, units] = await Promise.all([cached(`/v1/schemas/${a.kind}`).catch(() => null), unitsMap()]);
+  const owner = app.me && app.me.role === 'applicant';
+  add(page, h('h1', `${t('app_n', a.id)} · ${enumLabel(a.kind)}`), statusLine(a));
+  const msg = h('div', {role: 'status'});
+  const dl = (k, v) => h('div', h('dt', t(k)), h('dd', v || '—'));
+  add(page, h('dl.view.meta',
+    dl('holder', `${a.applicant.name}${paren(a.applicant.uscc)}`),
+    dl('round', String(a.round)),
+    dl('review_unit', unitLabel(units, a.review_unit)),
+    dl('submitted', fmtTime(a.submitted_at)),
+    dl('updated', fmtTime(a.updated_at))));
+
+  const act = async (path, okText, btn) => {
+    if (btn.classList.contains('danger') && !btn.classList.contains('confirm')) {
+      btn.classList.add('confirm');
+      btn.textContent = t('withdraw_confirm');
+      return;
+    }
+    btn.disabled = true;
+    try {
+      await api('POST', path, undefined, {ifMatch: a.version});
+      app.flash = {kind: 'ok', text: okText};
+      app.refresh();
+    } catch (e) {
+      put(msg, alertBox('error', e.status === 412 ? t('stale') : problemText(e)));
+      btn.disabled = false;
+    }
+  };
+  if (owner) {
+    const bar = h('p.actions');
+    if (EDITABLE.includes(a.status)) {
+      add(bar, h('a.button.primary', {href: `#/edit/${a.id}`}, t('edit')),
+        h('button', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/submit`, t('submitted_ok'), e.currentTarget)}, t('submit')));
+    }
+    if (WITHDRAWABLE.includes(a.status)) {
+      add(bar, h('button.danger', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/withdraw`, t('withdrawn_ok'), e.currentTarget)}, t('withdraw')));
+    }
+    add(page, bar, msg);
+  } else if (app.isStaff()) {
+    add(page, h('p.actions', h('a.button', {href: '#/queue'}, t('queue'))));
+  }
+
+  if (a.certificate_serial) add(page, await certSection(a));
+  add(page, h('section', checksView(a.eligibility), awardView(a.award, a.kind)));
+  if (schema) {
+    add(page, h('section', h('details.data', h('summary', t('data')),
+      view(schema.properties.data, a.data, layoutCtx(a.kind, units, a.round), 'data'))));
+  }
+  add(page, h('section', h('h2', t('history')), historyView(events)));
+}
+
+async function certSection(a) {
+  const sec = h('section.certsec', h('h2', t('certificate')));
+  try {
+    const c = await get(`/v1/applications/${a.id}/certificate`);
+    const serial = c.certificate.serial || a.certificate_serial;
+    add(sec, certView(c.certificate, c.status),
+      h('p.actions.noprint',
+        h('button', {type: 'button', onclick: printCert}, t('print')),
+        h('button', {type: 'button', onclick: () => download(`${serial}.json`, {certificate: c.certificate, jws: c.jws})}, t('download')),
+        h('a.button', {href: `#/check/${encodeURIComponent(serial)}`}, t('check'))),
+      h('details.noprint', h('summary', t('jws')), h('pre.jws', c.jws)));
+  } catch (e) {
+    add(sec, alertBox('error', problemText(e)));
+  }
+  return sec;
+}
+
+export function printCert() {
+  document.body.classList.add('print-cert');
+  window.addEventListener('afterprint', () => document.body.classList.remove('print-cert'), {once: true});
+  window.print();
+}
+
