@@ -834,8 +834,37 @@ static bool takes_flag(const struct command *cmd, const char *flag)
     return false;
 }
 
+/* Takes --config and --db given before the command ("shenbao --config F
+ * migrate") by moving them after it, where the options are read.  argv is
+ * rearranged in place. */
+static void hoist_global_options(int argc, char **argv)
+{
+    int lead = 1;
+    while (lead < argc) {
+        if (strcmp(argv[lead], "--config") == 0 || strcmp(argv[lead], "--db") == 0)
+            lead += 2;
+        else if (strncmp(argv[lead], "--config=", 9) == 0 || strncmp(argv[lead], "--db=", 5) == 0)
+            lead += 1;
+        else
+            break;
+    }
+    if (lead == 1 || lead >= argc)
+        return;
+    /* The command is one or two words (account add, audit verify). */
+    int words = 1;
+    if (lead + 1 < argc && argv[lead + 1][0] != '-' &&
+        (strcmp(argv[lead], "account") == 0 || strcmp(argv[lead], "audit") == 0))
+        words = 2;
+    char *moved[16];
+    int n = lead - 1 < 16 ? lead - 1 : 16;
+    memcpy(moved, argv + 1, (size_t)n * sizeof *argv);
+    memmove(argv + 1, argv + lead, (size_t)words * sizeof *argv);
+    memcpy(argv + 1 + words, moved, (size_t)n * sizeof *argv);
+}
+
 int cli_main(int argc, char **argv)
 {
+    hoist_global_options(argc, argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
