@@ -686,7 +686,7 @@ static int cmd_verify(struct cli *c)
                  c->cfg.db);
             goto out;
         }
-        struct store *s = store_open(c->cfg.db, err, sizeof err);
+        struct store *s = store_open_readonly(c->cfg.db, err, sizeof err);
         if (!s) {
             fail("verify: no --jwks given and %s", err);
             goto out;
@@ -767,7 +767,7 @@ static bool audit_one(const struct event *e, void *ctx)
 static int cmd_audit_verify(struct cli *c)
 {
     char err[512];
-    struct store *s = store_open(c->cfg.db, err, sizeof err);
+    struct store *s = store_open_readonly(c->cfg.db, err, sizeof err);
     if (!s)
         return fail("%s", err);
     struct audit au = {0};

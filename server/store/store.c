@@ -392,9 +392,10 @@ sqlite3 *store_conn_db(struct conn *c)
 
 /* ---- open and free --------------------------------------------------- */
 
-struct store *store_open(const char *path, char *err, size_t errlen)
+static struct store *store_open_mode(const char *path, bool readonly, char *err, size_t errlen)
 {
-    const int writer_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int writer_flags =
+        readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     struct store *s = NULL;
     pthread_mutexattr_t attr;
     const char *resolved;
@@ -416,7 +417,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     pthread_mutex_init(&s->readers_mu, NULL);
 
     if (conn_open(&s->writer, s, path, writer_flags, err, errlen) != 0 ||
-        writer_pragmas(&s->writer, err, errlen) != 0)
+        (!readonly && writer_pragmas(&s->writer, err, errlen) != 0))
         goto out;
     /* Readers open the very file the writer did, whatever the working
      * directory is by then. */
@@ -755,6 +756,16 @@ bool store_ping(struct store *s)
         store_log_error(c->db, sql);
     store_stmt_done(st);
     return ok;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    return store_open_mode(path, false, err, errlen);
+}
+
+struct store *store_open_readonly(const char *path, char *err, size_t errlen)
+{
+    return store_open_mode(path, true, err, errlen);
 }
 
 int store_known_version(void)

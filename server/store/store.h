@@ -38,6 +38,11 @@ struct store_tx;  /* an open write transaction, valid only inside store_write() 
  * into err. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 
+/* Opens an existing database only to read it (audits, key look-ups): no
+ * pragma is changed and nothing is written, so a backup stays as it is.
+ * store_write() fails on it. */
+struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+
 /* Closes every connection (writer and per-thread readers) and frees s. */
 void store_free(struct store *s);
 

@@ -1151,3 +1151,34 @@ def interop_verify(cert_path, jwks_path, timeout=60):
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
     return (p.returncode, p.stdout.decode("utf-8", "replace"),
             p.stderr.decode("utf-8", "replace"))
+
+
+# --------------------------------------------------------------------------
+# A server of one's own with more configuration
+#
+# start_server() writes the harness's config file (db, keys, connection and
+# body limits); start_server_config() adds or replaces keys of it before the
+# server starts, e.g. {"trusted_proxies": ["127.0.0.1"]} or
+# {"metrics_allow": ["10.9.9.9"]}.  serve_again() on such a server uses the
+# same config file.
+
+class ConfiguredServer(Server):
+    """A Server (start_server) whose config file has `extra` merged in."""
+
+    def __init__(self, extra, clock=None, accounts=None):
+        self.extra_config = dict(extra)
+        super().__init__(clock=clock, accounts=accounts)
+
+    def _start(self, accounts):
+        with open(self.config, encoding="utf-8") as f:
+            cfg = json.load(f)
+        cfg.update(self.extra_config)
+        with open(self.config, "w", encoding="utf-8") as f:
+            json.dump(cfg, f)
+        super()._start(accounts)
+
+
+def start_server_config(extra, clock=None, accounts=None):
+    """Starts a server of its own (see Server) with the config keys of
+    `extra` added to the harness's config; call its stop() when done."""
+    return ConfiguredServer(extra, clock=clock, accounts=accounts)
