@@ -61,13 +61,12 @@ static json_t *notice_to_json(const struct application *a)
                      e);
 }
 
+/* Listed exactly while objections are taken: from the first day to 24:00
+ * of the last, even before the clock's next tick has approved it. */
 static void add_if_under_notice(const struct application *a, void *ctx)
 {
-    json_t *items = ctx;
-    sb_day today = date_of_unix(clock_now());
-    sb_day starts, ends;
-    if (notice_dates(a, &starts, &ends) && starts <= today)
-        json_array_append_new(items, notice_to_json(a));
+    if (under_notice(a, date_of_unix(clock_now())))
+        json_array_append_new(ctx, notice_to_json(a));
 }
 
 void api_notices_list(struct request *r)

@@ -1,0 +1,151 @@
+"""Concurrent decisions on one application: exactly one wins.
+
+24 threads, each with its own connection, send the same stage's decision
+(approve, reject and return mixed) at the same application at the same
+moment.  One answer is 200; every other is 409 (the status moved on) or,
+for a request carrying If-Match with the version read before, 412 or 409.
+The history holds exactly one decision.  On a server of its own with a
+pinned clock, so a municipal approval can always set its notice.
+"""
+
+import http.client
+import threading
+
+import common
+from common import ApiTest, Flow
+
+CLOCK = "2020-11-02T10:00:00+08:00"
+THREADS = 24
+ROUNDS = 3
+DECISIONS = ("approve", "reject", "return")
+TARGET = {"approve": {"district": "municipal_review", "municipal": "public_notice"},
+          "reject": {"district": "rejected", "municipal": "rejected"},
+          "return": {"district": "returned", "municipal": "returned"}}
+
+
+class Race(ApiTest):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = common.start_server(clock=CLOCK)
+        cls.flow = Flow(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def fire(self, requests):
+        """Sends requests [(method, path, body, token key, headers)] at once,
+        one thread and one connection each; returns [(request, Resp or
+        exception)] in the same order."""
+        barrier = threading.Barrier(len(requests))
+        results = [None] * len(requests)
+
+        def run(i, method, path, body, who, headers):
+            c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=60)
+            try:
+                c.connect()
+                barrier.wait(30)
+                results[i] = common.send(c, method, path, body, self.srv.tokens[who], headers)
+            except BaseException as e:   # reported by the test, not lost in the thread
+                results[i] = e
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=run, args=(i,) + tuple(rq))
+                   for i, rq in enumerate(requests)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertFalse(any(t.is_alive() for t in threads), "a request did not finish")
+        for rq, res in zip(requests, results):
+            if isinstance(res, BaseException):
+                self.fail("%s %s raised %r" % (rq[0], rq[1], res))
+        return list(zip(requests, results))
+
+    def race(self, app, stage):
+        """Fires THREADS decisions of `stage` at app; checks the outcome."""
+        kind = app["kind"]
+        who = (self.flow.district_of(app["review_unit"]) if stage == "district"
+               else self.flow.municipal_of(kind))
+        version = self.flow.get(app["id"])["version"]
+        n_events = len(self.flow.events(app["id"]))
+        requests = []
+        for i in range(THREADS):
+            decision = DECISIONS[i % 3]
+            body = common.review_body(stage, decision, kind, "第%d位审核人：%s" % (i, decision))
+            headers = {"If-Match": '"%d"' % version} if i % 2 else None
+            requests.append(("POST", "/v1/applications/%d/reviews" % app["id"], body, who,
+                             headers))
+        results = self.fire(requests)
+
+        winners = [(rq, r) for rq, r in results if r[0] == 200]
+        self.assertEqual(len(winners), 1, [r for _, r in results if r[0] != 409])
+        for rq, r in results:
+            if r[0] == 200:
+                continue
+            if rq[4]:
+                self.assertIn(r[0], (409, 412), r)
+            else:
+                self.assertEqual(r[0], 409, r)
+            self.assertProblem(r, r[0])
+
+        (rq, r), = winners
+        decision = rq[2]["decision"]
+        status = TARGET[decision][stage]
+        self.assertEqual(r[2]["status"], status)
+        self.assertEqual(r[2]["version"], version + 1)
+        now = self.flow.get(app["id"])
+        self.assertEqual((now["status"], now["version"]), (status, version + 1))
+        ev = self.flow.events(app["id"])
+        self.assertEqual(len(ev), n_events + 1)
+        decided = [e for e in ev if e["action"].startswith(stage + "_")]
+        self.assertEqual(len(decided), 1, decided)
+        self.assertEqual(decided[0]["action"], "%s_%s" % (stage, decision))
+        self.assertEqual(decided[0]["opinion"], rq[2]["opinion"])
+        return decision
+
+    def test_district_decisions(self):
+        seen = set()
+        for i in range(ROUNDS):
+            with self.subTest(round=i):
+                app = self.flow.to(self.flow.create("incubator"), "district_review")
+                seen.add(self.race(app, "district"))
+        self.assertTrue(seen)
+
+    def test_municipal_decisions(self):
+        for i, kind in enumerate(("incubator", "first_store", "incubator")[:ROUNDS]):
+            with self.subTest(round=i, kind=kind):
+                app = self.flow.to(self.flow.create(kind), "municipal_review")
+                self.race(app, "municipal")
+
+    def test_objection_resolutions(self):
+        app = self.flow.to(self.flow.create("first_store"), "public_notice")
+        r = common.file_objection(self.srv.port, app["id"])
+        self.assertStatus(r, 201)
+        oid = r[2]["id"]
+        n_events = len(self.flow.events(app["id"]))
+        path = "/v1/applications/%d/objections/%d/resolution" % (app["id"], oid)
+        requests = [("POST", path, {"outcome": ("upheld", "dismissed")[i % 2],
+                                    "opinion": "第%d位" % i}, "municipal_commerce", None)
+                    for i in range(THREADS)]
+        results = self.fire(requests)
+        statuses = sorted(r[0] for _, r in results)
+        self.assertEqual(statuses, [200] + [409] * (THREADS - 1))
+        ev = self.flow.events(app["id"])
+        self.assertEqual(len(ev), n_events + 1)
+        self.assertIn(ev[-1]["action"], ("objection_upheld", "objection_dismissed"))
+        r = self.srv.req("GET", "/v1/applications/%d/objections" % app["id"], token="auditor")
+        self.assertEqual([o["status"] for o in r[2]["items"]],
+                         [ev[-1]["action"].split("_")[1]])
+
+    def test_submissions(self):
+        # the owner's submit, many times at once: one moves it, the rest 409
+        app = self.flow.create("incubator")
+        requests = [("POST", "/v1/applications/%d/submit" % app["id"], None, "applicant_a",
+                     None)] * THREADS
+        results = self.fire(requests)
+        self.assertEqual(sorted(r[0] for _, r in results), [200] + [409] * (THREADS - 1))
+        ev = self.flow.events(app["id"], "applicant_a")
+        self.assertEqual([e["action"] for e in ev], ["create", "submit"])
