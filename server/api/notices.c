@@ -61,33 +61,40 @@ static json_t *notice_to_json(const struct application *a)
                      e);
 }
 
+struct notice_list {
+    json_t *items;
+    int64_t last_id; /* of the last application looked at, for the next page */
+};
+
 /* Listed exactly while objections are taken: from the first day to 24:00
  * of the last, even before the clock's next tick has approved it. */
 static void add_if_under_notice(const struct application *a, void *ctx)
 {
+    struct notice_list *l = ctx;
+    l->last_id = a->id;
     if (under_notice(a, date_of_unix(clock_now())))
-        json_array_append_new(ctx, notice_to_json(a));
+        json_array_append_new(l->items, notice_to_json(a));
 }
 
 void api_notices_list(struct request *r)
 {
     struct app_filter f = {.scope = SCOPE_SUBMITTED, .status = "public_notice", .limit = 200};
-    json_t *items = json_array();
+    struct notice_list l = {.items = json_array()};
     bool more = true;
     enum store_rc rc = STORE_OK;
     while (more && rc == STORE_OK) {
-        rc = store_app_list(r->srv->store, &f, add_if_under_notice, items, &more);
-        size_t n = json_array_size(items);
-        if (n == 0)
+        l.last_id = 0;
+        rc = store_app_list(r->srv->store, &f, add_if_under_notice, &l, &more);
+        if (l.last_id == 0)
             break;
-        f.before_id = json_integer_value(json_object_get(json_array_get(items, n - 1), "id"));
+        f.before_id = l.last_id;
     }
     if (rc != STORE_OK) {
-        json_decref(items);
+        json_decref(l.items);
         reply_store_error(r, rc);
         return;
     }
-    reply_json(r, 200, json_pack("{s:o}", "items", items));
+    reply_json(r, 200, json_pack("{s:o}", "items", l.items));
 }
 
 /* ---- objections ----------------------------------------------------------- */
