@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "date.h"
 #include "http.h"
+#include "spec.h"
 #include "workflow.h"
 
 /* health.c */
@@ -108,14 +109,19 @@ void app_evaluate(const struct application *a, const json_t *data, struct eligib
  * application inside a write transaction, checks that the caller may see it
  * (404) and the If-Match precondition (412), finds the action in the
  * workflow table (409 with the actions possible now; 403 when it is another
- * role's), sets the new status, calls `apply` for what the action does
- * besides, bumps the version and writes, so that reading, checking and
- * writing cannot interleave with another request.  Then it replies: the
+ * role's), gathers the facts the transition's guard needs and checks it,
+ * sets the new status, calls `apply` for what the action does besides,
+ * answers every bad field in one 422, bumps the version and writes, so that
+ * reading, checking and writing cannot interleave with another request.  Then it replies: the
  * application, or the problem `apply` chose with change_refuse().
  */
 struct change {
     const char *action; /* workflow action; NULL: `apply` does the whole change */
-    enum store_rc (*apply)(struct store_tx *tx, struct change *c); /* may be NULL */
+    /* Gathers what the transition's guard looks at (may be NULL). */
+    enum store_rc (*gather)(struct store_tx *tx, struct change *c, struct guard_facts *f);
+    /* Does what the action does besides the status (may be NULL).  Bad
+     * fields go to `errs`: they are answered with the guard's in one 422. */
+    enum store_rc (*apply)(struct store_tx *tx, struct change *c);
     void *ctx;          /* for apply */
     void (*reply)(struct request *r, struct change *c); /* NULL: reply with the application */
     int64_t id;         /* the application; 0: the {id} path parameter */
@@ -126,12 +132,14 @@ struct change {
     char now[RFC3339_LEN];
     const struct transition *t;
     struct application app; /* as read, then as written */
+    char scratch[192];      /* for gather: text the guard facts point to */
 
     /* For the history: set by apply, owned by the change. */
     const char *opinion;
     json_t *details;
 
     /* When refused. */
+    struct spec_errors errs;
     enum problem problem;
     char detail[256];
     json_t *extra; /* members added to the problem */

@@ -283,6 +283,18 @@ static enum store_rc refuse_in_status(struct change *c, const char *what)
     return change_refuse(c, P_CONFLICT, "cannot %s an application that is %s", what, a->status);
 }
 
+/* 422 with every bad field gathered in c->errs. */
+static enum store_rc refuse_invalid(struct change *c)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < c->errs.count; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", c->errs.items[i].pointer,
+                                              "detail", c->errs.items[i].detail));
+    c->extra = json_pack("{s:o}", "errors", list);
+    return change_refuse(c, P_INVALID, "%zu field%s invalid; see errors", c->errs.count,
+                         c->errs.count == 1 ? " is" : "s are");
+}
+
 static enum store_rc tx_change(struct store_tx *tx, void *ctx)
 {
     struct change *c = ctx;
@@ -307,13 +319,21 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
         if (strcmp(c->t->who, c->r->account.role) != 0)
             return change_refuse(c, P_FORBIDDEN, "a %s may not %s", c->r->account.role,
                                  c->action);
+        struct guard_facts facts = {0};
+        struct guard_result g;
+        if (c->gather && (rc = c->gather(tx, c, &facts)) != STORE_OK)
+            return rc;
+        enum guard_verdict v = workflow_check(c->t, &facts, &g);
+        if (v == GUARD_CONFLICT)
+            return change_refuse(c, P_CONFLICT, "cannot %s: %s", c->action, g.detail);
+        if (v == GUARD_INVALID)
+            spec_errors_add(&c->errs, g.pointer, "%s", g.detail);
         snprintf(a->status, sizeof a->status, "%s", c->t->to);
     }
-    if (c->apply) {
-        rc = c->apply(tx, c);
-        if (rc != STORE_OK)
-            return rc;
-    }
+    if (c->apply && (rc = c->apply(tx, c)) != STORE_OK)
+        return rc;
+    if (c->errs.count > 0)
+        return refuse_invalid(c);
     a->version = expected + 1;
     memcpy(a->updated_at, c->now, sizeof c->now);
     rc = store_app_update(tx, a, expected);
@@ -326,6 +346,7 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
 void change_run(struct request *r, struct change *c)
 {
     c->r = r;
+    spec_errors_init(&c->errs);
     if (!c->id)
         c->id = path_id(r);
     c->if_match = request_if_match(r);
@@ -351,6 +372,7 @@ void change_run(struct request *r, struct change *c)
     }
     json_decref(c->extra);
     json_decref(c->details);
+    spec_errors_release(&c->errs);
     application_release(&c->app);
 }
 
@@ -395,27 +417,32 @@ static enum store_rc apply_replace(struct store_tx *tx, struct change *c)
     return STORE_OK;
 }
 
-/* Submission: stamps submitted_at, unless a revocation bars the
- * organisation from applying (第十三条: 2 years for an incubator). */
+/* Whether a revocation bars the organisation from applying (第十三条:
+ * 2 years for an incubator); the transition's guard decides. */
+static enum store_rc gather_ban(struct store_tx *tx, struct change *c, struct guard_facts *f)
+{
+    char *until = c->scratch;
+    const struct application *a = &c->app;
+    const struct kind *k = kind_find(a->kind);
+    if (!k || k->ban_months == 0)
+        return STORE_OK;
+    char today[DATE_TEXT_LEN];
+    date_format(date_of_unix(clock_now()), today);
+    enum store_rc rc = store_ban_find_tx(tx, a->applicant_uscc, a->kind, today, until);
+    if (rc == STORE_NOT_FOUND)
+        return STORE_OK;
+    if (rc == STORE_OK) {
+        f->barred_until = until;
+        c->extra = json_pack("{s:s}", "may_apply_from", until);
+    }
+    return rc;
+}
+
+/* Submission stamps submitted_at: the date the rules count from. */
 static enum store_rc apply_submit(struct store_tx *tx, struct change *c)
 {
-    struct application *a = &c->app;
-    const struct kind *k = kind_find(a->kind);
-    if (k && k->ban_months > 0) {
-        char today[DATE_TEXT_LEN], until[DATE_TEXT_LEN];
-        date_format(date_of_unix(clock_now()), today);
-        enum store_rc rc = store_ban_find_tx(tx, a->applicant_uscc, a->kind, today, until);
-        if (rc == STORE_OK) {
-            c->extra = json_pack("{s:s}", "may_apply_from", until);
-            return change_refuse(c, P_CONFLICT,
-                                 "a revoked %s certification bars this organisation from "
-                                 "applying before %s; it may submit again from that day",
-                                 a->kind, until);
-        }
-        if (rc != STORE_NOT_FOUND)
-            return rc;
-    }
-    memcpy(a->submitted_at, c->now, sizeof c->now);
+    (void)tx;
+    memcpy(c->app.submitted_at, c->now, sizeof c->now);
     return STORE_OK;
 }
 
@@ -429,7 +456,7 @@ void api_app_put(struct request *r)
 
 void api_app_submit(struct request *r)
 {
-    struct change c = {.action = "submit", .apply = apply_submit};
+    struct change c = {.action = "submit", .gather = gather_ban, .apply = apply_submit};
     change_run(r, &c);
 }
 

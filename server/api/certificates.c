@@ -304,6 +304,14 @@ static enum store_rc apply_revocation(struct store_tx *tx, struct change *c)
     return rc;
 }
 
+static enum store_rc gather_revocation(struct store_tx *tx, struct change *c,
+                                       struct guard_facts *f)
+{
+    (void)tx;
+    f->opinion = ((struct revocation *)c->ctx)->reason != NULL;
+    return STORE_OK;
+}
+
 /* The revoked certificate, as GET /v1/certificates/{serial} now shows it. */
 static void reply_revoked(struct request *r, struct change *c)
 {
@@ -366,8 +374,9 @@ void api_cert_revoke(struct request *r)
     if (json_is_integer(refund))
         rv.refund_fen = json_integer_value(refund);
 
-    struct change c = {.action = "revoke", .apply = apply_revocation, .ctx = &rv,
-                       .reply = reply_revoked, .id = rv.cert.application_id};
+    struct change c = {.action = "revoke", .gather = gather_revocation,
+                       .apply = apply_revocation, .ctx = &rv, .reply = reply_revoked,
+                       .id = rv.cert.application_id};
     change_run(r, &c);
 out:
     certificate_release(&rv.cert);

@@ -260,6 +260,14 @@ static enum store_rc apply_resolution(struct store_tx *tx, struct change *c)
     return rc;
 }
 
+static enum store_rc gather_resolution(struct store_tx *tx, struct change *c,
+                                       struct guard_facts *f)
+{
+    (void)tx;
+    f->opinion = json_object_get(c->ctx, "opinion") != NULL;
+    return STORE_OK;
+}
+
 void api_objection_resolve(struct request *r)
 {
     struct spec_errors errs;
@@ -274,6 +282,7 @@ void api_objection_resolve(struct request *r)
     const char *outcome = json_string_value(json_object_get(r->body_json, "outcome"));
     struct change c = {
         .action = strcmp(outcome, "upheld") == 0 ? "objection_upheld" : "objection_dismissed",
+        .gather = gather_resolution,
         .apply = apply_resolution,
         .ctx = r->body_json,
     };
@@ -314,9 +323,8 @@ static bool collect_due(struct application *a, void *ctx)
 /* The notice ended: approve, and issue what the kind issues, signed, citing
  * the approval's event, all in the caller's transaction. */
 static enum store_rc approve(struct store_tx *tx, struct tick_run *t, struct application *a,
-                             const char *now)
+                             const struct transition *tr, const char *now)
 {
-    const struct transition *tr = workflow_find(a->status, "notice_ended");
     char serial[48];
     certificate_serial_new(serial, sizeof serial, a->round);
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
@@ -353,16 +361,18 @@ static enum store_rc tx_tick(struct store_tx *tx, void *ctx)
     clock_format_rfc3339(t->now, now);
     for (size_t i = 0; i < t->n && rc == STORE_OK; i++) {
         struct application a = {0};
-        int open = 0;
+        struct guard_facts facts = {.notice_over = true};
+        struct guard_result g;
         rc = store_app_get_tx(tx, t->due[i], &a);
         if (rc == STORE_OK)
-            rc = store_objections_open(tx, a.id, &open);
-        if (rc == STORE_OK && open > 0) {
-            /* An open objection holds the notice until it is resolved. */
+            rc = store_objections_open(tx, a.id, &facts.open_objections);
+        const struct transition *tr = rc == STORE_OK ? workflow_find(a.status, "notice_ended")
+                                                     : NULL;
+        if (tr && workflow_check(tr, &facts, &g) != GUARD_PASS) {
             if (t->report)
-                t->report(&a, "held by an open objection", t->ctx);
-        } else if (rc == STORE_OK) {
-            rc = approve(tx, t, &a, now);
+                t->report(&a, g.detail, t->ctx);
+        } else if (tr) {
+            rc = approve(tx, t, &a, tr, now);
             if (rc == STORE_OK) {
                 t->approved++;
                 if (t->report)

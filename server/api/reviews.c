@@ -49,18 +49,6 @@ struct review {
     const struct calendar *calendar;
 };
 
-/* 422 with the errors gathered so far. */
-static enum store_rc refuse_invalid(struct change *c, struct spec_errors *errs)
-{
-    json_t *list = json_array();
-    for (size_t i = 0; i < errs->count; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", errs->items[i].pointer,
-                                              "detail", errs->items[i].detail));
-    c->extra = json_pack("{s:o}", "errors", list);
-    return change_refuse(c, P_INVALID, "%zu field%s invalid; see errors", errs->count,
-                         errs->count == 1 ? " is" : "s are");
-}
-
 struct special_count {
     int64_t self;
     int granted;
@@ -83,8 +71,7 @@ static bool count_special(struct application *a, void *ctx)
 /* The municipal approval: stage records, the eligibility override, what the
  * kind fixes at this stage, and the public notice. */
 static enum store_rc municipal_approve(struct store_tx *tx, struct change *c, struct review *rv,
-                                       const struct kind *k, json_t *facts,
-                                       struct spec_errors *errs)
+                                       const struct kind *k, json_t *facts)
 {
     struct application *a = &c->app;
     const json_t *body = rv->body;
@@ -97,28 +84,13 @@ static enum store_rc municipal_approve(struct store_tx *tx, struct change *c, st
         if (json_is_false(passed)) {
             char ptr[64];
             snprintf(ptr, sizeof ptr, "/%s/passed", k->municipal_records[i].name);
-            spec_errors_add(errs, ptr, "did not pass: reject or return the application instead");
+            spec_errors_add(&c->errs, ptr,
+                            "did not pass: reject or return the application instead");
         }
     }
 
-    json_t *data = json_loads(a->data_json, 0, NULL);
-    struct eligibility elig;
-    struct award award;
-    app_evaluate(a, data, &elig, &award);
-    json_decref(data);
-    if (!eligibility_all_passed(&elig) && !json_object_get(body, "override_reason")) {
-        char failed[160] = "";
-        for (size_t i = 0; i < elig.n; i++)
-            if (!elig.checks[i].passed) {
-                size_t used = strlen(failed);
-                snprintf(failed + used, sizeof failed - used, "%s%s", used ? ", " : "",
-                         elig.checks[i].id);
-            }
-        spec_errors_add(errs, "/override_reason",
-                        "is required to approve an application that fails checks: %s", failed);
-    }
-    if (errs->count > 0)
-        return refuse_invalid(c, errs);
+    if (c->errs.count > 0)
+        return STORE_OK; /* answered with the other bad fields in one 422 */
 
     if (strcmp(k->name, "tourism_award") == 0) {
         struct ranking_row row = {0};
@@ -180,39 +152,56 @@ static enum store_rc municipal_approve(struct store_tx *tx, struct change *c, st
     return STORE_OK;
 }
 
+/* What the transition's guard looks at: the opinion, and for a municipal
+ * approval whether the application passes every eligibility check. */
+static enum store_rc gather_review(struct store_tx *tx, struct change *c, struct guard_facts *f)
+{
+    (void)tx;
+    struct review *rv = c->ctx;
+    f->opinion = json_object_get(rv->body, "opinion") != NULL;
+    f->override_reason = json_object_get(rv->body, "override_reason") != NULL;
+    if (strcmp(c->action, "municipal_approve") != 0)
+        return STORE_OK;
+    json_t *data = json_loads(c->app.data_json, 0, NULL);
+    struct eligibility elig;
+    struct award award;
+    app_evaluate(&c->app, data, &elig, &award);
+    json_decref(data);
+    f->eligible = eligibility_all_passed(&elig);
+    c->scratch[0] = '\0';
+    for (size_t i = 0; i < elig.n; i++)
+        if (!elig.checks[i].passed) {
+            size_t used = strlen(c->scratch);
+            snprintf(c->scratch + used, sizeof c->scratch - used, "%s%s", used ? ", " : "",
+                     elig.checks[i].id);
+        }
+    f->failed_checks = c->scratch;
+    return STORE_OK;
+}
+
 static enum store_rc apply_review(struct store_tx *tx, struct change *c)
 {
     struct review *rv = c->ctx;
     struct application *a = &c->app;
     const struct kind *k = kind_find(a->kind);
-    bool approving = strcmp(rv->decision, "approve") == 0;
-    bool municipal_approval = approving && strcmp(rv->stage, "municipal") == 0;
+    bool municipal_approval = strcmp(c->action, "municipal_approve") == 0;
 
     /* The body again, now that the kind is known: a municipal approval
      * carries the kind's stage records, nothing else carries any. */
     struct field_spec table[8 + MAX_RECORD_FIELDS];
     review_table(table, municipal_approval && k ? k->municipal_records : NULL);
-    struct spec_errors errs;
-    spec_errors_init(&errs);
-    enum store_rc rc = STORE_OK;
-    spec_validate(table, rv->body, "", &errs);
-    if (!approving && !json_object_get(rv->body, "opinion"))
-        spec_errors_add(&errs, "/opinion", "is required to %s: say what is wrong or missing",
-                        rv->decision);
+    spec_validate(table, rv->body, "", &c->errs);
     if (json_object_get(rv->body, "override_reason") && !municipal_approval)
-        spec_errors_add(&errs, "/override_reason", "only a municipal approval takes one");
-    if (errs.count > 0) {
-        rc = refuse_invalid(c, &errs);
-        goto out;
-    }
+        spec_errors_add(&c->errs, "/override_reason", "only a municipal approval takes one");
 
     c->opinion = json_string_value(json_object_get(rv->body, "opinion"));
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     if (!facts)
         facts = json_object();
+    enum store_rc rc = STORE_OK;
     if (municipal_approval && k)
-        rc = municipal_approve(tx, c, rv, k, facts, &errs);
-    if (rc == STORE_OK) {
+        rc = municipal_approve(tx, c, rv, k, facts);
+    if (rc == STORE_OK && c->errs.count == 0) {
         /* The history keeps the review as sent (its records, the override). */
         c->details = json_deep_copy(rv->body);
         json_object_del(c->details, "opinion");
@@ -222,8 +211,6 @@ static enum store_rc apply_review(struct store_tx *tx, struct change *c)
             abort();
     }
     json_decref(facts);
-out:
-    spec_errors_release(&errs);
     return rc;
 }
 
@@ -265,6 +252,7 @@ void api_review_create(struct request *r)
     snprintf(action, sizeof action, "%s_%s", stage, decision);
     struct review rv = {.body = body, .stage = stage, .decision = decision,
                         .calendar = r->srv->calendar};
-    struct change c = {.action = action, .apply = apply_review, .ctx = &rv};
+    struct change c = {.action = action, .gather = gather_review, .apply = apply_review,
+                       .ctx = &rv};
     change_run(r, &c);
 }

@@ -1,6 +1,68 @@
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "workflow.h"
+
+static enum guard_verdict verdict(struct guard_result *out, enum guard_verdict v,
+                                  const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static enum guard_verdict verdict(struct guard_result *out, enum guard_verdict v,
+                                  const char *pointer, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+    va_end(ap);
+    out->pointer = pointer;
+    return out->verdict = v;
+}
+
+/* A return or a rejection says why (审核意见), so the applicant can act. */
+static enum guard_verdict needs_opinion(const struct guard_facts *f, struct guard_result *out)
+{
+    if (f->opinion)
+        return GUARD_PASS;
+    return verdict(out, GUARD_INVALID, "/opinion",
+                   "is required: say what is wrong or missing, for the applicant and the record");
+}
+
+/* Eligibility is advice, not a gate: approving against it needs a reason on
+ * record (RULES.md §1). */
+static enum guard_verdict eligible_or_overridden(const struct guard_facts *f,
+                                                 struct guard_result *out)
+{
+    if (f->eligible || f->override_reason)
+        return GUARD_PASS;
+    return verdict(out, GUARD_INVALID, "/override_reason",
+                   "is required to approve an application that fails checks: %s",
+                   f->failed_checks ? f->failed_checks : "");
+}
+
+/* 京科发〔2020〕13号 第十三条: no new application while a revocation bars it. */
+static enum guard_verdict not_barred(const struct guard_facts *f, struct guard_result *out)
+{
+    if (!f->barred_until || !f->barred_until[0])
+        return GUARD_PASS;
+    return verdict(out, GUARD_CONFLICT, NULL,
+                   "a revocation bars this organisation from applying before %s; it may submit "
+                   "again from that day",
+                   f->barred_until);
+}
+
+/* The notice ends at 24:00 of its 5th working day, and not while an
+ * objection is open (RULES.md §1). */
+static enum guard_verdict notice_ended(const struct guard_facts *f, struct guard_result *out)
+{
+    if (!f->notice_over)
+        return verdict(out, GUARD_CONFLICT, NULL, "the public notice has not ended");
+    if (f->open_objections == 1)
+        return verdict(out, GUARD_CONFLICT, NULL, "held by an open objection");
+    if (f->open_objections > 1)
+        return verdict(out, GUARD_CONFLICT, NULL, "held by %d open objections",
+                       f->open_objections);
+    return GUARD_PASS;
+}
 
 const char *const workflow_statuses[] = {
     "draft",         "district_review", "municipal_review", "public_notice", "approved",
@@ -17,29 +79,31 @@ const char *const workflow_statuses[] = {
  * applicant may withdraw until approval; the authority may revoke what it
  * issued. */
 static const struct transition transitions[] = {
-    {"draft", "submit", "district_review", "applicant"},
-    {"returned", "submit", "district_review", "applicant"},
+    {"draft", "submit", "district_review", "applicant", not_barred},
+    {"returned", "submit", "district_review", "applicant", not_barred},
 
-    {"district_review", "district_approve", "municipal_review", "district_reviewer"},
-    {"district_review", "district_return", "returned", "district_reviewer"},
-    {"district_review", "district_reject", "rejected", "district_reviewer"},
+    {"district_review", "district_approve", "municipal_review", "district_reviewer", NULL},
+    {"district_review", "district_return", "returned", "district_reviewer", needs_opinion},
+    {"district_review", "district_reject", "rejected", "district_reviewer", needs_opinion},
 
-    {"municipal_review", "municipal_approve", "public_notice", "municipal_reviewer"},
-    {"municipal_review", "municipal_return", "returned", "municipal_reviewer"},
-    {"municipal_review", "municipal_reject", "rejected", "municipal_reviewer"},
+    {"municipal_review", "municipal_approve", "public_notice", "municipal_reviewer",
+     eligible_or_overridden},
+    {"municipal_review", "municipal_return", "returned", "municipal_reviewer", needs_opinion},
+    {"municipal_review", "municipal_reject", "rejected", "municipal_reviewer", needs_opinion},
 
-    {"public_notice", "objection_filed", "public_notice", "public"},
-    {"public_notice", "objection_upheld", "rejected", "municipal_reviewer"},
-    {"public_notice", "objection_dismissed", "public_notice", "municipal_reviewer"},
-    {"public_notice", "notice_ended", "approved", "system"},
+    {"public_notice", "objection_filed", "public_notice", "public", NULL},
+    {"public_notice", "objection_upheld", "rejected", "municipal_reviewer", needs_opinion},
+    {"public_notice", "objection_dismissed", "public_notice", "municipal_reviewer",
+     needs_opinion},
+    {"public_notice", "notice_ended", "approved", "system", notice_ended},
 
-    {"draft", "withdraw", "withdrawn", "applicant"},
-    {"returned", "withdraw", "withdrawn", "applicant"},
-    {"district_review", "withdraw", "withdrawn", "applicant"},
-    {"municipal_review", "withdraw", "withdrawn", "applicant"},
-    {"public_notice", "withdraw", "withdrawn", "applicant"},
+    {"draft", "withdraw", "withdrawn", "applicant", NULL},
+    {"returned", "withdraw", "withdrawn", "applicant", NULL},
+    {"district_review", "withdraw", "withdrawn", "applicant", NULL},
+    {"municipal_review", "withdraw", "withdrawn", "applicant", NULL},
+    {"public_notice", "withdraw", "withdrawn", "applicant", NULL},
 
-    {"approved", "revoke", "revoked", "municipal_reviewer"},
+    {"approved", "revoke", "revoked", "municipal_reviewer", needs_opinion},
 };
 
 #define N_TRANSITIONS (sizeof transitions / sizeof transitions[0])
@@ -70,4 +134,13 @@ size_t workflow_actions(const char *status, const char *role, const char **out, 
     if (cap)
         out[n] = NULL;
     return n;
+}
+
+enum guard_verdict workflow_check(const struct transition *t, const struct guard_facts *f,
+                                  struct guard_result *out)
+{
+    out->verdict = GUARD_PASS;
+    out->pointer = NULL;
+    out->detail[0] = '\0';
+    return t->guard ? t->guard(f, out) : GUARD_PASS;
 }

@@ -74,6 +74,67 @@ START_TEST(statuses_known)
 }
 END_TEST
 
+/* Returns and rejections need an opinion; approvals do not. */
+static const char *const opinion_actions[][2] = {
+    {"district_review", "district_return"},   {"district_review", "district_reject"},
+    {"municipal_review", "municipal_return"}, {"municipal_review", "municipal_reject"},
+    {"public_notice", "objection_upheld"},    {"public_notice", "objection_dismissed"},
+    {"approved", "revoke"},
+};
+
+START_TEST(guard_opinion)
+{
+    const struct transition *t = workflow_find(opinion_actions[_i][0], opinion_actions[_i][1]);
+    ck_assert_ptr_nonnull(t);
+    struct guard_facts f = {0};
+    struct guard_result g;
+    ck_assert_int_eq(workflow_check(t, &f, &g), GUARD_INVALID);
+    ck_assert_str_eq(g.pointer, "/opinion");
+    f.opinion = true;
+    ck_assert_int_eq(workflow_check(t, &f, &g), GUARD_PASS);
+}
+END_TEST
+
+START_TEST(guard_approvals)
+{
+    struct guard_facts f = {0};
+    struct guard_result g;
+    ck_assert_int_eq(workflow_check(workflow_find("district_review", "district_approve"), &f, &g),
+                     GUARD_PASS);
+    const struct transition *t = workflow_find("municipal_review", "municipal_approve");
+    f.failed_checks = "mentoring, team";
+    ck_assert_int_eq(workflow_check(t, &f, &g), GUARD_INVALID);
+    ck_assert_str_eq(g.pointer, "/override_reason");
+    ck_assert_ptr_nonnull(strstr(g.detail, "mentoring, team"));
+    f.override_reason = true;
+    ck_assert_int_eq(workflow_check(t, &f, &g), GUARD_PASS);
+    f = (struct guard_facts){.eligible = true};
+    ck_assert_int_eq(workflow_check(t, &f, &g), GUARD_PASS);
+}
+END_TEST
+
+START_TEST(guard_notice_and_ban)
+{
+    struct guard_facts f = {0};
+    struct guard_result g;
+    const struct transition *end = workflow_find("public_notice", "notice_ended");
+    ck_assert_int_eq(workflow_check(end, &f, &g), GUARD_CONFLICT);
+    f.notice_over = true;
+    f.open_objections = 1;
+    ck_assert_int_eq(workflow_check(end, &f, &g), GUARD_CONFLICT);
+    ck_assert_str_eq(g.detail, "held by an open objection");
+    f.open_objections = 0;
+    ck_assert_int_eq(workflow_check(end, &f, &g), GUARD_PASS);
+
+    const struct transition *submit = workflow_find("draft", "submit");
+    f = (struct guard_facts){.barred_until = ""};
+    ck_assert_int_eq(workflow_check(submit, &f, &g), GUARD_PASS);
+    f.barred_until = "2022-10-13";
+    ck_assert_int_eq(workflow_check(submit, &f, &g), GUARD_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(g.detail, "2022-10-13"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("workflow");
@@ -85,6 +146,9 @@ int main(void)
                         sizeof withdraw_cases / sizeof withdraw_cases[0]);
     tcase_add_test(tc, actions_listed_per_status_and_role);
     tcase_add_test(tc, statuses_known);
+    tcase_add_loop_test(tc, guard_opinion, 0, sizeof opinion_actions / sizeof opinion_actions[0]);
+    tcase_add_test(tc, guard_approvals);
+    tcase_add_test(tc, guard_notice_and_ban);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
