@@ -236,8 +236,7 @@ static int load_token_key(const struct config *cfg, struct store *s,
     struct stat st;
     bool any = false;
     snprintf(path, sizeof path, "%s/token.key", cfg->keys);
-    if (stat(path, &st) != 0 && errno == ENOENT && store_account_any(s, &any) == STORE_OK &&
-        any)
+    if (stat(path, &st) != 0 && errno == ENOENT && store_account_any(s, &any) == STORE_OK && any)
         return fail("%s is missing but accounts exist: restore it from the backup of the key "
                     "directory (a new key would make every token and session invalid)",
                     path);
@@ -252,8 +251,8 @@ static int load_token_key(const struct config *cfg, struct store *s,
 
 /* Loads the active key when it is no longer the one in use: what an
  * approval issues must be signed with the key the database calls active. */
-static void follow_rotation(const struct config *cfg, struct server *srv,
-                            struct signing_key *keys, size_t *n)
+static void follow_rotation(const struct config *cfg, struct server *srv, struct signing_key *keys,
+                            size_t *n)
 {
     struct key_row row;
     char err[512];
@@ -459,8 +458,7 @@ out:
 static void print_tick(const struct application *a, const char *what, void *ctx)
 {
     (void)ctx;
-    printf("application %lld (%s, %s): %s\n", (long long)a->id, a->kind, a->applicant_name,
-           what);
+    printf("application %lld (%s, %s): %s\n", (long long)a->id, a->kind, a->applicant_name, what);
 }
 
 static int cmd_tick(struct cli *c)
@@ -784,8 +782,21 @@ static int cmd_audit_verify(struct cli *c)
 /* ---- the command line --------------------------------------------------- */
 
 enum {
-    OPT_CONFIG = 1000, OPT_DB, OPT_LISTEN, OPT_KEYS, OPT_CLOCK,
-    OPT_ROLE, OPT_NAME, OPT_USCC, OPT_UNIT, OPT_AUTHORITY, OPT_NOW, OPT_JWKS, OPT_TO, OPT_FROM, OPT_HELP,
+    OPT_CONFIG = 1000,
+    OPT_DB,
+    OPT_LISTEN,
+    OPT_KEYS,
+    OPT_CLOCK,
+    OPT_ROLE,
+    OPT_NAME,
+    OPT_USCC,
+    OPT_UNIT,
+    OPT_AUTHORITY,
+    OPT_NOW,
+    OPT_JWKS,
+    OPT_TO,
+    OPT_FROM,
+    OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -911,9 +922,9 @@ int cli_main(int argc, char **argv)
             return 2;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys,      &c.clock, &c.role,
-                               &c.name,        &c.uscc, &c.unit,   &c.authority, &c.now,   &c.jwks,
-                               &c.to,          &c.from};
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
+                               &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
+                               &c.now,         &c.jwks, &c.to,     &c.from};
         *slot[opt - OPT_CONFIG] = optarg;
     }
     /* verify takes one positional argument, the file. */

@@ -78,10 +78,14 @@ static const struct config_key config_keys[] = {
     INT_KEY("request_timeout_s", KEY_UNSIGNED, request_timeout, 1, 3600),
     INT_KEY("objections_per_minute", KEY_UNSIGNED, objections_per_minute, 1, 10000),
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
-    {.name = "trusted_proxies", .type = KEY_PROXIES, .offset = offsetof(struct config,
-     trusted_proxies), .size = offsetof(struct config, n_trusted_proxies)},
-    {.name = "metrics_allow", .type = KEY_PROXIES, .offset = offsetof(struct config,
-     metrics_allow), .size = offsetof(struct config, n_metrics_allow)},
+    {.name = "trusted_proxies",
+     .type = KEY_PROXIES,
+     .offset = offsetof(struct config, trusted_proxies),
+     .size = offsetof(struct config, n_trusted_proxies)},
+    {.name = "metrics_allow",
+     .type = KEY_PROXIES,
+     .offset = offsetof(struct config, metrics_allow),
+     .size = offsetof(struct config, n_metrics_allow)},
 };
 
 /* Stores an address in its canonical text form, so that comparing it with
@@ -107,16 +111,16 @@ static int set_proxies(struct config *c, const struct config_key *k, const json_
     unsigned *count = (unsigned *)(void *)((char *)c + k->size);
 
     if (!json_is_array(value) || json_array_size(value) > CONFIG_MAX_PROXIES) {
-        snprintf(err, errlen, "%s: \"%s\" must be an array of at most %d addresses", path,
-                 k->name, CONFIG_MAX_PROXIES);
+        snprintf(err, errlen, "%s: \"%s\" must be an array of at most %d addresses", path, k->name,
+                 CONFIG_MAX_PROXIES);
         return -1;
     }
     json_array_foreach(value, i, item)
     {
         const char *text = json_string_value(item);
         if (text == NULL || !canonical_address(text, list[i], 64)) {
-            snprintf(err, errlen, "%s: \"%s\"[%zu] must be an IPv4 or IPv6 address", path,
-                     k->name, i);
+            snprintf(err, errlen, "%s: \"%s\"[%zu] must be an IPv4 or IPv6 address", path, k->name,
+                     i);
             return -1;
         }
     }

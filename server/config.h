@@ -12,8 +12,8 @@
 #define CONFIG_MAX_PROXIES 16
 
 struct config {
-    char db[1024];                  /* "db": SQLite file, default "./shenbao.db" */
-    char listen_host[256];          /* "listen": "127.0.0.1:8080" split in two */
+    char db[1024];         /* "db": SQLite file, default "./shenbao.db" */
+    char listen_host[256]; /* "listen": "127.0.0.1:8080" split in two */
     unsigned listen_port;
     char keys[1024];                /* "keys": key directory, default "./keys" */
     char units_file[1024];          /* "review_units_file": "" = the copy built in */
@@ -30,8 +30,8 @@ struct config {
                                      * transitions, default 60 */
     char trusted_proxies[CONFIG_MAX_PROXIES][64]; /* "trusted_proxies": addresses */
     unsigned n_trusted_proxies;
-    char metrics_allow[CONFIG_MAX_PROXIES][64];   /* "metrics_allow": who may read /metrics,
-                                                   * default 127.0.0.1 and ::1 */
+    char metrics_allow[CONFIG_MAX_PROXIES][64]; /* "metrics_allow": who may read /metrics,
+                                                 * default 127.0.0.1 and ::1 */
     unsigned n_metrics_allow;
 };
 

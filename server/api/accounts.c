@@ -77,8 +77,8 @@ void account_from_json(struct store *s, const json_t *body, struct account *a,
 
 json_t *account_to_json(const struct account *a)
 {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a->id, "role", a->role,
-                          "name", a->name, "created_at", a->created_at);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a->id, "role", a->role, "name",
+                          a->name, "created_at", a->created_at);
     if (a->uscc[0])
         json_object_set_new(o, "uscc", json_string(a->uscc));
     if (a->unit[0])
@@ -121,8 +121,7 @@ void api_account_create(struct request *r)
     enum store_rc rc = store_write(r->srv->store, tx_account_add, &n);
     if (rc == STORE_OK) {
         reply_header(r, "Location", "/v1/accounts/%lld", (long long)a.id);
-        reply_json(r, 201, json_pack("{s:o, s:s}", "account", account_to_json(&a), "token",
-                                     token));
+        reply_json(r, 201, json_pack("{s:o, s:s}", "account", account_to_json(&a), "token", token));
     } else {
         reply_store_error(r, rc);
     }

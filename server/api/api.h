@@ -122,9 +122,9 @@ struct change {
     /* Does what the action does besides the status (may be NULL).  Bad
      * fields go to `errs`: they are answered with the guard's in one 422. */
     enum store_rc (*apply)(struct store_tx *tx, struct change *c);
-    void *ctx;          /* for apply */
+    void *ctx;                                          /* for apply */
     void (*reply)(struct request *r, struct change *c); /* NULL: reply with the application */
-    int64_t id;         /* the application; 0: the {id} path parameter */
+    int64_t id; /* the application; 0: the {id} path parameter */
 
     /* Set by change_run() for apply. */
     struct request *r;
@@ -161,8 +161,7 @@ enum store_rc history_append(struct store_tx *tx, struct event *e);
  * new event's hash goes to hash_out (EVENT_HASH_LEN bytes) unless NULL. */
 enum store_rc history_record(struct store_tx *tx, const struct request *r,
                              const struct application *a, const char *action, const char *from,
-                             const char *opinion, const json_t *details,
-                             unsigned char *hash_out);
+                             const char *opinion, const json_t *details, unsigned char *hash_out);
 json_t *event_to_json(const struct event *e);
 void api_events_list(struct request *r);
 

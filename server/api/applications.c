@@ -84,12 +84,11 @@ static json_t *app_to_json(const struct application *a)
     json_t *data = json_loads(a->data_json, JSON_DECODE_ANY, NULL);
     if (!data)
         data = json_object();
-    json_t *o = json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
-                          (json_int_t)a->id, "kind", a->kind, "round", a->round, "review_unit",
-                          a->review_unit, "applicant", "name", a->applicant_name, "uscc",
-                          a->applicant_uscc, "data", data, "status", a->status, "version",
-                          (json_int_t)a->version, "created_at", a->created_at, "updated_at",
-                          a->updated_at);
+    json_t *o = json_pack(
+        "{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id", (json_int_t)a->id,
+        "kind", a->kind, "round", a->round, "review_unit", a->review_unit, "applicant", "name",
+        a->applicant_name, "uscc", a->applicant_uscc, "data", data, "status", a->status, "version",
+        (json_int_t)a->version, "created_at", a->created_at, "updated_at", a->updated_at);
     if (!o)
         abort();
     json_object_set_new(o, "submitted_at",
@@ -164,18 +163,17 @@ static const struct kind *validate_envelope(struct request *r, const json_t *bod
     spec_errors_init(&errs);
     const struct kind *k = application_validate(body, &errs);
 
-    const char *uscc = json_string_value(json_object_get(json_object_get(body, "applicant"),
-                                                         "uscc"));
+    const char *uscc =
+        json_string_value(json_object_get(json_object_get(body, "applicant"), "uscc"));
     if (uscc && uscc_valid(uscc) && strcmp(uscc, r->account.uscc) != 0)
-        spec_errors_add(&errs, "/applicant/uscc",
-                        "must be the USCC of your organisation (%s)", r->account.uscc);
+        spec_errors_add(&errs, "/applicant/uscc", "must be the USCC of your organisation (%s)",
+                        r->account.uscc);
 
     const char *unit_id = json_string_value(json_object_get(body, "review_unit"));
     if (unit_id) {
         struct unit u;
         if (store_unit_get(r->srv->store, unit_id, &u) != STORE_OK)
-            spec_errors_add(&errs, "/review_unit",
-                            "no such review unit; see GET /v1/review-units");
+            spec_errors_add(&errs, "/review_unit", "no such review unit; see GET /v1/review-units");
         else if (k && !k->enterprise_units &&
                  (strcmp(u.kind, "soe") == 0 || strcmp(u.kind, "hq") == 0))
             spec_errors_add(&errs, "/review_unit",
@@ -317,8 +315,7 @@ static enum store_rc tx_change(struct store_tx *tx, void *ctx)
         if (!c->t)
             return refuse_in_status(c, c->action);
         if (strcmp(c->t->who, c->r->account.role) != 0)
-            return change_refuse(c, P_FORBIDDEN, "a %s may not %s", c->r->account.role,
-                                 c->action);
+            return change_refuse(c, P_FORBIDDEN, "a %s may not %s", c->r->account.role, c->action);
         struct guard_facts facts = {0};
         struct guard_result g;
         if (c->gather && (rc = c->gather(tx, c, &facts)) != STORE_OK)
@@ -469,7 +466,7 @@ void api_app_withdraw(struct request *r)
 /* ---- listing ------------------------------------------------------------ */
 
 #define LIST_DEFAULT 20
-#define LIST_MAX 100
+#define LIST_MAX     100
 
 static void list_one(const struct application *a, void *ctx)
 {
@@ -511,16 +508,16 @@ void api_app_list(struct request *r)
                                                 "is not a status an application can have"));
     f.review_unit = request_query(r, "review_unit");
     if (f.review_unit && (f.review_unit[0] == '\0' || strlen(f.review_unit) >= 80))
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "review_unit",
-                                                "detail", "must be a review unit id"));
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "review_unit", "detail",
+                                                "must be a review unit id"));
     long long round = 0, limit = LIST_DEFAULT, cursor = 0;
     query_int(r, "round", 2019, 2100, &round, errors);
     query_int(r, "limit", 1, LIST_MAX, &limit, errors);
     query_int(r, "cursor", 1, INT64_MAX, &cursor, errors);
     if (json_array_size(errors) > 0) {
-        json_t *doc = reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors",
-                                    json_array_size(errors),
-                                    json_array_size(errors) == 1 ? " is" : "s are");
+        json_t *doc =
+            reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors",
+                          json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
         json_object_set_new(doc, "errors", errors);
         return;
     }

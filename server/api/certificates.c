@@ -30,8 +30,8 @@ static void new_serial(char *out, size_t cap, int year)
     randombytes_buf(r, sizeof r);
     for (int i = 0; i < 16; i++) {
         int bit = i * 5;
-        unsigned v = ((unsigned)r[bit / 8] << 8 | (bit / 8 + 1 < 10 ? r[bit / 8 + 1] : 0)) >>
-                     (11 - bit % 8);
+        unsigned v =
+            ((unsigned)r[bit / 8] << 8 | (bit / 8 + 1 < 10 ? r[bit / 8 + 1] : 0)) >> (11 - bit % 8);
         if (i > 0 && i % 4 == 0)
             groups[g++] = '-';
         groups[g++] = alphabet[v & 31];
@@ -58,9 +58,9 @@ int certificate_issue(struct store_tx *tx, const struct signing_key *key,
     sodium_bin2hex(hash_hex, sizeof hash_hex, event_hash, EVENT_HASH_LEN);
     json_t *doc = json_pack(
         "{s:s, s:s, s:I, s:i, s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s}", "kind",
-        a->kind, "serial", serial, "application_id", (json_int_t)a->id, "round", a->round,
-        "holder", "name", a->applicant_name, "uscc", a->applicant_uscc, "title_zh", k->issued_zh,
-        "title_en", k->issued_en, "issuer", "authority", k->authority, "name_zh",
+        a->kind, "serial", serial, "application_id", (json_int_t)a->id, "round", a->round, "holder",
+        "name", a->applicant_name, "uscc", a->applicant_uscc, "title_zh", k->issued_zh, "title_en",
+        k->issued_en, "issuer", "authority", k->authority, "name_zh",
         authority_name_zh(k->authority), "name_en", authority_name_en(k->authority), "issued_on",
         issued, "application_event_hash", hash_hex);
     if (!doc)
@@ -254,12 +254,11 @@ void api_cert_verify(struct request *r)
     spec_errors_release(&errs);
     const char *status;
     char why[200];
-    int valid = certificate_check(r->srv->store,
-                                  json_string_value(json_object_get(r->body_json, "jws")),
-                                  json_object_get(r->body_json, "certificate"), &status, why,
-                                  sizeof why);
-    reply_json(r, 200, json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail",
-                                 why));
+    int valid =
+        certificate_check(r->srv->store, json_string_value(json_object_get(r->body_json, "jws")),
+                          json_object_get(r->body_json, "certificate"), &status, why, sizeof why);
+    reply_json(r, 200,
+               json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail", why));
 }
 
 /* ---- revocation ------------------------------------------------------------------ */
@@ -283,8 +282,8 @@ static enum store_rc apply_revocation(struct store_tx *tx, struct change *c)
 {
     struct revocation *rv = c->ctx;
     const struct kind *k = rv->kind;
-    enum store_rc rc = store_cert_revoke(tx, rv->cert.serial, c->now, rv->reason, rv->ground,
-                                         rv->refund_fen);
+    enum store_rc rc =
+        store_cert_revoke(tx, rv->cert.serial, c->now, rv->reason, rv->ground, rv->refund_fen);
     if (rc == STORE_CONFLICT)
         return change_refuse(c, P_CONFLICT, "certificate %s is already revoked", rv->cert.serial);
     if (rc != STORE_OK)
@@ -304,8 +303,7 @@ static enum store_rc apply_revocation(struct store_tx *tx, struct change *c)
     return rc;
 }
 
-static enum store_rc gather_revocation(struct store_tx *tx, struct change *c,
-                                       struct guard_facts *f)
+static enum store_rc gather_revocation(struct store_tx *tx, struct change *c, struct guard_facts *f)
 {
     (void)tx;
     f->opinion = ((struct revocation *)c->ctx)->reason != NULL;
@@ -374,8 +372,11 @@ void api_cert_revoke(struct request *r)
     if (json_is_integer(refund))
         rv.refund_fen = json_integer_value(refund);
 
-    struct change c = {.action = "revoke", .gather = gather_revocation,
-                       .apply = apply_revocation, .ctx = &rv, .reply = reply_revoked,
+    struct change c = {.action = "revoke",
+                       .gather = gather_revocation,
+                       .apply = apply_revocation,
+                       .ctx = &rv,
+                       .reply = reply_revoked,
                        .id = rv.cert.application_id};
     change_run(r, &c);
 out:

@@ -32,8 +32,8 @@ void api_readyz(struct request *r)
         reply_json(r, 200, body);
         return;
     }
-    json_t *doc = reply_problem(r, P_UNAVAILABLE, "%s", !db ? "the database takes no writes"
-                                                            : "no signing key is loaded");
+    json_t *doc = reply_problem(r, P_UNAVAILABLE, "%s",
+                                !db ? "the database takes no writes" : "no signing key is loaded");
     json_object_update(doc, body);
     json_object_set_new(doc, "status", json_integer(503));
     json_decref(body);

@@ -27,8 +27,7 @@ enum store_rc history_append(struct store_tx *tx, struct event *e)
 
 enum store_rc history_record(struct store_tx *tx, const struct request *r,
                              const struct application *a, const char *action, const char *from,
-                             const char *opinion, const json_t *details,
-                             unsigned char *hash_out)
+                             const char *opinion, const json_t *details, unsigned char *hash_out)
 {
     struct event e = {.application_id = a->id};
     snprintf(e.at, sizeof e.at, "%s", a->updated_at);
@@ -57,16 +56,15 @@ json_t *event_to_json(const struct event *e)
     char hash[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(hash, sizeof hash, e->hash, EVENT_HASH_LEN);
     json_t *details = json_loads(e->details_json ? e->details_json : "{}", 0, NULL);
-    json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:o, s:o, s:s}", "id",
-                          (json_int_t)e->id, "at", e->at, "action", e->action, "from",
-                          e->from_status[0] ? json_string(e->from_status) : json_null(), "to",
-                          e->to_status[0] ? json_string(e->to_status) : json_null(), "actor",
-                          "account",
-                          e->actor_account ? json_integer(e->actor_account) : json_null(),
-                          "role", e->actor_role, "opinion",
-                          e->opinion ? json_string(e->opinion) : json_null(), "request_id",
-                          e->request_id[0] ? json_string(e->request_id) : json_null(),
-                          "details", details ? details : json_object(), "hash", hash);
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:o, s:o, s:s}", "id",
+                  (json_int_t)e->id, "at", e->at, "action", e->action, "from",
+                  e->from_status[0] ? json_string(e->from_status) : json_null(), "to",
+                  e->to_status[0] ? json_string(e->to_status) : json_null(), "actor", "account",
+                  e->actor_account ? json_integer(e->actor_account) : json_null(), "role",
+                  e->actor_role, "opinion", e->opinion ? json_string(e->opinion) : json_null(),
+                  "request_id", e->request_id[0] ? json_string(e->request_id) : json_null(),
+                  "details", details ? details : json_object(), "hash", hash);
     if (!o)
         abort();
     return o;

@@ -100,21 +100,37 @@ void api_notices_list(struct request *r)
 /* ---- objections ----------------------------------------------------------- */
 
 static const struct field_spec objection_fields[] = {
-    {.name = "name", .type = SPEC_STRING, .required = true, .min = 1, .max = 100,
-     .title_zh = "姓名或单位", .title_en = "Name or organisation"},
-    {.name = "contact", .type = SPEC_STRING, .required = true, .min = 1, .max = 200,
-     .title_zh = "联系方式", .title_en = "Contact", .help = "telephone or e-mail"},
-    {.name = "reason", .type = SPEC_TEXT, .required = true, .min = 1, .max = 4000,
-     .title_zh = "异议理由", .title_en = "Reason"},
+    {.name = "name",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 100,
+     .title_zh = "姓名或单位",
+     .title_en = "Name or organisation"},
+    {.name = "contact",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 200,
+     .title_zh = "联系方式",
+     .title_en = "Contact",
+     .help = "telephone or e-mail"},
+    {.name = "reason",
+     .type = SPEC_TEXT,
+     .required = true,
+     .min = 1,
+     .max = 4000,
+     .title_zh = "异议理由",
+     .title_en = "Reason"},
     {.name = NULL},
 };
 
 static json_t *objection_to_json(const struct objection *o)
 {
-    json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
-                          "application_id", (json_int_t)o->application_id, "name", o->name,
-                          "contact", o->contact, "reason", o->reason, "filed_at", o->filed_at,
-                          "status", o->status);
+    json_t *j =
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id, "application_id",
+                  (json_int_t)o->application_id, "name", o->name, "contact", o->contact, "reason",
+                  o->reason, "filed_at", o->filed_at, "status", o->status);
     if (o->resolved_at[0]) {
         json_object_set_new(j, "resolved_at", json_string(o->resolved_at));
         json_object_set_new(j, "resolved_by", json_integer(o->resolved_by));
@@ -172,8 +188,10 @@ void api_objection_file(struct request *r)
     if (!ratelimit_take(&per_address, r->client_addr, clock_now(),
                         r->srv->cfg->objections_per_minute, &retry)) {
         reply_header(r, "Retry-After", "%u", retry);
-        reply_problem(r, P_TOO_MANY, "at most %u objections a minute from one address; try "
-                                     "again in %u s", r->srv->cfg->objections_per_minute, retry);
+        reply_problem(r, P_TOO_MANY,
+                      "at most %u objections a minute from one address; try "
+                      "again in %u s",
+                      r->srv->cfg->objections_per_minute, retry);
         return;
     }
 
@@ -188,12 +206,11 @@ void api_objection_file(struct request *r)
     snprintf(f.o.client_addr, sizeof f.o.client_addr, "%s", r->client_addr);
     enum store_rc rc = store_write(r->srv->store, tx_file, &f);
     if (rc == STORE_OK) {
-        reply_header(r, "Location", "/v1/applications/%lld/objections/%lld", id,
-                     (long long)f.o.id);
+        reply_header(r, "Location", "/v1/applications/%lld/objections/%lld", id, (long long)f.o.id);
         /* The objector gets the receipt; contact data stays with reviewers. */
-        reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)f.o.id,
-                                     "application_id", (json_int_t)id, "filed_at", f.o.filed_at,
-                                     "status", "open"));
+        reply_json(r, 201,
+                   json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)f.o.id, "application_id",
+                             (json_int_t)id, "filed_at", f.o.filed_at, "status", "open"));
     } else if (rc == STORE_NOT_FOUND) {
         reply_problem(r, P_NOT_FOUND, "application %lld is not under public notice now", id);
     } else {
@@ -260,8 +277,7 @@ static enum store_rc apply_resolution(struct store_tx *tx, struct change *c)
     return rc;
 }
 
-static enum store_rc gather_resolution(struct store_tx *tx, struct change *c,
-                                       struct guard_facts *f)
+static enum store_rc gather_resolution(struct store_tx *tx, struct change *c, struct guard_facts *f)
 {
     (void)tx;
     f->opinion = json_object_get(c->ctx, "opinion") != NULL;
@@ -296,7 +312,7 @@ struct tick_run {
     int64_t now;
     void (*report)(const struct application *a, const char *what, void *ctx);
     void *ctx;
-    int64_t *due;   /* ids of applications whose notice has ended */
+    int64_t *due; /* ids of applications whose notice has ended */
     size_t n, cap;
     int approved;
 };
@@ -347,8 +363,7 @@ static enum store_rc approve(struct store_tx *tx, struct tick_run *t, struct app
     if (rc == STORE_OK)
         rc = history_record(tx, NULL, a, "notice_ended", "public_notice", NULL, details, hash);
     json_decref(details);
-    if (rc == STORE_OK &&
-        certificate_issue(tx, t->key, a, hash, date_of_unix(t->now), serial) != 0)
+    if (rc == STORE_OK && certificate_issue(tx, t->key, a, hash, date_of_unix(t->now), serial) != 0)
         rc = STORE_ERROR;
     return rc;
 }
@@ -366,8 +381,8 @@ static enum store_rc tx_tick(struct store_tx *tx, void *ctx)
         rc = store_app_get_tx(tx, t->due[i], &a);
         if (rc == STORE_OK)
             rc = store_objections_open(tx, a.id, &facts.open_objections);
-        const struct transition *tr = rc == STORE_OK ? workflow_find(a.status, "notice_ended")
-                                                     : NULL;
+        const struct transition *tr =
+            rc == STORE_OK ? workflow_find(a.status, "notice_ended") : NULL;
         if (tr && workflow_check(tr, &facts, &g) != GUARD_PASS) {
             if (t->report)
                 t->report(&a, g.detail, t->ctx);

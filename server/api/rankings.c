@@ -20,7 +20,7 @@
 #include "ranking.h"
 #include "rules.h"
 
-#define RANKED_KIND "tourism_award"
+#define RANKED_KIND       "tourism_award"
 #define RANKING_AUTHORITY "culture_tourism"
 
 /* Checks the path ({kind}, {year}) and the caller's authority; replies and
@@ -40,8 +40,9 @@ static int ranking_year(struct request *r)
     }
     if (r->role == ROLE_MUNICIPAL_REVIEWER &&
         strcmp(r->account.authority, RANKING_AUTHORITY) != 0) {
-        reply_problem(r, P_FORBIDDEN, "only the culture and tourism authority ranks "
-                                      "tourism_award applications");
+        reply_problem(r, P_FORBIDDEN,
+                      "only the culture and tourism authority ranks "
+                      "tourism_award applications");
         return 0;
     }
     return (int)year;
@@ -52,8 +53,8 @@ struct ranking_run {
     int year;
     struct application *apps; /* every application of the year, owned */
     size_t n, cap;
-    json_t *result;           /* out: the stored ranking */
-    char refusal[256];        /* out: why it may not be computed now */
+    json_t *result;    /* out: the stored ranking */
+    char refusal[256]; /* out: why it may not be computed now */
 };
 
 static bool collect(struct application *a, void *ctx)
@@ -104,16 +105,16 @@ static json_t *entry_json(const struct ranking_entry *e, const struct applicatio
         "ranks", "outbound", rank_or_null(e->outbound_rank), "outbound_growth",
         rank_or_null(e->outbound_growth_rank), "reception", rank_or_null(e->reception_rank),
         "reception_growth", rank_or_null(e->reception_growth_rank), "group",
-        e->group ? json_string(e->group) : json_null(), "items", ranking_items_json(e),
-        "total_fen", (json_int_t)e->total_fen);
+        e->group ? json_string(e->group) : json_null(), "items", ranking_items_json(e), "total_fen",
+        (json_int_t)e->total_fen);
     if (!o)
         abort();
     return o;
 }
 
 /* Writes an application's new ranked items (NULL: none) when they change. */
-static enum store_rc set_ranked_items(struct store_tx *tx, struct application *a,
-                                      json_t *items, const char *now)
+static enum store_rc set_ranked_items(struct store_tx *tx, struct application *a, json_t *items,
+                                      const char *now)
 {
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     if (!facts)
@@ -178,9 +179,9 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
                     why = elig.checks[c].detail;
                     break;
                 }
-            json_array_append_new(excluded, json_pack("{s:I, s:s, s:s}", "application_id",
-                                                      (json_int_t)a->id, "applicant",
-                                                      a->applicant_name, "reason", why));
+            json_array_append_new(excluded,
+                                  json_pack("{s:I, s:s, s:s}", "application_id", (json_int_t)a->id,
+                                            "applicant", a->applicant_name, "reason", why));
         } else {
             struct ranking_entry *e = &entries[n_entries++];
             e->app_id = a->id;
@@ -219,8 +220,7 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
 
     run->result = json_pack("{s:s, s:i, s:s, s:I, s:o, s:o}", "kind", RANKED_KIND, "year",
                             run->year, "computed_at", now, "computed_by",
-                            (json_int_t)run->r->account.id, "entries", table, "excluded",
-                            excluded);
+                            (json_int_t)run->r->account.id, "entries", table, "excluded", excluded);
     free(entries);
     free(entry_of);
     if (rc != STORE_OK)

@@ -28,7 +28,9 @@ static const char *const decisions[] = {"approve", "reject", "return", NULL};
     {.name = "stage", .type = SPEC_ENUM, .required = true, .enum_values = stages},                 \
         {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = decisions},       \
         {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},                             \
-        {.name = "override_reason", .type = SPEC_TEXT, .min = 1, .max = 4000}
+    {                                                                                              \
+        .name = "override_reason", .type = SPEC_TEXT, .min = 1, .max = 4000                        \
+    }
 
 #define MAX_RECORD_FIELDS 8
 
@@ -250,9 +252,9 @@ void api_review_create(struct request *r)
     }
     char action[40];
     snprintf(action, sizeof action, "%s_%s", stage, decision);
-    struct review rv = {.body = body, .stage = stage, .decision = decision,
-                        .calendar = r->srv->calendar};
-    struct change c = {.action = action, .gather = gather_review, .apply = apply_review,
-                       .ctx = &rv};
+    struct review rv = {
+        .body = body, .stage = stage, .decision = decision, .calendar = r->srv->calendar};
+    struct change c = {
+        .action = action, .gather = gather_review, .apply = apply_review, .ctx = &rv};
     change_run(r, &c);
 }

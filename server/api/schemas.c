@@ -7,8 +7,10 @@ void api_schema_get(struct request *r)
 {
     const struct kind *k = kind_find(r->params[0]);
     if (!k) {
-        reply_problem(r, P_NOT_FOUND, "no kind \"%s\"; kinds are incubator, first_store and "
-                                      "tourism_award", r->params[0]);
+        reply_problem(r, P_NOT_FOUND,
+                      "no kind \"%s\"; kinds are incubator, first_store and "
+                      "tourism_award",
+                      r->params[0]);
         return;
     }
     reply_json(r, 200, kind_schema(k));

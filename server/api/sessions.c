@@ -20,10 +20,10 @@
 #include "spec.h"
 #include "uscc.h"
 
-#define SESSION_SECONDS (12 * 3600)
-#define LOGIN_ATTEMPTS_PER_ADDRESS 20   /* a minute: an office behind one NAT */
-#define LOGIN_FAILURES_PER_ACCOUNT 5    /* a quarter of an hour */
-#define SIGNUPS_PER_ADDRESS 20          /* an hour */
+#define SESSION_SECONDS            (12 * 3600)
+#define LOGIN_ATTEMPTS_PER_ADDRESS 20 /* a minute: an office behind one NAT */
+#define LOGIN_FAILURES_PER_ACCOUNT 5  /* a quarter of an hour */
+#define SIGNUPS_PER_ADDRESS        20 /* an hour */
 
 static struct ratelimit login_by_address = RATELIMIT_INIT(60);
 static struct ratelimit login_failures = RATELIMIT_INIT(900);
@@ -81,8 +81,8 @@ static void reply_signed_in(struct request *r, unsigned status, const struct acc
         reply_store_error(r, rc);
         return;
     }
-    reply_json(r, status, json_pack("{s:o, s:s}", "account", account_to_json(a), "csrf_token",
-                                    csrf));
+    reply_json(r, status,
+               json_pack("{s:o, s:s}", "account", account_to_json(a), "csrf_token", csrf));
 }
 
 /* A 429 telling when to come back. */
@@ -95,14 +95,32 @@ static void too_many(struct request *r, unsigned retry, const char *what)
 /* ---- sign-up ---------------------------------------------------------------- */
 
 static const struct field_spec signup_fields[] = {
-    {.name = "name", .type = SPEC_STRING, .required = true, .min = 1, .max = 200,
-     .title_zh = "单位名称", .title_en = "Organisation name"},
-    {.name = "uscc", .type = SPEC_USCC, .required = true, .title_zh = "统一社会信用代码",
+    {.name = "name",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 200,
+     .title_zh = "单位名称",
+     .title_en = "Organisation name"},
+    {.name = "uscc",
+     .type = SPEC_USCC,
+     .required = true,
+     .title_zh = "统一社会信用代码",
      .title_en = "Unified Social Credit Code"},
-    {.name = "email", .type = SPEC_STRING, .required = true, .min = 3, .max = 254,
-     .title_zh = "联系邮箱", .title_en = "Contact e-mail"},
-    {.name = "password", .type = SPEC_STRING, .required = true, .min = PASSWORD_MIN_CHARS,
-     .max = 128, .title_zh = "密码", .title_en = "Password"},
+    {.name = "email",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 3,
+     .max = 254,
+     .title_zh = "联系邮箱",
+     .title_en = "Contact e-mail"},
+    {.name = "password",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = PASSWORD_MIN_CHARS,
+     .max = 128,
+     .title_zh = "密码",
+     .title_en = "Password"},
     {.name = NULL},
 };
 
@@ -227,8 +245,9 @@ void api_session_create(struct request *r)
         spec_errors_add(&errs, email ? "/password" : "/email",
                         "is required: sign in with e-mail and password, or with a token");
     if (errs.count == 0 && token && (email || password))
-        spec_errors_add(&errs, "/token", "sign in with a token or with e-mail and password, "
-                                         "not both");
+        spec_errors_add(&errs, "/token",
+                        "sign in with a token or with e-mail and password, "
+                        "not both");
     if (errs.count > 0) {
         reply_invalid(r, &errs);
         spec_errors_release(&errs);

@@ -11,7 +11,11 @@
 #include "spec.h"
 
 static const struct field_spec unit_fields[] = {
-    {.name = "id", .type = SPEC_STRING, .required = true, .min = 4, .max = 79,
+    {.name = "id",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 4,
+     .max = 79,
      .help = "\"soe:<group name>\" or \"hq:<enterprise name>\""},
     {.name = "name_zh", .type = SPEC_STRING, .required = true, .min = 1, .max = 80},
     {.name = "name_en", .type = SPEC_STRING, .required = true, .min = 1, .max = 80},
@@ -57,8 +61,9 @@ void api_unit_create(struct request *r)
     if (id && errs.count == 0) {
         size_t prefix = strncmp(id, "soe:", 4) == 0 ? 4 : strncmp(id, "hq:", 3) == 0 ? 3 : 0;
         if (prefix == 0 || id[prefix] == '\0' || strpbrk(id, " /?#%&"))
-            spec_errors_add(&errs, "/id",
-                            "must be \"soe:<name>\" or \"hq:<name>\", without spaces or / ? # %% &");
+            spec_errors_add(
+                &errs, "/id",
+                "must be \"soe:<name>\" or \"hq:<name>\", without spaces or / ? # %% &");
         else
             snprintf(u.kind, sizeof u.kind, "%.*s", (int)prefix - 1, id);
     }

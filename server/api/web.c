@@ -10,16 +10,20 @@
 /* What the pages may load: only our own files, no inline script or style,
  * no framing. */
 #define CONTENT_SECURITY_POLICY                                                                    \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 static const struct {
     const char *suffix, *type;
 } types[] = {
-    {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-    {".css", "text/css; charset=utf-8"},     {".svg", "image/svg+xml"},
-    {".json", "application/json"},           {".txt", "text/plain; charset=utf-8"},
-    {".png", "image/png"},                   {".ico", "image/x-icon"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".json", "application/json"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
 };
 
 static const char *content_type(const char *name)

@@ -13,12 +13,12 @@ char *chain_canonical(const struct event *e)
     sodium_bin2hex(prev, sizeof prev, e->prev_hash, EVENT_HASH_LEN);
     /* A details text that is not JSON (only by tampering) still hashes,
      * as a string, so verification reports it instead of crashing. */
-    json_t *doc = json_pack(
-        "[I, I, s, s, s, s, o, s, o, s, o, s]", (json_int_t)e->id, (json_int_t)e->application_id,
-        e->at, e->action, e->from_status, e->to_status,
-        e->actor_account ? json_integer(e->actor_account) : json_null(), e->actor_role,
-        e->opinion ? json_string(e->opinion) : json_null(), e->request_id,
-        details ? details : json_string(e->details_json ? e->details_json : ""), prev);
+    json_t *doc =
+        json_pack("[I, I, s, s, s, s, o, s, o, s, o, s]", (json_int_t)e->id,
+                  (json_int_t)e->application_id, e->at, e->action, e->from_status, e->to_status,
+                  e->actor_account ? json_integer(e->actor_account) : json_null(), e->actor_role,
+                  e->opinion ? json_string(e->opinion) : json_null(), e->request_id,
+                  details ? details : json_string(e->details_json ? e->details_json : ""), prev);
     if (!doc)
         return NULL;
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

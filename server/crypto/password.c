@@ -9,8 +9,8 @@
 
 #include "password.h"
 
-#define OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
-#define MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+#define OPS          crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define MEM          crypto_pwhash_MEMLIMIT_INTERACTIVE
 #define WAIT_SECONDS 5
 
 static sem_t turns;

@@ -10,9 +10,9 @@
 
 #include <stddef.h>
 
-#define PASSWORD_HASH_LEN 128 /* crypto_pwhash_STRBYTES */
-#define PASSWORD_MIN_CHARS 12
-#define PASSWORD_MAX_BYTES 256
+#define PASSWORD_HASH_LEN       128 /* crypto_pwhash_STRBYTES */
+#define PASSWORD_MIN_CHARS      12
+#define PASSWORD_MAX_BYTES      256
 #define PASSWORD_MAX_CONCURRENT 2
 
 enum password_rc {

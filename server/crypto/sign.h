@@ -12,10 +12,10 @@
 
 #include <stddef.h>
 
-#define SIGN_PUBLIC_LEN 32                 /* crypto_sign_PUBLICKEYBYTES */
-#define SIGN_SECRET_LEN 64                 /* crypto_sign_SECRETKEYBYTES */
-#define SIGN_KID_LEN 43                    /* base64url of a SHA-256 digest */
-#define SIGN_X_LEN 43                      /* base64url of the public key */
+#define SIGN_PUBLIC_LEN 32 /* crypto_sign_PUBLICKEYBYTES */
+#define SIGN_SECRET_LEN 64 /* crypto_sign_SECRETKEYBYTES */
+#define SIGN_KID_LEN    43 /* base64url of a SHA-256 digest */
+#define SIGN_X_LEN      43 /* base64url of the public key */
 
 /* The key id of a public key: its RFC 7638 JWK thumbprint, base64url
  * without padding.  Anyone can recompute it from the JWKS entry. */

@@ -7,10 +7,10 @@
 
 #include <stddef.h>
 
-#define TOKEN_KEY_LEN 32          /* crypto_generichash_KEYBYTES */
-#define TOKEN_HASH_BYTES 32       /* crypto_generichash_BYTES */
-#define TOKEN_PREFIX "sb_"
-#define TOKEN_TEXT_LEN (3 + 43)  /* prefix + base64url(32 bytes) without padding */
+#define TOKEN_KEY_LEN    32 /* crypto_generichash_KEYBYTES */
+#define TOKEN_HASH_BYTES 32 /* crypto_generichash_BYTES */
+#define TOKEN_PREFIX     "sb_"
+#define TOKEN_TEXT_LEN   (3 + 43) /* prefix + base64url(32 bytes) without padding */
 
 /* Loads the token-hashing key from `path`, creating it (32 random bytes,
  * mode 0600) when missing.  Refuses a key file readable by group or others.

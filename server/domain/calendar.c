@@ -95,8 +95,10 @@ struct calendar *calendar_load(const char *text, size_t len, char *err, size_t e
             const char *date = json_string_value(json_object_get(d, "date"));
             json_t *off = json_object_get(d, "off");
             if (!date || !date_parse(date, &day) || !json_is_boolean(off)) {
-                snprintf(err, errlen, "working-day calendar: year %s, day %zu needs a date and "
-                                      "off: true/false", key, i);
+                snprintf(err, errlen,
+                         "working-day calendar: year %s, day %zu needs a date and "
+                         "off: true/false",
+                         key, i);
                 goto fail;
             }
             if (c->n_days == cap) {

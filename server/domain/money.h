@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define FEN_PER_YUAN 100
-#define FEN_PER_WAN 1000000 /* 1 万元 */
+#define FEN_PER_WAN  1000000 /* 1 万元 */
 
 /* percent% of amount_fen, rounded down to the fen (amount >= 0, 0 <= percent). */
 int64_t money_percent(int64_t amount_fen, int64_t percent);

@@ -64,9 +64,9 @@ json_t *eligibility_to_json(const struct eligibility *e)
 {
     json_t *checks = json_array();
     for (size_t i = 0; i < e->n; i++)
-        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "id", e->checks[i].id,
-                                                "passed", e->checks[i].passed, "detail",
-                                                e->checks[i].detail));
+        json_array_append_new(checks,
+                              json_pack("{s:s, s:b, s:s}", "id", e->checks[i].id, "passed",
+                                        e->checks[i].passed, "detail", e->checks[i].detail));
     return json_pack("{s:b, s:o}", "eligible", eligibility_all_passed(e), "checks", checks);
 }
 
@@ -75,8 +75,8 @@ json_t *award_to_json(const struct award *a)
     json_t *items = json_array();
     for (size_t i = 0; i < a->n; i++) {
         const struct award_item *it = &a->items[i];
-        json_t *o = json_pack("{s:s, s:I}", "item", it->item, "amount_fen",
-                              (json_int_t)it->amount_fen);
+        json_t *o =
+            json_pack("{s:s, s:I}", "item", it->item, "amount_fen", (json_int_t)it->amount_fen);
         if (it->rank > 0)
             json_object_set_new(o, "rank", json_integer(it->rank));
         if (it->count > 0)
@@ -85,8 +85,8 @@ json_t *award_to_json(const struct award *a)
             json_object_set_new(o, "detail", json_string(it->detail));
         json_array_append_new(items, o);
     }
-    return json_pack("{s:s, s:I, s:o}", "basis", a->basis ? a->basis : "as_applied",
-                     "total_fen", (json_int_t)a->total_fen, "items", items);
+    return json_pack("{s:s, s:I, s:o}", "basis", a->basis ? a->basis : "as_applied", "total_fen",
+                     (json_int_t)a->total_fen, "items", items);
 }
 
 int64_t rule_int(const json_t *obj, const char *member)

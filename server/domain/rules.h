@@ -19,24 +19,24 @@
  * consistency checks, so members have their declared types. */
 struct rule_input {
     const json_t *data;
-    int round;                   /* the application's year */
+    int round; /* the application's year */
     const char *applicant_uscc;
-    sb_day submitted_on;         /* the submission date; for a draft, today */
+    sb_day submitted_on; /* the submission date; for a draft, today */
 
     /* Facts fixed at the municipal stage; "unset" until then. */
-    int64_t audited_fen;         /* first_store: audited investment; -1 = unset */
-    int funded_charters;         /* tourism_award: charters funded; -1 = unset */
-    bool special_award;          /* tourism_award: granted the special award */
-    const json_t *ranked_items;  /* tourism_award: this application's items of
-                                  * the year's ranking (array of award items
-                                  * as in struct award_item), or NULL */
+    int64_t audited_fen;        /* first_store: audited investment; -1 = unset */
+    int funded_charters;        /* tourism_award: charters funded; -1 = unset */
+    bool special_award;         /* tourism_award: granted the special award */
+    const json_t *ranked_items; /* tourism_award: this application's items of
+                                 * the year's ranking (array of award items
+                                 * as in struct award_item), or NULL */
 };
 
-#define RULE_DETAIL_LEN 256
+#define RULE_DETAIL_LEN  256
 #define RULES_MAX_CHECKS 24
 
 struct check {
-    const char *id;  /* stable id, e.g. "mentoring" (RULES.md tables) */
+    const char *id; /* stable id, e.g. "mentoring" (RULES.md tables) */
     bool passed;
     char detail[RULE_DETAIL_LEN]; /* the figures compared, in words a reviewer reads */
 };
@@ -56,18 +56,18 @@ bool eligibility_all_passed(const struct eligibility *e);
 #define RULES_MAX_ITEMS 16
 
 struct award_item {
-    const char *item;   /* "store_opening", "outbound", "charter", … (CONTRACT.md) */
+    const char *item; /* "store_opening", "outbound", "charter", … (CONTRACT.md) */
     int64_t amount_fen;
-    int rank;           /* ranked items: the rank; else 0 */
-    int count;          /* items paid per unit (stores, charters); else 0 */
+    int rank;  /* ranked items: the rank; else 0 */
+    int count; /* items paid per unit (stores, charters); else 0 */
     char detail[RULE_DETAIL_LEN];
 };
 
 struct award {
-    const char *basis;  /* "as_applied", "audited" or "ranked" */
+    const char *basis; /* "as_applied", "audited" or "ranked" */
     struct award_item items[RULES_MAX_ITEMS];
     size_t n;
-    int64_t total_fen;  /* the sum of the items */
+    int64_t total_fen; /* the sum of the items */
 };
 
 /* Appends an item and adds it to the total; detail is printf-formatted. */

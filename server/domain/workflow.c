@@ -59,14 +59,13 @@ static enum guard_verdict notice_ended(const struct guard_facts *f, struct guard
     if (f->open_objections == 1)
         return verdict(out, GUARD_CONFLICT, NULL, "held by an open objection");
     if (f->open_objections > 1)
-        return verdict(out, GUARD_CONFLICT, NULL, "held by %d open objections",
-                       f->open_objections);
+        return verdict(out, GUARD_CONFLICT, NULL, "held by %d open objections", f->open_objections);
     return GUARD_PASS;
 }
 
 const char *const workflow_statuses[] = {
-    "draft",         "district_review", "municipal_review", "public_notice", "approved",
-    "returned",      "rejected",        "withdrawn",        "revoked",       NULL,
+    "draft",    "district_review", "municipal_review", "public_notice", "approved",
+    "returned", "rejected",        "withdrawn",        "revoked",       NULL,
 };
 
 /* RULES.md §1.  The applicant edits a draft or a returned application and
@@ -93,8 +92,7 @@ static const struct transition transitions[] = {
 
     {"public_notice", "objection_filed", "public_notice", "public", NULL},
     {"public_notice", "objection_upheld", "rejected", "municipal_reviewer", needs_opinion},
-    {"public_notice", "objection_dismissed", "public_notice", "municipal_reviewer",
-     needs_opinion},
+    {"public_notice", "objection_dismissed", "public_notice", "municipal_reviewer", needs_opinion},
     {"public_notice", "notice_ended", "approved", "system", notice_ended},
 
     {"draft", "withdraw", "withdrawn", "applicant", NULL},

@@ -14,14 +14,14 @@
 /* What a guard looks at: facts the caller gathers about the request and
  * the application before taking a transition. */
 struct guard_facts {
-    bool opinion;               /* an opinion (or reason) was given */
-    bool eligible;              /* every eligibility check passes */
-    const char *failed_checks;  /* their ids when not, "a, b" */
-    bool override_reason;       /* an override reason was given */
-    bool notice_over;           /* 24:00 of the notice's last day has passed */
+    bool opinion;              /* an opinion (or reason) was given */
+    bool eligible;             /* every eligibility check passes */
+    const char *failed_checks; /* their ids when not, "a, b" */
+    bool override_reason;      /* an override reason was given */
+    bool notice_over;          /* 24:00 of the notice's last day has passed */
     int open_objections;
-    const char *barred_until;   /* a revocation bars a new application until
-                                 * this date; NULL or "" when none */
+    const char *barred_until; /* a revocation bars a new application until
+                               * this date; NULL or "" when none */
 };
 
 enum guard_verdict {

@@ -73,8 +73,7 @@ static bool trusted_proxy(const struct config *cfg, const char *addr)
  * prove nothing).  From any other peer the header is ignored, so a client
  * cannot choose the address its limits and logs are kept under.
  */
-static void resolve_client(struct request *r, struct MHD_Connection *conn,
-                           const struct config *cfg)
+static void resolve_client(struct request *r, struct MHD_Connection *conn, const struct config *cfg)
 {
     if (!trusted_proxy(cfg, r->client_addr))
         return;
@@ -150,8 +149,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct request *r
         resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
                                                MHD_RESPMEM_PERSISTENT);
     else if (r->reply_body)
-        resp = MHD_create_response_from_buffer(r->reply_len, r->reply_body,
-                                               MHD_RESPMEM_MUST_FREE);
+        resp = MHD_create_response_from_buffer(r->reply_len, r->reply_body, MHD_RESPMEM_MUST_FREE);
     else
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
@@ -173,8 +171,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct request *r
 
 static bool content_length_exceeds(struct MHD_Connection *conn, size_t limit)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl)
         return false;
     char *end;
@@ -184,9 +182,8 @@ static bool content_length_exceeds(struct MHD_Connection *conn, size_t limit)
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct daemon *d = cls;
@@ -213,9 +210,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (monotonic_ns() - r->started_ns > (int64_t)cfg->request_timeout * 1000000000) {
             /* A body trickling in for longer than the limit: drop the
              * connection, there is nobody worth answering. */
-            log_json(LOG_WARN, "request body too slow; connection closed",
-                     json_pack("{s:s, s:s}", "request_id", r->request_id, "client",
-                               r->client_addr));
+            log_json(
+                LOG_WARN, "request body too slow; connection closed",
+                json_pack("{s:s, s:s}", "request_id", r->request_id, "client", r->client_addr));
             return MHD_NO;
         }
         if (r->body_too_large)
@@ -262,10 +259,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     int64_t us = (monotonic_ns() - r->started_ns) / 1000;
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->request_id,
-                          "method", r->method, "path", r->path, "route",
-                          r->route ? r->route->name : "", "status", (json_int_t)r->status,
-                          "duration_us", (json_int_t)us, "client", r->client_addr);
+    json_t *f =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->request_id, "method",
+                  r->method, "path", r->path, "route", r->route ? r->route->name : "", "status",
+                  (json_int_t)r->status, "duration_us", (json_int_t)us, "client", r->client_addr);
     if (f && r->authenticated)
         json_object_set_new(f, "account", json_integer(r->account.id));
     if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -329,12 +326,11 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
     d->mhd = MHD_start_daemon(
         flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, d,
         /* First, so that it hears what the other options have to say. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, d, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
     if (!d->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
                  cfg->listen_port);

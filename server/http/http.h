@@ -83,8 +83,8 @@ struct server {
 
 struct route;
 
-#define ROUTE_MAX_PARAMS 4
-#define REQUEST_ID_LEN 16 /* hex characters */
+#define ROUTE_MAX_PARAMS  4
+#define REQUEST_ID_LEN    16 /* hex characters */
 #define REPLY_MAX_HEADERS 6
 
 struct request {
@@ -109,14 +109,14 @@ struct request {
     unsigned n_params;
     bool authenticated;
     struct account account;
-    unsigned role; /* the account's role bit, 0 when unauthenticated */
-    bool via_session;  /* authenticated by a browser session cookie */
-    char csrf[64];     /* that session's CSRF token */
+    unsigned role;    /* the account's role bit, 0 when unauthenticated */
+    bool via_session; /* authenticated by a browser session cookie */
+    char csrf[64];    /* that session's CSRF token */
 
     /* the reply, set by exactly one reply_*() call */
     bool replied;
     unsigned status;
-    json_t *reply_doc;  /* JSON reply waiting to be serialised by reply_finish() */
+    json_t *reply_doc; /* JSON reply waiting to be serialised by reply_finish() */
     char *reply_body;
     size_t reply_len;
     const char *content_type;
@@ -132,9 +132,9 @@ struct route {
     const char *method;
     const char *pattern; /* "/v1/applications/{id}/submit": {…} matches one segment */
     handler_fn handler;
-    unsigned roles;      /* who may call; ROLE_PUBLIC = anyone, no token */
-    const char *name;    /* stable route name for logs and metrics */
-    bool takes_body;     /* parses a JSON object body */
+    unsigned roles;   /* who may call; ROLE_PUBLIC = anyone, no token */
+    const char *name; /* stable route name for logs and metrics */
+    bool takes_body;  /* parses a JSON object body */
 };
 
 /* The route table, for metrics: how many routes, and the i-th. */

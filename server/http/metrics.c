@@ -8,7 +8,7 @@
 #define STATUS_MAX 599
 
 /* Upper bounds of the latency buckets, in microseconds (Prometheus `le`). */
-static const int64_t bucket_us[] = {1000,   5000,   10000,   25000,   50000,    100000,
+static const int64_t bucket_us[] = {1000,   5000,   10000,   25000,   50000,   100000,
                                     250000, 500000, 1000000, 2500000, 10000000};
 #define N_BUCKETS (sizeof bucket_us / sizeof bucket_us[0])
 
@@ -87,7 +87,8 @@ void metrics_write_http(FILE *out)
             fprintf(out, "\"} %llu\n", (unsigned long long)cum);
         }
         cum += atomic_load(&metrics[s].buckets[N_BUCKETS]);
-        fprintf(out, "shenbao_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+        fprintf(out,
+                "shenbao_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                 label, (unsigned long long)cum);
         fprintf(out, "shenbao_http_request_duration_seconds_sum{route=\"%s\"} ", label);
         write_seconds(out, atomic_load(&metrics[s].sum_us));

@@ -23,7 +23,10 @@ struct ratelimit {
     } slots[RATELIMIT_SLOTS];
 };
 
-#define RATELIMIT_INIT(seconds) {.window = (seconds), .lock = PTHREAD_MUTEX_INITIALIZER}
+#define RATELIMIT_INIT(seconds)                                                                    \
+    {                                                                                              \
+        .window = (seconds), .lock = PTHREAD_MUTEX_INITIALIZER                                     \
+    }
 
 /* Counts one event for key at unix time `now`; false when the key already
  * had `limit` in this window (the event is then not counted).  *retry_after

@@ -31,8 +31,8 @@ static const struct route routes[] = {
     {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", false},
     {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get", false},
     {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", true},
-    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT,
-     "application_submit", false},
+    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit",
+     false},
     {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
      "application_withdraw", false},
     {"GET", "/v1/applications/{id}/events", api_events_list, APPLICATION_READERS,
@@ -40,8 +40,8 @@ static const struct route routes[] = {
     {"POST", "/v1/applications/{id}/reviews", api_review_create,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", true},
     {"GET", "/v1/notices", api_notices_list, ROLE_PUBLIC, "notices_list", false},
-    {"POST", "/v1/applications/{id}/objections", api_objection_file, ROLE_PUBLIC,
-     "objection_file", true},
+    {"POST", "/v1/applications/{id}/objections", api_objection_file, ROLE_PUBLIC, "objection_file",
+     true},
     {"GET", "/v1/applications/{id}/objections", api_objections_list,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "objections_list", false},
     {"POST", "/v1/applications/{id}/objections/{oid}/resolution", api_objection_resolve,
@@ -167,8 +167,7 @@ void routes_dispatch(struct request *r)
         }
         size_t used = strlen(allow);
         if (!strstr(allow, routes[i].method))
-            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "",
-                     routes[i].method);
+            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", routes[i].method);
     }
     if (!found) {
         if (allow[0]) {
@@ -193,8 +192,9 @@ void routes_dispatch(struct request *r)
             return;
         }
         if (!csrf_ok(r)) {
-            reply_problem(r, P_FORBIDDEN, "send the X-CSRF-Token header with this session's "
-                                          "token (the sb_csrf cookie)");
+            reply_problem(r, P_FORBIDDEN,
+                          "send the X-CSRF-Token header with this session's "
+                          "token (the sb_csrf cookie)");
             return;
         }
         if (!(found->roles & r->role)) {

@@ -144,8 +144,8 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
          store_bind_text(st, 3, a->applicant_name) | store_bind_text(st, 4, a->status) |
          sqlite3_bind_int64(st, 5, a->version) | store_bind_text(st, 6, a->updated_at) |
          store_bind_opt(st, 7, a->submitted_at) | store_bind_text(st, 8, a->data_json) |
-         sqlite3_bind_int64(st, 9, expected_version) |
-         store_bind_text(st, 10, a->facts_json)) != SQLITE_OK)
+         sqlite3_bind_int64(st, 9, expected_version) | store_bind_text(st, 10, a->facts_json)) !=
+        SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);

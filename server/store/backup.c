@@ -56,8 +56,7 @@ static int check_db(sqlite3 *db, const char *name, int *version, char *err, size
         else
             snprintf(err, errlen, "%s fails its integrity check: %s", name, res ? res : "?");
     } else {
-        snprintf(err, errlen, "%s is not a readable SQLite database: %s", name,
-                 sqlite3_errmsg(db));
+        snprintf(err, errlen, "%s is not a readable SQLite database: %s", name, sqlite3_errmsg(db));
     }
     sqlite3_finalize(st);
     if (ok != 0)

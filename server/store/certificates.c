@@ -92,8 +92,7 @@ enum store_rc store_key_get(struct store *s, const char *kid, struct key_row *ou
 enum store_rc store_keys_each(struct store *s, void (*fn)(const struct key_row *k, void *ctx),
                               void *ctx)
 {
-    static const char sql[] =
-        "SELECT " KEY_COLUMNS " FROM signing_keys ORDER BY created_at, kid";
+    static const char sql[] = "SELECT " KEY_COLUMNS " FROM signing_keys ORDER BY created_at, kid";
     struct conn *c = store_reader(s);
     sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     enum store_rc rc = STORE_OK;
@@ -115,7 +114,7 @@ enum store_rc store_keys_each(struct store *s, void (*fn)(const struct key_row *
 /* ---- certificates ------------------------------------------------------------ */
 
 #define CERT_COLUMNS                                                                               \
-    "serial, application_id, kind, kid, issued_on, valid_until, document, jws, revoked_at,"       \
+    "serial, application_id, kind, kid, issued_on, valid_until, document, jws, revoked_at,"        \
     " revocation_reason, revocation_ground, refund_fen"
 
 void certificate_release(struct certificate_row *c)

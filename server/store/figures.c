@@ -4,8 +4,8 @@
 #include "store_impl.h"
 
 enum store_rc store_count_applications(struct store *s,
-                                       void (*fn)(const char *kind, const char *status,
-                                                  int64_t n, void *ctx),
+                                       void (*fn)(const char *kind, const char *status, int64_t n,
+                                                  void *ctx),
                                        void *ctx)
 {
     static const char sql[] =

@@ -12,7 +12,7 @@
 /* ---- events --------------------------------------------------------------- */
 
 #define EVENT_COLUMNS                                                                              \
-    "id, application_id, at, action, from_status, to_status, actor_account, actor_role,"          \
+    "id, application_id, at, action, from_status, to_status, actor_account, actor_role,"           \
     " opinion, request_id, details, prev_hash, hash"
 
 void event_release(struct event *e)
@@ -54,8 +54,7 @@ static enum store_rc event_from_row(sqlite3_stmt *st, struct event *e)
     return STORE_OK;
 }
 
-enum store_rc store_event_last(struct store_tx *tx, int64_t *id,
-                               unsigned char hash[EVENT_HASH_LEN])
+enum store_rc store_event_last(struct store_tx *tx, int64_t *id, unsigned char hash[EVENT_HASH_LEN])
 {
     static const char sql[] = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1";
     struct conn *c = store_tx_conn(tx);
@@ -169,7 +168,7 @@ out:
 /* ---- objections ----------------------------------------------------------- */
 
 #define OBJECTION_COLUMNS                                                                          \
-    "id, application_id, name, contact, reason, filed_at, client_addr, status, resolved_at,"      \
+    "id, application_id, name, contact, reason, filed_at, client_addr, status, resolved_at,"       \
     " resolved_by, opinion"
 
 void objection_release(struct objection *o)
@@ -217,8 +216,7 @@ enum store_rc store_objection_add(struct store_tx *tx, struct objection *o)
         return STORE_ERROR;
     if ((sqlite3_bind_int64(st, 1, o->application_id) | store_bind_text(st, 2, o->name) |
          store_bind_text(st, 3, o->contact) | store_bind_text(st, 4, o->reason) |
-         store_bind_text(st, 5, o->filed_at) | store_bind_text(st, 6, o->client_addr)) !=
-        SQLITE_OK)
+         store_bind_text(st, 5, o->filed_at) | store_bind_text(st, 6, o->client_addr)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);

@@ -25,13 +25,13 @@
 
 enum store_rc {
     STORE_OK = 0,
-    STORE_NOT_FOUND,  /* no such row */
-    STORE_CONFLICT,   /* unique key taken, or a version precondition failed */
-    STORE_ERROR,      /* anything else; logged by the store with its SQLite message */
+    STORE_NOT_FOUND, /* no such row */
+    STORE_CONFLICT,  /* unique key taken, or a version precondition failed */
+    STORE_ERROR,     /* anything else; logged by the store with its SQLite message */
 };
 
-struct store;     /* opaque */
-struct store_tx;  /* an open write transaction, valid only inside store_write() */
+struct store;    /* opaque */
+struct store_tx; /* an open write transaction, valid only inside store_write() */
 
 /* Opens (creating if needed) the database at `path` with the pragmas above.
  * Does not migrate.  On failure returns NULL and writes a one-line reason
@@ -76,8 +76,7 @@ int store_backup(const char *db, const char *to, char *err, size_t errlen);
 /* Replaces the database at `db` with the backup `from` after checking that
  * backup's integrity and that its schema version is at most known_version.
  * The caller makes sure no server uses `db`.  0, or -1 with err. */
-int store_restore(const char *db, const char *from, int known_version, char *err,
-                  size_t errlen);
+int store_restore(const char *db, const char *from, int known_version, char *err, size_t errlen);
 
 /* The highest migration version compiled into this binary. */
 int store_known_version(void);
@@ -86,8 +85,8 @@ int store_known_version(void);
 
 /* Calls fn with the number of applications of each kind and status. */
 enum store_rc store_count_applications(struct store *s,
-                                       void (*fn)(const char *kind, const char *status,
-                                                  int64_t n, void *ctx),
+                                       void (*fn)(const char *kind, const char *status, int64_t n,
+                                                  void *ctx),
                                        void *ctx);
 /* Objections still open. */
 enum store_rc store_count_open_objections(struct store *s, int64_t *n);
@@ -103,10 +102,10 @@ void store_set_log(store_log_fn fn);
 /* ---- review units ---------------------------------------------------- */
 
 struct unit {
-    char id[80];       /* "110108", "etdz", "soe:首旅集团" */
+    char id[80]; /* "110108", "etdz", "soe:首旅集团" */
     char name_zh[256];
     char name_en[256];
-    char kind[24];     /* "district", "development_area", "soe", "hq" */
+    char kind[24]; /* "district", "development_area", "soe", "hq" */
 };
 
 /* Inserts or updates a unit (by id). */
@@ -124,13 +123,13 @@ enum store_rc store_unit_each(struct store *s, bool (*fn)(const struct unit *u, 
 
 struct account {
     int64_t id;
-    char role[24];          /* applicant, district_reviewer, municipal_reviewer, auditor, admin */
-    char name[512];         /* a person, an office, or (applicant) its organisation */
-    char uscc[24];          /* applicant: its organisation's USCC; else "" */
-    char unit[80];          /* district_reviewer: its review unit; else "" */
-    char authority[24];     /* municipal_reviewer: its authority; else "" */
-    char email[256];        /* signs in on the web with it; else "" */
-    char created_at[40];    /* RFC 3339 */
+    char role[24];       /* applicant, district_reviewer, municipal_reviewer, auditor, admin */
+    char name[512];      /* a person, an office, or (applicant) its organisation */
+    char uscc[24];       /* applicant: its organisation's USCC; else "" */
+    char unit[80];       /* district_reviewer: its review unit; else "" */
+    char authority[24];  /* municipal_reviewer: its authority; else "" */
+    char email[256];     /* signs in on the web with it; else "" */
+    char created_at[40]; /* RFC 3339 */
 };
 
 /* Inserts the account with the hash of its token; sets a->id.  The token
@@ -179,14 +178,14 @@ struct application {
     char applicant_name[512];
     char applicant_uscc[24];
     char status[24];
-    int64_t version;         /* 1 on creation, +1 on every change */
-    int64_t created_by;      /* account id */
-    char created_at[40];     /* RFC 3339 UTC */
+    int64_t version;     /* 1 on creation, +1 on every change */
+    int64_t created_by;  /* account id */
+    char created_at[40]; /* RFC 3339 UTC */
     char updated_at[40];
-    char submitted_at[40];   /* "" until first submitted */
-    char *data_json;         /* the kind's `data`, compact JSON; owned */
-    char *facts_json;        /* what reviewers and rankings fixed, a JSON object; owned;
-                              * NULL on insert means "{}" */
+    char submitted_at[40]; /* "" until first submitted */
+    char *data_json;       /* the kind's `data`, compact JSON; owned */
+    char *facts_json;      /* what reviewers and rankings fixed, a JSON object; owned;
+                            * NULL on insert means "{}" */
 };
 
 /* Frees what an application owns (data_json, facts_json), not the struct. */
@@ -202,18 +201,18 @@ enum store_rc store_app_get(struct store *s, int64_t id, struct application *out
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out);
 
 /* Writes review_unit, applicant_name, status, version, updated_at,
- * submitted_at, data_json and facts_json (when not NULL) of row a->id, but only while the stored version
- * is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when
- * there is no such row.  a->version must be expected_version + 1. */
+ * submitted_at, data_json and facts_json (when not NULL) of row a->id, but only while the stored
+ * version is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when there is no
+ * such row.  a->version must be expected_version + 1. */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
                                int64_t expected_version);
 
 /* Whom a listing is for: the filters the caller's role implies. */
 enum app_scope {
-    SCOPE_ORGANISATION,   /* applicant_uscc = scope_value */
-    SCOPE_UNIT,           /* review_unit = scope_value, submitted at least once */
-    SCOPE_KIND,           /* kind = scope_value, submitted at least once */
-    SCOPE_SUBMITTED,      /* every application submitted at least once */
+    SCOPE_ORGANISATION, /* applicant_uscc = scope_value */
+    SCOPE_UNIT,         /* review_unit = scope_value, submitted at least once */
+    SCOPE_KIND,         /* kind = scope_value, submitted at least once */
+    SCOPE_SUBMITTED,    /* every application submitted at least once */
 };
 
 struct app_filter {
@@ -251,17 +250,17 @@ enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
 #define EVENT_HASH_LEN 32
 
 struct event {
-    int64_t id;             /* 1, 2, 3, … over the whole log */
+    int64_t id; /* 1, 2, 3, … over the whole log */
     int64_t application_id;
-    char at[40];            /* RFC 3339 UTC */
-    char action[40];        /* "create", "edit", or a workflow action */
-    char from_status[24];   /* "" when none (creation) */
+    char at[40];          /* RFC 3339 UTC */
+    char action[40];      /* "create", "edit", or a workflow action */
+    char from_status[24]; /* "" when none (creation) */
     char to_status[24];
-    int64_t actor_account;  /* 0 when no account acted (the public, the clock) */
-    char actor_role[24];    /* a role, "public" or "system" */
-    char *opinion;          /* owned; NULL when none */
-    char request_id[40];    /* "" when not from a request */
-    char *details_json;     /* owned; a JSON object, "{}" when nothing more */
+    int64_t actor_account; /* 0 when no account acted (the public, the clock) */
+    char actor_role[24];   /* a role, "public" or "system" */
+    char *opinion;         /* owned; NULL when none */
+    char request_id[40];   /* "" when not from a request */
+    char *details_json;    /* owned; a JSON object, "{}" when nothing more */
     unsigned char prev_hash[EVENT_HASH_LEN];
     unsigned char hash[EVENT_HASH_LEN];
 };
@@ -289,13 +288,13 @@ struct objection {
     int64_t application_id;
     char name[512];
     char contact[512];
-    char *reason;           /* owned */
+    char *reason; /* owned */
     char filed_at[40];
     char client_addr[64];
-    char status[16];        /* open, upheld, dismissed */
-    char resolved_at[40];   /* "" while open */
-    int64_t resolved_by;    /* 0 while open */
-    char *opinion;          /* owned; NULL while open */
+    char status[16];      /* open, upheld, dismissed */
+    char resolved_at[40]; /* "" while open */
+    int64_t resolved_by;  /* 0 while open */
+    char *opinion;        /* owned; NULL while open */
 };
 
 void objection_release(struct objection *o);
@@ -337,13 +336,13 @@ struct certificate_row {
     char kind[24];
     char kid[48];
     char issued_on[11];
-    char valid_until[11];      /* "" when it does not expire */
-    char *document_json;       /* owned */
-    char *jws;                 /* owned */
-    char revoked_at[40];       /* "" unless revoked */
-    char *revocation_reason;   /* owned; NULL unless revoked */
+    char valid_until[11];    /* "" when it does not expire */
+    char *document_json;     /* owned */
+    char *jws;               /* owned */
+    char revoked_at[40];     /* "" unless revoked */
+    char *revocation_reason; /* owned; NULL unless revoked */
     char revocation_ground[48];
-    int64_t refund_fen;        /* -1 when none */
+    int64_t refund_fen; /* -1 when none */
 };
 
 void certificate_release(struct certificate_row *c);

@@ -44,16 +44,11 @@ static const struct {
     {"2020-02-02", 0}, /* Sunday, last day of the extension */
     {"2020-02-03", 1}, /* Monday, back to work */
     {"2020-09-27", 1}, /* Sunday worked before National Day */
-    {"2020-09-30", 1},
-    {"2020-10-01", 0},
-    {"2020-10-08", 0}, /* Thursday, still the holiday */
-    {"2020-10-09", 1},
-    {"2020-10-10", 1}, /* Saturday worked */
-    {"2020-10-11", 0},
-    {"2019-12-31", 1}, /* a year boundary: Tuesday */
-    {"2020-01-01", 0}, /* New Year's Day */
-    {"2020-01-02", 1},
-    {"2026-12-31", 1}, /* the last covered day */
+    {"2020-09-30", 1},  {"2020-10-01", 0}, {"2020-10-08", 0}, /* Thursday, still the holiday */
+    {"2020-10-09", 1},  {"2020-10-10", 1},                    /* Saturday worked */
+    {"2020-10-11", 0},  {"2019-12-31", 1},                    /* a year boundary: Tuesday */
+    {"2020-01-01", 0},                                        /* New Year's Day */
+    {"2020-01-02", 1},  {"2026-12-31", 1},                    /* the last covered day */
     {"2018-12-31", -1}, /* listed in the 2019 data, but 2018 is not covered */
     {"2027-01-04", -1}, /* an ordinary Monday in a year not covered: no guess */
     {"1999-06-01", -1},
@@ -84,8 +79,7 @@ static const struct {
 START_TEST(notice_period)
 {
     sb_day start, end;
-    ck_assert_int_eq(calendar_workday_on_or_after(cal, day(notice_cases[_i].decided), &start),
-                     0);
+    ck_assert_int_eq(calendar_workday_on_or_after(cal, day(notice_cases[_i].decided), &start), 0);
     ck_assert_int_eq(calendar_nth_workday(cal, start, 5, &end), 0);
     char s[DATE_TEXT_LEN], e[DATE_TEXT_LEN];
     date_format(start, s);

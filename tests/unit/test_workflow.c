@@ -33,9 +33,11 @@ static const struct {
     const char *from;
     bool allowed;
 } withdraw_cases[] = {
-    {"draft", true},     {"returned", true},  {"district_review", true},
-    {"municipal_review", true}, {"public_notice", true}, {"approved", false},
-    {"rejected", false}, {"withdrawn", false}, {"revoked", false},
+    {"draft", true},           {"returned", true},
+    {"district_review", true}, {"municipal_review", true},
+    {"public_notice", true},   {"approved", false},
+    {"rejected", false},       {"withdrawn", false},
+    {"revoked", false},
 };
 
 START_TEST(withdraw_until_approval)
@@ -76,9 +78,12 @@ END_TEST
 
 /* Returns and rejections need an opinion; approvals do not. */
 static const char *const opinion_actions[][2] = {
-    {"district_review", "district_return"},   {"district_review", "district_reject"},
-    {"municipal_review", "municipal_return"}, {"municipal_review", "municipal_reject"},
-    {"public_notice", "objection_upheld"},    {"public_notice", "objection_dismissed"},
+    {"district_review", "district_return"},
+    {"district_review", "district_reject"},
+    {"municipal_review", "municipal_return"},
+    {"municipal_review", "municipal_reject"},
+    {"public_notice", "objection_upheld"},
+    {"public_notice", "objection_dismissed"},
     {"approved", "revoke"},
 };
 
