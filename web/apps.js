@@ -39,6 +39,11 @@ export async function list(page) {
   add(page, h('section', h('h2', t('new_app')),
     h('ul.tiles', KINDS.map((k) => h('li', h('a.tile', {href: `#/new/${k}`},
       h('strong', `＋ ${enumLabel(k)}`), h('span', enumLabel(`${k}_d`))))))));
+  const kept = localDrafts(app.me.id);
+  if (kept.new.length) {
+    add(page, alertBox('info', h('p', t('local_drafts')), h('ul', kept.new.map((d) =>
+      h('li', h('a', {href: `#/new/${d.kind}`}, enumLabel(d.kind)), ` · ${fmtTime(d.at)}`)))));
+  }
   const units = await unitsMap();
   const ul = h('ul.cards');
   const more = h('button', {type: 'button', hidden: true}, t('more'));
@@ -48,7 +53,7 @@ export async function list(page) {
   async function load() {
     const q = `/v1/applications?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const r = await get(q);
-    for (const a of r.items) add(ul, card(a, units));
+    for (const a of r.items) add(ul, card(a, units, kept.apps.has(a.id)));
     cursor = r.next_cursor;
     more.hidden = !cursor;
     if (!ul.children.length) add(ul, h('li.empty', t('none_yet')));
@@ -57,11 +62,12 @@ export async function list(page) {
   await load();
 }
 
-function card(a, units) {
+function card(a, units, localChanges) {
   const editable = EDITABLE.includes(a.status);
   return h('li.card',
     h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${enumLabel(a.kind)}`)),
     statusLine(a),
+    localChanges && editable ? h('p.keptnote', t('local_changes')) : null,
     h('p.meta', `${t('round')} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
     a.award && a.award.total_fen ? h('p.meta', `${t('award')}${C()}${t('yuan', formatFen(a.award.total_fen))}`) : null,
     h('p.actions', h('a.button', {href: `#/app/${a.id}`}, t('open')),
@@ -91,39 +97,100 @@ export async function edit(page, kind, id) {
   const division = (me.uscc || '').slice(2, 8);
   const year = new Date().getFullYear();
   const kept = app.kept && app.kept.value;
-  const initial = kept || (cur
+  const fresh = () => (cur
     ? {applicant: cur.applicant, round: cur.round, review_unit: cur.review_unit, data: cur.data}
-    : {applicant: {name: me.name, uscc: me.uscc}, round: Math.min(year, env.properties.round.maximum || year),
+    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(kind, year, env.properties.round),
       review_unit: units.has(division) ? division : undefined, data: {}});
+  const local = localDraft(me.id, kind, cur && cur.id);
+  let stored = kept ? null : local.load();
 
-  const ctx = layoutCtx(kind, units, initial.round);
+  const ctx = layoutCtx(kind, units, (kept || (stored && stored.value) || fresh()).round);
   ctx.say = app.say;
   const root = build(env, ctx, '');
-  root.set(initial);
   const usccNode = root.child('applicant').child('uscc');
   usccNode.input.readOnly = true;
   const roundInput = root.child('round').input;
-  roundInput.addEventListener('input', () => {
+  const relabel = () => {
     ctx.round = Number(roundInput.value) || null;
     (ctx.onRound || []).forEach((f) => f());
-  });
+  };
+  roundInput.addEventListener('input', relabel);
+  // What the server has (or an empty form), as the form reads it back.
+  root.set(fresh());
+  let savedJson = cur ? JSON.stringify(root.get([], '')) : null;
+  const blankJson = JSON.stringify(root.get([], ''));
+  if (kept) {
+    root.set(kept);
+  } else if (stored) {
+    root.set(stored.value);
+    if (JSON.stringify(root.get([], '')) === (savedJson || blankJson)) {
+      local.clear();
+      stored = null;
+      root.set(fresh());
+    }
+  }
+  relabel();
   if (kind === 'tourism_award') groupTotals(root.child('data').child('groups'));
 
   const h1 = h('h1', cur ? `${t('app_n', cur.id)} · ${enumLabel(kind)}` : `${t('new_app')}${C()}${enumLabel(kind)}`);
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
   const note = h('div', {role: 'status'});
   const results = h('div.results');
+  // Where the form stands, in the sticky bar (not a live region: it changes
+  // as one types; the messages below are announced).
+  const localLine = h('p.keptnote');
   const saveBtn = h('button.primary', {type: 'submit'}, t('save'));
   const submitBtn = h('button', {type: 'button', onclick: () => submit()}, t('submit'));
   const withdrawBtn = h('button.danger', {type: 'button', hidden: !cur, onclick: () => withdraw()}, t('withdraw'));
   const form = h('form', {novalidate: true}, root.el,
-    h('div.actions.sticky', saveBtn, submitBtn, withdrawBtn, h('a.button', {href: cur ? `#/app/${cur.id}` : '#/apps'}, t('back'))));
-  add(page, h1, cur ? statusLine(cur) : null, summary);
+    h('div.actions.sticky', saveBtn, submitBtn, withdrawBtn, h('a.button', {href: cur ? `#/app/${cur.id}` : '#/apps'}, t('back')), localLine));
+  const restoredBox = stored ? alertBox('info', h('p', t('restored', fmtTime(stored.at))),
+    cur && stored.base != null && stored.base !== cur.version ? h('p', t('restored_stale', cur.version)) : null,
+    h('p', h('button', {type: 'button', onclick: discard}, t(cur ? 'discard_local' : 'discard_new')))) : null;
+  add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary);
   if (cur && cur.status === 'returned') add(page, await returnNote(cur.id));
   add(page, form, note, results);
+  // A field that gets the focus scrolls into view above the sticky buttons
+  // (the page scrolls with a padding as tall as they are).
+  const bar = form.querySelector('.actions.sticky');
+  new ResizeObserver(() => {
+    document.documentElement.style.scrollPaddingBottom = bar.isConnected ? `${bar.offsetHeight + 16}px` : '';
+  }).observe(bar);
   if (cur) showResults();
   app.keep = () => ({value: root.get([], '')});
-  let savedJson = cur && !kept ? JSON.stringify(root.get([], '')) : null;
+
+  // The form's state is kept in this browser as it is typed, until the
+  // server has it: the server takes only a complete, valid envelope.
+  let timer = null;
+  function keepLocal() {
+    clearTimeout(timer);
+    timer = null;
+    const json = JSON.stringify(root.get([], ''));
+    if (json === (savedJson || blankJson)) {
+      local.clear();
+      localLine.textContent = '';
+    } else if (local.save(JSON.parse(json), cur ? cur.version : null)) {
+      localLine.textContent = t('kept_at', fmtTime(new Date().toISOString()));
+    }
+  }
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(keepLocal, 300);
+  };
+  form.addEventListener('input', soon);
+  form.addEventListener('change', soon);
+  form.addEventListener('click', (e) => { if (e.target.closest('button.add, button.rm')) soon(); });
+  flushLocal = () => { if (timer) keepLocal(); };
+  if (stored) localLine.textContent = t('kept_at', fmtTime(stored.at));
+
+  function discard() {
+    local.clear();
+    root.set(fresh());
+    relabel();
+    localLine.textContent = '';
+    if (restoredBox) restoredBox.remove();
+    root.focus();
+  }
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -139,14 +206,18 @@ export async function edit(page, kind, id) {
     form.setAttribute('aria-busy', on ? 'true' : 'false');
   }
 
-  const fail = (e) => (e.status === 412
-    ? failInto(summary, root, e, t('stale'), h('button', {type: 'button', onclick: () => app.refresh()}, t('reload')))
-    : failInto(summary, root, e));
+  const fail = (e) => {
+    if (e.status === 412) return failInto(summary, root, e, t('stale'), h('button', {type: 'button', onclick: () => app.refresh()}, t('reload')));
+    if (e.status === 422 && e.errors.length) return failInto(summary, root, e, t('kept_locally'));
+    if (e.status === 0) return failInto(summary, root, e, `${t('net_error')} ${t('kept_net')}`);
+    return failInto(summary, root, e);
+  };
 
   async function save(quiet) {
     clearErrors(root);
     summary.hidden = true;
     put(note, );
+    keepLocal();
     const errs = [];
     const value = root.get(errs, '');
     if (errs.length) {
@@ -163,13 +234,19 @@ export async function edit(page, kind, id) {
       const created = !cur;
       cur = r.data;
       savedJson = JSON.stringify(value);
+      local.clear();
       if (created) {
+        local.setId(cur.id);
+        local.clear();
         history.replaceState(null, '', `#/edit/${cur.id}`);
         h1.textContent = `${t('app_n', cur.id)} · ${enumLabel(kind)}`;
         withdrawBtn.hidden = false;
       }
+      if (restoredBox) restoredBox.remove();
       put(note, alertBox('ok', t('saved', cur.version)));
       showResults();
+      keepLocal();
+      localLine.textContent = t('saved_bar', cur.version);
       return true;
     } catch (e) {
       fail(e);
@@ -202,6 +279,7 @@ export async function edit(page, kind, id) {
     busy(true);
     try {
       await api('POST', `/v1/applications/${cur.id}/withdraw`, undefined, {ifMatch: cur.version});
+      local.clear();
       app.flash = {kind: 'ok', text: t('withdrawn_ok')};
       location.hash = `#/app/${cur.id}`;
     } catch (e) {
@@ -210,6 +288,67 @@ export async function edit(page, kind, id) {
       busy(false);
     }
   }
+}
+
+// The round a new application belongs to: this year; for tourism awards the
+// award year, a calendar year whose awards are applied for after it ends
+// (RULES.md §4), so last year.
+function defaultRound(kind, year, s) {
+  const y = kind === 'tourism_award' ? year - 1 : year;
+  return Math.max(s.minimum || y, Math.min(y, s.maximum || y));
+}
+
+// A form's state kept in this browser (localStorage), per account and per
+// application (or per kind for a new one), until the server has it.
+const DRAFT_PREFIX = 'shenbao.draft.';
+let flushLocal = null;
+window.addEventListener('pagehide', () => { if (flushLocal) flushLocal(); });
+window.addEventListener('hashchange', () => { if (flushLocal) flushLocal(); flushLocal = null; });
+
+function localDraft(account, kind, id) {
+  const key = () => `${DRAFT_PREFIX}${account}.${id ? `app.${id}` : `new.${kind}`}`;
+  return {
+    setId(n) { id = n; },
+    load() {
+      try {
+        const o = JSON.parse(localStorage.getItem(key()));
+        return o && typeof o === 'object' && o.value ? o : null;
+      } catch {
+        return null;
+      }
+    },
+    save(value, base) {
+      try {
+        localStorage.setItem(key(), JSON.stringify({at: new Date().toISOString(), base, value}));
+        return true;
+      } catch {
+        return false;   // storage full or disabled: nothing to promise
+      }
+    },
+    clear() {
+      try { localStorage.removeItem(key()); } catch { /* nothing kept */ }
+    },
+  };
+}
+
+// What this browser keeps for the account: {new: [{kind, at}], apps: Set(id)}.
+function localDrafts(account) {
+  const out = {new: [], apps: new Set()};
+  try {
+    const pre = `${DRAFT_PREFIX}${account}.`;
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (!k || !k.startsWith(pre)) continue;
+      const rest = k.slice(pre.length);
+      if (rest.startsWith('new.')) {
+        const o = JSON.parse(localStorage.getItem(k) || 'null');
+        if (o && KINDS.includes(rest.slice(4))) out.new.push({kind: rest.slice(4), at: o.at});
+      } else if (rest.startsWith('app.')) {
+        out.apps.add(Number(rest.slice(4)));
+      }
+    }
+  } catch { /* nothing kept */ }
+  return out;
 }
 
 // The opinion of the review that returned the application.

@@ -119,6 +119,8 @@ export function signup(page) {
     if (local.length) {
       clearErrors(root);
       showSummary(sum, placeErrors(root, local), t('fix_first'));
+      // The error next to the code says what its live line said.
+      if (p) usccLive.textContent = '';
       return;
     }
     run(form, root, sum, async () => {

@@ -7,7 +7,7 @@
 
 import {h, put, uid, parseYuan, formatFen, usccProblem} from './util.js';
 import {problemText} from './show.js';
-import {t, title, describe, enumLabel, lang, C} from './i18n.js';
+import {t, title, describe, enumLabel, lang, C, serverText} from './i18n.js';
 
 const isMoney = (name, s) => /_fen$/.test(name) && (s.type === 'integer' || s.items?.type === 'integer');
 export const unitName = (u) => (lang === 'en' ? u.name_en : u.name_zh);
@@ -146,6 +146,8 @@ function leaf(s, ctx, name, labelText) {
   node.child = () => null;
   node.focus = () => input.focus();
   node.setReq = (on) => {
+    // A checkbox always answers (unticked is "no"): nothing to mark.
+    if (s.type === 'boolean') on = false;
     box.classList.toggle('req', on);
     if (on) input.setAttribute('aria-required', 'true');
     else input.removeAttribute('aria-required');
@@ -375,8 +377,9 @@ export function placeErrors(root, errors) {
       node = c;
       if (c.label) path.push(c.label);
     }
-    node.showErr && node.showErr(e.detail);
-    return {...e, node, where: path.join(' › ') || e.pointer || ''};
+    const detail = serverText(e.detail);
+    node.showErr && node.showErr(detail);
+    return {...e, detail, node, where: path.join(' › ') || e.pointer || ''};
   });
 }
 

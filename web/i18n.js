@@ -83,6 +83,17 @@ const S = {
   errs_n: ['有 {0} 处需要修改：', '{0} things need fixing:'],
   fix_first: ['请先修改标出的内容。', 'Please fix the marked fields first.'],
   return_opinion: ['退回意见', 'Why it was returned'],
+  kept_locally: ['尚未保存到服务器：服务器只保存完整、正确的申报表。请补全或修改下面列出的内容，再点“保存草稿”。在此之前，您填写的内容暂存在本浏览器中，刷新或关闭页面后回来仍在。',
+    'Not saved on the server yet: the server keeps only a complete, valid form. Complete or correct what is listed below, then press Save draft again. Until then what you entered is kept in this browser, and is still here if you reload or come back later.'],
+  kept_net: ['您填写的内容暂存在本浏览器中。', 'What you entered is kept in this browser.'],
+  saved_bar: ['已保存到服务器（版本 {0}）；审查结果见表单下方。', 'Saved on the server (version {0}); the checks are below the form.'],
+  kept_at: ['已暂存在本浏览器（{0}），尚未保存到服务器。', 'Kept in this browser ({0}); not yet saved on the server.'],
+  restored: ['已恢复您在本浏览器中填写、尚未保存到服务器的内容（{0}）。', 'Restored what you entered in this browser and had not yet saved on the server ({0}).'],
+  restored_stale: ['注意：服务器上的这份申报在此之后又有修改（现为版本 {0}）。', 'Note: the application on the server has changed since then (now version {0}).'],
+  discard_local: ['放弃这些内容，显示服务器上的版本', 'Discard them and show the server\'s version'],
+  discard_new: ['放弃这些内容，重新填写', 'Discard them and start again'],
+  local_drafts: ['本浏览器中有尚未保存到服务器的申报表，点击继续填写：', 'This browser keeps forms not yet saved on the server; continue with:'],
+  local_changes: ['本浏览器中有尚未保存的修改。', 'Changes not yet saved are kept in this browser.'],
   checks: ['资格审查（服务器计算，审核人员看到的也是这些）', 'Eligibility checks (computed by the server; reviewers see the same)'],
   eligible_yes: ['全部条件符合。', 'Every condition is met.'],
   eligible_no: ['有条件不符合；审核人员可能退回或不予通过。', 'Some conditions are not met; reviewers may return or reject it.'],
@@ -348,6 +359,29 @@ export const statusLabel = (v) => (ST[v] ? ST[v][I()] : v);
 export const actionLabel = (v) => (AC[v] ? AC[v][I()] : v);
 export const checkLabel = (v) => (CK[v] ? CK[v][I()] : v);
 export const statuses = Object.keys(ST);
+
+// The server explains invalid fields in English; the common explanations
+// are shown in Chinese too (the others as the server wrote them).
+const DETAILS = [
+  [/^is required(?: when .+)?$/, '必填。'],
+  [/^must not be empty$/, '不能为空。'],
+  [/^must be a whole number$/, '应为整数。'],
+  [/^must be a whole number, at least (-?\d+)$/, '应为不小于 {0} 的整数。'],
+  [/^must be a whole number, at most (-?\d+)$/, '应为不大于 {0} 的整数。'],
+  [/^must be a date written YYYY-MM-DD/, '请填写日期（年-月-日）。'],
+  [/^must be true or false$/, '请选择是或否。'],
+  [/^must not be before start_on$/, '不能早于开始日期。'],
+  [/^must fall in the award year (\d+): a group counts in the year it ends$/, '结束日期应在奖励年度（{0} 年）内：团队计入其结束的年度。'],
+  [/^the listed groups add up to ([\d,]+) person-days; the declared figure is ([\d,]+)$/, '所列团队合计 {0} 人天，与填写的 {1} 人天不一致。'],
+];
+export function serverText(detail) {
+  if (lang === 'en' || typeof detail !== 'string') return detail;
+  for (const [re, zh] of DETAILS) {
+    const m = detail.match(re);
+    if (m) return fill(zh, m.slice(1));
+  }
+  return detail;
+}
 
 // "中文 / English" -> the part of the current language; money titles in yuan.
 export function title(s, money) {
