@@ -6,6 +6,7 @@
  * another organisation's application is there.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,12 +144,79 @@ int app_load_visible(struct request *r, struct application *a)
     return -1;
 }
 
+/*
+ * Rendering an application — parsing its data, running its kind's rules,
+ * serialising the answer — costs several times more than reading it.  What
+ * it renders to depends only on the row (its version changes with every
+ * change, facts fixed by reviewers included) and, while it was never
+ * submitted, on today's date (its rules count to today).  So GET keeps the
+ * text of recent renderings, one slot per id modulo the table size.
+ */
+#define RENDER_SLOTS 1024
+
+static struct rendered {
+    int64_t id, version;
+    sb_day day; /* today for an application never submitted; else 0 */
+    char *text;
+    size_t len;
+} rendered[RENDER_SLOTS];
+static pthread_mutex_t rendered_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A copy of the cached rendering of a, or NULL. */
+static char *rendered_get(const struct application *a, sb_day day, size_t *len)
+{
+    char *copy = NULL;
+    struct rendered *slot = &rendered[(uint64_t)a->id % RENDER_SLOTS];
+    pthread_mutex_lock(&rendered_lock);
+    if (slot->text && slot->id == a->id && slot->version == a->version && slot->day == day) {
+        copy = malloc(slot->len + 1);
+        if (copy) {
+            memcpy(copy, slot->text, slot->len + 1);
+            *len = slot->len;
+        }
+    }
+    pthread_mutex_unlock(&rendered_lock);
+    return copy;
+}
+
+static void rendered_put(const struct application *a, sb_day day, const char *text, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, text, len + 1);
+    struct rendered *slot = &rendered[(uint64_t)a->id % RENDER_SLOTS];
+    pthread_mutex_lock(&rendered_lock);
+    char *old = slot->text;
+    *slot = (struct rendered){a->id, a->version, day, copy, len};
+    pthread_mutex_unlock(&rendered_lock);
+    free(old);
+}
+
 void api_app_get(struct request *r)
 {
     struct application a = {0};
     if (app_load_visible(r, &a) != 0)
         return;
-    reply_app(r, 200, &a);
+    sb_day day = a.submitted_at[0] ? 0 : date_of_unix(clock_now());
+    size_t len = 0;
+    char *text = rendered_get(&a, day, &len);
+    if (!text) {
+        json_t *doc = app_to_json(&a);
+        char *dumped = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        if (!dumped)
+            abort();
+        len = strlen(dumped);
+        text = realloc(dumped, len + 2);
+        if (!text)
+            abort();
+        text[len++] = '\n';
+        text[len] = '\0';
+        rendered_put(&a, day, text, len);
+    }
+    reply_header(r, "ETag", "\"%lld\"", (long long)a.version);
+    reply_text(r, "application/json", text, len);
     application_release(&a);
 }
 
