@@ -34,6 +34,30 @@ void eligibility_add(struct eligibility *e, const char *id, bool passed, const c
     utf8_trim(c->detail, sizeof c->detail, n);
 }
 
+void eligibility_zh(struct eligibility *e, const char *fmt, ...)
+{
+    if (e->n == 0)
+        return;
+    struct check *c = &e->checks[e->n - 1];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(c->detail_zh, sizeof c->detail_zh, fmt, ap);
+    va_end(ap);
+    utf8_trim(c->detail_zh, sizeof c->detail_zh, n);
+}
+
+void award_zh(struct award *a, const char *fmt, ...)
+{
+    if (a->n == 0)
+        return;
+    struct award_item *it = &a->items[a->n - 1];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(it->detail_zh, sizeof it->detail_zh, fmt, ap);
+    va_end(ap);
+    utf8_trim(it->detail_zh, sizeof it->detail_zh, n);
+}
+
 bool eligibility_all_passed(const struct eligibility *e)
 {
     for (size_t i = 0; i < e->n; i++)
@@ -63,10 +87,13 @@ void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, 
 json_t *eligibility_to_json(const struct eligibility *e)
 {
     json_t *checks = json_array();
-    for (size_t i = 0; i < e->n; i++)
-        json_array_append_new(checks,
-                              json_pack("{s:s, s:b, s:s}", "id", e->checks[i].id, "passed",
-                                        e->checks[i].passed, "detail", e->checks[i].detail));
+    for (size_t i = 0; i < e->n; i++) {
+        json_t *c = json_pack("{s:s, s:b, s:s}", "id", e->checks[i].id, "passed",
+                              e->checks[i].passed, "detail", e->checks[i].detail);
+        if (e->checks[i].detail_zh[0])
+            json_object_set_new(c, "detail_zh", json_string(e->checks[i].detail_zh));
+        json_array_append_new(checks, c);
+    }
     return json_pack("{s:b, s:o}", "eligible", eligibility_all_passed(e), "checks", checks);
 }
 
@@ -83,6 +110,8 @@ json_t *award_to_json(const struct award *a)
             json_object_set_new(o, "count", json_integer(it->count));
         if (it->detail[0])
             json_object_set_new(o, "detail", json_string(it->detail));
+        if (it->detail_zh[0])
+            json_object_set_new(o, "detail_zh", json_string(it->detail_zh));
         json_array_append_new(items, o);
     }
     return json_pack("{s:s, s:I, s:o}", "basis", a->basis ? a->basis : "as_applied", "total_fen",

@@ -38,7 +38,8 @@ struct rule_input {
 struct check {
     const char *id; /* stable id, e.g. "mentoring" (RULES.md tables) */
     bool passed;
-    char detail[RULE_DETAIL_LEN]; /* the figures compared, in words a reviewer reads */
+    char detail[RULE_DETAIL_LEN];    /* the figures compared, in words a reviewer reads */
+    char detail_zh[RULE_DETAIL_LEN]; /* the same in Chinese ("" until given) */
 };
 
 struct eligibility {
@@ -49,6 +50,9 @@ struct eligibility {
 /* Appends a check; detail is printf-formatted. */
 void eligibility_add(struct eligibility *e, const char *id, bool passed, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Gives the check added last its Chinese detail; printf-formatted. */
+void eligibility_zh(struct eligibility *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* True when every check passed (and there is at least one). */
 bool eligibility_all_passed(const struct eligibility *e);
@@ -61,6 +65,7 @@ struct award_item {
     int rank;  /* ranked items: the rank; else 0 */
     int count; /* items paid per unit (stores, charters); else 0 */
     char detail[RULE_DETAIL_LEN];
+    char detail_zh[RULE_DETAIL_LEN]; /* the same in Chinese ("" until given) */
 };
 
 struct award {
@@ -73,6 +78,9 @@ struct award {
 /* Appends an item and adds it to the total; detail is printf-formatted. */
 void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, int count,
                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Gives the item added last its Chinese detail; printf-formatted. */
+void award_zh(struct award *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* JSON as CONTRACT.md gives it: {"eligible", "checks": [{id, passed, detail}]}
  * and {"basis", "total_fen", "items": [{item, amount_fen, rank?, count?, detail}]}. */
