@@ -24,7 +24,13 @@ export function checksView(elig) {
       h('span.mark', {'aria-hidden': 'true'}, c.passed ? '✓' : '✗'),
       h('span.vh', c.passed ? t('yes') : t('no')),
       h('strong', checkLabel(c.id)), ' ', h('code', c.id),
-      h('div.detail', c.detail)))));
+      h('div.detail', localDetail(c))))));
+}
+
+/* The server's Chinese wording of a check or an award item when the page is
+ * in Chinese and it has one; else its English. */
+function localDetail(x) {
+  return lang === 'zh' && x.detail_zh ? x.detail_zh : x.detail;
 }
 
 export function awardView(award, kind) {
@@ -38,7 +44,7 @@ export function awardView(award, kind) {
     award.items && award.items.length ? h('ul', award.items.map((i) => h('li',
       h('strong', enumLabel(i.item)), C(), t('yuan', formatFen(i.amount_fen)),
       i.rank ? ` · #${i.rank}` : '', i.count ? ` · ×${i.count}` : '',
-      i.detail ? h('div.detail', i.detail) : null))) : null);
+      i.detail ? h('div.detail', localDetail(i)) : null))) : null);
 }
 
 export function historyView(events) {
