@@ -351,7 +351,9 @@ static void incubator_check_consistency(const json_t *data, int round, struct sp
 
 typedef __int128 wide; /* display arithmetic on products of two amounts */
 
-/* Appends to a detail being built; a text too long is cut, never overrun. */
+/* Appends to a detail being built; a text too long is cut, never overrun,
+ * and never inside a UTF-8 sequence (the Chinese details are mostly such
+ * sequences, and JSON refuses a broken one). */
 static void append(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -362,8 +364,19 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
+    int n = vsnprintf(buf + len, cap - len, fmt, ap);
     va_end(ap);
+    if (n < 0 || (size_t)n < cap - len)
+        return;
+    size_t end = strlen(buf), i = end;
+    while (i > len && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > len) {
+        unsigned char lead = (unsigned char)buf[i - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (end - (i - 1) < need)
+            buf[i - 1] = '\0';
+    }
 }
 
 static wide floor_div_wide(wide a, wide b)
@@ -413,6 +426,19 @@ static void growth_undefined_text(char *out, size_t cap, const char *what, int r
     snprintf(out, cap,
              "average growth undefined: %s in %d is %s, and a growth rate needs a base above zero",
              what, year, money);
+}
+
+/* The same in Chinese; `what` names the figure ("专业服务收入"), or is ""
+ * when the detail has named it already. */
+static void growth_undefined_zh(char *out, size_t cap, const char *what, int round, int64_t v0,
+                                int64_t v1)
+{
+    char money[MONEY_TEXT_LEN];
+    int year = v0 <= 0 ? round - 3 : round - 2;
+
+    money_format(v0 <= 0 ? v0 : v1, money, sizeof money);
+    snprintf(out, cap, "近两年%s平均增速无法计算：%d 年为 %s，增速的计算基数须大于零", what, year,
+             money);
 }
 
 /* Reads the three yearly figures (y-3, y-2, y-1) of an array member. */
@@ -478,6 +504,7 @@ static void check_registered_in_beijing(const struct rule_input *in, struct elig
         eligibility_add(out, "registered_in_beijing", false,
                         "the applicant has no valid Unified Social Credit Code, so where it is "
                         "registered is unknown");
+        eligibility_zh(out, "申请单位无有效的统一社会信用代码，无法确定注册地");
         return;
     }
     bool ok = uscc_in_beijing(uscc);
@@ -485,6 +512,10 @@ static void check_registered_in_beijing(const struct rule_input *in, struct elig
                     "applicant USCC %s: registering division %.6s is %s (a Beijing division "
                     "starts with 11)",
                     uscc, uscc + 2, ok ? "in Beijing" : "outside Beijing");
+    eligibility_zh(out,
+                   "申请单位统一社会信用代码 %s，登记管理机关行政区划码 %.6s，%s（本市区划码以 "
+                   "11 开头）",
+                   uscc, uscc + 2, ok ? "在本市注册" : "不在本市注册");
 }
 
 /* 满1年 on the submission date: the same calendar day a year later (the
@@ -502,6 +533,8 @@ static void check_operating_one_year(const struct rule_input *in, struct eligibi
     eligibility_add(out, "operating_one_year", ok,
                     "registered on %s, a full year of operation on %s, %s the submission date %s",
                     reg, yr, ok ? "on or before" : "after", sub);
+    eligibility_zh(out, "注册日期 %s，至 %s 运营满 1 年；申请提交日期 %s，%s", reg, yr, sub,
+                   ok ? "已运营满 1 年" : "运营未满 1 年");
 }
 
 static void check_good_credit(const struct rule_input *in, struct eligibility *out)
@@ -510,21 +543,26 @@ static void check_good_credit(const struct rule_input *in, struct eligibility *o
     eligibility_add(out, "good_credit", ok,
                     ok ? "declares a good credit record, with no listing for dishonesty"
                        : "does not declare a good credit record (no listing for dishonesty)");
+    eligibility_zh(out, "%s",
+                   ok ? "已声明具有良好的诚信记录，未被列入失信名单"
+                      : "未声明具有良好的诚信记录（未被列入失信名单）");
 }
 
 static const struct {
-    const char *value, *name;
+    const char *value, *name, *name_zh;
 } field_names[] = {
-    {"new_generation_it", "new-generation information technology (新一代信息技术)"},
-    {"integrated_circuits", "integrated circuits (集成电路)"},
-    {"medicine_health", "medicine and health (医药健康)"},
-    {"intelligent_equipment", "intelligent equipment (智能装备)"},
-    {"energy_environment", "energy saving and environmental protection (节能环保)"},
-    {"new_energy_vehicles", "new-energy intelligent vehicles (新能源智能汽车)"},
-    {"new_materials", "new materials (新材料)"},
-    {"artificial_intelligence", "artificial intelligence (人工智能)"},
-    {"software_information", "software and information services (软件和信息服务)"},
-    {"science_tech_services", "science and technology services (科技服务业)"},
+    {"new_generation_it", "new-generation information technology (新一代信息技术)",
+     "新一代信息技术"},
+    {"integrated_circuits", "integrated circuits (集成电路)", "集成电路"},
+    {"medicine_health", "medicine and health (医药健康)", "医药健康"},
+    {"intelligent_equipment", "intelligent equipment (智能装备)", "智能装备"},
+    {"energy_environment", "energy saving and environmental protection (节能环保)", "节能环保"},
+    {"new_energy_vehicles", "new-energy intelligent vehicles (新能源智能汽车)", "新能源智能汽车"},
+    {"new_materials", "new materials (新材料)", "新材料"},
+    {"artificial_intelligence", "artificial intelligence (人工智能)", "人工智能"},
+    {"software_information", "software and information services (软件和信息服务)",
+     "软件和信息服务"},
+    {"science_tech_services", "science and technology services (科技服务业)", "科技服务业"},
 };
 
 /* The field table's enum already holds the value to the gazette's list;
@@ -538,24 +576,27 @@ static void check_field(const struct rule_input *in, struct eligibility *out)
             eligibility_add(out, "field", true,
                             "service field: %s, one of Beijing's key high-end industries",
                             field_names[i].name);
+            eligibility_zh(out, "孵化服务领域：%s，属于本市重点发展的高精尖产业领域",
+                           field_names[i].name_zh);
             return;
         }
     eligibility_add(out, "field", false,
                     "service field \"%.64s\" is not one of Beijing's key high-end industries",
                     field);
+    eligibility_zh(out, "孵化服务领域“%.64s”不属于本市重点发展的高精尖产业领域", field);
 }
 
 static void check_services(const struct rule_input *in, struct eligibility *out)
 {
     static const struct {
-        const char *value, *name;
+        const char *value, *name, *name_zh;
     } names[] = {
-        {"platform", "professional platform"},
-        {"supply_chain", "supply chain"},
-        {"resource_matching", "resource matching"},
+        {"platform", "professional platform", "专业平台服务"},
+        {"supply_chain", "supply chain", "供应链服务"},
+        {"resource_matching", "resource matching", "资源对接服务"},
     };
     const json_t *services = json_object_get(in->data, "services");
-    char list[TEXT_LEN] = "";
+    char list[TEXT_LEN] = "", list_zh[TEXT_LEN] = "";
     int n = 0;
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -565,16 +606,23 @@ static void check_services(const struct rule_input *in, struct eligibility *out)
             if (v && strcmp(v, names[i].value) == 0)
                 offered = true;
         }
-        if (offered)
-            append(list, sizeof list, "%s%s", n++ ? ", " : "", names[i].name);
+        if (offered) {
+            append(list, sizeof list, "%s%s", n ? ", " : "", names[i].name);
+            append(list_zh, sizeof list_zh, "%s%s", n ? "、" : "", names[i].name_zh);
+            n++;
+        }
     }
-    if (n > 0)
+    if (n > 0) {
         eligibility_add(out, "services", true, "offers %d of the professional services: %s", n,
                         list);
-    else
+        eligibility_zh(out, "可为在孵企业提供 %d 项专业服务：%s", n, list_zh);
+    } else {
         eligibility_add(out, "services", false,
                         "offers none of the professional services (professional platform, "
                         "supply chain, resource matching), need at least one");
+        eligibility_zh(out, "未提供专业平台服务、供应链服务、资源对接服务中的任何一项，要求至少"
+                            "提供一项");
+    }
 }
 
 /* 6(三): either alternative suffices; the detail gives both. */
@@ -582,6 +630,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
 {
     int64_t s[3], total = rule_int(in->data, "total_revenue_fen");
     char share[TEXT_LEN], growth[TEXT_LEN], m1[MONEY_TEXT_LEN], m2[MONEY_TEXT_LEN];
+    char share_zh[TEXT_LEN], growth_zh[TEXT_LEN];
     char pct[PERCENT_TEXT_LEN];
     bool share_ok = false, growth_ok = false;
 
@@ -592,25 +641,35 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
         snprintf(share, sizeof share,
                  "total revenue in %d is %s, so the service share cannot be computed",
                  in->round - 1, m2);
+        snprintf(share_zh, sizeof share_zh, "%d 年总收入为 %s，无法计算专业服务收入占比",
+                 in->round - 1, m2);
     } else {
         share_ok = ratio_at_least_percent(s[2], total, SERVICE_SHARE_PERCENT);
         percent_text(pct, sizeof pct, s[2], total);
         snprintf(share, sizeof share,
                  "service revenue in %d %s is %s of total revenue %s (need at least %d %%)",
                  in->round - 1, m1, pct, m2, SERVICE_SHARE_PERCENT);
+        snprintf(share_zh, sizeof share_zh,
+                 "%d 年专业服务收入 %s，占总收入 %s的 %s（要求不低于 %d %%）", in->round - 1, m1,
+                 m2, pct, SERVICE_SHARE_PERCENT);
     }
 
     int g = growth_avg_at_least_percent(s[0], s[1], s[2], SERVICE_GROWTH_PERCENT);
     if (g < 0) {
         growth_undefined_text(growth, sizeof growth, "service revenue", in->round, s[0], s[1]);
+        growth_undefined_zh(growth_zh, sizeof growth_zh, "专业服务收入", in->round, s[0], s[1]);
     } else {
         growth_ok = g == 1;
         growth_text(pct, sizeof pct, s[0], s[1], s[2]);
         snprintf(growth, sizeof growth,
                  "its average growth over %d and %d is %s (need at least %d %%)", in->round - 2,
                  in->round - 1, pct, SERVICE_GROWTH_PERCENT);
+        snprintf(growth_zh, sizeof growth_zh,
+                 "近两年（%d、%d 年）专业服务收入平均增速 %s（要求不低于 %d %%）", in->round - 2,
+                 in->round - 1, pct, SERVICE_GROWTH_PERCENT);
     }
     eligibility_add(out, "service_revenue", share_ok || growth_ok, "%s; or %s", share, growth);
+    eligibility_zh(out, "%s；或%s", share_zh, growth_zh);
 }
 
 static void check_mentoring(const struct rule_input *in, struct eligibility *out)
@@ -619,6 +678,8 @@ static void check_mentoring(const struct rule_input *in, struct eligibility *out
     eligibility_add(out, "mentoring", n >= MENTOR_SESSIONS_MIN,
                     "mentor services %lld person-times, need at least %d", (long long)n,
                     MENTOR_SESSIONS_MIN);
+    eligibility_zh(out, "创业导师服务 %lld 人次，要求不少于 %d 人次", (long long)n,
+                   MENTOR_SESSIONS_MIN);
 }
 
 /* 6(五): a fund or own-fund investment, and both shares.  The incubator's
@@ -628,16 +689,20 @@ static void check_investment(const struct rule_input *in, const struct incubatee
                              struct eligibility *out)
 {
     bool fund = rule_bool(in->data, "has_investment_fund");
-    char text[TEXT_LEN] = "", pct[PERCENT_TEXT_LEN];
+    char text[TEXT_LEN] = "", zh[TEXT_LEN] = "", pct[PERCENT_TEXT_LEN];
     bool ok = fund;
 
     append(text, sizeof text, "%s",
            fund ? "angel/venture fund or own-fund investment declared"
                 : "no angel/venture fund or own-fund investment declared");
+    append(zh, sizeof zh, "%s",
+           fund ? "已声明设立天使或创业投资基金，或利用自有资金开展早期项目投资"
+                : "未声明设立天使或创业投资基金，也未声明利用自有资金开展早期项目投资");
     if (t->qualifying == 0) {
         ok = false;
         append(text, sizeof text,
                "; there are no qualifying incubatees, so the investment shares cannot be met");
+        append(zh, sizeof zh, "；无符合条件的在孵企业，投资占比要求无法满足");
     } else {
         bool invested_ok = ratio_at_least_percent(t->invested, t->qualifying, INVESTED_PERCENT);
         percent_text(pct, sizeof pct, t->invested, t->qualifying);
@@ -645,11 +710,14 @@ static void check_investment(const struct rule_input *in, const struct incubatee
                "; received investment %lld of %lld qualifying incubatees (%s, need at least "
                "%d %%)",
                (long long)t->invested, (long long)t->qualifying, pct, INVESTED_PERCENT);
+        append(zh, sizeof zh, "；在孵企业 %lld 家中获得投资的 %lld 家，占 %s（要求不低于 %d %%）",
+               (long long)t->qualifying, (long long)t->invested, pct, INVESTED_PERCENT);
         ok = ok && invested_ok;
         if (t->invested == 0) {
             ok = false;
             append(text, sizeof text,
                    "; none received investment, so the incubator's own share cannot be met");
+            append(zh, sizeof zh, "；无在孵企业获得投资，孵化器投资企业占比要求无法满足");
         } else {
             bool own_ok = ratio_at_least_percent(t->invested_by_incubator, t->invested,
                                                  OWN_INVESTMENT_PERCENT);
@@ -658,10 +726,15 @@ static void check_investment(const struct rule_input *in, const struct incubatee
                    "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
                    (long long)t->invested_by_incubator, (long long)t->invested, pct,
                    OWN_INVESTMENT_PERCENT);
+            append(zh, sizeof zh,
+                   "；获得投资的 %lld 家中孵化器投资的 %lld 家，占 %s（要求不低于 %d %%）",
+                   (long long)t->invested, (long long)t->invested_by_incubator, pct,
+                   OWN_INVESTMENT_PERCENT);
             ok = ok && own_ok;
         }
     }
     eligibility_add(out, "investment", ok, "%s", text);
+    eligibility_zh(out, "%s", zh);
 }
 
 static void check_team(const struct rule_input *in, struct eligibility *out)
@@ -673,43 +746,64 @@ static void check_team(const struct rule_input *in, struct eligibility *out)
                        : "does not declare a professional operating team whose head has "
                          "industry and investment, production, sales or supply-chain "
                          "experience");
+    eligibility_zh(out, "%s",
+                   ok ? "已声明拥有专业化、职业化的运营团队，团队负责人具有相关产业领域从业背景"
+                        "及投融资、生产、销售或供应链管理等工作经验"
+                      : "未声明拥有专业化、职业化的运营团队（团队负责人具有相关产业领域从业背景"
+                        "及投融资、生产、销售或供应链管理等工作经验）");
 }
 
 static void check_incubatee_count(const struct incubatee_tally *t, struct eligibility *out)
 {
-    char text[TEXT_LEN] = "", money[MONEY_TEXT_LEN];
-    const char *sep = "";
+    char text[TEXT_LEN] = "", zh[TEXT_LEN] = "", money[MONEY_TEXT_LEN];
+    const char *sep = "", *sep_zh = "";
 
     append(text, sizeof text, "qualifying incubatees %lld of %lld listed", (long long)t->qualifying,
            (long long)t->listed);
+    append(zh, sizeof zh, "申报企业 %lld 家，其中符合条件的在孵企业 %lld 家", (long long)t->listed,
+           (long long)t->qualifying);
     if (t->excluded > 0) {
         append(text, sizeof text, " (%lld excluded: ", (long long)t->excluded);
+        append(zh, sizeof zh, "（不符合条件 %lld 家：", (long long)t->excluded);
         if (t->over_employees > 0) {
             append(text, sizeof text, "%lld over %d employees", (long long)t->over_employees,
                    INCUBATEE_MAX_EMPLOYEES);
+            append(zh, sizeof zh, "从业人员超过 %d 人 %lld 家", INCUBATEE_MAX_EMPLOYEES,
+                   (long long)t->over_employees);
             sep = ", ";
+            sep_zh = "、";
         }
         if (t->over_revenue > 0) {
             money_format(INCUBATEE_MAX_REVENUE_FEN, money, sizeof money);
             append(text, sizeof text, "%s%lld with revenue over %s", sep,
                    (long long)t->over_revenue, money);
+            append(zh, sizeof zh, "%s上年度营业收入超过 %s %lld 家", sep_zh, money,
+                   (long long)t->over_revenue);
             sep = ", ";
+            sep_zh = "、";
         }
-        if (t->not_hard_tech > 0)
+        if (t->not_hard_tech > 0) {
             append(text, sizeof text, "%s%lld not hard-tech or in the prohibited catalogue", sep,
                    (long long)t->not_hard_tech);
+            append(zh, sizeof zh, "%s非“硬科技”企业或属于禁限目录 %lld 家", sep_zh,
+                   (long long)t->not_hard_tech);
+        }
         append(text, sizeof text, ")");
+        append(zh, sizeof zh, "）");
     }
     append(text, sizeof text, "; registered in Beijing %lld of them, need at least %d",
            (long long)t->beijing, BEIJING_INCUBATEES_MIN);
+    append(zh, sizeof zh, "；在本市注册的在孵企业 %lld 家，要求不少于 %d 家", (long long)t->beijing,
+           BEIJING_INCUBATEES_MIN);
     eligibility_add(out, "incubatee_count", t->beijing >= BEIJING_INCUBATEES_MIN, "%s", text);
+    eligibility_zh(out, "%s", zh);
 }
 
 /* 6(七): the incubatees' total revenue as declared for the three years. */
 static void check_incubatee_growth(const struct rule_input *in, struct eligibility *out)
 {
     int64_t r[3];
-    char m[3][MONEY_TEXT_LEN], result[TEXT_LEN], pct[PERCENT_TEXT_LEN];
+    char m[3][MONEY_TEXT_LEN], result[TEXT_LEN], result_zh[TEXT_LEN], pct[PERCENT_TEXT_LEN];
 
     yearly(in->data, "incubatee_revenue_fen", r);
     for (int i = 0; i < 3; i++)
@@ -718,14 +812,19 @@ static void check_incubatee_growth(const struct rule_input *in, struct eligibili
     int g = growth_avg_at_least_percent(r[0], r[1], r[2], INCUBATEE_GROWTH_PERCENT);
     if (g < 0) {
         growth_undefined_text(result, sizeof result, "their revenue", in->round, r[0], r[1]);
+        growth_undefined_zh(result_zh, sizeof result_zh, "", in->round, r[0], r[1]);
     } else {
         growth_text(pct, sizeof pct, r[0], r[1], r[2]);
         snprintf(result, sizeof result, "average growth %s, need at least %d %%", pct,
+                 INCUBATEE_GROWTH_PERCENT);
+        snprintf(result_zh, sizeof result_zh, "近两年平均增速 %s，要求不低于 %d %%", pct,
                  INCUBATEE_GROWTH_PERCENT);
     }
     eligibility_add(out, "incubatee_growth", g == 1,
                     "incubatees' total revenue %d %s, %d %s, %d %s: %s", in->round - 3, m[0],
                     in->round - 2, m[1], in->round - 1, m[2], result);
+    eligibility_zh(out, "在孵企业营业收入 %d 年 %s、%d 年 %s、%d 年 %s；%s", in->round - 3, m[0],
+                   in->round - 2, m[1], in->round - 1, m[2], result_zh);
 }
 
 /* 6(七): applied-for IP or valid IP, each share counted on its own. */
@@ -738,6 +837,10 @@ static void check_incubatee_ip(const struct incubatee_tally *t, struct eligibili
                         "there are no qualifying incubatees, so neither IP share can be met "
                         "(need at least %d %% having applied for IP or %d %% holding valid IP)",
                         IP_APPLIED_PERCENT, IP_VALID_PERCENT);
+        eligibility_zh(out,
+                       "无符合条件的在孵企业，知识产权占比要求均无法满足（已申请知识产权的占比"
+                       "须不低于 %d %%，或拥有有效知识产权的占比不低于 %d %%）",
+                       IP_APPLIED_PERCENT, IP_VALID_PERCENT);
         return;
     }
     bool ok = ratio_at_least_percent(t->ip_applied, t->qualifying, IP_APPLIED_PERCENT) ||
@@ -749,6 +852,11 @@ static void check_incubatee_ip(const struct incubatee_tally *t, struct eligibili
                     "or holding valid IP %lld of %lld (%s, need at least %d %%)",
                     (long long)t->ip_applied, (long long)t->qualifying, applied, IP_APPLIED_PERCENT,
                     (long long)t->ip_valid, (long long)t->qualifying, valid, IP_VALID_PERCENT);
+    eligibility_zh(out,
+                   "在孵企业 %lld 家中已申请知识产权的 %lld 家，占 %s（要求不低于 %d %%）；或拥有"
+                   "有效知识产权的 %lld 家，占 %s（要求不低于 %d %%）",
+                   (long long)t->qualifying, (long long)t->ip_applied, applied, IP_APPLIED_PERCENT,
+                   (long long)t->ip_valid, valid, IP_VALID_PERCENT);
 }
 
 /* The twelve checks of RULES.md §2, in its order, every one every time. */

@@ -144,6 +144,7 @@ struct rule_case {
     const char *check;                   /* the check this case is about */
     bool passed;
     const char *detail_has[5]; /* substrings its detail must contain */
+    const char *zh_has[4];     /* substrings its Chinese detail must contain */
     bool others_vary;          /* other checks may fail too */
     bool invalid_data;         /* data the field table refuses */
 };
@@ -153,7 +154,8 @@ static const struct rule_case cases[] = {
     {"beijing applicant", .check = "registered_in_beijing", .passed = true,
      .detail_has = {BEIJING_APPLICANT, "110108", "in Beijing"}},
     {"zhejiang applicant", .applicant_uscc = ZHEJIANG_APPLICANT, .check = "registered_in_beijing",
-     .passed = false, .detail_has = {ZHEJIANG_APPLICANT, "330100", "outside Beijing"}},
+     .passed = false, .detail_has = {ZHEJIANG_APPLICANT, "330100", "outside Beijing"},
+     .zh_has = {ZHEJIANG_APPLICANT, "330100", "不在本市"}},
 
     /* 6(一) operating for a full year on the submission date */
     {"one year minus a day", .patch = "{\"registered_on\": \"2019-07-28\"}",
@@ -178,7 +180,8 @@ static const struct rule_case cases[] = {
     {"no good credit", .patch = "{\"good_credit\": false}", .check = "good_credit", .passed = false,
      .detail_has = {"does not declare"}},
     {"field named", .patch = "{\"field\": \"integrated_circuits\"}", .check = "field",
-     .passed = true, .detail_has = {"integrated circuits", "集成电路"}},
+     .passed = true, .detail_has = {"integrated circuits", "集成电路"},
+     .zh_has = {"孵化服务领域：集成电路"}},
     {"field outside the list", .patch = "{\"field\": \"tourism\"}", .check = "field",
      .passed = false, .detail_has = {"tourism"}, .invalid_data = true},
 
@@ -199,7 +202,8 @@ static const struct rule_case cases[] = {
      .patch = "{\"total_revenue_fen\": 1000000,"
               " \"service_revenue_fen\": [400000, 350000, 299999]}",
      .check = "service_revenue", .passed = false,
-     .detail_has = {"2,999.99 元", "29.9 %", "need at least 30 %", "need at least 5 %"}},
+     .detail_has = {"2,999.99 元", "29.9 %", "need at least 30 %", "need at least 5 %"},
+     .zh_has = {"2019 年专业服务收入 2,999.99 元", "10,000.00 元", "29.9 %", "不低于 5 %"}},
     {"service share 30 % plus a fen",
      .patch = "{\"total_revenue_fen\": 1000000,"
               " \"service_revenue_fen\": [400000, 350000, 300001]}",
@@ -220,7 +224,8 @@ static const struct rule_case cases[] = {
      .check = "service_revenue", .passed = true, .detail_has = {"5.0 %"}},
     {"service base year 0", .patch = "{\"service_revenue_fen\": [0, 10500, 11025]}",
      .check = "service_revenue", .passed = false,
-     .detail_has = {"undefined", "2017 is 0.00 元", "base above zero"}},
+     .detail_has = {"undefined", "2017 is 0.00 元", "base above zero"},
+     .zh_has = {"无法计算", "2017 年为 0.00 元"}},
     {"service middle year 0", .patch = "{\"service_revenue_fen\": [10000, 0, 11025]}",
      .check = "service_revenue", .passed = false, .detail_has = {"undefined", "2018 is 0.00 元"}},
     {"service base year 0, share enough", .patch = "{\"service_revenue_fen\": [0, 0, 300000000]}",
@@ -228,7 +233,8 @@ static const struct rule_case cases[] = {
 
     /* 6(四) mentoring */
     {"mentoring 49", .patch = "{\"mentor_sessions\": 49}", .check = "mentoring", .passed = false,
-     .detail_has = {"mentor services 49 person-times", "need at least 50"}},
+     .detail_has = {"mentor services 49 person-times", "need at least 50"},
+     .zh_has = {"创业导师服务 49 人次", "不少于 50 人次"}},
     {"mentoring 50", .patch = "{\"mentor_sessions\": 50}", .check = "mentoring", .passed = true,
      .detail_has = {"50 person-times"}},
     {"mentoring 51", .patch = "{\"mentor_sessions\": 51}", .check = "mentoring", .passed = true},
@@ -251,7 +257,8 @@ static const struct rule_case cases[] = {
     /* 6(五) of the invested, 10 % by the incubator itself */
     {"own investment 9 of 100", .check = "investment", .passed = false,
      .incubatees = {RICH(9), {.count = 91, .invested = true, .ip_applied = true}},
-     .detail_has = {"9 of those 100", "9.0 %", "need at least 10 %"}},
+     .detail_has = {"9 of those 100", "9.0 %", "need at least 10 %"},
+     .zh_has = {"获得投资的 100 家中孵化器投资的 9 家", "9.0 %", "不低于 10 %"}},
     {"own investment 10 of 100", .check = "investment", .passed = true,
      .incubatees = {RICH(10), {.count = 90, .invested = true, .ip_applied = true}},
      .detail_has = {"10 of those 100", "10.0 %"}},
@@ -323,7 +330,9 @@ static const struct rule_case cases[] = {
      .detail_has = {"qualifying incubatees 19 of 23 listed (4 excluded: 2 over 100 employees, "
                     "1 with revenue over 20,000,000.00 元, 1 not hard-tech or in the prohibited "
                     "catalogue)",
-                    "registered in Beijing 19 of them, need at least 20"}},
+                    "registered in Beijing 19 of them, need at least 20"},
+     .zh_has = {"申报企业 23 家，其中符合条件的在孵企业 19 家（不符合条件 4 家：",
+                "20,000,000.00 元 1 家", "在本市注册的在孵企业 19 家，要求不少于 20 家"}},
 
     /* 6(七) incubatees' revenue growth */
     {"incubatee growth 10 %", .patch = "{\"incubatee_revenue_fen\": [1000, 1100, 1210]}",
@@ -331,7 +340,8 @@ static const struct rule_case cases[] = {
      .detail_has = {"10.0 %", "need at least 10 %", "2017 10.00 元", "2019 12.10 元"}},
     {"incubatee growth under 10 %", .patch = "{\"incubatee_revenue_fen\": [1000, 1100, 1209]}",
      .check = "incubatee_growth", .passed = false,
-     .detail_has = {"9.9 %", "need at least 10 %", "12.09 元"}},
+     .detail_has = {"9.9 %", "need at least 10 %", "12.09 元"},
+     .zh_has = {"2017 年 10.00 元", "2019 年 12.09 元", "平均增速 9.9 %，要求不低于 10 %"}},
     {"incubatee growth over 10 %", .patch = "{\"incubatee_revenue_fen\": [1000, 1100, 1211]}",
      .check = "incubatee_growth", .passed = true},
     {"incubatee growth falling", .patch = "{\"incubatee_revenue_fen\": [1000, 900, 810]}",
@@ -370,7 +380,8 @@ static const struct rule_case cases[] = {
                      .ip_valid = true},
                     {.count = 20, .invested = true, .by_incubator = true, .ip_applied = true},
                     {.count = 51, .invested = true, .by_incubator = true}},
-     .detail_has = {"applied for IP 49 of 100", "holding valid IP 29 of 100"}},
+     .detail_has = {"applied for IP 49 of 100", "holding valid IP 29 of 100"},
+     .zh_has = {"已申请知识产权的 49 家", "有效知识产权的 29 家"}},
     {"no qualifying incubatees", .check = "incubatee_ip", .passed = false,
      .incubatees = {{.count = 25,
                      .employees = 150,
@@ -472,6 +483,10 @@ START_TEST(test_case)
     for (size_t i = 0; i < sizeof c->detail_has / sizeof c->detail_has[0] && c->detail_has[i]; i++)
         ck_assert_msg(strstr(k->detail, c->detail_has[i]), "%s: %s detail lacks \"%s\": %s",
                       c->name, c->check, c->detail_has[i], k->detail);
+    ck_assert_msg(k->detail_zh[0] != '\0', "%s: %s has no Chinese detail", c->name, c->check);
+    for (size_t i = 0; i < sizeof c->zh_has / sizeof c->zh_has[0] && c->zh_has[i]; i++)
+        ck_assert_msg(strstr(k->detail_zh, c->zh_has[i]), "%s: %s Chinese detail lacks \"%s\": %s",
+                      c->name, c->check, c->zh_has[i], k->detail_zh);
     if (!c->others_vary)
         for (size_t i = 0; i < b.e.n; i++)
             if (strcmp(b.e.checks[i].id, c->check) != 0)
@@ -507,18 +522,21 @@ START_TEST(test_fully_eligible)
 }
 END_TEST
 
+/* An application that fails every check it can (the field table already
+ * holds the field to the gazette's list). */
+static const struct rule_case bad = {
+    "bad",
+    .patch = "{\"registered_on\": \"2020-08-01\", \"good_credit\": false, \"services\": [],"
+             " \"total_revenue_fen\": 0, \"service_revenue_fen\": [0, 0, 0],"
+             " \"mentor_sessions\": 0, \"has_investment_fund\": false,"
+             " \"team_qualified\": false, \"incubatee_revenue_fen\": [0, 0, 0],"
+             " \"incubatees\": []}",
+    .applicant_uscc = ZHEJIANG_APPLICANT,
+};
+
 /* An application failing everything still gets all twelve checks. */
 START_TEST(test_failing_everything)
 {
-    static const struct rule_case bad = {
-        "bad",
-        .patch = "{\"registered_on\": \"2020-08-01\", \"good_credit\": false, \"services\": [],"
-                 " \"total_revenue_fen\": 0, \"service_revenue_fen\": [0, 0, 0],"
-                 " \"mentor_sessions\": 0, \"has_investment_fund\": false,"
-                 " \"team_qualified\": false, \"incubatee_revenue_fen\": [0, 0, 0],"
-                 " \"incubatees\": []}",
-        .applicant_uscc = ZHEJIANG_APPLICANT,
-    };
     struct built b;
 
     build(&bad, &b);
@@ -531,6 +549,55 @@ START_TEST(test_failing_everything)
                       b.e.checks[i].detail);
     }
     ck_assert(!eligibility_all_passed(&b.e));
+    json_decref(b.data);
+}
+END_TEST
+
+/* Every check, passed or failed, gives reviewers and applicants reading
+ * Chinese their own detail, with the figures of the English one. */
+START_TEST(test_chinese_details)
+{
+    static const struct rule_case plain = {"base"};
+    const struct rule_case *both[] = {&plain, &bad};
+
+    for (size_t n = 0; n < sizeof both / sizeof both[0]; n++) {
+        struct built b;
+
+        build(both[n], &b);
+        kind_incubator.eligibility(&b.in, &b.e);
+        assert_ids_in_order(&b.e);
+        for (size_t i = 0; i < b.e.n; i++)
+            ck_assert_msg(b.e.checks[i].detail_zh[0] != '\0', "%s: %s has no Chinese detail",
+                          both[n]->name, b.e.checks[i].id);
+
+        json_t *j = eligibility_to_json(&b.e);
+        json_t *checks = json_object_get(j, "checks");
+        for (size_t i = 0; i < json_array_size(checks); i++)
+            ck_assert_str_eq(
+                json_string_value(json_object_get(json_array_get(checks, i), "detail_zh")),
+                b.e.checks[i].detail_zh);
+        json_decref(j);
+        json_decref(b.data);
+    }
+
+    /* The base figures: 68 mentor services, 20 of 20 in Beijing; and the
+     * failing ones: 0 mentor services, total revenue 0. */
+    struct built b;
+    build(&plain, &b);
+    kind_incubator.eligibility(&b.in, &b.e);
+    ck_assert_ptr_nonnull(strstr(find_check(&b.e, "mentoring")->detail_zh, "68 人次"));
+    ck_assert_ptr_nonnull(
+        strstr(find_check(&b.e, "incubatee_count")->detail_zh, "在本市注册的在孵企业 20 家"));
+    ck_assert_ptr_nonnull(strstr(find_check(&b.e, "service_revenue")->detail_zh,
+                                 "4,200,000.00 元，占总收入 10,000,000.00 元的 42.0 %"));
+    json_decref(b.data);
+
+    build(&bad, &b);
+    kind_incubator.eligibility(&b.in, &b.e);
+    ck_assert_ptr_nonnull(strstr(find_check(&b.e, "mentoring")->detail_zh, "0 人次"));
+    ck_assert_ptr_nonnull(
+        strstr(find_check(&b.e, "service_revenue")->detail_zh, "2019 年总收入为 0.00 元"));
+    ck_assert_ptr_nonnull(strstr(find_check(&b.e, "operating_one_year")->detail_zh, "未满 1 年"));
     json_decref(b.data);
 }
 END_TEST
@@ -566,10 +633,15 @@ START_TEST(test_long_details_fit)
         assert_valid_envelope(&b, big[n].name);
         kind_incubator.eligibility(&b.in, &b.e);
         assert_ids_in_order(&b.e);
-        for (size_t i = 0; i < b.e.n; i++)
+        for (size_t i = 0; i < b.e.n; i++) {
             ck_assert_msg(strlen(b.e.checks[i].detail) < RULE_DETAIL_LEN - 1,
                           "%s: %s detail may be cut: %s", big[n].name, b.e.checks[i].id,
                           b.e.checks[i].detail);
+            /* A cut Chinese detail may also have lost a partial character. */
+            ck_assert_msg(strlen(b.e.checks[i].detail_zh) + 4 < RULE_DETAIL_LEN,
+                          "%s: %s Chinese detail may be cut: %s", big[n].name, b.e.checks[i].id,
+                          b.e.checks[i].detail_zh);
+        }
         json_decref(b.data);
     }
 }
@@ -623,6 +695,7 @@ static Suite *rules_incubator_suite(void)
     tcase_add_loop_test(tc, test_case, 0, N_CASES);
     tcase_add_test(tc, test_fully_eligible);
     tcase_add_test(tc, test_failing_everything);
+    tcase_add_test(tc, test_chinese_details);
     tcase_add_test(tc, test_long_details_fit);
     tcase_add_test(tc, test_applicant_without_code);
     tcase_add_test(tc, test_award);
