@@ -469,6 +469,10 @@ static const struct field_spec first_store_fields[] = {
 /* In the order of category_values. */
 enum { CAT_ASIA_FIRST, CAT_CHINA_FIRST, CAT_BEIJING_FIRST, CAT_FLAGSHIP, CAT_COUNT };
 
+/* The gazette's names of the categories, in the same order. */
+static const char *const category_names_zh[] = {"亚洲首店", "中国(内地)首店", "北京首店", "旗舰店",
+                                                NULL};
+
 /*
  * What the gazette says per applicant type of a store opening: the spend the
  * store must exceed (二(二)2), the share of the (audited) spend that is funded
@@ -516,6 +520,25 @@ static int category_index(const char *category)
     return -1;
 }
 
+/* The applicant as the gazette's table of 三(一)1 names it, or the value
+ * when it is none of them. */
+static const char *applicant_type_zh(const char *type)
+{
+    if (strcmp(type, "international_brand") == 0)
+        return "国际品牌企业";
+    if (strcmp(type, "domestic_brand") == 0)
+        return "本土自主品牌企业";
+    if (strcmp(type, "international_agent") == 0)
+        return "国际品牌授权代理商";
+    return type;
+}
+
+/* The Chinese name of a category, or its value when there is none. */
+static const char *category_zh(int cat, const char *category)
+{
+    return cat >= 0 && cat < CAT_COUNT ? category_names_zh[cat] : category;
+}
+
 /* Appends to a NUL-terminated detail text.  A text too long is cut, and a
  * UTF-8 sequence the cut split (brand names are often Chinese) is dropped. */
 static void detail_append(char *buf, size_t cap, const char *fmt, ...)
@@ -544,8 +567,11 @@ static void detail_append(char *buf, size_t cap, const char *fmt, ...)
     }
 }
 
-/* "china_first, beijing_first or flagship": the categories a type may choose. */
-static void allowed_categories(const struct opening_terms *t, char *out, size_t cap)
+/* "china_first, beijing_first or flagship": the categories a type may choose,
+ * by the names given (category_values or category_names_zh), joined by
+ * `comma` and, before the last, `last`. */
+static void allowed_categories(const struct opening_terms *t, const char *const *names,
+                               const char *comma, const char *last, char *out, size_t cap)
 {
     int n = 0, total = 0;
 
@@ -556,11 +582,7 @@ static void allowed_categories(const struct opening_terms *t, char *out, size_t 
         if (t->cap_fen[i] <= 0)
             continue;
         n++;
-        detail_append(out, cap, "%s%s",
-                      n == 1       ? ""
-                      : n == total ? " or "
-                                   : ", ",
-                      category_values[i]);
+        detail_append(out, cap, "%s%s", n == 1 ? "" : n == total ? last : comma, names[i]);
     }
 }
 
@@ -600,15 +622,24 @@ static void applicant_checks(const struct rule_input *in, struct eligibility *ou
                         "the applicant's USCC %s is not a valid code, so its registering "
                         "division is unknown",
                         uscc ? uscc : "(none)");
+        if (uscc)
+            eligibility_zh(
+                out, "项目申报单位统一社会信用代码 %s 无效，无法确认其是否在北京地区注册", uscc);
+        else
+            eligibility_zh(out, "未提供项目申报单位统一社会信用代码，无法确认其是否在北京地区注册");
     } else {
         bool beijing = uscc_in_beijing(uscc);
         eligibility_add(out, "registered_in_beijing", beijing,
                         "applicant USCC %s: registering division %.6s is %sin Beijing (11…)", uscc,
                         uscc + 2, beijing ? "" : "not ");
+        eligibility_zh(out,
+                       "项目申报单位统一社会信用代码 %s，登记管理机关行政区划码 %.6s，%s北京地区"
+                       "注册（北京地区的区划码以 11 开头）",
+                       uscc, uscc + 2, beijing ? "在" : "不在");
     }
 
     const json_t *decl = json_object_get(in->data, "declarations");
-    char missing[RULE_DETAIL_LEN] = "";
+    char missing[RULE_DETAIL_LEN] = "", missing_zh[RULE_DETAIL_LEN] = "";
     int n_false = 0, n_all = 0;
 
     for (const struct field_spec *f = declaration_fields; f->name; f++) {
@@ -616,13 +647,17 @@ static void applicant_checks(const struct rule_input *in, struct eligibility *ou
         if (rule_bool(decl, f->name))
             continue;
         detail_append(missing, sizeof missing, "%s%s", n_false ? ", " : "", f->name);
+        detail_append(missing_zh, sizeof missing_zh, "%s%s", n_false ? "；" : "", f->title_zh);
         n_false++;
     }
-    if (n_false == 0)
+    if (n_false == 0) {
         eligibility_add(out, "declarations", true, "all %d declarations are made", n_all);
-    else
+        eligibility_zh(out, "%d 项承诺事项均已作出", n_all);
+    } else {
         eligibility_add(out, "declarations", false, "%d of %d declarations are false: %s", n_false,
                         n_all, missing);
+        eligibility_zh(out, "%d 项承诺事项中有 %d 项未作出：%s", n_all, n_false, missing_zh);
+    }
 }
 
 /* The spend the amount of a store opening is a share of, as applied. */
@@ -638,26 +673,36 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
 {
     const json_t *data = in->data, *store = json_object_get(data, "store");
     const char *type = rule_str(data, "applicant_type"), *category = rule_str(data, "category");
+    const char *type_zh = applicant_type_zh(type);
     const struct opening_terms *t = terms_for(type);
     int cat = category_index(category);
-    char allowed[RULE_DETAIL_LEN], a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN], c[MONEY_TEXT_LEN];
+    char allowed[RULE_DETAIL_LEN], allowed_zh[RULE_DETAIL_LEN];
+    char a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN], c[MONEY_TEXT_LEN];
     char d1[DATE_TEXT_LEN], d2[DATE_TEXT_LEN], d3[DATE_TEXT_LEN];
 
     if (!t) {
         /* The field table admits no other type; say so rather than guess. */
         eligibility_add(out, "category_allowed", false, "applicant type \"%s\" is unknown", type);
+        eligibility_zh(out, "申报主体类型“%s”无法识别", type);
         return;
     }
 
     /* 三(一)1: one category, from the rows of the applicant's type. */
-    allowed_categories(t, allowed, sizeof allowed);
-    if (cat >= 0 && t->cap_fen[cat] > 0)
+    const char *category_text_zh = category_zh(cat, category);
+    allowed_categories(t, category_values, ", ", " or ", allowed, sizeof allowed);
+    allowed_categories(t, category_names_zh, "、", "或", allowed_zh, sizeof allowed_zh);
+    if (cat >= 0 && t->cap_fen[cat] > 0) {
         eligibility_add(out, "category_allowed", true, "%s may apply as %s (it may choose %s)",
                         type, category, allowed);
-    else
+        eligibility_zh(out, "%s可申报%s（可选类别：%s，只能选择一个）", type_zh, category_text_zh,
+                       allowed_zh);
+    } else {
         eligibility_add(out, "category_allowed", false,
                         "%s may not apply as %s: the gazette funds it only as %s", type, category,
                         allowed);
+        eligibility_zh(out, "%s不可申报%s，支持标准中仅可申报%s", type_zh, category_text_zh,
+                       allowed_zh);
+    }
 
     /* 二(二)1 应在北京注册登记: the field table already restricts the
      * district to Beijing's 16; the check states it for the reviewer. */
@@ -667,6 +712,8 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
         in_beijing = in_beijing || strcmp(district_values[i], district) == 0;
     eligibility_add(out, "store_in_beijing", in_beijing, "the store is in district %s, %s",
                     district, in_beijing ? "a Beijing district" : "not a Beijing district");
+    eligibility_zh(out, "门店所在区行政区划代码 %s，%s北京市行政区域内", district,
+                   in_beijing ? "在" : "不在");
 
     /* 二(二)1 with footnote 7: registered on or after 2019-01-01; a flagship
      * may instead have been registered earlier and become a flagship on or
@@ -678,14 +725,20 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
     date_format(registered, d1);
     date_format(opened, d2);
     date_format(since, d3);
-    if (cat == CAT_FLAGSHIP)
+    if (cat == CAT_FLAGSHIP) {
         eligibility_add(out, "new_since_2019", registered >= since || opened >= since,
                         "registered on %s, became a flagship on %s; one of them must be on or "
                         "after %s (footnote 7)",
                         d1, d2, d3);
-    else
+        eligibility_zh(out,
+                       "营业执照注册登记日期 %s，成为旗舰店日期 %s；须在 %s（含）以后新设，"
+                       "或在该日（含）以后成为旗舰店",
+                       d1, d2, d3);
+    } else {
         eligibility_add(out, "new_since_2019", registered >= since,
                         "registered on %s, must be on or after %s", d1, d3);
+        eligibility_zh(out, "营业执照注册登记日期 %s，须在 %s（含）以后新设", d1, d3);
+    }
 
     /* 二(二)1 连续经营 12 个月以上: 以上 includes 12, so the store qualifies on
      * the day 12 months from opening are complete. */
@@ -697,6 +750,10 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
                     "opened on %s, %d full months by the submission on %s; %d are needed "
                     "(complete on %s)",
                     d2, months, d3, OPERATING_MONTHS, d1);
+    eligibility_zh(out,
+                   "开业日期 %s，截至申报日 %s 连续经营满 %d 个月；须连续经营 %d 个月以上"
+                   "（%s 届满）",
+                   d2, d3, months, OPERATING_MONTHS, d1);
 
     /* 二(二)2 应超过: strictly more than the threshold. */
     int64_t base = opening_applied_base(data, t);
@@ -706,6 +763,8 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
         money_format(base, a, sizeof a);
         eligibility_add(out, "spend_threshold", spent, "overseas licence fee %s %s %s (%s)", a,
                         spent ? "exceeds" : "does not exceed", c, type);
+        eligibility_zh(out, "%s海外版权代理费 %s，%s标准 %s", type_zh, a, spent ? "超过" : "未超过",
+                       c);
     } else {
         char sum[MONEY_TEXT_LEN];
         money_format(rule_int(data, "rent_12m_fen"), a, sizeof a);
@@ -714,6 +773,8 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
         eligibility_add(out, "spend_threshold", spent,
                         "12 months' rent %s + decoration %s = %s, %s %s (%s)", a, b, sum,
                         spent ? "exceeds" : "does not exceed", c, type);
+        eligibility_zh(out, "%s连续12个月实际房租 %s、店面装修 %s，合计 %s，%s标准 %s", type_zh, a,
+                       b, sum, spent ? "超过" : "未超过", c);
     }
 
     /* Footnote 6: 500 m² 以上(含), larger than the brand's other Beijing
@@ -727,6 +788,11 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
                         "stores; %s the brand's first-level categories",
                         (long long)area, FLAGSHIP_MIN_AREA_M2, largest ? "larger" : "not larger",
                         all ? "carries all" : "does not carry all");
+        eligibility_zh(out,
+                       "门店面积 %lld 平方米，须 %d 平方米以上（含）；%s北京市本品牌其他实体店；"
+                       "商品类别%s涵盖该品牌一级目录下所有类别",
+                       (long long)area, FLAGSHIP_MIN_AREA_M2, largest ? "超过" : "未超过",
+                       all ? "" : "未");
     }
 }
 
@@ -735,40 +801,51 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
 struct introduced {
     int total, qualifying, pipeline;
     char why[RULE_DETAIL_LEN];
+    char why_zh[RULE_DETAIL_LEN]; /* the same in Chinese */
 };
 
-/* Appends to `why` what keeps one introduced store out, and returns whether
- * it qualifies.  Every condition of 二(三) is looked at: the introduction is
- * since 2019-01-01 (一(二); the store's registration is the date the data
- * has for it), 12 months of operation counted from registration (自注册登记起),
- * an entry agreement of 2 years or more, and the spend threshold of the
- * brand's type.  The category is not checked against the brand type: 三(二)
- * rewards introducing any of the four kinds of store, and footnote 3 defines
- * an Asia first store for domestic brands as well. */
-static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *why, size_t cap)
+/* Appends to `why` (and in Chinese to `why_zh`) what keeps one introduced
+ * store out, and returns whether it qualifies.  Every condition of 二(三) is
+ * looked at: the introduction is since 2019-01-01 (一(二); the store's
+ * registration is the date the data has for it), 12 months of operation
+ * counted from registration (自注册登记起), an entry agreement of 2 years or
+ * more, and the spend threshold of the brand's type.  The category is not
+ * checked against the brand type: 三(二) rewards introducing any of the four
+ * kinds of store, and footnote 3 defines an Asia first store for domestic
+ * brands as well. */
+static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *why, char *why_zh,
+                                       size_t cap)
 {
     char d[DATE_TEXT_LEN], a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN];
-    const char *sep = "";
+    const char *sep = "", *sep_zh = "";
     bool ok = true;
     sb_day registered = rule_date(s, "registered_on");
 
     if (registered < new_since()) {
         date_format(registered, d);
         detail_append(why, cap, "%sregistered %s (before 2019-01-01)", sep, d);
+        detail_append(why_zh, cap, "%s注册登记日期 %s，早于 2019-01-01", sep_zh, d);
         sep = ", ";
+        sep_zh = "；";
         ok = false;
     }
     if (date_add_months(registered, OPERATING_MONTHS) > submitted) {
-        detail_append(why, cap, "%soperated %d months, needs %d", sep,
-                      full_months(registered, submitted), OPERATING_MONTHS);
+        int months = full_months(registered, submitted);
+        detail_append(why, cap, "%soperated %d months, needs %d", sep, months, OPERATING_MONTHS);
+        detail_append(why_zh, cap, "%s自注册登记起连续经营 %d 个月，须 %d 个月以上", sep_zh, months,
+                      OPERATING_MONTHS);
         sep = ", ";
+        sep_zh = "；";
         ok = false;
     }
     int64_t years = rule_int(s, "agreement_years");
     if (years < AGREEMENT_MIN_YEARS) {
         detail_append(why, cap, "%sagreement of %lld year%s, needs %d or more", sep,
                       (long long)years, years == 1 ? "" : "s", AGREEMENT_MIN_YEARS);
+        detail_append(why_zh, cap, "%s入驻协议 %lld 年，须 %d 年以上", sep_zh, (long long)years,
+                      AGREEMENT_MIN_YEARS);
         sep = ", ";
+        sep_zh = "；";
         ok = false;
     }
     const struct opening_terms *t = terms_for(rule_str(s, "brand_type"));
@@ -777,41 +854,55 @@ static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *
         money_format(spend, a, sizeof a);
         money_format(t ? t->threshold_fen : 0, b, sizeof b);
         detail_append(why, cap, "%srent + decoration %s, must exceed %s", sep, a, b);
+        detail_append(why_zh, cap, "%s12个月实际房租与装修投入合计 %s，须超过 %s", sep_zh, a, b);
         ok = false;
     }
     return ok;
 }
 
 /* Room the reasons leave in a detail for its head ("12 of 200 stores
- * qualify") and its tail ("; 150 more do not qualify"). */
-#define INTRODUCED_FRAME_LEN 56
+ * qualify") and its tail ("; 150 more do not qualify"); the Chinese head and
+ * tail take three bytes a character. */
+#define INTRODUCED_FRAME_LEN    56
+#define INTRODUCED_FRAME_ZH_LEN 112
+
+/* Adds one store's entry to the reasons: whole entries only, in order, once
+ * one did not fit; the first is cut rather than left out, so there is always
+ * one reason to read.  `unlisted` counts the entries left out. */
+static void add_reason(char *reasons, size_t cap, const char *entry, int *unlisted)
+{
+    if (reasons[0] == '\0' || (*unlisted == 0 && strlen(reasons) + strlen(entry) < cap))
+        detail_append(reasons, cap, "%s", entry);
+    else
+        (*unlisted)++;
+}
 
 static void count_introduced(const struct rule_input *in, struct introduced *r)
 {
     const json_t *stores = json_object_get(in->data, "stores");
     char reasons[RULE_DETAIL_LEN - INTRODUCED_FRAME_LEN] = "";
-    int unlisted = 0;
+    char reasons_zh[RULE_DETAIL_LEN - INTRODUCED_FRAME_ZH_LEN] = "";
+    int unlisted = 0, unlisted_zh = 0;
 
     r->total = (int)json_array_size(stores);
     r->qualifying = r->pipeline = 0;
     for (size_t i = 0; i < json_array_size(stores); i++) {
         const json_t *s = json_array_get(stores, i);
         char why[RULE_DETAIL_LEN] = "", entry[RULE_DETAIL_LEN] = "";
+        char why_zh[RULE_DETAIL_LEN] = "";
 
-        if (introduced_store_qualifies(s, in->submitted_on, why, sizeof why)) {
+        if (introduced_store_qualifies(s, in->submitted_on, why, why_zh, sizeof why)) {
             r->qualifying++;
             r->pipeline += rule_bool(s, "in_pipeline");
             continue;
         }
-        /* Whole entries only, in order, once one did not fit; the first is
-         * cut rather than left out, so there is always one reason to read. */
         detail_append(entry, sizeof entry, "; store %zu (%s): %s", i + 1, rule_str(s, "brand"),
                       why);
-        if (reasons[0] == '\0' ||
-            (unlisted == 0 && strlen(reasons) + strlen(entry) < sizeof reasons))
-            detail_append(reasons, sizeof reasons, "%s", entry);
-        else
-            unlisted++;
+        add_reason(reasons, sizeof reasons, entry, &unlisted);
+        entry[0] = '\0';
+        detail_append(entry, sizeof entry, "。第 %zu 家（%s）：%s", i + 1, rule_str(s, "brand"),
+                      why_zh);
+        add_reason(reasons_zh, sizeof reasons_zh, entry, &unlisted_zh);
     }
     r->why[0] = '\0';
     detail_append(r->why, sizeof r->why, "%d of %d store%s qualif%s%s", r->qualifying, r->total,
@@ -819,6 +910,11 @@ static void count_introduced(const struct rule_input *in, struct introduced *r)
     if (unlisted > 0)
         detail_append(r->why, sizeof r->why, "; %d more do%s not qualify", unlisted,
                       unlisted == 1 ? "es" : "");
+    r->why_zh[0] = '\0';
+    detail_append(r->why_zh, sizeof r->why_zh, "引进首店、旗舰店 %d 家，其中 %d 家符合条件%s",
+                  r->total, r->qualifying, reasons_zh);
+    if (unlisted_zh > 0)
+        detail_append(r->why_zh, sizeof r->why_zh, "。另有 %d 家不符合条件，未列出", unlisted_zh);
 }
 
 /* 一(三): held in Beijing on or after 2020-01-01, and already held. */
@@ -832,6 +928,8 @@ static void launch_event_checks(const struct rule_input *in, struct eligibility 
     date_format(in->submitted_on, d2);
     eligibility_add(out, "held_in_period", held >= since && held <= in->submitted_on,
                     "held on %s; must be between 2020-01-01 and the submission on %s", d1, d2);
+    eligibility_zh(out, "新品发布活动举办日期 %s，须在 2020-01-01（含）至申报日 %s 之间在京举办",
+                   d1, d2);
 }
 
 static void first_store_eligibility(const struct rule_input *in, struct eligibility *out)
@@ -845,6 +943,7 @@ static void first_store_eligibility(const struct rule_input *in, struct eligibil
         struct introduced r;
         count_introduced(in, &r);
         eligibility_add(out, "stores_qualifying", r.qualifying > 0, "%s", r.why);
+        eligibility_zh(out, "%s", r.why_zh);
     } else if (strcmp(project, "launch_event") == 0) {
         launch_event_checks(in, out);
     }
@@ -866,6 +965,8 @@ static void opening_award(const struct rule_input *in, struct award *out)
     if (!t || cat < 0 || t->cap_fen[cat] <= 0) {
         award_add(out, "store_opening", 0, 0, 0,
                   "nothing: %s may not apply as %s (三(一)1 has no such row)", type, category);
+        award_zh(out, "不予支持：%s不可申报%s（支持标准表中无此类别）", applicant_type_zh(type),
+                 category_zh(cat, category));
         return;
     }
     int64_t base = audited ? in->audited_fen : opening_applied_base(data, t);
@@ -874,17 +975,25 @@ static void opening_award(const struct rule_input *in, struct award *out)
     const char *what = audited             ? "the audited investment"
                        : t->on_licence_fee ? "the licence fee"
                                            : "rent + decoration";
+    const char *what_zh = audited             ? "审定实际投资额"
+                          : t->on_licence_fee ? "海外版权代理费"
+                                              : "房租与店面装修合计";
 
     money_format(base, base_text, sizeof base_text);
     money_format(share, share_text, sizeof share_text);
     money_format(cap, cap_text, sizeof cap_text);
-    if (share > cap)
+    if (share > cap) {
         award_add(out, "store_opening", money_min(share, cap), 0, 0,
                   "%lld%% of %s %s = %s, capped at %s (%s)", (long long)t->percent, what, base_text,
                   share_text, cap_text, category);
-    else
+        award_zh(out, "%s %s，按 %lld%% 计 %s，超过%s最高限额 %s，按最高限额支持", what_zh,
+                 base_text, (long long)t->percent, share_text, category_names_zh[cat], cap_text);
+    } else {
         award_add(out, "store_opening", share, 0, 0, "%lld%% of %s %s = %s (cap %s, %s)",
                   (long long)t->percent, what, base_text, share_text, cap_text, category);
+        award_zh(out, "%s %s，按 %lld%% 计 %s（%s最高限额 %s）", what_zh, base_text,
+                 (long long)t->percent, share_text, category_names_zh[cat], cap_text);
+    }
 }
 
 /* 三(二): a fixed sum per qualifying store and a bonus per qualifying store
@@ -894,17 +1003,23 @@ static void opening_award(const struct rule_input *in, struct award *out)
 static void introduction_award(const struct rule_input *in, struct award *out)
 {
     struct introduced r;
-    char each[MONEY_TEXT_LEN];
+    char each[MONEY_TEXT_LEN], sum[MONEY_TEXT_LEN];
 
     count_introduced(in, &r);
     money_format(INTRODUCTION_AWARD_FEN, each, sizeof each);
+    money_format(INTRODUCTION_AWARD_FEN * r.qualifying, sum, sizeof sum);
     award_add(out, "store_introduction", INTRODUCTION_AWARD_FEN * r.qualifying, 0, r.qualifying,
               "%s × %d qualifying store%s", each, r.qualifying, r.qualifying == 1 ? "" : "s");
+    award_zh(out, "每新增引进 1 个示范首店、旗舰店奖励 %s，符合条件 %d 个，合计 %s", each,
+             r.qualifying, sum);
     if (r.pipeline > 0) {
         money_format(PIPELINE_BONUS_FEN, each, sizeof each);
+        money_format(PIPELINE_BONUS_FEN * r.pipeline, sum, sizeof sum);
         award_add(out, "pipeline_bonus", PIPELINE_BONUS_FEN * r.pipeline, 0, r.pipeline,
                   "%s × %d qualifying store%s from the pipeline of stores under negotiation", each,
                   r.pipeline, r.pipeline == 1 ? "" : "s");
+        award_zh(out, "纳入首店在谈项目库并落地经营的 %d 个，每个额外奖励 %s，合计 %s", r.pipeline,
+                 each, sum);
     }
 }
 
@@ -928,6 +1043,11 @@ static void launch_event_award(const struct rule_input *in, struct award *out)
               "%d%% of %s %s = %s, %s %s", LAUNCH_EVENT_PERCENT,
               audited ? "the audited cost" : "venue rent + set-up", base_text, share_text,
               share > LAUNCH_EVENT_CAP_FEN ? "capped at" : "cap", cap_text);
+    award_zh(out, "%s %s，按 %d%% 计 %s，%s %s%s",
+             audited ? "审定的场租、搭建总费用" : "场租、搭建总费用", base_text,
+             LAUNCH_EVENT_PERCENT, share_text,
+             share > LAUNCH_EVENT_CAP_FEN ? "超过最高限额" : "最高限额", cap_text,
+             share > LAUNCH_EVENT_CAP_FEN ? "，按最高限额支持" : "");
 }
 
 /* The amount is computed whether or not the checks pass, so a reviewer sees

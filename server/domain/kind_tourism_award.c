@@ -344,56 +344,83 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
     char division[7];
 
     uscc_division(in->applicant_uscc, division);
-    if (beijing)
+    if (beijing) {
         eligibility_add(out, "registered_in_beijing", true,
                         "Registered in Beijing (division code %s).", division);
-    else
+        eligibility_zh(out, "在北京市行政区域内注册（行政区划码%s）。", division);
+    } else {
         eligibility_add(out, "registered_in_beijing", false,
                         "Registered outside Beijing (division code %s); the award is for travel "
                         "agencies registered in Beijing, whose codes start with 11.",
                         division);
+        eligibility_zh(out,
+                       "注册地不在北京市（行政区划码%s）；申报主体须为在北京市行政区域内注册的"
+                       "旅行社，行政区划码以11开头。",
+                       division);
+    }
 
-    if (rule_bool(d, "inbound_business"))
+    if (rule_bool(d, "inbound_business")) {
         eligibility_add(out, "inbound_business", true, "Runs an inbound tourism business.");
-    else
+        eligibility_zh(out, "经营入境旅游业务。");
+    } else {
         eligibility_add(out, "inbound_business", false,
                         "Declares no inbound tourism business; the award is for agencies that "
                         "run one.");
+        eligibility_zh(out, "未申报经营入境旅游业务；申报主体须为经营入境旅游业务的旅行社。");
+    }
 
     /* 罚款以上(不含): a fine itself is still allowed, only heavier penalties
      * (suspension, licence revocation, …) exclude. */
-    if (strcmp(penalty, "none") == 0)
+    if (strcmp(penalty, "none") == 0) {
         eligibility_add(out, "no_heavier_penalty", true,
                         "No administrative penalty since the start of %d.", in->round);
-    else if (strcmp(penalty, "warning") == 0 || strcmp(penalty, "fine") == 0)
+        eligibility_zh(out, "自申报年度（%d年）以来未受到文化和旅游行政管理部门行政处罚。",
+                       in->round);
+    } else if (strcmp(penalty, "warning") == 0 || strcmp(penalty, "fine") == 0) {
         eligibility_add(out, "no_heavier_penalty", true,
                         "A %s since the start of %d; only a penalty heavier than a fine excludes "
                         "an agency.",
                         penalty, in->round);
-    else
+        eligibility_zh(out,
+                       "自申报年度（%d年）以来受到%s处罚，未受到罚款以上（不含）行政处罚，符合"
+                       "申报条件。",
+                       in->round, strcmp(penalty, "warning") == 0 ? "警告" : "罚款");
+    } else {
         eligibility_add(out, "no_heavier_penalty", false,
                         "An administrative penalty heavier than a fine since the start of %d "
                         "excludes the agency.",
                         in->round);
+        eligibility_zh(out, "自申报年度（%d年）以来受到罚款以上（不含）行政处罚，不符合申报条件。",
+                       in->round);
+    }
 
-    if (rule_bool(d, "major_accident"))
+    if (rule_bool(d, "major_accident")) {
         eligibility_add(out, "no_major_accident", false,
                         "Responsible for a major safety accident since the start of %d.",
                         in->round);
-    else
+        eligibility_zh(out, "自申报年度（%d年）以来发生重大安全责任事故，不符合申报条件。",
+                       in->round);
+    } else {
         eligibility_add(out, "no_major_accident", true,
                         "No major safety accident since the start of %d.", in->round);
+        eligibility_zh(out, "自申报年度（%d年）以来无重大安全责任事故。", in->round);
+    }
 
-    if (rule_bool(d, "major_incident"))
+    if (rule_bool(d, "major_incident")) {
         eligibility_add(out, "no_major_incident", false,
                         "A major group incident or major tourist complaint since the start of "
                         "%d.",
                         in->round);
-    else
+        eligibility_zh(out,
+                       "自申报年度（%d年）以来发生重大群体访事件或重大旅游投诉，不符合申报条件。",
+                       in->round);
+    } else {
         eligibility_add(out, "no_major_incident", true,
                         "No major group incident or major tourist complaint since the start of "
                         "%d.",
                         in->round);
+        eligibility_zh(out, "自申报年度（%d年）以来无重大群体访事件和重大旅游投诉。", in->round);
+    }
 }
 
 /* The award items a ranking may give, as static strings: the award must not
@@ -432,7 +459,7 @@ static bool charter_qualifies(const json_t *c, int round)
 static void tourism_award_award(const struct rule_input *in, struct award *out)
 {
     const json_t *charters = json_object_get(in->data, "charters");
-    int64_t charter_fen = 2 * (int64_t)FEN_PER_WAN;
+    int64_t charter_fen = 2 * (int64_t)FEN_PER_WAN, special_fen = 10 * (int64_t)FEN_PER_WAN;
     int qualifying = 0, funded;
     char each[48];
 
@@ -443,11 +470,16 @@ static void tourism_award_award(const struct rule_input *in, struct award *out)
         const char *name = ranked_item_name(json_string_value(json_object_get(it, "item")));
         int64_t fen = json_integer_value(json_object_get(it, "amount_fen"));
         const char *detail = json_string_value(json_object_get(it, "detail"));
+        const char *detail_zh = json_string_value(json_object_get(it, "detail_zh"));
+        size_t before = out->n;
 
         if (!name || fen <= 0)
             continue;
         award_add(out, name, fen, (int)json_integer_value(json_object_get(it, "rank")), 0, "%s",
                   detail ? detail : "");
+        /* Only onto the item just added: a full award adds nothing. */
+        if (detail_zh && out->n > before)
+            award_zh(out, "%s", detail_zh);
     }
 
     for (size_t i = 0; i < json_array_size(charters); i++)
@@ -456,19 +488,30 @@ static void tourism_award_award(const struct rule_input *in, struct award *out)
     if (in->funded_charters >= 0 && in->funded_charters < qualifying)
         funded = in->funded_charters;
     money_format(charter_fen, each, sizeof each);
-    if (funded > 0 && funded < qualifying)
+    if (funded > 0 && funded < qualifying) {
         award_add(out, "charter", funded * charter_fen, 0, funded,
                   "%d of %d qualifying charter flights funded by the authority, %s each", funded,
                   qualifying, each);
-    else if (funded > 0)
+        award_zh(out,
+                 "符合条件的入境包机%d架次，经市文化和旅游局择优认定奖励%d架次，每架次%lld万元。",
+                 qualifying, funded, (long long)(charter_fen / FEN_PER_WAN));
+    } else if (funded > 0) {
         award_add(out, "charter", funded * charter_fen, 0, funded,
                   "%d charter flight%s of 60 or more tourists on a non-scheduled route, 2 or more "
                   "nights in Beijing, %s each",
                   funded, funded == 1 ? "" : "s", each);
+        award_zh(out,
+                 "入境包机%d架次，每架次均组织不少于60名境外旅游者乘非固定航线包机入境抵京，且"
+                 "在京过夜两晚（含）以上，每架次奖励%lld万元。",
+                 funded, (long long)(charter_fen / FEN_PER_WAN));
+    }
 
-    if (in->special_award)
-        award_add(out, "special_award", 10 * (int64_t)FEN_PER_WAN, 0, 0,
+    if (in->special_award) {
+        award_add(out, "special_award", special_fen, 0, 0,
                   "入境旅游特别奖, granted by the authority");
+        award_zh(out, "入境旅游特别奖，经市文化和旅游局认定，奖励%lld万元。",
+                 (long long)(special_fen / FEN_PER_WAN));
+    }
 }
 
 const struct kind kind_tourism_award = {

@@ -141,22 +141,33 @@ static const struct tier *tier_of(const struct tier *tiers, int rank)
     return NULL;
 }
 
-/* The item's detail for reviewers: the figures compared, the rank and the
- * tier it earned. */
+/* An amount in 万元 as the gazette writes its tiers ("50万元"); any other
+ * amount in yuan. */
+static void wan_format(int64_t fen, char *out, size_t cap)
+{
+    if (fen % FEN_PER_WAN == 0)
+        snprintf(out, cap, "%lld万元", (long long)(fen / FEN_PER_WAN));
+    else
+        money_format(fen, out, cap);
+}
+
+/* The item's detail for reviewers, in English and in Chinese: the figures
+ * compared, the rank and the tier it earned, then the note. */
 static void add_item(struct award *a, struct ranking_entry *e, enum item it, int n_ranked,
-                     const char *note)
+                     const char *note, const char *note_zh)
 {
     const struct item_rule *r = &item_rules[it];
     int rank = *rank_of(e, it);
     int64_t fen = *fen_of(e, it);
     const struct tier *t = tier_of(r->tiers, rank);
-    char now_s[32], prev_s[32], diff_s[32], money[48];
+    char now_s[32], prev_s[32], diff_s[32], money[48], wan[48];
     int64_t now, prev;
 
     assert(t != NULL);
     figures(e, it, &now, &prev);
     person_days_format(now, now_s, sizeof now_s);
     money_format(t->amount_fen, money, sizeof money);
+    wan_format(t->amount_fen, wan, sizeof wan);
     if (r->growth) {
         person_days_format(prev, prev_s, sizeof prev_s);
         person_days_format(now - prev, diff_s, sizeof diff_s);
@@ -165,9 +176,16 @@ static void add_item(struct award *a, struct ranking_entry *e, enum item it, int
                   "(ranks %d-%d: %s)%s",
                   r->title_zh, now_s, prev_s, diff_s, rank, n_ranked, t->first, t->last, money,
                   note);
+        award_zh(a,
+                 "%s项目：申报年度%s人天，上年度%s人天，增加%s人天；增幅在%d家旅行社中排名第%d名"
+                 "（第%d至%d名奖励%s）%s。",
+                 r->title_zh, now_s, prev_s, diff_s, n_ranked, rank, t->first, t->last, wan,
+                 note_zh);
     } else {
         award_add(a, r->name, fen, rank, 0, "%s: %s person-days, rank %d of %d (ranks %d-%d: %s)%s",
                   r->title_zh, now_s, rank, n_ranked, t->first, t->last, money, note);
+        award_zh(a, "%s项目：申报年度%s人天，在%d家旅行社中排名第%d名（第%d至%d名奖励%s）%s。",
+                 r->title_zh, now_s, n_ranked, rank, t->first, t->last, wan, note_zh);
     }
 }
 
@@ -184,9 +202,9 @@ static void choose_group(struct ranking_entry *e, const int n_ranked[N_ITEMS])
     int64_t rec_fen = e->reception_fen + e->reception_growth_fen;
     enum item first, second;
     int64_t dropped_fen;
-    const char *dropped;
+    const char *dropped, *dropped_zh;
     struct award a;
-    char note[128] = "", money[48];
+    char note[128] = "", note_zh[192] = "", money[48], wan[48];
 
     e->group = NULL;
     e->n_items = 0;
@@ -197,12 +215,14 @@ static void choose_group(struct ranking_entry *e, const int n_ranked[N_ITEMS])
         second = OUTBOUND_GROWTH;
         dropped_fen = rec_fen;
         dropped = "reception";
+        dropped_zh = "入境接待人天项目、入境接待人天增幅项目";
     } else if (rec_fen > 0) {
         e->group = "reception";
         first = RECEPTION;
         second = RECEPTION_GROWTH;
         dropped_fen = out_fen;
         dropped = "outbound";
+        dropped_zh = "入境外联人天项目、入境外联人天增幅项目";
     } else {
         return;
     }
@@ -210,15 +230,19 @@ static void choose_group(struct ranking_entry *e, const int n_ranked[N_ITEMS])
         money_format(dropped_fen, money, sizeof money);
         snprintf(note, sizeof note, "; the %s items (%s) are not awarded with it (不重复奖励)",
                  dropped, money);
+        wan_format(dropped_fen, wan, sizeof wan);
+        snprintf(note_zh, sizeof note_zh, "；与%s（%s）不重复奖励", dropped_zh, wan);
     }
 
     memset(&a, 0, sizeof a);
     if (*fen_of(e, first) > 0) {
-        add_item(&a, e, first, n_ranked[first], note);
-        note[0] = '\0'; /* said once, on the group's first item */
+        add_item(&a, e, first, n_ranked[first], note, note_zh);
+        /* said once, on the group's first item */
+        note[0] = '\0';
+        note_zh[0] = '\0';
     }
     if (*fen_of(e, second) > 0)
-        add_item(&a, e, second, n_ranked[second], note);
+        add_item(&a, e, second, n_ranked[second], note, note_zh);
     memcpy(e->items, a.items, a.n * sizeof a.items[0]);
     e->n_items = a.n;
     e->total_fen = a.total_fen;
@@ -265,9 +289,10 @@ json_t *ranking_items_json(const struct ranking_entry *e)
 
     for (size_t i = 0; i < e->n_items; i++) {
         const struct award_item *it = &e->items[i];
-        json_array_append_new(items, json_pack("{s:s, s:I, s:i, s:s}", "item", it->item,
-                                               "amount_fen", (json_int_t)it->amount_fen, "rank",
-                                               it->rank, "detail", it->detail));
+        json_array_append_new(items,
+                              json_pack("{s:s, s:I, s:i, s:s, s:s}", "item", it->item, "amount_fen",
+                                        (json_int_t)it->amount_fen, "rank", it->rank, "detail",
+                                        it->detail, "detail_zh", it->detail_zh));
     }
     return items;
 }

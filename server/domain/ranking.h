@@ -57,7 +57,7 @@ void ranking_compute(struct ranking_entry *e, size_t n);
 
 /*
  * The entry's awarded items as a JSON array of {item, amount_fen, rank,
- * detail}: what an application's `ranked_items` holds once the ranking is
+ * detail, detail_zh}: what an application's `ranked_items` holds once the ranking is
  * fixed (struct rule_input).  Caller owns the reference.
  */
 json_t *ranking_items_json(const struct ranking_entry *e);

@@ -22,7 +22,8 @@ static void utf8_trim(char *s, size_t cap, int written)
 
 void eligibility_add(struct eligibility *e, const char *id, bool passed, const char *fmt, ...)
 {
-    if (e->n >= RULES_MAX_CHECKS)
+    e->dropped = e->n >= RULES_MAX_CHECKS;
+    if (e->dropped)
         return;
     struct check *c = &e->checks[e->n++];
     c->id = id;
@@ -36,7 +37,7 @@ void eligibility_add(struct eligibility *e, const char *id, bool passed, const c
 
 void eligibility_zh(struct eligibility *e, const char *fmt, ...)
 {
-    if (e->n == 0)
+    if (e->n == 0 || e->dropped)
         return;
     struct check *c = &e->checks[e->n - 1];
     va_list ap;
@@ -48,7 +49,7 @@ void eligibility_zh(struct eligibility *e, const char *fmt, ...)
 
 void award_zh(struct award *a, const char *fmt, ...)
 {
-    if (a->n == 0)
+    if (a->n == 0 || a->dropped)
         return;
     struct award_item *it = &a->items[a->n - 1];
     va_list ap;
@@ -69,7 +70,8 @@ bool eligibility_all_passed(const struct eligibility *e)
 void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, int count,
                const char *fmt, ...)
 {
-    if (a->n >= RULES_MAX_ITEMS)
+    a->dropped = a->n >= RULES_MAX_ITEMS;
+    if (a->dropped)
         return;
     struct award_item *it = &a->items[a->n++];
     it->item = item;

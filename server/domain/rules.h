@@ -32,7 +32,7 @@ struct rule_input {
                                  * as in struct award_item), or NULL */
 };
 
-#define RULE_DETAIL_LEN  256
+#define RULE_DETAIL_LEN 384
 #define RULES_MAX_CHECKS 24
 
 struct check {
@@ -45,6 +45,7 @@ struct check {
 struct eligibility {
     struct check checks[RULES_MAX_CHECKS];
     size_t n;
+    bool dropped; /* the last eligibility_add found no room */
 };
 
 /* Appends a check; detail is printf-formatted. */
@@ -73,6 +74,7 @@ struct award {
     struct award_item items[RULES_MAX_ITEMS];
     size_t n;
     int64_t total_fen; /* the sum of the items */
+    bool dropped;      /* the last award_add found no room */
 };
 
 /* Appends an item and adds it to the total; detail is printf-formatted. */

@@ -4,6 +4,7 @@
  * choice between the outbound and the reception items (不重复奖励).
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,14 +57,34 @@ static int64_t reception_tier(int r)
     return r <= 10 ? 10 * WAN : 0;
 }
 
+/* s contains part. */
+static void assert_has(const char *s, const char *part)
+{
+    ck_assert_msg(strstr(s, part) != NULL, "'%s' lacks '%s'", s, part);
+}
+
+/* A Chinese detail is whole: given, and not cut short (it ends its sentence). */
+static void assert_zh_whole(const char *zh)
+{
+    size_t len = strlen(zh), stop = strlen("。");
+
+    ck_assert_msg(len > stop && strcmp(zh + len - stop, "。") == 0, "'%s' is not whole", zh);
+    ck_assert_uint_lt(len, RULE_DETAIL_LEN - 1);
+}
+
 static void assert_items_add_up(const struct ranking_entry *e)
 {
     int64_t sum = 0;
 
     for (size_t i = 0; i < e->n_items; i++) {
+        char rank[32];
+
         ck_assert_int_gt(e->items[i].amount_fen, 0);
         ck_assert_int_gt(e->items[i].rank, 0);
         ck_assert(e->items[i].detail[0] != '\0');
+        assert_zh_whole(e->items[i].detail_zh);
+        snprintf(rank, sizeof rank, "排名第%d名", e->items[i].rank);
+        assert_has(e->items[i].detail_zh, rank);
         sum += e->items[i].amount_fen;
     }
     ck_assert_int_eq(sum, e->total_fen);
@@ -275,6 +296,11 @@ START_TEST(test_not_awarded_together)
     ck_assert_int_eq(e[T].items[0].rank, 16);
     ck_assert_int_eq(e[T].total_fen, 20 * WAN);
     ck_assert_ptr_nonnull(strstr(e[T].items[0].detail, "不重复奖励"));
+    /* The reception items it would have had: 15万 + 5万. */
+    assert_has(e[T].items[0].detail_zh,
+               "入境外联人天项目：申报年度50,000人天，在17家旅行社中排名第16名"
+               "（第16至20名奖励20万元）；与入境接待人天项目、入境接待人天增幅项目（20万元）"
+               "不重复奖励。");
 
     ck_assert_int_eq(e[R].outbound_rank, 17);
     ck_assert_int_eq(e[R].outbound_fen, 20 * WAN);
@@ -286,6 +312,13 @@ START_TEST(test_not_awarded_together)
     ck_assert_int_eq(item(&e[R], "reception_growth")->amount_fen, 10 * WAN);
     ck_assert_ptr_null(item(&e[R], "outbound"));
     ck_assert_int_eq(e[R].total_fen, 25 * WAN);
+    /* The note is said once, on the group's first item. */
+    assert_has(item(&e[R], "reception")->detail_zh,
+               "；与入境外联人天项目、入境外联人天增幅项目（20万元）不重复奖励。");
+    ck_assert_ptr_null(strstr(item(&e[R], "reception_growth")->detail_zh, "不重复奖励"));
+    assert_has(item(&e[R], "reception_growth")->detail_zh,
+               "入境接待人天增幅项目：申报年度95,000人天，上年度50,000人天，增加45,000人天；"
+               "增幅在4家旅行社中排名第3名（第1至3名奖励10万元）。");
 
     /* The others' ranks stay where the figures put them. */
     for (int g = G1; g <= G3; g++) {
@@ -383,7 +416,65 @@ START_TEST(test_items_json)
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 1), "rank")), 1);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 1), "item")),
                      "outbound_growth");
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *it = json_array_get(items, i);
+
+        ck_assert_str_eq(json_string_value(json_object_get(it, "detail")), e[0].items[i].detail);
+        ck_assert_str_eq(json_string_value(json_object_get(it, "detail_zh")),
+                         e[0].items[i].detail_zh);
+        assert_zh_whole(json_string_value(json_object_get(it, "detail_zh")));
+    }
     json_decref(items);
+}
+END_TEST
+
+/* Each item's Chinese detail gives the same figures as its English one: the
+ * person-days compared, the rank among how many, the tier and its amount. */
+START_TEST(test_detail_zh)
+{
+    struct ranking_entry e[] = {entry(7, 8000, 4000, 0, 0), entry(8, 6000, 0, 0, 0)};
+    const struct award_item *out, *growth;
+
+    ranking_compute(e, 2);
+    out = item(&e[0], "outbound");
+    growth = item(&e[0], "outbound_growth");
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(growth);
+    ck_assert_str_eq(out->detail_zh, "入境外联人天项目：申报年度8,000人天，在2家旅行社中排名第1名"
+                                     "（第1至3名奖励50万元）。");
+    ck_assert_str_eq(growth->detail_zh,
+                     "入境外联人天增幅项目：申报年度8,000人天，上年度4,000人天，增加4,000人天；"
+                     "增幅在1家旅行社中排名第1名（第1至3名奖励30万元）。");
+    assert_has(e[1].items[0].detail_zh, "6,000人天");
+    assert_has(e[1].items[0].detail_zh, "在2家旅行社中排名第2名");
+    assert_items_add_up(&e[0]);
+    assert_items_add_up(&e[1]);
+}
+END_TEST
+
+/* The longest Chinese detail the figures allow (a growth item of ten-digit
+ * person-days carrying the note) fits whole. */
+START_TEST(test_detail_zh_longest)
+{
+    enum { N = 22, X = 21 };
+    struct ranking_entry e[N];
+    const struct award_item *growth;
+
+    /* 21 agencies ahead of X in outbound; X is 22nd there (nothing) but 1st
+     * in outbound growth (30万), against reception 15万 + 10万. */
+    for (int i = 0; i < X; i++)
+        e[i] = entry(i + 1, 1000000000 - i, 0, 0, 0);
+    e[X] = entry(X + 1, 999999000, 1, 1000000000, 999999999);
+    ranking_compute(e, N);
+    ck_assert_str_eq(e[X].group, "outbound");
+    ck_assert_uint_eq(e[X].n_items, 1);
+    growth = item(&e[X], "outbound_growth");
+    ck_assert_ptr_nonnull(growth);
+    ck_assert_str_eq(growth->detail_zh,
+                     "入境外联人天增幅项目：申报年度999,999,000人天，上年度1人天，"
+                     "增加999,998,999人天；增幅在1家旅行社中排名第1名（第1至3名奖励30万元）；"
+                     "与入境接待人天项目、入境接待人天增幅项目（25万元）不重复奖励。");
+    assert_items_add_up(&e[X]);
 }
 END_TEST
 
@@ -425,6 +516,8 @@ static Suite *ranking_suite(void)
     suite_add_tcase(s, tg);
     tcase_add_test(ta, test_not_awarded_together);
     tcase_add_test(ta, test_items_json);
+    tcase_add_test(ta, test_detail_zh);
+    tcase_add_test(ta, test_detail_zh_longest);
     tcase_add_test(ta, test_person_days_format);
     suite_add_tcase(s, ta);
     return s;

@@ -851,6 +851,265 @@ START_TEST(test_domestic_asia_first_is_valid_data)
 }
 END_TEST
 
+/* ---- the Chinese details ---- */
+
+/* True when text is whole UTF-8 sequences and has at least one that is not
+ * ASCII (a Chinese detail, not the English one copied). */
+static bool chinese_text(const char *text)
+{
+    bool wide = false;
+
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        size_t need = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 0;
+        if (need == 0)
+            return false;
+        for (size_t k = 1; k < need; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                return false;
+        wide = wide || need > 1;
+        p += need;
+    }
+    return wide;
+}
+
+/* Every check and every award item has a Chinese detail, whole (not cut at
+ * the end of the buffer) and not the English one. */
+static void expect_all_zh(const struct outcome *o, const char *name)
+{
+    ck_assert_msg(o->e.n > 0 && o->a.n > 0, "%s: no checks or no award items", name);
+    for (size_t i = 0; i < o->e.n; i++) {
+        const struct check *c = &o->e.checks[i];
+        ck_assert_msg(c->detail_zh[0] != '\0', "%s: check %s has no Chinese detail", name, c->id);
+        ck_assert_msg(chinese_text(c->detail_zh), "%s: check %s: \"%s\" is not Chinese", name,
+                      c->id, c->detail_zh);
+        ck_assert_msg(strlen(c->detail_zh) < RULE_DETAIL_LEN - 4,
+                      "%s: check %s: \"%s\" fills the buffer", name, c->id, c->detail_zh);
+    }
+    for (size_t i = 0; i < o->a.n; i++) {
+        const struct award_item *it = &o->a.items[i];
+        ck_assert_msg(it->detail_zh[0] != '\0', "%s: item %s has no Chinese detail", name,
+                      it->item);
+        ck_assert_msg(chinese_text(it->detail_zh), "%s: item %s: \"%s\" is not Chinese", name,
+                      it->item, it->detail_zh);
+        ck_assert_msg(strlen(it->detail_zh) < RULE_DETAIL_LEN - 4,
+                      "%s: item %s: \"%s\" fills the buffer", name, it->item, it->detail_zh);
+    }
+}
+
+static json_t *zh_opening_failing(void)
+{
+    json_t *data = opening_data(&(struct opening){.category = "flagship",
+                                                  .registered_on = "2015-06-01",
+                                                  .opened_on = "2018-12-31",
+                                                  .area_m2 = 499,
+                                                  .not_largest = true,
+                                                  .not_all_categories = true,
+                                                  .rent_fen = WAN(60),
+                                                  .decoration_fen = WAN(40)});
+
+    json_object_set_new(data, "declarations", declarations("not_blacklisted"));
+    return data;
+}
+
+static json_t *zh_opening_domestic_asia(void)
+{
+    return opening_data(&(struct opening){.type = "domestic_brand", .category = "asia_first"});
+}
+
+static json_t *zh_opening_agent(void)
+{
+    return opening_data(&(struct opening){.type = "international_agent", .category = "asia_first"});
+}
+
+static json_t *zh_opening_capped(void)
+{
+    return award_opening_data("international_brand", "beijing_first", WAN(100), WAN(20));
+}
+
+static json_t *zh_opening_all_false(void)
+{
+    json_t *data = project_data(0);
+    json_t *d = json_object_get(data, "declarations");
+
+    for (size_t i = 0; i < 5; i++)
+        json_object_set_new(d, declaration_names[i], json_false());
+    return data;
+}
+
+static json_t *zh_introduction_mixed(void)
+{
+    static const struct introduced stores[] = {
+        {"Alpha", "international_brand", "china_first", "2019-03-01", WAN(80), WAN(30), 3, true},
+        {"Beta", "domestic_brand", "flagship", "2019-06-01", WAN(30), WAN(20), 2, true},
+        {"Gamma", "international_brand", "beijing_first", "2018-12-20", WAN(90), WAN(20), 1, true},
+    };
+    return introduction_data(stores, 3);
+}
+
+/* More failing stores than their reasons have room for. */
+static json_t *zh_introduction_many(void)
+{
+    static const struct introduced failing = {
+        "某国际品牌旗舰店", "international_brand", NULL, "2018-12-20", WAN(90), WAN(10), 1, false,
+    };
+    struct introduced stores[30];
+
+    for (size_t i = 0; i < 30; i++)
+        stores[i] = failing;
+    return introduction_data(stores, 30);
+}
+
+static json_t *zh_launch_before_2020(void)
+{
+    return launch_data("2019-12-31", WAN(30), WAN(10));
+}
+
+static json_t *zh_launch_capped(void)
+{
+    return launch_data("2020-05-01", WAN(150), WAN(50) + 2);
+}
+
+static json_t *zh_project_0(void)
+{
+    return project_data(0);
+}
+
+static json_t *zh_project_1(void)
+{
+    return project_data(1);
+}
+
+static json_t *zh_project_2(void)
+{
+    return project_data(2);
+}
+
+/* Applications of every project type, eligible and not, so that each check
+ * and award item is built in each of its wordings. */
+static const struct {
+    const char *name;
+    json_t *(*data)(void);
+    const char *uscc;
+    int64_t audited_fen;
+} zh_cases[] = {
+    {"opening", zh_project_0, BEIJING_USCC, UNSET},
+    {"opening outside Beijing", zh_project_0, ZHEJIANG_USCC, UNSET},
+    {"opening failing flagship", zh_opening_failing, BEIJING_USCC, UNSET},
+    {"opening domestic asia_first", zh_opening_domestic_asia, BEIJING_USCC, UNSET},
+    {"opening agent", zh_opening_agent, BEIJING_USCC, UNSET},
+    {"opening agent audited", zh_opening_agent, BEIJING_USCC, WAN(250)},
+    {"opening capped", zh_opening_capped, BEIJING_USCC, UNSET},
+    {"opening every declaration false", zh_opening_all_false, BEIJING_USCC, UNSET},
+    {"introduction", zh_project_1, BEIJING_USCC, UNSET},
+    {"introduction mixed", zh_introduction_mixed, BEIJING_USCC, UNSET},
+    {"introduction many failing", zh_introduction_many, BEIJING_USCC, UNSET},
+    {"introduction outside Beijing", zh_project_1, ZHEJIANG_USCC, UNSET},
+    {"launch", zh_project_2, BEIJING_USCC, UNSET},
+    {"launch before 2020", zh_launch_before_2020, BEIJING_USCC, UNSET},
+    {"launch capped", zh_launch_capped, BEIJING_USCC, UNSET},
+    {"launch audited", zh_project_2, BEIJING_USCC, WAN(300)},
+};
+
+START_TEST(test_details_zh_everywhere)
+{
+    struct outcome out;
+
+    evaluate(zh_cases[_i].data(), zh_cases[_i].uscc, SUBMITTED, zh_cases[_i].audited_fen, &out);
+    expect_all_zh(&out, zh_cases[_i].name);
+}
+END_TEST
+
+/* A code that is not a valid USCC cannot reach the rules through the
+ * envelope's validation; the rules still word it. */
+START_TEST(test_details_zh_invalid_uscc)
+{
+    json_t *data = project_data(_i);
+    struct rule_input in = {
+        .data = data,
+        .round = 2020,
+        .applicant_uscc = _i == 0 ? NULL : "NOT-A-USCC",
+        .submitted_on = day(SUBMITTED),
+        .audited_fen = UNSET,
+        .funded_charters = -1,
+    };
+    struct outcome out;
+
+    memset(&out, 0, sizeof out);
+    kind_first_store.eligibility(&in, &out.e);
+    kind_first_store.award(&in, &out.a);
+    expect_all_zh(&out, "invalid USCC");
+    expect_check(&out, "registered_in_beijing", false, "invalid USCC");
+    expect_detail_has(find_check(&out, "registered_in_beijing")->detail_zh,
+                      _i == 0 ? "未提供项目申报单位统一社会信用代码" : "NOT-A-USCC 无效");
+    json_decref(data);
+}
+END_TEST
+
+/* The Chinese details state the same figures as the English ones. */
+START_TEST(test_details_zh_figures)
+{
+    struct outcome out;
+
+    /* store_opening */
+    evaluate(zh_opening_failing(), BEIJING_USCC, "2019-12-30", UNSET, &out);
+    expect_detail_has(find_check(&out, "spend_threshold")->detail_zh,
+                      "连续12个月实际房租 600,000.00 元、店面装修 400,000.00 元，合计 "
+                      "1,000,000.00 元，未超过标准 1,000,000.00 元");
+    expect_detail_has(find_check(&out, "operated_12_months")->detail_zh,
+                      "连续经营满 11 个月；须连续经营 12 个月以上（2019-12-31 届满）");
+    expect_detail_has(find_check(&out, "new_since_2019")->detail_zh, "2015-06-01");
+    expect_detail_has(find_check(&out, "flagship_criteria")->detail_zh, "门店面积 499 平方米");
+    expect_detail_has(find_check(&out, "flagship_criteria")->detail_zh, "未超过北京市本品牌");
+    expect_detail_has(find_check(&out, "declarations")->detail_zh,
+                      "5 项承诺事项中有 1 项未作出：未纳入全市联合惩戒“黑名单”");
+    evaluate(zh_opening_domestic_asia(), ZHEJIANG_USCC, SUBMITTED, UNSET, &out);
+    expect_detail_has(find_check(&out, "registered_in_beijing")->detail_zh, "330100");
+    expect_detail_has(find_check(&out, "category_allowed")->detail_zh,
+                      "本土自主品牌企业不可申报亚洲首店");
+    expect_detail_has(find_check(&out, "category_allowed")->detail_zh,
+                      "中国(内地)首店、北京首店或旗舰店");
+    expect_detail_has(out.a.items[0].detail_zh, "不予支持");
+    evaluate(zh_opening_capped(), BEIJING_USCC, SUBMITTED, UNSET, &out);
+    expect_detail_has(out.a.items[0].detail_zh,
+                      "房租与店面装修合计 1,200,000.00 元，按 50% 计 600,000.00 元，超过北京首店"
+                      "最高限额 500,000.00 元");
+    evaluate(zh_opening_agent(), BEIJING_USCC, SUBMITTED, WAN(250), &out);
+    expect_detail_has(find_check(&out, "spend_threshold")->detail_zh,
+                      "国际品牌授权代理商海外版权代理费 2,000,000.00 元，超过标准 1,000,000.00 元");
+    expect_detail_has(out.a.items[0].detail_zh, "审定实际投资额 2,500,000.00 元，按 50% 计 "
+                                                "1,250,000.00 元（亚洲首店最高限额 "
+                                                "5,000,000.00 元）");
+
+    /* store_introduction */
+    evaluate(zh_introduction_mixed(), BEIJING_USCC, SUBMITTED, UNSET, &out);
+    const char *why = find_check(&out, "stores_qualifying")->detail_zh;
+    expect_detail_has(why, "引进首店、旗舰店 3 家，其中 1 家符合条件");
+    expect_detail_has(why, "第 2 家（Beta）：12个月实际房租与装修投入合计 500,000.00 元，须超过 "
+                           "500,000.00 元");
+    expect_detail_has(why, "第 3 家（Gamma）：注册登记日期 2018-12-20，早于 2019-01-01；入驻协议 "
+                           "1 年，须 2 年以上");
+    expect_detail_has(find_item(&out, "store_introduction")->detail_zh,
+                      "奖励 100,000.00 元，符合条件 1 个，合计 100,000.00 元");
+    expect_detail_has(find_item(&out, "pipeline_bonus")->detail_zh,
+                      "纳入首店在谈项目库并落地经营的 1 个，每个额外奖励 20,000.00 元");
+    evaluate(zh_introduction_many(), BEIJING_USCC, SUBMITTED, UNSET, &out);
+    why = find_check(&out, "stores_qualifying")->detail_zh;
+    expect_detail_has(why,
+                      "引进首店、旗舰店 30 家，其中 0 家符合条件。第 1 家（某国际品牌旗舰店）");
+    expect_detail_has(why, "家不符合条件，未列出");
+
+    /* launch_event */
+    evaluate(zh_launch_before_2020(), BEIJING_USCC, SUBMITTED, UNSET, &out);
+    expect_detail_has(find_check(&out, "held_in_period")->detail_zh,
+                      "新品发布活动举办日期 2019-12-31，须在 2020-01-01（含）至申报日 2020-11-15");
+    expect_detail_has(out.a.items[0].detail_zh,
+                      "场租、搭建总费用 400,000.00 元，按 50% 计 200,000.00 元，最高限额 "
+                      "1,000,000.00 元");
+    evaluate(zh_launch_capped(), BEIJING_USCC, SUBMITTED, UNSET, &out);
+    expect_detail_has(out.a.items[0].detail_zh, "超过最高限额 1,000,000.00 元，按最高限额支持");
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *rules_first_store_suite(void)
@@ -860,6 +1119,7 @@ static Suite *rules_first_store_suite(void)
     TCase *intro = tcase_create("store_introduction");
     TCase *launch = tcase_create("launch_event");
     TCase *all = tcase_create("applicant");
+    TCase *zh = tcase_create("details_zh");
 
     tcase_add_loop_test(open, test_opening_checks, 0, N(opening_cases));
     tcase_add_test(open, test_opening_ordinary_passes_all);
@@ -885,6 +1145,11 @@ static Suite *rules_first_store_suite(void)
     tcase_add_test(all, test_declarations_two_false);
     tcase_add_test(all, test_project_check_ids);
     suite_add_tcase(s, all);
+
+    tcase_add_loop_test(zh, test_details_zh_everywhere, 0, N(zh_cases));
+    tcase_add_loop_test(zh, test_details_zh_invalid_uscc, 0, 3);
+    tcase_add_test(zh, test_details_zh_figures);
+    suite_add_tcase(s, zh);
     return s;
 }
 

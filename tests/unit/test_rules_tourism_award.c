@@ -262,6 +262,21 @@ END_TEST
 
 /* ---- eligibility ---- */
 
+/* s contains part. */
+static void assert_has(const char *s, const char *part)
+{
+    ck_assert_msg(strstr(s, part) != NULL, "'%s' lacks '%s'", s, part);
+}
+
+/* A Chinese detail is whole: given, and not cut short (it ends its sentence). */
+static void assert_zh_whole(const char *zh)
+{
+    size_t len = strlen(zh), stop = strlen("。");
+
+    ck_assert_msg(len > stop && strcmp(zh + len - stop, "。") == 0, "'%s' is not whole", zh);
+    ck_assert_uint_lt(len, RULE_DETAIL_LEN - 1);
+}
+
 static const char *const check_ids[] = {
     "registered_in_beijing", "inbound_business",  "no_heavier_penalty",
     "no_major_accident",     "no_major_incident",
@@ -294,6 +309,10 @@ static struct check run_checks(const struct rule_input *in, const char *id, bool
     for (size_t i = 0; i < e.n; i++) {
         ck_assert_str_eq(e.checks[i].id, check_ids[i]);
         ck_assert(e.checks[i].detail[0] != '\0');
+        assert_zh_whole(e.checks[i].detail_zh);
+        /* The checks after the first are held to the award year. */
+        if (i > 1)
+            assert_has(e.checks[i].detail_zh, "申报年度（2020年）");
         if (strcmp(e.checks[i].id, id) == 0)
             found = e.checks[i];
     }
@@ -304,11 +323,12 @@ static struct check run_checks(const struct rule_input *in, const char *id, bool
 static const struct penalty_case {
     const char *penalty;
     bool passed;
+    const char *zh; /* in the Chinese detail */
 } penalty_cases[] = {
-    {"none", true},
-    {"warning", true},
-    {"fine", true}, /* 罚款以上(不含): a fine itself is allowed */
-    {"heavier", false},
+    {"none", true, "未受到文化和旅游行政管理部门行政处罚"},
+    {"warning", true, "受到警告处罚，未受到罚款以上（不含）行政处罚"},
+    {"fine", true, "受到罚款处罚，未受到罚款以上（不含）行政处罚"}, /* a fine is allowed */
+    {"heavier", false, "受到罚款以上（不含）行政处罚，不符合申报条件"},
 };
 
 START_TEST(test_penalty)
@@ -322,6 +342,7 @@ START_TEST(test_penalty)
     set_str(d, "penalty", c->penalty);
     ck = run_checks(&in, "no_heavier_penalty", &all);
     ck_assert_int_eq(ck.passed, c->passed);
+    assert_has(ck.detail_zh, c->zh);
     ck_assert_int_eq(all, c->passed);
     json_decref(d);
 }
@@ -337,6 +358,13 @@ START_TEST(test_all_pass)
     ck_assert(all);
     ck_assert(ck.passed);
     ck_assert_ptr_nonnull(strstr(ck.detail, "110108"));
+    ck_assert_str_eq(ck.detail_zh, "在北京市行政区域内注册（行政区划码110108）。");
+    ck = run_checks(&in, "inbound_business", &all);
+    ck_assert_str_eq(ck.detail_zh, "经营入境旅游业务。");
+    ck = run_checks(&in, "no_major_accident", &all);
+    ck_assert_str_eq(ck.detail_zh, "自申报年度（2020年）以来无重大安全责任事故。");
+    ck = run_checks(&in, "no_major_incident", &all);
+    ck_assert_str_eq(ck.detail_zh, "自申报年度（2020年）以来无重大群体访事件和重大旅游投诉。");
     json_decref(d);
 }
 END_TEST
@@ -345,10 +373,14 @@ static const struct flag_case {
     const char *member;
     bool value;
     const char *check;
+    const char *zh; /* the Chinese detail */
 } flag_cases[] = {
-    {"inbound_business", false, "inbound_business"},
-    {"major_accident", true, "no_major_accident"},
-    {"major_incident", true, "no_major_incident"},
+    {"inbound_business", false, "inbound_business",
+     "未申报经营入境旅游业务；申报主体须为经营入境旅游业务的旅行社。"},
+    {"major_accident", true, "no_major_accident",
+     "自申报年度（2020年）以来发生重大安全责任事故，不符合申报条件。"},
+    {"major_incident", true, "no_major_incident",
+     "自申报年度（2020年）以来发生重大群体访事件或重大旅游投诉，不符合申报条件。"},
 };
 
 START_TEST(test_flags)
@@ -363,6 +395,7 @@ START_TEST(test_flags)
     ck = run_checks(&in, c->check, &all);
     ck_assert(!ck.passed);
     ck_assert(!all);
+    ck_assert_str_eq(ck.detail_zh, c->zh);
     json_decref(d);
 }
 END_TEST
@@ -382,11 +415,14 @@ START_TEST(test_registered_outside_beijing)
     ck = run_checks(&in, "registered_in_beijing", &all);
     ck_assert(!ck.passed);
     ck_assert_ptr_nonnull(strstr(ck.detail, "310104"));
+    ck_assert_str_eq(ck.detail_zh, "注册地不在北京市（行政区划码310104）；申报主体须为在北京市行政"
+                                   "区域内注册的旅行社，行政区划码以11开头。");
     ck_assert(!all);
 
     in.applicant_uscc = NULL;
     ck = run_checks(&in, "registered_in_beijing", &all);
     ck_assert(!ck.passed);
+    assert_has(ck.detail_zh, "行政区划码?");
     json_decref(d);
 }
 END_TEST
@@ -463,6 +499,9 @@ START_TEST(test_charter_conditions)
         ck_assert_int_eq(a.items[0].amount_fen, 2 * WAN);
         ck_assert_int_eq(a.items[0].count, 1);
         ck_assert_int_eq(a.total_fen, 2 * WAN);
+        ck_assert_str_eq(a.items[0].detail_zh,
+                         "入境包机1架次，每架次均组织不少于60名境外旅游者乘非固定航线包机入境"
+                         "抵京，且在京过夜两晚（含）以上，每架次奖励2万元。");
     } else {
         ck_assert_uint_eq(a.n, 0);
         ck_assert_int_eq(a.total_fen, 0);
@@ -502,6 +541,18 @@ START_TEST(test_funded_charters)
         ck_assert_ptr_nonnull(it);
         ck_assert_int_eq(it->count, cases[i].paid);
         ck_assert_int_eq(it->amount_fen, cases[i].paid * 2 * WAN);
+        assert_zh_whole(it->detail_zh);
+        if (cases[i].paid < 3) {
+            char zh[RULE_DETAIL_LEN];
+
+            snprintf(zh, sizeof zh,
+                     "符合条件的入境包机3架次，经市文化和旅游局择优认定奖励%d架次，每架次2万元。",
+                     cases[i].paid);
+            ck_assert_str_eq(it->detail_zh, zh);
+        } else {
+            assert_has(it->detail_zh, "入境包机3架次，");
+            assert_has(it->detail_zh, "每架次奖励2万元");
+        }
     }
     json_decref(d);
 }
@@ -523,6 +574,7 @@ START_TEST(test_special_award)
     ck_assert_str_eq(a.items[0].item, "special_award");
     ck_assert_int_eq(a.items[0].amount_fen, 10 * WAN);
     ck_assert_int_eq(a.total_fen, 10 * WAN);
+    ck_assert_str_eq(a.items[0].detail_zh, "入境旅游特别奖，经市文化和旅游局认定，奖励10万元。");
     json_decref(d);
 }
 END_TEST
@@ -560,6 +612,13 @@ START_TEST(test_ranked)
     ck_assert_str_eq(a.items[2].item, "charter");
     ck_assert_str_eq(a.items[3].item, "special_award");
     ck_assert_int_eq(a.total_fen, (50 + 30 + 2 + 10) * WAN);
+    /* The ranking's Chinese details come along as the ranking wrote them. */
+    ck_assert_str_eq(a.items[0].detail_zh, e.items[0].detail_zh);
+    ck_assert_str_eq(a.items[1].detail_zh, e.items[1].detail_zh);
+    assert_has(a.items[0].detail_zh, "申报年度5,000人天");
+    assert_has(a.items[1].detail_zh, "上年度4,000人天，增加1,000人天");
+    for (size_t i = 0; i < a.n; i++)
+        assert_zh_whole(a.items[i].detail_zh);
     json_decref((json_t *)in.ranked_items);
 
     /* Ranked without a place: the basis says so, and nothing is ranked. */
@@ -581,6 +640,15 @@ START_TEST(test_ranked)
     ck_assert_str_eq(a.items[0].item, "reception");
     ck_assert_int_eq(a.items[0].rank, 2);
     ck_assert_str_eq(a.items[0].detail, "");
+    ck_assert_str_eq(a.items[0].detail_zh, "");
+    json_decref((json_t *)in.ranked_items);
+
+    /* A stored item with only a Chinese detail keeps it. */
+    in.ranked_items = support_json("[{\"item\": \"reception\", \"amount_fen\": 150000, "
+                                   "\"rank\": 2, \"detail_zh\": \"入境接待人天项目。\"}]");
+    a = award_of(&in);
+    ck_assert_uint_eq(a.n, 2);
+    ck_assert_str_eq(a.items[0].detail_zh, "入境接待人天项目。");
     json_decref((json_t *)in.ranked_items);
     json_decref(d);
 }
@@ -606,6 +674,9 @@ START_TEST(test_award_json)
     ck_assert_int_eq(json_integer_value(
                          json_object_get(json_array_get(json_object_get(j, "items"), 0), "count")),
                      1);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(j, "items"), 0), "detail_zh")),
+                     "符合条件的入境包机2架次，经市文化和旅游局择优认定奖励1架次，每架次2万元。");
     json_decref(j);
     json_decref(d);
 }
