@@ -631,6 +631,9 @@ static void put_annotations(json_t *s, const struct field_spec *f)
     }
     if (f->help)
         put(s, "description", json_string(f->help));
+    /* An annotation JSON Schema ignores and the Chinese forms read. */
+    if (f->help_zh)
+        put(s, "x-description-zh", json_string(f->help_zh));
 }
 
 static void put_bounds(json_t *s, const struct field_spec *f, const char *min_key,

@@ -63,6 +63,7 @@ struct field_spec {
     const char *title_zh;            /* label for forms and schema titles */
     const char *title_en;
     const char *help;                    /* what the value means, where it comes from */
+    const char *help_zh;                 /* the same in Chinese, for the Chinese forms */
     const struct spec_variant *variants; /* SPEC_ENUM: members per value, see above */
     bool read_only;                      /* set by the server: accepted and ignored on input,
                                           * "readOnly" in the schema */
