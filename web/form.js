@@ -29,7 +29,7 @@ function optLabel(ctx, v) {
 }
 
 function helpEl(s, money, id) {
-  const d = describe(s.description, money);
+  const d = describe(s, money);
   return d ? h('p.help', {id}, d) : null;
 }
 
@@ -175,7 +175,7 @@ export function attachUscc(input, live) {
 function groupBox(s, extra, money) {
   const legend = h('legend', title(s.title, money));
   const el = h('fieldset.obj', legend, extra);
-  const d = describe(s.description, money);
+  const d = describe(s, money);
   if (d) el.append(h('p.help', d));
   return {el, legend};
 }
@@ -324,7 +324,7 @@ function multi(s, ctx, name) {
     el.append(h('div.field.check', cb, h('label', {for: id}, optLabel(ctx, v))));
     return cb;
   });
-  const d = describe(s.items.description);
+  const d = describe(s.items);
   if (d) el.append(h('p.help', d));
   const node = {el, label: legend.textContent};
   node.get = () => boxes.filter((b) => b.checked).map((b) => b.value);

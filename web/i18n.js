@@ -393,7 +393,13 @@ export function title(s, money) {
 }
 
 // Descriptions come in English only; money ones are rewritten for yuan.
+/* A field's help: the schema's Chinese annotation on the Chinese pages,
+ * else its description.  Accepts the schema node or a bare string. */
 export function describe(s, money) {
+  if (s && typeof s === 'object') {
+    if (lang === 'zh' && s['x-description-zh']) return s['x-description-zh'];
+    s = s.description;
+  }
   if (!s) return '';
   return money ? s.replace(/,? in fen( \(1 yuan = 100 fen\))?/, ', in yuan').replace(/\(([\d,]+) fen\)/, '') : s;
 }

@@ -39,6 +39,10 @@ static const char *const district_values[] = {
     "500 m² or more, larger than the brand's other Beijing stores, carrying all its "                   \
     "first-level categories."
 
+#define CATEGORY_HELP_ZH                                                                                           \
+    "亚洲首店、中国（内地）首店、北京首店即品牌在相应地域开设的首家实体门店；" \
+    "旗舰店：500平方米以上（含），超过北京市本品牌其他实体店，涵盖一级目录下所有类别。"
+
 static const struct field_spec store_fields[] = {
     {
         .name = "name",
@@ -49,6 +53,7 @@ static const struct field_spec store_fields[] = {
         .title_zh = "门店名称",
         .title_en = "Store name",
         .help = "The store's name as on its business licence.",
+        .help_zh = "填写营业执照上登记的门店名称。",
     },
     {
         .name = "address",
@@ -59,6 +64,7 @@ static const struct field_spec store_fields[] = {
         .title_zh = "门店地址",
         .title_en = "Store address",
         .help = "Street address of the store in Beijing.",
+        .help_zh = "门店在北京市的详细地址。",
     },
     {
         .name = "district",
@@ -69,6 +75,7 @@ static const struct field_spec store_fields[] = {
         .title_en = "District",
         .help = "The Beijing district the store is in, as its GB/T 2260 code (110105 is "
                 "Chaoyang).",
+        .help_zh = "门店所在区，填写行政区划代码（GB/T 2260），如朝阳区为 110105。",
     },
     {
         .name = "registered_on",
@@ -78,6 +85,7 @@ static const struct field_spec store_fields[] = {
         .title_en = "Registration date",
         .help = "Registration date on the store's business licence; 2019-01-01 or later "
                 "for a new store.",
+        .help_zh = "门店营业执照注册登记日期；新设门店须在2019年1月1日（含）以后注册登记。",
     },
     {
         .name = "opened_on",
@@ -87,6 +95,7 @@ static const struct field_spec store_fields[] = {
         .title_en = "Opening date",
         .help = "The day the store opened (or became a flagship); 12 consecutive months of "
                 "operation are counted from it.",
+        .help_zh = "门店开业日期（或成为旗舰店的日期），连续经营12个月自该日起算。",
     },
     {
         .name = "area_m2",
@@ -97,6 +106,7 @@ static const struct field_spec store_fields[] = {
         .title_zh = "门店面积（平方米）",
         .title_en = "Floor area (m²)",
         .help = "Floor area in whole square metres; a flagship has 500 m² or more.",
+        .help_zh = "门店面积，按整平方米填写；旗舰店面积须在500平方米以上（含）。",
     },
     {
         .name = "largest_in_beijing",
@@ -106,6 +116,7 @@ static const struct field_spec store_fields[] = {
         .title_en = "Largest of the brand in Beijing",
         .help = "The store is larger than every other store of the brand in Beijing "
                 "(needed for a flagship).",
+        .help_zh = "门店面积超过北京市本品牌其他实体店（申报旗舰店须符合）。",
     },
     {
         .name = "all_categories",
@@ -115,6 +126,7 @@ static const struct field_spec store_fields[] = {
         .title_en = "Carries all first-level categories",
         .help = "The store carries every first-level product category of the brand "
                 "(needed for a flagship).",
+        .help_zh = "门店商品类别涵盖该品牌一级目录下所有类别（申报旗舰店须符合）。",
     },
     {0},
 };
@@ -131,6 +143,7 @@ static const struct field_spec brand_cost_fields[] = {
         .title_en = "Rent for 12 consecutive months (fen)",
         .help = "Rent actually paid for the store for 12 consecutive months, in fen "
                 "(1 yuan = 100 fen).",
+        .help_zh = "门店实际产生的连续12个月房租金额。",
     },
     {
         .name = "decoration_fen",
@@ -142,6 +155,7 @@ static const struct field_spec brand_cost_fields[] = {
         .title_en = "Store fit-out (fen)",
         .help = "Fit-out cost actually incurred, equipment and supporting hardware "
                 "included, in fen.",
+        .help_zh = "店面装修实际发生的费用金额，含设备购置及配套硬件设施建设。",
     },
     {0},
 };
@@ -156,6 +170,7 @@ static const struct field_spec agent_cost_fields[] = {
         .title_zh = "海外版权代理费（分）",
         .title_en = "Overseas licence fee (fen)",
         .help = "The overseas licence fee the authorised agent paid for the brand, in fen.",
+        .help_zh = "国际品牌授权代理商为该品牌实际支付的海外版权代理费金额。",
     },
     {0},
 };
@@ -179,6 +194,8 @@ static const struct field_spec store_opening_fields[] = {
         .help = "international_brand: 国际品牌企业 (not Hong Kong, Macao or Taiwan); "
                 "domestic_brand: 本土自主品牌企业 (Hong Kong, Macao and Taiwan included); "
                 "international_agent: 国际品牌授权代理商.",
+        .help_zh = "国际品牌企业（不含港澳台）、本土自主品牌企业（含港澳台）或国际品牌授权代理商。"
+                   "品牌企业按房租和装修申报，授权代理商按海外版权代理费申报。",
     },
     {
         .name = "category",
@@ -189,6 +206,7 @@ static const struct field_spec store_opening_fields[] = {
         .title_en = "Category",
         .help = "Only one category may be chosen; a domestic brand cannot be funded for "
                 "asia_first. " CATEGORY_HELP,
+        .help_zh = "只能选择一个类别，本土自主品牌企业不可申报亚洲首店。" CATEGORY_HELP_ZH,
     },
     {
         .name = "brand",
@@ -199,6 +217,7 @@ static const struct field_spec store_opening_fields[] = {
         .title_zh = "品牌名称",
         .title_en = "Brand",
         .help = "The brand of the store.",
+        .help_zh = "门店所属品牌名称。",
     },
     {
         .name = "store",
@@ -208,6 +227,7 @@ static const struct field_spec store_opening_fields[] = {
         .title_zh = "门店",
         .title_en = "Store",
         .help = "The first store or flagship the application is for.",
+        .help_zh = "本次申报的示范首店或旗舰店。",
     },
     {0},
 };
@@ -222,6 +242,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_zh = "品牌名称",
         .title_en = "Brand",
         .help = "The brand of the store introduced.",
+        .help_zh = "引进门店所属品牌名称。",
     },
     {
         .name = "brand_type",
@@ -232,6 +253,8 @@ static const struct field_spec introduced_store_fields[] = {
         .title_en = "Brand type",
         .help = "international_brand: 国际品牌; domestic_brand: 本土品牌.  Decides the spend "
                 "threshold the store must exceed.",
+        .help_zh = "国际品牌或本土自主品牌，决定门店连续12个月房租和装修须超过的标准："
+                   "国际品牌100万元，本土自主品牌50万元。",
     },
     {
         .name = "category",
@@ -241,6 +264,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_zh = "首店类别",
         .title_en = "Category",
         .help = CATEGORY_HELP,
+        .help_zh = CATEGORY_HELP_ZH,
     },
     {
         .name = "registered_on",
@@ -250,6 +274,8 @@ static const struct field_spec introduced_store_fields[] = {
         .title_en = "Registration date",
         .help = "Registration date on the store's business licence; 12 months of operation "
                 "are counted from it.",
+        .help_zh = "门店营业执照注册登记日期，须在2019年1月1日（含）以后；"
+                   "连续经营12个月自该日起算。",
     },
     {
         .name = "opened_on",
@@ -258,6 +284,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_zh = "开业日期",
         .title_en = "Opening date",
         .help = "The day the store opened.",
+        .help_zh = "门店开业日期。",
     },
     {
         .name = "rent_12m_fen",
@@ -268,6 +295,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_zh = "连续12个月房租（分）",
         .title_en = "Rent for 12 consecutive months (fen)",
         .help = "Rent actually paid by the store for 12 consecutive months, in fen.",
+        .help_zh = "引进门店实际产生的连续12个月房租金额。",
     },
     {
         .name = "decoration_fen",
@@ -278,6 +306,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_zh = "店面装修费用（分）",
         .title_en = "Store fit-out (fen)",
         .help = "The store's fit-out cost, equipment included, in fen.",
+        .help_zh = "引进门店店面装修实际发生的费用金额，含设备购置及配套硬件设施建设。",
     },
     {
         .name = "agreement_years",
@@ -289,6 +318,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_en = "Entry agreement (years)",
         .help = "Length of the entry agreement signed with the store, in whole years; 2 or "
                 "more is needed.",
+        .help_zh = "与门店签订的入驻协议年限，按整年填写，须2年以上。",
     },
     {
         .name = "in_pipeline",
@@ -298,6 +328,7 @@ static const struct field_spec introduced_store_fields[] = {
         .title_en = "In the pipeline of stores under negotiation",
         .help = "The store was in the municipal pipeline of first stores under negotiation "
                 "before it opened (earns an extra award).",
+        .help_zh = "门店落地经营前已纳入首店在谈项目库的，可获得额外奖励。",
     },
     {0},
 };
@@ -321,6 +352,7 @@ static const struct field_spec store_introduction_fields[] = {
         .title_en = "Stores introduced",
         .help = "Each first store or flagship the applicant brought to Beijing since "
                 "2019-01-01.",
+        .help_zh = "2019年1月1日（含）以后引进的每一家线下实体首店、旗舰店，逐家填写。",
     },
     {0},
 };
@@ -335,6 +367,7 @@ static const struct field_spec event_fields[] = {
         .title_zh = "活动名称",
         .title_en = "Event name",
         .help = "Name of the new-product launch.",
+        .help_zh = "新品发布活动名称。",
     },
     {
         .name = "held_on",
@@ -343,6 +376,7 @@ static const struct field_spec event_fields[] = {
         .title_zh = "举办日期",
         .title_en = "Date held",
         .help = "The day the launch was held in Beijing; 2020-01-01 or later.",
+        .help_zh = "新品发布活动在京举办的日期，须在2020年1月1日（含）以后。",
     },
     {
         .name = "venue_rent_fen",
@@ -353,6 +387,7 @@ static const struct field_spec event_fields[] = {
         .title_zh = "场租（分）",
         .title_en = "Venue rent (fen)",
         .help = "Venue rent paid for the launch, in fen.",
+        .help_zh = "新品发布活动实际支付的场租金额。",
     },
     {
         .name = "setup_fen",
@@ -363,6 +398,7 @@ static const struct field_spec event_fields[] = {
         .title_zh = "搭建费用（分）",
         .title_en = "Set-up cost (fen)",
         .help = "Cost of building the launch set, in fen.",
+        .help_zh = "新品发布活动实际发生的搭建费用金额。",
     },
     {0},
 };
@@ -376,6 +412,7 @@ static const struct field_spec launch_event_fields[] = {
         .title_zh = "大型新品发布活动",
         .title_en = "Launch event",
         .help = "The large new-product launch with international or national reach.",
+        .help_zh = "在京开展的具有国际国内影响力的大型新品发布活动。",
     },
     {0},
 };
@@ -395,6 +432,7 @@ static const struct field_spec declaration_fields[] = {
         .title_zh = "项目申报单位为项目实际投资单位",
         .title_en = "The applicant is the actual investor",
         .help = "The applicant actually invested in the project.",
+        .help_zh = "项目申报单位为该项目的实际投资单位。",
     },
     {
         .name = "not_blacklisted",
@@ -403,6 +441,7 @@ static const struct field_spec declaration_fields[] = {
         .title_zh = "未纳入全市联合惩戒“黑名单”",
         .title_en = "Not on the joint-punishment blacklist",
         .help = "The applicant is not on Beijing's joint-punishment blacklist.",
+        .help_zh = "项目申报单位未纳入全市联合惩戒“黑名单”。",
     },
     {
         .name = "no_bad_credit_sanction",
@@ -412,6 +451,7 @@ static const struct field_spec declaration_fields[] = {
         .title_en = "No \"no support\" bad-credit sanction",
         .help = "The applicant is not on the commerce bad-credit list with a \"no support\" "
                 "sanction.",
+        .help_zh = "项目申报单位未因纳入北京市商务领域不良信用记录名单而受到“不予支持”信用惩戒。",
     },
     {
         .name = "not_prohibited_catalogue",
@@ -421,6 +461,7 @@ static const struct field_spec declaration_fields[] = {
         .title_en = "Not in the prohibited and restricted catalogue",
         .help = "The project is not in the prohibited or restricted classes of Beijing's "
                 "catalogue of new industries.",
+        .help_zh = "项目不属于《北京市新增产业的禁止和限制目录》禁止类和限制类范围。",
     },
     {
         .name = "no_duplicate_funding",
@@ -430,6 +471,8 @@ static const struct field_spec declaration_fields[] = {
         .title_en = "No other central or municipal funding",
         .help = "The project has not received and will not receive central or other "
                 "municipal funding for the same thing.",
+        .help_zh = "项目未获得、也不会获得中央及其他市级部门财政资金支持；"
+                   "已获得或将获得的不得重复申报。",
     },
     {0},
 };
@@ -445,6 +488,8 @@ static const struct field_spec first_store_fields[] = {
         .title_en = "Project type",
         .help = "store_opening: 开设示范首店、旗舰店; store_introduction: 引进首店、旗舰店; "
                 "launch_event: 大型新品发布活动.  Each type has its own fields.",
+        .help_zh = "开设示范首店、旗舰店，引进首店、旗舰店，或举办大型新品发布活动，只选一种；"
+                   "不同类型填写的内容不同。",
     },
     {
         .name = "declarations",
@@ -454,6 +499,7 @@ static const struct field_spec first_store_fields[] = {
         .title_zh = "承诺事项",
         .title_en = "Declarations",
         .help = "What the applicant declares about itself and the project (二(一)).",
+        .help_zh = "项目申报单位对自身及申报项目作出的承诺（支持条件二（一））。",
     },
     {0},
 };

@@ -45,6 +45,9 @@ static const struct field_spec service_item = {
             "supply_chain: 供应链服务 (sourcing, prototyping, trial production, logistics); "
             "resource_matching: 资源对接服务 (marketing, training, financing, IP, legal and "
             "similar services).",
+    .help_zh = "专业平台服务：研发、设计、检验、测试等服务；"
+               "供应链服务：原料采购、原型打样、批量试制、仓储物流等；"
+               "资源对接服务：市场营销、创业培训、融资对接、知识产权、法律等。",
 };
 
 static const struct field_spec yearly_fen_item = {
@@ -54,6 +57,7 @@ static const struct field_spec yearly_fen_item = {
     .title_zh = "年度金额（分）",
     .title_en = "Amount for the year (fen)",
     .help = "An integer number of fen (1 yuan = 100 fen).",
+    .help_zh = "该年度的金额。",
 };
 
 static const struct field_spec incubatee_fields[] = {
@@ -66,6 +70,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_zh = "企业名称",
         .title_en = "Company name",
         .help = "The incubatee's registered name, as on its business licence.",
+        .help_zh = "在孵企业名称，与营业执照一致。",
     },
     {
         .name = "uscc",
@@ -75,6 +80,8 @@ static const struct field_spec incubatee_fields[] = {
         .title_en = "Unified Social Credit Code",
         .help = "The incubatee's 18-character code; a code of a Beijing division (11…) "
                 "counts towards the 20 incubatees registered in Beijing.",
+        .help_zh = "在孵企业的18位统一社会信用代码；行政区划码（第3至8位）以11开头的，"
+                   "计为在本市注册的在孵企业（要求不少于20家）。",
     },
     {
         .name = "employees",
@@ -85,6 +92,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_zh = "从业人员总数",
         .title_en = "Employees",
         .help = "Total number of employees; a qualifying incubatee has 100 or fewer.",
+        .help_zh = "从业人员总数；在孵企业应在100人以下（含100人）。",
     },
     {
         .name = "revenue_fen",
@@ -96,6 +104,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_en = "Revenue last year (fen)",
         .help = "Operating revenue in the year before the round, in fen; a qualifying "
                 "incubatee has 20,000,000 yuan (2,000,000,000 fen) or less.",
+        .help_zh = "上年度营业收入；在孵企业应在2000万元以下（含2000万元）。",
     },
     {
         .name = "hard_tech",
@@ -104,6 +113,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_zh = "“硬科技”创新企业",
         .title_en = "Hard-tech innovator",
         .help = "A hard-tech innovative company in one of Beijing's high-end industries.",
+        .help_zh = "符合本市高精尖产业发展方向的“硬科技”创新企业。",
     },
     {
         .name = "prohibited_catalogue",
@@ -114,6 +124,8 @@ static const struct field_spec incubatee_fields[] = {
         .help = "True when its main business is in the catalogue of prohibited and "
                 "restricted new industries of Beijing (2018 edition); such a company does "
                 "not qualify.",
+        .help_zh = "主营业务属于《北京市新增产业的禁止和限制目录（2018年版）》范围的请勾选；"
+                   "此类企业不计为在孵企业。",
     },
     {
         .name = "invested",
@@ -122,6 +134,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_zh = "上年度获得投资",
         .title_en = "Received investment last year",
         .help = "The incubatee received investment in the year before the round.",
+        .help_zh = "该企业上年度获得投资。",
     },
     {
         .name = "invested_by_incubator",
@@ -131,6 +144,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_en = "Invested by this incubator",
         .help = "The investment came from the incubator itself or its fund; implies "
                 "invested.",
+        .help_zh = "投资来自孵化器或其设立的基金；勾选此项的，须同时勾选“上年度获得投资”。",
     },
     {
         .name = "ip_applied",
@@ -140,6 +154,8 @@ static const struct field_spec incubatee_fields[] = {
         .title_en = "Has applied for IP",
         .help = "Has applied for patents, software copyright, IC layout designs, new drugs "
                 "or plant varieties.",
+        .help_zh = "已申请专利、软件著作权、集成电路布图设计专有权、国家新药、"
+                   "植物新品种等知识产权。",
     },
     {
         .name = "ip_valid",
@@ -148,6 +164,7 @@ static const struct field_spec incubatee_fields[] = {
         .title_zh = "拥有有效知识产权",
         .title_en = "Holds valid IP",
         .help = "Holds intellectual property that is currently valid.",
+        .help_zh = "拥有处于有效状态的知识产权。",
     },
     {0},
 };
@@ -168,6 +185,7 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Registration date",
         .help = "Date the incubator's operating entity was registered, as on its business "
                 "licence; it must have operated for a full year (满1年) when it applies.",
+        .help_zh = "运营主体营业执照上的注册登记日期；申请时须实际注册并运营满1年。",
     },
     {
         .name = "good_credit",
@@ -177,6 +195,7 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Good credit record",
         .help = "The applicant declares a good credit record, with no listing for "
                 "dishonesty.",
+        .help_zh = "申请机构声明具有良好的诚信记录，未被列入失信名单。",
     },
     {
         .name = "field",
@@ -190,6 +209,9 @@ static const struct field_spec incubator_fields[] = {
                 "environmental protection, new-energy intelligent vehicles, new materials, "
                 "artificial intelligence, software and information services, or science and "
                 "technology services.",
+        .help_zh = "孵化器聚焦的高精尖产业领域：新一代信息技术、集成电路、医药健康、"
+                   "智能装备、节能环保、新能源智能汽车、新材料、人工智能、"
+                   "软件和信息服务或科技服务业。",
     },
     {
         .name = "services",
@@ -203,6 +225,7 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Professional services",
         .help = "The professional services offered to incubatees; at least one is needed "
                 "for certification.",
+        .help_zh = "为在孵企业提供的专业服务，申请认定须至少提供一项。",
     },
     {
         .name = "total_revenue_fen",
@@ -213,6 +236,7 @@ static const struct field_spec incubator_fields[] = {
         .title_zh = "上年度总收入（分）",
         .title_en = "Total revenue last year (fen)",
         .help = "The incubator's total revenue in the year before the round, in fen.",
+        .help_zh = "孵化器上年度取得的总收入。",
     },
     {
         .name = "service_revenue_fen",
@@ -225,6 +249,8 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Professional-service revenue (fen)",
         .help = "Revenue from professional services for the three years before the round, "
                 "oldest first (y-3, y-2, y-1), as the special audit report states.",
+        .help_zh = "申报年度前三个年度的专业服务收入，按年度由远及近依次填写，"
+                   "须与专项审计报告一致。",
     },
     {
         .name = "mentor_sessions",
@@ -236,6 +262,7 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Mentor services (person-times)",
         .help = "Mentor services given to incubatees in the year before the round, in "
                 "person-times (人次).",
+        .help_zh = "上年度创业导师为在孵企业提供培训和指导的人次。",
     },
     {
         .name = "has_investment_fund",
@@ -245,6 +272,7 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Angel or venture fund, or own-fund investment",
         .help = "The incubator has an angel or venture capital fund, or invests its own "
                 "funds in early-stage projects.",
+        .help_zh = "孵化器设立天使或创业投资基金，或利用自有资金开展早期项目投资。",
     },
     {
         .name = "team_qualified",
@@ -255,6 +283,8 @@ static const struct field_spec incubator_fields[] = {
         .help = "The applicant declares a professional operating team whose head has "
                 "industry experience and experience in investment, production, sales or "
                 "supply-chain management.",
+        .help_zh = "申请机构声明拥有专业化、职业化的运营团队，"
+                   "团队负责人具有相关产业领域从业背景及投融资、生产、销售或供应链管理等工作经验。",
     },
     {
         .name = "team_description",
@@ -265,6 +295,7 @@ static const struct field_spec incubator_fields[] = {
         .title_zh = "运营团队情况",
         .title_en = "Operating team",
         .help = "Who runs the incubator: the team and its head's background.",
+        .help_zh = "孵化器运营团队情况，以及团队负责人的从业背景和工作经验。",
     },
     {
         .name = "incubatee_revenue_fen",
@@ -277,6 +308,8 @@ static const struct field_spec incubator_fields[] = {
         .title_en = "Incubatees' total revenue (fen)",
         .help = "The incubatees' total operating revenue for the three years before the "
                 "round, oldest first (y-3, y-2, y-1), as the audit report declares it.",
+        .help_zh = "在孵企业申报年度前三个年度的营业收入合计，按年度由远及近依次填写，"
+                   "须与审计报告所载一致。",
     },
     {
         .name = "incubatees",
@@ -288,6 +321,7 @@ static const struct field_spec incubator_fields[] = {
         .title_zh = "在孵企业",
         .title_en = "Incubatees",
         .help = "Every company the incubator hosted in the year before the round.",
+        .help_zh = "上年度在孵化器内孵化的全部企业。",
     },
     {0},
 };

@@ -34,6 +34,8 @@ static const struct field_spec group_fields[] = {
         .help = "organised: 自组外联, a group the agency organised itself (counts for "
                 "outbound and reception); commissioned: 接受其他旅行社委托接待 (counts for "
                 "reception only).",
+        .help_zh = "自组外联：本社自组外联的团队，计入外联和接待人天数；接受委托接待："
+                   "接受其他旅行社委托接待的团队，仅计入接待人天数。",
     },
     {
         .name = "tourists",
@@ -44,6 +46,7 @@ static const struct field_spec group_fields[] = {
         .title_zh = "游客人数",
         .title_en = "Tourists",
         .help = "Number of inbound tourists in the group.",
+        .help_zh = "本团队入境游客人数。",
     },
     {
         .name = "start_on",
@@ -52,6 +55,7 @@ static const struct field_spec group_fields[] = {
         .title_zh = "入境（接待开始）日期",
         .title_en = "Entry (start of reception) date",
         .help = "The day the group entered, or the agency's reception began.",
+        .help_zh = "游客入境日期，或本社开始接待的日期。",
     },
     {
         .name = "end_on",
@@ -60,6 +64,7 @@ static const struct field_spec group_fields[] = {
         .title_zh = "离境（接待离开）日期",
         .title_en = "Exit (end of reception) date",
         .help = "The day the group left; days per tourist = end − start + 1.",
+        .help_zh = "游客离境日期或接待离开日期；每名游客天数＝（离境日期－入境日期）＋1。",
     },
     {0},
 };
@@ -81,6 +86,7 @@ static const struct field_spec charter_fields[] = {
         .title_zh = "包机航班",
         .title_en = "Flight",
         .help = "Flight number and carrier of the charter.",
+        .help_zh = "包机的航班号及承运航空公司。",
     },
     {
         .name = "tourists",
@@ -91,6 +97,7 @@ static const struct field_spec charter_fields[] = {
         .title_zh = "境外旅游者人数",
         .title_en = "Foreign tourists",
         .help = "Foreign tourists on board; a charter earns an award with 60 or more.",
+        .help_zh = "包机所载境外旅游者人数；不少于60名方可奖励。",
     },
     {
         .name = "scheduled_route",
@@ -100,6 +107,7 @@ static const struct field_spec charter_fields[] = {
         .title_en = "Scheduled route",
         .help = "True when the flight flew a scheduled route; only non-scheduled routes "
                 "earn an award.",
+        .help_zh = "该包机为固定航线航班的请勾选；仅乘非固定航线的包机可获奖励。",
     },
     {
         .name = "arrived_on",
@@ -108,6 +116,7 @@ static const struct field_spec charter_fields[] = {
         .title_zh = "抵京日期",
         .title_en = "Arrival in Beijing",
         .help = "The day the charter arrived in Beijing.",
+        .help_zh = "包机入境抵京的日期。",
     },
     {
         .name = "nights_in_beijing",
@@ -118,6 +127,7 @@ static const struct field_spec charter_fields[] = {
         .title_zh = "在京过夜数",
         .title_en = "Nights in Beijing",
         .help = "Nights the tourists stayed in Beijing; 2 or more is needed.",
+        .help_zh = "旅游者在京过夜数；须两晚（含）以上。",
     },
     {0},
 };
@@ -129,10 +139,10 @@ static const struct field_spec charter_item = {
     .title_en = "Charter flight",
 };
 
-#define PERSON_DAYS(member, zh, en, text)                                                          \
+#define PERSON_DAYS(member, zh, en, text, text_zh)                                                 \
     {                                                                                              \
         .name = member, .type = SPEC_INT, .required = true, .min = 0, .max = MAX_PERSON_DAYS,      \
-        .title_zh = zh, .title_en = en, .help = text,                                              \
+        .title_zh = zh, .title_en = en, .help = text, .help_zh = text_zh,                          \
     }
 
 static const struct field_spec tourism_award_fields[] = {
@@ -143,6 +153,7 @@ static const struct field_spec tourism_award_fields[] = {
         .title_zh = "经营入境旅游业务",
         .title_en = "Inbound tourism business",
         .help = "The agency is licensed for and runs an inbound tourism business.",
+        .help_zh = "本社具备入境旅游业务经营资质并实际开展入境旅游业务。",
     },
     {
         .name = "penalty",
@@ -154,6 +165,8 @@ static const struct field_spec tourism_award_fields[] = {
         .help = "The heaviest penalty from the culture and tourism authorities since the "
                 "start of the award year: none, warning, fine, or heavier (罚款以上, which "
                 "excludes the agency).",
+        .help_zh = "自申报年度以来受到文化和旅游行政管理部门的最重行政处罚：无、警告、罚款，"
+                   "或罚款以上（不含罚款）；受罚款以上处罚的不得申报。",
     },
     {
         .name = "major_accident",
@@ -163,6 +176,7 @@ static const struct field_spec tourism_award_fields[] = {
         .title_en = "Major safety accident",
         .help = "True when the agency was responsible for a major safety accident since the "
                 "start of the award year.",
+        .help_zh = "自申报年度以来本社发生重大安全责任事故的请勾选。",
     },
     {
         .name = "major_incident",
@@ -172,19 +186,26 @@ static const struct field_spec tourism_award_fields[] = {
         .title_en = "Major group incident or complaint",
         .help = "True when there was a major group incident or a major tourist complaint "
                 "since the start of the award year.",
+        .help_zh = "自申报年度以来发生重大群体访事件或重大旅游投诉的请勾选。",
     },
     PERSON_DAYS("outbound_person_days", "入境外联人天数", "Outbound-organised person-days",
                 "Person-days of the inbound tourists the agency organised itself in the award "
-                "year: days (exit − entry + 1) × tourists, summed."),
+                "year: days (exit − entry + 1) × tourists, summed.",
+                "申报年度本社自组外联的入境游客人天数：每名游客天数（离境日期－入境日期＋1）"
+                "乘以游客人数，逐团累加。"),
     PERSON_DAYS("outbound_person_days_prev", "上年度入境外联人天数",
                 "Outbound-organised person-days, previous year",
-                "The same figure for the year before the award year."),
+                "The same figure for the year before the award year.",
+                "申报年度前一年的入境外联人天数，用于计算增幅。"),
     PERSON_DAYS("reception_person_days", "入境接待人天数", "Reception person-days",
                 "Person-days of every inbound tourist the agency received in the award year, "
-                "its own organised groups included."),
+                "its own organised groups included.",
+                "申报年度本社实际接待的全部入境游客人天数，"
+                "含自组外联和接受其他旅行社委托接待的团队。"),
     PERSON_DAYS("reception_person_days_prev", "上年度入境接待人天数",
                 "Reception person-days, previous year",
-                "The same figure for the year before the award year."),
+                "The same figure for the year before the award year.",
+                "申报年度前一年的入境接待人天数，用于计算增幅。"),
     {
         .name = "groups",
         .type = SPEC_ARRAY,
@@ -194,6 +215,7 @@ static const struct field_spec tourism_award_fields[] = {
         .title_zh = "旅游团队",
         .title_en = "Groups",
         .help = "Optional: the groups behind the totals.",
+        .help_zh = "选填：构成上述人天数的旅游团队明细。",
     },
     {
         .name = "charters",
@@ -204,6 +226,7 @@ static const struct field_spec tourism_award_fields[] = {
         .title_zh = "入境包机",
         .title_en = "Charter flights",
         .help = "Optional: charter flights of the award year for the charter award.",
+        .help_zh = "选填：申报年度内的入境包机，用于申请入境包机奖励。",
     },
     {
         .name = "special_award_claim",
@@ -214,6 +237,8 @@ static const struct field_spec tourism_award_fields[] = {
         .title_en = "Special award claim",
         .help = "Optional: the agency's important contribution to Beijing's inbound tourism "
                 "in the award year, for the special award.",
+        .help_zh = "选填：申报年度内本社为北京入境旅游市场健康发展作出的重要贡献，"
+                   "用于申请入境旅游特别奖。",
     },
     {0},
 };

@@ -49,6 +49,7 @@ static const struct field_spec applicant_fields[] = {
         .title_zh = "申报单位名称",
         .title_en = "Applicant name",
         .help = "The organisation's registered name, as on its business licence.",
+        .help_zh = "与营业执照一致的单位全称。",
     },
     {
         .name = "uscc",
@@ -58,6 +59,7 @@ static const struct field_spec applicant_fields[] = {
         .title_en = "Unified Social Credit Code",
         .help = "The organisation's 18-character code (GB 32100-2015); it must be the code "
                 "of the applicant's account.",
+        .help_zh = "18 位统一社会信用代码，须为本账号所属单位的代码。",
     },
     {0},
 };
@@ -83,6 +85,7 @@ static const struct field_spec envelope_fields[] = {
         .title_zh = "申报类型",
         .title_en = "Kind",
         .help = "What is applied for: incubator, first_store or tourism_award.",
+        .help_zh = "申报事项：孵化器认定、品牌首店资金支持或入境旅游奖励。",
     },
     {
         .name = "round",
@@ -93,6 +96,7 @@ static const struct field_spec envelope_fields[] = {
         .title_zh = "申报年度",
         .title_en = "Round",
         .help = "The year the application belongs to (for tourism_award, the award year).",
+        .help_zh = "申报所属年度（入境旅游奖励为奖励年度）。",
     },
     {
         .name = "review_unit",
@@ -104,6 +108,7 @@ static const struct field_spec envelope_fields[] = {
         .title_en = "Review unit",
         .help = "Who does the preliminary review: a district's GB/T 2260 code such as "
                 "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…).",
+        .help_zh = "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
     },
     {
         .name = "applicant",
@@ -113,6 +118,7 @@ static const struct field_spec envelope_fields[] = {
         .title_zh = "申报单位",
         .title_en = "Applicant",
         .help = "The organisation that applies.",
+        .help_zh = "申报单位。",
     },
     {
         .name = "data",
@@ -121,6 +127,7 @@ static const struct field_spec envelope_fields[] = {
         .title_zh = "申报内容",
         .title_en = "Application data",
         .help = "What the kind asks for.",
+        .help_zh = "本类申报须填写的内容。",
     },
     RESPONSE_MEMBER("id", "Set by the server: the application's id."),
     RESPONSE_MEMBER("status", "Set by the server: where the application is in the workflow."),
