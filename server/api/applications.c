@@ -18,6 +18,7 @@
 #include "kinds.h"
 #include "rules.h"
 #include "spec.h"
+#include "text.h"
 #include "uscc.h"
 #include "workflow.h"
 
@@ -320,12 +321,8 @@ enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, .
     va_start(ap, fmt);
     int n = vsnprintf(c->detail, sizeof c->detail, fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof c->detail) /* keep UTF-8 whole: cut at a lead byte */
-        for (size_t i = sizeof c->detail - 1; i > 0; i--)
-            if (((unsigned char)c->detail[i] & 0xC0) != 0x80) {
-                c->detail[i] = '\0';
-                break;
-            }
+    if (n >= (int)sizeof c->detail)
+        text_trim_utf8(c->detail);
     c->problem = p;
     return STORE_CONFLICT;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kinds.h"
+#include "text.h"
 #include "money.h"
 #include "uscc.h"
 
@@ -585,34 +586,6 @@ static const char *category_zh(int cat, const char *category)
     return cat >= 0 && cat < CAT_COUNT ? category_names_zh[cat] : category;
 }
 
-/* Appends to a NUL-terminated detail text.  A text too long is cut, and a
- * UTF-8 sequence the cut split (brand names are often Chinese) is dropped. */
-static void detail_append(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void detail_append(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-
-    if (len + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n < cap - len)
-        return;
-    size_t end = strlen(buf), i = end;
-    while (i > len && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i > len) {
-        unsigned char lead = (unsigned char)buf[i - 1];
-        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-        if (end - (i - 1) < need)
-            buf[i - 1] = '\0';
-    }
-}
-
 /* "china_first, beijing_first or flagship": the categories a type may choose,
  * by the names given (category_values or category_names_zh), joined by
  * `comma` and, before the last, `last`. */
@@ -628,7 +601,7 @@ static void allowed_categories(const struct opening_terms *t, const char *const 
         if (t->cap_fen[i] <= 0)
             continue;
         n++;
-        detail_append(out, cap, "%s%s", n == 1 ? "" : n == total ? last : comma, names[i]);
+        text_append(out, cap, "%s%s", n == 1 ? "" : n == total ? last : comma, names[i]);
     }
 }
 
@@ -692,8 +665,8 @@ static void applicant_checks(const struct rule_input *in, struct eligibility *ou
         n_all++;
         if (rule_bool(decl, f->name))
             continue;
-        detail_append(missing, sizeof missing, "%s%s", n_false ? ", " : "", f->name);
-        detail_append(missing_zh, sizeof missing_zh, "%s%s", n_false ? "；" : "", f->title_zh);
+        text_append(missing, sizeof missing, "%s%s", n_false ? ", " : "", f->name);
+        text_append(missing_zh, sizeof missing_zh, "%s%s", n_false ? "；" : "", f->title_zh);
         n_false++;
     }
     if (n_false == 0) {
@@ -869,27 +842,27 @@ static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *
 
     if (registered < new_since()) {
         date_format(registered, d);
-        detail_append(why, cap, "%sregistered %s (before 2019-01-01)", sep, d);
-        detail_append(why_zh, cap, "%s注册登记日期 %s，早于 2019-01-01", sep_zh, d);
+        text_append(why, cap, "%sregistered %s (before 2019-01-01)", sep, d);
+        text_append(why_zh, cap, "%s注册登记日期 %s，早于 2019-01-01", sep_zh, d);
         sep = ", ";
         sep_zh = "；";
         ok = false;
     }
     if (date_add_months(registered, OPERATING_MONTHS) > submitted) {
         int months = full_months(registered, submitted);
-        detail_append(why, cap, "%soperated %d months, needs %d", sep, months, OPERATING_MONTHS);
-        detail_append(why_zh, cap, "%s自注册登记起连续经营 %d 个月，须 %d 个月以上", sep_zh, months,
-                      OPERATING_MONTHS);
+        text_append(why, cap, "%soperated %d months, needs %d", sep, months, OPERATING_MONTHS);
+        text_append(why_zh, cap, "%s自注册登记起连续经营 %d 个月，须 %d 个月以上", sep_zh, months,
+                    OPERATING_MONTHS);
         sep = ", ";
         sep_zh = "；";
         ok = false;
     }
     int64_t years = rule_int(s, "agreement_years");
     if (years < AGREEMENT_MIN_YEARS) {
-        detail_append(why, cap, "%sagreement of %lld year%s, needs %d or more", sep,
-                      (long long)years, years == 1 ? "" : "s", AGREEMENT_MIN_YEARS);
-        detail_append(why_zh, cap, "%s入驻协议 %lld 年，须 %d 年以上", sep_zh, (long long)years,
-                      AGREEMENT_MIN_YEARS);
+        text_append(why, cap, "%sagreement of %lld year%s, needs %d or more", sep, (long long)years,
+                    years == 1 ? "" : "s", AGREEMENT_MIN_YEARS);
+        text_append(why_zh, cap, "%s入驻协议 %lld 年，须 %d 年以上", sep_zh, (long long)years,
+                    AGREEMENT_MIN_YEARS);
         sep = ", ";
         sep_zh = "；";
         ok = false;
@@ -899,8 +872,8 @@ static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *
     if (!t || spend <= t->threshold_fen) {
         money_format(spend, a, sizeof a);
         money_format(t ? t->threshold_fen : 0, b, sizeof b);
-        detail_append(why, cap, "%srent + decoration %s, must exceed %s", sep, a, b);
-        detail_append(why_zh, cap, "%s12个月实际房租与装修投入合计 %s，须超过 %s", sep_zh, a, b);
+        text_append(why, cap, "%srent + decoration %s, must exceed %s", sep, a, b);
+        text_append(why_zh, cap, "%s12个月实际房租与装修投入合计 %s，须超过 %s", sep_zh, a, b);
         ok = false;
     }
     return ok;
@@ -918,7 +891,7 @@ static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *
 static void add_reason(char *reasons, size_t cap, const char *entry, int *unlisted)
 {
     if (reasons[0] == '\0' || (*unlisted == 0 && strlen(reasons) + strlen(entry) < cap))
-        detail_append(reasons, cap, "%s", entry);
+        text_append(reasons, cap, "%s", entry);
     else
         (*unlisted)++;
 }
@@ -942,25 +915,24 @@ static void count_introduced(const struct rule_input *in, struct introduced *r)
             r->pipeline += rule_bool(s, "in_pipeline");
             continue;
         }
-        detail_append(entry, sizeof entry, "; store %zu (%s): %s", i + 1, rule_str(s, "brand"),
-                      why);
+        text_append(entry, sizeof entry, "; store %zu (%s): %s", i + 1, rule_str(s, "brand"), why);
         add_reason(reasons, sizeof reasons, entry, &unlisted);
         entry[0] = '\0';
-        detail_append(entry, sizeof entry, "。第 %zu 家（%s）：%s", i + 1, rule_str(s, "brand"),
-                      why_zh);
+        text_append(entry, sizeof entry, "。第 %zu 家（%s）：%s", i + 1, rule_str(s, "brand"),
+                    why_zh);
         add_reason(reasons_zh, sizeof reasons_zh, entry, &unlisted_zh);
     }
     r->why[0] = '\0';
-    detail_append(r->why, sizeof r->why, "%d of %d store%s qualif%s%s", r->qualifying, r->total,
-                  r->total == 1 ? "" : "s", r->qualifying == 1 ? "ies" : "y", reasons);
+    text_append(r->why, sizeof r->why, "%d of %d store%s qualif%s%s", r->qualifying, r->total,
+                r->total == 1 ? "" : "s", r->qualifying == 1 ? "ies" : "y", reasons);
     if (unlisted > 0)
-        detail_append(r->why, sizeof r->why, "; %d more do%s not qualify", unlisted,
-                      unlisted == 1 ? "es" : "");
+        text_append(r->why, sizeof r->why, "; %d more do%s not qualify", unlisted,
+                    unlisted == 1 ? "es" : "");
     r->why_zh[0] = '\0';
-    detail_append(r->why_zh, sizeof r->why_zh, "引进首店、旗舰店 %d 家，其中 %d 家符合条件%s",
-                  r->total, r->qualifying, reasons_zh);
+    text_append(r->why_zh, sizeof r->why_zh, "引进首店、旗舰店 %d 家，其中 %d 家符合条件%s",
+                r->total, r->qualifying, reasons_zh);
     if (unlisted_zh > 0)
-        detail_append(r->why_zh, sizeof r->why_zh, "。另有 %d 家不符合条件，未列出", unlisted_zh);
+        text_append(r->why_zh, sizeof r->why_zh, "。另有 %d 家不符合条件，未列出", unlisted_zh);
 }
 
 /* 一(三): held in Beijing on or after 2020-01-01, and already held. */

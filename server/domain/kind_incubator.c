@@ -12,6 +12,7 @@
 
 #include "date.h"
 #include "kinds.h"
+#include "text.h"
 #include "money.h"
 #include "uscc.h"
 
@@ -385,34 +386,6 @@ static void incubator_check_consistency(const json_t *data, int round, struct sp
 
 typedef __int128 wide; /* display arithmetic on products of two amounts */
 
-/* Appends to a detail being built; a text too long is cut, never overrun,
- * and never inside a UTF-8 sequence (the Chinese details are mostly such
- * sequences, and JSON refuses a broken one). */
-static void append(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void append(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    if (len + 1 >= cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + len, cap - len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n < cap - len)
-        return;
-    size_t end = strlen(buf), i = end;
-    while (i > len && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i > len) {
-        unsigned char lead = (unsigned char)buf[i - 1];
-        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-        if (end - (i - 1) < need)
-            buf[i - 1] = '\0';
-    }
-}
-
 static wide floor_div_wide(wide a, wide b)
 {
     wide q = a / b;
@@ -641,8 +614,8 @@ static void check_services(const struct rule_input *in, struct eligibility *out)
                 offered = true;
         }
         if (offered) {
-            append(list, sizeof list, "%s%s", n ? ", " : "", names[i].name);
-            append(list_zh, sizeof list_zh, "%s%s", n ? "、" : "", names[i].name_zh);
+            text_append(list, sizeof list, "%s%s", n ? ", " : "", names[i].name);
+            text_append(list_zh, sizeof list_zh, "%s%s", n ? "、" : "", names[i].name_zh);
             n++;
         }
     }
@@ -726,44 +699,46 @@ static void check_investment(const struct rule_input *in, const struct incubatee
     char text[TEXT_LEN] = "", zh[TEXT_LEN] = "", pct[PERCENT_TEXT_LEN];
     bool ok = fund;
 
-    append(text, sizeof text, "%s",
-           fund ? "angel/venture fund or own-fund investment declared"
-                : "no angel/venture fund or own-fund investment declared");
-    append(zh, sizeof zh, "%s",
-           fund ? "已声明设立天使或创业投资基金，或利用自有资金开展早期项目投资"
-                : "未声明设立天使或创业投资基金，也未声明利用自有资金开展早期项目投资");
+    text_append(text, sizeof text, "%s",
+                fund ? "angel/venture fund or own-fund investment declared"
+                     : "no angel/venture fund or own-fund investment declared");
+    text_append(zh, sizeof zh, "%s",
+                fund ? "已声明设立天使或创业投资基金，或利用自有资金开展早期项目投资"
+                     : "未声明设立天使或创业投资基金，也未声明利用自有资金开展早期项目投资");
     if (t->qualifying == 0) {
         ok = false;
-        append(text, sizeof text,
-               "; there are no qualifying incubatees, so the investment shares cannot be met");
-        append(zh, sizeof zh, "；无符合条件的在孵企业，投资占比要求无法满足");
+        text_append(text, sizeof text,
+                    "; there are no qualifying incubatees, so the investment shares cannot be met");
+        text_append(zh, sizeof zh, "；无符合条件的在孵企业，投资占比要求无法满足");
     } else {
         bool invested_ok = ratio_at_least_percent(t->invested, t->qualifying, INVESTED_PERCENT);
         percent_text(pct, sizeof pct, t->invested, t->qualifying);
-        append(text, sizeof text,
-               "; received investment %lld of %lld qualifying incubatees (%s, need at least "
-               "%d %%)",
-               (long long)t->invested, (long long)t->qualifying, pct, INVESTED_PERCENT);
-        append(zh, sizeof zh, "；在孵企业 %lld 家中获得投资的 %lld 家，占 %s（要求不低于 %d %%）",
-               (long long)t->qualifying, (long long)t->invested, pct, INVESTED_PERCENT);
+        text_append(text, sizeof text,
+                    "; received investment %lld of %lld qualifying incubatees (%s, need at least "
+                    "%d %%)",
+                    (long long)t->invested, (long long)t->qualifying, pct, INVESTED_PERCENT);
+        text_append(zh, sizeof zh,
+                    "；在孵企业 %lld 家中获得投资的 %lld 家，占 %s（要求不低于 %d %%）",
+                    (long long)t->qualifying, (long long)t->invested, pct, INVESTED_PERCENT);
         ok = ok && invested_ok;
         if (t->invested == 0) {
             ok = false;
-            append(text, sizeof text,
-                   "; none received investment, so the incubator's own share cannot be met");
-            append(zh, sizeof zh, "；无在孵企业获得投资，孵化器投资企业占比要求无法满足");
+            text_append(text, sizeof text,
+                        "; none received investment, so the incubator's own share cannot be met");
+            text_append(zh, sizeof zh, "；无在孵企业获得投资，孵化器投资企业占比要求无法满足");
         } else {
             bool own_ok = ratio_at_least_percent(t->invested_by_incubator, t->invested,
                                                  OWN_INVESTMENT_PERCENT);
             percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested);
-            append(text, sizeof text,
-                   "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
-                   (long long)t->invested_by_incubator, (long long)t->invested, pct,
-                   OWN_INVESTMENT_PERCENT);
-            append(zh, sizeof zh,
-                   "；获得投资的 %lld 家中孵化器投资的 %lld 家，占 %s（要求不低于 %d %%）",
-                   (long long)t->invested, (long long)t->invested_by_incubator, pct,
-                   OWN_INVESTMENT_PERCENT);
+            text_append(
+                text, sizeof text,
+                "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
+                (long long)t->invested_by_incubator, (long long)t->invested, pct,
+                OWN_INVESTMENT_PERCENT);
+            text_append(zh, sizeof zh,
+                        "；获得投资的 %lld 家中孵化器投资的 %lld 家，占 %s（要求不低于 %d %%）",
+                        (long long)t->invested, (long long)t->invested_by_incubator, pct,
+                        OWN_INVESTMENT_PERCENT);
             ok = ok && own_ok;
         }
     }
@@ -792,43 +767,43 @@ static void check_incubatee_count(const struct incubatee_tally *t, struct eligib
     char text[TEXT_LEN] = "", zh[TEXT_LEN] = "", money[MONEY_TEXT_LEN];
     const char *sep = "", *sep_zh = "";
 
-    append(text, sizeof text, "qualifying incubatees %lld of %lld listed", (long long)t->qualifying,
-           (long long)t->listed);
-    append(zh, sizeof zh, "申报企业 %lld 家，其中符合条件的在孵企业 %lld 家", (long long)t->listed,
-           (long long)t->qualifying);
+    text_append(text, sizeof text, "qualifying incubatees %lld of %lld listed",
+                (long long)t->qualifying, (long long)t->listed);
+    text_append(zh, sizeof zh, "申报企业 %lld 家，其中符合条件的在孵企业 %lld 家",
+                (long long)t->listed, (long long)t->qualifying);
     if (t->excluded > 0) {
-        append(text, sizeof text, " (%lld excluded: ", (long long)t->excluded);
-        append(zh, sizeof zh, "（不符合条件 %lld 家：", (long long)t->excluded);
+        text_append(text, sizeof text, " (%lld excluded: ", (long long)t->excluded);
+        text_append(zh, sizeof zh, "（不符合条件 %lld 家：", (long long)t->excluded);
         if (t->over_employees > 0) {
-            append(text, sizeof text, "%lld over %d employees", (long long)t->over_employees,
-                   INCUBATEE_MAX_EMPLOYEES);
-            append(zh, sizeof zh, "从业人员超过 %d 人 %lld 家", INCUBATEE_MAX_EMPLOYEES,
-                   (long long)t->over_employees);
+            text_append(text, sizeof text, "%lld over %d employees", (long long)t->over_employees,
+                        INCUBATEE_MAX_EMPLOYEES);
+            text_append(zh, sizeof zh, "从业人员超过 %d 人 %lld 家", INCUBATEE_MAX_EMPLOYEES,
+                        (long long)t->over_employees);
             sep = ", ";
             sep_zh = "、";
         }
         if (t->over_revenue > 0) {
             money_format(INCUBATEE_MAX_REVENUE_FEN, money, sizeof money);
-            append(text, sizeof text, "%s%lld with revenue over %s", sep,
-                   (long long)t->over_revenue, money);
-            append(zh, sizeof zh, "%s上年度营业收入超过 %s %lld 家", sep_zh, money,
-                   (long long)t->over_revenue);
+            text_append(text, sizeof text, "%s%lld with revenue over %s", sep,
+                        (long long)t->over_revenue, money);
+            text_append(zh, sizeof zh, "%s上年度营业收入超过 %s %lld 家", sep_zh, money,
+                        (long long)t->over_revenue);
             sep = ", ";
             sep_zh = "、";
         }
         if (t->not_hard_tech > 0) {
-            append(text, sizeof text, "%s%lld not hard-tech or in the prohibited catalogue", sep,
-                   (long long)t->not_hard_tech);
-            append(zh, sizeof zh, "%s非“硬科技”企业或属于禁限目录 %lld 家", sep_zh,
-                   (long long)t->not_hard_tech);
+            text_append(text, sizeof text, "%s%lld not hard-tech or in the prohibited catalogue",
+                        sep, (long long)t->not_hard_tech);
+            text_append(zh, sizeof zh, "%s非“硬科技”企业或属于禁限目录 %lld 家", sep_zh,
+                        (long long)t->not_hard_tech);
         }
-        append(text, sizeof text, ")");
-        append(zh, sizeof zh, "）");
+        text_append(text, sizeof text, ")");
+        text_append(zh, sizeof zh, "）");
     }
-    append(text, sizeof text, "; registered in Beijing %lld of them, need at least %d",
-           (long long)t->beijing, BEIJING_INCUBATEES_MIN);
-    append(zh, sizeof zh, "；在本市注册的在孵企业 %lld 家，要求不少于 %d 家", (long long)t->beijing,
-           BEIJING_INCUBATEES_MIN);
+    text_append(text, sizeof text, "; registered in Beijing %lld of them, need at least %d",
+                (long long)t->beijing, BEIJING_INCUBATEES_MIN);
+    text_append(zh, sizeof zh, "；在本市注册的在孵企业 %lld 家，要求不少于 %d 家",
+                (long long)t->beijing, BEIJING_INCUBATEES_MIN);
     eligibility_add(out, "incubatee_count", t->beijing >= BEIJING_INCUBATEES_MIN, "%s", text);
     eligibility_zh(out, "%s", zh);
 }

@@ -3,22 +3,7 @@
 #include <string.h>
 
 #include "rules.h"
-
-/* Drops a UTF-8 sequence that a truncating vsnprintf cut in half. */
-static void utf8_trim(char *s, size_t cap, int written)
-{
-    if (written < 0 || (size_t)written < cap)
-        return;
-    size_t len = strlen(s), i = len;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (len - (i - 1) < need)
-        s[i - 1] = '\0';
-}
+#include "text.h"
 
 void eligibility_add(struct eligibility *e, const char *id, bool passed, const char *fmt, ...)
 {
@@ -32,7 +17,8 @@ void eligibility_add(struct eligibility *e, const char *id, bool passed, const c
     va_start(ap, fmt);
     int n = vsnprintf(c->detail, sizeof c->detail, fmt, ap);
     va_end(ap);
-    utf8_trim(c->detail, sizeof c->detail, n);
+    if (n >= (int)sizeof c->detail)
+        text_trim_utf8(c->detail);
 }
 
 void eligibility_zh(struct eligibility *e, const char *fmt, ...)
@@ -44,7 +30,8 @@ void eligibility_zh(struct eligibility *e, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(c->detail_zh, sizeof c->detail_zh, fmt, ap);
     va_end(ap);
-    utf8_trim(c->detail_zh, sizeof c->detail_zh, n);
+    if (n >= (int)sizeof c->detail_zh)
+        text_trim_utf8(c->detail_zh);
 }
 
 void award_zh(struct award *a, const char *fmt, ...)
@@ -56,7 +43,8 @@ void award_zh(struct award *a, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(it->detail_zh, sizeof it->detail_zh, fmt, ap);
     va_end(ap);
-    utf8_trim(it->detail_zh, sizeof it->detail_zh, n);
+    if (n >= (int)sizeof it->detail_zh)
+        text_trim_utf8(it->detail_zh);
 }
 
 bool eligibility_all_passed(const struct eligibility *e)
@@ -82,7 +70,8 @@ void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, 
     va_start(ap, fmt);
     int n = vsnprintf(it->detail, sizeof it->detail, fmt, ap);
     va_end(ap);
-    utf8_trim(it->detail, sizeof it->detail, n);
+    if (n >= (int)sizeof it->detail)
+        text_trim_utf8(it->detail);
     a->total_fen += amount_fen;
 }
 

@@ -13,6 +13,7 @@
  * input cannot make the walk deeper than the static tables are.
  */
 #include "spec.h"
+#include "text.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -32,32 +33,6 @@
 
 /* An enum listing longer than this is not spelled out in a detail. */
 #define ENUM_LIST_MAX 160
-
-/* Cuts a string that was truncated to fit a buffer back to its last whole
- * UTF-8 character, so that it can go into a JSON reply. */
-static void utf8_trim(char *s)
-{
-    size_t len = strlen(s);
-    size_t start, need;
-    unsigned char lead;
-
-    if (len == 0)
-        return;
-    start = len - 1;
-    while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
-        start--;
-    lead = (unsigned char)s[start];
-    if (lead < 0x80)
-        need = 1;
-    else if ((lead & 0xE0) == 0xC0)
-        need = 2;
-    else if ((lead & 0xF0) == 0xE0)
-        need = 3;
-    else
-        need = 4;
-    if (start + need > len)
-        s[start] = '\0';
-}
 
 void spec_errors_init(struct spec_errors *e)
 {
@@ -93,11 +68,11 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
         len = sizeof err->pointer - 1;
     memcpy(err->pointer, pointer, len);
     err->pointer[len] = '\0';
-    utf8_trim(err->pointer);
+    text_trim_utf8(err->pointer);
 
     va_start(ap, fmt);
     if (vsnprintf(err->detail, sizeof err->detail, fmt, ap) >= (int)sizeof err->detail)
-        utf8_trim(err->detail);
+        text_trim_utf8(err->detail);
     va_end(ap);
 }
 
@@ -133,7 +108,7 @@ void spec_pointer_join(char *out, size_t cap, const char *base, const char *toke
     }
     out[len] = '\0';
     if (cut)
-        utf8_trim(out);
+        text_trim_utf8(out);
 }
 
 void spec_pointer_index(char *out, size_t cap, const char *base, size_t index)
@@ -624,7 +599,7 @@ static void put_annotations(json_t *s, const struct field_spec *f)
 
     if (f->title_zh && f->title_en) {
         snprintf(title, sizeof title, "%s / %s", f->title_zh, f->title_en);
-        utf8_trim(title);
+        text_trim_utf8(title);
         put(s, "title", json_string(title));
     } else if (f->title_zh || f->title_en) {
         put(s, "title", json_string(f->title_zh ? f->title_zh : f->title_en));

@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "spec.h"
+#include "text.h"
 
 struct problem_def {
     unsigned status;
@@ -21,21 +22,6 @@ static const struct problem_def problem_defs[] = {
     PROBLEMS(X)
 #undef X
 };
-
-/* After a truncating snprintf, drops a UTF-8 sequence cut in half at the
- * end, so the text stays valid UTF-8 (Jansson refuses anything else). */
-static void utf8_trim_partial(char *s)
-{
-    size_t len = strlen(s), i = len;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (len - (i - 1) < need)
-        s[i - 1] = '\0';
-}
 
 unsigned problem_status(enum problem p)
 {
@@ -89,7 +75,7 @@ json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
     int n = vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     if (n >= (int)sizeof detail)
-        utf8_trim_partial(detail);
+        text_trim_utf8(detail);
 
     const struct problem_def *d = &problem_defs[p];
     char type[96];
