@@ -300,6 +300,20 @@ static int listen_address(const struct config *cfg, struct sockaddr_storage *ss)
     return -1;
 }
 
+/* The listening socket systemd passed (socket activation, sd_listen_fds(3)):
+ * fd 3 when LISTEN_PID is us and LISTEN_FDS is 1; else -1. */
+static int inherited_socket(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid() || strcmp(fds, "1") != 0)
+        return -1;
+    /* Not for the children a process like ours might start. */
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    return 3;
+}
+
 struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
 {
     const struct config *cfg = srv->cfg;
@@ -321,12 +335,21 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
         threads = n > 0 ? (unsigned)n : 1;
     }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (family == AF_INET6)
+    /* Under socket activation systemd made the socket (and the unit may
+     * have no network of its own): use it instead of the configured
+     * address. */
+    int fd = inherited_socket();
+    if (family == AF_INET6 && fd < 0)
         flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem listen_on[] = {
+        fd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL}
+                : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_END, 0, NULL},
+    };
     d->mhd = MHD_start_daemon(
         flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, d,
         /* First, so that it hears what the other options have to say. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, listen_on,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -337,9 +360,13 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
         free(d);
         return NULL;
     }
-    log_json(LOG_INFO, "listening",
-             json_pack("{s:s, s:i, s:i}", "host", cfg->listen_host, "port",
-                       (json_int_t)cfg->listen_port, "threads", (json_int_t)threads));
+    if (fd >= 0)
+        log_json(LOG_INFO, "listening on the socket systemd passed",
+                 json_pack("{s:i}", "threads", (json_int_t)threads));
+    else
+        log_json(LOG_INFO, "listening",
+                 json_pack("{s:s, s:i, s:i}", "host", cfg->listen_host, "port",
+                           (json_int_t)cfg->listen_port, "threads", (json_int_t)threads));
     return d;
 }
 
