@@ -55,7 +55,8 @@ export function historyView(events) {
         h('td', fmtTime(e.at)),
         h('td', actionLabel(e.action)),
         h('td', e.to ? statusLabel(e.to) : ''),
-        h('td', enumLabel(e.actor && e.actor.role), e.actor && e.actor.account ? ` #${e.actor.account}` : ''),
+        h('td', e.actor_name || [enumLabel(e.actor && e.actor.role),
+          e.actor && e.actor.account ? ` #${e.actor.account}` : ''].join('')),
         h('td.pre', e.opinion || ''))))));
 }
 

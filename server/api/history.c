@@ -67,6 +67,8 @@ json_t *event_to_json(const struct event *e)
                   "details", details ? details : json_object(), "hash", hash);
     if (!o)
         abort();
+    json_object_set_new(o, "actor_name",
+                        e->actor_name[0] ? json_string(e->actor_name) : json_null());
     return o;
 }
 

@@ -109,8 +109,11 @@ enum store_rc store_event_insert(struct store_tx *tx, const struct event *e)
 enum store_rc store_events_of(struct store *s, int64_t application_id,
                               void (*fn)(const struct event *e, void *ctx), void *ctx)
 {
+    /* With the acting account's name, for people reading the history (it is
+     * not part of the event, nor of its hash). */
     static const char sql[] =
-        "SELECT " EVENT_COLUMNS " FROM events WHERE application_id = ?1 ORDER BY id";
+        "SELECT " EVENT_COLUMNS ", (SELECT name FROM accounts WHERE accounts.id ="
+        " events.actor_account) FROM events WHERE application_id = ?1 ORDER BY id";
     struct conn *c = store_reader(s);
     sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     enum store_rc rc = STORE_OK;
@@ -127,6 +130,7 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
         rc = event_from_row(st, &e);
         if (rc != STORE_OK)
             goto out;
+        store_col_text(st, 13, e.actor_name, sizeof e.actor_name);
         fn(&e, ctx);
         event_release(&e);
     }

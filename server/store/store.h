@@ -263,6 +263,7 @@ struct event {
     char *details_json;    /* owned; a JSON object, "{}" when nothing more */
     unsigned char prev_hash[EVENT_HASH_LEN];
     unsigned char hash[EVENT_HASH_LEN];
+    char actor_name[512];   /* store_events_of only: the account's name; not hashed */
 };
 
 /* Frees what an event owns. */
