@@ -177,24 +177,15 @@ static struct store *open_store(const struct config *cfg)
 }
 
 /* The working-day calendar: the config file's copy or the built-in one. */
+static char *read_source(const char *source, size_t *len);
+
 static struct calendar *load_calendar(const struct config *cfg)
 {
     char err[512];
     struct calendar *cal = NULL;
     if (cfg->workdays_file[0]) {
-        FILE *f = fopen(cfg->workdays_file, "rb");
-        char *text = NULL;
-        size_t len = 0;
-        if (f) {
-            FILE *mem = open_memstream(&text, &len);
-            char buf[8192];
-            size_t n;
-            while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
-                fwrite(buf, 1, n, mem);
-            if (mem)
-                fclose(mem);
-            fclose(f);
-        }
+        size_t len;
+        char *text = read_source(cfg->workdays_file, &len);
         if (!text) {
             fail("%s: %s", cfg->workdays_file, strerror(errno));
             return NULL;

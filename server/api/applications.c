@@ -44,11 +44,11 @@ static bool app_visible(const struct request *r, const struct application *a)
     }
 }
 
-void app_evaluate(const struct application *a, const json_t *data, struct eligibility *elig,
-                  struct award *award)
+/* app_evaluate() with the application's facts already parsed. */
+static void evaluate(const struct application *a, const json_t *data, const json_t *facts,
+                     struct eligibility *elig, struct award *award)
 {
     const struct kind *k = kind_find(a->kind);
-    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     struct rule_input in = {
         .data = data,
         .round = a->round,
@@ -77,6 +77,13 @@ void app_evaluate(const struct application *a, const json_t *data, struct eligib
         k->eligibility(&in, elig);
     if (k && k->award)
         k->award(&in, award);
+}
+
+void app_evaluate(const struct application *a, const json_t *data, struct eligibility *elig,
+                  struct award *award)
+{
+    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
+    evaluate(a, data, facts, elig, award);
     json_decref(facts);
 }
 
@@ -95,13 +102,14 @@ static json_t *app_to_json(const struct application *a)
         abort();
     json_object_set_new(o, "submitted_at",
                         a->submitted_at[0] ? json_string(a->submitted_at) : json_null());
+    /* The facts the workflow fixed feed the rules and show as they are:
+     * the notice dates, the certificate issued. */
+    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     struct eligibility elig;
     struct award award;
-    app_evaluate(a, data, &elig, &award);
+    evaluate(a, data, facts, &elig, &award);
     json_object_set_new(o, "eligibility", eligibility_to_json(&elig));
     json_object_set_new(o, "award", award_to_json(&award));
-    /* Facts the workflow fixed: the notice dates, the certificate issued. */
-    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     json_t *notice = json_object_get(facts, "notice");
     json_t *serial = json_object_get(facts, "certificate_serial");
     json_object_set(o, "notice", notice ? notice : json_null());

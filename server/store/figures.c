@@ -30,40 +30,15 @@ enum store_rc store_count_open_objections(struct store *s, int64_t *n)
 {
     static const char sql[] = "SELECT count(*) FROM objections WHERE status = 'open'";
     struct conn *c = store_reader(s);
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
-    enum store_rc rc;
-    int step;
-
-    if (st == NULL)
-        return STORE_ERROR;
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *n = sqlite3_column_int64(st, 0);
-        rc = STORE_OK;
-    } else {
-        rc = store_rc(c, step, sql);
-    }
-    store_stmt_done(st);
-    return rc;
+    return c ? store_one_int(c, store_stmt(c, sql), sql, SQLITE_OK, n) : STORE_ERROR;
 }
 
 enum store_rc store_account_any(struct store *s, bool *any)
 {
     static const char sql[] = "SELECT EXISTS (SELECT 1 FROM accounts)";
     struct conn *c = store_reader(s);
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
-    enum store_rc rc;
-    int step;
-
-    if (st == NULL)
-        return STORE_ERROR;
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *any = sqlite3_column_int(st, 0) != 0;
-        rc = STORE_OK;
-    } else {
-        rc = store_rc(c, step, sql);
-    }
-    store_stmt_done(st);
+    int64_t n = 0;
+    enum store_rc rc = c ? store_one_int(c, store_stmt(c, sql), sql, SQLITE_OK, &n) : STORE_ERROR;
+    *any = n != 0;
     return rc;
 }

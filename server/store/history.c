@@ -288,24 +288,10 @@ enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id,
         "SELECT count(*) FROM objections WHERE application_id = ?1 AND status = 'open'";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
-    int step;
-
-    if (st == NULL)
-        return STORE_ERROR;
-    if (sqlite3_bind_int64(st, 1, application_id) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *count = sqlite3_column_int(st, 0);
-        rc = STORE_OK;
-    } else {
-        rc = store_rc(c, step, sql);
-    }
-out:
-    store_stmt_done(st);
+    int64_t n = 0;
+    enum store_rc rc =
+        store_one_int(c, st, sql, st ? sqlite3_bind_int64(st, 1, application_id) : SQLITE_OK, &n);
+    *count = (int)n;
     return rc;
 }
 

@@ -77,24 +77,9 @@ enum store_rc store_account_uscc_taken(struct store_tx *tx, const char *uscc, bo
     static const char sql[] = "SELECT EXISTS (SELECT 1 FROM accounts WHERE uscc = ?1)";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
-    int step;
-
-    if (st == NULL)
-        return STORE_ERROR;
-    if (store_bind_text(st, 1, uscc) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *taken = sqlite3_column_int(st, 0) != 0;
-        rc = STORE_OK;
-    } else {
-        rc = store_rc(c, step, sql);
-    }
-out:
-    store_stmt_done(st);
+    int64_t n = 0;
+    enum store_rc rc = store_one_int(c, st, sql, st ? store_bind_text(st, 1, uscc) : SQLITE_OK, &n);
+    *taken = n != 0;
     return rc;
 }
 

@@ -217,6 +217,27 @@ void store_stmt_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
+enum store_rc store_one_int(struct conn *c, sqlite3_stmt *st, const char *sql, int bound,
+                            int64_t *out)
+{
+    enum store_rc rc;
+    if (st == NULL)
+        return STORE_ERROR;
+    if (bound != SQLITE_OK) {
+        rc = store_rc(c, SQLITE_ERROR, sql);
+    } else {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            rc = STORE_OK;
+        } else {
+            rc = store_rc(c, step == SQLITE_DONE ? SQLITE_ERROR : step, sql);
+        }
+    }
+    store_stmt_done(st);
+    return rc;
+}
+
 enum store_rc store_rc(struct conn *c, int rc, const char *what)
 {
     if (rc == SQLITE_OK || rc == SQLITE_DONE)

@@ -32,6 +32,12 @@ sqlite3_stmt *store_stmt(struct conn *c, const char *sql);
 /* Resets st and clears its bindings, ending any read it holds open. */
 void store_stmt_done(sqlite3_stmt *st);
 
+/* For a query of one integer (a count, EXISTS): given st from store_stmt()
+ * (NULL is an error) and `bound`, the OR of its bind results, steps it, puts
+ * the first column of the row into *out, and gives st back. */
+enum store_rc store_one_int(struct conn *c, sqlite3_stmt *st, const char *sql, int bound,
+                            int64_t *out);
+
 /* Maps the result of a failed or finished sqlite3_step() (or bind) on c:
  * SQLITE_DONE/SQLITE_OK to STORE_OK, a unique or primary key violation to
  * STORE_CONFLICT (not logged: it is an answer, not a fault), anything else

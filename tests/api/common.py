@@ -699,28 +699,7 @@ class Server:
         every problem (the temporary directory is then kept)."""
         if self._stopped:
             return
-        self._stopped = True
-        if self in _servers:
-            _servers.remove(self)
-        if self._conn is not None:
-            self._conn.close()
-        problems = []
-        if self.proc.poll() is not None:
-            problems.append("the server died during the tests (exit %d)" % self.proc.returncode)
-        else:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(self._harness.STOP_TIMEOUT_S)
-                if rc != 0:
-                    problems.append("server exited with %d after SIGTERM" % rc)
-            except subprocess.TimeoutExpired:
-                problems.append("server still running %d s after SIGTERM"
-                                % self._harness.STOP_TIMEOUT_S)
-                self.proc.kill()
-                self.proc.wait()
-        for f in self._files:
-            f.close()
-        problems += self._harness.check_server_log(self.errpath)
+        problems = _stop_process(self)
         if problems:
             raise AssertionError("server with --clock %s (kept in %s):\n%s"
                                  % (self.clock, self.tmp, "\n".join(problems)))
