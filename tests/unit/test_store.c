@@ -278,7 +278,7 @@ static enum store_rc unit_op(enum store_rc (*op)(struct store_tx *, const struct
 }
 
 struct collect_units {
-    char ids[16][80];
+    char ids[16][UNIT_ID_LEN];
     int n;
     int stop_after;
 };
@@ -421,7 +421,7 @@ static void fill_app(struct application *a, const char *kind, int round, const c
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     a->round = round;
     snprintf(a->review_unit, sizeof a->review_unit, "%s", unit);
-    snprintf(a->applicant_name, sizeof a->applicant_name, "%s", "某孵化器有限公司");
+    a->applicant_name = (char *)"某孵化器有限公司";
     snprintf(a->applicant_uscc, sizeof a->applicant_uscc, "%s", uscc);
     snprintf(a->status, sizeof a->status, "%s", status);
     a->version = 1;
