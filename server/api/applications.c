@@ -376,13 +376,12 @@ static enum store_rc refuse_in_status(struct change *c, const char *what)
 /* 422 with every bad field gathered in c->errs. */
 static enum store_rc refuse_invalid(struct change *c)
 {
-    json_t *list = json_array();
-    for (size_t i = 0; i < c->errs.count; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", c->errs.items[i].pointer,
-                                              "detail", c->errs.items[i].detail));
-    c->extra = json_pack("{s:o}", "errors", list);
-    return change_refuse(c, P_INVALID, "%zu field%s invalid; see errors", c->errs.count,
-                         c->errs.count == 1 ? " is" : "s are");
+    char summary[128];
+    spec_errors_summary(&c->errs, summary, sizeof summary);
+    c->extra = json_object();
+    if (c->extra)
+        spec_errors_to_problem(&c->errs, c->extra);
+    return change_refuse(c, P_INVALID, "%s", summary);
 }
 
 static enum store_rc tx_change(struct store_tx *tx, void *ctx)
@@ -493,11 +492,9 @@ static enum store_rc apply_replace(struct store_tx *tx, struct change *c)
     spec_errors_init(&errs);
     check_immutable(a, c->ctx, &errs);
     if (errs.count > 0) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < errs.count; i++)
-            json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", errs.items[i].pointer,
-                                                  "detail", errs.items[i].detail));
-        c->extra = json_pack("{s:o}", "errors", list);
+        c->extra = json_object();
+        if (c->extra)
+            spec_errors_to_problem(&errs, c->extra);
         spec_errors_release(&errs);
         return change_refuse(c, P_INVALID, "fields that identify the application cannot change");
     }
