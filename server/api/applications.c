@@ -94,8 +94,12 @@ void app_evaluate(const struct application *a, const json_t *data, struct eligib
 static json_t *app_to_json(const struct application *a)
 {
     json_t *data = json_loads(a->data_json, JSON_DECODE_ANY, NULL);
-    if (!data)
+    if (!data) {
+        /* Only a database changed by hand: show the rest. */
+        log_msg(LOG_ERROR, "application %lld: the stored data is not JSON; shown as {}",
+                (long long)a->id);
         data = json_object();
+    }
     json_t *o =
         json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
                   (json_int_t)a->id, "kind", a->kind, "round", a->round, "review_unit",

@@ -112,6 +112,14 @@ static json_t *entry_json(const struct ranking_entry *e, const struct applicatio
     return o;
 }
 
+/* A figure of the stored data, which validation kept at 0 or more; a
+ * database changed by hand cannot make the ranking fail on it. */
+static int64_t person_days(const json_t *data, const char *member)
+{
+    int64_t n = rule_int(data, member);
+    return n > 0 ? n : 0;
+}
+
 /* Writes an application's new ranked items (NULL: none) when they change. */
 static enum store_rc set_ranked_items(struct store_tx *tx, struct application *a, json_t *items,
                                       const char *now)
@@ -193,10 +201,10 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
         } else {
             struct ranking_entry *e = &entries[n_entries++];
             e->app_id = a->id;
-            e->outbound = rule_int(data, "outbound_person_days");
-            e->outbound_prev = rule_int(data, "outbound_person_days_prev");
-            e->reception = rule_int(data, "reception_person_days");
-            e->reception_prev = rule_int(data, "reception_person_days_prev");
+            e->outbound = person_days(data, "outbound_person_days");
+            e->outbound_prev = person_days(data, "outbound_person_days_prev");
+            e->reception = person_days(data, "reception_person_days");
+            e->reception_prev = person_days(data, "reception_person_days_prev");
             entry_of[i] = n_entries;
         }
         json_decref(data);

@@ -227,6 +227,8 @@ class RowsOfOlderVersions(TextTest):
             flow = Flow(srv)
             cut = flow.to(flow.create("incubator"), "public_notice")
             long_ = flow.to(flow.create("incubator"), "district_review")
+            broken = flow.to(flow.create("incubator"), "municipal_review")
+            odd = flow.to(flow.create("incubator"), "municipal_review")
             r = common.file_objection(srv.port, cut["id"])
             self.assertStatus(r, 201)
             common.stop_keeping_data(srv)
@@ -244,12 +246,22 @@ class RowsOfOlderVersions(TextTest):
                                                        b"\xff\xfe name"))
                 db.execute("UPDATE accounts SET name = CAST(? AS TEXT) WHERE role != 'admin'",
                            (cut_bytes,))
+                # data of the wrong shape, and data that no longer parses
+                # (past the schema's own check): shown as they are, or empty
+                db.execute("UPDATE applications SET data = ? WHERE id = ?",
+                           ('{"incubatees": "none", "services": [1, {}]}', odd["id"]))
+                db.execute("PRAGMA ignore_check_constraints = ON")
+                db.execute("UPDATE applications SET data = '{\"incubatees\": [', facts = 'nope'"
+                           " WHERE id = ?", (broken["id"],))
             db.close()
 
             again = common.serve_again(srv, clock=CLOCK)
             repaired = "测" * 170 + "\ufffd"
             self.assert_seen_whole(again, cut["id"], repaired)
             self.assert_seen_whole(again, long_["id"], long_name)
+            for who in READERS:
+                self.assertEqual(self.listed(again, who, broken["id"])["data"], {})
+                self.assertEqual(again.get(odd["id"], who)["data"]["incubatees"], "none")
             r = again.req("GET", "/v1/notices")
             self.assertStatus(r, 200)
             self.assertIn(repaired, [n["holder"] for n in r[2]["items"]])
