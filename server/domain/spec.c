@@ -678,7 +678,8 @@ int spec_find_repeats(const json_t *const *values, size_t n, size_t *out)
         }
         k++;
     }
-    qsort(keys, k, sizeof *keys, by_value_then_index);
+    if (k > 1)
+        qsort(keys, k, sizeof *keys, by_value_then_index);
     /* Within a run of equal values the first is the earliest. */
     for (size_t i = 1, first = 0; i < k; i++) {
         if (compare_values(&keys[first], &keys[i]) != 0)
