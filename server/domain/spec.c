@@ -675,6 +675,9 @@ int spec_find_repeats(const json_t *const *values, size_t n, size_t *out)
             keys[k].text = json_dumps(values[i], JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
             if (!keys[k].text)
                 goto out;
+            /* -0.0 equals 0.0 (json_equal compares the numbers) */
+            if (strcmp(keys[k].text, "-0.0") == 0)
+                memmove(keys[k].text, keys[k].text + 1, sizeof "0.0");
         }
         k++;
     }

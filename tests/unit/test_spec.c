@@ -498,16 +498,17 @@ START_TEST(test_repeats_of_any_type)
 {
     static const struct {
         size_t item, first;
-    } expected[] = {{4, 0}, {8, 7}, {11, 5}, {12, 6}, {13, 1}, {15, 2}, {17, 16}, {18, 9}};
+    } expected[] = {{4, 0},  {8, 7},   {11, 5}, {12, 6}, {13, 1},
+                    {15, 2}, {17, 16}, {18, 9}, {23, 22}};
     json_t *doc = parse("{\"any\": [1, \"1\", 1.0, 2, 1, true, null, {\"a\": 1, \"b\": [2]},"
                         " {\"b\": [2], \"a\": 1}, [1, 2], [2, 1], true, null, \"1\", 2.0, 1.0,"
-                        " 0.1, 0.1, [1, 2], \"1 \", false, {}]}");
+                        " 0.1, 0.1, [1, 2], \"1 \", false, {}, 0.0, -0.0]}");
     struct spec_errors errs;
     char pointer[32], detail[80];
 
     spec_errors_init(&errs);
-    ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 8);
-    for (size_t i = 0; i < 8; i++) {
+    ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 9);
+    for (size_t i = 0; i < 9; i++) {
         snprintf(pointer, sizeof pointer, "/any/%zu", expected[i].item);
         snprintf(detail, sizeof detail, "repeats item %zu; each value may be listed only once",
                  expected[i].first);
