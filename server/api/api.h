@@ -174,7 +174,7 @@ int app_load_visible(struct request *r, struct application *a);
 json_t *account_to_json(const struct account *a);
 
 /*
- * A list being rendered for a reply, one item at a time.  What the store
+ * A list being rendered for a reply, one item at a time (applications.c).  What the store
  * reads is valid UTF-8, so an item fails to render only when memory runs
  * out: the reply is then a 500, never a list silently missing a row.
  */
