@@ -104,8 +104,16 @@ static enum store_rc tx_units(struct store_tx *tx, void *ctx)
         const char *zh = json_string_value(json_object_get(u, "name_zh"));
         const char *en = json_string_value(json_object_get(u, "name_en"));
         const char *kind = json_string_value(json_object_get(u, "kind"));
-        if (!id || !zh || !en || !kind || strlen(id) >= sizeof row.id) {
+        if (!id || !zh || !en || !kind) {
             snprintf(l->err, sizeof l->err, "review unit %zu needs id, name_zh, name_en, kind", i);
+            return STORE_ERROR;
+        }
+        /* Kept whole, as a unit added through the API: refused, never cut. */
+        if (id[0] == '\0' || text_chars(id) > UNIT_ID_CHARS || text_chars(zh) > UNIT_NAME_CHARS ||
+            text_chars(en) > UNIT_NAME_CHARS || strlen(kind) >= sizeof row.kind) {
+            snprintf(l->err, sizeof l->err,
+                     "review unit %zu: id at most %d characters, names at most %d, kind a kind", i,
+                     UNIT_ID_CHARS, UNIT_NAME_CHARS);
             return STORE_ERROR;
         }
         snprintf(row.id, sizeof row.id, "%s", id);

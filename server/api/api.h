@@ -162,6 +162,7 @@ enum store_rc history_append(struct store_tx *tx, struct event *e);
 enum store_rc history_record(struct store_tx *tx, const struct request *r,
                              const struct application *a, const char *action, const char *from,
                              const char *opinion, const json_t *details, unsigned char *hash_out);
+/* An event as JSON; NULL only when memory runs out. */
 json_t *event_to_json(const struct event *e);
 void api_events_list(struct request *r);
 
@@ -169,7 +170,24 @@ void api_events_list(struct request *r);
  * may see it; else replies 404 (or the store's error) and returns -1. */
 int app_load_visible(struct request *r, struct application *a);
 
-/* An account as JSON (no secrets). */
+/* An account as JSON (no secrets); NULL only when memory runs out. */
 json_t *account_to_json(const struct account *a);
+
+/*
+ * A list being rendered for a reply, one item at a time (applications.c).  What the store
+ * reads is valid UTF-8, so an item fails to render only when memory runs
+ * out: the reply is then a 500, never a list silently missing a row.
+ */
+struct listing {
+    json_t *items;
+    bool failed;
+};
+/* Sets up an empty list. */
+void listing_init(struct listing *l);
+/* Appends item (reference stolen); NULL marks the listing failed. */
+void listing_add(struct listing *l, json_t *item);
+/* Replies {"items": [...]} when rc is STORE_OK and nothing failed, else the
+ * store's error or a 500; l->items is consumed either way. */
+void listing_reply(struct request *r, struct listing *l, enum store_rc rc);
 
 #endif

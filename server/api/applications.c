@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "date.h"
 #include "kinds.h"
+#include "log.h"
 #include "rules.h"
 #include "spec.h"
 #include "text.h"
@@ -87,19 +88,29 @@ void app_evaluate(const struct application *a, const json_t *data, struct eligib
     json_decref(facts);
 }
 
-/* The application as clients see it.  Caller owns the reference. */
+/* The application as clients see it.  Caller owns the reference.  What the
+ * store reads is valid UTF-8, so only a lack of memory makes this NULL
+ * (logged); the caller answers 500 then. */
 static json_t *app_to_json(const struct application *a)
 {
     json_t *data = json_loads(a->data_json, JSON_DECODE_ANY, NULL);
-    if (!data)
+    if (!data) {
+        /* Only a database changed by hand: show the rest. */
+        log_msg(LOG_ERROR, "application %lld: the stored data is not JSON; shown as {}",
+                (long long)a->id);
         data = json_object();
-    json_t *o = json_pack(
-        "{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id", (json_int_t)a->id,
-        "kind", a->kind, "round", a->round, "review_unit", a->review_unit, "applicant", "name",
-        a->applicant_name, "uscc", a->applicant_uscc, "data", data, "status", a->status, "version",
-        (json_int_t)a->version, "created_at", a->created_at, "updated_at", a->updated_at);
-    if (!o)
-        abort();
+    }
+    json_t *o =
+        json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
+                  (json_int_t)a->id, "kind", a->kind, "round", a->round, "review_unit",
+                  a->review_unit, "applicant", "name", a->applicant_name ? a->applicant_name : "",
+                  "uscc", a->applicant_uscc, "data", data, "status", a->status, "version",
+                  (json_int_t)a->version, "created_at", a->created_at, "updated_at", a->updated_at);
+    if (!o) {
+        log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)a->id);
+        json_decref(data);
+        return NULL;
+    }
     json_object_set_new(o, "submitted_at",
                         a->submitted_at[0] ? json_string(a->submitted_at) : json_null());
     /* The facts the workflow fixed feed the rules and show as they are:
@@ -121,8 +132,13 @@ static json_t *app_to_json(const struct application *a)
 
 static void reply_app(struct request *r, unsigned status, const struct application *a)
 {
+    json_t *doc = app_to_json(a);
+    if (!doc) {
+        reply_problem(r, P_INTERNAL, "the application could not be rendered");
+        return;
+    }
     reply_header(r, "ETag", "\"%lld\"", (long long)a->version);
-    reply_json(r, status, app_to_json(a));
+    reply_json(r, status, doc);
 }
 
 /* Parses the {id} path parameter; 0 when it is not a positive integer. */
@@ -212,14 +228,16 @@ void api_app_get(struct request *r)
     char *text = rendered_get(&a, day, &len);
     if (!text) {
         json_t *doc = app_to_json(&a);
-        char *dumped = json_dumps(doc, JSON_COMPACT);
+        char *dumped = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
-        if (!dumped)
-            abort();
-        len = strlen(dumped);
-        text = realloc(dumped, len + 2);
-        if (!text)
-            abort();
+        len = dumped ? strlen(dumped) : 0;
+        text = dumped ? realloc(dumped, len + 2) : NULL;
+        if (!text) {
+            free(dumped);
+            reply_problem(r, P_INTERNAL, "the application could not be rendered");
+            application_release(&a);
+            return;
+        }
         text[len++] = '\n';
         text[len] = '\0';
         rendered_put(&a, day, text, len);
@@ -265,22 +283,23 @@ static const struct kind *validate_envelope(struct request *r, const json_t *bod
     return k;
 }
 
-/* Copies the envelope's fields into a (which owns the new data_json). */
-static void envelope_into(const json_t *body, struct application *a)
+/* Copies the fields of a validated envelope into a, which owns the new
+ * applicant_name and data_json.  The buffers fit whatever validation
+ * admits (struct application).  0, or -1 when memory runs out. */
+static int envelope_into(const json_t *body, struct application *a)
 {
     const json_t *applicant = json_object_get(body, "applicant");
     snprintf(a->kind, sizeof a->kind, "%s", json_string_value(json_object_get(body, "kind")));
     a->round = (int)json_integer_value(json_object_get(body, "round"));
     snprintf(a->review_unit, sizeof a->review_unit, "%s",
              json_string_value(json_object_get(body, "review_unit")));
-    snprintf(a->applicant_name, sizeof a->applicant_name, "%s",
-             json_string_value(json_object_get(applicant, "name")));
     snprintf(a->applicant_uscc, sizeof a->applicant_uscc, "%s",
              json_string_value(json_object_get(applicant, "uscc")));
+    free(a->applicant_name);
+    a->applicant_name = strdup(json_string_value(json_object_get(applicant, "name")));
     free(a->data_json);
     a->data_json = json_dumps(json_object_get(body, "data"), JSON_COMPACT | JSON_SORT_KEYS);
-    if (!a->data_json)
-        abort();
+    return a->applicant_name && a->data_json ? 0 : -1;
 }
 
 struct creation {
@@ -302,7 +321,11 @@ void api_app_create(struct request *r)
     if (!validate_envelope(r, r->body_json))
         return;
     struct application a = {0};
-    envelope_into(r->body_json, &a);
+    if (envelope_into(r->body_json, &a) != 0) {
+        reply_problem(r, P_INTERNAL, "out of memory");
+        application_release(&a);
+        return;
+    }
     char now[RFC3339_LEN];
     clock_format_rfc3339(clock_now(), now);
     snprintf(a.status, sizeof a.status, "draft");
@@ -357,13 +380,12 @@ static enum store_rc refuse_in_status(struct change *c, const char *what)
 /* 422 with every bad field gathered in c->errs. */
 static enum store_rc refuse_invalid(struct change *c)
 {
-    json_t *list = json_array();
-    for (size_t i = 0; i < c->errs.count; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", c->errs.items[i].pointer,
-                                              "detail", c->errs.items[i].detail));
-    c->extra = json_pack("{s:o}", "errors", list);
-    return change_refuse(c, P_INVALID, "%zu field%s invalid; see errors", c->errs.count,
-                         c->errs.count == 1 ? " is" : "s are");
+    char summary[128];
+    spec_errors_summary(&c->errs, summary, sizeof summary);
+    c->extra = json_object();
+    if (c->extra)
+        spec_errors_to_problem(&c->errs, c->extra);
+    return change_refuse(c, P_INVALID, "%s", summary);
 }
 
 static enum store_rc tx_change(struct store_tx *tx, void *ctx)
@@ -474,17 +496,14 @@ static enum store_rc apply_replace(struct store_tx *tx, struct change *c)
     spec_errors_init(&errs);
     check_immutable(a, c->ctx, &errs);
     if (errs.count > 0) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < errs.count; i++)
-            json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", errs.items[i].pointer,
-                                                  "detail", errs.items[i].detail));
-        c->extra = json_pack("{s:o}", "errors", list);
+        c->extra = json_object();
+        if (c->extra)
+            spec_errors_to_problem(&errs, c->extra);
         spec_errors_release(&errs);
         return change_refuse(c, P_INVALID, "fields that identify the application cannot change");
     }
     spec_errors_release(&errs);
-    envelope_into(c->ctx, a);
-    return STORE_OK;
+    return envelope_into(c->ctx, a) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 /* Whether a revocation bars the organisation from applying (第十三条:
@@ -541,9 +560,37 @@ void api_app_withdraw(struct request *r)
 #define LIST_DEFAULT 20
 #define LIST_MAX     100
 
+void listing_init(struct listing *l)
+{
+    l->items = json_array();
+    l->failed = l->items == NULL;
+}
+
+void listing_add(struct listing *l, json_t *item)
+{
+    if (!item || json_array_append_new(l->items, item) != 0)
+        l->failed = true;
+}
+
+void listing_reply(struct request *r, struct listing *l, enum store_rc rc)
+{
+    json_t *doc = NULL;
+    if (rc == STORE_OK && !l->failed)
+        doc = json_pack("{s:o}", "items", l->items); /* steals it, even on failure */
+    else
+        json_decref(l->items);
+    l->items = NULL;
+    if (doc)
+        reply_json(r, 200, doc);
+    else if (rc != STORE_OK)
+        reply_store_error(r, rc);
+    else
+        reply_problem(r, P_INTERNAL, "the list could not be rendered");
+}
+
 static void list_one(const struct application *a, void *ctx)
 {
-    json_array_append_new(ctx, app_to_json(a));
+    listing_add(ctx, app_to_json(a));
 }
 
 /* Parses an optional positive integer query parameter within [min, max]. */
@@ -580,7 +627,8 @@ void api_app_list(struct request *r)
         json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "status", "detail",
                                                 "is not a status an application can have"));
     f.review_unit = request_query(r, "review_unit");
-    if (f.review_unit && (f.review_unit[0] == '\0' || strlen(f.review_unit) >= 80))
+    if (f.review_unit && (f.review_unit[0] == '\0' || strlen(f.review_unit) >= UNIT_ID_LEN ||
+                          text_chars(f.review_unit) > UNIT_ID_CHARS))
         json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "review_unit", "detail",
                                                 "must be a review unit id"));
     long long round = 0, limit = LIST_DEFAULT, cursor = 0;
@@ -620,12 +668,17 @@ void api_app_list(struct request *r)
         break;
     }
 
-    json_t *items = json_array();
+    struct listing l;
+    listing_init(&l);
     bool more = false;
-    enum store_rc rc = store_app_list(r->srv->store, &f, list_one, items, &more);
-    if (rc != STORE_OK) {
+    enum store_rc rc = store_app_list(r->srv->store, &f, list_one, &l, &more);
+    json_t *items = l.items;
+    if (rc != STORE_OK || l.failed) {
         json_decref(items);
-        reply_store_error(r, rc);
+        if (rc != STORE_OK)
+            reply_store_error(r, rc);
+        else
+            reply_problem(r, P_INTERNAL, "the list could not be rendered");
         return;
     }
     json_t *next = json_null();

@@ -65,16 +65,17 @@ json_t *event_to_json(const struct event *e)
                   e->actor_role, "opinion", e->opinion ? json_string(e->opinion) : json_null(),
                   "request_id", e->request_id[0] ? json_string(e->request_id) : json_null(),
                   "details", details ? details : json_object(), "hash", hash);
-    if (!o)
-        abort();
-    json_object_set_new(o, "actor_name",
-                        e->actor_name[0] ? json_string(e->actor_name) : json_null());
+    if (o && json_object_set_new(o, "actor_name",
+                                 e->actor_name ? json_string(e->actor_name) : json_null()) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     return o;
 }
 
 static void add_event(const struct event *e, void *ctx)
 {
-    json_array_append_new(ctx, event_to_json(e));
+    listing_add(ctx, event_to_json(e));
 }
 
 void api_events_list(struct request *r)
@@ -82,13 +83,9 @@ void api_events_list(struct request *r)
     struct application a = {0};
     if (app_load_visible(r, &a) != 0)
         return;
-    json_t *items = json_array();
-    enum store_rc rc = store_events_of(r->srv->store, a.id, add_event, items);
-    if (rc == STORE_OK)
-        reply_json(r, 200, json_pack("{s:o}", "items", items));
-    else {
-        json_decref(items);
-        reply_store_error(r, rc);
-    }
+    struct listing l;
+    listing_init(&l);
+    enum store_rc rc = store_events_of(r->srv->store, a.id, add_event, &l);
+    listing_reply(r, &l, rc);
     application_release(&a);
 }

@@ -36,7 +36,8 @@ static bool under_notice(const struct application *a, sb_day today)
 }
 
 /* What the public sees: who, what kind, what is proposed, the dates.  No
- * contact data, no figures beyond the proposed result. */
+ * contact data, no figures beyond the proposed result.  NULL only when
+ * memory runs out. */
 static json_t *notice_to_json(const struct application *a)
 {
     const struct kind *k = kind_find(a->kind);
@@ -62,7 +63,7 @@ static json_t *notice_to_json(const struct application *a)
 }
 
 struct notice_list {
-    json_t *items;
+    struct listing items;
     int64_t last_id; /* of the last application looked at, for the next page */
 };
 
@@ -73,13 +74,14 @@ static void add_if_under_notice(const struct application *a, void *ctx)
     struct notice_list *l = ctx;
     l->last_id = a->id;
     if (under_notice(a, date_of_unix(clock_now())))
-        json_array_append_new(l->items, notice_to_json(a));
+        listing_add(&l->items, notice_to_json(a));
 }
 
 void api_notices_list(struct request *r)
 {
     struct app_filter f = {.scope = SCOPE_SUBMITTED, .status = "public_notice", .limit = 200};
-    struct notice_list l = {.items = json_array()};
+    struct notice_list l;
+    listing_init(&l.items);
     bool more = true;
     enum store_rc rc = STORE_OK;
     while (more && rc == STORE_OK) {
@@ -89,12 +91,7 @@ void api_notices_list(struct request *r)
             break;
         f.before_id = l.last_id;
     }
-    if (rc != STORE_OK) {
-        json_decref(l.items);
-        reply_store_error(r, rc);
-        return;
-    }
-    reply_json(r, 200, json_pack("{s:o}", "items", l.items));
+    listing_reply(r, &l.items, rc);
 }
 
 /* ---- objections ----------------------------------------------------------- */
@@ -125,13 +122,14 @@ static const struct field_spec objection_fields[] = {
     {.name = NULL},
 };
 
+/* NULL only when memory runs out. */
 static json_t *objection_to_json(const struct objection *o)
 {
     json_t *j =
         json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id, "application_id",
                   (json_int_t)o->application_id, "name", o->name, "contact", o->contact, "reason",
                   o->reason, "filed_at", o->filed_at, "status", o->status);
-    if (o->resolved_at[0]) {
+    if (j && o->resolved_at[0]) {
         json_object_set_new(j, "resolved_at", json_string(o->resolved_at));
         json_object_set_new(j, "resolved_by", json_integer(o->resolved_by));
         json_object_set_new(j, "opinion", o->opinion ? json_string(o->opinion) : json_null());
@@ -197,10 +195,9 @@ void api_objection_file(struct request *r)
 
     struct filing f = {.r = r, .app_id = id};
     f.o.application_id = id;
-    snprintf(f.o.name, sizeof f.o.name, "%s",
-             json_string_value(json_object_get(r->body_json, "name")));
-    snprintf(f.o.contact, sizeof f.o.contact, "%s",
-             json_string_value(json_object_get(r->body_json, "contact")));
+    /* Borrowed from the body, whole: the objection is not released. */
+    f.o.name = (char *)json_string_value(json_object_get(r->body_json, "name"));
+    f.o.contact = (char *)json_string_value(json_object_get(r->body_json, "contact"));
     f.o.reason = (char *)json_string_value(json_object_get(r->body_json, "reason"));
     clock_format_rfc3339(clock_now(), f.o.filed_at);
     snprintf(f.o.client_addr, sizeof f.o.client_addr, "%s", r->client_addr);
@@ -220,7 +217,7 @@ void api_objection_file(struct request *r)
 
 static void add_objection(const struct objection *o, void *ctx)
 {
-    json_array_append_new(ctx, objection_to_json(o));
+    listing_add(ctx, objection_to_json(o));
 }
 
 void api_objections_list(struct request *r)
@@ -228,14 +225,10 @@ void api_objections_list(struct request *r)
     struct application a = {0};
     if (app_load_visible(r, &a) != 0)
         return;
-    json_t *items = json_array();
-    enum store_rc rc = store_objections_of(r->srv->store, a.id, add_objection, items);
-    if (rc == STORE_OK) {
-        reply_json(r, 200, json_pack("{s:o}", "items", items));
-    } else {
-        json_decref(items);
-        reply_store_error(r, rc);
-    }
+    struct listing l;
+    listing_init(&l);
+    enum store_rc rc = store_objections_of(r->srv->store, a.id, add_objection, &l);
+    listing_reply(r, &l, rc);
     application_release(&a);
 }
 

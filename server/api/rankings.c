@@ -70,6 +70,7 @@ static bool collect(struct application *a, void *ctx)
     }
     run->apps[run->n++] = *a;
     /* The copy now owns the strings. */
+    a->applicant_name = NULL;
     a->data_json = NULL;
     a->facts_json = NULL;
     return true;
@@ -94,6 +95,7 @@ static json_t *rank_or_null(int rank)
     return rank > 0 ? json_integer(rank) : json_null();
 }
 
+/* One entry of the table; NULL only when memory runs out. */
 static json_t *entry_json(const struct ranking_entry *e, const struct application *a)
 {
     json_t *o = json_pack(
@@ -107,9 +109,15 @@ static json_t *entry_json(const struct ranking_entry *e, const struct applicatio
         "reception_growth", rank_or_null(e->reception_growth_rank), "group",
         e->group ? json_string(e->group) : json_null(), "items", ranking_items_json(e), "total_fen",
         (json_int_t)e->total_fen);
-    if (!o)
-        abort();
     return o;
+}
+
+/* A figure of the stored data, which validation kept at 0 or more; a
+ * database changed by hand cannot make the ranking fail on it. */
+static int64_t person_days(const json_t *data, const char *member)
+{
+    int64_t n = rule_int(data, member);
+    return n > 0 ? n : 0;
 }
 
 /* Writes an application's new ranked items (NULL: none) when they change. */
@@ -129,8 +137,10 @@ static enum store_rc set_ranked_items(struct store_tx *tx, struct application *a
         json_object_del(facts, "ranked_items");
     free(a->facts_json);
     a->facts_json = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!a->facts_json)
-        abort();
+    if (!a->facts_json) {
+        rc = STORE_ERROR; /* out of memory: the transaction rolls back */
+        goto out;
+    }
     int64_t expected = a->version;
     a->version = expected + 1;
     snprintf(a->updated_at, sizeof a->updated_at, "%s", now);
@@ -158,12 +168,17 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
         }
     }
 
+    /* Out of memory anywhere below is STORE_ERROR: the transaction rolls
+     * back and nothing half-rendered is stored. */
     struct ranking_entry *entries = calloc(run->n ? run->n : 1, sizeof *entries);
     size_t *entry_of = calloc(run->n ? run->n : 1, sizeof *entry_of); /* app index → entry + 1 */
-    json_t *excluded = json_array();
+    json_t *excluded = json_array(), *table = json_array();
+    struct table_row *rows = NULL;
     size_t n_entries = 0;
-    if (!entries || !entry_of)
-        abort();
+    if (!entries || !entry_of || !excluded || !table) {
+        rc = STORE_ERROR;
+        goto out;
+    }
     for (size_t i = 0; i < run->n; i++) {
         struct application *a = &run->apps[i];
         if (strcmp(a->status, "municipal_review") != 0)
@@ -179,16 +194,17 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
                     why = elig.checks[c].detail;
                     break;
                 }
-            json_array_append_new(excluded,
-                                  json_pack("{s:I, s:s, s:s}", "application_id", (json_int_t)a->id,
-                                            "applicant", a->applicant_name, "reason", why));
+            if (json_array_append_new(excluded, json_pack("{s:I, s:s, s:s}", "application_id",
+                                                          (json_int_t)a->id, "applicant",
+                                                          a->applicant_name, "reason", why)) != 0)
+                rc = STORE_ERROR;
         } else {
             struct ranking_entry *e = &entries[n_entries++];
             e->app_id = a->id;
-            e->outbound = rule_int(data, "outbound_person_days");
-            e->outbound_prev = rule_int(data, "outbound_person_days_prev");
-            e->reception = rule_int(data, "reception_person_days");
-            e->reception_prev = rule_int(data, "reception_person_days_prev");
+            e->outbound = person_days(data, "outbound_person_days");
+            e->outbound_prev = person_days(data, "outbound_person_days_prev");
+            e->reception = person_days(data, "reception_person_days");
+            e->reception_prev = person_days(data, "reception_person_days_prev");
             entry_of[i] = n_entries;
         }
         json_decref(data);
@@ -206,21 +222,30 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
     }
 
     /* The table, highest award first. */
-    json_t *table = json_array();
-    struct table_row *rows = calloc(n_entries ? n_entries : 1, sizeof *rows);
-    if (!rows)
-        abort();
+    rows = calloc(n_entries ? n_entries : 1, sizeof *rows);
+    if (!rows || rc != STORE_OK) {
+        rc = rc != STORE_OK ? rc : STORE_ERROR;
+        goto out;
+    }
     for (size_t i = 0; i < run->n; i++)
         if (entry_of[i])
             rows[entry_of[i] - 1] = (struct table_row){&entries[entry_of[i] - 1], &run->apps[i]};
     qsort(rows, n_entries, sizeof *rows, by_total_then_id);
     for (size_t i = 0; i < n_entries; i++)
-        json_array_append_new(table, entry_json(rows[i].e, rows[i].a));
+        if (json_array_append_new(table, entry_json(rows[i].e, rows[i].a)) != 0)
+            rc = STORE_ERROR;
+    if (rc == STORE_OK) {
+        run->result =
+            json_pack("{s:s, s:i, s:s, s:I, s:O, s:O}", "kind", RANKED_KIND, "year", run->year,
+                      "computed_at", now, "computed_by", (json_int_t)run->r->account.id, "entries",
+                      table, "excluded", excluded);
+        if (!run->result)
+            rc = STORE_ERROR;
+    }
+out:
+    json_decref(table);
+    json_decref(excluded);
     free(rows);
-
-    run->result = json_pack("{s:s, s:i, s:s, s:I, s:o, s:o}", "kind", RANKED_KIND, "year",
-                            run->year, "computed_at", now, "computed_by",
-                            (json_int_t)run->r->account.id, "entries", table, "excluded", excluded);
     free(entries);
     free(entry_of);
     if (rc != STORE_OK)

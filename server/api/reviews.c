@@ -210,7 +210,7 @@ static enum store_rc apply_review(struct store_tx *tx, struct change *c)
         free(a->facts_json);
         a->facts_json = json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS);
         if (!a->facts_json)
-            abort();
+            rc = STORE_ERROR; /* out of memory: the transaction rolls back */
     }
     json_decref(facts);
     return rc;

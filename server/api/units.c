@@ -15,13 +15,14 @@ static const struct field_spec unit_fields[] = {
      .type = SPEC_STRING,
      .required = true,
      .min = 4,
-     .max = 79,
+     .max = UNIT_ID_CHARS,
      .help = "\"soe:<group name>\" or \"hq:<enterprise name>\""},
-    {.name = "name_zh", .type = SPEC_STRING, .required = true, .min = 1, .max = 80},
-    {.name = "name_en", .type = SPEC_STRING, .required = true, .min = 1, .max = 80},
+    {.name = "name_zh", .type = SPEC_STRING, .required = true, .min = 1, .max = UNIT_NAME_CHARS},
+    {.name = "name_en", .type = SPEC_STRING, .required = true, .min = 1, .max = UNIT_NAME_CHARS},
     {.name = NULL},
 };
 
+/* NULL only when memory runs out. */
 static json_t *unit_to_json(const struct unit *u)
 {
     return json_pack("{s:s, s:s, s:s, s:s}", "id", u->id, "name_zh", u->name_zh, "name_en",
@@ -30,20 +31,16 @@ static json_t *unit_to_json(const struct unit *u)
 
 static bool list_one(const struct unit *u, void *ctx)
 {
-    json_array_append_new(ctx, unit_to_json(u));
+    listing_add(ctx, unit_to_json(u));
     return true;
 }
 
 void api_units_list(struct request *r)
 {
-    json_t *items = json_array();
-    enum store_rc rc = store_unit_each(r->srv->store, list_one, items);
-    if (rc != STORE_OK) {
-        json_decref(items);
-        reply_store_error(r, rc);
-        return;
-    }
-    reply_json(r, 200, json_pack("{s:o}", "items", items));
+    struct listing l;
+    listing_init(&l);
+    enum store_rc rc = store_unit_each(r->srv->store, list_one, &l);
+    listing_reply(r, &l, rc);
 }
 
 static enum store_rc tx_unit_add(struct store_tx *tx, void *ctx)
@@ -79,8 +76,11 @@ void api_unit_create(struct request *r)
     snprintf(u.name_en, sizeof u.name_en, "%s",
              json_string_value(json_object_get(r->body_json, "name_en")));
     enum store_rc rc = store_write(r->srv->store, tx_unit_add, &u);
-    if (rc == STORE_OK)
-        reply_json(r, 201, unit_to_json(&u));
+    json_t *doc = rc == STORE_OK ? unit_to_json(&u) : NULL;
+    if (doc)
+        reply_json(r, 201, doc);
+    else if (rc == STORE_OK)
+        reply_problem(r, P_INTERNAL, "the review unit was stored but could not be rendered");
     else if (rc == STORE_CONFLICT)
         reply_problem(r, P_EXISTS, "a review unit with this id exists");
     else

@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
@@ -329,17 +330,26 @@ static const struct field_spec incubator_fields[] = {
 
 /* Cross-field rules the table cannot say.  The list of incubatees feeds
  * counts and ratios, so a company listed twice, or invested in by the
- * incubator without having received investment, would distort them. */
+ * incubator without having received investment, would distort them.
+ * Companies listed twice are found by sorting their codes, not by comparing
+ * every pair. */
 static void incubator_check_consistency(const json_t *data, int round, struct spec_errors *errs)
 {
     (void)round;
     const json_t *list = json_object_get(data, "incubatees");
     char ptr[SPEC_POINTER_LEN], base[SPEC_POINTER_LEN];
     size_t n = json_array_size(list);
+    const json_t **codes = malloc((n ? n : 1) * sizeof *codes);
+    size_t *repeats = malloc((n ? n : 1) * sizeof *repeats);
 
+    for (size_t i = 0; codes && i < n; i++) {
+        const json_t *uscc = json_object_get(json_array_get(list, i), "uscc");
+        codes[i] = json_is_string(uscc) ? uscc : NULL;
+    }
+    if (!codes || !repeats || spec_find_repeats(codes, n, repeats) != 0)
+        abort(); /* out of memory: no answer can be given */
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(list, i);
-        const char *uscc = json_string_value(json_object_get(item, "uscc"));
 
         spec_pointer_index(base, sizeof base, "/data/incubatees", i);
         if (json_is_true(json_object_get(item, "invested_by_incubator")) &&
@@ -349,18 +359,15 @@ static void incubator_check_consistency(const json_t *data, int round, struct sp
                             "cannot be true while invested is false: an investment by the "
                             "incubator is an investment received");
         }
-        for (size_t j = 0; j < i && uscc; j++) {
-            const char *other = json_string_value(json_object_get(json_array_get(list, j), "uscc"));
-            if (other && strcmp(other, uscc) == 0) {
-                spec_pointer_join(ptr, sizeof ptr, base, "uscc");
-                spec_errors_add(errs, ptr,
-                                "is the same organisation as incubatee %zu; list each "
-                                "incubatee once",
-                                j);
-                break;
-            }
+        if (repeats[i] != SPEC_NO_REPEAT) {
+            spec_pointer_join(ptr, sizeof ptr, base, "uscc");
+            spec_errors_add(errs, ptr,
+                            "is the same organisation as incubatee %zu; list each incubatee once",
+                            repeats[i]);
         }
     }
+    free(codes);
+    free(repeats);
 }
 
 /*

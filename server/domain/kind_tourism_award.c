@@ -309,7 +309,7 @@ static void tourism_award_check_consistency(const json_t *data, int round, struc
 {
     const json_t *groups = json_object_get(data, "groups");
     char base[SPEC_POINTER_LEN], ptr[SPEC_POINTER_LEN];
-    size_t n = json_array_size(groups), before = errs->count;
+    size_t n = json_array_size(groups), before = spec_errors_total(errs);
     int64_t outbound = 0, reception = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -340,7 +340,7 @@ static void tourism_award_check_consistency(const json_t *data, int round, struc
             add_saturating(&outbound, person_days);
         add_saturating(&reception, person_days);
     }
-    if (n == 0 || errs->count != before)
+    if (n == 0 || spec_errors_total(errs) != before)
         return;
     check_total(data, "outbound_person_days", outbound, errs);
     check_total(data, "reception_person_days", reception, errs);

@@ -108,7 +108,8 @@ static const struct field_spec envelope_fields[] = {
         .title_en = "Review unit",
         .help = "Who does the preliminary review: a district's GB/T 2260 code such as "
                 "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…).",
-        .help_zh = "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
+        .help_zh =
+            "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
     },
     {
         .name = "applicant",
@@ -181,7 +182,7 @@ const struct kind *application_validate(const json_t *envelope, struct spec_erro
 {
     struct field_spec table[ARRAY_LEN(envelope_fields)];
     const struct kind *k = NULL;
-    size_t before = errs->count;
+    size_t before = errs->count, dropped = errs->dropped;
     const json_t *data;
 
     if (json_is_object(envelope))
@@ -192,7 +193,10 @@ const struct kind *application_validate(const json_t *envelope, struct spec_erro
         return k;
 
     /* Consistency rules assume well-formed data: run them only when the
-     * data itself passed, whatever else in the envelope is wrong. */
+     * data itself passed, whatever else in the envelope is wrong.  Errors
+     * only counted (more than a 422 lists) may be the data's. */
+    if (errs->dropped != dropped)
+        return k;
     for (size_t i = before; i < errs->count; i++)
         if (under_data(errs->items[i].pointer))
             return k;

@@ -39,6 +39,7 @@ void spec_errors_init(struct spec_errors *e)
     e->items = NULL;
     e->count = 0;
     e->cap = 0;
+    e->dropped = 0;
 }
 
 void spec_errors_release(struct spec_errors *e)
@@ -53,6 +54,10 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
     va_list ap;
     size_t len;
 
+    if (e->count >= SPEC_ERRORS_MAX) {
+        e->dropped++;
+        return;
+    }
     if (e->count == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 8;
         struct spec_error *items = realloc(e->items, cap * sizeof *items);
@@ -74,6 +79,41 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
     if (vsnprintf(err->detail, sizeof err->detail, fmt, ap) >= (int)sizeof err->detail)
         text_trim_utf8(err->detail);
     va_end(ap);
+}
+
+size_t spec_errors_total(const struct spec_errors *e)
+{
+    return e->count + e->dropped;
+}
+
+void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap)
+{
+    size_t total = spec_errors_total(e);
+
+    if (e->dropped)
+        snprintf(out, cap, "%zu fields are invalid; errors lists the first %zu", total, e->count);
+    else
+        snprintf(out, cap, "%zu field%s invalid; see errors", total, total == 1 ? " is" : "s are");
+}
+
+int spec_errors_to_problem(const struct spec_errors *e, json_t *problem)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list && i < e->count; i++) {
+        if (json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", e->items[i].pointer,
+                                                  "detail", e->items[i].detail)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    if (!list || json_object_set_new(problem, "errors", list) != 0)
+        return -1;
+    if (e->dropped && (json_object_set_new(problem, "truncated", json_true()) != 0 ||
+                       json_object_set_new(problem, "error_count",
+                                           json_integer((json_int_t)spec_errors_total(e))) != 0))
+        return -1;
+    return 0;
 }
 
 void spec_pointer_join(char *out, size_t cap, const char *base, const char *token)
@@ -296,6 +336,7 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
 {
     size_t n = json_array_size(v);
     char item_ptr[SPEC_POINTER_LEN];
+    size_t *repeats = NULL;
 
     if (bounded(f)) {
         if (f->min == f->max && (int64_t)n != f->min)
@@ -307,22 +348,31 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
         else if ((int64_t)n > f->max)
             spec_errors_add(errs, ptr, "must list at most %" PRId64 " %s (it has %zu)", f->max,
                             f->max == 1 ? "item" : "items", n);
+        /* Too many is one error: what the items hold is for after the
+         * client has cut the list, and looking at each of a hostile
+         * number of them would cost what the limit is there to bound. */
+        if ((int64_t)n > f->max)
+            return;
+    }
+    if (f->unique_items && n > 1) {
+        const json_t **values = malloc(n * sizeof *values);
+        repeats = malloc(n * sizeof *repeats);
+        for (size_t i = 0; values && i < n; i++)
+            values[i] = json_array_get(v, i);
+        if (!values || !repeats || spec_find_repeats(values, n, repeats) != 0)
+            abort(); /* out of memory: no answer can be given */
+        free(values);
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(v, i);
         spec_pointer_index(item_ptr, sizeof item_ptr, ptr, i);
         if (f->items)
             validate_value(f->items, item, item_ptr, errs);
-        if (!f->unique_items)
-            continue;
-        for (size_t j = 0; j < i; j++) {
-            if (json_equal(json_array_get(v, j), item)) {
-                spec_errors_add(errs, item_ptr,
-                                "repeats item %zu; each value may be listed only once", j);
-                break;
-            }
-        }
+        if (repeats && repeats[i] != SPEC_NO_REPEAT)
+            spec_errors_add(errs, item_ptr, "repeats item %zu; each value may be listed only once",
+                            repeats[i]);
     }
+    free(repeats);
 }
 
 static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
@@ -547,13 +597,105 @@ static void validate_object(const struct field_spec *table, const json_t *obj, c
 size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
                      struct spec_errors *errs)
 {
-    size_t before = errs->count;
+    size_t before = spec_errors_total(errs);
 
     if (!json_is_object(value))
         spec_errors_add(errs, pointer, "must be an object");
     else
         validate_object(fields, value, pointer, errs);
-    return errs->count - before;
+    return spec_errors_total(errs) - before;
+}
+
+/* ---- repeated values ---- */
+
+/* A value to sort: what orders it, and where it was. */
+struct sort_key {
+    const json_t *value;
+    size_t index;
+    char *text; /* a real, an object or an array: its canonical text */
+};
+
+/* A total order in which two values are equal exactly when json_equal()
+ * says so: by type, then by value (a real, an object or an array by its
+ * text with sorted keys, which is the same for equal ones and differs
+ * otherwise: no floating point here). */
+static int compare_values(const struct sort_key *a, const struct sort_key *b)
+{
+    int c = (int)json_typeof(a->value) - (int)json_typeof(b->value);
+
+    if (c == 0) {
+        switch (json_typeof(a->value)) {
+        case JSON_STRING: {
+            size_t la = json_string_length(a->value), lb = json_string_length(b->value);
+            c = memcmp(json_string_value(a->value), json_string_value(b->value), la < lb ? la : lb);
+            if (c == 0)
+                c = (la > lb) - (la < lb);
+            break;
+        }
+        case JSON_INTEGER: {
+            json_int_t ia = json_integer_value(a->value), ib = json_integer_value(b->value);
+            c = (ia > ib) - (ia < ib);
+            break;
+        }
+        case JSON_REAL:
+        case JSON_OBJECT:
+        case JSON_ARRAY:
+            c = strcmp(a->text, b->text);
+            break;
+        default: /* true, false, null: one value each */
+            break;
+        }
+    }
+    return c;
+}
+
+static int by_value_then_index(const void *x, const void *y)
+{
+    const struct sort_key *a = x, *b = y;
+    int c = compare_values(a, b);
+
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+int spec_find_repeats(const json_t *const *values, size_t n, size_t *out)
+{
+    struct sort_key *keys = n ? calloc(n, sizeof *keys) : NULL;
+    size_t k = 0;
+    int rc = -1;
+
+    if (n && !keys)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = SPEC_NO_REPEAT;
+        if (!values[i])
+            continue;
+        keys[k].value = values[i];
+        keys[k].index = i;
+        if (json_is_object(values[i]) || json_is_array(values[i]) || json_is_real(values[i])) {
+            keys[k].text = json_dumps(values[i], JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+            if (!keys[k].text)
+                goto out;
+            /* -0.0 equals 0.0 (json_equal compares the numbers) */
+            if (strcmp(keys[k].text, "-0.0") == 0)
+                memmove(keys[k].text, keys[k].text + 1, sizeof "0.0");
+        }
+        k++;
+    }
+    if (k > 1)
+        qsort(keys, k, sizeof *keys, by_value_then_index);
+    /* Within a run of equal values the first is the earliest. */
+    for (size_t i = 1, first = 0; i < k; i++) {
+        if (compare_values(&keys[first], &keys[i]) != 0)
+            first = i;
+        else
+            out[keys[i].index] = keys[first].index;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(keys[i].text); /* calloc: NULL where none was made */
+    free(keys);
+    return rc;
 }
 
 /* ---- JSON Schema ---- */

@@ -79,27 +79,49 @@ struct spec_error {
     char detail[SPEC_DETAIL_LEN];
 };
 
-/* A growable list of errors.  spec_errors_init() sets it up without
+/* The most errors a list keeps, and so the most one 422 names: a client
+ * learns what to fix first and that there is more, and a hostile body of a
+ * megabyte of mistakes costs a small answer. */
+#define SPEC_ERRORS_MAX 100
+
+/* A growable list of errors, of at most SPEC_ERRORS_MAX items; errors past
+ * those are counted in `dropped`.  spec_errors_init() sets it up without
  * allocating; spec_errors_release() frees the storage. */
 struct spec_errors {
     struct spec_error *items;
     size_t count, cap;
+    size_t dropped;
 };
 
 void spec_errors_init(struct spec_errors *e);
 void spec_errors_release(struct spec_errors *e);
 /* Appends an error; detail is printf-formatted.  Texts too long for
- * struct spec_error are cut at a character boundary.  Allocation failure is
- * fatal. */
+ * struct spec_error are cut at a character boundary.  Past SPEC_ERRORS_MAX
+ * the error is only counted.  Allocation failure is fatal (abort()): no
+ * answer could be given without memory. */
 void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Every error added: those kept and those only counted. */
+size_t spec_errors_total(const struct spec_errors *e);
+/* Writes the `detail` of a 422 for e into out (cap bytes): how many fields
+ * are invalid, and when not all are listed, how many are. */
+void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap);
+/* Sets the members of a 422 problem object for e: `errors`, the errors kept
+ * as [{pointer, detail}] in the order they were added, and when some were
+ * only counted, `truncated: true` and `error_count`, how many were found.
+ * 0, or -1 when memory runs out. */
+int spec_errors_to_problem(const struct spec_errors *e, json_t *problem);
 
 /*
  * Validates `value` against the object member table `fields` (a table ending
  * with a NULL name).  `pointer` is where `value` sits in the whole document
  * ("" for the root, "/data" for a nested object).  Every problem is appended
  * to `errs`: missing required members, unknown members, wrong types, values
- * out of bounds or not in the enum.  Returns the number of errors added.
+ * out of bounds or not in the enum.  An array over its maximum is one error
+ * and its items are not looked at; repeated items of a unique array are
+ * found by sorting, not by comparing every pair: the work stays linear in
+ * the document (n log n for a unique array).  Returns the number of errors
+ * found (kept or only counted).
  */
 size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
                      struct spec_errors *errs);
@@ -116,5 +138,14 @@ json_t *spec_schema(const struct field_spec *fields, const char *id, const char 
 void spec_pointer_join(char *out, size_t cap, const char *base, const char *token);
 /* The same for an array index. */
 void spec_pointer_index(char *out, size_t cap, const char *base, size_t index);
+
+/*
+ * For each of the n values (NULL entries are skipped), the index of the
+ * first earlier value equal to it (json_equal), or SPEC_NO_REPEAT: out[i] <
+ * i names the first occurrence that value i repeats.  O(n log n) by
+ * sorting; 0, or -1 when memory runs out.
+ */
+#define SPEC_NO_REPEAT SIZE_MAX
+int spec_find_repeats(const json_t *const *values, size_t n, size_t *out);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
 #include "workflow.h"
 
 static enum guard_verdict verdict(struct guard_result *out, enum guard_verdict v,
@@ -12,7 +13,8 @@ static enum guard_verdict verdict(struct guard_result *out, enum guard_verdict v
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+    if (vsnprintf(out->detail, sizeof out->detail, fmt, ap) >= (int)sizeof out->detail)
+        text_trim_utf8(out->detail);
     va_end(ap);
     out->pointer = pointer;
     return out->verdict = v;

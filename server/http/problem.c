@@ -91,13 +91,9 @@ json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
 
 void reply_invalid(struct request *r, const struct spec_errors *errs)
 {
-    json_t *list = json_array();
-    for (size_t i = 0; i < errs->count; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", errs->items[i].pointer,
-                                              "detail", errs->items[i].detail));
-    json_t *doc = reply_problem(r, P_INVALID, "%zu field%s invalid; see errors", errs->count,
-                                errs->count == 1 ? " is" : "s are");
-    json_object_set_new(doc, "errors", list);
+    char summary[128];
+    spec_errors_summary(errs, summary, sizeof summary);
+    spec_errors_to_problem(errs, reply_problem(r, P_INVALID, "%s", summary));
 }
 
 void reply_store_error(struct request *r, enum store_rc rc)

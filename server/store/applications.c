@@ -18,13 +18,10 @@
 
 static enum store_rc app_from_row(sqlite3_stmt *st, struct application *a)
 {
-    const char *data = (const char *)sqlite3_column_text(st, 12);
-
     a->id = sqlite3_column_int64(st, 0);
     store_col_text(st, 1, a->kind, sizeof a->kind);
     a->round = sqlite3_column_int(st, 2);
     store_col_text(st, 3, a->review_unit, sizeof a->review_unit);
-    store_col_text(st, 4, a->applicant_name, sizeof a->applicant_name);
     store_col_text(st, 5, a->applicant_uscc, sizeof a->applicant_uscc);
     store_col_text(st, 6, a->status, sizeof a->status);
     a->version = sqlite3_column_int64(st, 7);
@@ -32,11 +29,11 @@ static enum store_rc app_from_row(sqlite3_stmt *st, struct application *a)
     store_col_text(st, 9, a->created_at, sizeof a->created_at);
     store_col_text(st, 10, a->updated_at, sizeof a->updated_at);
     store_col_text(st, 11, a->submitted_at, sizeof a->submitted_at);
-    const char *facts = (const char *)sqlite3_column_text(st, 13);
-    a->data_json = strdup(data ? data : "{}");
-    a->facts_json = strdup(facts ? facts : "{}");
-    if (a->data_json == NULL || a->facts_json == NULL) {
-        store_log_error(NULL, "out of memory reading an application");
+    a->applicant_name = a->data_json = a->facts_json = NULL;
+    if (store_col_dup(st, 4, "", &a->applicant_name) != 0 ||
+        store_col_dup(st, 12, "{}", &a->data_json) != 0 ||
+        store_col_dup(st, 13, "{}", &a->facts_json) != 0) {
+        application_release(a);
         return STORE_ERROR;
     }
     return STORE_OK;
@@ -46,6 +43,8 @@ void application_release(struct application *a)
 {
     if (a == NULL)
         return;
+    free(a->applicant_name);
+    a->applicant_name = NULL;
     free(a->data_json);
     a->data_json = NULL;
     free(a->facts_json);
@@ -63,7 +62,7 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
     enum store_rc rc;
     int bound;
 
-    assert(a->data_json != NULL);
+    assert(a->data_json != NULL && a->applicant_name != NULL);
     if (st == NULL)
         return STORE_ERROR;
     bound = store_bind_text(st, 1, a->kind) | sqlite3_bind_int(st, 2, a->round) |
@@ -136,7 +135,7 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
     enum store_rc rc;
     int step;
 
-    assert(a->data_json != NULL);
+    assert(a->data_json != NULL && a->applicant_name != NULL);
     assert(a->version == expected_version + 1);
     if (st == NULL)
         return STORE_ERROR;

@@ -136,18 +136,13 @@ static enum store_rc cert_from_row(sqlite3_stmt *st, struct certificate_row *c)
     store_col_text(st, 3, c->kid, sizeof c->kid);
     store_col_text(st, 4, c->issued_on, sizeof c->issued_on);
     store_col_text(st, 5, c->valid_until, sizeof c->valid_until);
-    const char *doc = (const char *)sqlite3_column_text(st, 6);
-    const char *jws = (const char *)sqlite3_column_text(st, 7);
     store_col_text(st, 8, c->revoked_at, sizeof c->revoked_at);
-    const char *reason = (const char *)sqlite3_column_text(st, 9);
     store_col_text(st, 10, c->revocation_ground, sizeof c->revocation_ground);
     c->refund_fen = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 11);
-    c->document_json = strdup(doc ? doc : "{}");
-    c->jws = strdup(jws ? jws : "");
-    c->revocation_reason = reason ? strdup(reason) : NULL;
-    if (!c->document_json || !c->jws || (reason && !c->revocation_reason)) {
+    if (store_col_dup(st, 6, "{}", &c->document_json) != 0 ||
+        store_col_dup(st, 7, "", &c->jws) != 0 ||
+        store_col_dup(st, 9, NULL, &c->revocation_reason) != 0) {
         certificate_release(c);
-        store_log_error(NULL, "out of memory reading a certificate");
         return STORE_ERROR;
     }
     return STORE_OK;

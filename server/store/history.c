@@ -21,7 +21,8 @@ void event_release(struct event *e)
         return;
     free(e->opinion);
     free(e->details_json);
-    e->opinion = e->details_json = NULL;
+    free(e->actor_name);
+    e->opinion = e->details_json = e->actor_name = NULL;
 }
 
 static enum store_rc event_from_row(sqlite3_stmt *st, struct event *e)
@@ -35,20 +36,16 @@ static enum store_rc event_from_row(sqlite3_stmt *st, struct event *e)
     store_col_text(st, 5, e->to_status, sizeof e->to_status);
     e->actor_account = sqlite3_column_int64(st, 6);
     store_col_text(st, 7, e->actor_role, sizeof e->actor_role);
-    const char *opinion = (const char *)sqlite3_column_text(st, 8);
     store_col_text(st, 9, e->request_id, sizeof e->request_id);
-    const char *details = (const char *)sqlite3_column_text(st, 10);
     /* A hash of the wrong size (tampering) reads as zeros, which never
      * verifies. */
     if (sqlite3_column_bytes(st, 11) == EVENT_HASH_LEN)
         memcpy(e->prev_hash, sqlite3_column_blob(st, 11), EVENT_HASH_LEN);
     if (sqlite3_column_bytes(st, 12) == EVENT_HASH_LEN)
         memcpy(e->hash, sqlite3_column_blob(st, 12), EVENT_HASH_LEN);
-    e->opinion = opinion ? strdup(opinion) : NULL;
-    e->details_json = strdup(details ? details : "{}");
-    if ((opinion && !e->opinion) || !e->details_json) {
+    if (store_col_dup(st, 8, NULL, &e->opinion) != 0 ||
+        store_col_dup(st, 10, "{}", &e->details_json) != 0) {
         event_release(e);
-        store_log_error(NULL, "out of memory reading an event");
         return STORE_ERROR;
     }
     return STORE_OK;
@@ -130,7 +127,11 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
         rc = event_from_row(st, &e);
         if (rc != STORE_OK)
             goto out;
-        store_col_text(st, 13, e.actor_name, sizeof e.actor_name);
+        if (store_col_dup(st, 13, NULL, &e.actor_name) != 0) {
+            event_release(&e);
+            rc = STORE_ERROR;
+            goto out;
+        }
         fn(&e, ctx);
         event_release(&e);
     }
@@ -179,9 +180,11 @@ void objection_release(struct objection *o)
 {
     if (!o)
         return;
+    free(o->name);
+    free(o->contact);
     free(o->reason);
     free(o->opinion);
-    o->reason = o->opinion = NULL;
+    o->name = o->contact = o->reason = o->opinion = NULL;
 }
 
 static enum store_rc objection_from_row(sqlite3_stmt *st, struct objection *o)
@@ -189,20 +192,15 @@ static enum store_rc objection_from_row(sqlite3_stmt *st, struct objection *o)
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
     o->application_id = sqlite3_column_int64(st, 1);
-    store_col_text(st, 2, o->name, sizeof o->name);
-    store_col_text(st, 3, o->contact, sizeof o->contact);
-    const char *reason = (const char *)sqlite3_column_text(st, 4);
     store_col_text(st, 5, o->filed_at, sizeof o->filed_at);
     store_col_text(st, 6, o->client_addr, sizeof o->client_addr);
     store_col_text(st, 7, o->status, sizeof o->status);
     store_col_text(st, 8, o->resolved_at, sizeof o->resolved_at);
     o->resolved_by = sqlite3_column_int64(st, 9);
-    const char *opinion = (const char *)sqlite3_column_text(st, 10);
-    o->reason = strdup(reason ? reason : "");
-    o->opinion = opinion ? strdup(opinion) : NULL;
-    if (!o->reason || (opinion && !o->opinion)) {
+    if (store_col_dup(st, 2, "", &o->name) != 0 || store_col_dup(st, 3, "", &o->contact) != 0 ||
+        store_col_dup(st, 4, "", &o->reason) != 0 ||
+        store_col_dup(st, 10, NULL, &o->opinion) != 0) {
         objection_release(o);
-        store_log_error(NULL, "out of memory reading an objection");
         return STORE_ERROR;
     }
     return STORE_OK;

@@ -48,13 +48,11 @@ enum store_rc store_ranking_get(struct store *s, const char *kind, int year,
     }
     step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
-        const char *result = (const char *)sqlite3_column_text(st, 4);
         store_col_text(st, 0, out->kind, sizeof out->kind);
         out->year = sqlite3_column_int(st, 1);
         store_col_text(st, 2, out->computed_at, sizeof out->computed_at);
         out->computed_by = sqlite3_column_int64(st, 3);
-        out->result_json = strdup(result ? result : "{}");
-        rc = out->result_json ? STORE_OK : STORE_ERROR;
+        rc = store_col_dup(st, 4, "{}", &out->result_json) == 0 ? STORE_OK : STORE_ERROR;
     } else if (step == SQLITE_DONE) {
         rc = STORE_NOT_FOUND;
     } else {

@@ -262,10 +262,31 @@ int store_bind_opt(sqlite3_stmt *st, int i, const char *s)
     return store_bind_text(st, i, s != NULL && s[0] != '\0' ? s : NULL);
 }
 
+/* The account's buffers are written as numbers in store.h; they are the
+ * byte limits of its texts all the same. */
+_Static_assert(sizeof(((struct account *)0)->name) == ACCOUNT_NAME_LEN, "account name");
+_Static_assert(sizeof(((struct account *)0)->unit) == UNIT_ID_LEN, "account unit");
+_Static_assert(sizeof(((struct account *)0)->email) == ACCOUNT_EMAIL_LEN, "account email");
+
+/* Logs that column i of the current row of st did not read as stored. */
+static void col_log(sqlite3_stmt *st, int i, const char *what)
+{
+    char msg[256];
+    const char *name = sqlite3_column_name(st, i);
+
+    if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+        snprintf(msg, sizeof msg, "column %s of row %lld %s", name ? name : "?",
+                 (long long)sqlite3_column_int64(st, 0), what);
+    else
+        snprintf(msg, sizeof msg, "column %s of a row %s", name ? name : "?", what);
+    store_log_error(NULL, msg);
+}
+
 void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
+    const char *t = (const char *)sqlite3_column_text(st, i);
     size_t n;
+    bool changed = false;
 
     assert(len > 0);
     if (t == NULL) {
@@ -273,14 +294,27 @@ void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len)
         return;
     }
     n = (size_t)sqlite3_column_bytes(st, i);
-    if (n >= len) {
-        /* Never stored through our structs; still, cut on a character. */
-        n = len - 1;
-        while (n > 0 && (t[n] & 0xC0) == 0x80)
-            n--;
+    text_utf8_copy(buf, len, t, n, &changed);
+    if (changed)
+        col_log(st, i, "is too long or not valid UTF-8: read cut at a character, with U+FFFD");
+}
+
+int store_col_dup(sqlite3_stmt *st, int i, const char *if_null, char **out)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    bool changed = false;
+
+    if (t == NULL)
+        *out = if_null ? strdup(if_null) : NULL;
+    else
+        *out = text_utf8_dup(t, (size_t)sqlite3_column_bytes(st, i), &changed);
+    if (*out == NULL && (t != NULL || if_null != NULL)) {
+        store_log_error(NULL, "out of memory reading a row");
+        return -1;
     }
-    memcpy(buf, t, n);
-    buf[n] = '\0';
+    if (changed)
+        col_log(st, i, "is not valid UTF-8: read with U+FFFD");
+    return 0;
 }
 
 /* ---- connections ----------------------------------------------------- */

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text.h"
+
 enum store_rc {
     STORE_OK = 0,
     STORE_NOT_FOUND, /* no such row */
@@ -99,12 +101,32 @@ int64_t store_bytes(struct store *s);
 typedef void (*store_log_fn)(const char *msg);
 void store_set_log(store_log_fn fn);
 
+/*
+ * Client text is kept whole.  Free text (names, contacts, reasons,
+ * opinions) is a string the struct owns, as long as it is; the few texts
+ * held in a buffer (identifiers that are compared and copied around) get a
+ * buffer that holds the longest text validation admits: TEXT_BYTES() of the
+ * character limits below, which the request tables use as their maximum.
+ * Text read back that does not fit (written by another program) is cut at a
+ * character, and text that is not valid UTF-8 (an older version cut a text
+ * inside a character) reads with U+FFFD in place of the broken bytes; the
+ * store logs both.
+ */
+#define UNIT_ID_CHARS       79  /* "soe:<group name>" */
+#define UNIT_NAME_CHARS     80  /* name_zh, name_en */
+#define ACCOUNT_NAME_CHARS  200 /* a person, an office, an organisation */
+#define ACCOUNT_EMAIL_CHARS 254 /* RFC 5321's longest path */
+#define UNIT_ID_LEN         TEXT_BYTES(UNIT_ID_CHARS)
+#define UNIT_NAME_LEN       TEXT_BYTES(UNIT_NAME_CHARS)
+#define ACCOUNT_NAME_LEN    TEXT_BYTES(ACCOUNT_NAME_CHARS)
+#define ACCOUNT_EMAIL_LEN   TEXT_BYTES(ACCOUNT_EMAIL_CHARS)
+
 /* ---- review units ---------------------------------------------------- */
 
 struct unit {
-    char id[80]; /* "110108", "etdz", "soe:首旅集团" */
-    char name_zh[256];
-    char name_en[256];
+    char id[UNIT_ID_LEN]; /* "110108", "etdz", "soe:首旅集团" */
+    char name_zh[UNIT_NAME_LEN];
+    char name_en[UNIT_NAME_LEN];
     char kind[24]; /* "district", "development_area", "soe", "hq" */
 };
 
@@ -124,11 +146,11 @@ enum store_rc store_unit_each(struct store *s, bool (*fn)(const struct unit *u, 
 struct account {
     int64_t id;
     char role[24];       /* applicant, district_reviewer, municipal_reviewer, auditor, admin */
-    char name[512];      /* a person, an office, or (applicant) its organisation */
+    char name[801];      /* a person, an office, or (applicant) its organisation */
     char uscc[24];       /* applicant: its organisation's USCC; else "" */
-    char unit[80];       /* district_reviewer: its review unit; else "" */
+    char unit[317];      /* district_reviewer: its review unit; else "" */
     char authority[24];  /* municipal_reviewer: its authority; else "" */
-    char email[256];     /* signs in on the web with it; else "" */
+    char email[1017];    /* signs in on the web with it; else "" */
     char created_at[40]; /* RFC 3339 */
 };
 
@@ -174,8 +196,8 @@ struct application {
     int64_t id;
     char kind[24];
     int round;
-    char review_unit[80];
-    char applicant_name[512];
+    char review_unit[UNIT_ID_LEN];
+    char *applicant_name; /* owned */
     char applicant_uscc[24];
     char status[24];
     int64_t version;     /* 1 on creation, +1 on every change */
@@ -188,7 +210,8 @@ struct application {
                             * NULL on insert means "{}" */
 };
 
-/* Frees what an application owns (data_json, facts_json), not the struct. */
+/* Frees what an application owns (applicant_name, data_json, facts_json),
+ * not the struct. */
 void application_release(struct application *a);
 
 /* Inserts a new application; sets a->id.  Caller fills every other field
@@ -263,7 +286,8 @@ struct event {
     char *details_json;    /* owned; a JSON object, "{}" when nothing more */
     unsigned char prev_hash[EVENT_HASH_LEN];
     unsigned char hash[EVENT_HASH_LEN];
-    char actor_name[512];   /* store_events_of only: the account's name; not hashed */
+    char *actor_name; /* owned; store_events_of only: the account's name, NULL when
+                       * none; not hashed */
 };
 
 /* Frees what an event owns. */
@@ -287,9 +311,9 @@ enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *
 struct objection {
     int64_t id;
     int64_t application_id;
-    char name[512];
-    char contact[512];
-    char *reason; /* owned */
+    char *name;    /* owned */
+    char *contact; /* owned */
+    char *reason;  /* owned */
     char filed_at[40];
     char client_addr[64];
     char status[16];      /* open, upheld, dismissed */

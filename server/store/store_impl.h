@@ -57,8 +57,16 @@ int store_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Binds text, or NULL when s is NULL or "": for optional columns whose
  * struct field uses "" for "none". */
 int store_bind_opt(sqlite3_stmt *st, int i, const char *s);
-/* Copies text column i into buf (NULL becomes ""), truncating to fit. */
+/* Copies text column i into buf (NULL becomes ""), as valid UTF-8: text
+ * too long is cut at a character, broken sequences read as U+FFFD, and
+ * either is logged (struct fields are sized so that neither happens to
+ * what the server wrote). */
 void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t len);
+/* Sets *out to a new string (caller frees) of text column i, whole and as
+ * valid UTF-8 (broken sequences read as U+FFFD, logged); a NULL column
+ * gives a copy of if_null, or NULL when if_null is NULL.  0, or -1 when
+ * memory runs out (logged). */
+int store_col_dup(sqlite3_stmt *st, int i, const char *if_null, char **out);
 
 /* The listing statement store_app_list() runs for f, exposed so a test can
  * check its query plan.  NULL for an invalid filter. */

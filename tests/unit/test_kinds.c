@@ -749,6 +749,39 @@ START_TEST(test_incubator_consistency)
                json_array_get(json_object_get(json_object_get(doc, "data"), "incubatees"), 3),
                "uscc")));
     EXPECT(doc, "same organisation as incubatee 3", "/data/incubatees/7/uscc");
+    /* A third listing names the first one too. */
+    set_at(doc, "/data/incubatees/9/uscc",
+           json_deep_copy(json_object_get(
+               json_array_get(json_object_get(json_object_get(doc, "data"), "incubatees"), 3),
+               "uscc")));
+    EXPECT(doc, "same organisation as incubatee 3", "/data/incubatees/7/uscc",
+           "/data/incubatees/9/uscc");
+    json_decref(doc);
+}
+END_TEST
+
+/* More errors than a 422 lists: the consistency rules do not run, since
+ * errors only counted may be the data's. */
+START_TEST(test_consistency_after_many_errors)
+{
+    json_t *doc = example("incubator_full");
+    json_t *list = json_object_get(json_object_get(doc, "data"), "incubatees");
+    struct spec_errors errs;
+
+    /* 150 unknown members in the envelope, then a repeated incubatee. */
+    for (int i = 0; i < 150; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "x%d", i);
+        json_object_set_new(doc, name, json_true());
+    }
+    json_object_set(json_array_get(list, 7), "uscc",
+                    json_object_get(json_array_get(list, 3), "uscc"));
+    spec_errors_init(&errs);
+    ck_assert_ptr_eq(application_validate(doc, &errs), &kind_incubator);
+    ck_assert_int_eq(errs.count, SPEC_ERRORS_MAX);
+    ck_assert_int_eq(spec_errors_total(&errs), 150);
+    ck_assert(!has_error(&errs, "/data/incubatees/7/uscc", NULL));
+    spec_errors_release(&errs);
     json_decref(doc);
 }
 END_TEST
@@ -919,6 +952,7 @@ static Suite *kinds_suite(void)
 
     tcase_add_test(tr, test_tourism_group_dates);
     tcase_add_test(tr, test_incubator_consistency);
+    tcase_add_test(tr, test_consistency_after_many_errors);
     suite_add_tcase(s, tr);
 
     tcase_add_loop_test(ts, test_schema, 0, 3);

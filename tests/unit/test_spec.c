@@ -2,6 +2,7 @@
  * Declarative JSON validation and the JSON Schema made from the same table.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,7 @@ static const struct vcase type_cases[] = {
     {"{\"arr\": [1]}", NULL, NULL},
     {"{\"arr\": [1, 2, 3]}", NULL, NULL},
     {"{\"arr\": [1, 2, 3, 4]}", "/arr", "at most 3 items"},
+    {"{\"arr\": [11, 11, 12, \"x\"]}", "/arr", "at most 3 items (it has 4)"},
     {"{\"arr\": [1, 1]}", "/arr/1", "repeats item 0"},
     {"{\"arr\": [1, 11]}", "/arr/1", "at most 10"},
     {"{\"arr\": 5}", "/arr", "array"},
@@ -443,11 +445,165 @@ START_TEST(test_errors_truncate_utf8)
     ck_assert_int_eq(strlen(errs.items[0].pointer), 1 + 3 * 84);
     for (int i = 0; i < 100; i++)
         spec_errors_add(&errs, "/x", "error %d", i);
-    ck_assert_int_eq(errs.count, 101);
-    ck_assert_str_eq(errs.items[100].detail, "error 99");
+    /* The first SPEC_ERRORS_MAX are kept, the rest counted. */
+    ck_assert_int_eq(errs.count, SPEC_ERRORS_MAX);
+    ck_assert_int_eq(errs.dropped, 1);
+    ck_assert_int_eq(spec_errors_total(&errs), 101);
+    ck_assert_str_eq(errs.items[SPEC_ERRORS_MAX - 1].detail, "error 98");
     spec_errors_release(&errs);
+    ck_assert_int_eq(errs.dropped, 0);
     ck_assert_int_eq(errs.count, 0);
     ck_assert_ptr_null(errs.items);
+}
+END_TEST
+
+/* ---- stopping early ---- */
+
+static const struct field_spec lists[] = {
+    {.name = "arr",
+     .type = SPEC_ARRAY,
+     .min = 0,
+     .max = 3,
+     .items = &small_int,
+     .unique_items = true},
+    {.name = "any", .type = SPEC_ARRAY, .unique_items = true}, /* no bounds, any items */
+    {.name = "objs", .type = SPEC_ARRAY, .min = 0, .max = 100000, .items = &item_object},
+    {0},
+};
+
+/* An array over its maximum is one error: its items, each of them out of
+ * bounds here, are not looked at. */
+START_TEST(test_huge_array_is_one_error)
+{
+    json_t *arr = json_array();
+    struct spec_errors errs;
+
+    for (int i = 0; i < 160000; i++)
+        json_array_append_new(arr, json_integer(100 + i));
+    json_t *doc = json_pack("{s:o}", "arr", arr);
+    spec_errors_init(&errs);
+    ck_assert_int_eq(spec_validate(lists, doc, "/data", &errs), 1);
+    ck_assert_int_eq(errs.count, 1);
+    ck_assert_int_eq(errs.dropped, 0);
+    ck_assert_str_eq(errs.items[0].pointer, "/data/arr");
+    ck_assert_str_eq(errs.items[0].detail, "must list at most 3 items (it has 160000)");
+    spec_errors_release(&errs);
+    json_decref(doc);
+}
+END_TEST
+
+/* Repeated values are those json_equal() finds equal, whatever their
+ * type; each names the first occurrence; errors come in item order. */
+START_TEST(test_repeats_of_any_type)
+{
+    static const struct {
+        size_t item, first;
+    } expected[] = {{4, 0},  {8, 7},   {11, 5}, {12, 6}, {13, 1},
+                    {15, 2}, {17, 16}, {18, 9}, {23, 22}};
+    json_t *doc = parse("{\"any\": [1, \"1\", 1.0, 2, 1, true, null, {\"a\": 1, \"b\": [2]},"
+                        " {\"b\": [2], \"a\": 1}, [1, 2], [2, 1], true, null, \"1\", 2.0, 1.0,"
+                        " 0.1, 0.1, [1, 2], \"1 \", false, {}, 0.0, -0.0]}");
+    struct spec_errors errs;
+    char pointer[32], detail[80];
+
+    spec_errors_init(&errs);
+    ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 9);
+    for (size_t i = 0; i < 9; i++) {
+        snprintf(pointer, sizeof pointer, "/any/%zu", expected[i].item);
+        snprintf(detail, sizeof detail, "repeats item %zu; each value may be listed only once",
+                 expected[i].first);
+        ck_assert_str_eq(errs.items[i].pointer, pointer);
+        ck_assert_str_eq(errs.items[i].detail, detail);
+    }
+    spec_errors_release(&errs);
+    json_decref(doc);
+}
+END_TEST
+
+/* 20,000 items of 100 values: each past the first hundred repeats one of
+ * them, found without comparing every pair; the list keeps the first
+ * SPEC_ERRORS_MAX errors and counts the rest. */
+START_TEST(test_many_repeats)
+{
+    json_t *arr = json_array();
+    struct spec_errors errs;
+
+    for (int i = 0; i < 20000; i++)
+        json_array_append_new(arr, json_integer(i % 100));
+    json_t *doc = json_pack("{s:o}", "any", arr);
+    spec_errors_init(&errs);
+    ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 19900);
+    ck_assert_int_eq(errs.count, SPEC_ERRORS_MAX);
+    ck_assert_int_eq(errs.dropped, 19900 - SPEC_ERRORS_MAX);
+    ck_assert_str_eq(errs.items[0].pointer, "/any/100");
+    ck_assert_str_eq(errs.items[0].detail, "repeats item 0; each value may be listed only once");
+    ck_assert_str_eq(errs.items[SPEC_ERRORS_MAX - 1].pointer, "/any/199");
+    spec_errors_release(&errs);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(test_find_repeats)
+{
+    json_t *a = json_string("北京"), *b = json_string("北京"), *c = json_integer(7);
+    const json_t *values[] = {a, NULL, c, b, NULL, c};
+    size_t out[6];
+
+    ck_assert_int_eq(spec_find_repeats(values, 6, out), 0);
+    ck_assert(out[0] == SPEC_NO_REPEAT && out[1] == SPEC_NO_REPEAT && out[2] == SPEC_NO_REPEAT);
+    ck_assert_uint_eq(out[3], 0);
+    ck_assert(out[4] == SPEC_NO_REPEAT);
+    ck_assert_uint_eq(out[5], 2);
+    ck_assert_int_eq(spec_find_repeats(values, 0, out), 0);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+END_TEST
+
+/* Thousands of bad fields: the first SPEC_ERRORS_MAX in document order,
+ * and a 422 that says how many there were. */
+START_TEST(test_error_list_is_bounded)
+{
+    json_t *objs = json_array();
+    struct spec_errors errs;
+    char summary[128];
+
+    for (int i = 0; i < 5000; i++)
+        json_array_append_new(objs, json_pack("{s:s, s:i}", "n", "x", "q", 1));
+    json_t *doc = json_pack("{s:o}", "objs", objs);
+    spec_errors_init(&errs);
+    ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 10000);
+    ck_assert_int_eq(errs.count, SPEC_ERRORS_MAX);
+    ck_assert_int_eq(spec_errors_total(&errs), 10000);
+    ck_assert_str_eq(errs.items[0].pointer, "/objs/0/n");
+    ck_assert_str_eq(errs.items[1].pointer, "/objs/0/q");
+    ck_assert_str_eq(errs.items[SPEC_ERRORS_MAX - 1].pointer, "/objs/49/q");
+
+    spec_errors_summary(&errs, summary, sizeof summary);
+    ck_assert_str_eq(summary, "10000 fields are invalid; errors lists the first 100");
+    json_t *problem = json_object();
+    ck_assert_int_eq(spec_errors_to_problem(&errs, problem), 0);
+    ck_assert_int_eq(json_array_size(json_object_get(problem, "errors")), SPEC_ERRORS_MAX);
+    ck_assert(json_is_true(json_object_get(problem, "truncated")));
+    ck_assert_int_eq(json_integer_value(json_object_get(problem, "error_count")), 10000);
+    json_decref(problem);
+    spec_errors_release(&errs);
+
+    /* Within the bound, the 422 is as it always was. */
+    spec_errors_init(&errs);
+    spec_errors_add(&errs, "/a", "is required");
+    spec_errors_summary(&errs, summary, sizeof summary);
+    ck_assert_str_eq(summary, "1 field is invalid; see errors");
+    problem = json_object();
+    ck_assert_int_eq(spec_errors_to_problem(&errs, problem), 0);
+    ck_assert_int_eq(json_object_size(problem), 1);
+    json_t *first = json_array_get(json_object_get(problem, "errors"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "pointer")), "/a");
+    ck_assert_str_eq(json_string_value(json_object_get(first, "detail")), "is required");
+    json_decref(problem);
+    spec_errors_release(&errs);
+    json_decref(doc);
 }
 END_TEST
 
@@ -582,6 +738,11 @@ static Suite *spec_suite(void)
     tcase_add_test(tc, test_required_and_unknown);
     tcase_add_loop_test(tc, test_variants, 0, N_VARIANT_CASES);
     tcase_add_test(tc, test_variant_unknown_discriminator_type_checks);
+    tcase_add_test(tc, test_huge_array_is_one_error);
+    tcase_add_test(tc, test_repeats_of_any_type);
+    tcase_add_test(tc, test_many_repeats);
+    tcase_add_test(tc, test_find_repeats);
+    tcase_add_test(tc, test_error_list_is_bounded);
     suite_add_tcase(s, tc);
 
     tcase_add_test(tp, test_pointer_join);

@@ -278,7 +278,7 @@ static enum store_rc unit_op(enum store_rc (*op)(struct store_tx *, const struct
 }
 
 struct collect_units {
-    char ids[16][80];
+    char ids[16][UNIT_ID_LEN];
     int n;
     int stop_after;
 };
@@ -421,7 +421,7 @@ static void fill_app(struct application *a, const char *kind, int round, const c
     snprintf(a->kind, sizeof a->kind, "%s", kind);
     a->round = round;
     snprintf(a->review_unit, sizeof a->review_unit, "%s", unit);
-    snprintf(a->applicant_name, sizeof a->applicant_name, "%s", "某孵化器有限公司");
+    a->applicant_name = (char *)"某孵化器有限公司";
     snprintf(a->applicant_uscc, sizeof a->applicant_uscc, "%s", uscc);
     snprintf(a->status, sizeof a->status, "%s", status);
     a->version = 1;
@@ -610,6 +610,175 @@ START_TEST(test_nested_write_refused)
     ck_assert_int_eq(store_write(st, tx_nested, &inner), STORE_OK);
     ck_assert_int_eq(inner, STORE_ERROR);
     ck_assert_int_eq(errors_logged, 1);
+}
+END_TEST
+
+/* ---- client text: kept whole, read back as valid UTF-8 ------------------ */
+
+/* `count` copies of the UTF-8 character ch, in a new string. */
+static char *repeat(const char *ch, size_t count)
+{
+    size_t len = strlen(ch);
+    char *out = malloc(len * count + 1);
+
+    ck_assert_ptr_nonnull(out);
+    for (size_t i = 0; i < count; i++)
+        memcpy(out + i * len, ch, len);
+    out[len * count] = '\0';
+    return out;
+}
+
+struct text_rows {
+    struct unit unit;
+    struct account_op account;
+    struct application app;
+    struct objection objection;
+};
+
+static enum store_rc tx_text_rows(struct store_tx *tx, void *ctx)
+{
+    struct text_rows *t = ctx;
+    enum store_rc rc = store_unit_add(tx, &t->unit);
+
+    if (rc == STORE_OK)
+        rc = store_account_add(tx, &t->account.a, t->account.hash);
+    if (rc == STORE_OK)
+        rc = store_app_insert(tx, &t->app);
+    t->objection.application_id = t->app.id;
+    if (rc == STORE_OK)
+        rc = store_objection_add(tx, &t->objection);
+    if (rc == STORE_OK) {
+        struct event e = {.id = 1, .application_id = t->app.id, .actor_account = t->account.a.id};
+        snprintf(e.at, sizeof e.at, "%s", NOW);
+        snprintf(e.action, sizeof e.action, "create");
+        snprintf(e.to_status, sizeof e.to_status, "draft");
+        snprintf(e.actor_role, sizeof e.actor_role, "applicant");
+        rc = store_event_insert(tx, &e);
+    }
+    return rc;
+}
+
+static void same_objection(const struct objection *o, void *ctx)
+{
+    const struct objection *want = ctx;
+
+    ck_assert_str_eq(o->name, want->name);
+    ck_assert_str_eq(o->contact, want->contact);
+    ck_assert_str_eq(o->reason, want->reason);
+}
+
+static void same_actor(const struct event *e, void *ctx)
+{
+    ck_assert_ptr_nonnull(e->actor_name);
+    ck_assert_str_eq(e->actor_name, ctx);
+}
+
+static void same_name(const struct application *a, void *ctx)
+{
+    ck_assert_str_eq(a->applicant_name, ctx);
+}
+
+/* The longest text each field admits, in 4-byte characters, and longer
+ * free text still, round-trips byte for byte through every struct. */
+START_TEST(test_long_text_round_trips)
+{
+    char *unit_id = repeat("首", UNIT_ID_CHARS - 4), *emoji_200 = repeat("😀", 200);
+    char *emoji_80 = repeat("😀", UNIT_NAME_CHARS), *local = repeat("用", 248);
+    char *long_name = repeat("长", 5000), *reason = repeat("😀", 4000), *contact = emoji_200;
+    struct text_rows t = {0};
+    struct unit u;
+    struct account got;
+    struct application app = {0};
+    struct app_filter f = {
+        .scope = SCOPE_ORGANISATION, .scope_value = "91110108MA01CCCCCC", .limit = 10};
+
+    snprintf(t.unit.id, sizeof t.unit.id, "soe:%s", unit_id);
+    ck_assert_uint_eq(strlen(t.unit.id), 4 + 3 * (UNIT_ID_CHARS - 4));
+    snprintf(t.unit.name_zh, sizeof t.unit.name_zh, "%s", emoji_80);
+    ck_assert_uint_eq(strlen(t.unit.name_zh), 4 * UNIT_NAME_CHARS);
+    snprintf(t.unit.name_en, sizeof t.unit.name_en, "%s", emoji_80);
+    snprintf(t.unit.kind, sizeof t.unit.kind, "soe");
+
+    snprintf(t.account.a.role, sizeof t.account.a.role, "district_reviewer");
+    snprintf(t.account.a.name, sizeof t.account.a.name, "%s", emoji_200);
+    ck_assert_uint_eq(strlen(t.account.a.name), 800);
+    snprintf(t.account.a.unit, sizeof t.account.a.unit, "%s", t.unit.id);
+    /* the longest address: 248 + 6 characters */
+    snprintf(t.account.a.email, sizeof t.account.a.email, "%s@例子.中国", local);
+    ck_assert_uint_eq(text_chars(t.account.a.email), ACCOUNT_EMAIL_CHARS);
+    snprintf(t.account.a.created_at, sizeof t.account.a.created_at, "%s", NOW);
+    randombytes_buf(t.account.hash, sizeof t.account.hash);
+
+    fill_app(&t.app, "first_store", 2020, t.unit.id, "91110108MA01CCCCCC", "draft", false);
+    t.app.applicant_name = long_name;
+    t.objection.name = emoji_200 + 400; /* 100 characters */
+    t.objection.contact = contact;
+    t.objection.reason = reason;
+    snprintf(t.objection.filed_at, sizeof t.objection.filed_at, "%s", NOW);
+    snprintf(t.objection.client_addr, sizeof t.objection.client_addr, "127.0.0.1");
+    ck_assert_int_eq(store_write(st, tx_text_rows, &t), STORE_OK);
+
+    ck_assert_int_eq(store_unit_get(st, t.unit.id, &u), STORE_OK);
+    ck_assert_str_eq(u.id, t.unit.id);
+    ck_assert_str_eq(u.name_zh, emoji_80);
+    ck_assert_str_eq(u.name_en, emoji_80);
+    ck_assert_int_eq(store_account_by_token(st, t.account.hash, &got), STORE_OK);
+    ck_assert_str_eq(got.name, emoji_200);
+    ck_assert_str_eq(got.unit, t.unit.id);
+    ck_assert_str_eq(got.email, t.account.a.email);
+    ck_assert_int_eq(store_app_get(st, t.app.id, &app), STORE_OK);
+    ck_assert_str_eq(app.applicant_name, long_name);
+    ck_assert_str_eq(app.review_unit, t.unit.id);
+    application_release(&app);
+    ck_assert_int_eq(store_app_list(st, &f, same_name, long_name, NULL), STORE_OK);
+    ck_assert_int_eq(store_objections_of(st, t.app.id, same_objection, &t.objection), STORE_OK);
+    ck_assert_int_eq(store_events_of(st, t.app.id, same_actor, emoji_200), STORE_OK);
+    ck_assert_int_eq(errors_logged, 0);
+
+    free(unit_id);
+    free(emoji_200);
+    free(emoji_80);
+    free(local);
+    free(long_name);
+    free(reason);
+}
+END_TEST
+
+/* What an older version stored cut inside a character, or longer than a
+ * buffer, reads as valid UTF-8 (U+FFFD for the broken bytes, a cut at a
+ * character), and each such read is logged. */
+START_TEST(test_broken_text_reads_repaired)
+{
+    struct application a, got = {0};
+    struct unit u;
+    char *name = repeat("测", 171), *expect = repeat("测", 170), sql[1024];
+    int64_t id;
+
+    fill_app(&a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "draft", false);
+    id = insert_app(&a);
+    /* the 511 bytes a 512-byte buffer kept of a 513-byte name */
+    snprintf(sql, sizeof sql,
+             "UPDATE applications SET applicant_name = CAST(substr(CAST('%s' AS BLOB), 1, 511)"
+             " AS TEXT) WHERE id = %lld",
+             name, (long long)id);
+    raw_exec(sql);
+    ck_assert_int_eq(store_app_get(st, id, &got), STORE_OK);
+    ck_assert_uint_eq(strlen(got.applicant_name), 510 + 3);
+    ck_assert(strncmp(got.applicant_name, expect, 510) == 0);
+    ck_assert_str_eq(got.applicant_name + 510, "\xEF\xBF\xBD");
+    ck_assert_int_eq(errors_logged, 1);
+    application_release(&got);
+
+    /* into a buffer: a stray byte, and more than the buffer holds */
+    raw_exec("UPDATE review_units SET name_zh = CAST(X'E6B5FF41' AS TEXT),"
+             " name_en = printf('%.400c', 'x') || '北' WHERE id = '110101'");
+    ck_assert_int_eq(store_unit_get(st, "110101", &u), STORE_OK);
+    ck_assert_str_eq(u.name_zh, "\xEF\xBF\xBD\xEF\xBF\xBD"
+                                "A");
+    ck_assert_uint_eq(strlen(u.name_en), UNIT_NAME_LEN - 1);
+    ck_assert_int_eq(errors_logged, 3);
+    free(name);
+    free(expect);
 }
 END_TEST
 
@@ -1038,6 +1207,8 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_units);
     tcase_add_test(tc, test_accounts);
     tcase_add_test(tc, test_app_insert_get_update);
+    tcase_add_test(tc, test_long_text_round_trips);
+    tcase_add_test(tc, test_broken_text_reads_repaired);
     tcase_add_test(tc, test_app_refused);
     tcase_add_test(tc, test_app_transactions);
     tcase_add_test(tc, test_nested_write_refused);

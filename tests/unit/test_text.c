@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "text.h"
 
 START_TEST(trim_keeps_whole_characters)
@@ -52,6 +54,100 @@ START_TEST(append_cuts_at_a_character)
 }
 END_TEST
 
+START_TEST(counts_characters)
+{
+    ck_assert_uint_eq(text_chars(""), 0);
+    ck_assert_uint_eq(text_chars("abc"), 3);
+    ck_assert_uint_eq(text_chars("北京a\xF0\x9F\x98\x80"), 4);
+    ck_assert_uint_eq(TEXT_BYTES(200), 801);
+}
+END_TEST
+
+/* Valid as Jansson reads it: the same verdict as json_stringn(). */
+START_TEST(validity_as_jansson_has_it)
+{
+    static const char *const cases[] = {
+        "",
+        "plain",
+        "北京",
+        "\xF0\x9F\x98\x80", /* U+1F600 */
+        "\xF4\x8F\xBF\xBF", /* U+10FFFF */
+        "\xF4\x90\x80\x80", /* above U+10FFFF */
+        "\xED\x9F\xBF",     /* U+D7FF */
+        "\xED\xA0\x80",     /* a surrogate */
+        "\xC0\xAF",         /* overlong '/' */
+        "\xE0\x80\xAF",     /* overlong */
+        "\xF0\x80\x80\xAF", /* overlong */
+        "\xC2\x80",         /* U+0080 */
+        "\xE4\xB8",         /* cut short */
+        "\x80",             /* stray continuation */
+        "a\xFF"
+        "b",                /* never in UTF-8 */
+        "\xF5\x80\x80\x80", /* lead byte past F4 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_stringn(cases[i], strlen(cases[i]));
+        ck_assert_msg(text_utf8_valid(cases[i], strlen(cases[i])) == (j != NULL), "case %zu", i);
+        json_decref(j);
+    }
+    ck_assert(!text_utf8_valid("a\0b", 3)); /* a NUL inside */
+}
+END_TEST
+
+START_TEST(copy_repairs_and_cuts_whole)
+{
+    char out[16];
+    bool changed = true;
+
+    /* valid text is copied as it is */
+    ck_assert_uint_eq(text_utf8_copy(out, sizeof out, "北京", 6, &changed), 6);
+    ck_assert_str_eq(out, "北京");
+    ck_assert(!changed);
+    /* each broken part becomes one U+FFFD: a cut 3-byte sequence, a stray
+     * byte, a cut 4-byte sequence at the end */
+    ck_assert_uint_eq(text_utf8_copy(out, sizeof out, "\xE4\xB8x\xFFy\xF0\x9F\x98", 8, &changed),
+                      11);
+    ck_assert_str_eq(out, "\xEF\xBF\xBDx\xEF\xBF\xBDy\xEF\xBF\xBD");
+    ck_assert(changed);
+    /* what does not fit is cut before the first character that does not */
+    ck_assert_uint_eq(text_utf8_copy(out, 6, "北京", 6, &changed), 3);
+    ck_assert_str_eq(out, "北");
+    ck_assert(changed);
+    ck_assert_uint_eq(text_utf8_copy(out, 1, "a", 1, NULL), 0);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(dup_keeps_everything)
+{
+    /* 171 CJK characters cut at 511 bytes, as an old 512-byte buffer did */
+    char cut[512];
+    for (int i = 0; i < 171; i++)
+        memcpy(cut + 3 * i, "测", i < 170 ? 3 : 1);
+    cut[511] = '\0';
+    bool changed = false;
+    char *s = text_utf8_dup(cut, 511, &changed);
+    ck_assert_ptr_nonnull(s);
+    ck_assert(changed);
+    ck_assert_uint_eq(strlen(s), 510 + 3);
+    ck_assert_uint_eq(text_chars(s), 171);
+    ck_assert(memcmp(s, cut, 510) == 0);
+    ck_assert_str_eq(s + 510, "\xEF\xBF\xBD");
+    free(s);
+    /* long valid text: byte for byte */
+    size_t len = 4 * 5000;
+    char *big = malloc(len + 1);
+    for (size_t i = 0; i < len; i += 4)
+        memcpy(big + i, "\xF0\x9F\x98\x80", 4);
+    big[len] = '\0';
+    s = text_utf8_dup(big, len, &changed);
+    ck_assert(!changed);
+    ck_assert_str_eq(s, big);
+    free(s);
+    free(big);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("text");
@@ -59,6 +155,10 @@ int main(void)
     tcase_add_test(tc, trim_keeps_whole_characters);
     tcase_add_test(tc, trim_drops_a_cut_sequence);
     tcase_add_test(tc, append_cuts_at_a_character);
+    tcase_add_test(tc, counts_characters);
+    tcase_add_test(tc, validity_as_jansson_has_it);
+    tcase_add_test(tc, copy_repairs_and_cuts_whole);
+    tcase_add_test(tc, dup_keeps_everything);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
