@@ -271,7 +271,7 @@ static enum store_rc tx_record_key(struct store_tx *tx, void *ctx)
  * and no accounts yet: once accounts exist, a missing key means a lost one,
  * and a new key would silently invalidate every token and session.
  * `create` false: a missing key file is no error (commands that only check
- * that a key directory belongs to the database); returns 1 then. */
+ * that a key directory belongs to the database), and key is not set. */
 static int token_key_for(const struct config *cfg, struct store *s,
                          unsigned char key[TOKEN_KEY_LEN], bool create)
 {
@@ -292,7 +292,7 @@ static int token_key_for(const struct config *cfg, struct store *s,
     if (got < 0)
         return fail("%s", err);
     if (got == 1 && !create)
-        return 1;
+        return 0;
     if (got == 1 && have)
         return fail("token key %s is missing, and database %s was set up with the token key %s: "
                     "run with --keys %s (or \"keys\" in the config file), or restore that file "
@@ -348,7 +348,7 @@ static int check_key_directory(const struct config *cfg, struct store *s)
     unsigned char key[TOKEN_KEY_LEN];
     int ret = token_key_for(cfg, s, key, false);
     sodium_memzero(key, sizeof key);
-    return ret < 0 ? 1 : 0;
+    return ret;
 }
 
 /* ---- serve -------------------------------------------------------------- */

@@ -203,6 +203,9 @@ void api_account_disable(struct request *r)
     }
     json_t *out = account_to_json(&a);
     json_object_set_new(out, "disabled", json_true());
+    /* What stopped now: 0 and 0 when it was disabled before. */
+    json_object_set_new(out, "tokens_revoked", json_integer(tokens));
+    json_object_set_new(out, "sessions_revoked", json_integer(sessions));
     reply_json(r, 200, out);
 }
 

@@ -156,7 +156,7 @@ static enum store_rc tx_file(struct store_tx *tx, void *ctx)
     struct filing *f = ctx;
     const struct config *cfg = f->r->srv->cfg;
     struct application a = {0};
-    int64_t today = 0;
+    int64_t filed_today = 0;
     int open = 0;
     enum store_rc rc = store_app_get_tx(tx, f->app_id, &a);
     if (rc == STORE_OK && !under_notice(&a, date_of_unix(clock_now())))
@@ -164,8 +164,8 @@ static enum store_rc tx_file(struct store_tx *tx, void *ctx)
     /* Counted in the transaction that adds one, so that objections filed
      * side by side cannot all slip under the caps. */
     if (rc == STORE_OK)
-        rc = store_objections_from(tx, f->o.client_addr, f->day_start, &today);
-    if (rc == STORE_OK && today >= cfg->objections_per_address_per_day) {
+        rc = store_objections_from(tx, f->o.client_addr, f->day_start, &filed_today);
+    if (rc == STORE_OK && filed_today >= cfg->objections_per_address_per_day) {
         f->refused = ADDRESS_DONE;
         rc = STORE_CONFLICT;
     }

@@ -212,6 +212,14 @@ class TokenKey(ApiTest):
         self.assertNotEqual(rc, 0, out)
         self.assertNotIn("sb_", out)
         self.assertIn(other_key, err)
+        # as do the commands that keep signing keys there
+        for args in (["keygen"], ["tick", "--now", "2020-10-13T00:00:00+08:00"]):
+            with self.subTest(command=args[0]):
+                rc, out, err = cli(args + ["--config", self.cfg, "--keys", other], self.tmp)
+                self.assertNotEqual(rc, 0, out)
+                self.assertIn(other_key, err)
+                self.assertIn(self.db, err)
+        self.assertEqual(sorted(os.listdir(other)), ["token.key"])
         # the right directory serves, and the token works
         p, port = self.serve()
         self.assertIsNotNone(port, self.stderr_of(p))
@@ -493,6 +501,7 @@ class Disable(ApiTest):
         r = common.req("POST", "/v1/accounts/%d/disable" % acct["id"], token="admin")
         out = self.assertStatus(r, 200)
         self.assertEqual((out["id"], out["disabled"]), (acct["id"], True), out)
+        self.assertEqual((out["tokens_revoked"], out["sessions_revoked"]), (2, 1), out)
 
         for t in (token, second):
             self.assertProblem(common.req("GET", "/v1/account", token=t), 401)
@@ -502,9 +511,11 @@ class Disable(ApiTest):
         self.assertProblem(b.request("POST", "/v1/tokens", {"name": "x"}, csrf=True), 401)
         self.assertProblem(Browser(common.ctx).request("POST", "/v1/session", {"token": token}),
                            401)
-        # again: the same answer
+        # again: the same answer, nothing left to revoke
         r = common.req("POST", "/v1/accounts/%d/disable" % acct["id"], token="admin")
-        self.assertEqual(self.assertStatus(r, 200)["disabled"], True)
+        out = self.assertStatus(r, 200)
+        self.assertEqual((out["disabled"], out["tokens_revoked"], out["sessions_revoked"]),
+                         (True, 0, 0), out)
 
     def test_bad_ids(self):
         for path in ("/v1/accounts/99999999/disable", "/v1/accounts/abc/disable",
