@@ -418,6 +418,20 @@ class SignInThrottle(ApiTest):
         r = x.sign_in(email=email, password=body["password"])
         retry_after(self, r, 1, 4)
 
+    def test_many_addresses_one_account(self):
+        """Addresses of their own do not get unlimited tries: the account's
+        count covers them all (free 2, then 1 s, at most 2 s)."""
+        owner = Browser(self.srv)
+        _, body = owner.sign_up()
+        for i in range(3):
+            r = Browser(self.srv).sign_in(email=body["email"], password="wrong-%d" % i)
+            self.assertEqual(r[0], 401, r)
+        r = Browser(self.srv).sign_in(email=body["email"], password="wrong-3")
+        self.assertEqual(retry_after(self, r, 1, 2), 1)
+        # the owner, where the account was made, is not held back
+        r = owner.sign_in(email=body["email"], password=body["password"])
+        self.assertEqual(r[0], 200, r)
+
     def test_one_address_trying_many_accounts(self):
         z = Browser(self.srv)
         # 3 free failures for the address, whatever the account
