@@ -1,5 +1,6 @@
 /*
- * Subcommands: serve, migrate, account add.
+ * Subcommands: serve, migrate, account add and disable, tick, keygen,
+ * verify, audit verify, backup, restore.
  *
  * Each takes --config FILE and --db PATH.  Configuration is layered:
  * built-in defaults, then the config file, then flags.  Every failure is one
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -44,8 +46,9 @@ struct cli {
     const char *config_file;
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
-    const char *to, *from;
+    const char *to, *from, *expires;
     const char *file; /* verify: the positional argument */
+    const char *id;   /* account disable: the positional argument */
     struct config cfg;
 };
 
@@ -58,7 +61,9 @@ static void usage(FILE *to)
           "                         migrate the database if needed, then serve HTTP\n"
           "  migrate                apply the migrations the database lacks\n"
           "  account add --role ROLE [--name N] [--uscc C] [--unit U] [--authority A]\n"
+          "              [--keys DIR] [--expires YYYY-MM-DD]\n"
           "                         create an account; its token is the last line printed\n"
+          "  account disable ID     disable an account: its tokens and sessions stop working\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
           "  audit verify           check the hash chain of the whole history\n"
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
@@ -225,23 +230,133 @@ static int load_signing_key(const struct config *cfg, struct store *s, struct si
     return 0;
 }
 
-/* The key that token hashes are made with.  Made on first use; but once
- * accounts exist, a missing key means a lost one, and a new key would
- * silently invalidate every token and session: refuse instead. */
+/* path as an absolute path (for messages and for the record in the
+ * database): its directory resolved when it exists, else joined to the
+ * working directory. */
+static void absolute_path(const char *path, char *out, size_t cap)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t len = slash ? (size_t)(slash - path) : 0;
+    if (len == 0 && slash)
+        len = 1; /* "/file" */
+    snprintf(dir, sizeof dir, "%.*s", (int)len, slash ? path : ".");
+    if (realpath(dir, real))
+        snprintf(out, cap, "%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/", base);
+    else if (path[0] == '/' || !getcwd(real, sizeof real))
+        snprintf(out, cap, "%s", path);
+    else
+        snprintf(out, cap, "%s/%s", real, path[0] == '.' && path[1] == '/' ? path + 2 : path);
+}
+
+/* The directory part of an absolute file path, into out. */
+static void dir_of(const char *file, char *out, size_t cap)
+{
+    const char *slash = strrchr(file, '/');
+    snprintf(out, cap, "%.*s", slash && slash != file ? (int)(slash - file) : 1,
+             slash ? file : ".");
+}
+
+struct key_record {
+    const char *fingerprint, *key_file;
+};
+
+static enum store_rc tx_record_key(struct store_tx *tx, void *ctx)
+{
+    struct key_record *k = ctx;
+    char now[RFC3339_LEN];
+    clock_format_rfc3339(clock_now(), now);
+    return store_token_key_record(tx, k->fingerprint, k->key_file, now);
+}
+
+/* The key that token hashes are made with: one per database.  The
+ * database records the fingerprint of its first key and the file it came
+ * from; a key with another fingerprint, or none where one is recorded, is
+ * refused with the key file, the database and the --keys to pass, because
+ * a token hashed with another key than the server's would be printed and
+ * then refused.  A key is made only for a database that has none recorded
+ * and no accounts yet: once accounts exist, a missing key means a lost one,
+ * and a new key would silently invalidate every token and session.
+ * `create` false: a missing key file is no error (commands that only check
+ * that a key directory belongs to the database), and key is not set. */
+static int token_key_for(const struct config *cfg, struct store *s,
+                         unsigned char key[TOKEN_KEY_LEN], bool create)
+{
+    char path[1100], abs[PATH_MAX + 16], db[PATH_MAX + 16], err[512];
+    char recorded[TOKEN_FINGERPRINT_LEN + 1], recorded_file[PATH_MAX + 16], recorded_dir[PATH_MAX];
+    char fp[TOKEN_FINGERPRINT_LEN + 1];
+    snprintf(path, sizeof path, "%s/token.key", cfg->keys);
+    absolute_path(path, abs, sizeof abs);
+    absolute_path(cfg->db, db, sizeof db);
+    enum store_rc rc = store_token_key_get(s, recorded, recorded_file, sizeof recorded_file);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        return fail("the token key's fingerprint could not be read from database %s", db);
+    bool have = rc == STORE_OK;
+    if (have)
+        dir_of(recorded_file, recorded_dir, sizeof recorded_dir);
+
+    int got = token_key_read(key, path, err, sizeof err);
+    if (got < 0)
+        return fail("%s", err);
+    if (got == 1 && !create)
+        return 0;
+    if (got == 1 && have)
+        return fail("token key %s is missing, and database %s was set up with the token key %s: "
+                    "run with --keys %s (or \"keys\" in the config file), or restore that file "
+                    "from the backup of the key directory",
+                    abs, db, recorded_file, recorded_dir);
+    if (got == 1) {
+        bool any = false;
+        if (store_account_any(s, &any) != STORE_OK)
+            return fail("the accounts of database %s could not be read", db);
+        if (any)
+            return fail("token key %s is missing but database %s has accounts: restore it from "
+                        "the backup of the key directory (a new key would make every token and "
+                        "session invalid)",
+                        abs, db);
+        if (token_key_load(key, path, err, sizeof err) != 0)
+            return fail("%s", err);
+    }
+    token_key_fingerprint(fp, key);
+    if (!have) {
+        struct key_record k = {fp, abs};
+        rc = store_write(s, tx_record_key, &k);
+        if (rc == STORE_CONFLICT) /* another process recorded one first */
+            rc = store_token_key_get(s, recorded, recorded_file, sizeof recorded_file);
+        else if (rc == STORE_OK)
+            snprintf(recorded, sizeof recorded, "%s", fp);
+        if (rc != STORE_OK) {
+            sodium_memzero(key, TOKEN_KEY_LEN);
+            return fail("the token key's fingerprint could not be recorded in database %s", db);
+        }
+        dir_of(recorded_file, recorded_dir, sizeof recorded_dir);
+    }
+    if (sodium_memcmp(fp, recorded, TOKEN_FINGERPRINT_LEN) != 0) {
+        sodium_memzero(key, TOKEN_KEY_LEN);
+        return fail("token key %s (fingerprint %.16s) is not the token key of database %s, which "
+                    "was set up with %s (fingerprint %.16s): run with --keys %s (or \"keys\" in "
+                    "the config file)",
+                    abs, fp, db, recorded_file, recorded, recorded_dir);
+    }
+    return 0;
+}
+
 static int load_token_key(const struct config *cfg, struct store *s,
                           unsigned char key[TOKEN_KEY_LEN])
 {
-    char path[1100], err[512];
-    struct stat st;
-    bool any = false;
-    snprintf(path, sizeof path, "%s/token.key", cfg->keys);
-    if (stat(path, &st) != 0 && errno == ENOENT && store_account_any(s, &any) == STORE_OK && any)
-        return fail("%s is missing but accounts exist: restore it from the backup of the key "
-                    "directory (a new key would make every token and session invalid)",
-                    path);
-    if (token_key_load(key, path, err, sizeof err) != 0)
-        return fail("%s", err);
-    return 0;
+    return token_key_for(cfg, s, key, true);
+}
+
+/* For commands that use the key directory but not the token key (keygen,
+ * tick): a token key there must be the database's, or the directory is
+ * another database's. */
+static int check_key_directory(const struct config *cfg, struct store *s)
+{
+    unsigned char key[TOKEN_KEY_LEN];
+    int ret = token_key_for(cfg, s, key, false);
+    sodium_memzero(key, sizeof key);
+    return ret;
 }
 
 /* ---- serve -------------------------------------------------------------- */
@@ -384,24 +499,17 @@ static int cmd_migrate(struct cli *c)
     return 0;
 }
 
-/* ---- account add -------------------------------------------------------- */
-
-struct new_account {
-    struct account *a;
-    const unsigned char *hash;
-};
-
-static enum store_rc tx_account_add(struct store_tx *tx, void *ctx)
-{
-    struct new_account *n = ctx;
-    return store_account_add(tx, n->a, n->hash);
-}
+/* ---- account add and disable ---------------------------------------------- */
 
 static int cmd_account_add(struct cli *c)
 {
     if (!c->role)
         return fail("account add: --role is required (applicant, district_reviewer, "
                     "municipal_reviewer, auditor, admin)");
+    const char *why =
+        c->expires ? token_expiry_problem(c->expires, date_of_unix(clock_now())) : NULL;
+    if (why)
+        return fail("account add: --expires %s", why);
     json_t *body = json_pack("{s:s, s:s}", "role", c->role, "name", c->name ? c->name : c->role);
     if (!body)
         return fail("account add: --role and --name must be UTF-8 text");
@@ -414,6 +522,7 @@ static int cmd_account_add(struct cli *c)
 
     int ret = 1;
     unsigned char key[TOKEN_KEY_LEN];
+    char token[TOKEN_TEXT_LEN + 1] = "";
     struct spec_errors errs;
     spec_errors_init(&errs);
     struct store *s = open_store(&c->cfg);
@@ -431,24 +540,49 @@ static int cmd_account_add(struct cli *c)
                     errs.items[i].detail);
         goto out;
     }
-    char token[TOKEN_TEXT_LEN + 1];
-    unsigned char hash[TOKEN_HASH_BYTES];
-    token_new(token, hash, key);
-    struct new_account n = {&a, hash};
-    if (store_write(s, tx_account_add, &n) != STORE_OK) {
+    if (account_store_new(s, key, &a, c->expires, token) != STORE_OK) {
         fail("account add: the account could not be stored");
     } else {
-        printf("account %lld (%s) created; its token, shown only now:\n%s\n", (long long)a.id,
-               a.role, token);
+        printf("account %lld (%s) created; its token%s%s, shown only now:\n%s\n", (long long)a.id,
+               a.role, c->expires ? ", valid through " : "", c->expires ? c->expires : "", token);
         ret = 0;
     }
-    sodium_memzero(token, sizeof token);
 out:
+    sodium_memzero(token, sizeof token);
     sodium_memzero(key, sizeof key);
     spec_errors_release(&errs);
     json_decref(body);
     if (s)
         store_free(s);
+    return ret;
+}
+
+static int cmd_account_disable(struct cli *c)
+{
+    if (!c->id)
+        return fail("account disable: name the account: shenbao account disable ID");
+    int64_t id = path_id_param(c->id);
+    if (id == 0)
+        return fail("account disable: \"%s\" is not an account id (a positive integer)", c->id);
+    struct store *s = open_store(&c->cfg);
+    if (!s)
+        return 1;
+    int tokens = 0, sessions = 0, ret = 1;
+    struct account a;
+    enum store_rc rc = account_disable(s, id, &tokens, &sessions);
+    if (rc == STORE_OK)
+        rc = store_account_get(s, id, &a);
+    if (rc == STORE_NOT_FOUND)
+        fail("account disable: database %s has no account %lld", c->cfg.db, (long long)id);
+    else if (rc != STORE_OK)
+        fail("account disable: the database could not disable account %lld", (long long)id);
+    else {
+        printf("account %lld (%s, %s) disabled: %d token%s and %d session%s no longer work\n",
+               (long long)id, a.role, a.name, tokens, tokens == 1 ? "" : "s", sessions,
+               sessions == 1 ? "" : "s");
+        ret = 0;
+    }
+    store_free(s);
     return ret;
 }
 
@@ -470,6 +604,10 @@ static int cmd_tick(struct cli *c)
     struct store *s = open_store(&c->cfg);
     if (!s)
         return 1;
+    if (check_key_directory(&c->cfg, s) != 0) {
+        store_free(s);
+        return 1;
+    }
     struct signing_key key = {0};
     int n = -1;
     if (load_signing_key(&c->cfg, s, &key) == 0)
@@ -532,6 +670,8 @@ static int cmd_keygen(struct cli *c)
     if (!s)
         return 1;
     int ret = 1;
+    if (check_key_directory(&c->cfg, s) != 0)
+        goto out;
     if (sign_keygen(c->cfg.keys, row.kid, pk, err, sizeof err) != 0) {
         fail("keygen: %s", err);
         goto out;
@@ -795,6 +935,7 @@ enum {
     OPT_JWKS,
     OPT_TO,
     OPT_FROM,
+    OPT_EXPIRES,
     OPT_HELP,
 };
 
@@ -813,6 +954,7 @@ static const struct option options[] = {
     {"jwks", required_argument, NULL, OPT_JWKS},
     {"to", required_argument, NULL, OPT_TO},
     {"from", required_argument, NULL, OPT_FROM},
+    {"expires", required_argument, NULL, OPT_EXPIRES},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -826,7 +968,8 @@ struct command {
 static const struct command commands[] = {
     {"serve", cmd_serve, "listen keys clock"},
     {"migrate", cmd_migrate, ""},
-    {"account add", cmd_account_add, "keys role name uscc unit authority"},
+    {"account add", cmd_account_add, "keys role name uscc unit authority expires"},
+    {"account disable", cmd_account_disable, ""},
     {"tick", cmd_tick, "now keys"},
     {"audit verify", cmd_audit_verify, ""},
     {"keygen", cmd_keygen, "keys"},
@@ -923,12 +1066,15 @@ int cli_main(int argc, char **argv)
         /* In the order of the OPT_ values. */
         const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
                                &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
-                               &c.now,         &c.jwks, &c.to,     &c.from};
+                               &c.now,         &c.jwks, &c.to,     &c.from, &c.expires};
         *slot[opt - OPT_CONFIG] = optarg;
     }
-    /* verify takes one positional argument, the file. */
+    /* verify takes one positional argument, the file; account disable the
+     * account's id. */
     if (strcmp(cmd->name, "verify") == 0 && optind < argc)
         c.file = argv[optind++];
+    else if (strcmp(cmd->name, "account disable") == 0 && optind < argc)
+        c.id = argv[optind++];
     if (optind < argc) {
         fail("%s: unexpected argument \"%s\"", cmd->name, argv[optind]);
         return 2;

@@ -34,6 +34,14 @@ void config_defaults(struct config *c)
     c->connection_memory = 128 * KIB;
     c->request_timeout = 60;
     c->objections_per_minute = 10;
+    c->objections_open_per_application = 20;
+    c->objections_per_address_per_day = 10;
+    c->signin_free_failures = 3;
+    c->signin_free_failures_per_address = 10;
+    c->signin_free_failures_per_account = 5;
+    c->signin_delay_base_s = 1;
+    c->signin_delay_max_s = 900;
+    c->signin_account_delay_max_s = 180;
     c->tick_interval = 60;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
@@ -77,6 +85,18 @@ static const struct config_key config_keys[] = {
             64 * 1024 * 1024),
     INT_KEY("request_timeout_s", KEY_UNSIGNED, request_timeout, 1, 3600),
     INT_KEY("objections_per_minute", KEY_UNSIGNED, objections_per_minute, 1, 10000),
+    INT_KEY("objections_open_per_application", KEY_UNSIGNED, objections_open_per_application, 1,
+            10000),
+    INT_KEY("objections_per_address_per_day", KEY_UNSIGNED, objections_per_address_per_day, 1,
+            100000),
+    INT_KEY("signin_free_failures", KEY_UNSIGNED, signin_free_failures, 0, 100),
+    INT_KEY("signin_free_failures_per_address", KEY_UNSIGNED, signin_free_failures_per_address, 0,
+            10000),
+    INT_KEY("signin_free_failures_per_account", KEY_UNSIGNED, signin_free_failures_per_account, 0,
+            10000),
+    INT_KEY("signin_delay_base_s", KEY_UNSIGNED, signin_delay_base_s, 1, 3600),
+    INT_KEY("signin_delay_max_s", KEY_UNSIGNED, signin_delay_max_s, 1, 86400),
+    INT_KEY("signin_account_delay_max_s", KEY_UNSIGNED, signin_account_delay_max_s, 0, 3600),
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
     {.name = "trusted_proxies",
      .type = KEY_PROXIES,

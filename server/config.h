@@ -33,6 +33,28 @@ struct config {
     char metrics_allow[CONFIG_MAX_PROXIES][64]; /* "metrics_allow": who may read /metrics,
                                                  * default 127.0.0.1 and ::1 */
     unsigned n_metrics_allow;
+
+    /* Objections: how many may be open at once on one application
+     * ("objections_open_per_application", default 20) and how many one
+     * address may file in a day in Beijing ("objections_per_address_per_day",
+     * default 10); more are 429. */
+    unsigned objections_open_per_application;
+    unsigned objections_per_address_per_day;
+
+    /* Sign-in throttling; server/http/throttle.h has the arithmetic.
+     * Failures before any delay: per account and address
+     * ("signin_free_failures", default 3), per address
+     * ("signin_free_failures_per_address", 10), per account
+     * ("signin_free_failures_per_account", 5).  The first delay
+     * ("signin_delay_base_s", 1), doubled after each failure up to
+     * "signin_delay_max_s" (900) per address and per account and address,
+     * and up to "signin_account_delay_max_s" (180) per account. */
+    unsigned signin_free_failures;
+    unsigned signin_free_failures_per_address;
+    unsigned signin_free_failures_per_account;
+    unsigned signin_delay_base_s;
+    unsigned signin_delay_max_s;
+    unsigned signin_account_delay_max_s;
 };
 
 /* Fills c with the built-in defaults. */

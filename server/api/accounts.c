@@ -1,8 +1,11 @@
 /*
- * /v1/accounts: an administrator creates staff and applicant accounts.
- * The token is returned once and kept only as its keyed hash.
+ * /v1/accounts: an administrator creates staff and applicant accounts and
+ * disables them.  The account's first token is returned once and kept only
+ * as its keyed hash.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -90,15 +93,41 @@ json_t *account_to_json(const struct account *a)
     return o;
 }
 
+int64_t path_id_param(const char *text)
+{
+    if (text[0] < '1' || text[0] > '9' || strlen(text) > 18)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    return errno == 0 && *end == '\0' ? n : 0;
+}
+
 struct new_account {
     struct account *a;
-    const unsigned char *hash;
+    const unsigned char *key;
+    const char *expires_on;
+    char *token;
 };
 
 static enum store_rc tx_account_add(struct store_tx *tx, void *ctx)
 {
     struct new_account *n = ctx;
-    return store_account_add(tx, n->a, n->hash);
+    enum store_rc rc = store_account_add(tx, n->a);
+    struct token_row t = {.account_id = n->a->id,
+                          .name = "initial",
+                          .created_at = n->a->created_at,
+                          .expires_on = n->expires_on};
+    if (rc == STORE_OK)
+        rc = token_issue(tx, n->key, &t, n->token);
+    return rc;
+}
+
+enum store_rc account_store_new(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
+                                struct account *a, const char *expires_on, char *token_out)
+{
+    struct new_account n = {a, key, expires_on, token_out};
+    return store_write(s, tx_account_add, &n);
 }
 
 void api_account_create(struct request *r)
@@ -115,10 +144,7 @@ void api_account_create(struct request *r)
     spec_errors_release(&errs);
 
     char token[TOKEN_TEXT_LEN + 1];
-    unsigned char hash[TOKEN_HASH_BYTES];
-    token_new(token, hash, r->srv->token_key);
-    struct new_account n = {&a, hash};
-    enum store_rc rc = store_write(r->srv->store, tx_account_add, &n);
+    enum store_rc rc = account_store_new(r->srv->store, r->srv->token_key, &a, NULL, token);
     if (rc == STORE_OK) {
         reply_header(r, "Location", "/v1/accounts/%lld", (long long)a.id);
         reply_json(r, 201, json_pack("{s:o, s:s}", "account", account_to_json(&a), "token", token));
@@ -126,6 +152,61 @@ void api_account_create(struct request *r)
         reply_store_error(r, rc);
     }
     sodium_memzero(token, sizeof token);
+}
+
+struct disabling {
+    int64_t id;
+    char at[RFC3339_LEN];
+    int tokens, sessions;
+};
+
+static enum store_rc tx_disable(struct store_tx *tx, void *ctx)
+{
+    struct disabling *d = ctx;
+    return store_account_disable(tx, d->id, d->at, &d->tokens, &d->sessions);
+}
+
+enum store_rc account_disable(struct store *s, int64_t id, int *tokens, int *sessions)
+{
+    struct disabling d = {.id = id};
+    clock_format_rfc3339(clock_now(), d.at);
+    enum store_rc rc = store_write(s, tx_disable, &d);
+    *tokens = d.tokens;
+    *sessions = d.sessions;
+    return rc;
+}
+
+void api_account_disable(struct request *r)
+{
+    int64_t id = path_id_param(r->params[0]);
+    if (id != 0 && id == r->account.id) {
+        /* The last administrator would lock everyone out of the API. */
+        reply_problem(r, P_CONFLICT,
+                      "an administrator does not disable their own account: another "
+                      "administrator can, or `shenbao account disable %lld`",
+                      (long long)id);
+        return;
+    }
+    int tokens = 0, sessions = 0;
+    enum store_rc rc =
+        id ? account_disable(r->srv->store, id, &tokens, &sessions) : STORE_NOT_FOUND;
+    struct account a;
+    if (rc == STORE_OK)
+        rc = store_account_get(r->srv->store, id, &a);
+    if (rc == STORE_NOT_FOUND) {
+        reply_problem(r, P_NOT_FOUND, "no account with this id");
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_error(r, rc);
+        return;
+    }
+    json_t *out = account_to_json(&a);
+    json_object_set_new(out, "disabled", json_true());
+    /* What stopped now: 0 and 0 when it was disabled before. */
+    json_object_set_new(out, "tokens_revoked", json_integer(tokens));
+    json_object_set_new(out, "sessions_revoked", json_integer(sessions));
+    reply_json(r, 200, out);
 }
 
 void api_account_me(struct request *r)

@@ -23,6 +23,12 @@ void api_schema_get(struct request *r);
 /* accounts.c */
 void api_account_create(struct request *r);
 void api_account_me(struct request *r);
+void api_account_disable(struct request *r);
+
+/* tokens.c */
+void api_token_create(struct request *r);
+void api_tokens_list(struct request *r);
+void api_token_delete(struct request *r);
 
 /* sessions.c */
 void api_signup(struct request *r);
@@ -189,5 +195,30 @@ void listing_add(struct listing *l, json_t *item);
 /* Replies {"items": [...]} when rc is STORE_OK and nothing failed, else the
  * store's error or a 500; l->items is consumed either way. */
 void listing_reply(struct request *r, struct listing *l, enum store_rc rc);
+/* Stores the new account a (as account_from_json() made it) and its first
+ * token, named "initial", whose last day is expires_on (NULL: no end), in
+ * one transaction; the token's text goes to token_out (TOKEN_TEXT_LEN + 1
+ * bytes).  Shared by the API and `shenbao account add`. */
+enum store_rc account_store_new(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
+                                struct account *a, const char *expires_on, char *token_out);
+/* Disables account id now: every token and session of it stops working.
+ * *tokens, *sessions: how many were live.  STORE_NOT_FOUND for no such
+ * account. */
+enum store_rc account_disable(struct store *s, int64_t id, int *tokens, int *sessions);
+
+/* The {id} of a path such as /v1/tokens/{id}: a positive decimal integer
+ * with no sign, spaces or leading zeros, else 0. */
+int64_t path_id_param(const char *text);
+
+/* tokens.c: making tokens, for the API and the command line. */
+
+/* Makes a new token for t->account_id (t->name, t->created_at,
+ * t->expires_on as given) in tx: its text goes to out_text (TOKEN_TEXT_LEN
+ * + 1 bytes), only its hash, made with key, to the store; t->id is set. */
+enum store_rc token_issue(struct store_tx *tx, const unsigned char key[TOKEN_KEY_LEN],
+                          struct token_row *t, char *out_text);
+/* Why `text` cannot be the last day of a token made on `today`, or NULL
+ * when it can. */
+const char *token_expiry_problem(const char *text, sb_day today);
 
 #endif

@@ -137,19 +137,42 @@ static json_t *objection_to_json(const struct objection *o)
     return j;
 }
 
+/* The Retry-After when an application has all the open objections it
+ * takes: a reviewer may have resolved some within the hour. */
+#define FULL_RETRY_S 3600
+
 struct filing {
     struct request *r;
     int64_t app_id;
     struct objection o;
+    char day_start[RFC3339_LEN]; /* 00:00 today in Beijing, as filed_at is written */
+    enum { FILED, APPLICATION_FULL, ADDRESS_DONE } refused;
 };
 
 static enum store_rc tx_file(struct store_tx *tx, void *ctx)
 {
     struct filing *f = ctx;
+    const struct config *cfg = f->r->srv->cfg;
     struct application a = {0};
+    int64_t filed_today = 0;
+    int open = 0;
     enum store_rc rc = store_app_get_tx(tx, f->app_id, &a);
     if (rc == STORE_OK && !under_notice(&a, date_of_unix(clock_now())))
         rc = STORE_NOT_FOUND;
+    /* Counted in the transaction that adds one, so that objections filed
+     * side by side cannot all slip under the caps. */
+    if (rc == STORE_OK)
+        rc = store_objections_from(tx, f->o.client_addr, f->day_start, &filed_today);
+    if (rc == STORE_OK && filed_today >= cfg->objections_per_address_per_day) {
+        f->refused = ADDRESS_DONE;
+        rc = STORE_CONFLICT;
+    }
+    if (rc == STORE_OK)
+        rc = store_objections_open(tx, f->app_id, &open);
+    if (rc == STORE_OK && (unsigned)open >= cfg->objections_open_per_application) {
+        f->refused = APPLICATION_FULL;
+        rc = STORE_CONFLICT;
+    }
     if (rc == STORE_OK)
         rc = store_objection_add(tx, &f->o);
     if (rc == STORE_OK) {
@@ -199,10 +222,27 @@ void api_objection_file(struct request *r)
     f.o.name = (char *)json_string_value(json_object_get(r->body_json, "name"));
     f.o.contact = (char *)json_string_value(json_object_get(r->body_json, "contact"));
     f.o.reason = (char *)json_string_value(json_object_get(r->body_json, "reason"));
-    clock_format_rfc3339(clock_now(), f.o.filed_at);
+    int64_t now = clock_now();
+    clock_format_rfc3339(now, f.o.filed_at);
     snprintf(f.o.client_addr, sizeof f.o.client_addr, "%s", r->client_addr);
+    /* Beijing keeps UTC+8 all year: its day starts at 16:00 UTC. */
+    int64_t day_start = (int64_t)date_of_unix(now) * 86400 - 8 * 3600;
+    clock_format_rfc3339(day_start, f.day_start);
     enum store_rc rc = store_write(r->srv->store, tx_file, &f);
-    if (rc == STORE_OK) {
+    if (f.refused == ADDRESS_DONE) {
+        unsigned wait = (unsigned)(day_start + 86400 - now);
+        reply_header(r, "Retry-After", "%u", wait);
+        reply_problem(r, P_TOO_MANY,
+                      "at most %u objections a day from one address; try again tomorrow, "
+                      "in %u s",
+                      r->srv->cfg->objections_per_address_per_day, wait);
+    } else if (f.refused == APPLICATION_FULL) {
+        reply_header(r, "Retry-After", "%u", FULL_RETRY_S);
+        reply_problem(r, P_TOO_MANY,
+                      "application %lld has %u open objections, as many as it takes at once; "
+                      "try again in %u s, when some may be resolved",
+                      id, r->srv->cfg->objections_open_per_application, FULL_RETRY_S);
+    } else if (rc == STORE_OK) {
         reply_header(r, "Location", "/v1/applications/%lld/objections/%lld", id, (long long)f.o.id);
         /* The objector gets the receipt; contact data stays with reviewers. */
         reply_json(r, 201,

@@ -18,16 +18,17 @@
 #include "password.h"
 #include "ratelimit.h"
 #include "spec.h"
+#include "throttle.h"
 #include "uscc.h"
 
 #define SESSION_SECONDS            (12 * 3600)
 #define LOGIN_ATTEMPTS_PER_ADDRESS 20 /* a minute: an office behind one NAT */
-#define LOGIN_FAILURES_PER_ACCOUNT 5  /* a quarter of an hour */
 #define SIGNUPS_PER_ADDRESS        20 /* an hour */
 
 static struct ratelimit login_by_address = RATELIMIT_INIT(60);
-static struct ratelimit login_failures = RATELIMIT_INIT(900);
 static struct ratelimit signup_by_address = RATELIMIT_INIT(3600);
+/* Progressive delays after wrong passwords (throttle.h has the arithmetic). */
+static struct throttle signin_throttle = THROTTLE_INIT;
 
 /* Opens a session for the account and sets its cookies. */
 struct new_session {
@@ -137,9 +138,13 @@ static bool email_plausible(const char *e)
 struct signup {
     struct account *a;
     const char *password_hash;
-    enum problem problem;
-    const char *why;
 };
+
+/* One answer whether the organisation, the e-mail address or both have an
+ * account, so that sign-up does not tell which (docs/CONTRACT.md). */
+static const char signup_taken[] =
+    "an account exists for this organisation or for this e-mail address: sign in with it, "
+    "or ask the administrator for access";
 
 static enum store_rc tx_signup(struct store_tx *tx, void *ctx)
 {
@@ -148,20 +153,11 @@ static enum store_rc tx_signup(struct store_tx *tx, void *ctx)
     enum store_rc rc = store_account_uscc_taken(tx, su->a->uscc, &taken);
     if (rc != STORE_OK)
         return rc;
-    if (taken) {
-        su->why = "this organisation already has an account; ask whoever holds it, or the "
-                  "administrator, for access";
+    if (taken)
         return STORE_CONFLICT;
-    }
-    /* The account has no bearer token of its own, only sessions: it gets
-     * the hash of no token at all, random bytes nothing hashes to. */
-    unsigned char hash[TOKEN_HASH_BYTES];
-    randombytes_buf(hash, sizeof hash);
-    rc = store_account_add(tx, su->a, hash);
-    if (rc == STORE_CONFLICT) {
-        su->why = "an account with this e-mail address exists; sign in instead";
-        return rc;
-    }
+    /* The e-mail address is unique: taken, the insert is a conflict.  The
+     * account signs in with its password and has no token. */
+    rc = store_account_add(tx, su->a);
     if (rc == STORE_OK)
         rc = store_account_set_password(tx, su->a->id, su->password_hash);
     return rc;
@@ -215,12 +211,14 @@ void api_signup(struct request *r)
     struct signup su = {.a = &a, .password_hash = hash};
     enum store_rc rc = store_write(r->srv->store, tx_signup, &su);
     sodium_memzero(hash, sizeof hash);
-    if (rc == STORE_CONFLICT)
-        reply_problem(r, P_EXISTS, "%s", su.why ? su.why : "the account exists");
-    else if (rc != STORE_OK)
+    if (rc == STORE_CONFLICT) {
+        reply_problem(r, P_EXISTS, "%s", signup_taken);
+    } else if (rc != STORE_OK) {
         reply_store_error(r, rc);
-    else
+    } else {
+        throttle_remember(&signin_throttle, email, r->client_addr, clock_now_ms());
         reply_signed_in(r, 201, &a);
+    }
 }
 
 /* ---- sign-in and sign-out ------------------------------------------------------ */
@@ -265,35 +263,52 @@ void api_session_create(struct request *r)
     struct account a;
     if (token) {
         unsigned char hash[TOKEN_HASH_BYTES];
+        char today[DATE_TEXT_LEN];
+        date_format(date_of_unix(now), today);
         if (token_hash(hash, token, r->srv->token_key) != 0 ||
-            store_account_by_token(r->srv->store, hash, &a) != STORE_OK) {
+            store_account_by_token(r->srv->store, hash, today, &a) != STORE_OK) {
             reply_problem(r, P_UNAUTHORIZED, "this token is not valid");
             return;
         }
         reply_signed_in(r, 200, &a);
         return;
     }
-    if (ratelimit_exhausted(&login_failures, email, now, LOGIN_FAILURES_PER_ACCOUNT, &retry)) {
-        too_many(r, retry, "too many failed sign-ins for this account");
+    const struct config *cfg = r->srv->cfg;
+    const struct throttle_policy policy = {
+        .free_pair = cfg->signin_free_failures,
+        .free_address = cfg->signin_free_failures_per_address,
+        .free_account = cfg->signin_free_failures_per_account,
+        .base_s = cfg->signin_delay_base_s,
+        .max_s = cfg->signin_delay_max_s,
+        .account_max_s = cfg->signin_account_delay_max_s,
+    };
+    retry = throttle_begin(&signin_throttle, &policy, email, r->client_addr, clock_now_ms());
+    if (retry > 0) {
+        too_many(r, retry, "too many failed sign-ins");
         return;
     }
     char stored[PASSWORD_HASH_LEN] = "";
     enum store_rc rc = store_account_by_email(r->srv->store, email, &a, stored, sizeof stored);
-    if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
-        reply_store_error(r, rc);
-        return;
-    }
-    enum password_rc prc = password_verify(rc == STORE_OK ? stored : NULL, password);
-    if (prc == PASSWORD_BUSY) {
-        too_many(r, 5, "the server is busy checking passwords");
-        return;
-    }
-    if (prc != PASSWORD_OK) {
-        ratelimit_take(&login_failures, email, now, LOGIN_FAILURES_PER_ACCOUNT, &retry);
+    enum password_rc prc = PASSWORD_ERROR;
+    if (rc == STORE_OK || rc == STORE_NOT_FOUND)
+        prc = password_verify(rc == STORE_OK ? stored : NULL, password);
+    sodium_memzero(stored, sizeof stored);
+    if (prc == PASSWORD_OK) {
+        throttle_succeeded(&signin_throttle, email, r->client_addr, clock_now_ms());
+        reply_signed_in(r, 200, &a);
+    } else if (prc == PASSWORD_MISMATCH) {
+        throttle_failed(&signin_throttle, email, r->client_addr, clock_now_ms());
         reply_problem(r, P_UNAUTHORIZED, "wrong e-mail address or password");
-        return;
+    } else {
+        /* Nothing was checked: the attempt does not count. */
+        throttle_cancel(&signin_throttle, email, r->client_addr);
+        if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+            reply_store_error(r, rc);
+        else if (prc == PASSWORD_BUSY)
+            too_many(r, 5, "the server is busy checking passwords");
+        else
+            reply_problem(r, P_INTERNAL, "the password could not be checked");
     }
-    reply_signed_in(r, 200, &a);
 }
 
 struct session_end {

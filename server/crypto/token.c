@@ -173,6 +173,18 @@ out:
     return ret;
 }
 
+int token_key_read(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char *err, size_t errlen)
+{
+    int ret;
+
+    assert(out_key != NULL && path != NULL);
+    token_sodium_init();
+    ret = read_key(out_key, path, err, errlen);
+    if (ret != 0)
+        sodium_memzero(out_key, TOKEN_KEY_LEN);
+    return ret;
+}
+
 int token_key_load(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char *err, size_t errlen)
 {
     int ret;
@@ -193,6 +205,19 @@ int token_key_load(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char 
         return -1;
     }
     return 0;
+}
+
+void token_key_fingerprint(char *out, const unsigned char key[TOKEN_KEY_LEN])
+{
+    /* A fixed text of its own, so the fingerprint is no token's hash. */
+    static const char context[] = "shenbao token key fingerprint v1";
+    unsigned char h[TOKEN_FINGERPRINT_LEN / 2];
+
+    assert(out != NULL && key != NULL);
+    token_sodium_init();
+    crypto_generichash(h, sizeof(h), (const unsigned char *)context, sizeof(context) - 1, key,
+                       TOKEN_KEY_LEN);
+    sodium_bin2hex(out, TOKEN_FINGERPRINT_LEN + 1, h, sizeof(h));
 }
 
 void token_new(char *out_text, unsigned char out_hash[TOKEN_HASH_BYTES],

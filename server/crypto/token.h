@@ -12,11 +12,25 @@
 #define TOKEN_PREFIX     "sb_"
 #define TOKEN_TEXT_LEN   (3 + 43) /* prefix + base64url(32 bytes) without padding */
 
-/* Loads the token-hashing key from `path`, creating it (32 random bytes,
- * mode 0600) when missing.  Refuses a key file readable by group or others.
- * key is written to out_key.  Returns 0 or -1 with err set. */
+#define TOKEN_FINGERPRINT_LEN 64 /* hex characters */
+
+/* Reads the token-hashing key from `path` into out_key.  Refuses a key file
+ * readable by group or others, a symbolic link, or one not of exactly
+ * TOKEN_KEY_LEN bytes.  Returns 0, 1 when the file does not exist (nothing
+ * created), or -1 with err set. */
+int token_key_read(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char *err,
+                   size_t errlen);
+
+/* As token_key_read(), but creates the key (32 random bytes, mode 0600, and
+ * its directory, mode 0700) when the file is missing.  Returns 0 or -1 with
+ * err set. */
 int token_key_load(unsigned char out_key[TOKEN_KEY_LEN], const char *path, char *err,
                    size_t errlen);
+
+/* The key's fingerprint, to tell one key from another without telling
+ * anything about either: the hex of BLAKE2b-256 keyed with the key over a
+ * fixed text.  out receives TOKEN_FINGERPRINT_LEN characters and a NUL. */
+void token_key_fingerprint(char *out, const unsigned char key[TOKEN_KEY_LEN]);
 
 /* Makes a new token: out_text receives TOKEN_TEXT_LEN characters and a NUL
  * (buffer of at least TOKEN_TEXT_LEN + 1), out_hash its keyed hash. */

@@ -22,27 +22,15 @@ static unsigned *count_of(struct ratelimit *rl, const char *key, int64_t now)
     return &rl->slots[i].count;
 }
 
-static bool run(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
-                unsigned *retry_after, bool take)
+bool ratelimit_take(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
+                    unsigned *retry_after)
 {
     pthread_mutex_lock(&rl->lock);
     unsigned *count = count_of(rl, key, now);
     bool room = *count < limit;
-    if (room && take)
+    if (room)
         (*count)++;
     pthread_mutex_unlock(&rl->lock);
     *retry_after = (unsigned)(rl->window - now % rl->window);
     return room;
-}
-
-bool ratelimit_take(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
-                    unsigned *retry_after)
-{
-    return run(rl, key, now, limit, retry_after, true);
-}
-
-bool ratelimit_exhausted(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
-                         unsigned *retry_after)
-{
-    return !run(rl, key, now, limit, retry_after, false);
 }

@@ -34,8 +34,4 @@ struct ratelimit {
 bool ratelimit_take(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
                     unsigned *retry_after);
 
-/* True when the key has had `limit` events in this window; counts nothing. */
-bool ratelimit_exhausted(struct ratelimit *rl, const char *key, int64_t now, unsigned limit,
-                         unsigned *retry_after);
-
 #endif

@@ -25,6 +25,11 @@ static const struct route routes[] = {
     {"POST", "/v1/session", api_session_create, ROLE_PUBLIC, "session_create", true},
     {"DELETE", "/v1/session", api_session_delete, ROLE_ANY_ACCOUNT, "session_delete", false},
     {"POST", "/v1/accounts", api_account_create, ROLE_ADMIN, "accounts_create", true},
+    {"POST", "/v1/accounts/{id}/disable", api_account_disable, ROLE_ADMIN, "account_disable",
+     false},
+    {"POST", "/v1/tokens", api_token_create, ROLE_ANY_ACCOUNT, "tokens_create", true},
+    {"GET", "/v1/tokens", api_tokens_list, ROLE_ANY_ACCOUNT, "tokens_list", false},
+    {"DELETE", "/v1/tokens/{id}", api_token_delete, ROLE_ANY_ACCOUNT, "token_delete", false},
     {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list", false},
     {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", true},
     {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", true},
@@ -123,8 +128,10 @@ static bool authenticate(struct request *r)
         const char *token = h + 7;
         while (*token == ' ')
             token++;
+        char today[DATE_TEXT_LEN];
+        date_format(date_of_unix(clock_now()), today);
         if (token_hash(hash, token, r->srv->token_key) != 0 ||
-            store_account_by_token(r->srv->store, hash, &r->account) != STORE_OK)
+            store_account_by_token(r->srv->store, hash, today, &r->account) != STORE_OK)
             return false;
     } else {
         const char *cookie = request_cookie(r, "sb_session");

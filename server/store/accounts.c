@@ -1,6 +1,7 @@
 /*
- * Accounts.  A bearer token is kept only as its hash; finding an account
- * by token is an indexed lookup on that hash, confirmed in constant time.
+ * Accounts.  A bearer token is kept only as its hash (in tokens, see
+ * tokens.c); finding an account by token is an indexed lookup on that
+ * hash, confirmed in constant time.
  */
 #include "store_impl.h"
 
@@ -22,12 +23,13 @@ static void account_from_row(sqlite3_stmt *st, struct account *a)
     store_col_text(st, 7, a->email, sizeof a->email);
 }
 
-enum store_rc store_account_add(struct store_tx *tx, struct account *a,
-                                const unsigned char token_hash[TOKEN_HASH_LEN])
+enum store_rc store_account_add(struct store_tx *tx, struct account *a)
 {
+    /* token_hash is a column of the first schema that nothing reads any
+     * more (migration 0006): random bytes no token hashes to. */
     static const char sql[] =
         "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at, email)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        " VALUES (?1, ?2, ?3, ?4, ?5, randomblob(32), ?6, ?7)";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
     enum store_rc rc;
@@ -36,9 +38,8 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a,
         return STORE_ERROR;
     if ((store_bind_text(st, 1, a->role) | store_bind_text(st, 2, a->name) |
          store_bind_opt(st, 3, a->uscc) | store_bind_opt(st, 4, a->unit) |
-         store_bind_opt(st, 5, a->authority) |
-         sqlite3_bind_blob(st, 6, token_hash, TOKEN_HASH_LEN, SQLITE_STATIC) |
-         store_bind_text(st, 7, a->created_at) | store_bind_opt(st, 8, a->email)) != SQLITE_OK)
+         store_bind_opt(st, 5, a->authority) | store_bind_text(st, 6, a->created_at) |
+         store_bind_opt(st, 7, a->email)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);
@@ -50,10 +51,16 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a,
 
 enum store_rc store_account_by_token(struct store *s,
                                      const unsigned char token_hash[TOKEN_HASH_LEN],
-                                     struct account *out)
+                                     const char *today, struct account *out)
 {
-    static const char sql[] = "SELECT " ACCOUNT_COLUMNS ", token_hash FROM accounts"
-                              " WHERE token_hash = ?1 AND disabled = 0";
+    /* The subquery names only its own columns, so ACCOUNT_COLUMNS stay
+     * the account's. */
+    static const char sql[] =
+        "SELECT " ACCOUNT_COLUMNS ", live_hash FROM accounts"
+        " JOIN (SELECT account_id, token_hash AS live_hash FROM tokens"
+        "       WHERE token_hash = ?1 AND revoked_at IS NULL"
+        "       AND (expires_on IS NULL OR expires_on >= ?2)) ON account_id = id"
+        " WHERE disabled = 0";
     struct conn *c = store_reader(s);
     sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     enum store_rc rc = STORE_NOT_FOUND;
@@ -62,7 +69,8 @@ enum store_rc store_account_by_token(struct store *s,
 
     if (st == NULL)
         return STORE_ERROR;
-    if (sqlite3_bind_blob(st, 1, token_hash, TOKEN_HASH_LEN, SQLITE_STATIC) != SQLITE_OK) {
+    if ((sqlite3_bind_blob(st, 1, token_hash, TOKEN_HASH_LEN, SQLITE_STATIC) |
+         store_bind_text(st, 2, today)) != SQLITE_OK) {
         rc = store_rc(c, SQLITE_ERROR, sql);
         goto out;
     }

@@ -323,3 +323,15 @@ out:
     store_stmt_done(st);
     return rc;
 }
+
+enum store_rc store_objections_from(struct store_tx *tx, const char *addr, const char *since,
+                                    int64_t *count)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM objections WHERE client_addr = ?1 AND filed_at >= ?2";
+    struct conn *c = store_tx_conn(tx);
+    sqlite3_stmt *st = store_stmt(c, sql);
+    return store_one_int(
+        c, st, sql, st ? (store_bind_text(st, 1, addr) | store_bind_text(st, 2, since)) : SQLITE_OK,
+        count);
+}

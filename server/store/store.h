@@ -154,16 +154,16 @@ struct account {
     char created_at[40]; /* RFC 3339 */
 };
 
-/* Inserts the account with the hash of its token; sets a->id.  The token
- * itself is never stored. */
-enum store_rc store_account_add(struct store_tx *tx, struct account *a,
-                                const unsigned char token_hash[TOKEN_HASH_LEN]);
-/* The account whose token hashes to token_hash.  The store finds the row
- * by the hash and compares it again in constant time.  A disabled account
- * is STORE_NOT_FOUND. */
+/* Inserts the account; sets a->id.  Its tokens are rows of their own
+ * (store_token_add). */
+enum store_rc store_account_add(struct store_tx *tx, struct account *a);
+/* The account of the live token that hashes to token_hash: not revoked,
+ * not past its last day (expires_on >= today, "YYYY-MM-DD"), its account
+ * not disabled; else STORE_NOT_FOUND.  The store finds the row by the hash
+ * and compares it again in constant time. */
 enum store_rc store_account_by_token(struct store *s,
                                      const unsigned char token_hash[TOKEN_HASH_LEN],
-                                     struct account *out);
+                                     const char *today, struct account *out);
 /* The account with this id, disabled or not (history still names it). */
 enum store_rc store_account_get(struct store *s, int64_t id, struct account *out);
 /* Whether any account exists. */
@@ -177,6 +177,50 @@ enum store_rc store_account_by_email(struct store *s, const char *email, struct 
                                      char *hash_out, size_t cap);
 /* Whether an account of this organisation exists. */
 enum store_rc store_account_uscc_taken(struct store_tx *tx, const char *uscc, bool *taken);
+
+/* Disables the account and revokes, at `at`, every token and session it
+ * has; *tokens and *sessions (may be NULL) receive how many were live.
+ * Disabling a disabled account again changes nothing and is STORE_OK.
+ * STORE_NOT_FOUND when no account has this id. */
+enum store_rc store_account_disable(struct store_tx *tx, int64_t id, const char *at, int *tokens,
+                                    int *sessions);
+
+/* ---- tokens ----------------------------------------------------------- */
+
+/* A token as listed: no hash.  The strings live as long as the call to the
+ * listing's fn. */
+struct token_row {
+    int64_t id;
+    int64_t account_id;
+    const char *name;
+    const char *created_at; /* RFC 3339 */
+    const char *expires_on; /* "YYYY-MM-DD", the last day it works; NULL: no end */
+};
+
+/* Inserts a token of the account by the hash of its text; t->id is set.
+ * t->expires_on may be NULL. */
+enum store_rc store_token_add(struct store_tx *tx, struct token_row *t,
+                              const unsigned char token_hash[TOKEN_HASH_LEN]);
+/* Calls fn for every token of the account that is not revoked, expired
+ * ones included, oldest first. */
+enum store_rc store_tokens_of(struct store *s, int64_t account_id,
+                              void (*fn)(const struct token_row *t, void *ctx), void *ctx);
+/* How many tokens of the account are not revoked. */
+enum store_rc store_tokens_count(struct store_tx *tx, int64_t account_id, int64_t *n);
+/* Revokes token `id` of the account at `at`.  STORE_NOT_FOUND when the
+ * account has no such token that is not revoked already. */
+enum store_rc store_token_revoke(struct store_tx *tx, int64_t account_id, int64_t id,
+                                 const char *at);
+
+/* The fingerprint of the database's token key (TOKEN_FINGERPRINT_LEN hex
+ * characters) and the file it was first read from; STORE_NOT_FOUND while
+ * none is recorded.  fingerprint_out holds 65 bytes, key_file_out cap. */
+enum store_rc store_token_key_get(struct store *s, char *fingerprint_out, char *key_file_out,
+                                  size_t cap);
+/* Records the token key's fingerprint; STORE_CONFLICT when one is recorded
+ * already (then nothing changes). */
+enum store_rc store_token_key_record(struct store_tx *tx, const char *fingerprint,
+                                     const char *key_file, const char *at);
 
 /* ---- browser sessions ------------------------------------------------- */
 
@@ -333,6 +377,10 @@ enum store_rc store_objection_resolve(struct store_tx *tx, int64_t id, const cha
                                       const char *opinion);
 /* How many objections to the application are open. */
 enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count);
+/* How many objections were filed from client address addr at or after
+ * `since` (RFC 3339 UTC, as filed_at is written). */
+enum store_rc store_objections_from(struct store_tx *tx, const char *addr, const char *since,
+                                    int64_t *count);
 /* Calls fn for each objection to the application, oldest first. */
 enum store_rc store_objections_of(struct store *s, int64_t application_id,
                                   void (*fn)(const struct objection *o, void *ctx), void *ctx);

@@ -21,7 +21,7 @@ from common import ApiTest
 HASH_PREFIX = "$argon2id$v=19$m=65536,t=2,p=1$"
 PASSWORD = "correct-horse-battery"
 LOGIN_PER_ADDRESS = 20     # a minute
-FAILURES_PER_ACCOUNT = 5   # a quarter of an hour
+FREE_FAILURES = 3          # per account and address, before the first delay
 
 _emails = [0]
 _emails_lock = threading.Lock()
@@ -330,31 +330,29 @@ class SignIn(SessionTest):
         self.assertNotIn("cookie", b.cookies)
         self.assertEqual(b.cookies, {})
 
-    def test_account_locked_after_five_failures(self):
+    def test_failures_slow_the_address_not_the_owner(self):
+        """Wrong passwords from one address make that address wait (after
+        FREE_FAILURES, 1 s, then doubling); the owner elsewhere is not held
+        back (test_hardening_accounts has the whole arithmetic)."""
         _, body, _ = self.signed_up()
-        for attempt in range(2):
-            # the failures and the checks in one quarter-hour window
-            wait_for_room(900, 30)
-            t0 = time.time()
-            b = self.browser()
-            statuses = []
-            for i in range(FAILURES_PER_ACCOUNT):
-                r = b.sign_in(email=body["email"], password="wrong-password-%d" % i)
-                statuses.append(r[0])
-            right = b.sign_in(email=body["email"], password=body["password"])
-            elsewhere = self.browser().sign_in(email=body["email"], password=body["password"])
-            if same_window(t0, time.time(), 900) or attempt == 1:
-                break
-        self.assertEqual(statuses, [401] * FAILURES_PER_ACCOUNT)
-        for r in (right, elsewhere):
-            self.assertProblem(r, 429)
-            self.assertEqual(r.set_cookie, [], r.set_cookie_raw)
-            ra = r.headers.get("retry-after", "")
-            self.assertRegex(ra, r"^[0-9]+$", r)
-            self.assertTrue(1 <= int(ra) <= 900, r)
-        # another account is not held back
+        b = self.browser()
+        statuses = []
+        for i in range(FREE_FAILURES + 1):
+            r = b.sign_in(email=body["email"], password="wrong-password-%d" % i)
+            statuses.append(r[0])
+        t = time.monotonic()
+        right = b.sign_in(email=body["email"], password=body["password"])
+        self.assertEqual(statuses, [401] * (FREE_FAILURES + 1))
+        if right[0] != 200 or time.monotonic() - t < 1:
+            self.assertProblem(right, 429)
+            self.assertEqual(right.set_cookie, [], right.set_cookie_raw)
+            self.assertEqual(right.headers.get("retry-after"), "1", right)
+        # from another address, at once
+        elsewhere = self.browser().sign_in(email=body["email"], password=body["password"])
+        self.assertEqual(elsewhere[0], 200, elsewhere)
+        # another account is not held back, from the same address either
         _, other, _ = self.signed_up()
-        r = self.browser().sign_in(email=other["email"], password=other["password"])
+        r = b.sign_in(email=other["email"], password=other["password"])
         self.assertEqual(r[0], 200, r)
 
     def test_address_throttled_at_21st_attempt(self):

@@ -63,6 +63,14 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(c.connection_memory, 128 * 1024);
     ck_assert_uint_eq(c.request_timeout, 60);
     ck_assert_uint_eq(c.n_trusted_proxies, 0);
+    ck_assert_uint_eq(c.objections_open_per_application, 20);
+    ck_assert_uint_eq(c.objections_per_address_per_day, 10);
+    ck_assert_uint_eq(c.signin_free_failures, 3);
+    ck_assert_uint_eq(c.signin_free_failures_per_address, 10);
+    ck_assert_uint_eq(c.signin_free_failures_per_account, 5);
+    ck_assert_uint_eq(c.signin_delay_base_s, 1);
+    ck_assert_uint_eq(c.signin_delay_max_s, 900);
+    ck_assert_uint_eq(c.signin_account_delay_max_s, 180);
 }
 END_TEST
 
@@ -81,6 +89,14 @@ START_TEST(test_full_file)
                                "  \"per_ip_connection_limit\": 3,\n"
                                "  \"connection_memory_limit_bytes\": 65536,\n"
                                "  \"request_timeout_s\": 7,\n"
+                               "  \"objections_open_per_application\": 5,\n"
+                               "  \"objections_per_address_per_day\": 6,\n"
+                               "  \"signin_free_failures\": 0,\n"
+                               "  \"signin_free_failures_per_address\": 2,\n"
+                               "  \"signin_free_failures_per_account\": 4,\n"
+                               "  \"signin_delay_base_s\": 3,\n"
+                               "  \"signin_delay_max_s\": 60,\n"
+                               "  \"signin_account_delay_max_s\": 0,\n"
                                "  \"trusted_proxies\": [\"10.0.0.1\", \"0:0:0:0:0:0:0:1\"]\n"
                                "}\n";
     struct config c;
@@ -100,6 +116,14 @@ START_TEST(test_full_file)
     ck_assert_uint_eq(c.per_ip_limit, 3);
     ck_assert_uint_eq(c.connection_memory, 65536);
     ck_assert_uint_eq(c.request_timeout, 7);
+    ck_assert_uint_eq(c.objections_open_per_application, 5);
+    ck_assert_uint_eq(c.objections_per_address_per_day, 6);
+    ck_assert_uint_eq(c.signin_free_failures, 0);
+    ck_assert_uint_eq(c.signin_free_failures_per_address, 2);
+    ck_assert_uint_eq(c.signin_free_failures_per_account, 4);
+    ck_assert_uint_eq(c.signin_delay_base_s, 3);
+    ck_assert_uint_eq(c.signin_delay_max_s, 60);
+    ck_assert_uint_eq(c.signin_account_delay_max_s, 0);
     ck_assert_uint_eq(c.n_trusted_proxies, 2);
     ck_assert_str_eq(c.trusted_proxies[0], "10.0.0.1");
     /* Stored in canonical form. */
@@ -145,6 +169,14 @@ static const struct {
     {"per_ip_connection_limit", 1, 100000},
     {"connection_memory_limit_bytes", 16 * 1024, 64 * 1024 * 1024},
     {"request_timeout_s", 1, 3600},
+    {"objections_open_per_application", 1, 10000},
+    {"objections_per_address_per_day", 1, 100000},
+    {"signin_free_failures", 0, 100},
+    {"signin_free_failures_per_address", 0, 10000},
+    {"signin_free_failures_per_account", 0, 10000},
+    {"signin_delay_base_s", 1, 3600},
+    {"signin_delay_max_s", 1, 86400},
+    {"signin_account_delay_max_s", 0, 3600},
 };
 
 START_TEST(test_int_ranges)

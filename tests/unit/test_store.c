@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOW "2020-09-29T02:00:00Z"
+#define NOW   "2020-09-29T02:00:00Z"
+#define TODAY "2020-09-29"
 
 static char *db_path;
 static struct store *st;
@@ -83,7 +84,6 @@ static enum store_rc tx_seed(struct store_tx *tx, void *ctx)
                         .name = "某孵化器有限公司",
                         .uscc = "91110108MA01AAAAAA",
                         .created_at = NOW};
-    unsigned char hash[TOKEN_HASH_LEN];
     enum store_rc rc;
 
     (void)ctx;
@@ -92,8 +92,7 @@ static enum store_rc tx_seed(struct store_tx *tx, void *ctx)
         if (rc != STORE_OK)
             return rc;
     }
-    memset(hash, 0xA5, sizeof hash);
-    rc = store_account_add(tx, &a, hash);
+    rc = store_account_add(tx, &a);
     applicant_id = a.id;
     return rc;
 }
@@ -146,6 +145,21 @@ static void query_text(sqlite3 *db, const char *sql, char *out, size_t len)
     ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
     snprintf(out, len, "%s", (const char *)sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
+}
+
+/* The first column of the first row of sql, as an integer. */
+static int64_t raw_count(const char *sql)
+{
+    sqlite3 *db = raw_open();
+    sqlite3_stmt *q = NULL;
+    int64_t n;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
 }
 
 /* ---- open and migrate ------------------------------------------------- */
@@ -335,11 +349,16 @@ struct account_op {
     unsigned char hash[TOKEN_HASH_LEN];
 };
 
+/* The account and its first token, in one transaction. */
 static enum store_rc tx_account(struct store_tx *tx, void *ctx)
 {
     struct account_op *o = ctx;
+    enum store_rc rc = store_account_add(tx, &o->a);
+    struct token_row t = {.account_id = o->a.id, .name = "initial", .created_at = NOW};
 
-    return store_account_add(tx, &o->a, o->hash);
+    if (rc == STORE_OK)
+        rc = store_token_add(tx, &t, o->hash);
+    return rc;
 }
 
 static enum store_rc add_account(struct account_op *o, const char *role, const char *uscc,
@@ -371,30 +390,33 @@ START_TEST(test_accounts)
     ck_assert_int_gt(app.a.id, 0);
     ck_assert_int_ne(app.a.id, dist.a.id);
 
-    ck_assert_int_eq(store_account_by_token(st, dist.hash, &got), STORE_OK);
+    ck_assert_int_eq(store_account_by_token(st, dist.hash, TODAY, &got), STORE_OK);
     ck_assert_int_eq(got.id, dist.a.id);
     ck_assert_str_eq(got.role, "district_reviewer");
     ck_assert_str_eq(got.unit, "110108");
     ck_assert_str_eq(got.uscc, "");
     ck_assert_str_eq(got.authority, "");
     ck_assert_str_eq(got.created_at, NOW);
-    ck_assert_int_eq(store_account_by_token(st, app.hash, &got), STORE_OK);
+    ck_assert_int_eq(store_account_by_token(st, app.hash, TODAY, &got), STORE_OK);
     ck_assert_str_eq(got.uscc, "91110108MA01BBBBBB");
     ck_assert_str_eq(got.name, "applicant 的账户");
 
     memcpy(wrong, app.hash, sizeof wrong);
     wrong[TOKEN_HASH_LEN - 1] ^= 1;
-    ck_assert_int_eq(store_account_by_token(st, wrong, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_token(st, wrong, TODAY, &got), STORE_NOT_FOUND);
 
     ck_assert_int_eq(store_account_get(st, muni.a.id, &got), STORE_OK);
     ck_assert_str_eq(got.authority, "science_tech");
     ck_assert_int_eq(store_account_get(st, 999999, &got), STORE_NOT_FOUND);
 
-    /* The same token hash twice is a conflict, not a fault. */
+    /* The same token hash twice is a conflict, not a fault, and the
+     * account of the refused token is not stored either. */
     dup = app;
     dup.a.id = 0;
+    snprintf(dup.a.name, sizeof dup.a.name, "%s", "重复的令牌");
     ck_assert_int_eq(store_write(st, tx_account, &dup), STORE_CONFLICT);
     ck_assert_int_eq(errors_logged, 0);
+    ck_assert_int_eq(raw_count("SELECT count(*) FROM accounts WHERE name = '重复的令牌'"), 0);
 
     /* A role with the wrong binding, or an unknown unit, is refused. */
     ck_assert_int_eq(add_account(&bad, "applicant", "", "", "", 5), STORE_ERROR);
@@ -407,8 +429,181 @@ START_TEST(test_accounts)
     snprintf(sql, sizeof sql, "UPDATE accounts SET disabled = 1 WHERE id = %lld",
              (long long)app.a.id);
     raw_exec(sql);
-    ck_assert_int_eq(store_account_by_token(st, app.hash, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_token(st, app.hash, TODAY, &got), STORE_NOT_FOUND);
     ck_assert_int_eq(store_account_get(st, app.a.id, &got), STORE_OK);
+}
+END_TEST
+
+/* ---- tokens, disabling, the token key ---------------------------------- */
+
+struct token_op {
+    struct token_row t;
+    unsigned char hash[TOKEN_HASH_LEN];
+    int64_t account_id, id;
+    const char *at;
+    int tokens, sessions;
+};
+
+static enum store_rc tx_token_add(struct store_tx *tx, void *ctx)
+{
+    struct token_op *o = ctx;
+    return store_token_add(tx, &o->t, o->hash);
+}
+
+static enum store_rc tx_token_revoke(struct store_tx *tx, void *ctx)
+{
+    struct token_op *o = ctx;
+    return store_token_revoke(tx, o->account_id, o->id, o->at);
+}
+
+static enum store_rc tx_disable(struct store_tx *tx, void *ctx)
+{
+    struct token_op *o = ctx;
+    return store_account_disable(tx, o->account_id, o->at, &o->tokens, &o->sessions);
+}
+
+static enum store_rc tx_session(struct store_tx *tx, void *ctx)
+{
+    struct token_op *o = ctx;
+    return store_session_add(tx, o->account_id, o->hash, "csrf", NOW, "2020-09-30T02:00:00Z");
+}
+
+static void add_token(struct token_op *o, int64_t account, const char *name, const char *expires_on)
+{
+    memset(o, 0, sizeof *o);
+    o->t = (struct token_row){
+        .account_id = account, .name = name, .created_at = NOW, .expires_on = expires_on};
+    randombytes_buf(o->hash, sizeof o->hash);
+    ck_assert_int_eq(store_write(st, tx_token_add, o), STORE_OK);
+    ck_assert_int_gt(o->t.id, 0);
+}
+
+struct token_list {
+    int n;
+    int64_t ids[8];
+    char expires[8][16];
+};
+
+static void collect_token(const struct token_row *t, void *ctx)
+{
+    struct token_list *l = ctx;
+    if (l->n < 8) {
+        l->ids[l->n] = t->id;
+        snprintf(l->expires[l->n], sizeof l->expires[0], "%s", t->expires_on ? t->expires_on : "-");
+        l->n++;
+    }
+}
+
+static enum store_rc tx_count_tokens(struct store_tx *tx, void *ctx)
+{
+    struct token_op *o = ctx;
+    int64_t n = 0;
+    enum store_rc rc = store_tokens_count(tx, o->account_id, &n);
+    o->tokens = (int)n;
+    return rc;
+}
+
+START_TEST(test_tokens)
+{
+    struct account_op owner, other;
+    struct token_op until_today, until_yesterday, open_ended, op, session;
+    struct token_list list = {0};
+    struct account got;
+
+    ck_assert_int_eq(add_account(&owner, "auditor", "", "", "", 1), STORE_OK);
+    ck_assert_int_eq(add_account(&other, "auditor", "", "", "", 2), STORE_OK);
+    add_token(&until_today, owner.a.id, "今天到期", TODAY);
+    add_token(&until_yesterday, owner.a.id, "昨天到期", "2020-09-28");
+    add_token(&open_ended, owner.a.id, "无期限", NULL);
+
+    /* A token works through its last day, and not after it. */
+    ck_assert_int_eq(store_account_by_token(st, until_today.hash, TODAY, &got), STORE_OK);
+    ck_assert_int_eq(got.id, owner.a.id);
+    ck_assert_int_eq(store_account_by_token(st, until_today.hash, "2020-09-30", &got),
+                     STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_token(st, until_yesterday.hash, TODAY, &got),
+                     STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_token(st, open_ended.hash, "9999-12-31", &got), STORE_OK);
+
+    /* Listed oldest first, expired ones too; no other account's. */
+    ck_assert_int_eq(store_tokens_of(st, owner.a.id, collect_token, &list), STORE_OK);
+    ck_assert_int_eq(list.n, 4);
+    ck_assert_int_eq(list.ids[1], until_today.t.id);
+    ck_assert_str_eq(list.expires[1], TODAY);
+    ck_assert_str_eq(list.expires[2], "2020-09-28");
+    ck_assert_str_eq(list.expires[3], "-");
+    op.account_id = owner.a.id;
+    ck_assert_int_eq(store_write(st, tx_count_tokens, &op), STORE_OK);
+    ck_assert_int_eq(op.tokens, 4);
+
+    /* Revoked by its own account only, once. */
+    op = (struct token_op){.account_id = other.a.id, .id = open_ended.t.id, .at = NOW};
+    ck_assert_int_eq(store_write(st, tx_token_revoke, &op), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_token(st, open_ended.hash, TODAY, &got), STORE_OK);
+    op.account_id = owner.a.id;
+    ck_assert_int_eq(store_write(st, tx_token_revoke, &op), STORE_OK);
+    ck_assert_int_eq(store_account_by_token(st, open_ended.hash, TODAY, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_write(st, tx_token_revoke, &op), STORE_NOT_FOUND);
+    memset(&list, 0, sizeof list);
+    ck_assert_int_eq(store_tokens_of(st, owner.a.id, collect_token, &list), STORE_OK);
+    ck_assert_int_eq(list.n, 3);
+
+    /* Disabling revokes every token and session at once. */
+    session.account_id = owner.a.id;
+    randombytes_buf(session.hash, sizeof session.hash);
+    ck_assert_int_eq(store_write(st, tx_session, &session), STORE_OK);
+    char csrf[64];
+    ck_assert_int_eq(store_session_find(st, session.hash, NOW, &got, csrf), STORE_OK);
+    op = (struct token_op){.account_id = owner.a.id, .at = NOW};
+    ck_assert_int_eq(store_write(st, tx_disable, &op), STORE_OK);
+    ck_assert_int_eq(op.tokens, 3);
+    ck_assert_int_eq(op.sessions, 1);
+    ck_assert_int_eq(store_account_by_token(st, owner.hash, TODAY, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_token(st, until_today.hash, TODAY, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_session_find(st, session.hash, NOW, &got, csrf), STORE_NOT_FOUND);
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM tokens WHERE revoked_at IS NULL AND account_id = %lld",
+             (long long)owner.a.id);
+    ck_assert_int_eq(raw_count(sql), 0);
+    /* Again: nothing left to revoke; the other account is untouched. */
+    ck_assert_int_eq(store_write(st, tx_disable, &op), STORE_OK);
+    ck_assert_int_eq(op.tokens + op.sessions, 0);
+    ck_assert_int_eq(store_account_by_token(st, other.hash, TODAY, &got), STORE_OK);
+    op.account_id = 999999;
+    ck_assert_int_eq(store_write(st, tx_disable, &op), STORE_NOT_FOUND);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
+struct key_op {
+    const char *fingerprint, *file;
+};
+
+static enum store_rc tx_key_record(struct store_tx *tx, void *ctx)
+{
+    struct key_op *k = ctx;
+    return store_token_key_record(tx, k->fingerprint, k->file, NOW);
+}
+
+START_TEST(test_token_key_record)
+{
+    char fp[65], file[64];
+    char a[65], b[65];
+    struct key_op first = {a, "/var/lib/shenbao/keys/token.key"},
+                  second = {b, "/tmp/keys/token.key"};
+
+    memset(a, 'a', 64);
+    a[64] = '\0';
+    memset(b, 'b', 64);
+    b[64] = '\0';
+    ck_assert_int_eq(store_token_key_get(st, fp, file, sizeof file), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_write(st, tx_key_record, &first), STORE_OK);
+    ck_assert_int_eq(store_write(st, tx_key_record, &second), STORE_CONFLICT);
+    ck_assert_int_eq(store_token_key_get(st, fp, file, sizeof file), STORE_OK);
+    ck_assert_str_eq(fp, a);
+    ck_assert_str_eq(file, "/var/lib/shenbao/keys/token.key");
+    ck_assert_int_eq(errors_logged, 0);
 }
 END_TEST
 
@@ -456,6 +651,50 @@ static int64_t insert_app(struct application *a)
     ck_assert_int_gt(a->id, 0);
     return a->id;
 }
+
+struct from_op {
+    const char *addr, *since;
+    int64_t n;
+};
+
+static enum store_rc tx_from(struct store_tx *tx, void *ctx)
+{
+    struct from_op *f = ctx;
+    return store_objections_from(tx, f->addr, f->since, &f->n);
+}
+
+START_TEST(test_objections_from_address)
+{
+    static const struct {
+        const char *addr, *at;
+    } filed[] = {
+        {"192.0.2.1", "2020-09-28T15:59:59Z"}, /* the day before, in Beijing */
+        {"192.0.2.1", "2020-09-28T16:00:00Z"},
+        {"192.0.2.1", "2020-09-29T02:00:00Z"},
+        {"192.0.2.2", "2020-09-29T02:00:00Z"},
+    };
+    struct application a;
+    struct from_op f = {0};
+    char sql[256];
+
+    fill_app(&a, "incubator", 2020, "110108", "91110108MA01AAAAAA", "public_notice", true);
+    int64_t id = insert_app(&a);
+    for (size_t i = 0; i < sizeof filed / sizeof filed[0]; i++) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO objections (application_id, name, contact, reason, filed_at,"
+                 " client_addr) VALUES (%lld, '张三', '13800000000', '理由', '%s', '%s')",
+                 (long long)id, filed[i].at, filed[i].addr);
+        raw_exec(sql);
+    }
+    f.addr = "192.0.2.1";
+    f.since = "2020-09-28T16:00:00Z";
+    ck_assert_int_eq(store_write(st, tx_from, &f), STORE_OK);
+    ck_assert_int_eq(f.n, 2);
+    f.addr = "192.0.2.3";
+    ck_assert_int_eq(store_write(st, tx_from, &f), STORE_OK);
+    ck_assert_int_eq(f.n, 0);
+}
+END_TEST
 
 START_TEST(test_app_insert_get_update)
 {
@@ -641,7 +880,7 @@ static enum store_rc tx_text_rows(struct store_tx *tx, void *ctx)
     enum store_rc rc = store_unit_add(tx, &t->unit);
 
     if (rc == STORE_OK)
-        rc = store_account_add(tx, &t->account.a, t->account.hash);
+        rc = tx_account(tx, &t->account);
     if (rc == STORE_OK)
         rc = store_app_insert(tx, &t->app);
     t->objection.application_id = t->app.id;
@@ -722,7 +961,7 @@ START_TEST(test_long_text_round_trips)
     ck_assert_str_eq(u.id, t.unit.id);
     ck_assert_str_eq(u.name_zh, emoji_80);
     ck_assert_str_eq(u.name_en, emoji_80);
-    ck_assert_int_eq(store_account_by_token(st, t.account.hash, &got), STORE_OK);
+    ck_assert_int_eq(store_account_by_token(st, t.account.hash, "2020-09-01", &got), STORE_OK);
     ck_assert_str_eq(got.name, emoji_200);
     ck_assert_str_eq(got.unit, t.unit.id);
     ck_assert_str_eq(got.email, t.account.a.email);
@@ -1206,6 +1445,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_future_version_refused);
     tcase_add_test(tc, test_units);
     tcase_add_test(tc, test_accounts);
+    tcase_add_test(tc, test_tokens);
+    tcase_add_test(tc, test_token_key_record);
+    tcase_add_test(tc, test_objections_from_address);
     tcase_add_test(tc, test_app_insert_get_update);
     tcase_add_test(tc, test_long_text_round_trips);
     tcase_add_test(tc, test_broken_text_reads_repaired);

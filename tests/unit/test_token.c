@@ -243,6 +243,54 @@ START_TEST(test_key_symlink_refused)
 }
 END_TEST
 
+START_TEST(test_key_read_creates_nothing)
+{
+    unsigned char key[TOKEN_KEY_LEN], data[TOKEN_KEY_LEN];
+    char path[PATH_MAX], err[256] = "";
+    struct stat st;
+
+    make_tmpdir();
+    snprintf(path, sizeof(path), "%s/keys/token.key", tmpdir);
+    ck_assert_int_eq(token_key_read(key, path, err, sizeof(err)), 1);
+    ck_assert_int_eq(stat(path, &st), -1);
+    snprintf(path, sizeof(path), "%s/token.key", tmpdir);
+    ck_assert_int_eq(token_key_read(key, path, err, sizeof(err)), 1);
+    ck_assert_int_eq(stat(path, &st), -1);
+    memset(data, 9, sizeof(data));
+    write_file(path, data, sizeof(data), 0600);
+    ck_assert_msg(token_key_read(key, path, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(memcmp(key, data, sizeof(key)), 0);
+    /* The same checks as load: open to others is refused. */
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    ck_assert_int_eq(token_key_read(key, path, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
+    remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_key_fingerprint)
+{
+    unsigned char k1[TOKEN_KEY_LEN], k2[TOKEN_KEY_LEN];
+    char f1[TOKEN_FINGERPRINT_LEN + 1], f1again[TOKEN_FINGERPRINT_LEN + 1];
+    char f2[TOKEN_FINGERPRINT_LEN + 1], hex[2 * TOKEN_KEY_LEN + 1];
+
+    fixed_key(k1, 1);
+    fixed_key(k2, 1);
+    k2[TOKEN_KEY_LEN - 1] ^= 1;
+    token_key_fingerprint(f1, k1);
+    token_key_fingerprint(f1again, k1);
+    token_key_fingerprint(f2, k2);
+    ck_assert_uint_eq(strlen(f1), TOKEN_FINGERPRINT_LEN);
+    ck_assert_uint_eq(strspn(f1, "0123456789abcdef"), TOKEN_FINGERPRINT_LEN);
+    ck_assert_str_eq(f1, f1again);
+    ck_assert_str_ne(f1, f2);
+    /* Nothing of the key shows. */
+    sodium_bin2hex(hex, sizeof(hex), k1, sizeof(k1));
+    ck_assert_ptr_null(strstr(f1, hex));
+    ck_assert_str_ne(f1, hex);
+}
+END_TEST
+
 static Suite *token_suite(void)
 {
     Suite *s = suite_create("token");
@@ -257,6 +305,8 @@ static Suite *token_suite(void)
     tcase_add_test(tc, test_key_loose_mode_refused);
     tcase_add_test(tc, test_key_wrong_size_refused);
     tcase_add_test(tc, test_key_symlink_refused);
+    tcase_add_test(tc, test_key_read_creates_nothing);
+    tcase_add_test(tc, test_key_fingerprint);
     suite_add_tcase(s, tc);
     return s;
 }
