@@ -139,7 +139,7 @@ static bool query_ok(struct request *r, const struct route *rt)
     char taken[256] = "";
     for (const char *const *q = rt->query; q && *q; q++)
         text_append(taken, sizeof taken, "%s%s", taken[0] ? ", " : "", *q);
-    char unknown[300];
+    char unknown[sizeof taken + 64];
     if (taken[0])
         snprintf(unknown, sizeof unknown, "is not a parameter of this request; it takes %s", taken);
     else

@@ -53,18 +53,20 @@ static int hex_value(char c)
 
 /* Decodes s[0..len) into out (room for len + 1 bytes): "%XX" is the byte
  * XX, and in a query (form) '+' is a space, as browsers encode one
- * (application/x-www-form-urlencoded).  *out_len receives the length.
- * Returns TARGET_OK or TARGET_BAD_ESCAPE. */
+ * (application/x-www-form-urlencoded).  *out_len receives the length; out
+ * is NUL-terminated either way.  Returns TARGET_OK or TARGET_BAD_ESCAPE. */
 static enum target_error decode(char *out, size_t *out_len, const char *s, size_t len, bool form)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%') {
-            if (len - i < 3)
+            int h = len - i < 3 ? -1 : hex_value(s[i + 1]);
+            int l = len - i < 3 ? -1 : hex_value(s[i + 2]);
+            if (h < 0 || l < 0) {
+                out[n] = '\0';
+                *out_len = n;
                 return TARGET_BAD_ESCAPE;
-            int h = hex_value(s[i + 1]), l = hex_value(s[i + 2]);
-            if (h < 0 || l < 0)
-                return TARGET_BAD_ESCAPE;
+            }
             out[n++] = (char)(h * 16 + l);
             i += 2;
         } else if (form && s[i] == '+') {
@@ -141,16 +143,18 @@ enum target_error target_parse(struct target *t, const char *raw, size_t *param_
         const char *eq = memchr(seg, '=', seg_len);
         size_t name_len = eq ? (size_t)(eq - seg) : seg_len;
         struct target_param *p = &t->params[t->n_params];
+        /* Checked, a component holds no NUL: its end is its length. */
         e = decode_component(out, seg, name_len);
-        p->name = out;
-        out += strlen(out) + 1;
         if (e == TARGET_OK) {
+            p->name = out;
+            out += strlen(out) + 1;
             const char *v = eq ? eq + 1 : "";
             e = decode_component(out, v, eq ? seg_len - name_len - 1 : 0);
+        }
+        if (e == TARGET_OK) {
             p->value = out;
             out += strlen(out) + 1;
-        }
-        if (e != TARGET_OK) {
+        } else {
             *param_at = (size_t)(seg - raw);
             *param_len = name_len;
             free(buf);
