@@ -23,6 +23,11 @@
  * every connection of the address is busy with a request is the new one
  * refused.
  *
+ * A connection counts against its address from libmicrohttpd's STARTED
+ * notification (conntrack_add), which comes a moment after the accept
+ * policy admitted it: with several worker threads admitting at once, an
+ * address may briefly hold a connection or two more than its limit.
+ *
  * Thread safety: every function may be called from any thread; one mutex
  * guards the table.  A slot's file descriptor is shut down only with that
  * mutex held, and libmicrohttpd reports a connection closed

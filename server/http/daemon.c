@@ -256,11 +256,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* Refusals here are answered at once, which makes libmicrohttpd
          * close the connection after the reply: right for a request whose
          * framing or text cannot be trusted. */
-        if (!request_start(d, r, conn, method, version))
-            return send_reply(conn, r);
-        if (content_length_exceeds(conn, cfg->body_limit)) {
+        bool ok = request_start(d, r, conn, method, version);
+        if (ok && content_length_exceeds(conn, cfg->body_limit)) {
             /* Refuse before reading a byte of it; the connection closes. */
             reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+            ok = false;
+        }
+        if (!ok) {
+            conntrack_set_phase(d->conns, r->slot, CONN_BUSY, conntrack_now_ms());
             return send_reply(conn, r);
         }
         return MHD_YES;
