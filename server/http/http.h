@@ -204,7 +204,7 @@ void reply_json(struct request *r, unsigned status, json_t *body);
  * not UTF-8 are shown escaped, never refused).  Returns the problem object
  * (borrowed, owned by the reply until it is sent) so the caller may add
  * members such as `errors`; NULL only when out of memory, which Jansson's
- * setters accept (the reply is then a fixed 500). */
+ * setters accept (the reply is then a fixed 503). */
 json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* 422 with one `errors` entry per spec error. */

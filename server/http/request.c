@@ -184,7 +184,9 @@ bool request_begin(struct request *r, const char *method, const char *version)
         free(name);
         return false;
     }
-    if (h.hosts > 1 || (h.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)) {
+    /* RFC 9112 §3.2: every HTTP/1.1 request (libmicrohttpd takes 1.2 to
+     * 1.9 as 1.1) names its host once; HTTP/1.0 had no Host. */
+    if (h.hosts > 1 || (h.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)) {
         reply_problem(r, P_BAD_REQUEST, "an HTTP/1.1 request carries exactly one Host header");
         return false;
     }
