@@ -378,10 +378,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
-    char line[512];
+    char line[512], shown[3 * sizeof line];
     vsnprintf(line, sizeof line, fmt, ap);
     line[strcspn(line, "\n")] = '\0';
-    log_json(LOG_WARN, "libmicrohttpd", json_pack("{s:s}", "detail", line));
+    /* Its messages may quote what a client sent, cut anywhere: escaped,
+     * they are JSON whatever they hold. */
+    const char *text = line;
+    if (!target_utf8_valid(line, strlen(line)))
+        text = target_escape(shown, sizeof shown, line, strlen(line));
+    log_json(LOG_WARN, "libmicrohttpd", json_pack("{s:s}", "detail", text));
 }
 
 static int listen_address(const struct config *cfg, struct sockaddr_storage *ss)
