@@ -21,7 +21,9 @@
  * senders then cannot lock out the normal requests of their own address
  * (every client behind one office NAT, or behind the TLS proxy).  Only when
  * every connection of the address is busy with a request is the new one
- * refused.
+ * refused.  A normal connection is at risk only while its own head is
+ * arriving, and then only from as many new connections of its address as
+ * the limit within that moment.
  *
  * A connection counts against its address from libmicrohttpd's STARTED
  * notification (conntrack_add), which comes a moment after the accept
