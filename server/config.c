@@ -29,6 +29,7 @@ void config_defaults(struct config *c)
     c->threads = 0;
     c->body_limit = 1 * MIB;
     c->connection_timeout = 30;
+    c->header_timeout = 10;
     c->connection_limit = 1024;
     c->per_ip_limit = 128;
     c->connection_memory = 128 * KIB;
@@ -79,6 +80,7 @@ static const struct config_key config_keys[] = {
     INT_KEY("threads", KEY_UNSIGNED, threads, 0, 256),
     INT_KEY("body_limit_bytes", KEY_SIZE, body_limit, 1024, 64 * 1024 * 1024),
     INT_KEY("connection_timeout_s", KEY_UNSIGNED, connection_timeout, 1, 3600),
+    INT_KEY("header_timeout_s", KEY_UNSIGNED, header_timeout, 1, 3600),
     INT_KEY("connection_limit", KEY_UNSIGNED, connection_limit, 1, 100000),
     INT_KEY("per_ip_connection_limit", KEY_UNSIGNED, per_ip_limit, 1, 100000),
     INT_KEY("connection_memory_limit_bytes", KEY_SIZE, connection_memory, 16 * 1024,

@@ -21,10 +21,13 @@ struct config {
     unsigned threads;               /* "threads": 0 = one per core */
     size_t body_limit;              /* "body_limit_bytes": default 1 MiB */
     unsigned connection_timeout;    /* "connection_timeout_s": idle seconds, default 30 */
+    unsigned header_timeout;        /* "header_timeout_s": seconds to send a request's
+                                     * head, idle or not, default 10 */
     unsigned connection_limit;      /* "connection_limit": total, default 1024 */
     unsigned per_ip_limit;          /* "per_ip_connection_limit": default 128 */
     size_t connection_memory;       /* "connection_memory_limit_bytes": default 128 KiB */
-    unsigned request_timeout;       /* "request_timeout_s": whole request, default 60 */
+    unsigned request_timeout;       /* "request_timeout_s": seconds for a body to arrive
+                                     * once its head has, default 60 */
     unsigned objections_per_minute; /* "objections_per_minute": per address, default 10 */
     unsigned tick_interval;         /* "tick_interval_s": how often serve runs due
                                      * transitions, default 60 */

@@ -3,6 +3,13 @@
  * handling, limits on connections, memory, time and body size, and one JSON
  * log line per request.
  *
+ * A request begins when its request line has arrived (on_target: the
+ * target is kept as received, see target.h) and is checked as a whole when
+ * its head has (request_begin) before anything routes on it.  Deadlines for
+ * the head and the body, and the per-address connection limit, are kept by
+ * conntrack.h, fed by libmicrohttpd's accept-policy and connection
+ * callbacks.
+ *
  * Two phases: libmicrohttpd calls the access handler first when the headers
  * have arrived, then once per piece of body, then once more with no data.
  * We answer only on that last call (or on a body call, to refuse an
@@ -25,14 +32,19 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "conntrack.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 
+/* How often the sweeper looks for connections past their deadlines. */
+#define SWEEP_INTERVAL_MS 200
+
 struct daemon {
     struct MHD_Daemon *mhd;
     struct server *srv;
-    atomic_int in_flight; /* requests begun and not yet completed */
+    struct conntrack *conns;
+    atomic_int in_flight; /* requests whose head arrived and that are not yet completed */
 };
 
 static int64_t monotonic_ns(void)
@@ -82,8 +94,11 @@ static void resolve_client(struct request *r, struct MHD_Connection *conn, const
     const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
     if (!xff)
         return;
-    char list[1024];
-    snprintf(list, sizeof list, "%s", xff);
+    /* A copy of the whole list: one cut to a fixed size would lose the
+     * right-most entries, the ones the proxies wrote. */
+    char *list = strdup(xff);
+    if (!list)
+        return;
     for (;;) {
         char *comma = strrchr(list, ',');
         char *entry = comma ? comma + 1 : list;
@@ -94,41 +109,86 @@ static void resolve_client(struct request *r, struct MHD_Connection *conn, const
         unsigned char buf[sizeof(struct in6_addr)];
         bool valid = inet_pton(AF_INET, entry, buf) == 1 || inet_pton(AF_INET6, entry, buf) == 1;
         if (!valid || len >= sizeof r->client_addr)
-            return; /* garbage from here on: keep the last address we trust */
+            break; /* garbage from here on: keep the last address we trust */
         memcpy(r->client_addr, entry, len + 1);
         if (!comma || !trusted_proxy(cfg, entry))
-            return;
+            break;
         *comma = '\0';
     }
+    free(list);
 }
 
-static struct request *request_new(struct daemon *d, struct MHD_Connection *conn,
-                                   const char *method, const char *url)
+/* A request whose request line has arrived: only its target is known. */
+static struct request *request_new(struct daemon *d, struct MHD_Connection *conn, const char *uri)
 {
     struct request *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    r->target_raw = strdup(uri);
+    if (!r->target_raw) {
+        free(r);
+        return NULL;
+    }
     r->srv = d->srv;
     r->conn = conn;
-    r->method = method;
-    r->path = url;
-    r->started_ns = monotonic_ns();
+    r->method = r->path = "";
     unsigned char id[REQUEST_ID_LEN / 2];
     randombytes_buf(id, sizeof id);
     sodium_bin2hex(r->request_id, sizeof r->request_id, id, sizeof id);
+    return r;
+}
+
+/* The head has arrived: who is asking, and is the request well-formed? */
+static bool request_start(struct daemon *d, struct request *r, struct MHD_Connection *conn,
+                          const char *method, const char *version)
+{
+    r->started_ns = monotonic_ns();
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->slot = ci ? ci->socket_context : NULL;
+    conntrack_set_phase(d->conns, r->slot, CONN_BODY, conntrack_now_ms());
     client_address(conn, r->client_addr, sizeof r->client_addr);
     resolve_client(r, conn, d->srv->cfg);
     atomic_fetch_add(&d->in_flight, 1);
-    return r;
+    return request_begin(r, method, version);
 }
 
 static void request_free(struct request *r)
 {
+    target_release(&r->target);
+    free(r->target_raw);
+    free(r->shown[0]);
+    free(r->shown[1]);
     json_decref(r->body_json);
     json_decref(r->reply_doc);
     free(r->body);
     free(r->reply_body);
     free(r);
+}
+
+/*
+ * libmicrohttpd's URI log callback: the request line has arrived, the
+ * headers not yet.  Whatever it returns is the request's *con_cls.
+ *
+ * libmicrohttpd 0.9.75 would next split the query into its connection
+ * memory, and when a query of thousands of parameters does not fit, the
+ * error reply it queues is overwritten by its next state and the
+ * connection hangs until the idle timeout.  So the query is kept here, to
+ * be parsed by target_parse() with a limit on its parameters, and cut from
+ * libmicrohttpd's copy: uri points into its writable read buffer, at the
+ * '?' it has already found, and what follows it is parsed only after this
+ * call (connection.c, parse_initial_message_line()).
+ */
+static void *on_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct daemon *d = cls;
+    struct request *r = request_new(d, conn, uri ? uri : "");
+    if (r)
+        r->target_line = uri;
+    char *query = uri ? strchr(uri, '?') : NULL;
+    if (query)
+        query[1] = '\0';
+    return r;
 }
 
 /* Turns the request's reply into a libmicrohttpd response and queues it. */
@@ -185,19 +245,25 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
 {
-    (void)version;
+    (void)url; /* the target as received is in r: libmicrohttpd's decoding loses NULs */
     struct daemon *d = cls;
     struct request *r = *con_cls;
     const struct config *cfg = d->srv->cfg;
 
-    if (!r) {
-        r = request_new(d, conn, method, url);
-        if (!r)
-            return MHD_NO;
-        *con_cls = r;
-        if (content_length_exceeds(conn, cfg->body_limit)) {
+    if (!r)
+        return MHD_NO; /* out of memory when the request line arrived */
+    if (!r->began) {
+        /* Refusals here are answered at once, which makes libmicrohttpd
+         * close the connection after the reply: right for a request whose
+         * framing or text cannot be trusted. */
+        bool ok = request_start(d, r, conn, method, version);
+        if (ok && content_length_exceeds(conn, cfg->body_limit)) {
             /* Refuse before reading a byte of it; the connection closes. */
             reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+            ok = false;
+        }
+        if (!ok) {
+            conntrack_set_phase(d->conns, r->slot, CONN_BUSY, conntrack_now_ms());
             return send_reply(conn, r);
         }
         return MHD_YES;
@@ -205,16 +271,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (r->replied)
         return MHD_YES; /* refused on the first call; libmicrohttpd closes */
     if (*upload_data_size > 0) {
+        /* A body trickling in too slowly is cut by the sweeper
+         * (request_timeout_s, conntrack.h), whether more arrives or not. */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (monotonic_ns() - r->started_ns > (int64_t)cfg->request_timeout * 1000000000) {
-            /* A body trickling in for longer than the limit: drop the
-             * connection, there is nobody worth answering. */
-            log_json(
-                LOG_WARN, "request body too slow; connection closed",
-                json_pack("{s:s, s:s}", "request_id", r->request_id, "client", r->client_addr));
-            return MHD_NO;
-        }
         if (r->body_too_large)
             return MHD_YES; /* discard the rest; 413 when it has all arrived */
         if (r->body_len + n > cfg->body_limit) {
@@ -242,6 +302,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
 
+    conntrack_set_phase(d->conns, r->slot, CONN_BUSY, conntrack_now_ms());
     if (r->body_too_large)
         reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
     else
@@ -258,6 +319,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     *con_cls = NULL;
+    if (!r->began) {
+        /* The head never arrived whole (closed, cut by a deadline, or
+         * refused by libmicrohttpd itself): nothing was asked of us. */
+        request_free(r);
+        return;
+    }
+    /* A connection kept alive now waits for its next request's head. */
+    conntrack_set_phase(d->conns, r->slot, CONN_HEAD, conntrack_now_ms());
     int64_t us = (monotonic_ns() - r->started_ns) / 1000;
     json_t *f =
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->request_id, "method",
@@ -273,13 +342,51 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&d->in_flight, 1);
 }
 
+/* libmicrohttpd's accept policy: the per-address limit (conntrack_admit). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addrlen;
+    struct daemon *d = cls;
+    return conntrack_admit(d->conns, addr, conntrack_now_ms()) ? MHD_YES : MHD_NO;
+}
+
+/*
+ * libmicrohttpd's connection callback, on the connection's own thread:
+ * STARTED once it is accepted, CLOSED when it ends.  CLOSED comes before
+ * libmicrohttpd closes the descriptor (daemon.c, MHD_cleanup_connections()
+ * and new_connection_process_()), which is what lets the sweeper shut a
+ * descriptor down safely (conntrack.h).
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct daemon *d = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_context = fd && addr ? conntrack_add(d->conns, fd->connect_fd, addr->client_addr,
+                                                     conntrack_now_ms())
+                                     : NULL;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conntrack_remove(d->conns, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
-    char line[512];
+    char line[512], shown[3 * sizeof line];
     vsnprintf(line, sizeof line, fmt, ap);
     line[strcspn(line, "\n")] = '\0';
-    log_json(LOG_WARN, "libmicrohttpd", json_pack("{s:s}", "detail", line));
+    /* Its messages may quote what a client sent, cut anywhere: escaped,
+     * they are JSON whatever they hold. */
+    const char *text = line;
+    if (!target_utf8_valid(line, strlen(line)))
+        text = target_escape(shown, sizeof shown, line, strlen(line));
+    log_json(LOG_WARN, "libmicrohttpd", json_pack("{s:s}", "detail", text));
 }
 
 static int listen_address(const struct config *cfg, struct sockaddr_storage *ss)
@@ -329,6 +436,14 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
         return NULL;
     }
     d->srv = srv;
+    d->conns = conntrack_new(cfg->per_ip_limit, (int64_t)cfg->header_timeout * 1000,
+                             (int64_t)cfg->request_timeout * 1000);
+    if (!d->conns || conntrack_start_sweeper(d->conns, SWEEP_INTERVAL_MS) != 0) {
+        snprintf(err, errlen, "out of memory");
+        conntrack_free(d->conns);
+        free(d);
+        return NULL;
+    }
     unsigned threads = cfg->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -346,17 +461,22 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
                 : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_END, 0, NULL},
     };
+    /* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: on_accept keeps that limit,
+     * so that it can make room (conntrack.h). */
     d->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, d,
+        flags, (uint16_t)cfg->listen_port, on_accept, d, on_access, d,
         /* First, so that it hears what the other options have to say. */
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, listen_on,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
         cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory, MHD_OPTION_URI_LOG_CALLBACK,
+        on_target, d, MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, d, MHD_OPTION_END);
     if (!d->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
                  cfg->listen_port);
+        conntrack_stop_sweeper(d->conns);
+        conntrack_free(d->conns);
         free(d);
         return NULL;
     }
@@ -380,8 +500,12 @@ void daemon_stop(struct daemon *d)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* The sweeper goes first; the tracker stays until libmicrohttpd has
+     * reported every connection closed. */
+    conntrack_stop_sweeper(d->conns);
     MHD_stop_daemon(d->mhd);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    conntrack_free(d->conns);
     free(d);
 }

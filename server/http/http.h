@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "target.h"
 #include "token.h"
 
 /* ---- roles ------------------------------------------------------------ */
@@ -82,6 +83,7 @@ struct server {
 };
 
 struct route;
+struct conn_slot;
 
 #define ROUTE_MAX_PARAMS  4
 #define REQUEST_ID_LEN    16 /* hex characters */
@@ -90,8 +92,17 @@ struct route;
 struct request {
     struct server *srv;
     void *conn; /* the libmicrohttpd connection; only daemon.c and request.c look inside */
+    struct conn_slot *slot; /* its deadlines (conntrack.h); may be NULL */
+    /* The method and the decoded path, valid UTF-8 whatever the client
+     * sent: when what it sent is not, these show it escaped (and the
+     * request is refused before routing). */
     const char *method;
     const char *path;
+    char *target_raw;        /* the request target as received: path and query */
+    const char *target_line; /* where libmicrohttpd holds it, for request_begin() */
+    struct target target;    /* decoded path and query parameters */
+    char *shown[2];          /* escaped copies of a bad method or path, owned */
+    bool began;              /* the head has arrived: request_begin() ran */
     char request_id[REQUEST_ID_LEN + 1];
     char client_addr[64]; /* the client's address, as told by a trusted proxy if any */
     bool secure;          /* reached us over TLS (a trusted proxy says so) */
@@ -135,7 +146,15 @@ struct route {
     unsigned roles;   /* who may call; ROLE_PUBLIC = anyone, no token */
     const char *name; /* stable route name for logs and metrics */
     bool takes_body;  /* parses a JSON object body */
+    /* The query parameters it takes, NULL-terminated; NULL for none, or
+     * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
+     * other, and any given twice, before the handler runs. */
+    const char *const *query;
 };
+
+/* The query of a web page (not the API) is ignored: shared links gain
+ * parameters of their own (WeChat adds from=singlemessage). */
+extern const char *const ROUTE_QUERY_IGNORED[];
 
 /* The route table, for metrics: how many routes, and the i-th. */
 size_t routes_count(void);
@@ -148,11 +167,24 @@ void routes_dispatch(struct request *r);
 
 /* ---- request helpers (request.c) --------------------------------------- */
 
+/* Called once the head has arrived, before anything else looks at the
+ * request: sets method and path, and refuses with 400 what no route may
+ * see (CONTRACT.md "Every request"): a method that is not a token, a
+ * target whose path or query is not valid UTF-8 once decoded, holds a NUL
+ * (or, in the path, any control character), has a broken %-escape or more
+ * than TARGET_MAX_PARAMS parameters; a header whose name is not a token or
+ * whose value is not UTF-8 text; an HTTP/1.1 request without exactly one
+ * Host; Content-Length given twice with different values, or with
+ * Transfer-Encoding; a Transfer-Encoding other than chunked.  Returns
+ * true, or false after replying. */
+bool request_begin(struct request *r, const char *method, const char *version);
+
 /* A request header's value, or NULL. */
 const char *request_header(struct request *r, const char *name);
 /* A cookie's value, or NULL. */
 const char *request_cookie(struct request *r, const char *name);
-/* A query parameter's value, or NULL. */
+/* A query parameter's value (decoded; "" for a parameter without '='), or
+ * NULL.  Only parameters the route declares reach the handler. */
 const char *request_query(struct request *r, const char *name);
 /* Parses the body as one JSON object, rejecting duplicate keys.  On failure
  * replies 400/415 and returns NULL.  Caller owns the reference. */
@@ -168,9 +200,11 @@ void reply_header(struct request *r, const char *name, const char *fmt, ...)
 
 /* Replies with status and a JSON body (reference stolen). */
 void reply_json(struct request *r, unsigned status, json_t *body);
-/* Replies with the problem p; detail is printf-formatted.  Returns the
- * problem object (borrowed, owned by the reply until it is sent) so the
- * caller may add members such as `errors`. */
+/* Replies with the problem p; detail is printf-formatted (bytes that are
+ * not UTF-8 are shown escaped, never refused).  Returns the problem object
+ * (borrowed, owned by the reply until it is sent) so the caller may add
+ * members such as `errors`; NULL only when out of memory, which Jansson's
+ * setters accept (the reply is then a fixed 503). */
 json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* 422 with one `errors` entry per spec error. */

@@ -67,24 +67,45 @@ void reply_text(struct request *r, const char *content_type, char *text, size_t 
     r->reply_len = len;
 }
 
+/* The problem's `instance`: the path as the client sent it, with what is
+ * not printable ASCII escaped, so that it is valid UTF-8 (Jansson refuses
+ * anything else) and a URI reference whatever arrived.  NULL when out of
+ * memory. */
+static json_t *instance_of(const struct request *r)
+{
+    const char *raw = r->target_raw ? r->target_raw : "";
+    size_t len = strcspn(raw, "?");
+    char *text = malloc(3 * len + 1);
+    if (!text)
+        return NULL;
+    json_t *v = json_string(target_escape(text, 3 * len + 1, raw, len));
+    free(text);
+    return v;
+}
+
 json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
 {
-    char detail[512];
+    char detail[512], shown[3 * sizeof detail];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
     if (n >= (int)sizeof detail)
         text_trim_utf8(detail);
+    /* Details quote what the client sent; the checks before routing see
+     * that it is UTF-8, but a reply must not depend on them. */
+    const char *text = detail;
+    if (!target_utf8_valid(detail, strlen(detail)))
+        text = target_escape(shown, sizeof shown, detail, strlen(detail));
 
     const struct problem_def *d = &problem_defs[p];
     char type[96];
     snprintf(type, sizeof type, PROBLEM_TYPE_PREFIX "%s", d->slug);
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", d->title,
-                            "status", (json_int_t)d->status, "detail", detail, "instance",
-                            r->path ? r->path : "", "request_id", r->request_id);
-    if (!doc)
-        abort(); /* only on allocation failure or invalid UTF-8 in our own text */
+    /* Every string is valid UTF-8 now, so this fails only when out of
+     * memory; then reply_finish() sends a fixed reply. */
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:o*, s:s}", "type", type, "title", d->title,
+                            "status", (json_int_t)d->status, "detail", text, "instance",
+                            instance_of(r), "request_id", r->request_id);
     reply_set(r, d->status, doc, "application/problem+json");
     return doc;
 }
@@ -113,6 +134,21 @@ void reply_store_error(struct request *r, enum store_rc rc)
     }
 }
 
+/* The reply when memory ran out while making another: no allocation. */
+static const char out_of_memory[] =
+    "{\"type\":\"" PROBLEM_TYPE_PREFIX "unavailable\",\"title\":\"Service unavailable\","
+    "\"status\":503,\"detail\":\"out of memory; try again\"}\n";
+
+static void reply_out_of_memory(struct request *r)
+{
+    free(r->reply_body);
+    r->reply_body = NULL;
+    r->status = 503;
+    r->content_type = "application/problem+json";
+    r->static_body = out_of_memory;
+    r->static_len = sizeof out_of_memory - 1;
+}
+
 void reply_finish(struct request *r)
 {
     if (r->static_body)
@@ -123,15 +159,26 @@ void reply_finish(struct request *r)
         char *text = json_dumps(r->reply_doc, JSON_COMPACT);
         json_decref(r->reply_doc);
         r->reply_doc = NULL;
-        if (!text)
-            abort();
+        /* json_dumps() fails only when out of memory: every string in the
+         * document passed Jansson's UTF-8 check when it was made. */
+        if (!text) {
+            reply_out_of_memory(r);
+            return;
+        }
         /* A trailing newline keeps terminals tidy for people using curl. */
         size_t len = strlen(text);
-        r->reply_body = realloc(text, len + 2);
-        if (!r->reply_body)
-            abort();
+        char *body = realloc(text, len + 2);
+        if (!body) {
+            free(text);
+            reply_out_of_memory(r);
+            return;
+        }
+        r->reply_body = body;
         r->reply_body[len] = '\n';
         r->reply_body[len + 1] = '\0';
         r->reply_len = len + 1;
+    } else if (r->content_type && strcmp(r->content_type, "application/problem+json") == 0 &&
+               !r->reply_body) {
+        reply_out_of_memory(r); /* the problem document could not be made */
     }
 }

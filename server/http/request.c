@@ -1,5 +1,6 @@
 /*
- * Request helpers: headers, query parameters, the JSON body, If-Match.
+ * Request helpers: the checks every request passes before routing, headers,
+ * query parameters, the JSON body, If-Match.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,7 +26,184 @@ const char *request_cookie(struct request *r, const char *name)
 
 const char *request_query(struct request *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    for (unsigned i = 0; i < r->target.n_params; i++)
+        if (strcmp(r->target.params[i].name, name) == 0)
+            return r->target.params[i].value;
+    return NULL;
+}
+
+/* ---- before routing ------------------------------------------------------ */
+
+/* RFC 9110 §5.6.2: the characters of a token (methods, header names). */
+static bool is_token(const char *s, size_t len)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && (c == '\0' || !strchr(extra, c)))
+            return false;
+    }
+    return true;
+}
+
+/* A header value is text: UTF-8 (RFC 9110 allows other bytes, but we read
+ * every value as UTF-8 and log it as JSON), no control character but
+ * horizontal tab. */
+static bool is_text(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7F)
+            return false;
+    return target_utf8_valid(s, len);
+}
+
+/* What the headers say, gathered in one pass. */
+struct head_scan {
+    const char *bad_name; /* the first header refused, and why */
+    size_t bad_len;
+    const char *bad_why;
+    unsigned hosts;
+    const char *length; /* the first Content-Length */
+    bool lengths_differ;
+    const char *transfer_encoding;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct head_scan *h = cls;
+    if (!h->bad_name && !is_token(key, key_size)) {
+        h->bad_name = key, h->bad_len = key_size;
+        h->bad_why = "is not a valid header name";
+    } else if (!h->bad_name && value && !is_text(value, value_size)) {
+        h->bad_name = key, h->bad_len = key_size;
+        h->bad_why = "has a value that is not UTF-8 text";
+    }
+    if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        h->hosts++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (!h->length)
+            h->length = value ? value : "";
+        else if (strcmp(h->length, value ? value : "") != 0)
+            h->lengths_differ = true;
+    }
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        h->transfer_encoding = value ? value : "";
+    return MHD_YES;
+}
+
+/* An owned copy of s[0..len) with what is not printable ASCII escaped; NULL
+ * when out of memory. */
+static char *escaped_copy(const char *s, size_t len)
+{
+    char *out = malloc(3 * len + 1);
+    return out ? target_escape(out, 3 * len + 1, s, len) : NULL;
+}
+
+/* Replies 400 naming the query parameter at raw[at..at+len). */
+static void refuse_parameter(struct request *r, size_t at, size_t len, const char *why)
+{
+    char *name = escaped_copy(r->target_raw + at, len);
+    json_t *doc =
+        reply_problem(r, P_BAD_QUERY, "query parameter \"%s\": %s", name ? name : "", why);
+    json_object_set_new(doc, "errors",
+                        json_pack("[{s:s, s:s}]", "parameter", name ? name : "", "detail", why));
+    free(name);
+}
+
+/*
+ * True when the request line held no NUL byte, which would have cut the
+ * method or the target that libmicrohttpd hands us ("/v1/applications/1"
+ * from "/v1/applications/1\0…").  libmicrohttpd 0.9.75 parses the line
+ * in place (connection.c, parse_initial_message_line()): the method from
+ * its start to the first space, made a string there; then spaces; then
+ * the target up to the last space, made a string there; then exactly the
+ * eight bytes of the version.  The line stays where it is until the
+ * request ends, so the three pointers into it can be compared.
+ */
+static bool request_line_whole(const struct request *r, const char *method, const char *version)
+{
+    const char *target = r->target_line;
+    if (!target || target <= method || version <= target)
+        return true; /* not laid out as expected: nothing to compare */
+    for (const char *p = method + strlen(method) + 1; p < target; p++)
+        if (*p != ' ')
+            return false;
+    return (size_t)(version - 1 - target) == strlen(r->target_raw);
+}
+
+bool request_begin(struct request *r, const char *method, const char *version)
+{
+    r->began = true;
+    const char *raw = r->target_raw ? r->target_raw : "";
+    size_t raw_path_len = strcspn(raw, "?");
+    size_t at, len;
+
+    bool method_ok = is_token(method, strlen(method));
+    r->method = method_ok ? method : (r->shown[0] = escaped_copy(method, strlen(method)));
+    enum target_error e = target_parse(&r->target, raw, &at, &len);
+    r->path = e == TARGET_OK ? r->target.path : (r->shown[1] = escaped_copy(raw, raw_path_len));
+    if (!r->method)
+        r->method = "";
+    if (!r->path)
+        r->path = "";
+
+    if (!method_ok) {
+        reply_problem(r, P_BAD_REQUEST, "the method \"%s\" is not a token (RFC 9110)", r->method);
+        return false;
+    }
+    if (!request_line_whole(r, method, version)) {
+        reply_problem(r, P_BAD_REQUEST, "the request line holds a NUL byte");
+        return false;
+    }
+    if (e == TARGET_NO_MEMORY) {
+        reply_problem(r, P_UNAVAILABLE, "out of memory; try again");
+        return false;
+    }
+    if (e != TARGET_OK && len > 0) {
+        refuse_parameter(r, at, len, target_error_text(e));
+        return false;
+    }
+    if (e == TARGET_TOO_MANY_PARAMS) {
+        reply_problem(r, P_BAD_QUERY, "%s (at most %d)", target_error_text(e), TARGET_MAX_PARAMS);
+        return false;
+    }
+    if (e != TARGET_OK) {
+        reply_problem(r, P_BAD_REQUEST, "the path \"%s\": %s", r->path, target_error_text(e));
+        return false;
+    }
+
+    struct head_scan h = {0};
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_header, &h);
+    if (h.bad_name) {
+        char *name = escaped_copy(h.bad_name, h.bad_len);
+        reply_problem(r, P_BAD_REQUEST, "the header \"%s\" %s", name ? name : "", h.bad_why);
+        free(name);
+        return false;
+    }
+    /* RFC 9112 §3.2: every HTTP/1.1 request (libmicrohttpd takes 1.2 to
+     * 1.9 as 1.1) names its host once; HTTP/1.0 had no Host. */
+    if (h.hosts > 1 || (h.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0)) {
+        reply_problem(r, P_BAD_REQUEST, "an HTTP/1.1 request carries exactly one Host header");
+        return false;
+    }
+    if (h.lengths_differ) {
+        reply_problem(r, P_BAD_REQUEST, "Content-Length is given twice with different values");
+        return false;
+    }
+    if (h.transfer_encoding && h.length) {
+        reply_problem(r, P_BAD_REQUEST,
+                      "send either Content-Length or Transfer-Encoding, not both");
+        return false;
+    }
+    if (h.transfer_encoding && strcasecmp(h.transfer_encoding, "chunked") != 0) {
+        reply_problem(r, P_BAD_REQUEST, "the only Transfer-Encoding taken is chunked");
+        return false;
+    }
+    return true;
 }
 
 /* True when the Content-Type names JSON: application/json, optionally with

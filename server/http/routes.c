@@ -11,9 +11,17 @@
 #include "api.h"
 #include "clock.h"
 #include "http.h"
+#include "text.h"
 
 #define APPLICATION_READERS                                                                        \
     (ROLE_APPLICANT | ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR)
+
+const char *const ROUTE_QUERY_IGNORED[] = {NULL};
+
+/* The query parameters of each route that takes any (CONTRACT.md). */
+static const char *const applications_list_query[] = {
+    "kind", "status", "round", "review_unit", "limit", "cursor", NULL,
+};
 
 static const struct route routes[] = {
     {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz", false},
@@ -33,7 +41,8 @@ static const struct route routes[] = {
     {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list", false},
     {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", true},
     {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", true},
-    {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", false},
+    {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", false,
+     applications_list_query},
     {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get", false},
     {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", true},
     {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit",
@@ -59,8 +68,8 @@ static const struct route routes[] = {
      "certificate_revoke", true},
     {"GET", "/.well-known/jwks.json", api_jwks, ROLE_PUBLIC, "jwks", false},
     /* The web front end: last, so that it never shadows an API path. */
-    {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", false},
-    {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", false},
+    {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", false, ROUTE_QUERY_IGNORED},
+    {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", false, ROUTE_QUERY_IGNORED},
     {"POST", "/v1/rounds/{kind}/{year}/ranking", api_ranking_compute, ROLE_MUNICIPAL_REVIEWER,
      "ranking_compute", false},
     {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
@@ -114,6 +123,61 @@ static bool route_match(const char *pattern, const char *path, struct request *r
         return false;
     r->n_params = n;
     return true;
+}
+
+static bool declared(const char *const *names, const char *name)
+{
+    for (; names && *names; names++)
+        if (strcmp(*names, name) == 0)
+            return true;
+    return false;
+}
+
+/* Refuses, with one 400 naming each, a query parameter the route does not
+ * take and one given twice (CONTRACT.md "Every request"): a misspelt
+ * filter must not look like a filter that worked.  True when the query is
+ * fine. */
+static bool query_ok(struct request *r, const struct route *rt)
+{
+    if (rt->query == ROUTE_QUERY_IGNORED || r->target.n_params == 0)
+        return true;
+    char taken[256] = "";
+    for (const char *const *q = rt->query; q && *q; q++)
+        text_append(taken, sizeof taken, "%s%s", taken[0] ? ", " : "", *q);
+    char unknown[sizeof taken + 64];
+    if (taken[0])
+        snprintf(unknown, sizeof unknown, "is not a parameter of this request; it takes %s", taken);
+    else
+        snprintf(unknown, sizeof unknown, "is not a parameter of this request; it takes none");
+
+    json_t *errors = json_array();
+    const struct target_param *p = r->target.params;
+    for (unsigned i = 0; i < r->target.n_params; i++) {
+        bool seen = false;
+        for (unsigned j = 0; j < i && !seen; j++)
+            seen = strcmp(p[j].name, p[i].name) == 0;
+        if (seen)
+            continue; /* named once is enough */
+        const char *why = NULL;
+        if (!declared(rt->query, p[i].name))
+            why = unknown;
+        else
+            for (unsigned j = i + 1; j < r->target.n_params && !why; j++)
+                if (strcmp(p[j].name, p[i].name) == 0)
+                    why = "is given more than once; it takes one value";
+        if (why)
+            json_array_append_new(errors,
+                                  json_pack("{s:s, s:s}", "parameter", p[i].name, "detail", why));
+    }
+    size_t n = json_array_size(errors);
+    if (n == 0) {
+        json_decref(errors);
+        return true;
+    }
+    json_t *doc = reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors", n,
+                                n == 1 ? " is" : "s are");
+    json_object_set_new(doc, "errors", errors);
+    return false;
 }
 
 /* Finds the caller's account: a bearer token ("Authorization: Bearer …"),
@@ -190,6 +254,8 @@ void routes_dispatch(struct request *r)
      * parameters: match the chosen one again. */
     route_match(found->pattern, r->path, r);
     r->route = found;
+    if (!query_ok(r, found))
+        return;
 
     if (found->roles != ROLE_PUBLIC) {
         if (!authenticate(r)) {

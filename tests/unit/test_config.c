@@ -58,6 +58,7 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(c.threads, 0);
     ck_assert_uint_eq(c.body_limit, 1024 * 1024);
     ck_assert_uint_eq(c.connection_timeout, 30);
+    ck_assert_uint_eq(c.header_timeout, 10);
     ck_assert_uint_eq(c.connection_limit, 1024);
     ck_assert_uint_eq(c.per_ip_limit, 128);
     ck_assert_uint_eq(c.connection_memory, 128 * 1024);
@@ -85,6 +86,7 @@ START_TEST(test_full_file)
                                "  \"threads\": 8,\n"
                                "  \"body_limit_bytes\": 2048,\n"
                                "  \"connection_timeout_s\": 5,\n"
+                               "  \"header_timeout_s\": 4,\n"
                                "  \"connection_limit\": 10,\n"
                                "  \"per_ip_connection_limit\": 3,\n"
                                "  \"connection_memory_limit_bytes\": 65536,\n"
@@ -112,6 +114,7 @@ START_TEST(test_full_file)
     ck_assert_uint_eq(c.threads, 8);
     ck_assert_uint_eq(c.body_limit, 2048);
     ck_assert_uint_eq(c.connection_timeout, 5);
+    ck_assert_uint_eq(c.header_timeout, 4);
     ck_assert_uint_eq(c.connection_limit, 10);
     ck_assert_uint_eq(c.per_ip_limit, 3);
     ck_assert_uint_eq(c.connection_memory, 65536);
@@ -165,6 +168,7 @@ static const struct {
     {"threads", 0, 256},
     {"body_limit_bytes", 1024, 64 * 1024 * 1024},
     {"connection_timeout_s", 1, 3600},
+    {"header_timeout_s", 1, 3600},
     {"connection_limit", 1, 100000},
     {"per_ip_connection_limit", 1, 100000},
     {"connection_memory_limit_bytes", 16 * 1024, 64 * 1024 * 1024},
