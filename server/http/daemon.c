@@ -34,6 +34,7 @@
 
 #include "conntrack.h"
 #include "http.h"
+#include "text.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -384,7 +385,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     /* Its messages may quote what a client sent, cut anywhere: escaped,
      * they are JSON whatever they hold. */
     const char *text = line;
-    if (!target_utf8_valid(line, strlen(line)))
+    if (!text_utf8_valid(line, strlen(line)))
         text = target_escape(shown, sizeof shown, line, strlen(line));
     log_json(LOG_WARN, "libmicrohttpd", json_pack("{s:s}", "detail", text));
 }

@@ -95,7 +95,7 @@ json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
     /* Details quote what the client sent; the checks before routing see
      * that it is UTF-8, but a reply must not depend on them. */
     const char *text = detail;
-    if (!target_utf8_valid(detail, strlen(detail)))
+    if (!text_utf8_valid(detail, strlen(detail)))
         text = target_escape(shown, sizeof shown, detail, strlen(detail));
 
     const struct problem_def *d = &problem_defs[p];

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "text.h"
 
 const char *request_header(struct request *r, const char *name)
 {
@@ -56,7 +57,7 @@ static bool is_text(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7F)
             return false;
-    return target_utf8_valid(s, len);
+    return text_utf8_valid(s, len);
 }
 
 /* What the headers say, gathered in one pass. */

@@ -2,43 +2,11 @@
  * The request target: percent-decoding, UTF-8 and the query's parameters.
  */
 #include "target.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-bool target_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        unsigned char c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, cp = c & 0x1Fu, min = 0x80;
-        else if ((c & 0xF0) == 0xE0)
-            need = 2, cp = c & 0x0Fu, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, cp = c & 0x07u, min = 0x10000;
-        else
-            return false; /* a continuation byte, or C0, C1, F5–FF */
-        if ((size_t)(end - p) <= need)
-            return false;
-        for (size_t i = 1; i <= need; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        p += need + 1;
-    }
-    return true;
-}
 
 static int hex_value(char c)
 {
@@ -89,7 +57,7 @@ static enum target_error decode_component(char *out, const char *s, size_t len)
         return e;
     if (memchr(out, '\0', n))
         return TARGET_NUL;
-    if (!target_utf8_valid(out, n))
+    if (!text_utf8_valid(out, n))
         return TARGET_BAD_UTF8;
     return TARGET_OK;
 }
@@ -122,11 +90,13 @@ enum target_error target_parse(struct target *t, const char *raw, size_t *param_
         return TARGET_NO_MEMORY;
     size_t len;
     enum target_error e = decode(buf, &len, raw, path_len, false);
-    if (e == TARGET_OK && !target_utf8_valid(buf, len))
-        e = TARGET_BAD_UTF8;
+    /* Control characters first: NUL among them, which the UTF-8 check
+     * would refuse under a vaguer name. */
     for (size_t i = 0; e == TARGET_OK && i < len; i++)
         if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7F)
             e = TARGET_CONTROL;
+    if (e == TARGET_OK && !text_utf8_valid(buf, len))
+        e = TARGET_BAD_UTF8;
     if (e != TARGET_OK) {
         free(buf);
         return e;

@@ -56,9 +56,6 @@ void target_release(struct target *t);
 /* A sentence saying what is wrong, for a problem detail. */
 const char *target_error_text(enum target_error e);
 
-/* True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF).  NUL bytes are well-formed. */
-bool target_utf8_valid(const char *s, size_t len);
 
 /* Writes s[0..len) into out (cap bytes, NUL-terminated) with every byte that
  * is not printable ASCII percent-encoded, for showing raw client text: the
