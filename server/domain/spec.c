@@ -168,10 +168,16 @@ void spec_pointer_join(char *out, size_t cap, const char *base, const char *toke
 
 void spec_pointer_index(char *out, size_t cap, const char *base, size_t index)
 {
+    /* The digits from the end, without printf: one pointer per array item. */
     char token[24];
+    size_t at = sizeof token - 1;
 
-    snprintf(token, sizeof token, "%zu", index);
-    spec_pointer_join(out, cap, base, token);
+    token[at] = '\0';
+    do {
+        token[--at] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index > 0);
+    spec_pointer_join(out, cap, base, token + at);
 }
 
 /* ---- the arena ---- */
