@@ -15,7 +15,9 @@
  * Decoding rides on the first pass: where a member's checks are made, its
  * value is written to its destination, if it has one and the walk was given
  * a struct to fill.  Each decoder looks at the value's type itself rather
- * than at the error count, so a value that failed is never decoded.
+ * than at the error count, so a value of the wrong type is never written
+ * (one out of its bounds may be: a struct is used only when the walk found
+ * no error at all).
  */
 #include "spec.h"
 #include "text.h"
