@@ -103,11 +103,17 @@ void account_from_json(struct store *s, const json_t *body, struct account *a,
                        struct spec_errors *errs);
 
 /* The eligibility checks and award of an application, from its kind's rules,
- * its data (parsed) and the facts reviewers fixed. */
+ * its data (d, from app_data_parse()) and the facts reviewers fixed.  Data
+ * that no longer parses (d->typed NULL) fails one check, "data_valid". */
 struct eligibility;
 struct award;
-void app_evaluate(const struct application *a, const json_t *data, struct eligibility *elig,
+struct kind_data;
+void app_evaluate(const struct application *a, const struct kind_data *d, struct eligibility *elig,
                   struct award *award);
+/* Parses a's stored data for its kind's rules (kind_data_parse()); 0, or -1
+ * (logged) when it no longer passes, d then released.  The caller releases
+ * d either way. */
+int app_data_parse(const struct application *a, struct kind_data *d);
 
 /*
  * One change to an existing application: a workflow action (submit, a

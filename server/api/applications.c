@@ -17,6 +17,7 @@
 #include "date.h"
 #include "kinds.h"
 #include "log.h"
+#include "ranking.h"
 #include "rules.h"
 #include "spec.h"
 #include "text.h"
@@ -45,13 +46,34 @@ static bool app_visible(const struct request *r, const struct application *a)
     }
 }
 
+int app_data_parse(const struct application *a, struct kind_data *d)
+{
+    const struct kind *k = kind_find(a->kind);
+    json_t *data = json_loads(a->data_json ? a->data_json : "", JSON_DECODE_ANY, NULL);
+    struct spec_errors errs;
+    int rc = -1;
+
+    memset(d, 0, sizeof *d);
+    spec_errors_init(&errs);
+    if (k && data)
+        rc = kind_data_parse(k, data, a->round, d, &errs);
+    if (rc != 0)
+        log_msg(LOG_WARN, "application %lld: its stored data no longer parses: %s %s",
+                (long long)a->id, errs.count ? errs.items[0].pointer : "",
+                errs.count ? errs.items[0].detail : "(not JSON, or of no known kind)");
+    spec_errors_release(&errs);
+    json_decref(data);
+    return rc;
+}
+
 /* app_evaluate() with the application's facts already parsed. */
-static void evaluate(const struct application *a, const json_t *data, const json_t *facts,
+static void evaluate(const struct application *a, const struct kind_data *d, const json_t *facts,
                      struct eligibility *elig, struct award *award)
 {
     const struct kind *k = kind_find(a->kind);
+    struct award_item ranked[RULES_MAX_ITEMS];
     struct rule_input in = {
-        .data = data,
+        .data = d ? d->typed : NULL,
         .round = a->round,
         .applicant_uscc = a->applicant_uscc,
         .audited_fen = -1,
@@ -68,32 +90,50 @@ static void evaluate(const struct application *a, const json_t *data, const json
     if (json_is_integer(json_object_get(facts, "funded_charters")))
         in.funded_charters = (int)json_integer_value(json_object_get(facts, "funded_charters"));
     in.special_award = json_is_true(json_object_get(facts, "special_award"));
-    if (json_is_array(json_object_get(facts, "ranked_items")))
-        in.ranked_items = json_object_get(facts, "ranked_items");
+    if (json_is_array(json_object_get(facts, "ranked_items"))) {
+        in.ranked = true;
+        in.n_ranked_items =
+            ranking_items_read(json_object_get(facts, "ranked_items"), ranked, RULES_MAX_ITEMS);
+        in.ranked_items = ranked;
+    }
 
     memset(elig, 0, sizeof *elig);
     memset(award, 0, sizeof *award);
     award->basis = "as_applied";
+    if (k && !in.data) {
+        /* Stored data that no longer passes (a newer rule, a damaged row)
+         * is not for the rules to guess at. */
+        eligibility_add(elig, "data_valid", false,
+                        "the stored data no longer passes the checks of its kind; a reviewer "
+                        "must look at it");
+        eligibility_zh(elig, "已存储的申报内容不再符合本类申报的校验规则，需人工核查");
+        return;
+    }
     if (k && k->eligibility)
         k->eligibility(&in, elig);
     if (k && k->award)
         k->award(&in, award);
 }
 
-void app_evaluate(const struct application *a, const json_t *data, struct eligibility *elig,
+void app_evaluate(const struct application *a, const struct kind_data *d, struct eligibility *elig,
                   struct award *award)
 {
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
-    evaluate(a, data, facts, elig, award);
+    evaluate(a, d, facts, elig, award);
     json_decref(facts);
 }
 
-/* The application as clients see it.  Caller owns the reference.  What the
- * store reads is valid UTF-8, so only a lack of memory makes this NULL
- * (logged); the caller answers 500 then. */
-static json_t *app_to_json(const struct application *a)
+/* The application as clients see it, its data parsed as `parsed` (NULL:
+ * parsed here from the row).  Caller owns the reference.  What the store
+ * reads is valid UTF-8, so only a lack of memory makes this NULL (logged);
+ * the caller answers 500 then. */
+static json_t *app_to_json(const struct application *a, const struct kind_data *parsed)
 {
-    json_t *data = json_loads(a->data_json, JSON_DECODE_ANY, NULL);
+    struct kind_data own = {0};
+    if (!parsed && app_data_parse(a, &own) == 0)
+        parsed = &own;
+    json_t *data =
+        parsed ? json_incref(parsed->json) : json_loads(a->data_json, JSON_DECODE_ANY, NULL);
     if (!data) {
         /* Only a database changed by hand: show the rest. */
         log_msg(LOG_ERROR, "application %lld: the stored data is not JSON; shown as {}",
@@ -109,6 +149,7 @@ static json_t *app_to_json(const struct application *a)
     if (!o) {
         log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)a->id);
         json_decref(data);
+        kind_data_release(&own);
         return NULL;
     }
     json_object_set_new(o, "submitted_at",
@@ -118,7 +159,7 @@ static json_t *app_to_json(const struct application *a)
     json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
     struct eligibility elig;
     struct award award;
-    evaluate(a, data, facts, &elig, &award);
+    evaluate(a, parsed, facts, &elig, &award);
     json_object_set_new(o, "eligibility", eligibility_to_json(&elig));
     json_object_set_new(o, "award", award_to_json(&award));
     json_t *notice = json_object_get(facts, "notice");
@@ -127,12 +168,14 @@ static json_t *app_to_json(const struct application *a)
     json_object_set(o, "certificate_serial", serial ? serial : json_null());
     json_decref(facts);
     json_decref(data);
+    kind_data_release(&own);
     return o;
 }
 
-static void reply_app(struct request *r, unsigned status, const struct application *a)
+static void reply_app(struct request *r, unsigned status, const struct application *a,
+                      const struct kind_data *parsed)
 {
-    json_t *doc = app_to_json(a);
+    json_t *doc = app_to_json(a, parsed);
     if (!doc) {
         reply_problem(r, P_INTERNAL, "the application could not be rendered");
         return;
@@ -227,7 +270,7 @@ void api_app_get(struct request *r)
     size_t len = 0;
     char *text = rendered_get(&a, day, &len);
     if (!text) {
-        json_t *doc = app_to_json(&a);
+        json_t *doc = app_to_json(&a, NULL);
         char *dumped = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
         len = dumped ? strlen(dumped) : 0;
@@ -250,13 +293,14 @@ void api_app_get(struct request *r)
 /* ---- writing ------------------------------------------------------------ */
 
 /* Validates an envelope for the calling applicant: the envelope and the
- * kind's data (domain), then what needs the store and the account.  Returns
- * the kind, or NULL after replying 422. */
-static const struct kind *validate_envelope(struct request *r, const json_t *body)
+ * kind's data (domain, decoded into out), then what needs the store and the
+ * account.  Returns the kind, or NULL after replying 422 (out released). */
+static const struct kind *validate_envelope(struct request *r, const json_t *body,
+                                            struct kind_data *out)
 {
     struct spec_errors errs;
     spec_errors_init(&errs);
-    const struct kind *k = application_validate(body, &errs);
+    const struct kind *k = application_parse(body, out, &errs);
 
     const char *uscc =
         json_string_value(json_object_get(json_object_get(body, "applicant"), "uscc"));
@@ -277,6 +321,7 @@ static const struct kind *validate_envelope(struct request *r, const json_t *bod
     }
     if (errs.count > 0) {
         reply_invalid(r, &errs);
+        kind_data_release(out);
         k = NULL;
     }
     spec_errors_release(&errs);
@@ -318,12 +363,14 @@ static enum store_rc tx_insert(struct store_tx *tx, void *ctx)
 
 void api_app_create(struct request *r)
 {
-    if (!validate_envelope(r, r->body_json))
+    struct kind_data parsed;
+    if (!validate_envelope(r, r->body_json, &parsed))
         return;
     struct application a = {0};
     if (envelope_into(r->body_json, &a) != 0) {
         reply_problem(r, P_INTERNAL, "out of memory");
         application_release(&a);
+        kind_data_release(&parsed);
         return;
     }
     char now[RFC3339_LEN];
@@ -338,11 +385,12 @@ void api_app_create(struct request *r)
     enum store_rc rc = store_write(r->srv->store, tx_insert, &cr);
     if (rc == STORE_OK) {
         reply_header(r, "Location", "/v1/applications/%lld", (long long)a.id);
-        reply_app(r, 201, &a);
+        reply_app(r, 201, &a, &parsed);
     } else {
         reply_store_error(r, rc);
     }
     application_release(&a);
+    kind_data_release(&parsed);
 }
 
 /* Refuses the change with problem p; the transaction then rolls back. */
@@ -448,7 +496,7 @@ void change_run(struct request *r, struct change *c)
     if (rc == STORE_OK && c->reply) {
         c->reply(r, c);
     } else if (rc == STORE_OK) {
-        reply_app(r, 200, &c->app);
+        reply_app(r, 200, &c->app, NULL);
     } else if (rc == STORE_NOT_FOUND) {
         reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);
     } else if (rc == STORE_CONFLICT && c->detail[0]) {
@@ -537,8 +585,10 @@ static enum store_rc apply_submit(struct store_tx *tx, struct change *c)
 
 void api_app_put(struct request *r)
 {
-    if (!validate_envelope(r, r->body_json))
+    struct kind_data parsed;
+    if (!validate_envelope(r, r->body_json, &parsed))
         return;
+    kind_data_release(&parsed);
     struct change c = {.apply = apply_replace, .ctx = r->body_json};
     change_run(r, &c);
 }
@@ -590,7 +640,7 @@ void listing_reply(struct request *r, struct listing *l, enum store_rc rc)
 
 static void list_one(const struct application *a, void *ctx)
 {
-    listing_add(ctx, app_to_json(a));
+    listing_add(ctx, app_to_json(a, NULL));
 }
 
 /* Parses an optional positive integer query parameter within [min, max]. */

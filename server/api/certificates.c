@@ -47,11 +47,12 @@ int certificate_issue(struct store_tx *tx, const struct signing_key *key,
     const struct kind *k = kind_find(a->kind);
     if (!k || !key || !key->sk)
         return -1;
-    json_t *data = json_loads(a->data_json, 0, NULL);
+    struct kind_data data;
     struct eligibility elig;
     struct award award;
-    app_evaluate(a, data, &elig, &award);
-    json_decref(data);
+    app_data_parse(a, &data);
+    app_evaluate(a, &data, &elig, &award);
+    kind_data_release(&data);
 
     char issued[DATE_TEXT_LEN], hash_hex[EVENT_HASH_LEN * 2 + 1];
     date_format(issued_on, issued);

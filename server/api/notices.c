@@ -41,11 +41,12 @@ static bool under_notice(const struct application *a, sb_day today)
 static json_t *notice_to_json(const struct application *a)
 {
     const struct kind *k = kind_find(a->kind);
-    json_t *data = json_loads(a->data_json, 0, NULL);
+    struct kind_data data;
     struct eligibility elig;
     struct award award;
-    app_evaluate(a, data, &elig, &award);
-    json_decref(data);
+    app_data_parse(a, &data);
+    app_evaluate(a, &data, &elig, &award);
+    kind_data_release(&data);
     sb_day starts = 0, ends = 0;
     notice_dates(a, &starts, &ends);
     char s[DATE_TEXT_LEN], e[DATE_TEXT_LEN];

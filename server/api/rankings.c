@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "clock.h"
+#include "kind_tourism_award.h"
 #include "kinds.h"
 #include "ranking.h"
 #include "rules.h"
@@ -112,11 +113,11 @@ static json_t *entry_json(const struct ranking_entry *e, const struct applicatio
     return o;
 }
 
-/* A figure of the stored data, which validation kept at 0 or more; a
- * database changed by hand cannot make the ranking fail on it. */
-static int64_t person_days(const json_t *data, const char *member)
+/* A figure of the stored data, which validation keeps at 0 or more (data a
+ * database changed by hand no longer parses, and is not eligible); held at
+ * 0 all the same, so the ranking never computes on a negative figure. */
+static int64_t person_days(int64_t n)
 {
-    int64_t n = rule_int(data, member);
     return n > 0 ? n : 0;
 }
 
@@ -183,10 +184,11 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
         struct application *a = &run->apps[i];
         if (strcmp(a->status, "municipal_review") != 0)
             continue;
-        json_t *data = json_loads(a->data_json, 0, NULL);
+        struct kind_data data;
         struct eligibility elig;
         struct award award;
-        app_evaluate(a, data, &elig, &award);
+        app_data_parse(a, &data);
+        app_evaluate(a, &data, &elig, &award);
         if (!eligibility_all_passed(&elig)) {
             const char *why = "not eligible";
             for (size_t c = 0; c < elig.n; c++)
@@ -199,15 +201,17 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
                                                           a->applicant_name, "reason", why)) != 0)
                 rc = STORE_ERROR;
         } else {
+            /* Eligible, so its data parsed. */
+            const struct tourism_award_data *d = data.typed;
             struct ranking_entry *e = &entries[n_entries++];
             e->app_id = a->id;
-            e->outbound = person_days(data, "outbound_person_days");
-            e->outbound_prev = person_days(data, "outbound_person_days_prev");
-            e->reception = person_days(data, "reception_person_days");
-            e->reception_prev = person_days(data, "reception_person_days_prev");
+            e->outbound = person_days(d->outbound_person_days);
+            e->outbound_prev = person_days(d->outbound_person_days_prev);
+            e->reception = person_days(d->reception_person_days);
+            e->reception_prev = person_days(d->reception_person_days_prev);
             entry_of[i] = n_entries;
         }
-        json_decref(data);
+        kind_data_release(&data);
     }
     ranking_compute(entries, n_entries);
 

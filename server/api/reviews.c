@@ -164,11 +164,12 @@ static enum store_rc gather_review(struct store_tx *tx, struct change *c, struct
     f->override_reason = json_object_get(rv->body, "override_reason") != NULL;
     if (strcmp(c->action, "municipal_approve") != 0)
         return STORE_OK;
-    json_t *data = json_loads(c->app.data_json, 0, NULL);
+    struct kind_data data;
     struct eligibility elig;
     struct award award;
-    app_evaluate(&c->app, data, &elig, &award);
-    json_decref(data);
+    app_data_parse(&c->app, &data);
+    app_evaluate(&c->app, &data, &elig, &award);
+    kind_data_release(&data);
     f->eligible = eligibility_all_passed(&elig);
     c->scratch[0] = '\0';
     for (size_t i = 0; i < elig.n; i++)

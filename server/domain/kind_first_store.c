@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kind_first_store.h"
 #include "kinds.h"
 #include "text.h"
 #include "money.h"
@@ -21,18 +22,22 @@
 
 #define MAX_FEN 100000000000000LL
 
-static const char *const project_values[] = {"store_opening", "store_introduction", "launch_event",
-                                             NULL};
-static const char *const applicant_type_values[] = {"international_brand", "domestic_brand",
-                                                    "international_agent", NULL};
-static const char *const category_values[] = {"asia_first", "china_first", "beijing_first",
-                                              "flagship", NULL};
-static const char *const brand_type_values[] = {"international_brand", "domestic_brand", NULL};
+static const char *const project_values[] = {FIRST_STORE_PROJECTS(SPEC_ENUM_TEXT) NULL};
+static const char *const applicant_type_values[] = {FIRST_STORE_APPLICANT_TYPES(SPEC_ENUM_TEXT)
+                                                        NULL};
+static const char *const category_values[] = {FIRST_STORE_CATEGORIES(SPEC_ENUM_TEXT) NULL};
+static const char *const brand_type_values[] = {FIRST_STORE_BRAND_TYPES(SPEC_ENUM_TEXT) NULL};
 /* GB/T 2260 codes of Beijing's 16 districts (config/review-units.json). */
 static const char *const district_values[] = {
     "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111", "110112",
     "110113", "110114", "110115", "110116", "110117", "110118", "110119", NULL,
 };
+
+#define DATA(m)       SPEC_TO(struct first_store_data, m)
+#define STORE(m)      SPEC_TO(struct first_store_store, m)
+#define INTRODUCED(m) SPEC_TO(struct introduced_store, m)
+#define EVENT(m)      SPEC_TO(struct launch_event, m)
+#define DECLARED(m)   SPEC_TO(struct first_store_declarations, m)
 
 #define CATEGORY_HELP                                                                                    \
     "asia_first: 亚洲首店, the brand's first store in Asia; china_first: 中国(内地)首店, its " \
@@ -48,6 +53,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "name",
         .type = SPEC_STRING,
+        .to = STORE(name),
         .required = true,
         .min = 1,
         .max = 200,
@@ -59,6 +65,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "address",
         .type = SPEC_STRING,
+        .to = STORE(address),
         .required = true,
         .min = 1,
         .max = 200,
@@ -70,6 +77,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "district",
         .type = SPEC_ENUM,
+        .to = STORE(district),
         .required = true,
         .enum_values = district_values,
         .title_zh = "所在区",
@@ -81,6 +89,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "registered_on",
         .type = SPEC_DATE,
+        .to = STORE(registered_on),
         .required = true,
         .title_zh = "营业执照注册登记日期",
         .title_en = "Registration date",
@@ -91,6 +100,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "opened_on",
         .type = SPEC_DATE,
+        .to = STORE(opened_on),
         .required = true,
         .title_zh = "开业日期",
         .title_en = "Opening date",
@@ -101,6 +111,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "area_m2",
         .type = SPEC_INT,
+        .to = STORE(area_m2),
         .required = true,
         .min = 0,
         .max = 1000000,
@@ -112,6 +123,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "largest_in_beijing",
         .type = SPEC_BOOL,
+        .to = STORE(largest_in_beijing),
         .required = true,
         .title_zh = "超过北京市本品牌其他实体店",
         .title_en = "Largest of the brand in Beijing",
@@ -122,6 +134,7 @@ static const struct field_spec store_fields[] = {
     {
         .name = "all_categories",
         .type = SPEC_BOOL,
+        .to = STORE(all_categories),
         .required = true,
         .title_zh = "涵盖该品牌一级目录下所有类别",
         .title_en = "Carries all first-level categories",
@@ -137,6 +150,7 @@ static const struct field_spec brand_cost_fields[] = {
     {
         .name = "rent_12m_fen",
         .type = SPEC_FEN,
+        .to = DATA(rent_12m_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -149,6 +163,7 @@ static const struct field_spec brand_cost_fields[] = {
     {
         .name = "decoration_fen",
         .type = SPEC_FEN,
+        .to = DATA(decoration_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -165,6 +180,7 @@ static const struct field_spec agent_cost_fields[] = {
     {
         .name = "license_fee_fen",
         .type = SPEC_FEN,
+        .to = DATA(license_fee_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -187,6 +203,7 @@ static const struct field_spec store_opening_fields[] = {
     {
         .name = "applicant_type",
         .type = SPEC_ENUM,
+        .to = DATA(applicant_type),
         .required = true,
         .enum_values = applicant_type_values,
         .variants = applicant_type_variants,
@@ -201,6 +218,7 @@ static const struct field_spec store_opening_fields[] = {
     {
         .name = "category",
         .type = SPEC_ENUM,
+        .to = DATA(category),
         .required = true,
         .enum_values = category_values,
         .title_zh = "申报类别",
@@ -212,6 +230,7 @@ static const struct field_spec store_opening_fields[] = {
     {
         .name = "brand",
         .type = SPEC_STRING,
+        .to = DATA(brand),
         .required = true,
         .min = 1,
         .max = 200,
@@ -223,6 +242,7 @@ static const struct field_spec store_opening_fields[] = {
     {
         .name = "store",
         .type = SPEC_OBJECT,
+        .to = DATA(store),
         .required = true,
         .fields = store_fields,
         .title_zh = "门店",
@@ -237,6 +257,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "brand",
         .type = SPEC_STRING,
+        .to = INTRODUCED(brand),
         .required = true,
         .min = 1,
         .max = 200,
@@ -248,6 +269,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "brand_type",
         .type = SPEC_ENUM,
+        .to = INTRODUCED(brand_type),
         .required = true,
         .enum_values = brand_type_values,
         .title_zh = "品牌类型",
@@ -260,6 +282,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "category",
         .type = SPEC_ENUM,
+        .to = INTRODUCED(category),
         .required = true,
         .enum_values = category_values,
         .title_zh = "首店类别",
@@ -270,6 +293,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "registered_on",
         .type = SPEC_DATE,
+        .to = INTRODUCED(registered_on),
         .required = true,
         .title_zh = "营业执照注册登记日期",
         .title_en = "Registration date",
@@ -281,6 +305,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "opened_on",
         .type = SPEC_DATE,
+        .to = INTRODUCED(opened_on),
         .required = true,
         .title_zh = "开业日期",
         .title_en = "Opening date",
@@ -290,6 +315,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "rent_12m_fen",
         .type = SPEC_FEN,
+        .to = INTRODUCED(rent_12m_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -301,6 +327,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "decoration_fen",
         .type = SPEC_FEN,
+        .to = INTRODUCED(decoration_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -312,6 +339,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "agreement_years",
         .type = SPEC_INT,
+        .to = INTRODUCED(agreement_years),
         .required = true,
         .min = 0,
         .max = 100,
@@ -324,6 +352,7 @@ static const struct field_spec introduced_store_fields[] = {
     {
         .name = "in_pipeline",
         .type = SPEC_BOOL,
+        .to = INTRODUCED(in_pipeline),
         .required = true,
         .title_zh = "纳入首店在谈项目库",
         .title_en = "In the pipeline of stores under negotiation",
@@ -345,6 +374,7 @@ static const struct field_spec store_introduction_fields[] = {
     {
         .name = "stores",
         .type = SPEC_ARRAY,
+        .to = SPEC_TO_ARRAY(struct first_store_data, stores, n_stores),
         .required = true,
         .min = 1,
         .max = 200,
@@ -362,6 +392,7 @@ static const struct field_spec event_fields[] = {
     {
         .name = "name",
         .type = SPEC_STRING,
+        .to = EVENT(name),
         .required = true,
         .min = 1,
         .max = 200,
@@ -373,6 +404,7 @@ static const struct field_spec event_fields[] = {
     {
         .name = "held_on",
         .type = SPEC_DATE,
+        .to = EVENT(held_on),
         .required = true,
         .title_zh = "举办日期",
         .title_en = "Date held",
@@ -382,6 +414,7 @@ static const struct field_spec event_fields[] = {
     {
         .name = "venue_rent_fen",
         .type = SPEC_FEN,
+        .to = EVENT(venue_rent_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -393,6 +426,7 @@ static const struct field_spec event_fields[] = {
     {
         .name = "setup_fen",
         .type = SPEC_FEN,
+        .to = EVENT(setup_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -408,6 +442,7 @@ static const struct field_spec launch_event_fields[] = {
     {
         .name = "event",
         .type = SPEC_OBJECT,
+        .to = DATA(event),
         .required = true,
         .fields = event_fields,
         .title_zh = "大型新品发布活动",
@@ -429,6 +464,7 @@ static const struct field_spec declaration_fields[] = {
     {
         .name = "actual_investor",
         .type = SPEC_BOOL,
+        .to = DECLARED(actual_investor),
         .required = true,
         .title_zh = "项目申报单位为项目实际投资单位",
         .title_en = "The applicant is the actual investor",
@@ -438,6 +474,7 @@ static const struct field_spec declaration_fields[] = {
     {
         .name = "not_blacklisted",
         .type = SPEC_BOOL,
+        .to = DECLARED(not_blacklisted),
         .required = true,
         .title_zh = "未纳入全市联合惩戒“黑名单”",
         .title_en = "Not on the joint-punishment blacklist",
@@ -447,6 +484,7 @@ static const struct field_spec declaration_fields[] = {
     {
         .name = "no_bad_credit_sanction",
         .type = SPEC_BOOL,
+        .to = DECLARED(no_bad_credit_sanction),
         .required = true,
         .title_zh = "未受商务领域不良信用记录“不予支持”惩戒",
         .title_en = "No \"no support\" bad-credit sanction",
@@ -457,6 +495,7 @@ static const struct field_spec declaration_fields[] = {
     {
         .name = "not_prohibited_catalogue",
         .type = SPEC_BOOL,
+        .to = DECLARED(not_prohibited_catalogue),
         .required = true,
         .title_zh = "不属于禁止和限制目录",
         .title_en = "Not in the prohibited and restricted catalogue",
@@ -467,6 +506,7 @@ static const struct field_spec declaration_fields[] = {
     {
         .name = "no_duplicate_funding",
         .type = SPEC_BOOL,
+        .to = DECLARED(no_duplicate_funding),
         .required = true,
         .title_zh = "未获得中央及其他市级财政资金支持",
         .title_en = "No other central or municipal funding",
@@ -482,6 +522,7 @@ static const struct field_spec first_store_fields[] = {
     {
         .name = "project",
         .type = SPEC_ENUM,
+        .to = DATA(project),
         .required = true,
         .enum_values = project_values,
         .variants = project_variants,
@@ -495,6 +536,7 @@ static const struct field_spec first_store_fields[] = {
     {
         .name = "declarations",
         .type = SPEC_OBJECT,
+        .to = DATA(declarations),
         .required = true,
         .fields = declaration_fields,
         .title_zh = "承诺事项",
@@ -513,12 +555,12 @@ static const struct field_spec first_store_fields[] = {
 #define WAN(n)         (FEN_PER_WAN * (int64_t)(n))
 #define MONEY_TEXT_LEN 40
 
-/* In the order of category_values. */
-enum { CAT_ASIA_FIRST, CAT_CHINA_FIRST, CAT_BEIJING_FIRST, CAT_FLAGSHIP, CAT_COUNT };
-
-/* The gazette's names of the categories, in the same order. */
-static const char *const category_names_zh[] = {"亚洲首店", "中国(内地)首店", "北京首店", "旗舰店",
-                                                NULL};
+/* The gazette's names of the categories and applicant types, by
+ * enumerator. */
+#define NAME_ZH(id, text, name_zh) name_zh,
+static const char *const category_names_zh[] = {FIRST_STORE_CATEGORIES(NAME_ZH) NULL};
+static const char *const applicant_type_names_zh[] = {FIRST_STORE_APPLICANT_TYPES(NAME_ZH) NULL};
+#undef NAME_ZH
 
 /*
  * What the gazette says per applicant type of a store opening: the spend the
@@ -530,7 +572,6 @@ static const char *const category_names_zh[] = {"亚洲首店", "中国(内地)�
  * Introduced stores take their threshold from the brand rows (二(三)1).
  */
 struct opening_terms {
-    const char *type;
     bool on_licence_fee; /* funded on the overseas licence fee, not rent + decoration */
     int64_t threshold_fen;
     int64_t percent;
@@ -538,9 +579,9 @@ struct opening_terms {
 };
 
 static const struct opening_terms opening_terms[] = {
-    {"international_brand", false, WAN(100), 50, {WAN(500), WAN(200), WAN(50), WAN(50)}},
-    {"domestic_brand", false, WAN(50), 20, {0, WAN(200), WAN(50), WAN(50)}},
-    {"international_agent", true, WAN(100), 50, {WAN(500), WAN(200), WAN(50), WAN(50)}},
+    [APPLICANT_INTERNATIONAL_BRAND] = {false, WAN(100), 50, {WAN(500), WAN(200), WAN(50), WAN(50)}},
+    [APPLICANT_DOMESTIC_BRAND] = {false, WAN(50), 20, {0, WAN(200), WAN(50), WAN(50)}},
+    [APPLICANT_INTERNATIONAL_AGENT] = {true, WAN(100), 50, {WAN(500), WAN(200), WAN(50), WAN(50)}},
 };
 
 #define INTRODUCTION_AWARD_FEN WAN(10) /* per store introduced, 三(二)1 */
@@ -551,39 +592,11 @@ static const struct opening_terms opening_terms[] = {
 #define OPERATING_MONTHS       12 /* 连续经营 12 个月以上 */
 #define FLAGSHIP_MIN_AREA_M2   500
 
-static const struct opening_terms *terms_for(const char *type)
+/* The threshold of an introduced store is its brand's row's (二(三)1). */
+static const struct opening_terms *brand_terms(enum first_store_brand_type b)
 {
-    for (size_t i = 0; i < sizeof opening_terms / sizeof opening_terms[0]; i++)
-        if (strcmp(opening_terms[i].type, type) == 0)
-            return &opening_terms[i];
-    return NULL;
-}
-
-static int category_index(const char *category)
-{
-    for (int i = 0; category_values[i]; i++)
-        if (strcmp(category_values[i], category) == 0)
-            return i;
-    return -1;
-}
-
-/* The applicant as the gazette's table of 三(一)1 names it, or the value
- * when it is none of them. */
-static const char *applicant_type_zh(const char *type)
-{
-    if (strcmp(type, "international_brand") == 0)
-        return "国际品牌企业";
-    if (strcmp(type, "domestic_brand") == 0)
-        return "本土自主品牌企业";
-    if (strcmp(type, "international_agent") == 0)
-        return "国际品牌授权代理商";
-    return type;
-}
-
-/* The Chinese name of a category, or its value when there is none. */
-static const char *category_zh(int cat, const char *category)
-{
-    return cat >= 0 && cat < CAT_COUNT ? category_names_zh[cat] : category;
+    return &opening_terms[b == BRAND_INTERNATIONAL ? APPLICANT_INTERNATIONAL_BRAND
+                                                   : APPLICANT_DOMESTIC_BRAND];
 }
 
 /* "china_first, beijing_first or flagship": the categories a type may choose,
@@ -657,13 +670,15 @@ static void applicant_checks(const struct rule_input *in, struct eligibility *ou
                        uscc, uscc + 2, beijing ? "在" : "不在");
     }
 
-    const json_t *decl = json_object_get(in->data, "declarations");
+    const struct first_store_data *d = in->data;
+    const unsigned char *decl = (const unsigned char *)&d->declarations;
     char missing[RULE_DETAIL_LEN] = "", missing_zh[RULE_DETAIL_LEN] = "";
     int n_false = 0, n_all = 0;
 
+    /* Every declaration, named as its field is, where the table decoded it. */
     for (const struct field_spec *f = declaration_fields; f->name; f++) {
         n_all++;
-        if (rule_bool(decl, f->name))
+        if (*(const bool *)(decl + f->to.offset))
             continue;
         text_append(missing, sizeof missing, "%s%s", n_false ? ", " : "", f->name);
         text_append(missing_zh, sizeof missing_zh, "%s%s", n_false ? "；" : "", f->title_zh);
@@ -680,37 +695,32 @@ static void applicant_checks(const struct rule_input *in, struct eligibility *ou
 }
 
 /* The spend the amount of a store opening is a share of, as applied. */
-static int64_t opening_applied_base(const json_t *data, const struct opening_terms *t)
+static int64_t opening_applied_base(const struct first_store_data *d, const struct opening_terms *t)
 {
     if (t->on_licence_fee)
-        return rule_int(data, "license_fee_fen");
-    return rule_int(data, "rent_12m_fen") + rule_int(data, "decoration_fen");
+        return d->license_fee_fen;
+    return d->rent_12m_fen + d->decoration_fen;
 }
 
 /* 二(二) for a store opening. */
 static void opening_checks(const struct rule_input *in, struct eligibility *out)
 {
-    const json_t *data = in->data, *store = json_object_get(data, "store");
-    const char *type = rule_str(data, "applicant_type"), *category = rule_str(data, "category");
-    const char *type_zh = applicant_type_zh(type);
-    const struct opening_terms *t = terms_for(type);
-    int cat = category_index(category);
+    const struct first_store_data *data = in->data;
+    const struct first_store_store *store = &data->store;
+    const char *type = applicant_type_values[data->applicant_type];
+    const char *category = category_values[data->category];
+    const char *type_zh = applicant_type_names_zh[data->applicant_type];
+    const struct opening_terms *t = &opening_terms[data->applicant_type];
+    enum first_store_category cat = data->category;
     char allowed[RULE_DETAIL_LEN], allowed_zh[RULE_DETAIL_LEN];
     char a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN], c[MONEY_TEXT_LEN];
     char d1[DATE_TEXT_LEN], d2[DATE_TEXT_LEN], d3[DATE_TEXT_LEN];
 
-    if (!t) {
-        /* The field table admits no other type; say so rather than guess. */
-        eligibility_add(out, "category_allowed", false, "applicant type \"%s\" is unknown", type);
-        eligibility_zh(out, "申报主体类型“%s”无法识别", type);
-        return;
-    }
-
     /* 三(一)1: one category, from the rows of the applicant's type. */
-    const char *category_text_zh = category_zh(cat, category);
+    const char *category_text_zh = category_names_zh[cat];
     allowed_categories(t, category_values, ", ", " or ", allowed, sizeof allowed);
     allowed_categories(t, category_names_zh, "、", "或", allowed_zh, sizeof allowed_zh);
-    if (cat >= 0 && t->cap_fen[cat] > 0) {
+    if (t->cap_fen[cat] > 0) {
         eligibility_add(out, "category_allowed", true, "%s may apply as %s (it may choose %s)",
                         type, category, allowed);
         eligibility_zh(out, "%s可申报%s（可选类别：%s，只能选择一个）", type_zh, category_text_zh,
@@ -725,22 +735,18 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
 
     /* 二(二)1 应在北京注册登记: the field table already restricts the
      * district to Beijing's 16; the check states it for the reviewer. */
-    const char *district = rule_str(store, "district");
-    bool in_beijing = false;
-    for (size_t i = 0; district_values[i]; i++)
-        in_beijing = in_beijing || strcmp(district_values[i], district) == 0;
-    eligibility_add(out, "store_in_beijing", in_beijing, "the store is in district %s, %s",
-                    district, in_beijing ? "a Beijing district" : "not a Beijing district");
-    eligibility_zh(out, "门店所在区行政区划代码 %s，%s北京市行政区域内", district,
-                   in_beijing ? "在" : "不在");
+    const char *district = district_values[store->district];
+    eligibility_add(out, "store_in_beijing", true,
+                    "the store is in district %s, a Beijing district", district);
+    eligibility_zh(out, "门店所在区行政区划代码 %s，在北京市行政区域内", district);
 
     /* 二(二)1 with footnote 7: registered on or after 2019-01-01; a flagship
      * may instead have been registered earlier and become a flagship on or
      * after that day.  For a flagship, opened_on is the day it became one
      * (the field's own help says so), so that is the date footnote 7 looks
      * at; only registered_on counts for the other categories. */
-    sb_day since = new_since(), registered = rule_date(store, "registered_on");
-    sb_day opened = rule_date(store, "opened_on");
+    sb_day since = new_since(), registered = store->registered_on;
+    sb_day opened = store->opened_on;
     date_format(registered, d1);
     date_format(opened, d2);
     date_format(since, d3);
@@ -786,8 +792,8 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
                        c);
     } else {
         char sum[MONEY_TEXT_LEN];
-        money_format(rule_int(data, "rent_12m_fen"), a, sizeof a);
-        money_format(rule_int(data, "decoration_fen"), b, sizeof b);
+        money_format(data->rent_12m_fen, a, sizeof a);
+        money_format(data->decoration_fen, b, sizeof b);
         money_format(base, sum, sizeof sum);
         eligibility_add(out, "spend_threshold", spent,
                         "12 months' rent %s + decoration %s = %s, %s %s (%s)", a, b, sum,
@@ -799,9 +805,9 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
     /* Footnote 6: 500 m² 以上(含), larger than the brand's other Beijing
      * stores, every first-level category. */
     if (cat == CAT_FLAGSHIP) {
-        int64_t area = rule_int(store, "area_m2");
-        bool largest = rule_bool(store, "largest_in_beijing");
-        bool all = rule_bool(store, "all_categories");
+        int64_t area = store->area_m2;
+        bool largest = store->largest_in_beijing;
+        bool all = store->all_categories;
         eligibility_add(out, "flagship_criteria", area >= FLAGSHIP_MIN_AREA_M2 && largest && all,
                         "area %lld m² (%d or more needed); %s than the brand's other Beijing "
                         "stores; %s the brand's first-level categories",
@@ -832,13 +838,13 @@ struct introduced {
  * checked against the brand type: 三(二) rewards introducing any of the four
  * kinds of store, and footnote 3 defines an Asia first store for domestic
  * brands as well. */
-static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *why, char *why_zh,
-                                       size_t cap)
+static bool introduced_store_qualifies(const struct introduced_store *s, sb_day submitted,
+                                       char *why, char *why_zh, size_t cap)
 {
     char d[DATE_TEXT_LEN], a[MONEY_TEXT_LEN], b[MONEY_TEXT_LEN];
     const char *sep = "", *sep_zh = "";
     bool ok = true;
-    sb_day registered = rule_date(s, "registered_on");
+    sb_day registered = s->registered_on;
 
     if (registered < new_since()) {
         date_format(registered, d);
@@ -857,7 +863,7 @@ static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *
         sep_zh = "；";
         ok = false;
     }
-    int64_t years = rule_int(s, "agreement_years");
+    int64_t years = s->agreement_years;
     if (years < AGREEMENT_MIN_YEARS) {
         text_append(why, cap, "%sagreement of %lld year%s, needs %d or more", sep, (long long)years,
                     years == 1 ? "" : "s", AGREEMENT_MIN_YEARS);
@@ -867,11 +873,11 @@ static bool introduced_store_qualifies(const json_t *s, sb_day submitted, char *
         sep_zh = "；";
         ok = false;
     }
-    const struct opening_terms *t = terms_for(rule_str(s, "brand_type"));
-    int64_t spend = rule_int(s, "rent_12m_fen") + rule_int(s, "decoration_fen");
-    if (!t || spend <= t->threshold_fen) {
+    const struct opening_terms *t = brand_terms(s->brand_type);
+    int64_t spend = s->rent_12m_fen + s->decoration_fen;
+    if (spend <= t->threshold_fen) {
         money_format(spend, a, sizeof a);
-        money_format(t ? t->threshold_fen : 0, b, sizeof b);
+        money_format(t->threshold_fen, b, sizeof b);
         text_append(why, cap, "%srent + decoration %s, must exceed %s", sep, a, b);
         text_append(why_zh, cap, "%s12个月实际房租与装修投入合计 %s，须超过 %s", sep_zh, a, b);
         ok = false;
@@ -898,28 +904,27 @@ static void add_reason(char *reasons, size_t cap, const char *entry, int *unlist
 
 static void count_introduced(const struct rule_input *in, struct introduced *r)
 {
-    const json_t *stores = json_object_get(in->data, "stores");
+    const struct first_store_data *d = in->data;
     char reasons[RULE_DETAIL_LEN - INTRODUCED_FRAME_LEN] = "";
     char reasons_zh[RULE_DETAIL_LEN - INTRODUCED_FRAME_ZH_LEN] = "";
     int unlisted = 0, unlisted_zh = 0;
 
-    r->total = (int)json_array_size(stores);
+    r->total = (int)d->n_stores;
     r->qualifying = r->pipeline = 0;
-    for (size_t i = 0; i < json_array_size(stores); i++) {
-        const json_t *s = json_array_get(stores, i);
+    for (size_t i = 0; i < d->n_stores; i++) {
+        const struct introduced_store *s = &d->stores[i];
         char why[RULE_DETAIL_LEN] = "", entry[RULE_DETAIL_LEN] = "";
         char why_zh[RULE_DETAIL_LEN] = "";
 
         if (introduced_store_qualifies(s, in->submitted_on, why, why_zh, sizeof why)) {
             r->qualifying++;
-            r->pipeline += rule_bool(s, "in_pipeline");
+            r->pipeline += s->in_pipeline;
             continue;
         }
-        text_append(entry, sizeof entry, "; store %zu (%s): %s", i + 1, rule_str(s, "brand"), why);
+        text_append(entry, sizeof entry, "; store %zu (%s): %s", i + 1, s->brand, why);
         add_reason(reasons, sizeof reasons, entry, &unlisted);
         entry[0] = '\0';
-        text_append(entry, sizeof entry, "。第 %zu 家（%s）：%s", i + 1, rule_str(s, "brand"),
-                    why_zh);
+        text_append(entry, sizeof entry, "。第 %zu 家（%s）：%s", i + 1, s->brand, why_zh);
         add_reason(reasons_zh, sizeof reasons_zh, entry, &unlisted_zh);
     }
     r->why[0] = '\0';
@@ -938,8 +943,8 @@ static void count_introduced(const struct rule_input *in, struct introduced *r)
 /* 一(三): held in Beijing on or after 2020-01-01, and already held. */
 static void launch_event_checks(const struct rule_input *in, struct eligibility *out)
 {
-    const json_t *event = json_object_get(in->data, "event");
-    sb_day held = rule_date(event, "held_on"), since = date_from_ymd(2020, 1, 1);
+    const struct first_store_data *d = in->data;
+    sb_day held = d->event.held_on, since = date_from_ymd(2020, 1, 1);
     char d1[DATE_TEXT_LEN], d2[DATE_TEXT_LEN];
 
     date_format(held, d1);
@@ -952,18 +957,22 @@ static void launch_event_checks(const struct rule_input *in, struct eligibility 
 
 static void first_store_eligibility(const struct rule_input *in, struct eligibility *out)
 {
-    const char *project = rule_str(in->data, "project");
+    const struct first_store_data *d = in->data;
+    struct introduced r;
 
     applicant_checks(in, out);
-    if (strcmp(project, "store_opening") == 0) {
+    switch (d->project) {
+    case PROJECT_STORE_OPENING:
         opening_checks(in, out);
-    } else if (strcmp(project, "store_introduction") == 0) {
-        struct introduced r;
+        break;
+    case PROJECT_STORE_INTRODUCTION:
         count_introduced(in, &r);
         eligibility_add(out, "stores_qualifying", r.qualifying > 0, "%s", r.why);
         eligibility_zh(out, "%s", r.why_zh);
-    } else if (strcmp(project, "launch_event") == 0) {
+        break;
+    case PROJECT_LAUNCH_EVENT:
         launch_event_checks(in, out);
+        break;
     }
 }
 
@@ -971,20 +980,21 @@ static void first_store_eligibility(const struct rule_input *in, struct eligibil
  * the category; nothing for a category the applicant's type cannot choose. */
 static void opening_award(const struct rule_input *in, struct award *out)
 {
-    const json_t *data = in->data;
-    const char *type = rule_str(data, "applicant_type"), *category = rule_str(data, "category");
-    const struct opening_terms *t = terms_for(type);
-    int cat = category_index(category);
+    const struct first_store_data *data = in->data;
+    const char *type = applicant_type_values[data->applicant_type];
+    const char *category = category_values[data->category];
+    const struct opening_terms *t = &opening_terms[data->applicant_type];
+    enum first_store_category cat = data->category;
     bool audited = in->audited_fen >= 0;
     char base_text[MONEY_TEXT_LEN], share_text[MONEY_TEXT_LEN], cap_text[MONEY_TEXT_LEN];
 
     if (audited)
         out->basis = "audited";
-    if (!t || cat < 0 || t->cap_fen[cat] <= 0) {
+    if (t->cap_fen[cat] <= 0) {
         award_add(out, "store_opening", 0, 0, 0,
                   "nothing: %s may not apply as %s (三(一)1 has no such row)", type, category);
-        award_zh(out, "不予支持：%s不可申报%s（支持标准表中无此类别）", applicant_type_zh(type),
-                 category_zh(cat, category));
+        award_zh(out, "不予支持：%s不可申报%s（支持标准表中无此类别）",
+                 applicant_type_names_zh[data->applicant_type], category_names_zh[cat]);
         return;
     }
     int64_t base = audited ? in->audited_fen : opening_applied_base(data, t);
@@ -1045,10 +1055,9 @@ static void introduction_award(const struct rule_input *in, struct award *out)
  * 100万. */
 static void launch_event_award(const struct rule_input *in, struct award *out)
 {
-    const json_t *event = json_object_get(in->data, "event");
+    const struct launch_event *event = &((const struct first_store_data *)in->data)->event;
     bool audited = in->audited_fen >= 0;
-    int64_t base = audited ? in->audited_fen
-                           : rule_int(event, "venue_rent_fen") + rule_int(event, "setup_fen");
+    int64_t base = audited ? in->audited_fen : event->venue_rent_fen + event->setup_fen;
     int64_t share = money_percent(base, LAUNCH_EVENT_PERCENT);
     char base_text[MONEY_TEXT_LEN], share_text[MONEY_TEXT_LEN], cap_text[MONEY_TEXT_LEN];
 
@@ -1074,15 +1083,20 @@ static void launch_event_award(const struct rule_input *in, struct award *out)
  * nothing. */
 static void first_store_award(const struct rule_input *in, struct award *out)
 {
-    const char *project = rule_str(in->data, "project");
+    const struct first_store_data *d = in->data;
 
     out->basis = "as_applied";
-    if (strcmp(project, "store_opening") == 0)
+    switch (d->project) {
+    case PROJECT_STORE_OPENING:
         opening_award(in, out);
-    else if (strcmp(project, "store_introduction") == 0)
+        break;
+    case PROJECT_STORE_INTRODUCTION:
         introduction_award(in, out);
-    else if (strcmp(project, "launch_event") == 0)
+        break;
+    case PROJECT_LAUNCH_EVENT:
         launch_event_award(in, out);
+        break;
+    }
 }
 
 /* No consistency rule across fields: a domestic brand choosing asia_first
@@ -1093,6 +1107,7 @@ const struct kind kind_first_store = {
     .title_zh = "鼓励发展商业品牌首店项目",
     .title_en = "Brand first-store funding",
     .data_fields = first_store_fields,
+    .data_size = sizeof(struct first_store_data),
     .enterprise_units = true,
     .check_consistency = NULL,
     .eligibility = first_store_eligibility,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "kind_incubator.h"
 #include "kinds.h"
 #include "text.h"
 #include "money.h"
@@ -22,21 +23,12 @@
  * sum well inside int64_t. */
 #define MAX_FEN 100000000000000LL
 
-static const char *const incubator_field_values[] = {
-    "new_generation_it",
-    "integrated_circuits",
-    "medicine_health",
-    "intelligent_equipment",
-    "energy_environment",
-    "new_energy_vehicles",
-    "new_materials",
-    "artificial_intelligence",
-    "software_information",
-    "science_tech_services",
-    NULL,
-};
+static const char *const incubator_field_values[] = {INCUBATOR_FIELDS(SPEC_ENUM_TEXT) NULL};
+static const char *const service_values[] = {INCUBATOR_SERVICES(SPEC_ENUM_TEXT) NULL};
 
-static const char *const service_values[] = {"platform", "supply_chain", "resource_matching", NULL};
+#define INCUBATEE(m) SPEC_TO(struct incubatee, m)
+#define DATA(m)      SPEC_TO(struct incubator_data, m)
+#define LIST(m)      SPEC_TO_ARRAY(struct incubator_data, m, n_##m)
 
 static const struct field_spec service_item = {
     .type = SPEC_ENUM,
@@ -66,6 +58,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "name",
         .type = SPEC_STRING,
+        .to = INCUBATEE(name),
         .required = true,
         .min = 1,
         .max = 200,
@@ -77,6 +70,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "uscc",
         .type = SPEC_USCC,
+        .to = INCUBATEE(uscc),
         .required = true,
         .title_zh = "统一社会信用代码",
         .title_en = "Unified Social Credit Code",
@@ -88,6 +82,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "employees",
         .type = SPEC_INT,
+        .to = INCUBATEE(employees),
         .required = true,
         .min = 0,
         .max = MAX_COUNT,
@@ -99,6 +94,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "revenue_fen",
         .type = SPEC_FEN,
+        .to = INCUBATEE(revenue_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -111,6 +107,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "hard_tech",
         .type = SPEC_BOOL,
+        .to = INCUBATEE(hard_tech),
         .required = true,
         .title_zh = "“硬科技”创新企业",
         .title_en = "Hard-tech innovator",
@@ -120,6 +117,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "prohibited_catalogue",
         .type = SPEC_BOOL,
+        .to = INCUBATEE(prohibited_catalogue),
         .required = true,
         .title_zh = "主营业务属于禁止和限制目录",
         .title_en = "In the prohibited and restricted catalogue",
@@ -132,6 +130,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "invested",
         .type = SPEC_BOOL,
+        .to = INCUBATEE(invested),
         .required = true,
         .title_zh = "上年度获得投资",
         .title_en = "Received investment last year",
@@ -141,6 +140,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "invested_by_incubator",
         .type = SPEC_BOOL,
+        .to = INCUBATEE(invested_by_incubator),
         .required = true,
         .title_zh = "孵化器投资",
         .title_en = "Invested by this incubator",
@@ -151,6 +151,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "ip_applied",
         .type = SPEC_BOOL,
+        .to = INCUBATEE(ip_applied),
         .required = true,
         .title_zh = "已申请知识产权",
         .title_en = "Has applied for IP",
@@ -162,6 +163,7 @@ static const struct field_spec incubatee_fields[] = {
     {
         .name = "ip_valid",
         .type = SPEC_BOOL,
+        .to = INCUBATEE(ip_valid),
         .required = true,
         .title_zh = "拥有有效知识产权",
         .title_en = "Holds valid IP",
@@ -182,6 +184,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "registered_on",
         .type = SPEC_DATE,
+        .to = DATA(registered_on),
         .required = true,
         .title_zh = "注册登记日期",
         .title_en = "Registration date",
@@ -192,6 +195,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "good_credit",
         .type = SPEC_BOOL,
+        .to = DATA(good_credit),
         .required = true,
         .title_zh = "具有良好的诚信记录",
         .title_en = "Good credit record",
@@ -202,6 +206,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "field",
         .type = SPEC_ENUM,
+        .to = DATA(field),
         .required = true,
         .enum_values = incubator_field_values,
         .title_zh = "孵化服务领域",
@@ -218,6 +223,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "services",
         .type = SPEC_ARRAY,
+        .to = LIST(services),
         .required = true,
         .min = 0,
         .max = 3,
@@ -232,6 +238,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "total_revenue_fen",
         .type = SPEC_FEN,
+        .to = DATA(total_revenue_fen),
         .required = true,
         .min = 0,
         .max = MAX_FEN,
@@ -243,6 +250,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "service_revenue_fen",
         .type = SPEC_ARRAY,
+        .to = LIST(service_revenue_fen),
         .required = true,
         .min = 3,
         .max = 3,
@@ -257,6 +265,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "mentor_sessions",
         .type = SPEC_INT,
+        .to = DATA(mentor_sessions),
         .required = true,
         .min = 0,
         .max = MAX_COUNT,
@@ -269,6 +278,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "has_investment_fund",
         .type = SPEC_BOOL,
+        .to = DATA(has_investment_fund),
         .required = true,
         .title_zh = "设立天使或创业投资基金或以自有资金投资",
         .title_en = "Angel or venture fund, or own-fund investment",
@@ -279,6 +289,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "team_qualified",
         .type = SPEC_BOOL,
+        .to = DATA(team_qualified),
         .required = true,
         .title_zh = "专业化、职业化的运营团队",
         .title_en = "Professional operating team",
@@ -291,6 +302,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "team_description",
         .type = SPEC_TEXT,
+        .to = DATA(team_description),
         .required = true,
         .min = 1,
         .max = 2000,
@@ -302,6 +314,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "incubatee_revenue_fen",
         .type = SPEC_ARRAY,
+        .to = LIST(incubatee_revenue_fen),
         .required = true,
         .min = 3,
         .max = 3,
@@ -316,6 +329,7 @@ static const struct field_spec incubator_fields[] = {
     {
         .name = "incubatees",
         .type = SPEC_ARRAY,
+        .to = LIST(incubatees),
         .required = true,
         .min = 0,
         .max = 2000,
@@ -328,32 +342,63 @@ static const struct field_spec incubator_fields[] = {
     {0},
 };
 
-/* Cross-field rules the table cannot say.  The list of incubatees feeds
- * counts and ratios, so a company listed twice, or invested in by the
- * incubator without having received investment, would distort them.
- * Companies listed twice are found by sorting their codes, not by comparing
- * every pair. */
-static void incubator_check_consistency(const json_t *data, int round, struct spec_errors *errs)
-{
-    (void)round;
-    const json_t *list = json_object_get(data, "incubatees");
-    char ptr[SPEC_POINTER_LEN], base[SPEC_POINTER_LEN];
-    size_t n = json_array_size(list);
-    const json_t **codes = malloc((n ? n : 1) * sizeof *codes);
-    size_t *repeats = malloc((n ? n : 1) * sizeof *repeats);
+/* A listed incubatee's code and its place in the list, to sort. */
+struct listed_code {
+    const char *uscc;
+    size_t index;
+};
 
-    for (size_t i = 0; codes && i < n; i++) {
-        const json_t *uscc = json_object_get(json_array_get(list, i), "uscc");
-        codes[i] = json_is_string(uscc) ? uscc : NULL;
-    }
-    if (!codes || !repeats || spec_find_repeats(codes, n, repeats) != 0)
+static int by_code_then_index(const void *x, const void *y)
+{
+    const struct listed_code *a = x, *b = y;
+    int c = strcmp(a->uscc, b->uscc);
+
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* For each incubatee, the index of the first earlier one with the same code,
+ * or SPEC_NO_REPEAT: found by sorting the codes, not by comparing every
+ * pair. */
+static void repeated_codes(const struct incubator_data *d, size_t *repeats)
+{
+    size_t n = d->n_incubatees;
+    struct listed_code *codes = malloc((n ? n : 1) * sizeof *codes);
+
+    if (!codes)
         abort(); /* out of memory: no answer can be given */
     for (size_t i = 0; i < n; i++) {
-        const json_t *item = json_array_get(list, i);
+        codes[i] = (struct listed_code){d->incubatees[i].uscc, i};
+        repeats[i] = SPEC_NO_REPEAT;
+    }
+    qsort(codes, n, sizeof *codes, by_code_then_index);
+    /* Within a run of equal codes the first is the earliest. */
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(codes[first].uscc, codes[i].uscc) != 0)
+            first = i;
+        else
+            repeats[codes[i].index] = codes[first].index;
+    }
+    free(codes);
+}
+
+/* Cross-field rules the table cannot say.  The list of incubatees feeds
+ * counts and ratios, so a company listed twice, or invested in by the
+ * incubator without having received investment, would distort them. */
+static void incubator_check_consistency(const void *data, int round, struct spec_errors *errs)
+{
+    (void)round;
+    const struct incubator_data *d = data;
+    char ptr[SPEC_POINTER_LEN], base[SPEC_POINTER_LEN];
+    size_t *repeats = malloc((d->n_incubatees ? d->n_incubatees : 1) * sizeof *repeats);
+
+    if (!repeats)
+        abort(); /* out of memory: no answer can be given */
+    repeated_codes(d, repeats);
+    for (size_t i = 0; i < d->n_incubatees; i++) {
+        const struct incubatee *item = &d->incubatees[i];
 
         spec_pointer_index(base, sizeof base, "/data/incubatees", i);
-        if (json_is_true(json_object_get(item, "invested_by_incubator")) &&
-            !json_is_true(json_object_get(item, "invested"))) {
+        if (item->invested_by_incubator && !item->invested) {
             spec_pointer_join(ptr, sizeof ptr, base, "invested_by_incubator");
             spec_errors_add(errs, ptr,
                             "cannot be true while invested is false: an investment by the "
@@ -366,7 +411,6 @@ static void incubator_check_consistency(const json_t *data, int round, struct sp
                             repeats[i]);
         }
     }
-    free(codes);
     free(repeats);
 }
 
@@ -455,12 +499,12 @@ static void growth_undefined_zh(char *out, size_t cap, const char *what, int rou
              money);
 }
 
-/* Reads the three yearly figures (y-3, y-2, y-1) of an array member. */
-static void yearly(const json_t *data, const char *member, int64_t v[3])
+/* Copies the three yearly figures (y-3, y-2, y-1) of an array member; the
+ * field table holds it to exactly three. */
+static void yearly(const int64_t *figures, size_t n, int64_t v[3])
 {
-    const json_t *a = json_object_get(data, member);
     for (size_t i = 0; i < 3; i++)
-        v[i] = json_integer_value(json_array_get(a, i));
+        v[i] = i < n ? figures[i] : 0;
 }
 
 /* The listed incubatees, sorted into those that count (在孵企业: hard-tech,
@@ -474,18 +518,15 @@ struct incubatee_tally {
     int64_t invested, invested_by_incubator, ip_applied, ip_valid; /* among qualifying */
 };
 
-static void tally_incubatees(const json_t *data, struct incubatee_tally *t)
+static void tally_incubatees(const struct incubator_data *d, struct incubatee_tally *t)
 {
-    const json_t *list = json_object_get(data, "incubatees");
-    size_t n = json_array_size(list);
-
     memset(t, 0, sizeof *t);
-    for (size_t i = 0; i < n; i++) {
-        const json_t *it = json_array_get(list, i);
-        bool tech = rule_bool(it, "hard_tech") && !rule_bool(it, "prohibited_catalogue");
-        bool small = rule_int(it, "employees") <= INCUBATEE_MAX_EMPLOYEES;
-        bool modest = rule_int(it, "revenue_fen") <= INCUBATEE_MAX_REVENUE_FEN;
-        const char *uscc = rule_str(it, "uscc");
+    for (size_t i = 0; i < d->n_incubatees; i++) {
+        const struct incubatee *it = &d->incubatees[i];
+        bool tech = it->hard_tech && !it->prohibited_catalogue;
+        bool small = it->employees <= INCUBATEE_MAX_EMPLOYEES;
+        bool modest = it->revenue_fen <= INCUBATEE_MAX_REVENUE_FEN;
+        const char *uscc = it->uscc;
 
         t->listed++;
         if (!(tech && small && modest)) {
@@ -498,15 +539,15 @@ static void tally_incubatees(const json_t *data, struct incubatee_tally *t)
         t->qualifying++;
         if (uscc_valid(uscc) && uscc_in_beijing(uscc))
             t->beijing++;
-        if (rule_bool(it, "invested")) {
+        if (it->invested) {
             t->invested++;
             /* The consistency rules make this imply `invested`; counting it
              * only among the invested keeps the share a share regardless. */
-            if (rule_bool(it, "invested_by_incubator"))
+            if (it->invested_by_incubator)
                 t->invested_by_incubator++;
         }
-        t->ip_applied += rule_bool(it, "ip_applied");
-        t->ip_valid += rule_bool(it, "ip_valid");
+        t->ip_applied += it->ip_applied;
+        t->ip_valid += it->ip_valid;
     }
 }
 
@@ -536,7 +577,8 @@ static void check_registered_in_beijing(const struct rule_input *in, struct elig
  * last day of the month when there is no such day) must have come. */
 static void check_operating_one_year(const struct rule_input *in, struct eligibility *out)
 {
-    sb_day registered = rule_date(in->data, "registered_on");
+    const struct incubator_data *d = in->data;
+    sb_day registered = d->registered_on;
     sb_day full = date_add_months(registered, 12);
     char reg[DATE_TEXT_LEN], yr[DATE_TEXT_LEN], sub[DATE_TEXT_LEN];
     bool ok = full <= in->submitted_on;
@@ -553,7 +595,8 @@ static void check_operating_one_year(const struct rule_input *in, struct eligibi
 
 static void check_good_credit(const struct rule_input *in, struct eligibility *out)
 {
-    bool ok = rule_bool(in->data, "good_credit");
+    const struct incubator_data *d = in->data;
+    bool ok = d->good_credit;
     eligibility_add(out, "good_credit", ok,
                     ok ? "declares a good credit record, with no listing for dishonesty"
                        : "does not declare a good credit record (no listing for dishonesty)");
@@ -562,67 +605,41 @@ static void check_good_credit(const struct rule_input *in, struct eligibility *o
                       : "未声明具有良好的诚信记录（未被列入失信名单）");
 }
 
+/* The names of the enums, by enumerator. */
+#define NAMES(id, text, name, name_zh) {name, name_zh},
 static const struct {
-    const char *value, *name, *name_zh;
-} field_names[] = {
-    {"new_generation_it", "new-generation information technology (新一代信息技术)",
-     "新一代信息技术"},
-    {"integrated_circuits", "integrated circuits (集成电路)", "集成电路"},
-    {"medicine_health", "medicine and health (医药健康)", "医药健康"},
-    {"intelligent_equipment", "intelligent equipment (智能装备)", "智能装备"},
-    {"energy_environment", "energy saving and environmental protection (节能环保)", "节能环保"},
-    {"new_energy_vehicles", "new-energy intelligent vehicles (新能源智能汽车)", "新能源智能汽车"},
-    {"new_materials", "new materials (新材料)", "新材料"},
-    {"artificial_intelligence", "artificial intelligence (人工智能)", "人工智能"},
-    {"software_information", "software and information services (软件和信息服务)",
-     "软件和信息服务"},
-    {"science_tech_services", "science and technology services (科技服务业)", "科技服务业"},
-};
+    const char *name, *name_zh;
+} field_names[] = {INCUBATOR_FIELDS(NAMES)}, service_names[] = {INCUBATOR_SERVICES(NAMES)};
+#undef NAMES
 
 /* The field table's enum already holds the value to the gazette's list;
  * the check still names the field so the reviewer sees it. */
 static void check_field(const struct rule_input *in, struct eligibility *out)
 {
-    const char *field = rule_str(in->data, "field");
+    const struct incubator_data *d = in->data;
 
-    for (size_t i = 0; i < sizeof field_names / sizeof field_names[0]; i++)
-        if (strcmp(field, field_names[i].value) == 0) {
-            eligibility_add(out, "field", true,
-                            "service field: %s, one of Beijing's key high-end industries",
-                            field_names[i].name);
-            eligibility_zh(out, "孵化服务领域：%s，属于本市重点发展的高精尖产业领域",
-                           field_names[i].name_zh);
-            return;
-        }
-    eligibility_add(out, "field", false,
-                    "service field \"%.64s\" is not one of Beijing's key high-end industries",
-                    field);
-    eligibility_zh(out, "孵化服务领域“%.64s”不属于本市重点发展的高精尖产业领域", field);
+    eligibility_add(out, "field", true,
+                    "service field: %s, one of Beijing's key high-end industries",
+                    field_names[d->field].name);
+    eligibility_zh(out, "孵化服务领域：%s，属于本市重点发展的高精尖产业领域",
+                   field_names[d->field].name_zh);
 }
 
 static void check_services(const struct rule_input *in, struct eligibility *out)
 {
-    static const struct {
-        const char *value, *name, *name_zh;
-    } names[] = {
-        {"platform", "professional platform", "专业平台服务"},
-        {"supply_chain", "supply chain", "供应链服务"},
-        {"resource_matching", "resource matching", "资源对接服务"},
-    };
-    const json_t *services = json_object_get(in->data, "services");
+    const struct incubator_data *d = in->data;
     char list[TEXT_LEN] = "", list_zh[TEXT_LEN] = "";
     int n = 0;
 
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    /* In the order of the gazette's list, whatever the applicant's. */
+    for (size_t i = 0; i < sizeof service_names / sizeof service_names[0]; i++) {
         bool offered = false;
-        for (size_t j = 0; j < json_array_size(services); j++) {
-            const char *v = json_string_value(json_array_get(services, j));
-            if (v && strcmp(v, names[i].value) == 0)
+        for (size_t j = 0; j < d->n_services; j++)
+            if (d->services[j] == (enum incubator_service)i)
                 offered = true;
-        }
         if (offered) {
-            text_append(list, sizeof list, "%s%s", n ? ", " : "", names[i].name);
-            text_append(list_zh, sizeof list_zh, "%s%s", n ? "、" : "", names[i].name_zh);
+            text_append(list, sizeof list, "%s%s", n ? ", " : "", service_names[i].name);
+            text_append(list_zh, sizeof list_zh, "%s%s", n ? "、" : "", service_names[i].name_zh);
             n++;
         }
     }
@@ -642,13 +659,14 @@ static void check_services(const struct rule_input *in, struct eligibility *out)
 /* 6(三): either alternative suffices; the detail gives both. */
 static void check_service_revenue(const struct rule_input *in, struct eligibility *out)
 {
-    int64_t s[3], total = rule_int(in->data, "total_revenue_fen");
+    const struct incubator_data *d = in->data;
+    int64_t s[3], total = d->total_revenue_fen;
     char share[TEXT_LEN], growth[TEXT_LEN], m1[MONEY_TEXT_LEN], m2[MONEY_TEXT_LEN];
     char share_zh[TEXT_LEN], growth_zh[TEXT_LEN];
     char pct[PERCENT_TEXT_LEN];
     bool share_ok = false, growth_ok = false;
 
-    yearly(in->data, "service_revenue_fen", s);
+    yearly(d->service_revenue_fen, d->n_service_revenue_fen, s);
     money_format(s[2], m1, sizeof m1);
     money_format(total, m2, sizeof m2);
     if (total <= 0) {
@@ -688,7 +706,8 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
 
 static void check_mentoring(const struct rule_input *in, struct eligibility *out)
 {
-    int64_t n = rule_int(in->data, "mentor_sessions");
+    const struct incubator_data *d = in->data;
+    int64_t n = d->mentor_sessions;
     eligibility_add(out, "mentoring", n >= MENTOR_SESSIONS_MIN,
                     "mentor services %lld person-times, need at least %d", (long long)n,
                     MENTOR_SESSIONS_MIN);
@@ -702,7 +721,8 @@ static void check_mentoring(const struct rule_input *in, struct eligibility *out
 static void check_investment(const struct rule_input *in, const struct incubatee_tally *t,
                              struct eligibility *out)
 {
-    bool fund = rule_bool(in->data, "has_investment_fund");
+    const struct incubator_data *d = in->data;
+    bool fund = d->has_investment_fund;
     char text[TEXT_LEN] = "", zh[TEXT_LEN] = "", pct[PERCENT_TEXT_LEN];
     bool ok = fund;
 
@@ -755,7 +775,8 @@ static void check_investment(const struct rule_input *in, const struct incubatee
 
 static void check_team(const struct rule_input *in, struct eligibility *out)
 {
-    bool ok = rule_bool(in->data, "team_qualified");
+    const struct incubator_data *d = in->data;
+    bool ok = d->team_qualified;
     eligibility_add(out, "team", ok,
                     ok ? "declares a professional operating team whose head has industry and "
                          "investment, production, sales or supply-chain experience"
@@ -818,10 +839,11 @@ static void check_incubatee_count(const struct incubatee_tally *t, struct eligib
 /* 6(七): the incubatees' total revenue as declared for the three years. */
 static void check_incubatee_growth(const struct rule_input *in, struct eligibility *out)
 {
+    const struct incubator_data *d = in->data;
     int64_t r[3];
     char m[3][MONEY_TEXT_LEN], result[TEXT_LEN], result_zh[TEXT_LEN], pct[PERCENT_TEXT_LEN];
 
-    yearly(in->data, "incubatee_revenue_fen", r);
+    yearly(d->incubatee_revenue_fen, d->n_incubatee_revenue_fen, r);
     for (int i = 0; i < 3; i++)
         money_format(r[i], m[i], sizeof m[i]);
 
@@ -909,6 +931,7 @@ const struct kind kind_incubator = {
     .title_zh = "北京市科技企业孵化器认定",
     .title_en = "Beijing science-tech enterprise incubator certification",
     .data_fields = incubator_fields,
+    .data_size = sizeof(struct incubator_data),
     .enterprise_units = false,
     .check_consistency = incubator_check_consistency,
     .eligibility = incubator_eligibility,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "kind_tourism_award.h"
 #include "kinds.h"
 #include "money.h"
 #include "ranking.h"
@@ -20,13 +21,19 @@
  * they get more room than plain counts. */
 #define MAX_PERSON_DAYS 1000000000
 
-static const char *const penalty_values[] = {"none", "warning", "fine", "heavier", NULL};
-static const char *const group_type_values[] = {"organised", "commissioned", NULL};
+static const char *const penalty_values[] = {TOURISM_PENALTIES(SPEC_ENUM_TEXT) NULL};
+static const char *const group_type_values[] = {TOURISM_GROUP_TYPES(SPEC_ENUM_TEXT) NULL};
+
+#define DATA(m)    SPEC_TO(struct tourism_award_data, m)
+#define LIST(m)    SPEC_TO_ARRAY(struct tourism_award_data, m, n_##m)
+#define GROUP(m)   SPEC_TO(struct tourism_group, m)
+#define CHARTER(m) SPEC_TO(struct charter_flight, m)
 
 static const struct field_spec group_fields[] = {
     {
         .name = "type",
         .type = SPEC_ENUM,
+        .to = GROUP(type),
         .required = true,
         .enum_values = group_type_values,
         .title_zh = "团队类型",
@@ -40,6 +47,7 @@ static const struct field_spec group_fields[] = {
     {
         .name = "tourists",
         .type = SPEC_INT,
+        .to = GROUP(tourists),
         .required = true,
         .min = 1,
         .max = MAX_COUNT,
@@ -51,6 +59,7 @@ static const struct field_spec group_fields[] = {
     {
         .name = "start_on",
         .type = SPEC_DATE,
+        .to = GROUP(start_on),
         .required = true,
         .title_zh = "入境（接待开始）日期",
         .title_en = "Entry (start of reception) date",
@@ -60,6 +69,7 @@ static const struct field_spec group_fields[] = {
     {
         .name = "end_on",
         .type = SPEC_DATE,
+        .to = GROUP(end_on),
         .required = true,
         .title_zh = "离境（接待离开）日期",
         .title_en = "Exit (end of reception) date",
@@ -80,6 +90,7 @@ static const struct field_spec charter_fields[] = {
     {
         .name = "flight",
         .type = SPEC_STRING,
+        .to = CHARTER(flight),
         .required = true,
         .min = 1,
         .max = 200,
@@ -91,6 +102,7 @@ static const struct field_spec charter_fields[] = {
     {
         .name = "tourists",
         .type = SPEC_INT,
+        .to = CHARTER(tourists),
         .required = true,
         .min = 0,
         .max = MAX_COUNT,
@@ -102,6 +114,7 @@ static const struct field_spec charter_fields[] = {
     {
         .name = "scheduled_route",
         .type = SPEC_BOOL,
+        .to = CHARTER(scheduled_route),
         .required = true,
         .title_zh = "固定航线",
         .title_en = "Scheduled route",
@@ -112,6 +125,7 @@ static const struct field_spec charter_fields[] = {
     {
         .name = "arrived_on",
         .type = SPEC_DATE,
+        .to = CHARTER(arrived_on),
         .required = true,
         .title_zh = "抵京日期",
         .title_en = "Arrival in Beijing",
@@ -121,6 +135,7 @@ static const struct field_spec charter_fields[] = {
     {
         .name = "nights_in_beijing",
         .type = SPEC_INT,
+        .to = CHARTER(nights_in_beijing),
         .required = true,
         .min = 0,
         .max = 366,
@@ -141,14 +156,15 @@ static const struct field_spec charter_item = {
 
 #define PERSON_DAYS(member, zh, en, text, text_zh)                                                 \
     {                                                                                              \
-        .name = member, .type = SPEC_INT, .required = true, .min = 0, .max = MAX_PERSON_DAYS,      \
-        .title_zh = zh, .title_en = en, .help = text, .help_zh = text_zh,                          \
+        .name = #member, .type = SPEC_INT, .to = DATA(member), .required = true, .min = 0,         \
+        .max = MAX_PERSON_DAYS, .title_zh = zh, .title_en = en, .help = text, .help_zh = text_zh,  \
     }
 
 static const struct field_spec tourism_award_fields[] = {
     {
         .name = "inbound_business",
         .type = SPEC_BOOL,
+        .to = DATA(inbound_business),
         .required = true,
         .title_zh = "经营入境旅游业务",
         .title_en = "Inbound tourism business",
@@ -158,6 +174,7 @@ static const struct field_spec tourism_award_fields[] = {
     {
         .name = "penalty",
         .type = SPEC_ENUM,
+        .to = DATA(penalty),
         .required = true,
         .enum_values = penalty_values,
         .title_zh = "行政处罚",
@@ -171,6 +188,7 @@ static const struct field_spec tourism_award_fields[] = {
     {
         .name = "major_accident",
         .type = SPEC_BOOL,
+        .to = DATA(major_accident),
         .required = true,
         .title_zh = "重大安全责任事故",
         .title_en = "Major safety accident",
@@ -181,6 +199,7 @@ static const struct field_spec tourism_award_fields[] = {
     {
         .name = "major_incident",
         .type = SPEC_BOOL,
+        .to = DATA(major_incident),
         .required = true,
         .title_zh = "重大群体访事件或重大旅游投诉",
         .title_en = "Major group incident or complaint",
@@ -188,27 +207,28 @@ static const struct field_spec tourism_award_fields[] = {
                 "since the start of the award year.",
         .help_zh = "自申报年度以来发生重大群体访事件或重大旅游投诉的请勾选。",
     },
-    PERSON_DAYS("outbound_person_days", "入境外联人天数", "Outbound-organised person-days",
+    PERSON_DAYS(outbound_person_days, "入境外联人天数", "Outbound-organised person-days",
                 "Person-days of the inbound tourists the agency organised itself in the award "
                 "year: days (exit − entry + 1) × tourists, summed.",
                 "申报年度本社自组外联的入境游客人天数：每名游客天数（离境日期－入境日期＋1）"
                 "乘以游客人数，逐团累加。"),
-    PERSON_DAYS("outbound_person_days_prev", "上年度入境外联人天数",
+    PERSON_DAYS(outbound_person_days_prev, "上年度入境外联人天数",
                 "Outbound-organised person-days, previous year",
                 "The same figure for the year before the award year.",
                 "申报年度前一年的入境外联人天数，用于计算增幅。"),
-    PERSON_DAYS("reception_person_days", "入境接待人天数", "Reception person-days",
+    PERSON_DAYS(reception_person_days, "入境接待人天数", "Reception person-days",
                 "Person-days of every inbound tourist the agency received in the award year, "
                 "its own organised groups included.",
                 "申报年度本社实际接待的全部入境游客人天数，"
                 "含自组外联和接受其他旅行社委托接待的团队。"),
-    PERSON_DAYS("reception_person_days_prev", "上年度入境接待人天数",
+    PERSON_DAYS(reception_person_days_prev, "上年度入境接待人天数",
                 "Reception person-days, previous year",
                 "The same figure for the year before the award year.",
                 "申报年度前一年的入境接待人天数，用于计算增幅。"),
     {
         .name = "groups",
         .type = SPEC_ARRAY,
+        .to = LIST(groups),
         .min = 0,
         .max = 20000,
         .items = &group_item,
@@ -220,6 +240,7 @@ static const struct field_spec tourism_award_fields[] = {
     {
         .name = "charters",
         .type = SPEC_ARRAY,
+        .to = LIST(charters),
         .min = 0,
         .max = 1000,
         .items = &charter_item,
@@ -231,6 +252,7 @@ static const struct field_spec tourism_award_fields[] = {
     {
         .name = "special_award_claim",
         .type = SPEC_TEXT,
+        .to = DATA(special_award_claim),
         .min = 1,
         .max = 2000,
         .title_zh = "入境旅游特别奖申请",
@@ -243,15 +265,6 @@ static const struct field_spec tourism_award_fields[] = {
     {0},
 };
 
-/* The day of a date member, false when it is missing or malformed (the
- * field table has reported that already). */
-static bool member_day(const json_t *obj, const char *name, sb_day *out)
-{
-    const char *text = json_string_value(json_object_get(obj, name));
-
-    return text && date_parse(text, out);
-}
-
 /* Adds `add` to *sum, holding the sum at MAX_PERSON_DAYS + 1 once it passes
  * the most a declared figure may be: beyond that the exact figure no longer
  * matters (no declaration can equal it) and int64_t stays far from its end. */
@@ -263,11 +276,11 @@ static void add_saturating(int64_t *sum, int64_t add)
         *sum += add;
 }
 
-/* Compares a declared total with the one the listed groups add up to. */
-static void check_total(const json_t *data, const char *member, int64_t computed,
+/* Compares a declared total (of member `member`) with the one the listed
+ * groups add up to. */
+static void check_total(const char *member, int64_t declared, int64_t computed,
                         struct spec_errors *errs)
 {
-    int64_t declared = json_integer_value(json_object_get(data, member));
     char ptr[SPEC_POINTER_LEN], computed_s[32], declared_s[32];
 
     if (declared == computed)
@@ -305,21 +318,19 @@ static void check_total(const json_t *data, const char *member, int64_t computed
  * impossible dates, or of another year, would make the sums say nothing
  * useful, and its own error is what the applicant must fix first.
  */
-static void tourism_award_check_consistency(const json_t *data, int round, struct spec_errors *errs)
+static void tourism_award_check_consistency(const void *data, int round, struct spec_errors *errs)
 {
-    const json_t *groups = json_object_get(data, "groups");
+    const struct tourism_award_data *d = data;
     char base[SPEC_POINTER_LEN], ptr[SPEC_POINTER_LEN];
-    size_t n = json_array_size(groups), before = spec_errors_total(errs);
+    size_t n = d->n_groups, before = spec_errors_total(errs);
     int64_t outbound = 0, reception = 0;
 
     for (size_t i = 0; i < n; i++) {
-        const json_t *g = json_array_get(groups, i);
-        int64_t tourists = json_integer_value(json_object_get(g, "tourists"));
+        const struct tourism_group *g = &d->groups[i];
+        int64_t tourists = g->tourists;
+        sb_day start = g->start_on, end = g->end_on;
         int year, month, mday;
-        sb_day start, end;
 
-        if (!member_day(g, "start_on", &start) || !member_day(g, "end_on", &end))
-            continue;
         spec_pointer_index(base, sizeof base, "/data/groups", i);
         spec_pointer_join(ptr, sizeof ptr, base, "end_on");
         if (end < start) {
@@ -336,14 +347,14 @@ static void tourism_award_check_consistency(const json_t *data, int round, struc
         /* Dates span at most 1900-9999 and tourists at most MAX_COUNT, so
          * the product stays below 10^13. */
         int64_t person_days = ((int64_t)end - start + 1) * tourists;
-        if (strcmp(rule_str(g, "type"), "organised") == 0)
+        if (g->type == GROUP_ORGANISED)
             add_saturating(&outbound, person_days);
         add_saturating(&reception, person_days);
     }
     if (n == 0 || spec_errors_total(errs) != before)
         return;
-    check_total(data, "outbound_person_days", outbound, errs);
-    check_total(data, "reception_person_days", reception, errs);
+    check_total("outbound_person_days", d->outbound_person_days, outbound, errs);
+    check_total("reception_person_days", d->reception_person_days, reception, errs);
 }
 
 /* The division code of a USCC (characters 3-8) for a detail, or "?" when
@@ -362,8 +373,8 @@ static void uscc_division(const char *uscc, char out[7])
  * the start of the award year (自申报年度以来). */
 static void tourism_award_eligibility(const struct rule_input *in, struct eligibility *out)
 {
-    const json_t *d = in->data;
-    const char *penalty = rule_str(d, "penalty");
+    const struct tourism_award_data *d = in->data;
+    const char *penalty = penalty_values[d->penalty];
     bool beijing =
         in->applicant_uscc && uscc_valid(in->applicant_uscc) && uscc_in_beijing(in->applicant_uscc);
     char division[7];
@@ -384,7 +395,7 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
                        division);
     }
 
-    if (rule_bool(d, "inbound_business")) {
+    if (d->inbound_business) {
         eligibility_add(out, "inbound_business", true, "Runs an inbound tourism business.");
         eligibility_zh(out, "经营入境旅游业务。");
     } else {
@@ -396,12 +407,12 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
 
     /* 罚款以上(不含): a fine itself is still allowed, only heavier penalties
      * (suspension, licence revocation, …) exclude. */
-    if (strcmp(penalty, "none") == 0) {
+    if (d->penalty == PENALTY_NONE) {
         eligibility_add(out, "no_heavier_penalty", true,
                         "No administrative penalty since the start of %d.", in->round);
         eligibility_zh(out, "自申报年度（%d年）以来未受到文化和旅游行政管理部门行政处罚。",
                        in->round);
-    } else if (strcmp(penalty, "warning") == 0 || strcmp(penalty, "fine") == 0) {
+    } else if (d->penalty == PENALTY_WARNING || d->penalty == PENALTY_FINE) {
         eligibility_add(out, "no_heavier_penalty", true,
                         "A %s since the start of %d; only a penalty heavier than a fine excludes "
                         "an agency.",
@@ -409,7 +420,7 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
         eligibility_zh(out,
                        "自申报年度（%d年）以来受到%s处罚，未受到罚款以上（不含）行政处罚，符合"
                        "申报条件。",
-                       in->round, strcmp(penalty, "warning") == 0 ? "警告" : "罚款");
+                       in->round, d->penalty == PENALTY_WARNING ? "警告" : "罚款");
     } else {
         eligibility_add(out, "no_heavier_penalty", false,
                         "An administrative penalty heavier than a fine since the start of %d "
@@ -419,7 +430,7 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
                        in->round);
     }
 
-    if (rule_bool(d, "major_accident")) {
+    if (d->major_accident) {
         eligibility_add(out, "no_major_accident", false,
                         "Responsible for a major safety accident since the start of %d.",
                         in->round);
@@ -431,7 +442,7 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
         eligibility_zh(out, "自申报年度（%d年）以来无重大安全责任事故。", in->round);
     }
 
-    if (rule_bool(d, "major_incident")) {
+    if (d->major_incident) {
         eligibility_add(out, "no_major_incident", false,
                         "A major group incident or major tourist complaint since the start of "
                         "%d.",
@@ -449,7 +460,7 @@ static void tourism_award_eligibility(const struct rule_input *in, struct eligib
 }
 
 /* The award items a ranking may give, as static strings: the award must not
- * point into the caller's JSON, which it may outlive. */
+ * point into the caller's ranked items, which it may outlive. */
 static const char *const ranked_item_names[] = {"outbound", "outbound_growth", "reception",
                                                 "reception_growth", NULL};
 
@@ -465,13 +476,13 @@ static const char *ranked_item_name(const char *name)
  * (申报年度内) with 60 or more tourists (不少于60名) on a non-scheduled
  * route (非固定航线) and they stayed 2 nights or more in Beijing
  * (两晚(含)以上). */
-static bool charter_qualifies(const json_t *c, int round)
+static bool charter_qualifies(const struct charter_flight *c, int round)
 {
     int year, month, mday;
 
-    date_to_ymd(rule_date(c, "arrived_on"), &year, &month, &mday);
-    return rule_int(c, "tourists") >= 60 && !rule_bool(c, "scheduled_route") &&
-           rule_int(c, "nights_in_beijing") >= 2 && (round == 0 || year == round);
+    date_to_ymd(c->arrived_on, &year, &month, &mday);
+    return c->tourists >= 60 && !c->scheduled_route && c->nights_in_beijing >= 2 &&
+           (round == 0 || year == round);
 }
 
 /*
@@ -483,32 +494,28 @@ static bool charter_qualifies(const json_t *c, int round)
  */
 static void tourism_award_award(const struct rule_input *in, struct award *out)
 {
-    const json_t *charters = json_object_get(in->data, "charters");
+    const struct tourism_award_data *d = in->data;
     int64_t charter_fen = 2 * (int64_t)FEN_PER_WAN, special_fen = 10 * (int64_t)FEN_PER_WAN;
     int qualifying = 0, funded;
     char each[48];
 
-    out->basis = in->ranked_items ? "ranked" : "as_applied";
+    out->basis = in->ranked ? "ranked" : "as_applied";
 
-    for (size_t i = 0; i < json_array_size(in->ranked_items); i++) {
-        const json_t *it = json_array_get(in->ranked_items, i);
-        const char *name = ranked_item_name(json_string_value(json_object_get(it, "item")));
-        int64_t fen = json_integer_value(json_object_get(it, "amount_fen"));
-        const char *detail = json_string_value(json_object_get(it, "detail"));
-        const char *detail_zh = json_string_value(json_object_get(it, "detail_zh"));
+    for (size_t i = 0; in->ranked && i < in->n_ranked_items; i++) {
+        const struct award_item *it = &in->ranked_items[i];
+        const char *name = ranked_item_name(it->item);
         size_t before = out->n;
 
-        if (!name || fen <= 0)
+        if (!name || it->amount_fen <= 0)
             continue;
-        award_add(out, name, fen, (int)json_integer_value(json_object_get(it, "rank")), 0, "%s",
-                  detail ? detail : "");
+        award_add(out, name, it->amount_fen, it->rank, 0, "%s", it->detail);
         /* Only onto the item just added: a full award adds nothing. */
-        if (detail_zh && out->n > before)
-            award_zh(out, "%s", detail_zh);
+        if (it->detail_zh[0] && out->n > before)
+            award_zh(out, "%s", it->detail_zh);
     }
 
-    for (size_t i = 0; i < json_array_size(charters); i++)
-        qualifying += charter_qualifies(json_array_get(charters, i), in->round);
+    for (size_t i = 0; i < d->n_charters; i++)
+        qualifying += charter_qualifies(&d->charters[i], in->round);
     funded = qualifying;
     if (in->funded_charters >= 0 && in->funded_charters < qualifying)
         funded = in->funded_charters;
@@ -545,6 +552,7 @@ const struct kind kind_tourism_award = {
     .title_zh = "北京市入境旅游奖励与扶持资金",
     .title_en = "Inbound tourism awards for travel agencies",
     .data_fields = tourism_award_fields,
+    .data_size = sizeof(struct tourism_award_data),
     .enterprise_units = false,
     .check_consistency = tourism_award_check_consistency,
     .eligibility = tourism_award_eligibility,

@@ -4,6 +4,7 @@
 #include "date.h"
 #include "kinds.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -164,13 +165,21 @@ const struct kind *kind_for_authority(const char *authority)
 }
 
 /* Copies the envelope table into `out` with `data` bound to the fields of
- * kind k (any object when k is NULL). */
+ * kind k (any object when k is NULL).  Only `data` has a destination: its
+ * struct is the whole of what a parse of the envelope decodes. */
 static void envelope_for(const struct kind *k, struct field_spec out[ARRAY_LEN(envelope_fields)])
 {
     memcpy(out, envelope_fields, sizeof envelope_fields);
     for (size_t i = 0; out[i].name; i++)
-        if (strcmp(out[i].name, "data") == 0)
+        if (strcmp(out[i].name, "data") == 0) {
             out[i].fields = k ? k->data_fields : NULL;
+            if (k)
+                out[i].to = (struct spec_dest){
+                    .ctype = SPEC_C_OTHER,
+                    .offset = 0,
+                    .size = k->data_size,
+                };
+        }
 }
 
 static bool under_data(const char *pointer)
@@ -178,39 +187,97 @@ static bool under_data(const char *pointer)
     return strncmp(pointer, "/data", 5) == 0 && (pointer[5] == '\0' || pointer[5] == '/');
 }
 
-const struct kind *application_validate(const json_t *envelope, struct spec_errors *errs)
+void kind_data_release(struct kind_data *d)
+{
+    json_decref(d->json);
+    spec_arena_release(&d->arena);
+    d->kind = NULL;
+    d->json = NULL;
+    d->typed = NULL;
+}
+
+static void kind_data_init(struct kind_data *d)
+{
+    d->kind = NULL;
+    d->json = NULL;
+    d->typed = NULL;
+    spec_arena_init(&d->arena);
+}
+
+const struct kind *application_parse(const json_t *envelope, struct kind_data *out,
+                                     struct spec_errors *errs)
 {
     struct field_spec table[ARRAY_LEN(envelope_fields)];
     const struct kind *k = NULL;
     size_t before = errs->count, dropped = errs->dropped;
-    const json_t *data;
+    size_t total = spec_errors_total(errs);
+    json_t *data;
+    bool data_ok = true, round_ok = true;
 
+    kind_data_init(out);
     if (json_is_object(envelope))
         k = kind_find(json_string_value(json_object_get(envelope, "kind")));
     envelope_for(k, table);
-    spec_validate(table, envelope, "", errs);
-    if (!k || !k->check_consistency)
-        return k;
+    if (k)
+        out->typed = spec_arena_alloc(&out->arena, k->data_size);
+    spec_parse(table, envelope, "", out->typed, &out->arena, errs);
+    data = json_object_get(envelope, "data");
+    if (!k || !json_is_object(data))
+        goto out;
 
     /* Consistency rules assume well-formed data: run them only when the
      * data itself passed, whatever else in the envelope is wrong.  Errors
-     * only counted (more than a 422 lists) may be the data's. */
+     * only counted (more than a 422 lists) may be the data's.  A round that
+     * failed its own check is no year to check against. */
     if (errs->dropped != dropped)
-        return k;
-    for (size_t i = before; i < errs->count; i++)
+        data_ok = false;
+    for (size_t i = before; i < errs->count; i++) {
         if (under_data(errs->items[i].pointer))
-            return k;
-    data = json_object_get(envelope, "data");
-    if (json_is_object(data)) {
-        /* A round that failed its own check is no year to check against. */
-        bool round_bad = false;
-        for (size_t i = before; i < errs->count; i++)
-            if (strcmp(errs->items[i].pointer, "/round") == 0)
-                round_bad = true;
-        json_int_t round = json_integer_value(json_object_get(envelope, "round"));
-        k->check_consistency(data, round_bad ? 0 : (int)round, errs);
+            data_ok = false;
+        if (strcmp(errs->items[i].pointer, "/round") == 0)
+            round_ok = false;
     }
+    if (data_ok && k->check_consistency) {
+        json_int_t round = json_integer_value(json_object_get(envelope, "round"));
+        k->check_consistency(out->typed, round_ok ? (int)round : 0, errs);
+    }
+out:
+    if (!k || spec_errors_total(errs) != total) {
+        kind_data_release(out);
+        return k;
+    }
+    out->kind = k;
+    out->json = json_incref(data);
     return k;
+}
+
+const struct kind *application_validate(const json_t *envelope, struct spec_errors *errs)
+{
+    struct kind_data d;
+    const struct kind *k = application_parse(envelope, &d, errs);
+
+    kind_data_release(&d);
+    return k;
+}
+
+int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
+                    struct spec_errors *errs)
+{
+    size_t before = spec_errors_total(errs);
+
+    assert(k);
+    kind_data_init(out);
+    out->typed = spec_arena_alloc(&out->arena, k->data_size);
+    if (spec_parse(k->data_fields, data, "/data", out->typed, &out->arena, errs) == 0 &&
+        k->check_consistency)
+        k->check_consistency(out->typed, round, errs);
+    if (spec_errors_total(errs) != before) {
+        kind_data_release(out);
+        return -1;
+    }
+    out->kind = k;
+    out->json = json_incref(data);
+    return 0;
 }
 
 json_t *kind_schema(const struct kind *k)

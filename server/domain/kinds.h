@@ -1,7 +1,8 @@
 /*
  * The application kinds as a table.  Everything that differs between
  * `incubator`, `first_store` and `tourism_award` is reached through one row
- * of this table; adding a kind means one new file and one row.
+ * of this table; adding a kind means one new file (with a header for the
+ * struct its data decodes into) and one row.
  */
 #ifndef SB_KINDS_H
 #define SB_KINDS_H
@@ -19,17 +20,21 @@ struct kind {
     const char *authority; /* owning municipal authority: "science_tech", … */
     const char *title_zh;  /* what the gazette calls it */
     const char *title_en;
-    /* The kind's `data` object, declared once: validation, schema and forms
-     * all come from this table. */
+    /* The kind's `data` object, declared once: validation, decoding, schema
+     * and forms all come from this table. */
     const struct field_spec *data_fields;
+    /* The size of the struct data_fields decode into (struct incubator_data,
+     * …, in the kind's header): what the rules below read. */
+    size_t data_size;
     /* May the district stage be done by an enterprise review unit
      * (`soe:…`, `hq:…`)?  Only first_store (RULES.md §3, 六). */
     bool enterprise_units;
     /* Consistency rules across fields that a field table cannot say (e.g.
-     * declared totals that must equal computed ones).  Appends to errs with
-     * pointers under "/data".  Runs only when the data passed the field table;
-     * `round` is the envelope's (0 when it is itself invalid).  May be NULL. */
-    void (*check_consistency)(const json_t *data, int round, struct spec_errors *errs);
+     * declared totals that must equal computed ones), on the decoded data.
+     * Appends to errs with pointers under "/data".  Runs only when the data
+     * passed the field table; `round` is the envelope's (0 when it is itself
+     * invalid).  May be NULL. */
+    void (*check_consistency)(const void *data, int round, struct spec_errors *errs);
     /* The eligibility checks of RULES.md for this kind, in the order of its
      * table, every one of them every time. */
     void (*eligibility)(const struct rule_input *in, struct eligibility *out);
@@ -85,12 +90,42 @@ extern const char *const authorities[];
 const char *authority_name_zh(const char *authority);
 const char *authority_name_en(const char *authority);
 
+/* A kind's data, parsed once: the JSON as received (what is stored, written
+ * once) and the typed struct the rules read. */
+struct kind_data {
+    const struct kind *kind;
+    json_t *json;            /* owned reference: the `data` object */
+    void *typed;             /* kind->data_size bytes decoded from json; owned */
+    struct spec_arena arena; /* what typed points into (typed included) */
+};
+
+/*
+ * Validates a whole envelope (as application_validate does, consistency
+ * checks included) and, when it is valid, decodes its data into out (which
+ * then holds a reference to the data object).  Returns the kind (NULL when
+ * `kind` is missing or unknown); every problem goes to errs.  On errors out
+ * is left released.  The strings of out->typed point into the data object.
+ */
+const struct kind *application_parse(const json_t *envelope, struct kind_data *out,
+                                     struct spec_errors *errs);
+
+/* Decodes stored data (already valid when it was stored) of kind k; 0, or -1
+ * when it no longer passes (a newer rule, a damaged row): errs says why, with
+ * pointers under "/data".  On -1 out is left released. */
+int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
+                    struct spec_errors *errs);
+
+/* Frees what d holds and leaves it released (all zero); a released d may be
+ * released again. */
+void kind_data_release(struct kind_data *d);
+
 /*
  * Validates a whole application envelope (kind, round, review_unit,
  * applicant {name, uscc}, data) and, when `kind` names a known kind, its
- * `data` against that kind's fields.  Appends every problem to errs and
- * returns the kind (or NULL when `kind` is missing or unknown).  Whether the
- * review unit exists is for the caller, which knows the units.
+ * `data` against that kind's fields and consistency rules.  Appends every
+ * problem to errs and returns the kind (or NULL when `kind` is missing or
+ * unknown).  Whether the review unit exists is for the caller, which knows
+ * the units.  application_parse() without keeping what it decoded.
  */
 const struct kind *application_validate(const json_t *envelope, struct spec_errors *errs);
 

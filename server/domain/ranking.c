@@ -18,6 +18,7 @@
 
 #include "money.h"
 #include "ranking.h"
+#include "text.h"
 
 enum item { OUTBOUND, OUTBOUND_GROWTH, RECEPTION, RECEPTION_GROWTH, N_ITEMS };
 
@@ -295,6 +296,36 @@ json_t *ranking_items_json(const struct ranking_entry *e)
                                         it->detail, "detail_zh", it->detail_zh));
     }
     return items;
+}
+
+/* Copies text into a detail buffer, cut at a character boundary. */
+static void copy_detail(char *out, size_t cap, const char *text)
+{
+    if (snprintf(out, cap, "%s", text ? text : "") >= (int)cap)
+        text_trim_utf8(out);
+}
+
+size_t ranking_items_read(const json_t *items, struct award_item *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < json_array_size(items) && n < cap; i++) {
+        const json_t *it = json_array_get(items, i);
+        struct award_item *o = &out[n];
+
+        if (!json_is_object(it))
+            continue;
+        memset(o, 0, sizeof *o);
+        o->item = json_string_value(json_object_get(it, "item"));
+        o->amount_fen = json_integer_value(json_object_get(it, "amount_fen"));
+        o->rank = (int)json_integer_value(json_object_get(it, "rank"));
+        o->count = (int)json_integer_value(json_object_get(it, "count"));
+        copy_detail(o->detail, sizeof o->detail, json_string_value(json_object_get(it, "detail")));
+        copy_detail(o->detail_zh, sizeof o->detail_zh,
+                    json_string_value(json_object_get(it, "detail_zh")));
+        n++;
+    }
+    return n;
 }
 
 void person_days_format(int64_t n, char *out, size_t cap)

@@ -62,6 +62,15 @@ void ranking_compute(struct ranking_entry *e, size_t n);
  */
 json_t *ranking_items_json(const struct ranking_entry *e);
 
+/*
+ * Reads back what ranking_items_json() wrote (an application's stored
+ * `ranked_items`) into out, at most cap items; returns how many.  What is
+ * not an object is skipped, a missing member reads as zero or empty: the
+ * award leaves out what it does not know.  out[i].item points into items,
+ * which the caller keeps alive as long as out.
+ */
+size_t ranking_items_read(const json_t *items, struct award_item *out, size_t cap);
+
 /* Writes a person-day (or any non-negative count) figure for people, with
  * thousands separators: "12,345". */
 void person_days_format(int64_t n, char *out, size_t cap);

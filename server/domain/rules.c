@@ -108,26 +108,3 @@ json_t *award_to_json(const struct award *a)
     return json_pack("{s:s, s:I, s:o}", "basis", a->basis ? a->basis : "as_applied", "total_fen",
                      (json_int_t)a->total_fen, "items", items);
 }
-
-int64_t rule_int(const json_t *obj, const char *member)
-{
-    return json_integer_value(json_object_get(obj, member));
-}
-
-bool rule_bool(const json_t *obj, const char *member)
-{
-    return json_is_true(json_object_get(obj, member));
-}
-
-const char *rule_str(const json_t *obj, const char *member)
-{
-    const char *s = json_string_value(json_object_get(obj, member));
-    return s ? s : "";
-}
-
-sb_day rule_date(const json_t *obj, const char *member)
-{
-    sb_day d = 0;
-    date_parse(rule_str(obj, member), &d);
-    return d;
-}

@@ -15,24 +15,30 @@
 
 #include "date.h"
 
-/* What a rule may look at.  `data` has passed the kind's field table and
- * consistency checks, so members have their declared types. */
+struct award_item;
+
+/* What a rule may look at.  `data` is the kind's typed struct (struct
+ * kind_data's `typed`: struct incubator_data, …), decoded from data that
+ * passed the kind's field table and consistency checks. */
 struct rule_input {
-    const json_t *data;
+    const void *data;
     int round; /* the application's year */
     const char *applicant_uscc;
     sb_day submitted_on; /* the submission date; for a draft, today */
 
     /* Facts fixed at the municipal stage; "unset" until then. */
-    int64_t audited_fen;        /* first_store: audited investment; -1 = unset */
-    int funded_charters;        /* tourism_award: charters funded; -1 = unset */
-    bool special_award;         /* tourism_award: granted the special award */
-    const json_t *ranked_items; /* tourism_award: this application's items of
-                                 * the year's ranking (array of award items
-                                 * as in struct award_item), or NULL */
+    int64_t audited_fen; /* first_store: audited investment; -1 = unset */
+    int funded_charters; /* tourism_award: charters funded; -1 = unset */
+    bool special_award;  /* tourism_award: granted the special award */
+    /* tourism_award: whether the year's ranking fixed this application, and
+     * its items of that ranking (ranking_items_read() reads them as stored):
+     * n_ranked_items items, none when it ranked nowhere. */
+    bool ranked;
+    const struct award_item *ranked_items;
+    size_t n_ranked_items;
 };
 
-#define RULE_DETAIL_LEN 384
+#define RULE_DETAIL_LEN  384
 #define RULES_MAX_CHECKS 24
 
 struct check {
@@ -53,7 +59,8 @@ void eligibility_add(struct eligibility *e, const char *id, bool passed, const c
     __attribute__((format(printf, 4, 5)));
 
 /* Gives the check added last its Chinese detail; printf-formatted. */
-void eligibility_zh(struct eligibility *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void eligibility_zh(struct eligibility *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* True when every check passed (and there is at least one). */
 bool eligibility_all_passed(const struct eligibility *e);
@@ -88,12 +95,5 @@ void award_zh(struct award *a, const char *fmt, ...) __attribute__((format(print
  * and {"basis", "total_fen", "items": [{item, amount_fen, rank?, count?, detail}]}. */
 json_t *eligibility_to_json(const struct eligibility *e);
 json_t *award_to_json(const struct award *a);
-
-/* Typed reads of validated data (the member exists and has the type). */
-int64_t rule_int(const json_t *obj, const char *member);
-bool rule_bool(const json_t *obj, const char *member);
-const char *rule_str(const json_t *obj, const char *member);
-/* A date member as a day number; the field table guarantees it parses. */
-sb_day rule_date(const json_t *obj, const char *member);
 
 #endif

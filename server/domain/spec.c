@@ -11,12 +11,20 @@
  * Recursion follows the field table, never the document: a document nested
  * deeper than its table is refused at the first unknown member, so hostile
  * input cannot make the walk deeper than the static tables are.
+ *
+ * Decoding rides on the first pass: where a member's checks are made, its
+ * value is written to its destination, if it has one and the walk was given
+ * a struct to fill.  Each decoder looks at the value's type itself rather
+ * than at the error count, so a value of the wrong type is never written
+ * (one out of its bounds may be: a struct is used only when the walk found
+ * no error at all).
  */
 #include "spec.h"
 #include "text.h"
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +130,15 @@ void spec_pointer_join(char *out, size_t cap, const char *base, const char *toke
     bool cut = false;
 
     assert(cap > 0);
+    /* Nearly every pointer is short and its token has nothing to escape:
+     * two copies.  The walk builds one for every member it looks at. */
+    size_t base_len = strlen(base), token_len = strcspn(token, "~/");
+    if (token[token_len] == '\0' && base_len + 1 + token_len < cap) {
+        memcpy(out, base, base_len);
+        out[base_len] = '/';
+        memcpy(out + base_len + 1, token, token_len + 1);
+        return;
+    }
     for (const char *p = base; *p && !cut; p++) {
         if (len + 1 >= cap)
             cut = true;
@@ -153,32 +170,160 @@ void spec_pointer_join(char *out, size_t cap, const char *base, const char *toke
 
 void spec_pointer_index(char *out, size_t cap, const char *base, size_t index)
 {
+    /* The digits from the end, without printf: one pointer per array item. */
     char token[24];
+    size_t at = sizeof token - 1;
 
-    snprintf(token, sizeof token, "%zu", index);
-    spec_pointer_join(out, cap, base, token);
+    token[at] = '\0';
+    do {
+        token[--at] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index > 0);
+    spec_pointer_join(out, cap, base, token + at);
 }
 
-/* ---- validation ---- */
+/* ---- the arena ---- */
+
+#define ARENA_BLOCK_MIN 4096
+
+struct spec_arena_block {
+    struct spec_arena_block *next;
+    size_t used, cap;
+    alignas(max_align_t) unsigned char bytes[];
+};
+
+void spec_arena_init(struct spec_arena *a)
+{
+    a->head = NULL;
+}
+
+void spec_arena_release(struct spec_arena *a)
+{
+    struct spec_arena_block *b = a->head;
+
+    while (b) {
+        struct spec_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+}
+
+void *spec_arena_alloc(struct spec_arena *a, size_t size)
+{
+    const size_t align = alignof(max_align_t);
+    struct spec_arena_block *b = a->head;
+    size_t need = size + (align - size % align) % align;
+    void *p;
+
+    if (need < size)
+        abort();
+    if (!b || b->cap - b->used < need) {
+        /* Blocks double, so a long array costs few allocations; one bigger
+         * than that gets a block of its own size. */
+        size_t cap = b ? b->cap * 2 : ARENA_BLOCK_MIN;
+        if (cap < need)
+            cap = need;
+        if (cap > SIZE_MAX - sizeof *b)
+            abort();
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            abort();
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    p = b->bytes + b->used;
+    b->used += need;
+    memset(p, 0, size);
+    return p;
+}
+
+/* ---- validation and decoding ---- */
+
+/* Where a value is decoded to: `at` (NULL: validate only); for an array,
+ * its item count goes to `count` and its items into `arena`. */
+struct target {
+    void *at;
+    size_t *count;
+    struct spec_arena *arena;
+};
 
 static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
-                           struct spec_errors *errs);
+                           const struct target *t, struct spec_errors *errs);
 static void validate_object(const struct field_spec *table, const json_t *obj, const char *ptr,
-                            struct spec_errors *errs);
+                            const struct target *t, struct spec_errors *errs);
+
+/* The C type spec type `type` decodes to. */
+static enum spec_ctype ctype_for(enum spec_type type)
+{
+    switch (type) {
+    case SPEC_STRING:
+    case SPEC_TEXT:
+    case SPEC_USCC:
+        return SPEC_C_TEXT;
+    case SPEC_BOOL:
+        return SPEC_C_BOOL;
+    case SPEC_INT:
+    case SPEC_FEN:
+        return SPEC_C_INT64;
+    case SPEC_DATE:
+    case SPEC_ENUM:
+        return SPEC_C_INT;
+    case SPEC_OBJECT:
+    case SPEC_ARRAY:
+        break;
+    }
+    return SPEC_C_OTHER;
+}
+
+bool spec_dest_fits(const struct field_spec *f)
+{
+    const struct spec_dest *d = &f->to;
+
+    if (d->ctype == SPEC_C_NONE)
+        return true;
+    if (f->read_only || d->ctype != ctype_for(f->type))
+        return false;
+    if (d->ctype == SPEC_C_INT && d->size != sizeof(int))
+        return false;
+    if (f->type == SPEC_ENUM && !f->enum_values)
+        return false;
+    if (f->type == SPEC_ARRAY) {
+        /* Items are scalars or objects: an array of arrays would need a
+         * count per item, which nothing declares. */
+        if (!f->items || f->items->type == SPEC_ARRAY || d->item_size == 0 ||
+            d->size != sizeof(void *) || d->item_ctype != ctype_for(f->items->type))
+            return false;
+        if (d->item_ctype == SPEC_C_INT && d->item_size != sizeof(int))
+            return false;
+        if (f->items->type == SPEC_ENUM && !f->items->enum_values)
+            return false;
+    }
+    return true;
+}
 
 static bool bounded(const struct field_spec *f)
 {
     return f->min != 0 || f->max != 0;
 }
 
-static bool enum_has(const char *const *values, const char *s)
+/* The index of s in values, or -1.  A list that is NULL admits any value,
+ * at index 0. */
+static int enum_index(const char *const *values, const char *s)
 {
     if (!values)
-        return true;
-    for (; *values; values++)
-        if (strcmp(*values, s) == 0)
-            return true;
-    return false;
+        return 0;
+    for (int i = 0; values[i]; i++)
+        if (strcmp(values[i], s) == 0)
+            return i;
+    return -1;
+}
+
+static bool enum_has(const char *const *values, const char *s)
+{
+    return enum_index(values, s) >= 0;
 }
 
 /* Writes "a, b, c" into out, or an empty string when the list would not fit
@@ -272,18 +417,18 @@ static void check_integer(const struct field_spec *f, const json_t *v, const cha
         spec_errors_add(errs, ptr, "%s, at most %" PRId64, what, f->max);
 }
 
-static void check_date(const json_t *v, const char *ptr, struct spec_errors *errs)
+/* Returns whether v is a date, *day the day it names. */
+static bool check_date(const json_t *v, const char *ptr, sb_day *day, struct spec_errors *errs)
 {
     const char *s;
-    sb_day day;
 
     if (!json_is_string(v)) {
         spec_errors_add(errs, ptr, "must be a date written YYYY-MM-DD, such as 2020-07-28");
-        return;
+        return false;
     }
     s = json_string_value(v);
-    if (date_parse(s, &day))
-        return;
+    if (date_parse(s, day))
+        return true;
     if (json_string_length(v) == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789") == 4 &&
         strspn(s + 5, "0123456789") == 2 && strspn(s + 8, "0123456789") == 2)
         spec_errors_add(errs, ptr,
@@ -291,6 +436,7 @@ static void check_date(const json_t *v, const char *ptr, struct spec_errors *err
                         "and the day)");
     else
         spec_errors_add(errs, ptr, "must be a date written YYYY-MM-DD, such as 2020-07-28");
+    return false;
 }
 
 static void check_uscc(const json_t *v, const char *ptr, struct spec_errors *errs)
@@ -332,11 +478,13 @@ static void check_uscc(const json_t *v, const char *ptr, struct spec_errors *err
 }
 
 static void check_array(const struct field_spec *f, const json_t *v, const char *ptr,
-                        struct spec_errors *errs)
+                        const struct target *t, struct spec_errors *errs)
 {
     size_t n = json_array_size(v);
     char item_ptr[SPEC_POINTER_LEN];
     size_t *repeats = NULL;
+    unsigned char *items = NULL;
+    size_t item_size = f->to.item_size;
 
     if (bounded(f)) {
         if (f->min == f->max && (int64_t)n != f->min)
@@ -363,11 +511,22 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
             abort(); /* out of memory: no answer can be given */
         free(values);
     }
+    /* Room for the items only for a count the table admits: a hostile
+     * document's long array costs no memory. */
+    if (t && f->items && n > 0 && (!bounded(f) || ((int64_t)n >= f->min && (int64_t)n <= f->max))) {
+        if (n > SIZE_MAX / item_size)
+            abort();
+        items = spec_arena_alloc(t->arena, n * item_size);
+        memcpy(t->at, &items, sizeof items);
+        *t->count = n;
+    }
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(v, i);
+        struct target slot = {items ? items + i * item_size : NULL, NULL, t ? t->arena : NULL};
+
         spec_pointer_index(item_ptr, sizeof item_ptr, ptr, i);
         if (f->items)
-            validate_value(f->items, item, item_ptr, errs);
+            validate_value(f->items, item, item_ptr, slot.at ? &slot : NULL, errs);
         if (repeats && repeats[i] != SPEC_NO_REPEAT)
             spec_errors_add(errs, item_ptr, "repeats item %zu; each value may be listed only once",
                             repeats[i]);
@@ -375,35 +534,52 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
     free(repeats);
 }
 
+/* Checks v against f and, with a target, decodes it there when it has the
+ * type f wants.  A value that fails another check (a bound, say) may still
+ * be decoded: the struct is used only when there was no error at all. */
 static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
-                           struct spec_errors *errs)
+                           const struct target *t, struct spec_errors *errs)
 {
     char list[ENUM_LIST_MAX];
+    int index;
+    sb_day day;
 
     if (f->read_only)
         return;
     switch (f->type) {
     case SPEC_STRING:
     case SPEC_TEXT:
-        if (!json_is_string(v))
+        if (!json_is_string(v)) {
             spec_errors_add(errs, ptr, "must be text (a JSON string)");
-        else
-            check_text(f, v, ptr, errs);
+            break;
+        }
+        check_text(f, v, ptr, errs);
+        if (t)
+            *(const char **)t->at = json_string_value(v);
         break;
     case SPEC_BOOL:
         if (!json_is_boolean(v))
             spec_errors_add(errs, ptr, "must be true or false");
+        else if (t)
+            *(bool *)t->at = json_is_true(v);
         break;
     case SPEC_INT:
     case SPEC_FEN:
         check_integer(f, v, ptr, errs);
+        if (t && json_is_integer(v))
+            *(int64_t *)t->at = json_integer_value(v);
         break;
     case SPEC_DATE:
-        check_date(v, ptr, errs);
+        if (check_date(v, ptr, &day, errs) && t)
+            memcpy(t->at, &day, sizeof day);
         break;
     case SPEC_ENUM:
-        if (json_is_string(v) && enum_has(f->enum_values, json_string_value(v)))
+        index = json_is_string(v) ? enum_index(f->enum_values, json_string_value(v)) : -1;
+        if (index >= 0) {
+            if (t)
+                memcpy(t->at, &index, sizeof index);
             break;
+        }
         enum_list(f->enum_values, list, sizeof list);
         if (list[0])
             spec_errors_add(errs, ptr, "must be one of: %s", list);
@@ -412,18 +588,20 @@ static void validate_value(const struct field_spec *f, const json_t *v, const ch
         break;
     case SPEC_USCC:
         check_uscc(v, ptr, errs);
+        if (t && json_is_string(v))
+            *(const char **)t->at = json_string_value(v);
         break;
     case SPEC_OBJECT:
         if (!json_is_object(v))
             spec_errors_add(errs, ptr, "must be an object");
         else if (f->fields)
-            validate_object(f->fields, v, ptr, errs);
+            validate_object(f->fields, v, ptr, t, errs);
         break;
     case SPEC_ARRAY:
         if (!json_is_array(v))
             spec_errors_add(errs, ptr, "must be an array");
         else
-            check_array(f, v, ptr, errs);
+            check_array(f, v, ptr, t, errs);
         break;
     }
 }
@@ -470,16 +648,28 @@ static const struct field_spec *tree_find(const struct field_spec *table, const 
     return NULL;
 }
 
-/* First pass: every member the table and the chosen variants declare. */
+/* First pass: every member the table and the chosen variants declare,
+ * decoded into the struct at t->at (variant members into the same struct). */
 static void validate_declared(const struct field_spec *table, const json_t *obj, const char *ptr,
                               const struct field_spec *disc, const char *disc_value,
-                              struct spec_errors *errs)
+                              const struct target *t, struct spec_errors *errs)
 {
     char child[SPEC_POINTER_LEN];
 
     for (const struct field_spec *f = table; f->name; f++) {
         const json_t *m = json_object_get(obj, f->name);
+        unsigned char *base = t ? t->at : NULL;
+        struct target member = {0};
 
+        if (base && f->to.ctype != SPEC_C_NONE) {
+            assert(spec_dest_fits(f));
+            member.at = base + f->to.offset;
+            member.count = f->type == SPEC_ARRAY ? (size_t *)(base + f->to.count_offset) : NULL;
+            member.arena = t->arena;
+            assert(member.arena || f->type != SPEC_ARRAY);
+            if (m && f->to.has_present)
+                *(bool *)(base + f->to.present_offset) = true;
+        }
         spec_pointer_join(child, sizeof child, ptr, f->name);
         if (!m) {
             if (f->required && !f->read_only) {
@@ -490,14 +680,14 @@ static void validate_declared(const struct field_spec *table, const json_t *obj,
                     spec_errors_add(errs, child, "is required");
             }
         } else {
-            validate_value(f, m, child, errs);
+            validate_value(f, m, child, member.at ? &member : NULL, errs);
         }
         if (f->variants) {
             const char *value;
             bool determined;
             const struct spec_variant *v = variant_chosen(f, obj, &value, &determined);
             if (v)
-                validate_declared(v->fields, obj, ptr, f, value, errs);
+                validate_declared(v->fields, obj, ptr, f, value, t, errs);
         }
     }
 }
@@ -562,13 +752,13 @@ static enum member_status classify(const struct field_spec *table, const json_t 
 }
 
 static void validate_object(const struct field_spec *table, const json_t *obj, const char *ptr,
-                            struct spec_errors *errs)
+                            const struct target *t, struct spec_errors *errs)
 {
     char child[SPEC_POINTER_LEN];
     const char *key;
     json_t *m;
 
-    validate_declared(table, obj, ptr, NULL, NULL, errs);
+    validate_declared(table, obj, ptr, NULL, NULL, t, errs);
 
     /* Jansson iterates in insertion order, so these come in document order. */
     json_object_foreach((json_t *)obj, key, m)
@@ -580,7 +770,7 @@ static void validate_object(const struct field_spec *table, const json_t *obj, c
             break;
         case MEMBER_TOLERATED:
             spec_pointer_join(child, sizeof child, ptr, key);
-            validate_value(mc.spec, m, child, errs);
+            validate_value(mc.spec, m, child, NULL, errs);
             break;
         case MEMBER_EXCLUDED:
             spec_pointer_join(child, sizeof child, ptr, key);
@@ -594,16 +784,23 @@ static void validate_object(const struct field_spec *table, const json_t *obj, c
     }
 }
 
-size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
-                     struct spec_errors *errs)
+size_t spec_parse(const struct field_spec *fields, const json_t *value, const char *pointer,
+                  void *dest, struct spec_arena *arena, struct spec_errors *errs)
 {
     size_t before = spec_errors_total(errs);
+    struct target t = {dest, NULL, arena};
 
     if (!json_is_object(value))
         spec_errors_add(errs, pointer, "must be an object");
     else
-        validate_object(fields, value, pointer, errs);
+        validate_object(fields, value, pointer, dest ? &t : NULL, errs);
     return spec_errors_total(errs) - before;
+}
+
+size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
+                     struct spec_errors *errs)
+{
+    return spec_parse(fields, value, pointer, NULL, NULL, errs);
 }
 
 /* ---- repeated values ---- */

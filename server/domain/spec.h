@@ -2,11 +2,14 @@
  * Declarative JSON input.
  *
  * Every JSON body the server accepts is described once, as a table of
- * struct field_spec.  One call, spec_validate(), walks a parsed document
- * against that table and reports *every* bad field with its JSON Pointer
- * (RFC 6901), so a client learns all of its mistakes in a single 422.
- * spec_schema() turns the same table into a JSON Schema (draft 2020-12),
- * so the schema served to clients cannot drift from what is enforced.
+ * struct field_spec.  One call, spec_parse(), walks a parsed document
+ * against that table, reports *every* bad field with its JSON Pointer
+ * (RFC 6901), so a client learns all of its mistakes in a single 422, and
+ * in the same pass decodes each member that has a destination into a C
+ * struct (as lwan's JSON_OBJ_DESCR_* and Taler's GNUNET_JSON_Specification
+ * do), so nothing reads the JSON member by member again.  spec_schema()
+ * turns the same table into a JSON Schema (draft 2020-12), so the schema
+ * served to clients cannot drift from what is enforced.
  *
  * Domain code only: no libmicrohttpd, no SQLite.
  */
@@ -34,6 +37,103 @@ enum spec_type {
 };
 
 struct field_spec;
+
+/*
+ * The C type of a destination member, as the SPEC_TO macros find it.  Each
+ * spec type decodes to one of them:
+ *   STRING, TEXT, USCC  const char *, borrowed from the json_t (which the
+ *                       caller keeps alive as long as the struct);
+ *   BOOL                bool;
+ *   INT, FEN            int64_t;
+ *   DATE                sb_day (date.h);
+ *   ENUM                the index of the value in enum_values, into an int
+ *                       or a C enum generated from the same list (see
+ *                       SPEC_ENUM_ID);
+ *   OBJECT              a nested struct decoded with `fields`;
+ *   ARRAY               a pointer to `count` decoded items, in memory of the
+ *                       arena given to spec_parse().
+ */
+enum spec_ctype {
+    SPEC_C_NONE,  /* no destination: validated only */
+    SPEC_C_TEXT,  /* const char * */
+    SPEC_C_BOOL,  /* bool */
+    SPEC_C_INT64, /* int64_t */
+    SPEC_C_INT,   /* int, an enum or sb_day: 4-byte integers */
+    SPEC_C_OTHER, /* a struct, or a pointer to items */
+};
+
+/*
+ * Where spec_parse() puts a member's decoded value: `offset` bytes into the
+ * struct being filled.  Written with the macros below so that the offsets,
+ * sizes and C types come from the struct itself.  A member that is absent
+ * leaves its destination as it was (zero, when the caller cleared it), and
+ * sets `present` when the table asks for it.
+ */
+struct spec_dest {
+    enum spec_ctype ctype; /* of the member; SPEC_C_NONE: no destination */
+    size_t offset;         /* of the member */
+    size_t size;           /* of the member: a nested struct's size for OBJECT */
+    /* ARRAY: one item's size and C type, and where the item count goes (a
+     * size_t). */
+    size_t item_size;
+    enum spec_ctype item_ctype;
+    size_t count_offset;
+    /* Optional members whose absence means something other than a zero
+     * value: a bool set to true when the member is there. */
+    bool has_present;
+    size_t present_offset;
+};
+
+#define SPEC_MEMBER(T, m) (((T *)0)->m)
+/* The spec_ctype of an expression's type (not evaluated). */
+#define SPEC_CTYPE_OF(x)                                                                           \
+    _Generic((x),                                                                                  \
+        const char *: SPEC_C_TEXT,                                                                 \
+        bool: SPEC_C_BOOL,                                                                         \
+        int64_t: SPEC_C_INT64,                                                                     \
+        int: SPEC_C_INT,                                                                           \
+        unsigned: SPEC_C_INT,                                                                      \
+        default: SPEC_C_OTHER)
+/* Fails to compile unless member m of T is a size_t. */
+#define SPEC_IS_SIZE_T(T, m)                                                                       \
+    (0 * sizeof(char[_Generic(SPEC_MEMBER(T, m), size_t : 1, default : -1)]))
+
+/* .to = SPEC_TO(struct incubator_data, mentor_sessions): the member's value
+ * goes to that member of the struct. */
+#define SPEC_TO(T, m)                                                                              \
+    {                                                                                              \
+        .ctype = SPEC_CTYPE_OF(SPEC_MEMBER(T, m)), .offset = offsetof(T, m),                       \
+        .size = sizeof SPEC_MEMBER(T, m),                                                          \
+    }
+/* The same, and `present` (a bool member) says whether the member was there. */
+#define SPEC_TO_OPTIONAL(T, m, present)                                                            \
+    {                                                                                              \
+        .ctype = SPEC_CTYPE_OF(SPEC_MEMBER(T, m)), .offset = offsetof(T, m),                       \
+        .size = sizeof SPEC_MEMBER(T, m), .has_present = true,                                     \
+        .present_offset = offsetof(T, present),                                                    \
+    }
+/* An array's items go to a pointer member m (the items' type is what it
+ * points to) and their number to size_t member n. */
+#define SPEC_TO_ARRAY(T, m, n)                                                                     \
+    {                                                                                              \
+        .ctype = SPEC_C_OTHER, .offset = offsetof(T, m), .size = sizeof SPEC_MEMBER(T, m),         \
+        .item_size = sizeof *SPEC_MEMBER(T, m), .item_ctype = SPEC_CTYPE_OF(*SPEC_MEMBER(T, m)),   \
+        .count_offset = offsetof(T, n) + SPEC_IS_SIZE_T(T, n),                                     \
+    }
+
+/*
+ * An enum's values listed once, as an X-macro of (C name, JSON value, …),
+ * give both the C enum and the string table, in the same order, so the
+ * index spec_parse() decodes is the enumerator:
+ *
+ *     #define COLOURS(X) X(COLOUR_RED, "red") X(COLOUR_GREEN, "green")
+ *     enum colour { COLOURS(SPEC_ENUM_ID) };
+ *     static const char *const colour_values[] = {COLOURS(SPEC_ENUM_TEXT) NULL};
+ *
+ * Further columns (names for people, say) are ignored here.
+ */
+#define SPEC_ENUM_ID(id, text, ...)   id,
+#define SPEC_ENUM_TEXT(id, text, ...) text,
 
 /*
  * Members that exist only for one value of a discriminator.  A SPEC_ENUM
@@ -67,6 +167,7 @@ struct field_spec {
     const struct spec_variant *variants; /* SPEC_ENUM: members per value, see above */
     bool read_only;                      /* set by the server: accepted and ignored on input,
                                           * "readOnly" in the schema */
+    struct spec_dest to;                 /* where spec_parse() decodes it; see SPEC_TO */
 };
 
 #define SPEC_POINTER_LEN 256
@@ -113,6 +214,21 @@ void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap);
 int spec_errors_to_problem(const struct spec_errors *e, json_t *problem);
 
 /*
+ * Memory for what spec_parse() decodes, freed all at once.  spec_arena_init()
+ * sets it up without allocating; spec_arena_release() frees every block.
+ */
+struct spec_arena_block;
+struct spec_arena {
+    struct spec_arena_block *head; /* the block being filled; earlier ones follow */
+};
+
+void spec_arena_init(struct spec_arena *a);
+void spec_arena_release(struct spec_arena *a);
+/* `size` zeroed bytes aligned for any type, valid until the arena is
+ * released.  Allocation failure is fatal, as in spec_errors_add(). */
+void *spec_arena_alloc(struct spec_arena *a, size_t size);
+
+/*
  * Validates `value` against the object member table `fields` (a table ending
  * with a NULL name).  `pointer` is where `value` sits in the whole document
  * ("" for the root, "/data" for a nested object).  Every problem is appended
@@ -122,9 +238,25 @@ int spec_errors_to_problem(const struct spec_errors *e, json_t *problem);
  * found by sorting, not by comparing every pair: the work stays linear in
  * the document (n log n for a unique array).  Returns the number of errors
  * found (kept or only counted).
+ *
+ * In the same pass, each member whose spec has a destination (`to`) is
+ * decoded into the struct at `dest`, arrays into memory from `arena`.  The
+ * caller clears `dest` first, keeps `value` alive as long as it reads the
+ * strings, and uses the struct only when no error was found (a member of
+ * the wrong type is left as it was, one out of its bounds may be decoded).
+ * With `dest` NULL it only validates, and `arena` may be NULL.
  */
+size_t spec_parse(const struct field_spec *fields, const json_t *value, const char *pointer,
+                  void *dest, struct spec_arena *arena, struct spec_errors *errs);
+
+/* spec_parse() without decoding. */
 size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
                      struct spec_errors *errs);
+
+/* Whether f's destination has the C type its spec type decodes to (for
+ * ARRAY, its items' too): what spec_parse() asserts, for tests to check
+ * every table. */
+bool spec_dest_fits(const struct field_spec *f);
 
 /*
  * Returns a new JSON Schema object (draft 2020-12) describing an object with

@@ -13,17 +13,22 @@ static const char USCC_CHARSET[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const int USCC_WEIGHTS[USCC_LEN - 1] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
                                                29, 25, 13, 8,  24, 10, 30, 28};
 
-/* The value of c in the code's character set, or -1.  Lower case is not in
- * the set: the standard prints codes in capitals, and accepting both would
- * let one organisation appear under two spellings. */
+/* The value + 1 of each character of the code's character set, 0 for any
+ * other byte: a lookup, as every incubatee's code is checked on every
+ * parse.  Lower case is not in the set: the standard prints codes in
+ * capitals, and accepting both would let one organisation appear under two
+ * spellings. */
+static const unsigned char USCC_VALUE[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21, ['M'] = 22, ['N'] = 23, ['P'] = 24,
+    ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28, ['W'] = 29, ['X'] = 30, ['Y'] = 31,
+};
+
+/* The value of c in the code's character set, or -1. */
 static int uscc_value(char c)
 {
-    const char *p;
-
-    if (c == '\0')
-        return -1;
-    p = strchr(USCC_CHARSET, c);
-    return p ? (int)(p - USCC_CHARSET) : -1;
+    return (int)USCC_VALUE[(unsigned char)c] - 1;
 }
 
 char uscc_check_char(const char *code)

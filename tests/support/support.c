@@ -1,4 +1,5 @@
 #include "support.h"
+#include "kinds.h"
 
 #include <check.h>
 #include <ftw.h>
@@ -94,4 +95,16 @@ void support_assert_json_eq(const json_t *got, const char *expected)
         free(got_text);
         ck_abort_msg("JSON differs: got %s, expected %s", shown, expected);
     }
+}
+
+void support_kind_data(const struct kind *k, json_t *data, int round, struct kind_data *out)
+{
+    struct spec_errors errs;
+
+    spec_errors_init(&errs);
+    int rc = kind_data_parse(k, data, round, out, &errs);
+    ck_assert_msg(rc == 0, "%s data refused at %s: %s", k->name,
+                  errs.count ? errs.items[0].pointer : "", errs.count ? errs.items[0].detail : "");
+    ck_assert_uint_eq(errs.count, 0);
+    spec_errors_release(&errs);
 }

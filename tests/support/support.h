@@ -29,4 +29,13 @@ json_t *support_json(const char *text);
 /* Fails the test unless got equals the JSON in expected, showing both. */
 void support_assert_json_eq(const json_t *got, const char *expected);
 
+/* Parses data of kind k and year round as the server parses what it
+ * stored (kind_data_parse()), failing the test with the first error when it
+ * does not pass, so that rules are only ever tested on data they can meet.
+ * out->typed is then the rules' input; give it back with
+ * kind_data_release(). */
+struct kind;
+struct kind_data;
+void support_kind_data(const struct kind *k, json_t *data, int round, struct kind_data *out);
+
 #endif

@@ -10,6 +10,10 @@
 
 #include <jansson.h>
 
+#include "date.h"
+#include "kind_first_store.h"
+#include "kind_incubator.h"
+#include "kind_tourism_award.h"
 #include "kinds.h"
 #include "spec.h"
 
@@ -799,6 +803,298 @@ START_TEST(test_array_sizes)
 }
 END_TEST
 
+/* ---- decoding ---- */
+
+/* Every member of every kind's data table has a destination of its type:
+ * the rules read nothing but the struct. */
+static void assert_table_decodes(const struct field_spec *table, const char *where)
+{
+    for (const struct field_spec *f = table; f->name; f++) {
+        ck_assert_msg(f->to.ctype != SPEC_C_NONE, "%s/%s has no destination", where, f->name);
+        ck_assert_msg(spec_dest_fits(f), "%s/%s: its destination is not of its type", where,
+                      f->name);
+        if (f->type == SPEC_OBJECT)
+            assert_table_decodes(f->fields, f->name);
+        if (f->type == SPEC_ARRAY && f->items->type == SPEC_OBJECT)
+            assert_table_decodes(f->items->fields, f->name);
+        for (const struct spec_variant *v = f->variants; v && v->value; v++)
+            assert_table_decodes(v->fields, v->value);
+    }
+}
+
+START_TEST(test_tables_decode)
+{
+    for (size_t i = 0; kinds[i]; i++) {
+        ck_assert_uint_gt(kinds[i]->data_size, 0);
+        assert_table_decodes(kinds[i]->data_fields, kinds[i]->name);
+    }
+}
+END_TEST
+
+/* The spec of member `name` of table, or of a variant below it. */
+static const struct field_spec *spec_of(const struct field_spec *table, const char *name)
+{
+    for (const struct field_spec *f = table; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    for (const struct field_spec *f = table; f->name; f++)
+        for (const struct spec_variant *v = f->variants; v && v->value; v++) {
+            const struct field_spec *found = spec_of(v->fields, name);
+            if (found)
+                return found;
+        }
+    return NULL;
+}
+
+static void assert_object_decoded(const struct field_spec *table, const json_t *obj,
+                                  const unsigned char *base, const char *pointer);
+
+/* The value at `at` is what f decodes v to. */
+static void assert_value_decoded(const struct field_spec *f, const json_t *v,
+                                 const unsigned char *at, const char *pointer)
+{
+    const char *text;
+    int64_t n;
+    int index;
+    bool flag;
+    sb_day day, want;
+
+    switch (f->type) {
+    case SPEC_STRING:
+    case SPEC_TEXT:
+    case SPEC_USCC:
+        memcpy(&text, at, sizeof text);
+        ck_assert_msg(text == json_string_value(v), "%s not decoded", pointer);
+        break;
+    case SPEC_BOOL:
+        memcpy(&flag, at, sizeof flag);
+        ck_assert_msg(flag == json_is_true(v), "%s not decoded", pointer);
+        break;
+    case SPEC_INT:
+    case SPEC_FEN:
+        memcpy(&n, at, sizeof n);
+        ck_assert_msg(n == json_integer_value(v), "%s not decoded", pointer);
+        break;
+    case SPEC_DATE:
+        memcpy(&day, at, sizeof day);
+        ck_assert(date_parse(json_string_value(v), &want));
+        ck_assert_msg(day == want, "%s not decoded", pointer);
+        break;
+    case SPEC_ENUM:
+        memcpy(&index, at, sizeof index);
+        ck_assert_msg(index >= 0 && strcmp(f->enum_values[index], json_string_value(v)) == 0,
+                      "%s not decoded", pointer);
+        break;
+    case SPEC_OBJECT:
+        assert_object_decoded(f->fields, v, at, pointer);
+        break;
+    case SPEC_ARRAY:
+        break; /* by assert_object_decoded, which knows where the count is */
+    }
+}
+
+static void assert_object_decoded(const struct field_spec *table, const json_t *obj,
+                                  const unsigned char *base, const char *pointer)
+{
+    char child[SPEC_POINTER_LEN], item_ptr[SPEC_POINTER_LEN];
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const struct field_spec *f = spec_of(table, key);
+        const unsigned char *items;
+        size_t count;
+
+        spec_pointer_join(child, sizeof child, pointer, key);
+        ck_assert_msg(f != NULL, "%s has no spec", child);
+        if (f->type != SPEC_ARRAY) {
+            assert_value_decoded(f, v, base + f->to.offset, child);
+            continue;
+        }
+        memcpy(&items, base + f->to.offset, sizeof items);
+        memcpy(&count, base + f->to.count_offset, sizeof count);
+        ck_assert_msg(count == json_array_size(v), "%s: %zu items decoded", child, count);
+        for (size_t i = 0; i < count; i++) {
+            spec_pointer_index(item_ptr, sizeof item_ptr, child, i);
+            assert_value_decoded(f->items, json_array_get(v, i), items + i * f->to.item_size,
+                                 item_ptr);
+        }
+    }
+}
+
+/* Each example parses once into its kind's struct, every member where the
+ * table says, the strings borrowed from the data object the result holds. */
+START_TEST(test_examples_decoded)
+{
+    json_t *doc = parse(examples[_i].text);
+    json_t *data = json_object_get(doc, "data");
+    struct spec_errors errs;
+    struct kind_data d;
+
+    spec_errors_init(&errs);
+    ck_assert_ptr_eq(application_parse(doc, &d, &errs), kind_find(examples[_i].kind));
+    ck_assert_uint_eq(errs.count, 0);
+    ck_assert_ptr_eq(d.kind, kind_find(examples[_i].kind));
+    ck_assert_ptr_eq(d.json, data);
+    ck_assert_ptr_nonnull(d.typed);
+    assert_object_decoded(d.kind->data_fields, data, d.typed, "/data");
+    /* The result holds its own reference to the data. */
+    json_incref(data);
+    json_decref(doc);
+    ck_assert_int_eq(data->refcount, 2);
+    kind_data_release(&d);
+    ck_assert_int_eq(data->refcount, 1);
+    ck_assert_ptr_null(d.json);
+    ck_assert_ptr_null(d.typed);
+    kind_data_release(&d);
+    json_decref(data);
+    spec_errors_release(&errs);
+}
+END_TEST
+
+/* A few decoded figures, as the rules see them. */
+START_TEST(test_examples_typed)
+{
+    struct spec_errors errs;
+    struct kind_data d;
+    json_t *doc;
+
+    spec_errors_init(&errs);
+    doc = parse(incubator_full);
+    ck_assert_ptr_eq(application_parse(doc, &d, &errs), &kind_incubator);
+    const struct incubator_data *inc = d.typed;
+    ck_assert_int_eq(inc->registered_on, date_from_ymd(2016, 5, 18));
+    ck_assert_int_eq(inc->field, FIELD_ARTIFICIAL_INTELLIGENCE);
+    ck_assert_uint_eq(inc->n_services, 2);
+    ck_assert_int_eq(inc->services[0], SERVICE_PLATFORM);
+    ck_assert_int_eq(inc->services[1], SERVICE_RESOURCE_MATCHING);
+    ck_assert_int_eq(inc->service_revenue_fen[2], 420000000);
+    ck_assert_int_eq(inc->mentor_sessions, 68);
+    ck_assert_str_eq(inc->incubatees[0].name, "北京芯驰微电子科技有限公司");
+    kind_data_release(&d);
+    json_decref(doc);
+
+    doc = parse(first_store_agent);
+    ck_assert_ptr_eq(application_parse(doc, &d, &errs), &kind_first_store);
+    const struct first_store_data *fs = d.typed;
+    ck_assert_int_eq(fs->project, PROJECT_STORE_OPENING);
+    ck_assert_int_eq(fs->applicant_type, APPLICANT_INTERNATIONAL_AGENT);
+    ck_assert_int_eq(fs->license_fee_fen, json_integer_value(json_object_get(
+                                              json_object_get(doc, "data"), "license_fee_fen")));
+    ck_assert(fs->declarations.actual_investor);
+    kind_data_release(&d);
+    json_decref(doc);
+
+    doc = parse(tourism_award_minimal);
+    ck_assert_ptr_eq(application_parse(doc, &d, &errs), &kind_tourism_award);
+    const struct tourism_award_data *ta = d.typed;
+    ck_assert_ptr_null(ta->groups);
+    ck_assert_uint_eq(ta->n_groups, 0);
+    ck_assert_uint_eq(ta->n_charters, 0);
+    ck_assert_ptr_null(ta->special_award_claim);
+    kind_data_release(&d);
+    json_decref(doc);
+    ck_assert_uint_eq(errs.count, 0);
+    spec_errors_release(&errs);
+}
+END_TEST
+
+/* Any error, in the data or elsewhere in the envelope, leaves the result
+ * released; the errors are application_validate's. */
+START_TEST(test_parse_errors_release)
+{
+    /* Where each way of breaking the example shows. */
+    static const char *const pointers[] = {
+        "/review_unit",            /* outside the data */
+        "/data/mentor_sessions",   /* the field table */
+        "/data/incubatees/1/uscc", /* the consistency rules */
+        "/kind",                   /* no kind */
+    };
+
+    for (size_t i = 0; i < sizeof pointers / sizeof pointers[0]; i++) {
+        json_t *doc = parse(incubator_full);
+        json_t *list = json_object_get(json_object_get(doc, "data"), "incubatees");
+        struct spec_errors parsed, validated;
+        struct kind_data d;
+
+        switch (i) {
+        case 0:
+            remove_at(doc, pointers[i]);
+            break;
+        case 1:
+            set_at(doc, pointers[i], json_integer(-1));
+            break;
+        case 2:
+            json_object_set(json_array_get(list, 1), "uscc",
+                            json_object_get(json_array_get(list, 0), "uscc"));
+            break;
+        default:
+            set_at(doc, pointers[i], json_string("nothing"));
+            break;
+        }
+        spec_errors_init(&parsed);
+        spec_errors_init(&validated);
+        ck_assert_ptr_eq(application_parse(doc, &d, &parsed), i < 3 ? &kind_incubator : NULL);
+        ck_assert_ptr_null(d.kind);
+        ck_assert_ptr_null(d.json);
+        ck_assert_ptr_null(d.typed);
+        ck_assert_ptr_null(d.arena.head);
+        application_validate(doc, &validated);
+        ck_assert_uint_eq(parsed.count, validated.count);
+        ck_assert_uint_gt(parsed.count, 0);
+        for (size_t j = 0; j < parsed.count; j++) {
+            ck_assert_str_eq(parsed.items[j].pointer, validated.items[j].pointer);
+            ck_assert_str_eq(parsed.items[j].detail, validated.items[j].detail);
+        }
+        ck_assert_str_eq(parsed.items[0].pointer, pointers[i]);
+        spec_errors_release(&parsed);
+        spec_errors_release(&validated);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* Stored data parses again as it was stored (keys sorted); data that no
+ * longer passes, with the round it is parsed for or not at all, says why. */
+START_TEST(test_stored_data)
+{
+    json_t *doc = parse(tourism_award_full);
+    char *text = json_dumps(json_object_get(doc, "data"), JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *stored = json_loads(text, 0, NULL);
+    struct spec_errors errs;
+    struct kind_data d;
+
+    spec_errors_init(&errs);
+    ck_assert_int_eq(kind_data_parse(&kind_tourism_award, stored, 2020, &d, &errs), 0);
+    ck_assert_uint_eq(errs.count, 0);
+    ck_assert_ptr_eq(d.json, stored);
+    ck_assert_uint_gt(((const struct tourism_award_data *)d.typed)->n_groups, 0);
+    kind_data_release(&d);
+
+    /* Its groups end in 2020, not in 2021. */
+    ck_assert_int_eq(kind_data_parse(&kind_tourism_award, stored, 2021, &d, &errs), -1);
+    ck_assert_uint_gt(errs.count, 0);
+    ck_assert_str_eq(errs.items[0].pointer, "/data/groups/0/end_on");
+    ck_assert_ptr_null(d.typed);
+    ck_assert_ptr_null(d.json);
+
+    /* A damaged row. */
+    json_t *damaged = json_array();
+    spec_errors_release(&errs);
+    spec_errors_init(&errs);
+    ck_assert_int_eq(kind_data_parse(&kind_incubator, damaged, 2020, &d, &errs), -1);
+    ck_assert_uint_eq(errs.count, 1);
+    ck_assert_str_eq(errs.items[0].pointer, "/data");
+    json_decref(damaged);
+
+    spec_errors_release(&errs);
+    json_decref(stored);
+    free(text);
+    json_decref(doc);
+}
+END_TEST
+
 /* ---- schema ---- */
 
 static json_t *at(json_t *v, const char *path)
@@ -929,6 +1225,7 @@ static Suite *kinds_suite(void)
     TCase *tf = tcase_create("first_store");
     TCase *tr = tcase_create("consistency");
     TCase *ts = tcase_create("schema");
+    TCase *td = tcase_create("decode");
 
     tcase_add_test(tc, test_table);
     tcase_add_loop_test(tc, test_examples_valid, 0, N_EXAMPLES);
@@ -954,6 +1251,13 @@ static Suite *kinds_suite(void)
     tcase_add_test(tr, test_incubator_consistency);
     tcase_add_test(tr, test_consistency_after_many_errors);
     suite_add_tcase(s, tr);
+
+    tcase_add_test(td, test_tables_decode);
+    tcase_add_loop_test(td, test_examples_decoded, 0, N_EXAMPLES);
+    tcase_add_test(td, test_examples_typed);
+    tcase_add_test(td, test_parse_errors_release);
+    tcase_add_test(td, test_stored_data);
+    suite_add_tcase(s, td);
 
     tcase_add_loop_test(ts, test_schema, 0, 3);
     tcase_add_test(ts, test_schema_details);

@@ -428,6 +428,41 @@ START_TEST(test_items_json)
 }
 END_TEST
 
+/* What the ranking stored reads back as it was; what is not an item is
+ * skipped, what an item lacks reads as zero or empty, and no more than
+ * asked for is read. */
+START_TEST(test_items_read)
+{
+    struct ranking_entry e[] = {entry(7, 8000, 4000, 0, 0)};
+    struct award_item got[4];
+    json_t *items;
+
+    ranking_compute(e, 1);
+    items = ranking_items_json(&e[0]);
+    ck_assert_uint_eq(ranking_items_read(items, got, 4), 2);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_str_eq(got[i].item, e[0].items[i].item);
+        ck_assert_int_eq(got[i].amount_fen, e[0].items[i].amount_fen);
+        ck_assert_int_eq(got[i].rank, e[0].items[i].rank);
+        ck_assert_str_eq(got[i].detail, e[0].items[i].detail);
+        ck_assert_str_eq(got[i].detail_zh, e[0].items[i].detail_zh);
+    }
+    ck_assert_uint_eq(ranking_items_read(items, got, 1), 1);
+    ck_assert_str_eq(got[0].item, "outbound");
+    json_decref(items);
+
+    items = json_loads("[7, {\"item\": \"reception\"}, null, {}]", 0, NULL);
+    ck_assert_uint_eq(ranking_items_read(items, got, 4), 2);
+    ck_assert_str_eq(got[0].item, "reception");
+    ck_assert_int_eq(got[0].amount_fen, 0);
+    ck_assert_int_eq(got[0].rank, 0);
+    ck_assert_str_eq(got[0].detail, "");
+    ck_assert_ptr_null(got[1].item);
+    json_decref(items);
+    ck_assert_uint_eq(ranking_items_read(NULL, got, 4), 0);
+}
+END_TEST
+
 /* Each item's Chinese detail gives the same figures as its English one: the
  * person-days compared, the rank among how many, the tier and its amount. */
 START_TEST(test_detail_zh)
@@ -516,6 +551,7 @@ static Suite *ranking_suite(void)
     suite_add_tcase(s, tg);
     tcase_add_test(ta, test_not_awarded_together);
     tcase_add_test(ta, test_items_json);
+    tcase_add_test(ta, test_items_read);
     tcase_add_test(ta, test_detail_zh);
     tcase_add_test(ta, test_detail_zh_longest);
     tcase_add_test(ta, test_person_days_format);

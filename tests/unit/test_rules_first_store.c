@@ -59,16 +59,17 @@ static void evaluate(json_t *data, const char *uscc, const char *submitted, int6
                             2020, "review_unit", "110105", "applicant", "name",
                             "北京示例商业管理有限公司", "uscc", uscc, "data", data);
     struct spec_errors errs;
+    struct kind_data parsed;
 
     ck_assert_ptr_nonnull(env);
     spec_errors_init(&errs);
-    ck_assert_ptr_eq(application_validate(env, &errs), &kind_first_store);
+    ck_assert_ptr_eq(application_parse(env, &parsed, &errs), &kind_first_store);
     ck_assert_msg(errs.count == 0, "test data refused at %s: %s",
                   errs.count ? errs.items[0].pointer : "", errs.count ? errs.items[0].detail : "");
     spec_errors_release(&errs);
 
     struct rule_input in = {
-        .data = data,
+        .data = parsed.typed,
         .round = 2020,
         .applicant_uscc = uscc,
         .submitted_on = day(submitted),
@@ -78,6 +79,7 @@ static void evaluate(json_t *data, const char *uscc, const char *submitted, int6
     memset(out, 0, sizeof *out);
     kind_first_store.eligibility(&in, &out->e);
     kind_first_store.award(&in, &out->a);
+    kind_data_release(&parsed);
     json_decref(env);
     json_decref(data);
 }
@@ -1024,8 +1026,10 @@ END_TEST
 START_TEST(test_details_zh_invalid_uscc)
 {
     json_t *data = project_data(_i);
+    struct kind_data parsed;
+    support_kind_data(&kind_first_store, data, 2020, &parsed);
     struct rule_input in = {
-        .data = data,
+        .data = parsed.typed,
         .round = 2020,
         .applicant_uscc = _i == 0 ? NULL : "NOT-A-USCC",
         .submitted_on = day(SUBMITTED),
@@ -1041,6 +1045,7 @@ START_TEST(test_details_zh_invalid_uscc)
     expect_check(&out, "registered_in_beijing", false, "invalid USCC");
     expect_detail_has(find_check(&out, "registered_in_beijing")->detail_zh,
                       _i == 0 ? "未提供项目申报单位统一社会信用代码" : "NOT-A-USCC 无效");
+    kind_data_release(&parsed);
     json_decref(data);
 }
 END_TEST

@@ -56,16 +56,20 @@ static void set_str(json_t *obj, const char *member, const char *v)
     ck_assert_int_eq(json_object_set_new(obj, member, json_string(v)), 0);
 }
 
-/* Runs the consistency rules and checks the pointers of the errors, in
- * order; `detail`, when given, must appear in the first error. */
+/* Runs the consistency rules on d, which passes the field table, and checks
+ * the pointers of the errors, in order; `detail`, when given, must appear in
+ * the first error. */
 static void expect(const json_t *d, int round, const char *detail, const char *const *pointers)
 {
     struct spec_errors errs;
+    struct spec_arena arena;
     size_t n = 0;
 
     spec_errors_init(&errs);
-    ck_assert(spec_validate(kind_tourism_award.data_fields, d, "/data", &errs) == 0);
-    kind_tourism_award.check_consistency(d, round, &errs);
+    spec_arena_init(&arena);
+    void *typed = spec_arena_alloc(&arena, kind_tourism_award.data_size);
+    ck_assert(spec_parse(kind_tourism_award.data_fields, d, "/data", typed, &arena, &errs) == 0);
+    kind_tourism_award.check_consistency(typed, round, &errs);
     while (pointers[n])
         n++;
     if (errs.count != n)
@@ -78,6 +82,7 @@ static void expect(const json_t *d, int round, const char *detail, const char *c
         ck_assert_msg(strstr(errs.items[0].detail, detail), "'%s' lacks '%s'", errs.items[0].detail,
                       detail);
     spec_errors_release(&errs);
+    spec_arena_release(&arena);
 }
 
 #define EXPECT(d, round, detail, ...)                                                              \
@@ -282,12 +287,13 @@ static const char *const check_ids[] = {
     "no_major_accident",     "no_major_incident",
 };
 
-static struct rule_input input(const json_t *d)
+/* The facts of a rule input; the data comes from the JSON the rules are run
+ * on (run_checks(), award_of()), which the tests change between runs. */
+static struct rule_input input(void)
 {
     struct rule_input in;
 
     memset(&in, 0, sizeof in);
-    in.data = d;
     in.round = 2020;
     in.applicant_uscc = BEIJING_USCC;
     in.audited_fen = -1;
@@ -295,16 +301,20 @@ static struct rule_input input(const json_t *d)
     return in;
 }
 
-/* Runs the checks; every id, in order, every time.  Returns the one with
- * id `id`. */
-static struct check run_checks(const struct rule_input *in, const char *id, bool *all)
+/* Runs the checks on d, parsed as the server parses it, with the facts of
+ * in; every id, in order, every time.  Returns the one with id `id`. */
+static struct check run_checks(const struct rule_input *in, json_t *d, const char *id, bool *all)
 {
+    struct rule_input typed = *in;
+    struct kind_data parsed;
     struct eligibility e;
     struct check found;
 
+    support_kind_data(&kind_tourism_award, d, in->round, &parsed);
+    typed.data = parsed.typed;
     memset(&e, 0, sizeof e);
     memset(&found, 0, sizeof found);
-    kind_tourism_award.eligibility(in, &e);
+    kind_tourism_award.eligibility(&typed, &e);
     ck_assert_uint_eq(e.n, sizeof check_ids / sizeof check_ids[0]);
     for (size_t i = 0; i < e.n; i++) {
         ck_assert_str_eq(e.checks[i].id, check_ids[i]);
@@ -317,6 +327,7 @@ static struct check run_checks(const struct rule_input *in, const char *id, bool
             found = e.checks[i];
     }
     *all = eligibility_all_passed(&e);
+    kind_data_release(&parsed);
     return found;
 }
 
@@ -335,12 +346,12 @@ START_TEST(test_penalty)
 {
     const struct penalty_case *c = &penalty_cases[_i];
     json_t *d = data();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct check ck;
     bool all;
 
     set_str(d, "penalty", c->penalty);
-    ck = run_checks(&in, "no_heavier_penalty", &all);
+    ck = run_checks(&in, d, "no_heavier_penalty", &all);
     ck_assert_int_eq(ck.passed, c->passed);
     assert_has(ck.detail_zh, c->zh);
     ck_assert_int_eq(all, c->passed);
@@ -351,19 +362,19 @@ END_TEST
 START_TEST(test_all_pass)
 {
     json_t *d = data();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     bool all;
-    struct check ck = run_checks(&in, "registered_in_beijing", &all);
+    struct check ck = run_checks(&in, d, "registered_in_beijing", &all);
 
     ck_assert(all);
     ck_assert(ck.passed);
     ck_assert_ptr_nonnull(strstr(ck.detail, "110108"));
     ck_assert_str_eq(ck.detail_zh, "在北京市行政区域内注册（行政区划码110108）。");
-    ck = run_checks(&in, "inbound_business", &all);
+    ck = run_checks(&in, d, "inbound_business", &all);
     ck_assert_str_eq(ck.detail_zh, "经营入境旅游业务。");
-    ck = run_checks(&in, "no_major_accident", &all);
+    ck = run_checks(&in, d, "no_major_accident", &all);
     ck_assert_str_eq(ck.detail_zh, "自申报年度（2020年）以来无重大安全责任事故。");
-    ck = run_checks(&in, "no_major_incident", &all);
+    ck = run_checks(&in, d, "no_major_incident", &all);
     ck_assert_str_eq(ck.detail_zh, "自申报年度（2020年）以来无重大群体访事件和重大旅游投诉。");
     json_decref(d);
 }
@@ -387,12 +398,12 @@ START_TEST(test_flags)
 {
     const struct flag_case *c = &flag_cases[_i];
     json_t *d = data();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct check ck;
     bool all;
 
     json_object_set_new(d, c->member, json_boolean(c->value));
-    ck = run_checks(&in, c->check, &all);
+    ck = run_checks(&in, d, c->check, &all);
     ck_assert(!ck.passed);
     ck_assert(!all);
     ck_assert_str_eq(ck.detail_zh, c->zh);
@@ -404,7 +415,7 @@ START_TEST(test_registered_outside_beijing)
 {
     char shanghai[USCC_LEN + 1] = "91310104MA1FR0000";
     json_t *d = data();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct check ck;
     bool all;
 
@@ -412,7 +423,7 @@ START_TEST(test_registered_outside_beijing)
     shanghai[18] = '\0';
     ck_assert(uscc_valid(shanghai));
     in.applicant_uscc = shanghai;
-    ck = run_checks(&in, "registered_in_beijing", &all);
+    ck = run_checks(&in, d, "registered_in_beijing", &all);
     ck_assert(!ck.passed);
     ck_assert_ptr_nonnull(strstr(ck.detail, "310104"));
     ck_assert_str_eq(ck.detail_zh, "注册地不在北京市（行政区划码310104）；申报主体须为在北京市行政"
@@ -420,7 +431,7 @@ START_TEST(test_registered_outside_beijing)
     ck_assert(!all);
 
     in.applicant_uscc = NULL;
-    ck = run_checks(&in, "registered_in_beijing", &all);
+    ck = run_checks(&in, d, "registered_in_beijing", &all);
     ck_assert(!ck.passed);
     assert_has(ck.detail_zh, "行政区划码?");
     json_decref(d);
@@ -429,12 +440,18 @@ END_TEST
 
 /* ---- award ---- */
 
-static struct award award_of(const struct rule_input *in)
+/* The award of d, parsed as the server parses it, with the facts of in. */
+static struct award award_of(const struct rule_input *in, json_t *d)
 {
+    struct rule_input typed = *in;
+    struct kind_data parsed;
     struct award a;
 
+    support_kind_data(&kind_tourism_award, d, in->round, &parsed);
+    typed.data = parsed.typed;
     memset(&a, 0, sizeof a);
-    kind_tourism_award.award(in, &a);
+    kind_tourism_award.award(&typed, &a);
+    kind_data_release(&parsed);
     return a;
 }
 
@@ -456,8 +473,8 @@ static json_t *charter(int tourists, bool scheduled, const char *arrived_on, int
 START_TEST(test_nothing_before_ranking)
 {
     json_t *d = data();
-    struct rule_input in = input(d);
-    struct award a = award_of(&in);
+    struct rule_input in = input();
+    struct award a = award_of(&in, d);
 
     ck_assert_str_eq(a.basis, "as_applied");
     ck_assert_uint_eq(a.n, 0);
@@ -487,12 +504,12 @@ START_TEST(test_charter_conditions)
     const struct charter_case *c = &charter_cases[_i];
     json_t *d = data();
     json_t *list = json_array();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct award a;
 
     json_array_append_new(list, charter(c->tourists, c->scheduled, c->arrived_on, c->nights));
     json_object_set_new(d, "charters", list);
-    a = award_of(&in);
+    a = award_of(&in, d);
     if (c->qualifies) {
         ck_assert_uint_eq(a.n, 1);
         ck_assert_str_eq(a.items[0].item, "charter");
@@ -519,7 +536,7 @@ START_TEST(test_funded_charters)
     } cases[] = {{-1, 3}, {0, 0}, {1, 1}, {2, 2}, {3, 3}, {5, 3}};
     json_t *d = data();
     json_t *list = json_array();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
 
     json_array_append_new(list, charter(60, false, "2020-03-01", 2));
     json_array_append_new(list, charter(59, false, "2020-04-01", 2));
@@ -531,7 +548,7 @@ START_TEST(test_funded_charters)
         const struct award_item *it;
 
         in.funded_charters = cases[i].funded;
-        a = award_of(&in);
+        a = award_of(&in, d);
         it = find_item(&a, "charter");
         ck_assert_int_eq(a.total_fen, cases[i].paid * 2 * WAN);
         if (cases[i].paid == 0) {
@@ -561,15 +578,15 @@ END_TEST
 START_TEST(test_special_award)
 {
     json_t *d = data();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct award a;
 
     /* The claim alone earns nothing: the authority grants it. */
     set_str(d, "special_award_claim", "推广过境免签政策。");
-    a = award_of(&in);
+    a = award_of(&in, d);
     ck_assert_ptr_null(find_item(&a, "special_award"));
     in.special_award = true;
-    a = award_of(&in);
+    a = award_of(&in, d);
     ck_assert_uint_eq(a.n, 1);
     ck_assert_str_eq(a.items[0].item, "special_award");
     ck_assert_int_eq(a.items[0].amount_fen, 10 * WAN);
@@ -586,7 +603,7 @@ START_TEST(test_ranked)
     struct ranking_entry e;
     json_t *d = data();
     json_t *list = json_array();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct award a;
 
     memset(&e, 0, sizeof e);
@@ -595,12 +612,17 @@ START_TEST(test_ranked)
     e.reception = 8000;
     e.reception_prev = 7000;
     ranking_compute(&e, 1);
-    in.ranked_items = ranking_items_json(&e);
+    /* As the ranking stores them and the server reads them back. */
+    json_t *stored = ranking_items_json(&e);
+    struct award_item items[RULES_MAX_ITEMS];
+    in.ranked = true;
+    in.ranked_items = items;
+    in.n_ranked_items = ranking_items_read(stored, items, RULES_MAX_ITEMS);
     json_array_append_new(list, charter(60, false, "2020-09-01", 2));
     json_object_set_new(d, "charters", list);
     in.special_award = true;
 
-    a = award_of(&in);
+    a = award_of(&in, d);
     ck_assert_str_eq(a.basis, "ranked");
     ck_assert_uint_eq(a.n, 4);
     ck_assert_str_eq(a.items[0].item, "outbound");
@@ -619,37 +641,40 @@ START_TEST(test_ranked)
     assert_has(a.items[1].detail_zh, "上年度4,000人天，增加1,000人天");
     for (size_t i = 0; i < a.n; i++)
         assert_zh_whole(a.items[i].detail_zh);
-    json_decref((json_t *)in.ranked_items);
+    json_decref(stored);
 
     /* Ranked without a place: the basis says so, and nothing is ranked. */
-    in.ranked_items = support_json("[]");
+    stored = support_json("[]");
+    in.n_ranked_items = ranking_items_read(stored, items, RULES_MAX_ITEMS);
     in.special_award = false;
-    a = award_of(&in);
+    a = award_of(&in, d);
     ck_assert_str_eq(a.basis, "ranked");
     ck_assert_uint_eq(a.n, 1);
     ck_assert_str_eq(a.items[0].item, "charter");
-    json_decref((json_t *)in.ranked_items);
+    json_decref(stored);
 
     /* Items the award does not know, and zero amounts, are left out. */
-    in.ranked_items = support_json("[{\"item\": \"bonus\", \"amount_fen\": 100, \"rank\": 1}, "
-                                   "{\"item\": \"reception\", \"amount_fen\": 0, \"rank\": 12}, "
-                                   "{\"item\": \"reception\", \"amount_fen\": 150000, "
-                                   "\"rank\": 2}]");
-    a = award_of(&in);
+    stored = support_json("[{\"item\": \"bonus\", \"amount_fen\": 100, \"rank\": 1}, "
+                          "{\"item\": \"reception\", \"amount_fen\": 0, \"rank\": 12}, "
+                          "{\"item\": \"reception\", \"amount_fen\": 150000, "
+                          "\"rank\": 2}]");
+    in.n_ranked_items = ranking_items_read(stored, items, RULES_MAX_ITEMS);
+    a = award_of(&in, d);
     ck_assert_uint_eq(a.n, 2);
     ck_assert_str_eq(a.items[0].item, "reception");
     ck_assert_int_eq(a.items[0].rank, 2);
     ck_assert_str_eq(a.items[0].detail, "");
     ck_assert_str_eq(a.items[0].detail_zh, "");
-    json_decref((json_t *)in.ranked_items);
+    json_decref(stored);
 
     /* A stored item with only a Chinese detail keeps it. */
-    in.ranked_items = support_json("[{\"item\": \"reception\", \"amount_fen\": 150000, "
-                                   "\"rank\": 2, \"detail_zh\": \"入境接待人天项目。\"}]");
-    a = award_of(&in);
+    stored = support_json("[{\"item\": \"reception\", \"amount_fen\": 150000, "
+                          "\"rank\": 2, \"detail_zh\": \"入境接待人天项目。\"}]");
+    in.n_ranked_items = ranking_items_read(stored, items, RULES_MAX_ITEMS);
+    a = award_of(&in, d);
     ck_assert_uint_eq(a.n, 2);
     ck_assert_str_eq(a.items[0].detail_zh, "入境接待人天项目。");
-    json_decref((json_t *)in.ranked_items);
+    json_decref(stored);
     json_decref(d);
 }
 END_TEST
@@ -659,7 +684,7 @@ START_TEST(test_award_json)
 {
     json_t *d = data();
     json_t *list = json_array();
-    struct rule_input in = input(d);
+    struct rule_input in = input();
     struct award a;
     json_t *j;
 
@@ -667,7 +692,7 @@ START_TEST(test_award_json)
     json_array_append_new(list, charter(60, false, "2020-10-01", 2));
     json_object_set_new(d, "charters", list);
     in.funded_charters = 1;
-    a = award_of(&in);
+    a = award_of(&in, d);
     j = award_to_json(&a);
     ck_assert_str_eq(json_string_value(json_object_get(j, "basis")), "as_applied");
     ck_assert_int_eq(json_integer_value(json_object_get(j, "total_fen")), 2 * WAN);

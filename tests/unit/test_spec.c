@@ -2,12 +2,16 @@
  * Declarative JSON validation and the JSON Schema made from the same table.
  */
 #include <check.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "date.h"
 #include "spec.h"
 
 static const char *const colours[] = {"red", "green", NULL};
@@ -607,6 +611,550 @@ START_TEST(test_error_list_is_bounded)
 }
 END_TEST
 
+/* ---- decoding ---- */
+
+#define SHADES(X) X(SHADE_LIGHT, "light") X(SHADE_DARK, "dark")
+enum shade { SHADES(SPEC_ENUM_ID) };
+static const char *const shades[] = {SHADES(SPEC_ENUM_TEXT) NULL};
+
+struct decoded_inner {
+    int64_t x;
+};
+
+struct decoded_item {
+    int64_t n;
+    const char *label;
+};
+
+/* Where all_types_decoded puts what it decodes: one member of each type. */
+struct decoded {
+    const char *s, *t, *u;
+    bool b;
+    int64_t i, any, f;
+    sb_day d;
+    int e; /* an index into colours */
+    struct decoded_inner o;
+    const int64_t *arr;
+    size_t n_arr;
+    const struct decoded_item *objs;
+    size_t n_objs;
+    bool slash, tilde;
+    enum shade shade; /* a C enum generated with the string table */
+    const enum shade *shades;
+    size_t n_shades;
+    int64_t opt;
+    bool has_opt;
+};
+
+#define TO(m) SPEC_TO(struct decoded, m)
+
+static const struct field_spec inner_decoded_fields[] = {
+    {.name = "x", .type = SPEC_INT, .required = true, .to = SPEC_TO(struct decoded_inner, x)},
+    {0},
+};
+
+static const struct field_spec item_decoded_fields[] = {
+    {.name = "n",
+     .type = SPEC_INT,
+     .required = true,
+     .min = 0,
+     .max = 10,
+     .to = SPEC_TO(struct decoded_item, n)},
+    {.name = "label",
+     .type = SPEC_STRING,
+     .min = 1,
+     .max = 20,
+     .to = SPEC_TO(struct decoded_item, label)},
+    {0},
+};
+
+static const struct field_spec item_decoded = {.type = SPEC_OBJECT, .fields = item_decoded_fields};
+static const struct field_spec shade_item = {.type = SPEC_ENUM, .enum_values = shades};
+
+/* all_types with destinations, plus a C enum, an array of enums and an
+ * optional member with its presence flag: checked exactly as all_types. */
+static const struct field_spec all_types_decoded[] = {
+    {.name = "s",
+     .type = SPEC_STRING,
+     .min = 2,
+     .max = 5,
+     .title_zh = "名称",
+     .title_en = "Name",
+     .help = "A short name.",
+     .to = TO(s)},
+    {.name = "t", .type = SPEC_TEXT, .min = 1, .max = 5, .to = TO(t)},
+    {.name = "b", .type = SPEC_BOOL, .to = TO(b)},
+    {.name = "i", .type = SPEC_INT, .min = -5, .max = 5, .to = TO(i)},
+    {.name = "any", .type = SPEC_INT, .to = TO(any)},
+    {.name = "f", .type = SPEC_FEN, .min = 0, .max = 100, .to = TO(f)},
+    {.name = "d", .type = SPEC_DATE, .to = TO(d)},
+    {.name = "e", .type = SPEC_ENUM, .enum_values = colours, .to = TO(e)},
+    {.name = "u", .type = SPEC_USCC, .to = TO(u)},
+    {.name = "o", .type = SPEC_OBJECT, .fields = inner_decoded_fields, .to = TO(o)},
+    {.name = "arr",
+     .type = SPEC_ARRAY,
+     .min = 1,
+     .max = 3,
+     .items = &small_int,
+     .unique_items = true,
+     .to = SPEC_TO_ARRAY(struct decoded, arr, n_arr)},
+    {.name = "objs",
+     .type = SPEC_ARRAY,
+     .items = &item_decoded,
+     .to = SPEC_TO_ARRAY(struct decoded, objs, n_objs)},
+    {.name = "a/b", .type = SPEC_BOOL, .to = TO(slash)},
+    {.name = "m~n", .type = SPEC_BOOL, .to = TO(tilde)},
+    {.name = "ro", .type = SPEC_INT, .read_only = true},
+    {0},
+};
+
+static const struct field_spec more_decoded[] = {
+    {.name = "shade", .type = SPEC_ENUM, .enum_values = shades, .to = TO(shade)},
+    {.name = "shades",
+     .type = SPEC_ARRAY,
+     .items = &shade_item,
+     .to = SPEC_TO_ARRAY(struct decoded, shades, n_shades)},
+    {.name = "opt", .type = SPEC_INT, .to = SPEC_TO_OPTIONAL(struct decoded, opt, has_opt)},
+    {0},
+};
+
+/* Parses text into *out (cleared first) with table; returns the number of
+ * errors, which go to errs.  The document and the arena are the caller's. */
+static size_t decode(const struct field_spec *table, json_t *doc, struct decoded *out,
+                     struct spec_arena *arena, struct spec_errors *errs)
+{
+    memset(out, 0, sizeof *out);
+    return spec_parse(table, doc, "", out, arena, errs);
+}
+
+/* Every type decoded, at the low and the high ends of its bounds. */
+START_TEST(test_decode_every_type)
+{
+    static const char *const docs[] = {
+        "{\"s\": \"ab\", \"t\": \"a\", \"b\": false, \"i\": -5, \"any\": -9223372036854775807,"
+        " \"f\": 0, \"d\": \"1900-01-01\", \"e\": \"red\", \"u\": \"91110108551385082Q\","
+        " \"o\": {\"x\": -1}, \"arr\": [0], \"objs\": [], \"a/b\": false, \"m~n\": true,"
+        " \"ro\": \"ignored\"}",
+        "{\"s\": \"中文字符号\", \"t\": \"a\\r\\nb\\t\", \"b\": true, \"i\": 5,"
+        " \"any\": 9223372036854775807, \"f\": 100, \"d\": \"9999-12-31\", \"e\": \"green\","
+        " \"u\": \"91110000802100433B\", \"o\": {\"x\": 7}, \"arr\": [10, 0, 5],"
+        " \"objs\": [{\"n\": 10, \"label\": \"x\"}], \"a/b\": true, \"m~n\": false}",
+    };
+    struct spec_arena arena;
+    struct spec_errors errs;
+    struct decoded v;
+
+    for (size_t k = 0; k < 2; k++) {
+        json_t *doc = parse(docs[k]);
+
+        spec_arena_init(&arena);
+        spec_errors_init(&errs);
+        ck_assert_uint_eq(decode(all_types_decoded, doc, &v, &arena, &errs), 0);
+        if (k == 0) {
+            ck_assert_str_eq(v.s, "ab");
+            ck_assert_str_eq(v.t, "a");
+            ck_assert(!v.b);
+            ck_assert_int_eq(v.i, -5);
+            ck_assert_int_eq(v.any, -9223372036854775807LL);
+            ck_assert_int_eq(v.f, 0);
+            ck_assert_int_eq(v.d, date_from_ymd(1900, 1, 1));
+            ck_assert_int_eq(v.e, 0);
+            ck_assert_str_eq(v.u, "91110108551385082Q");
+            ck_assert_int_eq(v.o.x, -1);
+            ck_assert_uint_eq(v.n_arr, 1);
+            ck_assert_int_eq(v.arr[0], 0);
+            ck_assert_uint_eq(v.n_objs, 0);
+            ck_assert_ptr_null(v.objs);
+            ck_assert(!v.slash);
+            ck_assert(v.tilde);
+        } else {
+            ck_assert_str_eq(v.s, "中文字符号");
+            ck_assert_str_eq(v.t, "a\r\nb\t");
+            ck_assert(v.b);
+            ck_assert_int_eq(v.i, 5);
+            ck_assert_int_eq(v.any, INT64_MAX);
+            ck_assert_int_eq(v.f, 100);
+            ck_assert_int_eq(v.d, date_from_ymd(9999, 12, 31));
+            ck_assert_int_eq(v.e, 1);
+            ck_assert_str_eq(v.u, "91110000802100433B");
+            ck_assert_int_eq(v.o.x, 7);
+            ck_assert_uint_eq(v.n_arr, 3);
+            ck_assert_int_eq(v.arr[0], 10);
+            ck_assert_int_eq(v.arr[1], 0);
+            ck_assert_int_eq(v.arr[2], 5);
+            ck_assert_uint_eq(v.n_objs, 1);
+            ck_assert_int_eq(v.objs[0].n, 10);
+            ck_assert_str_eq(v.objs[0].label, "x");
+            ck_assert(v.slash);
+            ck_assert(!v.tilde);
+        }
+        /* Strings are borrowed from the document, not copied. */
+        ck_assert_ptr_eq(v.s, json_string_value(json_object_get(doc, "s")));
+        spec_errors_release(&errs);
+        spec_arena_release(&arena);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* Arrays of objects keep their order; a missing optional member of an item
+ * stays NULL; an item's members are its own. */
+START_TEST(test_decode_array_of_objects)
+{
+    json_t *doc = parse("{\"objs\": [{\"n\": 1}, {\"n\": 2, \"label\": \"two\"}, {\"n\": 3}]}");
+    struct spec_arena arena;
+    struct spec_errors errs;
+    struct decoded v;
+
+    spec_arena_init(&arena);
+    spec_errors_init(&errs);
+    ck_assert_uint_eq(decode(all_types_decoded, doc, &v, &arena, &errs), 0);
+    ck_assert_uint_eq(v.n_objs, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq(v.objs[i].n, (int64_t)i + 1);
+    ck_assert_ptr_null(v.objs[0].label);
+    ck_assert_str_eq(v.objs[1].label, "two");
+    ck_assert_ptr_null(v.objs[2].label);
+    ck_assert_uint_eq(v.n_arr, 0);
+    ck_assert_ptr_null(v.arr);
+    spec_errors_release(&errs);
+    spec_arena_release(&arena);
+    json_decref(doc);
+}
+END_TEST
+
+/* A C enum from the same X-macro as the strings; arrays of enums; an
+ * optional member absent, present with zero, present with a value. */
+START_TEST(test_decode_enums_and_optional)
+{
+    static const struct {
+        const char *json;
+        bool has_opt;
+        int64_t opt;
+    } cases[] = {
+        {"{\"shade\": \"dark\", \"shades\": [\"dark\", \"light\", \"dark\"]}", false, 0},
+        {"{\"shade\": \"light\", \"opt\": 0}", true, 0},
+        {"{\"opt\": -3}", true, -3},
+    };
+
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        json_t *doc = parse(cases[k].json);
+        struct spec_arena arena;
+        struct spec_errors errs;
+        struct decoded v;
+
+        spec_arena_init(&arena);
+        spec_errors_init(&errs);
+        ck_assert_uint_eq(decode(more_decoded, doc, &v, &arena, &errs), 0);
+        ck_assert_int_eq(v.has_opt, cases[k].has_opt);
+        ck_assert_int_eq(v.opt, cases[k].opt);
+        if (k == 0) {
+            ck_assert_int_eq(v.shade, SHADE_DARK);
+            ck_assert_uint_eq(v.n_shades, 3);
+            ck_assert_int_eq(v.shades[0], SHADE_DARK);
+            ck_assert_int_eq(v.shades[1], SHADE_LIGHT);
+            ck_assert_int_eq(v.shades[2], SHADE_DARK);
+        } else {
+            ck_assert_int_eq(v.shade, SHADE_LIGHT); /* the first, or absent: zero */
+            ck_assert_uint_eq(v.n_shades, 0);
+        }
+        spec_errors_release(&errs);
+        spec_arena_release(&arena);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* Variants decode into the same struct; the discriminator says which
+ * members are meaningful, and the others stay as they were. */
+struct decoded_variant {
+    int mode; /* index into modes */
+    bool common;
+    int64_t x, opt; /* mode a */
+    int64_t y;      /* mode b */
+    int sub;        /* mode b: index into subs */
+    int64_t z;      /* mode b, sub p */
+};
+
+#define VTO(m) SPEC_TO(struct decoded_variant, m)
+
+static const struct field_spec mode_a_decoded[] = {
+    {.name = "x", .type = SPEC_INT, .required = true, .to = VTO(x)},
+    {.name = "opt", .type = SPEC_INT, .to = VTO(opt)},
+    {0},
+};
+static const struct field_spec sub_p_decoded[] = {
+    {.name = "z", .type = SPEC_INT, .required = true, .to = VTO(z)},
+    {0},
+};
+static const struct spec_variant sub_variants_decoded[] = {
+    {"p", sub_p_decoded},
+    {NULL, NULL},
+};
+static const struct field_spec mode_b_decoded[] = {
+    {.name = "y", .type = SPEC_INT, .required = true, .to = VTO(y)},
+    {.name = "sub",
+     .type = SPEC_ENUM,
+     .required = true,
+     .enum_values = subs,
+     .variants = sub_variants_decoded,
+     .to = VTO(sub)},
+    {0},
+};
+static const struct spec_variant mode_variants_decoded[] = {
+    {"a", mode_a_decoded},
+    {"b", mode_b_decoded},
+    {NULL, NULL},
+};
+static const struct field_spec variant_table_decoded[] = {
+    {.name = "mode",
+     .type = SPEC_ENUM,
+     .required = true,
+     .enum_values = modes,
+     .variants = mode_variants_decoded,
+     .to = VTO(mode)},
+    {.name = "common", .type = SPEC_BOOL, .to = VTO(common)},
+    {0},
+};
+
+START_TEST(test_decode_variants)
+{
+    static const struct {
+        const char *json;
+        struct decoded_variant want;
+    } cases[] = {
+        {"{\"mode\": \"a\", \"x\": 4, \"opt\": 5, \"common\": true}",
+         {.mode = 0, .common = true, .x = 4, .opt = 5}},
+        {"{\"mode\": \"b\", \"y\": 6, \"sub\": \"q\"}", {.mode = 1, .y = 6, .sub = 1}},
+        {"{\"mode\": \"b\", \"y\": 6, \"sub\": \"p\", \"z\": 9}",
+         {.mode = 1, .y = 6, .sub = 0, .z = 9}},
+        {"{\"mode\": \"c\"}", {.mode = 2}},
+    };
+
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        json_t *doc = parse(cases[k].json);
+        struct spec_errors errs;
+        struct decoded_variant v;
+
+        /* Filled with a marker, so that what is not decoded shows. */
+        memset(&v, 0, sizeof v);
+        v.x = v.opt = v.y = v.z = -1;
+        spec_errors_init(&errs);
+        ck_assert_uint_eq(spec_parse(variant_table_decoded, doc, "", &v, NULL, &errs), 0);
+        ck_assert_int_eq(v.mode, cases[k].want.mode);
+        ck_assert_int_eq(v.common, cases[k].want.common);
+        ck_assert_int_eq(v.x, cases[k].want.x ? cases[k].want.x : -1);
+        ck_assert_int_eq(v.opt, cases[k].want.opt ? cases[k].want.opt : -1);
+        ck_assert_int_eq(v.y, cases[k].want.y ? cases[k].want.y : -1);
+        ck_assert_int_eq(v.sub, cases[k].want.sub);
+        ck_assert_int_eq(v.z, cases[k].want.z ? cases[k].want.z : -1);
+        spec_errors_release(&errs);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* The errors of a document do not depend on decoding: every case of the
+ * validation tests gives the same list, pointer and text, whether it is
+ * only validated (spec_validate, or spec_parse into a NULL dest) or also
+ * decoded. */
+static void assert_same_errors(const struct spec_errors *a, const struct spec_errors *b,
+                               const char *json)
+{
+    ck_assert_msg(a->count == b->count, "%s: %zu errors against %zu", json, a->count, b->count);
+    ck_assert_uint_eq(a->dropped, b->dropped);
+    for (size_t i = 0; i < a->count; i++) {
+        ck_assert_str_eq(a->items[i].pointer, b->items[i].pointer);
+        ck_assert_str_eq(a->items[i].detail, b->items[i].detail);
+    }
+}
+
+static void check_same_errors(const struct field_spec *plain, const struct field_spec *typed,
+                              const char *json, size_t dest_size)
+{
+    json_t *doc = parse(json);
+    struct spec_errors validated, undecoded, decoded;
+    struct spec_arena arena;
+    alignas(max_align_t) unsigned char dest[256];
+
+    ck_assert_uint_le(dest_size, sizeof dest);
+    memset(dest, 0, sizeof dest);
+    spec_arena_init(&arena);
+    spec_errors_init(&validated);
+    spec_errors_init(&undecoded);
+    spec_errors_init(&decoded);
+    ck_assert_uint_eq(spec_validate(plain, doc, "/data", &validated),
+                      spec_errors_total(&validated));
+    ck_assert_uint_eq(spec_parse(typed, doc, "/data", NULL, NULL, &undecoded),
+                      spec_errors_total(&undecoded));
+    ck_assert_uint_eq(spec_parse(typed, doc, "/data", dest, &arena, &decoded),
+                      spec_errors_total(&decoded));
+    assert_same_errors(&validated, &undecoded, json);
+    assert_same_errors(&validated, &decoded, json);
+    spec_errors_release(&validated);
+    spec_errors_release(&undecoded);
+    spec_errors_release(&decoded);
+    spec_arena_release(&arena);
+    json_decref(doc);
+}
+
+START_TEST(test_decode_same_errors)
+{
+    check_same_errors(all_types, all_types_decoded, type_cases[_i].json, sizeof(struct decoded));
+}
+END_TEST
+
+START_TEST(test_decode_same_errors_variants)
+{
+    check_same_errors(variant_table, variant_table_decoded, variant_cases[_i].json,
+                      sizeof(struct decoded_variant));
+}
+END_TEST
+
+/* Many errors at once, nested ones included, come in the same order. */
+START_TEST(test_decode_same_errors_many)
+{
+    check_same_errors(all_types, all_types_decoded,
+                      "{\"s\": \"a\", \"i\": 99, \"f\": 1.5, \"e\": \"blue\", \"b\": true, "
+                      "\"zz\": 1, \"objs\": [{\"n\": 1}, {\"n\": \"x\"}, {\"n\": 11, \"q\": 1}, "
+                      "{\"label\": \"\"}], \"arr\": [1, 1, 2, 3], \"o\": {\"y\": 1}}",
+                      sizeof(struct decoded));
+}
+END_TEST
+
+/* Past the errors a list keeps, the count still agrees, and spec_parse
+ * says how many it found. */
+START_TEST(test_decode_same_errors_bounded)
+{
+    char doc[4096];
+    size_t len = 0;
+
+    len += (size_t)snprintf(doc + len, sizeof doc - len, "{\"s\": 1");
+    for (int i = 0; i < 150; i++)
+        len += (size_t)snprintf(doc + len, sizeof doc - len, ", \"x%d\": %d", i, i);
+    snprintf(doc + len, sizeof doc - len, "}");
+    check_same_errors(all_types, all_types_decoded, doc, sizeof(struct decoded));
+
+    json_t *parsed = parse(doc);
+    struct spec_errors errs;
+    struct spec_arena arena;
+    struct decoded v;
+
+    spec_errors_init(&errs);
+    spec_arena_init(&arena);
+    ck_assert_uint_eq(decode(all_types_decoded, parsed, &v, &arena, &errs), 151);
+    ck_assert_uint_eq(errs.count, SPEC_ERRORS_MAX);
+    spec_errors_release(&errs);
+    spec_arena_release(&arena);
+    json_decref(parsed);
+}
+END_TEST
+
+/* What fails its checks is not what the struct is used for; an array whose
+ * count is out of bounds is not given memory at all, nor a value of the
+ * wrong type a destination. */
+START_TEST(test_decode_invalid_left_alone)
+{
+    json_t *doc = parse("{\"arr\": [1, 2, 3, 4], \"b\": 1, \"d\": \"2019-02-29\", "
+                        "\"e\": \"blue\", \"s\": 5, \"o\": []}");
+    struct spec_arena arena;
+    struct spec_errors errs;
+    struct decoded v;
+
+    spec_arena_init(&arena);
+    spec_errors_init(&errs);
+    ck_assert_uint_eq(decode(all_types_decoded, doc, &v, &arena, &errs), 6);
+    ck_assert_ptr_null(v.arr);
+    ck_assert_uint_eq(v.n_arr, 0);
+    ck_assert(!v.b);
+    ck_assert_int_eq(v.d, 0);
+    ck_assert_int_eq(v.e, 0);
+    ck_assert_ptr_null(v.s);
+    ck_assert_int_eq(v.o.x, 0);
+    ck_assert_ptr_null(arena.head);
+    spec_errors_release(&errs);
+    spec_arena_release(&arena);
+    json_decref(doc);
+}
+END_TEST
+
+/* Destinations must have the C type of their spec type: the check the
+ * parse asserts, which the kinds' tests run over every table. */
+START_TEST(test_dest_fits)
+{
+    struct wrong {
+        int64_t n;
+        bool flag;
+        int index;
+        const char *text;
+        const int64_t *list;
+        size_t n_list;
+    };
+    const struct field_spec good[] = {
+        {.name = "a", .type = SPEC_INT, .to = SPEC_TO(struct wrong, n)},
+        {.name = "b", .type = SPEC_BOOL, .to = SPEC_TO(struct wrong, flag)},
+        {.name = "c", .type = SPEC_DATE, .to = SPEC_TO(struct wrong, index)},
+        {.name = "d",
+         .type = SPEC_ENUM,
+         .enum_values = colours,
+         .to = SPEC_TO(struct wrong, index)},
+        {.name = "e", .type = SPEC_USCC, .to = SPEC_TO(struct wrong, text)},
+        {.name = "f",
+         .type = SPEC_ARRAY,
+         .items = &small_int,
+         .to = SPEC_TO_ARRAY(struct wrong, list, n_list)},
+        {.name = "g", .type = SPEC_BOOL},
+    };
+    const struct field_spec bad[] = {
+        {.name = "a", .type = SPEC_INT, .to = SPEC_TO(struct wrong, index)},
+        {.name = "b", .type = SPEC_BOOL, .to = SPEC_TO(struct wrong, n)},
+        {.name = "c", .type = SPEC_DATE, .to = SPEC_TO(struct wrong, n)},
+        {.name = "d", .type = SPEC_STRING, .to = SPEC_TO(struct wrong, n)},
+        {.name = "e", .type = SPEC_INT, .to = SPEC_TO(struct wrong, text)},
+        {.name = "f", .type = SPEC_ENUM, .to = SPEC_TO(struct wrong, index)}, /* no values */
+        {.name = "g",
+         .type = SPEC_ARRAY,
+         .items = &item_decoded,
+         .to = SPEC_TO_ARRAY(struct wrong, list, n_list)},
+        {.name = "h", .type = SPEC_INT, .read_only = true, .to = SPEC_TO(struct wrong, n)},
+    };
+
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        ck_assert_msg(spec_dest_fits(&good[i]), "good %s", good[i].name);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!spec_dest_fits(&bad[i]), "bad %s", bad[i].name);
+    for (const struct field_spec *f = all_types_decoded; f->name; f++)
+        ck_assert_msg(spec_dest_fits(f), "%s", f->name);
+    for (const struct field_spec *f = more_decoded; f->name; f++)
+        ck_assert_msg(spec_dest_fits(f), "%s", f->name);
+}
+END_TEST
+
+/* Arena memory is zeroed, aligned for any type, and comes in blocks that
+ * grow; an allocation larger than a block gets one of its own. */
+START_TEST(test_arena)
+{
+    struct spec_arena arena;
+    unsigned char *p[40];
+
+    spec_arena_init(&arena);
+    ck_assert_ptr_null(arena.head);
+    for (size_t i = 0; i < 40; i++) {
+        size_t size = i == 20 ? 100000 : 1 + i * 37;
+
+        p[i] = spec_arena_alloc(&arena, size);
+        ck_assert_uint_eq((uintptr_t)p[i] % alignof(max_align_t), 0);
+        for (size_t j = 0; j < size; j++)
+            ck_assert_uint_eq(p[i][j], 0);
+        memset(p[i], 0xab, size);
+    }
+    ck_assert_ptr_nonnull(spec_arena_alloc(&arena, 0));
+    spec_arena_release(&arena);
+    ck_assert_ptr_null(arena.head);
+    spec_arena_release(&arena);
+}
+END_TEST
+
 /* ---- schema ---- */
 
 static json_t *at(json_t *v, const char *path)
@@ -731,6 +1279,7 @@ static Suite *spec_suite(void)
     TCase *tc = tcase_create("validate");
     TCase *tp = tcase_create("pointers");
     TCase *ts = tcase_create("schema");
+    TCase *td = tcase_create("decode");
 
     tcase_add_loop_test(tc, test_types_and_bounds, 0, N_TYPE_CASES);
     tcase_add_test(tc, test_all_errors_in_one_pass);
@@ -749,6 +1298,19 @@ static Suite *spec_suite(void)
     tcase_add_test(tp, test_pointer_join_truncates);
     tcase_add_test(tp, test_errors_truncate_utf8);
     suite_add_tcase(s, tp);
+
+    tcase_add_test(td, test_decode_every_type);
+    tcase_add_test(td, test_decode_array_of_objects);
+    tcase_add_test(td, test_decode_enums_and_optional);
+    tcase_add_test(td, test_decode_variants);
+    tcase_add_loop_test(td, test_decode_same_errors, 0, N_TYPE_CASES);
+    tcase_add_loop_test(td, test_decode_same_errors_variants, 0, N_VARIANT_CASES);
+    tcase_add_test(td, test_decode_same_errors_many);
+    tcase_add_test(td, test_decode_same_errors_bounded);
+    tcase_add_test(td, test_decode_invalid_left_alone);
+    tcase_add_test(td, test_dest_fits);
+    tcase_add_test(td, test_arena);
+    suite_add_tcase(s, td);
 
     tcase_add_test(ts, test_schema_types);
     tcase_add_test(ts, test_schema_variants);

@@ -120,6 +120,28 @@ START_TEST(test_computed_check_char)
 }
 END_TEST
 
+/* Every character has its value (at weight 1, the first position decides
+ * the sum alone), and every other byte none. */
+START_TEST(test_every_character_value)
+{
+    char code[USCC_LEN + 1];
+
+    for (int v = 0; CHARSET[v]; v++) {
+        memcpy(code, "00000000000000000", USCC_LEN);
+        code[0] = CHARSET[v];
+        code[USCC_LEN - 1] = '\0';
+        ck_assert_int_eq(uscc_check_char(code), CHARSET[(31 - v % 31) % 31]);
+    }
+    for (int c = 1; c < 256; c++) {
+        if (strchr(CHARSET, c))
+            continue;
+        memcpy(code, "00000000000000000", USCC_LEN);
+        code[0] = (char)c;
+        ck_assert_msg(uscc_check_char(code) == '\0', "byte %d is no character of a code", c);
+    }
+}
+END_TEST
+
 START_TEST(test_beijing_division)
 {
     ck_assert(uscc_in_beijing("91110000802100433B"));
@@ -142,6 +164,7 @@ static Suite *uscc_suite(void)
     tcase_add_test(tc, test_wrong_length);
     tcase_add_test(tc, test_forbidden_letters);
     tcase_add_test(tc, test_computed_check_char);
+    tcase_add_test(tc, test_every_character_value);
     tcase_add_test(tc, test_beijing_division);
     suite_add_tcase(s, tc);
     return s;
