@@ -187,15 +187,17 @@ static struct calendar *load_calendar(const struct config *cfg)
         size_t len;
         char *text = read_source(cfg->workdays_file, &len);
         if (!text) {
-            fail("%s: %s", cfg->workdays_file, strerror(errno));
+            fail("%s (workdays_file): %s", cfg->workdays_file, strerror(errno));
             return NULL;
         }
         cal = calendar_load(text, len, err, sizeof err);
         free(text);
-    } else {
-        const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
-        cal = calendar_load(f->data, f->len, err, sizeof err);
+        if (!cal)
+            fail("%s (workdays_file): %s", cfg->workdays_file, err);
+        return cal;
     }
+    const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
+    cal = calendar_load(f->data, f->len, err, sizeof err);
     if (!cal)
         fail("%s", err);
     return cal;
