@@ -108,7 +108,8 @@ static const struct field_spec envelope_fields[] = {
         .title_en = "Review unit",
         .help = "Who does the preliminary review: a district's GB/T 2260 code such as "
                 "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…).",
-        .help_zh = "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
+        .help_zh =
+            "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
     },
     {
         .name = "applicant",
@@ -228,4 +229,9 @@ json_t *kind_schema(const struct kind *k)
 sb_day kind_ban_until(const struct kind *k, sb_day revoked_on)
 {
     return date_add_months(revoked_on, k->ban_months);
+}
+
+sb_day kind_valid_until(const struct kind *k, sb_day issued_on)
+{
+    return date_add_months(issued_on, 12 * k->valid_years) - 1;
 }
