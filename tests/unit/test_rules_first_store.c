@@ -208,6 +208,16 @@ static const struct {
      {.category = "flagship", .registered_on = "2019-01-01"},
      "new_since_2019",
      true},
+    /* Registered on the day itself counts for a flagship too, whatever
+     * opened_on says (the field does not have to follow registered_on). */
+    {"flagship registered 2019-01-01, flagship since 2018-12-31",
+     {.category = "flagship", .registered_on = "2019-01-01", .opened_on = "2018-12-31"},
+     "new_since_2019",
+     true},
+    {"flagship registered 2018-12-31, flagship since 2018-12-31",
+     {.category = "flagship", .registered_on = "2018-12-31", .opened_on = "2018-12-31"},
+     "new_since_2019",
+     false},
     /* 二(二)1: 连续经营 12 个月以上 includes 12. */
     {"opened 2019-11-15, submitted 2020-11-14",
      {.registered_on = "2019-11-01", .opened_on = "2019-11-15", .submitted_on = "2020-11-14"},
