@@ -183,7 +183,10 @@ struct calendar *calendar_load(const char *text, size_t len, char *err, size_t e
             c->days[c->n_days++] = (struct exception_day){day, json_is_true(off)};
         }
     }
-    qsort(c->days, c->n_days, sizeof *c->days, cmp_day);
+    /* A calendar may list no exceptions at all (days is then NULL, which
+     * qsort and bsearch must not be given). */
+    if (c->n_days > 0)
+        qsort(c->days, c->n_days, sizeof *c->days, cmp_day);
     /* A year's list may repeat a neighbouring year's day (New Year): merge
      * equal entries, refuse contradicting ones. */
     size_t w = 0;
@@ -222,7 +225,8 @@ int calendar_is_workday(const struct calendar *c, sb_day day)
     if (y < c->first_year || y > c->last_year)
         return -1;
     struct exception_day key = {day, false};
-    const struct exception_day *e = bsearch(&key, c->days, c->n_days, sizeof key, cmp_day);
+    const struct exception_day *e =
+        c->n_days > 0 ? bsearch(&key, c->days, c->n_days, sizeof key, cmp_day) : NULL;
     if (e)
         return e->off ? 0 : 1;
     return date_weekday(day) <= 5;

@@ -275,6 +275,23 @@ START_TEST(operator_file_with_a_malformed_entry)
 }
 END_TEST
 
+/* A year with no exceptions at all: Monday to Friday (no list to search). */
+START_TEST(no_exceptions)
+{
+    static const char text[] = "{\"covered_years\": [2099], \"years\": {\"2099\": {\"days\": []}}}";
+    char err[256];
+    struct calendar *c = calendar_load(text, strlen(text), err, sizeof err);
+    ck_assert_msg(c != NULL, "%s", err);
+    ck_assert_int_eq(calendar_is_workday(c, day("2099-03-02")), 1); /* Monday */
+    ck_assert_int_eq(calendar_is_workday(c, day("2099-03-07")), 0); /* Saturday */
+    ck_assert_int_eq(calendar_is_workday(c, day("2098-12-31")), -1);
+    sb_day out;
+    ck_assert_int_eq(calendar_nth_workday(c, day("2099-03-07"), 5, &out), 0);
+    ck_assert_int_eq(out, day("2099-03-13"));
+    calendar_free(c);
+}
+END_TEST
+
 START_TEST(covered_years)
 {
     int first, last;
@@ -295,6 +312,7 @@ int main(void)
     tcase_add_test(tc, malformed_data_refused);
     tcase_add_test(tc, covered_years);
     tcase_add_test(tc, operator_file_unchanged_loads);
+    tcase_add_test(tc, no_exceptions);
     tcase_add_test(tc, operator_file_with_a_gap);
     tcase_add_test(tc, operator_file_with_missing_or_extra_years);
     tcase_add_loop_test(tc, operator_file_with_a_malformed_entry, 0,
