@@ -200,15 +200,17 @@ static struct calendar *load_calendar(const struct config *cfg)
         size_t len;
         char *text = read_source(cfg->workdays_file, &len);
         if (!text) {
-            fail("%s: %s", cfg->workdays_file, strerror(errno));
+            fail("%s (workdays_file): %s", cfg->workdays_file, strerror(errno));
             return NULL;
         }
         cal = calendar_load(text, len, err, sizeof err);
         free(text);
-    } else {
-        const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
-        cal = calendar_load(f->data, f->len, err, sizeof err);
+        if (!cal)
+            fail("%s (workdays_file): %s", cfg->workdays_file, err);
+        return cal;
     }
+    const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
+    cal = calendar_load(f->data, f->len, err, sizeof err);
     if (!cal)
         fail("%s", err);
     return cal;
@@ -867,7 +869,7 @@ struct audit {
     int64_t count;
     int64_t last_id;
     unsigned char last_hash[EVENT_HASH_LEN];
-    char problem[256];
+    char problem[512];
 };
 
 static bool audit_one(const struct event *e, void *ctx)
@@ -880,11 +882,18 @@ static bool audit_one(const struct event *e, void *ctx)
                  (long long)e->id, (long long)au->last_id);
         return false;
     }
+    if (sodium_memcmp(e->prev_hash, au->last_hash, EVENT_HASH_LEN) != 0 && au->last_id == 0) {
+        snprintf(au->problem, sizeof au->problem,
+                 "event %lld does not start the chain: its link is not 32 zero bytes",
+                 (long long)e->id);
+        return false;
+    }
     if (sodium_memcmp(e->prev_hash, au->last_hash, EVENT_HASH_LEN) != 0) {
         snprintf(au->problem, sizeof au->problem,
-                 "event %lld does not follow the event before it: an event was altered, "
-                 "removed or reordered there",
-                 (long long)e->id);
+                 "event %lld does not follow event %lld: its link to that event's hash is "
+                 "broken (event %lld was altered and its hash recomputed, or events were "
+                 "removed or reordered there)",
+                 (long long)e->id, (long long)au->last_id, (long long)au->last_id);
         return false;
     }
     chain_hash(expect, e);

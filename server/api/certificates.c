@@ -68,9 +68,7 @@ int certificate_issue(struct store_tx *tx, const struct signing_key *key,
         return -1;
     struct certificate_row row = {.application_id = a->id};
     if (k->valid_years > 0) {
-        /* Valid for the years from the approval date: the last valid day is
-         * the day before the same date that many years later (第十条). */
-        date_format(date_add_months(issued_on, 12 * k->valid_years) - 1, row.valid_until);
+        date_format(kind_valid_until(k, issued_on), row.valid_until);
         json_object_set_new(doc, "valid_until", json_string(row.valid_until));
     } else {
         json_t *awarded = award_to_json(&award);

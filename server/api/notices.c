@@ -10,6 +10,7 @@
 #include "api.h"
 #include "date.h"
 #include "kinds.h"
+#include "notice.h"
 #include "ratelimit.h"
 #include "rules.h"
 #include "spec.h"
@@ -26,13 +27,13 @@ static bool notice_dates(const struct application *a, sb_day *starts, sb_day *en
     return ok;
 }
 
-/* Under notice at `today`: published, begun, and not past 24:00 of its last
+/* Under notice at `now`: published, begun, and not past 24:00 of its last
  * day. */
-static bool under_notice(const struct application *a, sb_day today)
+static bool under_notice(const struct application *a, int64_t now)
 {
     sb_day starts, ends;
     return strcmp(a->status, "public_notice") == 0 && notice_dates(a, &starts, &ends) &&
-           starts <= today && today <= ends;
+           notice_running(starts, ends, now);
 }
 
 /* What the public sees: who, what kind, what is proposed, the dates.  No
@@ -74,7 +75,7 @@ static void add_if_under_notice(const struct application *a, void *ctx)
 {
     struct notice_list *l = ctx;
     l->last_id = a->id;
-    if (under_notice(a, date_of_unix(clock_now())))
+    if (under_notice(a, clock_now()))
         listing_add(&l->items, notice_to_json(a));
 }
 
@@ -158,7 +159,7 @@ static enum store_rc tx_file(struct store_tx *tx, void *ctx)
     int64_t filed_today = 0;
     int open = 0;
     enum store_rc rc = store_app_get_tx(tx, f->app_id, &a);
-    if (rc == STORE_OK && !under_notice(&a, date_of_unix(clock_now())))
+    if (rc == STORE_OK && !under_notice(&a, clock_now()))
         rc = STORE_NOT_FOUND;
     /* Counted in the transaction that adds one, so that objections filed
      * side by side cannot all slip under the caps. */
@@ -355,8 +356,7 @@ static bool collect_due(struct application *a, void *ctx)
 {
     struct tick_run *t = ctx;
     sb_day starts, ends;
-    /* The notice ends at 24:00 of its last day: due from the next day on. */
-    if (!notice_dates(a, &starts, &ends) || date_of_unix(t->now) <= ends)
+    if (!notice_dates(a, &starts, &ends) || !notice_over(ends, t->now))
         return true;
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;

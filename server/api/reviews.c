@@ -16,10 +16,9 @@
 #include "clock.h"
 #include "date.h"
 #include "kinds.h"
+#include "notice.h"
 #include "rules.h"
 #include "spec.h"
-
-#define SPECIAL_AWARDS_PER_YEAR 5 /* 京文旅发〔2020〕190号 第十条 */
 
 static const char *const stages[] = {"district", "municipal", NULL};
 static const char *const decisions[] = {"approve", "reject", "return", NULL};
@@ -110,19 +109,17 @@ static enum store_rc municipal_approve(struct store_tx *tx, struct change *c, st
             rc = store_app_each_tx(tx, k->name, a->round, count_special, &sc);
             if (rc != STORE_OK)
                 return rc;
-            if (sc.granted >= SPECIAL_AWARDS_PER_YEAR)
+            if (!tourism_special_award_available(sc.granted))
                 return change_refuse(c, P_CONFLICT,
                                      "%d special awards were already granted in %d; at most %d "
                                      "a year",
-                                     sc.granted, a->round, SPECIAL_AWARDS_PER_YEAR);
+                                     sc.granted, a->round, TOURISM_SPECIAL_AWARDS_PER_YEAR);
         }
     }
 
-    /* The public notice: from the decision day if it is a working day, else
-     * the next one, for 5 working days (RULES.md §1). */
-    sb_day today = date_of_unix(clock_now()), starts, ends;
-    if (calendar_workday_on_or_after(rv->calendar, today, &starts) != 0 ||
-        calendar_nth_workday(rv->calendar, starts, 5, &ends) != 0) {
+    /* The public notice (notice.h). */
+    sb_day starts, ends;
+    if (notice_period(rv->calendar, date_of_unix(clock_now()), &starts, &ends) != 0) {
         int first, last;
         calendar_years(rv->calendar, &first, &last);
         return change_refuse(c, P_CONFLICT,

@@ -12,16 +12,20 @@
 
 #include "calendar.h"
 
-#define MAX_YEARS 64
+/* The years a calendar may cover: a sanity bound on the data, wide of any
+ * arrangement the State Council has published or will soon. */
+#define FIRST_YEAR 1990
+#define LAST_YEAR  2100
 
 struct exception_day {
     sb_day day;
     bool off; /* true: a weekday off; false: a weekend day worked */
 };
 
+/* The covered years are one unbroken run, first_year..last_year: a gap
+ * would make a deadline counted across it fail in the middle of the run
+ * (or, were the gap missed, a guess), so calendar_load() refuses one. */
 struct calendar {
-    bool covered[MAX_YEARS]; /* indexed by year - base_year */
-    int base_year;
     int first_year, last_year;
     struct exception_day *days;
     size_t n_days;
@@ -41,6 +45,58 @@ void calendar_free(struct calendar *c)
     free(c);
 }
 
+/* The year a "years" key names ("2020"), or 0. */
+static int year_of_key(const char *key)
+{
+    int y = 0;
+    for (int i = 0; i < 4; i++) {
+        if (key[i] < '0' || key[i] > '9')
+            return 0;
+        y = y * 10 + (key[i] - '0');
+    }
+    return key[4] == '\0' && y >= FIRST_YEAR && y <= LAST_YEAR ? y : 0;
+}
+
+/* Reads "covered_years" into c->first_year..last_year: whole years, each
+ * once, with no gap between them. */
+static int load_covered(struct calendar *c, const json_t *years, char *err, size_t errlen)
+{
+    bool listed[LAST_YEAR - FIRST_YEAR + 1] = {false};
+    size_t i;
+    json_t *y;
+
+    c->first_year = LAST_YEAR;
+    c->last_year = FIRST_YEAR;
+    json_array_foreach(years, i, y)
+    {
+        json_int_t v = json_integer_value(y);
+        if (!json_is_integer(y) || v < FIRST_YEAR || v > LAST_YEAR) {
+            snprintf(err, errlen,
+                     "working-day calendar: covered_years[%zu] is not a year from %d to %d", i,
+                     FIRST_YEAR, LAST_YEAR);
+            return -1;
+        }
+        if (listed[v - FIRST_YEAR]) {
+            snprintf(err, errlen, "working-day calendar: covered_years lists %d twice", (int)v);
+            return -1;
+        }
+        listed[v - FIRST_YEAR] = true;
+        if (v < c->first_year)
+            c->first_year = (int)v;
+        if (v > c->last_year)
+            c->last_year = (int)v;
+    }
+    for (int year = c->first_year; year <= c->last_year; year++)
+        if (!listed[year - FIRST_YEAR]) {
+            snprintf(err, errlen,
+                     "working-day calendar: covered_years has a gap: %d is missing between %d "
+                     "and %d (a year not covered would stop every deadline that crosses it)",
+                     year, c->first_year, c->last_year);
+            return -1;
+        }
+    return 0;
+}
+
 struct calendar *calendar_load(const char *text, size_t len, char *err, size_t errlen)
 {
     json_error_t jerr;
@@ -56,33 +112,39 @@ struct calendar *calendar_load(const char *text, size_t len, char *err, size_t e
         snprintf(err, errlen, "working-day calendar: needs \"covered_years\" and \"years\"");
         goto fail;
     }
-    size_t i;
-    json_t *y;
-    c->first_year = 9999;
-    json_array_foreach(years, i, y)
-    {
-        json_int_t v = json_integer_value(y);
-        if (!json_is_integer(y) || v < 1990 || v > 2100) {
-            snprintf(err, errlen, "working-day calendar: covered year %zu is not a year", i);
+    if (load_covered(c, years, err, errlen) != 0)
+        goto fail;
+    /* Every covered year has its arrangement, and no arrangement is for a
+     * year left out of covered_years (it would be silently ignored). */
+    for (int year = c->first_year; year <= c->last_year; year++) {
+        char key[8];
+        snprintf(key, sizeof key, "%d", year);
+        if (!json_object_get(per_year, key)) {
+            snprintf(err, errlen,
+                     "working-day calendar: %d is covered but \"years\" has no \"%d\" entry "
+                     "with its holidays",
+                     year, year);
             goto fail;
         }
-        if (v < c->first_year)
-            c->first_year = (int)v;
-        if (v > c->last_year)
-            c->last_year = (int)v;
     }
-    if (c->last_year - c->first_year >= MAX_YEARS) {
-        snprintf(err, errlen, "working-day calendar: more than %d years", MAX_YEARS);
-        goto fail;
-    }
-    c->base_year = c->first_year;
-    json_array_foreach(years, i, y) c->covered[json_integer_value(y) - c->base_year] = true;
 
     const char *key;
     json_t *entry;
-    size_t cap = 0;
+    size_t i, cap = 0;
     json_object_foreach(per_year, key, entry)
     {
+        int year = year_of_key(key);
+        if (year == 0) {
+            snprintf(err, errlen, "working-day calendar: \"years\" has \"%.16s\", not a year", key);
+            goto fail;
+        }
+        if (year < c->first_year || year > c->last_year) {
+            snprintf(err, errlen,
+                     "working-day calendar: \"years\" has %d, which covered_years (%d-%d) "
+                     "does not list",
+                     year, c->first_year, c->last_year);
+            goto fail;
+        }
         json_t *days = json_object_get(entry, "days");
         json_t *d;
         if (!json_is_array(days)) {
@@ -92,6 +154,7 @@ struct calendar *calendar_load(const char *text, size_t len, char *err, size_t e
         json_array_foreach(days, i, d)
         {
             sb_day day;
+            int y, m, md;
             const char *date = json_string_value(json_object_get(d, "date"));
             json_t *off = json_object_get(d, "off");
             if (!date || !date_parse(date, &day) || !json_is_boolean(off)) {
@@ -99,6 +162,13 @@ struct calendar *calendar_load(const char *text, size_t len, char *err, size_t e
                          "working-day calendar: year %s, day %zu needs a date and "
                          "off: true/false",
                          key, i);
+                goto fail;
+            }
+            /* A year's list may hold days of its neighbours (New Year). */
+            date_to_ymd(day, &y, &m, &md);
+            if (y < year - 1 || y > year + 1) {
+                snprintf(err, errlen, "working-day calendar: year %s lists %s, not a day of it",
+                         key, date);
                 goto fail;
             }
             if (c->n_days == cap) {
@@ -113,7 +183,10 @@ struct calendar *calendar_load(const char *text, size_t len, char *err, size_t e
             c->days[c->n_days++] = (struct exception_day){day, json_is_true(off)};
         }
     }
-    qsort(c->days, c->n_days, sizeof *c->days, cmp_day);
+    /* A calendar may list no exceptions at all (days is then NULL, which
+     * qsort and bsearch must not be given). */
+    if (c->n_days > 0)
+        qsort(c->days, c->n_days, sizeof *c->days, cmp_day);
     /* A year's list may repeat a neighbouring year's day (New Year): merge
      * equal entries, refuse contradicting ones. */
     size_t w = 0;
@@ -149,10 +222,11 @@ int calendar_is_workday(const struct calendar *c, sb_day day)
 {
     int y, m, d;
     date_to_ymd(day, &y, &m, &d);
-    if (y < c->first_year || y > c->last_year || !c->covered[y - c->base_year])
+    if (y < c->first_year || y > c->last_year)
         return -1;
     struct exception_day key = {day, false};
-    const struct exception_day *e = bsearch(&key, c->days, c->n_days, sizeof key, cmp_day);
+    const struct exception_day *e =
+        c->n_days > 0 ? bsearch(&key, c->days, c->n_days, sizeof key, cmp_day) : NULL;
     if (e)
         return e->off ? 0 : 1;
     return date_weekday(day) <= 5;

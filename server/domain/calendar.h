@@ -17,8 +17,11 @@
 struct calendar;
 
 /* Parses the calendar from JSON text (the cn-workdays.json format).  NULL
- * with a one-line reason in err when the data is malformed.  Caller frees
- * with calendar_free(). */
+ * with a one-line reason in err when the data is malformed: covered_years
+ * must be one unbroken run of years, each listed once and each with its
+ * entry in "years" (and "years" nothing else); every day needs a real date
+ * in or next to its year and `off` true or false.  Caller frees with
+ * calendar_free(). */
 struct calendar *calendar_load(const char *json, size_t len, char *err, size_t errlen);
 void calendar_free(struct calendar *c);
 

@@ -546,6 +546,11 @@ static void tourism_award_award(const struct rule_input *in, struct award *out)
     }
 }
 
+bool tourism_special_award_available(int granted)
+{
+    return granted < TOURISM_SPECIAL_AWARDS_PER_YEAR;
+}
+
 const struct kind kind_tourism_award = {
     .name = "tourism_award",
     .authority = "culture_tourism",

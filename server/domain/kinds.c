@@ -300,3 +300,8 @@ sb_day kind_ban_until(const struct kind *k, sb_day revoked_on)
 {
     return date_add_months(revoked_on, k->ban_months);
 }
+
+sb_day kind_valid_until(const struct kind *k, sb_day issued_on)
+{
+    return date_add_months(issued_on, 12 * k->valid_years) - 1;
+}

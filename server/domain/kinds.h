@@ -67,8 +67,23 @@ extern const char *const first_store_revocation_grounds[];
 extern const char *const tourism_award_revocation_grounds[];
 
 /* The first day an organisation may apply again after a revocation on
- * `revoked_on` that bars it (k->ban_months > 0). */
+ * `revoked_on` that bars it (k->ban_months > 0): for an incubator the same
+ * date 2 years later (第十三条), the last day of the month when there is no
+ * such date; it is barred on every day before. */
 sb_day kind_ban_until(const struct kind *k, sb_day revoked_on);
+
+/* The last day on which what kind k issued on `issued_on` is valid
+ * (k->valid_years > 0; an incubator certificate: 3 years from 认定之日,
+ * 第十条, taken as the issue date): the day before the same date that many
+ * years later, as RULES.md §0 counts "a full year".  From the next day on
+ * it has expired. */
+sb_day kind_valid_until(const struct kind *k, sb_day issued_on);
+
+/* 京文旅发〔2020〕190号 第十条: the special award goes to at most 5 agencies
+ * a year.  True when one more may be granted in a year in which `granted`
+ * were granted already: the 6th is refused. */
+#define TOURISM_SPECIAL_AWARDS_PER_YEAR 5
+bool tourism_special_award_available(int granted);
 
 extern const struct kind kind_incubator;
 extern const struct kind kind_first_store;

@@ -189,8 +189,8 @@ const char *request_query(struct request *r, const char *name);
 /* Parses the body as one JSON object, rejecting duplicate keys.  On failure
  * replies 400/415 and returns NULL.  Caller owns the reference. */
 json_t *request_json_object(struct request *r);
-/* The If-Match version: 0 when absent, -1 (after replying 412) when the
- * header is present but not a quoted version number, else the version. */
+/* The If-Match version: 0 when absent or "*", -1 (after replying 412) when
+ * the header is present but not a quoted version number, else the version. */
 int64_t request_if_match(struct request *r);
 /* Appends a response header; silently ignores more than REPLY_MAX_HEADERS. */
 void reply_header(struct request *r, const char *name, const char *fmt, ...)

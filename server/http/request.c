@@ -252,9 +252,11 @@ int64_t request_if_match(struct request *r)
     const char *v = request_header(r, MHD_HTTP_HEADER_IF_MATCH);
     if (!v || strcmp(v, "*") == 0)
         return 0;
-    /* Only a strong, quoted version as our ETags are: "7". */
+    /* Only a strong, quoted version as our ETags are: "7".  Entity-tags
+     * compare character by character (RFC 9110 8.8.3.2), so "07" is not
+     * "7": a leading zero is refused, as are "0" and signs. */
     size_t len = strlen(v);
-    if (len >= 3 && len < 24 && v[0] == '"' && v[len - 1] == '"' && isdigit((unsigned char)v[1])) {
+    if (len >= 3 && len < 24 && v[0] == '"' && v[len - 1] == '"' && v[1] >= '1' && v[1] <= '9') {
         char digits[24];
         memcpy(digits, v + 1, len - 2);
         digits[len - 2] = '\0';

@@ -2,7 +2,7 @@
 """API test harness: runs the real `shenbao serve` and every tests/api/test_*.py.
 
     python3 tests/api/run.py --shenbao build/shenbao [-k PATTERN ...] [--keep]
-                             [--clock RFC3339]
+                             [--clock RFC3339] [-x]
 
 1. makes a temporary directory with a config file and picks a free loopback port;
 2. runs `shenbao migrate` and creates the accounts (common.ACCOUNTS) with
@@ -220,12 +220,13 @@ class Result(unittest.TextTestResult):
         return passed, len(self.bad)
 
 
-def run_tests(patterns):
+def run_tests(patterns, failfast=False):
     loader = unittest.TestLoader()
     if patterns:
         loader.testNamePatterns = ["*%s*" % p for p in patterns]
     suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result)
+    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result,
+                                     failfast=failfast)
     result = runner.run(suite)
     return result.counts()
 
@@ -238,6 +239,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--clock", default=None,
                     help="start the server's clock at this RFC 3339 instant (serve --clock)")
+    ap.add_argument("-x", "--failfast", action="store_true",
+                    help="stop at the first failing test (the harness's checks still run)")
     args = ap.parse_args()
 
     shenbao = os.path.abspath(args.shenbao)
@@ -276,7 +279,7 @@ def main():
             % (ctx.base_url, proc.pid,
                ", ".join("%s=%s" % (k, common.example_source(k)) for k in common.KINDS)))
 
-        passed, failed = run_tests(args.patterns)
+        passed, failed = run_tests(args.patterns, args.failfast)
 
         common.close_all()
         for problem in common.stop_servers():

@@ -7,6 +7,8 @@ included) are then tampered with through Python's sqlite3, and `audit
 verify` must notice and name the event where the chain breaks.
 """
 
+import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -18,6 +20,69 @@ from common import ApiTest, Flow
 CLOCK = "2020-11-02T10:00:00+08:00"
 COLUMNS = ("application_id", "at", "action", "from_status", "to_status", "actor_account",
            "actor_role", "opinion", "request_id", "details")
+
+
+# --------------------------------------------------------------------------
+# The chain as server/crypto/chain.c computes it, rebuilt here as an attacker
+# with the database file would: each event's hash is BLAKE2b-256 over the
+# previous event's hash and the event's canonical encoding, a compact JSON
+# array written as Jansson writes it (JSON_COMPACT | JSON_SORT_KEYS |
+# JSON_ENSURE_ASCII).
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+            "\t": "\\t"}
+
+
+def _jansson_string(text):
+    out = ['"']
+    for ch in text:
+        c = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif c < 0x20 or (0x7F < c < 0x10000):
+            out.append("\\u%04X" % c)
+        elif c >= 0x10000:
+            c -= 0x10000
+            out.append("\\u%04X\\u%04X" % (0xD800 | (c >> 10), 0xDC00 | (c & 0x3FF)))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _jansson_dumps(value):
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _jansson_string(value)
+    if isinstance(value, list):
+        return "[" + ",".join(_jansson_dumps(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(_jansson_string(k) + ":" + _jansson_dumps(value[k])
+                              for k in sorted(value, key=lambda k: k.encode("utf-8"))) + "}"
+    raise TypeError("no canonical form for %r" % (value,))
+
+
+def event_canonical(row):
+    """chain_canonical() of an events row (a dict of its columns)."""
+    return _jansson_dumps([
+        row["id"], row["application_id"], row["at"], row["action"], row["from_status"] or "",
+        row["to_status"] or "", row["actor_account"] or None, row["actor_role"], row["opinion"],
+        row["request_id"] or "", json.loads(row["details"]), bytes(row["prev_hash"]).hex()])
+
+
+def event_hash(row):
+    """chain_hash() of an events row."""
+    h = hashlib.blake2b(digest_size=32)
+    h.update(bytes(row["prev_hash"]))
+    h.update(event_canonical(row).encode("ascii"))
+    return h.digest()
 
 
 class AuditVerify(ApiTest):
@@ -200,3 +265,70 @@ class AuditVerify(ApiTest):
             con.close()
         self.assertEqual(self.events(db), rows)
         self.assertIntact(db)
+
+    # -- an attacker who recomputes hashes ----------------------------------
+
+    def test_the_chain_is_recomputed_here_as_the_server_computes_it(self):
+        # Without this the tests below would prove nothing: every stored
+        # hash is what event_hash() gives, and every link is the hash before.
+        rows = self.events(self.copy())
+        prev = bytes(32)
+        for row in rows:
+            with self.subTest(event=row["id"]):
+                self.assertEqual(bytes(row["prev_hash"]), prev)
+                self.assertEqual(event_hash(row), bytes(row["hash"]))
+                prev = bytes(row["hash"])
+
+    def rewrite(self, db, event_id, **changes):
+        """Changes columns of one event and stores its hash recomputed over
+        the change, as someone with the file and the code would; the
+        triggers that refuse UPDATE are dropped first."""
+        row = next(e for e in self.events(db) if e["id"] == event_id)
+        row.update(changes)
+        new_hash = event_hash(row)
+        sets = ", ".join("%s = ?" % k for k in changes)
+        self.tamper(db, "DROP TRIGGER events_no_update",
+                    ("UPDATE events SET %s, hash = ? WHERE id = ?" % sets,
+                     *changes.values(), new_hash, event_id))
+        changed = next(e for e in self.events(db) if e["id"] == event_id)
+        self.assertEqual(bytes(changed["hash"]), new_hash)
+        self.assertEqual(event_hash(changed), bytes(changed["hash"]),
+                         "the rewritten event must match its own hash")
+        return changed
+
+    def test_rewritten_event_with_its_hash_recomputed_breaks_the_next_link(self):
+        rows = self.events(self.copy())
+        for pick in ("opinion", "action", "details"):
+            with self.subTest(column=pick):
+                db = self.copy()
+                if pick == "opinion":
+                    target = [e for e in rows[:-1] if e["opinion"]][0]
+                    change = {"opinion": "同意。经核查属实。"}
+                elif pick == "action":
+                    target = [e for e in rows[:-1] if e["action"] == "district_reject"][0]
+                    change = {"action": "district_approve", "to_status": "municipal_review"}
+                else:
+                    target = rows[len(rows) // 2]
+                    change = {"details": '{"rewritten":true}'}
+                self.rewrite(db, target["id"], **change)
+                err = self.assertBroken(db, target["id"] + 1)
+                # It names the event whose link broke and the one before it.
+                self.assertIn("event %d" % target["id"], err)
+                self.assertNotIn("intact", err)
+
+    def test_relinked_event_with_its_hash_recomputed_is_found_where_it_is(self):
+        # prev_hash replaced (as if the event followed another one) and the
+        # hash recomputed over it: the event is consistent with itself, but
+        # no longer follows the event before it.
+        db = self.copy()
+        rows = self.events(db)
+        target = rows[len(rows) // 3]
+        self.rewrite(db, target["id"], prev_hash=bytes(rows[0]["hash"]))
+        self.assertBroken(db, target["id"])
+
+    def test_first_event_relinked_with_its_hash_recomputed_is_found(self):
+        db = self.copy()
+        rows = self.events(db)
+        self.rewrite(db, rows[0]["id"], prev_hash=bytes(rows[-1]["hash"]))
+        err = self.assertBroken(db, rows[0]["id"])
+        self.assertIn("does not start the chain", err)

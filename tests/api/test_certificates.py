@@ -400,8 +400,10 @@ class Revocation(ApiTest):
         self.assertEqual(still["status"], "active")
         self.assertEqual(flow.get(apps[name]["id"])["status"], "approved")
 
-        done = self.revoke(name, body, "municipal_commerce")
-        self.check_revoked(name, done, reason, "closed_within_year", amount // 2)
+        # The whole amount may be refunded (cannot exceed it: equal is allowed).
+        whole = dict(body, refund_fen=amount)
+        done = self.revoke(name, whole, "municipal_commerce")
+        self.check_revoked(name, done, reason, "closed_within_year", amount)
         again = self.revoke(name, body, "municipal_commerce", 409)
         self.assertProblem(again, 409)
 

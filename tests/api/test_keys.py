@@ -374,3 +374,41 @@ class Refusal(ApiTest):
         self.assertIsNone(rc, "serve exited %s:\n%s" % (rc, err))
         for line in err.splitlines():
             self.assertIsInstance(json.loads(line), dict)
+
+
+class SignedAfterRetirement(ApiTest):
+    """A key signs only while it is active: a certificate it signed dated
+    after its retirement is not valid (certificates.c, certificate_check),
+    as one signed with a retired key that leaked would be.  To have the
+    server itself sign such a certificate, this server's clock runs in 2099
+    (with a working-day calendar of that year, config `workdays_file`), and
+    `shenbao keygen` then retires the key at today's real date."""
+
+    def test_certificate_dated_after_retirement_is_invalid(self):
+        tmp = tempfile.mkdtemp(prefix="shenbao-api-retired-")
+        calendar = common.write_json(os.path.join(tmp, "workdays.json"),
+                                     {"covered_years": [2099], "years": {"2099": {"days": []}}})
+        srv = common.start_server_config({"workdays_file": calendar},
+                                         clock="2099-03-02T10:00:00+08:00")
+        try:
+            flow = common.Flow(srv)
+            app = flow.to(flow.create("incubator"), "approved")
+            got = self.assertStatus(srv.req("GET", "/v1/applications/%d/certificate" % app["id"],
+                                            token="auditor"), 200)
+            pair = {"certificate": got["certificate"], "jws": got["jws"]}
+            self.assertTrue(pair["certificate"]["issued_on"].startswith("2099-"))
+            kid = common.jws_header(pair["jws"])["kid"]
+            v = self.assertStatus(srv.req("POST", "/v1/certificates/verify", pair), 200)
+            self.assertIs(v["valid"], True, v)
+
+            rc, out, err = common.shenbao_cli(["keygen", "--config", srv.config])
+            self.assertEqual(rc, 0, "keygen: %s%s" % (out, err))
+            v = self.assertStatus(srv.req("POST", "/v1/certificates/verify", pair), 200)
+            self.assertIs(v["valid"], False, v)
+            self.assertIn("retired", v["detail"])
+            self.assertIn(kid, v["detail"])
+            # The key itself is still published, for what it signed before.
+            self.assertIn(kid, [k["kid"] for k in jwks_of(srv)["keys"]])
+        finally:
+            srv.stop()
+            shutil.rmtree(tmp, ignore_errors=True)

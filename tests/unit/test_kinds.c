@@ -1217,6 +1217,99 @@ START_TEST(test_schema_details)
 }
 END_TEST
 
+/* ---- what an approval and a revocation fix for later ---------------------- */
+
+static sb_day ymd(const char *text)
+{
+    sb_day d;
+    ck_assert_msg(date_parse(text, &d), "bad date in test: %s", text);
+    return d;
+}
+
+static void assert_day(sb_day got, const char *want, const char *what)
+{
+    char text[DATE_TEXT_LEN];
+    date_format(got, text);
+    ck_assert_msg(strcmp(text, want) == 0, "%s: %s, expected %s", what, text, want);
+}
+
+/* 京科发〔2020〕13号 第十条: an incubator certificate is valid 3 years from
+ * its issue date, which counts: its last valid day is the day before the
+ * same date 3 years later (a 02-29 issue is "full" on 02-28, RULES.md §0).
+ * The other kinds issue nothing that expires. */
+START_TEST(test_validity)
+{
+    static const struct {
+        const char *issued, *last_valid;
+    } cases[] = {
+        {"2020-10-13", "2023-10-12"}, {"2020-01-01", "2022-12-31"}, {"2020-12-31", "2023-12-30"},
+        {"2021-01-01", "2023-12-31"}, {"2020-02-28", "2023-02-27"}, {"2020-02-29", "2023-02-27"},
+        {"2020-03-01", "2023-02-28"}, {"2021-02-28", "2024-02-27"}, {"2021-03-01", "2024-02-29"},
+    };
+
+    ck_assert_int_eq(kind_incubator.valid_years, 3);
+    ck_assert_int_eq(kind_first_store.valid_years, 0);
+    ck_assert_int_eq(kind_tourism_award.valid_years, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_day(kind_valid_until(&kind_incubator, ymd(cases[i].issued)), cases[i].last_valid,
+                   cases[i].issued);
+}
+END_TEST
+
+/* 第十三条: a revocation on those grounds bars the incubator for 2 years:
+ * the first day it may apply again is the same date 2 years later (the last
+ * day of February for a 02-29 revocation).  Revoking a funding or an award
+ * bars nothing. */
+START_TEST(test_ban)
+{
+    static const struct {
+        const char *revoked, *may_apply_from;
+    } cases[] = {
+        {"2020-10-13", "2022-10-13"}, {"2020-01-01", "2022-01-01"}, {"2020-12-31", "2022-12-31"},
+        {"2020-02-29", "2022-02-28"}, {"2022-02-28", "2024-02-28"}, {"2022-03-01", "2024-03-01"},
+    };
+
+    ck_assert_int_eq(kind_incubator.ban_months, 24);
+    ck_assert_int_eq(kind_first_store.ban_months, 0);
+    ck_assert_int_eq(kind_tourism_award.ban_months, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_day(kind_ban_until(&kind_incubator, ymd(cases[i].revoked)), cases[i].may_apply_from,
+                   cases[i].revoked);
+
+    /* The four grounds of 第十三条 bar; the others do not. */
+    static const char *const barring[] = {"fraud", "unreported_change",
+                                          "false_advertising_or_illegal_operation", "terminated"};
+    size_t n = 0;
+    for (const char *const *g = kind_incubator.banning_grounds; *g; g++, n++) {
+        ck_assert_uint_lt(n, 4);
+        ck_assert_str_eq(*g, barring[n]);
+    }
+    ck_assert_uint_eq(n, 4);
+    for (const char *const *g = kind_incubator.revocation_grounds; *g; g++) {
+        bool bars = false;
+        for (size_t i = 0; i < 4; i++)
+            bars = bars || strcmp(*g, barring[i]) == 0;
+        if (!bars)
+            ck_assert_msg(strcmp(*g, "other") == 0 || strcmp(*g, "condition_change") == 0 ||
+                              strcmp(*g, "missed_annual_reports") == 0,
+                          "unexpected ground %s", *g);
+    }
+}
+END_TEST
+
+/* 京文旅发〔2020〕190号 第十条: at most 5 special awards a year; the 6th is
+ * refused (不超过 5 家: 5 included). */
+START_TEST(test_special_award_cap)
+{
+    ck_assert_int_eq(TOURISM_SPECIAL_AWARDS_PER_YEAR, 5);
+    for (int granted = 0; granted < 5; granted++)
+        ck_assert_msg(tourism_special_award_available(granted), "after %d", granted);
+    ck_assert(!tourism_special_award_available(5));
+    ck_assert(!tourism_special_award_available(6));
+    ck_assert(!tourism_special_award_available(100));
+}
+END_TEST
+
 static Suite *kinds_suite(void)
 {
     Suite *s = suite_create("kinds");
@@ -1262,6 +1355,12 @@ static Suite *kinds_suite(void)
     tcase_add_loop_test(ts, test_schema, 0, 3);
     tcase_add_test(ts, test_schema_details);
     suite_add_tcase(s, ts);
+
+    TCase *tt = tcase_create("terms");
+    tcase_add_test(tt, test_validity);
+    tcase_add_test(tt, test_ban);
+    tcase_add_test(tt, test_special_award_cap);
+    suite_add_tcase(s, tt);
     return s;
 }
 

@@ -210,6 +210,16 @@ static const struct {
      {.category = "flagship", .registered_on = "2019-01-01"},
      "new_since_2019",
      true},
+    /* Registered on the day itself counts for a flagship too, whatever
+     * opened_on says (the field does not have to follow registered_on). */
+    {"flagship registered 2019-01-01, flagship since 2018-12-31",
+     {.category = "flagship", .registered_on = "2019-01-01", .opened_on = "2018-12-31"},
+     "new_since_2019",
+     true},
+    {"flagship registered 2018-12-31, flagship since 2018-12-31",
+     {.category = "flagship", .registered_on = "2018-12-31", .opened_on = "2018-12-31"},
+     "new_since_2019",
+     false},
     /* 二(二)1: 连续经营 12 个月以上 includes 12. */
     {"opened 2019-11-15, submitted 2020-11-14",
      {.registered_on = "2019-11-01", .opened_on = "2019-11-15", .submitted_on = "2020-11-14"},
@@ -787,6 +797,33 @@ START_TEST(test_applicant_in_beijing)
 }
 END_TEST
 
+/* 二(一) registered in Beijing: the division's province part is 11, not
+ * its neighbours 10 or 12-15, for every project type. */
+static const struct {
+    const char *uscc;
+    bool beijing;
+} division_cases[] = {
+    {"91110000MA0000001L", true},  {"91119999MA00000010", true},  {"91100000MA0000001G", false},
+    {"91120000MA0000001Q", false}, {"91130100MA00000012", false}, {"91140100MA00000016", false},
+    {"91150000MA00000015", false}, {"91210100MA0000001G", false}, {"91011000MA0000001A", false},
+};
+
+START_TEST(test_applicant_division_boundaries)
+{
+    struct outcome out;
+
+    for (size_t i = 0; i < sizeof division_cases / sizeof division_cases[0]; i++) {
+        evaluate(project_data(_i), division_cases[i].uscc, SUBMITTED, UNSET, &out);
+        expect_check(&out, "registered_in_beijing", division_cases[i].beijing,
+                     division_cases[i].uscc);
+        expect_detail_has(find_check(&out, "registered_in_beijing")->detail,
+                          division_cases[i].uscc);
+        ck_assert_msg(eligibility_all_passed(&out.e) == division_cases[i].beijing, "project %d, %s",
+                      _i, division_cases[i].uscc);
+    }
+}
+END_TEST
+
 static const char *const declaration_names[] = {
     "actual_investor",          "not_blacklisted",      "no_bad_credit_sanction",
     "not_prohibited_catalogue", "no_duplicate_funding",
@@ -1146,6 +1183,7 @@ static Suite *rules_first_store_suite(void)
     suite_add_tcase(s, launch);
 
     tcase_add_loop_test(all, test_applicant_in_beijing, 0, 3);
+    tcase_add_loop_test(all, test_applicant_division_boundaries, 0, 3);
     tcase_add_loop_test(all, test_declaration_false, 0, 15);
     tcase_add_test(all, test_declarations_two_false);
     tcase_add_test(all, test_project_check_ids);

@@ -42,7 +42,8 @@ static const char *const check_ids[] = {
  * registered in Beijing that received no investment and has no IP. */
 struct group {
     int count;
-    bool outside; /* registered outside Beijing */
+    bool outside;         /* registered outside Beijing */
+    const char *division; /* or this registering division (6 digits) */
     int64_t employees;
     int64_t revenue_fen;
     bool not_hard_tech;
@@ -79,14 +80,17 @@ static const struct group base_groups[MAX_GROUPS] = {
     {.count = 10},
 };
 
-/* Writes a valid USCC: a Beijing division (110108) or a Zhejiang one
- * (330100), numbered by n so every incubatee is a different company. */
-static void make_uscc(char out[USCC_LEN + 1], bool outside, int n)
+/* Writes a valid USCC: a Beijing division (110108), a Zhejiang one
+ * (330100) or the given one, numbered by n so every incubatee is a
+ * different company. */
+static void make_uscc(char out[USCC_LEN + 1], bool outside, const char *division, int n)
 {
     char text[32];
 
     ck_assert(n >= 0 && n < 10000000);
-    snprintf(text, sizeof text, "%s%07d", outside ? "91330100MA" : "91110108MA", n);
+    if (!division)
+        division = outside ? "330100" : "110108";
+    snprintf(text, sizeof text, "91%.6sMA%07d", division, n);
     memcpy(out, text, USCC_LEN - 1);
     out[USCC_LEN - 1] = '\0';
     out[USCC_LEN - 1] = uscc_check_char(out);
@@ -104,7 +108,7 @@ static json_t *incubatee_list(const struct group *groups)
             char uscc[USCC_LEN + 1], name[64];
 
             n++;
-            make_uscc(uscc, g->outside, n);
+            make_uscc(uscc, g->outside, g->division, n);
             snprintf(name, sizeof name, "北京示例在孵企业%d有限公司", n);
             json_array_append_new(
                 list, json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:b, s:b, s:b, s:b}", "name", name,
@@ -155,6 +159,25 @@ static const struct rule_case cases[] = {
     {"zhejiang applicant", .applicant_uscc = ZHEJIANG_APPLICANT, .check = "registered_in_beijing",
      .passed = false, .detail_has = {ZHEJIANG_APPLICANT, "330100", "outside Beijing"},
      .zh_has = {ZHEJIANG_APPLICANT, "330100", "不在本市"}},
+    /* The division's province part at and around 11 (GB/T 2260). */
+    {"division 110000", .applicant_uscc = "91110000MA0000001L", .check = "registered_in_beijing",
+     .passed = true, .detail_has = {"110000", "in Beijing"}},
+    {"division 119999", .applicant_uscc = "91119999MA00000010", .check = "registered_in_beijing",
+     .passed = true, .detail_has = {"119999", "in Beijing"}},
+    {"division 100000", .applicant_uscc = "91100000MA0000001G", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"100000", "outside Beijing"}},
+    {"division 101010", .applicant_uscc = "91101010MA0000001C", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"101010", "outside Beijing"}},
+    {"division 120000", .applicant_uscc = "91120000MA0000001Q", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"120000", "outside Beijing"}},
+    {"division 130100", .applicant_uscc = "91130100MA00000012", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"130100", "outside Beijing"}},
+    {"division 150000", .applicant_uscc = "91150000MA00000015", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"150000", "outside Beijing"}},
+    {"division 210100", .applicant_uscc = "91210100MA0000001G", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"210100", "outside Beijing"}},
+    {"division 011000", .applicant_uscc = "91011000MA0000001A", .check = "registered_in_beijing",
+     .passed = false, .detail_has = {"011000", "outside Beijing"}},
 
     /* 6(一) operating for a full year on the submission date */
     {"one year minus a day", .patch = "{\"registered_on\": \"2019-07-28\"}",
@@ -294,6 +317,19 @@ static const struct rule_case cases[] = {
      .incubatees = {RICH(20), RICH_OUTSIDE(1)},
      .detail_has = {"21 of 21 listed", "registered in Beijing 20 of them"}},
     {"21 in Beijing", .check = "incubatee_count", .passed = true, .incubatees = {RICH(21)}},
+    /* An incubatee counts as in Beijing by its division, 11… only. */
+    {"19 in Beijing and 1 in 119999", .check = "incubatee_count", .passed = true,
+     .incubatees = {RICH(19), {.count = 1, .division = "119999"}},
+     .detail_has = {"registered in Beijing 20 of them"}},
+    {"19 in Beijing and 1 in 100000", .check = "incubatee_count", .passed = false,
+     .incubatees = {RICH(19), {.count = 1, .division = "100000"}},
+     .detail_has = {"registered in Beijing 19 of them"}},
+    {"19 in Beijing and 1 in 120000", .check = "incubatee_count", .passed = false,
+     .incubatees = {RICH(19), {.count = 1, .division = "120000"}},
+     .detail_has = {"registered in Beijing 19 of them"}},
+    {"19 in Beijing and 1 in 150100", .check = "incubatee_count", .passed = false,
+     .incubatees = {RICH(19), {.count = 1, .division = "150100"}},
+     .detail_has = {"registered in Beijing 19 of them"}},
     {"19 in Beijing", .check = "incubatee_count", .passed = false, .incubatees = {RICH(19)},
      .detail_has = {"19 of 19 listed", "registered in Beijing 19 of them"}},
     {"no incubatees", .check = "incubatee_count", .passed = false, .patch = "{\"incubatees\": []}",

@@ -438,6 +438,36 @@ START_TEST(test_registered_outside_beijing)
 }
 END_TEST
 
+/* 第二条 a Beijing travel agency: division 11…, not 10 or 12-15. */
+START_TEST(test_division_boundaries)
+{
+    static const struct {
+        const char *uscc;
+        bool beijing;
+    } cases[] = {
+        {"91110000MA0000001L", true},  {"91119999MA00000010", true},  {"91100000MA0000001G", false},
+        {"91120000MA0000001Q", false}, {"91130100MA00000012", false}, {"91150000MA00000015", false},
+        {"91210100MA0000001G", false}, {"91011000MA0000001A", false},
+    };
+    json_t *d = data();
+    struct rule_input in = input();
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool all;
+        ck_assert(uscc_valid(cases[i].uscc));
+        in.applicant_uscc = cases[i].uscc;
+        struct check ck = run_checks(&in, d, "registered_in_beijing", &all);
+        ck_assert_msg(ck.passed == cases[i].beijing, "%s: %s", cases[i].uscc, ck.detail);
+        char division[7];
+        memcpy(division, cases[i].uscc + 2, 6);
+        division[6] = '\0';
+        ck_assert_ptr_nonnull(strstr(ck.detail, division));
+        ck_assert_int_eq(all, cases[i].beijing);
+    }
+    json_decref(d);
+}
+END_TEST
+
 /* ---- award ---- */
 
 /* The award of d, parsed as the server parses it, with the facts of in. */
@@ -728,6 +758,7 @@ static Suite *tourism_award_suite(void)
     tcase_add_test(te, test_all_pass);
     tcase_add_loop_test(te, test_flags, 0, sizeof flag_cases / sizeof flag_cases[0]);
     tcase_add_test(te, test_registered_outside_beijing);
+    tcase_add_test(te, test_division_boundaries);
     suite_add_tcase(s, te);
     tcase_add_test(ta, test_nothing_before_ranking);
     tcase_add_loop_test(ta, test_charter_conditions, 0,

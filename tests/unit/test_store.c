@@ -757,6 +757,75 @@ START_TEST(test_app_insert_get_update)
 }
 END_TEST
 
+/* A certificate is revoked once: the second revocation is a conflict and
+ * leaves the first as it was (the API's workflow refuses it earlier; the
+ * store holds on its own). */
+struct cert_op {
+    struct key_row key;
+    struct certificate_row cert;
+    const char *serial, *at, *reason, *ground;
+    int64_t refund_fen;
+};
+
+static enum store_rc tx_cert_issue(struct store_tx *tx, void *ctx)
+{
+    struct cert_op *o = ctx;
+    enum store_rc rc = store_key_rotate(tx, &o->key);
+    return rc == STORE_OK ? store_cert_insert(tx, &o->cert) : rc;
+}
+
+static enum store_rc tx_cert_revoke(struct store_tx *tx, void *ctx)
+{
+    struct cert_op *o = ctx;
+    return store_cert_revoke(tx, o->serial, o->at, o->reason, o->ground, o->refund_fen);
+}
+
+START_TEST(test_certificate_revoked_once)
+{
+    struct application a;
+    fill_app(&a, "first_store", 2020, "110108", "91110108MA01AAAAAA", "approved", true);
+    int64_t id = insert_app(&a);
+
+    struct cert_op o = {0};
+    snprintf(o.key.kid, sizeof o.key.kid, "%s", "k1");
+    snprintf(o.key.x, sizeof o.key.x, "%s", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+    snprintf(o.key.created_at, sizeof o.key.created_at, "%s", NOW);
+    snprintf(o.cert.serial, sizeof o.cert.serial, "%s", "SB-2020-TEST-0000-0000-0001");
+    o.cert.application_id = id;
+    snprintf(o.cert.kind, sizeof o.cert.kind, "%s", "first_store");
+    snprintf(o.cert.kid, sizeof o.cert.kid, "%s", "k1");
+    snprintf(o.cert.issued_on, sizeof o.cert.issued_on, "%s", "2020-10-13");
+    o.cert.document_json = (char *)"{\"amount_fen\":100}";
+    o.cert.jws = (char *)"e30.e30.sig";
+    ck_assert_int_eq(store_write(st, tx_cert_issue, &o), STORE_OK);
+
+    o.serial = o.cert.serial;
+    o.at = "2021-03-01T02:00:00Z";
+    o.reason = "门店关闭";
+    o.ground = "closed_within_year";
+    o.refund_fen = 100;
+    ck_assert_int_eq(store_write(st, tx_cert_revoke, &o), STORE_OK);
+
+    struct cert_op again = o;
+    again.at = "2021-04-01T02:00:00Z";
+    again.reason = "再次撤销";
+    again.ground = "other";
+    again.refund_fen = 0;
+    ck_assert_int_eq(store_write(st, tx_cert_revoke, &again), STORE_CONFLICT);
+    again.serial = "SB-2020-NONE-0000-0000-0000";
+    ck_assert_int_eq(store_write(st, tx_cert_revoke, &again), STORE_CONFLICT);
+
+    struct certificate_row got;
+    ck_assert_int_eq(store_cert_get(st, o.cert.serial, &got), STORE_OK);
+    ck_assert_str_eq(got.revoked_at, "2021-03-01T02:00:00Z");
+    ck_assert_str_eq(got.revocation_reason, "门店关闭");
+    ck_assert_str_eq(got.revocation_ground, "closed_within_year");
+    ck_assert_int_eq(got.refund_fen, 100);
+    certificate_release(&got);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
 START_TEST(test_app_refused)
 {
     struct application a;
@@ -1452,6 +1521,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_long_text_round_trips);
     tcase_add_test(tc, test_broken_text_reads_repaired);
     tcase_add_test(tc, test_app_refused);
+    tcase_add_test(tc, test_certificate_revoked_once);
     tcase_add_test(tc, test_app_transactions);
     tcase_add_test(tc, test_nested_write_refused);
     tcase_add_test(tc, test_list_scopes_filters);

@@ -153,6 +153,44 @@ START_TEST(test_beijing_division)
 }
 END_TEST
 
+/* The province part of the division (characters 3-4, GB/T 2260) at and
+ * around Beijing's 11: 10 (a national-level registration), 12-15 (Tianjin,
+ * Hebei, Shanxi, Inner Mongolia), 21 and 01 (the digits swapped or shifted)
+ * are all outside Beijing.  Every code here is valid, so only the division
+ * decides. */
+static const struct {
+    const char *code;
+    bool beijing;
+} division_cases[] = {
+    {"91110000MA0000001L", true},  /* 110000, Beijing itself */
+    {"91110101MA00000018", true},  /* 110101 Dongcheng */
+    {"91111111MA00000014", true},  /* 11 followed by anything */
+    {"91119999MA00000010", true},  /* the last code under 11 */
+    {"91100000MA0000001G", false}, /* 100000: national, below 11 */
+    {"91101010MA0000001C", false}, /* 101010 */
+    {"91120000MA0000001Q", false}, /* 120000 Tianjin, just above 11 */
+    {"91120101MA0000001C", false}, /* 120101 */
+    {"91130100MA00000012", false}, /* 130100 Hebei */
+    {"91140100MA00000016", false}, /* 140100 Shanxi */
+    {"91150000MA00000015", false}, /* 150000 Inner Mongolia */
+    {"91150100MA0000001A", false}, /* 150100 */
+    {"91210100MA0000001G", false}, /* 210100: the digits of 12 the other way */
+    {"91010000MA0000001X", false}, /* 010000 */
+    {"91011000MA0000001A", false}, /* 011000: "11" one place late */
+    {"911A0000MA0000001R", false}, /* 1A0000: a letter where a digit belongs */
+    {"91310115MA0000001Y", false}, /* 310115 Shanghai */
+};
+
+START_TEST(test_division_boundaries)
+{
+    const char *code = division_cases[_i].code;
+
+    ck_assert_msg(uscc_valid(code), "%s should be valid", code);
+    ck_assert_msg(uscc_in_beijing(code) == division_cases[_i].beijing, "%s: division %.6s %s", code,
+                  code + 2, division_cases[_i].beijing ? "is Beijing" : "is not Beijing");
+}
+END_TEST
+
 static Suite *uscc_suite(void)
 {
     Suite *s = suite_create("uscc");
@@ -166,6 +204,8 @@ static Suite *uscc_suite(void)
     tcase_add_test(tc, test_computed_check_char);
     tcase_add_test(tc, test_every_character_value);
     tcase_add_test(tc, test_beijing_division);
+    tcase_add_loop_test(tc, test_division_boundaries, 0,
+                        sizeof division_cases / sizeof division_cases[0]);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,14 @@ START_TEST(guard_notice_and_ban)
     f.open_objections = 1;
     ck_assert_int_eq(workflow_check(end, &f, &g), GUARD_CONFLICT);
     ck_assert_str_eq(g.detail, "held by an open objection");
+    /* Every open objection holds it, however many there are. */
+    for (int n = 2; n <= 30; n += n < 5 ? 1 : 25) {
+        f.open_objections = n;
+        ck_assert_int_eq(workflow_check(end, &f, &g), GUARD_CONFLICT);
+        char want[64];
+        snprintf(want, sizeof want, "held by %d open objections", n);
+        ck_assert_str_eq(g.detail, want);
+    }
     f.open_objections = 0;
     ck_assert_int_eq(workflow_check(end, &f, &g), GUARD_PASS);
 
