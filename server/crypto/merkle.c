@@ -88,6 +88,8 @@ int merkle_frontier_append(struct merkle_frontier *f, const unsigned char leaf[M
      * left that the new one completes into a subtree a level higher. */
     while ((size >> l) & 1) {
         merkle_node_hash(carry, f->hashes[l], carry);
+        /* Zeroed when unused, so that equal trees have equal frontiers. */
+        memset(f->hashes[l], 0, MERKLE_HASH_LEN);
         l++;
         nodes[n].level = l;
         nodes[n].index = (size >> l);

@@ -60,7 +60,8 @@ struct merkle_node {
 /*
  * The right border of a tree of `size` leaves: for each bit l set in size,
  * hashes[l] is the full subtree at level l, index (size >> l) - 1.  Entries
- * for clear bits are unused.  A zeroed struct is the empty tree.
+ * for clear bits are zero, so two frontiers of one tree compare equal with
+ * memcmp.  A zeroed struct is the empty tree.
  */
 struct merkle_frontier {
     uint64_t size;

@@ -562,6 +562,7 @@ START_TEST(test_frontier_load_matches_appends)
         /* One read per full subtree of the compact range. */
         ck_assert_uint_eq(t->reads, (size_t)__builtin_popcountll(n));
         ck_assert_uint_eq(loaded.size, n);
+        ck_assert_mem_eq(&loaded, &built, sizeof(built));
         merkle_frontier_root(a, &built);
         merkle_frontier_root(b, &loaded);
         memcpy(scratch, leaves, sizeof(scratch));
