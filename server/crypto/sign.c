@@ -8,17 +8,16 @@
  */
 #include "sign.h"
 
+#include "keyfile.h"
+
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define B64_VARIANT     sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define KEY_FILE_SUFFIX ".ed25519"
@@ -169,157 +168,19 @@ static int kid_valid(const char *kid)
     return strnlen(kid, SIGN_KID_LEN + 1) == SIGN_KID_LEN && b64url_valid(kid, SIGN_KID_LEN);
 }
 
-/* "dir/" for messages, without doubling a slash the operator typed. */
-static const char *dir_slash(const char *dir)
-{
-    size_t n = strlen(dir);
-
-    return n > 0 && dir[n - 1] == '/' ? "" : "/";
-}
-
-/*
- * Opens the key directory and checks that only its owner may enter it.  The
- * checks run on the open descriptor and the key file is then opened relative
- * to it, so the directory cannot be swapped between check and use.  Returns
- * the descriptor or -1; errno is ENOENT (and err empty) when dir is missing.
- */
-static int open_key_dir(const char *dir, char *err, size_t errlen)
-{
-    struct stat st;
-    int fd;
-
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        int saved = errno;
-
-        if (saved == ENOTDIR)
-            snprintf(err, errlen, "key directory %s is not a directory", dir);
-        else if (saved != ENOENT)
-            snprintf(err, errlen, "cannot open key directory %s: %s", dir, strerror(saved));
-        errno = saved;
-        return -1;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "cannot stat key directory %s: %s", dir, strerror(errno));
-        goto fail;
-    }
-    if ((st.st_mode & 077) != 0) {
-        snprintf(err, errlen,
-                 "key directory %s%s is accessible to others (mode %04o); run: chmod 700 %s%s", dir,
-                 dir_slash(dir), (unsigned)(st.st_mode & 07777), dir, dir_slash(dir));
-        goto fail;
-    }
-    return fd;
-fail:
-    close(fd);
-    errno = EACCES;
-    return -1;
-}
-
-/* Writes all of buf to fd, retrying short writes and interruptions. */
-static int write_all(int fd, const unsigned char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Reads up to len bytes, stopping early only at end of file.  Returns the
- * count read, or -1. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
 int sign_keygen(const char *dir, char kid[SIGN_KID_LEN + 1], unsigned char pk[SIGN_PUBLIC_LEN],
                 char *err, size_t errlen)
 {
     unsigned char sk[SIGN_SECRET_LEN];
     char name[SIGN_KID_LEN + sizeof(KEY_FILE_SUFFIX)];
-    int dfd = -1;
-    int fd = -1;
-    int created = 0;
-    int closed;
-    int ret = -1;
+    int ret;
 
     assert(dir != NULL && kid != NULL && pk != NULL && err != NULL);
     sign_sodium_init();
-    err[0] = '\0';
-    kid[0] = '\0';
-    dfd = open_key_dir(dir, err, errlen);
-    if (dfd < 0 && errno == ENOENT) {
-        /* Only the last component is made: a missing parent is more likely
-         * a mistyped path than something to build. */
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            int saved = errno;
-
-            snprintf(err, errlen, "cannot create key directory %s: %s%s", dir, strerror(saved),
-                     saved == ENOENT ? " (its parent directory must exist)" : "");
-            goto out;
-        }
-        dfd = open_key_dir(dir, err, errlen);
-        if (dfd < 0 && err[0] == '\0')
-            snprintf(err, errlen, "cannot open key directory %s: %s", dir, strerror(errno));
-    }
-    if (dfd < 0)
-        goto out;
-
     crypto_sign_keypair(pk, sk);
     sign_kid(kid, pk);
     snprintf(name, sizeof(name), "%s" KEY_FILE_SUFFIX, kid);
-    fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create signing key %s%s%s: %s", dir, dir_slash(dir), name,
-                 strerror(errno));
-        goto out;
-    }
-    created = 1;
-    /* Both fsyncs: a key whose public half is published must survive a
-     * crash, file contents and directory entry alike. */
-    if (write_all(fd, sk, sizeof(sk)) != 0 || fsync(fd) != 0) {
-        snprintf(err, errlen, "cannot write signing key %s%s%s: %s", dir, dir_slash(dir), name,
-                 strerror(errno));
-        goto out;
-    }
-    closed = close(fd);
-    fd = -1;
-    if (closed != 0) {
-        snprintf(err, errlen, "cannot write signing key %s%s%s: %s", dir, dir_slash(dir), name,
-                 strerror(errno));
-        goto out;
-    }
-    if (fsync(dfd) != 0) {
-        snprintf(err, errlen, "cannot sync key directory %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    ret = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    /* A partial key file would be refused at every later load. */
-    if (ret != 0 && created)
-        unlinkat(dfd, name, 0);
-    if (dfd >= 0)
-        close(dfd);
+    ret = keyfile_create(dir, name, sk, sizeof(sk), "signing key", err, errlen);
     sodium_memzero(sk, sizeof(sk));
     if (ret != 0) {
         kid[0] = '\0';
@@ -335,12 +196,8 @@ int sign_key_load(struct signing_key *out, const char *dir, const char *kid, cha
     unsigned char pk[SIGN_PUBLIC_LEN];
     char name[SIGN_KID_LEN + sizeof(KEY_FILE_SUFFIX)];
     char actual_kid[SIGN_KID_LEN + 1];
-    unsigned char extra;
     unsigned char *sk = NULL;
-    struct stat st;
-    ssize_t got;
-    int dfd = -1;
-    int fd = -1;
+    const char *slash;
     int ret = -1;
 
     assert(out != NULL && dir != NULL && kid != NULL && err != NULL);
@@ -351,69 +208,14 @@ int sign_key_load(struct signing_key *out, const char *dir, const char *kid, cha
         snprintf(err, errlen, "\"%.*s\" is not a signing key id", SIGN_KID_LEN + 1, kid);
         goto out;
     }
+    slash = keyfile_dir_slash(dir);
     snprintf(name, sizeof(name), "%s" KEY_FILE_SUFFIX, kid);
-    dfd = open_key_dir(dir, err, errlen);
-    if (dfd < 0) {
-        if (errno == ENOENT)
-            snprintf(err, errlen,
-                     "no signing key %s in %s (create one with: shenbao keygen --keys %s)", kid,
-                     dir, dir);
-        goto out;
-    }
-    /* O_NONBLOCK so that a FIFO planted under the key's name cannot stall
-     * the open; it changes nothing for a regular file. */
-    fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            snprintf(err, errlen,
-                     "no signing key %s in %s (create one with: shenbao keygen --keys %s)", kid,
-                     dir, dir);
-        else if (errno == ELOOP)
-            snprintf(err, errlen, "signing key %s%s%s is a symbolic link; refusing it", dir,
-                     dir_slash(dir), name);
-        else
-            snprintf(err, errlen, "cannot open signing key %s%s%s: %s", dir, dir_slash(dir), name,
-                     strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "cannot stat signing key %s%s%s: %s", dir, dir_slash(dir), name,
-                 strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "signing key %s%s%s is not a regular file", dir, dir_slash(dir),
-                 name);
-        goto out;
-    }
-    if ((st.st_mode & 077) != 0) {
-        snprintf(err, errlen,
-                 "signing key %s%s%s is accessible to others (mode %04o); run: chmod 600 %s%s%s",
-                 dir, dir_slash(dir), name, (unsigned)(st.st_mode & 07777), dir, dir_slash(dir),
-                 name);
-        goto out;
-    }
-    if (st.st_size != SIGN_SECRET_LEN) {
-        snprintf(err, errlen, "signing key %s%s%s must hold exactly %d bytes, not %lld", dir,
-                 dir_slash(dir), name, SIGN_SECRET_LEN, (long long)st.st_size);
-        goto out;
-    }
-    sk = sodium_malloc(SIGN_SECRET_LEN);
+    sk = keyfile_load(dir, name, SIGN_SECRET_LEN, "signing key", kid, err, errlen);
     if (sk == NULL) {
-        snprintf(err, errlen, "cannot allocate guarded memory for signing key %s", kid);
-        goto out;
-    }
-    got = read_full(fd, sk, SIGN_SECRET_LEN);
-    if (got < 0) {
-        snprintf(err, errlen, "cannot read signing key %s%s%s: %s", dir, dir_slash(dir), name,
-                 strerror(errno));
-        goto out;
-    }
-    /* The size is checked again on what was read: the file may have changed
-     * since fstat. */
-    if (got != SIGN_SECRET_LEN || read_full(fd, &extra, 1) != 0) {
-        snprintf(err, errlen, "signing key %s%s%s must hold exactly %d bytes", dir, dir_slash(dir),
-                 name, SIGN_SECRET_LEN);
+        if (err[0] == '\0')
+            snprintf(err, errlen,
+                     "no signing key %s in %s (create one with: shenbao keygen --keys %s)", kid,
+                     dir, dir);
         goto out;
     }
     /* The public half stored in the file is what libsodium hashes into every
@@ -422,13 +224,13 @@ int sign_key_load(struct signing_key *out, const char *dir, const char *kid, cha
     crypto_sign_seed_keypair(pk, derived_sk, sk);
     if (sodium_memcmp(derived_sk, sk, SIGN_SECRET_LEN) != 0) {
         snprintf(err, errlen, "signing key %s%s%s is damaged: its public half is not its seed's",
-                 dir, dir_slash(dir), name);
+                 dir, slash, name);
         goto out;
     }
     sign_kid(actual_kid, pk);
     if (sodium_memcmp(actual_kid, kid, SIGN_KID_LEN) != 0) {
         snprintf(err, errlen, "signing key file %s%s%s does not hold key %s (it holds %s)", dir,
-                 dir_slash(dir), name, kid, actual_kid);
+                 slash, name, kid, actual_kid);
         goto out;
     }
     if (sodium_mprotect_readonly(sk) != 0) {
@@ -441,10 +243,6 @@ int sign_key_load(struct signing_key *out, const char *dir, const char *kid, cha
     sk = NULL;
     ret = 0;
 out:
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0)
-        close(dfd);
     sodium_memzero(derived_sk, sizeof(derived_sk));
     sodium_free(sk);
     return ret;

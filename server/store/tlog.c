@@ -1,0 +1,130 @@
+/*
+ * The transparency log's Merkle tree nodes (migrations/0007_tlog.sql).
+ */
+#include "tlog.h"
+
+#include "store_impl.h"
+
+#include <string.h>
+
+enum store_rc store_tlog_nodes_add(struct store_tx *tx, const struct merkle_node *nodes,
+                                   size_t count)
+{
+    static const char sql[] = "INSERT INTO tlog_nodes (level, idx, hash) VALUES (?1, ?2, ?3)";
+    struct conn *c = store_tx_conn(tx);
+    enum store_rc rc = STORE_OK;
+
+    for (size_t i = 0; i < count && rc == STORE_OK; i++) {
+        sqlite3_stmt *st = store_stmt(c, sql);
+
+        if (st == NULL)
+            return STORE_ERROR;
+        /* SQLite integers are signed 64-bit: indexes stay below 2^63. */
+        if (nodes[i].index > (uint64_t)MERKLE_MAX_SIZE ||
+            (sqlite3_bind_int(st, 1, (int)nodes[i].level) |
+             sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index) |
+             sqlite3_bind_blob(st, 3, nodes[i].hash, MERKLE_HASH_LEN, SQLITE_STATIC)) != SQLITE_OK)
+            rc = store_rc(c, SQLITE_ERROR, sql);
+        else
+            rc = store_rc(c, sqlite3_step(st), sql);
+        store_stmt_done(st);
+    }
+    return rc;
+}
+
+static enum store_rc node_on(struct conn *c, unsigned level, uint64_t index,
+                             unsigned char hash[MERKLE_HASH_LEN])
+{
+    static const char sql[] = "SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2";
+    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
+    enum store_rc rc;
+    int step;
+
+    if (st == NULL)
+        return STORE_ERROR;
+    if (index > (uint64_t)MERKLE_MAX_SIZE) {
+        store_stmt_done(st);
+        return STORE_NOT_FOUND;
+    }
+    if ((sqlite3_bind_int(st, 1, (int)level) | sqlite3_bind_int64(st, 2, (sqlite3_int64)index)) !=
+        SQLITE_OK) {
+        rc = store_rc(c, SQLITE_ERROR, sql);
+        goto out;
+    }
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        /* The table's CHECK keeps every hash 32 bytes long. */
+        if (sqlite3_column_bytes(st, 0) != MERKLE_HASH_LEN) {
+            store_log_error(store_conn_db(c), "tlog_nodes: a hash is not 32 bytes");
+            rc = STORE_ERROR;
+            goto out;
+        }
+        memcpy(hash, sqlite3_column_blob(st, 0), MERKLE_HASH_LEN);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        rc = store_rc(c, step, sql);
+    }
+out:
+    store_stmt_done(st);
+    return rc;
+}
+
+enum store_rc store_tlog_node(struct store *s, unsigned level, uint64_t index,
+                              unsigned char hash[MERKLE_HASH_LEN])
+{
+    return node_on(store_reader(s), level, index, hash);
+}
+
+enum store_rc store_tlog_node_tx(struct store_tx *tx, unsigned level, uint64_t index,
+                                 unsigned char hash[MERKLE_HASH_LEN])
+{
+    return node_on(store_tx_conn(tx), level, index, hash);
+}
+
+static enum store_rc size_on(struct conn *c, uint64_t *size)
+{
+    /* max() over the primary key reads one row of the index, however long
+     * the log. */
+    static const char sql[] = "SELECT coalesce(max(idx) + 1, 0) FROM tlog_nodes WHERE level = 0";
+    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
+    int64_t n = 0;
+    enum store_rc rc = store_one_int(c, st, sql, SQLITE_OK, &n);
+
+    *size = rc == STORE_OK && n > 0 ? (uint64_t)n : 0;
+    return rc;
+}
+
+enum store_rc store_tlog_size(struct store *s, uint64_t *size)
+{
+    return size_on(store_reader(s), size);
+}
+
+enum store_rc store_tlog_size_tx(struct store_tx *tx, uint64_t *size)
+{
+    return size_on(store_tx_conn(tx), size);
+}
+
+static int read_reader(void *ctx, unsigned level, uint64_t index,
+                       unsigned char out[MERKLE_HASH_LEN])
+{
+    return store_tlog_node(ctx, level, index, out) == STORE_OK ? 0 : -1;
+}
+
+static int read_tx(void *ctx, unsigned level, uint64_t index, unsigned char out[MERKLE_HASH_LEN])
+{
+    return store_tlog_node_tx(ctx, level, index, out) == STORE_OK ? 0 : -1;
+}
+
+void store_tlog_reader(struct merkle_reader *r, struct store *s)
+{
+    r->read = read_reader;
+    r->ctx = s;
+}
+
+void store_tlog_reader_tx(struct merkle_reader *r, struct store_tx *tx)
+{
+    r->read = read_tx;
+    r->ctx = tx;
+}
