@@ -1,230 +1,191 @@
 /*
- * The handlers, one file per resource.  Each has one shape: read what the
- * request carries, authorise against the object, run one store
- * transaction, reply.
+ * The API: the route table and the handlers, one file per resource.
+ *
+ * Every handler has one shape.  The route row declares who may call it
+ * (roles), what its path parameters are (typed: {id} a positive integer,
+ * {kind} a kind, {year} a year; anything else is a 404 before the handler
+ * runs), the query parameters it takes and whether it takes a JSON body —
+ * and, for most, the body's field table, checked before the handler runs.
+ * The handler turns what it got into a call of the engine and answers with
+ * api_reply(), which turns any engine outcome into its reply.
  */
 #ifndef SB_API_H
 #define SB_API_H
 
 #include "clock.h"
 #include "date.h"
+#include "engine.h"
 #include "http.h"
 #include "spec.h"
-#include "workflow.h"
+#include "token.h"
 
-/* health.c */
-void api_healthz(struct request *r);
-void api_readyz(struct request *r);
-void api_metrics(struct request *r);
+/* ---- the server ------------------------------------------------------------ */
 
-/* schemas.c */
-void api_schema_get(struct request *r);
-
-/* accounts.c */
-void api_account_create(struct request *r);
-void api_account_me(struct request *r);
-void api_account_disable(struct request *r);
-
-/* tokens.c */
-void api_token_create(struct request *r);
-void api_tokens_list(struct request *r);
-void api_token_delete(struct request *r);
-
-/* sessions.c */
-void api_signup(struct request *r);
-void api_session_create(struct request *r);
-void api_session_delete(struct request *r);
-
-/* web.c */
-void api_web_index(struct request *r);
-void api_web_file(struct request *r);
-
-/* units.c */
-void api_units_list(struct request *r);
-void api_unit_create(struct request *r);
-
-/* applications.c */
-void api_app_create(struct request *r);
-void api_app_get(struct request *r);
-void api_app_put(struct request *r);
-void api_app_submit(struct request *r);
-void api_app_withdraw(struct request *r);
-void api_app_list(struct request *r);
-
-/* reviews.c */
-void api_review_create(struct request *r);
-
-/* notices.c */
-void api_notices_list(struct request *r);
-void api_objection_file(struct request *r);
-void api_objections_list(struct request *r);
-void api_objection_resolve(struct request *r);
-
-/* Performs every transition due at `now`: each public notice that has ended
- * with no objection open approves its application and issues, signed with
- * key, what its kind issues (in one transaction: both or neither; without a
- * key nothing is approved).  report (may be NULL) is told of each
- * application handled.  Idempotent: a second run at the same
- * instant finds nothing due.  Returns how many were approved, or -1. */
-int notices_tick(struct store *s, const struct signing_key *key, int64_t now,
-                 void (*report)(const struct application *a, const char *what, void *ctx),
-                 void *ctx);
-
-/* certificates.c */
-struct signing_key;
-void api_app_certificate(struct request *r);
-void api_cert_get(struct request *r);
-void api_cert_verify(struct request *r);
-void api_cert_revoke(struct request *r);
-void api_jwks(struct request *r);
-
-/* A new unguessable serial for a certificate of `year`. */
-void certificate_serial_new(char *out, size_t cap, int year);
-/* Builds, signs with key and stores in tx what approving a issues, citing
- * the approval event's hash.  0, or -1 (nothing stored). */
-int certificate_issue(struct store_tx *tx, const struct signing_key *key,
-                      const struct application *a, const unsigned char event_hash[EVENT_HASH_LEN],
-                      sb_day issued_on, const char *serial);
-/* Checks a compact JWS (and, when given, that `certificate` is its payload)
- * against the keys in the store: 1 when valid, else 0; *status is the
- * certificate's (active, expired, revoked) or "invalid"; why says in words. */
-int certificate_check(struct store *s, const char *jws, const json_t *certificate,
-                      const char **status, char *why, size_t whylen);
-
-/* rankings.c */
-void api_ranking_compute(struct request *r);
-void api_ranking_get(struct request *r);
-
-/* Shared by accounts.c and the command line: checks an account request
- * ({role, name, uscc, unit, authority}) and fills a; every problem is
- * appended to errs with its pointer.  The unit must exist in the store. */
-struct spec_errors;
-void account_from_json(struct store *s, const json_t *body, struct account *a,
-                       struct spec_errors *errs);
-
-/* The eligibility checks and award of an application, from its kind's rules,
- * its data (d, from app_data_parse()) and the facts reviewers fixed.  Data
- * that no longer parses (d->typed NULL) fails one check, "data_valid". */
-struct eligibility;
-struct award;
-struct kind_data;
-void app_evaluate(const struct application *a, const struct kind_data *d, struct eligibility *elig,
-                  struct award *award);
-/* Parses a's stored data for its kind's rules (kind_data_parse()); 0, or -1
- * (logged) when it no longer passes, d then released.  The caller releases
- * d either way. */
-int app_data_parse(const struct application *a, struct kind_data *d);
-
-/*
- * One change to an existing application: a workflow action (submit, a
- * review, …) or a replacement of the envelope.  change_run() reads the
- * application inside a write transaction, checks that the caller may see it
- * (404) and the If-Match precondition (412), finds the action in the
- * workflow table (409 with the actions possible now; 403 when it is another
- * role's), gathers the facts the transition's guard needs and checks it,
- * sets the new status, calls `apply` for what the action does besides,
- * answers every bad field in one 422, bumps the version and writes, so that
- * reading, checking and writing cannot interleave with another request.  Then it replies: the
- * application, or the problem `apply` chose with change_refuse().
- */
-struct change {
-    const char *action; /* workflow action; NULL: `apply` does the whole change */
-    /* Gathers what the transition's guard looks at (may be NULL). */
-    enum store_rc (*gather)(struct store_tx *tx, struct change *c, struct guard_facts *f);
-    /* Does what the action does besides the status (may be NULL).  Bad
-     * fields go to `errs`: they are answered with the guard's in one 422. */
-    enum store_rc (*apply)(struct store_tx *tx, struct change *c);
-    void *ctx;                                          /* for apply */
-    void (*reply)(struct request *r, struct change *c); /* NULL: reply with the application */
-    int64_t id; /* the application; 0: the {id} path parameter */
-
-    /* Set by change_run() for apply. */
-    struct request *r;
-    int64_t if_match;
-    char now[RFC3339_LEN];
-    const struct transition *t;
-    struct application app; /* as read, then as written */
-    char scratch[192];      /* for gather: text the guard facts point to */
-
-    /* For the history: set by apply, owned by the change. */
-    const char *opinion;
-    json_t *details;
-
-    /* When refused. */
-    struct spec_errors errs;
-    enum problem problem;
-    char detail[256];
-    json_t *extra; /* members added to the problem */
+struct server {
+    const struct config *cfg;
+    struct engine engine; /* the store, the calendar, the signing key */
+    unsigned char token_key[TOKEN_KEY_LEN];
 };
 
-void change_run(struct request *r, struct change *c);
+/* Answers one request (request_fn for daemon_start(); ctx is the struct
+ * server). */
+void api_answer(void *ctx, struct request *r);
 
-/* Makes apply's transaction roll back and the request fail with p. */
-enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The route names, in table order, for the metrics (metrics_routes()). */
+const char *const *api_route_names(size_t *n);
 
-/* history.c: the chained event log. */
+/* ---- one call ------------------------------------------------------------- */
 
-/* Appends e to the log: sets its id, prev_hash and hash. */
-enum store_rc history_append(struct store_tx *tx, struct event *e);
-/* Records that `action` took a (as now written, status and updated_at
- * included) from status `from` (NULL: creation), by the caller of r (NULL:
- * the server's clock), with an opinion and details (both may be NULL).  The
- * new event's hash goes to hash_out (EVENT_HASH_LEN bytes) unless NULL. */
-enum store_rc history_record(struct store_tx *tx, const struct request *r,
-                             const struct application *a, const char *action, const char *from,
-                             const char *opinion, const json_t *details, unsigned char *hash_out);
-/* An event as JSON; NULL only when memory runs out. */
-json_t *event_to_json(const struct event *e);
-void api_events_list(struct request *r);
+#define ROUTE_MAX_PARAMS 4
 
-/* Reads the application of the {id} path parameter into a when the caller
- * may see it; else replies 404 (or the store's error) and returns -1. */
-int app_load_visible(struct request *r, struct application *a);
+struct route;
 
-/* An account as JSON (no secrets); NULL only when memory runs out. */
-json_t *account_to_json(const struct account *a);
+struct call {
+    struct request *r; /* the HTTP request: headers, query, replies */
+    struct server *srv;
+    struct engine *engine;
+    const struct route *route;
+    int64_t now; /* the server's clock when the call began */
 
-/*
- * A list being rendered for a reply, one item at a time (applications.c).  What the store
+    /* Path parameters, typed by name: {id} and {oid}/{tid} (positive
+     * integers), {kind} (a kind), {year}; the others as text. */
+    char params[ROUTE_MAX_PARAMS][128];
+    unsigned n_params;
+    int64_t id, sub_id;
+    const struct kind *kind;
+    int year;
+
+    /* Who calls. */
+    bool authenticated;
+    struct account account;
+    struct actor actor; /* borrows from account and r */
+    bool via_session;   /* authenticated by a browser session cookie */
+    char csrf[64];      /* that session's CSRF token */
+
+    json_t *body; /* the JSON body of a route that takes one; owned by the call */
+};
+
+typedef void (*handler_fn)(struct call *c);
+
+/* A route that takes a JSON object body whose fields the handler checks
+ * itself (an envelope, whose table depends on its kind). */
+extern const struct field_spec BODY_ANY[];
+
+struct route {
+    const char *method;
+    const char *pattern; /* "/v1/applications/{id}/submit": {…} matches one segment */
+    handler_fn handler;
+    unsigned roles;   /* who may call; ROLE_PUBLIC = anyone, no token */
+    const char *name; /* stable route name for logs and metrics */
+    /* The JSON object body it takes: its field table, checked before the
+     * handler runs (one 422 naming every bad field); BODY_ANY for a body
+     * the handler checks; NULL for none. */
+    const struct field_spec *body;
+    /* The query parameters it takes, NULL-terminated; NULL for none, or
+     * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
+     * other, and any given twice, before the handler runs. */
+    const char *const *query;
+};
+
+/* The query of a web page (not the API) is ignored: shared links gain
+ * parameters of their own (WeChat adds from=singlemessage). */
+extern const char *const ROUTE_QUERY_IGNORED[];
+
+/* ---- replies --------------------------------------------------------------- */
+
+/* Replies with what an engine outcome says: on ENGINE_OK nothing (the
+ * handler replies with what was done); else the problem it stands for
+ * (404, 403, 422 with every bad field, 409 with the reason and any extra
+ * members, 412, 429 with Retry-After, 503, 500).  Returns true when the
+ * outcome was ENGINE_OK. */
+bool api_outcome(struct call *c, const struct outcome *o);
+
+/* Replies with an application (and its version as the ETag). */
+void reply_app(struct call *c, unsigned status, const struct app *a);
+
+/* Replies with the problem a store result stands for (404/409/500). */
+void reply_store_error(struct request *r, enum store_rc rc);
+
+/* The If-Match version: 0 when absent or "*", -1 (after replying 412) when
+ * the header is present but not a version. */
+int64_t call_if_match(struct call *c);
+
+/* A list being rendered for a reply, one item at a time.  What the store
  * reads is valid UTF-8, so an item fails to render only when memory runs
- * out: the reply is then a 500, never a list silently missing a row.
- */
+ * out: the reply is then a 500, never a list silently missing a row. */
 struct listing {
     json_t *items;
     bool failed;
 };
-/* Sets up an empty list. */
 void listing_init(struct listing *l);
 /* Appends item (reference stolen); NULL marks the listing failed. */
 void listing_add(struct listing *l, json_t *item);
-/* Replies {"items": [...]} when rc is STORE_OK and nothing failed, else the
- * store's error or a 500; l->items is consumed either way. */
-void listing_reply(struct request *r, struct listing *l, enum store_rc rc);
-/* Stores the new account a (as account_from_json() made it) and its first
- * token, named "initial", whose last day is expires_on (NULL: no end), in
- * one transaction; the token's text goes to token_out (TOKEN_TEXT_LEN + 1
- * bytes).  Shared by the API and `shenbao account add`. */
-enum store_rc account_store_new(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
-                                struct account *a, const char *expires_on, char *token_out);
-/* Disables account id now: every token and session of it stops working.
- * *tokens, *sessions: how many were live.  STORE_NOT_FOUND for no such
- * account. */
-enum store_rc account_disable(struct store *s, int64_t id, int *tokens, int *sessions);
+/* Replies {"items": [...]} when rc is ENGINE_OK and nothing failed, else
+ * the problem; l->items is consumed either way. */
+void listing_reply(struct call *c, struct listing *l, enum engine_rc rc);
 
-/* The {id} of a path such as /v1/tokens/{id}: a positive decimal integer
- * with no sign, spaces or leading zeros, else 0. */
-int64_t path_id_param(const char *text);
+/* ---- the handlers ------------------------------------------------------------ */
 
-/* tokens.c: making tokens, for the API and the command line. */
+/* health.c */
+void api_healthz(struct call *c);
+void api_readyz(struct call *c);
+void api_metrics(struct call *c);
 
-/* Makes a new token for t->account_id (t->name, t->created_at,
- * t->expires_on as given) in tx: its text goes to out_text (TOKEN_TEXT_LEN
- * + 1 bytes), only its hash, made with key, to the store; t->id is set. */
-enum store_rc token_issue(struct store_tx *tx, const unsigned char key[TOKEN_KEY_LEN],
-                          struct token_row *t, char *out_text);
-/* Why `text` cannot be the last day of a token made on `today`, or NULL
- * when it can. */
-const char *token_expiry_problem(const char *text, sb_day today);
+/* kinds.c */
+void api_schema_get(struct call *c);
+void api_kinds_list(struct call *c);
+void api_kind_get(struct call *c);
+
+/* accounts.c */
+void api_account_create(struct call *c);
+void api_account_me(struct call *c);
+void api_account_disable(struct call *c);
+
+/* tokens.c */
+void api_token_create(struct call *c);
+void api_tokens_list(struct call *c);
+void api_token_delete(struct call *c);
+
+/* sessions.c */
+void api_signup(struct call *c);
+void api_session_create(struct call *c);
+void api_session_delete(struct call *c);
+
+/* web.c */
+void api_web_index(struct call *c);
+void api_web_file(struct call *c);
+
+/* units.c */
+void api_units_list(struct call *c);
+void api_unit_create(struct call *c);
+
+/* applications.c */
+void api_app_create(struct call *c);
+void api_app_get(struct call *c);
+void api_app_put(struct call *c);
+void api_app_submit(struct call *c);
+void api_app_withdraw(struct call *c);
+void api_app_list(struct call *c);
+void api_events_list(struct call *c);
+
+/* reviews.c */
+void api_review_create(struct call *c);
+
+/* notices.c */
+void api_notices_list(struct call *c);
+void api_objection_file(struct call *c);
+void api_objections_list(struct call *c);
+void api_objection_resolve(struct call *c);
+
+/* certificates.c */
+void api_app_certificate(struct call *c);
+void api_cert_get(struct call *c);
+void api_cert_verify(struct call *c);
+void api_cert_revoke(struct call *c);
+void api_jwks(struct call *c);
+
+/* rankings.c */
+void api_ranking_compute(struct call *c);
+void api_ranking_get(struct call *c);
 
 #endif

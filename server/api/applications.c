@@ -1,216 +1,19 @@
 /*
- * /v1/applications: create, read, replace, submit, withdraw, list.
- *
- * Visibility is decided here, per object: an application the caller may not
- * see is a 404, exactly as if it did not exist, so nobody learns that
- * another organisation's application is there.
+ * /v1/applications: create, read, replace, submit, withdraw, list, and the
+ * history.  Each handler parses what the request carries and hands it to
+ * the engine, which decides who sees what: an application the caller may
+ * not see is a 404, exactly as if it did not exist.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include "clock.h"
-#include "date.h"
-#include "kinds.h"
-#include "log.h"
-#include "ranking.h"
-#include "rules.h"
-#include "spec.h"
 #include "text.h"
-#include "uscc.h"
-#include "workflow.h"
 
-/* ---- reading ------------------------------------------------------------ */
-
-static bool app_visible(const struct request *r, const struct application *a)
-{
-    const struct account *acc = &r->account;
-    bool submitted = a->submitted_at[0] != '\0';
-    switch (r->role) {
-    case ROLE_APPLICANT:
-        return strcmp(a->applicant_uscc, acc->uscc) == 0;
-    case ROLE_DISTRICT_REVIEWER:
-        return submitted && strcmp(a->review_unit, acc->unit) == 0;
-    case ROLE_MUNICIPAL_REVIEWER: {
-        const struct kind *k = kind_for_authority(acc->authority);
-        return submitted && k && strcmp(a->kind, k->name) == 0;
-    }
-    case ROLE_AUDITOR:
-        return submitted;
-    default:
-        return false;
-    }
-}
-
-int app_data_parse(const struct application *a, struct kind_data *d)
-{
-    const struct kind *k = kind_find(a->kind);
-    json_t *data = json_loads(a->data_json ? a->data_json : "", JSON_DECODE_ANY, NULL);
-    struct spec_errors errs;
-    int rc = -1;
-
-    memset(d, 0, sizeof *d);
-    spec_errors_init(&errs);
-    if (k && data)
-        rc = kind_data_parse(k, data, a->round, d, &errs);
-    if (rc != 0)
-        log_msg(LOG_WARN, "application %lld: its stored data no longer parses: %s %s",
-                (long long)a->id, errs.count ? errs.items[0].pointer : "",
-                errs.count ? errs.items[0].detail : "(not JSON, or of no known kind)");
-    spec_errors_release(&errs);
-    json_decref(data);
-    return rc;
-}
-
-/* app_evaluate() with the application's facts already parsed. */
-static void evaluate(const struct application *a, const struct kind_data *d, const json_t *facts,
-                     struct eligibility *elig, struct award *award)
-{
-    const struct kind *k = kind_find(a->kind);
-    struct award_item ranked[RULES_MAX_ITEMS];
-    struct rule_input in = {
-        .data = d ? d->typed : NULL,
-        .round = a->round,
-        .applicant_uscc = a->applicant_uscc,
-        .audited_fen = -1,
-        .funded_charters = -1,
-    };
-    /* The rules speak of the submission date; a draft is judged as if it
-     * were submitted today, so the applicant sees what a reviewer would. */
-    int64_t submitted;
-    if (!a->submitted_at[0] || clock_parse_rfc3339(a->submitted_at, &submitted) != 0)
-        submitted = clock_now();
-    in.submitted_on = date_of_unix(submitted);
-    if (json_is_integer(json_object_get(facts, "audited_fen")))
-        in.audited_fen = json_integer_value(json_object_get(facts, "audited_fen"));
-    if (json_is_integer(json_object_get(facts, "funded_charters")))
-        in.funded_charters = (int)json_integer_value(json_object_get(facts, "funded_charters"));
-    in.special_award = json_is_true(json_object_get(facts, "special_award"));
-    if (json_is_array(json_object_get(facts, "ranked_items"))) {
-        in.ranked = true;
-        in.n_ranked_items =
-            ranking_items_read(json_object_get(facts, "ranked_items"), ranked, RULES_MAX_ITEMS);
-        in.ranked_items = ranked;
-    }
-
-    memset(elig, 0, sizeof *elig);
-    memset(award, 0, sizeof *award);
-    award->basis = "as_applied";
-    if (k && !in.data) {
-        /* Stored data that no longer passes (a newer rule, a damaged row)
-         * is not for the rules to guess at. */
-        eligibility_add(elig, "data_valid", false,
-                        "the stored data no longer passes the checks of its kind; a reviewer "
-                        "must look at it");
-        eligibility_zh(elig, "已存储的申报内容不再符合本类申报的校验规则，需人工核查");
-        return;
-    }
-    if (k && k->eligibility)
-        k->eligibility(&in, elig);
-    if (k && k->award)
-        k->award(&in, award);
-}
-
-void app_evaluate(const struct application *a, const struct kind_data *d, struct eligibility *elig,
-                  struct award *award)
-{
-    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
-    evaluate(a, d, facts, elig, award);
-    json_decref(facts);
-}
-
-/* The application as clients see it, its data parsed as `parsed` (NULL:
- * parsed here from the row).  Caller owns the reference.  What the store
- * reads is valid UTF-8, so only a lack of memory makes this NULL (logged);
- * the caller answers 500 then. */
-static json_t *app_to_json(const struct application *a, const struct kind_data *parsed)
-{
-    struct kind_data own = {0};
-    if (!parsed && app_data_parse(a, &own) == 0)
-        parsed = &own;
-    json_t *data =
-        parsed ? json_incref(parsed->json) : json_loads(a->data_json, JSON_DECODE_ANY, NULL);
-    if (!data) {
-        /* Only a database changed by hand: show the rest. */
-        log_msg(LOG_ERROR, "application %lld: the stored data is not JSON; shown as {}",
-                (long long)a->id);
-        data = json_object();
-    }
-    json_t *o =
-        json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
-                  (json_int_t)a->id, "kind", a->kind, "round", a->round, "review_unit",
-                  a->review_unit, "applicant", "name", a->applicant_name ? a->applicant_name : "",
-                  "uscc", a->applicant_uscc, "data", data, "status", a->status, "version",
-                  (json_int_t)a->version, "created_at", a->created_at, "updated_at", a->updated_at);
-    if (!o) {
-        log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)a->id);
-        json_decref(data);
-        kind_data_release(&own);
-        return NULL;
-    }
-    json_object_set_new(o, "submitted_at",
-                        a->submitted_at[0] ? json_string(a->submitted_at) : json_null());
-    /* The facts the workflow fixed feed the rules and show as they are:
-     * the notice dates, the certificate issued. */
-    json_t *facts = json_loads(a->facts_json ? a->facts_json : "{}", 0, NULL);
-    struct eligibility elig;
-    struct award award;
-    evaluate(a, parsed, facts, &elig, &award);
-    json_object_set_new(o, "eligibility", eligibility_to_json(&elig));
-    json_object_set_new(o, "award", award_to_json(&award));
-    json_t *notice = json_object_get(facts, "notice");
-    json_t *serial = json_object_get(facts, "certificate_serial");
-    json_object_set(o, "notice", notice ? notice : json_null());
-    json_object_set(o, "certificate_serial", serial ? serial : json_null());
-    json_decref(facts);
-    json_decref(data);
-    kind_data_release(&own);
-    return o;
-}
-
-static void reply_app(struct request *r, unsigned status, const struct application *a,
-                      const struct kind_data *parsed)
-{
-    json_t *doc = app_to_json(a, parsed);
-    if (!doc) {
-        reply_problem(r, P_INTERNAL, "the application could not be rendered");
-        return;
-    }
-    reply_header(r, "ETag", "\"%lld\"", (long long)a->version);
-    reply_json(r, status, doc);
-}
-
-/* Parses the {id} path parameter; 0 when it is not a positive integer. */
-static int64_t path_id(const struct request *r)
-{
-    const char *s = r->params[0];
-    if (s[0] < '1' || s[0] > '9' || strlen(s) > 18)
-        return 0;
-    char *end;
-    errno = 0;
-    long long n = strtoll(s, &end, 10);
-    return errno == 0 && *end == '\0' ? n : 0;
-}
-
-int app_load_visible(struct request *r, struct application *a)
-{
-    int64_t id = path_id(r);
-    enum store_rc rc = id ? store_app_get(r->srv->store, id, a) : STORE_NOT_FOUND;
-    if (rc == STORE_OK && !app_visible(r, a))
-        rc = STORE_NOT_FOUND;
-    if (rc == STORE_OK)
-        return 0;
-    if (rc == STORE_NOT_FOUND)
-        reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);
-    else
-        reply_store_error(r, rc);
-    application_release(a);
-    return -1;
-}
+/* ---- reading -------------------------------------------------------------- */
 
 /*
  * Rendering an application — parsing its data, running its kind's rules,
@@ -230,13 +33,13 @@ static struct rendered {
 } rendered[RENDER_SLOTS];
 static pthread_mutex_t rendered_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A copy of the cached rendering of a, or NULL. */
-static char *rendered_get(const struct application *a, sb_day day, size_t *len)
+/* A copy of the cached rendering of row, or NULL. */
+static char *rendered_get(const struct application *row, sb_day day, size_t *len)
 {
     char *copy = NULL;
-    struct rendered *slot = &rendered[(uint64_t)a->id % RENDER_SLOTS];
+    struct rendered *slot = &rendered[(uint64_t)row->id % RENDER_SLOTS];
     pthread_mutex_lock(&rendered_lock);
-    if (slot->text && slot->id == a->id && slot->version == a->version && slot->day == day) {
+    if (slot->text && slot->id == row->id && slot->version == row->version && slot->day == day) {
         copy = malloc(slot->len + 1);
         if (copy) {
             memcpy(copy, slot->text, slot->len + 1);
@@ -247,362 +50,130 @@ static char *rendered_get(const struct application *a, sb_day day, size_t *len)
     return copy;
 }
 
-static void rendered_put(const struct application *a, sb_day day, const char *text, size_t len)
+static void rendered_put(const struct application *row, sb_day day, const char *text, size_t len)
 {
     char *copy = malloc(len + 1);
     if (!copy)
         return;
     memcpy(copy, text, len + 1);
-    struct rendered *slot = &rendered[(uint64_t)a->id % RENDER_SLOTS];
+    struct rendered *slot = &rendered[(uint64_t)row->id % RENDER_SLOTS];
     pthread_mutex_lock(&rendered_lock);
     char *old = slot->text;
-    *slot = (struct rendered){a->id, a->version, day, copy, len};
+    *slot = (struct rendered){row->id, row->version, day, copy, len};
     pthread_mutex_unlock(&rendered_lock);
     free(old);
 }
 
-void api_app_get(struct request *r)
+void api_app_get(struct call *c)
 {
-    struct application a = {0};
-    if (app_load_visible(r, &a) != 0)
+    struct application row = {0};
+    enum store_rc rc = store_app_get(c->engine->store, c->id, &row);
+    if (rc == STORE_OK && !engine_may_see(c->engine, &c->actor, &row))
+        rc = STORE_NOT_FOUND;
+    if (rc != STORE_OK) {
+        application_release(&row);
+        if (rc == STORE_NOT_FOUND)
+            reply_problem(c->r, P_NOT_FOUND, "no application %lld", (long long)c->id);
+        else
+            reply_store_error(c->r, rc);
         return;
-    sb_day day = a.submitted_at[0] ? 0 : date_of_unix(clock_now());
+    }
+    sb_day day = row.submitted_at[0] ? 0 : date_of_unix(c->now);
     size_t len = 0;
-    char *text = rendered_get(&a, day, &len);
+    int64_t version = row.version;
+    char *text = rendered_get(&row, day, &len);
     if (!text) {
-        json_t *doc = app_to_json(&a, NULL);
+        struct application key = {.id = row.id, .version = row.version};
+        struct app *a = engine_app_from_row(c->engine, &row, c->now);
+        json_t *doc = a ? app_to_json(a) : NULL;
         char *dumped = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
+        app_free(a);
         len = dumped ? strlen(dumped) : 0;
         text = dumped ? realloc(dumped, len + 2) : NULL;
         if (!text) {
             free(dumped);
-            reply_problem(r, P_INTERNAL, "the application could not be rendered");
-            application_release(&a);
+            reply_problem(c->r, P_INTERNAL, "the application could not be rendered");
+            application_release(&row);
             return;
         }
         text[len++] = '\n';
         text[len] = '\0';
-        rendered_put(&a, day, text, len);
+        rendered_put(&key, day, text, len);
     }
-    reply_header(r, "ETag", "\"%lld\"", (long long)a.version);
-    reply_text(r, "application/json", text, len);
-    application_release(&a);
+    application_release(&row);
+    reply_header(c->r, "ETag", "\"%lld\"", (long long)version);
+    reply_text(c->r, "application/json", text, len);
 }
 
-/* ---- writing ------------------------------------------------------------ */
+/* ---- writing -------------------------------------------------------------- */
 
-/* Validates an envelope for the calling applicant: the envelope and the
- * kind's data (domain, decoded into out), then what needs the store and the
- * account.  Returns the kind, or NULL after replying 422 (out released). */
-static const struct kind *validate_envelope(struct request *r, const json_t *body,
-                                            struct kind_data *out)
+/* Parses the body as an envelope of its kind (one pass: validated and
+ * decoded); replies 422 and returns false when it is not one. */
+static bool parse_envelope(struct call *c, struct envelope *env)
 {
     struct spec_errors errs;
+    struct kind_data data;
     spec_errors_init(&errs);
-    const struct kind *k = application_parse(body, out, &errs);
-
-    const char *uscc =
-        json_string_value(json_object_get(json_object_get(body, "applicant"), "uscc"));
-    if (uscc && uscc_valid(uscc) && strcmp(uscc, r->account.uscc) != 0)
-        spec_errors_add(&errs, "/applicant/uscc", "must be the USCC of your organisation (%s)",
-                        r->account.uscc);
-
-    const char *unit_id = json_string_value(json_object_get(body, "review_unit"));
-    if (unit_id) {
-        struct unit u;
-        if (store_unit_get(r->srv->store, unit_id, &u) != STORE_OK)
-            spec_errors_add(&errs, "/review_unit", "no such review unit; see GET /v1/review-units");
-        else if (k && !k->enterprise_units &&
-                 (strcmp(u.kind, "soe") == 0 || strcmp(u.kind, "hq") == 0))
-            spec_errors_add(&errs, "/review_unit",
-                            "an enterprise review unit reviews only first_store applications; "
-                            "choose the district or etdz");
-    }
-    if (errs.count > 0) {
-        reply_invalid(r, &errs);
-        kind_data_release(out);
-        k = NULL;
+    const struct kind *k = application_parse(c->body, &data, &errs);
+    bool ok = k && errs.count == 0;
+    if (ok) {
+        envelope_from_json(env, c->body, k, &data);
+    } else {
+        /* One 422 names every bad field, those the store decides too. */
+        engine_check_envelope(c->engine, &c->actor, c->body, k, &errs);
+        reply_invalid(c->r, &errs);
     }
     spec_errors_release(&errs);
-    return k;
+    return ok;
 }
 
-/* Copies the fields of a validated envelope into a, which owns the new
- * applicant_name and data_json.  The buffers fit whatever validation
- * admits (struct application).  0, or -1 when memory runs out. */
-static int envelope_into(const json_t *body, struct application *a)
+void api_app_create(struct call *c)
 {
-    const json_t *applicant = json_object_get(body, "applicant");
-    snprintf(a->kind, sizeof a->kind, "%s", json_string_value(json_object_get(body, "kind")));
-    a->round = (int)json_integer_value(json_object_get(body, "round"));
-    snprintf(a->review_unit, sizeof a->review_unit, "%s",
-             json_string_value(json_object_get(body, "review_unit")));
-    snprintf(a->applicant_uscc, sizeof a->applicant_uscc, "%s",
-             json_string_value(json_object_get(applicant, "uscc")));
-    free(a->applicant_name);
-    a->applicant_name = strdup(json_string_value(json_object_get(applicant, "name")));
-    free(a->data_json);
-    a->data_json = json_dumps(json_object_get(body, "data"), JSON_COMPACT | JSON_SORT_KEYS);
-    return a->applicant_name && a->data_json ? 0 : -1;
-}
-
-struct creation {
-    struct request *r;
-    struct application *a;
-};
-
-static enum store_rc tx_insert(struct store_tx *tx, void *ctx)
-{
-    struct creation *cr = ctx;
-    enum store_rc rc = store_app_insert(tx, cr->a);
-    if (rc == STORE_OK)
-        rc = history_record(tx, cr->r, cr->a, "create", NULL, NULL, NULL, NULL);
-    return rc;
-}
-
-void api_app_create(struct request *r)
-{
-    struct kind_data parsed;
-    if (!validate_envelope(r, r->body_json, &parsed))
+    struct envelope env;
+    if (!parse_envelope(c, &env))
         return;
-    struct application a = {0};
-    if (envelope_into(r->body_json, &a) != 0) {
-        reply_problem(r, P_INTERNAL, "out of memory");
-        application_release(&a);
-        kind_data_release(&parsed);
-        return;
+    struct outcome o;
+    outcome_init(&o);
+    if (api_outcome(c, (engine_create(c->engine, &c->actor, &env, c->now, &o), &o))) {
+        reply_header(c->r, "Location", "/v1/applications/%lld", (long long)o.app->row.id);
+        reply_app(c, 201, o.app);
     }
-    char now[RFC3339_LEN];
-    clock_format_rfc3339(clock_now(), now);
-    snprintf(a.status, sizeof a.status, "draft");
-    a.version = 1;
-    a.created_by = r->account.id;
-    memcpy(a.created_at, now, sizeof now);
-    memcpy(a.updated_at, now, sizeof now);
-
-    struct creation cr = {r, &a};
-    enum store_rc rc = store_write(r->srv->store, tx_insert, &cr);
-    if (rc == STORE_OK) {
-        reply_header(r, "Location", "/v1/applications/%lld", (long long)a.id);
-        reply_app(r, 201, &a, &parsed);
-    } else {
-        reply_store_error(r, rc);
-    }
-    application_release(&a);
-    kind_data_release(&parsed);
+    kind_data_release(&env.data);
+    outcome_release(&o);
 }
 
-/* Refuses the change with problem p; the transaction then rolls back. */
-enum store_rc change_refuse(struct change *c, enum problem p, const char *fmt, ...)
+/* Runs one action on the {id} application and answers with it as left. */
+static void act(struct call *c, const char *action, const void *input)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(c->detail, sizeof c->detail, fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof c->detail)
-        text_trim_utf8(c->detail);
-    c->problem = p;
-    return STORE_CONFLICT;
-}
-
-static json_t *allowed_actions(const char *status, const char *role)
-{
-    const char *acts[16];
-    workflow_actions(status, role, acts, 16);
-    json_t *list = json_array();
-    for (size_t i = 0; acts[i]; i++)
-        json_array_append_new(list, json_string(acts[i]));
-    return list;
-}
-
-/* 409 naming the status and what the caller may do from it. */
-static enum store_rc refuse_in_status(struct change *c, const char *what)
-{
-    const struct application *a = &c->app;
-    c->extra = json_pack("{s:s, s:o}", "current_status", a->status, "allowed_actions",
-                         allowed_actions(a->status, c->r->account.role));
-    return change_refuse(c, P_CONFLICT, "cannot %s an application that is %s", what, a->status);
-}
-
-/* 422 with every bad field gathered in c->errs. */
-static enum store_rc refuse_invalid(struct change *c)
-{
-    char summary[128];
-    spec_errors_summary(&c->errs, summary, sizeof summary);
-    c->extra = json_object();
-    if (c->extra)
-        spec_errors_to_problem(&c->errs, c->extra);
-    return change_refuse(c, P_INVALID, "%s", summary);
-}
-
-static enum store_rc tx_change(struct store_tx *tx, void *ctx)
-{
-    struct change *c = ctx;
-    struct application *a = &c->app;
-    enum store_rc rc = store_app_get_tx(tx, c->id, a);
-    if (rc != STORE_OK)
-        return rc;
-    if (!app_visible(c->r, a))
-        return STORE_NOT_FOUND;
-    if (c->if_match && c->if_match != a->version)
-        return change_refuse(c, P_STALE, "the application is at version %lld, not %lld",
-                             (long long)a->version, (long long)c->if_match);
-
-    clock_format_rfc3339(clock_now(), c->now);
-    int64_t expected = a->version;
-    char from[sizeof a->status];
-    memcpy(from, a->status, sizeof from);
-    if (c->action) {
-        c->t = workflow_find(a->status, c->action);
-        if (!c->t)
-            return refuse_in_status(c, c->action);
-        if (strcmp(c->t->who, c->r->account.role) != 0)
-            return change_refuse(c, P_FORBIDDEN, "a %s may not %s", c->r->account.role, c->action);
-        struct guard_facts facts = {0};
-        struct guard_result g;
-        if (c->gather && (rc = c->gather(tx, c, &facts)) != STORE_OK)
-            return rc;
-        enum guard_verdict v = workflow_check(c->t, &facts, &g);
-        if (v == GUARD_CONFLICT)
-            return change_refuse(c, P_CONFLICT, "cannot %s: %s", c->action, g.detail);
-        if (v == GUARD_INVALID)
-            spec_errors_add(&c->errs, g.pointer, "%s", g.detail);
-        snprintf(a->status, sizeof a->status, "%s", c->t->to);
-    }
-    if (c->apply && (rc = c->apply(tx, c)) != STORE_OK)
-        return rc;
-    if (c->errs.count > 0)
-        return refuse_invalid(c);
-    a->version = expected + 1;
-    memcpy(a->updated_at, c->now, sizeof c->now);
-    rc = store_app_update(tx, a, expected);
-    if (rc == STORE_OK)
-        rc = history_record(tx, c->r, a, c->action ? c->action : "edit", from, c->opinion,
-                            c->details, NULL);
-    return rc;
-}
-
-void change_run(struct request *r, struct change *c)
-{
-    c->r = r;
-    spec_errors_init(&c->errs);
-    if (!c->id)
-        c->id = path_id(r);
-    c->if_match = request_if_match(r);
-    if (c->if_match < 0)
+    int64_t if_match = call_if_match(c);
+    if (if_match < 0)
         return; /* 412 already sent */
-    enum store_rc rc = c->id ? store_write(r->srv->store, tx_change, c) : STORE_NOT_FOUND;
-    if (rc == STORE_OK && c->reply) {
-        c->reply(r, c);
-    } else if (rc == STORE_OK) {
-        reply_app(r, 200, &c->app, NULL);
-    } else if (rc == STORE_NOT_FOUND) {
-        reply_problem(r, P_NOT_FOUND, "no application %s", r->params[0]);
-    } else if (rc == STORE_CONFLICT && c->detail[0]) {
-        json_t *doc = reply_problem(r, c->problem, "%s", c->detail);
-        if (c->extra)
-            json_object_update(doc, c->extra);
-    } else if (rc == STORE_CONFLICT) {
-        /* The version moved between our read and our write: another request
-         * won.  Only possible for a writer outside this process. */
-        reply_problem(r, P_STALE, "the application changed meanwhile; read it again");
-    } else {
-        reply_store_error(r, rc);
-    }
-    json_decref(c->extra);
-    json_decref(c->details);
-    spec_errors_release(&c->errs);
-    application_release(&c->app);
+    struct outcome o;
+    outcome_init(&o);
+    engine_act(c->engine, &c->actor, c->id, action, input, if_match, c->now, &o);
+    if (api_outcome(c, &o))
+        reply_app(c, 200, o.app);
+    outcome_release(&o);
 }
 
-/* The members of an envelope that may not change once created. */
-static void check_immutable(const struct application *a, const json_t *body,
-                            struct spec_errors *errs)
+void api_app_put(struct call *c)
 {
-    const json_t *applicant = json_object_get(body, "applicant");
-    if (strcmp(json_string_value(json_object_get(body, "kind")), a->kind) != 0)
-        spec_errors_add(errs, "/kind", "cannot change from \"%s\"; create a new application",
-                        a->kind);
-    if (json_integer_value(json_object_get(body, "round")) != a->round)
-        spec_errors_add(errs, "/round", "cannot change from %d", a->round);
-    if (strcmp(json_string_value(json_object_get(applicant, "uscc")), a->applicant_uscc) != 0)
-        spec_errors_add(errs, "/applicant/uscc", "cannot change from %s", a->applicant_uscc);
-    if (strcmp(json_string_value(json_object_get(applicant, "name")), a->applicant_name) != 0)
-        spec_errors_add(errs, "/applicant/name",
-                        "cannot change; it is the name the application was created with");
-}
-
-/* PUT: a draft or a returned application takes the new envelope. */
-static enum store_rc apply_replace(struct store_tx *tx, struct change *c)
-{
-    (void)tx;
-    struct application *a = &c->app;
-    if (strcmp(a->status, "draft") != 0 && strcmp(a->status, "returned") != 0)
-        return refuse_in_status(c, "edit");
-    struct spec_errors errs;
-    spec_errors_init(&errs);
-    check_immutable(a, c->ctx, &errs);
-    if (errs.count > 0) {
-        c->extra = json_object();
-        if (c->extra)
-            spec_errors_to_problem(&errs, c->extra);
-        spec_errors_release(&errs);
-        return change_refuse(c, P_INVALID, "fields that identify the application cannot change");
-    }
-    spec_errors_release(&errs);
-    return envelope_into(c->ctx, a) == 0 ? STORE_OK : STORE_ERROR;
-}
-
-/* Whether a revocation bars the organisation from applying (第十三条:
- * 2 years for an incubator); the transition's guard decides. */
-static enum store_rc gather_ban(struct store_tx *tx, struct change *c, struct guard_facts *f)
-{
-    char *until = c->scratch;
-    const struct application *a = &c->app;
-    const struct kind *k = kind_find(a->kind);
-    if (!k || k->ban_months == 0)
-        return STORE_OK;
-    char today[DATE_TEXT_LEN];
-    date_format(date_of_unix(clock_now()), today);
-    enum store_rc rc = store_ban_find_tx(tx, a->applicant_uscc, a->kind, today, until);
-    if (rc == STORE_NOT_FOUND)
-        return STORE_OK;
-    if (rc == STORE_OK) {
-        f->barred_until = until;
-        c->extra = json_pack("{s:s}", "may_apply_from", until);
-    }
-    return rc;
-}
-
-/* Submission stamps submitted_at: the date the rules count from. */
-static enum store_rc apply_submit(struct store_tx *tx, struct change *c)
-{
-    (void)tx;
-    memcpy(c->app.submitted_at, c->now, sizeof c->now);
-    return STORE_OK;
-}
-
-void api_app_put(struct request *r)
-{
-    struct kind_data parsed;
-    if (!validate_envelope(r, r->body_json, &parsed))
+    struct envelope env;
+    if (!parse_envelope(c, &env))
         return;
-    kind_data_release(&parsed);
-    struct change c = {.apply = apply_replace, .ctx = r->body_json};
-    change_run(r, &c);
+    act(c, "edit", &env);
+    kind_data_release(&env.data);
 }
 
-void api_app_submit(struct request *r)
+void api_app_submit(struct call *c)
 {
-    struct change c = {.action = "submit", .gather = gather_ban, .apply = apply_submit};
-    change_run(r, &c);
+    act(c, "submit", NULL);
 }
 
-void api_app_withdraw(struct request *r)
+void api_app_withdraw(struct call *c)
 {
-    struct change c = {.action = "withdraw"};
-    change_run(r, &c);
+    act(c, "withdraw", NULL);
 }
 
 /* ---- listing ------------------------------------------------------------ */
@@ -610,37 +181,9 @@ void api_app_withdraw(struct request *r)
 #define LIST_DEFAULT 20
 #define LIST_MAX     100
 
-void listing_init(struct listing *l)
+static void list_one(const struct app *a, void *ctx)
 {
-    l->items = json_array();
-    l->failed = l->items == NULL;
-}
-
-void listing_add(struct listing *l, json_t *item)
-{
-    if (!item || json_array_append_new(l->items, item) != 0)
-        l->failed = true;
-}
-
-void listing_reply(struct request *r, struct listing *l, enum store_rc rc)
-{
-    json_t *doc = NULL;
-    if (rc == STORE_OK && !l->failed)
-        doc = json_pack("{s:o}", "items", l->items); /* steals it, even on failure */
-    else
-        json_decref(l->items);
-    l->items = NULL;
-    if (doc)
-        reply_json(r, 200, doc);
-    else if (rc != STORE_OK)
-        reply_store_error(r, rc);
-    else
-        reply_problem(r, P_INTERNAL, "the list could not be rendered");
-}
-
-static void list_one(const struct application *a, void *ctx)
-{
-    listing_add(ctx, app_to_json(a, NULL));
+    listing_add(ctx, app_to_json(a));
 }
 
 /* Parses an optional positive integer query parameter within [min, max]. */
@@ -663,15 +206,27 @@ static bool query_int(struct request *r, const char *name, long long min, long l
     return true;
 }
 
-void api_app_list(struct request *r)
+/* "incubator, first_store or tourism_award" from the kinds table. */
+static void kind_names(char *out, size_t cap)
 {
+    out[0] = '\0';
+    for (size_t i = 0; kinds[i]; i++)
+        text_append(out, cap, "%s%s", i == 0 ? "" : kinds[i + 1] ? ", " : " or ", kinds[i]->name);
+}
+
+void api_app_list(struct call *c)
+{
+    struct request *r = c->r;
     struct app_filter f = {.limit = LIST_DEFAULT};
     json_t *errors = json_array();
 
     f.kind = request_query(r, "kind");
-    if (f.kind && !kind_find(f.kind))
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "kind", "detail",
-                                                "must be incubator, first_store or tourism_award"));
+    if (f.kind && !kind_find(f.kind)) {
+        char names[160], d[200];
+        kind_names(names, sizeof names);
+        snprintf(d, sizeof d, "must be %s", names);
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "kind", "detail", d));
+    }
     f.status = request_query(r, "status");
     if (f.status && !workflow_status_valid(f.status))
         json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "status", "detail",
@@ -697,38 +252,14 @@ void api_app_list(struct request *r)
     f.limit = (int)limit;
     f.before_id = cursor;
 
-    const struct account *acc = &r->account;
-    switch (r->role) {
-    case ROLE_APPLICANT:
-        f.scope = SCOPE_ORGANISATION;
-        f.scope_value = acc->uscc;
-        break;
-    case ROLE_DISTRICT_REVIEWER:
-        f.scope = SCOPE_UNIT;
-        f.scope_value = acc->unit;
-        break;
-    case ROLE_MUNICIPAL_REVIEWER: {
-        const struct kind *k = kind_for_authority(acc->authority);
-        f.scope = SCOPE_KIND;
-        f.scope_value = k ? k->name : "";
-        break;
-    }
-    default:
-        f.scope = SCOPE_SUBMITTED;
-        break;
-    }
-
     struct listing l;
     listing_init(&l);
     bool more = false;
-    enum store_rc rc = store_app_list(r->srv->store, &f, list_one, &l, &more);
+    enum engine_rc rc = engine_list(c->engine, &c->actor, &f, c->now, list_one, &l, &more);
     json_t *items = l.items;
-    if (rc != STORE_OK || l.failed) {
+    if (rc != ENGINE_OK || l.failed) {
         json_decref(items);
-        if (rc != STORE_OK)
-            reply_store_error(r, rc);
-        else
-            reply_problem(r, P_INTERNAL, "the list could not be rendered");
+        reply_problem(r, P_INTERNAL, "the list could not be read");
         return;
     }
     json_t *next = json_null();
@@ -740,4 +271,19 @@ void api_app_list(struct request *r)
         next = json_string(buf);
     }
     reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+/* ---- the history --------------------------------------------------------- */
+
+static void add_event(const struct event *e, void *ctx)
+{
+    listing_add(ctx, event_to_json(e));
+}
+
+void api_events_list(struct call *c)
+{
+    struct listing l;
+    listing_init(&l);
+    enum engine_rc rc = engine_events(c->engine, &c->actor, c->id, add_event, &l);
+    listing_reply(c, &l, rc);
 }

@@ -10,9 +10,10 @@
 #include "sign.h"
 
 /* Up when the process answers and its database does. */
-void api_healthz(struct request *r)
+void api_healthz(struct call *c)
 {
-    if (store_ping(r->srv->store))
+    struct request *r = c->r;
+    if (store_ping(c->engine->store))
         reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
     else
         reply_problem(r, P_UNAVAILABLE, "the database does not answer");
@@ -20,14 +21,16 @@ void api_healthz(struct request *r)
 
 /* Ready to take work: the database takes writes and a signing key is loaded,
  * so an approval can issue what it must. */
-void api_readyz(struct request *r)
+void api_readyz(struct call *c)
 {
-    bool db = store_writable(r->srv->store);
-    bool key = r->srv->signing_key && r->srv->signing_key->sk;
+    struct request *r = c->r;
+    bool db = store_writable(c->engine->store);
+    const struct signing_key *k = atomic_load(&c->engine->key);
+    bool key = k && k->sk;
     json_t *body = json_pack("{s:s, s:b, s:b}", "status", db && key ? "ready" : "not ready",
                              "database_writable", db, "signing_key_loaded", key);
     if (key)
-        json_object_set_new(body, "signing_key", json_string(r->srv->signing_key->kid));
+        json_object_set_new(body, "signing_key", json_string(k->kid));
     if (db && key) {
         reply_json(r, 200, body);
         return;
@@ -53,9 +56,10 @@ static void write_count(const char *kind, const char *status, int64_t n, void *c
         c->under_notice += n;
 }
 
-static bool metrics_allowed(const struct request *r)
+static bool metrics_allowed(const struct call *c)
 {
-    const struct config *cfg = r->srv->cfg;
+    const struct request *r = c->r;
+    const struct config *cfg = c->srv->cfg;
     for (unsigned i = 0; i < cfg->n_metrics_allow; i++)
         if (strcmp(cfg->metrics_allow[i], r->client_addr) == 0)
             return true;
@@ -63,9 +67,10 @@ static bool metrics_allowed(const struct request *r)
 }
 
 /* The Prometheus text format (version 0.0.4). */
-void api_metrics(struct request *r)
+void api_metrics(struct call *c)
 {
-    if (!metrics_allowed(r)) {
+    struct request *r = c->r;
+    if (!metrics_allowed(c)) {
         reply_problem(r, P_FORBIDDEN, "metrics are only for the addresses in metrics_allow");
         return;
     }
@@ -81,9 +86,9 @@ void api_metrics(struct request *r)
           "# TYPE shenbao_applications gauge\n",
           out);
     struct counting counts = {.out = out};
-    store_count_applications(r->srv->store, write_count, &counts);
+    store_count_applications(c->engine->store, write_count, &counts);
     int64_t objections = 0;
-    store_count_open_objections(r->srv->store, &objections);
+    store_count_open_objections(c->engine->store, &objections);
     fprintf(out,
             "# HELP shenbao_notices_open Applications under public notice.\n"
             "# TYPE shenbao_notices_open gauge\n"
@@ -95,13 +100,14 @@ void api_metrics(struct request *r)
             "# TYPE shenbao_database_bytes gauge\n"
             "shenbao_database_bytes %lld\n",
             (long long)counts.under_notice, (long long)objections,
-            (long long)store_bytes(r->srv->store));
-    if (r->srv->signing_key)
+            (long long)store_bytes(c->engine->store));
+    const struct signing_key *key = atomic_load(&c->engine->key);
+    if (key)
         fprintf(out,
                 "# HELP shenbao_signing_key_info The active signing key.\n"
                 "# TYPE shenbao_signing_key_info gauge\n"
                 "shenbao_signing_key_info{kid=\"%s\"} 1\n",
-                r->srv->signing_key->kid);
+                key->kid);
     fclose(out);
     reply_text(r, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

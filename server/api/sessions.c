@@ -30,23 +30,6 @@ static struct ratelimit signup_by_address = RATELIMIT_INIT(3600);
 /* Progressive delays after wrong passwords (throttle.h has the arithmetic). */
 static struct throttle signin_throttle = THROTTLE_INIT;
 
-/* Opens a session for the account and sets its cookies. */
-struct new_session {
-    const struct account *a;
-    unsigned char hash[TOKEN_HASH_BYTES];
-    char csrf[64];
-};
-
-static enum store_rc tx_session(struct store_tx *tx, void *ctx)
-{
-    struct new_session *ns = ctx;
-    char now[RFC3339_LEN], until[RFC3339_LEN];
-    int64_t t = clock_now();
-    clock_format_rfc3339(t, now);
-    clock_format_rfc3339(t + SESSION_SECONDS, until);
-    return store_session_add(tx, ns->a->id, ns->hash, ns->csrf, now, until);
-}
-
 static void set_cookies(struct request *r, const char *token, const char *csrf, int max_age)
 {
     const char *secure = r->secure ? "; Secure" : "";
@@ -56,34 +39,25 @@ static void set_cookies(struct request *r, const char *token, const char *csrf, 
                  max_age, secure);
 }
 
-static enum store_rc open_session(struct request *r, const struct account *a, char *csrf_out)
+/* Opens a session for the account, sets its cookies and answers with the
+ * account and the CSRF token. */
+static void reply_signed_in(struct call *c, unsigned status, const struct account *a)
 {
-    struct new_session ns = {.a = a};
-    char token[TOKEN_TEXT_LEN + 1];
-    unsigned char raw[32];
-    token_new(token, ns.hash, r->srv->token_key);
+    char token[TOKEN_TEXT_LEN + 1], csrf[64];
+    unsigned char hash[TOKEN_HASH_BYTES], raw[32];
+    token_new(token, hash, c->srv->token_key);
     randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(ns.csrf, sizeof ns.csrf, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    enum store_rc rc = store_write(r->srv->store, tx_session, &ns);
-    if (rc == STORE_OK) {
-        set_cookies(r, token, ns.csrf, SESSION_SECONDS);
-        memcpy(csrf_out, ns.csrf, sizeof ns.csrf);
+    sodium_bin2base64(csrf, sizeof csrf, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    struct outcome o;
+    outcome_init(&o);
+    engine_session_open(c->engine, a->id, hash, csrf, c->now, SESSION_SECONDS, &o);
+    if (api_outcome(c, &o)) {
+        set_cookies(c->r, token, csrf, SESSION_SECONDS);
+        reply_json(c->r, status,
+                   json_pack("{s:o, s:s}", "account", account_to_json(a), "csrf_token", csrf));
     }
+    outcome_release(&o);
     sodium_memzero(token, sizeof token);
-    return rc;
-}
-
-static void reply_signed_in(struct request *r, unsigned status, const struct account *a)
-{
-    char csrf[64];
-    enum store_rc rc = open_session(r, a, csrf);
-    if (rc != STORE_OK) {
-        reply_store_error(r, rc);
-        return;
-    }
-    reply_json(r, status,
-               json_pack("{s:o, s:s}", "account", account_to_json(a), "csrf_token", csrf));
 }
 
 /* A 429 telling when to come back. */
@@ -135,37 +109,10 @@ static bool email_plausible(const char *e)
            e[strlen(e) - 1] != '.' && !strpbrk(e, " \t\r\n<>,;\"");
 }
 
-struct signup {
-    struct account *a;
-    const char *password_hash;
-};
-
-/* One answer whether the organisation, the e-mail address or both have an
- * account, so that sign-up does not tell which (docs/CONTRACT.md). */
-static const char signup_taken[] =
-    "an account exists for this organisation or for this e-mail address: sign in with it, "
-    "or ask the administrator for access";
-
-static enum store_rc tx_signup(struct store_tx *tx, void *ctx)
+void api_signup(struct call *c)
 {
-    struct signup *su = ctx;
-    bool taken = false;
-    enum store_rc rc = store_account_uscc_taken(tx, su->a->uscc, &taken);
-    if (rc != STORE_OK)
-        return rc;
-    if (taken)
-        return STORE_CONFLICT;
-    /* The e-mail address is unique: taken, the insert is a conflict.  The
-     * account signs in with its password and has no token. */
-    rc = store_account_add(tx, su->a);
-    if (rc == STORE_OK)
-        rc = store_account_set_password(tx, su->a->id, su->password_hash);
-    return rc;
-}
-
-void api_signup(struct request *r)
-{
-    const json_t *b = r->body_json;
+    struct request *r = c->r;
+    const json_t *b = c->body;
     struct spec_errors errs;
     spec_errors_init(&errs);
     spec_validate(signup_fields, b, "", &errs);
@@ -186,8 +133,7 @@ void api_signup(struct request *r)
     }
     spec_errors_release(&errs);
     unsigned retry;
-    if (!ratelimit_take(&signup_by_address, r->client_addr, clock_now(), SIGNUPS_PER_ADDRESS,
-                        &retry)) {
+    if (!ratelimit_take(&signup_by_address, r->client_addr, c->now, SIGNUPS_PER_ADDRESS, &retry)) {
         too_many(r, retry, "too many sign-ups from this address");
         return;
     }
@@ -207,18 +153,16 @@ void api_signup(struct request *r)
     snprintf(a.name, sizeof a.name, "%s", json_string_value(json_object_get(b, "name")));
     snprintf(a.uscc, sizeof a.uscc, "%s", uscc);
     snprintf(a.email, sizeof a.email, "%s", email);
-    clock_format_rfc3339(clock_now(), a.created_at);
-    struct signup su = {.a = &a, .password_hash = hash};
-    enum store_rc rc = store_write(r->srv->store, tx_signup, &su);
+    clock_format_rfc3339(c->now, a.created_at);
+    struct outcome o;
+    outcome_init(&o);
+    engine_signup(c->engine, &a, hash, &o);
     sodium_memzero(hash, sizeof hash);
-    if (rc == STORE_CONFLICT) {
-        reply_problem(r, P_EXISTS, "%s", signup_taken);
-    } else if (rc != STORE_OK) {
-        reply_store_error(r, rc);
-    } else {
+    if (api_outcome(c, &o)) {
         throttle_remember(&signin_throttle, email, r->client_addr, clock_now_ms());
-        reply_signed_in(r, 201, &a);
+        reply_signed_in(c, 201, &a);
     }
+    outcome_release(&o);
 }
 
 /* ---- sign-in and sign-out ------------------------------------------------------ */
@@ -230,9 +174,10 @@ static const struct field_spec session_fields[] = {
     {.name = NULL},
 };
 
-void api_session_create(struct request *r)
+void api_session_create(struct call *c)
 {
-    const json_t *b = r->body_json;
+    struct request *r = c->r;
+    const json_t *b = c->body;
     struct spec_errors errs;
     spec_errors_init(&errs);
     spec_validate(session_fields, b, "", &errs);
@@ -253,7 +198,7 @@ void api_session_create(struct request *r)
     }
     spec_errors_release(&errs);
 
-    int64_t now = clock_now();
+    int64_t now = c->now;
     unsigned retry;
     if (!ratelimit_take(&login_by_address, r->client_addr, now, LOGIN_ATTEMPTS_PER_ADDRESS,
                         &retry)) {
@@ -265,15 +210,15 @@ void api_session_create(struct request *r)
         unsigned char hash[TOKEN_HASH_BYTES];
         char today[DATE_TEXT_LEN];
         date_format(date_of_unix(now), today);
-        if (token_hash(hash, token, r->srv->token_key) != 0 ||
-            store_account_by_token(r->srv->store, hash, today, &a) != STORE_OK) {
+        if (token_hash(hash, token, c->srv->token_key) != 0 ||
+            store_account_by_token(c->engine->store, hash, today, &a) != STORE_OK) {
             reply_problem(r, P_UNAUTHORIZED, "this token is not valid");
             return;
         }
-        reply_signed_in(r, 200, &a);
+        reply_signed_in(c, 200, &a);
         return;
     }
-    const struct config *cfg = r->srv->cfg;
+    const struct config *cfg = c->srv->cfg;
     const struct throttle_policy policy = {
         .free_pair = cfg->signin_free_failures,
         .free_address = cfg->signin_free_failures_per_address,
@@ -288,14 +233,14 @@ void api_session_create(struct request *r)
         return;
     }
     char stored[PASSWORD_HASH_LEN] = "";
-    enum store_rc rc = store_account_by_email(r->srv->store, email, &a, stored, sizeof stored);
+    enum store_rc rc = store_account_by_email(c->engine->store, email, &a, stored, sizeof stored);
     enum password_rc prc = PASSWORD_ERROR;
     if (rc == STORE_OK || rc == STORE_NOT_FOUND)
         prc = password_verify(rc == STORE_OK ? stored : NULL, password);
     sodium_memzero(stored, sizeof stored);
     if (prc == PASSWORD_OK) {
         throttle_succeeded(&signin_throttle, email, r->client_addr, clock_now_ms());
-        reply_signed_in(r, 200, &a);
+        reply_signed_in(c, 200, &a);
     } else if (prc == PASSWORD_MISMATCH) {
         throttle_failed(&signin_throttle, email, r->client_addr, clock_now_ms());
         reply_problem(r, P_UNAUTHORIZED, "wrong e-mail address or password");
@@ -311,28 +256,18 @@ void api_session_create(struct request *r)
     }
 }
 
-struct session_end {
+void api_session_delete(struct call *c)
+{
+    const char *cookie = request_cookie(c->r, "sb_session");
     unsigned char hash[TOKEN_HASH_BYTES];
-};
-
-static enum store_rc tx_end(struct store_tx *tx, void *ctx)
-{
-    char now[RFC3339_LEN];
-    clock_format_rfc3339(clock_now(), now);
-    return store_session_revoke(tx, ((struct session_end *)ctx)->hash, now);
-}
-
-void api_session_delete(struct request *r)
-{
-    const char *cookie = request_cookie(r, "sb_session");
-    struct session_end end;
-    if (cookie && token_hash(end.hash, cookie, r->srv->token_key) == 0) {
-        enum store_rc rc = store_write(r->srv->store, tx_end, &end);
-        if (rc != STORE_OK) {
-            reply_store_error(r, rc);
+    if (cookie && token_hash(hash, cookie, c->srv->token_key) == 0) {
+        struct outcome o;
+        outcome_init(&o);
+        bool ok = api_outcome(c, (engine_session_close(c->engine, hash, c->now, &o), &o));
+        outcome_release(&o);
+        if (!ok)
             return;
-        }
     }
-    set_cookies(r, "", "", 0);
-    reply_empty(r, 204);
+    set_cookies(c->r, "", "", 0);
+    reply_empty(c->r, 204);
 }

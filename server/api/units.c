@@ -35,12 +35,12 @@ static bool list_one(const struct unit *u, void *ctx)
     return true;
 }
 
-void api_units_list(struct request *r)
+void api_units_list(struct call *c)
 {
     struct listing l;
     listing_init(&l);
-    enum store_rc rc = store_unit_each(r->srv->store, list_one, &l);
-    listing_reply(r, &l, rc);
+    enum store_rc rc = store_unit_each(c->engine->store, list_one, &l);
+    listing_reply(c, &l, rc == STORE_OK ? ENGINE_OK : ENGINE_ERROR);
 }
 
 static enum store_rc tx_unit_add(struct store_tx *tx, void *ctx)
@@ -48,12 +48,13 @@ static enum store_rc tx_unit_add(struct store_tx *tx, void *ctx)
     return store_unit_add(tx, ctx);
 }
 
-void api_unit_create(struct request *r)
+void api_unit_create(struct call *c)
 {
+    struct request *r = c->r;
     struct spec_errors errs;
     spec_errors_init(&errs);
-    spec_validate(unit_fields, r->body_json, "", &errs);
-    const char *id = json_string_value(json_object_get(r->body_json, "id"));
+    spec_validate(unit_fields, c->body, "", &errs);
+    const char *id = json_string_value(json_object_get(c->body, "id"));
     struct unit u = {0};
     if (id && errs.count == 0) {
         size_t prefix = strncmp(id, "soe:", 4) == 0 ? 4 : strncmp(id, "hq:", 3) == 0 ? 3 : 0;
@@ -72,10 +73,10 @@ void api_unit_create(struct request *r)
     spec_errors_release(&errs);
     snprintf(u.id, sizeof u.id, "%s", id);
     snprintf(u.name_zh, sizeof u.name_zh, "%s",
-             json_string_value(json_object_get(r->body_json, "name_zh")));
+             json_string_value(json_object_get(c->body, "name_zh")));
     snprintf(u.name_en, sizeof u.name_en, "%s",
-             json_string_value(json_object_get(r->body_json, "name_en")));
-    enum store_rc rc = store_write(r->srv->store, tx_unit_add, &u);
+             json_string_value(json_object_get(c->body, "name_en")));
+    enum store_rc rc = store_write(c->engine->store, tx_unit_add, &u);
     json_t *doc = rc == STORE_OK ? unit_to_json(&u) : NULL;
     if (doc)
         reply_json(r, 201, doc);

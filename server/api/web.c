@@ -52,12 +52,14 @@ static void serve(struct request *r, const char *name)
     reply_static(r, content_type(name), f->data, f->len);
 }
 
-void api_web_index(struct request *r)
+void api_web_index(struct call *c)
 {
+    struct request *r = c->r;
     serve(r, "index.html");
 }
 
-void api_web_file(struct request *r)
+void api_web_file(struct call *c)
 {
-    serve(r, r->params[0]);
+    struct request *r = c->r;
+    serve(r, c->params[0]);
 }

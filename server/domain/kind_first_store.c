@@ -1101,6 +1101,36 @@ static void first_store_award(const struct rule_input *in, struct award *out)
 
 /* No consistency rule across fields: a domestic brand choosing asia_first
  * is saved and shown as ineligible (category_allowed), not refused. */
+/* 京商消促字〔2020〕48号: the amount is computed from the audited investment. */
+static const struct field_spec first_store_municipal_records[] = {
+    {.name = "audited_amount_fen",
+     .type = SPEC_FEN,
+     .required = true,
+     .min = 0,
+     .max = 100000000000000,
+     .title_zh = "审定投资额（分）",
+     .title_en = "Audited investment (fen)",
+     .help = "the audited rent and decoration (or licence fee, or event cost) the amount is "
+             "computed from"},
+    {.name = NULL},
+};
+
+/* 京商消促字〔2020〕48号 四: a store closed within its first year refunds. */
+static const char *const first_store_revocation_grounds[] = {
+    "other",
+    "closed_within_year",
+    "fraud",
+    NULL,
+};
+
+/* The amount is computed from the audited (审定) investment. */
+static void first_store_fix_figures(const json_t *review, json_t *facts)
+{
+    json_t *audited = json_object_get(review, "audited_amount_fen");
+    if (audited)
+        json_object_set(facts, "audited_fen", audited);
+}
+
 const struct kind kind_first_store = {
     .name = "first_store",
     .authority = "commerce",
@@ -1115,6 +1145,10 @@ const struct kind kind_first_store = {
     .issued_zh = "品牌首店项目资金支持决定",
     .issued_en = "Funding decision for a brand first-store project",
     .valid_years = 0,
+    /* 六: the district (by affiliation) and the municipal stage; 48号 has
+     * no notice. */
+    .stages = STAGE_DISTRICT | STAGE_MUNICIPAL,
     .municipal_records = first_store_municipal_records,
+    .fix_figures = first_store_fix_figures,
     .revocation_grounds = first_store_revocation_grounds,
 };

@@ -925,6 +925,41 @@ static void incubator_award(const struct rule_input *in, struct award *out)
     *out = (struct award){.basis = "as_applied"};
 }
 
+/* 京科发〔2020〕13号 第八条: expert review and on-site inspection. */
+static const struct field_spec incubator_municipal_records[] = {
+    {.name = "expert_review",
+     .type = SPEC_OBJECT,
+     .required = true,
+     .fields = stage_finding_fields,
+     .title_zh = "专家评审",
+     .title_en = "Expert review"},
+    {.name = "site_inspection",
+     .type = SPEC_OBJECT,
+     .required = true,
+     .fields = stage_finding_fields,
+     .title_zh = "实地核查",
+     .title_en = "On-site inspection"},
+    {.name = NULL},
+};
+
+/* Grounds of revocation.  京科发〔2020〕13号 第十一至十三条: a major change
+ * that no longer meets the conditions, 2 missed annual reports, and the four
+ * grounds of 第十三条, which also bar a new application for 2 years. */
+static const char *const incubator_revocation_grounds[] = {
+    "other",
+    "condition_change",
+    "missed_annual_reports",
+    "fraud",
+    "unreported_change",
+    "false_advertising_or_illegal_operation",
+    "terminated",
+    NULL,
+};
+
+static const char *const incubator_banning_grounds[] = {
+    "fraud", "unreported_change", "false_advertising_or_illegal_operation", "terminated", NULL,
+};
+
 const struct kind kind_incubator = {
     .name = "incubator",
     .authority = "science_tech",
@@ -942,6 +977,9 @@ const struct kind kind_incubator = {
     .issued_zh = "北京市科技企业孵化器认定证书",
     .issued_en = "Beijing science-tech enterprise incubator certificate",
     .valid_years = 3,
+    /* 第五、八条: applications go to 市科委 (no district stage); expert
+     * review, site inspection, then the 5-working-day notice. */
+    .stages = STAGE_MUNICIPAL | STAGE_NOTICE,
     .municipal_records = incubator_municipal_records,
     .revocation_grounds = incubator_revocation_grounds,
     .banning_grounds = incubator_banning_grounds,

@@ -7,6 +7,7 @@
  * annex), and optionally the groups behind them, its charter flights
  * (第九条) and a claim for the special award (第十条).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "date.h"
@@ -551,6 +552,90 @@ bool tourism_special_award_available(int granted)
     return granted < TOURISM_SPECIAL_AWARDS_PER_YEAR;
 }
 
+/* 京文旅发〔2020〕190号 第九、十、十二条. */
+static const struct field_spec tourism_award_municipal_records[] = {
+    {.name = "audit",
+     .type = SPEC_OBJECT,
+     .required = true,
+     .fields = stage_audit_fields,
+     .title_zh = "会计师事务所审核",
+     .title_en = "Accounting firm audit"},
+    {.name = "expert_panel",
+     .type = SPEC_OBJECT,
+     .required = true,
+     .fields = stage_finding_fields,
+     .title_zh = "专家评审组评审",
+     .title_en = "Expert panel review"},
+    {.name = "funded_charters",
+     .type = SPEC_INT,
+     .min = 0,
+     .max = 1000,
+     .title_zh = "予以奖励的包机架次",
+     .title_en = "Charters funded",
+     .help = "how many of the qualifying charters the budget funds (第九条)"},
+    {.name = "special_award",
+     .type = SPEC_BOOL,
+     .title_zh = "特别奖励",
+     .title_en = "Special award",
+     .help = "at most 5 agencies a year (第十条)"},
+    {.name = NULL},
+};
+
+/* 京文旅发〔2020〕190号 第十三条. */
+static const char *const tourism_award_revocation_grounds[] = {
+    "other", "zero_or_negative_fee_tours", "falsified_statistics", "serious_violation", NULL,
+};
+
+/* 第九、十条: the charters the budget funds and the special award. */
+static void tourism_award_fix_figures(const json_t *review, json_t *facts)
+{
+    json_t *charters = json_object_get(review, "funded_charters");
+    json_t *special = json_object_get(review, "special_award");
+    if (charters)
+        json_object_set(facts, "funded_charters", charters);
+    if (special)
+        json_object_set(facts, "special_award", special);
+}
+
+/* 第十二条: the year's ranking fixes the ranked amounts, so it comes before
+ * any approval; 第十条: at most 5 special awards a year. */
+static int tourism_award_before_approval(const struct approval_query *q, const json_t *review,
+                                         char *why, size_t cap)
+{
+    int computed = q->ranking_computed(q->ctx);
+    if (computed < 0)
+        return -1;
+    if (computed == 0) {
+        snprintf(why, cap,
+                 "the %d ranking has not been computed; compute it first "
+                 "(POST /v1/rounds/tourism_award/%d/ranking)",
+                 q->round, q->round);
+        return 1;
+    }
+    if (json_is_true(json_object_get(review, "special_award"))) {
+        int granted = q->count_granted(q->ctx, "special_award");
+        if (granted < 0)
+            return -1;
+        if (!tourism_special_award_available(granted)) {
+            snprintf(why, cap, "%d special awards were already granted in %d; at most %d a year",
+                     granted, q->round, TOURISM_SPECIAL_AWARDS_PER_YEAR);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void tourism_award_figures(const void *data, struct ranking_entry *e)
+{
+    const struct tourism_award_data *d = data;
+    e->outbound = d->outbound_person_days;
+    e->outbound_prev = d->outbound_person_days_prev;
+    e->reception = d->reception_person_days;
+    e->reception_prev = d->reception_person_days_prev;
+}
+
+static const struct kind_ranking tourism_award_ranking = {.figures = tourism_award_figures};
+
 const struct kind kind_tourism_award = {
     .name = "tourism_award",
     .authority = "culture_tourism",
@@ -565,6 +650,12 @@ const struct kind kind_tourism_award = {
     .issued_zh = "入境旅游奖励决定",
     .issued_en = "Inbound tourism award decision",
     .valid_years = 0,
+    /* 第十一、十二条: applications go to 市文旅局 (no district stage); the
+     * audit, the expert panel and the ranking; 190号 has no notice. */
+    .stages = STAGE_MUNICIPAL,
     .municipal_records = tourism_award_municipal_records,
+    .fix_figures = tourism_award_fix_figures,
+    .before_approval = tourism_award_before_approval,
+    .ranking = &tourism_award_ranking,
     .revocation_grounds = tourism_award_revocation_grounds,
 };

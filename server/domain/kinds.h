@@ -12,8 +12,33 @@
 
 #include <jansson.h>
 
+#include "ranking.h"
 #include "rules.h"
 #include "spec.h"
+#include "workflow.h"
+
+/*
+ * What a kind's hooks may ask about the other applications of its kind and
+ * round while a municipal approval is decided (the engine answers from the
+ * database, inside the approving transaction).
+ */
+struct approval_query {
+    void *ctx;
+    int round;
+    /* 1 when the year's ranking of the kind has been computed, 0 when not,
+     * -1 when the database failed. */
+    int (*ranking_computed)(void *ctx);
+    /* How many other applications of the kind and round, approved or under
+     * notice, have the fact `fact` true (what their municipal approval
+     * fixed); -1 when the database failed. */
+    int (*count_granted)(void *ctx, const char *fact);
+};
+
+/* A ranked kind: what an application brings to the year's ranking. */
+struct kind_ranking {
+    /* Fills e's input figures from the application's typed data. */
+    void (*figures)(const void *data, struct ranking_entry *e);
+};
 
 struct kind {
     const char *name;      /* "incubator", as in the envelope's `kind` */
@@ -53,18 +78,36 @@ struct kind {
      * of those grounds bar the organisation for ban_months. */
     const char *const *revocation_grounds;
     const char *const *banning_grounds;
+    /* The review stages the kind's measure prescribes (STAGE_* bits, RULES.md
+     * §1); a deployment may change them (configuration `stages`). */
+    unsigned stages;
+    /* Whether an application goes straight to the municipal stage whatever
+     * the kind's stages say (a unit directly under the authority); NULL:
+     * never. */
+    bool (*skips_district)(const void *data);
+    /* What a district approval must carry (NULL: nothing besides the
+     * opinion). */
+    const struct field_spec *district_records;
     /* What a municipal approval must carry (CONTRACT.md "Stage records"). */
     const struct field_spec *municipal_records;
+    /* The figures a municipal approval fixes for the rules (struct
+     * rule_input: audited_fen, funded_charters, special_award), copied from
+     * the review into the application's facts.  NULL: none. */
+    void (*fix_figures)(const json_t *review, json_t *facts);
+    /* What must hold of the year before a municipal approval (the ranking
+     * computed, a yearly cap): 0 when it may go on, 1 when not (why says in
+     * words), -1 when q failed.  NULL: nothing. */
+    int (*before_approval)(const struct approval_query *q, const json_t *review, char *why,
+                           size_t cap);
+    /* Ranked kinds only (the tourism awards): else NULL. */
+    const struct kind_ranking *ranking;
 };
 
-/* The stage record tables (stage_records.c). */
-extern const struct field_spec incubator_municipal_records[];
-extern const struct field_spec first_store_municipal_records[];
-extern const struct field_spec tourism_award_municipal_records[];
-extern const char *const incubator_revocation_grounds[];
-extern const char *const incubator_banning_grounds[];
-extern const char *const first_store_revocation_grounds[];
-extern const char *const tourism_award_revocation_grounds[];
+/* The shapes stage records share (stage_records.c): a finding {date,
+ * passed, summary} and an accounting firm's audit {firm, date, passed,
+ * summary}. */
+extern const struct field_spec stage_finding_fields[];
+extern const struct field_spec stage_audit_fields[];
 
 /* The first day an organisation may apply again after a revocation on
  * `revoked_on` that bars it (k->ban_months > 0): for an incubator the same

@@ -43,7 +43,9 @@
 
 struct daemon {
     struct MHD_Daemon *mhd;
-    struct server *srv;
+    const struct config *cfg;
+    request_fn answer; /* and its context: what answers each request */
+    void *answer_ctx;
     struct conntrack *conns;
     atomic_int in_flight; /* requests whose head arrived and that are not yet completed */
 };
@@ -130,8 +132,9 @@ static struct request *request_new(struct daemon *d, struct MHD_Connection *conn
         free(r);
         return NULL;
     }
-    r->srv = d->srv;
+    r->cfg = d->cfg;
     r->conn = conn;
+    r->route_index = -1;
     r->method = r->path = "";
     unsigned char id[REQUEST_ID_LEN / 2];
     randombytes_buf(id, sizeof id);
@@ -149,7 +152,7 @@ static bool request_start(struct daemon *d, struct request *r, struct MHD_Connec
     r->slot = ci ? ci->socket_context : NULL;
     conntrack_set_phase(d->conns, r->slot, CONN_BODY, conntrack_now_ms());
     client_address(conn, r->client_addr, sizeof r->client_addr);
-    resolve_client(r, conn, d->srv->cfg);
+    resolve_client(r, conn, d->cfg);
     atomic_fetch_add(&d->in_flight, 1);
     return request_begin(r, method, version);
 }
@@ -160,7 +163,6 @@ static void request_free(struct request *r)
     free(r->target_raw);
     free(r->shown[0]);
     free(r->shown[1]);
-    json_decref(r->body_json);
     json_decref(r->reply_doc);
     free(r->body);
     free(r->reply_body);
@@ -249,7 +251,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     (void)url; /* the target as received is in r: libmicrohttpd's decoding loses NULs */
     struct daemon *d = cls;
     struct request *r = *con_cls;
-    const struct config *cfg = d->srv->cfg;
+    const struct config *cfg = d->cfg;
 
     if (!r)
         return MHD_NO; /* out of memory when the request line arrived */
@@ -307,7 +309,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (r->body_too_large)
         reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
     else
-        routes_dispatch(r);
+        d->answer(d->answer_ctx, r);
     return send_reply(conn, r);
 }
 
@@ -331,14 +333,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t us = (monotonic_ns() - r->started_ns) / 1000;
     json_t *f =
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->request_id, "method",
-                  r->method, "path", r->path, "route", r->route ? r->route->name : "", "status",
+                  r->method, "path", r->path, "route", r->route_name ? r->route_name : "", "status",
                   (json_int_t)r->status, "duration_us", (json_int_t)us, "client", r->client_addr);
-    if (f && r->authenticated)
-        json_object_set_new(f, "account", json_integer(r->account.id));
+    if (f && r->account)
+        json_object_set_new(f, "account", json_integer(r->account));
     if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(f, "terminated", json_integer(toe));
     log_json(LOG_INFO, "request", f);
-    metrics_observe(r->route ? (size_t)(r->route - routes_at(0)) : routes_count(), r->status, us);
+    metrics_observe(r->route_index, r->status, us);
     request_free(r);
     atomic_fetch_sub(&d->in_flight, 1);
 }
@@ -422,9 +424,9 @@ static int inherited_socket(void)
     return 3;
 }
 
-struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
+struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *ctx, char *err,
+                            size_t errlen)
 {
-    const struct config *cfg = srv->cfg;
     struct sockaddr_storage ss;
     int family = listen_address(cfg, &ss);
     if (family < 0) {
@@ -436,7 +438,9 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    d->srv = srv;
+    d->cfg = cfg;
+    d->answer = answer;
+    d->answer_ctx = ctx;
     d->conns = conntrack_new(cfg->per_ip_limit, (int64_t)cfg->header_timeout * 1000,
                              (int64_t)cfg->request_timeout * 1000);
     if (!d->conns || conntrack_start_sweeper(d->conns, SWEEP_INTERVAL_MS) != 0) {

@@ -1,11 +1,13 @@
 /*
- * The HTTP layer: the daemon, the request context every handler receives,
- * the route table and the replies.
+ * The HTTP layer: the daemon, the request every handler receives, and the
+ * replies.
  *
- * A request passes through: libmicrohttpd → daemon.c (reads the body, up to
- * the configured cap) → routes.c (finds the route, authenticates, checks the
- * role) → a handler in server/api/ → reply_*() → daemon.c queues the reply
- * and logs one JSON line.  Handlers never see libmicrohttpd.
+ * A request passes through: libmicrohttpd → daemon.c (checks the head,
+ * reads the body up to the configured cap) → the function the layer above
+ * gave daemon_start() (server/api/routes.c: finds the route, authenticates,
+ * checks the role, calls a handler) → reply_*() → daemon.c queues the reply
+ * and logs one JSON line.  This layer knows no route, account or store;
+ * nothing above it sees libmicrohttpd.
  */
 #ifndef SB_HTTP_H
 #define SB_HTTP_H
@@ -18,25 +20,7 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "store.h"
 #include "target.h"
-#include "token.h"
-
-/* ---- roles ------------------------------------------------------------ */
-
-enum role {
-    ROLE_APPLICANT = 1u << 0,
-    ROLE_DISTRICT_REVIEWER = 1u << 1,
-    ROLE_MUNICIPAL_REVIEWER = 1u << 2,
-    ROLE_AUDITOR = 1u << 3,
-    ROLE_ADMIN = 1u << 4,
-};
-#define ROLE_ANY_ACCOUNT                                                                           \
-    (ROLE_APPLICANT | ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR | ROLE_ADMIN)
-#define ROLE_PUBLIC 0u /* no token needed */
-
-/* The role bit of a role name, or 0 for an unknown name. */
-unsigned role_from_name(const char *name);
 
 /* ---- problems (RFC 9457) ---------------------------------------------- */
 
@@ -67,30 +51,15 @@ enum problem {
 
 #define PROBLEM_TYPE_PREFIX "urn:shenbao:problem:"
 
-/* ---- the server and the request --------------------------------------- */
+/* ---- the request ------------------------------------------------------ */
 
-struct calendar;
-struct signing_key;
-
-struct server {
-    const struct config *cfg;
-    struct store *store;
-    const struct calendar *calendar; /* working days (RULES.md §0) */
-    /* The active key, for what approvals issue.  The main thread swaps it
-     * when a new key is made active; workers only read it. */
-    const struct signing_key *_Atomic signing_key;
-    unsigned char token_key[TOKEN_KEY_LEN];
-};
-
-struct route;
 struct conn_slot;
 
-#define ROUTE_MAX_PARAMS  4
 #define REQUEST_ID_LEN    16 /* hex characters */
 #define REPLY_MAX_HEADERS 6
 
 struct request {
-    struct server *srv;
+    const struct config *cfg;
     void *conn; /* the libmicrohttpd connection; only daemon.c and request.c look inside */
     struct conn_slot *slot; /* its deadlines (conntrack.h); may be NULL */
     /* The method and the decoded path, valid UTF-8 whatever the client
@@ -112,17 +81,11 @@ struct request {
     char *body;
     size_t body_len, body_cap;
     bool body_too_large;
-    json_t *body_json; /* the parsed body of a route that takes one; owned by the request */
 
-    /* routing and authentication */
-    const struct route *route;
-    char params[ROUTE_MAX_PARAMS][128];
-    unsigned n_params;
-    bool authenticated;
-    struct account account;
-    unsigned role;    /* the account's role bit, 0 when unauthenticated */
-    bool via_session; /* authenticated by a browser session cookie */
-    char csrf[64];    /* that session's CSRF token */
+    /* What the layer above found, for the log line and the metrics. */
+    const char *route_name; /* NULL: no route matched */
+    int route_index;        /* -1: none */
+    int64_t account;        /* the authenticated account; 0: none */
 
     /* the reply, set by exactly one reply_*() call */
     bool replied;
@@ -137,33 +100,9 @@ struct request {
     unsigned n_headers;
 };
 
-typedef void (*handler_fn)(struct request *r);
-
-struct route {
-    const char *method;
-    const char *pattern; /* "/v1/applications/{id}/submit": {…} matches one segment */
-    handler_fn handler;
-    unsigned roles;   /* who may call; ROLE_PUBLIC = anyone, no token */
-    const char *name; /* stable route name for logs and metrics */
-    bool takes_body;  /* parses a JSON object body */
-    /* The query parameters it takes, NULL-terminated; NULL for none, or
-     * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
-     * other, and any given twice, before the handler runs. */
-    const char *const *query;
-};
-
-/* The query of a web page (not the API) is ignored: shared links gain
- * parameters of their own (WeChat adds from=singlemessage). */
-extern const char *const ROUTE_QUERY_IGNORED[];
-
-/* The route table, for metrics: how many routes, and the i-th. */
-size_t routes_count(void);
-const struct route *routes_at(size_t i);
-
-/* Finds the route for method and path, fills r->params, authenticates and
- * checks the role, parses a JSON body when the route takes one, and calls
- * the handler.  Every way this can fail ends in a problem reply. */
-void routes_dispatch(struct request *r);
+/* What answers a request once its head and body have arrived and passed
+ * request_begin(): it must reply (reply_*()) before it returns. */
+typedef void (*request_fn)(void *ctx, struct request *r);
 
 /* ---- request helpers (request.c) --------------------------------------- */
 
@@ -210,8 +149,6 @@ json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
 /* 422 with one `errors` entry per spec error. */
 struct spec_errors;
 void reply_invalid(struct request *r, const struct spec_errors *errs);
-/* Replies with the problem a store result stands for (404/409/500). */
-void reply_store_error(struct request *r, enum store_rc rc);
 /* Replies with no body (204, …). */
 void reply_empty(struct request *r, unsigned status);
 /* Replies 200 with text the request then owns (freed after sending). */
@@ -227,8 +164,10 @@ void reply_finish(struct request *r);
 /* ---- the daemon (daemon.c) --------------------------------------------- */
 
 struct daemon;
-/* Starts listening per srv->cfg.  NULL with err on failure. */
-struct daemon *daemon_start(struct server *srv, char *err, size_t errlen);
+/* Starts listening as cfg says, answering each request with answer(ctx, r).
+ * cfg must outlive the daemon.  NULL with err on failure. */
+struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *ctx, char *err,
+                            size_t errlen);
 /* Stops accepting, lets requests in flight finish, then stops. */
 void daemon_stop(struct daemon *d);
 

@@ -3,7 +3,7 @@
 #include "http.h"
 #include "metrics.h"
 
-#define MAX_ROUTES 64
+#define MAX_ROUTES METRICS_MAX_ROUTES
 #define STATUS_MIN 100
 #define STATUS_MAX 599
 
@@ -21,13 +21,21 @@ struct route_metrics {
 /* One slot per route and one for requests that matched no route. */
 static struct route_metrics metrics[MAX_ROUTES + 1];
 
-static size_t slot(size_t route)
+static const char *const *route_names;
+static size_t n_routes;
+
+void metrics_routes(const char *const *names, size_t n)
 {
-    size_t n = routes_count();
-    return route < n && route < MAX_ROUTES ? route : MAX_ROUTES;
+    route_names = names;
+    n_routes = n < MAX_ROUTES ? n : MAX_ROUTES;
 }
 
-void metrics_observe(size_t route, unsigned status, int64_t duration_us)
+static size_t slot(int route)
+{
+    return route >= 0 && (size_t)route < n_routes ? (size_t)route : MAX_ROUTES;
+}
+
+void metrics_observe(int route, unsigned status, int64_t duration_us)
 {
     struct route_metrics *m = &metrics[slot(route)];
     if (status >= STATUS_MIN && status <= STATUS_MAX)
@@ -42,8 +50,7 @@ void metrics_observe(size_t route, unsigned status, int64_t duration_us)
 
 static const char *route_label(size_t i)
 {
-    const struct route *r = routes_at(i);
-    return r ? r->name : "unmatched";
+    return i < n_routes ? route_names[i] : "unmatched";
 }
 
 /* Seconds from microseconds, exactly, as Prometheus reads them. */
@@ -55,7 +62,7 @@ static void write_seconds(FILE *out, uint64_t us)
 
 void metrics_write_http(FILE *out)
 {
-    size_t n = routes_count() < MAX_ROUTES ? routes_count() : MAX_ROUTES;
+    size_t n = n_routes;
     fputs("# HELP shenbao_http_requests_total Requests answered, by route and status.\n"
           "# TYPE shenbao_http_requests_total counter\n",
           out);

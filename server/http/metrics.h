@@ -9,9 +9,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Counts one answered request.  route is the route's index (or the number
- * of routes for a request that matched none). */
-void metrics_observe(size_t route, unsigned status, int64_t duration_us);
+/* Names the routes the layer above will count requests by (index i is
+ * names[i]); at most METRICS_MAX_ROUTES.  Called once, before serving. */
+#define METRICS_MAX_ROUTES 64
+void metrics_routes(const char *const *names, size_t n);
+
+/* Counts one answered request.  route is the route's index, -1 for a
+ * request that matched none. */
+void metrics_observe(int route, unsigned status, int64_t duration_us);
 
 /* Writes the request metrics in the Prometheus text format. */
 void metrics_write_http(FILE *out);

@@ -117,23 +117,6 @@ void reply_invalid(struct request *r, const struct spec_errors *errs)
     spec_errors_to_problem(errs, reply_problem(r, P_INVALID, "%s", summary));
 }
 
-void reply_store_error(struct request *r, enum store_rc rc)
-{
-    switch (rc) {
-    case STORE_NOT_FOUND:
-        reply_problem(r, P_NOT_FOUND, "no such resource");
-        break;
-    case STORE_CONFLICT:
-        reply_problem(r, P_CONFLICT, "the resource was changed by another request; retry");
-        break;
-    case STORE_OK:
-    case STORE_ERROR:
-    default:
-        reply_problem(r, P_INTERNAL, "the database could not complete the request");
-        break;
-    }
-}
-
 /* The reply when memory ran out while making another: no allocation. */
 static const char out_of_memory[] =
     "{\"type\":\"" PROBLEM_TYPE_PREFIX "unavailable\",\"title\":\"Service unavailable\","

@@ -56,7 +56,6 @@ void target_release(struct target *t);
 /* A sentence saying what is wrong, for a problem detail. */
 const char *target_error_text(enum target_error e);
 
-
 /* Writes s[0..len) into out (cap bytes, NUL-terminated) with every byte that
  * is not printable ASCII percent-encoded, for showing raw client text: the
  * result is always valid UTF-8, and still a URI reference when s was one

@@ -182,10 +182,12 @@ out:
  *
  *   ?1 the driving value   ?2 kind     ?3 status    ?4 round (0 = any)
  *   ?5 review_unit          ?6 before_id (exclusive) ?7 rows to fetch
+ *   ?8..?11 the kinds the scope allows (NULL: any)
  */
 #define LIST_FILTERS                                                                               \
     " AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR status = ?3)"                               \
     " AND (?4 = 0 OR round = ?4) AND (?5 IS NULL OR review_unit = ?5)"                             \
+    " AND (?8 IS NULL OR kind IN (?8, ?9, ?10, ?11))"                                              \
     " AND id < ?6 ORDER BY id DESC LIMIT ?7"
 
 static const char sql_list_by_uscc[] =
@@ -276,7 +278,9 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
          store_bind_text(st, 3, f->status) | sqlite3_bind_int(st, 4, f->round) |
          store_bind_text(st, 5, f->review_unit) |
          sqlite3_bind_int64(st, 6, f->before_id > 0 ? f->before_id : INT64_MAX) |
-         sqlite3_bind_int(st, 7, f->limit + 1)) != SQLITE_OK) {
+         sqlite3_bind_int(st, 7, f->limit + 1) | store_bind_text(st, 8, f->kinds_in[0]) |
+         store_bind_text(st, 9, f->kinds_in[1]) | store_bind_text(st, 10, f->kinds_in[2]) |
+         store_bind_text(st, 11, f->kinds_in[3])) != SQLITE_OK) {
         store_rc(c, SQLITE_ERROR, sql);
         goto out;
     }
@@ -346,13 +350,14 @@ enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round
     return rc;
 }
 
-enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
-                                       bool (*fn)(struct application *a, void *ctx), void *ctx)
+static const char sql_each_status[] =
+    "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
+
+static enum store_rc each_status(struct conn *c, const char *status,
+                                 bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    static const char sql[] =
-        "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
+    const char *sql = sql_each_status;
+    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     enum store_rc rc;
 
     if (st == NULL)
@@ -363,4 +368,29 @@ enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
         rc = app_walk(c, st, sql, fn, ctx);
     store_stmt_done(st);
     return rc;
+}
+
+enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
+                                       bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    return each_status(store_tx_conn(tx), status, fn, ctx);
+}
+
+enum store_rc store_app_each_status(struct store *s, const char *status,
+                                    bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    return each_status(store_reader(s), status, fn, ctx);
+}
+
+enum store_rc store_app_version_tx(struct store_tx *tx, int64_t id, int64_t *version)
+{
+    static const char sql[] =
+        "SELECT coalesce((SELECT version FROM applications WHERE id = ?1), 0)";
+    struct conn *c = store_tx_conn(tx);
+    sqlite3_stmt *st = store_stmt(c, sql);
+    if (st == NULL)
+        return STORE_ERROR;
+    int bound = sqlite3_bind_int64(st, 1, id);
+    enum store_rc rc = store_one_int(c, st, sql, bound, version);
+    return rc == STORE_OK && *version == 0 ? STORE_NOT_FOUND : rc;
 }

@@ -115,3 +115,16 @@ out:
     store_stmt_done(st);
     return rc;
 }
+
+enum store_rc store_ranking_exists_tx(struct store_tx *tx, const char *kind, int year)
+{
+    static const char sql[] = "SELECT count(*) FROM rankings WHERE kind = ?1 AND year = ?2";
+    struct conn *c = store_tx_conn(tx);
+    sqlite3_stmt *st = store_stmt(c, sql);
+    int64_t n = 0;
+    if (st == NULL)
+        return STORE_ERROR;
+    int bound = store_bind_text(st, 1, kind) | sqlite3_bind_int(st, 2, year);
+    enum store_rc rc = store_one_int(c, st, sql, bound, &n);
+    return rc != STORE_OK ? rc : n > 0 ? STORE_OK : STORE_NOT_FOUND;
+}

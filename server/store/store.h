@@ -291,6 +291,9 @@ struct app_filter {
     const char *review_unit; /* NULL = any */
     int64_t before_id;       /* 0 = from the newest; else only ids < before_id */
     int limit;               /* 1..200 */
+    /* Only these kinds (the ones the scope allows; up to four, the rest
+     * NULL); all NULL: any kind. */
+    const char *kinds_in[4];
 };
 
 /* Calls fn for each application matching f, newest (highest id) first, at
@@ -308,9 +311,16 @@ enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round
                                 bool (*fn)(struct application *a, void *ctx), void *ctx);
 
 /* Calls fn, inside the transaction, for every application in `status`,
- * lowest id first; as store_app_each_tx(). */
+ * lowest id first; as store_app_each_tx().  The second reads on this
+ * thread's reader. */
 enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
                                        bool (*fn)(struct application *a, void *ctx), void *ctx);
+enum store_rc store_app_each_status(struct store *s, const char *status,
+                                    bool (*fn)(struct application *a, void *ctx), void *ctx);
+
+/* The version of application id, in the transaction; STORE_NOT_FOUND when
+ * there is none. */
+enum store_rc store_app_version_tx(struct store_tx *tx, int64_t id, int64_t *version);
 
 /* ---- events: the append-only, chained history -------------------------- */
 
@@ -440,6 +450,9 @@ struct ranking_row {
 
 /* Stores (replacing) the ranking of kind and year. */
 enum store_rc store_ranking_put(struct store_tx *tx, const struct ranking_row *r);
+/* STORE_OK when the ranking of kind and year has been stored, else
+ * STORE_NOT_FOUND; in the transaction. */
+enum store_rc store_ranking_exists_tx(struct store_tx *tx, const char *kind, int year);
 /* Reads it; caller frees out->result_json. */
 enum store_rc store_ranking_get(struct store *s, const char *kind, int year,
                                 struct ranking_row *out);

@@ -23,6 +23,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES_DIR = os.path.join(HERE, "examples")
 
 
+# The tests written for one pipeline walk every kind through all three
+# stages: the servers they start are configured so (configuration
+# `stages`).  test_stages.py proves each kind's own stages (RULES.md §1).
+ALL_STAGES = {"incubator": ["district", "municipal", "notice"],
+              "first_store": ["district", "municipal", "notice"],
+              "tourism_award": ["district", "municipal", "notice"]}
+
+
 class Context:
     """What run.py knows about the server under test."""
 
@@ -578,7 +586,7 @@ class Server:
         self.errpath = os.path.join(self.tmp, "server.stderr")
         with open(self.config, "w", encoding="utf-8") as f:
             json.dump({"db": self.db, "keys": os.path.join(self.tmp, "keys"),
-                       "per_ip_connection_limit": 256,
+                       "per_ip_connection_limit": 256, "stages": ALL_STAGES,
                        "body_limit_bytes": getattr(ctx, "body_limit", None) or 65536}, f)
         _servers.append(self)
         try:

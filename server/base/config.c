@@ -50,7 +50,7 @@ void config_defaults(struct config *c)
     c->n_metrics_allow = 2;
 }
 
-enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_LISTEN, KEY_PROXIES };
+enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_LISTEN, KEY_PROXIES, KEY_STAGES };
 
 struct config_key {
     const char *name;
@@ -108,7 +108,63 @@ static const struct config_key config_keys[] = {
      .type = KEY_PROXIES,
      .offset = offsetof(struct config, metrics_allow),
      .size = offsetof(struct config, n_metrics_allow)},
+    {.name = "stages", .type = KEY_STAGES},
 };
+
+/* "stages": {"kind": ["district", "municipal", "notice"], …}, each list in
+ * that order, without repeats, with "municipal". */
+static int set_stages(struct config *c, const json_t *value, const char *path, char *err,
+                      size_t errlen)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"district", CONFIG_STAGE_DISTRICT},
+                 {"municipal", CONFIG_STAGE_MUNICIPAL},
+                 {"notice", CONFIG_STAGE_NOTICE}};
+    const char *kind;
+    json_t *list;
+    if (!json_is_object(value) || json_object_size(value) > CONFIG_MAX_STAGES) {
+        snprintf(err, errlen, "%s: \"stages\" must be an object of at most %d kinds", path,
+                 CONFIG_MAX_STAGES);
+        return -1;
+    }
+    c->n_stages = 0;
+    json_object_foreach((json_t *)value, kind, list)
+    {
+        unsigned mask = 0, last = 0;
+        size_t i;
+        json_t *item;
+        if (strlen(kind) == 0 || strlen(kind) >= sizeof c->stages[0].kind || !json_is_array(list)) {
+            snprintf(err, errlen, "%s: \"stages\".\"%s\" must be a kind and a list of stages", path,
+                     kind);
+            return -1;
+        }
+        json_array_foreach(list, i, item)
+        {
+            unsigned bit = 0;
+            for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
+                if (json_is_string(item) && strcmp(json_string_value(item), names[n].name) == 0)
+                    bit = names[n].bit;
+            if (bit == 0 || bit <= last) {
+                snprintf(err, errlen,
+                         "%s: \"stages\".\"%s\"[%zu] must be \"district\", \"municipal\" or "
+                         "\"notice\", in that order, each once",
+                         path, kind, i);
+                return -1;
+            }
+            mask |= bit;
+            last = bit;
+        }
+        if (!(mask & CONFIG_STAGE_MUNICIPAL)) {
+            snprintf(err, errlen, "%s: \"stages\".\"%s\" must include \"municipal\"", path, kind);
+            return -1;
+        }
+        snprintf(c->stages[c->n_stages].kind, sizeof c->stages[0].kind, "%s", kind);
+        c->stages[c->n_stages++].stages = mask;
+    }
+    return 0;
+}
 
 /* Stores an address in its canonical text form, so that comparing it with
  * a peer address formatted by inet_ntop() is a plain string comparison. */
@@ -203,6 +259,8 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
         return 0;
     case KEY_PROXIES:
         return set_proxies(c, k, value, path, err, errlen);
+    case KEY_STAGES:
+        return set_stages(c, value, path, err, errlen);
     }
     return -1;
 }

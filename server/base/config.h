@@ -9,7 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_MAX_PROXIES 16
+#define CONFIG_MAX_PROXIES     16
+#define CONFIG_MAX_STAGES      16
+#define CONFIG_STAGE_DISTRICT  1u
+#define CONFIG_STAGE_MUNICIPAL 2u
+#define CONFIG_STAGE_NOTICE    4u
 
 struct config {
     char db[1024];         /* "db": SQLite file, default "./shenbao.db" */
@@ -36,6 +40,18 @@ struct config {
     char metrics_allow[CONFIG_MAX_PROXIES][64]; /* "metrics_allow": who may read /metrics,
                                                  * default 127.0.0.1 and ::1 */
     unsigned n_metrics_allow;
+
+    /* "stages": per kind, the review stages it goes through where the
+     * deployment differs from the kind's default (RULES.md §1), e.g.
+     * {"incubator": ["district", "municipal", "notice"]}: in that order,
+     * the municipal stage always among them.  The bits are the workflow's
+     * STAGE_* (district 1, municipal 2, notice 4); whether each kind exists
+     * is the engine's to check. */
+    struct {
+        char kind[32];
+        unsigned stages;
+    } stages[CONFIG_MAX_STAGES];
+    unsigned n_stages;
 
     /* Objections: how many may be open at once on one application
      * ("objections_open_per_application", default 20) and how many one

@@ -1,0 +1,78 @@
+/*
+ * /v1/kinds and /v1/schemas: what each kind is, as its row in the kinds
+ * table says — names, authority, the stages it goes through here, what its
+ * stages record, what it issues, why that may be revoked — and the JSON
+ * Schema of its envelope.  The web front end builds its forms and review
+ * pages from these, so a kind is described in one place only.
+ */
+#include "api.h"
+#include "kinds.h"
+
+/* The JSON Schema of a kind's envelope, made from the same field
+ * declarations that validate it. */
+void api_schema_get(struct call *c)
+{
+    reply_json(c->r, 200, kind_schema(c->kind));
+}
+
+static json_t *names(const char *const *list)
+{
+    json_t *a = json_array();
+    for (; list && *list; list++)
+        json_array_append_new(a, json_string(*list));
+    return a;
+}
+
+/* A stage's records as a JSON Schema of the review's members, or null. */
+static json_t *records_schema(const struct field_spec *records, const char *id)
+{
+    return records ? spec_schema(records, id, NULL) : json_null();
+}
+
+static json_t *kind_to_json(const struct kind *k, unsigned stages)
+{
+    json_t *st = json_array();
+    for (unsigned bit = STAGE_DISTRICT; bit <= STAGE_NOTICE; bit <<= 1)
+        if (stages & bit)
+            json_array_append_new(st, json_string(stage_name(bit)));
+    char id[96];
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:b, s:b, s:s}", "name", k->name,
+        "authority", k->authority, "authority_zh", authority_name_zh(k->authority), "authority_en",
+        authority_name_en(k->authority), "title_zh", k->title_zh, "title_en", k->title_en, "issues",
+        "title_zh", k->issued_zh, "title_en", k->issued_en, "stages", st, "enterprise_units",
+        k->enterprise_units, "ranked", k->ranking != NULL, "schema", "");
+    if (!o)
+        return NULL;
+    char schema[96];
+    snprintf(schema, sizeof schema, "/v1/schemas/%s", k->name);
+    json_object_set_new(o, "schema", json_string(schema));
+    if (k->valid_years > 0)
+        json_object_set_new(json_object_get(o, "issues"), "valid_years",
+                            json_integer(k->valid_years));
+    snprintf(id, sizeof id, "urn:shenbao:schema:%s:district-records", k->name);
+    json_object_set_new(o, "district_records", records_schema(k->district_records, id));
+    snprintf(id, sizeof id, "urn:shenbao:schema:%s:municipal-records", k->name);
+    json_object_set_new(o, "municipal_records", records_schema(k->municipal_records, id));
+    json_object_set_new(o, "revocation_grounds", names(k->revocation_grounds));
+    json_object_set_new(o, "banning_grounds", names(k->banning_grounds));
+    return o;
+}
+
+void api_kinds_list(struct call *c)
+{
+    struct listing l;
+    listing_init(&l);
+    for (size_t i = 0; kinds[i]; i++)
+        listing_add(&l, kind_to_json(kinds[i], engine_kind_stages(c->engine, kinds[i])));
+    listing_reply(c, &l, ENGINE_OK);
+}
+
+void api_kind_get(struct call *c)
+{
+    json_t *o = kind_to_json(c->kind, engine_kind_stages(c->engine, c->kind));
+    if (o)
+        reply_json(c->r, 200, o);
+    else
+        reply_problem(c->r, P_INTERNAL, "out of memory");
+}

@@ -1,0 +1,488 @@
+/*
+ * The route table and dispatch: who may call what, with which parameters
+ * and which body; and the one place that turns engine outcomes into
+ * replies.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "api.h"
+#include "text.h"
+
+#define APPLICATION_READERS                                                                        \
+    (ROLE_APPLICANT | ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR)
+
+const char *const ROUTE_QUERY_IGNORED[] = {NULL};
+const struct field_spec BODY_ANY[] = {{.name = NULL}};
+
+/* The query parameters of each route that takes any (CONTRACT.md). */
+static const char *const applications_list_query[] = {
+    "kind", "status", "round", "review_unit", "limit", "cursor", NULL,
+};
+
+/* The bodies routes declare. */
+static const char *const outcomes[] = {"upheld", "dismissed", NULL};
+static const struct field_spec resolution_fields[] = {
+    {.name = "outcome", .type = SPEC_ENUM, .required = true, .enum_values = outcomes},
+    {.name = "opinion", .type = SPEC_TEXT, .required = true, .min = 1, .max = 4000},
+    {.name = NULL},
+};
+
+static const struct field_spec objection_fields[] = {
+    {.name = "name",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 100,
+     .title_zh = "姓名或单位",
+     .title_en = "Name or organisation"},
+    {.name = "contact",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 200,
+     .title_zh = "联系方式",
+     .title_en = "Contact",
+     .help = "telephone or e-mail"},
+    {.name = "reason",
+     .type = SPEC_TEXT,
+     .required = true,
+     .min = 1,
+     .max = 4000,
+     .title_zh = "异议理由",
+     .title_en = "Reason"},
+    {.name = NULL},
+};
+
+static const struct field_spec verify_fields[] = {
+    {.name = "jws", .type = SPEC_STRING, .required = true, .min = 1, .max = 100000},
+    {.name = "certificate", .type = SPEC_OBJECT},
+    {.name = "status", .type = SPEC_STRING, .read_only = true},
+    {.name = "revocation", .type = SPEC_OBJECT, .read_only = true},
+    {.name = NULL},
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz"},
+    {"GET", "/readyz", api_readyz, ROLE_PUBLIC, "readyz"},
+    {"GET", "/metrics", api_metrics, ROLE_PUBLIC, "metrics"},
+    {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema"},
+    {"GET", "/v1/kinds", api_kinds_list, ROLE_PUBLIC, "kinds_list"},
+    {"GET", "/v1/kinds/{kind}", api_kind_get, ROLE_PUBLIC, "kind_get"},
+    {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me"},
+    {"POST", "/v1/signup", api_signup, ROLE_PUBLIC, "signup", BODY_ANY},
+    {"POST", "/v1/session", api_session_create, ROLE_PUBLIC, "session_create", BODY_ANY},
+    {"DELETE", "/v1/session", api_session_delete, ROLE_ANY_ACCOUNT, "session_delete"},
+    {"POST", "/v1/accounts", api_account_create, ROLE_ADMIN, "accounts_create", BODY_ANY},
+    {"POST", "/v1/accounts/{aid}/disable", api_account_disable, ROLE_ADMIN, "account_disable"},
+    {"POST", "/v1/tokens", api_token_create, ROLE_ANY_ACCOUNT, "tokens_create", BODY_ANY},
+    {"GET", "/v1/tokens", api_tokens_list, ROLE_ANY_ACCOUNT, "tokens_list"},
+    {"DELETE", "/v1/tokens/{tid}", api_token_delete, ROLE_ANY_ACCOUNT, "token_delete"},
+    {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list"},
+    {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", BODY_ANY},
+    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY},
+    {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", NULL,
+     applications_list_query},
+    {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get"},
+    {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", BODY_ANY},
+    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit"},
+    {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
+     "application_withdraw"},
+    {"GET", "/v1/applications/{id}/events", api_events_list, APPLICATION_READERS,
+     "application_events"},
+    {"POST", "/v1/applications/{id}/reviews", api_review_create,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY},
+    {"GET", "/v1/notices", api_notices_list, ROLE_PUBLIC, "notices_list"},
+    {"POST", "/v1/applications/{id}/objections", api_objection_file, ROLE_PUBLIC, "objection_file",
+     objection_fields},
+    {"GET", "/v1/applications/{id}/objections", api_objections_list,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "objections_list"},
+    {"POST", "/v1/applications/{id}/objections/{oid}/resolution", api_objection_resolve,
+     ROLE_MUNICIPAL_REVIEWER, "objection_resolve", resolution_fields},
+    {"GET", "/v1/applications/{id}/certificate", api_app_certificate, APPLICATION_READERS,
+     "application_certificate"},
+    {"GET", "/v1/certificates/{serial}", api_cert_get, ROLE_PUBLIC, "certificate_get"},
+    {"POST", "/v1/certificates/verify", api_cert_verify, ROLE_PUBLIC, "certificate_verify",
+     verify_fields},
+    {"POST", "/v1/certificates/{serial}/revocation", api_cert_revoke, ROLE_MUNICIPAL_REVIEWER,
+     "certificate_revoke", BODY_ANY},
+    {"GET", "/.well-known/jwks.json", api_jwks, ROLE_PUBLIC, "jwks"},
+    {"POST", "/v1/rounds/{kind}/{year}/ranking", api_ranking_compute, ROLE_MUNICIPAL_REVIEWER,
+     "ranking_compute"},
+    {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
+     ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "ranking_get"},
+    /* The web front end: last, so that it never shadows an API path. */
+    {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", NULL, ROUTE_QUERY_IGNORED},
+    {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", NULL, ROUTE_QUERY_IGNORED},
+};
+
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+const char *const *api_route_names(size_t *n)
+{
+    static const char *names[N_ROUTES];
+    for (size_t i = 0; i < N_ROUTES; i++)
+        names[i] = routes[i].name;
+    *n = N_ROUTES;
+    return names;
+}
+
+/* ---- matching ---------------------------------------------------------------- */
+
+/* Matches path against pattern segment by segment; {…} segments capture. */
+static bool route_match(const char *pattern, const char *path, struct call *c)
+{
+    unsigned n = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p != '/' || *s != '/')
+            return false;
+        p++, s++;
+        size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
+        if (*p == '{') {
+            if (slen == 0 || slen >= sizeof c->params[0] || n >= ROUTE_MAX_PARAMS)
+                return false;
+            memcpy(c->params[n], s, slen);
+            c->params[n][slen] = '\0';
+            n++;
+        } else if (plen != slen || memcmp(p, s, plen) != 0) {
+            return false;
+        }
+        p += plen, s += slen;
+    }
+    if (*p || *s)
+        return false;
+    c->n_params = n;
+    return true;
+}
+
+/* A positive decimal integer with no sign, spaces or leading zeros, else 0. */
+static int64_t positive_id(const char *text)
+{
+    if (text[0] < '1' || text[0] > '9' || strlen(text) > 18)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    return errno == 0 && *end == '\0' ? n : 0;
+}
+
+/* Gives the path parameters their types, by name: an {id}, {oid} or {tid}
+ * that is not a positive integer, a {kind} that is none, a {year} outside
+ * the rounds — each names nothing there is: 404. */
+static bool typed_params(struct call *c)
+{
+    const char *p = c->route->pattern;
+    unsigned i = 0;
+    while ((p = strchr(p, '{')) != NULL && i < c->n_params) {
+        size_t len = strcspn(p + 1, "}");
+        const char *v = c->params[i++];
+        if ((len == 2 && strncmp(p + 1, "id", 2) == 0)) {
+            if (!(c->id = positive_id(v))) {
+                reply_problem(c->r, P_NOT_FOUND, "no application %s", v);
+                return false;
+            }
+        } else if (len == 3 && (strncmp(p + 1, "oid", 3) == 0 || strncmp(p + 1, "tid", 3) == 0 ||
+                                strncmp(p + 1, "aid", 3) == 0)) {
+            c->sub_id = positive_id(v);
+            /* The handler says what it is not: an objection, a token, an
+             * account. */
+        } else if (len == 4 && strncmp(p + 1, "kind", 4) == 0) {
+            if (!(c->kind = kind_find(v))) {
+                reply_problem(c->r, P_NOT_FOUND, "no kind %s", v);
+                return false;
+            }
+        } else if (len == 4 && strncmp(p + 1, "year", 4) == 0) {
+            int64_t y = positive_id(v);
+            if (y < 2019 || y > 2100) {
+                reply_problem(c->r, P_NOT_FOUND, "no round %s", v);
+                return false;
+            }
+            c->year = (int)y;
+        }
+        p += len + 1;
+    }
+    return true;
+}
+
+static bool declared(const char *const *names, const char *name)
+{
+    for (; names && *names; names++)
+        if (strcmp(*names, name) == 0)
+            return true;
+    return false;
+}
+
+/* Refuses, with one 400 naming each, a query parameter the route does not
+ * take and one given twice (CONTRACT.md "Every request"): a misspelt
+ * filter must not look like a filter that worked.  True when the query is
+ * fine. */
+static bool query_ok(struct request *r, const struct route *rt)
+{
+    if (rt->query == ROUTE_QUERY_IGNORED || r->target.n_params == 0)
+        return true;
+    char taken[256] = "";
+    for (const char *const *q = rt->query; q && *q; q++)
+        text_append(taken, sizeof taken, "%s%s", taken[0] ? ", " : "", *q);
+    char unknown[sizeof taken + 64];
+    if (taken[0])
+        snprintf(unknown, sizeof unknown, "is not a parameter of this request; it takes %s", taken);
+    else
+        snprintf(unknown, sizeof unknown, "is not a parameter of this request; it takes none");
+
+    json_t *errors = json_array();
+    const struct target_param *p = r->target.params;
+    for (unsigned i = 0; i < r->target.n_params; i++) {
+        bool seen = false;
+        for (unsigned j = 0; j < i && !seen; j++)
+            seen = strcmp(p[j].name, p[i].name) == 0;
+        if (seen)
+            continue; /* named once is enough */
+        const char *why = NULL;
+        if (!declared(rt->query, p[i].name))
+            why = unknown;
+        else
+            for (unsigned j = i + 1; j < r->target.n_params && !why; j++)
+                if (strcmp(p[j].name, p[i].name) == 0)
+                    why = "is given more than once; it takes one value";
+        if (why)
+            json_array_append_new(errors,
+                                  json_pack("{s:s, s:s}", "parameter", p[i].name, "detail", why));
+    }
+    size_t n = json_array_size(errors);
+    if (n == 0) {
+        json_decref(errors);
+        return true;
+    }
+    json_t *doc = reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors", n,
+                                n == 1 ? " is" : "s are");
+    json_object_set_new(doc, "errors", errors);
+    return false;
+}
+
+/* ---- who calls ----------------------------------------------------------------- */
+
+/* Finds the caller's account: a bearer token ("Authorization: Bearer …"),
+ * else a browser session cookie. */
+static bool authenticate(struct call *c)
+{
+    struct request *r = c->r;
+    struct store *s = c->engine->store;
+    const char *h = request_header(r, "Authorization");
+    unsigned char hash[TOKEN_HASH_BYTES];
+    if (h) {
+        if (strncasecmp(h, "Bearer ", 7) != 0)
+            return false;
+        const char *token = h + 7;
+        while (*token == ' ')
+            token++;
+        char today[DATE_TEXT_LEN];
+        date_format(date_of_unix(c->now), today);
+        if (token_hash(hash, token, c->srv->token_key) != 0 ||
+            store_account_by_token(s, hash, today, &c->account) != STORE_OK)
+            return false;
+    } else {
+        const char *cookie = request_cookie(r, "sb_session");
+        char now[RFC3339_LEN];
+        clock_format_rfc3339(c->now, now);
+        if (!cookie || token_hash(hash, cookie, c->srv->token_key) != 0 ||
+            store_session_find(s, hash, now, &c->account, c->csrf) != STORE_OK)
+            return false;
+        c->via_session = true;
+    }
+    c->authenticated = true;
+    actor_of_account(&c->actor, &c->account);
+    c->actor.request_id = r->request_id;
+    c->actor.client_addr = r->client_addr;
+    r->account = c->account.id;
+    return c->actor.role != 0;
+}
+
+/* A browser sends cookies with any request to us, whoever made the page
+ * that sends it: a change made with a session must prove it came from our
+ * own pages by echoing the session's CSRF token. */
+static bool csrf_ok(struct call *c)
+{
+    const char *m = c->r->method;
+    if (!c->via_session || strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return true;
+    const char *sent = request_header(c->r, "X-CSRF-Token");
+    size_t len = strlen(c->csrf);
+    return sent && len > 0 && strlen(sent) == len && sodium_memcmp(sent, c->csrf, len) == 0;
+}
+
+/* Parses the body a route takes and checks it against the route's table. */
+static bool body_ok(struct call *c)
+{
+    c->body = request_json_object(c->r);
+    if (!c->body)
+        return false;
+    if (c->route->body == BODY_ANY)
+        return true;
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    spec_validate(c->route->body, c->body, "", &errs);
+    bool ok = errs.count == 0;
+    if (!ok)
+        reply_invalid(c->r, &errs);
+    spec_errors_release(&errs);
+    return ok;
+}
+
+void api_answer(void *ctx, struct request *r)
+{
+    struct call c = {.r = r, .srv = ctx, .now = clock_now()};
+    c.engine = &c.srv->engine;
+    c.actor.role = ROLE_PUBLIC;
+    c.actor.request_id = r->request_id;
+    c.actor.client_addr = r->client_addr;
+    const struct route *found = NULL;
+    char allow[96] = "";
+
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (!route_match(routes[i].pattern, r->path, &c))
+            continue;
+        if (strcmp(routes[i].method, r->method) == 0) {
+            found = &routes[i];
+            break;
+        }
+        size_t used = strlen(allow);
+        if (!strstr(allow, routes[i].method))
+            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", routes[i].method);
+    }
+    if (!found) {
+        if (allow[0]) {
+            reply_header(r, "Allow", "%s", allow);
+            reply_problem(r, P_METHOD_NOT_ALLOWED, "%s is not allowed here; use %s", r->method,
+                          allow);
+        } else {
+            reply_problem(r, P_NOT_FOUND, "no such resource: %s", r->path);
+        }
+        return;
+    }
+    /* route_match() of later, non-matching routes may have clobbered the
+     * parameters: match the chosen one again. */
+    route_match(found->pattern, r->path, &c);
+    c.route = found;
+    r->route_name = found->name;
+    r->route_index = (int)(found - routes);
+    if (!query_ok(r, found))
+        return;
+
+    if (found->roles != ROLE_PUBLIC) {
+        if (!authenticate(&c)) {
+            reply_header(r, "WWW-Authenticate", "Bearer realm=\"shenbao\"");
+            reply_problem(r, P_UNAUTHORIZED,
+                          "send a valid token as \"Authorization: Bearer <token>\"");
+            return;
+        }
+        if (!csrf_ok(&c)) {
+            reply_problem(r, P_FORBIDDEN,
+                          "send the X-CSRF-Token header with this session's "
+                          "token (the sb_csrf cookie)");
+            return;
+        }
+        if (!(found->roles & c.actor.role)) {
+            reply_problem(r, P_FORBIDDEN, "a %s may not %s %s", c.account.role, r->method, r->path);
+            return;
+        }
+    }
+    if (typed_params(&c) && (!found->body || body_ok(&c)))
+        found->handler(&c);
+    json_decref(c.body);
+}
+
+/* ---- replies ------------------------------------------------------------------- */
+
+bool api_outcome(struct call *c, const struct outcome *o)
+{
+    static const enum problem problems[] = {
+        [ENGINE_OK] = P_INTERNAL,
+        [ENGINE_NOT_FOUND] = P_NOT_FOUND,
+        [ENGINE_FORBIDDEN] = P_FORBIDDEN,
+        [ENGINE_INVALID] = P_INVALID,
+        [ENGINE_REFUSED] = P_CONFLICT,
+        [ENGINE_EXISTS] = P_EXISTS,
+        [ENGINE_STALE] = P_STALE,
+        [ENGINE_LIMIT] = P_TOO_MANY,
+        [ENGINE_UNAVAILABLE] = P_UNAVAILABLE,
+        [ENGINE_ERROR] = P_INTERNAL,
+    };
+    if (o->rc == ENGINE_OK)
+        return true;
+    if (o->rc == ENGINE_LIMIT)
+        reply_header(c->r, "Retry-After", "%u", o->retry_after);
+    json_t *doc = reply_problem(c->r, problems[o->rc], "%s",
+                                o->reason[0] ? o->reason : "the request could not be done");
+    if (o->rc == ENGINE_INVALID)
+        spec_errors_to_problem(&o->errs, doc);
+    if (o->extra && doc)
+        json_object_update(doc, o->extra);
+    return false;
+}
+
+void reply_app(struct call *c, unsigned status, const struct app *a)
+{
+    json_t *doc = app_to_json(a);
+    if (!doc) {
+        reply_problem(c->r, P_INTERNAL, "the application could not be rendered");
+        return;
+    }
+    reply_header(c->r, "ETag", "\"%lld\"", (long long)a->row.version);
+    reply_json(c->r, status, doc);
+}
+
+void reply_store_error(struct request *r, enum store_rc rc)
+{
+    switch (rc) {
+    case STORE_NOT_FOUND:
+        reply_problem(r, P_NOT_FOUND, "no such resource");
+        break;
+    case STORE_CONFLICT:
+        reply_problem(r, P_CONFLICT, "the resource was changed by another request; retry");
+        break;
+    case STORE_OK:
+    case STORE_ERROR:
+    default:
+        reply_problem(r, P_INTERNAL, "the database could not complete the request");
+        break;
+    }
+}
+
+int64_t call_if_match(struct call *c)
+{
+    return request_if_match(c->r);
+}
+
+void listing_init(struct listing *l)
+{
+    l->items = json_array();
+    l->failed = l->items == NULL;
+}
+
+void listing_add(struct listing *l, json_t *item)
+{
+    if (!item || json_array_append_new(l->items, item) != 0)
+        l->failed = true;
+}
+
+void listing_reply(struct call *c, struct listing *l, enum engine_rc rc)
+{
+    json_t *doc = NULL;
+    if (rc == ENGINE_OK && !l->failed)
+        doc = json_pack("{s:o}", "items", l->items); /* steals it, even on failure */
+    else
+        json_decref(l->items);
+    l->items = NULL;
+    if (doc)
+        reply_json(c->r, 200, doc);
+    else if (rc == ENGINE_NOT_FOUND)
+        reply_problem(c->r, P_NOT_FOUND, "no application %lld", (long long)c->id);
+    else
+        reply_problem(c->r, P_INTERNAL, "the list could not be rendered");
+}

@@ -1,0 +1,116 @@
+/*
+ * What the engine's own files share: one change in progress, the actions'
+ * table, and helpers.  Nothing outside server/engine/ includes this.
+ */
+#ifndef SB_ENGINE_IMPL_H
+#define SB_ENGINE_IMPL_H
+
+#include "clock.h"
+#include "engine.h"
+
+/*
+ * One change to an application (engine_act and the in-transaction
+ * variant).  Phase 1 (prepare) fills `next`, the event and what the action
+ * will write besides; phase 2 (commit) writes them.
+ */
+struct change {
+    struct engine *e;
+    const struct actor *who;
+    const char *action;
+    const void *input;
+    int64_t if_match;
+    int64_t now;
+    char now_text[RFC3339_LEN];
+    struct outcome *out;
+
+    /* Phase 1. */
+    struct app *app;            /* as read; owned */
+    const struct transition *t; /* NULL for "edit" */
+    const struct action_def *def;
+    struct guard_facts facts; /* what the guard looks at */
+    char failed_checks[192];  /* text the guard facts point to */
+    char barred_until[16];
+    struct application next;    /* the row to write: owns its new texts */
+    json_t *next_facts;         /* the facts to write (owned); NULL: unchanged */
+    struct kind_data next_data; /* "edit": the new data (owned) */
+    bool data_changed;
+    bool reevaluate;         /* the facts the rules read changed */
+    struct eligibility elig; /* as they stood before the change (the decision basis) */
+    struct award award;
+    const char *opinion; /* the event's; borrowed from the input */
+    json_t *details;     /* the event's details (owned) */
+    json_t *certificate; /* what an issuing transition signs (owned) */
+    char serial[48];
+
+    /* Phase 2. */
+    unsigned char event_hash[EVENT_HASH_LEN];
+    int64_t made_id; /* what the action inserted (an objection) */
+    bool retry;      /* the version moved between the phases: prepare again */
+};
+
+/*
+ * What an action does besides the status the transition table gives it.
+ * Each hook may be NULL.
+ */
+struct action_def {
+    const char *action;
+    /* Phase 1, no lock: checks the input, fills the guard facts the
+     * application alone decides, and prepares what will be written (bad
+     * fields to c->out->errs).  Returns ENGINE_OK or a refusal. */
+    enum engine_rc (*prepare)(struct change *c);
+    /* Phase 2, in the transaction, before anything is written: facts that
+     * involve other rows (bans, caps, open objections), for the guard and
+     * for refusals of its own. */
+    enum engine_rc (*check)(struct store_tx *tx, struct change *c);
+    /* Phase 2, after the row is written and before its event: rows of
+     * its own (an objection, a revocation). */
+    enum engine_rc (*before_event)(struct store_tx *tx, struct change *c);
+    /* The action leaves the application as it was (its representation, and
+     * so its version, the ETag): an objection is an event of the
+     * application, not a change to it.  Phase 2 then only checks that the
+     * version has not moved. */
+    bool keeps_version;
+};
+
+/* The action's entry, or NULL. */
+const struct action_def *action_find(const char *action);
+
+/* Parses and evaluates an application the store read (taking the row's
+ * text) as of `now`.  NULL when memory runs out. */
+struct app *app_load(struct engine *e, struct application *row, int64_t now);
+/* Runs the kind's rules on a again (its facts or data changed). */
+void app_evaluate(struct app *a, int64_t now);
+
+/* Parses a's facts text (NULL or "" as {}); never NULL unless memory runs
+ * out. */
+json_t *facts_parse(const char *text);
+
+/* Appends the event of change c (the application as written in c->next)
+ * to the log; c->event_hash gets its hash. */
+enum store_rc history_record(struct store_tx *tx, struct change *c, const char *from);
+/* Appends an event for application row `a` by `who` (creation). */
+enum store_rc history_record_row(struct store_tx *tx, const struct actor *who,
+                                 const struct application *a, const char *action, const char *from,
+                                 const char *opinion, const json_t *details,
+                                 unsigned char *hash_out);
+
+/* Prepares, in phase 1, what an issuing transition signs (c->certificate,
+ * c->serial, facts.certificate_serial); certificate_issue() signs and
+ * stores it in phase 2, citing the event. */
+enum engine_rc certificate_prepare(struct change *c);
+enum engine_rc certificate_issue(struct store_tx *tx, struct change *c);
+
+/* What a new or replaced envelope needs of the store and the account: the
+ * review unit exists and may review the kind; the USCC is the applicant's
+ * own.  Every problem to o->errs. */
+void envelope_check_unit(struct engine *e, const struct actor *who, const struct envelope *env,
+                         struct outcome *o);
+
+/* Runs phase 1 and 2 of c inside tx (ranking, tick): the application is read
+ * in the transaction.  ENGINE_OK or why not (in c->out). */
+enum engine_rc change_run_tx(struct store_tx *tx, struct change *c, int64_t id);
+
+/* The reason text of an outcome, for a refusal made with GUARD_CONFLICT. */
+enum engine_rc refuse_in_status(struct change *c, const char *what);
+
+#endif
