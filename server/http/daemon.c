@@ -314,6 +314,32 @@ static int inherited_socket(void)
     return 3;
 }
 
+/* A daemon with every limit of the configuration; flags and `mode` (more
+ * options) say where its connections come from and which threads serve
+ * them. */
+static struct daemon *daemon_new(struct server *srv, unsigned flags,
+                                 const struct MHD_OptionItem *mode)
+{
+    const struct config *cfg = srv->cfg;
+    struct daemon *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->srv = srv;
+    d->mhd = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, d,
+                              /* First, so that it hears what the other options have to say. */
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, mode,
+                              MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
+                              MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
+    if (!d->mhd) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
 struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
 {
     const struct config *cfg = srv->cfg;
@@ -323,12 +349,6 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "listen address \"%s\" is not an IP address", cfg->listen_host);
         return NULL;
     }
-    struct daemon *d = calloc(1, sizeof *d);
-    if (!d) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    d->srv = srv;
     unsigned threads = cfg->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -341,23 +361,16 @@ struct daemon *daemon_start(struct server *srv, char *err, size_t errlen)
     int fd = inherited_socket();
     if (family == AF_INET6 && fd < 0)
         flags |= MHD_USE_IPv6;
-    struct MHD_OptionItem listen_on[] = {
+    struct MHD_OptionItem mode[] = {
         fd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL}
                 : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    d->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, d,
-        /* First, so that it hears what the other options have to say. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, listen_on,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        cfg->connection_memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
-    if (!d->mhd) {
+    struct daemon *d = daemon_new(srv, flags, mode);
+    if (!d) {
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
                  cfg->listen_port);
-        free(d);
         return NULL;
     }
     if (fd >= 0)
@@ -384,4 +397,23 @@ void daemon_stop(struct daemon *d)
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     free(d);
+}
+
+/* The same daemon with no socket and no thread of its own: the caller hands
+ * it connections and runs it (the fuzzers do, to drive whole requests
+ * through libmicrohttpd inside one process). */
+struct daemon *daemon_start_in_process(struct server *srv)
+{
+    static const struct MHD_OptionItem mode[] = {{MHD_OPTION_END, 0, NULL}};
+    return daemon_new(srv, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, mode);
+}
+
+bool daemon_add_connection(struct daemon *d, int fd, const struct sockaddr *addr, unsigned addr_len)
+{
+    return MHD_add_connection(d->mhd, fd, addr, (socklen_t)addr_len) == MHD_YES;
+}
+
+void daemon_run(struct daemon *d)
+{
+    MHD_run(d->mhd);
 }
