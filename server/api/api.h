@@ -96,6 +96,12 @@ struct spec_errors;
 void account_from_json(struct store *s, const json_t *body, struct account *a,
                        struct spec_errors *errs);
 
+/* Forgets the renderings GET /v1/applications/{id} keeps.  They are keyed by
+ * id and version, which only stay unique while the database is the one the
+ * process started with: for a database replaced under a running process
+ * (the fuzzers put theirs back after every input). */
+void app_renderings_forget(void);
+
 /* The eligibility checks and award of an application, from its kind's rules,
  * its data (parsed) and the facts reviewers fixed. */
 struct eligibility;
