@@ -3,7 +3,8 @@
  * POST /v1/applications/{id}/objections, sent (without a token, as the
  * public sends it) for an application under public notice.  An objection
  * that is stored is then listed by the reviewers, resolved by the municipal
- * authority and listed again, before the database is put back.
+ * authority and listed again, before the database is put back; a stored
+ * objection missing from the reviewers' list is a finding.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -55,7 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (oid > 0) {
         char path[128];
         snprintf(path, sizeof path, "/v1/applications/%" PRId64 "/objections", fx->notice_clean);
-        fuzz_call("GET", path, FUZZ_MUNICIPAL_SCIENCE_TECH, NULL, NULL);
+        json_t *list = NULL;
+        fuzz_call("GET", path, FUZZ_MUNICIPAL_SCIENCE_TECH, NULL, &list);
+        if (!fuzz_list_has(list, oid))
+            fuzz_fail("objection %" PRId64 " was stored but the reviewers' list lacks it", oid);
+        json_decref(list);
         fuzz_call("GET", path, FUZZ_AUDITOR, NULL, NULL);
         snprintf(path, sizeof path,
                  "/v1/applications/%" PRId64 "/objections/%" PRId64 "/resolution", fx->notice_clean,

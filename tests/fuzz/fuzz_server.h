@@ -102,4 +102,9 @@ char *fuzz_exchange(const void *req, size_t len, size_t *out_len);
 unsigned fuzz_call(const char *method, const char *path, enum fuzz_account who, const char *body,
                    json_t **answer);
 
+/* Whether a list answer ({"items": [...]}) has an item with this id. */
+bool fuzz_list_has(const json_t *answer, int64_t id);
+/* Reports a broken property of the server and aborts (a finding). */
+void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 #endif
