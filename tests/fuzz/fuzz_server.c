@@ -590,6 +590,33 @@ static void write_file(const char *path, const char *text)
         die("cannot write %s", path);
 }
 
+/* The session a sign-in opens when it is the first request of an input:
+ * the random generator starts every input from the same seed, so the seeds
+ * can sign in and then use the session in the same input. */
+static json_t *first_session(void)
+{
+    static const char body[] = "{\"email\":\"" FUZZ_EMAIL "\",\"password\":\"" FUZZ_PASSWORD "\"}";
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST /v1/session HTTP/1.1\r\nHost: fuzz\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     strlen(body), body);
+    fuzz_input_begin();
+    size_t len;
+    char *reply = fuzz_exchange(req, (size_t)n, &len);
+    char cookie[128] = "", csrf[128] = "";
+    const char *c = strstr(reply, "sb_session=");
+    if (c)
+        snprintf(cookie, sizeof cookie, "%.*s", (int)strcspn(c + 11, ";\r\n"), c + 11);
+    c = strstr(reply, "sb_csrf=");
+    if (c)
+        snprintf(csrf, sizeof csrf, "%.*s", (int)strcspn(c + 8, ";\r\n"), c + 8);
+    free(reply);
+    if (!cookie[0] || !csrf[0])
+        die("fixture: signing in with a password opened no session");
+    return json_pack("{s:s, s:s}", "cookie", cookie, "csrf", csrf);
+}
+
 static void dump_fixtures(const char *path)
 {
     const struct fuzz_fixtures *fx = &fz.fx;
@@ -616,6 +643,7 @@ static void dump_fixtures(const char *path)
         (json_int_t)fx->withdrawn, "serial", fx->serial, "certificate",
         json_loads(fx->certificate, 0, NULL), "jwks", json_loads(fx->jwks, 0, NULL), "email",
         FUZZ_EMAIL, "password", FUZZ_PASSWORD);
+    json_object_set_new(doc, "session", first_session());
     if (!doc || json_dump_file(doc, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0)
         die("cannot write %s", path);
     json_decref(doc);

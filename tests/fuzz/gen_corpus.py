@@ -160,8 +160,16 @@ def request_seeds(fx):
     add("seq_create_submit", http("POST", "/v1/applications", t["applicant_a"],
                                   example("first_store")) +
         http("POST", "/v1/applications/%d/submit" % (max(ids.values()) + 1), t["applicant_a"]))
-    add("seq_login_account", login + http("GET", "/v1/account", headers=[
-        "Cookie: sb_session=sb_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]))
+    # The session a sign-in opens as the first request of an input is always
+    # the same (fuzz_server.c), so the requests after it can use it.
+    cookie = "Cookie: sb_session=%s; sb_csrf=%s" % (fx["session"]["cookie"],
+                                                    fx["session"]["csrf"])
+    csrf = "X-CSRF-Token: " + fx["session"]["csrf"]
+    add("seq_login_account", login + http("GET", "/v1/account", headers=[cookie]))
+    add("seq_login_create", login + http("POST", "/v1/applications", body=example("incubator"),
+                                         headers=[cookie, csrf]))
+    add("seq_login_logout", login + http("DELETE", "/v1/session", headers=[cookie, csrf]) +
+        http("GET", "/v1/account", headers=[cookie]))
 
     # HTTP forms the decoder must take.
     body = dumps(example("tourism_award"))
@@ -294,7 +302,8 @@ def main():
     tokens = list(fx["tokens"].values())
     ids = sorted(set(fx["applications"].values()))
     request_words = (["Bearer " + t for t in tokens] + tokens + [fx["serial"], fx["email"],
-                     fx["password"]] + ["/v1/applications/%d" % i for i in ids] +
+                     fx["password"], "sb_session=" + fx["session"]["cookie"],
+                     fx["session"]["csrf"]] + ["/v1/applications/%d" % i for i in ids] +
                      ["/v1/certificates/" + fx["serial"]] + words)
     write_dict(os.path.join(out, "request.dict"), "request.dict", request_words)
     write_dict(os.path.join(out, "objection.dict"), "objection.dict", [])
