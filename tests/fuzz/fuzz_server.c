@@ -481,15 +481,35 @@ static void expect(unsigned got, unsigned want, const char *what, json_t *answer
     die("fixture: %s answered %u, not %u: %s", what, got, want, text ? text : "(no JSON)");
 }
 
-static int64_t create(enum fuzz_account who, const char *kind)
+static int64_t create_with(enum fuzz_account who, const char *body)
 {
     json_t *a = NULL;
-    unsigned st = fuzz_call("POST", "/v1/applications", who, example(kind), &a);
+    unsigned st = fuzz_call("POST", "/v1/applications", who, body, &a);
     expect(st, 201, "create", a);
     int64_t id = json_integer_value(json_object_get(a, "id"));
     json_decref(a);
     if (id > fz.fx.last)
         fz.fx.last = id;
+    return id;
+}
+
+static int64_t create(enum fuzz_account who, const char *kind)
+{
+    return create_with(who, example(kind));
+}
+
+/* The tourism_award example as applicant_b's, for its district. */
+static int64_t create_tourism_b(void)
+{
+    json_t *env = json_loads(example("tourism_award"), 0, NULL);
+    const struct fixed_account *b = &fixed_accounts[FUZZ_APPLICANT_B];
+    json_object_set_new(env, "applicant",
+                        json_pack("{s:s, s:s}", "name", b->name, "uscc", b->uscc));
+    json_object_set_new(env, "review_unit", json_string("110105"));
+    char *body = json_dumps(env, JSON_COMPACT);
+    int64_t id = create_with(FUZZ_APPLICANT_B, body);
+    free(body);
+    json_decref(env);
     return id;
 }
 
@@ -555,6 +575,13 @@ static void make_fixtures(void)
     step(fx->returned, "reviews", FUZZ_DISTRICT_110108, DISTRICT_RETURN);
     fx->withdrawn = create(FUZZ_APPLICANT_A, "incubator");
     step(fx->withdrawn, "withdraw", FUZZ_APPLICANT_A, NULL);
+    /* Two for the tourism ranking, which their municipal approval needs. */
+    fx->tourism_a = create(FUZZ_APPLICANT_A, "tourism_award");
+    step(fx->tourism_a, "submit", FUZZ_APPLICANT_A, NULL);
+    step(fx->tourism_a, "reviews", FUZZ_DISTRICT_110108, DISTRICT_APPROVE);
+    fx->tourism_b = create_tourism_b();
+    step(fx->tourism_b, "submit", FUZZ_APPLICANT_B, NULL);
+    step(fx->tourism_b, "reviews", FUZZ_DISTRICT_110105, DISTRICT_APPROVE);
 
     /* Approved, with its certificate: the notice ends on the server's clock
      * (as `shenbao tick` would do it), before the others enter theirs. */
@@ -635,8 +662,9 @@ static void dump_fixtures(const char *path)
     for (int i = 1; i <= FUZZ_ACCOUNTS; i++)
         json_object_set_new(tokens, names[i], json_string(fz.tokens[i]));
     json_t *doc = json_pack(
-        "{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s, s:o, s:o, s:s, s:s}", "tokens",
-        tokens, "applications", "draft", (json_int_t)fx->draft, "district_review",
+        "{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s, s:o, s:o, s:s, s:s}",
+        "tokens", tokens, "applications", "tourism_a", (json_int_t)fx->tourism_a, "tourism_b",
+        (json_int_t)fx->tourism_b, "draft", (json_int_t)fx->draft, "district_review",
         (json_int_t)fx->district_review, "municipal_review", (json_int_t)fx->municipal_review,
         "returned", (json_int_t)fx->returned, "approved", (json_int_t)fx->approved, "notice",
         (json_int_t)fx->notice, "notice_clean", (json_int_t)fx->notice_clean, "withdrawn",

@@ -39,6 +39,8 @@ struct fuzz_fixtures {
     int64_t district_review;  /* incubator, submitted */
     int64_t municipal_review; /* first_store, approved by the district */
     int64_t returned;         /* tourism_award, returned by the district */
+    int64_t tourism_a;        /* tourism_award in municipal review, applicant_a (110108) */
+    int64_t tourism_b;        /* tourism_award in municipal review, applicant_b (110105) */
     int64_t approved;         /* incubator, approved with a certificate */
     int64_t notice;           /* first_store in public notice, one open objection */
     int64_t notice_clean;     /* incubator in public notice, no objection */

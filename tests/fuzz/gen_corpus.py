@@ -136,8 +136,16 @@ def request_seeds(fx):
                               t["municipal_science_tech"],
                               {"reason": "一年内关闭。", "ground": "closed_within_year",
                                "refund_fen": 1000}))
-    add("ranking", http("POST", "/v1/rounds/tourism_award/2020/ranking",
-                        t["municipal_culture_tourism"]))
+    ranking = http("POST", "/v1/rounds/tourism_award/2020/ranking", t["municipal_culture_tourism"])
+    add("ranking", ranking)
+    body = dict({"stage": "municipal", "decision": "approve"}, **MUNICIPAL["tourism_award"])
+    for app in ("tourism_a", "tourism_b"):
+        add("seq_rank_approve_" + app, ranking + http(
+            "POST", "/v1/applications/%d/reviews" % ids[app], t["municipal_culture_tourism"],
+            body) + http("GET", "/v1/rounds/tourism_award/2020/ranking", t["auditor"]))
+    add("seq_rank_reject", ranking + http(
+        "POST", "/v1/applications/%d/reviews" % ids["tourism_b"], t["municipal_culture_tourism"],
+        {"stage": "municipal", "decision": "reject", "opinion": "不符合条件。"}))
     add("signup", http("POST", "/v1/signup", None,
                        {"name": "北京模糊测试有限公司", "uscc": "91110108MA011000AK",
                         "email": "new@example.cn", "password": "a-long-password-1"}))
