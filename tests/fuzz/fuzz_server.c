@@ -127,6 +127,8 @@ bool __wrap_ratelimit_exhausted(struct ratelimit *rl, const char *key, int64_t n
                                 unsigned *retry_after);
 void __real_metrics_observe(size_t route, unsigned status, int64_t duration_us);
 void __wrap_metrics_observe(size_t route, unsigned status, int64_t duration_us);
+void __real_reply_json(struct request *r, unsigned status, json_t *body);
+void __wrap_reply_json(struct request *r, unsigned status, json_t *body);
 int __wrap_crypto_pwhash_str(char out[crypto_pwhash_STRBYTES], const char *const passwd,
                              unsigned long long passwdlen, unsigned long long opslimit,
                              size_t memlimit);
@@ -173,6 +175,16 @@ void __wrap_metrics_observe(size_t route, unsigned status, int64_t duration_us)
         abort();
     }
     __real_metrics_observe(route, status, duration_us);
+}
+
+/* A handler whose answer could not be built (json_pack() refuses text that
+ * is not UTF-8, say) would send an empty 2xx: a finding. */
+void __wrap_reply_json(struct request *r, unsigned status, json_t *body)
+{
+    if (fz.ready && !body)
+        fuzz_fail("%s answered %u with no document: building its JSON failed",
+                  r->route ? r->route->name : "unmatched", status);
+    __real_reply_json(r, status, body);
 }
 
 /* Argon2id at its lowest cost: the interactive cost (tens of milliseconds)

@@ -22,7 +22,8 @@
  *
  * Oracles besides the sanitizers: a 5xx answer (other than 503) aborts,
  * since nothing a client sends may cause one (FUZZ_ALLOW_5XX=1 turns that
- * off), and so does a request that is not answered within the connection.
+ * off); so does an answer whose JSON document could not be built, and a
+ * stored application or objection missing from its list.
  */
 #ifndef SB_FUZZ_SERVER_H
 #define SB_FUZZ_SERVER_H
