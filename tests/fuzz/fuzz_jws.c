@@ -7,11 +7,14 @@
  *     certificates (what POST /v1/certificates/verify answers with),
  *   - the JWS functions on their own: jws_parse(), jws_verify() with the
  *     server's key, b64url_decode(),
- *   - `shenbao verify FILE --jwks FILE` and `shenbao verify FILE --db DB`.
+ *   - `shenbao verify FILE --jwks FILE` and `shenbao verify FILE --db DB`;
+ *     the input may end with a line "--jwks" and the JWKS to give the
+ *     command (else it gets the server's).
  * The seeds include the certificate the fixtures issued, so mutations start
  * from a valid signature.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,17 +93,34 @@ static void check(const char *jws, const json_t *certificate)
     jws_verify(jws, server_pk);
 }
 
+static bool write_file(const char *path, const uint8_t *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, size, f) == size;
+    return fclose(f) == 0 && ok;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    /* What follows a line "--jwks" is the JWKS the command is given (as a
+     * --jwks URL could serve anything); without one, the server's own. */
+    static const char sep[] = "\n--jwks\n";
+    const uint8_t *jwks = memmem(data, size, sep, sizeof sep - 1);
+    size_t doc_len = jwks ? (size_t)(jwks - data) : size;
+    if (jwks)
+        jwks += sizeof sep - 1;
+
+    char *text = malloc(doc_len + 1);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
+    memcpy(text, data, doc_len);
+    text[doc_len] = '\0';
 
     /* As the command reads the file: the issued object, a JSON string, or
      * the bare JWS up to the first white space. */
-    json_t *doc = json_loadb(text, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+    json_t *doc = json_loadb(text, doc_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
     if (json_is_object(doc) && json_is_string(json_object_get(doc, "jws")))
         check(json_string_value(json_object_get(doc, "jws")), json_object_get(doc, "certificate"));
     else if (json_is_string(doc))
@@ -112,14 +132,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned char raw[1024];
     size_t len;
     b64url_decode(raw, sizeof raw, &len, text, strlen(text));
-
-    FILE *f = fopen(fuzz_scratch_path(), "wb");
-    if (f) {
-        fwrite(data, 1, size, f);
-        fclose(f);
-        run_cli("--jwks", fuzz_jwks_path());
-        run_cli("--db", fuzz_db_path());
-    }
     free(text);
+
+    char jwks_path[700];
+    snprintf(jwks_path, sizeof jwks_path, "%s.jwks", fuzz_scratch_path());
+    if (!write_file(fuzz_scratch_path(), data, doc_len))
+        return 0;
+    if (!jwks)
+        run_cli("--jwks", fuzz_jwks_path());
+    else if (write_file(jwks_path, jwks, size - (size_t)(jwks - data)))
+        run_cli("--jwks", jwks_path);
+    run_cli("--db", fuzz_db_path());
     return 0;
 }

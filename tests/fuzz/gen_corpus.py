@@ -14,6 +14,7 @@ The request seeds are the requests the API tests make: every route, with the
 example envelopes of tests/api/examples/ as bodies, a few pipelined
 sequences, and HTTP forms the decoder must take (chunked, Expect, proxies).
 """
+import copy
 import hashlib
 import json
 import os
@@ -230,6 +231,11 @@ def jws_seeds(fx):
                           "jws": jws}),
         "empty_parts": b"..",
     }
+    jwks = json.dumps(fx["jwks"]).encode()
+    seeds["with_jwks"] = dumps(cert) + b"\n--jwks\n" + jwks
+    other = copy.deepcopy(fx["jwks"])
+    other["keys"][0]["x"] = "A" * 43
+    seeds["with_other_jwks"] = jws.encode() + b"\n--jwks\n" + dumps(other)
     return seeds
 
 
