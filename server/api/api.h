@@ -100,6 +100,12 @@ extern const char *const ROUTE_QUERY_IGNORED[];
  * outcome was ENGINE_OK. */
 bool api_outcome(struct call *c, const struct outcome *o);
 
+/* Forgets the renderings GET /v1/applications/{id} keeps.  They are keyed by
+ * id and version, which only stay unique while the database is the one the
+ * process started with: for a database replaced under a running process
+ * (the fuzzers put theirs back after every input). */
+void app_renderings_forget(void);
+
 /* Replies with an application (and its version as the ETag). */
 void reply_app(struct call *c, unsigned status, const struct app *a);
 

@@ -64,6 +64,16 @@ static void rendered_put(const struct application *row, sb_day day, const char *
     free(old);
 }
 
+void app_renderings_forget(void)
+{
+    pthread_mutex_lock(&rendered_lock);
+    for (size_t i = 0; i < RENDER_SLOTS; i++) {
+        free(rendered[i].text);
+        rendered[i] = (struct rendered){0};
+    }
+    pthread_mutex_unlock(&rendered_lock);
+}
+
 void api_app_get(struct call *c)
 {
     struct application row = {0};

@@ -501,7 +501,7 @@ enum engine_rc refuse_in_status(struct change *c, const char *what)
 }
 
 /* Releases what phase 1 prepared, for another attempt or the end. */
-static void change_reset(struct change *c)
+void change_reset(struct change *c)
 {
     app_free(c->app);
     application_release(&c->next);

@@ -106,6 +106,10 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c);
 void envelope_check_unit(struct engine *e, const struct actor *who, const struct envelope *env,
                          struct outcome *o);
 
+/* Releases what a change holds (its application, what it prepared) and
+ * sets it up for another attempt with the same input. */
+void change_reset(struct change *c);
+
 /* Runs phase 1 and 2 of c inside tx (ranking, tick): the application is read
  * in the transaction.  ENGINE_OK or why not (in c->out). */
 enum engine_rc change_run_tx(struct store_tx *tx, struct change *c, int64_t id);

@@ -424,15 +424,13 @@ static int inherited_socket(void)
     return 3;
 }
 
-struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *ctx, char *err,
-                            size_t errlen)
+/* A daemon with every limit of the configuration; flags and `mode` (more
+ * options) say where its connections come from and which threads serve
+ * them.  NULL with err on failure. */
+static struct daemon *daemon_new(const struct config *cfg, request_fn answer, void *ctx,
+                                 unsigned flags, const struct MHD_OptionItem *mode, bool sweeper,
+                                 char *err, size_t errlen)
 {
-    struct sockaddr_storage ss;
-    int family = listen_address(cfg, &ss);
-    if (family < 0) {
-        snprintf(err, errlen, "listen address \"%s\" is not an IP address", cfg->listen_host);
-        return NULL;
-    }
     struct daemon *d = calloc(1, sizeof *d);
     if (!d) {
         snprintf(err, errlen, "out of memory");
@@ -443,10 +441,40 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *c
     d->answer_ctx = ctx;
     d->conns = conntrack_new(cfg->per_ip_limit, (int64_t)cfg->header_timeout * 1000,
                              (int64_t)cfg->request_timeout * 1000);
-    if (!d->conns || conntrack_start_sweeper(d->conns, SWEEP_INTERVAL_MS) != 0) {
+    if (!d->conns || (sweeper && conntrack_start_sweeper(d->conns, SWEEP_INTERVAL_MS) != 0)) {
         snprintf(err, errlen, "out of memory");
         conntrack_free(d->conns);
         free(d);
+        return NULL;
+    }
+    /* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: on_accept keeps that limit,
+     * so that it can make room (conntrack.h). */
+    d->mhd = MHD_start_daemon(
+        flags, (uint16_t)cfg->listen_port, on_accept, d, on_access, d,
+        /* First, so that it hears what the other options have to say. */
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, mode,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->connection_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory,
+        MHD_OPTION_URI_LOG_CALLBACK, on_target, d, MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_END);
+    if (!d->mhd) {
+        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
+                 cfg->listen_port);
+        conntrack_stop_sweeper(d->conns);
+        conntrack_free(d->conns);
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *ctx, char *err,
+                            size_t errlen)
+{
+    struct sockaddr_storage ss;
+    int family = listen_address(cfg, &ss);
+    if (family < 0) {
+        snprintf(err, errlen, "listen address \"%s\" is not an IP address", cfg->listen_host);
         return NULL;
     }
     unsigned threads = cfg->threads;
@@ -461,30 +489,15 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *c
     int fd = inherited_socket();
     if (family == AF_INET6 && fd < 0)
         flags |= MHD_USE_IPv6;
-    struct MHD_OptionItem listen_on[] = {
+    struct MHD_OptionItem mode[] = {
         fd >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL}
                 : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    /* No MHD_OPTION_PER_IP_CONNECTION_LIMIT: on_accept keeps that limit,
-     * so that it can make room (conntrack.h). */
-    d->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->listen_port, on_accept, d, on_access, d,
-        /* First, so that it hears what the other options have to say. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, listen_on,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory, MHD_OPTION_URI_LOG_CALLBACK,
-        on_target, d, MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, d, MHD_OPTION_END);
-    if (!d->mhd) {
-        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
-                 cfg->listen_port);
-        conntrack_stop_sweeper(d->conns);
-        conntrack_free(d->conns);
-        free(d);
+    struct daemon *d = daemon_new(cfg, answer, ctx, flags, mode, true, err, errlen);
+    if (!d)
         return NULL;
-    }
     if (fd >= 0)
         log_json(LOG_INFO, "listening on the socket systemd passed",
                  json_pack("{s:i}", "threads", (json_int_t)threads));
@@ -513,4 +526,25 @@ void daemon_stop(struct daemon *d)
         close(ls);
     conntrack_free(d->conns);
     free(d);
+}
+
+/* The same daemon with no socket and no thread of its own: the caller hands
+ * it connections and runs it (the fuzzers do, to drive whole requests
+ * through libmicrohttpd inside one process). */
+struct daemon *daemon_start_in_process(const struct config *cfg, request_fn answer, void *ctx)
+{
+    static const struct MHD_OptionItem mode[] = {{MHD_OPTION_END, 0, NULL}};
+    char err[128];
+    return daemon_new(cfg, answer, ctx, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, mode, false,
+                      err, sizeof err);
+}
+
+bool daemon_add_connection(struct daemon *d, int fd, const struct sockaddr *addr, unsigned addr_len)
+{
+    return MHD_add_connection(d->mhd, fd, addr, (socklen_t)addr_len) == MHD_YES;
+}
+
+void daemon_run(struct daemon *d)
+{
+    MHD_run(d->mhd);
 }

@@ -171,4 +171,15 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *c
 /* Stops accepting, lets requests in flight finish, then stops. */
 void daemon_stop(struct daemon *d);
 
+/* In-process use (tests/fuzz/): a daemon with the configuration's limits
+ * but no listening socket and no thread; daemon_add_connection() hands it a
+ * connected socket (which it then owns, and closes) with the client's
+ * address, and each daemon_run() does the work that is ready, without
+ * blocking. */
+struct sockaddr;
+struct daemon *daemon_start_in_process(const struct config *cfg, request_fn answer, void *ctx);
+bool daemon_add_connection(struct daemon *d, int fd, const struct sockaddr *addr,
+                           unsigned addr_len);
+void daemon_run(struct daemon *d);
+
 #endif
