@@ -303,9 +303,7 @@ int engine_setup(struct engine *e, struct store *s, const struct calendar *cal,
                  const struct config *cfg)
 {
     char err[256];
-    memset(e, 0, sizeof *e);
-    e->store = s;
-    e->calendar = cal;
+    engine_init(e, s, cal);
     for (unsigned i = 0; i < cfg->n_stages && i < ENGINE_MAX_STAGE_SETTINGS; i++) {
         e->settings.stages[i].kind = cfg->stages[i].kind;
         e->settings.stages[i].stages = cfg->stages[i].stages;

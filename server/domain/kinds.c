@@ -8,9 +8,33 @@
 #include <stdio.h>
 #include <string.h>
 
+#define KINDS_MAX 16
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-const struct kind *const kinds[] = {&kind_incubator, &kind_first_store, &kind_tourism_award, NULL};
+/* The names of the kinds in the table, for the envelope's `kind`. */
+static const char *kind_names[KINDS_MAX + 1] = {"incubator", "first_store", "tourism_award", NULL};
+
+/* The kinds: the built-in rows, then room for those registered at start
+ * (kind_register()), NULL-terminated. */
+static const struct kind *kind_table[KINDS_MAX + 1] = {&kind_incubator, &kind_first_store,
+                                                       &kind_tourism_award, NULL};
+const struct kind *const *const kinds = kind_table;
+
+int kind_register(const struct kind *k)
+{
+    size_t n = 0;
+    while (kind_table[n])
+        if (strcmp(kind_table[n++]->name, k->name) == 0)
+            return -1;
+    if (n == KINDS_MAX)
+        return -1;
+    kind_table[n] = k;
+    kind_table[n + 1] = NULL;
+    kind_names[n] = k->name;
+    kind_names[n + 1] = NULL;
+    return 0;
+}
 
 const char *const authorities[] = {"science_tech", "commerce", "culture_tourism", NULL};
 
@@ -37,8 +61,6 @@ const char *authority_name_en(const char *authority)
             return authority_names[i].en;
     return NULL;
 }
-
-static const char *const kind_names[] = {"incubator", "first_store", "tourism_award", NULL};
 
 static const struct field_spec applicant_fields[] = {
     {

@@ -132,8 +132,14 @@ extern const struct kind kind_incubator;
 extern const struct kind kind_first_store;
 extern const struct kind kind_tourism_award;
 
-/* All kinds, NULL-terminated, in a stable order. */
-extern const struct kind *const kinds[];
+/* All kinds, NULL-terminated, in a stable order: the built-in rows, then
+ * any registered. */
+extern const struct kind *const *const kinds;
+
+/* Adds a kind that lives outside this folder (a deployment's own, a test's)
+ * to the table.  Before any thread uses the kinds.  0, or -1 when its name
+ * is taken or the table is full. */
+int kind_register(const struct kind *k);
 
 /* The kind called `name`, or NULL. */
 const struct kind *kind_find(const char *name);

@@ -66,6 +66,15 @@ static void outcome_extra(struct outcome *o, const char *key, json_t *value)
 
 /* ---- settings ------------------------------------------------------------- */
 
+int engine_init(struct engine *e, struct store *s, const struct calendar *cal)
+{
+    memset(e, 0, sizeof *e);
+    e->store = s;
+    e->calendar = cal;
+    atomic_store(&e->key, NULL);
+    return 0;
+}
+
 unsigned engine_kind_stages(const struct engine *e, const struct kind *k)
 {
     for (unsigned i = 0; i < e->settings.n_stages; i++)

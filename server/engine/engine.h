@@ -71,6 +71,10 @@ struct engine {
     struct engine_settings settings;
 };
 
+/* Sets up e on store s and calendar cal, with no settings (every kind's
+ * default stages, no caps) and no signing key yet.  0. */
+int engine_init(struct engine *e, struct store *s, const struct calendar *cal);
+
 /* The stages application `kind` goes through here (STAGE_* bits): the
  * configured ones, else the kind's default. */
 unsigned engine_kind_stages(const struct engine *e, const struct kind *k);

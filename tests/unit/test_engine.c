@@ -1,0 +1,303 @@
+/*
+ * The engine without HTTP: applications created, walked through their
+ * stages and issued by actors, on a temporary database — with a kind that
+ * lives only in the test tree (toy_kind.c), registered at start, to show
+ * that a kind is its own file and one row.  Also what the engine answers
+ * when it says no: not found, forbidden, invalid, refused, stale.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "embedded.h"
+#include "engine.h"
+#include "sign.h"
+#include "support.h"
+#include "toy_kind.h"
+
+#define USCC_A "91110108551385082Q"
+#define USCC_B "91110105MA01BBBBB6"
+
+static char *db_path, *key_dir;
+static struct store *st;
+static struct calendar *cal;
+static struct engine eng;
+static struct signing_key key;
+static struct account applicant, other, reviewer, clerk;
+static struct actor applicant_actor, other_actor, reviewer_actor, clerk_actor;
+static int64_t now;
+
+static enum store_rc tx_setup(struct store_tx *tx, void *ctx)
+{
+    (void)ctx;
+    struct unit u = {.id = "110108", .name_zh = "海淀区", .name_en = "Haidian", .kind = "district"};
+    enum store_rc rc = store_unit_put(tx, &u);
+    struct account *all[] = {&applicant, &other, &reviewer, &clerk};
+    for (size_t i = 0; i < 4 && rc == STORE_OK; i++)
+        rc = store_account_add(tx, all[i]);
+    return rc;
+}
+
+static enum store_rc tx_key(struct store_tx *tx, void *ctx)
+{
+    return store_key_rotate(tx, ctx);
+}
+
+static void account(struct account *a, const char *role, const char *uscc, const char *unit,
+                    const char *authority)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->role, sizeof a->role, "%s", role);
+    snprintf(a->name, sizeof a->name, "%s 的账户", role);
+    snprintf(a->uscc, sizeof a->uscc, "%s", uscc);
+    snprintf(a->unit, sizeof a->unit, "%s", unit);
+    snprintf(a->authority, sizeof a->authority, "%s", authority);
+    snprintf(a->created_at, sizeof a->created_at, "2020-09-01T00:00:00Z");
+}
+
+static void setup(void)
+{
+    char err[256];
+    ck_assert_int_eq(clock_parse_rfc3339("2020-09-29T10:00:00+08:00", &now), 0);
+    db_path = support_tmp_db();
+    st = store_open(db_path, err, sizeof err);
+    ck_assert_msg(st != NULL, "%s", err);
+    ck_assert_int_eq(store_migrate(st, NULL, err, sizeof err), 0);
+    account(&applicant, "applicant", USCC_A, "", "");
+    account(&other, "applicant", USCC_B, "", "");
+    account(&reviewer, "municipal_reviewer", "", "", "science_tech");
+    account(&clerk, "district_reviewer", "", "110108", "");
+    ck_assert_int_eq(store_write(st, tx_setup, NULL), STORE_OK);
+    actor_of_account(&applicant_actor, &applicant);
+    actor_of_account(&other_actor, &other);
+    actor_of_account(&reviewer_actor, &reviewer);
+    actor_of_account(&clerk_actor, &clerk);
+
+    const struct embedded_file *f = embedded_find(embedded_config, "cn-workdays.json");
+    cal = calendar_load(f->data, f->len, err, sizeof err);
+    ck_assert_msg(cal != NULL, "%s", err);
+    ck_assert_int_eq(engine_init(&eng, st, cal), 0);
+
+    key_dir = support_tmpdir();
+    struct key_row row = {0};
+    unsigned char pk[SIGN_PUBLIC_LEN];
+    char keys[1100];
+    snprintf(keys, sizeof keys, "%s/keys", key_dir);
+    ck_assert_int_eq(sign_keygen(keys, row.kid, pk, err, sizeof err), 0);
+    sign_x(row.x, pk);
+    snprintf(row.created_at, sizeof row.created_at, "2020-09-01T00:00:00Z");
+    ck_assert_int_eq(store_write(st, tx_key, &row), STORE_OK);
+    ck_assert_int_eq(sign_key_load(&key, keys, row.kid, err, sizeof err), 0);
+    atomic_store(&eng.key, &key);
+}
+
+static void teardown(void)
+{
+    sign_key_free(&key);
+    store_free(st);
+    calendar_free(cal);
+    support_tmp_db_free(db_path);
+    support_rmtree(key_dir);
+    free(key_dir);
+}
+
+/* A new application of the toy kind by the applicant; returns its id. */
+static int64_t create_toy(int64_t lamps)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"kind\": \"toy_lamps\", \"round\": 2020, \"review_unit\": \"110108\","
+             " \"applicant\": {\"name\": \"北京路灯公司\", \"uscc\": \"%s\"},"
+             " \"data\": {\"street\": \"学院路\", \"lamps\": %lld, \"cost_fen\": 900000,"
+             " \"council_approved\": true}}",
+             USCC_A, (long long)lamps);
+    json_t *body = support_json(text);
+    struct spec_errors errs;
+    struct kind_data data;
+    struct envelope env;
+    struct outcome o;
+    spec_errors_init(&errs);
+    const struct kind *k = application_parse(body, &data, &errs);
+    ck_assert_msg(k == &kind_toy && errs.count == 0, "%s %s",
+                  errs.count ? errs.items[0].pointer : "", errs.count ? errs.items[0].detail : "");
+    envelope_from_json(&env, body, k, &data);
+    outcome_init(&o);
+    ck_assert_int_eq(engine_create(&eng, &applicant_actor, &env, now, &o), ENGINE_OK);
+    int64_t id = o.app->row.id;
+    ck_assert_str_eq(o.app->row.status, "draft");
+    ck_assert_int_eq(o.app->row.version, 1);
+    outcome_release(&o);
+    kind_data_release(&env.data);
+    spec_errors_release(&errs);
+    json_decref(body);
+    return id;
+}
+
+static enum engine_rc act(const struct actor *who, int64_t id, const char *action,
+                          const void *input, struct outcome *o)
+{
+    outcome_release(o);
+    return engine_act(&eng, who, id, action, input, 0, now, o);
+}
+
+static const char approval[] =
+    "{\"stage\": \"municipal\", \"decision\": \"approve\","
+    " \"inspection\": {\"date\": \"2020-09-28\", \"passed\": true, \"summary\": \"看过了\"},"
+    " \"audited_cost_fen\": 600000}";
+
+START_TEST(toy_kind_walks_and_issues)
+{
+    int64_t id = create_toy(5);
+    struct outcome o;
+    outcome_init(&o);
+
+    /* Its stages (the row's): straight to the municipal stage. */
+    ck_assert_int_eq(act(&applicant_actor, id, "submit", NULL, &o), ENGINE_OK);
+    ck_assert_str_eq(o.app->row.status, "municipal_review");
+    ck_assert(eligibility_all_passed(&o.app->elig));
+    ck_assert_int_eq(o.app->award.total_fen, 450000); /* half of 900000 */
+
+    /* The kind's records are asked of the approval. */
+    json_t *bare = support_json("{\"stage\": \"municipal\", \"decision\": \"approve\"}");
+    struct review_input in = {"municipal", "approve", bare};
+    outcome_release(&o);
+    ck_assert_int_eq(engine_review(&eng, &reviewer_actor, id, &in, 0, now, &o), ENGINE_INVALID);
+    ck_assert_uint_eq(o.errs.count, 2);
+    ck_assert_str_eq(o.errs.items[0].pointer, "/inspection");
+    json_decref(bare);
+
+    /* Approved with them: the kind fixes the audited cost, and what it
+     * issues is signed at once (no notice in its stages). */
+    json_t *body = support_json(approval);
+    in.body = body;
+    outcome_release(&o);
+    ck_assert_int_eq(engine_review(&eng, &reviewer_actor, id, &in, 0, now, &o), ENGINE_OK);
+    ck_assert_str_eq(o.app->row.status, "approved");
+    ck_assert_str_eq(o.app->award.basis, "audited");
+    ck_assert_int_eq(o.app->award.total_fen, 300000);
+    const char *serial = json_string_value(json_object_get(o.app->facts, "certificate_serial"));
+    ck_assert_ptr_nonnull(serial);
+    struct certificate_row cert;
+    ck_assert_int_eq(store_cert_get(st, serial, &cert), STORE_OK);
+    const char *status;
+    char why[256];
+    ck_assert_int_eq(certificate_check(st, cert.jws, NULL, now, &status, why, sizeof why), 1);
+    ck_assert_str_eq(status, "active");
+    json_t *doc = support_json(cert.document_json);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "kind")), "toy_lamps");
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "amount_fen")), 300000);
+    json_decref(doc);
+    certificate_release(&cert);
+    json_decref(body);
+    outcome_release(&o);
+
+    /* The history, oldest first, and the chain intact. */
+    int64_t count;
+    ck_assert_int_eq(engine_audit_verify(st, &count, why, sizeof why), 0);
+    ck_assert_int_eq(count, 3); /* create, submit, municipal_approve */
+}
+END_TEST
+
+START_TEST(configured_stages_add_a_notice)
+{
+    eng.settings.stages[0].kind = "toy_lamps";
+    eng.settings.stages[0].stages = STAGE_MUNICIPAL | STAGE_NOTICE;
+    eng.settings.n_stages = 1;
+    int64_t id = create_toy(4);
+    struct outcome o;
+    outcome_init(&o);
+    ck_assert_int_eq(act(&applicant_actor, id, "submit", NULL, &o), ENGINE_OK);
+    json_t *body = support_json(approval);
+    struct review_input in = {"municipal", "approve", body};
+    outcome_release(&o);
+    ck_assert_int_eq(engine_review(&eng, &reviewer_actor, id, &in, 0, now, &o), ENGINE_OK);
+    ck_assert_str_eq(o.app->row.status, "public_notice");
+    ck_assert_ptr_null(json_object_get(o.app->facts, "certificate_serial"));
+    /* 2020-09-29 is the first of 5 working days, across National Day: the
+     * clock approves on 2020-10-13. */
+    int64_t before, after;
+    ck_assert_int_eq(clock_parse_rfc3339("2020-10-12T23:59:59+08:00", &before), 0);
+    ck_assert_int_eq(clock_parse_rfc3339("2020-10-13T00:00:00+08:00", &after), 0);
+    ck_assert_int_eq(engine_tick(&eng, before, NULL, NULL), 0);
+    ck_assert_int_eq(engine_tick(&eng, after, NULL, NULL), 1);
+    struct app *a;
+    ck_assert_int_eq(engine_get(&eng, &applicant_actor, id, after, &a), ENGINE_OK);
+    ck_assert_str_eq(a->row.status, "approved");
+    ck_assert_ptr_nonnull(json_object_get(a->facts, "certificate_serial"));
+    app_free(a);
+    json_decref(body);
+    outcome_release(&o);
+    eng.settings.n_stages = 0;
+}
+END_TEST
+
+START_TEST(what_the_engine_refuses)
+{
+    int64_t id = create_toy(2);
+    struct outcome o;
+    outcome_init(&o);
+    /* Another organisation's application does not exist for it. */
+    ck_assert_int_eq(act(&other_actor, id, "submit", NULL, &o), ENGINE_NOT_FOUND);
+    ck_assert_int_eq(act(&applicant_actor, id + 1000, "submit", NULL, &o), ENGINE_NOT_FOUND);
+    /* A draft is not for the reviewer to see (never submitted). */
+    struct app *a;
+    ck_assert_int_eq(engine_get(&eng, &reviewer_actor, id, now, &a), ENGINE_NOT_FOUND);
+    /* Not in this status: refused, with what may be done now. */
+    ck_assert_int_eq(act(&applicant_actor, id, "district_approve", NULL, &o), ENGINE_REFUSED);
+    ck_assert_str_eq(json_string_value(json_object_get(o.extra, "current_status")), "draft");
+    ck_assert_uint_eq(json_array_size(json_object_get(o.extra, "allowed_actions")), 2);
+    /* A stale version. */
+    outcome_release(&o);
+    ck_assert_int_eq(engine_act(&eng, &applicant_actor, id, "submit", NULL, 7, now, &o),
+                     ENGINE_STALE);
+    ck_assert_int_eq(act(&applicant_actor, id, "submit", NULL, &o), ENGINE_OK);
+    ck_assert_int_eq(o.app->row.version, 2);
+    /* Fails a check: approving it needs an override reason (422). */
+    json_t *body = support_json(approval);
+    struct review_input in = {"municipal", "approve", body};
+    outcome_release(&o);
+    ck_assert_int_eq(engine_review(&eng, &reviewer_actor, id, &in, 0, now, &o), ENGINE_INVALID);
+    ck_assert_str_eq(o.errs.items[0].pointer, "/override_reason");
+    /* Another role's stage. */
+    outcome_release(&o);
+    ck_assert_int_eq(engine_review(&eng, &clerk_actor, id, &in, 0, now, &o), ENGINE_FORBIDDEN);
+    /* A district clerk does not see a kind without a district stage. */
+    ck_assert_int_eq(engine_get(&eng, &clerk_actor, id, now, &a), ENGINE_NOT_FOUND);
+    json_decref(body);
+    outcome_release(&o);
+}
+END_TEST
+
+START_TEST(registration)
+{
+    ck_assert_ptr_eq(kind_find("toy_lamps"), &kind_toy);
+    ck_assert_int_eq(kind_register(&kind_toy), -1); /* its name is taken */
+    json_t *schema = kind_schema(&kind_toy);
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(schema, "properties"), "data"));
+    json_decref(schema);
+}
+END_TEST
+
+int main(void)
+{
+    if (sodium_init() < 0 || kind_register(&kind_toy) != 0)
+        return 1;
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("engine");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, toy_kind_walks_and_issues);
+    tcase_add_test(tc, configured_stages_add_a_notice);
+    tcase_add_test(tc, what_the_engine_refuses);
+    tcase_add_test(tc, registration);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
