@@ -4,11 +4,16 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "jsontext.h"
 #include "chain.h"
 
-char *chain_canonical(const struct event *e)
+char *chain_canonical(const struct event *e, const json_t *parsed)
 {
-    json_t *details = json_loads(e->details_json ? e->details_json : "{}", 0, NULL);
+    /* What the event's details text says; the engine gives the document it
+     * wrote them from, so that nothing is read back that was just made. */
+    json_t *details = parsed ? json_incref((json_t *)parsed)
+                     : e->details_json ? json_text_parse0(e->details_json, 0, NULL)
+                                       : json_object();
     char prev[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(prev, sizeof prev, e->prev_hash, EVENT_HASH_LEN);
     /* A details text that is not JSON (only by tampering) still hashes,
@@ -26,9 +31,9 @@ char *chain_canonical(const struct event *e)
     return text;
 }
 
-void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e)
+void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e, const json_t *parsed)
 {
-    char *text = chain_canonical(e);
+    char *text = chain_canonical(e, parsed);
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, EVENT_HASH_LEN);
     crypto_generichash_update(&st, e->prev_hash, EVENT_HASH_LEN);

@@ -9,13 +9,17 @@
 #ifndef SB_CHAIN_H
 #define SB_CHAIN_H
 
+#include <jansson.h>
+
 #include "store.h"
 
 /* The canonical encoding of e (every column but `hash`): a compact JSON array
- * in a fixed order, object keys sorted, non-ASCII escaped.  Caller frees. */
-char *chain_canonical(const struct event *e);
+ * in a fixed order, object keys sorted, non-ASCII escaped.  `parsed` (may be
+ * NULL: then the details text is parsed) is e->details_json as a document.
+ * Caller frees. */
+char *chain_canonical(const struct event *e, const json_t *parsed);
 
-/* out = BLAKE2b-256(e->prev_hash || chain_canonical(e)). */
-void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e);
+/* out = BLAKE2b-256(e->prev_hash || chain_canonical(e, parsed)). */
+void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e, const json_t *parsed);
 
 #endif

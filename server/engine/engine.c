@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsontext.h"
 #include "date.h"
 #include "engine_impl.h"
 #include "log.h"
@@ -102,7 +103,7 @@ int engine_check_settings(const struct engine_settings *s, char *err, size_t err
 
 json_t *facts_parse(const char *text)
 {
-    json_t *f = text && text[0] ? json_loads(text, 0, NULL) : NULL;
+    json_t *f = text && text[0] ? json_text_parse0(text, 0, NULL) : NULL;
     if (f && !json_is_object(f)) {
         json_decref(f);
         f = NULL;
@@ -186,7 +187,7 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
         return NULL;
     }
     a->kind = k;
-    json_t *data = json_loads(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
+    json_t *data = json_text_parse0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
     if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {

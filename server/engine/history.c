@@ -9,11 +9,13 @@
 
 #include <sodium.h>
 
+#include "jsontext.h"
 #include "chain.h"
 #include "engine_impl.h"
 
-/* Appends e to the log: sets its id, prev_hash and hash. */
-static enum store_rc history_append(struct store_tx *tx, struct event *e)
+/* Appends e (its details text made from `details`, which may be NULL) to
+ * the log: sets its id, prev_hash and hash. */
+static enum store_rc history_append(struct store_tx *tx, struct event *e, const json_t *details)
 {
     int64_t last_id = 0;
     enum store_rc rc = store_event_last(tx, &last_id, e->prev_hash);
@@ -22,7 +24,7 @@ static enum store_rc history_append(struct store_tx *tx, struct event *e)
     else if (rc != STORE_OK)
         return rc;
     e->id = last_id + 1;
-    chain_hash(e->hash, e);
+    chain_hash(e->hash, e, details);
     return store_event_insert(tx, e);
 }
 
@@ -44,7 +46,7 @@ enum store_rc history_record_row(struct store_tx *tx, const struct actor *who,
     e.details_json = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (details && !e.details_json)
         return STORE_ERROR;
-    enum store_rc rc = history_append(tx, &e);
+    enum store_rc rc = history_append(tx, &e, details);
     if (rc == STORE_OK && hash_out)
         memcpy(hash_out, e.hash, EVENT_HASH_LEN);
     free(e.details_json);
@@ -61,7 +63,7 @@ json_t *event_to_json(const struct event *e)
 {
     char hash[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(hash, sizeof hash, e->hash, EVENT_HASH_LEN);
-    json_t *details = json_loads(e->details_json ? e->details_json : "{}", 0, NULL);
+    json_t *details = json_text_parse0(e->details_json ? e->details_json : "{}", 0, NULL);
     json_t *o =
         json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:o, s:o, s:s}", "id",
                   (json_int_t)e->id, "at", e->at, "action", e->action, "from",
@@ -143,7 +145,7 @@ static bool audit_one(const struct event *e, void *ctx)
                  (long long)e->id, (long long)au->last_id, (long long)au->last_id);
         return false;
     }
-    chain_hash(expect, e);
+    chain_hash(expect, e, NULL);
     if (sodium_memcmp(expect, e->hash, EVENT_HASH_LEN) != 0) {
         snprintf(au->problem, au->cap,
                  "event %lld (application %lld, %s at %s) was altered: its content no longer "

@@ -34,6 +34,7 @@
 
 #include "conntrack.h"
 #include "http.h"
+#include "jsontext.h"
 #include "text.h"
 #include "log.h"
 #include "metrics.h"
@@ -154,6 +155,7 @@ static bool request_start(struct daemon *d, struct request *r, struct MHD_Connec
     client_address(conn, r->client_addr, sizeof r->client_addr);
     resolve_client(r, conn, d->cfg);
     atomic_fetch_add(&d->in_flight, 1);
+    json_text_parses_take(); /* count this request's from here */
     return request_begin(r, method, version);
 }
 
@@ -310,7 +312,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
     else
         d->answer(d->answer_ctx, r);
-    return send_reply(conn, r);
+    enum MHD_Result ret = send_reply(conn, r);
+    r->json_parses = json_text_parses_take();
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -337,6 +341,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                   (json_int_t)r->status, "duration_us", (json_int_t)us, "client", r->client_addr);
     if (f && r->account)
         json_object_set_new(f, "account", json_integer(r->account));
+    if (f)
+        json_object_set_new(f, "json_parses", json_integer(r->json_parses));
     if (f && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(f, "terminated", json_integer(toe));
     log_json(LOG_INFO, "request", f);

@@ -86,6 +86,7 @@ struct request {
     const char *route_name; /* NULL: no route matched */
     int route_index;        /* -1: none */
     int64_t account;        /* the authenticated account; 0: none */
+    unsigned json_parses;   /* JSON texts parsed while answering (jsontext.h) */
 
     /* the reply, set by exactly one reply_*() call */
     bool replied;

@@ -67,7 +67,7 @@ static const char first_hash[] = "12d459d8d589b33a8044e97f9dfe27db6a0715495c6621
 static void hash_hex(const struct event *e, char out[EVENT_HASH_LEN * 2 + 1])
 {
     unsigned char h[EVENT_HASH_LEN];
-    chain_hash(h, e);
+    chain_hash(h, e, NULL);
     sodium_bin2hex(out, EVENT_HASH_LEN * 2 + 1, h, EVENT_HASH_LEN);
 }
 
@@ -77,7 +77,7 @@ START_TEST(known_events)
     char hex[EVENT_HASH_LEN * 2 + 1];
 
     full_event(&e);
-    char *text = chain_canonical(&e);
+    char *text = chain_canonical(&e, NULL);
     ck_assert_ptr_nonnull(text);
     ck_assert_str_eq(text, full_canonical);
     free(text);
@@ -85,11 +85,39 @@ START_TEST(known_events)
     ck_assert_str_eq(hex, full_hash);
 
     first_event(&e);
-    text = chain_canonical(&e);
+    text = chain_canonical(&e, NULL);
     ck_assert_str_eq(text, first_canonical);
     free(text);
     hash_hex(&e, hex);
     ck_assert_str_eq(hex, first_hash);
+}
+END_TEST
+
+/* The engine hashes a new event from the details document it wrote the
+ * text from: the same encoding as reading the text back. */
+START_TEST(parsed_details_hash_as_their_text)
+{
+    struct event e;
+    full_event(&e);
+    json_t *doc = json_loads(e.details_json, 0, NULL);
+    char *from_text = chain_canonical(&e, NULL), *from_doc = chain_canonical(&e, doc);
+    ck_assert_str_eq(from_text, from_doc);
+    unsigned char a[EVENT_HASH_LEN], b[EVENT_HASH_LEN];
+    chain_hash(a, &e, NULL);
+    chain_hash(b, &e, doc);
+    ck_assert_mem_eq(a, b, EVENT_HASH_LEN);
+    /* and no details at all are {} */
+    e.details_json = NULL;
+    json_t *empty = json_object();
+    free(from_text);
+    free(from_doc);
+    from_text = chain_canonical(&e, NULL);
+    from_doc = chain_canonical(&e, empty);
+    ck_assert_str_eq(from_text, from_doc);
+    free(from_text);
+    free(from_doc);
+    json_decref(empty);
+    json_decref(doc);
 }
 END_TEST
 
@@ -99,7 +127,7 @@ START_TEST(canonical_is_ascii)
     struct event e;
     full_event(&e);
     e.opinion = (char *)"😀 emoji and \x7f and \t tab";
-    char *text = chain_canonical(&e);
+    char *text = chain_canonical(&e, NULL);
     for (const char *p = text; *p; p++)
         ck_assert_msg((unsigned char)*p < 0x80, "non-ASCII byte in %s", text);
     ck_assert_ptr_nonnull(strstr(text, "\\uD83D\\uDE00"));
@@ -197,11 +225,11 @@ START_TEST(every_member_counts)
     unsigned char base[EVENT_HASH_LEN], h[EVENT_HASH_LEN];
 
     full_event(&e);
-    chain_hash(base, &e);
+    chain_hash(base, &e, NULL);
     change(&e, (enum member)_i);
-    chain_hash(h, &e);
+    chain_hash(h, &e, NULL);
     ck_assert_msg(memcmp(base, h, EVENT_HASH_LEN) != 0, "member %d does not change the hash", _i);
-    char *text = chain_canonical(&e);
+    char *text = chain_canonical(&e, NULL);
     ck_assert_ptr_nonnull(text);
     if (_i == M_PREV_FIRST || _i == M_PREV_LAST)
         ck_assert_ptr_null(strstr(text, "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1"
@@ -221,7 +249,7 @@ START_TEST(details_order_does_not_count)
     e.details_json =
         (char *)"{ \"n\" : \"\\u5317京\", \"stage\":\"municipal\", \"a\": {\"y\": null, "
                 "\"z\": true}, \"decision\":\"approve\", \"b\": [1, -2] }";
-    char *text = chain_canonical(&e);
+    char *text = chain_canonical(&e, NULL);
     ck_assert_str_eq(text, full_canonical);
     free(text);
 }
@@ -233,9 +261,9 @@ START_TEST(details_absent)
     struct event e;
     unsigned char a[EVENT_HASH_LEN], b[EVENT_HASH_LEN];
     first_event(&e);
-    chain_hash(a, &e);
+    chain_hash(a, &e, NULL);
     e.details_json = NULL;
-    chain_hash(b, &e);
+    chain_hash(b, &e, NULL);
     ck_assert_mem_eq(a, b, EVENT_HASH_LEN);
 }
 END_TEST
@@ -246,8 +274,8 @@ START_TEST(hash_is_over_prev_and_canonical)
     struct event e;
     unsigned char got[EVENT_HASH_LEN], want[EVENT_HASH_LEN];
     full_event(&e);
-    chain_hash(got, &e);
-    char *text = chain_canonical(&e);
+    chain_hash(got, &e, NULL);
+    char *text = chain_canonical(&e, NULL);
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, EVENT_HASH_LEN);
     crypto_generichash_update(&st, e.prev_hash, EVENT_HASH_LEN);
@@ -266,17 +294,17 @@ START_TEST(links)
     struct event ev[3];
     unsigned char h[3][EVENT_HASH_LEN];
     first_event(&ev[0]);
-    chain_hash(h[0], &ev[0]);
+    chain_hash(h[0], &ev[0], NULL);
     for (int i = 1; i < 3; i++) {
         full_event(&ev[i]);
         ev[i].id = i + 1;
         memcpy(ev[i].prev_hash, h[i - 1], EVENT_HASH_LEN);
-        chain_hash(h[i], &ev[i]);
+        chain_hash(h[i], &ev[i], NULL);
     }
     ck_assert_mem_ne(h[1], h[2], EVENT_HASH_LEN);
     ev[1].opinion = (char *)"改";
     unsigned char again[EVENT_HASH_LEN];
-    chain_hash(again, &ev[1]);
+    chain_hash(again, &ev[1], NULL);
     ck_assert_mem_ne(again, ev[2].prev_hash, EVENT_HASH_LEN);
 }
 END_TEST
@@ -289,6 +317,7 @@ int main(void)
     TCase *tc = tcase_create("chain");
     tcase_add_test(tc, known_events);
     tcase_add_test(tc, canonical_is_ascii);
+    tcase_add_test(tc, parsed_details_hash_as_their_text);
     tcase_add_loop_test(tc, every_member_counts, 0, N_MEMBERS);
     tcase_add_test(tc, details_order_does_not_count);
     tcase_add_test(tc, details_absent);

@@ -1,0 +1,23 @@
+/*
+ * Parsing JSON text: every parse in the server goes through here, so that
+ * how often a request parses JSON can be counted (a submission parses its
+ * body once, and nothing after it reads back what it just wrote).  The
+ * count is per thread: a request is answered on one thread.
+ */
+#ifndef SB_JSONTEXT_H
+#define SB_JSONTEXT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* json_loadb(), counted.  Caller owns the result. */
+json_t *json_text_parse(const char *text, size_t len, size_t flags, json_error_t *err);
+/* The same for a NUL-terminated text. */
+json_t *json_text_parse0(const char *text, size_t flags, json_error_t *err);
+
+/* How many texts this thread parsed since the last call, and start again
+ * from 0. */
+unsigned json_text_parses_take(void);
+
+#endif
