@@ -417,10 +417,11 @@ bool api_outcome(struct call *c, const struct outcome *o)
         return true;
     if (o->rc == ENGINE_LIMIT)
         reply_header(c->r, "Retry-After", "%u", o->retry_after);
+    const char *reason = c->r->zh && o->reason_zh[0] ? o->reason_zh : o->reason;
     json_t *doc = reply_problem(c->r, problems[o->rc], "%s",
-                                o->reason[0] ? o->reason : "the request could not be done");
+                                reason[0] ? reason : "the request could not be done");
     if (o->rc == ENGINE_INVALID)
-        spec_errors_to_problem(&o->errs, doc);
+        spec_errors_to_problem(&o->errs, doc, c->r->zh);
     if (o->extra && doc)
         json_object_update(doc, o->extra);
     return false;

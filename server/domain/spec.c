@@ -20,6 +20,7 @@
  * no error at all).
  */
 #include "spec.h"
+#include "messages.h"
 #include "text.h"
 
 #include <assert.h>
@@ -84,8 +85,7 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
     text_trim_utf8(err->pointer);
 
     va_start(ap, fmt);
-    if (vsnprintf(err->detail, sizeof err->detail, fmt, ap) >= (int)sizeof err->detail)
-        text_trim_utf8(err->detail);
+    msg_vformat(err->detail, sizeof err->detail, err->detail_zh, sizeof err->detail_zh, fmt, ap);
     va_end(ap);
 }
 
@@ -94,23 +94,39 @@ size_t spec_errors_total(const struct spec_errors *e)
     return e->count + e->dropped;
 }
 
-void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap)
+static void summary(char *out, size_t cap, char *zh, size_t cap_zh, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void summary(char *out, size_t cap, char *zh, size_t cap_zh, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msg_vformat(out, cap, zh, cap_zh, fmt, ap);
+    va_end(ap);
+}
+
+void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap, char *out_zh,
+                         size_t cap_zh)
 {
     size_t total = spec_errors_total(e);
 
     if (e->dropped)
-        snprintf(out, cap, "%zu fields are invalid; errors lists the first %zu", total, e->count);
+        summary(out, cap, out_zh, cap_zh, "%zu fields are invalid; errors lists the first %zu",
+                total, e->count);
+    else if (total == 1)
+        summary(out, cap, out_zh, cap_zh, "%zu field is invalid; see errors", total);
     else
-        snprintf(out, cap, "%zu field%s invalid; see errors", total, total == 1 ? " is" : "s are");
+        summary(out, cap, out_zh, cap_zh, "%zu fields are invalid; see errors", total);
 }
 
-int spec_errors_to_problem(const struct spec_errors *e, json_t *problem)
+int spec_errors_to_problem(const struct spec_errors *e, json_t *problem, bool zh)
 {
     json_t *list = json_array();
 
     for (size_t i = 0; list && i < e->count; i++) {
-        if (json_array_append_new(list, json_pack("{s:s, s:s}", "pointer", e->items[i].pointer,
-                                                  "detail", e->items[i].detail)) != 0) {
+        const struct spec_error *err = &e->items[i];
+        const char *detail = zh && err->detail_zh[0] ? err->detail_zh : err->detail;
+        if (json_array_append_new(
+                list, json_pack("{s:s, s:s}", "pointer", err->pointer, "detail", detail)) != 0) {
             json_decref(list);
             list = NULL;
         }

@@ -178,6 +178,7 @@ struct field_spec {
 struct spec_error {
     char pointer[SPEC_POINTER_LEN];
     char detail[SPEC_DETAIL_LEN];
+    char detail_zh[SPEC_DETAIL_LEN]; /* the same in Chinese (messages.h); "" when none */
 };
 
 /* The most errors a list keeps, and so the most one 422 names: a client
@@ -204,14 +205,17 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
     __attribute__((format(printf, 3, 4)));
 /* Every error added: those kept and those only counted. */
 size_t spec_errors_total(const struct spec_errors *e);
-/* Writes the `detail` of a 422 for e into out (cap bytes): how many fields
- * are invalid, and when not all are listed, how many are. */
-void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap);
+/* Writes the `detail` of a 422 for e into out (cap bytes), and its Chinese
+ * into out_zh (may be NULL): how many fields are invalid, and when not all
+ * are listed, how many are. */
+void spec_errors_summary(const struct spec_errors *e, char *out, size_t cap, char *out_zh,
+                         size_t cap_zh);
 /* Sets the members of a 422 problem object for e: `errors`, the errors kept
- * as [{pointer, detail}] in the order they were added, and when some were
- * only counted, `truncated: true` and `error_count`, how many were found.
- * 0, or -1 when memory runs out. */
-int spec_errors_to_problem(const struct spec_errors *e, json_t *problem);
+ * as [{pointer, detail}] in the order they were added (each detail in
+ * Chinese when zh and the error has it), and when some were only counted,
+ * `truncated: true` and `error_count`, how many were found.  0, or -1 when
+ * memory runs out. */
+int spec_errors_to_problem(const struct spec_errors *e, json_t *problem, bool zh);
 
 /*
  * Memory for what spec_parse() decodes, freed all at once.  spec_arena_init()

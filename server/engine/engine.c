@@ -12,6 +12,7 @@
 #include "date.h"
 #include "engine_impl.h"
 #include "log.h"
+#include "messages.h"
 #include "notice.h"
 #include "ranking.h"
 #include "text.h"
@@ -41,16 +42,14 @@ enum engine_rc outcome_set(struct outcome *o, enum engine_rc rc, const char *fmt
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(o->reason, sizeof o->reason, fmt, ap);
+    msg_vformat(o->reason, sizeof o->reason, o->reason_zh, sizeof o->reason_zh, fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof o->reason)
-        text_trim_utf8(o->reason);
     return o->rc = rc;
 }
 
 enum engine_rc outcome_invalid(struct outcome *o)
 {
-    spec_errors_summary(&o->errs, o->reason, sizeof o->reason);
+    spec_errors_summary(&o->errs, o->reason, sizeof o->reason, o->reason_zh, sizeof o->reason_zh);
     return o->rc = ENGINE_INVALID;
 }
 
@@ -187,7 +186,8 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
         return NULL;
     }
     a->kind = k;
-    json_t *data = json_text_parse0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
+    json_t *data =
+        json_text_parse0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
     if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {
@@ -703,6 +703,7 @@ static void outcome_clear(struct outcome *o)
     json_decref(o->extra);
     o->extra = NULL;
     o->reason[0] = '\0';
+    o->reason_zh[0] = '\0';
     o->rule[0] = '\0';
     o->rc = ENGINE_OK;
 }

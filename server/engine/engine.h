@@ -103,6 +103,7 @@ struct app;
 struct outcome {
     enum engine_rc rc;
     char reason[512];        /* what went wrong, for a person; "" when OK */
+    char reason_zh[512];     /* the same in Chinese (messages.h); "" when none */
     char rule[256];          /* when a transition's guard refused: its own words */
     struct spec_errors errs; /* ENGINE_INVALID: every bad field */
     json_t *extra;           /* members the answer adds (current_status, …); owned */

@@ -8,17 +8,18 @@
 #include <string.h>
 
 #include "http.h"
+#include "messages.h"
 #include "spec.h"
 #include "text.h"
 
 struct problem_def {
     unsigned status;
     const char *slug;
-    const char *title;
+    const char *title, *title_zh;
 };
 
 static const struct problem_def problem_defs[] = {
-#define X(name, status, slug, title) [name] = {status, slug, title},
+#define X(name, status, slug, title, title_zh) [name] = {status, slug, title, title_zh},
     PROBLEMS(X)
 #undef X
 };
@@ -85,13 +86,12 @@ static json_t *instance_of(const struct request *r)
 
 json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
 {
-    char detail[512], shown[3 * sizeof detail];
+    char en[512], zh[512], shown[3 * sizeof en];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(detail, sizeof detail, fmt, ap);
+    msg_vformat(en, sizeof en, zh, sizeof zh, fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof detail)
-        text_trim_utf8(detail);
+    const char *detail = r->zh && zh[0] ? zh : en;
     /* Details quote what the client sent; the checks before routing see
      * that it is UTF-8, but a reply must not depend on them. */
     const char *text = detail;
@@ -103,18 +103,20 @@ json_t *reply_problem(struct request *r, enum problem p, const char *fmt, ...)
     snprintf(type, sizeof type, PROBLEM_TYPE_PREFIX "%s", d->slug);
     /* Every string is valid UTF-8 now, so this fails only when out of
      * memory; then reply_finish() sends a fixed reply. */
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:o*, s:s}", "type", type, "title", d->title,
-                            "status", (json_int_t)d->status, "detail", text, "instance",
-                            instance_of(r), "request_id", r->request_id);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:i, s:s, s:o*, s:s}", "type", type, "title",
+                  r->zh ? d->title_zh : d->title, "status", (json_int_t)d->status, "detail", text,
+                  "instance", instance_of(r), "request_id", r->request_id);
     reply_set(r, d->status, doc, "application/problem+json");
     return doc;
 }
 
 void reply_invalid(struct request *r, const struct spec_errors *errs)
 {
-    char summary[128];
-    spec_errors_summary(errs, summary, sizeof summary);
-    spec_errors_to_problem(errs, reply_problem(r, P_INVALID, "%s", summary));
+    char summary[128], summary_zh[128];
+    spec_errors_summary(errs, summary, sizeof summary, summary_zh, sizeof summary_zh);
+    json_t *doc = reply_problem(r, P_INVALID, "%s", r->zh && summary_zh[0] ? summary_zh : summary);
+    spec_errors_to_problem(errs, doc, r->zh);
 }
 
 /* The reply when memory ran out while making another: no allocation. */

@@ -137,9 +137,52 @@ static bool request_line_whole(const struct request *r, const char *method, cons
     return (size_t)(version - 1 - target) == strlen(r->target_raw);
 }
 
+/* Whether Accept-Language prefers Chinese: the language range of the
+ * highest weight (the first of equal weights) is zh or zh-…  (RFC 9110
+ * §12.5.4; CONTRACT.md "Languages": anything else gets English). */
+static bool prefers_zh(const char *v)
+{
+    bool zh = false;
+    int best = -1;
+    while (v && *v) {
+        while (*v == ' ' || *v == '\t' || *v == ',')
+            v++;
+        size_t len = strcspn(v, ",;");
+        const char *range = v;
+        size_t range_len = len;
+        while (range_len > 0 && (range[range_len - 1] == ' ' || range[range_len - 1] == '\t'))
+            range_len--;
+        v += len;
+        int q = 1000;
+        if (*v == ';') {
+            const char *qp = strstr(v, "q=");
+            size_t params = strcspn(v, ",");
+            if (qp && (size_t)(qp - v) < params) {
+                q = 0;
+                int digits = 0, scale = 1000;
+                qp += 2;
+                if (*qp == '1')
+                    q = 1000;
+                else if (*qp == '0' && qp[1] == '.')
+                    for (const char *d = qp + 2; *d >= '0' && *d <= '9' && digits < 3;
+                         d++, digits++)
+                        q += (*d - '0') * (scale /= 10);
+            }
+            v += params;
+        }
+        if (range_len > 0 && q > best) {
+            best = q;
+            zh = (range_len == 2 || (range_len > 2 && range[2] == '-')) &&
+                 strncasecmp(range, "zh", 2) == 0;
+        }
+    }
+    return zh && best > 0;
+}
+
 bool request_begin(struct request *r, const char *method, const char *version)
 {
     r->began = true;
+    r->zh = prefers_zh(request_header(r, "Accept-Language"));
     const char *raw = r->target_raw ? r->target_raw : "";
     size_t raw_path_len = strcspn(raw, "?");
     size_t at, len;

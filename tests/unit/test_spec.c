@@ -584,10 +584,10 @@ START_TEST(test_error_list_is_bounded)
     ck_assert_str_eq(errs.items[1].pointer, "/objs/0/q");
     ck_assert_str_eq(errs.items[SPEC_ERRORS_MAX - 1].pointer, "/objs/49/q");
 
-    spec_errors_summary(&errs, summary, sizeof summary);
+    spec_errors_summary(&errs, summary, sizeof summary, NULL, 0);
     ck_assert_str_eq(summary, "10000 fields are invalid; errors lists the first 100");
     json_t *problem = json_object();
-    ck_assert_int_eq(spec_errors_to_problem(&errs, problem), 0);
+    ck_assert_int_eq(spec_errors_to_problem(&errs, problem, false), 0);
     ck_assert_int_eq(json_array_size(json_object_get(problem, "errors")), SPEC_ERRORS_MAX);
     ck_assert(json_is_true(json_object_get(problem, "truncated")));
     ck_assert_int_eq(json_integer_value(json_object_get(problem, "error_count")), 10000);
@@ -597,10 +597,10 @@ START_TEST(test_error_list_is_bounded)
     /* Within the bound, the 422 is as it always was. */
     spec_errors_init(&errs);
     spec_errors_add(&errs, "/a", "is required");
-    spec_errors_summary(&errs, summary, sizeof summary);
+    spec_errors_summary(&errs, summary, sizeof summary, NULL, 0);
     ck_assert_str_eq(summary, "1 field is invalid; see errors");
     problem = json_object();
-    ck_assert_int_eq(spec_errors_to_problem(&errs, problem), 0);
+    ck_assert_int_eq(spec_errors_to_problem(&errs, problem, false), 0);
     ck_assert_int_eq(json_object_size(problem), 1);
     json_t *first = json_array_get(json_object_get(problem, "errors"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(first, "pointer")), "/a");
