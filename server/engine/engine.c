@@ -433,9 +433,8 @@ void envelope_check_unit(struct engine *e, const struct actor *who, const struct
 }
 
 struct creation {
-    const struct actor *who;
     struct application *row;
-    json_t *details;
+    struct event_draft *event;
 };
 
 static enum store_rc tx_create(struct store_tx *tx, void *ctx)
@@ -443,7 +442,7 @@ static enum store_rc tx_create(struct store_tx *tx, void *ctx)
     struct creation *cr = ctx;
     enum store_rc rc = store_app_insert(tx, cr->row);
     if (rc == STORE_OK)
-        rc = history_record_row(tx, cr->who, cr->row, "create", NULL, NULL, cr->details, NULL);
+        rc = event_draft_append(tx, cr->event, cr->row->id, NULL);
     return rc;
 }
 
@@ -481,8 +480,17 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
 
-    struct creation cr = {who, row, NULL};
+    /* Everything but the row's id and the log's head is known now: only
+     * those are left for the transaction. */
+    struct event_draft event = {0};
+    if (event_draft_make(&event, who, row, "create", NULL, NULL, NULL) != 0) {
+        event_draft_release(&event);
+        app_free(a);
+        return outcome_set(out, ENGINE_ERROR, "out of memory");
+    }
+    struct creation cr = {row, &event};
     enum store_rc rc = store_write(e->store, tx_create, &cr);
+    event_draft_release(&event);
     if (rc != STORE_OK) {
         app_free(a);
         return outcome_set(out, from_store(rc) == ENGINE_REFUSED ? ENGINE_ERROR : from_store(rc),
@@ -519,6 +527,7 @@ void change_reset(struct change *c)
     kind_data_release(&c->next_data);
     json_decref(c->details);
     json_decref(c->certificate);
+    event_draft_release(&c->event);
     struct engine *e = c->e;
     const struct actor *who = c->who;
     const char *action = c->action;
@@ -607,6 +616,8 @@ static enum engine_rc change_prepare(struct change *c)
         if (!c->next.facts_json)
             return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
+    if (history_prepare(c) != 0)
+        return outcome_set(out, ENGINE_ERROR, "out of memory");
     return ENGINE_OK;
 }
 
@@ -653,7 +664,7 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
     }
     if (c->def && c->def->before_event && c->def->before_event(tx, c) != ENGINE_OK)
         return out->rc == ENGINE_ERROR ? STORE_ERROR : STORE_CONFLICT;
-    rc = history_record(tx, c, c->app->row.status);
+    rc = history_record(tx, c);
     if (rc == STORE_OK && c->t && c->t->issues && certificate_issue(tx, c) != ENGINE_OK)
         return STORE_ERROR;
     if (rc != STORE_OK)
