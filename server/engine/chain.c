@@ -18,11 +18,11 @@ char *chain_body(const struct event *e, const json_t *parsed)
                                         : json_object();
     /* A details text that is not JSON (only by tampering) still hashes,
      * as a string, so verification reports it instead of crashing. */
-    json_t *doc = json_pack(
-        "[s, s, s, s, o, s, o, s, o]", e->at, e->action, e->from_status, e->to_status,
-        e->actor_account ? json_integer(e->actor_account) : json_null(), e->actor_role,
-        e->opinion ? json_string(e->opinion) : json_null(), e->request_id,
-        details ? details : json_string(e->details_json ? e->details_json : ""));
+    json_t *doc =
+        json_pack("[s, s, s, s, o, s, o, s, o]", e->at, e->action, e->from_status, e->to_status,
+                  e->actor_account ? json_integer(e->actor_account) : json_null(), e->actor_role,
+                  e->opinion ? json_string(e->opinion) : json_null(), e->request_id,
+                  details ? details : json_string(e->details_json ? e->details_json : ""));
     if (!doc)
         return NULL;
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -44,8 +44,8 @@ static int canonical_of(char *buf, size_t cap, const struct event *e, const char
 {
     char prev[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(prev, sizeof prev, e->prev_hash, EVENT_HASH_LEN);
-    return snprintf(buf, cap, "[%" PRId64 ",%" PRId64 ",%s,\"%s\"]", e->id, e->application_id,
-                    body, prev);
+    return snprintf(buf, cap, "[%" PRId64 ",%" PRId64 ",%s,\"%s\"]", e->id, e->application_id, body,
+                    prev);
 }
 
 char *chain_canonical(const struct event *e, const json_t *parsed)

@@ -225,30 +225,101 @@ void app_free(struct app *a)
     free(a);
 }
 
-json_t *app_to_json(const struct app *a)
+/* The envelope's members before "data" (head) and after it (tail), in the
+ * order clients see them.  0, or -1 when memory runs out (logged). */
+static int app_parts(const struct app *a, json_t **head, json_t **tail)
 {
     const struct application *r = &a->row;
-    json_t *o =
-        json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
-                  (json_int_t)r->id, "kind", r->kind, "round", r->round, "review_unit",
-                  r->review_unit, "applicant", "name", r->applicant_name ? r->applicant_name : "",
-                  "uscc", r->applicant_uscc, "data", a->data.json, "status", r->status, "version",
-                  (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
-    if (!o) {
+    *head =
+        json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}}", "id", (json_int_t)r->id, "kind", r->kind,
+                  "round", r->round, "review_unit", r->review_unit, "applicant", "name",
+                  r->applicant_name ? r->applicant_name : "", "uscc", r->applicant_uscc);
+    *tail =
+        json_pack("{s:s, s:I, s:s, s:s, s:o, s:o, s:o}", "status", r->status, "version",
+                  (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at,
+                  "submitted_at", r->submitted_at[0] ? json_string(r->submitted_at) : json_null(),
+                  "eligibility", eligibility_to_json(&a->elig), "award", award_to_json(&a->award));
+    if (!*head || !*tail) {
+        json_decref(*head);
+        json_decref(*tail);
+        *head = *tail = NULL;
         log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)r->id);
-        return NULL;
+        return -1;
     }
-    json_object_set_new(o, "submitted_at",
-                        r->submitted_at[0] ? json_string(r->submitted_at) : json_null());
-    json_object_set_new(o, "eligibility", eligibility_to_json(&a->elig));
-    json_object_set_new(o, "award", award_to_json(&a->award));
     /* The facts the workflow fixed show as they are: the notice dates, the
      * certificate issued. */
     json_t *notice = json_object_get(a->facts, "notice");
     json_t *serial = json_object_get(a->facts, "certificate_serial");
-    json_object_set(o, "notice", notice ? notice : json_null());
-    json_object_set(o, "certificate_serial", serial ? serial : json_null());
-    return o;
+    json_object_set(*tail, "notice", notice ? notice : json_null());
+    json_object_set(*tail, "certificate_serial", serial ? serial : json_null());
+    return 0;
+}
+
+json_t *app_to_json(const struct app *a)
+{
+    json_t *head, *tail;
+    if (app_parts(a, &head, &tail) != 0)
+        return NULL;
+    if (json_object_set(head, "data", a->data.json) != 0 || json_object_update(head, tail) != 0) {
+        json_decref(head);
+        head = NULL;
+    }
+    json_decref(tail);
+    return head;
+}
+
+char *app_render(const struct app *a, size_t *len)
+{
+    /* The data as stored is its canonical text, written once when it was
+     * parsed (valid data only: what no longer parses shows as parsed). */
+    const char *data = a->data.typed ? a->row.data_json : NULL;
+    if (!data || data[0] != '{') {
+        json_t *doc = app_to_json(a);
+        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        size_t n = text ? strlen(text) : 0;
+        char *out = text ? realloc(text, n + 2) : NULL;
+        if (!out) {
+            free(text);
+            return NULL;
+        }
+        out[n] = '\n';
+        out[n + 1] = '\0';
+        *len = n + 1;
+        return out;
+    }
+    json_t *head, *tail;
+    if (app_parts(a, &head, &tail) != 0)
+        return NULL;
+    char *h = json_dumps(head, JSON_COMPACT), *t = json_dumps(tail, JSON_COMPACT);
+    json_decref(head);
+    json_decref(tail);
+    char *out = NULL;
+    if (h && t) {
+        /* {head…,"data":DATA,…tail}\n */
+        static const char key[] = ",\"data\":";
+        size_t hn = strlen(h) - 1, dn = strlen(data), tn = strlen(t) - 1;
+        size_t n = hn + sizeof key - 1 + dn + 1 + tn + 1;
+        out = malloc(n + 1);
+        if (out) {
+            char *p = out;
+            memcpy(p, h, hn);
+            p += hn;
+            memcpy(p, key, sizeof key - 1);
+            p += sizeof key - 1;
+            memcpy(p, data, dn);
+            p += dn;
+            *p++ = ',';
+            memcpy(p, t + 1, tn);
+            p += tn;
+            *p++ = '\n';
+            *p = '\0';
+            *len = n;
+        }
+    }
+    free(h);
+    free(t);
+    return out;
 }
 
 /* ---- who sees what ----------------------------------------------------------- */

@@ -14,8 +14,8 @@
  * Phase 2 only links it to the log's head and hashes it.
  */
 struct event_draft {
-    struct event e;    /* owns details_json; opinion borrowed */
-    char *body;        /* chain_body() of e */
+    struct event e;        /* owns details_json; opinion borrowed */
+    char *body;            /* chain_body() of e */
     const void *made_from; /* the details it was made from */
 };
 
@@ -28,8 +28,8 @@ int event_draft_make(struct event_draft *d, const struct actor *who, const struc
 /* Appends d to the log as an event of application_id (known only now for a
  * new application): reads the head, sets d's id and link, hashes, inserts.
  * hash_out (may be NULL) gets its hash. */
-enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d,
-                                 int64_t application_id, unsigned char *hash_out);
+enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d, int64_t application_id,
+                                 unsigned char *hash_out);
 void event_draft_release(struct event_draft *d);
 
 /*

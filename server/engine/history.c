@@ -42,8 +42,8 @@ int event_draft_make(struct event_draft *d, const struct actor *who, const struc
     return d->body ? 0 : -1;
 }
 
-enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d,
-                                 int64_t application_id, unsigned char *hash_out)
+enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d, int64_t application_id,
+                                 unsigned char *hash_out)
 {
     struct event *e = &d->e;
     int64_t last_id = 0;
@@ -65,8 +65,8 @@ enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d,
 
 int history_prepare(struct change *c)
 {
-    return event_draft_make(&c->event, c->who, &c->next, c->action, c->app->row.status,
-                            c->opinion, c->details);
+    return event_draft_make(&c->event, c->who, &c->next, c->action, c->app->row.status, c->opinion,
+                            c->details);
 }
 
 enum store_rc history_record(struct store_tx *tx, struct change *c)
