@@ -95,20 +95,13 @@ void api_app_get(struct call *c)
     if (!text) {
         struct application key = {.id = row.id, .version = row.version};
         struct app *a = engine_app_from_row(c->engine, &row, c->now);
-        json_t *doc = a ? app_to_json(a) : NULL;
-        char *dumped = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
+        text = a ? app_render(a, &len) : NULL;
         app_free(a);
-        len = dumped ? strlen(dumped) : 0;
-        text = dumped ? realloc(dumped, len + 2) : NULL;
         if (!text) {
-            free(dumped);
             reply_problem(c->r, P_INTERNAL, "the application could not be rendered");
             application_release(&row);
             return;
         }
-        text[len++] = '\n';
-        text[len] = '\0';
         rendered_put(&key, day, text, len);
     }
     application_release(&row);

@@ -429,13 +429,14 @@ bool api_outcome(struct call *c, const struct outcome *o)
 
 void reply_app(struct call *c, unsigned status, const struct app *a)
 {
-    json_t *doc = app_to_json(a);
-    if (!doc) {
+    size_t len = 0;
+    char *text = app_render(a, &len);
+    if (!text) {
         reply_problem(c->r, P_INTERNAL, "the application could not be rendered");
         return;
     }
     reply_header(c->r, "ETag", "\"%lld\"", (long long)a->row.version);
-    reply_json(c->r, status, doc);
+    reply_json_text(c->r, status, text, len);
 }
 
 void reply_store_error(struct request *r, enum store_rc rc)

@@ -44,6 +44,8 @@ void config_defaults(struct config *c)
     c->signin_delay_max_s = 900;
     c->signin_account_delay_max_s = 180;
     c->tick_interval = 60;
+    c->write_batch_max = 64;
+    c->write_batch_wait_us = 0;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
     snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
@@ -100,6 +102,8 @@ static const struct config_key config_keys[] = {
     INT_KEY("signin_delay_max_s", KEY_UNSIGNED, signin_delay_max_s, 1, 86400),
     INT_KEY("signin_account_delay_max_s", KEY_UNSIGNED, signin_account_delay_max_s, 0, 3600),
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
+    INT_KEY("write_batch_max", KEY_UNSIGNED, write_batch_max, 1, 256),
+    INT_KEY("write_batch_wait_us", KEY_UNSIGNED, write_batch_wait_us, 0, 100000),
     {.name = "trusted_proxies",
      .type = KEY_PROXIES,
      .offset = offsetof(struct config, trusted_proxies),

@@ -74,6 +74,15 @@ struct config {
     unsigned signin_delay_base_s;
     unsigned signin_delay_max_s;
     unsigned signin_account_delay_max_s;
+
+    /* Group commit (server/store/store.h, store_set_batch()): at most
+     * "write_batch_max" writes share one transaction and its fsync (default
+     * 64; 1 commits each write alone), and the write leading a batch waits
+     * up to "write_batch_wait_us" for it to fill (default 0: never; the
+     * writes that queue while a commit runs make the next batch, so a lone
+     * write is not delayed). */
+    unsigned write_batch_max;
+    unsigned write_batch_wait_us;
 };
 
 /* Fills c with the built-in defaults. */

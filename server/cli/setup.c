@@ -115,6 +115,7 @@ struct store *open_store(const struct config *cfg)
         fail("%s", err);
         return NULL;
     }
+    store_set_batch(s, cfg->write_batch_max, cfg->write_batch_wait_us);
     int applied = 0;
     if (store_migrate(s, &applied, err, sizeof err) != 0) {
         fail("%s", err);

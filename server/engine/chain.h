@@ -22,4 +22,15 @@ char *chain_canonical(const struct event *e, const json_t *parsed);
 /* out = BLAKE2b-256(e->prev_hash || chain_canonical(e, parsed)). */
 void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e, const json_t *parsed);
 
+/* The same in two steps, so that the costly one can run before the log's
+ * head is known: chain_body() is the canonical encoding less the event's
+ * id, its application and the previous hash (the array's first two members
+ * and its last, without the brackets; caller frees; NULL when memory runs
+ * out), and chain_hash_body() the hash of e with that body, which only
+ * writes two integers and the link around it.  A NULL body hashes as
+ * chain_hash() does when the encoding cannot be made.  `parsed` as for
+ * chain_canonical(). */
+char *chain_body(const struct event *e, const json_t *parsed);
+void chain_hash_body(unsigned char out[EVENT_HASH_LEN], const struct event *e, const char *body);
+
 #endif

@@ -225,30 +225,101 @@ void app_free(struct app *a)
     free(a);
 }
 
-json_t *app_to_json(const struct app *a)
+/* The envelope's members before "data" (head) and after it (tail), in the
+ * order clients see them.  0, or -1 when memory runs out (logged). */
+static int app_parts(const struct app *a, json_t **head, json_t **tail)
 {
     const struct application *r = &a->row;
-    json_t *o =
-        json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:s, s:I, s:s, s:s}", "id",
-                  (json_int_t)r->id, "kind", r->kind, "round", r->round, "review_unit",
-                  r->review_unit, "applicant", "name", r->applicant_name ? r->applicant_name : "",
-                  "uscc", r->applicant_uscc, "data", a->data.json, "status", r->status, "version",
-                  (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at);
-    if (!o) {
+    *head =
+        json_pack("{s:I, s:s, s:i, s:s, s:{s:s, s:s}}", "id", (json_int_t)r->id, "kind", r->kind,
+                  "round", r->round, "review_unit", r->review_unit, "applicant", "name",
+                  r->applicant_name ? r->applicant_name : "", "uscc", r->applicant_uscc);
+    *tail =
+        json_pack("{s:s, s:I, s:s, s:s, s:o, s:o, s:o}", "status", r->status, "version",
+                  (json_int_t)r->version, "created_at", r->created_at, "updated_at", r->updated_at,
+                  "submitted_at", r->submitted_at[0] ? json_string(r->submitted_at) : json_null(),
+                  "eligibility", eligibility_to_json(&a->elig), "award", award_to_json(&a->award));
+    if (!*head || !*tail) {
+        json_decref(*head);
+        json_decref(*tail);
+        *head = *tail = NULL;
         log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)r->id);
-        return NULL;
+        return -1;
     }
-    json_object_set_new(o, "submitted_at",
-                        r->submitted_at[0] ? json_string(r->submitted_at) : json_null());
-    json_object_set_new(o, "eligibility", eligibility_to_json(&a->elig));
-    json_object_set_new(o, "award", award_to_json(&a->award));
     /* The facts the workflow fixed show as they are: the notice dates, the
      * certificate issued. */
     json_t *notice = json_object_get(a->facts, "notice");
     json_t *serial = json_object_get(a->facts, "certificate_serial");
-    json_object_set(o, "notice", notice ? notice : json_null());
-    json_object_set(o, "certificate_serial", serial ? serial : json_null());
-    return o;
+    json_object_set(*tail, "notice", notice ? notice : json_null());
+    json_object_set(*tail, "certificate_serial", serial ? serial : json_null());
+    return 0;
+}
+
+json_t *app_to_json(const struct app *a)
+{
+    json_t *head, *tail;
+    if (app_parts(a, &head, &tail) != 0)
+        return NULL;
+    if (json_object_set(head, "data", a->data.json) != 0 || json_object_update(head, tail) != 0) {
+        json_decref(head);
+        head = NULL;
+    }
+    json_decref(tail);
+    return head;
+}
+
+char *app_render(const struct app *a, size_t *len)
+{
+    /* The data as stored is its canonical text, written once when it was
+     * parsed (valid data only: what no longer parses shows as parsed). */
+    const char *data = a->data.typed ? a->row.data_json : NULL;
+    if (!data || data[0] != '{') {
+        json_t *doc = app_to_json(a);
+        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        size_t n = text ? strlen(text) : 0;
+        char *out = text ? realloc(text, n + 2) : NULL;
+        if (!out) {
+            free(text);
+            return NULL;
+        }
+        out[n] = '\n';
+        out[n + 1] = '\0';
+        *len = n + 1;
+        return out;
+    }
+    json_t *head, *tail;
+    if (app_parts(a, &head, &tail) != 0)
+        return NULL;
+    char *h = json_dumps(head, JSON_COMPACT), *t = json_dumps(tail, JSON_COMPACT);
+    json_decref(head);
+    json_decref(tail);
+    char *out = NULL;
+    if (h && t) {
+        /* {head…,"data":DATA,…tail}\n */
+        static const char key[] = ",\"data\":";
+        size_t hn = strlen(h) - 1, dn = strlen(data), tn = strlen(t) - 1;
+        size_t n = hn + sizeof key - 1 + dn + 1 + tn + 1;
+        out = malloc(n + 1);
+        if (out) {
+            char *p = out;
+            memcpy(p, h, hn);
+            p += hn;
+            memcpy(p, key, sizeof key - 1);
+            p += sizeof key - 1;
+            memcpy(p, data, dn);
+            p += dn;
+            *p++ = ',';
+            memcpy(p, t + 1, tn);
+            p += tn;
+            *p++ = '\n';
+            *p = '\0';
+            *len = n;
+        }
+    }
+    free(h);
+    free(t);
+    return out;
 }
 
 /* ---- who sees what ----------------------------------------------------------- */
@@ -433,9 +504,8 @@ void envelope_check_unit(struct engine *e, const struct actor *who, const struct
 }
 
 struct creation {
-    const struct actor *who;
     struct application *row;
-    json_t *details;
+    struct event_draft *event;
 };
 
 static enum store_rc tx_create(struct store_tx *tx, void *ctx)
@@ -443,7 +513,7 @@ static enum store_rc tx_create(struct store_tx *tx, void *ctx)
     struct creation *cr = ctx;
     enum store_rc rc = store_app_insert(tx, cr->row);
     if (rc == STORE_OK)
-        rc = history_record_row(tx, cr->who, cr->row, "create", NULL, NULL, cr->details, NULL);
+        rc = event_draft_append(tx, cr->event, cr->row->id, NULL);
     return rc;
 }
 
@@ -481,8 +551,17 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
 
-    struct creation cr = {who, row, NULL};
+    /* Everything but the row's id and the log's head is known now: only
+     * those are left for the transaction. */
+    struct event_draft event = {0};
+    if (event_draft_make(&event, who, row, "create", NULL, NULL, NULL) != 0) {
+        event_draft_release(&event);
+        app_free(a);
+        return outcome_set(out, ENGINE_ERROR, "out of memory");
+    }
+    struct creation cr = {row, &event};
     enum store_rc rc = store_write(e->store, tx_create, &cr);
+    event_draft_release(&event);
     if (rc != STORE_OK) {
         app_free(a);
         return outcome_set(out, from_store(rc) == ENGINE_REFUSED ? ENGINE_ERROR : from_store(rc),
@@ -519,6 +598,7 @@ void change_reset(struct change *c)
     kind_data_release(&c->next_data);
     json_decref(c->details);
     json_decref(c->certificate);
+    event_draft_release(&c->event);
     struct engine *e = c->e;
     const struct actor *who = c->who;
     const char *action = c->action;
@@ -607,6 +687,8 @@ static enum engine_rc change_prepare(struct change *c)
         if (!c->next.facts_json)
             return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
+    if (history_prepare(c) != 0)
+        return outcome_set(out, ENGINE_ERROR, "out of memory");
     return ENGINE_OK;
 }
 
@@ -653,7 +735,7 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
     }
     if (c->def && c->def->before_event && c->def->before_event(tx, c) != ENGINE_OK)
         return out->rc == ENGINE_ERROR ? STORE_ERROR : STORE_CONFLICT;
-    rc = history_record(tx, c, c->app->row.status);
+    rc = history_record(tx, c);
     if (rc == STORE_OK && c->t && c->t->issues && certificate_issue(tx, c) != ENGINE_OK)
         return STORE_ERROR;
     if (rc != STORE_OK)

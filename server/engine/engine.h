@@ -139,6 +139,10 @@ void app_free(struct app *a);
 /* The application as clients see it (CONTRACT.md "The application
  * envelope").  Caller owns the reference; NULL only when memory runs out. */
 json_t *app_to_json(const struct app *a);
+/* The same as compact JSON text and a newline (*len bytes, caller frees),
+ * with the data as its stored canonical text rather than written out
+ * again.  NULL only when memory runs out. */
+char *app_render(const struct app *a, size_t *len);
 
 /* Whether actor may see the application (an application another may not
  * see is, to them, one that does not exist). */

@@ -9,6 +9,30 @@
 #include "engine.h"
 
 /*
+ * An event made ready in phase 1, outside the write lock: its text, its
+ * details written out, and the costly part of its canonical encoding.
+ * Phase 2 only links it to the log's head and hashes it.
+ */
+struct event_draft {
+    struct event e;        /* owns details_json; opinion borrowed */
+    char *body;            /* chain_body() of e */
+    const void *made_from; /* the details it was made from */
+};
+
+/* Makes d (releasing what it held) for application row `a` by `who`: the
+ * event of `action` from status `from` to a's.  0, or -1 when memory runs
+ * out. */
+int event_draft_make(struct event_draft *d, const struct actor *who, const struct application *a,
+                     const char *action, const char *from, const char *opinion,
+                     const json_t *details);
+/* Appends d to the log as an event of application_id (known only now for a
+ * new application): reads the head, sets d's id and link, hashes, inserts.
+ * hash_out (may be NULL) gets its hash. */
+enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d, int64_t application_id,
+                                 unsigned char *hash_out);
+void event_draft_release(struct event_draft *d);
+
+/*
  * One change to an application (engine_act and the in-transaction
  * variant).  Phase 1 (prepare) fills `next`, the event and what the action
  * will write besides; phase 2 (commit) writes them.
@@ -41,6 +65,8 @@ struct change {
     json_t *details;     /* the event's details (owned) */
     json_t *certificate; /* what an issuing transition signs (owned) */
     char serial[48];
+
+    struct event_draft event; /* the event, as phase 1 left c */
 
     /* Phase 2. */
     unsigned char event_hash[EVENT_HASH_LEN];
@@ -85,14 +111,15 @@ void app_evaluate(struct app *a, int64_t now);
  * out. */
 json_t *facts_parse(const char *text);
 
-/* Appends the event of change c (the application as written in c->next)
- * to the log; c->event_hash gets its hash. */
-enum store_rc history_record(struct store_tx *tx, struct change *c, const char *from);
-/* Appends an event for application row `a` by `who` (creation). */
-enum store_rc history_record_row(struct store_tx *tx, const struct actor *who,
-                                 const struct application *a, const char *action, const char *from,
-                                 const char *opinion, const json_t *details,
-                                 unsigned char *hash_out);
+/* Makes the event of change c (the application as it will be written,
+ * c->next, with c->opinion and c->details) in phase 1.  0 or -1. */
+int history_prepare(struct change *c);
+/* Appends the event of change c to the log; c->event_hash gets its hash.
+ * The event is made again here when the action has a before_event hook
+ * (which may set c->details in phase 2) or c->details was replaced since
+ * phase 1: details must be replaced, not changed in place, after
+ * history_prepare(). */
+enum store_rc history_record(struct store_tx *tx, struct change *c);
 
 /* Prepares, in phase 1, what an issuing transition signs (c->certificate,
  * c->serial, facts.certificate_serial); certificate_issue() signs and

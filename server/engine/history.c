@@ -9,54 +9,75 @@
 
 #include <sodium.h>
 
-#include "jsontext.h"
 #include "chain.h"
+#include "jsontext.h"
 #include "engine_impl.h"
 
-/* Appends e (its details text made from `details`, which may be NULL) to
- * the log: sets its id, prev_hash and hash. */
-static enum store_rc history_append(struct store_tx *tx, struct event *e, const json_t *details)
+void event_draft_release(struct event_draft *d)
 {
+    free(d->e.details_json);
+    free(d->body);
+    memset(d, 0, sizeof *d);
+}
+
+int event_draft_make(struct event_draft *d, const struct actor *who, const struct application *a,
+                     const char *action, const char *from, const char *opinion,
+                     const json_t *details)
+{
+    event_draft_release(d);
+    struct event *e = &d->e;
+    const char *role = role_name(who->role);
+    e->application_id = a->id;
+    snprintf(e->at, sizeof e->at, "%s", a->updated_at);
+    snprintf(e->action, sizeof e->action, "%s", action);
+    snprintf(e->from_status, sizeof e->from_status, "%s", from ? from : "");
+    snprintf(e->to_status, sizeof e->to_status, "%s", a->status);
+    e->actor_account = who->account;
+    snprintf(e->actor_role, sizeof e->actor_role, "%s", role ? role : "public");
+    snprintf(e->request_id, sizeof e->request_id, "%s", who->request_id ? who->request_id : "");
+    e->opinion = (char *)opinion; /* borrowed: not released */
+    e->details_json = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    d->body = details && !e->details_json ? NULL : chain_body(e, details);
+    d->made_from = details;
+    return d->body ? 0 : -1;
+}
+
+enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d, int64_t application_id,
+                                 unsigned char *hash_out)
+{
+    struct event *e = &d->e;
     int64_t last_id = 0;
+    if (!d->body)
+        return STORE_ERROR;
+    e->application_id = application_id;
     enum store_rc rc = store_event_last(tx, &last_id, e->prev_hash);
     if (rc == STORE_NOT_FOUND)
         memset(e->prev_hash, 0, EVENT_HASH_LEN); /* the first event of the log */
     else if (rc != STORE_OK)
         return rc;
     e->id = last_id + 1;
-    chain_hash(e->hash, e, details);
-    return store_event_insert(tx, e);
-}
-
-enum store_rc history_record_row(struct store_tx *tx, const struct actor *who,
-                                 const struct application *a, const char *action, const char *from,
-                                 const char *opinion, const json_t *details,
-                                 unsigned char *hash_out)
-{
-    struct event e = {.application_id = a->id};
-    const char *role = role_name(who->role);
-    snprintf(e.at, sizeof e.at, "%s", a->updated_at);
-    snprintf(e.action, sizeof e.action, "%s", action);
-    snprintf(e.from_status, sizeof e.from_status, "%s", from ? from : "");
-    snprintf(e.to_status, sizeof e.to_status, "%s", a->status);
-    e.actor_account = who->account;
-    snprintf(e.actor_role, sizeof e.actor_role, "%s", role ? role : "public");
-    snprintf(e.request_id, sizeof e.request_id, "%s", who->request_id ? who->request_id : "");
-    e.opinion = (char *)opinion; /* borrowed: not released below */
-    e.details_json = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (details && !e.details_json)
-        return STORE_ERROR;
-    enum store_rc rc = history_append(tx, &e, details);
+    chain_hash_body(e->hash, e, d->body);
+    rc = store_event_insert(tx, e);
     if (rc == STORE_OK && hash_out)
-        memcpy(hash_out, e.hash, EVENT_HASH_LEN);
-    free(e.details_json);
+        memcpy(hash_out, e->hash, EVENT_HASH_LEN);
     return rc;
 }
 
-enum store_rc history_record(struct store_tx *tx, struct change *c, const char *from)
+int history_prepare(struct change *c)
 {
-    return history_record_row(tx, c->who, &c->next, c->action, from, c->opinion, c->details,
-                              c->event_hash);
+    return event_draft_make(&c->event, c->who, &c->next, c->action, c->app->row.status, c->opinion,
+                            c->details);
+}
+
+enum store_rc history_record(struct store_tx *tx, struct change *c)
+{
+    /* A hook of phase 2 may have given the event its details only now
+     * (the objection it filed). */
+    if ((c->def && c->def->before_event) || c->details != c->event.made_from ||
+        c->opinion != c->event.e.opinion || !c->event.body)
+        if (history_prepare(c) != 0)
+            return STORE_ERROR;
+    return event_draft_append(tx, &c->event, c->next.id, c->event_hash);
 }
 
 json_t *event_to_json(const struct event *e)

@@ -156,6 +156,8 @@ void reply_invalid(struct request *r, const struct spec_errors *errs);
 void reply_empty(struct request *r, unsigned status);
 /* Replies 200 with text the request then owns (freed after sending). */
 void reply_text(struct request *r, const char *content_type, char *text, size_t len);
+/* Replies with status and JSON text the request then owns. */
+void reply_json_text(struct request *r, unsigned status, char *text, size_t len);
 /* Replies with bytes that live as long as the process (web files). */
 void reply_static(struct request *r, const char *content_type, const char *data, size_t len);
 /* The HTTP status of a problem. */

@@ -54,6 +54,13 @@ void reply_empty(struct request *r, unsigned status)
     reply_set(r, status, NULL, NULL);
 }
 
+void reply_json_text(struct request *r, unsigned status, char *text, size_t len)
+{
+    reply_set(r, status, NULL, "application/json");
+    r->reply_body = text;
+    r->reply_len = len;
+}
+
 void reply_static(struct request *r, const char *content_type, const char *data, size_t len)
 {
     reply_set(r, 200, NULL, content_type);

@@ -52,20 +52,47 @@ struct conn {
     struct conn *next; /* readers: the store's list of all of them */
 };
 
+/* One caller's write waiting in the queue, on that caller's stack. */
+struct write_req {
+    store_tx_fn fn;
+    void *ctx;
+    enum store_rc rc;
+    bool done; /* rc is final: committed, or rolled back */
+    struct write_req *next;
+};
+
 struct store {
     struct conn writer;
-    pthread_mutex_t write_mu; /* error-checking: a nested store_write fails */
+    pthread_mutex_t write_mu; /* the writer: held by the thread committing a
+                               * batch; error-checking, so a nested
+                               * store_migrate() or store_writable() fails */
     char *path;               /* as SQLite resolved it, for the readers */
     pthread_key_t reader_key;
     bool key_made;
     pthread_mutex_t readers_mu;
     struct conn *readers;
+
+    /* Group commit (store_write): the queue of writes waiting, and whether a
+     * thread is committing a batch now.  queue_mu guards all of it. */
+    pthread_mutex_t queue_mu;
+    pthread_cond_t queue_cv;  /* a batch ended: some callers are done */
+    pthread_cond_t gather_cv; /* the queue grew to a full batch */
+    struct write_req *head, **tail;
+    unsigned queued;
+    bool leading;
+    unsigned batch_max;     /* writes per transaction at most */
+    unsigned batch_wait_us; /* how long a batch waits to fill; 0: never */
+    struct store_write_stats stats;
 };
 
 struct store_tx {
     struct store *s;
     struct conn *c;
 };
+
+/* The store whose batch this thread is running, so that a callback calling
+ * store_write() on it again is refused instead of waiting for itself. */
+static _Thread_local const struct store *writing;
 
 static _Atomic(store_log_fn) log_hook;
 
@@ -470,6 +497,12 @@ static struct store *store_open_mode(const char *path, bool readonly, char *err,
     pthread_mutex_init(&s->write_mu, &attr);
     pthread_mutexattr_destroy(&attr);
     pthread_mutex_init(&s->readers_mu, NULL);
+    pthread_mutex_init(&s->queue_mu, NULL);
+    pthread_cond_init(&s->queue_cv, NULL);
+    pthread_cond_init(&s->gather_cv, NULL);
+    s->tail = &s->head;
+    s->batch_max = STORE_BATCH_MAX_DEFAULT;
+    s->batch_wait_us = 0;
 
     if (conn_open(&s->writer, s, path, writer_flags, err, errlen) != 0 ||
         (!readonly && writer_pragmas(&s->writer, err, errlen) != 0))
@@ -515,6 +548,9 @@ void store_free(struct store *s)
     conn_close(&s->writer);
     pthread_mutex_destroy(&s->readers_mu);
     pthread_mutex_destroy(&s->write_mu);
+    pthread_mutex_destroy(&s->queue_mu);
+    pthread_cond_destroy(&s->queue_cv);
+    pthread_cond_destroy(&s->gather_cv);
     free(s->path);
     free(s);
 }
@@ -564,27 +600,202 @@ static void rollback_open(struct conn *c)
         run_retry(c, sql_rollback);
 }
 
-enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
+static const char sql_savepoint[] = "SAVEPOINT w";
+static const char sql_release[] = "RELEASE w";
+static const char sql_rollback_to[] = "ROLLBACK TO w";
+
+/* Runs one statement of the batch's own (a savepoint's); false when it
+ * failed (logged). */
+static bool run_once(struct conn *c, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(c, sql);
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (st && rc != SQLITE_DONE)
+        store_log_error(c->db, sql);
+    if (st)
+        sqlite3_reset(st);
+    return rc == SQLITE_DONE;
+}
+
+/* Runs the callbacks of batch[0..n) in one transaction on the writer, each
+ * inside a savepoint of its own (a lone one needs none), and commits once.
+ * A callback that fails rolls back to its savepoint: its own writes go and
+ * the others' stay.  Sets every rc and adds the transactions committed and
+ * the writes they held to *commits and *writes.  Called with write_mu held. */
+static void run_batch(struct store *s, struct write_req **batch, size_t n, uint64_t *commits,
+                      uint64_t *writes)
 {
     struct store_tx tx = {.s = s, .c = &s->writer};
-    enum store_rc res;
+    size_t i = 0;
 
-    if (pthread_mutex_lock(&s->write_mu) != 0) {
-        /* EDEADLK: fn called store_write() again. */
+    while (i < n) {
+        size_t first = i, kept = 0;
+        bool lone = n == 1, aborted = false;
+
+        if (run_retry(tx.c, sql_begin) != SQLITE_OK) {
+            for (; i < n; i++)
+                batch[i]->rc = STORE_ERROR;
+            return;
+        }
+        for (; i < n && !aborted; i++) {
+            struct write_req *r = batch[i];
+            if (!lone && !run_once(tx.c, sql_savepoint)) {
+                r->rc = STORE_ERROR;
+                continue;
+            }
+            r->rc = r->fn(&tx, r->ctx);
+            if (sqlite3_get_autocommit(tx.c->db)) {
+                /* SQLite rolled the whole transaction back itself (an I/O
+                 * error, a full disk): the callbacks before this one lost
+                 * their writes too.  Nobody was answered yet; the rest go
+                 * on in a new transaction. */
+                aborted = true;
+                if (r->rc == STORE_OK)
+                    r->rc = STORE_ERROR;
+                for (size_t j = first; j < i; j++)
+                    if (batch[j]->rc == STORE_OK) {
+                        batch[j]->rc = STORE_ERROR;
+                        store_log_error(NULL, "a write was rolled back with another's error");
+                    }
+                continue;
+            }
+            if (lone) {
+                kept += r->rc == STORE_OK;
+                continue;
+            }
+            if (r->rc != STORE_OK && !run_once(tx.c, sql_rollback_to)) {
+                /* Its writes cannot be taken out alone: none of the
+                 * transaction's may stay. */
+                for (size_t j = first; j <= i; j++)
+                    if (batch[j]->rc == STORE_OK)
+                        batch[j]->rc = STORE_ERROR;
+                kept = 0;
+                i++;
+                break;
+            }
+            if (!run_once(tx.c, sql_release) && r->rc == STORE_OK)
+                r->rc = STORE_ERROR;
+            kept += r->rc == STORE_OK;
+        }
+        if (aborted)
+            continue;
+        if (kept > 0 && run_retry(tx.c, sql_commit) != SQLITE_OK) {
+            for (size_t j = first; j < i; j++)
+                if (batch[j]->rc == STORE_OK)
+                    batch[j]->rc = STORE_ERROR;
+        }
+        rollback_open(tx.c);
+        for (size_t j = first; j < i; j++)
+            *writes += batch[j]->rc == STORE_OK;
+        *commits += kept > 0;
+    }
+}
+
+/* Takes up to batch_max writes off the queue into batch.  queue_mu held. */
+static size_t take_batch(struct store *s, struct write_req **batch)
+{
+    size_t n = 0;
+    while (s->head && n < s->batch_max) {
+        batch[n++] = s->head;
+        s->head = s->head->next;
+        s->queued--;
+    }
+    if (!s->head)
+        s->tail = &s->head;
+    return n;
+}
+
+/* Waits, as the next batch's leader, until the queue holds a full batch
+ * or batch_wait_us have passed.  queue_mu held. */
+static void gather(struct store *s)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    long ns = until.tv_nsec + (long)s->batch_wait_us * 1000L;
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec = ns % 1000000000L;
+    while (s->queued < s->batch_max &&
+           pthread_cond_timedwait(&s->gather_cv, &s->queue_mu, &until) == 0)
+        ;
+}
+
+/*
+ * Group commit.  Every caller queues its write and waits.  A caller that
+ * finds no batch being committed leads the next one: it takes the queue
+ * (batch_max writes at most), runs them on the writer in one transaction,
+ * commits once and wakes them all.  Meanwhile the next callers queue up
+ * behind that commit, so under load one fsync serves many writes and a
+ * lone write waits for nobody.  A caller returns only when its write is
+ * committed (or rolled back), so an answer never promises what a crash
+ * could still take away.
+ */
+enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
+{
+    struct write_req me = {.fn = fn, .ctx = ctx, .rc = STORE_ERROR};
+
+    if (writing == s) {
         store_log_error(NULL, "store_write called inside a write transaction");
         return STORE_ERROR;
     }
-    if (run_retry(tx.c, sql_begin) != SQLITE_OK) {
-        res = STORE_ERROR;
-        goto out;
+    pthread_mutex_lock(&s->queue_mu);
+    *s->tail = &me;
+    s->tail = &me.next;
+    if (++s->queued >= s->batch_max)
+        pthread_cond_signal(&s->gather_cv);
+    while (!me.done) {
+        if (s->leading) {
+            pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+            continue;
+        }
+        s->leading = true;
+        if (s->batch_wait_us > 0)
+            gather(s);
+        struct write_req *batch[STORE_BATCH_MAX];
+        size_t n = take_batch(s, batch);
+        uint64_t commits = 0, writes = 0;
+        pthread_mutex_unlock(&s->queue_mu);
+
+        if (pthread_mutex_lock(&s->write_mu) != 0) {
+            /* This thread holds the writer already (store_migrate's). */
+            store_log_error(NULL, "store_write called while the writer is held");
+            for (size_t i = 0; i < n; i++)
+                batch[i]->rc = STORE_ERROR;
+        } else {
+            const struct store *outer = writing;
+            writing = s;
+            run_batch(s, batch, n, &commits, &writes);
+            writing = outer;
+            pthread_mutex_unlock(&s->write_mu);
+        }
+
+        pthread_mutex_lock(&s->queue_mu);
+        for (size_t i = 0; i < n; i++)
+            batch[i]->done = true;
+        s->stats.commits += commits;
+        s->stats.writes += writes;
+        if (n > s->stats.largest_batch)
+            s->stats.largest_batch = n;
+        s->leading = false;
+        pthread_cond_broadcast(&s->queue_cv);
     }
-    res = fn(&tx, ctx);
-    if (res == STORE_OK && run_retry(tx.c, sql_commit) != SQLITE_OK)
-        res = STORE_ERROR;
-    rollback_open(tx.c);
-out:
-    pthread_mutex_unlock(&s->write_mu);
-    return res;
+    pthread_mutex_unlock(&s->queue_mu);
+    return me.rc;
+}
+
+void store_set_batch(struct store *s, unsigned max, unsigned wait_us)
+{
+    pthread_mutex_lock(&s->queue_mu);
+    s->batch_max = max < 1 ? 1 : max > STORE_BATCH_MAX ? STORE_BATCH_MAX : max;
+    s->batch_wait_us = wait_us > STORE_BATCH_WAIT_MAX_US ? STORE_BATCH_WAIT_MAX_US : wait_us;
+    pthread_mutex_unlock(&s->queue_mu);
+}
+
+struct store_write_stats store_write_stats(struct store *s)
+{
+    pthread_mutex_lock(&s->queue_mu);
+    struct store_write_stats st = s->stats;
+    pthread_mutex_unlock(&s->queue_mu);
+    return st;
 }
 
 /* ---- migrations ------------------------------------------------------ */

@@ -6,7 +6,8 @@
  * beside this SQLite one without touching handlers.
  *
  * Connections: one writer connection, shared and serialised by a mutex;
- * every change runs inside store_write(), one BEGIN IMMEDIATE transaction.
+ * every change runs inside store_write(), in a BEGIN IMMEDIATE transaction
+ * that concurrent changes share (group commit, one savepoint each).
  * Reads run on a per-thread read connection opened on first use (WAL lets
  * them proceed while the writer writes).  When a thread ends, its reader
  * goes back to a pool that later threads take from; store_free() closes them
@@ -57,12 +58,42 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen);
 /* The highest applied migration version (0 for a new database), or -1. */
 int store_schema_version(struct store *s);
 
-/* Runs fn inside one BEGIN IMMEDIATE transaction on the writer connection:
- * commits when fn returns STORE_OK, rolls back otherwise, and returns fn's
- * result (or STORE_ERROR when BEGIN/COMMIT fail after retries on
- * SQLITE_BUSY).  fn must not call store_write() again. */
+/* Runs fn inside a BEGIN IMMEDIATE transaction on the writer connection:
+ * commits when fn returns STORE_OK, rolls fn's writes back otherwise, and
+ * returns fn's result (or STORE_ERROR when BEGIN/COMMIT fail after retries
+ * on SQLITE_BUSY).  It returns only once the commit is on disk.
+ *
+ * Group commit: concurrent calls share one transaction.  The first caller
+ * to find the writer free runs the callbacks queued meanwhile (up to the
+ * batch size, store_set_batch()), each inside a savepoint of its own, in
+ * the order they came, and commits them with one fsync; each sees what the
+ * ones before it wrote, and one that fails is rolled back to its savepoint
+ * alone.  A lone call runs at once, without a savepoint.  So fn may run on
+ * another thread than its caller's (it must not depend on the caller's
+ * thread), and until store_write() returns its writes may still be rolled
+ * back (when the commit fails, every write of the batch fails with
+ * STORE_ERROR).  fn must not call store_write() again. */
 typedef enum store_rc (*store_tx_fn)(struct store_tx *tx, void *ctx);
 enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx);
+
+/* The batch bounds: at most `max` writes per transaction (1 turns group
+ * commit off; at most STORE_BATCH_MAX), and how long the caller leading a
+ * batch waits for it to fill before committing (0, the default, never
+ * waits: the batch is what queued while the commit before it ran, so a
+ * lone write is not delayed; at most STORE_BATCH_WAIT_MAX_US). */
+#define STORE_BATCH_MAX         256
+#define STORE_BATCH_MAX_DEFAULT 64
+#define STORE_BATCH_WAIT_MAX_US 100000
+void store_set_batch(struct store *s, unsigned max, unsigned wait_us);
+
+/* What group commit did so far: transactions committed, the writes they
+ * held, and the largest batch taken. */
+struct store_write_stats {
+    uint64_t commits;
+    uint64_t writes;
+    uint64_t largest_batch;
+};
+struct store_write_stats store_write_stats(struct store *s);
 
 /* True when the database answers a trivial query on this thread's reader. */
 bool store_ping(struct store *s);

@@ -181,6 +181,8 @@ static const struct {
     {"signin_delay_base_s", 1, 3600},
     {"signin_delay_max_s", 1, 86400},
     {"signin_account_delay_max_s", 0, 3600},
+    {"write_batch_max", 1, 256},
+    {"write_batch_wait_us", 0, 100000},
 };
 
 START_TEST(test_int_ranges)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NOW   "2020-09-29T02:00:00Z"
 #define TODAY "2020-09-29"
@@ -921,6 +922,224 @@ START_TEST(test_nested_write_refused)
 }
 END_TEST
 
+/* ---- group commit ------------------------------------------------------ */
+
+#define GROUP_WRITERS 12
+
+static void sleep_ms_test(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* One concurrent writer: writes row `n` of table g (its value is how many
+ * rows it saw before it), and fails when n is even when told to. */
+struct group_writer {
+    pthread_t thread;
+    int n;
+    bool fail_even;
+    enum store_rc rc;
+    int64_t seen; /* rows g held when this callback ran */
+};
+
+static atomic_int group_started;
+static atomic_bool group_hold; /* the first callback waits while this is set */
+
+static enum store_rc tx_group(struct store_tx *tx, void *ctx)
+{
+    struct group_writer *w = ctx;
+    sqlite3 *db = store_conn_db(store_tx_conn(tx));
+    sqlite3_stmt *q = NULL;
+    char sql[128];
+
+    /* The first writer holds the writer until all the others have queued
+     * behind it, so they must make one batch. */
+    while (atomic_load(&group_hold) && atomic_load(&group_started) < GROUP_WRITERS)
+        sleep_ms_test(1);
+    if (atomic_load(&group_hold)) {
+        sleep_ms_test(50);
+        atomic_store(&group_hold, false);
+    }
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM g", -1, &q, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+    w->seen = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    snprintf(sql, sizeof sql, "INSERT INTO g (n, seen) VALUES (%d, %lld)", w->n,
+             (long long)w->seen);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    return w->fail_even && w->n % 2 == 0 ? STORE_CONFLICT : STORE_OK;
+}
+
+static void *group_thread(void *p)
+{
+    struct group_writer *w = p;
+
+    atomic_fetch_add(&group_started, 1);
+    w->rc = store_write(st, tx_group, w);
+    return NULL;
+}
+
+static enum store_rc tx_make_g(struct store_tx *tx, void *ctx)
+{
+    (void)ctx;
+    return sqlite3_exec(store_conn_db(store_tx_conn(tx)),
+                        "CREATE TABLE g (n INTEGER PRIMARY KEY, seen INTEGER)", NULL, NULL,
+                        NULL) == SQLITE_OK
+               ? STORE_OK
+               : STORE_ERROR;
+}
+
+/* Runs GROUP_WRITERS writers at once, the first holding the writer until
+ * the others queued; returns the stats of that run. */
+static struct store_write_stats run_group(struct group_writer *w, bool fail_even)
+{
+    struct store_write_stats before = store_write_stats(st), after;
+
+    atomic_store(&group_started, 0);
+    atomic_store(&group_hold, true);
+    for (int i = 0; i < GROUP_WRITERS; i++) {
+        w[i] = (struct group_writer){.n = i + 1, .fail_even = fail_even, .rc = STORE_ERROR};
+        ck_assert_int_eq(pthread_create(&w[i].thread, NULL, group_thread, &w[i]), 0);
+        if (i == 0)
+            while (atomic_load(&group_started) == 0)
+                sleep_ms_test(1);
+    }
+    for (int i = 0; i < GROUP_WRITERS; i++)
+        pthread_join(w[i].thread, NULL);
+    after = store_write_stats(st);
+    after.commits -= before.commits;
+    after.writes -= before.writes;
+    return after;
+}
+
+/* Concurrent writes share transactions: the ones that queued behind a
+ * commit make the next batch, in one commit, each seeing the writes before
+ * it; every caller returns with its write committed. */
+START_TEST(test_group_commit)
+{
+    struct group_writer w[GROUP_WRITERS];
+
+    ck_assert_int_eq(store_write(st, tx_make_g, NULL), STORE_OK);
+    struct store_write_stats got = run_group(w, false);
+    for (int i = 0; i < GROUP_WRITERS; i++)
+        ck_assert_int_eq(w[i].rc, STORE_OK);
+    ck_assert_int_eq(got.writes, GROUP_WRITERS);
+    /* The first alone, the other eleven behind it in one batch. */
+    ck_assert_int_eq(got.commits, 2);
+    ck_assert_int_eq(got.largest_batch, GROUP_WRITERS - 1);
+
+    /* Committed, as seen from another connection, and each callback saw
+     * exactly the rows of the ones before it. */
+    sqlite3 *db = raw_open();
+    sqlite3_stmt *q = NULL;
+    bool seen[GROUP_WRITERS] = {false};
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT n, seen FROM g", -1, &q, NULL), SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int64_t s = sqlite3_column_int64(q, 1);
+        ck_assert(s >= 0 && s < GROUP_WRITERS && !seen[s]);
+        seen[s] = true;
+        rows++;
+    }
+    ck_assert_int_eq(rows, GROUP_WRITERS);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    ck_assert_int_eq(errors_logged, 0);
+}
+END_TEST
+
+/* A callback that fails in a batch takes only its own writes back. */
+START_TEST(test_group_commit_failure_alone)
+{
+    struct group_writer w[GROUP_WRITERS];
+
+    ck_assert_int_eq(store_write(st, tx_make_g, NULL), STORE_OK);
+    struct store_write_stats got = run_group(w, true);
+    ck_assert_int_eq(got.largest_batch, GROUP_WRITERS - 1);
+    for (int i = 0; i < GROUP_WRITERS; i++)
+        ck_assert_int_eq(w[i].rc, w[i].n % 2 == 0 ? STORE_CONFLICT : STORE_OK);
+    ck_assert_int_eq(got.writes, GROUP_WRITERS / 2);
+
+    sqlite3 *db = raw_open();
+    sqlite3_stmt *q = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT n, seen FROM g ORDER BY seen", -1, &q, NULL),
+                     SQLITE_OK);
+    int64_t rows = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        ck_assert_int_eq(sqlite3_column_int(q, 0) % 2, 1);
+        /* The rolled-back rows were gone for the callbacks after them. */
+        ck_assert_int_eq(sqlite3_column_int64(q, 1), rows);
+        rows++;
+    }
+    ck_assert_int_eq(rows, GROUP_WRITERS / 2);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+END_TEST
+
+/* With a batch of one, every write commits alone. */
+START_TEST(test_group_commit_off)
+{
+    struct group_writer w[GROUP_WRITERS];
+
+    ck_assert_int_eq(store_write(st, tx_make_g, NULL), STORE_OK);
+    store_set_batch(st, 1, 0);
+    struct store_write_stats got = run_group(w, false);
+    ck_assert_int_eq(got.commits, GROUP_WRITERS);
+    ck_assert_int_eq(got.largest_batch, 1);
+    for (int i = 0; i < GROUP_WRITERS; i++)
+        ck_assert_int_eq(w[i].rc, STORE_OK);
+}
+END_TEST
+
+/* A nested call from a callback that runs in a batch (on another thread
+ * than its caller's) is refused as well. */
+static enum store_rc tx_nested_group(struct store_tx *tx, void *ctx)
+{
+    struct group_writer *w = ctx;
+    enum store_rc rc = tx_group(tx, ctx);
+    if (w->n == GROUP_WRITERS)
+        w->rc = store_write(st, tx_insert, NULL);
+    return rc;
+}
+
+static void *nested_group_thread(void *p)
+{
+    struct group_writer *w = p;
+    atomic_fetch_add(&group_started, 1);
+    enum store_rc inner = STORE_OK;
+    enum store_rc rc = store_write(st, tx_nested_group, w);
+    if (w->n == GROUP_WRITERS) {
+        inner = w->rc;
+        w->rc = rc == STORE_OK && inner == STORE_ERROR ? STORE_OK : STORE_ERROR;
+    } else {
+        w->rc = rc;
+    }
+    return NULL;
+}
+
+START_TEST(test_group_nested_refused)
+{
+    struct group_writer w[GROUP_WRITERS];
+
+    ck_assert_int_eq(store_write(st, tx_make_g, NULL), STORE_OK);
+    atomic_store(&group_started, 0);
+    atomic_store(&group_hold, true);
+    for (int i = 0; i < GROUP_WRITERS; i++) {
+        w[i] = (struct group_writer){.n = i + 1, .rc = STORE_ERROR};
+        ck_assert_int_eq(pthread_create(&w[i].thread, NULL, nested_group_thread, &w[i]), 0);
+        if (i == 0)
+            while (atomic_load(&group_started) == 0)
+                sleep_ms_test(1);
+    }
+    for (int i = 0; i < GROUP_WRITERS; i++) {
+        pthread_join(w[i].thread, NULL);
+        ck_assert_int_eq(w[i].rc, STORE_OK);
+    }
+    ck_assert_int_eq(errors_logged, 1);
+}
+END_TEST
+
 /* ---- client text: kept whole, read back as valid UTF-8 ------------------ */
 
 /* `count` copies of the UTF-8 character ch, in a new string. */
@@ -1524,6 +1743,10 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_certificate_revoked_once);
     tcase_add_test(tc, test_app_transactions);
     tcase_add_test(tc, test_nested_write_refused);
+    tcase_add_test(tc, test_group_commit);
+    tcase_add_test(tc, test_group_commit_failure_alone);
+    tcase_add_test(tc, test_group_commit_off);
+    tcase_add_test(tc, test_group_nested_refused);
     tcase_add_test(tc, test_list_scopes_filters);
     tcase_add_test(tc, test_list_paging);
     tcase_add_test(tc, test_list_reentrant);
