@@ -43,7 +43,7 @@ void api_ranking_get(struct call *c)
         reply_store_error(c->r, rc);
         return;
     }
-    json_t *doc = json_text_parse0(row.result_json, 0, NULL);
+    json_t *doc = parse_json0(row.result_json, 0, NULL);
     free(row.result_json);
     if (!doc)
         reply_problem(c->r, P_INTERNAL, "the stored ranking cannot be read");

@@ -378,7 +378,7 @@ static json_t *read_value(struct reader *r)
     }
 }
 
-json_t *json_load_quick(const char *text, size_t len)
+json_t *quick_json_read(const char *text, size_t len)
 {
     struct reader r = {(const unsigned char *)text, (const unsigned char *)text + len, NULL, 0, 0};
     skip_space(&r);

@@ -6,7 +6,7 @@
  * any kind, a repeated key, an escape of U+0000 or a surrogate, an integer
  * of more than 18 digits, nesting deeper than 64), and then Jansson reads
  * the text itself, so its answers and its error messages stay the ones
- * clients get.  The server calls it through json_text_parse() (jsontext.h).
+ * clients get.  The server calls it through parse_json() (jsontext.h).
  */
 #ifndef SB_JSONLOAD_H
 #define SB_JSONLOAD_H
@@ -18,6 +18,6 @@
 /* The object `text` (len bytes) holds, as json_loadb() with
  * JSON_REJECT_DUPLICATES would make it, or NULL when the quick reader
  * leaves it to Jansson (whatever the reason). */
-json_t *json_load_quick(const char *text, size_t len);
+json_t *quick_json_read(const char *text, size_t len);
 
 #endif

@@ -12,12 +12,12 @@
 #include <jansson.h>
 
 /* json_loadb(), counted.  Caller owns the result. */
-json_t *json_text_parse(const char *text, size_t len, size_t flags, json_error_t *err);
+json_t *parse_json(const char *text, size_t len, size_t flags, json_error_t *err);
 /* The same for a NUL-terminated text. */
-json_t *json_text_parse0(const char *text, size_t flags, json_error_t *err);
+json_t *parse_json0(const char *text, size_t flags, json_error_t *err);
 
 /* How many texts this thread parsed since the last call, and start again
  * from 0. */
-unsigned json_text_parses_take(void);
+unsigned parse_json_count_take(void);
 
 #endif

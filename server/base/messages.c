@@ -29,7 +29,7 @@ static int by_en(const void *a, const void *b)
 static void load(void)
 {
     const struct embedded_file *f = embedded_find(embedded_config, "messages-zh.json");
-    catalog = f ? json_text_parse(f->data, f->len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    catalog = f ? parse_json(f->data, f->len, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_object(catalog))
         return;
     entries = calloc(json_object_size(catalog) + 1, sizeof *entries);

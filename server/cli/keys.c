@@ -91,7 +91,7 @@ int cmd_verify(struct cli *c)
     /* The {certificate, jws} object as issued, a JSON string, or the bare
      * compact JWS. */
     int ret = 1;
-    json_t *doc = json_text_parse(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+    json_t *doc = parse_json(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
     json_t *jwks = NULL, *signed_doc = NULL;
     struct store *s = NULL;
     const char *jws = NULL;
@@ -110,7 +110,7 @@ int cmd_verify(struct cli *c)
     if (c->jwks) {
         size_t jlen;
         char *jtext = read_source(c->jwks, &jlen);
-        jwks = jtext ? json_text_parse(jtext, jlen, 0, NULL) : NULL;
+        jwks = jtext ? parse_json(jtext, jlen, 0, NULL) : NULL;
         free(jtext);
         if (!jwks) {
             fail("verify: cannot read a JWKS from %s", c->jwks);

@@ -86,7 +86,7 @@ static int load_units(struct store *s, const struct config *cfg)
         doc = json_load_file(cfg->units_file, JSON_REJECT_DUPLICATES, &jerr);
     } else {
         const struct embedded_file *f = embedded_find(embedded_config, "review-units.json");
-        doc = f ? json_text_parse(f->data, f->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+        doc = f ? parse_json(f->data, f->len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
     }
     if (!doc)
         return fail("%s: %s", source, jerr.text);

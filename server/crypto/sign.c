@@ -358,7 +358,7 @@ static int header_check(char kid[SIGN_KID_LEN + 1], const unsigned char *text, s
     size_t kid_len;
     int ret = -1;
 
-    hdr = json_text_parse((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
+    hdr = parse_json((const char *)text, len, JSON_REJECT_DUPLICATES, NULL);
     if (hdr == NULL || !json_is_object(hdr))
         goto out;
     alg = json_object_get(hdr, "alg");

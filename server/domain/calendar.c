@@ -101,7 +101,7 @@ static int load_covered(struct calendar *c, const json_t *years, char *err, size
 struct calendar *calendar_load(const char *text, size_t len, char *err, size_t errlen)
 {
     json_error_t jerr;
-    json_t *doc = json_text_parse(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = parse_json(text, len, JSON_REJECT_DUPLICATES, &jerr);
     struct calendar *c = calloc(1, sizeof *c);
     if (!doc || !c) {
         snprintf(err, errlen, "working-day calendar: %s", doc ? "out of memory" : jerr.text);

@@ -134,7 +134,7 @@ const char *certificate_status(const struct certificate_row *c, int64_t now)
 
 json_t *certificate_to_json(const struct certificate_row *c, int64_t now)
 {
-    json_t *doc = json_text_parse0(c->document_json, 0, NULL);
+    json_t *doc = parse_json0(c->document_json, 0, NULL);
     json_t *o = json_pack("{s:o, s:s, s:s}", "certificate", doc ? doc : json_object(), "jws",
                           c->jws, "status", certificate_status(c, now));
     if (o && c->revoked_at[0]) {
@@ -196,7 +196,7 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
     };
     spec_validate(fields, body, "", &out->errs);
     json_t *refund = json_object_get(body, "refund_fen");
-    json_t *doc = json_text_parse0(cert.document_json, 0, NULL);
+    json_t *doc = parse_json0(cert.document_json, 0, NULL);
     json_int_t amount = json_integer_value(json_object_get(doc, "amount_fen"));
     json_decref(doc);
     if (json_is_integer(refund) && json_integer_value(refund) > amount)
@@ -258,7 +258,7 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
     struct key_row key;
     unsigned char pk[SIGN_PUBLIC_LEN];
     size_t pklen = 0;
-    json_t *doc = json_text_parse(text, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *doc = parse_json(text, len, JSON_REJECT_DUPLICATES, NULL);
     if (keys->find(keys->ctx, kid, &key) != 0) {
         say(why, whylen, "signed with a key this server does not know (%s)", kid);
         v = VERIFY_UNKNOWN_KEY;

@@ -14,7 +14,7 @@ char *chain_body(const struct event *e, const json_t *parsed)
     /* What the event's details text says; the engine gives the document it
      * wrote them from, so that nothing is read back that was just made. */
     json_t *details = parsed            ? json_incref((json_t *)parsed)
-                      : e->details_json ? json_text_parse0(e->details_json, 0, NULL)
+                      : e->details_json ? parse_json0(e->details_json, 0, NULL)
                                         : json_object();
     /* A details text that is not JSON (only by tampering) still hashes,
      * as a string, so verification reports it instead of crashing. */

@@ -102,7 +102,7 @@ int engine_check_settings(const struct engine_settings *s, char *err, size_t err
 
 json_t *facts_parse(const char *text)
 {
-    json_t *f = text && text[0] ? json_text_parse0(text, 0, NULL) : NULL;
+    json_t *f = text && text[0] ? parse_json0(text, 0, NULL) : NULL;
     if (f && !json_is_object(f)) {
         json_decref(f);
         f = NULL;
@@ -187,7 +187,7 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
     }
     a->kind = k;
     json_t *data =
-        json_text_parse0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
+        parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
     if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {

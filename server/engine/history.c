@@ -84,7 +84,7 @@ json_t *event_to_json(const struct event *e)
 {
     char hash[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(hash, sizeof hash, e->hash, EVENT_HASH_LEN);
-    json_t *details = json_text_parse0(e->details_json ? e->details_json : "{}", 0, NULL);
+    json_t *details = parse_json0(e->details_json ? e->details_json : "{}", 0, NULL);
     json_t *o =
         json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:o, s:o, s:s}", "id",
                   (json_int_t)e->id, "at", e->at, "action", e->action, "from",

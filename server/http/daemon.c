@@ -155,7 +155,7 @@ static bool request_start(struct daemon *d, struct request *r, struct MHD_Connec
     client_address(conn, r->client_addr, sizeof r->client_addr);
     resolve_client(r, conn, d->cfg);
     atomic_fetch_add(&d->in_flight, 1);
-    json_text_parses_take(); /* count this request's from here */
+    parse_json_count_take(); /* count this request's from here */
     return request_begin(r, method, version);
 }
 
@@ -313,7 +313,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     else
         d->answer(d->answer_ctx, r);
     enum MHD_Result ret = send_reply(conn, r);
-    r->json_parses = json_text_parses_take();
+    r->json_parses = parse_json_count_take();
     return ret;
 }
 

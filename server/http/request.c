@@ -277,7 +277,7 @@ json_t *request_json_object(struct request *r)
         return NULL;
     }
     json_error_t err;
-    json_t *doc = json_text_parse(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+    json_t *doc = parse_json(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
     if (!doc) {
         reply_problem(r, P_MALFORMED_JSON, "line %d, column %d: %s", err.line, err.column,
                       err.text);

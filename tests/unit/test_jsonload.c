@@ -4,7 +4,7 @@
  * document Jansson makes (the same members in the same order, the same
  * values); and what Jansson refuses it never accepts.  The texts: the
  * example envelopes, documents at each boundary of the grammar, and many
- * thousands of mutations of the examples.  json_text_parse(), which the
+ * thousands of mutations of the examples.  parse_json(), which the
  * server parses with, gives Jansson's answer either way.
  */
 #include <check.h>
@@ -48,9 +48,9 @@ static char *read_example(const char *name, size_t *len)
 static void agree(const char *text, size_t len, bool *quick)
 {
     json_error_t err;
-    json_t *q = json_load_quick(text, len);
+    json_t *q = quick_json_read(text, len);
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-    json_t *o = json_text_parse(text, len, JSON_REJECT_DUPLICATES, &err);
+    json_t *o = parse_json(text, len, JSON_REJECT_DUPLICATES, &err);
     if (q) {
         ck_assert_msg(j != NULL, "the quick reader accepts what Jansson refuses: %.*s", (int)len,
                       text);
