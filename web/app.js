@@ -53,7 +53,7 @@ function renderHeader(path) {
   document.querySelector('.skip').textContent = t('skip');
   // The authorities whose programmes this server takes.
   const names = [...new Set(kinds().map((k) => authorityLabel(k.authority)))];
-  put(footer, names.length ? h('p', names.join(' · ')) : null);
+  put(footer, names.length ? h('p', names.map((n, i) => [i ? ' · ' : '', h('span.nobr', n)])) : null);
 }
 
 function switchLang() {

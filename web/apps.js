@@ -33,10 +33,10 @@ export function layoutCtx(kind, units, round) {
   return {units, round, layout: {'': ['applicant', ['g_envelope', ['round', 'review_unit']], 'data'], data: LAYOUT[kind]}};
 }
 
-// What a kind issues, and for how long: "…证书 · 有效期 3 年".
+// What a kind issues, and for how long: "批准后颁发：…证书（有效期 3 年）".
 export function issuesLine(k) {
   const i = k.issues || {};
-  return [issuedLabel(k), i.valid_years ? t('valid_years', i.valid_years) : null].filter(Boolean).join(' · ');
+  return `${t('on_approval')}${C()}${issuedLabel(k)}${i.valid_years ? paren(t('valid_years', i.valid_years)) : ''}`;
 }
 
 // A review unit may take a kind's applications: enterprise units (a

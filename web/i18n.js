@@ -141,6 +141,7 @@ const S = {
   notices_intro: ['以下申报正在公示。公示期内，任何单位和个人均可提出异议。', 'These applications are under public notice. Anyone may file an objection during the notice.'],
   no_notices: ['目前没有公示。', 'Nothing is under public notice now.'],
   proposed: ['拟批准', 'Proposed'],
+  on_approval: ['批准后颁发', 'Issued on approval'],
   valid_years: ['有效期 {0} 年', 'valid {0} years'],
   object: ['提出异议', 'File an objection'],
   obj_name: ['姓名或单位', 'Name or organisation'],
@@ -388,14 +389,24 @@ export function title(s, money) {
   return r;
 }
 
-// Descriptions come in English only; money ones are rewritten for yuan.
+// Helps the server gives in English only (no x-description-zh: the stage
+// records'), as the Chinese pages show them.
+const HELP_ZH = {
+  'the audited rent and decoration (or licence fee, or event cost) the amount is computed from': '经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。',
+  'how many of the qualifying charters the budget funds (第九条)': '在预算内予以奖励的符合条件包机架次（第九条）。',
+  'at most 5 agencies a year (第十条)': '每年最多 5 家（第十条）。',
+};
+
 /* A field's help: the schema's Chinese annotation on the Chinese pages,
- * else its description.  Accepts the schema node or a bare string. */
+ * else its description (money ones rewritten for yuan).  Accepts the schema
+ * node or a bare string. */
 export function describe(s, money) {
   if (s && typeof s === 'object') {
     if (lang === 'zh' && s['x-description-zh']) return s['x-description-zh'];
     s = s.description;
   }
   if (!s) return '';
+  if (lang === 'zh' && HELP_ZH[s]) return HELP_ZH[s];
+  s = s[0].toUpperCase() + s.slice(1);
   return money ? s.replace(/,? in fen( \(1 yuan = 100 fen\))?/, ', in yuan').replace(/\(([\d,]+) fen\)/, '') : s;
 }

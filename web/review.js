@@ -79,7 +79,7 @@ export async function queue(page) {
       if (!r.items.length) add(list, h('p.empty', t('queue_empty')));
       for (const a of r.items.reverse()) add(list, await reviewCard(a, stage, units, k));
     };
-    add(page, h('section.kindqueue', h('h2', `${kindLabel(k.name)} · ${statusLabel(`${stage}_review`)}`),
+    add(page, h('section.kindqueue', h('h2', kindLabel(k.name), h('span.stage', ` · ${statusLabel(`${stage}_review`)}`)),
       municipal && k.ranked ? rankingPanel(k, load) : null, list));
     await load();
   }

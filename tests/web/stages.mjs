@@ -118,7 +118,7 @@ export function register(env, {failed}) {
     const store = tiles.filter({hasText: TITLE.first_store});
     await store.getByText('北京市商务局').waitFor();
     await store.getByText('品牌首店项目资金支持决定').waitFor();
-    await tiles.filter({hasText: TITLE.incubator}).getByText('北京市科技企业孵化器认定证书 · 有效期 3 年').waitFor();
+    await tiles.filter({hasText: TITLE.incubator}).getByText('批准后颁发：北京市科技企业孵化器认定证书（有效期 3 年）').waitFor();
     await clerk.look('stages-my-applications');
     // A kind the server does not have is no page.
     await clerk.go('#/new/lottery');
@@ -231,6 +231,7 @@ export function register(env, {failed}) {
     await fill(card, {审核决定: {option: '通过'}});
     await audited.waitFor({state: 'visible'});
     assert.match(await audited.locator('xpath=..').getAttribute('class'), /\breq\b/);
+    await card.getByText('经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。').waitFor();
     await fill(card, {审核意见: '经审计，房租和装修费用属实。', '审定投资额（元）': '1,200,000'});
     await mu.look('stages-review-first-store');
     await card.getByRole('button', {name: '提交审核意见'}).click();
