@@ -315,7 +315,7 @@ export async function edit(page, kind, id) {
 
 // The round a new application belongs to: this year; where the kind's round
 // is an award year, a calendar year whose awards are applied for after it
-// ends (RULES.md §4), last year.
+// ends (RULES.md §5), last year.
 function defaultRound(k, year, s) {
   const y = k.round_is_award_year ? year - 1 : year;
   return Math.max(s.minimum || y, Math.min(y, s.maximum || y));

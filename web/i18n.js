@@ -357,8 +357,10 @@ export const actionLabel = (v) => (AC[v] ? AC[v][I()] : v);
 export const checkLabel = (v) => (CK[v] ? CK[v][I()] : v);
 export const statuses = Object.keys(ST);
 
-// The server explains invalid fields in English; the common explanations
-// are shown in Chinese too (the others as the server wrote them).
+// The server explains invalid fields in the page's language where its
+// catalog has the words (api.js asks for them), else in English: the
+// common English explanations are shown in Chinese here, the others as the
+// server wrote them.  A Chinese explanation ends as a sentence does.
 const DETAILS = [
   [/^is required(?: when .+)?$/, '必填。'],
   [/^must not be empty$/, '不能为空。'],
@@ -377,7 +379,7 @@ export function serverText(detail) {
     const m = detail.match(re);
     if (m) return fill(zh, m.slice(1));
   }
-  return detail;
+  return /[\u4e00-\u9fff]/.test(detail) && !/[。！？）」]$/.test(detail) ? `${detail}。` : detail;
 }
 
 // "中文 / English" -> the part of the current language; money titles in yuan.

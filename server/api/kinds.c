@@ -49,7 +49,7 @@ static json_t *kind_to_json(const struct kind *k, unsigned stages)
     snprintf(schema, sizeof schema, "/v1/schemas/%s", k->name);
     json_object_set_new(o, "schema", json_string(schema));
     /* A ranked kind ranks the figures of a closed calendar year against
-     * each other (RULES.md §4), so its round is that award year and its
+     * each other (RULES.md §5), so its round is that award year and its
      * applications come in the year after; the other kinds' round is the
      * year they are made in.  Forms default to the one or the other. */
     json_object_set_new(o, "round_is_award_year", json_boolean(k->ranking != NULL));

@@ -448,6 +448,17 @@ export function register(env, {failed}) {
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     assert.equal((await localDraftKeys(clerk)).length, 1);
     await clerk.look('incubator-half-filled-422');
+    // The English page asks the server for English (Accept-Language), though
+    // the browser prefers Chinese.
+    await page.getByRole('button', {name: 'Switch to English'}).click();
+    await clerk.settle();
+    clerk.expect(422, 'POST', APP);
+    await page.getByRole('button', {name: 'Save draft', exact: true}).click();
+    await clerk.settle();
+    clerk.sawAnswer(422, 'POST', APP);
+    assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
+    await page.getByRole('button', {name: '切换到中文'}).click();
+    await clerk.settle();
 
     // Reloading (or coming back later) brings the entries back.
     await page.reload();
