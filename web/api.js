@@ -1,4 +1,7 @@
-// The REST API: JSON in and out, the session cookie, CSRF, problem+json.
+// The REST API: JSON in and out, the session cookie, CSRF, problem+json
+// in the page's language.
+
+import {lang} from './i18n.js';
 
 export class Problem extends Error {
   constructor(status, doc, headers) {
@@ -20,7 +23,9 @@ function csrf() {
 
 // Resolves to {data, status, etag}; rejects with a Problem (status 0: network).
 export async function api(method, path, body, {ifMatch} = {}) {
-  const headers = {Accept: 'application/json, application/problem+json'};
+  // The server explains problems in Chinese or English as asked
+  // (Accept-Language), whatever the browser's own languages are.
+  const headers = {Accept: 'application/json, application/problem+json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN'};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') {
     const c = csrf();

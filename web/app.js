@@ -5,18 +5,19 @@ import {t, lang, setLang, enumLabel} from './i18n.js';
 import {api, Problem} from './api.js';
 import {app} from './state.js';
 import {alertBox, problemText} from './show.js';
+import {loadKinds, kinds, kindLabel, authorityLabel} from './kinds.js';
 import * as auth from './auth.js';
 import * as apps from './apps.js';
 import * as pub from './public.js';
 import * as review from './review.js';
 
-const KINDS = 'incubator|first_store|tourism_award';
+// A kind's name is checked against the server's kinds by the page.
 const routes = [
   [/^\/$/, home],
   [/^\/signin$/, auth.signin],
   [/^\/signup$/, auth.signup],
   [/^\/apps$/, apps.list],
-  [new RegExp(`^/new/(${KINDS})$`), (p, kind) => apps.edit(p, kind, null)],
+  [/^\/new\/([a-z][a-z0-9_]*)$/, (p, kind) => apps.edit(p, kind, null)],
   [/^\/edit\/(\d+)$/, (p, id) => apps.edit(p, null, id)],
   [/^\/app\/(\d+)$/, apps.detail],
   [/^\/notices$/, pub.notices],
@@ -26,6 +27,7 @@ const routes = [
 
 const header = document.getElementById('top');
 const main = document.getElementById('main');
+const footer = document.querySelector('footer.foot');
 const live = document.getElementById('say');
 let lastPath = null;
 
@@ -49,6 +51,9 @@ function renderHeader(path) {
     h('nav', {'aria-label': t('nav')}, h('ul', links.map((a) => h('li', a))),
       me ? h('div.session', who, h('button.link', {type: 'button', onclick: signOut}, t('signout'))) : null));
   document.querySelector('.skip').textContent = t('skip');
+  // The authorities whose programmes this server takes.
+  const names = [...new Set(kinds().map((k) => authorityLabel(k.authority)))];
+  put(footer, names.length ? h('p', names.map((n, i) => [i ? ' · ' : '', h('span.nobr', n)])) : null);
 }
 
 function switchLang() {
@@ -69,14 +74,16 @@ async function signOut() {
 function home(page) {
   if (app.me && app.me.role === 'applicant') return location.replace('#/apps');
   if (app.isStaff()) return location.replace('#/queue');
-  add(page, 
+  add(page,
     h('h1', t('app')),
     h('p.lead', t('intro')),
     app.me ? alertBox('info', t('no_pages_role')) : null,
     h('ul.tiles',
       app.me ? null : h('li', h('a.tile', {href: '#/signin'}, h('strong', `${t('signin')} / ${t('signup')}`), h('span', t('intro_apply')))),
       h('li', h('a.tile', {href: '#/notices'}, h('strong', t('notices')), h('span', t('intro_public')))),
-      h('li', h('a.tile', {href: '#/check'}, h('strong', t('check')), h('span', t('check_intro'))))));
+      h('li', h('a.tile', {href: '#/check'}, h('strong', t('check')), h('span', t('check_intro'))))),
+    kinds().length ? h('section', h('h2', t('programmes')), h('ul.programmes', kinds().map((k) => h('li',
+      h('strong', kindLabel(k.name)), ' ', h('span.meta', authorityLabel(k.authority)))))) : null);
 }
 
 // sameRoute: a language switch (keeps focus and what the page kept).
@@ -87,6 +94,9 @@ async function render(sameRoute) {
   const moved = lastPath !== null && path !== lastPath;
   lastPath = path;
   app.keep = null;
+  // The kinds, asked once (a page that needs them and did not get them
+  // asks again and says why); once known, the page renders at once.
+  if (!kinds().length) await loadKinds().catch(() => null);
   renderHeader(path);
   const page = h('div.page');
   put(main, page);

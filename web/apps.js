@@ -1,13 +1,13 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
 import {h, add, put, formatFen, fmtTime, dayCount, download} from './util.js';
-import {t, enumLabel, actionLabel, LAYOUT, C, paren} from './i18n.js';
+import {t, actionLabel, statusLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
 import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox} from './show.js';
+import {loadKinds, kinds, kindInfo, kindLabel, issuedLabel, authorityLabel} from './kinds.js';
 
-export const KINDS = ['incubator', 'first_store', 'tourism_award'];
 const EDITABLE = ['draft', 'returned'];
 const WITHDRAWABLE = ['draft', 'returned', 'district_review', 'municipal_review', 'public_notice'];
 
@@ -27,22 +27,40 @@ export const signedIn = () => {
 
 export const unitLabel = (units, id) => (units.get(id) ? unitName(units.get(id)) : id);
 
+// How a kind's fields are grouped on the page (a kind without a layout
+// shows them in the schema's order).
 export function layoutCtx(kind, units, round) {
   return {units, round, layout: {'': ['applicant', ['g_envelope', ['round', 'review_unit']], 'data'], data: LAYOUT[kind]}};
 }
+
+// What a kind issues, and for how long: "批准后颁发：…证书（有效期 3 年）".
+export function issuesLine(k) {
+  const i = k.issues || {};
+  return `${t('on_approval')}${C()}${issuedLabel(k)}${i.valid_years ? paren(t('valid_years', i.valid_years)) : ''}`;
+}
+
+// A review unit may take a kind's applications: enterprise units (a
+// state-owned group, a headquarters) only where the kind allows them.
+export const unitTakes = (k, u) => (k && k.enterprise_units) || (u.kind !== 'soe' && u.kind !== 'hq');
+
+// The flash message after a submission: where the application went.
+export const submittedText = (status) => (status === 'district_review' ? t('submitted_ok')
+  : status ? t('submitted_to', statusLabel(status)) : t('submitted_ok'));
 
 // ---- My applications ----
 
 export async function list(page) {
   signedIn();
   add(page, h('h1', t('my_apps')));
+  await loadKinds();
   add(page, h('section', h('h2', t('new_app')),
-    h('ul.tiles', KINDS.map((k) => h('li', h('a.tile', {href: `#/new/${k}`},
-      h('strong', `＋ ${enumLabel(k)}`), h('span', enumLabel(`${k}_d`))))))));
+    h('ul.tiles', kinds().map((k) => h('li', h('a.tile', {href: `#/new/${k.name}`},
+      h('strong', `＋ ${kindLabel(k.name)}`),
+      h('span', authorityLabel(k.authority)), h('span', issuesLine(k))))))));
   const kept = localDrafts(app.me.id);
   if (kept.new.length) {
     add(page, alertBox('info', h('p', t('local_drafts')), h('ul', kept.new.map((d) =>
-      h('li', h('a', {href: `#/new/${d.kind}`}, enumLabel(d.kind)), ` · ${fmtTime(d.at)}`)))));
+      h('li', h('a', {href: `#/new/${d.kind}`}, kindLabel(d.kind)), ` · ${fmtTime(d.at)}`)))));
   }
   const units = await unitsMap();
   const ul = h('ul.cards');
@@ -65,7 +83,7 @@ export async function list(page) {
 function card(a, units, localChanges) {
   const editable = EDITABLE.includes(a.status);
   return h('li.card',
-    h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${enumLabel(a.kind)}`)),
+    h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${kindLabel(a.kind)}`)),
     statusLine(a),
     localChanges && editable ? h('p.keptnote', t('local_changes')) : null,
     h('p.meta', `${t('round')} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
@@ -87,11 +105,16 @@ export async function edit(page, kind, id) {
     }
     kind = cur.kind;
   }
-  const [schema, units] = await Promise.all([cached(`/v1/schemas/${kind}`), unitsMap()]);
+  await loadKinds();
+  const k = kindInfo(kind);
+  if (!k) {
+    add(page, h('h1', t('not_found')));
+    return;
+  }
+  const [schema, units] = await Promise.all([cached(k.schema), unitsMap()]);
   const env = structuredClone(schema);
   delete env.properties.kind;
-  env.properties.review_unit.enum = [...units.values()]
-    .filter((u) => kind === 'first_store' || (u.kind !== 'soe' && u.kind !== 'hq')).map((u) => u.id);
+  env.properties.review_unit.enum = [...units.values()].filter((u) => unitTakes(k, u)).map((u) => u.id);
 
   const me = app.me || {};
   const division = (me.uscc || '').slice(2, 8);
@@ -99,7 +122,7 @@ export async function edit(page, kind, id) {
   const kept = app.kept && app.kept.value;
   const fresh = () => (cur
     ? {applicant: cur.applicant, round: cur.round, review_unit: cur.review_unit, data: cur.data}
-    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(kind, year, env.properties.round),
+    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(k, year, env.properties.round),
       review_unit: units.has(division) ? division : undefined, data: {}});
   const local = localDraft(me.id, kind, cur && cur.id);
   let stored = kept ? null : local.load();
@@ -130,9 +153,9 @@ export async function edit(page, kind, id) {
     }
   }
   relabel();
-  if (kind === 'tourism_award') groupTotals(root.child('data').child('groups'));
+  if (isGroupList(env.properties.data.properties.groups)) groupTotals(root.child('data').child('groups'));
 
-  const h1 = h('h1', cur ? `${t('app_n', cur.id)} · ${enumLabel(kind)}` : `${t('new_app')}${C()}${enumLabel(kind)}`);
+  const h1 = h('h1', cur ? `${t('app_n', cur.id)} · ${kindLabel(kind)}` : `${t('new_app')}${C()}${kindLabel(kind)}`);
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
   const note = h('div', {role: 'status'});
   const results = h('div.results');
@@ -239,7 +262,7 @@ export async function edit(page, kind, id) {
         local.setId(cur.id);
         local.clear();
         history.replaceState(null, '', `#/edit/${cur.id}`);
-        h1.textContent = `${t('app_n', cur.id)} · ${enumLabel(kind)}`;
+        h1.textContent = `${t('app_n', cur.id)} · ${kindLabel(kind)}`;
         withdrawBtn.hidden = false;
       }
       if (restoredBox) restoredBox.remove();
@@ -260,8 +283,8 @@ export async function edit(page, kind, id) {
     if (!(await save(true))) return;
     busy(true);
     try {
-      await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
-      app.flash = {kind: 'ok', text: t('submitted_ok')};
+      const r = await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
+      app.flash = {kind: 'ok', text: submittedText(r.data && r.data.status)};
       location.hash = `#/app/${cur.id}`;
     } catch (e) {
       fail(e);
@@ -290,11 +313,11 @@ export async function edit(page, kind, id) {
   }
 }
 
-// The round a new application belongs to: this year; for tourism awards the
-// award year, a calendar year whose awards are applied for after it ends
-// (RULES.md §4), so last year.
-function defaultRound(kind, year, s) {
-  const y = kind === 'tourism_award' ? year - 1 : year;
+// The round a new application belongs to: this year; where the kind's round
+// is an award year, a calendar year whose awards are applied for after it
+// ends (RULES.md §5), last year.
+function defaultRound(k, year, s) {
+  const y = k.round_is_award_year ? year - 1 : year;
   return Math.max(s.minimum || y, Math.min(y, s.maximum || y));
 }
 
@@ -342,7 +365,7 @@ function localDrafts(account) {
       const rest = k.slice(pre.length);
       if (rest.startsWith('new.')) {
         const o = JSON.parse(localStorage.getItem(k) || 'null');
-        if (o && KINDS.includes(rest.slice(4))) out.new.push({kind: rest.slice(4), at: o.at});
+        if (o && kindInfo(rest.slice(4))) out.new.push({kind: rest.slice(4), at: o.at});
       } else if (rest.startsWith('app.')) {
         out.apps.add(Number(rest.slice(4)));
       }
@@ -362,7 +385,13 @@ async function returnNote(id) {
   }
 }
 
-// Tourism awards: the person-days the listed groups add up to.
+// A list of tourist groups (type, tourists, first and last day): the form
+// adds up the person-days they make as they are typed.
+function isGroupList(s) {
+  const p = s && s.type === 'array' && s.items && s.items.properties;
+  return !!p && ['type', 'tourists', 'start_on', 'end_on'].every((m) => p[m]);
+}
+
 function groupTotals(node) {
   const out = h('p.note', {'aria-live': 'polite'});
   add(node.el, out);
@@ -391,7 +420,7 @@ export async function detail(page, id) {
   ]);
   const [schema, units] = await Promise.all([cached(`/v1/schemas/${a.kind}`).catch(() => null), unitsMap()]);
   const owner = app.me && app.me.role === 'applicant';
-  add(page, h('h1', `${t('app_n', a.id)} · ${enumLabel(a.kind)}`), statusLine(a));
+  add(page, h('h1', `${t('app_n', a.id)} · ${kindLabel(a.kind)}`), statusLine(a));
   const msg = h('div', {role: 'status'});
   const dl = (k, v) => h('div', h('dt', t(k)), h('dd', v || '—'));
   add(page, h('dl.view.meta',
@@ -409,8 +438,8 @@ export async function detail(page, id) {
     }
     btn.disabled = true;
     try {
-      await api('POST', path, undefined, {ifMatch: a.version});
-      app.flash = {kind: 'ok', text: okText};
+      const r = await api('POST', path, undefined, {ifMatch: a.version});
+      app.flash = {kind: 'ok', text: typeof okText === 'function' ? okText(r.data && r.data.status) : okText};
       app.refresh();
     } catch (e) {
       put(msg, alertBox('error', e.status === 412 ? t('stale') : problemText(e)));
@@ -421,7 +450,7 @@ export async function detail(page, id) {
     const bar = h('p.actions');
     if (EDITABLE.includes(a.status)) {
       add(bar, h('a.button.primary', {href: `#/edit/${a.id}`}, t('edit')),
-        h('button', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/submit`, t('submitted_ok'), e.currentTarget)}, t('submit')));
+        h('button', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/submit`, submittedText, e.currentTarget)}, t('submit')));
     }
     if (WITHDRAWABLE.includes(a.status)) {
       add(bar, h('button.danger', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/withdraw`, t('withdrawn_ok'), e.currentTarget)}, t('withdraw')));

@@ -27,7 +27,8 @@ const S = {
   not_found: ['页面不存在', 'Page not found'],
   need_signin: ['请先登录。', 'Please sign in first.'],
   no_pages_role: ['本网页暂无此角色的功能，请使用接口。', 'There are no web pages for this role yet; use the API.'],
-  intro: ['科技企业孵化器认定、品牌首店资金支持、入境旅游奖励的在线申报与审核。', 'Apply online for incubator certification, first-store funding and inbound-tourism awards; reviewers review here.'],
+  intro: ['北京市支持政策项目的在线申报与审核。', 'Apply online for Beijing\'s support programmes; reviewers review here.'],
+  programmes: ['受理的申报事项', 'Programmes taken here'],
   intro_apply: ['单位申报：注册或登录后填写申报表。', 'Organisations: sign up or sign in to fill in an application.'],
   intro_public: ['任何人均可查看公示、提出异议、查验证书。', 'Anyone may read the public notices, file an objection and check a certificate.'],
   // sign-in / sign-up
@@ -77,6 +78,7 @@ const S = {
   back: ['返回', 'Back'],
   saved: ['已保存（版本 {0}）。下方是服务器计算的审查结果。', 'Saved (version {0}). The server\'s checks are below.'],
   submitted_ok: ['已提交，等待区级初审。', 'Submitted; it is now with the district.'],
+  submitted_to: ['已提交：{0}。', 'Submitted: {0}.'],
   withdrawn_ok: ['已撤回。', 'Withdrawn.'],
   stale: ['这份申报已在别处修改。请重新加载后再改。', 'This application was changed elsewhere. Reload it and make your changes again.'],
   reload: ['重新加载', 'Reload'],
@@ -98,7 +100,7 @@ const S = {
   eligible_yes: ['全部条件符合。', 'Every condition is met.'],
   eligible_no: ['有条件不符合；审核人员可能退回或不予通过。', 'Some conditions are not met; reviewers may return or reject it.'],
   award: ['拟支持金额', 'Proposed amount'],
-  award_none: ['本类申报没有金额；批准后颁发证书。', 'No amount for this kind; a certificate is issued on approval.'],
+  award_none: ['本类申报没有金额；批准后颁发证书，有效期 {0} 年。', 'No amount for this kind; a certificate valid {0} years is issued on approval.'],
   total: ['合计', 'Total'],
   basis: ['依据', 'Basis'],
   yuan: ['{0} 元', '¥{0}'],
@@ -139,6 +141,7 @@ const S = {
   notices_intro: ['以下申报正在公示。公示期内，任何单位和个人均可提出异议。', 'These applications are under public notice. Anyone may file an objection during the notice.'],
   no_notices: ['目前没有公示。', 'Nothing is under public notice now.'],
   proposed: ['拟批准', 'Proposed'],
+  on_approval: ['批准后颁发', 'Issued on approval'],
   valid_years: ['有效期 {0} 年', 'valid {0} years'],
   object: ['提出异议', 'File an objection'],
   obj_name: ['姓名或单位', 'Name or organisation'],
@@ -160,16 +163,17 @@ const S = {
   // reviews
   queue_intro: ['等待您审核的申报（本阶段）。', 'Applications waiting for your stage.'],
   queue_empty: ['没有等待审核的申报。', 'Nothing is waiting for review.'],
+  stage_kinds: ['本阶段办理的申报类型', 'Kinds reviewed at this stage'],
+  no_kinds_district: ['本系统中没有需要区级初审的申报类型。', 'No kind of application has a district stage here.'],
+  no_kinds_municipal: ['本系统中没有由本机关复审的申报类型。', 'No kind of application is reviewed by this authority here.'],
+  issued_now: ['本类申报不设公示：已批准，并即时颁发{0}。', 'This kind has no public notice: approved, and the {0} issued at once.'],
   review: ['审核', 'Review'],
   opinion_help: ['退回或不予通过时必填：说明问题或缺少的材料。', 'Required to return or reject: say what is wrong or missing.'],
   override_help: ['有资格条件未通过；如仍予通过，必须说明理由。', 'Some eligibility checks failed; approving needs a reason.'],
-  audited_help: ['经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。', 'The audited rent and decoration (or licence fee, or event cost) the amount is computed from.'],
-  charters_help: ['在预算内予以奖励的符合条件包机架次（第九条）。', 'How many of the qualifying charters the budget funds (art. 9).'],
-  special_help: ['每年最多 5 家（第十条）。', 'At most 5 agencies a year (art. 10).'],
   send_review: ['提交审核意见', 'Send the decision'],
   reviewed: ['已办理：{0}。', 'Done: {0}.'],
   ranking: ['年度排名', 'The year\'s ranking'],
-  ranking_help: ['入境旅游奖励须先计算当年排名，才能批准。', 'Tourism awards can be approved only after the year\'s ranking is computed.'],
+  ranking_help: ['须先计算该年度的排名，才能批准本类申报。', 'Applications of this kind can be approved only after their year\'s ranking is computed.'],
   ranking_year: ['奖励年度', 'Award year'],
   compute: ['计算排名', 'Compute the ranking'],
   ranking_done: ['已计算 {0} 年排名：{1} 家参与排名。', 'The {0} ranking is computed: {1} ranked.'],
@@ -181,7 +185,8 @@ const S = {
   net_error: ['无法连接服务器，请检查网络后重试。', 'Cannot reach the server; check the connection and try again.'],
 };
 
-// Headings that group a kind's fields as the gazette does.
+// Headings that group a kind's fields as the gazette does, by the kind's
+// name; a kind not listed shows its fields in its schema's order.
 export const LAYOUT = {
   incubator: [
     ['g_basic', ['registered_on', 'good_credit', 'field']],
@@ -219,14 +224,9 @@ Object.assign(S, {
   g_special: ['特别奖（第十条）', 'Special award (art. 10)'],
 });
 
-// Enum values, award items, kinds, roles, authorities.
+// Enum values, award items, roles.  (The kinds and their authorities are
+// named by the server: kinds.js.)
 const E = {
-  incubator: ['科技企业孵化器认定', 'Incubator certification'],
-  first_store: ['品牌首店资金支持', 'First-store funding'],
-  tourism_award: ['入境旅游奖励', 'Inbound-tourism award'],
-  incubator_d: ['京科发〔2020〕13号：孵化器认定，证书有效期 3 年。', 'Science-tech incubator certificate, valid 3 years.'],
-  first_store_d: ['京商消促字〔2020〕48号：开设或引进首店、旗舰店，新品发布活动。', 'Opening or bringing in first stores and flagships; product launches.'],
-  tourism_award_d: ['京文旅发〔2020〕190号：旅行社入境旅游奖励。', 'Awards for travel agencies\' inbound tourism.'],
   new_generation_it: ['新一代信息技术', 'New-generation IT'],
   integrated_circuits: ['集成电路', 'Integrated circuits'],
   medicine_health: ['医药健康', 'Medicine and health'],
@@ -273,9 +273,6 @@ const E = {
   admin: ['管理员', 'Administrator'],
   system: ['系统', 'System'],
   public: ['公众', 'Public'],
-  science_tech: ['北京市科学技术委员会', 'Beijing Municipal Science & Technology Commission'],
-  commerce: ['北京市商务局', 'Beijing Municipal Commerce Bureau'],
-  culture_tourism: ['北京市文化和旅游局', 'Beijing Municipal Culture and Tourism Bureau'],
   approve: ['通过', 'Approve'],
   return: ['退回补正', 'Return for correction'],
   reject: ['不予通过', 'Reject'],
@@ -309,7 +306,7 @@ const AC = {
   district_approve: ['区级初审通过', 'Passed the district review'],
   district_return: ['区级退回补正', 'Returned by the district'],
   district_reject: ['区级初审未通过', 'Rejected by the district'],
-  municipal_approve: ['市级复审通过，进入公示', 'Passed the municipal review; public notice'],
+  municipal_approve: ['市级复审通过', 'Passed the municipal review'],
   municipal_return: ['市级退回补正', 'Returned by the municipal authority'],
   municipal_reject: ['市级复审未通过', 'Rejected by the municipal authority'],
   objection_filed: ['收到异议', 'Objection filed'],
@@ -360,8 +357,10 @@ export const actionLabel = (v) => (AC[v] ? AC[v][I()] : v);
 export const checkLabel = (v) => (CK[v] ? CK[v][I()] : v);
 export const statuses = Object.keys(ST);
 
-// The server explains invalid fields in English; the common explanations
-// are shown in Chinese too (the others as the server wrote them).
+// The server explains invalid fields in the page's language where its
+// catalog has the words (api.js asks for them), else in English: the
+// common English explanations are shown in Chinese here, the others as the
+// server wrote them.  A Chinese explanation ends as a sentence does.
 const DETAILS = [
   [/^is required(?: when .+)?$/, '必填。'],
   [/^must not be empty$/, '不能为空。'],
@@ -380,7 +379,7 @@ export function serverText(detail) {
     const m = detail.match(re);
     if (m) return fill(zh, m.slice(1));
   }
-  return detail;
+  return /[\u4e00-\u9fff]/.test(detail) && !/[。！？）」]$/.test(detail) ? `${detail}。` : detail;
 }
 
 // "中文 / English" -> the part of the current language; money titles in yuan.
@@ -392,14 +391,24 @@ export function title(s, money) {
   return r;
 }
 
-// Descriptions come in English only; money ones are rewritten for yuan.
+// Helps the server gives in English only (no x-description-zh: the stage
+// records'), as the Chinese pages show them.
+const HELP_ZH = {
+  'the audited rent and decoration (or licence fee, or event cost) the amount is computed from': '经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。',
+  'how many of the qualifying charters the budget funds (第九条)': '在预算内予以奖励的符合条件包机架次（第九条）。',
+  'at most 5 agencies a year (第十条)': '每年最多 5 家（第十条）。',
+};
+
 /* A field's help: the schema's Chinese annotation on the Chinese pages,
- * else its description.  Accepts the schema node or a bare string. */
+ * else its description (money ones rewritten for yuan).  Accepts the schema
+ * node or a bare string. */
 export function describe(s, money) {
   if (s && typeof s === 'object') {
     if (lang === 'zh' && s['x-description-zh']) return s['x-description-zh'];
     s = s.description;
   }
   if (!s) return '';
+  if (lang === 'zh' && HELP_ZH[s]) return HELP_ZH[s];
+  s = s[0].toUpperCase() + s.slice(1);
   return money ? s.replace(/,? in fen( \(1 yuan = 100 fen\))?/, ', in yuan').replace(/\(([\d,]+) fen\)/, '') : s;
 }

@@ -5,6 +5,7 @@ import {t, lang, enumLabel, C} from './i18n.js';
 import {api, get} from './api.js';
 import {plainField, fieldsRoot, placeErrors, clearErrors, showSummary} from './form.js';
 import {certView, problemText, alertBox} from './show.js';
+import {kindLabel} from './kinds.js';
 
 export async function notices(page) {
   add(page, h('h1', t('notices')), h('p.lead', t('notices_intro')));
@@ -23,7 +24,7 @@ function notice(n) {
     p.amount_fen != null ? t('yuan', formatFen(p.amount_fen)) : null].filter(Boolean).join(' · ');
   return [
     h('h2', n.holder),
-    h('p.meta', `${enumLabel(n.kind)} · #${n.id}`),
+    h('p.meta', `${kindLabel(n.kind)} · #${n.id}`),
     h('p', h('strong', `${t('proposed')}${C()}`), what),
     h('p', t('notice_dates', n.starts_on, n.ends_on)),
     h('details.objection', h('summary', t('object')), objectionForm(n.id)),

@@ -1,60 +1,46 @@
-// The reviewer queue: district and municipal reviewers decide; municipal
-// reviewers also compute the tourism ranking and resolve objections.
+// The reviewer queue: district and municipal reviewers decide on the
+// applications at their stage, of the kinds that have that stage on this
+// server (GET /v1/kinds); municipal reviewers also compute the ranking of a
+// ranked kind and resolve objections to kinds that have a public notice.
 
-import {h, add, put, formatFen, fmtTime} from './util.js';
-import {t, enumLabel, actionLabel, statusLabel, C} from './i18n.js';
+import {h, add, put, uid, formatFen, fmtTime} from './util.js';
+import {t, lang, enumLabel, actionLabel, statusLabel, C} from './i18n.js';
 import {api, get, cached} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, failInto} from './form.js';
-import {statusLine, checksView, awardView, problemText, alertBox} from './show.js';
-import {unitsMap, unitLabel, layoutCtx, signedIn} from './apps.js';
+import {statusLine, checksView, awardView, certView, problemText, alertBox} from './show.js';
+import {unitsMap, unitLabel, unitTakes, layoutCtx, signedIn} from './apps.js';
+import {loadKinds, kindLabel, issuedLabel, authorityLabel, hasStage} from './kinds.js';
 
 const text = (zh, en, description) => ({type: 'string', maxLength: 4000, title: `${zh} / ${en}`, description});
-const finding = (zh, en) => ({
-  type: 'object', title: `${zh} / ${en}`, required: ['date', 'passed', 'summary'],
-  properties: {
-    date: {type: 'string', format: 'date', title: '日期 / Date'},
-    passed: {type: 'boolean', title: '通过 / Passed'},
-    summary: text('意见摘要', 'Summary'),
-  },
-});
 
-// What a municipal approval must record, per kind (stage records).
-const RECORDS = {
-  incubator: {expert_review: finding('专家评审', 'Expert review'), site_inspection: finding('实地核查', 'On-site inspection')},
-  first_store: {
-    audited_amount_fen: {type: 'integer', title: '审定投资额（分） / Audited investment (fen)',
-      description: 'audited_help'},
-  },
-  tourism_award: {
-    audit: {...finding('会计师事务所审核', 'Accounting firm audit'), required: ['firm', 'date', 'passed', 'summary']},
-    expert_panel: finding('专家评审组评审', 'Expert panel review'),
-    funded_charters: {type: 'integer', title: '予以奖励的包机架次 / Charters funded', description: 'charters_help'},
-    special_award: {type: 'boolean', title: '授予特别奖 / Grant the special award', description: 'special_help'},
-  },
-};
-RECORDS.tourism_award.audit.properties = {firm: {type: 'string', maxLength: 200, title: '会计师事务所 / Accounting firm'}, ...RECORDS.tourism_award.audit.properties};
-
-function reviewSchema(stage, kind, eligible) {
-  const records = stage === 'municipal' ? RECORDS[kind] || {} : {};
+// The form of a review at `stage` of an application of kind k: the
+// decision and the opinion, and on approval what the kind's stage must
+// record (its `district_records` or `municipal_records`, a JSON Schema
+// object) and, at the municipal stage of an application that fails a
+// check, the reason to approve it all the same.
+function reviewSchema(stage, k, eligible) {
+  const records = (k && k[`${stage}_records`]) || {};
   const props = {
     decision: {type: 'string', enum: ['approve', 'return', 'reject'], title: '审核决定 / Decision'},
     opinion: text('审核意见', 'Opinion', t('opinion_help')),
   };
-  const onApprove = Object.keys(records).filter((k) => records[k].type === 'object' || k === 'audited_amount_fen');
+  const onApprove = [...(records.required || [])];
   if (stage === 'municipal' && !eligible) {
     props.override_reason = text('不符合条件仍予通过的理由', 'Reason to approve despite failed checks', t('override_help'));
     onApprove.push('override_reason');
   }
-  for (const [k, v] of Object.entries(records)) props[k] = v.description ? {...v, description: t(v.description)} : v;
-  const off = Object.fromEntries(Object.keys(records).concat(props.override_reason ? ['override_reason'] : []).map((k) => [k, false]));
+  Object.assign(props, records.properties || {});
+  const approveOnly = Object.keys(props).filter((p) => p !== 'decision' && p !== 'opinion');
+  const all = (on) => Object.fromEntries(approveOnly.map((p) => [p, on]));
   const when = (d) => ({properties: {decision: {const: d}}, required: ['decision']});
   return {
     type: 'object', required: ['decision'], properties: props,
     allOf: [
-      {if: when('approve'), then: {required: onApprove, properties: Object.fromEntries(Object.keys(off).map((k) => [k, true]))}},
-      {if: when('return'), then: {required: ['opinion'], properties: off}},
-      {if: when('reject'), then: {required: ['opinion'], properties: off}},
+      {if: when('approve'), then: {required: onApprove, properties: all(true)}},
+      {if: when('return'), then: {required: ['opinion'], properties: all(false)}},
+      {if: when('reject'), then: {required: ['opinion'], properties: all(false)}},
+      ...(records.allOf || []),
     ],
   };
 }
@@ -69,34 +55,48 @@ export async function queue(page) {
   }
   const municipal = me.role === 'municipal_reviewer';
   const stage = municipal ? 'municipal' : 'district';
-  const units = await unitsMap();
+  const [all, units] = await Promise.all([loadKinds(), unitsMap()]);
+  const unit = units.get(me.unit);
+  // The kinds that come to this reviewer: the authority's own, or those
+  // with a district stage here (to an enterprise unit only where the kind
+  // takes enterprise units).
+  const mine = all.filter((k) => hasStage(k, stage)
+    && (municipal ? k.authority === me.authority : !unit || unitTakes(k, unit)));
   add(page, h('p.lead', t('queue_intro'), ' ',
-    h('strong', municipal ? enumLabel(me.authority) : unitLabel(units, me.unit))));
+    h('strong', municipal ? authorityLabel(me.authority) : unitLabel(units, me.unit))));
+  if (!mine.length) {
+    add(page, alertBox('info', t(municipal ? 'no_kinds_municipal' : 'no_kinds_district')));
+    return;
+  }
+  add(page, h('p.meta.stagekinds', `${t('stage_kinds')}${C()}${mine.map((k) => kindLabel(k.name)).join(lang === 'en' ? ', ' : '、')}`));
 
-  const list = h('div.queue');
-  const load = async () => {
-    put(list, h('p', t('loading')));
-    const r = await get(`/v1/applications?status=${stage}_review&limit=100`);
-    put(list, );
-    if (!r.items.length) add(list, h('p.empty', t('queue_empty')));
-    for (const a of r.items.reverse()) add(list, await reviewCard(a, stage, units));
-  };
-  if (municipal && me.authority === 'culture_tourism') add(page, rankingPanel(load));
-  add(page, h('section', h('h2', `${statusLabel(`${stage}_review`)}`), list));
-  await load();
-  if (municipal) add(page, await objectionsSection());
+  for (const k of mine) {
+    const list = h('div.queue');
+    const load = async () => {
+      put(list, h('p', t('loading')));
+      const r = await get(`/v1/applications?status=${stage}_review&kind=${encodeURIComponent(k.name)}&limit=100`);
+      put(list);
+      if (!r.items.length) add(list, h('p.empty', t('queue_empty')));
+      for (const a of r.items.reverse()) add(list, await reviewCard(a, stage, units, k));
+    };
+    add(page, h('section.kindqueue', h('h2', kindLabel(k.name), h('span.stage', ` · ${statusLabel(`${stage}_review`)}`)),
+      municipal && k.ranked ? rankingPanel(k, load) : null, list));
+    await load();
+  }
+  const noticed = municipal ? mine.filter((k) => hasStage(k, 'notice')) : [];
+  if (noticed.length) add(page, await objectionsSection(noticed));
 }
 
-async function reviewCard(a, stage, units) {
-  const schema = await cached(`/v1/schemas/${a.kind}`).catch(() => null);
+async function reviewCard(a, stage, units, k) {
+  const schema = await cached(k.schema).catch(() => null);
   const card = h('article.card.review');
-  const root = build(reviewSchema(stage, a.kind, a.eligibility && a.eligibility.eligible), {units}, '');
+  const root = build(reviewSchema(stage, k, a.eligibility && a.eligibility.eligible), {units}, '');
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
   const btn = h('button.primary', {type: 'submit'}, t('send_review'));
   const form = h('form.reviewform', {novalidate: true}, h('h3', t('review')), summary, root.el, btn);
-  add(card, 
+  add(card,
     h('h3', h('a', {href: `#/app/${a.id}`}, `#${a.id} ${a.applicant.name}`)),
-    h('p.meta', `${enumLabel(a.kind)} · ${t('round')} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('submitted')} ${fmtTime(a.submitted_at)}`),
+    h('p.meta', `${kindLabel(a.kind)} · ${t('round')} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('submitted')} ${fmtTime(a.submitted_at)}`),
     statusLine(a),
     checksView(a.eligibility),
     awardView(a.award, a.kind),
@@ -113,10 +113,13 @@ async function reviewCard(a, stage, units) {
     try {
       const r = await api('POST', `/v1/applications/${a.id}/reviews`, {stage, ...v}, {ifMatch: a.version});
       const done = r.data || {};
-      put(card, h('h3', `#${a.id} ${a.applicant.name}`),
-        alertBox('ok', t('reviewed', actionLabel(`${stage}_${v.decision}`))),
-        done.status ? statusLine(done) : null);
-      app.say(t('reviewed', actionLabel(`${stage}_${v.decision}`)));
+      const said = t('reviewed', actionLabel(`${stage}_${v.decision}`));
+      put(card, h('h3', h('a', {href: `#/app/${a.id}`}, `#${a.id} ${a.applicant.name}`)),
+        alertBox('ok', said), done.status ? statusLine(done) : null);
+      // A kind without a public notice is approved, and what it issues
+      // signed, by the municipal approval itself.
+      if (done.certificate_serial) add(card, await issuedView(done, k));
+      app.say(done.certificate_serial ? `${said} ${t('issued_now', issuedLabel(k))}` : said);
     } catch (err) {
       failInto(summary, root, err, err.status === 412 ? t('stale') : undefined);
     } finally {
@@ -126,17 +129,36 @@ async function reviewCard(a, stage, units) {
   return card;
 }
 
-function rankingPanel(reload) {
-  const year = h('input.num', {id: 'rank-year', inputmode: 'numeric', value: String(new Date().getFullYear() - 1), maxlength: 4});
+// What an approval issued at once: the signed decision or certificate.
+async function issuedView(a, k) {
+  const serial = a.certificate_serial;
+  const links = h('p.actions',
+    h('a.button', {href: `#/app/${a.id}`}, t('open')),
+    h('a.button', {href: `#/check/${encodeURIComponent(serial)}`}, t('check')));
+  try {
+    const c = await get(`/v1/applications/${a.id}/certificate`);
+    return h('section.issued', h('p', h('strong', t('issued_now', issuedLabel(k)))), certView(c.certificate, c.status), links);
+  } catch (e) {
+    return h('section.issued', alertBox('ok', t('issued_now', issuedLabel(k)), ' ', h('code', serial)), links);
+  }
+}
+
+// The ranking of a ranked kind's award year, which its municipal approvals
+// wait for.
+function rankingPanel(k, reload) {
+  const id = uid('rank');
+  const thisYear = new Date().getFullYear();
+  const year = h('input.num', {id, inputmode: 'numeric', maxlength: 4,
+    value: String(k.round_is_award_year ? thisYear - 1 : thisYear)});
   const out = h('div', {role: 'status'});
   const btn = h('button', {type: 'submit'}, t('compute'));
   const form = h('form.inline', {novalidate: true},
-    h('div.field', h('label', {for: 'rank-year'}, t('ranking_year')), year), btn);
+    h('div.field', h('label', {for: id}, t(k.round_is_award_year ? 'ranking_year' : 'round')), year), btn);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     btn.disabled = true;
     try {
-      const r = (await api('POST', `/v1/rounds/tourism_award/${encodeURIComponent(year.value.trim())}/ranking`)).data;
+      const r = (await api('POST', `/v1/rounds/${encodeURIComponent(k.name)}/${encodeURIComponent(year.value.trim())}/ranking`)).data;
       const entries = r.entries || [];
       put(out, alertBox('ok', t('ranking_done', r.year, entries.length)),
         entries.length ? h('ol.ranking', entries.map((x) => h('li', `${x.applicant.name} · #${x.application_id} · ${t('yuan', formatFen(x.total_fen))}`))) : null);
@@ -147,7 +169,7 @@ function rankingPanel(reload) {
       btn.disabled = false;
     }
   });
-  return h('section.panel', h('h2', t('ranking')), h('p.help', t('ranking_help')), form, out);
+  return h('section.panel', h('h3', t('ranking')), h('p.help', t('ranking_help')), form, out);
 }
 
 const RESOLUTION = {
@@ -158,14 +180,20 @@ const RESOLUTION = {
   },
 };
 
-async function objectionsSection() {
+// The applications under public notice, of the kinds that have one, with
+// their objections.
+async function objectionsSection(noticed) {
   const sec = h('section', h('h2', t('under_notice')));
-  const apps = (await get('/v1/applications?status=public_notice&limit=100')).items;
+  const apps = [];
+  for (const k of noticed) {
+    apps.push(...(await get(`/v1/applications?status=public_notice&kind=${encodeURIComponent(k.name)}&limit=100`)).items);
+  }
   if (!apps.length) add(sec, h('p.empty', t('no_objections')));
   for (const a of apps) {
     const objs = (await get(`/v1/applications/${a.id}/objections`).catch(() => ({items: []}))).items;
     add(sec, h('article.card',
       h('h3', h('a', {href: `#/app/${a.id}`}, `#${a.id} ${a.applicant.name}`)),
+      h('p.meta', kindLabel(a.kind)),
       statusLine(a),
       objs.length ? h('ul.objections', objs.map((o) => h('li', objection(a, o)))) : h('p', t('no_objections'))));
   }

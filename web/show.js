@@ -3,6 +3,7 @@
 
 import {h, formatFen, fmtTime} from './util.js';
 import {t, lang, enumLabel, statusLabel, actionLabel, checkLabel, C, paren} from './i18n.js';
+import {kindInfo, kindLabel} from './kinds.js';
 
 export function badge(status) {
   return h(`span.badge.s-${status}`, statusLabel(status));
@@ -33,10 +34,13 @@ function localDetail(x) {
   return lang === 'zh' && x.detail_zh ? x.detail_zh : x.detail;
 }
 
+// kind: the application's kind; one that issues a certificate valid for
+// years grants no money, and says so instead of a total of zero.
 export function awardView(award, kind) {
   if (!award) return null;
-  if (kind === 'incubator' && !award.total_fen) {
-    return h('section.award', h('h3', t('award')), h('p', t('award_none')));
+  const years = ((kindInfo(kind) || {}).issues || {}).valid_years;
+  if (years && !award.total_fen) {
+    return h('section.award', h('h3', t('award')), h('p', t('award_none', years)));
   }
   return h('section.award', h('h3', t('award')),
     h('p.total', t('total'), C(), h('strong', t('yuan', formatFen(award.total_fen))),
@@ -67,7 +71,7 @@ export function certView(doc, status) {
   const issuer = doc.issuer ? (lang === 'en' ? doc.issuer.name_en : doc.issuer.name_zh) : '';
   const row = (k, v) => (v == null || v === '' ? null : h('div', h('dt', t(k)), h('dd', v)));
   return h('article.cert',
-    h('h3', tt || enumLabel(doc.kind)),
+    h('h3', tt || kindLabel(doc.kind)),
     status ? h('p', h(`span.badge.c-${status}`, `${t('cert_status')}${C()}${enumLabel(status)}`)) : null,
     h('dl.view',
       row('serial', h('code', doc.serial)),

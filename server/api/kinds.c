@@ -1,9 +1,10 @@
 /*
  * /v1/kinds and /v1/schemas: what each kind is, as its row in the kinds
  * table says — names, authority, the stages it goes through here, what its
- * stages record, what it issues, why that may be revoked — and the JSON
- * Schema of its envelope.  The web front end builds its forms and review
- * pages from these, so a kind is described in one place only.
+ * stages record, what it issues, why that may be revoked, which year its
+ * round is — and the JSON Schema of its envelope.  The web front end builds
+ * its forms, labels and review pages from these, so a kind is described in
+ * one place only.
  */
 #include "api.h"
 #include "kinds.h"
@@ -47,6 +48,11 @@ static json_t *kind_to_json(const struct kind *k, unsigned stages)
     char schema[96];
     snprintf(schema, sizeof schema, "/v1/schemas/%s", k->name);
     json_object_set_new(o, "schema", json_string(schema));
+    /* A ranked kind ranks the figures of a closed calendar year against
+     * each other (RULES.md §5), so its round is that award year and its
+     * applications come in the year after; the other kinds' round is the
+     * year they are made in.  Forms default to the one or the other. */
+    json_object_set_new(o, "round_is_award_year", json_boolean(k->ranking != NULL));
     if (k->valid_years > 0)
         json_object_set_new(json_object_get(o, "issues"), "valid_years",
                             json_integer(k->valid_years));

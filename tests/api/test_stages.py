@@ -41,6 +41,11 @@ class Defaults(common.ApiTest):
         self.assertIn("audited_amount_fen", one["municipal_records"]["properties"])
         self.assertIsNone(one["district_records"])
         self.assertIn("closed_within_year", one["revocation_grounds"])
+        # the round of a ranked kind is the award year, applied for after it
+        self.assertEqual([k["name"] for k in items.values() if k["round_is_award_year"]],
+                         [k["name"] for k in items.values() if k["ranked"]])
+        self.assertTrue(items["tourism_award"]["round_is_award_year"])
+        self.assertFalse(one["round_is_award_year"])
         self.assertProblem(self.srv.req("GET", "/v1/kinds/lottery"), 404)
 
     def test_incubator_skips_the_district(self):

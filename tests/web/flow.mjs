@@ -11,9 +11,9 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import {it} from 'node:test';
 
-import {Person, launch, clearScreenshots, NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck} from './lib.mjs';
+import {NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck,
+  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn} from './lib.mjs';
 
 // ---- the organisation and what it declares ----
 
@@ -64,39 +64,6 @@ const APP = /^\/v1\/applications(?:\/\d+)?$/;
 
 // ---- helpers over a person's page ----
 
-const main = (p) => p.page.locator('main');
-const h1 = (p) => p.page.locator('main h1').first();
-
-// The visible text of the error shown next to the control labelled `label`.
-async function errorNextTo(scope, label) {
-  const box = field(scope, label).locator('xpath=ancestor::div[contains(@class,"field")][1]');
-  const err = box.locator(':scope > p.err');
-  await err.waitFor({state: 'visible'});
-  assert.equal(await field(scope, label).getAttribute('aria-invalid'), 'true', `${label}: aria-invalid`);
-  return (await err.textContent()).trim();
-}
-
-// The error shown for a group of controls (a fieldset) by its legend.
-async function errorOfGroup(scope, legend) {
-  const err = group(scope, legend).locator(':scope > p.err');
-  await err.waitFor({state: 'visible'});
-  return (await err.textContent()).trim();
-}
-
-// GET of the API with the page's session (a GET needs no CSRF token).
-function apiGet(p, path) {
-  return p.page.evaluate(async (u) => {
-    const r = await fetch(u, {credentials: 'same-origin'});
-    return {status: r.status, body: await r.json()};
-  }, path);
-}
-
-const appIdFromHash = (p) => {
-  const m = new URL(p.page.url()).hash.match(/^#\/(?:edit|app)\/(\d+)$/);
-  assert.ok(m, `no application id in ${p.page.url()}`);
-  return Number(m[1]);
-};
-
 async function localDraftKeys(p) {
   return p.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('shenbao.draft.')));
 }
@@ -106,42 +73,11 @@ async function tuple(scope, legend, fens, round = 2020) {
   for (let i = 0; i < fens.length; i++) await field(g, `${round - fens.length + i} 年`).fill(yuan(fens[i]));
 }
 
-async function saveDraft(p) {
-  await p.page.getByRole('button', {name: '保存草稿', exact: true}).click();
-  await p.settle();
-}
-
 // ---- the tests ----
 
 export function register(env, {failed}) {
-  let browser = null;
-  const people = [];
-  let broken = null;
+  const {step, person, hooks} = steps(env, {failed});
   const s = {};   // what the steps hand on: ids, serial, the downloaded file
-
-  async function person(name) {
-    const p = await new Person(name, env, browser).open();
-    people.push(p);
-    return p;
-  }
-
-  function step(name, fn) {
-    it(name, async (t) => {
-      if (broken) {
-        t.skip(`an earlier step failed: ${broken}`);
-        return;
-      }
-      try {
-        await fn(t);
-        for (const p of people) p.clean();
-      } catch (e) {
-        broken = name;
-        failed();
-        for (const p of people) p.problems.splice(0);
-        throw e;
-      }
-    });
-  }
 
   step('public pages: start page, notices and check work signed out, in both languages, keyboard first', async () => {
     const pub = s.pub = await person('public');
@@ -236,7 +172,7 @@ export function register(env, {failed}) {
     await page.waitForURL(/#\/new\/incubator$/);
     await clerk.settle();
     const m = main(clerk);
-    assert.equal(await h1(clerk).textContent(), '新建申报：科技企业孵化器认定');
+    assert.equal(await h1(clerk).textContent(), '新建申报：北京市科技企业孵化器认定');
     // Filled in from the account and the day: name, code, round, district.
     const applicant = group(m, '申报单位');
     assert.equal(await field(applicant, '申报单位名称').inputValue(), ORG.name);
@@ -293,7 +229,7 @@ export function register(env, {failed}) {
     await m.locator('.actions .keptnote').getByText('已保存到服务器（版本 1）', {exact: false}).waitFor();
     // The checks the reviewers will see, before submitting.
     await m.getByText('全部条件符合。').waitFor();
-    await m.getByText('本类申报没有金额；批准后颁发证书。').waitFor();
+    await m.getByText('本类申报没有金额；批准后颁发证书，有效期 3 年。').waitFor();
     assert.deepEqual(await localDraftKeys(clerk), [], 'nothing left in this browser once the server has it');
 
     const {status, body} = await apiGet(clerk, `/v1/applications/${s.incubator}`);
@@ -318,7 +254,7 @@ export function register(env, {failed}) {
     const page = clerk.page;
     await clerk.go('#/new/first_store');
     const m = main(clerk);
-    assert.equal(await h1(clerk).textContent(), '新建申报：品牌首店资金支持');
+    assert.equal(await h1(clerk).textContent(), '新建申报：鼓励发展商业品牌首店项目');
     // Before a project type is chosen, the store's fields are not shown.
     assert.equal(await m.getByLabel('门店名称', {exact: true}).count(), 1);
     assert.equal(await m.getByLabel('门店名称', {exact: true}).isVisible(), false);
@@ -512,6 +448,17 @@ export function register(env, {failed}) {
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     assert.equal((await localDraftKeys(clerk)).length, 1);
     await clerk.look('incubator-half-filled-422');
+    // The English page asks the server for English (Accept-Language), though
+    // the browser prefers Chinese.
+    await page.getByRole('button', {name: 'Switch to English'}).click();
+    await clerk.settle();
+    clerk.expect(422, 'POST', APP);
+    await page.getByRole('button', {name: 'Save draft', exact: true}).click();
+    await clerk.settle();
+    clerk.sawAnswer(422, 'POST', APP);
+    assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
+    await page.getByRole('button', {name: '切换到中文'}).click();
+    await clerk.settle();
 
     // Reloading (or coming back later) brings the entries back.
     await page.reload();
@@ -560,7 +507,7 @@ export function register(env, {failed}) {
     const page = clerk.page;
     await clerk.go('#/apps');
     const m = main(clerk);
-    const card = m.locator('li.card').filter({hasText: `申报 #${s.incubator} · 科技企业孵化器认定`});
+    const card = m.locator('li.card').filter({hasText: `申报 #${s.incubator} · 北京市科技企业孵化器认定`});
     await card.getByText('草稿').waitFor();
     await clerk.look('my-applications');
     await card.getByRole('link', {name: '编辑'}).click();
@@ -621,11 +568,12 @@ export function register(env, {failed}) {
     // The stage records appear once "approve" is chosen.
     assert.equal(await group(card, '专家评审').isVisible(), false);
     await fill(card, {审核决定: {option: '通过'}, 审核意见: '经专家评审和实地核查，同意认定。'});
-    await fill(group(card, '专家评审'), {日期: '2020-09-25', 通过: true, 意见摘要: '专家组一致同意。'});
-    await fill(group(card, '实地核查'), {日期: '2020-09-27', 通过: true, 意见摘要: '场地、团队与申报一致。'});
+    await fill(group(card, '专家评审'), {日期: '2020-09-25', 是否通过: true, 意见摘要: '专家组一致同意。'});
+    await fill(group(card, '实地核查'), {日期: '2020-09-27', 是否通过: true, 意见摘要: '场地、团队与申报一致。'});
     await mu.look('queue-municipal');
     await card.getByRole('button', {name: '提交审核意见'}).click();
-    await card.getByText('已办理：市级复审通过，进入公示。').waitFor();
+    await card.getByText('已办理：市级复审通过。').waitFor();
+    await card.locator('.badge').getByText('公示中').waitFor();
     await card.getByText('公示期：2020-09-29 至 2020-10-12').waitFor();
   });
 
@@ -652,7 +600,7 @@ export function register(env, {failed}) {
     const m = main(pub);
     const card = m.locator('li.card').filter({hasText: ORG.name});
     await card.getByText('公示期：2020-09-29 至 2020-10-12').waitFor();
-    await card.getByText(`科技企业孵化器认定 · #${s.incubator}`).waitFor();
+    await card.getByText(`北京市科技企业孵化器认定 · #${s.incubator}`).waitFor();
     await pub.look('notices');
     await card.locator('details.objection > summary').click();
     await fill(card, {
@@ -739,16 +687,5 @@ export function register(env, {failed}) {
     await result.getByText('✗ 签名无效').waitFor();
   });
 
-  return {
-    broken(what) { broken = broken || what; },
-    async start() {
-      clearScreenshots(env.screenshots);
-      browser = await launch(env.chromium);
-    },
-    async stop() {
-      for (const p of people.splice(0)) await p.close();
-      if (browser) await browser.close().catch(() => {});
-      browser = null;
-    },
-  };
+  return hooks;
 }

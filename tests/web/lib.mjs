@@ -13,6 +13,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import {it} from 'node:test';
+
 import {chromium} from 'playwright-core';
 
 export const WIDE = {width: 1280, height: 900};
@@ -262,3 +264,113 @@ export function uscc(first17) {
   return first17 + CHARSET[(31 - (sum % 31)) % 31];
 }
 export const flipCheck = (code) => code.slice(0, 17) + CHARSET[(CHARSET.indexOf(code[17]) + 1) % 31];
+
+// ---- helpers over a person's page ----
+
+export const main = (p) => p.page.locator('main');
+export const h1 = (p) => p.page.locator('main h1').first();
+
+// The visible text of the error shown next to the control labelled `label`.
+export async function errorNextTo(scope, label) {
+  const box = field(scope, label).locator('xpath=ancestor::div[contains(@class,"field")][1]');
+  const err = box.locator(':scope > p.err');
+  await err.waitFor({state: 'visible'});
+  assert.equal(await field(scope, label).getAttribute('aria-invalid'), 'true', `${label}: aria-invalid`);
+  return (await err.textContent()).trim();
+}
+
+// The error shown for a group of controls (a fieldset) by its legend.
+export async function errorOfGroup(scope, legend) {
+  const err = group(scope, legend).locator(':scope > p.err');
+  await err.waitFor({state: 'visible'});
+  return (await err.textContent()).trim();
+}
+
+// GET of the API with the page's session (a GET needs no CSRF token).
+export function apiGet(p, path) {
+  return p.page.evaluate(async (u) => {
+    const r = await fetch(u, {credentials: 'same-origin'});
+    return {status: r.status, body: await r.json()};
+  }, path);
+}
+
+// A POST of the API with the page's session and its CSRF token (the
+// `sb_csrf` cookie), as the pages send it.
+export function apiPost(p, path, body) {
+  return p.page.evaluate(async ([u, b]) => {
+    const m = document.cookie.match(/(?:^|;\s*)sb_csrf=([^;]*)/);
+    const headers = {'Content-Type': 'application/json'};
+    if (m) headers['X-CSRF-Token'] = decodeURIComponent(m[1]);
+    const r = await fetch(u, {method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(b)});
+    return {status: r.status, body: await r.json().catch(() => null)};
+  }, [path, body]);
+}
+
+export const appIdFromHash = (p) => {
+  const m = new URL(p.page.url()).hash.match(/^#\/(?:edit|app)\/(\d+)$/);
+  assert.ok(m, `no application id in ${p.page.url()}`);
+  return Number(m[1]);
+};
+
+export async function saveDraft(p) {
+  await p.page.getByRole('button', {name: '保存草稿', exact: true}).click();
+  await p.settle();
+}
+
+// Signs a member of staff in with an access token; lands on the queue.
+export async function staffSignIn(p, token) {
+  await p.go('#/signin');
+  const staff = main(p).locator('section.panel').filter({hasText: '审核人员登录'});
+  await field(staff, '访问令牌').fill(token);
+  await staff.getByRole('button', {name: '登录', exact: true}).click();
+  await p.page.waitForURL(/#\/queue$/);
+  await p.settle();
+}
+
+// ---- steps that build on each other ----
+
+// step(name, fn) registers a test that is skipped once an earlier step of
+// the same set failed (the failure already fails the run); person(name)
+// opens a browser context of its own; hooks start and stop the browser.
+export function steps(env, {failed}) {
+  let browser = null;
+  const people = [];
+  let broken = null;
+
+  async function person(name) {
+    const p = await new Person(name, env, browser).open();
+    people.push(p);
+    return p;
+  }
+
+  function step(name, fn) {
+    it(name, async (t) => {
+      if (broken) {
+        t.skip(`an earlier step failed: ${broken}`);
+        return;
+      }
+      try {
+        await fn(t);
+        for (const p of people) p.clean();
+      } catch (e) {
+        broken = name;
+        failed();
+        for (const p of people) p.problems.splice(0);
+        throw e;
+      }
+    });
+  }
+
+  const hooks = {
+    broken(what) { broken = broken || what; },
+    async start() {
+      browser = await launch(env.chromium);
+    },
+    async stop() {
+      for (const p of people.splice(0)) await p.close();
+      if (browser) await browser.close().catch(() => {});
+      browser = null;
+    },
+  };
+  return {step, person, hooks};
+}

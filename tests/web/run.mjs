@@ -3,22 +3,29 @@
 //
 //     node tests/web/run.mjs --shenbao PATH/TO/shenbao [--keep]
 //
+// Two sets of tests, each against a server of its own:
+// - flow.mjs, with every kind configured through all three stages (the
+//   configuration `stages` the API tests use, ALL_STAGES below);
+// - stages.mjs, with each kind's own stages (configuration {"stages": {}}),
+//   and the check that no page names a kind the server did not describe.
+// For each set:
 // 1. makes a temporary directory with a config file, runs `shenbao migrate`,
 //    `shenbao keygen` and `shenbao account add` for the staff accounts (a
 //    district reviewer of 110108 and a municipal reviewer of each
-//    authority; the applicant signs up in the browser);
+//    authority; applicants sign up in the browser);
 // 2. starts `shenbao serve --clock 2020-09-29T10:00:00+08:00` on a free
-//    loopback port (so the public notice runs 2020-09-29 .. 2020-10-12) and
+//    loopback port (so a public notice runs 2020-09-29 .. 2020-10-12) and
 //    waits for GET /healthz;
-// 3. runs the tests of flow.mjs with node's test runner, one after the
-//    other (the start above is the first test): each drives Chromium through the pages, saves screenshots at
-//    1280 and 375 px to tests/web/screenshots/ and checks every page it
-//    shows (console, labels, no horizontal scroll at 375 px);
+// 3. runs the set's tests with node's test runner, one after the other
+//    (the start above is the first test): each drives Chromium through the
+//    pages, saves screenshots at 1280 and 375 px to tests/web/screenshots/
+//    and checks every page it shows (console, labels, no horizontal scroll
+//    at 375 px);
 // 4. the last test stops the server with SIGTERM: it must exit 0, and its
 //    stderr must be JSON lines with no 5xx and no sanitizer report.
 //
 // Node's TAP summary (`# pass N`, `# fail N`) ends the output; the exit
-// status is non-zero when anything failed.  The temporary directory is
+// status is non-zero when anything failed.  The temporary directories are
 // removed unless something failed or --keep is given.
 //
 // Environment: CHROMIUM (default /usr/bin/chromium).
@@ -42,14 +49,24 @@ if (!process.execArgv.some((a) => a.startsWith('--test-reporter'))) {
   process.exit(child.status === null ? 1 : child.status);
 }
 
-const {describe, after, it} = await import('node:test');
-const {register} = await import('./flow.mjs');
+const {describe, before, after, it} = await import('node:test');
+const flow = await import('./flow.mjs');
+const stages = await import('./stages.mjs');
+const {clearScreenshots} = await import('./lib.mjs');
 
 export const CLOCK = '2020-09-29T10:00:00+08:00';
 export const TICK_AFTER_NOTICE = '2020-10-13T00:00:00+08:00';
 const SANITIZER = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:'];
 const HEALTH_TIMEOUT_MS = 30000;
 const STOP_TIMEOUT_MS = 15000;
+
+// Every kind through the district, municipal and notice stages, as
+// tests/api/common.py ALL_STAGES configures the API tests' servers.
+export const ALL_STAGES = {
+  incubator: ['district', 'municipal', 'notice'],
+  first_store: ['district', 'municipal', 'notice'],
+  tourism_award: ['district', 'municipal', 'notice'],
+};
 
 // Staff accounts: key -> `account add` options.
 const STAFF = {
@@ -139,8 +156,10 @@ export function checkServerLog(text) {
 }
 
 class Server {
-  constructor(shenbao) {
+  // stages: the configuration `stages` ({} for each kind's own).
+  constructor(shenbao, stages) {
     this.shenbao = shenbao;
+    this.stages = stages;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shenbao-web-'));
     this.config = path.join(this.tmp, 'config.json');
     this.errPath = path.join(this.tmp, 'server.stderr');
@@ -152,6 +171,7 @@ class Server {
   async start() {
     fs.writeFileSync(this.config, JSON.stringify({
       db: path.join(this.tmp, 't.db'), keys: path.join(this.tmp, 'keys'), per_ip_connection_limit: 256,
+      stages: this.stages,
     }));
     this.cli(['migrate', '--config', this.config]);
     this.cli(['keygen', '--config', this.config]);
@@ -225,53 +245,62 @@ class Server {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const server = new Server(opts.shenbao);
+const SCREENSHOTS = path.join(HERE, 'screenshots');
 let failed = false;
 
-describe('shenbao web front end in Chromium', {concurrency: 1}, () => {
-  const env = {
-    server, clock: CLOCK, tickAfterNotice: TICK_AFTER_NOTICE,
-    screenshots: path.join(HERE, 'screenshots'),
-    chromium: process.env.CHROMIUM || '/usr/bin/chromium',
-    tmp: server.tmp,
-  };
-  let hooks = null;
+before(() => clearScreenshots(SCREENSHOTS));
 
-  it('the server starts (migrate, keygen, staff accounts, serve --clock) and Chromium launches', async () => {
-    // Chromium's temporary profile goes to our temporary directory too.
-    process.env.TMPDIR = server.tmp;
-    try {
-      await server.start();
-      await hooks.start();
-    } catch (e) {
-      failed = true;
-      hooks.broken('the start');
-      throw e;
-    }
+// One set of tests against a server of its own configured with `stages`.
+function suite(title, stagesConfig, register) {
+  describe(title, {concurrency: 1}, () => {
+    const server = new Server(opts.shenbao, stagesConfig);
+    const env = {
+      server, clock: CLOCK, tickAfterNotice: TICK_AFTER_NOTICE,
+      screenshots: SCREENSHOTS,
+      chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+      tmp: server.tmp,
+    };
+    let hooks = null;
+
+    it(`the server starts (stages ${JSON.stringify(stagesConfig)}; migrate, keygen, staff accounts, serve --clock) and Chromium launches`, async () => {
+      // Chromium's temporary profile goes to our temporary directory too.
+      process.env.TMPDIR = server.tmp;
+      try {
+        await server.start();
+        await hooks.start();
+      } catch (e) {
+        failed = true;
+        hooks.broken('the start');
+        throw e;
+      }
+    });
+
+    hooks = register(env, {failed: () => { failed = true; }});
+
+    it('the server stops cleanly: exit 0 after SIGTERM, JSON log lines, no 5xx, no sanitizer report', async (t) => {
+      await hooks.stop();
+      if (!server.proc) {
+        t.skip('the server did not start');
+        return;
+      }
+      const problems = await server.stop();
+      if (problems.length) {
+        failed = true;
+        throw new Error(problems.join('\n'));
+      }
+    });
+
+    after(async () => {
+      await hooks.stop();
+      await server.kill();
+      if (failed || opts.keep) {
+        process.stderr.write(`temporary directory kept: ${server.tmp}\n`);
+      } else {
+        fs.rmSync(server.tmp, {recursive: true, force: true});
+      }
+    });
   });
+}
 
-  hooks = register(env, {failed: () => { failed = true; }});
-
-  it('the server stops cleanly: exit 0 after SIGTERM, JSON log lines, no 5xx, no sanitizer report', async (t) => {
-    await hooks.stop();
-    if (!server.proc) {
-      t.skip('the server did not start');
-      return;
-    }
-    const problems = await server.stop();
-    if (problems.length) {
-      failed = true;
-      throw new Error(problems.join('\n'));
-    }
-  });
-
-  after(async () => {
-    await hooks.stop();
-    await server.kill();
-    if (failed || opts.keep) {
-      process.stderr.write(`temporary directory kept: ${server.tmp}\n`);
-    } else {
-      fs.rmSync(server.tmp, {recursive: true, force: true});
-    }
-  });
-});
+suite('shenbao web front end in Chromium, every kind through all three stages', ALL_STAGES, flow.register);
+suite('each kind through its own stages (the defaults of RULES.md §1)', {}, stages.register);
