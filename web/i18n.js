@@ -391,14 +391,6 @@ export function title(s, money) {
   return r;
 }
 
-// Helps the server gives in English only (no x-description-zh: the stage
-// records'), as the Chinese pages show them.
-const HELP_ZH = {
-  'the audited rent and decoration (or licence fee, or event cost) the amount is computed from': '经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。',
-  'how many of the qualifying charters the budget funds (第九条)': '在预算内予以奖励的符合条件包机架次（第九条）。',
-  'at most 5 agencies a year (第十条)': '每年最多 5 家（第十条）。',
-};
-
 /* A field's help: the schema's Chinese annotation on the Chinese pages,
  * else its description (money ones rewritten for yuan).  Accepts the schema
  * node or a bare string. */
@@ -408,7 +400,6 @@ export function describe(s, money) {
     s = s.description;
   }
   if (!s) return '';
-  if (lang === 'zh' && HELP_ZH[s]) return HELP_ZH[s];
   s = s[0].toUpperCase() + s.slice(1);
   return money ? s.replace(/,? in fen( \(1 yuan = 100 fen\))?/, ', in yuan').replace(/\(([\d,]+) fen\)/, '') : s;
 }

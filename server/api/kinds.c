@@ -52,7 +52,8 @@ static json_t *kind_to_json(const struct kind *k, unsigned stages)
      * each other (RULES.md §5), so its round is that award year and its
      * applications come in the year after; the other kinds' round is the
      * year they are made in.  Forms default to the one or the other. */
-    json_object_set_new(o, "round_is_award_year", json_boolean(k->ranking != NULL));
+    json_object_set_new(o, "round_is_award_year", json_boolean(k->round_is_award_year));
+    json_object_set_new(o, "source", k->source ? json_string(k->source) : json_null());
     if (k->valid_years > 0)
         json_object_set_new(json_object_get(o, "issues"), "valid_years",
                             json_integer(k->valid_years));

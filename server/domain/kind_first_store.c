@@ -1111,7 +1111,8 @@ static const struct field_spec first_store_municipal_records[] = {
      .title_zh = "审定投资额（分）",
      .title_en = "Audited investment (fen)",
      .help = "the audited rent and decoration (or licence fee, or event cost) the amount is "
-             "computed from"},
+             "computed from",
+     .help_zh = "经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。"},
     {.name = NULL},
 };
 
@@ -1136,6 +1137,7 @@ const struct kind kind_first_store = {
     .authority = "commerce",
     .title_zh = "鼓励发展商业品牌首店项目",
     .title_en = "Brand first-store funding",
+    .source = "京商消促字〔2020〕48号",
     .data_fields = first_store_fields,
     .data_size = sizeof(struct first_store_data),
     .enterprise_units = true,

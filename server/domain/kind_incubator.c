@@ -965,6 +965,7 @@ const struct kind kind_incubator = {
     .authority = "science_tech",
     .title_zh = "北京市科技企业孵化器认定",
     .title_en = "Beijing science-tech enterprise incubator certification",
+    .source = "京科发〔2020〕13号",
     .data_fields = incubator_fields,
     .data_size = sizeof(struct incubator_data),
     .enterprise_units = false,

@@ -572,12 +572,14 @@ static const struct field_spec tourism_award_municipal_records[] = {
      .max = 1000,
      .title_zh = "予以奖励的包机架次",
      .title_en = "Charters funded",
-     .help = "how many of the qualifying charters the budget funds (第九条)"},
+     .help = "how many of the qualifying charters the budget funds (第九条)",
+     .help_zh = "在预算内予以奖励的符合条件包机架次（第九条）。"},
     {.name = "special_award",
      .type = SPEC_BOOL,
      .title_zh = "特别奖励",
      .title_en = "Special award",
-     .help = "at most 5 agencies a year (第十条)"},
+     .help = "at most 5 agencies a year (第十条)",
+     .help_zh = "每年最多 5 家（第十条）。"},
     {.name = NULL},
 };
 
@@ -641,6 +643,9 @@ const struct kind kind_tourism_award = {
     .authority = "culture_tourism",
     .title_zh = "北京市入境旅游奖励与扶持资金",
     .title_en = "Inbound tourism awards for travel agencies",
+    .source = "京文旅发〔2020〕190号",
+    /* 第三条: awards are for a calendar year, applied for the year after. */
+    .round_is_award_year = true,
     .data_fields = tourism_award_fields,
     .data_size = sizeof(struct tourism_award_data),
     .enterprise_units = false,

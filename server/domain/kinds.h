@@ -45,6 +45,10 @@ struct kind {
     const char *authority; /* owning municipal authority: "science_tech", … */
     const char *title_zh;  /* what the gazette calls it */
     const char *title_en;
+    const char *source;    /* the measure's document number, as decisions cite it */
+    /* The round is the year the award is for, applied for in the next year
+     * (a form defaults to last year). */
+    bool round_is_award_year;
     /* The kind's `data` object, declared once: validation, decoding, schema
      * and forms all come from this table. */
     const struct field_spec *data_fields;
