@@ -318,6 +318,32 @@ enum db_rc db_exec(struct db_stmt *st)
     return rc;
 }
 
+enum db_rc db_exec_guarded(struct db_stmt *st)
+{
+    static const char sql_save[] = "SAVEPOINT db_guard";
+    static const char sql_undo[] = "ROLLBACK TO SAVEPOINT db_guard";
+    static const char sql_release[] = "RELEASE SAVEPOINT db_guard";
+    struct db *d;
+    enum db_rc rc;
+
+    if (st == NULL)
+        return DB_ERROR;
+    d = st->d;
+    if (d->be->engine != DB_POSTGRESQL || !d->be->in_transaction(d))
+        return db_exec(st);
+    if (db_exec(db_prepare(d, sql_save)) != DB_OK) {
+        db_done(st);
+        return DB_ERROR;
+    }
+    rc = db_exec(st);
+    /* A serialization failure is not undone: the transaction must end. */
+    if (rc != DB_OK && rc != DB_RETRY && db_exec(db_prepare(d, sql_undo)) != DB_OK)
+        return DB_ERROR;
+    if (rc != DB_RETRY && db_exec(db_prepare(d, sql_release)) != DB_OK)
+        return DB_ERROR;
+    return rc;
+}
+
 enum db_rc db_one_int64(struct db_stmt *st, int64_t *out)
 {
     enum db_rc rc;

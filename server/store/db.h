@@ -133,6 +133,14 @@ void db_done(struct db_stmt *st);
  * st to its end and gives it back.  NULL st is DB_ERROR. */
 enum db_rc db_exec(struct db_stmt *st);
 
+/* As db_exec(), for a statement whose failure the caller answers and after
+ * which the transaction goes on (a conflict that means "already there").
+ * SQLite undoes a failed statement and nothing else; PostgreSQL aborts the
+ * whole transaction, so there the statement runs inside a savepoint that is
+ * rolled back when it fails.  Outside a transaction it is db_exec().
+ * (An insert can often say ON CONFLICT DO NOTHING instead, in both.) */
+enum db_rc db_exec_guarded(struct db_stmt *st);
+
 /* For a query of one integer (a count, EXISTS): its first row's first
  * column into *out, and st given back.  No row is DB_ERROR (logged). */
 enum db_rc db_one_int64(struct db_stmt *st, int64_t *out);

@@ -74,15 +74,21 @@ static struct pg_stmt *pgs(struct db_stmt *st)
     return (struct pg_stmt *)st;
 }
 
-/* Keeps the message of a failure, without its trailing newline. */
+/* Keeps the message of a failure on one line (the server's runs over
+ * several: ERROR, DETAIL, LINE and a caret). */
 static void keep_msg(struct pg_db *d, const char *m)
 {
-    size_t n;
+    size_t n = 0;
 
-    snprintf(d->msg, sizeof d->msg, "%s", m ? m : "");
-    n = strlen(d->msg);
-    while (n > 0 && (d->msg[n - 1] == '\n' || d->msg[n - 1] == ' '))
-        d->msg[--n] = '\0';
+    for (; m != NULL && *m && n + 1 < sizeof d->msg; m++) {
+        char c = *m == '\n' || *m == '\t' ? ' ' : *m;
+        if (c == ' ' && (n == 0 || d->msg[n - 1] == ' '))
+            continue;
+        d->msg[n++] = c;
+    }
+    while (n > 0 && d->msg[n - 1] == ' ')
+        n--;
+    d->msg[n] = '\0';
 }
 
 /* The layer's code for a result (NULL: no result at all, the connection's

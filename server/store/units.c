@@ -8,7 +8,8 @@
  * step, read the columns, db_done(); map the result with db_store_rc().
  * Where the dialects differ, db_prepare_pg() takes the PostgreSQL text
  * beside the SQLite one (here they agree: ON CONFLICT … DO UPDATE with
- * `excluded` is both SQLite's and PostgreSQL's upsert).
+ * `excluded` is both SQLite's and PostgreSQL's upsert, and ON CONFLICT DO
+ * NOTHING both engines' way to find a key taken without failing).
  */
 #include "db.h"
 
@@ -25,18 +26,13 @@ static void unit_from_row(struct db_stmt *st, struct unit *u)
     db_col_text_copy(st, 3, u->kind, sizeof u->kind);
 }
 
-/* Runs an insert whose parameters ?1..?4 are the unit's columns. */
-static enum store_rc unit_write(struct store_tx *tx, const char *sql, const struct unit *u)
+/* Binds the unit's columns to ?1..?4 of st. */
+static void unit_bind(struct db_stmt *st, const struct unit *u)
 {
-    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
-
-    if (st == NULL)
-        return STORE_ERROR;
     db_bind_text(st, 1, u->id);
     db_bind_text(st, 2, u->name_zh);
     db_bind_text(st, 3, u->name_en);
     db_bind_text(st, 4, u->kind);
-    return db_store_rc(db_exec(st));
 }
 
 enum store_rc store_unit_put(struct store_tx *tx, const struct unit *u)
@@ -45,16 +41,35 @@ enum store_rc store_unit_put(struct store_tx *tx, const struct unit *u)
         "INSERT INTO review_units (id, name_zh, name_en, kind) VALUES (?1, ?2, ?3, ?4)"
         " ON CONFLICT (id) DO UPDATE SET"
         " name_zh = excluded.name_zh, name_en = excluded.name_en, kind = excluded.kind";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
-    return unit_write(tx, sql, u);
+    if (st == NULL)
+        return STORE_ERROR;
+    unit_bind(st, u);
+    return db_store_rc(db_exec(st));
 }
 
+/* A taken id is an answer, not a failure: DO NOTHING leaves the
+ * transaction usable on PostgreSQL too (where a failed statement would
+ * abort it), and no row changed is the conflict. */
 enum store_rc store_unit_add(struct store_tx *tx, const struct unit *u)
 {
     static const char sql[] =
-        "INSERT INTO review_units (id, name_zh, name_en, kind) VALUES (?1, ?2, ?3, ?4)";
+        "INSERT INTO review_units (id, name_zh, name_en, kind) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT DO NOTHING";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    enum db_rc rc;
+    int64_t changed;
 
-    return unit_write(tx, sql, u);
+    if (st == NULL)
+        return STORE_ERROR;
+    unit_bind(st, u);
+    rc = db_step(st);
+    changed = rc == DB_OK ? db_changes(st) : 0;
+    db_done(st);
+    if (rc != DB_OK)
+        return db_store_rc(rc);
+    return changed == 1 ? STORE_OK : STORE_CONFLICT;
 }
 
 enum store_rc store_unit_get(struct store *s, const char *id, struct unit *out)
