@@ -11,53 +11,85 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *cluster;      /* the URI */
-static bool started_here;  /* stop it at exit */
+static char *cluster;    /* the URI */
+static pid_t started_by; /* the process that stops it at exit; 0: not ours */
 
 static void stop_cluster(void)
 {
     char cmd[4096];
     const char *script = getenv("PG_SCRATCH");
 
-    if (!started_here || script == NULL)
+    /* Check's forked children inherit the handler: only the process that
+     * started the cluster stops it. */
+    if (started_by != getpid() || script == NULL)
         return;
     snprintf(cmd, sizeof cmd, "'%s' stop '%s'", script, cluster);
     if (system(cmd) != 0)
         fprintf(stderr, "could not stop the test cluster %s\n", cluster);
 }
 
-const char *support_pg_cluster(void)
+/* Finds or starts the cluster; NULL with why on failure.  No Check
+ * assertion here: main() calls it before any test runs. */
+static const char *find_cluster(const char **why)
 {
     const char *env = getenv("SHENBAO_TEST_PG");
     const char *script = getenv("PG_SCRATCH");
     char cmd[4096], line[4096];
     FILE *p;
+    int rc;
 
     if (cluster != NULL)
         return cluster;
     if (env != NULL && env[0] != '\0') {
         cluster = strdup(env);
-        ck_assert_ptr_nonnull(cluster);
+        *why = "out of memory";
         return cluster;
     }
-    ck_assert_msg(script != NULL,
-                  "neither SHENBAO_TEST_PG (a cluster's URI) nor PG_SCRATCH (tools/pg-scratch) "
-                  "is set");
-    snprintf(cmd, sizeof cmd, "'%s' start", script);
+    if (script == NULL) {
+        *why = "neither SHENBAO_TEST_PG (a cluster's URI) nor PG_SCRATCH (tools/pg-scratch) is set";
+        return NULL;
+    }
+    snprintf(cmd, sizeof cmd, "'%s' start --while %ld", script, (long)getpid());
     p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    line[0] = '\0';
+    if (p == NULL) {
+        *why = "cannot run tools/pg-scratch";
+        return NULL;
+    }
     if (fgets(line, sizeof line, p) == NULL)
         line[0] = '\0';
-    ck_assert_msg(pclose(p) == 0 && strncmp(line, "postgresql://", 13) == 0,
-                  "tools/pg-scratch start failed (is PostgreSQL installed? "
-                  "tools/install-deps --test)");
+    rc = pclose(p);
+    if (rc != 0 || strncmp(line, "postgresql://", 13) != 0) {
+        *why = "tools/pg-scratch start failed (is PostgreSQL installed? tools/install-deps --test)";
+        return NULL;
+    }
     line[strcspn(line, "\n")] = '\0';
     cluster = strdup(line);
-    ck_assert_ptr_nonnull(cluster);
-    started_here = true;
+    if (cluster == NULL) {
+        *why = "out of memory";
+        return NULL;
+    }
+    started_by = getpid();
     atexit(stop_cluster);
     return cluster;
+}
+
+int support_pg_start(void)
+{
+    const char *why = "";
+
+    if (find_cluster(&why) != NULL)
+        return 0;
+    fprintf(stderr, "PostgreSQL for the tests: %s\n", why);
+    return -1;
+}
+
+const char *support_pg_cluster(void)
+{
+    const char *why = "";
+    const char *uri = find_cluster(&why);
+
+    ck_assert_msg(uri != NULL, "PostgreSQL for the tests: %s", why);
+    return uri;
 }
 
 /* The cluster's URI with its database name replaced by name. */

@@ -11,6 +11,10 @@
  * when the process exits.  Fails the running test when neither works. */
 const char *support_pg_cluster(void);
 
+/* The same for main(), before any test runs, so that tests forked by Check
+ * share one cluster: 0, or -1 with the reason on stderr. */
+int support_pg_start(void);
+
 /* A new empty database on that cluster (UTF-8, collation C), as a URI the
  * store and libpq take.  support_pg_db_free() drops it and frees uri. */
 char *support_pg_db(void);

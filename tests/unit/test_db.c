@@ -778,8 +778,7 @@ START_TEST(test_blobs)
     /* Neither side held the value: a few pieces at most.  (The sanitizer
      * builds' allocators do not report to mallinfo2, which then reads 0.) */
     if (base > 0) {
-        ck_assert_msg(w.peak - base < 6u * DB_BLOB_PIECE, "writing held %zu bytes",
-                      w.peak - base);
+        ck_assert_msg(w.peak - base < 6u * DB_BLOB_PIECE, "writing held %zu bytes", w.peak - base);
         ck_assert_msg(peak - base < 6u * DB_BLOB_PIECE, "reading held %zu bytes", peak - base);
     }
 
@@ -829,9 +828,12 @@ static Suite *db_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(db_suite());
+    SRunner *sr;
     int failed;
 
+    if (support_pg_start() != 0)
+        return EXIT_FAILURE;
+    sr = srunner_create(db_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
