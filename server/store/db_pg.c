@@ -129,8 +129,12 @@ static void quiet(void *arg, const char *message)
 
 struct db *db_pg_open(const char *uri, unsigned flags, char *err, size_t errlen)
 {
+    /* The URI says everything; the name only shows in pg_stat_activity
+     * when the URI gives none. */
+    static const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {uri, "shenbao", NULL};
     struct pg_db *d = NULL;
-    PGconn *conn = PQconnectdb(uri);
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
     PGresult *res = NULL;
 
     if (conn == NULL) {
