@@ -14,6 +14,9 @@ struct embedded_file {
 
 /* migrations/NNNN_*.sql in version order. */
 extern const struct embedded_file embedded_migrations[];
+/* migrations/pg/NNNN_*.sql: the same migrations in PostgreSQL's dialect,
+ * one twin of the same name for each of the above. */
+extern const struct embedded_file embedded_migrations_pg[];
 /* config/ data: review-units.json, cn-workdays.json. */
 extern const struct embedded_file embedded_config[];
 

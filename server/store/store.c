@@ -13,7 +13,9 @@
  */
 #include "store_impl.h"
 
+#include "db.h"
 #include "embedded.h"
+#include "store_pg.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -48,6 +50,7 @@ struct conn {
     size_t cap;
     size_t n;
     struct store *s;
+    struct db *h;      /* the database layer over db, made on first use */
     bool in_use;       /* readers: held by a live thread */
     struct conn *next; /* readers: the store's list of all of them */
 };
@@ -83,11 +86,13 @@ struct store {
     unsigned batch_max;     /* writes per transaction at most */
     unsigned batch_wait_us; /* how long a batch waits to fill; 0: never */
     struct store_write_stats stats;
+    struct store_pg *pg; /* not NULL: the store is on PostgreSQL (store_pg.c) */
 };
 
 struct store_tx {
     struct store *s;
-    struct conn *c;
+    struct conn *c; /* NULL on PostgreSQL */
+    struct db *h;   /* PostgreSQL: the transaction's connection */
 };
 
 /* The store whose batch this thread is running, so that a callback calling
@@ -207,6 +212,10 @@ sqlite3_stmt *store_stmt(struct conn *c, const char *sql)
     struct stmt_slot *slot;
     sqlite3_stmt *st = NULL;
 
+    if (c == NULL) {
+        store_log_error(NULL, "this query does not run on PostgreSQL yet");
+        return NULL;
+    }
     if (c->cap != 0) {
         slot = slot_find(c, sql);
         if (slot->sql != NULL) {
@@ -348,6 +357,8 @@ int store_col_dup(sqlite3_stmt *st, int i, const char *if_null, char **out)
 
 static void conn_close(struct conn *c)
 {
+    db_close(c->h);
+    c->h = NULL;
     for (size_t i = 0; i < c->cap; i++)
         sqlite3_finalize(c->slots[i].st);
     free(c->slots);
@@ -433,9 +444,14 @@ static void reader_release(void *p)
 
 struct conn *store_reader(struct store *s)
 {
-    struct conn *c = pthread_getspecific(s->reader_key);
+    struct conn *c;
     char err[512];
 
+    if (s->pg != NULL) {
+        store_log_error(NULL, "this query does not run on PostgreSQL yet");
+        return NULL;
+    }
+    c = pthread_getspecific(s->reader_key);
     if (c != NULL)
         return c;
     pthread_mutex_lock(&s->readers_mu);
@@ -535,6 +551,11 @@ void store_free(struct store *s)
 
     if (s == NULL)
         return;
+    if (s->pg != NULL) {
+        store_pg_free(s->pg);
+        free(s);
+        return;
+    }
     /* Deleting the key runs no destructors, and remade keys read as NULL,
      * so no thread can reach the readers closed below. */
     if (s->key_made)
@@ -598,6 +619,23 @@ static void rollback_open(struct conn *c)
 {
     if (!sqlite3_get_autocommit(c->db))
         run_retry(c, sql_rollback);
+}
+
+/* A write on PostgreSQL: fn runs with a store_tx over the connection of
+ * the serializable transaction that store_pg_write() runs (and may run
+ * again). */
+struct pg_write {
+    struct store *s;
+    store_tx_fn fn;
+    void *ctx;
+};
+
+static enum store_rc pg_write_tx(struct db *h, void *arg)
+{
+    struct pg_write *w = arg;
+    struct store_tx tx = {.s = w->s, .h = h};
+
+    return w->fn(&tx, w->ctx);
 }
 
 static const char sql_savepoint[] = "SAVEPOINT w";
@@ -733,6 +771,10 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
 {
     struct write_req me = {.fn = fn, .ctx = ctx, .rc = STORE_ERROR};
 
+    if (s->pg != NULL) {
+        struct pg_write w = {.s = s, .fn = fn, .ctx = ctx};
+        return store_pg_write(s->pg, pg_write_tx, &w);
+    }
     if (writing == s) {
         store_log_error(NULL, "store_write called inside a write transaction");
         return STORE_ERROR;
@@ -784,6 +826,10 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
 
 void store_set_batch(struct store *s, unsigned max, unsigned wait_us)
 {
+    /* On PostgreSQL every write is its own transaction, on a pool of
+     * connections: there is no batch to size. */
+    if (s->pg != NULL)
+        return;
     pthread_mutex_lock(&s->queue_mu);
     s->batch_max = max < 1 ? 1 : max > STORE_BATCH_MAX ? STORE_BATCH_MAX : max;
     s->batch_wait_us = wait_us > STORE_BATCH_WAIT_MAX_US ? STORE_BATCH_WAIT_MAX_US : wait_us;
@@ -792,6 +838,8 @@ void store_set_batch(struct store *s, unsigned max, unsigned wait_us)
 
 struct store_write_stats store_write_stats(struct store *s)
 {
+    if (s->pg != NULL)
+        return (struct store_write_stats){0};
     pthread_mutex_lock(&s->queue_mu);
     struct store_write_stats st = s->stats;
     pthread_mutex_unlock(&s->queue_mu);
@@ -950,6 +998,8 @@ int store_migrate(struct store *s, int *applied, char *err, size_t errlen)
     int count = 0;
     int rc = -1;
 
+    if (s->pg != NULL)
+        return store_pg_migrate(s->pg, applied, err, errlen);
     if (applied != NULL)
         *applied = 0;
     if (pthread_mutex_lock(&s->write_mu) != 0) {
@@ -1001,6 +1051,8 @@ int store_schema_version(struct store *s)
 {
     int version;
 
+    if (s->pg != NULL)
+        return store_pg_schema_version(s->pg);
     if (pthread_mutex_lock(&s->write_mu) != 0)
         return -1;
     version = read_version(&s->writer);
@@ -1011,7 +1063,11 @@ int store_schema_version(struct store *s)
 bool store_ping(struct store *s)
 {
     static const char sql[] = "SELECT 1";
-    struct conn *c = store_reader(s);
+    struct conn *c;
+
+    if (s->pg != NULL)
+        return store_pg_ping(s->pg);
+    c = store_reader(s);
     sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     bool ok;
 
@@ -1026,11 +1082,68 @@ bool store_ping(struct store *s)
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
+    if (db_is_postgresql(path)) {
+        set_err(err, errlen,
+                "PostgreSQL does not run every query of the store yet"
+                " (docs/POSTGRESQL.md): use an SQLite file");
+        return NULL;
+    }
     return store_open_mode(path, false, err, errlen);
+}
+
+struct store *store_open_postgresql(const char *uri, char *err, size_t errlen)
+{
+    struct store *s;
+
+    if (sodium_init() < 0) {
+        set_err(err, errlen, "cannot initialise libsodium");
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->pg = store_pg_open(uri, err, errlen);
+    if (s->pg == NULL) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The layer's connection over c, made on first use. */
+static struct db *conn_db(struct conn *c)
+{
+    if (c->h == NULL) {
+        c->h = db_sqlite_borrow(c->db);
+        if (c->h == NULL)
+            store_log_error(NULL, "out of memory for a connection");
+    }
+    return c->h;
+}
+
+struct db *store_db(struct store *s)
+{
+    struct conn *c;
+
+    if (s->pg != NULL)
+        return store_pg_reader(s->pg);
+    c = store_reader(s);
+    return c ? conn_db(c) : NULL;
+}
+
+struct db *store_tx_db(struct store_tx *tx)
+{
+    return tx->h != NULL ? tx->h : conn_db(tx->c);
 }
 
 struct store *store_open_readonly(const char *path, char *err, size_t errlen)
 {
+    if (db_is_postgresql(path)) {
+        set_err(err, errlen, "PostgreSQL does not run every query of the store yet");
+        return NULL;
+    }
     return store_open_mode(path, true, err, errlen);
 }
 
@@ -1045,6 +1158,8 @@ int store_known_version(void)
 
 bool store_writable(struct store *s)
 {
+    if (s->pg != NULL)
+        return store_pg_writable(s->pg);
     if (pthread_mutex_lock(&s->write_mu) != 0)
         return false;
     bool ok = sqlite3_exec(s->writer.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
@@ -1061,6 +1176,8 @@ int64_t store_bytes(struct store *s)
     char wal[4200];
     struct stat st;
     int64_t total = 0;
+    if (s->pg != NULL)
+        return store_pg_bytes(s->pg);
     if (stat(s->path, &st) == 0)
         total += st.st_size;
     snprintf(wal, sizeof wal, "%s-wal", s->path);
