@@ -93,6 +93,53 @@ START_TEST(known_events)
 }
 END_TEST
 
+/* Format 2 (docs/RECORD.md): the members of format 1, then the format and
+ * the actor as it was (name, unit, authority; null when none). */
+static const char format2_tail[] =
+    ",2,\"\\u5E02\\u79D1\\u59D4\\u590D\\u5BA1\\u5458\",null,\"science_tech\"]";
+static const char format2_hash[] =
+    "28529a1fdeba0df49e021595da12f4a81f581b69584ef7b6e3a07b3fcc570b2a";
+
+START_TEST(format_two)
+{
+    struct event e;
+    char hex[EVENT_HASH_LEN * 2 + 1], want[sizeof full_canonical + sizeof format2_tail];
+    full_event(&e);
+    e.format = 2;
+    e.actor_name = (char *)"市科委复审员";
+    snprintf(e.actor_authority, sizeof e.actor_authority, "%s", "science_tech");
+    snprintf(want, sizeof want, "%.*s%s", (int)strlen(full_canonical) - 1, full_canonical,
+             format2_tail);
+    char *text = chain_canonical(&e, NULL);
+    ck_assert_str_eq(text, want);
+    free(text);
+    hash_hex(&e, hex);
+    ck_assert_str_eq(hex, format2_hash);
+    /* the actor is inside what is hashed: each part of it counts */
+    e.actor_name = (char *)"市科委复审员 ";
+    hash_hex(&e, hex);
+    ck_assert_str_ne(hex, format2_hash);
+    e.actor_name = (char *)"市科委复审员";
+    snprintf(e.actor_unit, sizeof e.actor_unit, "%s", "110108");
+    hash_hex(&e, hex);
+    ck_assert_str_ne(hex, format2_hash);
+    e.actor_unit[0] = '\0';
+    e.actor_authority[0] = '\0';
+    hash_hex(&e, hex);
+    ck_assert_str_ne(hex, format2_hash);
+    /* format 1, and an event that says none, encode as they always did,
+     * whatever actor fields they carry */
+    for (int f = 0; f <= 1; f++) {
+        e.format = f;
+        text = chain_canonical(&e, NULL);
+        ck_assert_str_eq(text, full_canonical);
+        free(text);
+        hash_hex(&e, hex);
+        ck_assert_str_eq(hex, full_hash);
+    }
+}
+END_TEST
+
 /* The engine hashes a new event from the details document it wrote the
  * text from: the same encoding as reading the text back. */
 START_TEST(parsed_details_hash_as_their_text)
@@ -316,6 +363,7 @@ int main(void)
     Suite *s = suite_create("chain");
     TCase *tc = tcase_create("chain");
     tcase_add_test(tc, known_events);
+    tcase_add_test(tc, format_two);
     tcase_add_test(tc, canonical_is_ascii);
     tcase_add_test(tc, parsed_details_hash_as_their_text);
     tcase_add_loop_test(tc, every_member_counts, 0, N_MEMBERS);
