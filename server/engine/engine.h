@@ -336,9 +336,10 @@ enum engine_rc engine_material_add(struct engine *e, const struct actor *who, in
                                    const struct material_input *in, int64_t now,
                                    struct material *made, struct outcome *out);
 
-/* The files of application id as `who` may see it, and the types its data
- * still needs: {"items": [...], "missing": ["type", …]}.  *doc: caller owns
- * it. */
+/* The files of application id as `who` may see it, the types its data
+ * needs (required ones, and conditional ones whose condition holds) and
+ * those of them with no file yet: {"items": [...], "needed": ["type", …],
+ * "missing": ["type", …]}.  *doc: caller owns it. */
 enum engine_rc engine_materials(struct engine *e, const struct actor *who, int64_t id, int64_t now,
                                 json_t **doc, struct outcome *out);
 

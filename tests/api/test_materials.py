@@ -112,6 +112,7 @@ class Required(common.ApiTest):
         self.assertEqual(common.problem_pointers(r), {"/materials/" + t for t in need})
         listed = self.assertStatus(req("GET", materials_path(app["id"]), token=who), 200)
         self.assertEqual(listed["missing"], need)
+        self.assertEqual(listed["needed"], need)
         self.assertEqual(listed["items"], [])
         # every one but the last still blocks
         for i, t in enumerate(need[:-1]):
