@@ -149,12 +149,18 @@ static enum engine_rc check_materials(struct store_tx *tx, struct change *c)
     if (c->out->errs.count > 0) {
         json_decref(f.list);
         outcome_invalid(c->out);
-        return outcome_set(c->out, ENGINE_INVALID, "%zu required material%s missing; see errors",
-                           c->out->errs.count, c->out->errs.count == 1 ? " is" : "s are");
+        if (c->out->errs.count == 1)
+            return outcome_set(c->out, ENGINE_INVALID,
+                               "a required material is missing; see errors");
+        return outcome_set(c->out, ENGINE_INVALID, "%zu required materials are missing; see errors",
+                           c->out->errs.count);
     }
     if (!c->details)
         c->details = json_object();
     json_object_set_new(c->details, "materials", f.list);
+    /* The event phase 1 prepared is now out of date: made again, with the
+     * files, when it is recorded. */
+    c->event.made_from = NULL;
     return ENGINE_OK;
 }
 

@@ -307,19 +307,24 @@ enum engine_rc engine_materials(struct engine *e, const struct actor *who, int64
     if (rc != ENGINE_OK)
         return outcome_set(out, rc, "the application could not be read");
     struct listed l = {.items = json_array(), .types = a->kind->materials};
-    json_t *missing = json_array();
-    if (!l.items || !missing || store_materials_of(e->store, id, list_one, &l) != STORE_OK ||
-        l.failed) {
+    json_t *missing = json_array(), *needed = json_array();
+    if (!l.items || !missing || !needed ||
+        store_materials_of(e->store, id, list_one, &l) != STORE_OK || l.failed) {
         json_decref(l.items);
         json_decref(missing);
+        json_decref(needed);
         app_free(a);
         return outcome_set(out, ENGINE_ERROR, "the materials could not be read");
     }
-    for (size_t i = 0; l.types && l.types[i].type && i < 64; i++)
-        if (!l.have[i] && material_needed(&l.types[i], a->data.typed))
+    for (size_t i = 0; l.types && l.types[i].type && i < 64; i++) {
+        if (!material_needed(&l.types[i], a->data.typed))
+            continue;
+        json_array_append_new(needed, json_string(l.types[i].type));
+        if (!l.have[i])
             json_array_append_new(missing, json_string(l.types[i].type));
+    }
     app_free(a);
-    *doc = json_pack("{s:o, s:o}", "items", l.items, "missing", missing);
+    *doc = json_pack("{s:o, s:o, s:o}", "items", l.items, "needed", needed, "missing", missing);
     return *doc ? (out->rc = ENGINE_OK) : outcome_set(out, ENGINE_ERROR, "out of memory");
 }
 

@@ -72,15 +72,16 @@ def _jansson_dumps(value):
 
 def event_canonical(row):
     """chain_canonical() of an events row (a dict of its columns).  Format 2
-    (docs/RECORD.md) appends the format and the actor as it was."""
+    (docs/RECORD.md) has the format and the actor as it was after the
+    details, before the previous hash."""
     fields = [
         row["id"], row["application_id"], row["at"], row["action"], row["from_status"] or "",
         row["to_status"] or "", row["actor_account"] or None, row["actor_role"], row["opinion"],
-        row["request_id"] or "", json.loads(row["details"]), bytes(row["prev_hash"]).hex()]
+        row["request_id"] or "", json.loads(row["details"])]
     if row.get("format", 1) >= 2:
         fields += [row["format"], row["actor_name"], row["actor_unit"] or None,
                    row["actor_authority"] or None]
-    return _jansson_dumps(fields)
+    return _jansson_dumps(fields + [bytes(row["prev_hash"]).hex()])
 
 
 def event_hash(row):

@@ -134,6 +134,20 @@ class Required(common.ApiTest):
                   ["application_form", "business_licence", "service_description",
                    "audit_report", "financial_statements"])
 
+    def test_in_chinese(self):
+        app = common.create("applicant_a", "incubator", materials=False)
+        zh = {"Accept-Language": "zh-CN"}
+        r = req("POST", "/v1/applications/%d/submit" % app["id"], token="applicant_a",
+                headers=zh)
+        p = self.assertProblem(r, 422, ["/materials/audit_report"])
+        self.assertEqual(p["detail"], "缺少 5 项必需材料，详见 errors")
+        audit = [e for e in p["errors"] if e["pointer"] == "/materials/audit_report"][0]
+        self.assertIn("近两个会计年度专业服务收入专项审计报告", audit["detail"])
+        self.assertIn("请通过 POST /v1/applications/%d/materials?type=audit_report" % app["id"],
+                      audit["detail"])
+        p = self.assertProblem(upload(app["id"], "nope", pdf(), headers=zh), 422)
+        self.assertIn("不是本类申报（incubator）的材料类型", p["errors"][0]["detail"])
+
     def test_first_store_store_opening(self):
         env = common.envelope("first_store", "applicant_a")
         self.assertEqual(env["data"]["project"], "store_opening")

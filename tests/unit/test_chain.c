@@ -93,23 +93,27 @@ START_TEST(known_events)
 }
 END_TEST
 
-/* Format 2 (docs/RECORD.md): the members of format 1, then the format and
- * the actor as it was (name, unit, authority; null when none). */
-static const char format2_tail[] =
-    ",2,\"\\u5E02\\u79D1\\u59D4\\u590D\\u5BA1\\u5458\",null,\"science_tech\"]";
+/* Format 2 (docs/RECORD.md): the members of format 1, with the format and
+ * the actor as it was (name, unit, authority; null when none) after the
+ * details, before the previous hash. */
+static const char format2_actor[] =
+    ",2,\"\\u5E02\\u79D1\\u59D4\\u590D\\u5BA1\\u5458\",null,\"science_tech\"";
 static const char format2_hash[] =
-    "28529a1fdeba0df49e021595da12f4a81f581b69584ef7b6e3a07b3fcc570b2a";
+    "f5bd1c9c0fc6d4f0bed72b6295ebf94521cbebdc9b7c98f36441a53bbace4171";
 
 START_TEST(format_two)
 {
     struct event e;
-    char hex[EVENT_HASH_LEN * 2 + 1], want[sizeof full_canonical + sizeof format2_tail];
+    char hex[EVENT_HASH_LEN * 2 + 1], want[sizeof full_canonical + sizeof format2_actor];
     full_event(&e);
     e.format = 2;
     e.actor_name = (char *)"市科委复审员";
     snprintf(e.actor_authority, sizeof e.actor_authority, "%s", "science_tech");
-    snprintf(want, sizeof want, "%.*s%s", (int)strlen(full_canonical) - 1, full_canonical,
-             format2_tail);
+    /* full_canonical with the actor before its last member (68 bytes:
+     * ,"<64 hex digits>"]) */
+    size_t head = strlen(full_canonical) - 68;
+    snprintf(want, sizeof want, "%.*s%s%s", (int)head, full_canonical, format2_actor,
+             full_canonical + head);
     char *text = chain_canonical(&e, NULL);
     ck_assert_str_eq(text, want);
     free(text);
