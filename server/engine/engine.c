@@ -404,9 +404,10 @@ enum engine_rc engine_version(struct engine *e, const struct actor *who, int64_t
         application_release(&row);
         return outcome_set(o, ENGINE_NOT_FOUND, "no application %lld", (long long)id);
     }
+    int64_t current = row.version;
     if (rc == STORE_OK)
-        rc = n > 0 && n <= row.version ? store_version_get(e->store, id, n, out) : STORE_NOT_FOUND;
-    if (rc == STORE_NOT_FOUND && n == row.version) {
+        rc = n > 0 && n <= current ? store_version_get(e->store, id, n, out) : STORE_NOT_FOUND;
+    if (rc == STORE_NOT_FOUND && n == current) {
         /* Stored before versions were kept, and not changed since: the
          * version is the row itself. */
         out->application_id = id;
@@ -417,14 +418,15 @@ enum engine_rc engine_version(struct engine *e, const struct actor *who, int64_t
         rc = out->envelope ? STORE_OK : STORE_ERROR;
     }
     application_release(&row);
+    if (rc == STORE_NOT_FOUND && n > 0 && n < current)
+        return outcome_set(o, ENGINE_NOT_FOUND,
+                           "version %lld of application %lld was written before versions were "
+                           "kept",
+                           (long long)n, (long long)id);
     if (rc == STORE_NOT_FOUND)
         return outcome_set(o, ENGINE_NOT_FOUND,
-                           n >= 1 && n <= INT32_MAX
-                               ? "application %lld has no version %lld kept (versions are kept "
-                                 "from 1 up to the current one; those written before versions "
-                                 "were kept are not)"
-                               : "application %lld has no version %lld",
-                           (long long)id, (long long)n);
+                           "application %lld has versions 1 to %lld; there is no version %lld",
+                           (long long)id, (long long)current, (long long)n);
     if (rc != STORE_OK)
         return outcome_set(o, ENGINE_ERROR, "the database could not be read");
     return o->rc = ENGINE_OK;

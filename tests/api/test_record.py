@@ -206,3 +206,41 @@ class Record(common.ApiTest):
                           "authority": "commerce"})
         rc, out, err = common.shenbao_cli(["audit", "verify", "--config", srv.config])
         self.assertEqual(rc, 0, err)
+
+
+class OlderDatabase(common.ApiTest):
+    """An application stored before versions were kept (a database migrated
+    from an older release) has its current version, read from the row
+    itself, and no earlier one."""
+
+    def test_current_version_from_the_row(self):
+        import sqlite3
+        srv = common.start_server()
+        again = None
+        try:
+            flow = Flow(srv)
+            app = flow.to(flow.create("incubator"), "district_review")
+            i = app["id"]
+            want = srv.req("GET", "/v1/applications/%d/versions/2" % i, token="applicant_a")
+            self.assertEqual(want[0], 200, want)
+            common.stop_keeping_data(srv)
+            db = sqlite3.connect(srv.db)
+            with db:
+                db.execute("DROP TRIGGER application_versions_no_delete")
+                db.execute("DELETE FROM application_versions WHERE application_id = ?", (i,))
+            db.close()
+            again = common.serve_again(srv)
+            r = again.req("GET", "/v1/applications/%d/versions/2" % i, token="applicant_a")
+            self.assertEqual(r[0], 200, r)
+            self.assertEqual(r[2], want[2])
+            self.assertEqual(r[1]["repr-digest"], want[1]["repr-digest"])
+            p = self.assertProblem(again.req("GET", "/v1/applications/%d/versions/1" % i,
+                                             token="applicant_a"), 404)
+            self.assertIn("before versions were kept", p["detail"])
+            p = self.assertProblem(again.req("GET", "/v1/applications/%d/versions/3" % i,
+                                             token="applicant_a"), 404)
+            self.assertIn("versions 1 to 2", p["detail"])
+        finally:
+            if again is not None:
+                again.stop()
+            srv.stop()
