@@ -27,7 +27,7 @@ CREATE TABLE materials (
     submitted INTEGER NOT NULL DEFAULT 0 CHECK (submitted IN (0, 1)),
     deleted_at TEXT,
     -- Last, so that reading the columns before it never reads its pages.
-    data BLOB NOT NULL,
+    content BLOB NOT NULL,
     CHECK (deleted_at IS NULL OR submitted = 1)
 ) STRICT;
 CREATE INDEX materials_by_application ON materials (application_id, deleted_at);
