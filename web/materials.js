@@ -82,12 +82,13 @@ function send(appId, type, file, onProgress) {
 }
 
 // The section for application `a` ({id, kind}).  editable: the applicant may
-// change the files (a draft or returned application).  Returns {el,
+// change the files (a draft or returned application); level: its heading's
+// (2 on a page, deeper inside a card; each type's is one deeper).  Returns {el,
 // missing(), focus(type), ready}: missing() lists the required types with no
 // file ({type, title}), focus() moves to a type's upload control.
-export function materialsSection(a, {editable = false} = {}) {
+export function materialsSection(a, {editable = false, level = 2} = {}) {
   const el = h('section.materials', {'aria-labelledby': uid('mh')});
-  const heading = h('h2', {id: el.getAttribute('aria-labelledby')}, w('materials'));
+  const heading = h(`h${level}`, {id: el.getAttribute('aria-labelledby')}, w('materials'));
   const status = h('div', {role: 'status'});
   const summary = h('div');
   const body = h('div');
@@ -131,7 +132,7 @@ export function materialsSection(a, {editable = false} = {}) {
     for (const f of files) add(list, fileItem(ty, f));
     if (!files.length) add(list, h('li.muted', w('none')));
     const accept = ty.accept.map((m) => FORMAT[m] || m).join(' / ');
-    add(row, h('h3', title(ty), ' ', need(ty)),
+    add(row, h(`h${level + 1}`, title(ty), ' ', need(ty)),
       h('p.help', w('formats'), accept, w('upto', bytesText(ty.max_bytes))), list);
     if (editable) add(row, uploader(ty));
     rows.set(ty.type, row);

@@ -102,7 +102,7 @@ async function reviewCard(a, stage, units, k) {
     checksView(a.eligibility),
     awardView(a.award, a.kind),
     schema ? h('details.data', h('summary', t('data')), view(schema.properties.data, a.data, layoutCtx(a.kind, units, a.round), 'data')) : null,
-    materialsSection(a).el,
+    materialsSection(a, {level: 4}).el,
     form);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
