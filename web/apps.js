@@ -7,6 +7,7 @@ import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
 import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox} from './show.js';
 import {loadKinds, kinds, kindInfo, kindLabel, issuedLabel, authorityLabel} from './kinds.js';
+import {materialsSection, materialsPlaceholder, materialErrors, materialWords} from './materials.js';
 
 const EDITABLE = ['draft', 'returned'];
 const WITHDRAWABLE = ['draft', 'returned', 'district_review', 'municipal_review', 'public_notice'];
@@ -173,6 +174,10 @@ export async function edit(page, kind, id) {
   add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary);
   if (cur && cur.status === 'returned') add(page, await returnNote(cur.id));
   add(page, form, note, results);
+  // The materials: once the application is saved (they belong to it).
+  let mats = cur ? materialsSection(cur, {editable: true}) : null;
+  const matsEl = mats ? mats.el : materialsPlaceholder();
+  form.after(matsEl);
   // A field that gets the focus scrolls into view above the sticky buttons
   // (the page scrolls with a padding as tall as they are).
   const bar = form.querySelector('.actions.sticky');
@@ -259,6 +264,8 @@ export async function edit(page, kind, id) {
       savedJson = JSON.stringify(value);
       local.clear();
       if (created) {
+        mats = materialsSection(cur, {editable: true});
+        matsEl.replaceWith(mats.el);
         local.setId(cur.id);
         local.clear();
         history.replaceState(null, '', `#/edit/${cur.id}`);
@@ -279,14 +286,31 @@ export async function edit(page, kind, id) {
     }
   }
 
+  // Submission needs every required material: the missing ones listed,
+  // each a button to its upload control.
+  function missingInto(list) {
+    put(summary, h('p', h('strong', materialWords.missing())), h('ul', list.map((m) =>
+      h('li', h('button.link', {type: 'button', onclick: () => mats.focus(m.type)}, m.title)))));
+    summary.hidden = false;
+    summary.focus();
+  }
+
   async function submit() {
     if (!(await save(true))) return;
+    if (mats) {
+      await mats.ready;
+      if (mats.missing().length) return missingInto(mats.missing());
+    }
     busy(true);
     try {
       const r = await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
       app.flash = {kind: 'ok', text: submittedText(r.data && r.data.status)};
       location.hash = `#/app/${cur.id}`;
     } catch (e) {
+      if (mats && materialErrors(e).length) {
+        await mats.reload();
+        return missingInto(mats.missing());
+      }
       fail(e);
     } finally {
       busy(false);
@@ -462,6 +486,7 @@ export async function detail(page, id) {
 
   if (a.certificate_serial) add(page, await certSection(a));
   add(page, h('section', checksView(a.eligibility), awardView(a.award, a.kind)));
+  add(page, materialsSection(a).el);
   if (schema) {
     add(page, h('section', h('details.data', h('summary', t('data')),
       view(schema.properties.data, a.data, layoutCtx(a.kind, units, a.round), 'data'))));

@@ -11,6 +11,7 @@ import {build, view, placeErrors, clearErrors, showSummary, failInto} from './fo
 import {statusLine, checksView, awardView, certView, problemText, alertBox} from './show.js';
 import {unitsMap, unitLabel, unitTakes, layoutCtx, signedIn} from './apps.js';
 import {loadKinds, kindLabel, issuedLabel, authorityLabel, hasStage} from './kinds.js';
+import {materialsSection} from './materials.js';
 
 const text = (zh, en, description) => ({type: 'string', maxLength: 4000, title: `${zh} / ${en}`, description});
 
@@ -101,6 +102,7 @@ async function reviewCard(a, stage, units, k) {
     checksView(a.eligibility),
     awardView(a.award, a.kind),
     schema ? h('details.data', h('summary', t('data')), view(schema.properties.data, a.data, layoutCtx(a.kind, units, a.round), 'data')) : null,
+    materialsSection(a, {level: 4}).el,
     form);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

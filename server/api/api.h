@@ -30,6 +30,10 @@ struct server {
 /* Answers one request (request_fn for daemon_start(); ctx is the struct
  * server). */
 void api_answer(void *ctx, struct request *r);
+/* Looks at a request whose head has arrived (the head function of
+ * daemon_start()): a route that takes a file decides here whether to
+ * receive it. */
+void api_head(void *ctx, struct request *r);
 
 /* The route names, in table order, for the metrics (metrics_routes()). */
 const char *const *api_route_names(size_t *n);
@@ -70,6 +74,10 @@ typedef void (*handler_fn)(struct call *c);
 /* A route that takes a JSON object body whose fields the handler checks
  * itself (an envelope, whose table depends on its kind). */
 extern const struct field_spec BODY_ANY[];
+/* A route whose body is a file, of any size up to its limit: received into
+ * a file (never whole in memory) once the route's `head` handler has let it
+ * in; the handler reads it with request_upload(). */
+extern const struct field_spec BODY_FILE[];
 
 struct route {
     const char *method;
@@ -85,6 +93,11 @@ struct route {
      * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
      * other, and any given twice, before the handler runs. */
     const char *const *query;
+    /* BODY_FILE routes: runs when the request's head has arrived, before a
+     * byte of the body is read, with the call as the handler would get it
+     * (the caller authenticated, the parameters typed): replies to refuse
+     * the body, or takes it into a file with request_take_file(). */
+    handler_fn head;
 };
 
 /* The query of a web page (not the API) is ignored: shared links gain
@@ -189,6 +202,17 @@ void api_cert_get(struct call *c);
 void api_cert_verify(struct call *c);
 void api_cert_revoke(struct call *c);
 void api_jwks(struct call *c);
+
+/* materials.c */
+void api_kind_materials(struct call *c);
+void api_material_upload_head(struct call *c);
+void api_material_upload(struct call *c);
+void api_materials_list(struct call *c);
+void api_material_get(struct call *c);
+void api_material_delete(struct call *c);
+
+/* applications.c: the versions */
+void api_version_get(struct call *c);
 
 /* rankings.c */
 void api_ranking_compute(struct call *c);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "api.h"
 #include "text.h"
 
@@ -174,9 +176,56 @@ void api_app_submit(struct call *c)
     act(c, "submit", NULL);
 }
 
+/* withdraw takes an optional body, {"opinion": "…"}: the reason, kept. */
+static const struct field_spec withdrawal_fields[] = {
+    {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = NULL},
+};
+
 void api_app_withdraw(struct call *c)
 {
-    act(c, "withdraw", NULL);
+    struct withdrawal_input in = {0};
+    if (c->r->body_len > 0) {
+        c->body = request_json_object(c->r);
+        if (!c->body)
+            return; /* 400/415 already sent */
+        struct spec_errors errs;
+        spec_errors_init(&errs);
+        spec_validate(withdrawal_fields, c->body, "", &errs);
+        bool ok = errs.count == 0;
+        if (!ok)
+            reply_invalid(c->r, &errs);
+        spec_errors_release(&errs);
+        if (!ok)
+            return;
+        in.opinion = json_string_value(json_object_get(c->body, "opinion"));
+    }
+    act(c, "withdraw", &in);
+}
+
+/* ---- versions -------------------------------------------------------------- */
+
+/* GET /v1/applications/{id}/versions/{version}: the envelope as that
+ * version stored it, byte for byte, so that its SHA-256 (Repr-Digest) is
+ * the data_sha256 the events name. */
+void api_version_get(struct call *c)
+{
+    struct outcome o;
+    struct app_version v;
+    outcome_init(&o);
+    engine_version(c->engine, &c->actor, c->id, c->sub_id, &v, &o);
+    if (api_outcome(c, &o)) {
+        char b64[sodium_base64_ENCODED_LEN(VERSION_SHA256_LEN, sodium_base64_VARIANT_ORIGINAL)];
+        sodium_bin2base64(b64, sizeof b64, v.sha256, VERSION_SHA256_LEN,
+                          sodium_base64_VARIANT_ORIGINAL);
+        reply_header(c->r, "ETag", "\"%lld\"", (long long)v.version);
+        reply_header(c->r, "Repr-Digest", "sha-256=:%s:", b64);
+        size_t len = strlen(v.envelope);
+        reply_text(c->r, "application/json", v.envelope, len);
+        v.envelope = NULL; /* the reply's now */
+    }
+    app_version_release(&v);
+    outcome_release(&o);
 }
 
 /* ---- listing ------------------------------------------------------------ */

@@ -19,11 +19,13 @@
 
 const char *const ROUTE_QUERY_IGNORED[] = {NULL};
 const struct field_spec BODY_ANY[] = {{.name = NULL}};
+const struct field_spec BODY_FILE[] = {{.name = NULL}};
 
 /* The query parameters of each route that takes any (CONTRACT.md). */
 static const char *const applications_list_query[] = {
     "kind", "status", "round", "review_unit", "limit", "cursor", NULL,
 };
+static const char *const material_upload_query[] = {"type", NULL};
 
 /* The bodies routes declare. */
 static const char *const outcomes[] = {"upheld", "dismissed", NULL};
@@ -74,6 +76,7 @@ static const struct route routes[] = {
     {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema"},
     {"GET", "/v1/kinds", api_kinds_list, ROLE_PUBLIC, "kinds_list"},
     {"GET", "/v1/kinds/{kind}", api_kind_get, ROLE_PUBLIC, "kind_get"},
+    {"GET", "/v1/kinds/{kind}/materials", api_kind_materials, ROLE_PUBLIC, "kind_materials"},
     {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me"},
     {"POST", "/v1/signup", api_signup, ROLE_PUBLIC, "signup", BODY_ANY},
     {"POST", "/v1/session", api_session_create, ROLE_PUBLIC, "session_create", BODY_ANY},
@@ -95,6 +98,16 @@ static const struct route routes[] = {
      "application_withdraw"},
     {"GET", "/v1/applications/{id}/events", api_events_list, APPLICATION_READERS,
      "application_events"},
+    {"GET", "/v1/applications/{id}/versions/{version}", api_version_get, APPLICATION_READERS,
+     "application_version"},
+    {"POST", "/v1/applications/{id}/materials", api_material_upload, ROLE_APPLICANT,
+     "material_upload", BODY_FILE, material_upload_query, api_material_upload_head},
+    {"GET", "/v1/applications/{id}/materials", api_materials_list, APPLICATION_READERS,
+     "materials_list"},
+    {"GET", "/v1/applications/{id}/materials/{mid}", api_material_get, APPLICATION_READERS,
+     "material_get"},
+    {"DELETE", "/v1/applications/{id}/materials/{mid}", api_material_delete, ROLE_APPLICANT,
+     "material_delete"},
     {"POST", "/v1/applications/{id}/reviews", api_review_create,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY},
     {"GET", "/v1/notices", api_notices_list, ROLE_PUBLIC, "notices_list"},
@@ -187,11 +200,12 @@ static bool typed_params(struct call *c)
                 reply_problem(c->r, P_NOT_FOUND, "no application %s", v);
                 return false;
             }
-        } else if (len == 3 && (strncmp(p + 1, "oid", 3) == 0 || strncmp(p + 1, "tid", 3) == 0 ||
-                                strncmp(p + 1, "aid", 3) == 0)) {
+        } else if ((len == 3 && (strncmp(p + 1, "oid", 3) == 0 || strncmp(p + 1, "tid", 3) == 0 ||
+                                 strncmp(p + 1, "aid", 3) == 0 || strncmp(p + 1, "mid", 3) == 0)) ||
+                   (len == 7 && strncmp(p + 1, "version", 7) == 0)) {
             c->sub_id = positive_id(v);
             /* The handler says what it is not: an objection, a token, an
-             * account. */
+             * account, a file, a version. */
         } else if (len == 4 && strncmp(p + 1, "kind", 4) == 0) {
             if (!(c->kind = kind_find(v))) {
                 reply_problem(c->r, P_NOT_FOUND, "no kind %s", v);
@@ -334,18 +348,16 @@ static bool body_ok(struct call *c)
     return ok;
 }
 
-void api_answer(void *ctx, struct request *r)
+/* The route of r's method and path; NULL when none (with the methods the
+ * path takes in allow, "" when it takes none).  c's parameters are the
+ * route's. */
+static const struct route *route_find(struct call *c, char *allow, size_t cap)
 {
-    struct call c = {.r = r, .srv = ctx, .now = clock_now()};
-    c.engine = &c.srv->engine;
-    c.actor.role = ROLE_PUBLIC;
-    c.actor.request_id = r->request_id;
-    c.actor.client_addr = r->client_addr;
+    struct request *r = c->r;
     const struct route *found = NULL;
-    char allow[96] = "";
-
+    allow[0] = '\0';
     for (size_t i = 0; i < N_ROUTES; i++) {
-        if (!route_match(routes[i].pattern, r->path, &c))
+        if (!route_match(routes[i].pattern, r->path, c))
             continue;
         if (strcmp(routes[i].method, r->method) == 0) {
             found = &routes[i];
@@ -353,8 +365,22 @@ void api_answer(void *ctx, struct request *r)
         }
         size_t used = strlen(allow);
         if (!strstr(allow, routes[i].method))
-            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", routes[i].method);
+            snprintf(allow + used, cap - used, "%s%s", used ? ", " : "", routes[i].method);
     }
+    /* route_match() of later, non-matching routes may have clobbered the
+     * parameters: match the chosen one again. */
+    if (found)
+        route_match(found->pattern, r->path, c);
+    return found;
+}
+
+/* Everything before the handler: the route, its query, who calls and may
+ * they, the typed path parameters.  The route, or NULL after replying. */
+static const struct route *dispatch(struct call *c)
+{
+    struct request *r = c->r;
+    char allow[96];
+    const struct route *found = route_find(c, allow, sizeof allow);
     if (!found) {
         if (allow[0]) {
             reply_header(r, "Allow", "%s", allow);
@@ -363,36 +389,68 @@ void api_answer(void *ctx, struct request *r)
         } else {
             reply_problem(r, P_NOT_FOUND, "no such resource: %s", r->path);
         }
-        return;
+        return NULL;
     }
-    /* route_match() of later, non-matching routes may have clobbered the
-     * parameters: match the chosen one again. */
-    route_match(found->pattern, r->path, &c);
-    c.route = found;
+    c->route = found;
     r->route_name = found->name;
     r->route_index = (int)(found - routes);
     if (!query_ok(r, found))
-        return;
+        return NULL;
 
     if (found->roles != ROLE_PUBLIC) {
-        if (!authenticate(&c)) {
+        if (!authenticate(c)) {
             reply_header(r, "WWW-Authenticate", "Bearer realm=\"shenbao\"");
             reply_problem(r, P_UNAUTHORIZED,
                           "send a valid token as \"Authorization: Bearer <token>\"");
-            return;
+            return NULL;
         }
-        if (!csrf_ok(&c)) {
+        if (!csrf_ok(c)) {
             reply_problem(r, P_FORBIDDEN,
                           "send the X-CSRF-Token header with this session's "
                           "token (the sb_csrf cookie)");
-            return;
+            return NULL;
         }
-        if (!(found->roles & c.actor.role)) {
-            reply_problem(r, P_FORBIDDEN, "a %s may not %s %s", c.account.role, r->method, r->path);
-            return;
+        if (!(found->roles & c->actor.role)) {
+            reply_problem(r, P_FORBIDDEN, "a %s may not %s %s", c->account.role, r->method,
+                          r->path);
+            return NULL;
         }
     }
-    if (typed_params(&c) && (!found->body || body_ok(&c)))
+    return typed_params(c) ? found : NULL;
+}
+
+static void call_init(struct call *c, struct request *r, void *ctx)
+{
+    memset(c, 0, sizeof *c);
+    c->r = r;
+    c->srv = ctx;
+    c->now = clock_now();
+    c->engine = &c->srv->engine;
+    c->actor.role = ROLE_PUBLIC;
+    c->actor.request_id = r->request_id;
+    c->actor.client_addr = r->client_addr;
+}
+
+void api_head(void *ctx, struct request *r)
+{
+    struct call c;
+    char allow[96];
+    call_init(&c, r, ctx);
+    /* Only a route that takes a file looks at the head; every other
+     * request is dispatched once, when its body has arrived. */
+    const struct route *rt = route_find(&c, allow, sizeof allow);
+    if (!rt || rt->body != BODY_FILE)
+        return;
+    if (dispatch(&c) && rt->head)
+        rt->head(&c);
+}
+
+void api_answer(void *ctx, struct request *r)
+{
+    struct call c;
+    call_init(&c, r, ctx);
+    const struct route *found = dispatch(&c);
+    if (found && (!found->body || found->body == BODY_FILE || body_ok(&c)))
         found->handler(&c);
     json_decref(c.body);
 }
@@ -412,6 +470,8 @@ bool api_outcome(struct call *c, const struct outcome *o)
         [ENGINE_LIMIT] = P_TOO_MANY,
         [ENGINE_UNAVAILABLE] = P_UNAVAILABLE,
         [ENGINE_ERROR] = P_INTERNAL,
+        [ENGINE_TOO_LARGE] = P_TOO_LARGE,
+        [ENGINE_UNSUPPORTED] = P_UNSUPPORTED_CONTENT,
     };
     if (o->rc == ENGINE_OK)
         return true;

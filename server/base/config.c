@@ -46,6 +46,9 @@ void config_defaults(struct config *c)
     c->tick_interval = 60;
     c->write_batch_max = 64;
     c->write_batch_wait_us = 0;
+    c->material_max_bytes = 20 * MIB;
+    c->materials_max_bytes = 200 * MIB;
+    c->material_uploads_per_hour = 200;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
     snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
@@ -104,6 +107,11 @@ static const struct config_key config_keys[] = {
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
     INT_KEY("write_batch_max", KEY_UNSIGNED, write_batch_max, 1, 256),
     INT_KEY("write_batch_wait_us", KEY_UNSIGNED, write_batch_wait_us, 0, 100000),
+    INT_KEY("material_max_bytes", KEY_SIZE, material_max_bytes, 1024, 512 * 1024 * 1024),
+    INT_KEY("materials_max_bytes_per_application", KEY_SIZE, materials_max_bytes, 1024,
+            64LL * 1024 * 1024 * 1024),
+    INT_KEY("material_uploads_per_hour", KEY_UNSIGNED, material_uploads_per_hour, 1, 1000000),
+    PATH_KEY("upload_dir", upload_dir, true),
     {.name = "trusted_proxies",
      .type = KEY_PROXIES,
      .offset = offsetof(struct config, trusted_proxies),

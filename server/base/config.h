@@ -83,6 +83,16 @@ struct config {
      * write is not delayed). */
     unsigned write_batch_max;
     unsigned write_batch_wait_us;
+    /* Materials (uploaded files): the largest file ("material_max_bytes",
+     * default 20 MiB), the most the files of one application may have
+     * together ("materials_max_bytes_per_application", 200 MiB), how many
+     * uploads one account may make in an hour ("material_uploads_per_hour",
+     * 200), and where a file is received before it is stored ("upload_dir",
+     * default "": $TMPDIR, else /tmp; the file there never has a name). */
+    size_t material_max_bytes;
+    size_t materials_max_bytes;
+    unsigned material_uploads_per_hour;
+    char upload_dir[1024];
 };
 
 /* Fills c with the built-in defaults. */

@@ -119,7 +119,7 @@ int cmd_serve(struct cli *c)
     size_t n_routes;
     const char *const *names = api_route_names(&n_routes);
     metrics_routes(names, n_routes);
-    d = daemon_start(&c->cfg, api_answer, &srv, err, sizeof err);
+    d = daemon_start(&c->cfg, api_answer, api_head, &srv, err, sizeof err);
     if (!d) {
         fail("%s", err);
         goto out;

@@ -313,6 +313,8 @@ int engine_setup(struct engine *e, struct store *s, const struct calendar *cal,
     e->settings.n_stages = cfg->n_stages;
     e->settings.objections_open_per_application = cfg->objections_open_per_application;
     e->settings.objections_per_address_per_day = cfg->objections_per_address_per_day;
+    e->settings.material_max_bytes = (int64_t)cfg->material_max_bytes;
+    e->settings.materials_max_bytes = (int64_t)cfg->materials_max_bytes;
     if (engine_check_settings(&e->settings, err, sizeof err) != 0)
         return fail("%s", err);
     return 0;

@@ -1132,6 +1132,54 @@ static void first_store_fix_figures(const json_t *review, json_t *facts)
         json_object_set(facts, "audited_fen", audited);
 }
 
+/* 五: what an application brings (RULES.md §6).  Item 8's supporting
+ * documents go with the project they support. */
+static bool opens_store(const void *data)
+{
+    return ((const struct first_store_data *)data)->project == PROJECT_STORE_OPENING;
+}
+
+static bool through_agent(const void *data)
+{
+    const struct first_store_data *d = data;
+    return d->project == PROJECT_STORE_OPENING &&
+           d->applicant_type == APPLICANT_INTERNATIONAL_AGENT;
+}
+
+static bool introduces_stores(const void *data)
+{
+    return ((const struct first_store_data *)data)->project == PROJECT_STORE_INTRODUCTION;
+}
+
+static bool holds_event(const void *data)
+{
+    return ((const struct first_store_data *)data)->project == PROJECT_LAUNCH_EVENT;
+}
+
+static const struct material_type first_store_materials[] = {
+    {"application_form", "项目申报书", "Project application form", MATERIAL_REQUIRED},
+    {"expense_list", "项目已发生费用明细表", "Itemised expenses incurred", MATERIAL_REQUIRED},
+    {"commitment", "项目申报单位承诺书", "Commitment of the applicant", MATERIAL_REQUIRED},
+    {"funding_summary", "商业流通发展资金项目申报情况表",
+     "Summary sheet of the commercial circulation fund application", MATERIAL_REQUIRED},
+    {"legal_documents", "法人文件(营业执照副本、统一社会信用代码证书、法定代表人身份证)",
+     "Legal documents (business licence, USCC certificate, legal representative's ID)",
+     MATERIAL_REQUIRED},
+    {"financial_statements", "近 3 年财务报表", "Financial statements of the last 3 years",
+     MATERIAL_REQUIRED},
+    {"store_evidence", "首店说明、场地租赁协议、营业中的首店照片",
+     "First-store statement, lease, photos of the store open for business", MATERIAL_CONDITIONAL,
+     opens_store, "data.project is store_opening", "项目类型为首店开设时"},
+    {"agency_agreement", "代理协议", "Agency agreement", MATERIAL_CONDITIONAL, through_agent,
+     "data.applicant_type is international_agent", "申报主体为国际品牌授权代理商时"},
+    {"introduction_agreement", "引进协议", "Introduction agreement", MATERIAL_CONDITIONAL,
+     introduces_stores, "data.project is store_introduction", "项目类型为首店引进时"},
+    {"event_photos", "首发首秀活动照片", "Photos of the launch event", MATERIAL_CONDITIONAL,
+     holds_event, "data.project is launch_event", "项目类型为首发首秀活动时"},
+    {"other", "其他与项目相关的材料", "Other documents about the project", MATERIAL_OPTIONAL},
+    {NULL},
+};
+
 const struct kind kind_first_store = {
     .name = "first_store",
     .authority = "commerce",
@@ -1153,4 +1201,5 @@ const struct kind kind_first_store = {
     .municipal_records = first_store_municipal_records,
     .fix_figures = first_store_fix_figures,
     .revocation_grounds = first_store_revocation_grounds,
+    .materials = first_store_materials,
 };

@@ -960,6 +960,21 @@ static const char *const incubator_banning_grounds[] = {
     "fraud", "unreported_change", "false_advertising_or_illegal_operation", "terminated", NULL,
 };
 
+/* 第七条: what an application brings (RULES.md §6); item 3 of the measure
+ * is one document, item 4 two (the audit report and the accounts). */
+static const struct material_type incubator_materials[] = {
+    {"application_form", "北京市科技企业孵化器认定申请书", "Application form", MATERIAL_REQUIRED},
+    {"business_licence", "工商营业执照等注册登记证件", "Business licence or other registration",
+     MATERIAL_REQUIRED},
+    {"service_description", "专业服务及在孵企业发展情况说明",
+     "Services and the development of the incubatees", MATERIAL_REQUIRED},
+    {"audit_report", "近两个会计年度专业服务收入专项审计报告",
+     "Special audit report of the service revenue of the last two financial years",
+     MATERIAL_REQUIRED},
+    {"financial_statements", "财务会计报告", "Financial statements", MATERIAL_REQUIRED},
+    {NULL},
+};
+
 const struct kind kind_incubator = {
     .name = "incubator",
     .authority = "science_tech",
@@ -984,4 +999,5 @@ const struct kind kind_incubator = {
     .municipal_records = incubator_municipal_records,
     .revocation_grounds = incubator_revocation_grounds,
     .banning_grounds = incubator_banning_grounds,
+    .materials = incubator_materials,
 };

@@ -638,6 +638,34 @@ static void tourism_award_figures(const void *data, struct ranking_entry *e)
 
 static const struct kind_ranking tourism_award_ranking = {.figures = tourism_award_figures};
 
+/* 第十一条: what an application brings (RULES.md §6). */
+static bool lists_charters(const void *data)
+{
+    return ((const struct tourism_award_data *)data)->n_charters > 0;
+}
+
+static bool claims_special_award(const void *data)
+{
+    return ((const struct tourism_award_data *)data)->special_award_claim != NULL;
+}
+
+static const struct material_type tourism_award_materials[] = {
+    {"written_application", "书面申请(加盖单位公章)", "Written application (with the seal)",
+     MATERIAL_REQUIRED},
+    {"annual_financials", "旅行社年度财务报表", "Annual financial statements", MATERIAL_REQUIRED},
+    {"statistics_report", "年度综合指标统计报表及电子行程单凭证",
+     "Annual statistics report and the electronic itinerary records", MATERIAL_REQUIRED},
+    {"charter_evidence", "入境包机材料(行程单凭证、游客名单、航班、酒店入住、财务结算单、包机协议)",
+     "Charter evidence (itineraries, passenger lists, flights, hotels, settlements, charter "
+     "agreement)",
+     MATERIAL_CONDITIONAL, lists_charters, "data.charters lists a charter", "申报入境包机奖时"},
+    {"special_award_evidence", "特别奖书面申请和证明材料",
+     "Written request and evidence for the special award", MATERIAL_CONDITIONAL,
+     claims_special_award, "data.special_award_claim is given", "申请入境旅游特别奖时"},
+    {"other", "其他材料", "Other documents", MATERIAL_OPTIONAL},
+    {NULL},
+};
+
 const struct kind kind_tourism_award = {
     .name = "tourism_award",
     .authority = "culture_tourism",
@@ -663,4 +691,5 @@ const struct kind kind_tourism_award = {
     .before_approval = tourism_award_before_approval,
     .ranking = &tourism_award_ranking,
     .revocation_grounds = tourism_award_revocation_grounds,
+    .materials = tourism_award_materials,
 };

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "materials.h"
 #include "ranking.h"
 #include "rules.h"
 #include "spec.h"
@@ -105,6 +106,9 @@ struct kind {
                            size_t cap);
     /* Ranked kinds only (the tourism awards): else NULL. */
     const struct kind_ranking *ranking;
+    /* The materials (申报材料) the kind asks for, RULES.md §6, terminated
+     * by a row with type NULL; NULL: none. */
+    const struct material_type *materials;
 };
 
 /* The shapes stage records share (stage_records.c): a finding {date,

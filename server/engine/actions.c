@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "date.h"
 #include "engine_impl.h"
 #include "log.h"
@@ -94,25 +96,109 @@ static enum engine_rc prepare_submit(struct change *c)
     return ENGINE_OK;
 }
 
+/* The files a submission takes with it, for its event. */
+struct submitted_files {
+    json_t *list;
+    const struct material_type *types;
+    bool have[64]; /* by index into types */
+};
+
+static void submitted_file(const struct material *m, void *ctx)
+{
+    struct submitted_files *f = ctx;
+    char hex[MATERIAL_SHA256_LEN * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, m->sha256, MATERIAL_SHA256_LEN);
+    json_array_append_new(f->list,
+                          json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)m->id, "type",
+                                    m->type, "sha256", hex, "bytes", (json_int_t)m->bytes));
+    for (size_t i = 0; f->types && f->types[i].type && i < 64; i++)
+        if (strcmp(f->types[i].type, m->type) == 0)
+            f->have[i] = true;
+}
+
+/* What goes with the submission (RULES.md §6): every type the application
+ * needs has a file (else 422 at /materials/<type>), and the event lists
+ * every file with its hash. */
+static enum engine_rc check_materials(struct store_tx *tx, struct change *c)
+{
+    const struct kind *k = c->app->kind;
+    struct submitted_files f = {.list = json_array(), .types = k->materials};
+    if (!f.list)
+        return outcome_set(c->out, ENGINE_ERROR, "out of memory");
+    if (store_materials_of_tx(tx, c->app->row.id, submitted_file, &f) != STORE_OK) {
+        json_decref(f.list);
+        return db_failed(c);
+    }
+    for (size_t i = 0; k->materials && k->materials[i].type && i < 64; i++) {
+        const struct material_type *t = &k->materials[i];
+        if (f.have[i] || !material_needed(t, c->app->data.typed))
+            continue;
+        char ptr[MATERIAL_TYPE_LEN + 16];
+        snprintf(ptr, sizeof ptr, "/materials/%s", t->type);
+        if (t->need == MATERIAL_CONDITIONAL)
+            spec_errors_add(&c->out->errs, ptr,
+                            "a file of type %s (%s) is needed when %s; upload it with POST "
+                            "/v1/applications/%lld/materials?type=%s",
+                            t->type, t->title_zh, t->condition, (long long)c->app->row.id, t->type);
+        else
+            spec_errors_add(&c->out->errs, ptr,
+                            "a file of type %s (%s) is required; upload it with POST "
+                            "/v1/applications/%lld/materials?type=%s",
+                            t->type, t->title_zh, (long long)c->app->row.id, t->type);
+    }
+    if (c->out->errs.count > 0) {
+        json_decref(f.list);
+        outcome_invalid(c->out);
+        if (c->out->errs.count == 1)
+            return outcome_set(c->out, ENGINE_INVALID,
+                               "a required material is missing; see errors");
+        return outcome_set(c->out, ENGINE_INVALID, "%zu required materials are missing; see errors",
+                           c->out->errs.count);
+    }
+    if (!c->details)
+        c->details = json_object();
+    json_object_set_new(c->details, "materials", f.list);
+    /* The event phase 1 prepared is now out of date: made again, with the
+     * files, when it is recorded. */
+    c->event.made_from = NULL;
+    return ENGINE_OK;
+}
+
+/* The files submitted are kept from now on, even when deleted later. */
+static enum engine_rc mark_submitted(struct store_tx *tx, struct change *c)
+{
+    return store_materials_submitted(tx, c->app->row.id) == STORE_OK ? ENGINE_OK : db_failed(c);
+}
+
 /* Whether a revocation bars the organisation from applying (第十三条: 2
- * years for an incubator); the transition's guard decides. */
+ * years for an incubator; the transition's guard decides), and then the
+ * materials: an organisation that may not apply is told so first. */
 static enum engine_rc check_submit(struct store_tx *tx, struct change *c)
 {
     const struct application *row = &c->app->row;
     if (c->app->kind->ban_months == 0)
-        return ENGINE_OK;
+        return check_materials(tx, c);
     char today[DATE_TEXT_LEN];
     date_format(date_of_unix(c->now), today);
     enum store_rc rc =
         store_ban_find_tx(tx, row->applicant_uscc, row->kind, today, c->barred_until);
     if (rc == STORE_NOT_FOUND)
-        return ENGINE_OK;
+        return check_materials(tx, c);
     if (rc != STORE_OK)
         return db_failed(c);
     c->facts.barred_until = c->barred_until;
     if (!c->out->extra)
         c->out->extra = json_object();
     json_object_set_new(c->out->extra, "may_apply_from", json_string(c->barred_until));
+    return ENGINE_OK;
+}
+
+/* The applicant's reason for withdrawing, when it gives one. */
+static enum engine_rc prepare_withdraw(struct change *c)
+{
+    const struct withdrawal_input *in = c->input;
+    c->opinion = in ? in->opinion : NULL;
+    c->facts.opinion = c->opinion != NULL;
     return ENGINE_OK;
 }
 
@@ -235,9 +321,11 @@ static enum engine_rc prepare_review(struct change *c)
         if (rc != ENGINE_OK)
             return rc;
     }
-    /* The history keeps the review as sent (its records, the override). */
+    /* The history keeps the review as sent (its records, the override) and
+     * what the reviewer decided on: the checks and the award as they stood. */
     c->details = json_deep_copy(body);
     json_object_del(c->details, "opinion");
+    json_object_set_new(c->details, "basis", decision_basis(c));
     return ENGINE_OK;
 }
 
@@ -414,6 +502,11 @@ static enum engine_rc prepare_notice_end(struct change *c)
 {
     sb_day starts, ends;
     c->facts.notice_over = notice_dates(c->app->facts, &starts, &ends) && notice_over(ends, c->now);
+    /* The approval the end of the notice makes, on the checks and the award
+     * as they stand. */
+    if (!c->details)
+        c->details = json_object();
+    json_object_set_new(c->details, "basis", decision_basis(c));
     return ENGINE_OK;
 }
 
@@ -491,9 +584,9 @@ static enum engine_rc revoke_certificate(struct store_tx *tx, struct change *c)
 /* ---- the table ------------------------------------------------------------------------ */
 
 static const struct action_def actions[] = {
-    {"edit", prepare_edit, NULL, NULL},
-    {"submit", prepare_submit, check_submit, NULL},
-    {"withdraw", NULL, NULL, NULL},
+    {"edit", prepare_edit, NULL, NULL, false, true},
+    {"submit", prepare_submit, check_submit, mark_submitted, false, true},
+    {"withdraw", prepare_withdraw, NULL, NULL},
     {"district_approve", prepare_review, check_review, NULL},
     {"district_return", prepare_review, check_review, NULL},
     {"district_reject", prepare_review, check_review, NULL},

@@ -38,6 +38,13 @@ static void new_serial(char *out, size_t cap, int year)
     snprintf(out, cap, "SB-%d-%s", year, groups);
 }
 
+static void certified_file(const struct material *m, void *ctx)
+{
+    char hex[MATERIAL_SHA256_LEN * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, m->sha256, MATERIAL_SHA256_LEN);
+    json_array_append_new(ctx, json_pack("{s:s, s:s}", "type", m->type, "sha256", hex));
+}
+
 /* Phase 1: the document, as far as it is known before the transaction (its
  * award as the change leaves it: a municipal approval may just have fixed
  * the audited figures). */
@@ -82,6 +89,14 @@ enum engine_rc certificate_prepare(struct change *c)
         json_object_set(c->certificate, "items", json_object_get(awarded, "items"));
         json_decref(awarded);
     }
+    /* The files it was granted on (RULES.md §6): those submitted, which
+     * cannot change while the application is under review. */
+    json_t *files = json_array();
+    if (!files || store_materials_of(c->e->store, row->id, certified_file, files) != STORE_OK) {
+        json_decref(files);
+        return outcome_set(c->out, ENGINE_ERROR, "the database could not be read");
+    }
+    json_object_set_new(c->certificate, "materials", files);
     if (!c->details)
         c->details = json_object();
     json_object_set_new(c->details, "certificate_serial", json_string(c->serial));

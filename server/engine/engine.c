@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "jsontext.h"
 #include "date.h"
 #include "engine_impl.h"
@@ -72,6 +74,8 @@ int engine_init(struct engine *e, struct store *s, const struct calendar *cal)
     e->store = s;
     e->calendar = cal;
     atomic_store(&e->key, NULL);
+    e->settings.material_max_bytes = ENGINE_MATERIAL_MAX_BYTES;
+    e->settings.materials_max_bytes = ENGINE_MATERIALS_MAX_BYTES;
     return 0;
 }
 
@@ -186,8 +190,7 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
         return NULL;
     }
     a->kind = k;
-    json_t *data =
-        parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
+    json_t *data = parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
     if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {
@@ -320,6 +323,113 @@ char *app_render(const struct app *a, size_t *len)
     free(h);
     free(t);
     return out;
+}
+
+/* ---- versions ------------------------------------------------------------------ */
+
+/* A string as JSON text, appended to f. */
+static void put_string(FILE *f, const char *text)
+{
+    json_t *j = json_string(text ? text : "");
+    char *t = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    if (t)
+        fputs(t, f);
+    else
+        fputs("\x01", f); /* poisons the text: the caller sees it fail below */
+    free(t);
+    json_decref(j);
+}
+
+char *envelope_text(const struct application *a, unsigned char *sha256_out)
+{
+    /* The members in key order, as json_dumps(JSON_SORT_KEYS | JSON_COMPACT)
+     * writes them; `data` as stored, which was written the same way. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fputs("{\"applicant\":{\"name\":", f);
+    put_string(f, a->applicant_name);
+    fputs(",\"uscc\":", f);
+    put_string(f, a->applicant_uscc);
+    fprintf(f, "},\"data\":%s,\"kind\":", a->data_json && a->data_json[0] ? a->data_json : "{}");
+    put_string(f, a->kind);
+    fputs(",\"review_unit\":", f);
+    put_string(f, a->review_unit);
+    fprintf(f, ",\"round\":%d}", a->round);
+    if (fclose(f) != 0 || !text || memchr(text, '\x01', len)) {
+        free(text);
+        return NULL;
+    }
+    if (sha256_out)
+        crypto_hash_sha256(sha256_out, (const unsigned char *)text, len);
+    return text;
+}
+
+enum store_rc version_keep(struct store_tx *tx, const struct application *a, const char *text,
+                           const unsigned char *sha256)
+{
+    struct app_version v = {.application_id = a->id, .version = a->version};
+    snprintf(v.status, sizeof v.status, "%s", a->status);
+    snprintf(v.at, sizeof v.at, "%s", a->updated_at);
+    v.envelope = (char *)text; /* borrowed */
+    memcpy(v.sha256, sha256, VERSION_SHA256_LEN);
+    return store_version_add(tx, &v);
+}
+
+void details_name_envelope(json_t *details, const unsigned char *sha256, int64_t version)
+{
+    char hex[VERSION_SHA256_LEN * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, sha256, VERSION_SHA256_LEN);
+    json_object_set_new(details, "data_sha256", json_string(hex));
+    json_object_set_new(details, "version", json_integer(version));
+}
+
+json_t *decision_basis(const struct change *c)
+{
+    return json_pack("{s:o, s:o}", "eligibility", eligibility_to_json(&c->elig), "award",
+                     award_to_json(&c->award));
+}
+
+enum engine_rc engine_version(struct engine *e, const struct actor *who, int64_t id, int64_t n,
+                              struct app_version *out, struct outcome *o)
+{
+    struct application row = {0};
+    memset(out, 0, sizeof *out);
+    enum store_rc rc = id > 0 ? store_app_get(e->store, id, &row) : STORE_NOT_FOUND;
+    if (rc == STORE_OK && !engine_may_see(e, who, &row))
+        rc = STORE_NOT_FOUND;
+    if (rc == STORE_NOT_FOUND) {
+        application_release(&row);
+        return outcome_set(o, ENGINE_NOT_FOUND, "no application %lld", (long long)id);
+    }
+    int64_t current = row.version;
+    if (rc == STORE_OK)
+        rc = n > 0 && n <= current ? store_version_get(e->store, id, n, out) : STORE_NOT_FOUND;
+    if (rc == STORE_NOT_FOUND && n == current) {
+        /* Stored before versions were kept, and not changed since: the
+         * version is the row itself. */
+        out->application_id = id;
+        out->version = n;
+        snprintf(out->status, sizeof out->status, "%s", row.status);
+        snprintf(out->at, sizeof out->at, "%s", row.updated_at);
+        out->envelope = envelope_text(&row, out->sha256);
+        rc = out->envelope ? STORE_OK : STORE_ERROR;
+    }
+    application_release(&row);
+    if (rc == STORE_NOT_FOUND && n > 0 && n < current)
+        return outcome_set(o, ENGINE_NOT_FOUND,
+                           "version %lld of application %lld was written before versions were "
+                           "kept",
+                           (long long)n, (long long)id);
+    if (rc == STORE_NOT_FOUND)
+        return outcome_set(o, ENGINE_NOT_FOUND,
+                           "application %lld has versions 1 to %lld; there is no version %lld",
+                           (long long)id, (long long)current, (long long)n);
+    if (rc != STORE_OK)
+        return outcome_set(o, ENGINE_ERROR, "the database could not be read");
+    return o->rc = ENGINE_OK;
 }
 
 /* ---- who sees what ----------------------------------------------------------- */
@@ -506,12 +616,16 @@ void envelope_check_unit(struct engine *e, const struct actor *who, const struct
 struct creation {
     struct application *row;
     struct event_draft *event;
+    const char *envelope;
+    const unsigned char *sha256;
 };
 
 static enum store_rc tx_create(struct store_tx *tx, void *ctx)
 {
     struct creation *cr = ctx;
     enum store_rc rc = store_app_insert(tx, cr->row);
+    if (rc == STORE_OK)
+        rc = version_keep(tx, cr->row, cr->envelope, cr->sha256);
     if (rc == STORE_OK)
         rc = event_draft_append(tx, cr->event, cr->row->id, NULL);
     return rc;
@@ -552,16 +666,27 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
     }
 
     /* Everything but the row's id and the log's head is known now: only
-     * those are left for the transaction. */
+     * those are left for the transaction.  The event names the version it
+     * writes (data_sha256). */
+    unsigned char sha256[VERSION_SHA256_LEN];
+    char *envelope = envelope_text(row, sha256);
+    json_t *details = json_object();
     struct event_draft event = {0};
-    if (event_draft_make(&event, who, row, "create", NULL, NULL, NULL) != 0) {
+    if (envelope && details)
+        details_name_envelope(details, sha256, row->version);
+    if (!envelope || !details ||
+        event_draft_make(&event, who, row, "create", NULL, NULL, details) != 0) {
         event_draft_release(&event);
+        free(envelope);
+        json_decref(details);
         app_free(a);
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
-    struct creation cr = {row, &event};
+    struct creation cr = {row, &event, envelope, sha256};
     enum store_rc rc = store_write(e->store, tx_create, &cr);
     event_draft_release(&event);
+    free(envelope);
+    json_decref(details);
     if (rc != STORE_OK) {
         app_free(a);
         return outcome_set(out, from_store(rc) == ENGINE_REFUSED ? ENGINE_ERROR : from_store(rc),
@@ -599,6 +724,7 @@ void change_reset(struct change *c)
     json_decref(c->details);
     json_decref(c->certificate);
     event_draft_release(&c->event);
+    free(c->envelope);
     struct engine *e = c->e;
     const struct actor *who = c->who;
     const char *action = c->action;
@@ -687,6 +813,17 @@ static enum engine_rc change_prepare(struct change *c)
         if (!c->next.facts_json)
             return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
+    /* The version this change writes, kept whole (the record). */
+    if (!(c->def && c->def->keeps_version)) {
+        c->envelope = envelope_text(&c->next, c->envelope_sha256);
+        if (!c->envelope)
+            return outcome_set(out, ENGINE_ERROR, "out of memory");
+        if (c->def && c->def->names_envelope) {
+            if (!c->details)
+                c->details = json_object();
+            details_name_envelope(c->details, c->envelope_sha256, a->row.version + 1);
+        }
+    }
     if (history_prepare(c) != 0)
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     return ENGINE_OK;
@@ -729,6 +866,8 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
         c->retry = true;
         return rc;
     }
+    if (rc == STORE_OK && c->envelope)
+        rc = version_keep(tx, &c->next, c->envelope, c->envelope_sha256);
     if (rc != STORE_OK) {
         outcome_set(out, from_store(rc), "the database could not store the change");
         return rc;

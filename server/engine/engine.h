@@ -60,7 +60,15 @@ struct engine_settings {
     unsigned n_stages;
     unsigned objections_open_per_application; /* 0: no cap */
     unsigned objections_per_address_per_day;  /* 0: no cap */
+    /* Materials: the largest file (a type may allow less), and the most
+     * bytes the files of one application may have together (413 beyond
+     * either).  engine_init() sets the defaults below. */
+    int64_t material_max_bytes;
+    int64_t materials_max_bytes;
 };
+
+#define ENGINE_MATERIAL_MAX_BYTES  (20 * 1024 * 1024)
+#define ENGINE_MATERIALS_MAX_BYTES (200 * 1024 * 1024)
 
 struct engine {
     struct store *store;
@@ -96,6 +104,8 @@ enum engine_rc {
     ENGINE_LIMIT,       /* a limit is reached: `retry_after` seconds (429) */
     ENGINE_UNAVAILABLE, /* cannot be done now by this server, e.g. no signing key (503) */
     ENGINE_ERROR,       /* the database failed (500; logged) */
+    ENGINE_TOO_LARGE,   /* a file, or the files together, over their limit (413) */
+    ENGINE_UNSUPPORTED, /* a file's content is not what it is said to be, or not taken (415) */
 };
 
 struct app;
@@ -220,6 +230,11 @@ struct resolution_input {
     const char *opinion;
 };
 
+/* "withdraw" (NULL: no input): the applicant's reason, recorded. */
+struct withdrawal_input {
+    const char *opinion; /* NULL: none */
+};
+
 struct revocation_input {
     const char *reason;
     const char *ground; /* NULL: the kind's first ground */
@@ -280,6 +295,74 @@ json_t *event_to_json(const struct event *ev);
 /* The objections to application id (reviewers of it, auditors). */
 enum engine_rc engine_objections(struct engine *e, const struct actor *who, int64_t id,
                                  void (*fn)(const struct objection *o, void *ctx), void *ctx);
+
+/* ---- versions -------------------------------------------------------------- */
+
+/* Version n of application id as `who` may see it: the envelope as it was
+ * then (its canonical text and SHA-256, which the create, edit and submit
+ * events name as data_sha256).  ENGINE_NOT_FOUND when there is no such
+ * application or version; caller releases out. */
+enum engine_rc engine_version(struct engine *e, const struct actor *who, int64_t id, int64_t n,
+                              struct app_version *out, struct outcome *o);
+
+/* ---- materials (申报材料) ------------------------------------------------------ */
+
+/* A file as received: its bytes (read through src), their SHA-256
+ * computed while they arrived, what the client says of them. */
+struct material_input {
+    const char *type;         /* the material type (?type=) */
+    const char *content_type; /* the Content-Type as sent; NULL when none */
+    const char *filename;     /* from Content-Disposition, decoded; NULL when none */
+    struct byte_source src;
+    unsigned char sha256[MATERIAL_SHA256_LEN];
+};
+
+/* What can be said of an upload of `type` with `content_type` to
+ * application id before its bytes arrive: the same checks as
+ * engine_material_add() makes, save the content and the application's
+ * total.  declared_bytes: the Content-Length, or -1.  ENGINE_OK when it
+ * may go on; *max_bytes then receives the most the file may have. */
+enum engine_rc engine_material_precheck(struct engine *e, const struct actor *who, int64_t id,
+                                        const char *type, const char *content_type,
+                                        int64_t declared_bytes, int64_t *max_bytes,
+                                        struct outcome *out);
+
+/* Adds a file to application id (its owner, while it is a draft or
+ * returned): the type must be one of the kind's (422), the media type one
+ * the type takes and the content what the media type says (415), the file
+ * and the application's files together within the limits (413).  *made
+ * receives the stored file (caller releases). */
+enum engine_rc engine_material_add(struct engine *e, const struct actor *who, int64_t id,
+                                   const struct material_input *in, int64_t now,
+                                   struct material *made, struct outcome *out);
+
+/* The files of application id as `who` may see it, the types its data
+ * needs (required ones, and conditional ones whose condition holds) and
+ * those of them with no file yet: {"items": [...], "needed": ["type", …],
+ * "missing": ["type", …]}.  *doc: caller owns it. */
+enum engine_rc engine_materials(struct engine *e, const struct actor *who, int64_t id, int64_t now,
+                                json_t **doc, struct outcome *out);
+
+/* File mid of application id as `who` may see it (deleted ones included:
+ * what was submitted stays readable).  Caller releases out. */
+enum engine_rc engine_material_get(struct engine *e, const struct actor *who, int64_t id,
+                                   int64_t mid, struct material *m, struct outcome *out);
+
+/* Reads len bytes at off of file mid (after engine_material_get): 0, or
+ * -1 when they cannot be read (the file is gone, the database failed). */
+int engine_material_read(struct engine *e, int64_t mid, int64_t off, void *buf, size_t len);
+
+/* Deletes file mid of application id (its owner, while it is a draft or
+ * returned). */
+enum engine_rc engine_material_delete(struct engine *e, const struct actor *who, int64_t id,
+                                      int64_t mid, int64_t now, struct outcome *out);
+
+/* A file as the API shows it; NULL only when memory runs out. */
+json_t *material_to_json(const struct material *m);
+
+/* The material types of kind k as the API shows them (GET
+ * /v1/kinds/{kind}/materials), with the largest file each takes here. */
+json_t *engine_material_types(const struct engine *e, const struct kind *k);
 
 /* ---- what approvals issue -------------------------------------------------- */
 

@@ -65,6 +65,10 @@ struct change {
     json_t *details;     /* the event's details (owned) */
     json_t *certificate; /* what an issuing transition signs (owned) */
     char serial[48];
+    /* The version the change writes: its envelope's canonical text (owned)
+     * and SHA-256; NULL for an action that keeps the version. */
+    char *envelope;
+    unsigned char envelope_sha256[VERSION_SHA256_LEN];
 
     struct event_draft event; /* the event, as phase 1 left c */
 
@@ -96,6 +100,9 @@ struct action_def {
      * application, not a change to it.  Phase 2 then only checks that the
      * version has not moved. */
     bool keeps_version;
+    /* The event names the envelope the change leaves (data_sha256 and
+     * version): creation, edits, submissions. */
+    bool names_envelope;
 };
 
 /* The action's entry, or NULL. */
@@ -132,6 +139,25 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c);
  * own.  Every problem to o->errs. */
 void envelope_check_unit(struct engine *e, const struct actor *who, const struct envelope *env,
                          struct outcome *o);
+
+/* The canonical text of an application's envelope (kind, round,
+ * review_unit, applicant, data: compact JSON, keys sorted, UTF-8 as is) as
+ * row a has it; sha256_out (may be NULL) gets its SHA-256.  Caller frees;
+ * NULL when memory runs out. */
+char *envelope_text(const struct application *a, unsigned char *sha256_out);
+
+/* Keeps the version row a (as written) and its envelope: text and sha256 as
+ * envelope_text() made them. */
+enum store_rc version_keep(struct store_tx *tx, const struct application *a, const char *text,
+                           const unsigned char *sha256);
+
+/* The members an event adds for an envelope: data_sha256 (hex) and
+ * version. */
+void details_name_envelope(json_t *details, const unsigned char *sha256, int64_t version);
+
+/* The decision basis: the eligibility checks and the award as they stood
+ * (what the decider saw), {"eligibility", "award"}. */
+json_t *decision_basis(const struct change *c);
 
 /* Releases what a change holds (its application, what it prepared) and
  * sets it up for another attempt with the same input. */

@@ -318,7 +318,7 @@ void reply_header(struct request *r, const char *name, const char *fmt, ...)
 {
     if (r->n_headers >= REPLY_MAX_HEADERS)
         return;
-    char(*h)[512] = r->headers[r->n_headers++];
+    char(*h)[REPLY_HEADER_LEN] = r->headers[r->n_headers++];
     snprintf(h[0], sizeof h[0], "%s", name);
     va_list ap;
     va_start(ap, fmt);

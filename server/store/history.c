@@ -13,7 +13,8 @@
 
 #define EVENT_COLUMNS                                                                              \
     "id, application_id, at, action, from_status, to_status, actor_account, actor_role,"           \
-    " opinion, request_id, details, prev_hash, hash"
+    " opinion, request_id, details, prev_hash, hash, format, actor_name, actor_unit,"              \
+    " actor_authority"
 
 void event_release(struct event *e)
 {
@@ -43,8 +44,12 @@ static enum store_rc event_from_row(sqlite3_stmt *st, struct event *e)
         memcpy(e->prev_hash, sqlite3_column_blob(st, 11), EVENT_HASH_LEN);
     if (sqlite3_column_bytes(st, 12) == EVENT_HASH_LEN)
         memcpy(e->hash, sqlite3_column_blob(st, 12), EVENT_HASH_LEN);
+    e->format = sqlite3_column_int(st, 13);
+    store_col_text(st, 15, e->actor_unit, sizeof e->actor_unit);
+    store_col_text(st, 16, e->actor_authority, sizeof e->actor_authority);
     if (store_col_dup(st, 8, NULL, &e->opinion) != 0 ||
-        store_col_dup(st, 10, "{}", &e->details_json) != 0) {
+        store_col_dup(st, 10, "{}", &e->details_json) != 0 ||
+        store_col_dup(st, 14, NULL, &e->actor_name) != 0) {
         event_release(e);
         return STORE_ERROR;
     }
@@ -77,8 +82,10 @@ enum store_rc store_event_last(struct store_tx *tx, int64_t *id, unsigned char h
 
 enum store_rc store_event_insert(struct store_tx *tx, const struct event *e)
 {
-    static const char sql[] = "INSERT INTO events (" EVENT_COLUMNS ")"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    static const char sql[] =
+        "INSERT INTO events (" EVENT_COLUMNS ")"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+        " ?16, ?17)";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
     enum store_rc rc;
@@ -94,7 +101,11 @@ enum store_rc store_event_insert(struct store_tx *tx, const struct event *e)
                 store_bind_opt(st, 10, e->request_id) |
                 store_bind_text(st, 11, e->details_json ? e->details_json : "{}") |
                 sqlite3_bind_blob(st, 12, e->prev_hash, EVENT_HASH_LEN, SQLITE_STATIC) |
-                sqlite3_bind_blob(st, 13, e->hash, EVENT_HASH_LEN, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 13, e->hash, EVENT_HASH_LEN, SQLITE_STATIC) |
+                sqlite3_bind_int(st, 14, e->format > 1 ? e->format : 1) |
+                store_bind_text(st, 15, e->format > 1 ? e->actor_name : NULL) |
+                store_bind_opt(st, 16, e->format > 1 ? e->actor_unit : NULL) |
+                store_bind_opt(st, 17, e->format > 1 ? e->actor_authority : NULL);
     if (bound != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
@@ -106,7 +117,8 @@ enum store_rc store_event_insert(struct store_tx *tx, const struct event *e)
 enum store_rc store_events_of(struct store *s, int64_t application_id,
                               void (*fn)(const struct event *e, void *ctx), void *ctx)
 {
-    /* With the acting account's name, for people reading the history (it is
+    /* Events of format 1 did not keep the actor's name: with the acting
+     * account's name as it is now, for people reading the history (it is
      * not part of the event, nor of its hash). */
     static const char sql[] =
         "SELECT " EVENT_COLUMNS ", (SELECT name FROM accounts WHERE accounts.id ="
@@ -127,7 +139,7 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
         rc = event_from_row(st, &e);
         if (rc != STORE_OK)
             goto out;
-        if (store_col_dup(st, 13, NULL, &e.actor_name) != 0) {
+        if (e.format < 2 && !e.actor_name && store_col_dup(st, 17, NULL, &e.actor_name) != 0) {
             event_release(&e);
             rc = STORE_ERROR;
             goto out;

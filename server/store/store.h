@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "materials.h"
 #include "text.h"
 
 enum store_rc {
@@ -371,8 +372,14 @@ struct event {
     char *details_json;    /* owned; a JSON object, "{}" when nothing more */
     unsigned char prev_hash[EVENT_HASH_LEN];
     unsigned char hash[EVENT_HASH_LEN];
-    char *actor_name; /* owned; store_events_of only: the account's name, NULL when
-                       * none; not hashed */
+    /* The actor as it was (format 2 on; hashed): its name (owned; NULL when
+     * none), review unit and authority ("" when none).  Format 1 events,
+     * written before these were kept, read the account's name as it is now
+     * into actor_name (store_events_of only; not hashed). */
+    int format;       /* 1 or 2: how the event is encoded for its hash (chain.h) */
+    char *actor_name; /* owned */
+    char actor_unit[UNIT_ID_LEN];
+    char actor_authority[24];
 };
 
 /* Frees what an event owns. */
@@ -390,6 +397,74 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
  * false. */
 enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
                                 void *ctx);
+
+/* ---- versions: every stored version of an application ------------------- */
+
+#define VERSION_SHA256_LEN 32
+
+struct app_version {
+    int64_t application_id;
+    int64_t version;
+    char status[24];
+    char at[40];    /* RFC 3339 UTC: when it was written */
+    char *envelope; /* owned: the canonical envelope text */
+    unsigned char sha256[VERSION_SHA256_LEN];
+};
+
+void app_version_release(struct app_version *v);
+
+/* Keeps version v->version of an application (written once). */
+enum store_rc store_version_add(struct store_tx *tx, const struct app_version *v);
+/* Reads version `version` of the application; caller releases. */
+enum store_rc store_version_get(struct store *s, int64_t application_id, int64_t version,
+                                struct app_version *out);
+
+/* ---- materials: the files of an application -------------------------------- */
+
+#define MATERIAL_SHA256_LEN 32
+
+struct material {
+    int64_t id;
+    int64_t application_id;
+    char type[MATERIAL_TYPE_LEN];
+    char *filename; /* owned */
+    char content_type[MEDIA_TYPE_LEN];
+    int64_t bytes;
+    unsigned char sha256[MATERIAL_SHA256_LEN];
+    char uploaded_at[40];
+    int64_t uploaded_by;
+    bool submitted;      /* it was part of a submission: kept when deleted */
+    char deleted_at[40]; /* "" unless deleted */
+};
+
+void material_release(struct material *m);
+
+/* Inserts m (id set) with its m->bytes bytes read from src, copied into the
+ * row piece by piece (SQLite's incremental blob I/O): never more than a
+ * small buffer in memory, whatever the file's size. */
+enum store_rc store_material_add(struct store_tx *tx, struct material *m,
+                                 const struct byte_source *src);
+/* The files of an application that are not deleted, oldest first; fn gets
+ * each (released after it returns). */
+enum store_rc store_materials_of(struct store *s, int64_t application_id,
+                                 void (*fn)(const struct material *m, void *ctx), void *ctx);
+enum store_rc store_materials_of_tx(struct store_tx *tx, int64_t application_id,
+                                    void (*fn)(const struct material *m, void *ctx), void *ctx);
+/* File id of the application, deleted or not; caller releases. */
+enum store_rc store_material_get(struct store *s, int64_t application_id, int64_t id,
+                                 struct material *out);
+/* The bytes of the application's files that are not deleted. */
+enum store_rc store_materials_bytes(struct store_tx *tx, int64_t application_id, int64_t *total);
+/* Deletes file id of the application: removed when it was never part of a
+ * submission, else marked deleted at `at` and kept.  STORE_NOT_FOUND when
+ * there is no such file that is not deleted. */
+enum store_rc store_material_delete(struct store_tx *tx, int64_t application_id, int64_t id,
+                                    const char *at);
+/* Marks every file of the application that is not deleted as submitted. */
+enum store_rc store_materials_submitted(struct store_tx *tx, int64_t application_id);
+/* Reads len bytes at off of file id's content on this thread's reader, in
+ * a read of its own (a download reads piece by piece, each piece short). */
+enum store_rc store_material_read(struct store *s, int64_t id, int64_t off, void *buf, size_t len);
 
 /* ---- objections --------------------------------------------------------- */
 

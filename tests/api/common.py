@@ -474,15 +474,46 @@ def incubatee(uscc=USCC_B):
 
 ENVELOPE_KEYS = ("kind", "round", "review_unit", "applicant", "data")
 
+# The tests' servers take more uploads an hour from one account than the
+# default: every application the helpers make gets its materials.
+UPLOADS_PER_HOUR = 100000
 
-def create(who="applicant_a", kind="incubator", env=None, **kw):
-    """Creates a draft; returns the application (asserts 201)."""
+# The smallest file the server takes as a PDF (by its magic bytes): what the
+# helpers attach for each material type an application needs (RULES.md §6).
+TINY_PDF = b"%PDF-1.4\n% a test's material\n"
+
+
+def attach_materials(app_id, who, request=None, body=TINY_PDF):
+    """Uploads a file for every material type application app_id still
+    needs (GET .../materials, "missing"), so that it can be submitted.
+    request: the req() of the server (default: common.req).  Returns the
+    files uploaded."""
+    request = request or req
+    path = "/v1/applications/%d/materials" % app_id
+    r = request("GET", path, token=who)
+    if r[0] != 200:
+        raise AssertionError("materials of %d: %r" % (app_id, r))
+    made = []
+    for t in r[2]["missing"]:
+        u = request("POST", path + "?type=" + t, token=who, raw=body,
+                    headers={"Content-Type": "application/pdf"})
+        if u[0] != 201:
+            raise AssertionError("upload of %s to %d: %r" % (t, app_id, u))
+        made.append(u[2])
+    return made
+
+
+def create(who="applicant_a", kind="incubator", env=None, materials=True, **kw):
+    """Creates a draft; returns the application (asserts 201).  With
+    materials (the default) it gets a file of every type it needs."""
     if env is None:
         env = envelope(kind, who, **kw)
     r = req("POST", "/v1/applications", env, token=who)
     if r[0] != 201:
         raise AssertionError("create failed: %r\nsent: %s"
                              % (r, json.dumps(env, ensure_ascii=False)))
+    if materials:
+        attach_materials(r[2]["id"], who)
     return r[2]
 
 
@@ -587,7 +618,8 @@ class Server:
         with open(self.config, "w", encoding="utf-8") as f:
             json.dump({"db": self.db, "keys": os.path.join(self.tmp, "keys"),
                        "per_ip_connection_limit": 256, "stages": ALL_STAGES,
-                       "body_limit_bytes": getattr(ctx, "body_limit", None) or 65536}, f)
+                       "body_limit_bytes": getattr(ctx, "body_limit", None) or 65536,
+                       "material_uploads_per_hour": UPLOADS_PER_HOUR}, f)
         _servers.append(self)
         try:
             self._start(accounts if accounts is not None else ACCOUNTS)
@@ -666,11 +698,15 @@ class Server:
                 env[member] = kw[member]
         return env
 
-    def create(self, who, env):
+    def create(self, who, env, materials=True):
+        """Creates a draft (asserts 201); with materials (the default) it
+        gets a file of every type it needs (attach_materials)."""
         r = self.req("POST", "/v1/applications", env, token=who)
         if r[0] != 201:
             raise AssertionError("create failed: %r\nsent: %s"
                                  % (r, json.dumps(env, ensure_ascii=False)))
+        if materials:
+            attach_materials(r[2]["id"], who, self.req)
         return r[2]
 
     def submit(self, app_id, who, expect=200):

@@ -47,9 +47,14 @@ class WorkflowTest(ApiTest):
         return r[2]["items"]
 
     def actor(self, who):
+        """The actor as events name it: as it was, inside what is hashed."""
+        none = {"name": None, "unit": None, "authority": None}
         if who in ("system", "public"):
-            return {"account": None, "role": who}
-        return {"account": self.flow.account_id(who), "role": self.srv.accounts[who]["role"]}
+            return dict(none, account=None, role=who)
+        acct = self.srv.accounts[who]
+        return {"account": self.flow.account_id(who), "role": acct["role"],
+                "name": acct["name"], "unit": acct.get("unit"),
+                "authority": acct.get("authority")}
 
     def check_event(self, e, action, frm, to, who, opinion=None, at_prefix=DAY):
         for m in ("id", "at", "action", "from", "to", "actor", "opinion"):

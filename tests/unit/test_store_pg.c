@@ -274,6 +274,28 @@ static const struct row_case cases[] = {
     {"an event id taken", EVENT_COLS "(1, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2)", 32, 32,
      CONFLICT},
 
+    {"an event naming its actor",
+     "INSERT INTO events (id, application_id, at, action, actor_role, details, prev_hash, hash,"
+     " format, actor_name, actor_unit) VALUES (4, 1, " T ", 'edit', 'district_reviewer', '{}',"
+     " ?1, ?2, 2, '海淀区初审员', '110108')",
+     32, 32, ACCEPTED},
+    {"an event of format 3",
+     "INSERT INTO events (id, application_id, at, action, actor_role, details, prev_hash, hash,"
+     " format) VALUES (5, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2, 3)",
+     32, 32, REFUSED},
+    {"an event's actor renamed", "UPDATE events SET actor_name = 'x' WHERE id = 4", 0, 0, REFUSED},
+
+    {"a version", "INSERT INTO application_versions VALUES (1, 1, 'draft', " T ", '{}', ?1)", 32, 0,
+     ACCEPTED},
+    {"a version taken", "INSERT INTO application_versions VALUES (1, 1, 'draft', " T ", '{}', ?1)",
+     32, 0, CONFLICT},
+    {"version 0", "INSERT INTO application_versions VALUES (1, 0, 'draft', " T ", '{}', ?1)", 32, 0,
+     REFUSED},
+    {"a version's hash of 31 bytes",
+     "INSERT INTO application_versions VALUES (1, 2, 'draft', " T ", '{}', ?1)", 31, 0, REFUSED},
+    {"a version changed", "UPDATE application_versions SET envelope = '[]'", 0, 0, REFUSED},
+    {"a version removed", "DELETE FROM application_versions", 0, 0, REFUSED},
+
     {"a log node", "INSERT INTO tlog_nodes VALUES (0, 1, ?1)", 32, 0, ACCEPTED},
     {"a log node changed", "UPDATE tlog_nodes SET hash = ?1 WHERE level = 0", 32, 0, REFUSED},
     {"a log node removed", "DELETE FROM tlog_nodes", 0, 0, REFUSED},
@@ -498,6 +520,173 @@ START_TEST(test_units)
 }
 END_TEST
 
+/* ---- materials and versions through store.h ---------------------------------- */
+
+/* A file of n bytes whose every byte says where it is. */
+struct pattern {
+    int64_t n;
+};
+
+static int pattern_read(void *ctx, int64_t off, void *buf, size_t len)
+{
+    (void)ctx;
+    unsigned char *p = buf;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)((off + (int64_t)i) * 31 / 7);
+    return 0;
+}
+
+struct material_op {
+    struct material m;
+    struct byte_source src;
+    int64_t total;
+};
+
+static enum store_rc tx_material_add(struct store_tx *tx, void *ctx)
+{
+    struct material_op *o = ctx;
+    enum store_rc rc = store_material_add(tx, &o->m, &o->src);
+    if (rc == STORE_OK)
+        rc = store_materials_bytes(tx, o->m.application_id, &o->total);
+    return rc;
+}
+
+static enum store_rc tx_submitted(struct store_tx *tx, void *ctx)
+{
+    return store_materials_submitted(tx, *(int64_t *)ctx);
+}
+
+struct deletion_op {
+    int64_t app, id;
+};
+
+static enum store_rc tx_delete(struct store_tx *tx, void *ctx)
+{
+    struct deletion_op *o = ctx;
+    return store_material_delete(tx, o->app, o->id, "2020-09-30T02:00:00Z");
+}
+
+static enum store_rc tx_version(struct store_tx *tx, void *ctx)
+{
+    return store_version_add(tx, ctx);
+}
+
+static void count_material(const struct material *m, void *ctx)
+{
+    (void)m;
+    (*(int *)ctx)++;
+}
+
+static void add_material(struct store *s, int64_t app, int64_t n, struct material_op *o)
+{
+    static struct pattern p;
+    memset(o, 0, sizeof *o);
+    o->m.application_id = app;
+    snprintf(o->m.type, sizeof o->m.type, "%s", "audit_report");
+    o->m.filename = (char *)"审计报告.pdf";
+    snprintf(o->m.content_type, sizeof o->m.content_type, "%s", "application/pdf");
+    o->m.bytes = n;
+    memset(o->m.sha256, 0x5A, sizeof o->m.sha256);
+    snprintf(o->m.uploaded_at, sizeof o->m.uploaded_at, "%s", "2020-09-29T02:00:00Z");
+    o->m.uploaded_by = 1;
+    o->src = (struct byte_source){.size = n, .read_at = pattern_read, .ctx = &p};
+    ck_assert_int_eq(store_write(s, tx_material_add, o), STORE_OK);
+    ck_assert_int_gt(o->m.id, 0);
+}
+
+START_TEST(test_materials_and_versions)
+{
+    static const char *const seed[] = {
+        "INSERT INTO review_units VALUES ('110108', '海淀区', 'Haidian', 'district')",
+        ACCOUNT_COLS ") VALUES ('applicant', 'A', '91110108MA01AAAAAA', NULL, NULL, ?1, " T ")",
+        APP_COLS "('incubator', 2020, '110108', 'A', '91110108MA01AAAAAA', 'draft', 1, 1, " T ", " T
+                 ", NULL, '{}')",
+    };
+    /* Across PostgreSQL's pieces of 1 MiB, and the store's of 64 KiB. */
+    const int64_t n = 3 * (1 << 20) + 12345;
+    struct env e;
+    struct db *d;
+    char err[512] = "";
+    struct material_op big, small;
+    struct material got;
+    unsigned char buf[70000], want[70000];
+    int listed = 0;
+
+    env_open(&e, _i);
+    migrate(e.s);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++)
+        ck_assert_int_eq(run_case(d, seed[i], 32, 0, 0), ACCEPTED);
+    db_close(d);
+
+    add_material(e.s, 1, n, &big);
+    ck_assert_int_eq(big.total, n);
+    add_material(e.s, 1, 10, &small);
+    ck_assert_int_eq(small.total, n + 10);
+    ck_assert_int_ne(small.m.id, big.m.id);
+
+    ck_assert_int_eq(store_material_get(e.s, 1, big.m.id, &got), STORE_OK);
+    ck_assert_int_eq(got.bytes, n);
+    ck_assert_str_eq(got.filename, "审计报告.pdf");
+    ck_assert_str_eq(got.type, "audit_report");
+    ck_assert_mem_eq(got.sha256, big.m.sha256, sizeof got.sha256);
+    ck_assert(!got.submitted);
+    material_release(&got);
+    ck_assert_int_eq(store_material_get(e.s, 2, big.m.id, &got), STORE_NOT_FOUND);
+
+    /* Ranges at the start, across a piece, at the very end. */
+    const int64_t offs[] = {0, (1 << 20) - 100, 2 * (1 << 20) + 5, n - (int64_t)sizeof buf};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        ck_assert_int_eq(store_material_read(e.s, big.m.id, offs[i], buf, sizeof buf), STORE_OK);
+        pattern_read(NULL, offs[i], want, sizeof want);
+        ck_assert_mem_eq(buf, want, sizeof buf);
+    }
+    ck_assert_int_eq(store_material_read(e.s, big.m.id, n - 10, buf, 11), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_material_read(e.s, 999, 0, buf, 1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_materials_of(e.s, 1, count_material, &listed), STORE_OK);
+    ck_assert_int_eq(listed, 2);
+
+    /* Never submitted: gone with its bytes.  Submitted: kept, readable. */
+    struct deletion_op del = {1, small.m.id};
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_OK);
+    ck_assert_int_eq(store_material_get(e.s, 1, small.m.id, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_material_read(e.s, small.m.id, 0, buf, 1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_NOT_FOUND);
+    int64_t app = 1;
+    ck_assert_int_eq(store_write(e.s, tx_submitted, &app), STORE_OK);
+    del.id = big.m.id;
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_OK);
+    ck_assert_int_eq(store_material_get(e.s, 1, big.m.id, &got), STORE_OK);
+    ck_assert(got.submitted);
+    ck_assert_str_eq(got.deleted_at, "2020-09-30T02:00:00Z");
+    material_release(&got);
+    ck_assert_int_eq(store_material_read(e.s, big.m.id, 5, buf, 100), STORE_OK);
+    listed = 0;
+    ck_assert_int_eq(store_materials_of(e.s, 1, count_material, &listed), STORE_OK);
+    ck_assert_int_eq(listed, 0);
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_NOT_FOUND);
+
+    /* Versions: kept as written, once. */
+    struct app_version v = {.application_id = 1,
+                            .version = 1,
+                            .status = "draft",
+                            .at = "2020-09-29T02:00:00Z",
+                            .envelope = (char *)"{\"k\":\"北京\"}"};
+    memset(v.sha256, 0x11, sizeof v.sha256);
+    ck_assert_int_eq(store_write(e.s, tx_version, &v), STORE_OK);
+    ck_assert_int_eq(store_write(e.s, tx_version, &v), STORE_CONFLICT);
+    struct app_version back;
+    ck_assert_int_eq(store_version_get(e.s, 1, 1, &back), STORE_OK);
+    ck_assert_str_eq(back.envelope, "{\"k\":\"北京\"}");
+    ck_assert_str_eq(back.status, "draft");
+    ck_assert_mem_eq(back.sha256, v.sha256, sizeof v.sha256);
+    app_version_release(&back);
+    ck_assert_int_eq(store_version_get(e.s, 1, 2, &back), STORE_NOT_FOUND);
+    env_close(&e);
+}
+END_TEST
+
 /* ---- the store on PostgreSQL ---------------------------------------------- */
 
 struct skew {
@@ -598,6 +787,7 @@ static Suite *store_pg_suite(void)
     tcase_add_loop_test(tc, test_migrate_concurrently, 0, 2);
     tcase_add_loop_test(tc, test_same_rows, 0, 2);
     tcase_add_loop_test(tc, test_units, 0, 2);
+    tcase_add_loop_test(tc, test_materials_and_versions, 0, 2);
     tcase_add_test(tc, test_postgresql_store);
     suite_add_tcase(s, tc);
     return s;

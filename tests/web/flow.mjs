@@ -10,6 +10,7 @@
 // Beijing time (run.mjs) and so does each page's.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 
 import {NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck,
@@ -502,7 +503,7 @@ export function register(env, {failed}) {
     assert.deepEqual(await localDraftKeys(clerk), []);
   });
 
-  step('submit: the incubator application goes to the district', async () => {
+  step('materials: submission waits for every required document; PDFs uploaded through the form show their hash', async () => {
     const clerk = s.clerk;
     const page = clerk.page;
     await clerk.go('#/apps');
@@ -514,6 +515,40 @@ export function register(env, {failed}) {
     await page.waitForURL(new RegExp(`#/edit/${s.incubator}$`));
     await clerk.settle();
     await m.getByText('全部条件符合。').waitFor();
+    const mats = m.locator('section.materials');
+    await mats.locator('.mtype').first().waitFor();
+    assert.equal(await mats.locator('.mtype').count(), 5);
+    assert.equal(await mats.locator('.mtype .req').count(), 5);
+    // Submitting now is stopped here, naming what is missing.
+    await page.getByRole('button', {name: '提交申报', exact: true}).click();
+    const summary = m.locator('div.alert.error[role=alert]');
+    await summary.getByText('尚缺以下必需材料', {exact: false}).waitFor();
+    for (const name of ['北京市科技企业孵化器认定申请书', '工商营业执照等注册登记证件', '财务会计报告']) {
+      await summary.getByRole('button', {name}).waitFor();
+    }
+    assert.match(page.url(), new RegExp(`#/edit/${s.incubator}$`));
+    await clerk.look('materials-missing');
+    // A file of a format the type does not take is refused before it is sent.
+    const form = mats.locator('.mtype[data-type=application_form]');
+    await form.locator('input[type=file]').setInputFiles({name: '说明.txt', mimeType: 'text/plain', buffer: Buffer.from('not a document')});
+    await mats.getByText('不是本类材料接受的格式', {exact: false}).waitFor();
+    // One PDF per type, each listed with its SHA-256 once stored.
+    for (const type of ['application_form', 'business_licence', 'service_description', 'audit_report', 'financial_statements']) {
+      const bytes = Buffer.from(`%PDF-1.7\n% ${type} of ${ORG.name}\n${'0'.repeat(4096)}\n%%EOF\n`);
+      const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+      const row = mats.locator(`.mtype[data-type=${type}]`);
+      await row.locator('.uploader input[type=file]').first().setInputFiles({name: `${type}.pdf`, mimeType: 'application/pdf', buffer: bytes});
+      await row.locator('li.file code.hash').getByText(sha, {exact: true}).waitFor();
+      await row.getByRole('link', {name: `${type}.pdf`}).waitFor();
+    }
+    await mats.getByText('必需材料已齐全。').waitFor();
+    await clerk.look('materials-complete');
+  });
+
+  step('submit: the incubator application goes to the district', async () => {
+    const clerk = s.clerk;
+    const page = clerk.page;
+    const m = main(clerk);
     await page.getByRole('button', {name: '提交申报', exact: true}).click();
     await page.waitForURL(new RegExp(`#/app/${s.incubator}$`));
     await clerk.settle();
@@ -543,6 +578,15 @@ export function register(env, {failed}) {
     await m.getByText('海淀区', {exact: true}).waitFor();
     const card = m.locator('article.card.review').filter({hasText: `#${s.incubator} ${ORG.name}`});
     await card.getByText('全部条件符合。').waitFor();
+    // The reviewer sees the documents and opens them.
+    const files = card.locator('section.materials li.file');
+    await files.first().waitFor();
+    assert.equal(await files.count(), 5);
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      card.getByRole('link', {name: 'audit_report.pdf'}).click()]);
+    assert.equal(download.suggestedFilename(), 'audit_report.pdf');
+    const got = fs.readFileSync(await download.path());
+    assert.ok(got.subarray(0, 5).equals(Buffer.from('%PDF-')));
     await d.look('queue-district');
     await fill(card, {审核决定: {option: '通过'}, 审核意见: '材料齐全，符合认定条件，同意报市科委复审。'});
     await card.getByRole('button', {name: '提交审核意见'}).click();

@@ -17,7 +17,7 @@ import http from 'node:http';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-import {group, field, fill, uscc, steps, main, h1, apiGet, apiPost, appIdFromHash, saveDraft, staffSignIn} from './lib.mjs';
+import {group, field, fill, uscc, steps, main, h1, apiGet, apiPost, appIdFromHash, saveDraft, staffSignIn, attachMaterials} from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB = path.join(HERE, '..', '..', 'web');
@@ -160,6 +160,12 @@ export function register(env, {failed}) {
     s.store = appIdFromHash(clerk);
     const {body} = await apiGet(clerk, `/v1/applications/${s.store}`);
     assert.equal(body.eligibility.eligible, true, JSON.stringify(body.eligibility));
+    // The documents of a store opening (RULES.md §6), the store's own among them.
+    const attached = await attachMaterials(clerk, s.store);
+    assert.ok(attached.includes('store_evidence'), attached.join());
+    await page.reload();
+    await clerk.settle();
+    await m.getByText('必需材料已齐全。').waitFor();
     await page.getByRole('button', {name: '提交申报', exact: true}).click();
     await page.waitForURL(new RegExp(`#/app/${s.store}$`));
     await clerk.settle();
@@ -181,6 +187,7 @@ export function register(env, {failed}) {
     assert.equal(made.status, 201, JSON.stringify(made.body));
     s.incubatorApp = made.body.id;
     assert.equal(made.body.eligibility.eligible, true, JSON.stringify(made.body.eligibility));
+    assert.equal((await attachMaterials(clerk, s.incubatorApp)).length, 5);
     // Loaded again, the page finds the session (and goes on to My applications).
     await page.reload();
     await page.waitForURL(/#\/apps$/);
