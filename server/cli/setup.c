@@ -313,6 +313,8 @@ int engine_setup(struct engine *e, struct store *s, const struct calendar *cal,
     e->settings.n_stages = cfg->n_stages;
     e->settings.objections_open_per_application = cfg->objections_open_per_application;
     e->settings.objections_per_address_per_day = cfg->objections_per_address_per_day;
+    e->settings.return_due_days = cfg->return_due_days;
+    e->settings.many_per_round = !cfg->one_application_per_round;
     if (engine_check_settings(&e->settings, err, sizeof err) != 0)
         return fail("%s", err);
     return 0;

@@ -614,6 +614,18 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
                  q->round, q->round);
         return 1;
     }
+    /* RULES.md §5: the ranking is final; one that did not take this
+     * application into account cannot award it 0 in silence. */
+    int in = q->in_ranking(q->ctx);
+    if (in < 0)
+        return -1;
+    if (in == 0) {
+        snprintf(why, cap,
+                 "the ranking of %d is fixed and this application is not in it: it came to "
+                 "the municipal stage after the ranking was computed",
+                 q->round);
+        return 1;
+    }
     if (json_is_true(json_object_get(review, "special_award"))) {
         int granted = q->count_granted(q->ctx, "special_award");
         if (granted < 0)
@@ -625,6 +637,23 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
         }
     }
     return 0;
+}
+
+/* RULES.md §5: once the year's ranking is fixed, no application of that
+ * year joins it. */
+static int tourism_award_before_submit(const struct approval_query *q, char *why, size_t cap)
+{
+    int computed = q->ranking_computed(q->ctx);
+    if (computed <= 0)
+        return computed;
+    int in = q->in_ranking(q->ctx);
+    if (in != 0)
+        return in < 0 ? -1 : 0;
+    snprintf(why, cap,
+             "the ranking of %d is fixed: an application of that year not in it can no longer "
+             "be submitted",
+             q->round);
+    return 1;
 }
 
 static void tourism_award_figures(const void *data, struct ranking_entry *e)
@@ -661,6 +690,7 @@ const struct kind kind_tourism_award = {
     .municipal_records = tourism_award_municipal_records,
     .fix_figures = tourism_award_fix_figures,
     .before_approval = tourism_award_before_approval,
+    .before_submit = tourism_award_before_submit,
     .ranking = &tourism_award_ranking,
     .revocation_grounds = tourism_award_revocation_grounds,
 };
