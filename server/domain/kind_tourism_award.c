@@ -608,7 +608,7 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
     if (computed < 0)
         return -1;
     if (computed == 0) {
-        snprintf(why, cap,
+        kind_why(q, why, cap,
                  "the %d ranking has not been computed; compute it first "
                  "(POST /v1/rounds/tourism_award/%d/ranking)",
                  q->round, q->round);
@@ -620,7 +620,7 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
     if (in < 0)
         return -1;
     if (in == 0) {
-        snprintf(why, cap,
+        kind_why(q, why, cap,
                  "the ranking of %d is fixed and this application is not in it: it came to "
                  "the municipal stage after the ranking was computed",
                  q->round);
@@ -631,7 +631,7 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
         if (granted < 0)
             return -1;
         if (!tourism_special_award_available(granted)) {
-            snprintf(why, cap, "%d special awards were already granted in %d; at most %d a year",
+            kind_why(q, why, cap, "%d special awards were already granted in %d; at most %d a year",
                      granted, q->round, TOURISM_SPECIAL_AWARDS_PER_YEAR);
             return 1;
         }
@@ -649,7 +649,7 @@ static int tourism_award_before_submit(const struct approval_query *q, char *why
     int in = q->in_ranking(q->ctx);
     if (in != 0)
         return in < 0 ? -1 : 0;
-    snprintf(why, cap,
+    kind_why(q, why, cap,
              "the ranking of %d is fixed: an application of that year not in it can no longer "
              "be submitted",
              q->round);

@@ -3,6 +3,9 @@
  */
 #include "date.h"
 #include "kinds.h"
+#include "messages.h"
+
+#include <stdarg.h>
 
 #include <assert.h>
 #include <stdio.h>
@@ -321,6 +324,18 @@ json_t *kind_schema(const struct kind *k)
     snprintf(id, sizeof id, "urn:shenbao:schema:%s", k->name);
     snprintf(title, sizeof title, "%s / %s", k->title_zh, k->title_en);
     return spec_schema(table, id, title);
+}
+
+void kind_why(const struct approval_query *q, char *why, size_t cap, const char *fmt, ...)
+{
+    char ignored[8];
+    va_list ap;
+    va_start(ap, fmt);
+    if (q->why_zh && q->zh_cap > 0)
+        msg_vformat(why, cap, q->why_zh, q->zh_cap, fmt, ap);
+    else
+        msg_vformat(why, cap, ignored, sizeof ignored, fmt, ap);
+    va_end(ap);
 }
 
 const struct field_spec *kind_municipal_records(const struct kind *k, const void *data)

@@ -36,7 +36,16 @@ struct approval_query {
      * account (ranked it or left it out as not eligible), 0 when not, -1
      * when the database failed. */
     int (*in_ranking)(void *ctx);
+    /* Where a hook that refuses puts its reason in Chinese besides `why`
+     * (messages.h; NULL: nowhere), zh_cap bytes. */
+    char *why_zh;
+    size_t zh_cap;
 };
+
+/* Writes a hook's reason (printf-formatted) into why (cap bytes) and, when
+ * the message catalog has its Chinese, into q->why_zh. */
+void kind_why(const struct approval_query *q, char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* A ranked kind: what an application brings to the year's ranking. */
 struct kind_ranking {

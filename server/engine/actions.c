@@ -311,11 +311,16 @@ static void records_dated(const struct change *c, const struct field_spec *recor
             continue;
         char ptr[64];
         snprintf(ptr, sizeof ptr, "/%s/date", records[i].name);
-        spec_errors_add(errs, ptr,
-                        "%s %s: it must lie between the submission on %s and the decision on %s, "
-                        "both included",
-                        date, day < from ? "is before the submission" : "lies in the future",
-                        from_text, to_text);
+        if (day < from)
+            spec_errors_add(errs, ptr,
+                            "%s is before the submission on %s: it must lie between that day and "
+                            "the decision on %s, both included",
+                            date, from_text, to_text);
+        else
+            spec_errors_add(errs, ptr,
+                            "%s lies in the future: it must lie between the submission on %s and "
+                            "the decision on %s, both included",
+                            date, from_text, to_text);
     }
 }
 
@@ -542,13 +547,18 @@ static enum engine_rc check_year(struct store_tx *tx, struct change *c, bool sub
         .count_granted = query_granted,
         .in_ranking = query_in_ranking,
     };
-    char why[256] = "";
+    char why[256] = "", why_zh[384] = "";
+    q.why_zh = why_zh;
+    q.zh_cap = sizeof why_zh;
     int r = submitting ? k->before_submit(&q, why, sizeof why)
                        : k->before_approval(&q, in->body, why, sizeof why);
     if (r < 0)
         return db_failed(c);
-    if (r > 0)
-        return outcome_set(c->out, ENGINE_REFUSED, "%s", why);
+    if (r > 0) {
+        outcome_set(c->out, ENGINE_REFUSED, "%s", why);
+        snprintf(c->out->reason_zh, sizeof c->out->reason_zh, "%s", why_zh);
+        return ENGINE_REFUSED;
+    }
     return ENGINE_OK;
 }
 
