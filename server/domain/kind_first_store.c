@@ -1384,6 +1384,10 @@ const struct kind kind_first_store = {
     .award = first_store_award,
     .issued_zh = "品牌首店项目资金支持决定",
     .issued_en = "Funding decision for a brand first-store project",
+    .decides_zh = "支持",
+    .decides_en = "fund",
+    .amount_zh = "支持金额",
+    .amount_en = "funding",
     .valid_years = 0,
     /* 六: the district (by affiliation) and the municipal stage; 48号 has
      * no notice. */

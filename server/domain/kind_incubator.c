@@ -1022,6 +1022,8 @@ const struct kind kind_incubator = {
     .ban_months = 24,
     .issued_zh = "北京市科技企业孵化器认定证书",
     .issued_en = "Beijing science-tech enterprise incubator certificate",
+    .decides_zh = "认定",
+    .decides_en = "certify",
     .valid_years = 3,
     /* 第五、八条: applications go to 市科委 (no district stage); expert
      * review, site inspection, then the 5-working-day notice. */

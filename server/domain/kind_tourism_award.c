@@ -683,6 +683,10 @@ const struct kind kind_tourism_award = {
     .award = tourism_award_award,
     .issued_zh = "入境旅游奖励决定",
     .issued_en = "Inbound tourism award decision",
+    .decides_zh = "奖励",
+    .decides_en = "award",
+    .amount_zh = "奖励金额",
+    .amount_en = "award",
     .valid_years = 0,
     /* 第十一、十二条: applications go to 市文旅局 (no district stage); the
      * audit, the expert panel and the ranking; 190号 has no notice. */

@@ -91,6 +91,13 @@ struct kind {
     const char *issued_zh;
     const char *issued_en;
     int valid_years;
+    /* What a municipal approval does, as the bureau's decisions word it
+     * (予以认定, 不予认定: "认定"; "certify"), and what the amount is called
+     * (支持金额, 奖励金额; "funding"), NULL for a kind with no amount. */
+    const char *decides_zh;
+    const char *decides_en;
+    const char *amount_zh;
+    const char *amount_en;
     /* Why what it issued may be revoked (the first is the default), and which
      * of those grounds bar the organisation for ban_months. */
     const char *const *revocation_grounds;

@@ -319,9 +319,12 @@ enum engine_rc engine_last_review(struct engine *e, const struct actor *who,
     char *text = NULL;
     enum store_rc rc = store_last_approval(e->store, who->account, kind->name, &app, at, sizeof at,
                                            action, sizeof action, &text);
-    if (rc == STORE_NOT_FOUND)
-        return outcome_set(out, ENGINE_NOT_FOUND, "you have approved no %s application yet",
-                           kind->name);
+    if (rc == STORE_NOT_FOUND) {
+        /* None yet: nothing to fill in, which is no error for a form. */
+        out->extra = json_pack("{s:n, s:n, s:n, s:{}}", "application_id", "at", "stage",
+                               "records");
+        return out->rc = ENGINE_OK;
+    }
     if (rc != STORE_OK)
         return outcome_set(out, ENGINE_ERROR, "the database could not be read");
     json_t *details = parse_json0(text, 0, NULL);

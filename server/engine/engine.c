@@ -329,6 +329,15 @@ static json_t *review_json(const struct app *a)
         json_array_append_new(notes, n);
     }
     json_object_set_new(o, "notes", notes);
+    /* What a municipal approval of this application must carry, by name
+     * (the kind's municipal_records in GET /v1/kinds may describe more:
+     * those of every project of the kind). */
+    json_t *records = json_array();
+    const struct field_spec *f =
+        a->data.typed ? kind_municipal_records(a->kind, a->data.typed) : a->kind->municipal_records;
+    for (; f && f->name; f++)
+        json_array_append_new(records, json_string(f->name));
+    json_object_set_new(o, "municipal_records", records);
     return o;
 }
 

@@ -350,7 +350,7 @@ enum engine_rc engine_template_delete(struct engine *e, const struct actor *who,
 
 /* The stage records of the actor's last approval of an application of
  * `kind` (to fill in the next one's): out->extra {application_id, at,
- * stage, records}.  ENGINE_NOT_FOUND when it has made none. */
+ * stage, records}; all null and no records when it has made none. */
 enum engine_rc engine_last_review(struct engine *e, const struct actor *who,
                                   const struct kind *kind, struct outcome *out);
 
