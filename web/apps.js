@@ -1,7 +1,7 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
 import {h, add, put, fmtTime, dayCount, download} from './util.js';
-import {t, actionLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
+import {t, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';

@@ -511,10 +511,11 @@ export async function reviewPage(page, id) {
   page = body;
   const actions = h('p.actions',
     mine ? h('a.button.primary', {href: '#decision', onclick: (e) => { e.preventDefault(); document.getElementById('decision').scrollIntoView(); document.getElementById('decision').focus(); }}, t('jump_decide')) : null,
-    a.certificate_serial ? h('a.button', {href: `#/decision/${a.id}`}, t('print_decision')) : null,
     h('a.button', {href: '#/queue'}, t('queue')));
   top.insertBefore(actions, top.querySelector('.reviewgrid'));
 
+  // What was issued, once it was.
+  if (a.certificate_serial) add(page, await issuedView(a, info));
   // What is wrong first, naming the rows at fault (the checks' details).
   add(page, checksView(a.eligibility, {failedFirst: true}));
   add(page, awardView(a.award, a.kind, a));
@@ -546,7 +547,6 @@ export async function reviewPage(page, id) {
   add(side, sec);
   if (!mine) {
     add(sec, h('p', t('not_your_stage', statusLabel(a.status))));
-    if (a.certificate_serial) add(side, await issuedView(a, info));
     return;
   }
   const form = await decisionForm({stage, info, a});
@@ -563,7 +563,7 @@ export async function reviewPage(page, id) {
       const said = t('reviewed', stage === 'district' ? `${t('review')}${C()}${decisionLabel(stage, review.decision, info)}` : actionLabel(`${stage}_${review.decision}`, info));
       // A kind without a public notice is approved, and what it issues
       // signed, by the municipal approval itself.
-      const text = done && done.certificate_serial ? `${said} ${t('issued_now', issuedLabel(info))}` : said;
+      const text = done && done.certificate_serial ? `${said}${lang === 'en' ? ' ' : ''}${t('issued_now', issuedLabel(info))}` : said;
       app.flash = {kind: 'ok', text};
       app.say(text);
       if (done && done.id) app.refresh();
@@ -641,7 +641,6 @@ export async function decisionPage(page, id) {
   const sheet = h('article.decisiondoc',
     h('p.docno', `${t('doc_no')}${C()}${doc.serial}`),
     h('h1', title),
-    doc.measure ? h('p.measure', `${t('measure')}${lang === 'en' ? ' ' : ''}${doc.measure}`) : null,
     body,
     h('dl.view',
       line(t('holder'), `${doc.holder.name}${paren(doc.holder.uscc)}`),

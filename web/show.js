@@ -31,7 +31,7 @@ export function checksView(elig, {failedFirst = false} = {}) {
     h('div.detail', localDetail(c)));
   if (failedFirst) {
     const failed = checks.filter((c) => !c.passed), passed = checks.filter((c) => c.passed);
-    return h('section.checks.failed-first', {'aria-label': t('failed_first')},
+    return h(`section.checks.failed-first${failed.length ? '.some' : ''}`, {'aria-label': t('failed_first')},
       h('h2', failed.length ? `${t('failed_first')}（${failed.length}）` : t('checks')),
       failed.length ? h('ul.checklist', failed.map(item)) : h('p.good', t('all_passed')),
       passed.length ? h('details', h('summary', t('other_checks', passed.length)),
@@ -57,7 +57,7 @@ export function awardView(award, kind, a) {
   if (!award) return null;
   const years = ((kindInfo(kind) || {}).issues || {}).valid_years;
   if (years && !award.total_fen) {
-    return h('section.award', h('h3', t('award')), h('p', t('award_none', years)));
+    return h('section.award', h('h3', t('amount')), h('p', t('award_none', years)));
   }
   const heading = amountLabel(kindInfo(kind), true);
   return h('section.award', h('h3', heading),

@@ -344,6 +344,15 @@ class Ceilings(ApiTest):
                                   dict(store, brand="Gamma")]}
         app = self.at_municipal(who, env)
         self.assertEqual(app["award"]["total_fen"], 3 * 10 * WAN + 2 * 2 * WAN)
+        # the application says which records its approval carries; the kind
+        # describes every one a project of it may ask for
+        self.assertEqual(app["review"]["municipal_records"], ["store_decisions"])
+        kind = self.assertStatus(srv.req("GET", "/v1/kinds/first_store"), 200)
+        self.assertEqual(sorted(kind["municipal_records"]["properties"]),
+                         ["audited_amount_fen", "store_decisions"])
+        w = org("intro-store")
+        store = self.at_municipal(w, srv.envelope("first_store", w, review_unit="110108"))
+        self.assertEqual(store["review"]["municipal_records"], ["audited_amount_fen"])
         # no overall audited amount is asked of an introduction
         r = self.approve(app, audited_amount_fen=100 * WAN)
         self.assertProblem(r, 422, ["/audited_amount_fen", "/store_decisions"])
@@ -589,7 +598,7 @@ class Migration(ApiTest):
         con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
                     " name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT")
         for name in sorted(os.listdir(migrations)):
-            if int(name[:4]) > 7:
+            if not name.endswith(".sql") or int(name[:4]) > 7:
                 continue
             with open(os.path.join(migrations, name), encoding="utf-8") as f:
                 con.executescript(f.read())

@@ -492,8 +492,8 @@ export function register(env, {failed}) {
     await summary.waitFor({state: 'visible'});
     assert.match(await summary.textContent(), /尚未保存到服务器.*请补全或修改下面列出的内容.*暂存在本浏览器中/s);
     // the server's words, in Chinese (the page asks for them)
-    assert.equal(await errorNextTo(m, '运营团队情况'), '必填');
-    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填');
+    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
+    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     assert.equal((await localDraftKeys(clerk)).length, 1);
     await clerk.look('incubator-half-filled-422');
@@ -840,8 +840,8 @@ export function register(env, {failed}) {
     const m = main(clerk);
     const doc = m.locator('article.decisiondoc');
     await doc.getByRole('heading', {name: '北京市科技企业孵化器认定证书'}).waitFor();
-    await doc.getByText('依据京科发〔2020〕13号').waitFor();
-    await doc.getByText(`经审核，${ORG.name}符合`, {exact: false}).waitFor();
+    // what it decides, under which measure (its document number)
+    await doc.locator('p.decree').getByText(`经审核，${ORG.name}符合京科发〔2020〕13号规定的条件，予以认定。`, {exact: true}).waitFor();
     await doc.getByText('北京市科学技术委员会').waitFor();
     await clerk.look('decision-incubator');
     // a first store: the district recommended it (the batch); the commerce
@@ -858,7 +858,7 @@ export function register(env, {failed}) {
     await mu.go(`#/decision/${st.id}`);
     const d2 = main(mu).locator('article.decisiondoc');
     await d2.getByRole('heading', {name: '资金支持决定'}).waitFor();
-    await d2.getByText('依据京商消促字〔2020〕48号').waitFor();
+    await d2.locator('p.decree').getByText(`经审核，依据京商消促字〔2020〕48号，决定对${st.name}予以支持。`, {exact: true}).waitFor();
     await d2.getByText('Maison 1', {exact: true}).waitFor();
     await d2.getByText('Maison 1 北京首店', {exact: false}).waitFor();
     await d2.getByText('42 万元', {exact: true}).waitFor();
