@@ -321,8 +321,7 @@ enum engine_rc engine_last_review(struct engine *e, const struct actor *who,
                                            action, sizeof action, &text);
     if (rc == STORE_NOT_FOUND) {
         /* None yet: nothing to fill in, which is no error for a form. */
-        out->extra = json_pack("{s:n, s:n, s:n, s:{}}", "application_id", "at", "stage",
-                               "records");
+        out->extra = json_pack("{s:n, s:n, s:n, s:{}}", "application_id", "at", "stage", "records");
         return out->rc = ENGINE_OK;
     }
     if (rc != STORE_OK)
