@@ -23,6 +23,8 @@ const routes = [
   [/^\/notices$/, pub.notices],
   [/^\/check(?:\/([^/]+))?$/, pub.check],
   [/^\/queue$/, review.queue],
+  [/^\/review\/(\d+)$/, review.reviewPage],
+  [/^\/decision\/(\d+)$/, review.decisionPage],
 ];
 
 const header = document.getElementById('top');

@@ -143,6 +143,22 @@ void listing_add(struct listing *l, json_t *item);
  * the problem; l->items is consumed either way. */
 void listing_reply(struct call *c, struct listing *l, enum engine_rc rc);
 
+/* The filters of GET /v1/applications, the export and the statistics, as
+ * the query gives them (CONTRACT.md "Lists"), with the text they point
+ * into. */
+struct list_query {
+    struct app_filter f;
+    bool count;                           /* count=true: the answer adds "total" */
+    char statuses[256];                   /* the status list, split in place */
+    char from[32], before[32], since[32]; /* RFC 3339 UTC */
+    char q[404];                          /* lower-cased */
+    char after[40];                       /* the cursor's sort key */
+};
+
+/* Reads the query of c into lq; paging adds limit, cursor and count.  On a
+ * bad parameter replies 400 naming each and returns false. */
+bool list_query_parse(struct call *c, struct list_query *lq, bool paging);
+
 /* ---- the handlers ------------------------------------------------------------ */
 
 /* health.c */
@@ -217,5 +233,15 @@ void api_version_get(struct call *c);
 /* rankings.c */
 void api_ranking_compute(struct call *c);
 void api_ranking_get(struct call *c);
+void api_rounds_list(struct call *c);
+void api_round_put(struct call *c);
+
+/* desk.c */
+void api_export_csv(struct call *c);
+void api_statistics(struct call *c);
+void api_templates_list(struct call *c);
+void api_template_create(struct call *c);
+void api_template_delete(struct call *c);
+void api_last_review(struct call *c);
 
 #endif

@@ -54,6 +54,13 @@ static json_t *kind_to_json(const struct kind *k, unsigned stages)
      * year they are made in.  Forms default to the one or the other. */
     json_object_set_new(o, "round_is_award_year", json_boolean(k->round_is_award_year));
     json_object_set_new(o, "source", k->source ? json_string(k->source) : json_null());
+    json_object_set_new(o, "decides_zh", json_string(k->decides_zh ? k->decides_zh : ""));
+    json_object_set_new(o, "decides_en", json_string(k->decides_en ? k->decides_en : ""));
+    if (k->amount_zh) {
+        json_object_set_new(json_object_get(o, "issues"), "amount_zh", json_string(k->amount_zh));
+        json_object_set_new(json_object_get(o, "issues"), "amount_en",
+                            json_string(k->amount_en ? k->amount_en : k->amount_zh));
+    }
     if (k->valid_years > 0)
         json_object_set_new(json_object_get(o, "issues"), "valid_years",
                             json_integer(k->valid_years));

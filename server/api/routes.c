@@ -23,9 +23,19 @@ const struct field_spec BODY_FILE[] = {{.name = NULL}};
 
 /* The query parameters of each route that takes any (CONTRACT.md). */
 static const char *const applications_list_query[] = {
-    "kind", "status", "round", "review_unit", "limit", "cursor", NULL,
+    "kind",           "status",       "round",         "review_unit", "authority",
+    "submitted_from", "submitted_to", "updated_since", "q",           "sort",
+    "count",          "limit",        "cursor",        NULL,
 };
 static const char *const material_upload_query[] = {"type", NULL};
+static const char *const export_query[] = {
+    "kind",         "status",        "round", "review_unit", "authority", "submitted_from",
+    "submitted_to", "updated_since", "q",     "sort",        NULL,
+};
+static const char *const statistics_query[] = {"round", "kind", NULL};
+static const char *const last_review_query[] = {"kind", NULL};
+
+#define REVIEWERS (ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER)
 
 /* The bodies routes declare. */
 static const char *const outcomes[] = {"upheld", "dismissed", NULL};
@@ -58,6 +68,38 @@ static const struct field_spec objection_fields[] = {
      .max = 4000,
      .title_zh = "异议理由",
      .title_en = "Reason"},
+    {.name = NULL},
+};
+
+static const struct field_spec window_fields[] = {
+    {.name = "opens_on",
+     .type = SPEC_DATE,
+     .required = true,
+     .title_zh = "开始申报日期",
+     .title_en = "Opens on"},
+    {.name = "closes_on",
+     .type = SPEC_DATE,
+     .required = true,
+     .title_zh = "截止申报日期",
+     .title_en = "Closes on"},
+    {.name = NULL},
+};
+
+static const struct field_spec template_fields[] = {
+    {.name = "title",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 100,
+     .title_zh = "名称",
+     .title_en = "Title"},
+    {.name = "text",
+     .type = SPEC_TEXT,
+     .required = true,
+     .min = 1,
+     .max = 4000,
+     .title_zh = "意见",
+     .title_en = "Opinion"},
     {.name = NULL},
 };
 
@@ -129,6 +171,19 @@ static const struct route routes[] = {
      "ranking_compute"},
     {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
      ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "ranking_get"},
+    {"GET", "/v1/rounds", api_rounds_list, ROLE_PUBLIC, "rounds_list"},
+    {"PUT", "/v1/rounds/{kind}/{year}", api_round_put, ROLE_ADMIN | ROLE_MUNICIPAL_REVIEWER,
+     "round_put", window_fields},
+    {"GET", "/v1/exports/applications.csv", api_export_csv, APPLICATION_READERS,
+     "applications_export", NULL, export_query},
+    {"GET", "/v1/statistics", api_statistics, REVIEWERS | ROLE_AUDITOR, "statistics", NULL,
+     statistics_query},
+    {"GET", "/v1/opinion-templates", api_templates_list, REVIEWERS, "templates_list"},
+    {"POST", "/v1/opinion-templates", api_template_create, REVIEWERS, "templates_create",
+     template_fields},
+    {"DELETE", "/v1/opinion-templates/{tid}", api_template_delete, REVIEWERS, "template_delete"},
+    {"GET", "/v1/account/last-review", api_last_review, REVIEWERS, "last_review", NULL,
+     last_review_query},
     /* The web front end: last, so that it never shadows an API path. */
     {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", NULL, ROUTE_QUERY_IGNORED},
     {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", NULL, ROUTE_QUERY_IGNORED},

@@ -37,6 +37,8 @@ void config_defaults(struct config *c)
     c->objections_per_minute = 10;
     c->objections_open_per_application = 20;
     c->objections_per_address_per_day = 10;
+    c->return_due_days = 15;
+    c->one_application_per_round = true;
     c->signin_free_failures = 3;
     c->signin_free_failures_per_address = 10;
     c->signin_free_failures_per_account = 5;
@@ -55,7 +57,7 @@ void config_defaults(struct config *c)
     c->n_metrics_allow = 2;
 }
 
-enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_LISTEN, KEY_PROXIES, KEY_STAGES };
+enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_BOOL, KEY_LISTEN, KEY_PROXIES, KEY_STAGES };
 
 struct config_key {
     const char *name;
@@ -96,6 +98,10 @@ static const struct config_key config_keys[] = {
             10000),
     INT_KEY("objections_per_address_per_day", KEY_UNSIGNED, objections_per_address_per_day, 1,
             100000),
+    INT_KEY("return_due_days", KEY_UNSIGNED, return_due_days, 0, 365),
+    {.name = "one_application_per_round",
+     .type = KEY_BOOL,
+     .offset = offsetof(struct config, one_application_per_round)},
     INT_KEY("signin_free_failures", KEY_UNSIGNED, signin_free_failures, 0, 100),
     INT_KEY("signin_free_failures_per_address", KEY_UNSIGNED, signin_free_failures_per_address, 0,
             10000),
@@ -259,6 +265,13 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
         }
         return 0;
     }
+    case KEY_BOOL:
+        if (!json_is_boolean(value)) {
+            snprintf(err, errlen, "%s: \"%s\" must be true or false", path, k->name);
+            return -1;
+        }
+        *(bool *)(void *)(base + k->offset) = json_is_true(value);
+        return 0;
     case KEY_LISTEN:
         if (!json_is_string(value)) {
             snprintf(err, errlen, "%s: \"listen\" must be a string like \"127.0.0.1:8080\"", path);

@@ -60,6 +60,16 @@ struct config {
     unsigned objections_open_per_application;
     unsigned objections_per_address_per_day;
 
+    /* Calendar days a returned application has to come back before the
+     * worklist marks it overdue ("return_due_days", default 15; 0: no due
+     * date; RULES.md §8 moves a due date on a day off to the next working
+     * day). */
+    unsigned return_due_days;
+    /* RULES.md §5 (P): one application per organisation (first_store: per
+     * project), kind and round ("one_application_per_round", default
+     * true); false takes any number. */
+    bool one_application_per_round;
+
     /* Sign-in throttling; server/http/throttle.h has the arithmetic.
      * Failures before any delay: per account and address
      * ("signin_free_failures", default 3), per address

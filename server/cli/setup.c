@@ -315,6 +315,8 @@ int engine_setup(struct engine *e, struct store *s, const struct calendar *cal,
     e->settings.objections_per_address_per_day = cfg->objections_per_address_per_day;
     e->settings.material_max_bytes = (int64_t)cfg->material_max_bytes;
     e->settings.materials_max_bytes = (int64_t)cfg->materials_max_bytes;
+    e->settings.return_due_days = cfg->return_due_days;
+    e->settings.many_per_round = !cfg->one_application_per_round;
     if (engine_check_settings(&e->settings, err, sizeof err) != 0)
         return fail("%s", err);
     return 0;

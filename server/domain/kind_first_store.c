@@ -176,7 +176,35 @@ static const struct field_spec brand_cost_fields[] = {
     {0},
 };
 
+/* An agent's store has a lease and a fit-out too (CONTRACT.md lists both for
+ * every store_opening): it may give them, for the record; its amount is on
+ * the licence fee alone (三(一)3). */
 static const struct field_spec agent_cost_fields[] = {
+    {
+        .name = "rent_12m_fen",
+        .type = SPEC_FEN,
+        .to = DATA(rent_12m_fen),
+        .min = 0,
+        .max = MAX_FEN,
+        .title_zh = "连续12个月房租（分）",
+        .title_en = "Rent for 12 consecutive months (fen)",
+        .help = "Optional for an agent: the store's rent for 12 consecutive months, in fen; "
+                "not part of the amount, which is on the licence fee.",
+        .help_zh = "授权代理商可填写门店连续12个月房租，供审核参考，不计入支持金额"
+                   "（代理商按海外版权代理费计算）。",
+    },
+    {
+        .name = "decoration_fen",
+        .type = SPEC_FEN,
+        .to = DATA(decoration_fen),
+        .min = 0,
+        .max = MAX_FEN,
+        .title_zh = "店面装修费用（分）",
+        .title_en = "Store fit-out (fen)",
+        .help = "Optional for an agent: the store's fit-out cost, in fen; not part of the "
+                "amount.",
+        .help_zh = "授权代理商可填写店面装修费用，供审核参考，不计入支持金额。",
+    },
     {
         .name = "license_fee_fen",
         .type = SPEC_FEN,
@@ -916,7 +944,17 @@ static void count_introduced(const struct rule_input *in, struct introduced *r)
         char why[RULE_DETAIL_LEN] = "", entry[RULE_DETAIL_LEN] = "";
         char why_zh[RULE_DETAIL_LEN] = "";
 
-        if (introduced_store_qualifies(s, in->submitted_on, why, why_zh, sizeof why)) {
+        bool qualifies = introduced_store_qualifies(s, in->submitted_on, why, why_zh, sizeof why);
+        const struct item_decision *decided =
+            i < in->n_item_decisions ? &in->item_decisions[i] : NULL;
+        if (qualifies && decided && !decided->included) {
+            /* RULES.md §5: the reviewer left it out (审定), saying why. */
+            const char *reason = decided->reason ? decided->reason : "";
+            text_append(why, sizeof why, "left out by the reviewer: %s", reason);
+            text_append(why_zh, sizeof why_zh, "经审核不予计入：%s", reason);
+            qualifies = false;
+        }
+        if (qualifies) {
             r->qualifying++;
             r->pipeline += s->in_pipeline;
             continue;
@@ -997,13 +1035,17 @@ static void opening_award(const struct rule_input *in, struct award *out)
                  applicant_type_names_zh[data->applicant_type], category_names_zh[cat]);
         return;
     }
-    int64_t base = audited ? in->audited_fen : opening_applied_base(data, t);
+    /* RULES.md §5: an audit lowers the base, never raises it above what was
+     * applied for. */
+    int64_t declared = opening_applied_base(data, t);
+    bool audit_binds = audited && in->audited_fen < declared;
+    int64_t base = audit_binds ? in->audited_fen : declared;
     int64_t share = money_percent(base, t->percent);
     int64_t cap = t->cap_fen[cat];
-    const char *what = audited             ? "the audited investment"
+    const char *what = audit_binds         ? "the audited investment"
                        : t->on_licence_fee ? "the licence fee"
                                            : "rent + decoration";
-    const char *what_zh = audited             ? "审定实际投资额"
+    const char *what_zh = audit_binds         ? "审定实际投资额"
                           : t->on_licence_fee ? "海外版权代理费"
                                               : "房租与店面装修合计";
 
@@ -1022,17 +1064,41 @@ static void opening_award(const struct rule_input *in, struct award *out)
         award_zh(out, "%s %s，按 %lld%% 计 %s（%s最高限额 %s）", what_zh, base_text,
                  (long long)t->percent, share_text, category_names_zh[cat], cap_text);
     }
+    struct award_item *it = &out->items[out->n - 1];
+    if (audited && !audit_binds) {
+        char audited_text[MONEY_TEXT_LEN];
+        money_format(in->audited_fen, audited_text, sizeof audited_text);
+        text_append(it->detail, sizeof it->detail,
+                    "; the audited %s is not below the %s applied for, which stays the base",
+                    audited_text, base_text);
+        text_append(it->detail_zh, sizeof it->detail_zh,
+                    "；审定金额 %s 不低于申报金额 %s，按申报金额计算", audited_text, base_text);
+    }
+    if (t->on_licence_fee && data->rent_12m_fen + data->decoration_fen > 0) {
+        char r[MONEY_TEXT_LEN], d[MONEY_TEXT_LEN];
+        money_format(data->rent_12m_fen, r, sizeof r);
+        money_format(data->decoration_fen, d, sizeof d);
+        text_append(it->detail, sizeof it->detail,
+                    "; the rent %s and decoration %s given are not part of an agent's amount "
+                    "(三(一)3: the licence fee)",
+                    r, d);
+        text_append(it->detail_zh, sizeof it->detail_zh,
+                    "；所填房租 %s、装修费用 %s 不计入授权代理商的支持金额（按海外版权代理费计算）",
+                    r, d);
+    }
 }
 
 /* 三(二): a fixed sum per qualifying store and a bonus per qualifying store
- * from the pipeline.  No percentage of a spend is involved, so an audited
- * figure has nothing to replace: it is ignored and the basis stays
- * as_applied. */
+ * from the pipeline.  No percentage of a spend is involved: the municipal
+ * stage decides store by store which count (RULES.md §5), and once it has,
+ * the basis is its audit. */
 static void introduction_award(const struct rule_input *in, struct award *out)
 {
     struct introduced r;
     char each[MONEY_TEXT_LEN], sum[MONEY_TEXT_LEN];
 
+    if (in->n_item_decisions > 0)
+        out->basis = "audited";
     count_introduced(in, &r);
     money_format(INTRODUCTION_AWARD_FEN, each, sizeof each);
     money_format(INTRODUCTION_AWARD_FEN * r.qualifying, sum, sizeof sum);
@@ -1056,12 +1122,14 @@ static void introduction_award(const struct rule_input *in, struct award *out)
 static void launch_event_award(const struct rule_input *in, struct award *out)
 {
     const struct launch_event *event = &((const struct first_store_data *)in->data)->event;
-    bool audited = in->audited_fen >= 0;
-    int64_t base = audited ? in->audited_fen : event->venue_rent_fen + event->setup_fen;
+    int64_t declared = event->venue_rent_fen + event->setup_fen;
+    /* RULES.md §5: min(audited, declared). */
+    bool audited = in->audited_fen >= 0 && in->audited_fen < declared;
+    int64_t base = audited ? in->audited_fen : declared;
     int64_t share = money_percent(base, LAUNCH_EVENT_PERCENT);
     char base_text[MONEY_TEXT_LEN], share_text[MONEY_TEXT_LEN], cap_text[MONEY_TEXT_LEN];
 
-    if (audited)
+    if (in->audited_fen >= 0)
         out->basis = "audited";
     money_format(base, base_text, sizeof base_text);
     money_format(share, share_text, sizeof share_text);
@@ -1075,6 +1143,16 @@ static void launch_event_award(const struct rule_input *in, struct award *out)
              LAUNCH_EVENT_PERCENT, share_text,
              share > LAUNCH_EVENT_CAP_FEN ? "超过最高限额" : "最高限额", cap_text,
              share > LAUNCH_EVENT_CAP_FEN ? "，按最高限额支持" : "");
+    if (in->audited_fen >= 0 && !audited) {
+        struct award_item *it = &out->items[out->n - 1];
+        char audited_text[MONEY_TEXT_LEN];
+        money_format(in->audited_fen, audited_text, sizeof audited_text);
+        text_append(it->detail, sizeof it->detail,
+                    "; the audited %s is not below the %s applied for, which stays the base",
+                    audited_text, base_text);
+        text_append(it->detail_zh, sizeof it->detail_zh,
+                    "；审定金额 %s 不低于申报金额 %s，按申报金额计算", audited_text, base_text);
+    }
 }
 
 /* The amount is computed whether or not the checks pass, so a reviewer sees
@@ -1101,20 +1179,109 @@ static void first_store_award(const struct rule_input *in, struct award *out)
 
 /* No consistency rule across fields: a domestic brand choosing asia_first
  * is saved and shown as ineligible (category_allowed), not refused. */
-/* 京商消促字〔2020〕48号: the amount is computed from the audited investment. */
-static const struct field_spec first_store_municipal_records[] = {
-    {.name = "audited_amount_fen",
-     .type = SPEC_FEN,
-     .required = true,
-     .min = 0,
-     .max = 100000000000000,
-     .title_zh = "审定投资额（分）",
-     .title_en = "Audited investment (fen)",
-     .help = "the audited rent and decoration (or licence fee, or event cost) the amount is "
-             "computed from",
-     .help_zh = "经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。"},
+
+/* 京商消促字〔2020〕48号 三(一)2-3, 三(三): a store's or an event's amount is
+ * computed from the audited (审定) investment (RULES.md §5: never above what
+ * was applied for). */
+#define AUDITED_RECORD(req)                                                                                        \
+    {                                                                                                              \
+        .name = "audited_amount_fen", .type = SPEC_FEN, .required = req, .min = 0, .max = MAX_FEN,                 \
+        .title_zh = "审定投资额（分）", .title_en = "Audited investment (fen)",                                    \
+        .help = "the audited rent and decoration (or licence fee, or event cost) the amount is "                   \
+                "computed from; an audit above the amount applied for does not raise it",                          \
+        .help_zh = "经审计的房租和装修费（或代理费、活动费用），按此计算支持金额；" \
+                   "审定金额高于申报金额的，按申报金额计算。"                                  \
+    }
+
+static const struct field_spec audited_records[] = {
+    AUDITED_RECORD(true),
     {.name = NULL},
 };
+
+/* 三(二): the reviewer decides store by store whether it counts (RULES.md
+ * §5), in the order of the application's `stores`. */
+static const struct field_spec store_decision_fields[] = {
+    {.name = "included",
+     .type = SPEC_BOOL,
+     .required = true,
+     .title_zh = "予以计入",
+     .title_en = "Included"},
+    {.name = "reason",
+     .type = SPEC_TEXT,
+     .min = 1,
+     .max = 1000,
+     .title_zh = "理由",
+     .title_en = "Reason",
+     .help = "required to leave a store out",
+     .help_zh = "不予计入的，须说明理由。"},
+    {.name = NULL},
+};
+
+static const struct field_spec store_decision_item = {
+    .type = SPEC_OBJECT,
+    .fields = store_decision_fields,
+    .title_zh = "逐家审核",
+    .title_en = "Decision on a store",
+};
+
+#define STORE_DECISIONS_RECORD(req)                                                                                \
+    {                                                                                                              \
+        .name = "store_decisions", .type = SPEC_ARRAY, .required = req, .min = 1, .max = 200,                      \
+        .items = &store_decision_item, .title_zh = "引进门店逐家审核",                                             \
+        .title_en = "Decisions on the stores introduced",                                                          \
+        .help = "one per store introduced, in the application's order: included, or left out "                     \
+                "with the reason",                                                                                 \
+        .help_zh = "按申报的引进门店顺序逐家填写：予以计入，或不予计入并说明理由。" \
+    }
+
+static const struct field_spec introduction_records[] = {
+    STORE_DECISIONS_RECORD(true),
+    {.name = NULL},
+};
+
+/* What the kinds endpoint shows: every record any project may ask for, none
+ * of them required of every project (a review must carry its project's:
+ * the audited amount of a store or an event, the decisions on the stores
+ * introduced). */
+static const struct field_spec first_store_municipal_records[] = {
+    AUDITED_RECORD(false),
+    STORE_DECISIONS_RECORD(false),
+    {.name = NULL},
+};
+
+static const struct field_spec *first_store_records_for(const void *data)
+{
+    const struct first_store_data *d = data;
+    return d->project == PROJECT_STORE_INTRODUCTION ? introduction_records : audited_records;
+}
+
+/* One decision per store, and a reason for each store left out. */
+static void first_store_check_records(const void *data, const json_t *review,
+                                      struct spec_errors *errs)
+{
+    const struct first_store_data *d = data;
+    const json_t *decisions = json_object_get(review, "store_decisions");
+    if (d->project != PROJECT_STORE_INTRODUCTION || !json_is_array(decisions))
+        return;
+    if (json_array_size(decisions) != d->n_stores) {
+        spec_errors_add(errs, "/store_decisions",
+                        "must have one decision for each of the %zu stores introduced, in their "
+                        "order; it has %zu",
+                        d->n_stores, json_array_size(decisions));
+        return;
+    }
+    size_t i;
+    const json_t *one;
+    json_array_foreach(decisions, i, one)
+    {
+        if (json_is_false(json_object_get(one, "included")) && !json_object_get(one, "reason")) {
+            char ptr[48];
+            snprintf(ptr, sizeof ptr, "/store_decisions/%zu/reason", i);
+            spec_errors_add(errs, ptr, "is required to leave store %zu (%s) out", i + 1,
+                            d->stores[i].brand);
+        }
+    }
+}
 
 /* 京商消促字〔2020〕48号 四: a store closed within its first year refunds. */
 static const char *const first_store_revocation_grounds[] = {
@@ -1124,12 +1291,83 @@ static const char *const first_store_revocation_grounds[] = {
     NULL,
 };
 
-/* The amount is computed from the audited (审定) investment. */
+/* The amount is computed from the audited (审定) investment, or on the
+ * stores the reviewer included. */
 static void first_store_fix_figures(const json_t *review, json_t *facts)
 {
     json_t *audited = json_object_get(review, "audited_amount_fen");
+    json_t *decisions = json_object_get(review, "store_decisions");
     if (audited)
         json_object_set(facts, "audited_fen", audited);
+    if (decisions)
+        json_object_set(facts, "item_decisions", decisions);
+}
+
+/* RULES.md §5: the unit of "one application per round" is the project:
+ * the same brand and store, the same introduced store (its brand and
+ * registration date: the data has no other name for it), the same launch
+ * event (its name and date). */
+static bool first_store_same_project(const void *a, const void *b, char *what, size_t cap)
+{
+    const struct first_store_data *x = a, *y = b;
+    char day[DATE_TEXT_LEN];
+    if (x->project != y->project)
+        return false;
+    switch (x->project) {
+    case PROJECT_STORE_OPENING:
+        if (strcmp(x->brand, y->brand) != 0 || strcmp(x->store.name, y->store.name) != 0)
+            return false;
+        snprintf(what, cap, "brand %s, store %s", x->brand, x->store.name);
+        return true;
+    case PROJECT_STORE_INTRODUCTION:
+        for (size_t i = 0; i < x->n_stores; i++)
+            for (size_t j = 0; j < y->n_stores; j++)
+                if (strcmp(x->stores[i].brand, y->stores[j].brand) == 0 &&
+                    x->stores[i].registered_on == y->stores[j].registered_on) {
+                    date_format(x->stores[i].registered_on, day);
+                    snprintf(what, cap, "the introduced store of %s registered on %s",
+                             x->stores[i].brand, day);
+                    return true;
+                }
+        return false;
+    case PROJECT_LAUNCH_EVENT:
+        if (strcmp(x->event.name, y->event.name) != 0 || x->event.held_on != y->event.held_on)
+            return false;
+        date_format(x->event.held_on, day);
+        snprintf(what, cap, "the launch event %s held on %s", x->event.name, day);
+        return true;
+    }
+    return false;
+}
+
+/* What a funding decision names besides the holder: the brand and store,
+ * the stores introduced, the event. */
+static void first_store_decision_details(const void *data, json_t *doc)
+{
+    const struct first_store_data *d = data;
+    char day[DATE_TEXT_LEN];
+    json_object_set_new(doc, "project", json_string(project_values[d->project]));
+    switch (d->project) {
+    case PROJECT_STORE_OPENING:
+        json_object_set_new(doc, "brand", json_string(d->brand));
+        json_object_set_new(
+            doc, "store",
+            json_pack("{s:s, s:s}", "name", d->store.name, "address", d->store.address));
+        json_object_set_new(doc, "category", json_string(category_values[d->category]));
+        break;
+    case PROJECT_STORE_INTRODUCTION: {
+        json_t *brands = json_array();
+        for (size_t i = 0; i < d->n_stores; i++)
+            json_array_append_new(brands, json_string(d->stores[i].brand));
+        json_object_set_new(doc, "brands", brands);
+        break;
+    }
+    case PROJECT_LAUNCH_EVENT:
+        date_format(d->event.held_on, day);
+        json_object_set_new(doc, "event",
+                            json_pack("{s:s, s:s}", "name", d->event.name, "held_on", day));
+        break;
+    }
 }
 
 /* 五: what an application brings (RULES.md §6).  Item 8's supporting
@@ -1194,12 +1432,20 @@ const struct kind kind_first_store = {
     .award = first_store_award,
     .issued_zh = "品牌首店项目资金支持决定",
     .issued_en = "Funding decision for a brand first-store project",
+    .decides_zh = "支持",
+    .decides_en = "fund",
+    .amount_zh = "支持金额",
+    .amount_en = "funding",
     .valid_years = 0,
     /* 六: the district (by affiliation) and the municipal stage; 48号 has
      * no notice. */
     .stages = STAGE_DISTRICT | STAGE_MUNICIPAL,
     .municipal_records = first_store_municipal_records,
+    .municipal_records_for = first_store_records_for,
+    .check_records = first_store_check_records,
     .fix_figures = first_store_fix_figures,
     .revocation_grounds = first_store_revocation_grounds,
     .materials = first_store_materials,
+    .same_project = first_store_same_project,
+    .decision_details = first_store_decision_details,
 };

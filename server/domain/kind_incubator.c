@@ -512,10 +512,16 @@ static void yearly(const int64_t *figures, size_t n, int64_t v[3])
  * revenue 20,000,000 yuan or less) and those that do not, with what the
  * ratios of 6(五) and 6(七) need.  Reasons for exclusion are counted each on
  * its own, so one incubatee may show under two of them. */
+#define TALLY_ROWS 40 /* rows at fault kept to name in a detail */
+
 struct incubatee_tally {
     int64_t listed, qualifying, beijing;
     int64_t excluded, over_employees, over_revenue, not_hard_tech;
     int64_t invested, invested_by_incubator, ip_applied, ip_valid; /* among qualifying */
+    /* The rows at fault (0-based), for a reviewer to find them: those that
+     * do not qualify, and qualifying ones not registered in Beijing. */
+    size_t excluded_rows[TALLY_ROWS], n_excluded_rows;
+    size_t elsewhere_rows[TALLY_ROWS], n_elsewhere_rows;
 };
 
 static void tally_incubatees(const struct incubator_data *d, struct incubatee_tally *t)
@@ -530,6 +536,8 @@ static void tally_incubatees(const struct incubator_data *d, struct incubatee_ta
 
         t->listed++;
         if (!(tech && small && modest)) {
+            if (t->n_excluded_rows < TALLY_ROWS)
+                t->excluded_rows[t->n_excluded_rows++] = i;
             t->excluded++;
             t->not_hard_tech += !tech;
             t->over_employees += !small;
@@ -539,6 +547,8 @@ static void tally_incubatees(const struct incubator_data *d, struct incubatee_ta
         t->qualifying++;
         if (uscc_valid(uscc) && uscc_in_beijing(uscc))
             t->beijing++;
+        else if (t->n_elsewhere_rows < TALLY_ROWS)
+            t->elsewhere_rows[t->n_elsewhere_rows++] = i;
         if (it->invested) {
             t->invested++;
             /* The consistency rules make this imply `invested`; counting it
@@ -790,6 +800,35 @@ static void check_team(const struct rule_input *in, struct eligibility *out)
                         "及投融资、生产、销售或供应链管理等工作经验）");
 }
 
+/* Appends "; not qualifying: rows 3, 7 and 2 more" (in Chinese "；不符合条件
+ * 的：第 3、7 家等 4 家") naming the rows (0-based in `rows`, shown from 1),
+ * as many as fit with `reserve` bytes left in both texts (TEXT_LEN each);
+ * none when not even one fits. */
+static void name_rows(char *text, char *zh, const size_t *rows, size_t n, int64_t total,
+                      const char *what, const char *what_zh, size_t reserve)
+{
+    for (size_t k = n < 8 ? n : 8; k > 0; k--) {
+        char add[TEXT_LEN] = "", add_zh[TEXT_LEN] = "";
+        text_append(add, sizeof add, "; %s: row%s ", what, total == 1 ? "" : "s");
+        text_append(add_zh, sizeof add_zh, "；%s：第 ", what_zh);
+        for (size_t i = 0; i < k; i++) {
+            text_append(add, sizeof add, "%s%zu", i ? ", " : "", rows[i] + 1);
+            text_append(add_zh, sizeof add_zh, "%s%zu", i ? "、" : "", rows[i] + 1);
+        }
+        text_append(add_zh, sizeof add_zh, " 家");
+        if ((int64_t)k < total) {
+            text_append(add, sizeof add, " and %lld more", (long long)(total - (int64_t)k));
+            text_append(add_zh, sizeof add_zh, "等 %lld 家", (long long)total);
+        }
+        if (strlen(text) + strlen(add) + reserve + 2 < TEXT_LEN &&
+            strlen(zh) + strlen(add_zh) + reserve + 5 < TEXT_LEN) {
+            text_append(text, TEXT_LEN, "%s", add);
+            text_append(zh, TEXT_LEN, "%s", add_zh);
+            return;
+        }
+    }
+}
+
 static void check_incubatee_count(const struct incubatee_tally *t, struct eligibility *out)
 {
     char text[TEXT_LEN] = "", zh[TEXT_LEN] = "", money[MONEY_TEXT_LEN];
@@ -828,10 +867,16 @@ static void check_incubatee_count(const struct incubatee_tally *t, struct eligib
         text_append(text, sizeof text, ")");
         text_append(zh, sizeof zh, "）");
     }
+    /* Which ones: the reviewer looks the rows up in the list below (the
+     * gazette's counts are of rows of the application). */
+    name_rows(text, zh, t->excluded_rows, t->n_excluded_rows, t->excluded, "not qualifying",
+              "不符合条件的", 96);
     text_append(text, sizeof text, "; registered in Beijing %lld of them, need at least %d",
                 (long long)t->beijing, BEIJING_INCUBATEES_MIN);
     text_append(zh, sizeof zh, "；在本市注册的在孵企业 %lld 家，要求不少于 %d 家",
                 (long long)t->beijing, BEIJING_INCUBATEES_MIN);
+    name_rows(text, zh, t->elsewhere_rows, t->n_elsewhere_rows, t->qualifying - t->beijing,
+              "not registered in Beijing", "未在本市注册的", 0);
     eligibility_add(out, "incubatee_count", t->beijing >= BEIJING_INCUBATEES_MIN, "%s", text);
     eligibility_zh(out, "%s", zh);
 }
@@ -992,6 +1037,8 @@ const struct kind kind_incubator = {
     .ban_months = 24,
     .issued_zh = "北京市科技企业孵化器认定证书",
     .issued_en = "Beijing science-tech enterprise incubator certificate",
+    .decides_zh = "认定",
+    .decides_en = "certify",
     .valid_years = 3,
     /* 第五、八条: applications go to 市科委 (no district stage); expert
      * review, site inspection, then the 5-working-day notice. */

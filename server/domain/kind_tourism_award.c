@@ -608,10 +608,22 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
     if (computed < 0)
         return -1;
     if (computed == 0) {
-        snprintf(why, cap,
+        kind_why(q, why, cap,
                  "the %d ranking has not been computed; compute it first "
                  "(POST /v1/rounds/tourism_award/%d/ranking)",
                  q->round, q->round);
+        return 1;
+    }
+    /* RULES.md §5: the ranking is final; one that did not take this
+     * application into account cannot award it 0 in silence. */
+    int in = q->in_ranking(q->ctx);
+    if (in < 0)
+        return -1;
+    if (in == 0) {
+        kind_why(q, why, cap,
+                 "the ranking of %d is fixed and this application is not in it: it came to "
+                 "the municipal stage after the ranking was computed",
+                 q->round);
         return 1;
     }
     if (json_is_true(json_object_get(review, "special_award"))) {
@@ -619,12 +631,29 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
         if (granted < 0)
             return -1;
         if (!tourism_special_award_available(granted)) {
-            snprintf(why, cap, "%d special awards were already granted in %d; at most %d a year",
+            kind_why(q, why, cap, "%d special awards were already granted in %d; at most %d a year",
                      granted, q->round, TOURISM_SPECIAL_AWARDS_PER_YEAR);
             return 1;
         }
     }
     return 0;
+}
+
+/* RULES.md §5: once the year's ranking is fixed, no application of that
+ * year joins it. */
+static int tourism_award_before_submit(const struct approval_query *q, char *why, size_t cap)
+{
+    int computed = q->ranking_computed(q->ctx);
+    if (computed <= 0)
+        return computed;
+    int in = q->in_ranking(q->ctx);
+    if (in != 0)
+        return in < 0 ? -1 : 0;
+    kind_why(q, why, cap,
+             "the ranking of %d is fixed: an application of that year not in it can no longer "
+             "be submitted",
+             q->round);
+    return 1;
 }
 
 static void tourism_award_figures(const void *data, struct ranking_entry *e)
@@ -682,6 +711,10 @@ const struct kind kind_tourism_award = {
     .award = tourism_award_award,
     .issued_zh = "入境旅游奖励决定",
     .issued_en = "Inbound tourism award decision",
+    .decides_zh = "奖励",
+    .decides_en = "award",
+    .amount_zh = "奖励金额",
+    .amount_en = "award",
     .valid_years = 0,
     /* 第十一、十二条: applications go to 市文旅局 (no district stage); the
      * audit, the expert panel and the ranking; 190号 has no notice. */
@@ -689,6 +722,7 @@ const struct kind kind_tourism_award = {
     .municipal_records = tourism_award_municipal_records,
     .fix_figures = tourism_award_fix_figures,
     .before_approval = tourism_award_before_approval,
+    .before_submit = tourism_award_before_submit,
     .ranking = &tourism_award_ranking,
     .revocation_grounds = tourism_award_revocation_grounds,
     .materials = tourism_award_materials,

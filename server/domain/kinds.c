@@ -3,6 +3,9 @@
  */
 #include "date.h"
 #include "kinds.h"
+#include "messages.h"
+
+#include <stdarg.h>
 
 #include <assert.h>
 #include <stdio.h>
@@ -163,6 +166,11 @@ static const struct field_spec envelope_fields[] = {
     RESPONSE_MEMBER("award", "Set by the server: what would be or was granted, in fen."),
     RESPONSE_MEMBER("notice", "Set by the server: the public notice period once published."),
     RESPONSE_MEMBER("certificate_serial", "Set by the server once a certificate is issued."),
+    RESPONSE_MEMBER("granted_fen", "Set by the server: what the decision granted, in fen."),
+    RESPONSE_MEMBER("refund_fen", "Set by the server: what a revocation asked back, in fen."),
+    RESPONSE_MEMBER("grant_reason", "Set by the server: why less than the award was granted."),
+    RESPONSE_MEMBER("decided_at", "Set by the server: when it was approved or rejected."),
+    RESPONSE_MEMBER("review", "Set by the server: waiting, due dates, returns and notes."),
     {0},
 };
 
@@ -316,6 +324,25 @@ json_t *kind_schema(const struct kind *k)
     snprintf(id, sizeof id, "urn:shenbao:schema:%s", k->name);
     snprintf(title, sizeof title, "%s / %s", k->title_zh, k->title_en);
     return spec_schema(table, id, title);
+}
+
+void kind_why(const struct approval_query *q, char *why, size_t cap, const char *fmt, ...)
+{
+    char ignored[8];
+    va_list ap;
+    va_start(ap, fmt);
+    if (q->why_zh && q->zh_cap > 0)
+        msg_vformat(why, cap, q->why_zh, q->zh_cap, fmt, ap);
+    else
+        msg_vformat(why, cap, ignored, sizeof ignored, fmt, ap);
+    va_end(ap);
+}
+
+const struct field_spec *kind_municipal_records(const struct kind *k, const void *data)
+{
+    if (k->municipal_records_for && data)
+        return k->municipal_records_for(data);
+    return k->municipal_records;
 }
 
 sb_day kind_ban_until(const struct kind *k, sb_day revoked_on)

@@ -33,7 +33,20 @@ struct approval_query {
      * notice, have the fact `fact` true (what their municipal approval
      * fixed); -1 when the database failed. */
     int (*count_granted)(void *ctx, const char *fact);
+    /* 1 when the year's ranking (computed) took this application into
+     * account (ranked it or left it out as not eligible), 0 when not, -1
+     * when the database failed. */
+    int (*in_ranking)(void *ctx);
+    /* Where a hook that refuses puts its reason in Chinese besides `why`
+     * (messages.h; NULL: nowhere), zh_cap bytes. */
+    char *why_zh;
+    size_t zh_cap;
 };
+
+/* Writes a hook's reason (printf-formatted) into why (cap bytes) and, when
+ * the message catalog has its Chinese, into q->why_zh. */
+void kind_why(const struct approval_query *q, char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* A ranked kind: what an application brings to the year's ranking. */
 struct kind_ranking {
@@ -79,6 +92,13 @@ struct kind {
     const char *issued_zh;
     const char *issued_en;
     int valid_years;
+    /* What a municipal approval does, as the bureau's decisions word it
+     * (予以认定, 不予认定: "认定"; "certify"), and what the amount is called
+     * (支持金额, 奖励金额; "funding"), NULL for a kind with no amount. */
+    const char *decides_zh;
+    const char *decides_en;
+    const char *amount_zh;
+    const char *amount_en;
     /* Why what it issued may be revoked (the first is the default), and which
      * of those grounds bar the organisation for ban_months. */
     const char *const *revocation_grounds;
@@ -104,12 +124,37 @@ struct kind {
      * words), -1 when q failed.  NULL: nothing. */
     int (*before_approval)(const struct approval_query *q, const json_t *review, char *why,
                            size_t cap);
+    /* What must hold of the year before a submission (a year whose ranking
+     * is final takes no newcomer): as before_approval.  NULL: nothing. */
+    int (*before_submit)(const struct approval_query *q, char *why, size_t cap);
     /* Ranked kinds only (the tourism awards): else NULL. */
     const struct kind_ranking *ranking;
     /* The materials (申报材料) the kind asks for, RULES.md §6, terminated
      * by a row with type NULL; NULL: none. */
     const struct material_type *materials;
+
+    /* RULES.md §5, one application per organisation, kind and round: NULL
+     * when that is the organisation itself; else whether two applications'
+     * data are the same project (first_store: the same store, introduced
+     * store or launch event), and in `what` (cap bytes) which it is. */
+    bool (*same_project)(const void *a, const void *b, char *what, size_t cap);
+    /* What a municipal approval of an application with this data must carry
+     * when it depends on the data (first_store: an audited amount for a
+     * store or an event, a decision on each store introduced); NULL: always
+     * municipal_records. */
+    const struct field_spec *(*municipal_records_for)(const void *data);
+    /* Checks of a municipal approval's records against the data that a
+     * field table cannot say (one decision per store introduced); appends
+     * to errs.  NULL: none. */
+    void (*check_records)(const void *data, const json_t *review, struct spec_errors *errs);
+    /* Adds to what an approval issues what identifies the project (brand
+     * and store, the event).  NULL: nothing. */
+    void (*decision_details)(const void *data, json_t *doc);
 };
+
+/* The records a municipal approval of an application of kind k with
+ * (typed) data must carry. */
+const struct field_spec *kind_municipal_records(const struct kind *k, const void *data);
 
 /* The shapes stage records share (stage_records.c): a finding {date,
  * passed, summary} and an accounting firm's audit {firm, date, passed,

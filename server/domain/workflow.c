@@ -37,7 +37,8 @@ static enum guard_verdict needs_opinion(const struct guard_facts *f, struct guar
 }
 
 /* Eligibility is advice, not a gate: approving against it needs a reason on
- * record (RULES.md §1). */
+ * record, at the municipal stage (RULES.md §1) and at the district stage
+ * (§5, P). */
 static enum guard_verdict eligible_or_overridden(const struct guard_facts *f,
                                                  struct guard_result *out)
 {
@@ -98,7 +99,8 @@ static const struct transition transitions[] = {
     {"returned", "submit", "district_review", A, STAGE_DISTRICT, 0, not_barred, false},
     {"returned", "submit", "municipal_review", A, 0, STAGE_DISTRICT, not_barred, false},
 
-    {"district_review", "district_approve", "municipal_review", D, 0, 0, NULL, false},
+    {"district_review", "district_approve", "municipal_review", D, 0, 0, eligible_or_overridden,
+     false},
     {"district_review", "district_return", "returned", D, 0, 0, needs_opinion, false},
     {"district_review", "district_reject", "rejected", D, 0, 0, needs_opinion, false},
 

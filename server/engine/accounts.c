@@ -47,12 +47,13 @@ static void check_bindings(const json_t *body, const struct role_def *role,
             continue;
         bool present = json_object_get(body, member) != NULL;
         bool needed = strcmp(role->binding, member) == 0;
+        bool may = needed || strcmp(role->also, member) == 0;
         char ptr[32];
         snprintf(ptr, sizeof ptr, "/%s", member);
         if (needed && !present)
             spec_errors_add(errs, ptr, "required for a %s", role->name);
-        else if (!needed && present)
-            spec_errors_add(errs, ptr, "only a %s has a %s", roles[i].name, member);
+        else if (!may && present)
+            spec_errors_add(errs, ptr, "a %s has no %s", role->name, member);
     }
 }
 
@@ -74,8 +75,16 @@ void account_from_json(struct store *s, const json_t *body, int64_t now, struct 
                         "the organisation must be registered in Beijing (division code 11…)");
     const char *unit = json_string_value(json_object_get(body, "unit"));
     struct unit u;
+    const char *authority = json_string_value(json_object_get(body, "authority"));
     if (unit && store_unit_get(s, unit, &u) != STORE_OK)
         spec_errors_add(errs, "/unit", "no such review unit; see GET /v1/review-units");
+    else if (unit && authority && (strcmp(u.kind, "soe") == 0 || strcmp(u.kind, "hq") == 0) &&
+             strcmp(authority, kind_first_store.authority) != 0)
+        /* An enterprise unit reviews its members' first-store projects only
+         * (RULES.md §0). */
+        spec_errors_add(errs, "/authority",
+                        "an enterprise review unit reviews only first_store applications (%s)",
+                        kind_first_store.authority);
     if (errs->count > 0)
         return;
 
@@ -85,7 +94,6 @@ void account_from_json(struct store *s, const json_t *body, int64_t now, struct 
         snprintf(a->uscc, sizeof a->uscc, "%s", uscc);
     if (unit)
         snprintf(a->unit, sizeof a->unit, "%s", unit);
-    const char *authority = json_string_value(json_object_get(body, "authority"));
     if (authority)
         snprintf(a->authority, sizeof a->authority, "%s", authority);
     clock_format_rfc3339(now, a->created_at);

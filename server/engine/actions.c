@@ -13,6 +13,8 @@
 
 #include "date.h"
 #include "engine_impl.h"
+#include "jsontext.h"
+#include "money.h"
 #include "log.h"
 #include "notice.h"
 #include "text.h"
@@ -41,6 +43,27 @@ static bool notice_dates(const json_t *facts, sb_day *starts, sb_day *ends)
 static enum engine_rc db_failed(struct change *c)
 {
     return outcome_set(c->out, ENGINE_ERROR, "the database could not complete the change");
+}
+
+/* Adds one to the counter `key` of the facts the change writes. */
+static void count_up(struct change *c, const char *key)
+{
+    json_t *facts = next_facts(c);
+    json_int_t n = json_integer_value(json_object_get(facts, key));
+    json_object_set_new(facts, key, json_integer(n + 1));
+}
+
+/* The day the application was first submitted (Asia/Shanghai): stage
+ * records cannot be older.  Before any submission, today. */
+static sb_day first_submitted_on(const struct change *c)
+{
+    const char *at = json_string_value(json_object_get(c->app->facts, "first_submitted_at"));
+    int64_t t;
+    if (!at)
+        at = c->app->row.submitted_at;
+    if (!at || !at[0] || clock_parse_rfc3339(at, &t) != 0)
+        t = c->now;
+    return date_of_unix(t);
 }
 
 /* ---- edit ------------------------------------------------------------------ */
@@ -88,13 +111,125 @@ static enum engine_rc prepare_edit(struct change *c)
 
 /* ---- submission and withdrawal ---------------------------------------------- */
 
-/* Submission stamps submitted_at: the date the rules count from. */
+/* Submission stamps submitted_at: the date the rules count from.  The
+ * first one is kept (stage records date from it), and each is counted (the
+ * worklist's "第 2 次提交"). */
 static enum engine_rc prepare_submit(struct change *c)
 {
     memcpy(c->next.submitted_at, c->now_text, sizeof c->next.submitted_at);
+    if (!json_object_get(c->app->facts, "first_submitted_at"))
+        json_object_set_new(
+            next_facts(c), "first_submitted_at",
+            json_string(c->app->row.submitted_at[0] ? c->app->row.submitted_at : c->now_text));
+    count_up(c, "submissions");
     c->reevaluate = true;
     return ENGINE_OK;
 }
+
+/* RULES.md §5: submitting outside the round's window is refused, saying
+ * when it opens or that it closed.  No window: open all year. */
+static enum engine_rc check_window(struct store_tx *tx, struct change *c)
+{
+    const struct application *row = &c->app->row;
+    struct round_row w;
+    enum store_rc rc = store_round_get_tx(tx, row->kind, row->round, &w);
+    if (rc == STORE_NOT_FOUND)
+        return ENGINE_OK;
+    if (rc != STORE_OK)
+        return db_failed(c);
+    char today[DATE_TEXT_LEN];
+    date_format(date_of_unix(c->now), today);
+    if (strcmp(today, w.opens_on) >= 0 && strcmp(today, w.closes_on) <= 0)
+        return ENGINE_OK;
+    if (!c->out->extra)
+        c->out->extra = json_object();
+    json_object_set_new(c->out->extra, "opens_on", json_string(w.opens_on));
+    json_object_set_new(c->out->extra, "closes_on", json_string(w.closes_on));
+    if (strcmp(today, w.opens_on) < 0)
+        return outcome_set(c->out, ENGINE_REFUSED,
+                           "the %d round of %s is not open yet: it opens on %s (and closes on "
+                           "%s); submit from that day",
+                           row->round, row->kind, w.opens_on, w.closes_on);
+    return outcome_set(c->out, ENGINE_REFUSED,
+                       "the %d round of %s closed on %s; applications of that round are no "
+                       "longer taken",
+                       row->round, row->kind, w.closes_on);
+}
+
+/* The other applications of the organisation, kind and round: the first
+ * live one that is the same project. */
+struct same_walk {
+    struct change *c;
+    int64_t found;
+    char status[24];
+    char what[256];
+    bool failed;
+};
+
+static bool find_same(struct application *other, void *ctx)
+{
+    struct same_walk *w = ctx;
+    const struct kind *k = w->c->app->kind;
+    /* A draft is not filed yet; a withdrawn or rejected one no longer
+     * counts (RULES.md §5). */
+    if (strcmp(other->status, "draft") == 0 || strcmp(other->status, "withdrawn") == 0 ||
+        strcmp(other->status, "rejected") == 0)
+        return true;
+    if (k->same_project) {
+        if (!w->c->app->data.typed)
+            return true;
+        json_t *data = parse_json0(other->data_json ? other->data_json : "", 0, NULL);
+        struct kind_data d;
+        struct spec_errors errs;
+        spec_errors_init(&errs);
+        bool parsed = data && kind_data_parse(k, data, other->round, &d, &errs) == 0;
+        bool same =
+            parsed && k->same_project(w->c->app->data.typed, d.typed, w->what, sizeof w->what);
+        if (parsed)
+            kind_data_release(&d);
+        spec_errors_release(&errs);
+        json_decref(data);
+        if (!same)
+            return true;
+    }
+    w->found = other->id;
+    snprintf(w->status, sizeof w->status, "%s", other->status);
+    return false;
+}
+
+/* RULES.md §5: one application per organisation, kind and round (per
+ * project where the kind says so), checked in the submitting
+ * transaction. */
+static enum engine_rc check_one_per_round(struct store_tx *tx, struct change *c)
+{
+    const struct application *row = &c->app->row;
+    struct same_walk w = {.c = c};
+    if (c->e->settings.many_per_round)
+        return ENGINE_OK;
+    if (store_app_each_of_org_tx(tx, row->applicant_uscc, row->kind, row->round, row->id, find_same,
+                                 &w) != STORE_OK)
+        return db_failed(c);
+    if (!w.found)
+        return ENGINE_OK;
+    if (!c->out->extra)
+        c->out->extra = json_object();
+    json_object_set_new(c->out->extra, "other_application", json_integer(w.found));
+    if (w.what[0])
+        return outcome_set(c->out, ENGINE_REFUSED,
+                           "application %lld of this organisation is the same project (%s) in "
+                           "the %d round of %s, and is %s: one application per project and "
+                           "round",
+                           (long long)w.found, w.what, row->round, row->kind, w.status);
+    return outcome_set(c->out, ENGINE_REFUSED,
+                       "application %lld of this organisation in the %d round of %s is %s: one "
+                       "application per organisation and round (withdraw it first, or wait "
+                       "for its decision)",
+                       (long long)w.found, row->round, row->kind, w.status);
+}
+
+/* Whether a revocation bars the organisation from applying (第十三条: 2
+ * years for an incubator); the transition's guard decides. */
+static enum engine_rc check_year(struct store_tx *tx, struct change *c, bool submitting);
 
 /* The files a submission takes with it, for its event. */
 struct submitted_files {
@@ -176,6 +311,11 @@ static enum engine_rc mark_submitted(struct store_tx *tx, struct change *c)
 static enum engine_rc check_submit(struct store_tx *tx, struct change *c)
 {
     const struct application *row = &c->app->row;
+    enum engine_rc erc;
+    if ((erc = check_window(tx, c)) != ENGINE_OK ||
+        (erc = check_one_per_round(tx, c)) != ENGINE_OK ||
+        (erc = check_year(tx, c, true)) != ENGINE_OK)
+        return erc;
     if (c->app->kind->ban_months == 0)
         return check_materials(tx, c);
     char today[DATE_TEXT_LEN];
@@ -217,6 +357,8 @@ static void review_table(struct field_spec *out, const struct field_spec *record
         {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = review_decisions},
         {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
         {.name = "override_reason", .type = SPEC_TEXT, .min = 1, .max = 4000},
+        {.name = "granted_fen", .type = SPEC_FEN, .min = 0, .max = 100000000000000},
+        {.name = "grant_reason", .type = SPEC_TEXT, .min = 1, .max = 4000},
     };
     size_t n = sizeof base / sizeof base[0];
     memcpy(out, base, sizeof base);
@@ -240,6 +382,36 @@ static void records_passed(const struct field_spec *records, const json_t *body,
     }
 }
 
+/* RULES.md §5: what a stage records (an expert review, an inspection, an
+ * audit, a site scoring) happened between the submission and the decision,
+ * both days included. */
+static void records_dated(const struct change *c, const struct field_spec *records,
+                          const json_t *body, struct spec_errors *errs)
+{
+    sb_day from = first_submitted_on(c), to = date_of_unix(c->now), day;
+    char from_text[DATE_TEXT_LEN], to_text[DATE_TEXT_LEN];
+    date_format(from, from_text);
+    date_format(to, to_text);
+    for (size_t i = 0; records && records[i].name; i++) {
+        const char *date =
+            json_string_value(json_object_get(json_object_get(body, records[i].name), "date"));
+        if (!date || !date_parse(date, &day) || (day >= from && day <= to))
+            continue;
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/%s/date", records[i].name);
+        if (day < from)
+            spec_errors_add(errs, ptr,
+                            "%s is before the submission on %s: it must lie between that day and "
+                            "the decision on %s, both included",
+                            date, from_text, to_text);
+        else
+            spec_errors_add(errs, ptr,
+                            "%s lies in the future: it must lie between the submission on %s and "
+                            "the decision on %s, both included",
+                            date, from_text, to_text);
+    }
+}
+
 /* Keeps the stage records of a review in the facts, under `key`. */
 static void keep_records(json_t *facts, const char *key, const struct field_spec *records,
                          const json_t *body)
@@ -253,13 +425,51 @@ static void keep_records(json_t *facts, const char *key, const struct field_spec
     json_object_set_new(facts, key, kept);
 }
 
+/* RULES.md §5, amounts are ceilings: the approval grants the computed
+ * award, or less with a reason, never more. */
+static void decide_grant(struct change *c, const json_t *body, json_t *facts)
+{
+    struct outcome *out = c->out;
+    struct app after = *c->app;
+    after.facts = facts;
+    app_evaluate(&after, c->now);
+    int64_t proposed = after.award.total_fen;
+    const json_t *granted = json_object_get(body, "granted_fen");
+    const json_t *reason = json_object_get(body, "grant_reason");
+    char text[48];
+    int64_t amount = proposed;
+    if (json_is_integer(granted)) {
+        amount = json_integer_value(granted);
+        if (amount > proposed) {
+            money_format(proposed, text, sizeof text);
+            spec_errors_add(&out->errs, "/granted_fen",
+                            "cannot exceed the computed award, %s (%lld fen): the measure's "
+                            "amounts are ceilings",
+                            text, (long long)proposed);
+            return;
+        }
+        if (amount < proposed && !reason)
+            spec_errors_add(&out->errs, "/grant_reason",
+                            "is required to grant less than the computed award (择优, budget)");
+    }
+    json_object_set_new(facts, "granted_fen", json_integer(amount));
+    if (reason)
+        json_object_set(facts, "grant_reason", (json_t *)reason);
+    else
+        json_object_del(facts, "grant_reason");
+}
+
 /* The municipal approval: the kind's stage records, the eligibility
- * override, the figures the kind fixes at this stage, and the notice. */
-static enum engine_rc prepare_municipal_approval(struct change *c, const json_t *body)
+ * override, the figures the kind fixes at this stage, the grant and the
+ * notice. */
+static enum engine_rc prepare_municipal_approval(struct change *c, const json_t *body,
+                                                 const struct field_spec *records)
 {
     const struct kind *k = c->app->kind;
     struct outcome *out = c->out;
-    records_passed(k->municipal_records, body, &out->errs);
+    records_passed(records, body, &out->errs);
+    if (k->check_records && c->app->data.typed)
+        k->check_records(c->app->data.typed, body, &out->errs);
     if (out->errs.count > 0)
         return ENGINE_OK; /* answered with the other bad fields in one 422 */
 
@@ -280,11 +490,12 @@ static enum engine_rc prepare_municipal_approval(struct change *c, const json_t 
         date_format(ends, e);
         json_object_set_new(facts, "notice", json_pack("{s:s, s:s}", "starts_on", s, "ends_on", e));
     }
-    keep_records(facts, "municipal_records", k->municipal_records, body);
+    keep_records(facts, "municipal_records", records, body);
     if (json_object_get(body, "override_reason"))
         json_object_set(facts, "override_reason", json_object_get(body, "override_reason"));
     if (k->fix_figures)
         k->fix_figures(body, facts);
+    decide_grant(c, body, facts);
     c->reevaluate = true;
     return ENGINE_OK;
 }
@@ -298,34 +509,49 @@ static enum engine_rc prepare_review(struct change *c)
     bool approval = strcmp(in->decision, "approve") == 0;
     bool municipal = strcmp(in->stage, "municipal") == 0;
     const struct field_spec *records =
-        approval ? (municipal ? k->municipal_records : k->district_records) : NULL;
+        approval ? (municipal ? kind_municipal_records(k, c->app->data.typed) : k->district_records)
+                 : NULL;
 
     /* The body again, now that the kind is known: an approval carries the
      * stage's records, nothing else carries any. */
     struct field_spec table[8 + MAX_RECORD_FIELDS];
     review_table(table, records);
     spec_validate(table, body, "", &out->errs);
-    if (json_object_get(body, "override_reason") && !(approval && municipal))
-        spec_errors_add(&out->errs, "/override_reason", "only a municipal approval takes one");
+    if (json_object_get(body, "override_reason") && !approval)
+        spec_errors_add(&out->errs, "/override_reason", "only an approval takes one");
+    if (!(approval && municipal)) {
+        if (json_object_get(body, "granted_fen"))
+            spec_errors_add(&out->errs, "/granted_fen", "only a municipal approval grants");
+        if (json_object_get(body, "grant_reason"))
+            spec_errors_add(&out->errs, "/grant_reason", "only a municipal approval grants");
+    }
+    records_dated(c, records, body, &out->errs);
 
     c->facts.opinion = json_object_get(body, "opinion") != NULL;
     c->facts.override_reason = json_object_get(body, "override_reason") != NULL;
     c->opinion = json_string_value(json_object_get(body, "opinion"));
-    if (approval && !municipal && records) {
+    if (approval && !municipal) {
         records_passed(records, body, &out->errs);
-        if (out->errs.count == 0)
+        if (out->errs.count == 0 && records)
             keep_records(next_facts(c), "district_records", records, body);
+        if (out->errs.count == 0 && json_object_get(body, "override_reason"))
+            json_object_set(next_facts(c), "district_override_reason",
+                            json_object_get(body, "override_reason"));
     }
     if (approval && municipal) {
-        enum engine_rc rc = prepare_municipal_approval(c, body);
+        enum engine_rc rc = prepare_municipal_approval(c, body, records);
         if (rc != ENGINE_OK)
             return rc;
     }
+    if (strcmp(in->decision, "return") == 0)
+        count_up(c, "returns");
     /* The history keeps the review as sent (its records, the override) and
-     * what the reviewer decided on: the checks and the award as they stood. */
+     * what it rested on. */
     c->details = json_deep_copy(body);
     json_object_del(c->details, "opinion");
     json_object_set_new(c->details, "basis", decision_basis(c));
+    if (approval && municipal && c->next_facts && json_object_get(c->next_facts, "granted_fen"))
+        json_object_set(c->details, "granted_fen", json_object_get(c->next_facts, "granted_fen"));
     return ENGINE_OK;
 }
 
@@ -342,6 +568,13 @@ static int query_ranking(void *ctx)
 {
     struct year_query *q = ctx;
     enum store_rc rc = store_ranking_exists_tx(q->tx, q->row->kind, q->row->round);
+    return rc == STORE_OK ? 1 : rc == STORE_NOT_FOUND ? 0 : -1;
+}
+
+static int query_in_ranking(void *ctx)
+{
+    struct year_query *q = ctx;
+    enum store_rc rc = store_ranking_has_tx(q->tx, q->row->kind, q->row->round, q->row->id);
     return rc == STORE_OK ? 1 : rc == STORE_NOT_FOUND ? 0 : -1;
 }
 
@@ -369,11 +602,13 @@ static int query_granted(void *ctx, const char *fact)
     return q->count;
 }
 
-static enum engine_rc check_review(struct store_tx *tx, struct change *c)
+/* What the kind says must hold of the year: before a submission
+ * (before_submit) or a municipal approval (before_approval). */
+static enum engine_rc check_year(struct store_tx *tx, struct change *c, bool submitting)
 {
     const struct review_input *in = c->input;
     const struct kind *k = c->app->kind;
-    if (strcmp(c->action, "municipal_approve") != 0 || !k->before_approval)
+    if (submitting ? !k->before_submit : !k->before_approval)
         return ENGINE_OK;
     struct year_query yq = {.tx = tx, .row = &c->app->row};
     struct approval_query q = {
@@ -381,14 +616,28 @@ static enum engine_rc check_review(struct store_tx *tx, struct change *c)
         .round = c->app->row.round,
         .ranking_computed = query_ranking,
         .count_granted = query_granted,
+        .in_ranking = query_in_ranking,
     };
-    char why[256] = "";
-    int r = k->before_approval(&q, in->body, why, sizeof why);
+    char why[256] = "", why_zh[384] = "";
+    q.why_zh = why_zh;
+    q.zh_cap = sizeof why_zh;
+    int r = submitting ? k->before_submit(&q, why, sizeof why)
+                       : k->before_approval(&q, in->body, why, sizeof why);
     if (r < 0)
         return db_failed(c);
-    if (r > 0)
-        return outcome_set(c->out, ENGINE_REFUSED, "%s", why);
+    if (r > 0) {
+        outcome_set(c->out, ENGINE_REFUSED, "%s", why);
+        snprintf(c->out->reason_zh, sizeof c->out->reason_zh, "%s", why_zh);
+        return ENGINE_REFUSED;
+    }
     return ENGINE_OK;
+}
+
+static enum engine_rc check_review(struct store_tx *tx, struct change *c)
+{
+    if (strcmp(c->action, "municipal_approve") != 0)
+        return ENGINE_OK;
+    return check_year(tx, c, false);
 }
 
 /* ---- objections ------------------------------------------------------------- */
@@ -540,6 +789,8 @@ static enum engine_rc prepare_revocation(struct change *c)
     const struct revocation_input *in = c->input;
     c->facts.opinion = in->reason != NULL;
     c->opinion = in->reason;
+    /* What is asked back stays beside what was granted (RULES.md §5). */
+    c->next.refund_fen = in->refund_fen >= 0 ? in->refund_fen : -1;
     return ENGINE_OK;
 }
 

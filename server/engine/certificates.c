@@ -78,15 +78,32 @@ enum engine_rc certificate_prepare(struct change *c)
                   "name_en", authority_name_en(k->authority), "issued_on", issued);
     if (!c->certificate)
         return outcome_set(c->out, ENGINE_ERROR, "out of memory");
+    /* What the decision grants (RULES.md §5): what the municipal approval
+     * decided, at most the computed award; the items are the computation. */
+    const json_t *decided = json_object_get(after.facts, "granted_fen");
+    int64_t granted =
+        json_is_integer(decided) ? json_integer_value(decided) : after.award.total_fen;
+    c->next.granted_fen = granted;
+    if (k->source)
+        json_object_set_new(c->certificate, "measure", json_string(k->source));
+    if (k->decision_details && a->data.typed)
+        k->decision_details(a->data.typed, c->certificate);
     if (k->valid_years > 0) {
         char until[DATE_TEXT_LEN];
         date_format(kind_valid_until(k, issued_on), until);
         json_object_set_new(c->certificate, "valid_until", json_string(until));
     } else {
         json_t *awarded = award_to_json(&after.award);
-        json_object_set_new(c->certificate, "amount_fen", json_integer(after.award.total_fen));
+        json_object_set_new(c->certificate, "amount_fen", json_integer(granted));
         json_object_set(c->certificate, "basis", json_object_get(awarded, "basis"));
         json_object_set(c->certificate, "items", json_object_get(awarded, "items"));
+        if (granted != after.award.total_fen) {
+            json_object_set_new(c->certificate, "proposed_fen",
+                                json_integer(after.award.total_fen));
+            json_t *why = json_object_get(after.facts, "grant_reason");
+            if (why)
+                json_object_set(c->certificate, "grant_reason", why);
+        }
         json_decref(awarded);
     }
     /* The files it was granted on (RULES.md §6): those submitted, which

@@ -154,6 +154,17 @@ void app_evaluate(struct app *a, int64_t now)
             ranking_items_read(json_object_get(facts, "ranked_items"), ranked, RULES_MAX_ITEMS);
         in.ranked_items = ranked;
     }
+    /* The reviewer's decisions on the items of a list (the stores of an
+     * introduction), borrowed from the facts. */
+    struct item_decision decided[RULES_MAX_ITEM_DECISIONS];
+    const json_t *decisions = json_object_get(facts, "item_decisions");
+    for (size_t i = 0; i < json_array_size(decisions) && i < RULES_MAX_ITEM_DECISIONS; i++) {
+        const json_t *d = json_array_get(decisions, i);
+        decided[i].included = !json_is_false(json_object_get(d, "included"));
+        decided[i].reason = json_string_value(json_object_get(d, "reason"));
+        in.n_item_decisions = i + 1;
+    }
+    in.item_decisions = decided;
 
     memset(&a->elig, 0, sizeof a->elig);
     memset(&a->award, 0, sizeof a->award);
@@ -171,6 +182,48 @@ void app_evaluate(struct app *a, int64_t now)
         k->eligibility(&in, &a->elig);
     if (k->award)
         k->award(&in, &a->award);
+}
+
+/* Whole calendar days in Beijing from the instant `since` (RFC 3339) to
+ * `now`; 0 when it is not an instant. */
+static int days_since(const char *since, int64_t now)
+{
+    int64_t t;
+    if (!since || !since[0] || clock_parse_rfc3339(since, &t) != 0)
+        return 0;
+    int64_t d = (int64_t)date_of_unix(now) - (int64_t)date_of_unix(t);
+    return d > 0 ? (int)d : 0;
+}
+
+void app_clock(struct engine *e, struct app *a, int64_t now)
+{
+    struct app_clock *k = &a->clock;
+    const struct application *r = &a->row;
+    memset(k, 0, sizeof *k);
+    k->days_waiting = days_since(r->status_at, now);
+    int64_t since;
+    if (strcmp(r->status, "returned") == 0 && e->settings.return_due_days > 0 &&
+        clock_parse_rfc3339(r->status_at, &since) == 0) {
+        /* RULES.md §8: calendar days, and a due date on a day off moves to
+         * the next working day (a year the calendar does not cover keeps
+         * the calendar date). */
+        sb_day due = date_of_unix(since) + (sb_day)e->settings.return_due_days, moved;
+        if (e->calendar && calendar_workday_on_or_after(e->calendar, due, &moved) == 0)
+            due = moved;
+        k->due_on = due;
+        k->overdue = date_of_unix(now) > due;
+    }
+    /* A notice past its end that an open objection holds (RULES.md §1): the
+     * clock cannot approve it until the authority resolves the objection. */
+    const json_t *notice = json_object_get(a->facts, "notice");
+    const char *ends_on = json_string_value(json_object_get(notice, "ends_on"));
+    sb_day ends;
+    if (strcmp(r->status, "public_notice") == 0) {
+        if (store_objections_open_of(e->store, r->id, &k->open_objections) != STORE_OK)
+            k->open_objections = 0;
+        k->notice_held = ends_on && date_parse(ends_on, &ends) && notice_over(ends, now) &&
+                         k->open_objections > 0;
+    }
 }
 
 struct app *app_load(struct engine *e, struct application *row, int64_t now)
@@ -210,6 +263,7 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
     }
     a->stages = app_stages(e, a);
     app_evaluate(a, now);
+    app_clock(e, a, now);
     return a;
 }
 
@@ -226,6 +280,69 @@ void app_free(struct app *a)
     kind_data_release(&a->data);
     json_decref(a->facts);
     free(a);
+}
+
+/* What a reviewer's worklist shows of an application besides the envelope:
+ * since when and how long it waits, its due date, how often it was
+ * returned and submitted, a held notice, and the notes it carries. */
+static json_t *review_json(const struct app *a)
+{
+    const struct application *r = &a->row;
+    const struct app_clock *k = &a->clock;
+    json_t *o = json_object();
+    char due[DATE_TEXT_LEN];
+    json_object_set_new(o, "status_since", json_string(r->status_at));
+    json_object_set_new(o, "days_waiting", json_integer(k->days_waiting));
+    if (k->due_on) {
+        date_format(k->due_on, due);
+        json_object_set_new(o, "due_on", json_string(due));
+    } else {
+        json_object_set_new(o, "due_on", json_null());
+    }
+    json_object_set_new(o, "overdue", json_boolean(k->overdue));
+    json_object_set_new(o, "notice_held", json_boolean(k->notice_held));
+    json_object_set_new(o, "open_objections", json_integer(k->open_objections));
+    json_int_t returns = json_integer_value(json_object_get(a->facts, "returns"));
+    json_int_t submissions = json_integer_value(json_object_get(a->facts, "submissions"));
+    json_object_set_new(o, "times_returned", json_integer(returns));
+    json_object_set_new(o, "submissions", json_integer(submissions));
+    size_t failed = 0;
+    for (size_t i = 0; i < a->elig.n; i++)
+        failed += !a->elig.checks[i].passed;
+    json_object_set_new(o, "failed_checks", json_integer((json_int_t)failed));
+    json_t *notes = json_array();
+    if (uscc_registered_elsewhere(r->applicant_uscc, r->review_unit)) {
+        /* RULES.md §5: the unit follows the kind's rule, not the place of
+         * registration; the reviewer sees where they differ. */
+        const char *div = r->applicant_uscc + 2;
+        bool municipal = strncmp(div, "110000", 6) == 0;
+        json_t *n = json_pack("{s:s, s:s#, s:s}", "id", "registered_elsewhere", "division", div,
+                              (int)6, "review_unit", r->review_unit);
+        /* The unit is a district here: six digits. */
+        char text[320];
+        snprintf(text, sizeof text,
+                 "registered with division %.6s%s, reviewed by unit %.6s: check the affiliation "
+                 "or where the project is",
+                 div, municipal ? " (the municipal level)" : "", r->review_unit);
+        json_object_set_new(n, "detail", json_string(text));
+        snprintf(text, sizeof text,
+                 "统一社会信用代码显示登记机关区划为 %.6s%s，与初审单位 %.6s 不一致，"
+                 "请核实隶属关系或项目所在地",
+                 div, municipal ? "（市级登记）" : "", r->review_unit);
+        json_object_set_new(n, "detail_zh", json_string(text));
+        json_array_append_new(notes, n);
+    }
+    json_object_set_new(o, "notes", notes);
+    /* What a municipal approval of this application must carry, by name
+     * (the kind's municipal_records in GET /v1/kinds may describe more:
+     * those of every project of the kind). */
+    json_t *records = json_array();
+    const struct field_spec *f =
+        a->data.typed ? kind_municipal_records(a->kind, a->data.typed) : a->kind->municipal_records;
+    for (; f && f->name; f++)
+        json_array_append_new(records, json_string(f->name));
+    json_object_set_new(o, "municipal_records", records);
+    return o;
 }
 
 /* The envelope's members before "data" (head) and after it (tail), in the
@@ -255,6 +372,18 @@ static int app_parts(const struct app *a, json_t **head, json_t **tail)
     json_t *serial = json_object_get(a->facts, "certificate_serial");
     json_object_set(*tail, "notice", notice ? notice : json_null());
     json_object_set(*tail, "certificate_serial", serial ? serial : json_null());
+    /* What was granted and asked back (RULES.md §5): the award stays the
+     * proposal. */
+    json_object_set_new(*tail, "granted_fen",
+                        r->granted_fen >= 0 ? json_integer(r->granted_fen) : json_null());
+    json_object_set_new(*tail, "refund_fen",
+                        r->refund_fen >= 0 ? json_integer(r->refund_fen) : json_null());
+    json_object_set_new(*tail, "decided_at",
+                        r->decided_at[0] ? json_string(r->decided_at) : json_null());
+    json_t *grant = json_object_get(a->facts, "grant_reason");
+    if (grant)
+        json_object_set(*tail, "grant_reason", grant);
+    json_object_set_new(*tail, "review", review_json(a));
     return 0;
 }
 
@@ -434,6 +563,15 @@ enum engine_rc engine_version(struct engine *e, const struct actor *who, int64_t
 
 /* ---- who sees what ----------------------------------------------------------- */
 
+/* Whether district reviewer `who` reviews kind k: a kind with a district
+ * stage here, and of its authority when it is the bureau of one (RULES.md
+ * §5); an account made without an authority reviews every such kind. */
+static bool district_reviews(const struct engine *e, const struct actor *who, const struct kind *k)
+{
+    return (engine_kind_stages(e, k) & STAGE_DISTRICT) &&
+           (!who->authority || strcmp(k->authority, who->authority) == 0);
+}
+
 bool engine_may_see(const struct engine *e, const struct actor *who, const struct application *row)
 {
     bool submitted = row->submitted_at[0] != '\0';
@@ -441,9 +579,9 @@ bool engine_may_see(const struct engine *e, const struct actor *who, const struc
     case ROLE_APPLICANT:
         return who->uscc && strcmp(row->applicant_uscc, who->uscc) == 0;
     case ROLE_DISTRICT_REVIEWER: {
-        /* Of its unit, and of a kind that has a district stage here. */
+        /* Of its unit, and of a kind it reviews. */
         const struct kind *k = kind_find(row->kind);
-        return submitted && k && (engine_kind_stages(e, k) & STAGE_DISTRICT) && who->unit &&
+        return submitted && k && district_reviews(e, who, k) && who->unit &&
                strcmp(row->review_unit, who->unit) == 0;
     }
     case ROLE_MUNICIPAL_REVIEWER: {
@@ -520,38 +658,37 @@ static void list_one(const struct application *row, void *ctx)
     app_free(a);
 }
 
-enum engine_rc engine_list(struct engine *e, const struct actor *who, struct app_filter *f,
-                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx,
-                           bool *more)
+/* Whether kind k may be listed for `who` (its scope's kinds). */
+static bool scope_has_kind(const struct engine *e, const struct actor *who, const struct kind *k)
 {
+    switch (who->role) {
+    case ROLE_DISTRICT_REVIEWER:
+        return district_reviews(e, who, k);
+    case ROLE_MUNICIPAL_REVIEWER:
+        return who->authority && strcmp(k->authority, who->authority) == 0;
+    default:
+        return true;
+    }
+}
+
+/* Sets f's scope from the actor: its organisation, unit or stage, and the
+ * kinds it may see, narrowed to those the caller asked for in kinds_in
+ * (all NULL: any).  ENGINE_FORBIDDEN for an actor who lists nothing. */
+static enum engine_rc scope_filter(const struct engine *e, const struct actor *who,
+                                   struct app_filter *f)
+{
+    const char *asked[APP_FILTER_KINDS];
+    memcpy(asked, f->kinds_in, sizeof asked);
     switch (who->role) {
     case ROLE_APPLICANT:
         f->scope = SCOPE_ORGANISATION;
         f->scope_value = who->uscc ? who->uscc : "";
         break;
-    case ROLE_DISTRICT_REVIEWER: {
+    case ROLE_DISTRICT_REVIEWER:
         f->scope = SCOPE_UNIT;
         f->scope_value = who->unit ? who->unit : "";
-        /* Only the kinds that have a district stage here. */
-        size_t n = 0;
-        for (size_t i = 0; kinds[i] && n < 4; i++)
-            if (engine_kind_stages(e, kinds[i]) & STAGE_DISTRICT)
-                f->kinds_in[n++] = kinds[i]->name;
-        if (n == 0)
-            f->kinds_in[0] = ""; /* none: a kind no application has */
         break;
-    }
-    case ROLE_MUNICIPAL_REVIEWER: {
-        /* The kinds of its authority. */
-        size_t n = 0;
-        for (size_t i = 0; kinds[i] && n < 4; i++)
-            if (who->authority && strcmp(kinds[i]->authority, who->authority) == 0)
-                f->kinds_in[n++] = kinds[i]->name;
-        f->scope = SCOPE_SUBMITTED;
-        if (n == 0)
-            f->kinds_in[0] = "";
-        break;
-    }
+    case ROLE_MUNICIPAL_REVIEWER:
     case ROLE_AUDITOR:
     case ROLE_SYSTEM:
         f->scope = SCOPE_SUBMITTED;
@@ -559,11 +696,81 @@ enum engine_rc engine_list(struct engine *e, const struct actor *who, struct app
     default:
         return ENGINE_FORBIDDEN;
     }
+    bool narrowed = asked[0] != NULL || (who->role != ROLE_APPLICANT && who->role != ROLE_AUDITOR &&
+                                         who->role != ROLE_SYSTEM);
+    if (!narrowed)
+        return ENGINE_OK;
+    size_t n = 0;
+    memset(f->kinds_in, 0, sizeof f->kinds_in);
+    for (size_t i = 0; kinds[i] && n < APP_FILTER_KINDS; i++) {
+        bool wanted = asked[0] == NULL;
+        for (size_t j = 0; j < APP_FILTER_KINDS && asked[j] && !wanted; j++)
+            wanted = strcmp(asked[j], kinds[i]->name) == 0;
+        if (wanted && scope_has_kind(e, who, kinds[i]))
+            f->kinds_in[n++] = kinds[i]->name;
+    }
+    if (n == 0)
+        f->kinds_in[0] = ""; /* none: a kind no application has */
+    return ENGINE_OK;
+}
+
+enum engine_rc engine_list(struct engine *e, const struct actor *who, struct app_filter *f,
+                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx,
+                           bool *more)
+{
+    enum engine_rc erc = scope_filter(e, who, f);
+    if (erc != ENGINE_OK)
+        return erc;
     struct listing_ctx l = {e, now, fn, ctx, false};
     enum store_rc rc = store_app_list(e->store, f, list_one, &l, more);
     if (rc != STORE_OK)
         return from_store(rc);
     return l.failed ? ENGINE_ERROR : ENGINE_OK;
+}
+
+enum engine_rc engine_count(struct engine *e, const struct actor *who, struct app_filter *f,
+                            int64_t *n)
+{
+    enum engine_rc erc = scope_filter(e, who, f);
+    if (erc != ENGINE_OK)
+        return erc;
+    return from_store(store_app_count(e->store, f, n));
+}
+
+struct each_ctx {
+    void (*fn)(const struct app *a, void *ctx);
+    void *ctx;
+    char key[40];
+    int64_t id;
+    enum app_sort sort;
+    size_t seen;
+};
+
+static void each_one(const struct app *a, void *ctx)
+{
+    struct each_ctx *w = ctx;
+    snprintf(w->key, sizeof w->key, "%s", store_app_sort_key(&a->row, w->sort));
+    w->id = a->row.id;
+    w->seen++;
+    w->fn(a, w->ctx);
+}
+
+enum engine_rc engine_each(struct engine *e, const struct actor *who, struct app_filter *f,
+                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx)
+{
+    struct each_ctx w = {.fn = fn, .ctx = ctx, .sort = f->sort};
+    bool more = true;
+    enum engine_rc rc = ENGINE_OK;
+    f->after_key = NULL;
+    while (more && rc == ENGINE_OK) {
+        w.seen = 0;
+        rc = engine_list(e, who, f, now, each_one, &w, &more);
+        if (w.seen == 0)
+            break;
+        f->after_key = w.key;
+        f->after_id = w.id;
+    }
+    return rc;
 }
 
 /* ---- creation ----------------------------------------------------------------- */
@@ -656,6 +863,8 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
     row->created_by = who->account;
     clock_format_rfc3339(now, row->created_at);
     memcpy(row->updated_at, row->created_at, sizeof row->updated_at);
+    memcpy(row->status_at, row->created_at, sizeof row->status_at);
+    row->granted_fen = row->refund_fen = -1;
     a->kind = env->kind;
     a->data = env->data;
     memset(&env->data, 0, sizeof env->data);
@@ -694,6 +903,7 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
     }
     a->stages = app_stages(e, a);
     app_evaluate(a, now);
+    app_clock(e, a, now);
     out->app = a;
     return out->rc = ENGINE_OK;
 }
@@ -778,6 +988,12 @@ static enum engine_rc change_prepare(struct change *c)
     if (c->t)
         snprintf(c->next.status, sizeof c->next.status, "%s", c->t->to);
     memcpy(c->next.updated_at, c->now_text, sizeof c->next.updated_at);
+    if (c->t && strcmp(c->t->to, a->row.status) != 0) {
+        /* Its waiting starts again; a decision is dated. */
+        memcpy(c->next.status_at, c->now_text, sizeof c->next.status_at);
+        if (strcmp(c->t->to, "approved") == 0 || strcmp(c->t->to, "rejected") == 0)
+            memcpy(c->next.decided_at, c->now_text, sizeof c->next.decided_at);
+    }
     c->elig = a->elig;
     c->award = a->award;
 
@@ -910,6 +1126,7 @@ static void change_finish(struct change *c)
     }
     a->stages = app_stages(c->e, a);
     app_evaluate(a, c->now);
+    app_clock(c->e, a, c->now);
     c->out->app = a;
     c->out->id = c->made_id;
     c->app = NULL;

@@ -65,6 +65,14 @@ struct engine_settings {
      * either).  engine_init() sets the defaults below. */
     int64_t material_max_bytes;
     int64_t materials_max_bytes;
+    /* Calendar days a returned application has to come back (configuration
+     * `return_due_days`; a due date on a day off moves to the next working
+     * day, RULES.md §8); 0: no due date. */
+    unsigned return_due_days;
+    /* RULES.md §5 is a product decision (P): a deployment may take any
+     * number of applications per organisation, kind and round
+     * (configuration `one_application_per_round`: false). */
+    bool many_per_round;
 };
 
 #define ENGINE_MATERIAL_MAX_BYTES  (20 * 1024 * 1024)
@@ -133,6 +141,16 @@ enum engine_rc outcome_invalid(struct outcome *o);
 
 /* ---- an application as the engine holds it -------------------------------- */
 
+/* How long an application has waited and what is due, as of the instant it
+ * was loaded at (the worklist's flags, RULES.md §5 and §8). */
+struct app_clock {
+    int days_waiting;    /* whole calendar days (Asia/Shanghai) in its status */
+    sb_day due_on;       /* returned: the day it is due back by; 0: none */
+    bool overdue;        /* returned and past due_on */
+    bool notice_held;    /* under notice past its end, held by an open objection */
+    int open_objections; /* under notice: how many are open; else 0 */
+};
+
 struct app {
     struct application row; /* as stored (owns its text) */
     const struct kind *kind;
@@ -141,6 +159,7 @@ struct app {
     unsigned stages;       /* the stages this application goes through */
     struct eligibility elig;
     struct award award;
+    struct app_clock clock;
 };
 
 /* Frees what a owns, and a. */
@@ -271,9 +290,13 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
 /* Computes and fixes the ranking of `kind` (ranked kinds only) for `year`
  * (the authority's municipal reviewer); each application whose ranked
  * items change is changed through the workflow's "ranked" action, with its
- * event.  out->extra: the ranking as stored. */
+ * event.  out->extra: the ranking as stored.  RULES.md §5: while the year's
+ * round has not closed, or applications of the year wait at an earlier
+ * stage (they would be left out for good), it is computed only with
+ * `confirm` equal to how many are left out (-1: not given): else
+ * ENGINE_REFUSED with out->extra {left_out: [...], count, round_closed}. */
 enum engine_rc engine_rank(struct engine *e, const struct actor *who, const struct kind *kind,
-                           int year, int64_t now, struct outcome *out);
+                           int year, int confirm, int64_t now, struct outcome *out);
 
 /* Performs every time-driven transition due at `now` (notices that ended
  * with no objection open: approved, and what they issue signed), each in
@@ -283,6 +306,68 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
 int engine_tick(struct engine *e, int64_t now,
                 void (*report)(const struct application *a, const char *what, void *ctx),
                 void *ctx);
+
+/* ---- rounds ----------------------------------------------------------------- */
+
+/* A round's window (RULES.md §5), as stored. */
+struct round_window {
+    const struct kind *kind;
+    int round;
+    sb_day opens_on, closes_on;
+    int64_t set_by;
+    char set_at[40];
+};
+
+/* Sets the window of `kind`'s `round` (an administrator, or the municipal
+ * reviewer of the kind's authority) from `body` {opens_on, closes_on}.
+ * out->extra: the window as stored. */
+enum engine_rc engine_round_set(struct engine *e, const struct actor *who, const struct kind *kind,
+                                int round, const json_t *body, int64_t now, struct outcome *out);
+
+/* Calls fn for every window defined, by kind and round. */
+enum engine_rc engine_rounds(struct engine *e, void (*fn)(const struct round_window *w, void *ctx),
+                             void *ctx);
+
+/* A window as JSON, with whether it is open on the day of `now`. */
+json_t *round_window_to_json(const struct round_window *w, int64_t now);
+
+/* ---- lists, statistics ------------------------------------------------------- */
+
+/* How many applications `who` may see match f (its scope set as
+ * engine_list() sets it). */
+enum engine_rc engine_count(struct engine *e, const struct actor *who, struct app_filter *f,
+                            int64_t *n);
+
+/* Calls fn for every application `who` may see that matches f, in f's
+ * order, page after page (f->limit rows at a time). */
+enum engine_rc engine_each(struct engine *e, const struct actor *who, struct app_filter *f,
+                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx);
+
+/* The statistics of the applications `who` may see (reviewers in scope,
+ * auditors) of `round` (0: any) and `kind` (NULL: any): counts by status,
+ * by review unit and kind, sums of proposed, granted and refunded fen.
+ * out->extra: the document. */
+enum engine_rc engine_statistics(struct engine *e, const struct actor *who, int round,
+                                 const struct kind *kind, int64_t now, struct outcome *out);
+
+/* ---- the reviewer's desk ------------------------------------------------------ */
+
+/* The opinion templates of the actor's account, oldest first. */
+enum engine_rc engine_templates(struct engine *e, const struct actor *who,
+                                void (*fn)(const struct opinion_template *t, void *ctx), void *ctx);
+/* A new template of the actor's account from body {title, text}; out->id
+ * is its id (at most 100 per account: 409). */
+enum engine_rc engine_template_add(struct engine *e, const struct actor *who, const json_t *body,
+                                   int64_t now, struct outcome *out);
+/* Deletes template id of the actor's account (404 for anyone else's). */
+enum engine_rc engine_template_delete(struct engine *e, const struct actor *who, int64_t id,
+                                      struct outcome *out);
+
+/* The stage records of the actor's last approval of an application of
+ * `kind` (to fill in the next one's): out->extra {application_id, at,
+ * stage, records}; all null and no records when it has made none. */
+enum engine_rc engine_last_review(struct engine *e, const struct actor *who,
+                                  const struct kind *kind, struct outcome *out);
 
 /* ---- history -------------------------------------------------------------- */
 

@@ -113,6 +113,8 @@ const struct action_def *action_find(const char *action);
 struct app *app_load(struct engine *e, struct application *row, int64_t now);
 /* Runs the kind's rules on a again (its facts or data changed). */
 void app_evaluate(struct app *a, int64_t now);
+/* Works out a->clock (waiting, due dates, a held notice) as of `now`. */
+void app_clock(struct engine *e, struct app *a, int64_t now);
 
 /* Parses a's facts text (NULL or "" as {}); never NULL unless memory runs
  * out. */

@@ -19,18 +19,14 @@ bool engine_under_notice(const struct app *a, int64_t now, sb_day *starts, sb_da
 
 struct notice_walk {
     int64_t now;
-    int64_t last_id; /* of the last application looked at, for the next page */
     void (*fn)(const struct app *a, void *ctx);
     void *ctx;
 };
 
-/* Listed exactly while objections are taken: from the first day to 24:00
- * of the last, even before the clock's next tick has approved it. */
 static void if_under_notice(const struct app *a, void *ctx)
 {
     struct notice_walk *w = ctx;
     sb_day starts, ends;
-    w->last_id = a->row.id;
     if (engine_under_notice(a, w->now, &starts, &ends))
         w->fn(a, w->ctx);
 }
@@ -38,16 +34,7 @@ static void if_under_notice(const struct app *a, void *ctx)
 enum engine_rc engine_notices(struct engine *e, int64_t now,
                               void (*fn)(const struct app *a, void *ctx), void *ctx)
 {
-    struct app_filter f = {.status = "public_notice", .limit = 200};
+    struct app_filter f = {.statuses = {"public_notice"}, .limit = 200};
     struct notice_walk w = {.now = now, .fn = fn, .ctx = ctx};
-    bool more = true;
-    enum engine_rc rc = ENGINE_OK;
-    while (more && rc == ENGINE_OK) {
-        w.last_id = 0;
-        rc = engine_list(e, &actor_system, &f, now, if_under_notice, &w, &more);
-        if (w.last_id == 0)
-            break;
-        f.before_id = w.last_id;
-    }
-    return rc;
+    return engine_each(e, &actor_system, &f, now, if_under_notice, &w);
 }

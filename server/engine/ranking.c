@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "engine_impl.h"
 #include "log.h"
 #include "notice.h"
@@ -23,6 +24,7 @@ struct ranking_run {
     const struct actor *who;
     const struct kind *kind;
     int year;
+    int confirm; /* how many the authority confirmed are left out; -1: not given */
     int64_t now;
     struct outcome *out;
     struct app **apps; /* every application of the year, owned */
@@ -135,6 +137,57 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
         }
     }
 
+    /* RULES.md §5: the ranking is final, so what it leaves out stays out —
+     * the applications of the year still at an earlier stage (with the
+     * district, or returned to the applicant) — and a round whose window has
+     * not closed may still bring more.  Either needs the authority's
+     * explicit confirmation, with the count, which the ranking records. */
+    json_t *left_out = json_array();
+    for (size_t i = 0; i < run->n && left_out; i++) {
+        const struct application *r = &run->apps[i]->row;
+        if (strcmp(r->status, "district_review") == 0 || strcmp(r->status, "returned") == 0)
+            json_array_append_new(left_out,
+                                  json_pack("{s:I, s:s, s:s}", "application_id", (json_int_t)r->id,
+                                            "applicant", r->applicant_name ? r->applicant_name : "",
+                                            "status", r->status));
+    }
+    struct round_row window;
+    enum store_rc wrc = store_round_get_tx(tx, run->kind->name, run->year, &window);
+    char today[DATE_TEXT_LEN];
+    date_format(date_of_unix(run->now), today);
+    bool round_closed =
+        wrc == STORE_NOT_FOUND || (wrc == STORE_OK && strcmp(today, window.closes_on) > 0);
+    if (!left_out || (wrc != STORE_OK && wrc != STORE_NOT_FOUND)) {
+        json_decref(left_out);
+        outcome_set(out, ENGINE_ERROR, "the applications of the year could not be read");
+        return STORE_ERROR;
+    }
+    int count = (int)json_array_size(left_out);
+    if ((count > 0 || !round_closed) && run->confirm != count) {
+        json_t *extra = json_pack("{s:o, s:i, s:b}", "left_out", left_out, "count", count,
+                                  "round_closed", round_closed);
+        if (wrc == STORE_OK)
+            json_object_set_new(extra, "closes_on", json_string(window.closes_on));
+        out->extra = extra;
+        if (run->confirm >= 0)
+            outcome_set(out, ENGINE_REFUSED,
+                        "confirm is %d, but %d application%s of %d would be left out now; "
+                        "look again and confirm %d",
+                        run->confirm, count, count == 1 ? "" : "s", run->year, count);
+        else if (!round_closed)
+            outcome_set(out, ENGINE_REFUSED,
+                        "the %d round closes on %s, and %d application%s of the year wait at an "
+                        "earlier stage: the ranking is final, so computing it now needs "
+                        "\"confirm\": %d",
+                        run->year, window.closes_on, count, count == 1 ? "" : "s", count);
+        else
+            outcome_set(out, ENGINE_REFUSED,
+                        "%d application%s of %d wait at an earlier stage and would be left out "
+                        "of the final ranking for good: computing it needs \"confirm\": %d",
+                        count, count == 1 ? "" : "s", run->year, count);
+        return STORE_CONFLICT;
+    }
+
     enum store_rc rc = STORE_OK;
     struct ranking_entry *entries = calloc(run->n ? run->n : 1, sizeof *entries);
     size_t *entry_of = calloc(run->n ? run->n : 1, sizeof *entry_of); /* app index → entry + 1 */
@@ -201,10 +254,11 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
     char now[RFC3339_LEN];
     clock_format_rfc3339(run->now, now);
     if (rc == STORE_OK) {
-        run->result =
-            json_pack("{s:s, s:i, s:s, s:I, s:O, s:O}", "kind", run->kind->name, "year", run->year,
-                      "computed_at", now, "computed_by", (json_int_t)run->who->account, "entries",
-                      table, "excluded", excluded);
+        run->result = json_pack(
+            "{s:s, s:i, s:s, s:I, s:O, s:O, s:O, s:b, s:o}", "kind", run->kind->name, "year",
+            run->year, "computed_at", now, "computed_by", (json_int_t)run->who->account, "entries",
+            table, "excluded", excluded, "left_out", left_out, "round_closed", round_closed,
+            "confirmed", run->confirm >= 0 ? json_integer(run->confirm) : json_null());
         if (!run->result)
             rc = STORE_ERROR;
     }
@@ -220,6 +274,7 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
 out:
     json_decref(table);
     json_decref(excluded);
+    json_decref(left_out);
     free(rows);
     free(entries);
     free(entry_of);
@@ -229,7 +284,7 @@ out:
 }
 
 enum engine_rc engine_rank(struct engine *e, const struct actor *who, const struct kind *kind,
-                           int year, int64_t now, struct outcome *out)
+                           int year, int confirm, int64_t now, struct outcome *out)
 {
     if (!kind->ranking)
         return outcome_set(out, ENGINE_NOT_FOUND, "%s applications are not ranked", kind->name);
@@ -238,13 +293,15 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
         return outcome_set(out, ENGINE_FORBIDDEN, "only the authority of %s (%s) ranks them",
                            kind->name, kind->authority);
     struct ranking_run run = {
-        .e = e, .who = who, .kind = kind, .year = year, .now = now, .out = out};
+        .e = e, .who = who, .kind = kind, .year = year, .confirm = confirm, .now = now, .out = out};
     enum store_rc rc = store_write(e->store, tx_rank, &run);
     for (size_t i = 0; i < run.n; i++)
         app_free(run.apps[i]);
     free(run.apps);
     if (rc != STORE_OK) {
         json_decref(run.result);
+        if (out->rc == ENGINE_OK && rc == STORE_CONFLICT && out->extra)
+            outcome_set(out, ENGINE_REFUSED, "the ranking needs confirmation");
         if (out->rc == ENGINE_OK)
             outcome_set(out, ENGINE_ERROR, "the ranking could not be stored");
         return out->rc;

@@ -292,17 +292,28 @@ enum store_rc store_objection_resolve(struct store_tx *tx, int64_t id, const cha
     return rc;
 }
 
-enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count)
+static const char sql_objections_open[] =
+    "SELECT count(*) FROM objections WHERE application_id = ?1 AND status = 'open'";
+
+static enum store_rc objections_open(struct conn *c, int64_t application_id, int *count)
 {
-    static const char sql[] =
-        "SELECT count(*) FROM objections WHERE application_id = ?1 AND status = 'open'";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
+    const char *sql = sql_objections_open;
+    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     int64_t n = 0;
     enum store_rc rc =
         store_one_int(c, st, sql, st ? sqlite3_bind_int64(st, 1, application_id) : SQLITE_OK, &n);
     *count = (int)n;
     return rc;
+}
+
+enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count)
+{
+    return objections_open(store_tx_conn(tx), application_id, count);
+}
+
+enum store_rc store_objections_open_of(struct store *s, int64_t application_id, int *count)
+{
+    return objections_open(store_reader(s), application_id, count);
 }
 
 enum store_rc store_objections_of(struct store *s, int64_t application_id,

@@ -281,6 +281,10 @@ struct application {
     char created_at[40]; /* RFC 3339 UTC */
     char updated_at[40];
     char submitted_at[40]; /* "" until first submitted */
+    char status_at[40];    /* when it entered its status (its waiting starts) */
+    char decided_at[40];   /* when it was approved or rejected; "" until then */
+    int64_t granted_fen;   /* what its decision granted; -1 (null) until approved */
+    int64_t refund_fen;    /* what a revocation asked back; -1 (null) when none */
     char *data_json;       /* the kind's `data`, compact JSON; owned */
     char *facts_json;      /* what reviewers and rankings fixed, a JSON object; owned;
                             * NULL on insert means "{}" */
@@ -300,9 +304,10 @@ enum store_rc store_app_get(struct store *s, int64_t id, struct application *out
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out);
 
 /* Writes review_unit, applicant_name, status, version, updated_at,
- * submitted_at, data_json and facts_json (when not NULL) of row a->id, but only while the stored
- * version is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when there is no
- * such row.  a->version must be expected_version + 1. */
+ * submitted_at, status_at, decided_at, granted_fen, refund_fen, data_json and facts_json (when
+ * not NULL) of row a->id, but only while the stored version is still expected_version:
+ * STORE_CONFLICT otherwise, STORE_NOT_FOUND when there is no such row.  a->version must be
+ * expected_version + 1. */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
                                int64_t expected_version);
 
@@ -310,31 +315,64 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
 enum app_scope {
     SCOPE_ORGANISATION, /* applicant_uscc = scope_value */
     SCOPE_UNIT,         /* review_unit = scope_value, submitted at least once */
-    SCOPE_KIND,         /* kind = scope_value, submitted at least once */
     SCOPE_SUBMITTED,    /* every application submitted at least once */
 };
+
+/* The orders of a listing (CONTRACT.md "Lists"), each with the id as the
+ * tie-breaker in the same direction. */
+enum app_sort {
+    SORT_SUBMITTED_DESC = 0, /* last submitted first (a draft: by its creation) */
+    SORT_SUBMITTED_ASC,      /* first submitted first */
+    SORT_WAITING,            /* longest in its current status first (status_at) */
+};
+
+#define APP_FILTER_STATUSES 9 /* every status (workflow_statuses) */
+#define APP_FILTER_KINDS    8
 
 struct app_filter {
     enum app_scope scope;
     const char *scope_value;
-    const char *kind;        /* NULL = any */
-    const char *status;      /* NULL = any */
-    int round;               /* 0 = any */
-    const char *review_unit; /* NULL = any */
-    int64_t before_id;       /* 0 = from the newest; else only ids < before_id */
-    int limit;               /* 1..200 */
-    /* Only these kinds (the ones the scope allows; up to four, the rest
-     * NULL); all NULL: any kind. */
-    const char *kinds_in[4];
+    const char *kind;                          /* NULL = any */
+    const char *statuses[APP_FILTER_STATUSES]; /* any of these; all NULL = any */
+    int round;                                 /* 0 = any */
+    const char *review_unit;                   /* NULL = any */
+    /* Only these kinds (the ones the scope allows; the rest NULL); all NULL:
+     * any kind. */
+    const char *kinds_in[APP_FILTER_KINDS];
+    const char *submitted_from;   /* RFC 3339 UTC: submitted at or after; NULL = any */
+    const char *submitted_before; /* RFC 3339 UTC: submitted before; NULL = any */
+    const char *updated_since;    /* RFC 3339 UTC: changed at or after; NULL = any */
+    const char *q; /* a substring (ASCII lower-cased) of the applicant's name or USCC, a
+                    * brand or a store's name; NULL = any */
+    enum app_sort sort;
+    /* Where the page starts: after the row whose sort key (store_app_sort_key)
+     * is after_key and whose id is after_id; after_key NULL: from the start. */
+    const char *after_key;
+    int64_t after_id;
+    int limit; /* 1..200 */
 };
 
-/* Calls fn for each application matching f, newest (highest id) first, at
- * most f->limit of them.  The application passed to fn is released after fn
- * returns.  *more (may be NULL) says whether further rows exist past the
- * last one passed. */
+/* The sort key of row a in order `sort`: what a filter's after_key takes to
+ * continue after it.  Points into a. */
+const char *store_app_sort_key(const struct application *a, enum app_sort sort);
+
+/* Calls fn for each application matching f, in f's order, at most f->limit
+ * of them.  The application passed to fn is released after fn returns.
+ * *more (may be NULL) says whether further rows exist past the last one
+ * passed. */
 enum store_rc store_app_list(struct store *s, const struct app_filter *f,
                              void (*fn)(const struct application *a, void *ctx), void *ctx,
                              bool *more);
+
+/* How many applications match f (its order, start and limit aside). */
+enum store_rc store_app_count(struct store *s, const struct app_filter *f, int64_t *n);
+
+/* Calls fn, inside the transaction, for every application of organisation
+ * `uscc`, `kind` and `round` other than `except`, lowest id first; as
+ * store_app_each_tx(). */
+enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                       int round, int64_t except,
+                                       bool (*fn)(struct application *a, void *ctx), void *ctx);
 
 /* Calls fn, inside the transaction, for every application of `kind` in year
  * `round`, lowest id first.  The application passed to fn is released after
@@ -493,6 +531,8 @@ enum store_rc store_objection_resolve(struct store_tx *tx, int64_t id, const cha
                                       const char *opinion);
 /* How many objections to the application are open. */
 enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count);
+/* The same on this thread's reader. */
+enum store_rc store_objections_open_of(struct store *s, int64_t application_id, int *count);
 /* How many objections were filed from client address addr at or after
  * `since` (RFC 3339 UTC, as filed_at is written). */
 enum store_rc store_objections_from(struct store_tx *tx, const char *addr, const char *since,
@@ -562,6 +602,64 @@ enum store_rc store_ranking_exists_tx(struct store_tx *tx, const char *kind, int
 /* Reads it; caller frees out->result_json. */
 enum store_rc store_ranking_get(struct store *s, const char *kind, int year,
                                 struct ranking_row *out);
+
+/* STORE_OK when the stored ranking of kind and year lists application
+ * application_id (ranked or left out as not eligible), else
+ * STORE_NOT_FOUND; in the transaction. */
+enum store_rc store_ranking_has_tx(struct store_tx *tx, const char *kind, int year,
+                                   int64_t application_id);
+
+/* ---- rounds --------------------------------------------------------------- */
+
+struct round_row {
+    char kind[24];
+    int round;
+    char opens_on[11]; /* "YYYY-MM-DD", inclusive */
+    char closes_on[11];
+    int64_t set_by;
+    char set_at[40];
+};
+
+/* Stores (replacing) the window of r->kind's r->round. */
+enum store_rc store_round_put(struct store_tx *tx, const struct round_row *r);
+/* The window of kind's round; STORE_NOT_FOUND when none is defined. */
+enum store_rc store_round_get_tx(struct store_tx *tx, const char *kind, int round,
+                                 struct round_row *out);
+enum store_rc store_round_get(struct store *s, const char *kind, int round, struct round_row *out);
+/* Calls fn for every window, by kind and round. */
+enum store_rc store_rounds_each(struct store *s, void (*fn)(const struct round_row *r, void *ctx),
+                                void *ctx);
+
+/* ---- opinion templates ------------------------------------------------------ */
+
+/* A reviewer's template; the strings live as long as the call it is passed
+ * to. */
+struct opinion_template {
+    int64_t id;
+    int64_t account_id;
+    const char *title;
+    const char *text;
+    const char *created_at;
+};
+
+/* Inserts t; sets t->id. */
+enum store_rc store_template_add(struct store_tx *tx, struct opinion_template *t);
+/* How many templates the account has. */
+enum store_rc store_templates_count(struct store_tx *tx, int64_t account_id, int64_t *n);
+/* Calls fn for every template of the account, oldest first (fn must not use
+ * the store). */
+enum store_rc store_templates_of(struct store *s, int64_t account_id,
+                                 void (*fn)(const struct opinion_template *t, void *ctx),
+                                 void *ctx);
+/* Deletes template id of the account; STORE_NOT_FOUND when it has none. */
+enum store_rc store_template_delete(struct store_tx *tx, int64_t account_id, int64_t id);
+
+/* The latest approval (district or municipal) by account_id of an
+ * application of `kind`: its application, instant, action and details
+ * (caller frees *details_json).  STORE_NOT_FOUND when there is none. */
+enum store_rc store_last_approval(struct store *s, int64_t account_id, const char *kind,
+                                  int64_t *application_id, char *at, size_t at_cap, char *action,
+                                  size_t action_cap, char **details_json);
 
 /* ---- bans --------------------------------------------------------------- */
 

@@ -26,9 +26,15 @@ EXAMPLES_DIR = os.path.join(HERE, "examples")
 # The tests written for one pipeline walk every kind through all three
 # stages: the servers they start are configured so (configuration
 # `stages`).  test_stages.py proves each kind's own stages (RULES.md §1).
+# They also submit the same organisation's applications of a kind and round
+# again and again: the servers take any number (configuration
+# `one_application_per_round`, RULES.md §5 (P)); test_rounds.py starts
+# servers with the rule as it is by default.
 ALL_STAGES = {"incubator": ["district", "municipal", "notice"],
               "first_store": ["district", "municipal", "notice"],
               "tourism_award": ["district", "municipal", "notice"]}
+HARNESS_CONFIG = {"stages": ALL_STAGES, "one_application_per_round": False,
+                  "material_uploads_per_hour": 100000}
 
 
 class Context:
@@ -476,7 +482,7 @@ ENVELOPE_KEYS = ("kind", "round", "review_unit", "applicant", "data")
 
 # The tests' servers take more uploads an hour from one account than the
 # default: every application the helpers make gets its materials.
-UPLOADS_PER_HOUR = 100000
+UPLOADS_PER_HOUR = HARNESS_CONFIG["material_uploads_per_hour"]
 
 # The smallest file the server takes as a PDF (by its magic bytes): what the
 # helpers attach for each material type an application needs (RULES.md §6).
@@ -616,10 +622,9 @@ class Server:
         self.db = os.path.join(self.tmp, "t.db")
         self.errpath = os.path.join(self.tmp, "server.stderr")
         with open(self.config, "w", encoding="utf-8") as f:
-            json.dump({"db": self.db, "keys": os.path.join(self.tmp, "keys"),
-                       "per_ip_connection_limit": 256, "stages": ALL_STAGES,
-                       "body_limit_bytes": getattr(ctx, "body_limit", None) or 65536,
-                       "material_uploads_per_hour": UPLOADS_PER_HOUR}, f)
+            json.dump(dict(HARNESS_CONFIG, db=self.db, keys=os.path.join(self.tmp, "keys"),
+                           per_ip_connection_limit=256,
+                           body_limit_bytes=getattr(ctx, "body_limit", None) or 65536), f)
         _servers.append(self)
         try:
             self._start(accounts if accounts is not None else ACCOUNTS)
@@ -803,33 +808,57 @@ def run_tick(config, now):
 
 
 # What a municipal approval must carry, by kind (CONTRACT.md "Stage records").
+# Their dates lie between the submission and the decision (RULES.md §5):
+# review_body() dates them on the day of the decision.
 MUNICIPAL_RECORDS = {
     "incubator": {
-        "expert_review": {"date": "2020-09-20", "passed": True,
+        "expert_review": {"date": "TODAY", "passed": True,
                           "summary": "专家评审通过，服务能力与在孵企业情况属实。"},
-        "site_inspection": {"date": "2020-09-22", "passed": True,
+        "site_inspection": {"date": "TODAY", "passed": True,
                             "summary": "实地核查场地、团队与台账，情况属实。"},
     },
     "first_store": {"audited_amount_fen": 130000000},
     "tourism_award": {
-        "audit": {"firm": "北京测试会计师事务所", "date": "2020-09-20", "passed": True,
+        "audit": {"firm": "北京测试会计师事务所", "date": "TODAY", "passed": True,
                   "summary": "接待与组织人天数经审核属实。"},
-        "expert_panel": {"date": "2020-09-22", "passed": True,
+        "expert_panel": {"date": "TODAY", "passed": True,
                          "summary": "专家评审组同意给予奖励。"},
     },
 }
 
 
-def review_body(stage, decision, kind=None, opinion=None, **extra):
+def beijing_day(clock=None):
+    """The day (YYYY-MM-DD, Asia/Shanghai) of a server started with
+    --clock `clock` (None: the real clock), while a test runs."""
+    import datetime
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+    if clock:
+        return datetime.datetime.fromisoformat(clock.replace("Z", "+00:00")) \
+            .astimezone(tz).date().isoformat()
+    return datetime.datetime.now(tz).date().isoformat()
+
+
+def dated_records(kind, day=None):
+    """MUNICIPAL_RECORDS[kind] dated on `day` (default: the main server's
+    day)."""
+    records = copy.deepcopy(MUNICIPAL_RECORDS[kind])
+    for value in records.values():
+        if isinstance(value, dict) and value.get("date") == "TODAY":
+            value["date"] = day or beijing_day(ctx.clock)
+    return records
+
+
+def review_body(stage, decision, kind=None, opinion=None, day=None, **extra):
     """A review of `stage` with `decision`; a return or a rejection gets an
-    opinion unless one is given, a municipal approval the records of `kind`."""
+    opinion unless one is given, a municipal approval the records of `kind`
+    dated on `day` (default: the main server's day)."""
     body = {"stage": stage, "decision": decision}
     if opinion is None and decision != "approve":
         opinion = "%s %s：材料不全，请补正。" % (stage, decision)
     if opinion is not None:
         body["opinion"] = opinion
     if stage == "municipal" and decision == "approve":
-        body.update(copy.deepcopy(MUNICIPAL_RECORDS[kind]))
+        body.update(dated_records(kind, day))
     body.update(extra)
     return body
 
@@ -874,6 +903,21 @@ def day_after(date_text):
     return d.isoformat() + "T00:00:00+08:00"
 
 
+def tourism_in_year(env, year):
+    """A tourism_award envelope moved to award year `year`: its round, and
+    the dates of its groups and charters (the example's are of 2020)."""
+    env = copy.deepcopy(env)
+    old = env["round"]
+    env["round"] = year
+    data = env["data"]
+    for g in data.get("groups") or []:
+        for k in ("start_on", "end_on"):
+            g[k] = g[k].replace("%d-" % old, "%d-" % year, 1)
+    for c in data.get("charters") or []:
+        c["arrived_on"] = c["arrived_on"].replace("%d-" % old, "%d-" % year, 1)
+    return env
+
+
 class Flow:
     """Takes applications of a Server (common.start_server) through the
     workflow with the accounts of ACCOUNTS; each step asserts its status."""
@@ -915,7 +959,19 @@ class Flow:
     def create(self, kind="incubator", who=None, **kw):
         if who is None:
             who = "applicant_b" if kind == "tourism_award" else "applicant_a"
-        return self.srv.create(who, self.srv.envelope(kind, who, **kw))
+        env = self.srv.envelope(kind, who, **kw)
+        if kind == "tourism_award" and kw.get("round") is None:
+            env = tourism_in_year(env, self.tourism_year())
+        return self.srv.create(who, env)
+
+    def tourism_year(self):
+        """A tourism award year of its own: a year's ranking is final
+        (RULES.md §5), so once computed no application of that year is
+        submitted; each walk takes a year no other test of this server uses
+        (from 2040: test_matrix ranks 2031)."""
+        year = getattr(self.srv, "_tourism_year", 2039) + 1
+        self.srv._tourism_year = year
+        return year
 
     def act(self, app_id, path, who, body=None, expect=200, headers=None):
         r = self.srv.req("POST", "/v1/applications/%d/%s" % (app_id, path), body, token=who,
@@ -929,18 +985,29 @@ class Flow:
         """app: the application as last read (kind, review_unit, eligibility)."""
         who = (self.district_of(app["review_unit"]) if stage == "district"
                else self.municipal_of(app["kind"]))
-        if stage == "municipal" and decision == "approve":
+        if decision == "approve":
+            # RULES.md §5 (P): a failing application is approved at either
+            # stage only with a reason.
             if not app["eligibility"]["eligible"] and "override_reason" not in extra:
                 extra["override_reason"] = "经复核，未通过的条件不影响认定。"
+        if stage == "municipal" and decision == "approve":
             if app["kind"] == "tourism_award":
                 self.ensure_ranking(app["round"])
-        body = review_body(stage, decision, app["kind"], opinion, **extra)
+        body = review_body(stage, decision, app["kind"], opinion, day=self.day(), **extra)
         return self.act(app["id"], "reviews", who, body, expect)
 
+    def day(self):
+        """The server's day (Asia/Shanghai)."""
+        return beijing_day(self.srv.clock)
+
     def ensure_ranking(self, year):
-        """Computes the tourism_award ranking of `year` unless it is fixed."""
-        r = self.srv.req("POST", "/v1/rounds/tourism_award/%d/ranking" % year,
-                         token=self.municipal_of("tourism_award"))
+        """Computes the tourism_award ranking of `year` unless it is fixed,
+        confirming how many it leaves out (RULES.md §5)."""
+        path = "/v1/rounds/tourism_award/%d/ranking" % year
+        who = self.municipal_of("tourism_award")
+        r = self.srv.req("POST", path, token=who)
+        if r[0] == 409 and isinstance(r[2], dict) and "count" in r[2]:
+            r = self.srv.req("POST", path, {"confirm": r[2]["count"]}, token=who)
         if r[0] not in (200, 409):
             raise AssertionError("ranking: %r" % (r,))
         if r[0] == 409:

@@ -252,7 +252,7 @@ def main():
     with open(cfg, "w", encoding="utf-8") as f:
         json.dump({"db": os.path.join(tmp, "t.db"), "keys": os.path.join(tmp, "keys"),
                    "per_ip_connection_limit": 256, "body_limit_bytes": BODY_LIMIT,
-                   "stages": common.ALL_STAGES,
+                   "stages": common.ALL_STAGES, "one_application_per_round": False,
                    "material_uploads_per_hour": common.UPLOADS_PER_HOUR}, f)
 
     ctx = common.ctx

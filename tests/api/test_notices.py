@@ -452,7 +452,8 @@ class BeyondTheCalendar(NoticeTest):
     def test_municipal_approval_refused(self):
         app = self.flow.to(self.flow.create("incubator"), "municipal_review")
         n = self.n_events(app["id"])
-        body = common.review_body("municipal", "approve", "incubator")
+        body = common.review_body("municipal", "approve", "incubator",
+                                  day=self.flow.day())
         if not app["eligibility"]["eligible"]:
             body["override_reason"] = "经复核。"
         r = self.srv.req("POST", "/v1/applications/%d/reviews" % app["id"], body,

@@ -160,8 +160,9 @@ class Record(common.ApiTest):
         self.assertEqual(muni["basis"]["eligibility"], seen["eligibility"])
         self.assertEqual(muni["basis"]["award"], seen["award"])
         self.assertEqual(muni["override_reason"], "经专家复核，导师服务次数以补充材料为准。")
-        for record in common.MUNICIPAL_RECORDS["incubator"]:
-            self.assertEqual(muni[record], common.MUNICIPAL_RECORDS["incubator"][record])
+        sent = common.dated_records("incubator", flow.day())
+        for record in sent:
+            self.assertEqual(muni[record], sent[record])
         # a return keeps what it was decided on too
         other = flow.to(flow.create("first_store"), "returned")
         ret = [e for e in self.events(other["id"]) if e["action"] == "district_return"][0]
