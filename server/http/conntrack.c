@@ -304,7 +304,7 @@ unsigned conntrack_sweep(struct conntrack *ct, int64_t now_ms)
                        waited);
             n++;
         } else if (s->phase == CONN_BODY && waited >= GONE_GRACE_MS && peer_gone(s->fd)) {
-            /* libmicrohttpd (edge-triggered epoll) may not read on to the
+            /* libmicrohttpd may not read on to the
              * end-of-file of a client that closed with much of its body
              * still queued: the request can never complete, so end it now
              * rather than at its deadline (whatever it was receiving, a

@@ -546,7 +546,12 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, request
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() races
+     * its own epoll workers for the listening socket and aborts the process
+     * when it loses (MHD_PANIC "Failed to remove listen FD from epoll set",
+     * seen stopping a server under load); with poll() quiescing only
+     * signals each worker. */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     /* Under socket activation systemd made the socket (and the unit may
      * have no network of its own): use it instead of the configured
      * address. */
