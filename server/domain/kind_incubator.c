@@ -406,9 +406,11 @@ static void incubator_check_consistency(const void *data, int round, struct spec
         }
         if (repeats[i] != SPEC_NO_REPEAT) {
             spec_pointer_join(ptr, sizeof ptr, base, "uscc");
+            /* Rows are counted from 1 in text, as the form shows them. */
             spec_errors_add(errs, ptr,
-                            "is the same organisation as incubatee %zu; list each incubatee once",
-                            repeats[i]);
+                            "is the same organisation as incubatee %zu (counted from 1); list "
+                            "each incubatee once",
+                            repeats[i] + 1);
         }
     }
     free(repeats);
@@ -445,31 +447,44 @@ static wide floor_div_wide(wide a, wide b)
     return q;
 }
 
-/* A percentage in tenths as "12.3 %".  For people only: every decision is
- * taken by the exact comparisons of money.h, and the figure shown is rounded
- * down so that it never reads as reaching a threshold the exact value
- * misses. */
-static void tenths_text(char *out, size_t cap, int64_t tenths)
+/*
+ * A percentage for people, num/den of a percent in tenths (den > 0): rounded
+ * half away from zero to one decimal ("36.4 %"), as a spreadsheet shows it.
+ * Every decision is taken by the exact comparisons of money.h; where the
+ * rounded figure would read as reaching `threshold` % that the exact value
+ * misses (9.96 % shown as 10.0 %), it is cut to the hundredth below instead
+ * ("9.96 %"), so the figure never contradicts the verdict beside it.
+ */
+static void tenths_text(char *out, size_t cap, wide num, wide den, int threshold)
 {
-    uint64_t m = tenths < 0 ? (uint64_t)0 - (uint64_t)tenths : (uint64_t)tenths;
-    snprintf(out, cap, "%s%llu.%llu %%", tenths < 0 ? "-" : "", (unsigned long long)(m / 10),
-             (unsigned long long)(m % 10));
+    bool negative = num < 0;
+    wide m = negative ? -num : num;
+    wide rounded = (2 * m + den) / (2 * den);
+    if (!negative && rounded >= (wide)threshold * 10 && num < (wide)threshold * 10 * den) {
+        wide hundredths = floor_div_wide(num * 10, den);
+        snprintf(out, cap, "%llu.%02llu %%", (unsigned long long)(hundredths / 100),
+                 (unsigned long long)(hundredths % 100));
+        return;
+    }
+    snprintf(out, cap, "%s%llu.%llu %%", negative && rounded ? "-" : "",
+             (unsigned long long)(rounded / 10), (unsigned long long)(rounded % 10));
 }
 
-/* part/whole as a percentage for display (whole > 0). */
-static void percent_text(char *out, size_t cap, int64_t part, int64_t whole)
+/* part/whole as a percentage for display (whole > 0), beside a threshold
+ * of `threshold` %. */
+static void percent_text(char *out, size_t cap, int64_t part, int64_t whole, int threshold)
 {
-    tenths_text(out, cap, (int64_t)floor_div_wide((wide)part * 1000, whole));
+    tenths_text(out, cap, (wide)part * 1000, whole, threshold);
 }
 
 /* The average of the two yearly growth rates of v0, v1, v2 as a percentage
  * for display (v0, v1 > 0); the formula of growth_avg_at_least_percent().
  * With amounts bounded by the field table the result fits int64_t. */
-static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2)
+static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2, int threshold)
 {
     wide num = ((wide)(v1 - v0) * v1 + (wide)(v2 - v1) * v0) * 1000;
     wide den = (wide)2 * v0 * v1;
-    tenths_text(out, cap, (int64_t)floor_div_wide(num, den));
+    tenths_text(out, cap, num, den, threshold);
 }
 
 /* Why an average growth is undefined: the first of the two base years
@@ -677,7 +692,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
                  in->round - 1, m2);
     } else {
         share_ok = ratio_at_least_percent(s[2], total, SERVICE_SHARE_PERCENT);
-        percent_text(pct, sizeof pct, s[2], total);
+        percent_text(pct, sizeof pct, s[2], total, SERVICE_SHARE_PERCENT);
         snprintf(share, sizeof share,
                  "service revenue in %d %s is %s of total revenue %s (need at least %d %%)",
                  in->round - 1, m1, pct, m2, SERVICE_SHARE_PERCENT);
@@ -692,7 +707,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
         growth_undefined_zh(growth_zh, sizeof growth_zh, "专业服务收入", in->round, s[0], s[1]);
     } else {
         growth_ok = g == 1;
-        growth_text(pct, sizeof pct, s[0], s[1], s[2]);
+        growth_text(pct, sizeof pct, s[0], s[1], s[2], SERVICE_GROWTH_PERCENT);
         snprintf(growth, sizeof growth,
                  "its average growth over %d and %d is %s (need at least %d %%)", in->round - 2,
                  in->round - 1, pct, SERVICE_GROWTH_PERCENT);
@@ -739,7 +754,7 @@ static void check_investment(const struct rule_input *in, const struct incubatee
         text_append(zh, sizeof zh, "；无符合条件的在孵企业，投资占比要求无法满足");
     } else {
         bool invested_ok = ratio_at_least_percent(t->invested, t->qualifying, INVESTED_PERCENT);
-        percent_text(pct, sizeof pct, t->invested, t->qualifying);
+        percent_text(pct, sizeof pct, t->invested, t->qualifying, INVESTED_PERCENT);
         text_append(text, sizeof text,
                     "; received investment %lld of %lld qualifying incubatees (%s, need at least "
                     "%d %%)",
@@ -756,7 +771,8 @@ static void check_investment(const struct rule_input *in, const struct incubatee
         } else {
             bool own_ok = ratio_at_least_percent(t->invested_by_incubator, t->invested,
                                                  OWN_INVESTMENT_PERCENT);
-            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested);
+            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested,
+                         OWN_INVESTMENT_PERCENT);
             text_append(
                 text, sizeof text,
                 "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
@@ -852,7 +868,7 @@ static void check_incubatee_growth(const struct rule_input *in, struct eligibili
         growth_undefined_text(result, sizeof result, "their revenue", in->round, r[0], r[1]);
         growth_undefined_zh(result_zh, sizeof result_zh, "", in->round, r[0], r[1]);
     } else {
-        growth_text(pct, sizeof pct, r[0], r[1], r[2]);
+        growth_text(pct, sizeof pct, r[0], r[1], r[2], INCUBATEE_GROWTH_PERCENT);
         snprintf(result, sizeof result, "average growth %s, need at least %d %%", pct,
                  INCUBATEE_GROWTH_PERCENT);
         snprintf(result_zh, sizeof result_zh, "近两年平均增速 %s，要求不低于 %d %%", pct,
@@ -883,8 +899,8 @@ static void check_incubatee_ip(const struct incubatee_tally *t, struct eligibili
     }
     bool ok = ratio_at_least_percent(t->ip_applied, t->qualifying, IP_APPLIED_PERCENT) ||
               ratio_at_least_percent(t->ip_valid, t->qualifying, IP_VALID_PERCENT);
-    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying);
-    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying);
+    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying, IP_APPLIED_PERCENT);
+    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying, IP_VALID_PERCENT);
     eligibility_add(out, "incubatee_ip", ok,
                     "applied for IP %lld of %lld qualifying incubatees (%s, need at least %d %%); "
                     "or holding valid IP %lld of %lld (%s, need at least %d %%)",

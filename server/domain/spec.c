@@ -399,11 +399,10 @@ static void check_text(const struct field_spec *f, const json_t *v, const char *
         if (f->min == 1)
             spec_errors_add(errs, ptr, "must not be empty");
         else
-            spec_errors_add(errs, ptr, "must be at least %" PRId64 " characters long", f->min);
+            spec_errors_add(errs, ptr, "must be at least %lld characters long", (long long)f->min);
     } else if (chars > f->max) {
-        spec_errors_add(errs, ptr,
-                        "must be at most %" PRId64 " characters long (it has %" PRId64 ")", f->max,
-                        chars);
+        spec_errors_add(errs, ptr, "must be at most %lld characters long (it has %lld)",
+                        (long long)f->max, (long long)chars);
     }
 }
 
@@ -411,26 +410,37 @@ static void check_integer(const struct field_spec *f, const json_t *v, const cha
                           struct spec_errors *errs)
 {
     bool fen = f->type == SPEC_FEN;
-    const char *what =
-        fen ? "must be an integer number of fen (1 yuan = 100 fen)" : "must be a whole number";
     json_int_t n;
 
     /* Jansson reads 1.5, 1.0 and 1e3 as reals: all refused, money above all
-     * must never pass through a floating-point value. */
+     * must never pass through a floating-point value.  Each sentence is
+     * whole, so that its Chinese is found by it (messages.h). */
     if (!json_is_integer(v)) {
         if (json_is_real(v))
-            spec_errors_add(errs, ptr, "%s, written without a decimal point or exponent", what);
+            spec_errors_add(errs, ptr,
+                            fen ? "must be an integer number of fen (1 yuan = 100 fen), written "
+                                  "without a decimal point or exponent"
+                                : "must be a whole number, written without a decimal point or "
+                                  "exponent");
         else
-            spec_errors_add(errs, ptr, "%s", what);
+            spec_errors_add(errs, ptr,
+                            fen ? "must be an integer number of fen (1 yuan = 100 fen)"
+                                : "must be a whole number");
         return;
     }
     if (!bounded(f))
         return;
     n = json_integer_value(v);
     if (n < f->min)
-        spec_errors_add(errs, ptr, "%s, at least %" PRId64, what, f->min);
+        spec_errors_add(errs, ptr,
+                        fen ? "must be an integer number of fen (1 yuan = 100 fen), at least %lld"
+                            : "must be a whole number, at least %lld",
+                        (long long)f->min);
     else if (n > f->max)
-        spec_errors_add(errs, ptr, "%s, at most %" PRId64, what, f->max);
+        spec_errors_add(errs, ptr,
+                        fen ? "must be an integer number of fen (1 yuan = 100 fen), at most %lld"
+                            : "must be a whole number, at most %lld",
+                        (long long)f->max);
 }
 
 /* Returns whether v is a date, *day the day it names. */
@@ -503,15 +513,21 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
     size_t item_size = f->to.item_size;
 
     if (bounded(f)) {
+        long long min = (long long)f->min, max = (long long)f->max;
         if (f->min == f->max && (int64_t)n != f->min)
-            spec_errors_add(errs, ptr, "must list exactly %" PRId64 " %s (it has %zu)", f->min,
-                            f->min == 1 ? "item" : "items", n);
+            spec_errors_add(errs, ptr,
+                            min == 1 ? "must list exactly %lld item (it has %zu)"
+                                     : "must list exactly %lld items (it has %zu)",
+                            min, n);
         else if ((int64_t)n < f->min)
-            spec_errors_add(errs, ptr, "must list at least %" PRId64 " %s", f->min,
-                            f->min == 1 ? "item" : "items");
+            spec_errors_add(errs, ptr,
+                            min == 1 ? "must list at least %lld item" : "must list at least %lld items",
+                            min);
         else if ((int64_t)n > f->max)
-            spec_errors_add(errs, ptr, "must list at most %" PRId64 " %s (it has %zu)", f->max,
-                            f->max == 1 ? "item" : "items", n);
+            spec_errors_add(errs, ptr,
+                            max == 1 ? "must list at most %lld item (it has %zu)"
+                                     : "must list at most %lld items (it has %zu)",
+                            max, n);
         /* Too many is one error: what the items hold is for after the
          * client has cut the list, and looking at each of a hostile
          * number of them would cost what the limit is there to bound. */
@@ -544,8 +560,12 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
         if (f->items)
             validate_value(f->items, item, item_ptr, slot.at ? &slot : NULL, errs);
         if (repeats && repeats[i] != SPEC_NO_REPEAT)
-            spec_errors_add(errs, item_ptr, "repeats item %zu; each value may be listed only once",
-                            repeats[i]);
+            /* Text counts items from 1, as the forms do (the pointer
+             * stays 0-based, RFC 6901). */
+            spec_errors_add(errs, item_ptr,
+                            "repeats item %zu (items counted from 1); each value may be listed "
+                            "only once",
+                            repeats[i] + 1);
     }
     free(repeats);
 }

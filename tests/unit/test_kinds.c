@@ -752,13 +752,13 @@ START_TEST(test_incubator_consistency)
            json_deep_copy(json_object_get(
                json_array_get(json_object_get(json_object_get(doc, "data"), "incubatees"), 3),
                "uscc")));
-    EXPECT(doc, "same organisation as incubatee 3", "/data/incubatees/7/uscc");
+    EXPECT(doc, "same organisation as incubatee 4 (counted from 1)", "/data/incubatees/7/uscc");
     /* A third listing names the first one too. */
     set_at(doc, "/data/incubatees/9/uscc",
            json_deep_copy(json_object_get(
                json_array_get(json_object_get(json_object_get(doc, "data"), "incubatees"), 3),
                "uscc")));
-    EXPECT(doc, "same organisation as incubatee 3", "/data/incubatees/7/uscc",
+    EXPECT(doc, "same organisation as incubatee 4 (counted from 1)", "/data/incubatees/7/uscc",
            "/data/incubatees/9/uscc");
     json_decref(doc);
 }

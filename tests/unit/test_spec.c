@@ -149,7 +149,7 @@ static const struct vcase type_cases[] = {
     {"{\"arr\": [1, 2, 3]}", NULL, NULL},
     {"{\"arr\": [1, 2, 3, 4]}", "/arr", "at most 3 items"},
     {"{\"arr\": [11, 11, 12, \"x\"]}", "/arr", "at most 3 items (it has 4)"},
-    {"{\"arr\": [1, 1]}", "/arr/1", "repeats item 0"},
+    {"{\"arr\": [1, 1]}", "/arr/1", "repeats item 1 (items counted from 1)"},
     {"{\"arr\": [1, 11]}", "/arr/1", "at most 10"},
     {"{\"arr\": 5}", "/arr", "array"},
     {"{\"objs\": []}", NULL, NULL},
@@ -508,14 +508,15 @@ START_TEST(test_repeats_of_any_type)
                         " {\"b\": [2], \"a\": 1}, [1, 2], [2, 1], true, null, \"1\", 2.0, 1.0,"
                         " 0.1, 0.1, [1, 2], \"1 \", false, {}, 0.0, -0.0]}");
     struct spec_errors errs;
-    char pointer[32], detail[80];
+    char pointer[32], detail[120];
 
     spec_errors_init(&errs);
     ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 9);
     for (size_t i = 0; i < 9; i++) {
         snprintf(pointer, sizeof pointer, "/any/%zu", expected[i].item);
-        snprintf(detail, sizeof detail, "repeats item %zu; each value may be listed only once",
-                 expected[i].first);
+        snprintf(detail, sizeof detail,
+                 "repeats item %zu (items counted from 1); each value may be listed only once",
+                 expected[i].first + 1);
         ck_assert_str_eq(errs.items[i].pointer, pointer);
         ck_assert_str_eq(errs.items[i].detail, detail);
     }
@@ -540,7 +541,8 @@ START_TEST(test_many_repeats)
     ck_assert_int_eq(errs.count, SPEC_ERRORS_MAX);
     ck_assert_int_eq(errs.dropped, 19900 - SPEC_ERRORS_MAX);
     ck_assert_str_eq(errs.items[0].pointer, "/any/100");
-    ck_assert_str_eq(errs.items[0].detail, "repeats item 0; each value may be listed only once");
+    ck_assert_str_eq(errs.items[0].detail,
+                     "repeats item 1 (items counted from 1); each value may be listed only once");
     ck_assert_str_eq(errs.items[SPEC_ERRORS_MAX - 1].pointer, "/any/199");
     spec_errors_release(&errs);
     json_decref(doc);
