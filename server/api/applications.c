@@ -244,9 +244,11 @@ void api_app_list(struct call *c)
     query_int(r, "limit", 1, LIST_MAX, &limit, errors);
     query_int(r, "cursor", 1, INT64_MAX, &cursor, errors);
     if (json_array_size(errors) > 0) {
-        json_t *doc =
-            reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors",
-                          json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+        size_t n = json_array_size(errors);
+        json_t *doc = reply_problem(r, P_BAD_QUERY,
+                                    n == 1 ? "%zu query parameter is invalid; see errors"
+                                           : "%zu query parameters are invalid; see errors",
+                                    n);
         json_object_set_new(doc, "errors", errors);
         return;
     }

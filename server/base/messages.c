@@ -165,9 +165,9 @@ static enum arg_type type_of(const char *length, char conversion)
     switch (conversion) {
     case 'd':
     case 'i':
-        return short_or_none ? T_INT
-               : l           ? T_LONG
-               : ll          ? T_LLONG
+        return short_or_none      ? T_INT
+               : l                ? T_LONG
+               : ll               ? T_LLONG
                : length[0] == 'z' ? T_SSIZE
                : length[0] == 'j' ? T_INTMAX
                : length[0] == 't' ? T_PTRDIFF
@@ -176,9 +176,9 @@ static enum arg_type type_of(const char *length, char conversion)
     case 'u':
     case 'x':
     case 'X':
-        return short_or_none ? T_UINT
-               : l           ? T_ULONG
-               : ll          ? T_ULLONG
+        return short_or_none      ? T_UINT
+               : l                ? T_ULONG
+               : ll               ? T_ULLONG
                : length[0] == 'z' ? T_SIZE
                : length[0] == 'j' ? T_UINTMAX
                : length[0] == 't' ? T_PTRDIFF
@@ -349,8 +349,8 @@ static void read_args(union arg *args, const enum arg_type *types, int n, va_lis
 static void put_conv(char *out, size_t cap, size_t *len, const struct conv *c, const union arg *a)
 {
     char spec[40];
-    bool integer = c->type != T_STR && c->type != T_PTR && c->type != T_DOUBLE &&
-                   !(c->conversion == 'c');
+    bool integer =
+        c->type != T_STR && c->type != T_PTR && c->type != T_DOUBLE && !(c->conversion == 'c');
     bool is_unsigned = strchr("ouxX", c->conversion) != NULL;
     snprintf(spec, sizeof spec, "%%%s%s%s%s%c", c->flags, c->width, c->precision,
              integer ? "ll" : "", c->conversion);

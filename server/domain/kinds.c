@@ -3,6 +3,7 @@
  */
 #include "date.h"
 #include "kinds.h"
+#include "roles.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -165,6 +166,17 @@ static const struct field_spec envelope_fields[] = {
     RESPONSE_MEMBER("certificate_serial", "Set by the server once a certificate is issued."),
     {0},
 };
+
+const char *domain_term_zh(const char *term)
+{
+    const struct role_def *role = role_find(term);
+    const struct kind *k = kind_find(term);
+    if (role)
+        return role->title_zh;
+    if (k)
+        return k->title_zh;
+    return authority_name_zh(term);
+}
 
 const struct kind *kind_find(const char *name)
 {

@@ -145,6 +145,10 @@ extern const struct kind *const *const kinds;
  * is taken or the table is full. */
 int kind_register(const struct kind *k);
 
+/* The Chinese of a name the domain's tables give it: a role's title, a
+ * kind's, an authority's; NULL for any other (messages.h, msg_set_terms()). */
+const char *domain_term_zh(const char *term);
+
 /* The kind called `name`, or NULL. */
 const struct kind *kind_find(const char *name);
 

@@ -57,15 +57,16 @@ void spec_errors_release(struct spec_errors *e)
     spec_errors_init(e);
 }
 
-void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
+/* The next error of e, its pointer set; NULL when the list is full (the
+ * error is counted). */
+static struct spec_error *next_error(struct spec_errors *e, const char *pointer)
 {
     struct spec_error *err;
-    va_list ap;
     size_t len;
 
     if (e->count >= SPEC_ERRORS_MAX) {
         e->dropped++;
-        return;
+        return NULL;
     }
     if (e->count == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 8;
@@ -83,10 +84,32 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
     memcpy(err->pointer, pointer, len);
     err->pointer[len] = '\0';
     text_trim_utf8(err->pointer);
+    return err;
+}
 
+void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
+{
+    struct spec_error *err = next_error(e, pointer);
+    va_list ap;
+
+    if (!err)
+        return;
     va_start(ap, fmt);
     msg_vformat(err->detail, sizeof err->detail, err->detail_zh, sizeof err->detail_zh, fmt, ap);
     va_end(ap);
+}
+
+void spec_errors_add_text(struct spec_errors *e, const char *pointer, const char *detail,
+                          const char *detail_zh)
+{
+    struct spec_error *err = next_error(e, pointer);
+
+    if (!err)
+        return;
+    snprintf(err->detail, sizeof err->detail, "%s", detail);
+    text_trim_utf8(err->detail);
+    snprintf(err->detail_zh, sizeof err->detail_zh, "%s", detail_zh ? detail_zh : "");
+    text_trim_utf8(err->detail_zh);
 }
 
 size_t spec_errors_total(const struct spec_errors *e)
@@ -520,9 +543,9 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
                                      : "must list exactly %lld items (it has %zu)",
                             min, n);
         else if ((int64_t)n < f->min)
-            spec_errors_add(errs, ptr,
-                            min == 1 ? "must list at least %lld item" : "must list at least %lld items",
-                            min);
+            spec_errors_add(
+                errs, ptr,
+                min == 1 ? "must list at least %lld item" : "must list at least %lld items", min);
         else if ((int64_t)n > f->max)
             spec_errors_add(errs, ptr,
                             max == 1 ? "must list at most %lld item (it has %zu)"

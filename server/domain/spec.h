@@ -203,6 +203,10 @@ void spec_errors_release(struct spec_errors *e);
  * answer could be given without memory. */
 void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends an error whose detail was made already, in both languages (a
+ * guard's, say); detail_zh may be NULL or "". */
+void spec_errors_add_text(struct spec_errors *e, const char *pointer, const char *detail,
+                          const char *detail_zh);
 /* Every error added: those kept and those only counted. */
 size_t spec_errors_total(const struct spec_errors *e);
 /* Writes the `detail` of a 422 for e into out (cap bytes), and its Chinese

@@ -47,6 +47,25 @@ enum engine_rc outcome_set(struct outcome *o, enum engine_rc rc, const char *fmt
     return o->rc = rc;
 }
 
+enum engine_rc outcome_nest(struct outcome *o, enum engine_rc rc, const char *inner,
+                            const char *inner_zh, const char *fmt, ...)
+{
+    char en[256], zh[256];
+    va_list ap;
+    va_start(ap, fmt);
+    msg_vformat(en, sizeof en, zh, sizeof zh, fmt, ap);
+    va_end(ap);
+    snprintf(o->reason, sizeof o->reason, "%s: %s", en, inner);
+    text_trim_utf8(o->reason);
+    if (zh[0])
+        snprintf(o->reason_zh, sizeof o->reason_zh, "%s：%s", zh,
+                 inner_zh && inner_zh[0] ? inner_zh : inner);
+    else
+        o->reason_zh[0] = '\0';
+    text_trim_utf8(o->reason_zh);
+    return o->rc = rc;
+}
+
 enum engine_rc outcome_invalid(struct outcome *o)
 {
     spec_errors_summary(&o->errs, o->reason, sizeof o->reason, o->reason_zh, sizeof o->reason_zh);
@@ -72,6 +91,8 @@ int engine_init(struct engine *e, struct store *s, const struct calendar *cal)
     e->store = s;
     e->calendar = cal;
     atomic_store(&e->key, NULL);
+    /* Messages name roles, kinds and authorities in Chinese by their tables. */
+    msg_set_terms(domain_term_zh);
     return 0;
 }
 
@@ -186,8 +207,7 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
         return NULL;
     }
     a->kind = k;
-    json_t *data =
-        parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
+    json_t *data = parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
     if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {
@@ -673,10 +693,10 @@ static enum engine_rc change_prepare(struct change *c)
         enum guard_verdict v = workflow_check(c->t, &c->facts, &g);
         if (v == GUARD_CONFLICT) {
             snprintf(out->rule, sizeof out->rule, "%s", g.detail);
-            return outcome_set(out, ENGINE_REFUSED, "cannot %s: %s", c->action, g.detail);
+            return outcome_nest(out, ENGINE_REFUSED, g.detail, g.detail_zh, "cannot %s", c->action);
         }
         if (v == GUARD_INVALID)
-            spec_errors_add(&out->errs, g.pointer, "%s", g.detail);
+            spec_errors_add_text(&out->errs, g.pointer, g.detail, g.detail_zh);
     }
     if (out->errs.count > 0)
         return outcome_invalid(out);
@@ -704,11 +724,11 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
         enum guard_verdict v = workflow_check(c->t, &c->facts, &g);
         if (v == GUARD_CONFLICT) {
             snprintf(out->rule, sizeof out->rule, "%s", g.detail);
-            outcome_set(out, ENGINE_REFUSED, "cannot %s: %s", c->action, g.detail);
+            outcome_nest(out, ENGINE_REFUSED, g.detail, g.detail_zh, "cannot %s", c->action);
             return STORE_CONFLICT;
         }
         if (v == GUARD_INVALID) {
-            spec_errors_add(&out->errs, g.pointer, "%s", g.detail);
+            spec_errors_add_text(&out->errs, g.pointer, g.detail, g.detail_zh);
             outcome_invalid(out);
             return STORE_CONFLICT;
         }

@@ -229,8 +229,7 @@ static const struct rule_case cases[] = {
     {"a share rounded half up, as a spreadsheet shows it",
      .patch = "{\"total_revenue_fen\": 1000000,"
               " \"service_revenue_fen\": [400000, 350000, 363500]}",
-     .check = "service_revenue", .passed = true, .detail_has = {"36.4 %"},
-     .zh_has = {"36.4 %"}},
+     .check = "service_revenue", .passed = true, .detail_has = {"36.4 %"}, .zh_has = {"36.4 %"}},
     {"a share rounded down below the half",
      .patch = "{\"total_revenue_fen\": 1000000,"
               " \"service_revenue_fen\": [400000, 350000, 363499]}",
