@@ -164,6 +164,8 @@ static const struct field_spec envelope_fields[] = {
     RESPONSE_MEMBER("award", "Set by the server: what would be or was granted, in fen."),
     RESPONSE_MEMBER("notice", "Set by the server: the public notice period once published."),
     RESPONSE_MEMBER("certificate_serial", "Set by the server once a certificate is issued."),
+    RESPONSE_MEMBER("completeness", "Set by the server: what a draft saved while being filled "
+                                    "in still lacks."),
     {0},
 };
 
@@ -225,9 +227,11 @@ void kind_data_release(struct kind_data *d)
 {
     json_decref(d->json);
     spec_arena_release(&d->arena);
+    spec_errors_release(&d->gaps);
     d->kind = NULL;
     d->json = NULL;
     d->typed = NULL;
+    d->complete = false;
 }
 
 static void kind_data_init(struct kind_data *d)
@@ -235,7 +239,9 @@ static void kind_data_init(struct kind_data *d)
     d->kind = NULL;
     d->json = NULL;
     d->typed = NULL;
+    d->complete = false;
     spec_arena_init(&d->arena);
+    spec_errors_init(&d->gaps);
 }
 
 const struct kind *application_parse(const json_t *envelope, struct kind_data *out,
@@ -282,6 +288,60 @@ out:
     }
     out->kind = k;
     out->json = json_incref(data);
+    out->complete = true;
+    return k;
+}
+
+/* What a strict parse of data d (decoded leniently into d->typed, without
+ * an error) finds: into d->gaps; d->complete when nothing.  The consistency
+ * rules run only on data that passes the field table, as in a strict
+ * parse; then the lenient decoding is the strict one (no null, no short
+ * list passed). */
+static void find_gaps(const struct kind *k, const json_t *data, int round, struct kind_data *d)
+{
+    if (spec_validate(k->data_fields, data, "/data", &d->gaps) == 0 && k->check_consistency)
+        k->check_consistency(d->typed, round, &d->gaps);
+    d->complete = spec_errors_total(&d->gaps) == 0;
+}
+
+const struct kind *application_parse_mode(const json_t *envelope, enum spec_mode mode,
+                                          struct kind_data *out, struct spec_errors *errs)
+{
+    if (mode == SPEC_STRICT)
+        return application_parse(envelope, out, errs);
+
+    /* The envelope's own members as ever (without them there is no draft
+     * to store: no kind, no year, no unit, no organisation), the data
+     * leniently. */
+    struct field_spec table[ARRAY_LEN(envelope_fields)];
+    const struct kind *k = NULL;
+    size_t total = spec_errors_total(errs);
+    bool round_ok;
+
+    kind_data_init(out);
+    if (json_is_object(envelope))
+        k = kind_find(json_string_value(json_object_get(envelope, "kind")));
+    envelope_for(NULL, table);
+    spec_parse(table, envelope, "", NULL, NULL, errs);
+    round_ok = true;
+    for (size_t i = 0; i < errs->count; i++)
+        if (strcmp(errs->items[i].pointer, "/round") == 0)
+            round_ok = false;
+    const json_t *data = json_object_get(envelope, "data");
+    if (!k || !json_is_object(data)) {
+        kind_data_release(out);
+        return k;
+    }
+    out->typed = spec_arena_alloc(&out->arena, k->data_size);
+    spec_parse_mode(k->data_fields, data, "/data", out->typed, &out->arena, errs, SPEC_LENIENT);
+    if (spec_errors_total(errs) != total) {
+        kind_data_release(out);
+        return k;
+    }
+    json_int_t round = json_integer_value(json_object_get(envelope, "round"));
+    find_gaps(k, data, round_ok ? (int)round : 0, out);
+    out->kind = k;
+    out->json = json_incref((json_t *)data);
     return k;
 }
 
@@ -294,24 +354,37 @@ const struct kind *application_validate(const json_t *envelope, struct spec_erro
     return k;
 }
 
-int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
-                    struct spec_errors *errs)
+int kind_data_parse_mode(const struct kind *k, json_t *data, int round, enum spec_mode mode,
+                         struct kind_data *out, struct spec_errors *errs)
 {
     size_t before = spec_errors_total(errs);
 
     assert(k);
     kind_data_init(out);
     out->typed = spec_arena_alloc(&out->arena, k->data_size);
-    if (spec_parse(k->data_fields, data, "/data", out->typed, &out->arena, errs) == 0 &&
-        k->check_consistency)
+    if (mode == SPEC_LENIENT) {
+        if (spec_parse_mode(k->data_fields, data, "/data", out->typed, &out->arena, errs,
+                            SPEC_LENIENT) == 0)
+            find_gaps(k, data, round, out);
+    } else if (spec_parse(k->data_fields, data, "/data", out->typed, &out->arena, errs) == 0 &&
+               k->check_consistency) {
         k->check_consistency(out->typed, round, errs);
+    }
     if (spec_errors_total(errs) != before) {
         kind_data_release(out);
         return -1;
     }
     out->kind = k;
     out->json = json_incref(data);
+    if (mode == SPEC_STRICT)
+        out->complete = true;
     return 0;
+}
+
+int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
+                    struct spec_errors *errs)
+{
+    return kind_data_parse_mode(k, data, round, SPEC_STRICT, out, errs);
 }
 
 json_t *kind_schema(const struct kind *k)

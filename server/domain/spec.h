@@ -257,6 +257,23 @@ void *spec_arena_alloc(struct spec_arena *a, size_t size);
 size_t spec_parse(const struct field_spec *fields, const json_t *value, const char *pointer,
                   void *dest, struct spec_arena *arena, struct spec_errors *errs);
 
+/*
+ * How much spec_parse_mode() asks of a document.  SPEC_STRICT: everything
+ * above.  SPEC_LENIENT, for a form being filled in (CONTRACT.md "Lenient
+ * drafts"): what is there must have the right JSON type and hold within its
+ * bounds (lengths, values, the enum, real dates, check characters, the most
+ * items an array may have), but nothing is required, null counts as not
+ * filled in yet (a member or an array item), and an array may have fewer
+ * items than it must.  Absent and null members leave their destination
+ * zero.  What a strict parse would say besides is the document's
+ * incompleteness, for the caller to ask separately.
+ */
+enum spec_mode { SPEC_STRICT, SPEC_LENIENT };
+
+size_t spec_parse_mode(const struct field_spec *fields, const json_t *value, const char *pointer,
+                       void *dest, struct spec_arena *arena, struct spec_errors *errs,
+                       enum spec_mode mode);
+
 /* spec_parse() without decoding. */
 size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
                      struct spec_errors *errs);

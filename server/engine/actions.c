@@ -89,6 +89,16 @@ static enum engine_rc prepare_edit(struct change *c)
 /* Submission stamps submitted_at: the date the rules count from. */
 static enum engine_rc prepare_submit(struct change *c)
 {
+    /* A draft saved while still being filled in is submitted once it is
+     * complete: one 422 lists everything still missing (CONTRACT.md
+     * "Lenient drafts"). */
+    const struct kind_data *d = &c->app->data;
+    if (d->typed && !d->complete) {
+        for (size_t i = 0; i < d->gaps.count; i++)
+            spec_errors_add_text(&c->out->errs, d->gaps.items[i].pointer, d->gaps.items[i].detail,
+                                 d->gaps.items[i].detail_zh);
+        c->out->errs.dropped += d->gaps.dropped;
+    }
     memcpy(c->next.submitted_at, c->now_text, sizeof c->next.submitted_at);
     c->reevaluate = true;
     return ENGINE_OK;

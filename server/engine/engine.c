@@ -184,10 +184,29 @@ void app_evaluate(struct app *a, int64_t now)
         eligibility_zh(&a->elig, "已存储的申报内容不再符合本类申报的校验规则，需人工核查");
         return;
     }
+    if (!a->data.complete) {
+        /* A draft still being filled in: the rules read complete data
+         * only, so eligibility waits (CONTRACT.md "Lenient drafts"). */
+        size_t n = spec_errors_total(&a->data.gaps);
+        eligibility_add(&a->elig, "complete", false,
+                        "the application is not complete yet: %zu fields are missing or not yet "
+                        "consistent (completeness lists them); the checks are made once it is",
+                        n);
+        eligibility_zh(&a->elig,
+                       "申报表尚未填写完整：还有 %zu 项缺少或前后不一致（见 completeness）；"
+                       "填写完整后即进行资格审查",
+                       n);
+        return;
+    }
     if (k->eligibility)
         k->eligibility(&in, &a->elig);
     if (k->award)
         k->award(&in, &a->award);
+}
+
+bool app_editable(const struct application *row)
+{
+    return strcmp(row->status, "draft") == 0 || strcmp(row->status, "returned") == 0;
 }
 
 struct app *app_load(struct engine *e, struct application *row, int64_t now)
@@ -210,7 +229,17 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
     json_t *data = parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
-    if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {
+    int parsed = data ? kind_data_parse(k, data, a->row.round, &a->data, &errs) : -1;
+    if (parsed != 0 && data && app_editable(&a->row)) {
+        /* A draft (or a returned application) may have been saved while
+         * still being filled in: complete or not, it is what the applicant
+         * wrote (CONTRACT.md "Lenient drafts"). */
+        struct spec_errors again;
+        spec_errors_init(&again);
+        parsed = kind_data_parse_mode(k, data, a->row.round, SPEC_LENIENT, &a->data, &again);
+        spec_errors_release(&again);
+    }
+    if (parsed != 0) {
         log_msg(LOG_WARN, "application %lld: its stored data no longer parses: %s %s",
                 (long long)a->row.id, errs.count ? errs.items[0].pointer : "",
                 errs.count ? errs.items[0].detail : "(not JSON)");
@@ -245,6 +274,30 @@ void app_free(struct app *a)
     free(a);
 }
 
+json_t *completeness_to_json(const struct kind_data *d)
+{
+    /* Data that no longer parses at all is no draft being filled in: the
+     * eligibility says so (data_valid). */
+    bool complete = d->complete || !d->typed;
+    json_t *errors = json_array();
+    for (size_t i = 0; errors && !complete && i < d->gaps.count; i++) {
+        const struct spec_error *g = &d->gaps.items[i];
+        json_t *e = json_pack("{s:s, s:s}", "pointer", g->pointer, "detail", g->detail);
+        if (e && g->detail_zh[0])
+            json_object_set_new(e, "detail_zh", json_string(g->detail_zh));
+        if (!e || json_array_append_new(errors, e) != 0) {
+            json_decref(e);
+            json_decref(errors);
+            errors = NULL;
+        }
+    }
+    json_t *doc = errors ? json_pack("{s:b, s:o}", "complete", complete, "errors", errors) : NULL;
+    if (doc && !complete && d->gaps.dropped)
+        json_object_set_new(doc, "error_count",
+                            json_integer((json_int_t)spec_errors_total(&d->gaps)));
+    return doc;
+}
+
 /* The envelope's members before "data" (head) and after it (tail), in the
  * order clients see them.  0, or -1 when memory runs out (logged). */
 static int app_parts(const struct app *a, json_t **head, json_t **tail)
@@ -272,6 +325,14 @@ static int app_parts(const struct app *a, json_t **head, json_t **tail)
     json_t *serial = json_object_get(a->facts, "certificate_serial");
     json_object_set(*tail, "notice", notice ? notice : json_null());
     json_object_set(*tail, "certificate_serial", serial ? serial : json_null());
+    json_t *completeness = completeness_to_json(&a->data);
+    if (!completeness || json_object_set_new(*tail, "completeness", completeness) != 0) {
+        json_decref(*head);
+        json_decref(*tail);
+        *head = *tail = NULL;
+        log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)r->id);
+        return -1;
+    }
     return 0;
 }
 

@@ -140,6 +140,11 @@ struct app {
     struct award award;
 };
 
+/* {"complete": bool, "errors": [{pointer, detail, detail_zh}]}: what data
+ * parsed leniently still lacks (CONTRACT.md "Lenient drafts").  NULL only
+ * when memory runs out. */
+json_t *completeness_to_json(const struct kind_data *d);
+
 /* Frees what a owns, and a. */
 void app_free(struct app *a);
 

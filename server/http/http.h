@@ -29,19 +29,19 @@
     X(P_MALFORMED_JSON, 400, "malformed-json", "Malformed JSON", "JSON 格式有误")                  \
     X(P_BAD_REQUEST, 400, "bad-request", "Bad request", "请求有误")                                \
     X(P_BAD_QUERY, 400, "invalid-query", "Invalid query parameter", "查询参数有误")                \
-    X(P_UNAUTHORIZED, 401, "unauthorized", "Missing or invalid token", "未登录或令牌无效")          \
-    X(P_FORBIDDEN, 403, "forbidden", "Not allowed for this role", "当前角色无此权限")               \
+    X(P_UNAUTHORIZED, 401, "unauthorized", "Missing or invalid token", "未登录或令牌无效")         \
+    X(P_FORBIDDEN, 403, "forbidden", "Not allowed for this role", "当前角色无此权限")              \
     X(P_CSRF, 403, "csrf-token", "Missing or wrong CSRF token", "缺少或错误的跨站请求校验码")      \
     X(P_NOT_FOUND, 404, "not-found", "Not found", "未找到")                                        \
-    X(P_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed", "不支持该请求方法")    \
-    X(P_CONFLICT, 409, "conflict", "Not allowed in the current state", "当前状态下不能办理")        \
+    X(P_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed", "不支持该请求方法")   \
+    X(P_CONFLICT, 409, "conflict", "Not allowed in the current state", "当前状态下不能办理")       \
     X(P_EXISTS, 409, "already-exists", "Already exists", "已存在")                                 \
     X(P_STALE, 412, "stale-version", "The resource has changed", "内容已被修改，请刷新后重试")     \
     X(P_TOO_LARGE, 413, "body-too-large", "Request body too large", "请求内容过大")                \
-    X(P_MEDIA_TYPE, 415, "unsupported-media-type", "Request body must be JSON",                   \
-      "请求内容类型不受支持")                                                                       \
+    X(P_MEDIA_TYPE, 415, "unsupported-media-type", "Request body must be JSON",                    \
+      "请求内容类型不受支持")                                                                      \
     X(P_INVALID, 422, "invalid", "Invalid fields", "填写内容有误")                                 \
-    X(P_TOO_MANY, 429, "too-many-requests", "Too many requests", "请求过于频繁")                    \
+    X(P_TOO_MANY, 429, "too-many-requests", "Too many requests", "请求过于频繁")                   \
     X(P_INTERNAL, 500, "internal-error", "Internal error", "服务器内部错误")                       \
     X(P_UNAVAILABLE, 503, "unavailable", "Service unavailable", "服务暂不可用")
 
@@ -124,6 +124,9 @@ bool request_begin(struct request *r, const char *method, const char *version);
 
 /* A request header's value, or NULL. */
 const char *request_header(struct request *r, const char *name);
+/* Whether a Prefer header (RFC 7240) asks for preference name=value, as in
+ * "Prefer: handling=lenient" (any Prefer header, any place in its list). */
+bool request_prefers(struct request *r, const char *name, const char *value);
 /* A cookie's value, or NULL. */
 const char *request_cookie(struct request *r, const char *name);
 /* A query parameter's value (decoded; "" for a parameter without '='), or
