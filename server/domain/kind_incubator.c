@@ -982,6 +982,26 @@ const struct kind kind_incubator = {
     .title_zh = "北京市科技企业孵化器认定",
     .title_en = "Beijing science-tech enterprise incubator certification",
     .source = "京科发〔2020〕13号",
+    /* The measure asks for no form of letter; what the applicant takes on
+     * is in its own articles (第十一、十二、十三条). */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、所提交的申报材料真实、准确、完整，申报中不存在弄虚作假行为，也不存在影响公正评审的行为；\n"
+        "二、认定后发生与认定条件有关的重大变化（如分立、合并、重组以及经营业务发生变化等），在 3 "
+        "个月内向市科委报告；孵化器名称发生变化的，在 3 个月内申请变更名称（第十一条）；\n"
+        "三、每年按规定向市科委报送年度发展情况（第十二条）；\n"
+        "四、知悉存在第十三条所列情形的，将取消认定资格，且 2 年内不得重新申报。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The materials submitted are true, accurate and complete; nothing in this application "
+        "is falsified, and nothing in it would impair a fair review;\n"
+        "2. Once certified, we will report to the Commission within 3 months any major change "
+        "that bears on the conditions (a split, merger, reorganisation, a change of business), "
+        "and apply within 3 months for a change of the incubator's name (art. 11);\n"
+        "3. We will report the incubator's development every year as required (art. 12);\n"
+        "4. We know that in any case of art. 13 the certification is revoked and no new "
+        "application may be made for 2 years.",
+    .declaration_version = "京科发〔2020〕13号-1",
     .data_fields = incubator_fields,
     .data_size = sizeof(struct incubator_data),
     .enterprise_units = false,

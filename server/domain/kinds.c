@@ -169,6 +169,32 @@ static const struct field_spec envelope_fields[] = {
     {0},
 };
 
+/* What every applicant declares, for a kind whose measure says no more
+ * (the truthfulness every measure of the gazette asks for). */
+static const struct declaration general_declaration = {
+    .zh = "本单位郑重承诺：\n"
+          "一、本次申报所填写的内容和提交的材料真实、准确、完整，不存在弄虚作假行为；\n"
+          "二、积极配合主管部门及其委托机构开展的审核、核查、监督检查和审计工作；\n"
+          "三、如有虚假，愿依照有关规定承担相应责任，已获得的认定或资金支持可予撤销、收回。",
+    .en = "We solemnly declare:\n"
+          "1. What this application states and the materials submitted with it are true, "
+          "accurate and complete, and nothing in it is falsified;\n"
+          "2. We will cooperate with the review, verification, inspection and audit of the "
+          "authority and of those it entrusts;\n"
+          "3. Should anything be false, we accept the consequences the rules provide, and that "
+          "what was certified or granted may be revoked or recovered.",
+    .version = "general-1",
+};
+
+struct declaration kind_declaration(const struct kind *k)
+{
+    if (!k->declaration_zh || !k->declaration_version)
+        return general_declaration;
+    return (struct declaration){k->declaration_zh,
+                                k->declaration_en ? k->declaration_en : general_declaration.en,
+                                k->declaration_version};
+}
+
 const char *domain_term_zh(const char *term)
 {
     const struct role_def *role = role_find(term);

@@ -46,6 +46,13 @@ struct kind {
     const char *title_zh;  /* what the gazette calls it */
     const char *title_en;
     const char *source; /* the measure's document number, as decisions cite it */
+    /* The 承诺书 an applicant accepts when submitting (the measure's own
+     * obligations, in its words where it gives them), in both languages, and
+     * its version: a submission records which text it accepted, so a new
+     * text takes a new version.  NULL: the general text of kind_declaration(). */
+    const char *declaration_zh;
+    const char *declaration_en;
+    const char *declaration_version;
     /* The round is the year the award is for, applied for in the next year
      * (a form defaults to last year). */
     bool round_is_award_year;
@@ -148,6 +155,12 @@ int kind_register(const struct kind *k);
 /* The Chinese of a name the domain's tables give it: a role's title, a
  * kind's, an authority's; NULL for any other (messages.h, msg_set_terms()). */
 const char *domain_term_zh(const char *term);
+
+/* The 承诺书 of kind k: its own text and version, or the general one. */
+struct declaration {
+    const char *zh, *en, *version;
+};
+struct declaration kind_declaration(const struct kind *k);
 
 /* The kind called `name`, or NULL. */
 const struct kind *kind_find(const char *name);
