@@ -114,14 +114,26 @@ void api_app_get(struct call *c)
 
 /* ---- writing -------------------------------------------------------------- */
 
+/* Whether the request asks for a lenient draft (CONTRACT.md "Lenient
+ * drafts": Prefer: handling=lenient, RFC 7240).  When it does, the answer
+ * says it was applied: an editable application is always written so. */
+static enum spec_mode requested_mode(struct call *c)
+{
+    if (!request_prefers(c->r, "handling", "lenient"))
+        return SPEC_STRICT;
+    reply_header(c->r, "Preference-Applied", "handling=lenient");
+    return SPEC_LENIENT;
+}
+
 /* Parses the body as an envelope of its kind (one pass: validated and
- * decoded); replies 422 and returns false when it is not one. */
+ * decoded), strictly or as a draft being filled in; replies 422 and returns
+ * false when it is not one. */
 static bool parse_envelope(struct call *c, struct envelope *env)
 {
     struct spec_errors errs;
     struct kind_data data;
     spec_errors_init(&errs);
-    const struct kind *k = application_parse(c->body, &data, &errs);
+    const struct kind *k = application_parse_mode(c->body, requested_mode(c), &data, &errs);
     bool ok = k && errs.count == 0;
     if (ok) {
         envelope_from_json(env, c->body, k, &data);
@@ -449,9 +461,11 @@ bool list_query_parse(struct call *c, struct list_query *lq, bool paging)
         lq->count = count && strcmp(count, "true") == 0;
     }
     if (json_array_size(errors) > 0) {
-        json_t *doc =
-            reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors",
-                          json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+        size_t n = json_array_size(errors);
+        json_t *doc = reply_problem(r, P_BAD_QUERY,
+                                    n == 1 ? "%zu query parameter is invalid; see errors"
+                                           : "%zu query parameters are invalid; see errors",
+                                    n);
         json_object_set_new(doc, "errors", errors);
         return false;
     }

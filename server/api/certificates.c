@@ -54,12 +54,14 @@ void api_jwks(struct call *c)
 void api_cert_verify(struct call *c)
 {
     const char *status;
-    char why[200];
+    char why[256], why_zh[256] = "";
     int valid = certificate_check(
         c->engine->store, json_string_value(json_object_get(c->body, "jws")),
-        json_object_get(c->body, "certificate"), c->now, &status, why, sizeof why);
+        json_object_get(c->body, "certificate"), c->now, &status, why, why_zh, sizeof why);
+    /* The detail in the language asked for, as a problem's. */
     reply_json(c->r, 200,
-               json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail", why));
+               json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail",
+                         c->r->zh && why_zh[0] ? why_zh : why));
 }
 
 void api_cert_revoke(struct call *c)

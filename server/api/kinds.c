@@ -69,6 +69,10 @@ static json_t *kind_to_json(const struct kind *k, unsigned stages)
     snprintf(id, sizeof id, "urn:shenbao:schema:%s:municipal-records", k->name);
     json_object_set_new(o, "municipal_records", records_schema(k->municipal_records, id));
     json_object_set_new(o, "revocation_grounds", names(k->revocation_grounds));
+    /* The 承诺书 a submission accepts, and its version. */
+    struct declaration d = kind_declaration(k);
+    json_object_set_new(o, "declaration", json_pack("{s:s, s:s, s:s}", "version", d.version,
+                                                    "text_zh", d.zh, "text_en", d.en));
     json_object_set_new(o, "banning_grounds", names(k->banning_grounds));
     return o;
 }

@@ -328,8 +328,10 @@ static bool query_ok(struct request *r, const struct route *rt)
         json_decref(errors);
         return true;
     }
-    json_t *doc = reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors", n,
-                                n == 1 ? " is" : "s are");
+    json_t *doc = reply_problem(r, P_BAD_QUERY,
+                                n == 1 ? "%zu query parameter is invalid; see errors"
+                                       : "%zu query parameters are invalid; see errors",
+                                n);
     json_object_set_new(doc, "errors", errors);
     return false;
 }
@@ -460,9 +462,11 @@ static const struct route *dispatch(struct call *c)
             return NULL;
         }
         if (!csrf_ok(c)) {
-            reply_problem(r, P_FORBIDDEN,
-                          "send the X-CSRF-Token header with this session's "
-                          "token (the sb_csrf cookie)");
+            /* Not a question of role: a problem type of its own, so that
+             * a page can tell it (and sign in again) from a refusal. */
+            reply_problem(r, P_CSRF,
+                          "a change made with a browser session must carry the X-CSRF-Token "
+                          "header with the session's token (the sb_csrf cookie)");
             return NULL;
         }
         if (!(found->roles & c->actor.role)) {

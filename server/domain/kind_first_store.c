@@ -1424,6 +1424,30 @@ const struct kind kind_first_store = {
     .title_zh = "鼓励发展商业品牌首店项目",
     .title_en = "Brand first-store funding",
     .source = "京商消促字〔2020〕48号",
+    /* 五.3 项目申报单位承诺书 (附件3, whose text the gazette leaves out):
+     * the undertakings of 四 and 八 in the notice's own words. */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、确保申报材料真实、准确、完整，保证项目各项建设手续合规、按时间进度推进（八、1）；\n"
+        "二、获得财政资金支持的项目自获得补助资金之日起持续经营时间不少于 1 年；1 "
+        "年内有拆迁、停止营业、被吊销营业执照等情形的，退回相应补助资金（四）；\n"
+        "三、积极配合相关监督检查、审计等工作（八、3）；\n"
+        "四、如有伪造、提供虚假材料的，愿按《北京市商务领域不良信用记录名单管理办法（试行）》"
+        "规定接受处理；如有截留、挪用、骗取财政资金等违法行为，依照《财政违法行为处罚处分条例》"
+        "（国务院令第 427 号）等有关规定接受处理处罚（八、2、6）。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The materials submitted are true, accurate and complete, and every permit of the "
+        "project is in order and on schedule (8.1);\n"
+        "2. A project funded will keep operating for at least 1 year from the day the funds "
+        "are received; should it be demolished, close, or lose its business licence within "
+        "that year, we will return the funds (4);\n"
+        "3. We will cooperate with supervision, inspection and audit (8.3);\n"
+        "4. Should we forge or submit false materials, we accept the measures of the Beijing "
+        "commerce bad-credit list rules; should we withhold, misuse or obtain funds by fraud, "
+        "we accept the penalties of the Regulations on Penalties for Fiscal Violations "
+        "(State Council Decree 427) (8.2, 8.6).",
+    .declaration_version = "京商消促字〔2020〕48号-1",
     .data_fields = first_store_fields,
     .data_size = sizeof(struct first_store_data),
     .enterprise_units = true,

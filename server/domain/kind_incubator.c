@@ -406,9 +406,11 @@ static void incubator_check_consistency(const void *data, int round, struct spec
         }
         if (repeats[i] != SPEC_NO_REPEAT) {
             spec_pointer_join(ptr, sizeof ptr, base, "uscc");
+            /* Rows are counted from 1 in text, as the form shows them. */
             spec_errors_add(errs, ptr,
-                            "is the same organisation as incubatee %zu; list each incubatee once",
-                            repeats[i]);
+                            "is the same organisation as incubatee %zu (counted from 1); list "
+                            "each incubatee once",
+                            repeats[i] + 1);
         }
     }
     free(repeats);
@@ -445,31 +447,44 @@ static wide floor_div_wide(wide a, wide b)
     return q;
 }
 
-/* A percentage in tenths as "12.3 %".  For people only: every decision is
- * taken by the exact comparisons of money.h, and the figure shown is rounded
- * down so that it never reads as reaching a threshold the exact value
- * misses. */
-static void tenths_text(char *out, size_t cap, int64_t tenths)
+/*
+ * A percentage for people, num/den of a percent in tenths (den > 0): rounded
+ * half away from zero to one decimal ("36.4 %"), as a spreadsheet shows it.
+ * Every decision is taken by the exact comparisons of money.h; where the
+ * rounded figure would read as reaching `threshold` % that the exact value
+ * misses (9.96 % shown as 10.0 %), it is cut to the hundredth below instead
+ * ("9.96 %"), so the figure never contradicts the verdict beside it.
+ */
+static void tenths_text(char *out, size_t cap, wide num, wide den, int threshold)
 {
-    uint64_t m = tenths < 0 ? (uint64_t)0 - (uint64_t)tenths : (uint64_t)tenths;
-    snprintf(out, cap, "%s%llu.%llu %%", tenths < 0 ? "-" : "", (unsigned long long)(m / 10),
-             (unsigned long long)(m % 10));
+    bool negative = num < 0;
+    wide m = negative ? -num : num;
+    wide rounded = (2 * m + den) / (2 * den);
+    if (!negative && rounded >= (wide)threshold * 10 && num < (wide)threshold * 10 * den) {
+        wide hundredths = floor_div_wide(num * 10, den);
+        snprintf(out, cap, "%llu.%02llu %%", (unsigned long long)(hundredths / 100),
+                 (unsigned long long)(hundredths % 100));
+        return;
+    }
+    snprintf(out, cap, "%s%llu.%llu %%", negative && rounded ? "-" : "",
+             (unsigned long long)(rounded / 10), (unsigned long long)(rounded % 10));
 }
 
-/* part/whole as a percentage for display (whole > 0). */
-static void percent_text(char *out, size_t cap, int64_t part, int64_t whole)
+/* part/whole as a percentage for display (whole > 0), beside a threshold
+ * of `threshold` %. */
+static void percent_text(char *out, size_t cap, int64_t part, int64_t whole, int threshold)
 {
-    tenths_text(out, cap, (int64_t)floor_div_wide((wide)part * 1000, whole));
+    tenths_text(out, cap, (wide)part * 1000, whole, threshold);
 }
 
 /* The average of the two yearly growth rates of v0, v1, v2 as a percentage
  * for display (v0, v1 > 0); the formula of growth_avg_at_least_percent().
  * With amounts bounded by the field table the result fits int64_t. */
-static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2)
+static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2, int threshold)
 {
     wide num = ((wide)(v1 - v0) * v1 + (wide)(v2 - v1) * v0) * 1000;
     wide den = (wide)2 * v0 * v1;
-    tenths_text(out, cap, (int64_t)floor_div_wide(num, den));
+    tenths_text(out, cap, num, den, threshold);
 }
 
 /* Why an average growth is undefined: the first of the two base years
@@ -687,7 +702,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
                  in->round - 1, m2);
     } else {
         share_ok = ratio_at_least_percent(s[2], total, SERVICE_SHARE_PERCENT);
-        percent_text(pct, sizeof pct, s[2], total);
+        percent_text(pct, sizeof pct, s[2], total, SERVICE_SHARE_PERCENT);
         snprintf(share, sizeof share,
                  "service revenue in %d %s is %s of total revenue %s (need at least %d %%)",
                  in->round - 1, m1, pct, m2, SERVICE_SHARE_PERCENT);
@@ -702,7 +717,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
         growth_undefined_zh(growth_zh, sizeof growth_zh, "专业服务收入", in->round, s[0], s[1]);
     } else {
         growth_ok = g == 1;
-        growth_text(pct, sizeof pct, s[0], s[1], s[2]);
+        growth_text(pct, sizeof pct, s[0], s[1], s[2], SERVICE_GROWTH_PERCENT);
         snprintf(growth, sizeof growth,
                  "its average growth over %d and %d is %s (need at least %d %%)", in->round - 2,
                  in->round - 1, pct, SERVICE_GROWTH_PERCENT);
@@ -749,7 +764,7 @@ static void check_investment(const struct rule_input *in, const struct incubatee
         text_append(zh, sizeof zh, "；无符合条件的在孵企业，投资占比要求无法满足");
     } else {
         bool invested_ok = ratio_at_least_percent(t->invested, t->qualifying, INVESTED_PERCENT);
-        percent_text(pct, sizeof pct, t->invested, t->qualifying);
+        percent_text(pct, sizeof pct, t->invested, t->qualifying, INVESTED_PERCENT);
         text_append(text, sizeof text,
                     "; received investment %lld of %lld qualifying incubatees (%s, need at least "
                     "%d %%)",
@@ -766,7 +781,8 @@ static void check_investment(const struct rule_input *in, const struct incubatee
         } else {
             bool own_ok = ratio_at_least_percent(t->invested_by_incubator, t->invested,
                                                  OWN_INVESTMENT_PERCENT);
-            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested);
+            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested,
+                         OWN_INVESTMENT_PERCENT);
             text_append(
                 text, sizeof text,
                 "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
@@ -897,7 +913,7 @@ static void check_incubatee_growth(const struct rule_input *in, struct eligibili
         growth_undefined_text(result, sizeof result, "their revenue", in->round, r[0], r[1]);
         growth_undefined_zh(result_zh, sizeof result_zh, "", in->round, r[0], r[1]);
     } else {
-        growth_text(pct, sizeof pct, r[0], r[1], r[2]);
+        growth_text(pct, sizeof pct, r[0], r[1], r[2], INCUBATEE_GROWTH_PERCENT);
         snprintf(result, sizeof result, "average growth %s, need at least %d %%", pct,
                  INCUBATEE_GROWTH_PERCENT);
         snprintf(result_zh, sizeof result_zh, "近两年平均增速 %s，要求不低于 %d %%", pct,
@@ -928,8 +944,8 @@ static void check_incubatee_ip(const struct incubatee_tally *t, struct eligibili
     }
     bool ok = ratio_at_least_percent(t->ip_applied, t->qualifying, IP_APPLIED_PERCENT) ||
               ratio_at_least_percent(t->ip_valid, t->qualifying, IP_VALID_PERCENT);
-    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying);
-    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying);
+    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying, IP_APPLIED_PERCENT);
+    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying, IP_VALID_PERCENT);
     eligibility_add(out, "incubatee_ip", ok,
                     "applied for IP %lld of %lld qualifying incubatees (%s, need at least %d %%); "
                     "or holding valid IP %lld of %lld (%s, need at least %d %%)",
@@ -1026,6 +1042,26 @@ const struct kind kind_incubator = {
     .title_zh = "北京市科技企业孵化器认定",
     .title_en = "Beijing science-tech enterprise incubator certification",
     .source = "京科发〔2020〕13号",
+    /* The measure asks for no form of letter; what the applicant takes on
+     * is in its own articles (第十一、十二、十三条). */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、所提交的申报材料真实、准确、完整，申报中不存在弄虚作假行为，也不存在影响公正评审的行为；\n"
+        "二、认定后发生与认定条件有关的重大变化（如分立、合并、重组以及经营业务发生变化等），在 3 "
+        "个月内向市科委报告；孵化器名称发生变化的，在 3 个月内申请变更名称（第十一条）；\n"
+        "三、每年按规定向市科委报送年度发展情况（第十二条）；\n"
+        "四、知悉存在第十三条所列情形的，将取消认定资格，且 2 年内不得重新申报。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The materials submitted are true, accurate and complete; nothing in this application "
+        "is falsified, and nothing in it would impair a fair review;\n"
+        "2. Once certified, we will report to the Commission within 3 months any major change "
+        "that bears on the conditions (a split, merger, reorganisation, a change of business), "
+        "and apply within 3 months for a change of the incubator's name (art. 11);\n"
+        "3. We will report the incubator's development every year as required (art. 12);\n"
+        "4. We know that in any case of art. 13 the certification is revoked and no new "
+        "application may be made for 2 years.",
+    .declaration_version = "京科发〔2020〕13号-1",
     .data_fields = incubator_fields,
     .data_size = sizeof(struct incubator_data),
     .enterprise_units = false,

@@ -701,6 +701,26 @@ const struct kind kind_tourism_award = {
     .title_zh = "北京市入境旅游奖励与扶持资金",
     .title_en = "Inbound tourism awards for travel agencies",
     .source = "京文旅发〔2020〕190号",
+    /* 第十一条 asks for a 书面申请 with the seal; 第十三条 says what the
+     * applicant answers for. */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、所报入境旅游统计数据及相关财务数据真实、准确，不存在弄虚作假，虚报、瞒报的情形；\n"
+        "二、不以“零团费”“负团费”或“不正当低价”运作入境旅游业务，不扰乱旅游市场正常秩序；\n"
+        "三、配合北京市文化和旅游局委托的会计师事务所审核和专家评审组评审；\n"
+        "四、知悉存在第十三条所列情形的，将取消入境旅游奖励与扶持资金申报资格，已拨付的资金交回北京市"
+        "文化和旅游局；涉嫌犯罪的，移送司法机关依法处理。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The inbound tourism figures and financial data reported are true and accurate; "
+        "nothing is falsified, inflated or withheld;\n"
+        "2. We do not run inbound tours at zero or negative fees or at improper low prices, "
+        "and do not disturb the order of the tourism market;\n"
+        "3. We will cooperate with the audit by the accounting firm the Bureau appoints and "
+        "with its panel of experts;\n"
+        "4. We know that in any case of art. 13 we lose the right to apply, the funds paid are "
+        "returned to the Bureau, and a suspected crime is referred to the judicial authorities.",
+    .declaration_version = "京文旅发〔2020〕190号-1",
     /* 第三条: awards are for a calendar year, applied for the year after. */
     .round_is_award_year = true,
     .data_fields = tourism_award_fields,

@@ -59,7 +59,14 @@ struct kind {
     const char *authority; /* owning municipal authority: "science_tech", … */
     const char *title_zh;  /* what the gazette calls it */
     const char *title_en;
-    const char *source;    /* the measure's document number, as decisions cite it */
+    const char *source; /* the measure's document number, as decisions cite it */
+    /* The 承诺书 an applicant accepts when submitting (the measure's own
+     * obligations, in its words where it gives them), in both languages, and
+     * its version: a submission records which text it accepted, so a new
+     * text takes a new version.  NULL: the general text of kind_declaration(). */
+    const char *declaration_zh;
+    const char *declaration_en;
+    const char *declaration_version;
     /* The round is the year the award is for, applied for in the next year
      * (a form defaults to last year). */
     bool round_is_award_year;
@@ -194,6 +201,16 @@ extern const struct kind *const *const kinds;
  * is taken or the table is full. */
 int kind_register(const struct kind *k);
 
+/* The Chinese of a name the domain's tables give it: a role's title, a
+ * kind's, an authority's; NULL for any other (messages.h, msg_set_terms()). */
+const char *domain_term_zh(const char *term);
+
+/* The 承诺书 of kind k: its own text and version, or the general one. */
+struct declaration {
+    const char *zh, *en, *version;
+};
+struct declaration kind_declaration(const struct kind *k);
+
 /* The kind called `name`, or NULL. */
 const struct kind *kind_find(const char *name);
 
@@ -208,12 +225,18 @@ const char *authority_name_zh(const char *authority);
 const char *authority_name_en(const char *authority);
 
 /* A kind's data, parsed once: the JSON as received (what is stored, written
- * once) and the typed struct the rules read. */
+ * once) and the typed struct the rules read.  Data parsed leniently may be
+ * incomplete: then `typed` holds what is there (absent members zero or
+ * NULL), which no rule may read, and `gaps` says what a strict parse
+ * finds: the required members missing, the lists too short, the
+ * consistency rules not met. */
 struct kind_data {
     const struct kind *kind;
     json_t *json;            /* owned reference: the `data` object */
     void *typed;             /* kind->data_size bytes decoded from json; owned */
     struct spec_arena arena; /* what typed points into (typed included) */
+    bool complete;           /* a strict parse finds nothing to say */
+    struct spec_errors gaps; /* what it finds otherwise, pointers under "/data" */
 };
 
 /*
@@ -226,11 +249,22 @@ struct kind_data {
 const struct kind *application_parse(const json_t *envelope, struct kind_data *out,
                                      struct spec_errors *errs);
 
+/* The same, in `mode`: SPEC_STRICT is application_parse(); SPEC_LENIENT
+ * (a draft being filled in) holds only the envelope's own members and what
+ * the data has to their types and bounds (spec.h), and on success says in
+ * out->complete and out->gaps what is still missing or not yet consistent. */
+const struct kind *application_parse_mode(const json_t *envelope, enum spec_mode mode,
+                                          struct kind_data *out, struct spec_errors *errs);
+
 /* Decodes stored data (already valid when it was stored) of kind k; 0, or -1
  * when it no longer passes (a newer rule, a damaged row): errs says why, with
  * pointers under "/data".  On -1 out is left released. */
 int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
                     struct spec_errors *errs);
+/* The same in `mode`: leniently, data stored as a draft being filled in
+ * decodes with out->complete false and its gaps. */
+int kind_data_parse_mode(const struct kind *k, json_t *data, int round, enum spec_mode mode,
+                         struct kind_data *out, struct spec_errors *errs);
 
 /* Frees what d holds and leaves it released (all zero); a released d may be
  * released again. */

@@ -94,9 +94,9 @@ bool media_type_parse(const char *header, char *out)
 
 /* ---- reading ------------------------------------------------------------------ */
 
-static void say(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void refuse(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void say(char *why, size_t cap, const char *fmt, ...)
+static void refuse(char *why, size_t cap, const char *fmt, ...)
 {
     if (!why || cap == 0)
         return;
@@ -153,7 +153,7 @@ static int zip_directory(const struct byte_source *src, int64_t *cd_off, int64_t
                          uint64_t *entries, char *why, size_t cap)
 {
     if (src->size < EOCD_LEN) {
-        say(why, cap, "it is too short to end with a ZIP end of central directory record");
+        refuse(why, cap, "it is too short to end with a ZIP end of central directory record");
         return -1;
     }
     int64_t tail_len =
@@ -176,7 +176,7 @@ static int zip_directory(const struct byte_source *src, int64_t *cd_off, int64_t
         }
     rc = -1;
     if (at < 0) {
-        say(why, cap, "it has no ZIP end of central directory record");
+        refuse(why, cap, "it has no ZIP end of central directory record");
         goto out;
     }
     const unsigned char *e = tail + at;
@@ -186,14 +186,14 @@ static int zip_directory(const struct byte_source *src, int64_t *cd_off, int64_t
     uint64_t off = le32(e + 16);
     int64_t dir_end = eocd_off; /* the directory ends where the records after it start */
     if (le16(e + 4) != 0 || le16(e + 6) != 0) {
-        say(why, cap, "it is a ZIP archive split over several disks");
+        refuse(why, cap, "it is a ZIP archive split over several disks");
         goto out;
     }
     if (n == 0xFFFF || len == 0xFFFFFFFFu || off == 0xFFFFFFFFu) {
         /* ZIP64: the locator sits right before the record. */
         unsigned char loc[LOCATOR_LEN], rec[EOCD64_LEN];
         if (eocd_off < LOCATOR_LEN) {
-            say(why, cap, "its ZIP64 end of central directory locator is missing");
+            refuse(why, cap, "its ZIP64 end of central directory locator is missing");
             goto out;
         }
         if (read_at(src, eocd_off - LOCATOR_LEN, loc, sizeof loc) != 0) {
@@ -203,7 +203,7 @@ static int zip_directory(const struct byte_source *src, int64_t *cd_off, int64_t
         uint64_t rec_off = le64(loc + 8);
         if (memcmp(loc, sig_locator, 4) != 0 || rec_off > (uint64_t)(eocd_off - LOCATOR_LEN) ||
             (uint64_t)(eocd_off - LOCATOR_LEN) - rec_off < EOCD64_LEN) {
-            say(why, cap, "its ZIP64 end of central directory locator is missing or wrong");
+            refuse(why, cap, "its ZIP64 end of central directory locator is missing or wrong");
             goto out;
         }
         if (read_at(src, (int64_t)rec_off, rec, sizeof rec) != 0) {
@@ -211,7 +211,7 @@ static int zip_directory(const struct byte_source *src, int64_t *cd_off, int64_t
             goto out;
         }
         if (memcmp(rec, sig_eocd64, 4) != 0) {
-            say(why, cap,
+            refuse(why, cap,
                 "its ZIP64 end of central directory record is not where the locator "
                 "says");
             goto out;
@@ -222,11 +222,11 @@ static int zip_directory(const struct byte_source *src, int64_t *cd_off, int64_t
         dir_end = (int64_t)rec_off;
     }
     if (off > (uint64_t)dir_end || len > (uint64_t)dir_end - off) {
-        say(why, cap, "its central directory lies outside the archive");
+        refuse(why, cap, "its central directory lies outside the archive");
         goto out;
     }
     if (n > len / CDH_LEN) {
-        say(why, cap, "its central directory is too short for the %llu entries it claims",
+        refuse(why, cap, "its central directory is too short for the %llu entries it claims",
             (unsigned long long)n);
         goto out;
     }
@@ -247,7 +247,7 @@ int zip_has_entry(const struct byte_source *src, const char *name, char *why, si
     if (rc != 0)
         return rc;
     if (cd_len > ZIP_MAX_DIRECTORY) {
-        say(why, cap, "its central directory is larger than %d bytes", ZIP_MAX_DIRECTORY);
+        refuse(why, cap, "its central directory is larger than %d bytes", ZIP_MAX_DIRECTORY);
         return -1;
     }
     unsigned char *cd = malloc(cd_len > 0 ? (size_t)cd_len : 1);
@@ -260,7 +260,7 @@ int zip_has_entry(const struct byte_source *src, const char *name, char *why, si
     size_t name_len = strlen(name), pos = 0;
     for (uint64_t i = 0; i < entries; i++) {
         if ((size_t)cd_len - pos < CDH_LEN || memcmp(cd + pos, sig_cdh, 4) != 0) {
-            say(why, cap, "entry %llu of its central directory is not a file header",
+            refuse(why, cap, "entry %llu of its central directory is not a file header",
                 (unsigned long long)i + 1);
             rc = -1;
             goto out;
@@ -269,7 +269,7 @@ int zip_has_entry(const struct byte_source *src, const char *name, char *why, si
         size_t n = le16(h + 28), extra = le16(h + 30), comment = le16(h + 32);
         size_t whole = CDH_LEN + n + extra + comment;
         if ((size_t)cd_len - pos < whole) {
-            say(why, cap, "entry %llu runs past the end of its central directory",
+            refuse(why, cap, "entry %llu runs past the end of its central directory",
                 (unsigned long long)i + 1);
             rc = -1;
             goto out;
@@ -284,7 +284,7 @@ int zip_has_entry(const struct byte_source *src, const char *name, char *why, si
                 goto out;
             }
             if (local + sizeof sig > (uint64_t)cd_off) {
-                say(why, cap, "its entry %s points outside the archive", name);
+                refuse(why, cap, "its entry %s points outside the archive", name);
                 rc = -1;
                 goto out;
             }
@@ -293,7 +293,7 @@ int zip_has_entry(const struct byte_source *src, const char *name, char *why, si
                 goto out;
             }
             if (memcmp(sig, sig_local, 4) != 0) {
-                say(why, cap, "its entry %s does not point at a local file header", name);
+                refuse(why, cap, "its entry %s does not point at a local file header", name);
                 rc = -1;
                 goto out;
             }
@@ -314,7 +314,7 @@ enum sniffed material_sniff(const struct byte_source *src, char *why, size_t cap
     static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     unsigned char head[12];
     size_t n = src->size < (int64_t)sizeof head ? (size_t)src->size : sizeof head;
-    say(why, cap, "%s", "");
+    refuse(why, cap, "%s", "");
     if (src->size <= 0)
         return SNIFF_EMPTY;
     if (read_at(src, 0, head, n) != 0)
@@ -336,12 +336,12 @@ enum sniffed material_sniff(const struct byte_source *src, char *why, size_t cap
         if (rc == 1)
             return SNIFF_OFD;
         if (rc == 0) {
-            say(why, cap, "the ZIP archive has no OFD.xml at its root");
+            refuse(why, cap, "the ZIP archive has no OFD.xml at its root");
             return SNIFF_ZIP;
         }
         return SNIFF_UNKNOWN;
     }
-    say(why, cap, "its first bytes are none of PDF, OFD, JPEG, PNG or MP4");
+    refuse(why, cap, "its first bytes are none of PDF, OFD, JPEG, PNG or MP4");
     return SNIFF_UNKNOWN;
 }
 

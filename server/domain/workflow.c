@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "messages.h"
 #include "text.h"
 #include "config.h"
 #include "roles.h"
@@ -20,8 +21,7 @@ static enum guard_verdict verdict(struct guard_result *out, enum guard_verdict v
 {
     va_list ap;
     va_start(ap, fmt);
-    if (vsnprintf(out->detail, sizeof out->detail, fmt, ap) >= (int)sizeof out->detail)
-        text_trim_utf8(out->detail);
+    msg_vformat(out->detail, sizeof out->detail, out->detail_zh, sizeof out->detail_zh, fmt, ap);
     va_end(ap);
     out->pointer = pointer;
     return out->verdict = v;

@@ -56,6 +56,7 @@ struct guard_result {
     enum guard_verdict verdict;
     const char *pointer; /* GUARD_INVALID: the member at fault */
     char detail[256];
+    char detail_zh[256]; /* the same in Chinese (messages.h); "" when none */
 };
 
 struct transition {

@@ -116,6 +116,16 @@ static enum engine_rc prepare_edit(struct change *c)
  * worklist's "第 2 次提交"). */
 static enum engine_rc prepare_submit(struct change *c)
 {
+    /* A draft saved while still being filled in is submitted once it is
+     * complete: one 422 lists everything still missing (CONTRACT.md
+     * "Lenient drafts"). */
+    const struct kind_data *d = &c->app->data;
+    if (d->typed && !d->complete) {
+        for (size_t i = 0; i < d->gaps.count; i++)
+            spec_errors_add_text(&c->out->errs, d->gaps.items[i].pointer, d->gaps.items[i].detail,
+                                 d->gaps.items[i].detail_zh);
+        c->out->errs.dropped += d->gaps.dropped;
+    }
     memcpy(c->next.submitted_at, c->now_text, sizeof c->next.submitted_at);
     if (!json_object_get(c->app->facts, "first_submitted_at"))
         json_object_set_new(

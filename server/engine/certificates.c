@@ -15,6 +15,7 @@
 #include "jsontext.h"
 #include "date.h"
 #include "engine_impl.h"
+#include "messages.h"
 #include "sign.h"
 
 /* A serial nobody can guess: the year and 80 random bits in Crockford's
@@ -262,20 +263,22 @@ struct key_source key_source_store(struct store *s)
     return (struct key_source){store_find_key, s};
 }
 
-static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...)
+/* Says why in both languages (messages.h); why_zh may be NULL. */
+static void say(char *why, char *why_zh, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void say(char *why, char *why_zh, size_t len, const char *fmt, ...)
 {
     if (!why || !len)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
+    msg_vformat(why, len, why_zh, why_zh ? len : 0, fmt, ap);
     va_end(ap);
 }
 
 enum verdict certificate_verify(const struct key_source *keys, const char *jws,
                                 const json_t *certificate, json_t **payload, char *why,
-                                size_t whylen)
+                                char *why_zh, size_t whylen)
 {
     char kid[SIGN_KID_LEN + 1];
     char *text = NULL;
@@ -283,7 +286,7 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
     if (payload)
         *payload = NULL;
     if (!jws || jws_parse(jws, kid, &text, &len) != 0) {
-        say(why, whylen, "not a compact JWS with an EdDSA header and a key id");
+        say(why, why_zh, whylen, "not a compact JWS with an EdDSA header and a key id");
         return VERIFY_MALFORMED;
     }
     enum verdict v;
@@ -292,28 +295,28 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
     size_t pklen = 0;
     json_t *doc = parse_json(text, len, JSON_REJECT_DUPLICATES, NULL);
     if (keys->find(keys->ctx, kid, &key) != 0) {
-        say(why, whylen, "signed with a key this server does not know (%s)", kid);
+        say(why, why_zh, whylen, "signed with a key this server does not know (%s)", kid);
         v = VERIFY_UNKNOWN_KEY;
     } else if (b64url_decode(pk, sizeof pk, &pklen, key.x, strlen(key.x)) != 0 ||
                pklen != sizeof pk || jws_verify(jws, pk) != 0) {
-        say(why, whylen, "the signature does not verify");
+        say(why, why_zh, whylen, "the signature does not verify");
         v = VERIFY_BAD_SIGNATURE;
     } else if (!json_is_object(doc)) {
-        say(why, whylen, "the signed payload is not a certificate");
+        say(why, why_zh, whylen, "the signed payload is not a certificate");
         v = VERIFY_NOT_CERTIFICATE;
     } else if (certificate && !json_equal((json_t *)certificate, doc)) {
-        say(why, whylen, "the certificate differs from what was signed");
+        say(why, why_zh, whylen, "the certificate differs from what was signed");
         v = VERIFY_DIFFERS;
     } else {
         const char *issued = json_string_value(json_object_get(doc, "issued_on"));
         /* A key signs only while active: a signature dated after its
          * retirement was not made by this server. */
         if (key.retired_at[0] && issued && strncmp(issued, key.retired_at, 10) > 0) {
-            say(why, whylen, "signed with key %s after it was retired on %.10s", kid,
+            say(why, why_zh, whylen, "signed with key %s after it was retired on %.10s", kid,
                 key.retired_at);
             v = VERIFY_RETIRED;
         } else {
-            say(why, whylen, "the signature verifies with key %s", kid);
+            say(why, why_zh, whylen, "the signature verifies with key %s", kid);
             v = VERIFY_VALID;
         }
     }
@@ -325,12 +328,12 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
 }
 
 int certificate_check(struct store *s, const char *jws, const json_t *certificate, int64_t now,
-                      const char **status, char *why, size_t whylen)
+                      const char **status, char *why, char *why_zh, size_t whylen)
 {
     struct key_source keys = key_source_store(s);
     json_t *doc = NULL;
     *status = "invalid";
-    if (certificate_verify(&keys, jws, certificate, &doc, why, whylen) != VERIFY_VALID) {
+    if (certificate_verify(&keys, jws, certificate, &doc, why, why_zh, whylen) != VERIFY_VALID) {
         json_decref(doc);
         return 0;
     }

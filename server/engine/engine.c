@@ -49,6 +49,25 @@ enum engine_rc outcome_set(struct outcome *o, enum engine_rc rc, const char *fmt
     return o->rc = rc;
 }
 
+enum engine_rc outcome_nest(struct outcome *o, enum engine_rc rc, const char *inner,
+                            const char *inner_zh, const char *fmt, ...)
+{
+    char en[256], zh[256];
+    va_list ap;
+    va_start(ap, fmt);
+    msg_vformat(en, sizeof en, zh, sizeof zh, fmt, ap);
+    va_end(ap);
+    snprintf(o->reason, sizeof o->reason, "%s: %s", en, inner);
+    text_trim_utf8(o->reason);
+    if (zh[0])
+        snprintf(o->reason_zh, sizeof o->reason_zh, "%s：%s", zh,
+                 inner_zh && inner_zh[0] ? inner_zh : inner);
+    else
+        o->reason_zh[0] = '\0';
+    text_trim_utf8(o->reason_zh);
+    return o->rc = rc;
+}
+
 enum engine_rc outcome_invalid(struct outcome *o)
 {
     spec_errors_summary(&o->errs, o->reason, sizeof o->reason, o->reason_zh, sizeof o->reason_zh);
@@ -76,6 +95,8 @@ int engine_init(struct engine *e, struct store *s, const struct calendar *cal)
     atomic_store(&e->key, NULL);
     e->settings.material_max_bytes = ENGINE_MATERIAL_MAX_BYTES;
     e->settings.materials_max_bytes = ENGINE_MATERIALS_MAX_BYTES;
+    /* Messages name roles, kinds and authorities in Chinese by their tables. */
+    msg_set_terms(domain_term_zh);
     return 0;
 }
 
@@ -178,6 +199,20 @@ void app_evaluate(struct app *a, int64_t now)
         eligibility_zh(&a->elig, "已存储的申报内容不再符合本类申报的校验规则，需人工核查");
         return;
     }
+    if (!a->data.complete) {
+        /* A draft still being filled in: the rules read complete data
+         * only, so eligibility waits (CONTRACT.md "Lenient drafts"). */
+        size_t n = spec_errors_total(&a->data.gaps);
+        eligibility_add(&a->elig, "complete", false,
+                        "the application is not complete yet: %zu fields are missing or not yet "
+                        "consistent (completeness lists them); the checks are made once it is",
+                        n);
+        eligibility_zh(&a->elig,
+                       "申报表尚未填写完整：还有 %zu 项缺少或前后不一致（见 completeness）；"
+                       "填写完整后即进行资格审查",
+                       n);
+        return;
+    }
     if (k->eligibility)
         k->eligibility(&in, &a->elig);
     if (k->award)
@@ -226,6 +261,11 @@ void app_clock(struct engine *e, struct app *a, int64_t now)
     }
 }
 
+bool app_editable(const struct application *row)
+{
+    return strcmp(row->status, "draft") == 0 || strcmp(row->status, "returned") == 0;
+}
+
 struct app *app_load(struct engine *e, struct application *row, int64_t now)
 {
     const struct kind *k = kind_find(row->kind);
@@ -246,7 +286,17 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
     json_t *data = parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
-    if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {
+    int parsed = data ? kind_data_parse(k, data, a->row.round, &a->data, &errs) : -1;
+    if (parsed != 0 && data && app_editable(&a->row)) {
+        /* A draft (or a returned application) may have been saved while
+         * still being filled in: complete or not, it is what the applicant
+         * wrote (CONTRACT.md "Lenient drafts"). */
+        struct spec_errors again;
+        spec_errors_init(&again);
+        parsed = kind_data_parse_mode(k, data, a->row.round, SPEC_LENIENT, &a->data, &again);
+        spec_errors_release(&again);
+    }
+    if (parsed != 0) {
         log_msg(LOG_WARN, "application %lld: its stored data no longer parses: %s %s",
                 (long long)a->row.id, errs.count ? errs.items[0].pointer : "",
                 errs.count ? errs.items[0].detail : "(not JSON)");
@@ -345,6 +395,30 @@ static json_t *review_json(const struct app *a)
     return o;
 }
 
+json_t *completeness_to_json(const struct kind_data *d)
+{
+    /* Data that no longer parses at all is no draft being filled in: the
+     * eligibility says so (data_valid). */
+    bool complete = d->complete || !d->typed;
+    json_t *errors = json_array();
+    for (size_t i = 0; errors && !complete && i < d->gaps.count; i++) {
+        const struct spec_error *g = &d->gaps.items[i];
+        json_t *e = json_pack("{s:s, s:s}", "pointer", g->pointer, "detail", g->detail);
+        if (e && g->detail_zh[0])
+            json_object_set_new(e, "detail_zh", json_string(g->detail_zh));
+        if (!e || json_array_append_new(errors, e) != 0) {
+            json_decref(e);
+            json_decref(errors);
+            errors = NULL;
+        }
+    }
+    json_t *doc = errors ? json_pack("{s:b, s:o}", "complete", complete, "errors", errors) : NULL;
+    if (doc && !complete && d->gaps.dropped)
+        json_object_set_new(doc, "error_count",
+                            json_integer((json_int_t)spec_errors_total(&d->gaps)));
+    return doc;
+}
+
 /* The envelope's members before "data" (head) and after it (tail), in the
  * order clients see them.  0, or -1 when memory runs out (logged). */
 static int app_parts(const struct app *a, json_t **head, json_t **tail)
@@ -384,6 +458,14 @@ static int app_parts(const struct app *a, json_t **head, json_t **tail)
     if (grant)
         json_object_set(*tail, "grant_reason", grant);
     json_object_set_new(*tail, "review", review_json(a));
+    json_t *completeness = completeness_to_json(&a->data);
+    if (!completeness || json_object_set_new(*tail, "completeness", completeness) != 0) {
+        json_decref(*head);
+        json_decref(*tail);
+        *head = *tail = NULL;
+        log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)r->id);
+        return -1;
+    }
     return 0;
 }
 
@@ -1015,10 +1097,10 @@ static enum engine_rc change_prepare(struct change *c)
         enum guard_verdict v = workflow_check(c->t, &c->facts, &g);
         if (v == GUARD_CONFLICT) {
             snprintf(out->rule, sizeof out->rule, "%s", g.detail);
-            return outcome_set(out, ENGINE_REFUSED, "cannot %s: %s", c->action, g.detail);
+            return outcome_nest(out, ENGINE_REFUSED, g.detail, g.detail_zh, "cannot %s", c->action);
         }
         if (v == GUARD_INVALID)
-            spec_errors_add(&out->errs, g.pointer, "%s", g.detail);
+            spec_errors_add_text(&out->errs, g.pointer, g.detail, g.detail_zh);
     }
     if (out->errs.count > 0)
         return outcome_invalid(out);
@@ -1057,11 +1139,11 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
         enum guard_verdict v = workflow_check(c->t, &c->facts, &g);
         if (v == GUARD_CONFLICT) {
             snprintf(out->rule, sizeof out->rule, "%s", g.detail);
-            outcome_set(out, ENGINE_REFUSED, "cannot %s: %s", c->action, g.detail);
+            outcome_nest(out, ENGINE_REFUSED, g.detail, g.detail_zh, "cannot %s", c->action);
             return STORE_CONFLICT;
         }
         if (v == GUARD_INVALID) {
-            spec_errors_add(&out->errs, g.pointer, "%s", g.detail);
+            spec_errors_add_text(&out->errs, g.pointer, g.detail, g.detail_zh);
             outcome_invalid(out);
             return STORE_CONFLICT;
         }

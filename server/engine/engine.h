@@ -136,6 +136,13 @@ void outcome_release(struct outcome *o);
  * rc.  Whatever extra members the caller wants go to o->extra. */
 enum engine_rc outcome_set(struct outcome *o, enum engine_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Sets rc and a reason made of a message (fmt, printf-formatted, as
+ * outcome_set()) and, after a colon, a reason given in both languages (a
+ * guard's, another outcome's): "cannot submit: <why>".  inner_zh may be
+ * NULL or "" (the English stands). */
+enum engine_rc outcome_nest(struct outcome *o, enum engine_rc rc, const char *inner,
+                            const char *inner_zh, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* ENGINE_INVALID with the errors gathered so far in o->errs. */
 enum engine_rc outcome_invalid(struct outcome *o);
 
@@ -161,6 +168,11 @@ struct app {
     struct award award;
     struct app_clock clock;
 };
+
+/* {"complete": bool, "errors": [{pointer, detail, detail_zh}]}: what data
+ * parsed leniently still lacks (CONTRACT.md "Lenient drafts").  NULL only
+ * when memory runs out. */
+json_t *completeness_to_json(const struct kind_data *d);
 
 /* Frees what a owns, and a. */
 void app_free(struct app *a);
@@ -486,17 +498,18 @@ struct key_source {
 /* A key source reading the keys in the store. */
 struct key_source key_source_store(struct store *s);
 
-/* The verdict on jws; why (may be NULL) says it in words.  *payload (may be
- * NULL) receives the signed document when it is one (caller owns it). */
+/* The verdict on jws; why (may be NULL) says it in words, why_zh (may be
+ * NULL) in Chinese, each of whylen bytes.  *payload (may be NULL) receives
+ * the signed document when it is one (caller owns it). */
 enum verdict certificate_verify(const struct key_source *keys, const char *jws,
                                 const json_t *certificate, json_t **payload, char *why,
-                                size_t whylen);
+                                char *why_zh, size_t whylen);
 
 /* The API's answer about a certificate given to it: valid or not, and its
  * status in the store ("active", "expired", "revoked"; "unknown" for a
  * valid one the store does not know; "invalid"), with why. */
 int certificate_check(struct store *s, const char *jws, const json_t *certificate, int64_t now,
-                      const char **status, char *why, size_t whylen);
+                      const char **status, char *why, char *why_zh, size_t whylen);
 
 /* The public keys in the JWKS form (RFC 7517/8037); NULL when the store
  * failed. */

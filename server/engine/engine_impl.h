@@ -111,6 +111,9 @@ const struct action_def *action_find(const char *action);
 /* Parses and evaluates an application the store read (taking the row's
  * text) as of `now`.  NULL when memory runs out. */
 struct app *app_load(struct engine *e, struct application *row, int64_t now);
+/* Whether the applicant may still change the application (draft,
+ * returned): only such data may be incomplete. */
+bool app_editable(const struct application *row);
 /* Runs the kind's rules on a again (its facts or data changed). */
 void app_evaluate(struct app *a, int64_t now);
 /* Works out a->clock (waiting, due dates, a held notice) as of `now`. */

@@ -111,7 +111,7 @@ static enum engine_rc set_ranked_items(struct store_tx *tx, struct ranking_run *
                        .out = &o};
     enum engine_rc rc = change_run_tx(tx, &c, a->row.id);
     if (rc != ENGINE_OK)
-        outcome_set(run->out, rc, "application %lld: %s", (long long)a->row.id, o.reason);
+        outcome_nest(run->out, rc, o.reason, o.reason_zh, "application %lld", (long long)a->row.id);
     change_reset(&c);
     outcome_release(&o);
     return rc;

@@ -31,6 +31,7 @@
     X(P_BAD_QUERY, 400, "invalid-query", "Invalid query parameter", "查询参数有误")                \
     X(P_UNAUTHORIZED, 401, "unauthorized", "Missing or invalid token", "未登录或令牌无效")         \
     X(P_FORBIDDEN, 403, "forbidden", "Not allowed for this role", "当前角色无此权限")              \
+    X(P_CSRF, 403, "csrf-token", "Missing or wrong CSRF token", "缺少或错误的跨站请求校验码")      \
     X(P_NOT_FOUND, 404, "not-found", "Not found", "未找到")                                        \
     X(P_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed", "不支持该请求方法")   \
     X(P_CONFLICT, 409, "conflict", "Not allowed in the current state", "当前状态下不能办理")       \
@@ -179,6 +180,9 @@ bool request_begin(struct request *r, const char *method, const char *version);
 
 /* A request header's value, or NULL. */
 const char *request_header(struct request *r, const char *name);
+/* Whether a Prefer header (RFC 7240) asks for preference name=value, as in
+ * "Prefer: handling=lenient" (any Prefer header, any place in its list). */
+bool request_prefers(struct request *r, const char *name, const char *value);
 /* A cookie's value, or NULL. */
 const char *request_cookie(struct request *r, const char *name);
 /* A query parameter's value (decoded; "" for a parameter without '='), or

@@ -354,6 +354,7 @@ class EarlyStop(TextTest):
         body = json.loads(data)
         self.assertEqual(body["errors"][0], {
             "pointer": "/data/incubatees/1/uscc",
-            "detail": "is the same organisation as incubatee 0; list each incubatee once"})
+            "detail": "is the same organisation as incubatee 1 (counted from 1); list each "
+                      "incubatee once"})
         self.assertEqual(len(body["errors"]), 100)
         self.assertEqual(body["error_count"], 1999)

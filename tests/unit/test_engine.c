@@ -199,7 +199,7 @@ START_TEST(toy_kind_walks_and_issues)
     ck_assert_int_eq(store_cert_get(st, serial, &cert), STORE_OK);
     const char *status;
     char why[256];
-    ck_assert_int_eq(certificate_check(st, cert.jws, NULL, now, &status, why, sizeof why), 1);
+    ck_assert_int_eq(certificate_check(st, cert.jws, NULL, now, &status, why, NULL, sizeof why), 1);
     ck_assert_str_eq(status, "active");
     json_t *doc = support_json(cert.document_json);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "kind")), "toy_lamps");
