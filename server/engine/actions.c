@@ -225,6 +225,10 @@ static enum engine_rc prepare_review(struct change *c)
     c->facts.opinion = json_object_get(body, "opinion") != NULL;
     c->facts.override_reason = json_object_get(body, "override_reason") != NULL;
     c->opinion = json_string_value(json_object_get(body, "opinion"));
+    /* What the records must say of this application beyond their table. */
+    if (approval && out->errs.count == 0 && k->check_records && c->app->data.typed)
+        k->check_records(c->app->data.typed, municipal ? STAGE_MUNICIPAL : STAGE_DISTRICT, body,
+                         &out->errs);
     if (approval && !municipal && records) {
         records_passed(records, body, &out->errs);
         if (out->errs.count == 0)

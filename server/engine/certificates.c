@@ -71,10 +71,15 @@ enum engine_rc certificate_prepare(struct change *c)
                   "name_en", authority_name_en(k->authority), "issued_on", issued);
     if (!c->certificate)
         return outcome_set(c->out, ENGINE_ERROR, "out of memory");
-    if (k->valid_years > 0) {
-        char until[DATE_TEXT_LEN];
-        date_format(kind_valid_until(k, issued_on), until);
-        json_object_set_new(c->certificate, "valid_until", json_string(until));
+    if (k->subject && a->data.typed)
+        json_object_set_new(c->certificate, "subject", k->subject(a->data.typed));
+    if (k->certification) {
+        /* Certified, with no amount: until a date, or without end. */
+        if (k->valid_years > 0) {
+            char until[DATE_TEXT_LEN];
+            date_format(kind_valid_until(k, issued_on), until);
+            json_object_set_new(c->certificate, "valid_until", json_string(until));
+        }
     } else {
         json_t *awarded = award_to_json(&after.award);
         json_object_set_new(c->certificate, "amount_fen", json_integer(after.award.total_fen));
@@ -201,8 +206,8 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
     json_decref(doc);
     if (json_is_integer(refund) && json_integer_value(refund) > amount)
         spec_errors_add(&out->errs, "/refund_fen",
-                        k->valid_years > 0 ? "a certificate carries no amount to refund"
-                                           : "cannot exceed the amount granted");
+                        k->certification ? "a certificate carries no amount to refund"
+                                         : "cannot exceed the amount granted");
     if (out->errs.count > 0) {
         rc = outcome_invalid(out);
         goto done;

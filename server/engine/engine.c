@@ -110,15 +110,16 @@ json_t *facts_parse(const char *text)
     return f ? f : json_object();
 }
 
-/* The stages of one application: its kind's, less the district stage for
- * an application the kind sends straight to the municipal stage (a unit
- * directly under the authority, RULES.md §7). */
+/* The route of one application through the transition table: its kind's
+ * stages, less the district stage for an application the kind sends
+ * straight to the municipal stage (a unit directly under the authority,
+ * RULES.md §7), and what its kind does after approval (AFTER_*). */
 static unsigned app_stages(const struct engine *e, const struct app *a)
 {
     unsigned stages = engine_kind_stages(e, a->kind);
     if (a->kind->skips_district && a->data.typed && a->kind->skips_district(a->data.typed))
         stages &= ~(unsigned)STAGE_DISTRICT;
-    return stages;
+    return stages | a->kind->after;
 }
 
 void app_evaluate(struct app *a, int64_t now)
