@@ -175,10 +175,10 @@ static const struct transition transitions[] = {
     {"approved", "revoke", "revoked", M, 0, 0, needs_opinion, false},
     /* 京文旅发〔2020〕190号 第十三条: a revocation on some grounds also
      * disqualifies the organisation's pending applications of the kind. */
-    {"district_review", "disqualified", "rejected", M, 0, 0, needs_opinion, false},
-    {"municipal_review", "disqualified", "rejected", M, 0, 0, needs_opinion, false},
-    {"public_notice", "disqualified", "rejected", M, 0, 0, needs_opinion, false},
-    {"returned", "disqualified", "rejected", M, 0, 0, needs_opinion, false},
+    {"district_review", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+    {"municipal_review", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+    {"public_notice", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+    {"returned", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
 
     /* After approval (RULES.md §8): the holder files its reports, the
      * authority sends reminders (催告), records what it found (a re-check,
@@ -264,7 +264,8 @@ size_t workflow_actions(const char *status, unsigned role, unsigned stages, cons
     size_t n = 0;
     for (size_t i = 0; i < N_TRANSITIONS && n + 1 < cap; i++) {
         const struct transition *t = &transitions[i];
-        if (strcmp(t->from, status) != 0 || !holds(t, stages) || (role != ~0u && t->who != role))
+        if (strcmp(t->from, status) != 0 || !holds(t, stages) || (role != ~0u && t->who != role) ||
+            t->follows)
             continue;
         bool seen = false; /* an action listed once, whichever row holds */
         for (size_t j = 0; j < n; j++)

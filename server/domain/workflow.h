@@ -84,6 +84,10 @@ struct transition {
      * open objection to end a notice, … */
     enum guard_verdict (*guard)(const struct guard_facts *f, struct guard_result *out);
     bool issues; /* reaching `to` issues, signed, what the kind issues */
+    /* Taken only as what follows from another action (a revocation that
+     * disqualifies pending applications), never asked for: not among the
+     * actions offered. */
+    bool follows;
 };
 
 /* Runs t's guard on f.  out->verdict is GUARD_PASS when t has none. */

@@ -83,8 +83,28 @@ unsigned engine_kind_stages(const struct engine *e, const struct kind *k)
     return k->stages;
 }
 
+struct month_day engine_annual_due(const struct engine *e, const struct kind *k)
+{
+    for (unsigned i = 0; i < e->settings.n_annual_due; i++)
+        if (strcmp(e->settings.annual_due[i].kind, k->name) == 0)
+            return e->settings.annual_due[i].due;
+    return (struct month_day){0, 0};
+}
+
 int engine_check_settings(const struct engine_settings *s, char *err, size_t errlen)
 {
+    for (unsigned i = 0; i < s->n_annual_due; i++) {
+        const struct kind *k = kind_find(s->annual_due[i].kind);
+        if (!k) {
+            snprintf(err, errlen, "annual_report_due: there is no kind \"%s\"",
+                     s->annual_due[i].kind);
+            return -1;
+        }
+        if (!k->duties || k->duties->annual_month == 0) {
+            snprintf(err, errlen, "annual_report_due: %s has no annual reports", k->name);
+            return -1;
+        }
+    }
     for (unsigned i = 0; i < s->n_stages; i++) {
         if (!kind_find(s->stages[i].kind)) {
             snprintf(err, errlen, "stages: there is no kind \"%s\"", s->stages[i].kind);
@@ -600,6 +620,7 @@ void change_reset(struct change *c)
     json_decref(c->details);
     json_decref(c->certificate);
     event_draft_release(&c->event);
+    duty_work_free(c->work);
     struct engine *e = c->e;
     const struct actor *who = c->who;
     const char *action = c->action;
@@ -739,8 +760,12 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
     rc = history_record(tx, c);
     if (rc == STORE_OK && c->t && c->t->issues && certificate_issue(tx, c) != ENGINE_OK)
         return STORE_ERROR;
-    if (rc != STORE_OK)
+    if (rc != STORE_OK) {
         outcome_set(out, ENGINE_ERROR, "the database could not record the event");
+        return rc;
+    }
+    if (c->def && c->def->after_event && c->def->after_event(tx, c) != ENGINE_OK)
+        return out->rc == ENGINE_ERROR ? STORE_ERROR : STORE_CONFLICT;
     return rc;
 }
 
