@@ -171,6 +171,10 @@ class Incubator(ApiTest):
             self.assertProblem(post(s, rpath, {"due_on": "2022-04-29"}, COMMERCE, 404), 404)
             self.assertProblem(post(s, rpath, {"due_on": "2022-04-01"}, SCIENCE, 422), 422,
                                ["/due_on"])
+            zh = s.req("POST", rpath, {"due_on": "2022-04-01"}, token=SCIENCE,
+                       headers={"Accept-Language": "zh-CN"})
+            self.assertEqual(self.assertProblem(zh, 422, ["/due_on"])["errors"][0]["detail"],
+                             "应晚于今天：这是催告后的报送期限")
             d2022 = duty(s, app["id"], "annual_report", "2022")
             self.assertProblem(post(s, self.path("duties/%d/reminder" % d2022["id"]),
                                     {"due_on": "2022-04-29"}, SCIENCE, 409), 409)
