@@ -273,6 +273,11 @@ static int app_parts(const struct app *a, json_t **head, json_t **tail)
     json_t *serial = json_object_get(a->facts, "certificate_serial");
     json_object_set(*tail, "notice", notice ? notice : json_null());
     json_object_set(*tail, "certificate_serial", serial ? serial : json_null());
+    /* A request to give up what was issued, while it is pending (407号
+     * 第十七条). */
+    json_t *surrender = json_object_get(a->facts, "surrender");
+    if (surrender)
+        json_object_set(*tail, "surrender", surrender);
     return 0;
 }
 

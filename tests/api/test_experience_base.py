@@ -377,8 +377,10 @@ class Surrender(ApiTest):
         self.assertProblem(srv.req("POST", "/v1/applications/%d/surrender" % app["id"], {},
                                    token="applicant_a"), 404)
         self.assertProblem(self.decide(app, MUNICIPAL, "approve", expect=409), 409)
+        self.assertNotIn("surrender", app)
         app = act(app["id"], "surrender", who, {"opinion": "基地转型，申请撤销命名。"})
         self.assertEqual(app["status"], "approved")
+        self.assertEqual(app["surrender"]["state"], "requested")
         self.assertProblem(srv.req("POST", "/v1/applications/%d/surrender" % app["id"], {},
                                    token=who), 409)
         # the authority waits for the district bureau
@@ -386,7 +388,9 @@ class Surrender(ApiTest):
         self.assertProblem(self.decide(app, "district_110105", "approve", expect=404), 404)
         app = self.decide(app, DISTRICT, "approve")
         self.assertEqual(app["status"], "approved")
+        self.assertEqual(app["surrender"]["state"], "forwarded")
         app = self.decide(app, MUNICIPAL, "approve")
+        self.assertNotIn("surrender", app)
         self.assertEqual(app["status"], "revoked")
         actions = [e["action"] for e in flow.events(app["id"])]
         self.assertEqual(actions[-3:], ["surrender_requested", "surrender_forwarded",
