@@ -488,3 +488,39 @@ class Recheck(ApiTest):
         # the next re-check, 3 years on
         self.assertIn(("recheck", "2026", "due"),
                       [(d["type"], d["period"], d["status"]) for d in duties])
+
+
+class AnnualReport(ApiTest):
+    """第十五条: the year's operating report to the district bureau by 12-15."""
+
+    def test_filed_and_overdue(self):
+        who = new_operator()
+        app = certify(who)
+        path = "/v1/applications/%d/reports" % app["id"]
+        # a base files annual reports only
+        r = srv.req("POST", path, {"type": "change", "changed_on": TODAY, "change": "name",
+                                   "summary": "更名。"}, token=who)
+        self.assertProblem(r, 422, ["/type"])
+        r = srv.req("POST", path, {"type": "annual", "period": "2020",
+                                   "summary": "2020 年度基地运营发展情况。"}, token=who)
+        self.assertEqual(self.assertStatus(r, 201)["duty"]["status"], "filed")
+        duties = self.assertStatus(srv.req("GET", "/v1/applications/%d/duties" % app["id"],
+                                           token=who), 200)["items"]
+        self.assertIn(("annual_report", "2021", "2021-12-15", "due"),
+                      [(d["type"], d["period"], d["due_on"], d["status"]) for d in duties])
+        # the district bureau the reports go to sees them; another does not
+        mine = lambda who_: [d["application_id"] for d in self.assertStatus(
+            srv.req("GET", "/v1/duties?kind=experience_base&type=annual_report", token=who_),
+            200)["items"]]
+        self.assertIn(app["id"], mine(DISTRICT))
+        self.assertNotIn(app["id"], mine("district_110105"))
+        self.assertIn(app["id"], mine(MUNICIPAL))
+        self.assertNotIn(app["id"], mine("municipal_science_tech"))
+        # 2021-12-15 passes without the report of 2021: the list says so
+        common.run_tick(srv.config, "2021-12-16T00:00:00+08:00")
+        entry = public_list()[app["id"]]
+        self.assertEqual(entry["status"], "certified")
+        self.assertTrue(entry["annual_report_overdue"])
+        cert = self.assertStatus(srv.req("GET", "/v1/certificates/" + app["certificate_serial"]),
+                                 200)
+        self.assertTrue(cert["duties"]["annual_report_overdue"])
