@@ -44,7 +44,7 @@ const W = {
   surrender_pending: ['撤销命名申请：{0}', 'Request to give up the certification: {0}'],
   requested: ['待区文化和旅游局审核', 'with the district bureau'],
   forwarded: ['待市文化和旅游局确认', 'with the municipal bureau'],
-  decide: ['审核决定', 'Decide'],
+  decide: ['提交决定', 'Send the decision'],
   decided: ['已处理。', 'Done.'],
   worklist: ['待办事项与撤销提示', 'Duties and revocation prompts'],
   worklist_intro: ['本单位负责的认定、资金支持之后的事项。撤销提示由时钟或报告产生，是否撤销由审核人员决定。', 'The duties of what your office approved. Revocation prompts come from the clock or from reports; revoking stays your decision.'],
@@ -315,8 +315,13 @@ async function surrenders() {
   const kinds = (await cached('/v1/kinds')).items.filter((k) => k.surrender);
   const found = [];
   for (const k of kinds) {
-    const r = await get(`/v1/applications?kind=${k.name}&status=approved&limit=200`).catch(() => ({items: []}));
-    found.push(...r.items.filter((a) => a.surrender && a.surrender.state === want));
+    let cursor = null;
+    do {
+      const q = `/v1/applications?kind=${k.name}&status=approved&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const r = await get(q).catch(() => ({items: [], next_cursor: null}));
+      found.push(...r.items.filter((a) => a.surrender && a.surrender.state === want));
+      cursor = r.next_cursor;
+    } while (cursor);
   }
   if (!found.length) add(sec, h('p.empty', tw('surrenders_none')));
   for (const a of found) {

@@ -106,6 +106,7 @@ const S = {
   eligible_no: ['有条件不符合；审核人员可能退回或不予通过。', 'Some conditions are not met; reviewers may return or reject it.'],
   award: ['拟支持金额', 'Proposed amount'],
   award_none: ['本类申报没有金额；批准后颁发证书，有效期 {0} 年。', 'No amount for this kind; a certificate valid {0} years is issued on approval.'],
+  award_none_certified: ['本类申报没有金额；批准后予以认定并公布。', 'No amount for this kind; on approval it is certified and published.'],
   total: ['合计', 'Total'],
   basis: ['依据', 'Basis'],
   yuan: ['{0} 元', '¥{0}'],

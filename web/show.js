@@ -38,9 +38,10 @@ function localDetail(x) {
 // years grants no money, and says so instead of a total of zero.
 export function awardView(award, kind) {
   if (!award) return null;
-  const years = ((kindInfo(kind) || {}).issues || {}).valid_years;
-  if (years && !award.total_fen) {
-    return h('section.award', h('h3', t('award')), h('p', t('award_none', years)));
+  const issues = (kindInfo(kind) || {}).issues || {};
+  if ((issues.valid_years || issues.certification) && !award.total_fen) {
+    return h('section.award', h('h3', t('award')),
+      h('p', issues.valid_years ? t('award_none', issues.valid_years) : t('award_none_certified')));
   }
   return h('section.award', h('h3', t('award')),
     h('p.total', t('total'), C(), h('strong', t('yuan', formatFen(award.total_fen))),
