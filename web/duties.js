@@ -10,6 +10,7 @@ import {api, get, cached} from './api.js';
 import {app} from './state.js';
 import {build, placeErrors, clearErrors, showSummary, failInto} from './form.js';
 import {alertBox, problemText} from './show.js';
+import {kindLabel} from './kinds.js';
 
 // The words of these pages, 简体中文 first.
 const W = {
@@ -56,7 +57,7 @@ const W = {
   more: ['更多', 'More'],
   list: ['认定名单', 'The published list'],
   lists: ['认定名单', 'Published lists'],
-  list_intro: ['经认定的北京市文化旅游体验基地（京文旅发〔2020〕407号 第十二条（五））；被撤销命名的基地同时公告（第十六条）。', 'The certified Beijing culture-tourism experience bases (407号 art. 12(5)); revocations are announced here too (art. 16).'],
+  list_intro: ['经认定并统一向社会发布的名单；撤销命名的，同时在此公告。', 'What was certified, published; a revocation is announced here too.'],
   list_none: ['名单暂无基地。', 'No base is listed yet.'],
   base: ['基地', 'Base'],
   theme: ['主题', 'Theme'],
@@ -326,7 +327,7 @@ async function surrenders() {
   if (!found.length) add(sec, h('p.empty', tw('surrenders_none')));
   for (const a of found) {
     add(sec, h('article.card', h('h3', h('a', {href: `#/app/${a.id}`}, `#${a.id} ${a.applicant.name}`)),
-      h('p.meta', `${enumLabel(a.kind)} · ${tw('surrender_pending', tw(a.surrender.state))} · ${fmtTime(a.surrender.requested_at)}`),
+      h('p.meta', `${kindLabel(a.kind)} · ${tw('surrender_pending', tw(a.surrender.state))} · ${fmtTime(a.surrender.requested_at)}`),
       surrenderDecision(a)));
   }
   return sec;

@@ -18,9 +18,16 @@ const text = (zh, en, description) => ({type: 'string', maxLength: 4000, title: 
 // decision and the opinion, and on approval what the kind's stage must
 // record (its `district_records` or `municipal_records`, a JSON Schema
 // object) and, at the municipal stage of an application that fails a
-// check, the reason to approve it all the same.
-function reviewSchema(stage, k, eligible) {
-  const records = (k && k[`${stage}_records`]) || {};
+// check, the reason to approve it all the same.  A record that belongs to
+// some applications only (`x-when-data`: the member of the application's
+// data that must be true, a unit submitting directly) is asked of those
+// alone, and of them it is required.
+function reviewSchema(stage, k, eligible, data) {
+  const all0 = (k && k[`${stage}_records`]) || {};
+  const applies = (v) => !v['x-when-data'] || (data && data[v['x-when-data']] === true);
+  const kept = Object.entries(all0.properties || {}).filter(([, v]) => applies(v));
+  const records = {...all0, properties: Object.fromEntries(kept),
+    required: [...(all0.required || []), ...kept.filter(([, v]) => v['x-when-data']).map(([n]) => n)]};
   const props = {
     decision: {type: 'string', enum: ['approve', 'return', 'reject'], title: '审核决定 / Decision'},
     opinion: text('审核意见', 'Opinion', t('opinion_help')),
@@ -90,7 +97,7 @@ export async function queue(page) {
 async function reviewCard(a, stage, units, k) {
   const schema = await cached(k.schema).catch(() => null);
   const card = h('article.card.review');
-  const root = build(reviewSchema(stage, k, a.eligibility && a.eligibility.eligible), {units}, '');
+  const root = build(reviewSchema(stage, k, a.eligibility && a.eligibility.eligible, a.data), {units}, '');
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
   const btn = h('button.primary', {type: 'submit'}, t('send_review'));
   const form = h('form.reviewform', {novalidate: true}, h('h3', t('review')), summary, root.el, btn);

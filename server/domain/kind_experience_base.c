@@ -444,31 +444,15 @@ static const struct field_spec experience_base_municipal_records[] = {
     {.name = "direct_status",
      .type = SPEC_OBJECT,
      .fields = stage_finding_fields,
+     .when_data = "direct",
      .title_zh = "直属单位身份确认",
      .title_en = "Direct status confirmed",
-     .help = "for an application submitted directly (第十三条): that the operator is directly "
-             "under the ministry or the municipal bureau, and its domicile"},
+     .help = "For an application submitted directly (第十三条): that the operator is directly "
+             "under the ministry or the municipal bureau, and its domicile.",
+     .help_zh = "直接向市文化和旅游局提交的申报（第十三条）：确认申报单位为文化和旅游部或市文化和"
+                "旅游局直属单位，并核实其住所。"},
     {.name = NULL},
 };
-
-/* An application submitted directly skipped the district bureau: the
- * municipal approval says the operator is what it declared. */
-static void experience_base_check_records(const void *data, unsigned stage, const json_t *review,
-                                          struct spec_errors *errs)
-{
-    const struct experience_base_data *d = data;
-    bool given = json_object_get(review, "direct_status") != NULL;
-    if (stage != STAGE_MUNICIPAL)
-        return;
-    if (d->direct && !given)
-        spec_errors_add(errs, "/direct_status",
-                        "is required: the application was submitted directly (第十三条); confirm "
-                        "that the operator is directly under the ministry or the municipal bureau");
-    else if (!d->direct && given)
-        spec_errors_add(errs, "/direct_status",
-                        "only for an application submitted directly; this one came through its "
-                        "district bureau");
-}
 
 /* 第十三条: a unit directly under the ministry or the municipal bureau may
  * submit straight to the authority. */
@@ -541,7 +525,6 @@ const struct kind kind_experience_base = {
     .skips_district = experience_base_skips_district,
     .district_records = experience_base_district_records,
     .municipal_records = experience_base_municipal_records,
-    .check_records = experience_base_check_records,
     .subject = experience_base_subject,
     .public_list = true,
     .revocation_grounds = experience_base_revocation_grounds,

@@ -93,7 +93,9 @@ struct kind {
     /* What a district approval must carry (NULL: nothing besides the
      * opinion). */
     const struct field_spec *district_records;
-    /* What a municipal approval must carry (CONTRACT.md "Stage records"). */
+    /* What a municipal approval must carry (CONTRACT.md "Stage records").
+     * A record may belong to some applications only (field_spec's
+     * when_data: a direct unit's status, RULES.md §7). */
     const struct field_spec *municipal_records;
     /* The figures a municipal approval fixes for the rules (struct
      * rule_input: audited_fen, funded_charters, special_award), copied from
@@ -111,13 +113,6 @@ struct kind {
      * until a date when valid_years > 0, else without end.  Otherwise it
      * is a decision granting an amount. */
     bool certification;
-    /* What a stage's records must say beyond their table, given the
-     * application's data (a unit directly under the authority has its
-     * direct status confirmed, RULES.md §7): bad fields to errs.  Runs on
-     * an approval at `stage` (STAGE_DISTRICT or STAGE_MUNICIPAL) whose
-     * records passed their table.  NULL: nothing. */
-    void (*check_records)(const void *data, unsigned stage, const json_t *review,
-                          struct spec_errors *errs);
     /* What is certified, from the data, as what it issues names it and the
      * public list shows it (a base: its name, theme, district); a new
      * reference.  NULL: nothing besides the holder. */

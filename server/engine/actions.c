@@ -225,10 +225,21 @@ static enum engine_rc prepare_review(struct change *c)
     c->facts.opinion = json_object_get(body, "opinion") != NULL;
     c->facts.override_reason = json_object_get(body, "override_reason") != NULL;
     c->opinion = json_string_value(json_object_get(body, "opinion"));
-    /* What the records must say of this application beyond their table. */
-    if (approval && out->errs.count == 0 && k->check_records && c->app->data.typed)
-        k->check_records(c->app->data.typed, municipal ? STAGE_MUNICIPAL : STAGE_DISTRICT, body,
-                         &out->errs);
+    /* Records that belong to some applications only: required of those,
+     * refused of the others. */
+    for (size_t i = 0; approval && records && records[i].name; i++) {
+        const char *member = records[i].when_data;
+        if (!member)
+            continue;
+        bool applies = json_is_true(json_object_get(c->app->data.json, member));
+        bool given = json_object_get(body, records[i].name) != NULL;
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/%s", records[i].name);
+        if (applies && !given)
+            spec_errors_add(&out->errs, ptr, "is required: the application's %s is true", member);
+        else if (!applies && given)
+            spec_errors_add(&out->errs, ptr, "only for an application whose %s is true", member);
+    }
     if (approval && !municipal && records) {
         records_passed(records, body, &out->errs);
         if (out->errs.count == 0)

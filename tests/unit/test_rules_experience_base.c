@@ -295,39 +295,31 @@ END_TEST
 
 /* ---- stages ------------------------------------------------------------------- */
 
-static size_t record_errors(const char *review, bool direct, unsigned stage, const char *pointer)
-{
-    json_t *d = data();
-    set_bool(d, "direct", direct);
-    struct kind_data kd;
-    support_kind_data(&kind_experience_base, d, 2020, &kd);
-    json_t *r = support_json(review);
-    struct spec_errors errs;
-    spec_errors_init(&errs);
-    kind_experience_base.check_records(kd.typed, stage, r, &errs);
-    size_t n = errs.count;
-    if (pointer) {
-        ck_assert_uint_eq(n, 1);
-        ck_assert_str_eq(errs.items[0].pointer, pointer);
-    }
-    spec_errors_release(&errs);
-    json_decref(r);
-    kind_data_release(&kd);
-    json_decref(d);
-    return n;
-}
-
 /* 第十三条: a direct application's municipal approval confirms its direct
- * status; one that came through its district carries none. */
+ * status, a record that belongs to applications whose `direct` is true
+ * (required of those, refused of the others: the engine's), optional in
+ * the table; none at the district stage. */
 START_TEST(test_direct_status_record)
 {
-    static const char with[] = "{\"direct_status\": {\"date\": \"2020-11-10\", \"passed\": true, "
-                               "\"summary\": \"经核实为市文化和旅游局直属单位\"}}";
-    ck_assert_uint_eq(record_errors(with, true, STAGE_MUNICIPAL, NULL), 0);
-    ck_assert_uint_eq(record_errors("{}", true, STAGE_MUNICIPAL, "/direct_status"), 1);
-    ck_assert_uint_eq(record_errors(with, false, STAGE_MUNICIPAL, "/direct_status"), 1);
-    ck_assert_uint_eq(record_errors("{}", false, STAGE_MUNICIPAL, NULL), 0);
-    ck_assert_uint_eq(record_errors("{}", false, STAGE_DISTRICT, NULL), 0);
+    const struct field_spec *r = kind_experience_base.municipal_records;
+    size_t n = 0;
+    for (; r[n].name; n++)
+        if (strcmp(r[n].name, "direct_status") == 0) {
+            ck_assert_str_eq(r[n].when_data, "direct");
+            ck_assert(!r[n].required);
+            ck_assert_ptr_eq(r[n].fields, stage_finding_fields);
+        } else {
+            ck_assert_ptr_null(r[n].when_data);
+        }
+    ck_assert_uint_eq(n, 2);
+    for (r = kind_experience_base.district_records; r->name; r++)
+        ck_assert_ptr_null(r->when_data);
+    json_t *schema = spec_schema(kind_experience_base.municipal_records, "urn:x", NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(schema, "properties"), "direct_status"),
+                         "x-when-data")),
+                     "direct");
+    json_decref(schema);
 }
 END_TEST
 

@@ -11,10 +11,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import {it} from 'node:test';
 
-import {Person, launch, field, fill, uscc} from './lib.mjs';
+import {Person, launch, field, fill, group, uscc, saveDraft, appIdFromHash, apiGet} from './lib.mjs';
 
 const OPERATOR = {name: '北京三山五园文化发展有限公司', uscc: uscc('91110108MA01EBX1Q')};
 const BASE = '三山五园古都文化体验基地';
+const OPERATOR2 = {name: '北京红色记忆文化传播有限公司', uscc: uscc('91110108MA01EBX2R')};
+const BASE2 = '红色记忆沉浸式体验基地';
 
 const main = (p) => p.page.locator('main');
 
@@ -202,6 +204,61 @@ export function register(env, {failed}) {
     await s.pub.go('#/list/experience_base');
     await main(s.pub).locator('table.publist tbody tr').filter({hasText: BASE}).getByText('主动撤销').first().waitFor();
     await s.pub.look('after-list-surrendered');
+  });
+
+  step('experience base: the form from its schema, the district\'s site scoring in its queue, the municipal inspection; certified at once', async () => {
+    const out = env.server.cli(['account', 'add', '--config', env.server.config, '--role', 'applicant',
+      '--name', OPERATOR2.name, '--uscc', OPERATOR2.uscc]);
+    const token = out.trim().split('\n').pop().trim();
+    const o = await person('experience base operator (form)');
+    await signInWithToken(o, token, /#\/apps$/);
+    await o.go('#/new/experience_base');
+    const m = main(o);
+    await fill(m, {体验主题: {option: '红色文化'}});
+    await fill(group(m, '基地'), {
+      基地名称: BASE2, 基地地址: '北京市海淀区北四环西路1号', 所在区: {option: '海淀区'},
+      开放方式: {option: '接受预约'},
+    });
+    await fill(m, {运营单位成立日期: '2017-06-01', 经营餐饮: true});
+    const declared = group(m, '申报单位承诺');
+    for (const label of ['申报前两年内无重特大生产安全事故', '申报前两年内无重大市场秩序问题',
+      '申报前两年内无重大生态环境破坏事件', '申报前两年内无其他重大违法违规行为', '消防许可证',
+      '基地内所有建筑的房产证', '公共场所卫生许可证', '食品卫生许可证', '厕所', '停车场', '休憩场所',
+      '安全设施设备及提示警示标识', '专业服务人员和管理队伍']) await field(declared, label).setChecked(true);
+    await o.look('after-base-form');
+    await saveDraft(o);
+    await o.page.waitForURL(/#\/edit\/\d+$/);
+    const id = appIdFromHash(o);
+    const {body} = await apiGet(o, `/v1/applications/${id}`);
+    assert.equal(body.eligibility.eligible, true, JSON.stringify(body.eligibility));
+    await o.page.getByRole('button', {name: '提交申报', exact: true}).click();
+    await o.page.waitForURL(new RegExp(`#/app/${id}$`));
+    await o.settle();
+    await m.locator('p.status .badge').getByText('区级初审中').waitFor();
+
+    // 第十二条(二): the district bureau scores the base on site
+    const d = await person('district bureau (scoring)');
+    await signInWithToken(d, env.server.tokens.district_110108, /#\/queue$/);
+    const card = main(d).locator('article.card.review').filter({hasText: `#${id} ${OPERATOR2.name}`});
+    await fill(card, {审核决定: {option: '通过'}, 审核意见: '材料齐全，实地勘验合格，推荐。'});
+    await fill(group(card, '实地勘验评分'), {日期: '2020-09-29', 评分: '91', 勘验意见: '体验项目互动性强。'});
+    await d.look('after-base-district');
+    await card.getByRole('button', {name: '提交审核意见'}).click();
+    await card.locator('.badge').getByText('市级复审中').waitFor();
+
+    // 第十二条(四)(五): the municipal inspection; certified, no notice
+    const mu = await person('culture and tourism reviewer (inspection)');
+    await signInWithToken(mu, env.server.tokens.municipal_culture_tourism, /#\/queue$/);
+    const mcard = main(mu).locator('article.card.review').filter({hasText: `#${id} ${OPERATOR2.name}`});
+    await fill(mcard, {审核决定: {option: '通过'}, 审核意见: '复审通过，列入基地名单。'});
+    await fill(group(mcard, '实地勘验'), {日期: '2020-09-29', 是否通过: true, 意见摘要: '实地勘验属实。'});
+    await mu.look('after-base-municipal');
+    await mcard.getByRole('button', {name: '提交审核意见'}).click();
+    await mcard.locator('.badge').getByText('已批准').waitFor();
+    const after = await apiGet(mu, `/v1/applications/${id}`);
+    assert.equal(after.body.status, 'approved');
+    assert.ok(after.body.certificate_serial);
+    assert.equal(after.body.notice, null);
   });
 
   return {

@@ -43,6 +43,7 @@ const TITLE = {
   incubator: '北京市科技企业孵化器认定',
   first_store: '鼓励发展商业品牌首店项目',
   tourism_award: '北京市入境旅游奖励与扶持资金',
+  experience_base: '北京市文化旅游体验基地认定',
 };
 
 // GET of the server's JSON from the test runner itself (node:http).
@@ -201,10 +202,13 @@ export function register(env, {failed}) {
     await staffSignIn(d, env.server.tokens.district_110108);
     const m = main(d);
     await m.locator('p.lead').getByText('海淀区', {exact: true}).waitFor();
-    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.first_store}`);
+    // First stores and experience bases have a district stage (48号 六,
+    // 407号 第十二条).
+    assert.equal((await m.locator('p.stagekinds').textContent()).trim(),
+      `本阶段办理的申报类型：${TITLE.first_store}、${TITLE.experience_base}`);
     const sections = m.locator('section.kindqueue');
-    assert.equal(await sections.count(), 1);
-    assert.equal(await sections.locator('h2').textContent(), `${TITLE.first_store} · 区级初审中`);
+    assert.deepEqual(await sections.locator('h2').allTextContents(),
+      [`${TITLE.first_store} · 区级初审中`, `${TITLE.experience_base} · 区级初审中`]);
     assert.equal(await m.getByText(INCUBATOR.name).count(), 0, 'the incubator is not the district\'s');
     const card = m.locator('article.card.review').filter({hasText: `#${s.store} ${RETAILER.name}`});
     // A district approval records nothing besides the opinion here.
@@ -287,9 +291,10 @@ export function register(env, {failed}) {
     const ct = await person('culture and tourism reviewer');
     await staffSignIn(ct, env.server.tokens.municipal_culture_tourism);
     const m = main(ct);
-    const sec = m.locator('section.kindqueue');
-    assert.equal(await sec.count(), 1);
-    assert.equal(await sec.locator('h2').textContent(), `${TITLE.tourism_award} · 市级复审中`);
+    // 市文化和旅游局 reviews two kinds; only the tourism awards are ranked.
+    assert.deepEqual(await m.locator('section.kindqueue h2').allTextContents(),
+      [`${TITLE.tourism_award} · 市级复审中`, `${TITLE.experience_base} · 市级复审中`]);
+    const sec = m.locator('section.kindqueue').filter({hasText: TITLE.tourism_award});
     assert.equal(await field(sec, '奖励年度').inputValue(), '2019', 'the award year is last year');
     await sec.getByText('没有等待审核的申报。').waitFor();
     assert.equal(await m.locator('h2', {hasText: '公示中的申报与异议'}).count(), 0);
