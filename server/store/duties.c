@@ -1,9 +1,10 @@
 /*
- * Duties after approval and the reports that discharge them (RULES.md §8).
+ * Duties after approval and the reports that discharge them (RULES.md §8),
+ * on the database layer (db.h): the same text on SQLite and PostgreSQL.
  */
-#include "store_impl.h"
+#include "db.h"
 
-#include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,60 +25,80 @@ enum store_rc store_report_add(struct store_tx *tx, struct report *r)
 {
     static const char sql[] =
         "INSERT INTO reports (application_id, type, period, body, filed_at, filed_by)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    enum db_rc rc;
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((sqlite3_bind_int64(st, 1, r->application_id) | store_bind_text(st, 2, r->type) |
-         store_bind_text(st, 3, r->period) | store_bind_text(st, 4, r->body_json) |
-         store_bind_text(st, 5, r->filed_at) | sqlite3_bind_int64(st, 6, r->filed_by)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    if (rc == STORE_OK)
-        r->id = sqlite3_last_insert_rowid(store_conn_db(c));
-    store_stmt_done(st);
-    return rc;
+    db_bind_int64(st, 1, r->application_id);
+    db_bind_text(st, 2, r->type);
+    db_bind_text(st, 3, r->period);
+    db_bind_text(st, 4, r->body_json);
+    db_bind_text(st, 5, r->filed_at);
+    db_bind_int64(st, 6, r->filed_by);
+    rc = db_step(st);
+    if (rc == DB_ROW)
+        r->id = db_col_int64(st, 0);
+    db_done(st);
+    return rc == DB_ROW ? STORE_OK : rc == DB_OK ? STORE_ERROR : db_store_rc(rc);
 }
 
 #define REPORT_COLUMNS "id, application_id, type, period, body, filed_at, filed_by"
 
-static enum store_rc report_walk(struct conn *c, const char *sql, int64_t application_id,
+static enum store_rc report_walk(struct db *d, const char *sql, int64_t application_id,
                                  const char *type, void (*fn)(const struct report *r, void *ctx),
                                  void *ctx)
 {
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
-    enum store_rc rc = STORE_OK;
-    int step;
+    struct db_stmt *st = db_prepare(d, sql);
+    struct report *rows = NULL;
+    size_t n = 0, cap = 0;
+    enum store_rc rc = STORE_ERROR;
+    enum db_rc step;
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((sqlite3_bind_int64(st, 1, application_id) |
-         (type ? store_bind_text(st, 2, type) : SQLITE_OK)) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql);
+    db_bind_int64(st, 1, application_id);
+    if (type)
+        db_bind_text(st, 2, type);
+    /* Read them all first: fn may use the store. */
+    while ((step = db_step(st)) == DB_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 8;
+            struct report *grown = realloc(rows, ncap * sizeof *rows);
+            if (!grown) {
+                db_log(NULL, "out of memory reading reports");
+                goto out;
+            }
+            rows = grown;
+            cap = ncap;
+        }
+        struct report *r = &rows[n];
+        memset(r, 0, sizeof *r);
+        r->id = db_col_int64(st, 0);
+        r->application_id = db_col_int64(st, 1);
+        db_col_text_copy(st, 2, r->type, sizeof r->type);
+        db_col_text_copy(st, 3, r->period, sizeof r->period);
+        db_col_text_copy(st, 5, r->filed_at, sizeof r->filed_at);
+        r->filed_by = db_col_int64(st, 6);
+        if (db_col_text_dup(st, 4, "{}", &r->body_json) != 0)
+            goto out;
+        n++;
+    }
+    if (step != DB_OK) {
+        rc = db_store_rc(step);
         goto out;
     }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct report r = {.id = sqlite3_column_int64(st, 0),
-                           .application_id = sqlite3_column_int64(st, 1)};
-        store_col_text(st, 2, r.type, sizeof r.type);
-        store_col_text(st, 3, r.period, sizeof r.period);
-        store_col_text(st, 5, r.filed_at, sizeof r.filed_at);
-        r.filed_by = sqlite3_column_int64(st, 6);
-        if (store_col_dup(st, 4, "{}", &r.body_json) != 0) {
-            rc = STORE_ERROR;
-            goto out;
-        }
-        fn(&r, ctx);
-        report_release(&r);
-    }
-    if (step != SQLITE_DONE)
-        rc = store_rc(c, step, sql);
+    db_done(st);
+    st = NULL;
+    for (size_t i = 0; i < n; i++)
+        fn(&rows[i], ctx);
+    rc = STORE_OK;
 out:
-    store_stmt_done(st);
+    db_done(st);
+    for (size_t i = 0; i < n; i++)
+        report_release(&rows[i]);
+    free(rows);
     return rc;
 }
 
@@ -86,7 +107,7 @@ enum store_rc store_reports_of(struct store *s, int64_t application_id,
 {
     static const char sql[] =
         "SELECT " REPORT_COLUMNS " FROM reports WHERE application_id = ?1 ORDER BY id";
-    return report_walk(store_reader(s), sql, application_id, NULL, fn, ctx);
+    return report_walk(store_db(s), sql, application_id, NULL, fn, ctx);
 }
 
 enum store_rc store_reports_of_tx(struct store_tx *tx, int64_t application_id, const char *type,
@@ -94,7 +115,7 @@ enum store_rc store_reports_of_tx(struct store_tx *tx, int64_t application_id, c
 {
     static const char sql[] = "SELECT " REPORT_COLUMNS
                               " FROM reports WHERE application_id = ?1 AND type = ?2 ORDER BY id";
-    return report_walk(store_tx_conn(tx), sql, application_id, type, fn, ctx);
+    return report_walk(store_tx_db(tx), sql, application_id, type, fn, ctx);
 }
 
 /* ---- duties -------------------------------------------------------------------- */
@@ -116,47 +137,50 @@ void duty_release(struct duty *d)
     " a.review_unit, a.applicant_uscc, a.applicant_name"
 #define DUTY_FROM " FROM duties d JOIN applications a ON a.id = d.application_id"
 
-static int64_t col_int_or(sqlite3_stmt *st, int i, int64_t if_null)
+static int64_t col_int_or(struct db_stmt *st, int i, int64_t if_null)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? if_null : sqlite3_column_int64(st, i);
+    return db_col_null(st, i) ? if_null : db_col_int64(st, i);
 }
 
-static enum store_rc duty_from_row(sqlite3_stmt *st, struct duty *d)
+static enum store_rc duty_from_row(struct db_stmt *st, struct duty *d)
 {
     memset(d, 0, sizeof *d);
-    d->id = sqlite3_column_int64(st, 0);
-    d->application_id = sqlite3_column_int64(st, 1);
-    store_col_text(st, 2, d->type, sizeof d->type);
-    store_col_text(st, 3, d->period, sizeof d->period);
-    store_col_text(st, 4, d->nominal_on, sizeof d->nominal_on);
-    store_col_text(st, 5, d->due_on, sizeof d->due_on);
-    store_col_text(st, 6, d->status, sizeof d->status);
-    store_col_text(st, 7, d->created_at, sizeof d->created_at);
-    store_col_text(st, 8, d->updated_at, sizeof d->updated_at);
-    store_col_text(st, 9, d->reminded_at, sizeof d->reminded_at);
-    store_col_text(st, 10, d->missed_at, sizeof d->missed_at);
-    store_col_text(st, 11, d->filed_at, sizeof d->filed_at);
+    d->id = db_col_int64(st, 0);
+    d->application_id = db_col_int64(st, 1);
+    db_col_text_copy(st, 2, d->type, sizeof d->type);
+    db_col_text_copy(st, 3, d->period, sizeof d->period);
+    db_col_text_copy(st, 4, d->nominal_on, sizeof d->nominal_on);
+    db_col_text_copy(st, 5, d->due_on, sizeof d->due_on);
+    db_col_text_copy(st, 6, d->status, sizeof d->status);
+    db_col_text_copy(st, 7, d->created_at, sizeof d->created_at);
+    db_col_text_copy(st, 8, d->updated_at, sizeof d->updated_at);
+    db_col_text_copy(st, 9, d->reminded_at, sizeof d->reminded_at);
+    db_col_text_copy(st, 10, d->missed_at, sizeof d->missed_at);
+    db_col_text_copy(st, 11, d->filed_at, sizeof d->filed_at);
     d->report_id = col_int_or(st, 12, 0);
     d->amount_fen = col_int_or(st, 13, -1);
-    store_col_text(st, 15, d->prompt_ground, sizeof d->prompt_ground);
-    store_col_text(st, 16, d->prompt_state, sizeof d->prompt_state);
-    store_col_text(st, 17, d->prompt_at, sizeof d->prompt_at);
+    db_col_text_copy(st, 15, d->prompt_ground, sizeof d->prompt_ground);
+    db_col_text_copy(st, 16, d->prompt_state, sizeof d->prompt_state);
+    db_col_text_copy(st, 17, d->prompt_at, sizeof d->prompt_at);
     d->prompt_refund_fen = col_int_or(st, 18, -1);
-    store_col_text(st, 19, d->kind, sizeof d->kind);
-    store_col_text(st, 20, d->app_status, sizeof d->app_status);
-    store_col_text(st, 21, d->review_unit, sizeof d->review_unit);
-    store_col_text(st, 22, d->applicant_uscc, sizeof d->applicant_uscc);
-    if (store_col_dup(st, 14, NULL, &d->result_json) != 0 ||
-        store_col_dup(st, 23, "", &d->applicant_name) != 0) {
+    db_col_text_copy(st, 19, d->kind, sizeof d->kind);
+    db_col_text_copy(st, 20, d->app_status, sizeof d->app_status);
+    db_col_text_copy(st, 21, d->review_unit, sizeof d->review_unit);
+    db_col_text_copy(st, 22, d->applicant_uscc, sizeof d->applicant_uscc);
+    if (db_col_text_dup(st, 14, NULL, &d->result_json) != 0 ||
+        db_col_text_dup(st, 23, "", &d->applicant_name) != 0) {
         duty_release(d);
         return STORE_ERROR;
     }
     return STORE_OK;
 }
 
-static int bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, int64_t none)
+static void bind_int_or_null(struct db_stmt *st, int i, int64_t v, int64_t none)
 {
-    return v == none ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, v);
+    if (v == none)
+        db_bind_null(st, i);
+    else
+        db_bind_int64(st, i, v);
 }
 
 enum store_rc store_duty_add(struct store_tx *tx, struct duty *d)
@@ -165,30 +189,37 @@ enum store_rc store_duty_add(struct store_tx *tx, struct duty *d)
         "INSERT INTO duties (application_id, type, period, nominal_on, due_on, status,"
         " created_at, updated_at, filed_at, report_id, amount_fen, result, prompt_ground,"
         " prompt_state, prompt_at, prompt_refund_fen)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        /* A period taken is an answer the transaction goes on after (a
+         * successor made twice): no failed statement (docs/POSTGRESQL.md). */
+        " ON CONFLICT (application_id, type, period) DO NOTHING RETURNING id";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    enum db_rc rc;
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((sqlite3_bind_int64(st, 1, d->application_id) | store_bind_text(st, 2, d->type) |
-         store_bind_text(st, 3, d->period) | store_bind_text(st, 4, d->nominal_on) |
-         store_bind_opt(st, 5, d->due_on) | store_bind_text(st, 6, d->status) |
-         store_bind_text(st, 7, d->created_at) | store_bind_opt(st, 8, d->filed_at) |
-         bind_int_or_null(st, 9, d->report_id, 0) | bind_int_or_null(st, 10, d->amount_fen, -1) |
-         store_bind_text(st, 11, d->result_json) | store_bind_opt(st, 12, d->prompt_ground) |
-         store_bind_opt(st, 13, d->prompt_state) | store_bind_opt(st, 14, d->prompt_at) |
-         bind_int_or_null(st, 15, d->prompt_refund_fen, -1)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    if (rc == STORE_OK) {
-        d->id = sqlite3_last_insert_rowid(store_conn_db(c));
+    db_bind_int64(st, 1, d->application_id);
+    db_bind_text(st, 2, d->type);
+    db_bind_text(st, 3, d->period);
+    db_bind_text(st, 4, d->nominal_on);
+    db_bind_opt(st, 5, d->due_on);
+    db_bind_text(st, 6, d->status);
+    db_bind_text(st, 7, d->created_at);
+    db_bind_opt(st, 8, d->filed_at);
+    bind_int_or_null(st, 9, d->report_id, 0);
+    bind_int_or_null(st, 10, d->amount_fen, -1);
+    db_bind_text(st, 11, d->result_json);
+    db_bind_opt(st, 12, d->prompt_ground);
+    db_bind_opt(st, 13, d->prompt_state);
+    db_bind_opt(st, 14, d->prompt_at);
+    bind_int_or_null(st, 15, d->prompt_refund_fen, -1);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        d->id = db_col_int64(st, 0);
         memcpy(d->updated_at, d->created_at, sizeof d->updated_at);
     }
-    store_stmt_done(st);
-    return rc;
+    db_done(st);
+    return rc == DB_ROW ? STORE_OK : rc == DB_OK ? STORE_CONFLICT : db_store_rc(rc);
 }
 
 enum store_rc store_duty_update(struct store_tx *tx, const struct duty *d)
@@ -198,57 +229,57 @@ enum store_rc store_duty_update(struct store_tx *tx, const struct duty *d)
         " missed_at = ?6, filed_at = ?7, report_id = ?8, amount_fen = ?9, result = ?10,"
         " prompt_ground = ?11, prompt_state = ?12, prompt_at = ?13, prompt_refund_fen = ?14"
         " WHERE id = ?1";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    enum db_rc rc;
+    int64_t changed;
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((sqlite3_bind_int64(st, 1, d->id) | store_bind_opt(st, 2, d->due_on) |
-         store_bind_text(st, 3, d->status) | store_bind_text(st, 4, d->updated_at) |
-         store_bind_opt(st, 5, d->reminded_at) | store_bind_opt(st, 6, d->missed_at) |
-         store_bind_opt(st, 7, d->filed_at) | bind_int_or_null(st, 8, d->report_id, 0) |
-         bind_int_or_null(st, 9, d->amount_fen, -1) | store_bind_text(st, 10, d->result_json) |
-         store_bind_opt(st, 11, d->prompt_ground) | store_bind_opt(st, 12, d->prompt_state) |
-         store_bind_opt(st, 13, d->prompt_at) |
-         bind_int_or_null(st, 14, d->prompt_refund_fen, -1)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    if (rc == STORE_OK && sqlite3_changes(store_conn_db(c)) != 1)
-        rc = STORE_NOT_FOUND;
-    store_stmt_done(st);
-    return rc;
+    db_bind_int64(st, 1, d->id);
+    db_bind_opt(st, 2, d->due_on);
+    db_bind_text(st, 3, d->status);
+    db_bind_text(st, 4, d->updated_at);
+    db_bind_opt(st, 5, d->reminded_at);
+    db_bind_opt(st, 6, d->missed_at);
+    db_bind_opt(st, 7, d->filed_at);
+    bind_int_or_null(st, 8, d->report_id, 0);
+    bind_int_or_null(st, 9, d->amount_fen, -1);
+    db_bind_text(st, 10, d->result_json);
+    db_bind_opt(st, 11, d->prompt_ground);
+    db_bind_opt(st, 12, d->prompt_state);
+    db_bind_opt(st, 13, d->prompt_at);
+    bind_int_or_null(st, 14, d->prompt_refund_fen, -1);
+    rc = db_step(st);
+    changed = rc == DB_OK ? db_changes(st) : 0;
+    db_done(st);
+    if (rc != DB_OK)
+        return db_store_rc(rc);
+    return changed == 1 ? STORE_OK : STORE_NOT_FOUND;
 }
 
 /* One duty by a query whose parameters the caller bound. */
-static enum store_rc duty_one(struct conn *c, sqlite3_stmt *st, const char *sql, int bound,
-                              struct duty *out)
+static enum store_rc duty_one(struct db_stmt *st, struct duty *out)
 {
     enum store_rc rc;
-    if (bound != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    } else {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_ROW)
-            rc = duty_from_row(st, out);
-        else if (step == SQLITE_DONE)
-            rc = STORE_NOT_FOUND;
-        else
-            rc = store_rc(c, step, sql);
-    }
-    store_stmt_done(st);
+    enum db_rc step = db_step(st);
+    if (step == DB_ROW)
+        rc = duty_from_row(st, out);
+    else if (step == DB_OK)
+        rc = STORE_NOT_FOUND;
+    else
+        rc = db_store_rc(step);
+    db_done(st);
     return rc;
 }
 
 enum store_rc store_duty_get_tx(struct store_tx *tx, int64_t id, struct duty *out)
 {
     static const char sql[] = "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE d.id = ?1";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
     if (st == NULL)
         return STORE_ERROR;
-    return duty_one(c, st, sql, sqlite3_bind_int64(st, 1, id), out);
+    db_bind_int64(st, 1, id);
+    return duty_one(st, out);
 }
 
 enum store_rc store_duty_find_tx(struct store_tx *tx, int64_t application_id, const char *type,
@@ -256,33 +287,28 @@ enum store_rc store_duty_find_tx(struct store_tx *tx, int64_t application_id, co
 {
     static const char sql[] = "SELECT " DUTY_COLUMNS DUTY_FROM
                               " WHERE d.application_id = ?1 AND d.type = ?2 AND d.period = ?3";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
     if (st == NULL)
         return STORE_ERROR;
-    return duty_one(c, st, sql,
-                    sqlite3_bind_int64(st, 1, application_id) | store_bind_text(st, 2, type) |
-                        store_bind_text(st, 3, period),
-                    out);
+    db_bind_int64(st, 1, application_id);
+    db_bind_text(st, 2, type);
+    db_bind_text(st, 3, period);
+    return duty_one(st, out);
 }
 
 /* Reads every row of st (bound) before calling fn, so fn may use the store
- * and no read stays open while it runs. */
-static enum store_rc duty_walk(struct conn *c, sqlite3_stmt *st, const char *sql, int bound,
-                               size_t limit, void (*fn)(const struct duty *d, void *ctx), void *ctx,
-                               bool *more)
+ * and no read stays open while it runs; at most `limit` (0: all), *more
+ * saying whether there was another. */
+static enum store_rc duty_walk(struct db_stmt *st, size_t limit,
+                               void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more)
 {
     struct duty *rows = NULL;
     size_t n = 0, cap = 0;
     bool extra = false;
     enum store_rc rc = STORE_ERROR;
-    int step = SQLITE_DONE;
+    enum db_rc step;
 
-    if (bound != SQLITE_OK) {
-        store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = db_step(st)) == DB_ROW) {
         if (limit && n == limit) {
             extra = true;
             break;
@@ -291,7 +317,7 @@ static enum store_rc duty_walk(struct conn *c, sqlite3_stmt *st, const char *sql
             size_t ncap = cap ? 2 * cap : 16;
             struct duty *grown = realloc(rows, ncap * sizeof *rows);
             if (!grown) {
-                store_log_error(NULL, "out of memory reading duties");
+                db_log(NULL, "out of memory reading duties");
                 goto out;
             }
             rows = grown;
@@ -301,11 +327,11 @@ static enum store_rc duty_walk(struct conn *c, sqlite3_stmt *st, const char *sql
             goto out;
         n++;
     }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        store_rc(c, step, sql);
+    if (step != DB_ROW && step != DB_OK) {
+        rc = db_store_rc(step);
         goto out;
     }
-    store_stmt_done(st);
+    db_done(st);
     st = NULL;
     for (size_t i = 0; i < n; i++)
         fn(&rows[i], ctx);
@@ -313,8 +339,7 @@ static enum store_rc duty_walk(struct conn *c, sqlite3_stmt *st, const char *sql
         *more = extra;
     rc = STORE_OK;
 out:
-    if (st)
-        store_stmt_done(st);
+    db_done(st);
     for (size_t i = 0; i < n; i++)
         duty_release(&rows[i]);
     free(rows);
@@ -324,68 +349,73 @@ out:
 static const char sql_duties_of[] =
     "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE d.application_id = ?1 ORDER BY d.nominal_on, d.id";
 
+static enum store_rc duties_of(struct db *d, int64_t application_id,
+                               void (*fn)(const struct duty *d, void *ctx), void *ctx)
+{
+    struct db_stmt *st = db_prepare(d, sql_duties_of);
+    if (st == NULL)
+        return STORE_ERROR;
+    db_bind_int64(st, 1, application_id);
+    return duty_walk(st, 0, fn, ctx, NULL);
+}
+
 enum store_rc store_duties_of(struct store *s, int64_t application_id,
                               void (*fn)(const struct duty *d, void *ctx), void *ctx)
 {
-    struct conn *c = store_reader(s);
-    sqlite3_stmt *st = c ? store_stmt(c, sql_duties_of) : NULL;
-    if (st == NULL)
-        return STORE_ERROR;
-    return duty_walk(c, st, sql_duties_of, sqlite3_bind_int64(st, 1, application_id), 0, fn, ctx,
-                     NULL);
+    return duties_of(store_db(s), application_id, fn, ctx);
 }
 
 enum store_rc store_duties_of_tx(struct store_tx *tx, int64_t application_id,
                                  void (*fn)(const struct duty *d, void *ctx), void *ctx)
 {
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql_duties_of);
-    if (st == NULL)
-        return STORE_ERROR;
-    return duty_walk(c, st, sql_duties_of, sqlite3_bind_int64(st, 1, application_id), 0, fn, ctx,
-                     NULL);
+    return duties_of(store_tx_db(tx), application_id, fn, ctx);
 }
 
 enum store_rc store_duties_pending(struct store *s, const char *today,
                                    void (*fn)(const struct duty *d, void *ctx), void *ctx)
 {
-    /* Dates are YYYY-MM-DD: text order is date order. */
+    /* Dates are YYYY-MM-DD: text order is date order (byte order on both
+     * engines). */
     static const char sql[] =
         "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE d.status IN ('due', 'reminded', 'rectifying')"
         " AND (d.due_on IS NULL OR d.due_on <= ?1) ORDER BY d.id";
-    struct conn *c = store_reader(s);
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
+    struct db_stmt *st = db_prepare(store_db(s), sql);
     if (st == NULL)
         return STORE_ERROR;
-    return duty_walk(c, st, sql, store_bind_text(st, 1, today), 0, fn, ctx, NULL);
+    db_bind_text(st, 1, today);
+    return duty_walk(st, 0, fn, ctx, NULL);
 }
 
 enum store_rc store_duties_list(struct store *s, const struct duty_filter *f,
                                 void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more)
 {
-    static const char sql[] =
-        "SELECT " DUTY_COLUMNS DUTY_FROM " WHERE (?1 IS NULL OR a.kind IN (?1, ?2, ?3, ?4))"
-        " AND (?5 IS NULL OR a.review_unit = ?5) AND (?6 IS NULL OR d.status = ?6)"
-        " AND (?7 IS NULL OR d.type = ?7) AND (?8 IS NULL OR a.kind = ?8)"
-        " AND (?9 = 0 OR d.prompt_state = 'open') AND d.id < ?10"
-        " ORDER BY d.id DESC LIMIT ?11";
-    struct conn *c;
-    sqlite3_stmt *st;
+    /* A parameter that is only compared with NULL has no type PostgreSQL
+     * can infer: each is cast to text (the same in both dialects). */
+    static const char sql[] = "SELECT " DUTY_COLUMNS DUTY_FROM
+                              " WHERE (CAST(?1 AS text) IS NULL OR a.kind IN (?1, ?2, ?3, ?4))"
+                              " AND (CAST(?5 AS text) IS NULL OR a.review_unit = ?5)"
+                              " AND (CAST(?6 AS text) IS NULL OR d.status = ?6)"
+                              " AND (CAST(?7 AS text) IS NULL OR d.type = ?7) AND (CAST(?8 AS "
+                              "text) IS NULL OR a.kind = ?8)"
+                              " AND (?9 = 0 OR d.prompt_state = 'open') AND d.id < ?10"
+                              " ORDER BY d.id DESC LIMIT ?11";
+    struct db_stmt *st;
 
     if (f->limit < 1 || f->limit > LIST_LIMIT_MAX || f->before_id < 0) {
-        store_log_error(NULL, "store_duties_list: invalid filter");
+        db_log(NULL, "store_duties_list: invalid filter");
         return STORE_ERROR;
     }
-    c = store_reader(s);
-    st = c ? store_stmt(c, sql) : NULL;
+    st = db_prepare(store_db(s), sql);
     if (st == NULL)
         return STORE_ERROR;
-    int bound = store_bind_text(st, 1, f->kinds_in[0]) | store_bind_text(st, 2, f->kinds_in[1]) |
-                store_bind_text(st, 3, f->kinds_in[2]) | store_bind_text(st, 4, f->kinds_in[3]) |
-                store_bind_text(st, 5, f->review_unit) | store_bind_text(st, 6, f->status) |
-                store_bind_text(st, 7, f->type) | store_bind_text(st, 8, f->kind) |
-                sqlite3_bind_int(st, 9, f->prompt_open) |
-                sqlite3_bind_int64(st, 10, f->before_id > 0 ? f->before_id : INT64_MAX) |
-                sqlite3_bind_int(st, 11, f->limit + 1);
-    return duty_walk(c, st, sql, bound, (size_t)f->limit, fn, ctx, more);
+    for (int i = 0; i < 4; i++)
+        db_bind_text(st, 1 + i, f->kinds_in[i]);
+    db_bind_text(st, 5, f->review_unit);
+    db_bind_text(st, 6, f->status);
+    db_bind_text(st, 7, f->type);
+    db_bind_text(st, 8, f->kind);
+    db_bind_int64(st, 9, f->prompt_open);
+    db_bind_int64(st, 10, f->before_id > 0 ? f->before_id : INT64_MAX);
+    db_bind_int64(st, 11, f->limit + 1);
+    return duty_walk(st, (size_t)f->limit, fn, ctx, more);
 }
