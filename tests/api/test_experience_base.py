@@ -113,6 +113,7 @@ class Kind(ApiTest):
     def test_described_by_the_server(self):
         k = self.assertStatus(srv.req("GET", "/v1/kinds/" + KIND), 200)
         self.assertEqual(k["authority"], "culture_tourism")
+        self.assertEqual(k["source"], "京文旅发〔2020〕407号")
         self.assertEqual(k["stages"], ["district", "municipal"])
         self.assertIn("site_scoring", k["district_records"]["properties"])
         self.assertEqual(k["district_records"]["properties"]["site_scoring"]["properties"]

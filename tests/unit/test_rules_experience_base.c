@@ -356,6 +356,7 @@ START_TEST(test_route)
 {
     ck_assert_uint_eq(kind_experience_base.stages, STAGE_DISTRICT | STAGE_MUNICIPAL);
     ck_assert_str_eq(kind_experience_base.authority, "culture_tourism");
+    ck_assert_str_eq(kind_experience_base.source, "京文旅发〔2020〕407号");
     ck_assert(kind_experience_base.certification);
     ck_assert_int_eq(kind_experience_base.valid_years, 0);
     ck_assert(kind_experience_base.public_list);
