@@ -1,5 +1,6 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
+import {dutiesSection} from './duties.js';
 import {h, add, put, fmtTime, dayCount, download} from './util.js';
 import {t, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
@@ -488,6 +489,7 @@ export async function detail(page, id) {
   }
 
   if (a.certificate_serial) add(page, await certSection(a));
+  add(page, await dutiesSection(a));
   add(page, h('section', checksView(a.eligibility), awardView(a.award, a.kind, a)));
   add(page, materialsSection(a).el);
   if (schema) {

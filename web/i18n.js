@@ -23,6 +23,11 @@ const S = {
   signout: ['退出', 'Sign out'],
   my_apps: ['我的申报', 'My applications'],
   queue: ['审核工作台', 'Review desk'],
+  duties_view: ['待办事项', 'Duties'],
+  lists: ['认定名单', 'Published lists'],
+  base_name: ['基地名称', 'Base'],
+  base_address: ['基地地址', 'Address'],
+  theme: ['体验主题', 'Theme'],
   loading: ['正在加载…', 'Loading…'],
   not_found: ['页面不存在', 'Page not found'],
   need_signin: ['请先登录。', 'Please sign in first.'],
@@ -101,6 +106,7 @@ const S = {
   eligible_no: ['有条件不符合；审核人员可能退回或不予通过。', 'Some conditions are not met; reviewers may return or reject it.'],
   award: ['拟支持金额', 'Proposed amount'],
   award_none: ['本类申报没有金额；批准后颁发证书，有效期 {0} 年。', 'No amount for this kind; a certificate valid {0} years is issued on approval.'],
+  award_none_certified: ['本类申报没有金额；批准后予以认定并公布。', 'No amount for this kind; on approval it is certified and published.'],
   total: ['合计', 'Total'],
   basis: ['依据', 'Basis'],
   yuan: ['{0} 元', '¥{0}'],
@@ -318,6 +324,12 @@ export const LAYOUT = {
     ['g_invest', ['rent_12m_fen', 'decoration_fen', 'license_fee_fen']],
     'stores', 'event', 'declarations',
   ],
+  experience_base: [
+    ['g_theme', ['theme', 'theme_description']],
+    'base',
+    ['g_operator', ['established_on', 'direct', 'catering']],
+    'declarations',
+  ],
   tourism_award: [
     ['g_conditions', ['inbound_business', 'penalty', 'major_accident', 'major_incident']],
     ['g_days', ['outbound_person_days', 'outbound_person_days_prev', 'reception_person_days', 'reception_person_days_prev']],
@@ -338,11 +350,29 @@ Object.assign(S, {
   g_conditions: ['申报条件（第四条）', 'Conditions (art. 4)'],
   g_days: ['入境人天数（第五至八条）', 'Person-days (arts. 5–8)'],
   g_special: ['特别奖（第十条）', 'Special award (art. 10)'],
+  g_theme: ['体验主题（第二条）', 'Theme (art. 2)'],
+  g_operator: ['运营管理单位（第九条（八）、第十三条）', 'Operator (arts. 9(8), 13)'],
 });
 
 // Enum values, award items, roles.  (The kinds and their authorities are
 // named by the server: kinds.js.)
 const E = {
+  ancient_capital: ['古都文化', 'Ancient-capital culture'],
+  red: ['红色文化', 'Red culture'],
+  beijing_flavour: ['京味文化', 'Beijing-flavour culture'],
+  innovation: ['创新文化', 'Innovation culture'],
+  published_hours: ['公布开放时间', 'Published opening hours'],
+  booking: ['接受预约', 'By booking'],
+  annual: ['年度报告', 'Annual report'],
+  change: ['重大变化报告', 'Report of a major change'],
+  closure: ['停止经营', 'Closure'],
+  split: ['分立', 'Split'],
+  merger: ['合并', 'Merger'],
+  restructuring: ['重组', 'Restructuring'],
+  business: ['经营业务变化', 'Change of business'],
+  name: ['名称变化', 'Change of name'],
+  demolition: ['拆迁', 'Demolition'],
+  licence_revoked: ['被吊销营业执照', 'Licence revoked'],
   new_generation_it: ['新一代信息技术', 'New-generation IT'],
   integrated_circuits: ['集成电路', 'Integrated circuits'],
   medicine_health: ['医药健康', 'Medicine and health'],
@@ -431,6 +461,22 @@ const AC = {
   objection_dismissed: ['异议不成立', 'Objection dismissed'],
   notice_ended: ['公示期满，批准并颁发', 'Notice ended; approved and issued'],
   revoke: ['撤销', 'Revoked'],
+  disqualified: ['取消申报资格', 'Disqualified'],
+  report_filed: ['报送报告', 'Report filed'],
+  funds_paid: ['登记资金到账', 'Funds received'],
+  duty_reminder: ['催告', 'Reminder sent'],
+  duty_result: ['登记审核结论', 'Finding recorded'],
+  prompt_dismissed: ['不予撤销', 'Prompt dismissed'],
+  refund_paid: ['退款到账', 'Refund paid'],
+  duty_overdue: ['事项逾期', 'Duty overdue'],
+  duty_missed: ['催告后仍未报送', 'Missed after a reminder'],
+  duty_met: ['事项期满', 'Duty met'],
+  duty_failed: ['整改期满未达标', 'Rectification failed'],
+  surrender_requested: ['申请撤销基地命名', 'Asked to give up the certification'],
+  surrender_forwarded: ['区级审核后报市级', 'Passed on by the district'],
+  surrender_returned: ['区级退回撤销命名申请', 'Request returned by the district'],
+  surrender_confirmed: ['撤销基地命名', 'Certification given up'],
+  surrender_refused: ['市级未同意撤销命名', 'Request refused'],
 };
 
 const CK = {
@@ -459,6 +505,12 @@ const CK = {
   no_heavier_penalty: ['无罚款以上处罚', 'No penalty heavier than a fine'],
   no_major_accident: ['无重大安全责任事故', 'No major accident'],
   no_major_incident: ['无重大群体事件或投诉', 'No major incident or complaint'],
+  established_two_years: ['成立两年以上', 'Established two years or more'],
+  clean_record: ['两年内无重大事故和违法违规', 'Clean record for two years'],
+  theme: ['体验主题', 'Theme'],
+  facilities: ['配套设施', 'Facilities'],
+  professional_staff: ['专业人员', 'Professional staff'],
+  permits: ['资质证件', 'Permits'],
 };
 
 function fill(s, vars) {

@@ -51,6 +51,15 @@ function recordsSchema(info, stage, a) {
   const s = stage === 'municipal' ? info.municipal_records : info.district_records;
   if (!s) return null;
   const out = structuredClone(s);
+  // A record that belongs to some applications only (`x-when-data`: the
+  // member of the application's data that must be true, a unit submitting
+  // directly) is asked of those alone, and of them it is required.
+  const applies = (v) => !v['x-when-data'] || (a && a.data && a.data[v['x-when-data']] === true);
+  if (out.properties) {
+    for (const [k, v] of Object.entries(out.properties)) if (!applies(v)) delete out.properties[k];
+    const when = Object.entries(out.properties).filter(([, v]) => v['x-when-data']).map(([k]) => k);
+    out.required = [...new Set([...(out.required || []).filter((k) => out.properties[k]), ...when])];
+  }
   const names = stage === 'municipal' && a && a.review && a.review.municipal_records;
   if (names && out.properties) {
     for (const k of Object.keys(out.properties)) if (!names.includes(k)) delete out.properties[k];

@@ -55,9 +55,10 @@ function localDetail(x) {
 // total of zero.
 export function awardView(award, kind, a) {
   if (!award) return null;
-  const years = ((kindInfo(kind) || {}).issues || {}).valid_years;
-  if (years && !award.total_fen) {
-    return h('section.award', h('h3', t('amount')), h('p', t('award_none', years)));
+  const issues = (kindInfo(kind) || {}).issues || {};
+  if ((issues.valid_years || issues.certification) && !award.total_fen) {
+    return h('section.award', h('h3', t('amount')),
+      h('p', issues.valid_years ? t('award_none', issues.valid_years) : t('award_none_certified')));
   }
   const heading = amountLabel(kindInfo(kind), true);
   return h('section.award', h('h3', heading),
@@ -139,6 +140,9 @@ export function certView(doc, status) {
       row('store', doc.store ? doc.store.name : null),
       row('round', doc.round),
       row('issuer', issuer),
+      doc.subject ? row('base_name', doc.subject.name) : null,
+      doc.subject ? row('base_address', doc.subject.address) : null,
+      doc.subject && doc.subject.theme ? row('theme', `${enumLabel(doc.subject.theme)}${doc.subject.theme_description ? paren(doc.subject.theme_description) : ''}`) : null,
       row('issued_on', doc.issued_on),
       row('valid_until', doc.valid_until),
       doc.amount_fen != null ? row('amount', h('strong', money(doc.amount_fen))) : null,

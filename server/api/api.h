@@ -170,6 +170,7 @@ void api_metrics(struct call *c);
 void api_schema_get(struct call *c);
 void api_kinds_list(struct call *c);
 void api_kind_get(struct call *c);
+void api_kind_public_list(struct call *c);
 
 /* accounts.c */
 void api_account_create(struct call *c);
@@ -229,6 +230,18 @@ void api_material_delete(struct call *c);
 
 /* applications.c: the versions */
 void api_version_get(struct call *c);
+/* duties.c */
+void api_duties_of(struct call *c);
+void api_reports_of(struct call *c);
+void api_report_file(struct call *c);
+void api_funds_paid(struct call *c);
+void api_duty_reminder(struct call *c);
+void api_duty_result(struct call *c);
+void api_duty_dismissal(struct call *c);
+void api_refund_paid(struct call *c);
+void api_duty_list(struct call *c);
+void api_surrender_request(struct call *c);
+void api_surrender_decision(struct call *c);
 
 /* rankings.c */
 void api_ranking_compute(struct call *c);

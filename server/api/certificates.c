@@ -3,7 +3,21 @@
  * and revocation.  Issuing them is the engine's, in the approving
  * transaction.
  */
+#include <string.h>
+
 #include "api.h"
+
+/* What a reader of an active certificate would want to know of its holder's
+ * duties: an annual report overdue, a base under rectification. */
+static void add_standing(struct call *c, const struct certificate_row *cert, json_t *doc)
+{
+    const struct kind *k = kind_find(cert->kind);
+    if (!doc || !k || !k->duties || strcmp(certificate_status(cert, c->now), "active") != 0)
+        return;
+    json_t *standing = engine_standing(c->engine, k, cert->application_id);
+    if (standing)
+        json_object_set_new(doc, "duties", standing);
+}
 
 void api_app_certificate(struct call *c)
 {
@@ -12,6 +26,7 @@ void api_app_certificate(struct call *c)
     outcome_init(&o);
     if (api_outcome(c, (engine_certificate_of(c->engine, &c->actor, c->id, &cert, &o), &o))) {
         json_t *doc = certificate_to_json(&cert, c->now);
+        add_standing(c, &cert, doc);
         if (doc)
             reply_json(c->r, 200, doc);
         else
@@ -27,6 +42,7 @@ void api_cert_get(struct call *c)
     enum store_rc rc = store_cert_get(c->engine->store, c->params[0], &cert);
     if (rc == STORE_OK) {
         json_t *doc = certificate_to_json(&cert, c->now);
+        add_standing(c, &cert, doc);
         if (doc)
             reply_json(c->r, 200, doc);
         else

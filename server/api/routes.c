@@ -37,6 +37,10 @@ static const char *const last_review_query[] = {"kind", NULL};
 
 #define REVIEWERS (ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER)
 
+static const char *const duties_list_query[] = {
+    "type", "status", "kind", "prompt", "limit", "cursor", NULL,
+};
+
 /* The bodies routes declare. */
 static const char *const outcomes[] = {"upheld", "dismissed", NULL};
 static const struct field_spec resolution_fields[] = {
@@ -103,6 +107,23 @@ static const struct field_spec template_fields[] = {
     {.name = NULL},
 };
 
+static const struct field_spec surrender_request_fields[] = {
+    {.name = "opinion",
+     .type = SPEC_TEXT,
+     .min = 1,
+     .max = 4000,
+     .title_zh = "申请理由",
+     .title_en = "Why"},
+    {.name = NULL},
+};
+
+static const char *const surrender_decisions[] = {"approve", "reject", NULL};
+static const struct field_spec surrender_decision_fields[] = {
+    {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = surrender_decisions},
+    {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = NULL},
+};
+
 static const struct field_spec verify_fields[] = {
     {.name = "jws", .type = SPEC_STRING, .required = true, .min = 1, .max = 100000},
     {.name = "certificate", .type = SPEC_OBJECT},
@@ -119,6 +140,7 @@ static const struct route routes[] = {
     {"GET", "/v1/kinds", api_kinds_list, ROLE_PUBLIC, "kinds_list"},
     {"GET", "/v1/kinds/{kind}", api_kind_get, ROLE_PUBLIC, "kind_get"},
     {"GET", "/v1/kinds/{kind}/materials", api_kind_materials, ROLE_PUBLIC, "kind_materials"},
+    {"GET", "/v1/kinds/{kind}/list", api_kind_public_list, ROLE_PUBLIC, "kind_public_list"},
     {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me"},
     {"POST", "/v1/signup", api_signup, ROLE_PUBLIC, "signup", BODY_ANY},
     {"POST", "/v1/session", api_session_create, ROLE_PUBLIC, "session_create", BODY_ANY},
@@ -184,6 +206,31 @@ static const struct route routes[] = {
     {"DELETE", "/v1/opinion-templates/{tid}", api_template_delete, REVIEWERS, "template_delete"},
     {"GET", "/v1/account/last-review", api_last_review, REVIEWERS, "last_review", NULL,
      last_review_query},
+    /* After approval (RULES.md §8). */
+    {"GET", "/v1/applications/{id}/duties", api_duties_of, APPLICATION_READERS,
+     "application_duties"},
+    {"GET", "/v1/applications/{id}/reports", api_reports_of, APPLICATION_READERS,
+     "application_reports"},
+    {"POST", "/v1/applications/{id}/reports", api_report_file, ROLE_APPLICANT, "report_file",
+     BODY_ANY},
+    {"POST", "/v1/applications/{id}/funds", api_funds_paid, ROLE_MUNICIPAL_REVIEWER, "funds_paid",
+     BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/reminder", api_duty_reminder,
+     ROLE_MUNICIPAL_REVIEWER, "duty_reminder", BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/result", api_duty_result, ROLE_MUNICIPAL_REVIEWER,
+     "duty_result", BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/dismissal", api_duty_dismissal,
+     ROLE_MUNICIPAL_REVIEWER, "duty_dismissal", BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/payment", api_refund_paid, ROLE_MUNICIPAL_REVIEWER,
+     "refund_paid", BODY_ANY},
+    {"GET", "/v1/duties", api_duty_list,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "duties_list", NULL,
+     duties_list_query},
+    {"POST", "/v1/applications/{id}/surrender", api_surrender_request, ROLE_APPLICANT,
+     "surrender_request", surrender_request_fields},
+    {"POST", "/v1/applications/{id}/surrender/decision", api_surrender_decision,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "surrender_decision",
+     surrender_decision_fields},
     /* The web front end: last, so that it never shadows an API path. */
     {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", NULL, ROUTE_QUERY_IGNORED},
     {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", NULL, ROUTE_QUERY_IGNORED},
@@ -256,11 +303,12 @@ static bool typed_params(struct call *c)
                 return false;
             }
         } else if ((len == 3 && (strncmp(p + 1, "oid", 3) == 0 || strncmp(p + 1, "tid", 3) == 0 ||
-                                 strncmp(p + 1, "aid", 3) == 0 || strncmp(p + 1, "mid", 3) == 0)) ||
+                                 strncmp(p + 1, "aid", 3) == 0 || strncmp(p + 1, "mid", 3) == 0 ||
+                                 strncmp(p + 1, "did", 3) == 0)) ||
                    (len == 7 && strncmp(p + 1, "version", 7) == 0)) {
             c->sub_id = positive_id(v);
             /* The handler says what it is not: an objection, a token, an
-             * account, a file, a version. */
+             * account, a file, a duty, a version. */
         } else if (len == 4 && strncmp(p + 1, "kind", 4) == 0) {
             if (!(c->kind = kind_find(v))) {
                 reply_problem(c->r, P_NOT_FOUND, "no kind %s", v);

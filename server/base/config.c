@@ -51,13 +51,24 @@ void config_defaults(struct config *c)
     c->material_max_bytes = 20 * MIB;
     c->materials_max_bytes = 200 * MIB;
     c->material_uploads_per_hour = 200;
+    c->refund_days = 30;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
     snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
     c->n_metrics_allow = 2;
 }
 
-enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_BOOL, KEY_LISTEN, KEY_PROXIES, KEY_STAGES };
+enum key_type {
+    KEY_PATH,
+    KEY_UNSIGNED,
+    KEY_SIZE,
+    KEY_BOOL,
+    KEY_LISTEN,
+    KEY_PROXIES,
+    KEY_STAGES,
+    KEY_ANNUAL_DUE,
+    KEY_REFUND,
+};
 
 struct config_key {
     const char *name;
@@ -127,7 +138,49 @@ static const struct config_key config_keys[] = {
      .offset = offsetof(struct config, metrics_allow),
      .size = offsetof(struct config, n_metrics_allow)},
     {.name = "stages", .type = KEY_STAGES},
+    {.name = "annual_report_due", .type = KEY_ANNUAL_DUE},
+    {.name = "refund", .type = KEY_REFUND},
+    INT_KEY("refund_days", KEY_UNSIGNED, refund_days, 1, 366),
 };
+
+/* "annual_report_due": {"incubator": "03-31", …}: the month and day of a
+ * kind's annual report where the authority sets it (RULES.md §8). */
+static int set_annual_due(struct config *c, const json_t *value, const char *path, char *err,
+                          size_t errlen)
+{
+    const char *kind;
+    json_t *md;
+    if (!json_is_object(value) || json_object_size(value) > CONFIG_MAX_STAGES) {
+        snprintf(err, errlen, "%s: \"annual_report_due\" must be an object of at most %d kinds",
+                 path, CONFIG_MAX_STAGES);
+        return -1;
+    }
+    c->n_annual_due = 0;
+    json_object_foreach((json_t *)value, kind, md)
+    {
+        static const int days_in[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        const char *t = json_string_value(md);
+        int month = 0, day = 0;
+        bool ok = t && strlen(t) == 5 && t[2] == '-';
+        for (int i = 0; ok && i < 5; i++)
+            ok = i == 2 || (t[i] >= '0' && t[i] <= '9');
+        if (ok) {
+            month = (t[0] - '0') * 10 + (t[1] - '0');
+            day = (t[3] - '0') * 10 + (t[4] - '0');
+            ok = month >= 1 && month <= 12 && day >= 1 && day <= days_in[month - 1];
+        }
+        if (!ok || strlen(kind) == 0 || strlen(kind) >= sizeof c->annual_due[0].kind) {
+            snprintf(err, errlen,
+                     "%s: \"annual_report_due\".\"%s\" must be a month and day \"MM-DD\"", path,
+                     kind);
+            return -1;
+        }
+        snprintf(c->annual_due[c->n_annual_due].kind, sizeof c->annual_due[0].kind, "%s", kind);
+        c->annual_due[c->n_annual_due].month = month;
+        c->annual_due[c->n_annual_due++].day = day;
+    }
+    return 0;
+}
 
 /* "stages": {"kind": ["district", "municipal", "notice"], …}, each list in
  * that order, without repeats, with "municipal". */
@@ -286,6 +339,17 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
         return set_proxies(c, k, value, path, err, errlen);
     case KEY_STAGES:
         return set_stages(c, value, path, err, errlen);
+    case KEY_ANNUAL_DUE:
+        return set_annual_due(c, value, path, err, errlen);
+    case KEY_REFUND: {
+        const char *t = json_string_value(value);
+        if (!t || (strcmp(t, "full") != 0 && strcmp(t, "pro_rata") != 0)) {
+            snprintf(err, errlen, "%s: \"refund\" must be \"full\" or \"pro_rata\"", path);
+            return -1;
+        }
+        c->refund_pro_rata = strcmp(t, "pro_rata") == 0;
+        return 0;
+    }
     }
     return -1;
 }

@@ -69,6 +69,19 @@ struct config {
      * project), kind and round ("one_application_per_round", default
      * true); false takes any number. */
     bool one_application_per_round;
+    /* Duties after approval (RULES.md §8).  "annual_report_due": per kind,
+     * the month and day its annual report is due where the authority sets
+     * it, e.g. {"incubator": "03-31"} (a kind not named keeps its rule's).
+     * "refund": what a first store closed within its year refunds, "full"
+     * (the default) or "pro_rata" (the share of the year not operated).
+     * "refund_days": the days a holder has to pay a refund back (30). */
+    struct {
+        char kind[32];
+        int month, day;
+    } annual_due[CONFIG_MAX_STAGES];
+    unsigned n_annual_due;
+    bool refund_pro_rata;
+    unsigned refund_days;
 
     /* Sign-in throttling; server/http/throttle.h has the arithmetic.
      * Failures before any delay: per account and address

@@ -27,11 +27,6 @@ static const char *const applicant_type_values[] = {FIRST_STORE_APPLICANT_TYPES(
                                                         NULL};
 static const char *const category_values[] = {FIRST_STORE_CATEGORIES(SPEC_ENUM_TEXT) NULL};
 static const char *const brand_type_values[] = {FIRST_STORE_BRAND_TYPES(SPEC_ENUM_TEXT) NULL};
-/* GB/T 2260 codes of Beijing's 16 districts (config/review-units.json). */
-static const char *const district_values[] = {
-    "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111", "110112",
-    "110113", "110114", "110115", "110116", "110117", "110118", "110119", NULL,
-};
 
 #define DATA(m)       SPEC_TO(struct first_store_data, m)
 #define STORE(m)      SPEC_TO(struct first_store_store, m)
@@ -79,7 +74,7 @@ static const struct field_spec store_fields[] = {
         .type = SPEC_ENUM,
         .to = STORE(district),
         .required = true,
-        .enum_values = district_values,
+        .enum_values = beijing_districts,
         .title_zh = "所在区",
         .title_en = "District",
         .help = "The Beijing district the store is in, as its GB/T 2260 code (110105 is "
@@ -763,7 +758,7 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
 
     /* 二(二)1 应在北京注册登记: the field table already restricts the
      * district to Beijing's 16; the check states it for the reviewer. */
-    const char *district = district_values[store->district];
+    const char *district = beijing_districts[store->district];
     eligibility_add(out, "store_in_beijing", true,
                     "the store is in district %s, a Beijing district", district);
     eligibility_zh(out, "门店所在区行政区划代码 %s，在北京市行政区域内", district);
@@ -1418,6 +1413,14 @@ static const struct material_type first_store_materials[] = {
     {NULL},
 };
 
+/* 四: the project keeps operating for a year from the day the funds were
+ * received (自获得补助资金之日起); demolition, closure or a revoked licence
+ * within it obliges a refund. */
+static const struct duty_rules first_store_duties = {
+    .operating_months = 12,
+    .closure_ground = "closed_within_year",
+};
+
 const struct kind kind_first_store = {
     .name = "first_store",
     .authority = "commerce",
@@ -1472,4 +1475,6 @@ const struct kind kind_first_store = {
     .materials = first_store_materials,
     .same_project = first_store_same_project,
     .decision_details = first_store_decision_details,
+    .after = AFTER_DUTIES | AFTER_PAYMENT,
+    .duties = &first_store_duties,
 };

@@ -1003,22 +1003,40 @@ static const struct field_spec incubator_municipal_records[] = {
     {.name = NULL},
 };
 
-/* Grounds of revocation.  京科发〔2020〕13号 第十一至十三条: a major change
- * that no longer meets the conditions, 2 missed annual reports, and the four
- * grounds of 第十三条, which also bar a new application for 2 years. */
+/* Grounds of revocation.  京科发〔2020〕13号: cancellations without a bar —
+ * a reported major change the authority's review finds no longer meets the
+ * conditions (第十一条, from the date of the change) and 2 annual reports not
+ * filed even after a reminder (第十二条) — and the four grounds of 第十三条,
+ * which bar a new application for 2 years: fraud or conduct affecting a
+ * fair review (1), a major change not reported in time (2), false
+ * advertising, illegal operation or other liability established by law
+ * (3), the operator terminated by law or asking to be cancelled (4, two
+ * grounds here so that the record says which). */
 static const char *const incubator_revocation_grounds[] = {
-    "other",
-    "condition_change",
-    "missed_annual_reports",
-    "fraud",
-    "unreported_change",
-    "false_advertising_or_illegal_operation",
-    "terminated",
-    NULL,
+    "other",      "condition_change",  "missed_annual_reports",
+    "fraud",      "unreported_change", "false_advertising_or_illegal_operation",
+    "terminated", "operator_request",  NULL,
 };
 
 static const char *const incubator_banning_grounds[] = {
-    "fraud", "unreported_change", "false_advertising_or_illegal_operation", "terminated", NULL,
+    "fraud",      "unreported_change", "false_advertising_or_illegal_operation",
+    "terminated", "operator_request",  NULL,
+};
+
+/* 第十一、十二条: an annual report of each year of validity (按规定每年: the
+ * date is the authority's, by default 03-31 of the following year), 2 missed
+ * even after a reminder prompt a cancellation; a major change reported
+ * within 3 months, one reported later prompts a revocation with the bar
+ * (第十三条 2). */
+static const struct duty_rules incubator_duties = {
+    .annual_month = 3,
+    .annual_day = 31,
+    .annual_next_year = true,
+    .missed_reports_prompt = 2,
+    .missed_reports_ground = "missed_annual_reports",
+    .change_months = 3,
+    .late_change_ground = "unreported_change",
+    .failed_change_ground = "condition_change",
 };
 
 /* 第七条: what an application brings (RULES.md §6); item 3 of the measure
@@ -1083,4 +1101,7 @@ const struct kind kind_incubator = {
     .revocation_grounds = incubator_revocation_grounds,
     .banning_grounds = incubator_banning_grounds,
     .materials = incubator_materials,
+    .certification = true,
+    .after = AFTER_DUTIES,
+    .duties = &incubator_duties,
 };

@@ -588,6 +588,15 @@ static const char *const tourism_award_revocation_grounds[] = {
     "other", "zero_or_negative_fee_tours", "falsified_statistics", "serious_violation", NULL,
 };
 
+/* 第十三条: each of its grounds also takes away the right to apply (取消
+ * 申报资格): the agency's pending applications are rejected with it. */
+static const char *const tourism_award_rejecting_grounds[] = {
+    "zero_or_negative_fee_tours",
+    "falsified_statistics",
+    "serious_violation",
+    NULL,
+};
+
 /* 第九、十条: the charters the budget funds and the special award. */
 static void tourism_award_fix_figures(const json_t *review, json_t *facts)
 {
@@ -746,4 +755,5 @@ const struct kind kind_tourism_award = {
     .ranking = &tourism_award_ranking,
     .revocation_grounds = tourism_award_revocation_grounds,
     .materials = tourism_award_materials,
+    .rejecting_grounds = tourism_award_rejecting_grounds,
 };

@@ -16,13 +16,23 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The built-in kinds, one row each: the kinds table and the names the
+ * envelope's `kind` takes are made from this one list. */
+#define BUILTIN_KINDS(X)                                                                           \
+    X(incubator)                                                                                   \
+    X(first_store)                                                                                 \
+    X(tourism_award)                                                                               \
+    X(experience_base)
+
+#define KIND_NAME(k) #k,
+#define KIND_ROW(k)  &kind_##k,
+
 /* The names of the kinds in the table, for the envelope's `kind`. */
-static const char *kind_names[KINDS_MAX + 1] = {"incubator", "first_store", "tourism_award", NULL};
+static const char *kind_names[KINDS_MAX + 1] = {BUILTIN_KINDS(KIND_NAME) NULL};
 
 /* The kinds: the built-in rows, then room for those registered at start
  * (kind_register()), NULL-terminated. */
-static const struct kind *kind_table[KINDS_MAX + 1] = {&kind_incubator, &kind_first_store,
-                                                       &kind_tourism_award, NULL};
+static const struct kind *kind_table[KINDS_MAX + 1] = {BUILTIN_KINDS(KIND_ROW) NULL};
 const struct kind *const *const kinds = kind_table;
 
 int kind_register(const struct kind *k)
@@ -39,6 +49,11 @@ int kind_register(const struct kind *k)
     kind_names[n + 1] = NULL;
     return 0;
 }
+
+const char *const beijing_districts[] = {
+    "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111", "110112",
+    "110113", "110114", "110115", "110116", "110117", "110118", "110119", NULL,
+};
 
 const char *const authorities[] = {"science_tech", "commerce", "culture_tourism", NULL};
 
@@ -111,8 +126,9 @@ static const struct field_spec envelope_fields[] = {
         .enum_values = kind_names,
         .title_zh = "申报类型",
         .title_en = "Kind",
-        .help = "What is applied for: incubator, first_store or tourism_award.",
-        .help_zh = "申报事项：孵化器认定、品牌首店资金支持或入境旅游奖励。",
+        .help = "What is applied for: incubator, first_store, tourism_award or "
+                "experience_base.",
+        .help_zh = "申报事项：孵化器认定、品牌首店资金支持、入境旅游奖励或文化旅游体验基地认定。",
     },
     {
         .name = "round",
@@ -134,7 +150,8 @@ static const struct field_spec envelope_fields[] = {
         .title_zh = "初审单位",
         .title_en = "Review unit",
         .help = "Who does the preliminary review: a district's GB/T 2260 code such as "
-                "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…).",
+                "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…); for "
+                "experience_base the district of the base.",
         .help_zh =
             "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
     },
@@ -224,14 +241,9 @@ const struct kind *kind_find(const char *name)
     return NULL;
 }
 
-const struct kind *kind_for_authority(const char *authority)
+bool kind_of_authority(const struct kind *k, const char *authority)
 {
-    if (!authority)
-        return NULL;
-    for (size_t i = 0; kinds[i]; i++)
-        if (strcmp(kinds[i]->authority, authority) == 0)
-            return kinds[i];
-    return NULL;
+    return k && authority && strcmp(k->authority, authority) == 0;
 }
 
 /* Copies the envelope table into `out` with `data` bound to the fields of

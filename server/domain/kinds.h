@@ -1,7 +1,7 @@
 /*
  * The application kinds as a table.  Everything that differs between
- * `incubator`, `first_store` and `tourism_award` is reached through one row
- * of this table; adding a kind means one new file (with a header for the
+ * `incubator`, `first_store`, `tourism_award` and `experience_base` is
+ * reached through one row of this table; adding a kind means one new file (with a header for the
  * struct its data decodes into) and one row.
  */
 #ifndef SB_KINDS_H
@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "materials.h"
+#include "duties.h"
 #include "ranking.h"
 #include "rules.h"
 #include "spec.h"
@@ -120,7 +121,9 @@ struct kind {
     /* What a district approval must carry (NULL: nothing besides the
      * opinion). */
     const struct field_spec *district_records;
-    /* What a municipal approval must carry (CONTRACT.md "Stage records"). */
+    /* What a municipal approval must carry (CONTRACT.md "Stage records").
+     * A record may belong to some applications only (field_spec's
+     * when_data: a direct unit's status, RULES.md §7). */
     const struct field_spec *municipal_records;
     /* The figures a municipal approval fixes for the rules (struct
      * rule_input: audited_fen, funded_charters, special_award), copied from
@@ -157,6 +160,26 @@ struct kind {
     /* Adds to what an approval issues what identifies the project (brand
      * and store, the event).  NULL: nothing. */
     void (*decision_details)(const void *data, json_t *doc);
+
+    /* What an approval issues is a certification, with no amount: valid
+     * until a date when valid_years > 0, else without end.  Otherwise it
+     * is a decision granting an amount. */
+    bool certification;
+    /* What is certified, from the data, as what it issues names it and the
+     * public list shows it (a base: its name, theme, district); a new
+     * reference.  NULL: nothing besides the holder. */
+    json_t *(*subject)(const void *data);
+    /* The holders are published on a list (GET /v1/kinds/{kind}/list; 407号
+     * 第十二条(五): 统一向社会发布). */
+    bool public_list;
+    /* What the kind does after approval, as AFTER_* bits (workflow.h): the
+     * rows of the transition table that hold for it. */
+    unsigned after;
+    /* The duties after approval (RULES.md §8); NULL: none. */
+    const struct duty_rules *duties;
+    /* Revocation grounds that also reject the organisation's pending
+     * applications of the kind (190号 第十三条: 取消申报资格). */
+    const char *const *rejecting_grounds;
 };
 
 /* The records a municipal approval of an application of kind k with
@@ -191,6 +214,7 @@ bool tourism_special_award_available(int granted);
 extern const struct kind kind_incubator;
 extern const struct kind kind_first_store;
 extern const struct kind kind_tourism_award;
+extern const struct kind kind_experience_base;
 
 /* All kinds, NULL-terminated, in a stable order: the built-in rows, then
  * any registered. */
@@ -214,8 +238,14 @@ struct declaration kind_declaration(const struct kind *k);
 /* The kind called `name`, or NULL. */
 const struct kind *kind_find(const char *name);
 
-/* The kind owned by municipal authority `authority`, or NULL. */
-const struct kind *kind_for_authority(const char *authority);
+/* Whether kind k is owned by municipal authority `authority` (an authority
+ * may own several: 市文化和旅游局 the tourism awards and the experience
+ * bases). */
+bool kind_of_authority(const struct kind *k, const char *authority);
+
+/* GB/T 2260 codes of Beijing's 16 districts (config/review-units.json),
+ * NULL-terminated: where a store or a base may be. */
+extern const char *const beijing_districts[];
 
 /* The authorities, NULL-terminated. */
 extern const char *const authorities[];

@@ -1027,6 +1027,8 @@ static void put_annotations(json_t *s, const struct field_spec *f)
     /* An annotation JSON Schema ignores and the Chinese forms read. */
     if (f->help_zh)
         put(s, "x-description-zh", json_string(f->help_zh));
+    if (f->when_data)
+        put(s, "x-when-data", json_string(f->when_data));
 }
 
 static void put_bounds(json_t *s, const struct field_spec *f, const char *min_key,

@@ -168,6 +168,11 @@ struct field_spec {
     bool read_only;                      /* set by the server: accepted and ignored on input,
                                           * "readOnly" in the schema */
     struct spec_dest to;                 /* where spec_parse() decodes it; see SPEC_TO */
+    /* Stage records only: the record belongs to an application whose data
+     * has this member true (a unit directly under the authority), is
+     * required of it and refused of any other; "x-when-data" in the
+     * schema.  NULL: always as `required` says.  spec_parse() ignores it. */
+    const char *when_data;
 };
 
 #define SPEC_POINTER_LEN 256

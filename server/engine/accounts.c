@@ -23,8 +23,23 @@ static const struct field_spec account_fields[] = {
     {.name = "uscc", .type = SPEC_USCC},
     {.name = "unit", .type = SPEC_STRING, .min = 1, .max = UNIT_ID_CHARS},
     {.name = "authority", .type = SPEC_ENUM, .enum_values = authorities},
+    {.name = "direct", .type = SPEC_BOOL},
     {.name = NULL},
 };
+
+/* An applicant's organisation is registered in Beijing (USCC division code
+ * 11…), unless it is a unit directly under the Ministry of Culture and
+ * Tourism or the municipal bureau (京文旅发〔2020〕407号 第十三条), which may
+ * carry a national code: it says so (`direct`), and the reviewers check the
+ * claim with each application.  NULL when the code may stand, else why not. */
+const char *applicant_uscc_problem(const char *uscc, bool direct)
+{
+    if (!uscc || !uscc_valid(uscc) || direct || uscc_in_beijing(uscc))
+        return NULL;
+    return "the organisation must be registered in Beijing (division code 11…), unless it is "
+           "directly under the Ministry of Culture and Tourism or the municipal bureau "
+           "(direct: true)";
+}
 
 /* The role names (roles.h), NULL-terminated, for the field table. */
 static const char *const *role_values(void)
@@ -70,9 +85,12 @@ void account_from_json(struct store *s, const json_t *body, int64_t now, struct 
     check_bindings(body, role, errs);
 
     const char *uscc = json_string_value(json_object_get(body, "uscc"));
-    if (uscc && role->bit == ROLE_APPLICANT && !uscc_in_beijing(uscc))
-        spec_errors_add(errs, "/uscc",
-                        "the organisation must be registered in Beijing (division code 11…)");
+    bool direct = json_is_true(json_object_get(body, "direct"));
+    if (direct && role->bit != ROLE_APPLICANT)
+        spec_errors_add(errs, "/direct", "only an applicant is directly under an authority");
+    const char *why = role->bit == ROLE_APPLICANT ? applicant_uscc_problem(uscc, direct) : NULL;
+    if (why)
+        spec_errors_add(errs, "/uscc", "%s", why);
     const char *unit = json_string_value(json_object_get(body, "unit"));
     struct unit u;
     const char *authority = json_string_value(json_object_get(body, "authority"));
@@ -96,6 +114,7 @@ void account_from_json(struct store *s, const json_t *body, int64_t now, struct 
         snprintf(a->unit, sizeof a->unit, "%s", unit);
     if (authority)
         snprintf(a->authority, sizeof a->authority, "%s", authority);
+    a->direct = direct;
     clock_format_rfc3339(now, a->created_at);
 }
 
@@ -111,6 +130,8 @@ json_t *account_to_json(const struct account *a)
         json_object_set_new(o, "authority", json_string(a->authority));
     if (o && a->email[0])
         json_object_set_new(o, "email", json_string(a->email));
+    if (o && strcmp(a->role, "applicant") == 0)
+        json_object_set_new(o, "direct", json_boolean(a->direct));
     return o;
 }
 

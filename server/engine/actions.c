@@ -540,6 +540,21 @@ static enum engine_rc prepare_review(struct change *c)
     c->facts.opinion = json_object_get(body, "opinion") != NULL;
     c->facts.override_reason = json_object_get(body, "override_reason") != NULL;
     c->opinion = json_string_value(json_object_get(body, "opinion"));
+    /* Records that belong to some applications only: required of those,
+     * refused of the others. */
+    for (size_t i = 0; approval && records && records[i].name; i++) {
+        const char *member = records[i].when_data;
+        if (!member)
+            continue;
+        bool applies = json_is_true(json_object_get(c->app->data.json, member));
+        bool given = json_object_get(body, records[i].name) != NULL;
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/%s", records[i].name);
+        if (applies && !given)
+            spec_errors_add(&out->errs, ptr, "is required: the application's %s is true", member);
+        else if (!applies && given)
+            spec_errors_add(&out->errs, ptr, "only for an application whose %s is true", member);
+    }
     if (approval && !municipal) {
         records_passed(records, body, &out->errs);
         if (out->errs.count == 0 && records)
@@ -812,54 +827,221 @@ static bool in_list(const char *const *list, const char *s)
     return false;
 }
 
-static enum engine_rc revoke_certificate(struct store_tx *tx, struct change *c)
+/* Revokes what the application was issued, on `ground`: bars the
+ * organisation when the ground bars (and the kind has a bar), ends the
+ * duties, and makes a refund one. */
+static enum engine_rc revoke_issued(struct store_tx *tx, struct change *c, const char *ground,
+                                    const char *reason, int64_t refund_fen,
+                                    const char *effective_on)
 {
-    const struct revocation_input *in = c->input;
     const struct kind *k = c->app->kind;
     const char *serial = json_string_value(json_object_get(c->app->facts, "certificate_serial"));
-    const char *ground = in->ground ? in->ground : k->revocation_grounds[0];
+    char today[DATE_TEXT_LEN];
+    date_format(date_of_unix(c->now), today);
     if (!serial)
         return outcome_set(c->out, ENGINE_NOT_FOUND, "application %lld has no certificate",
                            (long long)c->app->row.id);
+    const char *effective = effective_on ? effective_on : today;
     enum store_rc rc =
-        store_cert_revoke(tx, serial, c->now_text, in->reason, ground, in->refund_fen);
+        store_cert_revoke(tx, serial, c->now_text, reason, ground, refund_fen, effective);
     if (rc == STORE_CONFLICT)
         return outcome_set(c->out, ENGINE_REFUSED, "certificate %s is already revoked", serial);
     if (rc != STORE_OK)
         return db_failed(c);
-    c->details = json_pack("{s:s, s:s}", "serial", serial, "ground", ground);
-    if (in->refund_fen >= 0)
-        json_object_set_new(c->details, "refund_fen", json_integer(in->refund_fen));
+    json_decref(c->details);
+    c->details =
+        json_pack("{s:s, s:s, s:s}", "serial", serial, "ground", ground, "effective_on", effective);
+    if (refund_fen >= 0)
+        json_object_set_new(c->details, "refund_fen", json_integer(refund_fen));
     if (k->ban_months > 0 && in_list(k->banning_grounds, ground)) {
-        sb_day today = date_of_unix(c->now);
-        char from[DATE_TEXT_LEN], until[DATE_TEXT_LEN];
-        date_format(today, from);
-        date_format(kind_ban_until(k, today), until);
-        if (store_ban_add(tx, c->app->row.applicant_uscc, k->name, from, until, ground) != STORE_OK)
+        sb_day day = date_of_unix(c->now);
+        char until[DATE_TEXT_LEN];
+        date_format(kind_ban_until(k, day), until);
+        if (store_ban_add(tx, c->app->row.applicant_uscc, k->name, today, until, ground) !=
+            STORE_OK)
             return db_failed(c);
         json_object_set_new(c->details, "barred_until", json_string(until));
+    }
+    if (in_list(k->rejecting_grounds, ground))
+        json_object_set_new(c->details, "disqualifies", json_true());
+    return duties_on_revocation(tx, c, refund_fen);
+}
+
+static enum engine_rc revoke_certificate(struct store_tx *tx, struct change *c)
+{
+    const struct revocation_input *in = c->input;
+    const struct kind *k = c->app->kind;
+    return revoke_issued(tx, c, in->ground ? in->ground : k->revocation_grounds[0], in->reason,
+                         in->refund_fen, in->effective_on);
+}
+
+/* 京文旅发〔2020〕190号 第十三条: a revocation on its grounds takes away the
+ * right to apply: the organisation's pending applications of the kind are
+ * rejected with it, each with its event. */
+struct pending_of {
+    int64_t ids[64];
+    size_t n;
+    int64_t self;
+};
+
+static bool pending_one(struct application *a, void *ctx)
+{
+    struct pending_of *p = ctx;
+    static const char *const pending[] = {"district_review", "municipal_review", "public_notice",
+                                          "returned", NULL};
+    if (a->id != p->self && in_list(pending, a->status) && p->n < sizeof p->ids / sizeof p->ids[0])
+        p->ids[p->n++] = a->id;
+    return true;
+}
+
+static enum engine_rc disqualify_pending(struct store_tx *tx, struct change *c)
+{
+    const struct revocation_input *in = c->input;
+    const struct kind *k = c->app->kind;
+    const char *ground = in->ground ? in->ground : k->revocation_grounds[0];
+    if (!in_list(k->rejecting_grounds, ground))
+        return ENGINE_OK;
+    struct pending_of p = {.self = c->app->row.id};
+    if (store_app_each_of_tx(tx, c->app->row.applicant_uscc, k->name, pending_one, &p) != STORE_OK)
+        return db_failed(c);
+    const char *serial = json_string_value(json_object_get(c->app->facts, "certificate_serial"));
+    char opinion[512];
+    snprintf(
+        opinion, sizeof opinion,
+        "disqualified by the revocation of %s on the ground %s (京文旅发〔2020〕190号 第十三条): "
+        "%s",
+        serial ? serial : "", ground, in->reason ? in->reason : "");
+    text_trim_utf8(opinion);
+    for (size_t i = 0; i < p.n; i++) {
+        struct outcome o;
+        outcome_init(&o);
+        struct change sub = {.e = c->e,
+                             .who = c->who,
+                             .action = "disqualified",
+                             .input = opinion,
+                             .now = c->now,
+                             .out = &o};
+        enum engine_rc rc = change_run_tx(tx, &sub, p.ids[i]);
+        change_reset(&sub);
+        app_free(sub.app);
+        if (rc != ENGINE_OK) {
+            enum engine_rc why = o.rc == ENGINE_ERROR ? ENGINE_ERROR : ENGINE_REFUSED;
+            outcome_set(c->out, why, "application %lld could not be disqualified: %s",
+                        (long long)p.ids[i], o.reason);
+            outcome_release(&o);
+            return why;
+        }
+        outcome_release(&o);
     }
     return ENGINE_OK;
 }
 
+static enum engine_rc prepare_disqualified(struct change *c)
+{
+    c->opinion = c->input;
+    c->facts.opinion = c->opinion != NULL;
+    return ENGINE_OK;
+}
+
+/* ---- giving up a certification (407号 第十七条) -------------------------------------- */
+
+static enum engine_rc prepare_surrender(struct change *c)
+{
+    const struct surrender_input *in = c->input;
+    const json_t *pending = json_object_get(c->app->facts, "surrender");
+    const char *state = json_string_value(json_object_get(pending, "state"));
+    c->facts.surrender = !state                            ? SURRENDER_NONE
+                         : strcmp(state, "forwarded") == 0 ? SURRENDER_FORWARDED
+                                                           : SURRENDER_REQUESTED;
+    c->facts.surrender_via_district =
+        (engine_kind_stages(c->e, c->app->kind) & STAGE_DISTRICT) != 0;
+    c->opinion = in ? in->opinion : NULL;
+    c->facts.opinion = c->opinion != NULL;
+
+    json_t *facts = next_facts(c);
+    if (strcmp(c->action, "surrender_requested") == 0) {
+        json_object_set_new(
+            facts, "surrender",
+            json_pack("{s:s, s:s}", "state", "requested", "requested_at", c->now_text));
+    } else if (strcmp(c->action, "surrender_forwarded") == 0) {
+        json_t *s = json_deep_copy(pending);
+        if (!s)
+            s = json_object();
+        json_object_set_new(s, "state", json_string("forwarded"));
+        json_object_set_new(s, "forwarded_at", json_string(c->now_text));
+        json_object_set_new(facts, "surrender", s);
+    } else {
+        json_object_del(facts, "surrender");
+    }
+    return ENGINE_OK;
+}
+
+/* The authority confirms: revoked on the ground `surrender`, which bars
+ * nothing. */
+static enum engine_rc confirm_surrender(struct store_tx *tx, struct change *c)
+{
+    const struct surrender_input *in = c->input;
+    return revoke_issued(tx, c, "surrender",
+                         in && in->opinion ? in->opinion : "given up by its holder", -1, NULL);
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
+#define DUTY_ACTION(name, prepare_fn, check_fn)                                                    \
+    {                                                                                              \
+        .action = name, .prepare = prepare_fn, .check = check_fn, .before_event = duties_write,    \
+        .keeps_version = true,                                                                     \
+    }
+
 static const struct action_def actions[] = {
-    {"edit", prepare_edit, NULL, NULL, false, true},
-    {"submit", prepare_submit, check_submit, mark_submitted, false, true},
-    {"withdraw", prepare_withdraw, NULL, NULL},
-    {"district_approve", prepare_review, check_review, NULL},
-    {"district_return", prepare_review, check_review, NULL},
-    {"district_reject", prepare_review, check_review, NULL},
-    {"municipal_approve", prepare_review, check_review, NULL},
-    {"municipal_return", prepare_review, check_review, NULL},
-    {"municipal_reject", prepare_review, check_review, NULL},
-    {"ranked", prepare_ranked, NULL, NULL},
-    {"objection_filed", prepare_objection, check_objection, file_objection, true},
-    {"objection_upheld", prepare_resolution, NULL, resolve_objection},
-    {"objection_dismissed", prepare_resolution, NULL, resolve_objection},
-    {"notice_ended", prepare_notice_end, check_notice_end, NULL},
-    {"revoke", prepare_revocation, NULL, revoke_certificate},
+    {.action = "edit", .prepare = prepare_edit, .names_envelope = true},
+    {.action = "submit",
+     .prepare = prepare_submit,
+     .check = check_submit,
+     .before_event = mark_submitted,
+     .names_envelope = true},
+    {.action = "withdraw", .prepare = prepare_withdraw},
+    {.action = "district_approve", .prepare = prepare_review, .check = check_review},
+    {.action = "district_return", .prepare = prepare_review, .check = check_review},
+    {.action = "district_reject", .prepare = prepare_review, .check = check_review},
+    {.action = "municipal_approve", .prepare = prepare_review, .check = check_review},
+    {.action = "municipal_return", .prepare = prepare_review, .check = check_review},
+    {.action = "municipal_reject", .prepare = prepare_review, .check = check_review},
+    {.action = "ranked", .prepare = prepare_ranked},
+    {.action = "objection_filed",
+     .prepare = prepare_objection,
+     .check = check_objection,
+     .before_event = file_objection,
+     .keeps_version = true},
+    {.action = "objection_upheld",
+     .prepare = prepare_resolution,
+     .before_event = resolve_objection},
+    {.action = "objection_dismissed",
+     .prepare = prepare_resolution,
+     .before_event = resolve_objection},
+    {.action = "notice_ended", .prepare = prepare_notice_end, .check = check_notice_end},
+    {.action = "revoke",
+     .prepare = prepare_revocation,
+     .before_event = revoke_certificate,
+     .after_event = disqualify_pending},
+    {.action = "disqualified", .prepare = prepare_disqualified},
+    DUTY_ACTION("report_filed", duties_prepare_report, duties_check_report),
+    DUTY_ACTION("duty_reminder", duties_prepare_reminder, duties_check_reminder),
+    DUTY_ACTION("duty_result", duties_prepare_result, duties_check_result),
+    DUTY_ACTION("funds_paid", duties_prepare_funds, duties_check_funds),
+    DUTY_ACTION("prompt_dismissed", duties_prepare_dismissal, duties_check_dismissal),
+    DUTY_ACTION("refund_paid", duties_prepare_refund_paid, duties_check_refund_paid),
+    DUTY_ACTION("duty_overdue", NULL, duties_check_clock),
+    DUTY_ACTION("duty_missed", NULL, duties_check_clock),
+    DUTY_ACTION("duty_met", NULL, duties_check_clock),
+    DUTY_ACTION("duty_failed", NULL, duties_check_clock),
+    {.action = "surrender_requested", .prepare = prepare_surrender},
+    {.action = "surrender_forwarded", .prepare = prepare_surrender},
+    {.action = "surrender_returned", .prepare = prepare_surrender},
+    {.action = "surrender_refused", .prepare = prepare_surrender},
+    {.action = "surrender_confirmed",
+     .prepare = prepare_surrender,
+     .before_event = confirm_surrender},
 };
 
 const struct action_def *action_find(const char *action)

@@ -89,10 +89,15 @@ enum engine_rc certificate_prepare(struct change *c)
         json_object_set_new(c->certificate, "measure", json_string(k->source));
     if (k->decision_details && a->data.typed)
         k->decision_details(a->data.typed, c->certificate);
-    if (k->valid_years > 0) {
-        char until[DATE_TEXT_LEN];
-        date_format(kind_valid_until(k, issued_on), until);
-        json_object_set_new(c->certificate, "valid_until", json_string(until));
+    if (k->subject && a->data.typed)
+        json_object_set_new(c->certificate, "subject", k->subject(a->data.typed));
+    if (k->certification) {
+        /* Certified, with no amount: until a date, or without end. */
+        if (k->valid_years > 0) {
+            char until[DATE_TEXT_LEN];
+            date_format(kind_valid_until(k, issued_on), until);
+            json_object_set_new(c->certificate, "valid_until", json_string(until));
+        }
     } else {
         json_t *awarded = award_to_json(&after.award);
         json_object_set_new(c->certificate, "amount_fen", json_integer(granted));
@@ -145,10 +150,13 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c)
     snprintf(row.issued_on, sizeof row.issued_on, "%s",
              json_string_value(json_object_get(c->certificate, "issued_on")));
     enum store_rc rc = row.jws ? store_cert_insert(tx, &row) : STORE_ERROR;
+    sb_day issued_on = date_of_unix(c->now);
+    date_parse(row.issued_on, &issued_on);
     certificate_release(&row);
     if (rc != STORE_OK)
         return outcome_set(c->out, ENGINE_ERROR, "the certificate could not be stored");
-    return ENGINE_OK;
+    /* What is issued starts the holder's duties (RULES.md §8). */
+    return duties_on_issue(tx, c, issued_on, until);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -174,6 +182,8 @@ json_t *certificate_to_json(const struct certificate_row *c, int64_t now)
         json_t *rev = json_pack("{s:s, s:s, s:s}", "revoked_at", c->revoked_at, "reason",
                                 c->revocation_reason ? c->revocation_reason : "", "ground",
                                 c->revocation_ground);
+        if (rev && c->revocation_effective_on[0])
+            json_object_set_new(rev, "effective_on", json_string(c->revocation_effective_on));
         if (rev && c->refund_fen >= 0)
             json_object_set_new(rev, "refund_fen", json_integer(c->refund_fen));
         if (!rev || json_object_set_new(o, "revocation", rev) != 0) {
@@ -205,6 +215,13 @@ enum engine_rc engine_certificate_of(struct engine *e, const struct actor *who, 
 
 /* ---- revocation ------------------------------------------------------------------ */
 
+/* The date of text, or `otherwise` when it is none. */
+static sb_day date_parse_or(const char *text, sb_day otherwise)
+{
+    sb_day d;
+    return date_parse(text, &d) ? d : otherwise;
+}
+
 enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const char *serial,
                              const json_t *body, int64_t now, struct outcome *out)
 {
@@ -225,6 +242,7 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
         {.name = "reason", .type = SPEC_TEXT, .required = true, .min = 1, .max = 4000},
         {.name = "ground", .type = SPEC_ENUM, .enum_values = k->revocation_grounds},
         {.name = "refund_fen", .type = SPEC_FEN, .min = 0, .max = 100000000000000},
+        {.name = "effective_on", .type = SPEC_DATE},
         {.name = NULL},
     };
     spec_validate(fields, body, "", &out->errs);
@@ -234,13 +252,23 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
     json_decref(doc);
     if (json_is_integer(refund) && json_integer_value(refund) > amount)
         spec_errors_add(&out->errs, "/refund_fen",
-                        k->valid_years > 0 ? "a certificate carries no amount to refund"
-                                           : "cannot exceed the amount granted");
+                        k->certification ? "a certificate carries no amount to refund"
+                                         : "cannot exceed the amount granted");
+    /* 京科发〔2020〕13号 第十一条: a cancellation may take effect from the day
+     * of the change, in the past; never later than today. */
+    const char *effective = json_string_value(json_object_get(body, "effective_on"));
+    sb_day eff;
+    if (effective && date_parse(effective, &eff) && eff > date_of_unix(now))
+        spec_errors_add(&out->errs, "/effective_on", "must not lie after today");
+    if (effective && date_parse(effective, &eff) && eff < date_parse_or(cert.issued_on, eff))
+        spec_errors_add(&out->errs, "/effective_on", "must not lie before the issue on %s",
+                        cert.issued_on);
     if (out->errs.count > 0) {
         rc = outcome_invalid(out);
         goto done;
     }
     struct revocation_input in = {
+        .effective_on = effective,
         .reason = json_string_value(json_object_get(body, "reason")),
         .ground = json_string_value(json_object_get(body, "ground")),
         .refund_fen = json_is_integer(refund) ? json_integer_value(refund) : -1,

@@ -108,8 +108,28 @@ unsigned engine_kind_stages(const struct engine *e, const struct kind *k)
     return k->stages;
 }
 
+struct month_day engine_annual_due(const struct engine *e, const struct kind *k)
+{
+    for (unsigned i = 0; i < e->settings.n_annual_due; i++)
+        if (strcmp(e->settings.annual_due[i].kind, k->name) == 0)
+            return e->settings.annual_due[i].due;
+    return (struct month_day){0, 0};
+}
+
 int engine_check_settings(const struct engine_settings *s, char *err, size_t errlen)
 {
+    for (unsigned i = 0; i < s->n_annual_due; i++) {
+        const struct kind *k = kind_find(s->annual_due[i].kind);
+        if (!k) {
+            snprintf(err, errlen, "annual_report_due: there is no kind \"%s\"",
+                     s->annual_due[i].kind);
+            return -1;
+        }
+        if (!k->duties || k->duties->annual_month == 0) {
+            snprintf(err, errlen, "annual_report_due: %s has no annual reports", k->name);
+            return -1;
+        }
+    }
     for (unsigned i = 0; i < s->n_stages; i++) {
         if (!kind_find(s->stages[i].kind)) {
             snprintf(err, errlen, "stages: there is no kind \"%s\"", s->stages[i].kind);
@@ -135,15 +155,16 @@ json_t *facts_parse(const char *text)
     return f ? f : json_object();
 }
 
-/* The stages of one application: its kind's, less the district stage for
- * an application the kind sends straight to the municipal stage (a unit
- * directly under the authority, RULES.md §7). */
+/* The route of one application through the transition table: its kind's
+ * stages, less the district stage for an application the kind sends
+ * straight to the municipal stage (a unit directly under the authority,
+ * RULES.md §7), and what its kind does after approval (AFTER_*). */
 static unsigned app_stages(const struct engine *e, const struct app *a)
 {
     unsigned stages = engine_kind_stages(e, a->kind);
     if (a->kind->skips_district && a->data.typed && a->kind->skips_district(a->data.typed))
         stages &= ~(unsigned)STAGE_DISTRICT;
-    return stages;
+    return stages | a->kind->after;
 }
 
 void app_evaluate(struct app *a, int64_t now)
@@ -466,6 +487,11 @@ static int app_parts(const struct app *a, json_t **head, json_t **tail)
         log_msg(LOG_ERROR, "application %lld could not be rendered", (long long)r->id);
         return -1;
     }
+    /* A request to give up what was issued, while it is pending (407号
+     * 第十七条). */
+    json_t *surrender = json_object_get(a->facts, "surrender");
+    if (surrender)
+        json_object_set(*tail, "surrender", surrender);
     return 0;
 }
 
@@ -1017,6 +1043,7 @@ void change_reset(struct change *c)
     json_decref(c->certificate);
     event_draft_release(&c->event);
     free(c->envelope);
+    duty_work_free(c->work);
     struct engine *e = c->e;
     const struct actor *who = c->who;
     const char *action = c->action;
@@ -1175,8 +1202,12 @@ static enum store_rc change_commit(struct store_tx *tx, struct change *c)
     rc = history_record(tx, c);
     if (rc == STORE_OK && c->t && c->t->issues && certificate_issue(tx, c) != ENGINE_OK)
         return STORE_ERROR;
-    if (rc != STORE_OK)
+    if (rc != STORE_OK) {
         outcome_set(out, ENGINE_ERROR, "the database could not record the event");
+        return rc;
+    }
+    if (c->def && c->def->after_event && c->def->after_event(tx, c) != ENGINE_OK)
+        return out->rc == ENGINE_ERROR ? STORE_ERROR : STORE_CONFLICT;
     return rc;
 }
 

@@ -73,6 +73,17 @@ struct engine_settings {
      * number of applications per organisation, kind and round
      * (configuration `one_application_per_round`: false). */
     bool many_per_round;
+    /* Duties (RULES.md §8): a kind's annual report date where the
+     * authority sets it (configuration `annual_report_due`); whether a
+     * closure within the year refunds pro rata rather than in full; the
+     * days a refund is due in (0: 30). */
+    struct {
+        const char *kind;
+        struct month_day due;
+    } annual_due[ENGINE_MAX_STAGE_SETTINGS];
+    unsigned n_annual_due;
+    bool refund_pro_rata;
+    unsigned refund_days;
 };
 
 #define ENGINE_MATERIAL_MAX_BYTES  (20 * 1024 * 1024)
@@ -95,8 +106,13 @@ int engine_init(struct engine *e, struct store *s, const struct calendar *cal);
  * configured ones, else the kind's default. */
 unsigned engine_kind_stages(const struct engine *e, const struct kind *k);
 
+/* The month and day the annual report of kind k is due here: the
+ * configured one, else {0, 0} (the kind's rule). */
+struct month_day engine_annual_due(const struct engine *e, const struct kind *k);
+
 /* Checks settings against the kinds (every kind named exists, every stage
- * list has the municipal stage).  0, or -1 with a one-line reason. */
+ * list has the municipal stage, an annual report date only for a kind that
+ * has annual reports).  0, or -1 with a one-line reason. */
 int engine_check_settings(const struct engine_settings *s, char *err, size_t errlen);
 
 /* ---- outcomes ------------------------------------------------------------ */
@@ -268,8 +284,16 @@ struct withdrawal_input {
 
 struct revocation_input {
     const char *reason;
-    const char *ground; /* NULL: the kind's first ground */
-    int64_t refund_fen; /* -1: none */
+    const char *ground;       /* NULL: the kind's first ground */
+    int64_t refund_fen;       /* -1: none */
+    const char *effective_on; /* "YYYY-MM-DD"; NULL: the day of the revocation */
+};
+
+/* Giving up a certification (407号 第十七条): "surrender_requested" by the
+ * holder, "surrender_forwarded" or "surrender_returned" by its district
+ * bureau, "surrender_confirmed" or "surrender_refused" by the authority. */
+struct surrender_input {
+    const char *opinion; /* the holder's reason, the bureau's or the authority's opinion */
 };
 
 /*
@@ -311,9 +335,11 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
                            int year, int confirm, int64_t now, struct outcome *out);
 
 /* Performs every time-driven transition due at `now` (notices that ended
- * with no objection open: approved, and what they issue signed), each in
- * its own transaction.  report (may be NULL) is told of each application
- * looked at.  Returns how many were approved, or -1 when the store failed
+ * with no objection open: approved, and what they issue signed; duties
+ * overdue, missed after a reminder, met, or failed after a rectification
+ * deadline, with the revocation prompts they raise), each in its own
+ * transaction.  report (may be NULL) is told of each application looked
+ * at and each duty moved.  Returns how many were approved, or -1 when the store failed
  * (or no signing key is loaded: nothing is approved without one). */
 int engine_tick(struct engine *e, int64_t now,
                 void (*report)(const struct application *a, const char *what, void *ctx),
@@ -380,6 +406,49 @@ enum engine_rc engine_template_delete(struct engine *e, const struct actor *who,
  * stage, records}; all null and no records when it has made none. */
 enum engine_rc engine_last_review(struct engine *e, const struct actor *who,
                                   const struct kind *kind, struct outcome *out);
+/* ---- after approval (RULES.md §8) ------------------------------------------ */
+
+/* What a duty action takes ("report_filed", "duty_reminder", "duty_result",
+ * "funds_paid", "prompt_dismissed", "refund_paid", and the clock's
+ * "duty_overdue", "duty_missed", "duty_met", "duty_failed"): the duty acted
+ * on (0 for a report or the funds) and the body as sent (NULL for the
+ * clock).  On ENGINE_OK out->extra has "duty", the duty as written, and
+ * out->id the report filed. */
+struct duty_input {
+    int64_t duty;
+    const json_t *body;
+};
+
+/* A duty (with, when listed, its application's kind, status, unit and
+ * holder) and a report as the API shows them; NULL only when memory runs
+ * out. */
+json_t *duty_to_json(const struct duty *d);
+json_t *report_to_json(const struct report *r);
+
+/* The duties and the reports of application id, as `who` may see it. */
+enum engine_rc engine_duties_of(struct engine *e, const struct actor *who, int64_t id,
+                                void (*fn)(const struct duty *d, void *ctx), void *ctx);
+enum engine_rc engine_reports_of(struct engine *e, const struct actor *who, int64_t id,
+                                 void (*fn)(const struct report *r, void *ctx), void *ctx);
+
+/* The reviewers' worklist: the duties of the applications `who` reviews
+ * (the scope is set from the actor), newest first. */
+enum engine_rc engine_duty_list(struct engine *e, const struct actor *who, struct duty_filter *f,
+                                void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more);
+
+/* What a reader of a certificate of kind k would want to know of its
+ * holder's duties ({"annual_report_overdue", "under_rectification",
+ * "rectify_by"}), null for a kind without duties; NULL when the store
+ * failed. */
+json_t *engine_standing(struct engine *e, const struct kind *k, int64_t application_id);
+
+/* The public list of kind k (k->public_list): each certified holder, with
+ * what is certified, when, and its status now ("certified",
+ * "under_rectification", "revoked" — announced with its ground and the day
+ * it took effect — or "surrendered"), oldest first.  fn gets each entry (a
+ * reference it may keep). */
+enum engine_rc engine_public_list(struct engine *e, const struct kind *k, int64_t now,
+                                  void (*fn)(json_t *entry, void *ctx), void *ctx);
 
 /* ---- history -------------------------------------------------------------- */
 
@@ -522,6 +591,11 @@ json_t *engine_jwks(struct store *s);
  * problem is appended to errs with its pointer.  The unit must exist. */
 void account_from_json(struct store *s, const json_t *body, int64_t now, struct account *a,
                        struct spec_errors *errs);
+
+/* Why an applicant's USCC may not stand (a code outside Beijing of an
+ * organisation not directly under the ministry or the municipal bureau), or
+ * NULL when it may. */
+const char *applicant_uscc_problem(const char *uscc, bool direct);
 
 /* An account as JSON (no secrets); NULL only when memory runs out. */
 json_t *account_to_json(const struct account *a);

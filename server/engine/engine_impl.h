@@ -72,6 +72,10 @@ struct change {
 
     struct event_draft event; /* the event, as phase 1 left c */
 
+    /* What the action writes to duties and reports (engine/duties.c),
+     * worked out in phase 2; owned.  NULL: nothing. */
+    struct duty_work *work;
+
     /* Phase 2. */
     unsigned char event_hash[EVENT_HASH_LEN];
     int64_t made_id; /* what the action inserted (an objection) */
@@ -95,6 +99,9 @@ struct action_def {
     /* Phase 2, after the row is written and before its event: rows of
      * its own (an objection, a revocation). */
     enum engine_rc (*before_event)(struct store_tx *tx, struct change *c);
+    /* Phase 2, after its event: what follows from it for other
+     * applications (a revocation that disqualifies pending ones). */
+    enum engine_rc (*after_event)(struct store_tx *tx, struct change *c);
     /* The action leaves the application as it was (its representation, and
      * so its version, the ETag): an objection is an event of the
      * application, not a change to it.  Phase 2 then only checks that the
@@ -107,6 +114,51 @@ struct action_def {
 
 /* The action's entry, or NULL. */
 const struct action_def *action_find(const char *action);
+
+/* ---- after approval (engine/duties.c) ---------------------------------------- */
+
+/* Duties and a report an action writes, in its transaction: rows to
+ * update or insert, and the report to insert first (rows whose report_id is
+ * -1 take its id). */
+#define DUTY_WORK_MAX 4
+struct duty_work {
+    struct duty rows[DUTY_WORK_MAX];
+    bool insert[DUTY_WORK_MAX];
+    unsigned n;
+    bool add_report;
+    struct report report;
+};
+
+void duty_work_free(struct duty_work *w);
+
+/* The hooks of the actions after approval (action_def). */
+enum engine_rc duties_prepare_report(struct change *c);
+enum engine_rc duties_check_report(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_reminder(struct change *c);
+enum engine_rc duties_check_reminder(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_result(struct change *c);
+enum engine_rc duties_check_result(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_funds(struct change *c);
+enum engine_rc duties_check_funds(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_dismissal(struct change *c);
+enum engine_rc duties_check_dismissal(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_refund_paid(struct change *c);
+enum engine_rc duties_check_refund_paid(struct store_tx *tx, struct change *c);
+enum engine_rc duties_check_clock(struct store_tx *tx, struct change *c);
+/* before_event of each: writes c->work. */
+enum engine_rc duties_write(struct store_tx *tx, struct change *c);
+
+/* The duties what was just issued starts (certificate_issue()). */
+enum engine_rc duties_on_issue(struct store_tx *tx, struct change *c, sb_day issued_on,
+                               const char *valid_until);
+/* What a revocation does to the duties: those still open are cancelled, the
+ * open prompts acted on, and a refund (refund_fen > 0) becomes a duty. */
+enum engine_rc duties_on_revocation(struct store_tx *tx, struct change *c, int64_t refund_fen);
+
+/* The clock's part for duties (engine_tick). */
+int duties_tick(struct engine *e, int64_t now,
+                void (*report)(const struct application *a, const char *what, void *ctx),
+                void *ctx);
 
 /* Parses and evaluates an application the store read (taking the row's
  * text) as of `now`.  NULL when memory runs out. */

@@ -371,5 +371,8 @@ int engine_tick(struct engine *e, int64_t now,
         application_release(row);
     }
     free(d.rows);
+    /* The duties after approval (RULES.md §8). */
+    if (duties_tick(e, now, report, ctx) < 0)
+        failed++;
     return failed ? -1 : approved;
 }

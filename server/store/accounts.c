@@ -9,7 +9,9 @@
 
 /* Columns read by every query below, in this order.  uscc, unit and
  * authority are NULL unless the role binds them; the struct says "". */
-#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at, email"
+#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at, email, direct"
+/* The column after them in a query that selects more. */
+#define ACCOUNT_NEXT_COLUMN 9
 
 static void account_from_row(sqlite3_stmt *st, struct account *a)
 {
@@ -21,6 +23,7 @@ static void account_from_row(sqlite3_stmt *st, struct account *a)
     store_col_text(st, 5, a->authority, sizeof a->authority);
     store_col_text(st, 6, a->created_at, sizeof a->created_at);
     store_col_text(st, 7, a->email, sizeof a->email);
+    a->direct = sqlite3_column_int(st, 8) != 0;
 }
 
 enum store_rc store_account_add(struct store_tx *tx, struct account *a)
@@ -28,8 +31,8 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a)
     /* token_hash is a column of the first schema that nothing reads any
      * more (migration 0006): random bytes no token hashes to. */
     static const char sql[] =
-        "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at, email)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, randomblob(32), ?6, ?7)";
+        "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at, email,"
+        " direct) VALUES (?1, ?2, ?3, ?4, ?5, randomblob(32), ?6, ?7, ?8)";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
     enum store_rc rc;
@@ -39,7 +42,7 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a)
     if ((store_bind_text(st, 1, a->role) | store_bind_text(st, 2, a->name) |
          store_bind_opt(st, 3, a->uscc) | store_bind_opt(st, 4, a->unit) |
          store_bind_opt(st, 5, a->authority) | store_bind_text(st, 6, a->created_at) |
-         store_bind_opt(st, 7, a->email)) != SQLITE_OK)
+         store_bind_opt(st, 7, a->email) | sqlite3_bind_int(st, 8, a->direct)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);
@@ -83,8 +86,8 @@ enum store_rc store_account_by_token(struct store *s,
     }
     /* The index lookup compared with memcmp, whose timing depends on where
      * the bytes differ; decide on a comparison that does not. */
-    stored = sqlite3_column_blob(st, 8);
-    if (stored == NULL || sqlite3_column_bytes(st, 8) != TOKEN_HASH_LEN ||
+    stored = sqlite3_column_blob(st, ACCOUNT_NEXT_COLUMN);
+    if (stored == NULL || sqlite3_column_bytes(st, ACCOUNT_NEXT_COLUMN) != TOKEN_HASH_LEN ||
         sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) != 0)
         goto out;
     account_from_row(st, out);

@@ -495,6 +495,26 @@ enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, co
     return rc;
 }
 
+enum store_rc store_app_each_of_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                   bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    static const char sql[] =
+        "SELECT " APP_COLUMNS " FROM applications WHERE applicant_uscc = ?1 AND kind = ?2"
+        " ORDER BY id";
+    struct conn *c = store_tx_conn(tx);
+    sqlite3_stmt *st = store_stmt(c, sql);
+    enum store_rc rc;
+
+    if (st == NULL)
+        return STORE_ERROR;
+    if ((store_bind_text(st, 1, uscc) | store_bind_text(st, 2, kind)) != SQLITE_OK)
+        rc = store_rc(c, SQLITE_ERROR, sql);
+    else
+        rc = app_walk(c, st, sql, fn, ctx);
+    store_stmt_done(st);
+    return rc;
+}
+
 static const char sql_each_status[] =
     "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
 

@@ -115,7 +115,7 @@ enum store_rc store_keys_each(struct store *s, void (*fn)(const struct key_row *
 
 #define CERT_COLUMNS                                                                               \
     "serial, application_id, kind, kid, issued_on, valid_until, document, jws, revoked_at,"        \
-    " revocation_reason, revocation_ground, refund_fen"
+    " revocation_reason, revocation_ground, refund_fen, revocation_effective_on"
 
 void certificate_release(struct certificate_row *c)
 {
@@ -139,6 +139,7 @@ static enum store_rc cert_from_row(sqlite3_stmt *st, struct certificate_row *c)
     store_col_text(st, 8, c->revoked_at, sizeof c->revoked_at);
     store_col_text(st, 10, c->revocation_ground, sizeof c->revocation_ground);
     c->refund_fen = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 11);
+    store_col_text(st, 12, c->revocation_effective_on, sizeof c->revocation_effective_on);
     if (store_col_dup(st, 6, "{}", &c->document_json) != 0 ||
         store_col_dup(st, 7, "", &c->jws) != 0 ||
         store_col_dup(st, 9, NULL, &c->revocation_reason) != 0) {
@@ -170,10 +171,9 @@ enum store_rc store_cert_insert(struct store_tx *tx, const struct certificate_ro
     return rc;
 }
 
-static enum store_rc cert_one(struct store *s, const char *sql, const char *text, int64_t id,
-                              struct certificate_row *out)
+static enum store_rc cert_one_on(struct conn *c, const char *sql, const char *text, int64_t id,
+                                 struct certificate_row *out)
 {
-    struct conn *c = store_reader(s);
     sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     enum store_rc rc;
     int step;
@@ -196,6 +196,12 @@ out:
     return rc;
 }
 
+static enum store_rc cert_one(struct store *s, const char *sql, const char *text, int64_t id,
+                              struct certificate_row *out)
+{
+    return cert_one_on(store_reader(s), sql, text, id, out);
+}
+
 enum store_rc store_cert_get(struct store *s, const char *serial, struct certificate_row *out)
 {
     static const char sql[] = "SELECT " CERT_COLUMNS " FROM certificates WHERE serial = ?1";
@@ -209,12 +215,20 @@ enum store_rc store_cert_of_app(struct store *s, int64_t application_id,
     return cert_one(s, sql, NULL, application_id, out);
 }
 
+enum store_rc store_cert_of_app_tx(struct store_tx *tx, int64_t application_id,
+                                   struct certificate_row *out)
+{
+    static const char sql[] = "SELECT " CERT_COLUMNS " FROM certificates WHERE application_id = ?1";
+    return cert_one_on(store_tx_conn(tx), sql, NULL, application_id, out);
+}
+
 enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const char *at,
-                                const char *reason, const char *ground, int64_t refund_fen)
+                                const char *reason, const char *ground, int64_t refund_fen,
+                                const char *effective_on)
 {
     static const char sql[] =
         "UPDATE certificates SET revoked_at = ?2, revocation_reason = ?3, revocation_ground = ?4,"
-        " refund_fen = ?5 WHERE serial = ?1 AND revoked_at IS NULL";
+        " refund_fen = ?5, revocation_effective_on = ?6 WHERE serial = ?1 AND revoked_at IS NULL";
     struct conn *c = store_tx_conn(tx);
     sqlite3_stmt *st = store_stmt(c, sql);
     enum store_rc rc;
@@ -223,8 +237,8 @@ enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const c
         return STORE_ERROR;
     if ((store_bind_text(st, 1, serial) | store_bind_text(st, 2, at) |
          store_bind_text(st, 3, reason) | store_bind_opt(st, 4, ground) |
-         (refund_fen >= 0 ? sqlite3_bind_int64(st, 5, refund_fen) : sqlite3_bind_null(st, 5))) !=
-        SQLITE_OK)
+         (refund_fen >= 0 ? sqlite3_bind_int64(st, 5, refund_fen) : sqlite3_bind_null(st, 5)) |
+         store_bind_opt(st, 6, effective_on)) != SQLITE_OK)
         rc = store_rc(c, SQLITE_ERROR, sql);
     else
         rc = store_rc(c, sqlite3_step(st), sql);

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #define SESSION_ACCOUNT_COLUMNS                                                                    \
-    "a.id, a.role, a.name, a.uscc, a.unit, a.authority, a.created_at, a.email"
+    "a.id, a.role, a.name, a.uscc, a.unit, a.authority, a.created_at, a.email, a.direct"
+/* The first column after them. */
+#define NEXT 9
 
 static void account_cols(sqlite3_stmt *st, struct account *a)
 {
@@ -20,6 +22,7 @@ static void account_cols(sqlite3_stmt *st, struct account *a)
     store_col_text(st, 5, a->authority, sizeof a->authority);
     store_col_text(st, 6, a->created_at, sizeof a->created_at);
     store_col_text(st, 7, a->email, sizeof a->email);
+    a->direct = sqlite3_column_int(st, 8) != 0;
 }
 
 enum store_rc store_account_set_password(struct store_tx *tx, int64_t id, const char *hash)
@@ -60,7 +63,7 @@ enum store_rc store_account_by_email(struct store *s, const char *email, struct 
     step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         account_cols(st, out);
-        store_col_text(st, 8, hash_out, cap);
+        store_col_text(st, NEXT, hash_out, cap);
         rc = STORE_OK;
     } else if (step == SQLITE_DONE) {
         rc = STORE_NOT_FOUND;
@@ -129,11 +132,11 @@ enum store_rc store_session_find(struct store *s, const unsigned char token_hash
     step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         /* As for bearer tokens: decide on a constant-time comparison. */
-        const void *stored = sqlite3_column_blob(st, 9);
-        if (stored && sqlite3_column_bytes(st, 9) == TOKEN_HASH_LEN &&
+        const void *stored = sqlite3_column_blob(st, NEXT + 1);
+        if (stored && sqlite3_column_bytes(st, NEXT + 1) == TOKEN_HASH_LEN &&
             sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) == 0) {
             account_cols(st, out);
-            store_col_text(st, 8, csrf_out, 64);
+            store_col_text(st, NEXT, csrf_out, 64);
             rc = STORE_OK;
         }
     } else if (step != SQLITE_DONE) {

@@ -184,6 +184,8 @@ struct account {
     char authority[24];  /* municipal_reviewer: its authority; else "" */
     char email[1017];    /* signs in on the web with it; else "" */
     char created_at[40]; /* RFC 3339 */
+    bool direct;         /* applicant: directly under the ministry or the municipal bureau
+                          * (407号 第十三条), so its USCC may carry a national division code */
 };
 
 /* Inserts the account; sets a->id.  Its tokens are rows of their own
@@ -380,6 +382,11 @@ enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, co
 enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
                                 bool (*fn)(struct application *a, void *ctx), void *ctx);
 
+/* Calls fn, inside the transaction, for every application of organisation
+ * `uscc` and `kind`, lowest id first; as store_app_each_tx(). */
+enum store_rc store_app_each_of_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                   bool (*fn)(struct application *a, void *ctx), void *ctx);
+
 /* Calls fn, inside the transaction, for every application in `status`,
  * lowest id first; as store_app_each_tx().  The second reads on this
  * thread's reader. */
@@ -571,7 +578,8 @@ struct certificate_row {
     char revoked_at[40];     /* "" unless revoked */
     char *revocation_reason; /* owned; NULL unless revoked */
     char revocation_ground[48];
-    int64_t refund_fen; /* -1 when none */
+    int64_t refund_fen;               /* -1 when none */
+    char revocation_effective_on[11]; /* "" unless revoked: the day it took effect */
 };
 
 void certificate_release(struct certificate_row *c);
@@ -580,9 +588,13 @@ enum store_rc store_cert_insert(struct store_tx *tx, const struct certificate_ro
 enum store_rc store_cert_get(struct store *s, const char *serial, struct certificate_row *out);
 enum store_rc store_cert_of_app(struct store *s, int64_t application_id,
                                 struct certificate_row *out);
-/* Marks the certificate revoked; STORE_CONFLICT when it already is. */
+enum store_rc store_cert_of_app_tx(struct store_tx *tx, int64_t application_id,
+                                   struct certificate_row *out);
+/* Marks the certificate revoked at `at`, taking effect on effective_on
+ * ("YYYY-MM-DD"); STORE_CONFLICT when it already is. */
 enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const char *at,
-                                const char *reason, const char *ground, int64_t refund_fen);
+                                const char *reason, const char *ground, int64_t refund_fen,
+                                const char *effective_on);
 
 /* ---- rankings ---------------------------------------------------------- */
 
@@ -672,5 +684,100 @@ enum store_rc store_ban_add(struct store_tx *tx, const char *uscc, const char *k
  * STORE_NOT_FOUND when none is. */
 enum store_rc store_ban_find_tx(struct store_tx *tx, const char *uscc, const char *kind,
                                 const char *day, char *until_out);
+
+/* ---- duties after approval and reports (RULES.md §8) ------------------- */
+
+struct report {
+    int64_t id;
+    int64_t application_id;
+    char type[16];   /* annual, change, closure */
+    char period[24]; /* "2021"; the day of the change or closure */
+    char *body_json; /* owned: the report as filed */
+    char filed_at[40];
+    int64_t filed_by;
+};
+
+void report_release(struct report *r);
+
+/* Inserts r; sets r->id. */
+enum store_rc store_report_add(struct store_tx *tx, struct report *r);
+/* Calls fn for each report of the application, oldest first. */
+enum store_rc store_reports_of(struct store *s, int64_t application_id,
+                               void (*fn)(const struct report *r, void *ctx), void *ctx);
+/* Calls fn, in the transaction, for each report of `type` of the application. */
+enum store_rc store_reports_of_tx(struct store_tx *tx, int64_t application_id, const char *type,
+                                  void (*fn)(const struct report *r, void *ctx), void *ctx);
+
+struct duty {
+    int64_t id;
+    int64_t application_id;
+    char type[24];       /* annual_report, change_report, recheck, operating_year, refund */
+    char period[24];     /* "2021", or a date */
+    char nominal_on[11]; /* the day the rule gives */
+    char due_on[11];     /* moved off days off, or set by a reminder; "" until known */
+    char status[16];     /* duties.h */
+    char created_at[40];
+    char updated_at[40];
+    char reminded_at[40];   /* "" unless reminded */
+    char missed_at[40];     /* "" unless missed */
+    char filed_at[40];      /* "" unless filed */
+    int64_t report_id;      /* 0: none */
+    int64_t amount_fen;     /* a refund's amount; -1: none */
+    char *result_json;      /* owned: what the authority recorded; NULL: nothing */
+    char prompt_ground[48]; /* a revocation prompt it raised: its ground; "" none */
+    char prompt_state[12];  /* open, dismissed, acted; "" none */
+    char prompt_at[40];
+    int64_t prompt_refund_fen; /* -1: none */
+    /* Listings add the application's: */
+    char kind[24];
+    char app_status[24];
+    char review_unit[UNIT_ID_LEN];
+    char applicant_uscc[24];
+    char *applicant_name; /* owned */
+};
+
+void duty_release(struct duty *d);
+
+/* Inserts d (created_at, updated_at, and everything it says); sets d->id.
+ * STORE_CONFLICT when the application has a duty of that type and period. */
+enum store_rc store_duty_add(struct store_tx *tx, struct duty *d);
+/* Writes what may change of duty d->id: due_on, status, updated_at,
+ * reminded_at, missed_at, filed_at, report_id, amount_fen, result and the
+ * prompt. */
+enum store_rc store_duty_update(struct store_tx *tx, const struct duty *d);
+enum store_rc store_duty_get_tx(struct store_tx *tx, int64_t id, struct duty *out);
+/* The duty of the application with this type and period. */
+enum store_rc store_duty_find_tx(struct store_tx *tx, int64_t application_id, const char *type,
+                                 const char *period, struct duty *out);
+/* Calls fn for each duty of the application, by nominal date (then id);
+ * the duty passed is released after fn returns. */
+enum store_rc store_duties_of(struct store *s, int64_t application_id,
+                              void (*fn)(const struct duty *d, void *ctx), void *ctx);
+enum store_rc store_duties_of_tx(struct store_tx *tx, int64_t application_id,
+                                 void (*fn)(const struct duty *d, void *ctx), void *ctx);
+
+/* What the clock has to look at on `today` ("YYYY-MM-DD"): duties due,
+ * reminded or rectifying whose due date is on or before today, and those
+ * whose due date is not known yet; lowest id first.  fn may not use the
+ * store's writer; the duty passed is released after it returns. */
+enum store_rc store_duties_pending(struct store *s, const char *today,
+                                   void (*fn)(const struct duty *d, void *ctx), void *ctx);
+
+/* The reviewers' worklist. */
+struct duty_filter {
+    const char *kinds_in[4]; /* the kinds the caller may see (all NULL: any) */
+    const char *review_unit; /* NULL: any */
+    const char *status;      /* NULL: any */
+    const char *type;        /* NULL: any */
+    const char *kind;        /* NULL: any */
+    bool prompt_open;        /* only duties with an open revocation prompt */
+    int64_t before_id;       /* 0: from the newest */
+    int limit;               /* 1..200 */
+};
+
+/* Calls fn for each duty matching f, newest first (with the application's
+ * kind, status, unit and holder); *more says whether there are more. */
+enum store_rc store_duties_list(struct store *s, const struct duty_filter *f,
+                                void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more);
 
 #endif

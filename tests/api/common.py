@@ -77,7 +77,7 @@ ACCOUNTS = {
 
 KINDS = ("incubator", "first_store", "tourism_award")
 AUTHORITY_OF_KIND = {"incubator": "science_tech", "first_store": "commerce",
-                     "tourism_award": "culture_tourism"}
+                     "tourism_award": "culture_tourism", "experience_base": "culture_tourism"}
 DISTRICTS = ("110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
              "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119")
 STATUSES = ("draft", "district_review", "municipal_review", "public_notice", "approved",
@@ -418,7 +418,8 @@ _BUILTIN = {
 }
 
 _EXAMPLE_FILES = {"incubator": "incubator.json", "first_store": "first_store.json",
-                  "tourism_award": "tourism_award.json"}
+                  "tourism_award": "tourism_award.json",
+                  "experience_base": "experience_base.json"}
 _example_cache = {}
 _example_source = {}
 
@@ -818,6 +819,10 @@ MUNICIPAL_RECORDS = {
                             "summary": "实地核查场地、团队与台账，情况属实。"},
     },
     "first_store": {"audited_amount_fen": 130000000},
+    "experience_base": {
+        "site_inspection": {"date": "TODAY", "passed": True,
+                            "summary": "实地勘验体验项目、配套设施与安全措施，情况属实。"},
+    },
     "tourism_award": {
         "audit": {"firm": "北京测试会计师事务所", "date": "TODAY", "passed": True,
                   "summary": "接待与组织人天数经审核属实。"},

@@ -366,22 +366,27 @@ START_TEST(test_table)
 
     for (; kinds[n]; n++) {
         ck_assert_ptr_eq(kind_find(kinds[n]->name), kinds[n]);
-        ck_assert_ptr_eq(kind_for_authority(kinds[n]->authority), kinds[n]);
+        ck_assert(kind_of_authority(kinds[n], kinds[n]->authority));
         ck_assert_ptr_nonnull(kinds[n]->data_fields);
         ck_assert_ptr_nonnull(kinds[n]->title_zh);
         ck_assert_ptr_nonnull(kinds[n]->title_en);
     }
-    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(n, 4);
     ck_assert_ptr_eq(kind_find("incubator"), &kind_incubator);
+    ck_assert_ptr_eq(kind_find("experience_base"), &kind_experience_base);
     ck_assert_ptr_eq(kind_find("first_store"), &kind_first_store);
     ck_assert_ptr_eq(kind_find("tourism_award"), &kind_tourism_award);
     ck_assert_ptr_null(kind_find("Incubator"));
     ck_assert_ptr_null(kind_find(""));
     ck_assert_ptr_null(kind_find(NULL));
-    ck_assert_ptr_eq(kind_for_authority("science_tech"), &kind_incubator);
-    ck_assert_ptr_eq(kind_for_authority("commerce"), &kind_first_store);
-    ck_assert_ptr_eq(kind_for_authority("culture_tourism"), &kind_tourism_award);
-    ck_assert_ptr_null(kind_for_authority("finance"));
+    ck_assert(kind_of_authority(&kind_incubator, "science_tech"));
+    ck_assert(kind_of_authority(&kind_first_store, "commerce"));
+    /* 市文化和旅游局 owns two kinds. */
+    ck_assert(kind_of_authority(&kind_tourism_award, "culture_tourism"));
+    ck_assert(kind_of_authority(&kind_experience_base, "culture_tourism"));
+    ck_assert(!kind_of_authority(&kind_experience_base, "commerce"));
+    ck_assert(!kind_of_authority(&kind_incubator, "finance"));
+    ck_assert(!kind_of_authority(&kind_incubator, NULL));
     ck_assert_str_eq(authorities[0], "science_tech");
     ck_assert_str_eq(authorities[1], "commerce");
     ck_assert_str_eq(authorities[2], "culture_tourism");
@@ -1342,18 +1347,20 @@ START_TEST(test_ban)
         assert_day(kind_ban_until(&kind_incubator, ymd(cases[i].revoked)), cases[i].may_apply_from,
                    cases[i].revoked);
 
-    /* The four grounds of 第十三条 bar; the others do not. */
+    /* The four grounds of 第十三条 bar (the fourth, termination or the
+     * operator's own request, as two grounds); the others do not. */
     static const char *const barring[] = {"fraud", "unreported_change",
-                                          "false_advertising_or_illegal_operation", "terminated"};
+                                          "false_advertising_or_illegal_operation", "terminated",
+                                          "operator_request"};
     size_t n = 0;
     for (const char *const *g = kind_incubator.banning_grounds; *g; g++, n++) {
-        ck_assert_uint_lt(n, 4);
+        ck_assert_uint_lt(n, 5);
         ck_assert_str_eq(*g, barring[n]);
     }
-    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(n, 5);
     for (const char *const *g = kind_incubator.revocation_grounds; *g; g++) {
         bool bars = false;
-        for (size_t i = 0; i < 4; i++)
+        for (size_t i = 0; i < 5; i++)
             bars = bars || strcmp(*g, barring[i]) == 0;
         if (!bars)
             ck_assert_msg(strcmp(*g, "other") == 0 || strcmp(*g, "condition_change") == 0 ||

@@ -778,7 +778,7 @@ static enum store_rc tx_cert_issue(struct store_tx *tx, void *ctx)
 static enum store_rc tx_cert_revoke(struct store_tx *tx, void *ctx)
 {
     struct cert_op *o = ctx;
-    return store_cert_revoke(tx, o->serial, o->at, o->reason, o->ground, o->refund_fen);
+    return store_cert_revoke(tx, o->serial, o->at, o->reason, o->ground, o->refund_fen, NULL);
 }
 
 START_TEST(test_certificate_revoked_once)

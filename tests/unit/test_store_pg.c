@@ -344,6 +344,50 @@ static const struct row_case cases[] = {
      " refund_fen) VALUES ('s1', 1, 'incubator', 'k1', '2020-09-29', '{}', 'j', -1)",
      0, 0, REFUSED},
 
+    {"an applicant directly under the ministry",
+     ACCOUNT_COLS ", direct) VALUES ('applicant', 'D', '12100000400010399T', NULL, NULL, ?1, " T
+                  ", 1)",
+     32, 0, ACCEPTED},
+    {"an auditor directly under the ministry",
+     ACCOUNT_COLS ", direct) VALUES ('auditor', 'D', NULL, NULL, NULL, ?1, " T ", 1)", 32, 0,
+     REFUSED},
+    {"direct neither 0 nor 1", "UPDATE accounts SET direct = 2 WHERE id = 1", 0, 0, REFUSED},
+    {"a report",
+     "INSERT INTO reports (application_id, type, period, body, filed_at, filed_by)"
+     " VALUES (1, 'annual', '2020', '{\"summary\": \"年报\"}', " T ", 1)",
+     0, 0, ACCEPTED},
+    {"a report of an unknown type",
+     "INSERT INTO reports (application_id, type, period, body, filed_at, filed_by)"
+     " VALUES (1, 'weekly', '2020', '{}', " T ", 1)",
+     0, 0, REFUSED},
+    {"a report not JSON",
+     "INSERT INTO reports (application_id, type, period, body, filed_at,"
+     " filed_by) VALUES (1, 'annual', '2021', 'x', " T ", 1)",
+     0, 0, REFUSED},
+    {"a duty",
+     "INSERT INTO duties (application_id, type, period, nominal_on, due_on, status,"
+     " created_at, updated_at) VALUES (1, 'annual_report', '2020', '2021-03-31',"
+     " '2021-03-31', 'due', " T ", " T ")",
+     0, 0, ACCEPTED},
+    {"a duty of the same period",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at) VALUES (1, 'annual_report', '2020', '2021-03-31', 'due', " T ", " T ")",
+     0, 0, CONFLICT},
+    {"a duty of an unknown status",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at) VALUES (1, 'recheck', '2023', '2023-09-29', 'late', " T ", " T ")",
+     0, 0, REFUSED},
+    {"a prompt without its state",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at, prompt_ground) VALUES (1, 'recheck', '2023', '2023-09-29', 'failed', " T ", " T
+     ", 'failed_recheck')",
+     0, 0, REFUSED},
+    {"a negative refund duty",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at, amount_fen) VALUES (1, 'refund', '2021-12-15', '2022-01-14', 'due', " T ", " T
+     ", -1)",
+     0, 0, REFUSED},
+
     {"a ranking", "INSERT INTO rankings VALUES ('tourism_award', 2020, " T ", 1, '[]')", 0, 0,
      ACCEPTED},
     {"a ranking not JSON", "INSERT INTO rankings VALUES ('tourism_award', 2021, " T ", 1, 'x')", 0,
@@ -715,6 +759,162 @@ START_TEST(test_materials_and_versions)
 }
 END_TEST
 
+/* ---- duties and reports through store.h (written on the layer) ------------ */
+
+struct duty_op {
+    struct duty d;
+    struct report r;
+    enum store_rc again; /* a second insert of the same period, in the same transaction */
+    enum store_rc after; /* an insert of another period after it */
+};
+
+/* One transaction: a report, its duty, the same period again (the
+ * conflict, answered) and another period (the transaction goes on). */
+static enum store_rc tx_duties(struct store_tx *tx, void *ctx)
+{
+    struct duty_op *o = ctx;
+    struct duty same, next;
+    enum store_rc rc = store_report_add(tx, &o->r);
+
+    if (rc != STORE_OK)
+        return rc;
+    o->d.report_id = o->r.id;
+    if ((rc = store_duty_add(tx, &o->d)) != STORE_OK)
+        return rc;
+    same = o->d;
+    next = o->d;
+    same.report_id = next.report_id = 0;
+    o->again = store_duty_add(tx, &same);
+    snprintf(next.period, sizeof next.period, "2021");
+    snprintf(next.nominal_on, sizeof next.nominal_on, "2022-03-31");
+    snprintf(next.due_on, sizeof next.due_on, "2022-03-31");
+    snprintf(next.status, sizeof next.status, "due");
+    next.filed_at[0] = '\0';
+    o->after = store_duty_add(tx, &next);
+    return STORE_OK;
+}
+
+static enum store_rc tx_duty_update(struct store_tx *tx, void *ctx)
+{
+    struct duty *d = ctx;
+    struct duty got;
+    enum store_rc rc = store_duty_get_tx(tx, d->id, &got);
+
+    if (rc != STORE_OK)
+        return rc;
+    snprintf(got.status, sizeof got.status, "missed");
+    snprintf(got.missed_at, sizeof got.missed_at, "2022-05-01T00:00:00Z");
+    snprintf(got.prompt_ground, sizeof got.prompt_ground, "missed_annual_reports");
+    snprintf(got.prompt_state, sizeof got.prompt_state, "open");
+    snprintf(got.prompt_at, sizeof got.prompt_at, "2022-05-01T00:00:00Z");
+    rc = store_duty_update(tx, &got);
+    duty_release(&got);
+    return rc;
+}
+
+struct duty_seen {
+    int n;
+    char types[4][24], periods[4][24], statuses[4][16];
+    int64_t ids[4];
+};
+
+static void see_duty(const struct duty *d, void *ctx)
+{
+    struct duty_seen *s = ctx;
+    if (s->n < 4) {
+        snprintf(s->types[s->n], sizeof s->types[0], "%s", d->type);
+        snprintf(s->periods[s->n], sizeof s->periods[0], "%s", d->period);
+        snprintf(s->statuses[s->n], sizeof s->statuses[0], "%s", d->status);
+        s->ids[s->n] = d->id;
+    }
+    s->n++;
+}
+
+static void see_report(const struct report *r, void *ctx)
+{
+    int *n = ctx;
+    ck_assert_str_eq(r->type, "annual");
+    ck_assert_str_eq(r->body_json, "{\"summary\":\"年报\"}");
+    (*n)++;
+}
+
+START_TEST(test_duties)
+{
+    struct env e;
+    struct db *d;
+    char err[512] = "";
+
+    env_open(&e, _i);
+    migrate(e.s);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    for (size_t i = 0; i < sizeof seed_sql / sizeof seed_sql[0]; i++)
+        ck_assert_int_eq(run_case(d, seed_sql[i], -1, 0, 0), ACCEPTED);
+    db_close(d);
+
+    struct duty_op o = {
+        .d = {.application_id = 1, .amount_fen = -1, .prompt_refund_fen = -1},
+        .r = {.application_id = 1, .filed_by = 1},
+    };
+    snprintf(o.d.type, sizeof o.d.type, "annual_report");
+    snprintf(o.d.period, sizeof o.d.period, "2020");
+    snprintf(o.d.nominal_on, sizeof o.d.nominal_on, "2021-03-31");
+    snprintf(o.d.due_on, sizeof o.d.due_on, "2021-03-31");
+    snprintf(o.d.status, sizeof o.d.status, "filed");
+    snprintf(o.d.created_at, sizeof o.d.created_at, "2021-03-01T02:00:00Z");
+    snprintf(o.d.filed_at, sizeof o.d.filed_at, "2021-03-01T02:00:00Z");
+    snprintf(o.r.type, sizeof o.r.type, "annual");
+    snprintf(o.r.period, sizeof o.r.period, "2020");
+    snprintf(o.r.filed_at, sizeof o.r.filed_at, "2021-03-01T02:00:00Z");
+    o.r.body_json = (char *)"{\"summary\":\"年报\"}";
+    ck_assert_int_eq(store_write(e.s, tx_duties, &o), STORE_OK);
+    ck_assert_int_eq(o.again, STORE_CONFLICT);
+    ck_assert_int_eq(o.after, STORE_OK);
+    ck_assert_int_gt(o.d.id, 0);
+    ck_assert_int_gt(o.r.id, 0);
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+
+    struct duty_seen seen = {0};
+    ck_assert_int_eq(store_duties_of(e.s, 1, see_duty, &seen), STORE_OK);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.periods[0], "2020");
+    ck_assert_str_eq(seen.statuses[0], "filed");
+    ck_assert_str_eq(seen.periods[1], "2021");
+    int reports = 0;
+    ck_assert_int_eq(store_reports_of(e.s, 1, see_report, &reports), STORE_OK);
+    ck_assert_int_eq(reports, 1);
+
+    /* The clock's work on 2022-04-01: the report of 2021 is due. */
+    struct duty_seen pending = {0};
+    ck_assert_int_eq(store_duties_pending(e.s, "2022-04-01", see_duty, &pending), STORE_OK);
+    ck_assert_int_eq(pending.n, 1);
+    ck_assert_str_eq(pending.periods[0], "2021");
+    memset(&pending, 0, sizeof pending);
+    ck_assert_int_eq(store_duties_pending(e.s, "2022-03-30", see_duty, &pending), STORE_OK);
+    ck_assert_int_eq(pending.n, 0);
+
+    struct duty changed = {.id = seen.ids[1]};
+    ck_assert_int_eq(store_write(e.s, tx_duty_update, &changed), STORE_OK);
+    struct duty_filter f = {.prompt_open = true, .limit = 10};
+    struct duty_seen open = {0};
+    bool more = true;
+    ck_assert_int_eq(store_duties_list(e.s, &f, see_duty, &open, &more), STORE_OK);
+    ck_assert_int_eq(open.n, 1);
+    ck_assert_str_eq(open.statuses[0], "missed");
+    ck_assert(!more);
+    f.kinds_in[0] = "first_store";
+    memset(&open, 0, sizeof open);
+    ck_assert_int_eq(store_duties_list(e.s, &f, see_duty, &open, &more), STORE_OK);
+    ck_assert_int_eq(open.n, 0);
+    struct duty_filter page = {.limit = 1};
+    memset(&open, 0, sizeof open);
+    ck_assert_int_eq(store_duties_list(e.s, &page, see_duty, &open, &more), STORE_OK);
+    ck_assert_int_eq(open.n, 1);
+    ck_assert(more);
+    env_close(&e);
+}
+END_TEST
+
 /* ---- the store on PostgreSQL ---------------------------------------------- */
 
 struct skew {
@@ -816,6 +1016,7 @@ static Suite *store_pg_suite(void)
     tcase_add_loop_test(tc, test_same_rows, 0, 2);
     tcase_add_loop_test(tc, test_units, 0, 2);
     tcase_add_loop_test(tc, test_materials_and_versions, 0, 2);
+    tcase_add_loop_test(tc, test_duties, 0, 2);
     tcase_add_test(tc, test_postgresql_store);
     suite_add_tcase(s, tc);
     return s;

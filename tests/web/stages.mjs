@@ -43,6 +43,7 @@ const TITLE = {
   incubator: '北京市科技企业孵化器认定',
   first_store: '鼓励发展商业品牌首店项目',
   tourism_award: '北京市入境旅游奖励与扶持资金',
+  experience_base: '北京市文化旅游体验基地认定',
 };
 
 // GET of the server's JSON from the test runner itself (node:http).
@@ -217,10 +218,12 @@ export function register(env, {failed}) {
     await staffSignIn(d, env.server.tokens.district_110108);
     const m = main(d);
     await m.locator('p.lead').getByText('海淀区', {exact: true}).waitFor();
-    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.first_store}`);
-    // the kind filter offers that kind only
+    // First stores and experience bases have a district stage (48号 六,
+    // 407号 第十二条).
+    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.first_store}、${TITLE.experience_base}`);
+    // the kind filter offers those kinds only
     const kindSel = field(m.locator('form.filters'), '申报类型');
-    assert.deepEqual((await kindSel.locator('option').allTextContents()).map((x) => x.trim()), ['全部', TITLE.first_store]);
+    assert.deepEqual((await kindSel.locator('option').allTextContents()).map((x) => x.trim()), ['全部', TITLE.first_store, TITLE.experience_base]);
     const rows = m.locator('table.worklist tbody tr');
     assert.equal(await rows.count(), 1);
     assert.equal(await m.getByText(INCUBATOR.name).count(), 0, 'the incubator is not the district\'s');
@@ -315,7 +318,8 @@ export function register(env, {failed}) {
     const ct = await person('culture and tourism reviewer');
     await staffSignIn(ct, env.server.tokens.municipal_culture_tourism);
     const m = main(ct);
-    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.tourism_award}`);
+    // 市文化和旅游局 reviews two kinds; only the tourism awards are ranked.
+    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.tourism_award}、${TITLE.experience_base}`);
     const panel = m.locator('section.panel.ranking');
     assert.equal(await panel.count(), 1);
     assert.equal((await panel.locator('h2').textContent()).trim(), `年度排名 · ${TITLE.tourism_award}`);
