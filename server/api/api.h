@@ -34,6 +34,10 @@ void api_answer(void *ctx, struct request *r);
 /* The route names, in table order, for the metrics (metrics_routes()). */
 const char *const *api_route_names(size_t *n);
 
+/* Deletes the Idempotency-Key records expired at `now` (the clock tick).
+ * How many, or -1 when the database failed (logged). */
+int64_t api_idempotency_purge(struct server *srv, int64_t now);
+
 /* ---- one call ------------------------------------------------------------- */
 
 #define ROUTE_MAX_PARAMS 4
@@ -63,6 +67,12 @@ struct call {
     char csrf[64];      /* that session's CSRF token */
 
     json_t *body; /* the JSON body of a route that takes one; owned by the call */
+
+    /* The Idempotency-Key this call holds (idempotency.c), if any. */
+    bool idem_held;
+    struct idem_request idem;
+    char idem_scope[96];
+    char idem_key[IDEM_KEY_CHARS + 1];
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -85,7 +95,13 @@ struct route {
      * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
      * other, and any given twice, before the handler runs. */
     const char *const *query;
+    unsigned flags; /* ROUTE_* below */
 };
+
+/* The route takes an Idempotency-Key: a POST that a client retries when it
+ * did not hear the answer (a time-out on a bad line) gets the first answer
+ * again instead of doing it twice (idempotency.c). */
+#define ROUTE_IDEMPOTENT 1u
 
 /* The query of a web page (not the API) is ignored: shared links gain
  * parameters of their own (WeChat adds from=singlemessage). */
@@ -129,6 +145,16 @@ void listing_add(struct listing *l, json_t *item);
 /* Replies {"items": [...]} when rc is ENGINE_OK and nothing failed, else
  * the problem; l->items is consumed either way. */
 void listing_reply(struct call *c, struct listing *l, enum engine_rc rc);
+
+/* ---- Idempotency-Key (idempotency.c) ------------------------------------------ */
+
+/* Before the handler of a ROUTE_IDEMPOTENT route: true when it is to run
+ * (no key sent, or the key is now this call's); false after replying with
+ * the answer kept for the key, or why the key cannot be taken. */
+bool idem_begin(struct call *c);
+/* After the handler: keeps its answer under the key the call holds (or
+ * lets the key go when the answer says to try again). */
+void idem_end(struct call *c);
 
 /* ---- the handlers ------------------------------------------------------------ */
 

@@ -85,21 +85,24 @@ static const struct route routes[] = {
     {"DELETE", "/v1/tokens/{tid}", api_token_delete, ROLE_ANY_ACCOUNT, "token_delete"},
     {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list"},
     {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", BODY_ANY},
-    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY},
+    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY,
+     NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", NULL,
      applications_list_query},
     {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get"},
     {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", BODY_ANY},
-    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit"},
+    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit",
+     NULL, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
-     "application_withdraw"},
+     "application_withdraw", NULL, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications/{id}/events", api_events_list, APPLICATION_READERS,
      "application_events"},
     {"POST", "/v1/applications/{id}/reviews", api_review_create,
-     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY},
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY, NULL,
+     ROUTE_IDEMPOTENT},
     {"GET", "/v1/notices", api_notices_list, ROLE_PUBLIC, "notices_list"},
     {"POST", "/v1/applications/{id}/objections", api_objection_file, ROLE_PUBLIC, "objection_file",
-     objection_fields},
+     objection_fields, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications/{id}/objections", api_objections_list,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "objections_list"},
     {"POST", "/v1/applications/{id}/objections/{oid}/resolution", api_objection_resolve,
@@ -392,8 +395,10 @@ void api_answer(void *ctx, struct request *r)
             return;
         }
     }
-    if (typed_params(&c) && (!found->body || body_ok(&c)))
+    if (typed_params(&c) && (!found->body || body_ok(&c)) && idem_begin(&c)) {
         found->handler(&c);
+        idem_end(&c);
+    }
     json_decref(c.body);
 }
 

@@ -46,6 +46,7 @@ void config_defaults(struct config *c)
     c->tick_interval = 60;
     c->write_batch_max = 64;
     c->write_batch_wait_us = 0;
+    c->idempotency_ttl = 24 * 3600;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
     snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
@@ -104,6 +105,7 @@ static const struct config_key config_keys[] = {
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
     INT_KEY("write_batch_max", KEY_UNSIGNED, write_batch_max, 1, 256),
     INT_KEY("write_batch_wait_us", KEY_UNSIGNED, write_batch_wait_us, 0, 100000),
+    INT_KEY("idempotency_key_ttl_s", KEY_UNSIGNED, idempotency_ttl, 1, 30 * 86400),
     {.name = "trusted_proxies",
      .type = KEY_PROXIES,
      .offset = offsetof(struct config, trusted_proxies),

@@ -68,11 +68,17 @@ void reply_static(struct request *r, const char *content_type, const char *data,
     r->static_len = len;
 }
 
-void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+void reply_bytes(struct request *r, unsigned status, const char *content_type, char *text,
+                 size_t len)
 {
-    reply_set(r, 200, NULL, content_type);
+    reply_set(r, status, NULL, content_type);
     r->reply_body = text;
     r->reply_len = len;
+}
+
+void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+{
+    reply_bytes(r, 200, content_type, text, len);
 }
 
 /* The problem's `instance`: the path as the client sent it, with what is
