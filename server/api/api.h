@@ -146,6 +146,23 @@ void listing_add(struct listing *l, json_t *item);
  * the problem; l->items is consumed either way. */
 void listing_reply(struct call *c, struct listing *l, enum engine_rc rc);
 
+/* ---- the description (openapi.c) ---------------------------------------------- */
+
+/* The route table, in order; *n gets its length. */
+const struct route *api_routes(size_t *n);
+
+/* The JSON Schema of a path parameter, as dispatch types it by its name
+ * ({id} a positive integer, {kind} a kind, …).  Caller owns it. */
+json_t *api_path_param_schema(const char *name);
+
+/* The OpenAPI 3.1 document of the API: the hand-written half
+ * (schema/openapi.in.json, compiled in) merged with what the route table and
+ * the tables below it say.  NULL when the two disagree (a route the
+ * hand-written half does not describe, or describes wrongly; a description
+ * of a route that does not exist), with every such reason in err, one a
+ * line.  Caller owns the document. */
+json_t *api_openapi(char *err, size_t errlen);
+
 /* ---- Idempotency-Key (idempotency.c) ------------------------------------------ */
 
 /* Before the handler of a ROUTE_IDEMPOTENT route: true when it is to run
@@ -162,6 +179,9 @@ void idem_end(struct call *c);
 void api_healthz(struct call *c);
 void api_readyz(struct call *c);
 void api_metrics(struct call *c);
+
+/* openapi.c */
+void api_openapi_get(struct call *c);
 
 /* kinds.c */
 void api_schema_get(struct call *c);

@@ -71,6 +71,7 @@ static const struct route routes[] = {
     {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz"},
     {"GET", "/readyz", api_readyz, ROLE_PUBLIC, "readyz"},
     {"GET", "/metrics", api_metrics, ROLE_PUBLIC, "metrics"},
+    {"GET", "/v1/openapi.json", api_openapi_get, ROLE_PUBLIC, "openapi"},
     {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema"},
     {"GET", "/v1/kinds", api_kinds_list, ROLE_PUBLIC, "kinds_list"},
     {"GET", "/v1/kinds/{kind}", api_kind_get, ROLE_PUBLIC, "kind_get"},
@@ -125,6 +126,12 @@ static const struct route routes[] = {
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
+
+const struct route *api_routes(size_t *n)
+{
+    *n = N_ROUTES;
+    return routes;
+}
 
 const char *const *api_route_names(size_t *n)
 {
@@ -211,6 +218,20 @@ static bool typed_params(struct call *c)
         p += len + 1;
     }
     return true;
+}
+
+json_t *api_path_param_schema(const char *name)
+{
+    if (strcmp(name, "id") == 0 || strcmp(name, "oid") == 0 || strcmp(name, "tid") == 0 ||
+        strcmp(name, "aid") == 0)
+        return json_pack("{s:s, s:s, s:i, s:I}", "type", "integer", "format", "int64", "minimum", 1,
+                         "maximum", (json_int_t)999999999999999999);
+    if (strcmp(name, "kind") == 0)
+        return json_pack("{s:s}", "$ref", "#/components/schemas/Kind");
+    if (strcmp(name, "year") == 0)
+        return json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 2019, "maximum", 2100);
+    return json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 1, "maxLength",
+                     (int)sizeof((struct call *)0)->params[0] - 1);
 }
 
 static bool declared(const char *const *names, const char *name)
