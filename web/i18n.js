@@ -344,6 +344,12 @@ const CK = {
   no_major_incident: ['无重大群体事件或投诉', 'No major incident or complaint'],
 };
 
+// Words of a page that keeps them beside its code (apiref.js); a key
+// defined here already stays as it is.
+export function addStrings(more) {
+  for (const [k, v] of Object.entries(more)) if (!(k in S)) S[k] = v;
+}
+
 function fill(s, vars) {
   return s.replace(/\{(\d)\}/g, (_, i) => (vars[i] ?? ''));
 }
