@@ -170,7 +170,9 @@ void reply_static(struct request *r, const char *content_type, const char *data,
 /* The HTTP status of a problem. */
 unsigned problem_status(enum problem p);
 
-/* Serialises a pending JSON reply into r->reply_body (called by daemon.c). */
+/* Serialises a pending JSON reply into r->reply_body (called by daemon.c,
+ * and by the API before it keeps an answer for an Idempotency-Key); calling
+ * it again changes nothing. */
 void reply_finish(struct request *r);
 
 /* ---- the daemon (daemon.c) --------------------------------------------- */
