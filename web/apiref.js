@@ -273,7 +273,8 @@ function problemTypes() {
     h('p', t('ref_problems_text')),
     h('div.scroll', h('table.grid',
       h('thead', h('tr', h('th', 'type'), h('th', t('ref_status')), h('th', 'title'))),
-      h('tbody', types.map((x) => h('tr', h('td', h('code', x.const)), h('td', String(x['x-status'])), h('td', x.title)))))));
+      h('tbody', types.map((x) => h('tr', h('td', h('code', x.const)), h('td', String(x['x-status'])),
+        h('td', (lang === 'zh' && x['x-title-zh']) || x.title)))))));
 }
 
 function schemas() {

@@ -30,6 +30,7 @@
 
 #include "api.h"
 #include "embedded.h"
+#include "jsontext.h"
 #include "kinds.h"
 #include "log.h"
 #include "text.h"
@@ -209,23 +210,25 @@ static void put_review(json_t *components, struct why *w)
 static void put_problems(json_t *components, struct why *w)
 {
     static const struct {
-        const char *slug, *title;
+        const char *slug, *title, *title_zh;
         unsigned status;
     } problems[] = {
-#define X(name, status, slug, title) {slug, title, status},
+#define X(name, status, slug, title, title_zh) {slug, title, title_zh, status},
         PROBLEMS(X)
 #undef X
     };
     size_t n = sizeof problems / sizeof problems[0];
     json_t *types = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(types, json_pack("{s:s+, s:s, s:i}", "const", PROBLEM_TYPE_PREFIX,
-                                               problems[i].slug, "title", problems[i].title,
-                                               "x-status", (int)problems[i].status));
+        json_array_append_new(types,
+                              json_pack("{s:s+, s:s, s:s, s:i}", "const", PROBLEM_TYPE_PREFIX,
+                                        problems[i].slug, "title", problems[i].title, "x-title-zh",
+                                        problems[i].title_zh, "x-status", (int)problems[i].status));
     component_put(components, "schemas", "ProblemType",
                   json_pack("{s:s, s:s, s:o}", "description",
-                            "The problem types this server answers with (RFC 9457 `type`).", "type",
-                            "string", "oneOf", types),
+                            "The problem types this server answers with (RFC 9457 `type`); the "
+                            "title is in Chinese (x-title-zh) when Accept-Language prefers zh.",
+                            "type", "string", "oneOf", types),
                   w);
     for (size_t i = 0; i < n; i++) {
         bool first = true;
@@ -319,7 +322,7 @@ static void put_examples(json_t *components, struct why *w)
         if (!k)
             continue;
         json_error_t e;
-        json_t *value = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
+        json_t *value = json_text_parse(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
         if (!value) {
             why_add(w, "tests/api/examples/%s: %s", f->name, e.text);
             continue;
@@ -686,7 +689,7 @@ json_t *api_openapi(char *err, size_t errlen)
         return NULL;
     }
     json_error_t e;
-    json_t *hand = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
+    json_t *hand = json_text_parse(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
     if (!hand) {
         why_add(&w, "schema/openapi.in.json, line %d: %s", e.line, e.text);
         return NULL;
