@@ -322,7 +322,7 @@ static void put_examples(json_t *components, struct why *w)
         if (!k)
             continue;
         json_error_t e;
-        json_t *value = json_text_parse(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
+        json_t *value = parse_json(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
         if (!value) {
             why_add(w, "tests/api/examples/%s: %s", f->name, e.text);
             continue;
@@ -689,7 +689,7 @@ json_t *api_openapi(char *err, size_t errlen)
         return NULL;
     }
     json_error_t e;
-    json_t *hand = json_text_parse(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
+    json_t *hand = parse_json(f->data, f->len, JSON_REJECT_DUPLICATES, &e);
     if (!hand) {
         why_add(&w, "schema/openapi.in.json, line %d: %s", e.line, e.text);
         return NULL;
