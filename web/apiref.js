@@ -164,7 +164,7 @@ function memberTable(s, prefix = '') {
     h('tbody', rows)));
 }
 
-// "when kind = incubator" from an `if` that fixes members to values.
+// "when project = launch_event" from an `if` that fixes members to values.
 function condition(s) {
   const parts = Object.entries((s && s.properties) || {}).map(([k, v]) =>
     `${k} = ${'const' in v ? show(v.const) : v.enum ? v.enum.map(show).join(' | ') : '…'}`);
