@@ -513,6 +513,12 @@ const CK = {
   permits: ['资质证件', 'Permits'],
 };
 
+// Words of a page that keeps them beside its code (apiref.js); a key
+// defined here already stays as it is.
+export function addStrings(more) {
+  for (const [k, v] of Object.entries(more)) if (!(k in S)) S[k] = v;
+}
+
 function fill(s, vars) {
   return s.replace(/\{(\d)\}/g, (_, i) => (vars[i] ?? ''));
 }

@@ -38,6 +38,10 @@ void api_head(void *ctx, struct request *r);
 /* The route names, in table order, for the metrics (metrics_routes()). */
 const char *const *api_route_names(size_t *n);
 
+/* Deletes the Idempotency-Key records expired at `now` (the clock tick).
+ * How many, or -1 when the database failed (logged). */
+int64_t api_idempotency_purge(struct server *srv, int64_t now);
+
 /* ---- one call ------------------------------------------------------------- */
 
 #define ROUTE_MAX_PARAMS 4
@@ -67,6 +71,12 @@ struct call {
     char csrf[64];      /* that session's CSRF token */
 
     json_t *body; /* the JSON body of a route that takes one; owned by the call */
+
+    /* The Idempotency-Key this call holds (idempotency.c), if any. */
+    bool idem_held;
+    struct idem_request idem;
+    char idem_scope[96];
+    char idem_key[IDEM_KEY_CHARS + 1];
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -93,12 +103,18 @@ struct route {
      * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
      * other, and any given twice, before the handler runs. */
     const char *const *query;
+    unsigned flags; /* ROUTE_* below */
     /* BODY_FILE routes: runs when the request's head has arrived, before a
      * byte of the body is read, with the call as the handler would get it
      * (the caller authenticated, the parameters typed): replies to refuse
      * the body, or takes it into a file with request_take_file(). */
     handler_fn head;
 };
+
+/* The route takes an Idempotency-Key: a POST that a client retries when it
+ * did not hear the answer (a time-out on a bad line) gets the first answer
+ * again instead of doing it twice (idempotency.c). */
+#define ROUTE_IDEMPOTENT 1u
 
 /* The query of a web page (not the API) is ignored: shared links gain
  * parameters of their own (WeChat adds from=singlemessage). */
@@ -158,6 +174,32 @@ struct list_query {
 /* Reads the query of c into lq; paging adds limit, cursor and count.  On a
  * bad parameter replies 400 naming each and returns false. */
 bool list_query_parse(struct call *c, struct list_query *lq, bool paging);
+/* ---- the description (openapi.c) ---------------------------------------------- */
+
+/* The route table, in order; *n gets its length. */
+const struct route *api_routes(size_t *n);
+
+/* The JSON Schema of a path parameter, as dispatch types it by its name
+ * ({id} a positive integer, {kind} a kind, …).  Caller owns it. */
+json_t *api_path_param_schema(const char *name);
+
+/* The OpenAPI 3.1 document of the API: the hand-written half
+ * (schema/openapi.in.json, compiled in) merged with what the route table and
+ * the tables below it say.  NULL when the two disagree (a route the
+ * hand-written half does not describe, or describes wrongly; a description
+ * of a route that does not exist), with every such reason in err, one a
+ * line.  Caller owns the document. */
+json_t *api_openapi(char *err, size_t errlen);
+
+/* ---- Idempotency-Key (idempotency.c) ------------------------------------------ */
+
+/* Before the handler of a ROUTE_IDEMPOTENT route: true when it is to run
+ * (no key sent, or the key is now this call's); false after replying with
+ * the answer kept for the key, or why the key cannot be taken. */
+bool idem_begin(struct call *c);
+/* After the handler: keeps its answer under the key the call holds (or
+ * lets the key go when the answer says to try again). */
+void idem_end(struct call *c);
 
 /* ---- the handlers ------------------------------------------------------------ */
 
@@ -165,6 +207,9 @@ bool list_query_parse(struct call *c, struct list_query *lq, bool paging);
 void api_healthz(struct call *c);
 void api_readyz(struct call *c);
 void api_metrics(struct call *c);
+
+/* openapi.c */
+void api_openapi_get(struct call *c);
 
 /* kinds.c */
 void api_schema_get(struct call *c);

@@ -136,6 +136,7 @@ static const struct route routes[] = {
     {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz"},
     {"GET", "/readyz", api_readyz, ROLE_PUBLIC, "readyz"},
     {"GET", "/metrics", api_metrics, ROLE_PUBLIC, "metrics"},
+    {"GET", "/v1/openapi.json", api_openapi_get, ROLE_PUBLIC, "openapi"},
     {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema"},
     {"GET", "/v1/kinds", api_kinds_list, ROLE_PUBLIC, "kinds_list"},
     {"GET", "/v1/kinds/{kind}", api_kind_get, ROLE_PUBLIC, "kind_get"},
@@ -152,20 +153,22 @@ static const struct route routes[] = {
     {"DELETE", "/v1/tokens/{tid}", api_token_delete, ROLE_ANY_ACCOUNT, "token_delete"},
     {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list"},
     {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", BODY_ANY},
-    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY},
+    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY,
+     NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", NULL,
      applications_list_query},
     {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get"},
     {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", BODY_ANY},
-    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit"},
+    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit",
+     NULL, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
-     "application_withdraw"},
+     "application_withdraw", NULL, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications/{id}/events", api_events_list, APPLICATION_READERS,
      "application_events"},
     {"GET", "/v1/applications/{id}/versions/{version}", api_version_get, APPLICATION_READERS,
      "application_version"},
     {"POST", "/v1/applications/{id}/materials", api_material_upload, ROLE_APPLICANT,
-     "material_upload", BODY_FILE, material_upload_query, api_material_upload_head},
+     "material_upload", BODY_FILE, material_upload_query, 0, api_material_upload_head},
     {"GET", "/v1/applications/{id}/materials", api_materials_list, APPLICATION_READERS,
      "materials_list"},
     {"GET", "/v1/applications/{id}/materials/{mid}", api_material_get, APPLICATION_READERS,
@@ -173,10 +176,11 @@ static const struct route routes[] = {
     {"DELETE", "/v1/applications/{id}/materials/{mid}", api_material_delete, ROLE_APPLICANT,
      "material_delete"},
     {"POST", "/v1/applications/{id}/reviews", api_review_create,
-     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY},
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY, NULL,
+     ROUTE_IDEMPOTENT},
     {"GET", "/v1/notices", api_notices_list, ROLE_PUBLIC, "notices_list"},
     {"POST", "/v1/applications/{id}/objections", api_objection_file, ROLE_PUBLIC, "objection_file",
-     objection_fields},
+     objection_fields, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications/{id}/objections", api_objections_list,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "objections_list"},
     {"POST", "/v1/applications/{id}/objections/{oid}/resolution", api_objection_resolve,
@@ -237,6 +241,12 @@ static const struct route routes[] = {
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
+
+const struct route *api_routes(size_t *n)
+{
+    *n = N_ROUTES;
+    return routes;
+}
 
 const char *const *api_route_names(size_t *n)
 {
@@ -325,6 +335,20 @@ static bool typed_params(struct call *c)
         p += len + 1;
     }
     return true;
+}
+
+json_t *api_path_param_schema(const char *name)
+{
+    if (strcmp(name, "id") == 0 || strcmp(name, "oid") == 0 || strcmp(name, "tid") == 0 ||
+        strcmp(name, "aid") == 0)
+        return json_pack("{s:s, s:s, s:i, s:I}", "type", "integer", "format", "int64", "minimum", 1,
+                         "maximum", (json_int_t)999999999999999999);
+    if (strcmp(name, "kind") == 0)
+        return json_pack("{s:s}", "$ref", "#/components/schemas/Kind");
+    if (strcmp(name, "year") == 0)
+        return json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 2019, "maximum", 2100);
+    return json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 1, "maxLength",
+                     (int)sizeof((struct call *)0)->params[0] - 1);
 }
 
 static bool declared(const char *const *names, const char *name)
@@ -557,8 +581,10 @@ void api_answer(void *ctx, struct request *r)
     struct call c;
     call_init(&c, r, ctx);
     const struct route *found = dispatch(&c);
-    if (found && (!found->body || found->body == BODY_FILE || body_ok(&c)))
+    if (found && (!found->body || found->body == BODY_FILE || body_ok(&c)) && idem_begin(&c)) {
         found->handler(&c);
+        idem_end(&c);
+    }
     json_decref(c.body);
 }
 

@@ -52,6 +52,7 @@ void config_defaults(struct config *c)
     c->materials_max_bytes = 200 * MIB;
     c->material_uploads_per_hour = 200;
     c->refund_days = 30;
+    c->idempotency_ttl = 24 * 3600;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
     snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
@@ -129,6 +130,7 @@ static const struct config_key config_keys[] = {
             64LL * 1024 * 1024 * 1024),
     INT_KEY("material_uploads_per_hour", KEY_UNSIGNED, material_uploads_per_hour, 1, 1000000),
     PATH_KEY("upload_dir", upload_dir, true),
+    INT_KEY("idempotency_key_ttl_s", KEY_UNSIGNED, idempotency_ttl, 1, 30 * 86400),
     {.name = "trusted_proxies",
      .type = KEY_PROXIES,
      .offset = offsetof(struct config, trusted_proxies),

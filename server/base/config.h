@@ -35,6 +35,9 @@ struct config {
     unsigned objections_per_minute; /* "objections_per_minute": per address, default 10 */
     unsigned tick_interval;         /* "tick_interval_s": how often serve runs due
                                      * transitions, default 60 */
+    unsigned idempotency_ttl;       /* "idempotency_key_ttl_s": how long the answer to
+                                     * a request sent with an Idempotency-Key is kept
+                                     * for its retries, default 86400 (24 h) */
     char trusted_proxies[CONFIG_MAX_PROXIES][64]; /* "trusted_proxies": addresses */
     unsigned n_trusted_proxies;
     char metrics_allow[CONFIG_MAX_PROXIES][64]; /* "metrics_allow": who may read /metrics,

@@ -137,6 +137,7 @@ int cmd_serve(struct cli *c)
             continue;
         follow_rotation(&c->cfg, &srv, keys, &n_keys);
         engine_tick(&srv.engine, clock_now(), log_tick, NULL);
+        api_idempotency_purge(&srv, clock_now());
     }
     log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
     notify_systemd("STOPPING=1");

@@ -359,19 +359,22 @@ static const char *const review_decisions[] = {"approve", "reject", "return", NU
 
 #define MAX_RECORD_FIELDS 8
 
+const struct field_spec engine_review_fields[] = {
+    {.name = "stage", .type = SPEC_ENUM, .required = true, .enum_values = review_stages},
+    {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = review_decisions},
+    {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = "override_reason", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = "granted_fen", .type = SPEC_FEN, .min = 0, .max = 100000000000000},
+    {.name = "grant_reason", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = NULL},
+};
+
 /* The review table plus the stage records this review must carry. */
 static void review_table(struct field_spec *out, const struct field_spec *records)
 {
-    static const struct field_spec base[] = {
-        {.name = "stage", .type = SPEC_ENUM, .required = true, .enum_values = review_stages},
-        {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = review_decisions},
-        {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
-        {.name = "override_reason", .type = SPEC_TEXT, .min = 1, .max = 4000},
-        {.name = "granted_fen", .type = SPEC_FEN, .min = 0, .max = 100000000000000},
-        {.name = "grant_reason", .type = SPEC_TEXT, .min = 1, .max = 4000},
-    };
-    size_t n = sizeof base / sizeof base[0];
-    memcpy(out, base, sizeof base);
+    size_t n = 0;
+    for (; engine_review_fields[n].name; n++)
+        out[n] = engine_review_fields[n];
     for (size_t i = 0; records && records[i].name && i < MAX_RECORD_FIELDS; i++)
         out[n++] = records[i];
     out[n] = (struct field_spec){.name = NULL};

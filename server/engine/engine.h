@@ -307,6 +307,11 @@ struct surrender_input {
 enum engine_rc engine_act(struct engine *e, const struct actor *who, int64_t id, const char *action,
                           const void *input, int64_t if_match, int64_t now, struct outcome *out);
 
+/* The members every review may carry (stage, decision, opinion,
+ * override_reason); an approval adds its stage's records (the kind's
+ * district_records or municipal_records). */
+extern const struct field_spec engine_review_fields[];
+
 /* A review (POST …/reviews): the action its stage and decision name. */
 enum engine_rc engine_review(struct engine *e, const struct actor *who, int64_t id,
                              const struct review_input *in, int64_t if_match, int64_t now,

@@ -36,6 +36,8 @@
     X(P_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed", "不支持该请求方法")   \
     X(P_CONFLICT, 409, "conflict", "Not allowed in the current state", "当前状态下不能办理")       \
     X(P_EXISTS, 409, "already-exists", "Already exists", "已存在")                                 \
+    X(P_KEY_IN_USE, 409, "idempotency-key-in-use", "A request with this key is still running",    \
+      "使用同一幂等键的请求仍在处理中")                                                             \
     X(P_STALE, 412, "stale-version", "The resource has changed", "内容已被修改，请刷新后重试")     \
     X(P_TOO_LARGE, 413, "body-too-large", "Request body too large", "请求内容过大")                \
     X(P_MEDIA_TYPE, 415, "unsupported-media-type", "Request body must be JSON",                    \
@@ -43,7 +45,9 @@
     X(P_UNSUPPORTED_CONTENT, 415, "unsupported-content", "Content not taken",                      \
       "文件内容与所述格式不符或不受支持")                                                          \
     X(P_INVALID, 422, "invalid", "Invalid fields", "填写内容有误")                                 \
-    X(P_TOO_MANY, 429, "too-many-requests", "Too many requests", "请求过于频繁")                   \
+    X(P_KEY_REUSED, 422, "idempotency-key-reused", "The key was used for another request",        \
+      "该幂等键已用于另一请求")                                                                     \
+    X(P_TOO_MANY, 429, "too-many-requests", "Too many requests", "请求过于频繁")                    \
     X(P_INTERNAL, 500, "internal-error", "Internal error", "服务器内部错误")                       \
     X(P_UNAVAILABLE, 503, "unavailable", "Service unavailable", "服务暂不可用")
 
@@ -218,6 +222,9 @@ void reply_empty(struct request *r, unsigned status);
 void reply_text(struct request *r, const char *content_type, char *text, size_t len);
 /* Replies with status and JSON text the request then owns. */
 void reply_json_text(struct request *r, unsigned status, char *text, size_t len);
+/* The same with another status (an answer kept from before). */
+void reply_bytes(struct request *r, unsigned status, const char *content_type, char *text,
+                 size_t len);
 /* Replies with bytes that live as long as the process (web files). */
 void reply_static(struct request *r, const char *content_type, const char *data, size_t len);
 /* Replies 200 with `size` bytes that read() gives piece by piece while they
@@ -231,7 +238,9 @@ void reply_stream(struct request *r, const char *content_type, uint64_t size,
 /* The HTTP status of a problem. */
 unsigned problem_status(enum problem p);
 
-/* Serialises a pending JSON reply into r->reply_body (called by daemon.c). */
+/* Serialises a pending JSON reply into r->reply_body (called by daemon.c,
+ * and by the API before it keeps an answer for an Idempotency-Key); calling
+ * it again changes nothing. */
 void reply_finish(struct request *r);
 
 /* ---- the daemon (daemon.c) --------------------------------------------- */

@@ -84,11 +84,17 @@ void reply_stream(struct request *r, const char *content_type, uint64_t size,
     r->stream = st;
 }
 
-void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+void reply_bytes(struct request *r, unsigned status, const char *content_type, char *text,
+                 size_t len)
 {
-    reply_set(r, 200, NULL, content_type);
+    reply_set(r, status, NULL, content_type);
     r->reply_body = text;
     r->reply_len = len;
+}
+
+void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+{
+    reply_bytes(r, 200, content_type, text, len);
 }
 
 /* The problem's `instance`: the path as the client sent it, with what is

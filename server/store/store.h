@@ -779,5 +779,62 @@ struct duty_filter {
  * kind, status, unit and holder); *more says whether there are more. */
 enum store_rc store_duties_list(struct store *s, const struct duty_filter *f,
                                 void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more);
+/* ---- idempotency keys ----------------------------------------------------- */
+
+/*
+ * A request sent with an Idempotency-Key keeps its first answer under the
+ * key and the caller, so that a retry gets that answer again and changes
+ * nothing.  Times are RFC 3339 UTC text, so that text order is time order.
+ */
+#define IDEM_KEY_CHARS       255
+#define IDEM_FINGERPRINT_LEN 32
+
+struct idem_request {
+    const char *scope; /* whose key: "account:12", "address:203.0.113.5" */
+    const char *key;   /* the key as sent, 1–IDEM_KEY_CHARS printable ASCII */
+    unsigned char fingerprint[IDEM_FINGERPRINT_LEN]; /* of the request it came with */
+};
+
+/* An answer as kept.  store_idem_find() allocates body (caller frees). */
+struct idem_answer {
+    unsigned status;
+    char content_type[64];
+    char location[512]; /* "" when the answer had none */
+    char etag[64];      /* "" when the answer had none */
+    char *body;
+    size_t body_len;
+};
+
+enum idem_found {
+    IDEM_NONE,     /* no live record of the key: the request may run */
+    IDEM_ANSWERED, /* answered before: the answer is filled in */
+    IDEM_RUNNING,  /* the first request with the key has not answered yet */
+    IDEM_OTHER,    /* the key came with another request (another fingerprint) */
+};
+
+/* What is known of q's key at `now`: a record counts until its expires_at,
+ * and one still running only while it started after stale_before (a
+ * request that never answered: its server stopped).  On IDEM_ANSWERED,
+ * *answer is filled (answer->body owned by the caller).  Reads on this
+ * thread's reader; store_idem_claim() decides again in its transaction. */
+enum store_rc store_idem_find(struct store *s, const struct idem_request *q, const char *now,
+                              const char *stale_before, enum idem_found *found,
+                              struct idem_answer *answer);
+/* The same inside a write transaction, and when the key is free
+ * (IDEM_NONE) records it as running from `now` until `expires_at`, so that
+ * the caller holds it: one request at a time, whichever server takes it. */
+enum store_rc store_idem_claim(struct store_tx *tx, const struct idem_request *q, const char *now,
+                               const char *stale_before, const char *expires_at,
+                               enum idem_found *found, struct idem_answer *answer);
+/* Keeps the answer of the request that holds q's key. */
+enum store_rc store_idem_answer(struct store_tx *tx, const struct idem_request *q,
+                                const struct idem_answer *a);
+/* Lets go of a key whose request gave no answer worth keeping (a 5xx, a
+ * 429): the next retry runs it again. */
+enum store_rc store_idem_release(struct store_tx *tx, const struct idem_request *q);
+/* Deletes the records expired at `now`; *n (may be NULL) gets how many. */
+enum store_rc store_idem_purge(struct store_tx *tx, const char *now, int64_t *n);
+/* Frees answer->body. */
+void idem_answer_release(struct idem_answer *answer);
 
 #endif

@@ -194,12 +194,98 @@ def close_all():
         _all_conns.clear()
 
 
+# --------------------------------------------------------------------------
+# The contract test: every exchange recorded for tests/openapi/contract.py
+#
+# run.py --contract sets `contract_log`: each request sent through
+# http.client and read back with parse_response() (req, send, Server.req,
+# the tests' own clients) is then appended to that file as one JSON line,
+# and after the suite every one is checked against schema/openapi.json.
+
+contract_log = None
+_contract_lock = threading.Lock()
+_CONTRACT_MAX_BODY = 256 * 1024
+
+
+def _remember_requests():
+    """Makes every http.client connection remember its last request for
+    parse_response() (only while recording)."""
+    if getattr(http.client.HTTPConnection, "_contract_patched", False):
+        return
+    send_request = http.client.HTTPConnection.request
+    get_response = http.client.HTTPConnection.getresponse
+
+    def request(self, method, url, body=None, headers=None, **kw):
+        self._contract_request = (method, url, body, dict(headers or {}))
+        return send_request(self, method, url, body=body, headers=headers or {}, **kw)
+
+    def getresponse(self):
+        r = get_response(self)
+        r._contract_request = getattr(self, "_contract_request", None)
+        return r
+
+    http.client.HTTPConnection.request = request
+    http.client.HTTPConnection.getresponse = getresponse
+    http.client.HTTPConnection._contract_patched = True
+
+
+def start_contract_log(path):
+    global contract_log
+    contract_log = path
+    _remember_requests()
+
+
+def _body_record(ctype, data):
+    """A body as recorded: its JSON value when it is JSON, else its size."""
+    if data is None:
+        return {"none": True}
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > _CONTRACT_MAX_BODY:
+        return {"bytes": len(data), "too_large": True}
+    if "json" in (ctype or "").split(";")[0]:
+        try:
+            return {"json": json.loads(data.decode("utf-8"))}
+        except (ValueError, UnicodeDecodeError):
+            return {"bytes": len(data), "not_json": True}
+    try:
+        return {"bytes": len(data), "text": data.decode("utf-8")[:4096]}
+    except UnicodeDecodeError:
+        return {"bytes": len(data)}
+
+
+def _record_exchange(r, headers, data):
+    sent = getattr(r, "_contract_request", None)
+    if contract_log is None or sent is None:
+        return
+    method, url, body, req_headers = sent
+    lower = {k.lower(): (v.decode("latin-1") if isinstance(v, bytes) else str(v))
+             for k, v in req_headers.items()}
+    line = {
+        "method": method,
+        "target": url,
+        "request": {"headers": {k: v for k, v in lower.items()
+                                if k in ("content-type", "if-match", "idempotency-key",
+                                         "x-csrf-token", "accept-language")},
+                    "authorization": "authorization" in lower,
+                    "cookie": "cookie" in lower,
+                    "body": _body_record(lower.get("content-type"), body)},
+        "response": {"status": r.status, "headers": headers,
+                     "body": _body_record(headers.get("content-type"), data)},
+    }
+    text = json.dumps(line, ensure_ascii=False)
+    with _contract_lock:
+        with open(contract_log, "a", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
 def parse_response(r, method, path):
     headers = {}
     for k, v in r.getheaders():
         k = k.lower()
         headers[k] = headers[k] + ", " + v if k in headers else v
     data = r.read()
+    _record_exchange(r, headers, data)
     ctype = headers.get("content-type", "")
     body = data
     if data and "json" in ctype.split(";")[0]:

@@ -2,7 +2,8 @@
  * The store on both engines: migrations applied the same way (twice is a
  * no-op; several servers at once apply each once), the two schemas
  * accepting and refusing the same rows, and the review units, the first
- * query file on the database layer, behaving the same through store.h.
+ * query file on the database layer, and the idempotency keys behaving the
+ * same through store.h.
  */
 #include "db_impl.h"
 #include "embedded.h"
@@ -915,6 +916,130 @@ START_TEST(test_duties)
 }
 END_TEST
 
+/* ---- idempotency keys ------------------------------------------------------- */
+
+struct idem_op {
+    struct store *s;
+    struct idem_request q;
+    const char *now, *stale_before, *expires_at;
+    enum idem_found found;
+    struct idem_answer answer;
+    const struct idem_answer *keep; /* NULL: release */
+    int64_t purged;
+};
+
+static enum store_rc tx_idem_claim(struct store_tx *tx, void *ctx)
+{
+    struct idem_op *o = ctx;
+    return store_idem_claim(tx, &o->q, o->now, o->stale_before, o->expires_at, &o->found,
+                            &o->answer);
+}
+
+static enum store_rc tx_idem_keep(struct store_tx *tx, void *ctx)
+{
+    struct idem_op *o = ctx;
+    return o->keep ? store_idem_answer(tx, &o->q, o->keep) : store_idem_release(tx, &o->q);
+}
+
+static enum store_rc tx_idem_purge(struct store_tx *tx, void *ctx)
+{
+    struct idem_op *o = ctx;
+    return store_idem_purge(tx, o->now, &o->purged);
+}
+
+static enum idem_found idem_find(struct idem_op *o)
+{
+    idem_answer_release(&o->answer);
+    ck_assert_int_eq(store_idem_find(o->s, &o->q, o->now, o->stale_before, &o->found, &o->answer),
+                     STORE_OK);
+    return o->found;
+}
+
+static enum idem_found idem_claim(struct idem_op *o)
+{
+    idem_answer_release(&o->answer);
+    ck_assert_int_eq(store_write(o->s, tx_idem_claim, o), STORE_OK);
+    return o->found;
+}
+
+START_TEST(test_idempotency_keys)
+{
+    struct env e;
+    env_open(&e, _i);
+    migrate(e.s);
+    struct idem_op o = {.s = e.s,
+                        .q = {.scope = "account:2", .key = "k-1"},
+                        .now = "2020-09-29T02:00:00Z",
+                        .stale_before = "2020-09-29T01:58:00Z",
+                        .expires_at = "2020-09-30T02:00:00Z"};
+    memset(o.q.fingerprint, 7, sizeof o.q.fingerprint);
+
+    /* Unknown, then claimed: running for everyone else. */
+    ck_assert_int_eq(idem_find(&o), IDEM_NONE);
+    ck_assert_int_eq(idem_claim(&o), IDEM_NONE);
+    ck_assert_int_eq(idem_find(&o), IDEM_RUNNING);
+    ck_assert_int_eq(idem_claim(&o), IDEM_RUNNING);
+
+    /* Another request with the key, another caller with it. */
+    struct idem_op other = o;
+    other.answer = (struct idem_answer){0};
+    other.q.fingerprint[0] = 8;
+    ck_assert_int_eq(idem_find(&other), IDEM_OTHER);
+    other.q = o.q;
+    other.q.scope = "account:3";
+    ck_assert_int_eq(idem_find(&other), IDEM_NONE);
+
+    /* The answer kept, bytes and all, NUL included. */
+    char body[] = "{\"id\":1}\n\0tail";
+    struct idem_answer a = {.status = 201, .body = body, .body_len = sizeof body - 1};
+    snprintf(a.content_type, sizeof a.content_type, "application/json");
+    snprintf(a.location, sizeof a.location, "/v1/applications/1");
+    o.keep = &a;
+    ck_assert_int_eq(store_write(o.s, tx_idem_keep, &o), STORE_OK);
+    ck_assert_int_eq(store_write(o.s, tx_idem_keep, &o), STORE_NOT_FOUND); /* answered once */
+    ck_assert_int_eq(idem_find(&o), IDEM_ANSWERED);
+    ck_assert_uint_eq(o.answer.status, 201);
+    ck_assert_str_eq(o.answer.content_type, "application/json");
+    ck_assert_str_eq(o.answer.location, "/v1/applications/1");
+    ck_assert_str_eq(o.answer.etag, "");
+    ck_assert_uint_eq(o.answer.body_len, sizeof body - 1);
+    ck_assert_mem_eq(o.answer.body, body, sizeof body - 1);
+    ck_assert_int_eq(idem_claim(&o), IDEM_ANSWERED);
+
+    /* A claim whose server stopped gives way after stale_before. */
+    struct idem_op stale = o;
+    stale.answer = (struct idem_answer){0};
+    stale.q.key = "k-2";
+    ck_assert_int_eq(idem_claim(&stale), IDEM_NONE);
+    stale.stale_before = "2020-09-29T02:00:00Z";
+    ck_assert_int_eq(idem_find(&stale), IDEM_NONE);
+    ck_assert_int_eq(idem_claim(&stale), IDEM_NONE);
+    /* A released key is free at once. */
+    stale.keep = NULL;
+    ck_assert_int_eq(store_write(stale.s, tx_idem_keep, &stale), STORE_OK);
+    stale.stale_before = o.stale_before;
+    ck_assert_int_eq(idem_find(&stale), IDEM_NONE);
+
+    /* Expired: not found, taken again by a claim, and purged. */
+    o.now = "2020-09-30T02:00:00Z";
+    ck_assert_int_eq(idem_find(&o), IDEM_NONE);
+    ck_assert_int_eq(store_write(o.s, tx_idem_purge, &o), STORE_OK);
+    ck_assert_int_eq(o.purged, 1);
+    ck_assert_int_eq(store_write(o.s, tx_idem_purge, &o), STORE_OK);
+    ck_assert_int_eq(o.purged, 0);
+    o.expires_at = "2020-10-01T02:00:00Z";
+    ck_assert_int_eq(idem_claim(&o), IDEM_NONE);
+    o.now = "2020-09-30T12:00:00Z";
+    ck_assert_int_eq(store_write(o.s, tx_idem_purge, &o), STORE_OK);
+    ck_assert_int_eq(o.purged, 0);
+    idem_answer_release(&o.answer);
+    idem_answer_release(&other.answer);
+    idem_answer_release(&stale.answer);
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+    env_close(&e);
+}
+END_TEST
+
 /* ---- the store on PostgreSQL ---------------------------------------------- */
 
 struct skew {
@@ -1017,6 +1142,7 @@ static Suite *store_pg_suite(void)
     tcase_add_loop_test(tc, test_units, 0, 2);
     tcase_add_loop_test(tc, test_materials_and_versions, 0, 2);
     tcase_add_loop_test(tc, test_duties, 0, 2);
+    tcase_add_loop_test(tc, test_idempotency_keys, 0, 2);
     tcase_add_test(tc, test_postgresql_store);
     suite_add_tcase(s, tc);
     return s;

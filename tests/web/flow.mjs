@@ -953,5 +953,48 @@ export function register(env, {failed}) {
     await result.getByText('✗ 签名无效').waitFor();
   });
 
+  step('API reference: the OpenAPI document shown by tag, reached from the navigation, in both languages', async () => {
+    const pub = s.pub;
+    await pub.go('#/');
+    await pub.page.getByRole('navigation', {name: '主导航'}).getByRole('link', {name: '接口文档'}).click();
+    await pub.settle();
+    assert.equal(new URL(pub.page.url()).hash, '#/api');
+    const m = main(pub);
+    assert.equal(await h1(pub).textContent(), '接口文档');
+    const doc = await pub.page.evaluate(async () => (await fetch('/v1/openapi.json')).json());
+    // Every operation of the document is on the page, under its tag.
+    const ops = Object.values(doc.paths).flatMap((item) => Object.values(item));
+    assert.equal(await m.locator('details.op').count(), ops.length);
+    // An operation opens from the contents, with who may call it, its
+    // parameters, body, answers and examples.
+    await m.locator('nav.toc').getByRole('link', {name: /^POST \/v1\/applications$/}).click();
+    await pub.page.waitForFunction(() => document.activeElement && document.activeElement.id === 'ref-applications_create');
+    assert.equal(new URL(pub.page.url()).hash, '#/api/applications_create');
+    const create = m.locator('#ref-applications_create');
+    assert.equal(await create.getAttribute('open'), '');
+    await create.getByText('/v1/applications', {exact: true}).waitFor();
+    await create.getByText('申报单位', {exact: true}).waitFor();
+    await create.getByText('可安全重试').waitFor();
+    await create.locator('table.params').getByText('Idempotency-Key', {exact: true}).waitFor();
+    await create.getByText(/^示例：.*\(tests\/api\/examples\/incubator\.json\)$/).click();
+    await create.getByText('"mentor_sessions"', {exact: false}).first().waitFor();
+    assert.ok(await m.locator('#ref-tag\\.applications h2').getByText('申报').count());
+    await m.locator('#ref-problems').getByText('urn:shenbao:problem:idempotency-key-reused').waitFor();
+    await pub.look('api-reference');
+
+    // A schema it names is a link to it.
+    await create.getByRole('link', {name: 'Envelope', exact: true}).click();
+    await pub.page.waitForFunction(() => document.activeElement && document.activeElement.id === 'ref-schema.Envelope');
+    await m.locator('#ref-schema\\.Envelope').getByRole('link', {name: 'Envelope.incubator'}).waitFor();
+
+    await pub.page.getByRole('button', {name: 'Switch to English'}).click();
+    await pub.settle();
+    assert.equal(await h1(pub).textContent(), 'API reference');
+    await main(pub).locator('#ref-tag\\.applications h2').getByText('Applications').waitFor();
+    await pub.look('api-reference-english');
+    await pub.page.getByRole('button', {name: '切换到中文'}).click();
+    await pub.settle();
+  });
+
   return hooks;
 }
