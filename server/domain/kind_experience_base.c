@@ -505,12 +505,35 @@ static const struct duty_rules experience_base_duties = {
     .failed_recheck_ground = "failed_recheck",
 };
 
+/* 第十一条: what an application brings (RULES.md §6); the permits are
+ * those of 第九条(九), the food permit among them when the base serves
+ * food.  The video of the experience is the one file of any kind that may
+ * be MP4. */
+static const struct material_type experience_base_materials[] = {
+    {"application_form", "申请表、申报承诺书及评分表",
+     "Application form, declaration and scoring sheet", MATERIAL_REQUIRED},
+    {"legal_certificate", "事业单位法人证书或企业营业执照复印件",
+     "Public institution certificate or business licence (copy)", MATERIAL_REQUIRED},
+    {"introduction", "介绍材料(基地、运营管理单位、体验项目、管理制度、应急预案)",
+     "Introduction (the base, its operator, the experiences, rules, emergency plans)",
+     MATERIAL_REQUIRED},
+    {"licences", "消防许可、房产证、卫生许可(经营餐饮的含食品卫生许可)",
+     "Fire permit, property certificates, hygiene permit (and the food permit when serving "
+     "food)",
+     MATERIAL_REQUIRED},
+    {"media", "体验流程的视频、图片资料", "Video and pictures of the experience", MATERIAL_REQUIRED,
+     .accept = material_documents_and_video},
+    {"other", "其他相关资料", "Other documents", MATERIAL_OPTIONAL},
+    {NULL},
+};
+
 const struct kind kind_experience_base = {
     .name = "experience_base",
     .authority = "culture_tourism",
     .title_zh = "北京市文化旅游体验基地认定",
     .title_en = "Beijing culture-tourism experience base certification",
     .source = "京文旅发〔2020〕407号",
+    .materials = experience_base_materials,
     .data_fields = experience_base_fields,
     .data_size = sizeof(struct experience_base_data),
     .enterprise_units = false,

@@ -76,8 +76,12 @@ RULES_TYPES = {
     "tourism_award": {"written_application": True, "annual_financials": True,
                       "statistics_report": True, "charter_evidence": "conditional",
                       "special_award_evidence": "conditional", "other": False},
+    "experience_base": {"application_form": True, "legal_certificate": True,
+                        "introduction": True, "licences": True, "media": True, "other": False},
 }
 DOCUMENTS = ["application/pdf", "application/ofd", "image/jpeg", "image/png"]
+# RULES.md §6: MP4 is taken for one type of one kind only.
+TAKES_VIDEO = {("experience_base", "media")}
 
 
 class Types(common.ApiTest):
@@ -88,7 +92,8 @@ class Types(common.ApiTest):
                 self.assertEqual([i["type"] for i in items], list(want))
                 for i in items:
                     self.assertEqual(i["required"], want[i["type"]], i)
-                    self.assertEqual(i["accept"], DOCUMENTS, i)
+                    video = ["video/mp4"] if (kind, i["type"]) in TAKES_VIDEO else []
+                    self.assertEqual(i["accept"], DOCUMENTS + video, i)
                     self.assertEqual(i["max_bytes"], 20 * MIB, i)
                     self.assertTrue(i["title_zh"] and i["title_en"], i)
                     if i["required"] == "conditional":
@@ -244,6 +249,16 @@ class Content(common.ApiTest):
     def test_empty_body(self):
         p = self.assertProblem(upload(self.app["id"], "business_licence", b""), 415)
         self.assertIn("empty", p["detail"])
+
+    def test_video_for_the_experience_base_media_only(self):
+        app = common.create(kind="experience_base", materials=False)
+        got = self.assertStatus(upload(app["id"], "media", MP4, "video/mp4"), 201)
+        self.assertEqual((got["type"], got["content_type"]), ("media", "video/mp4"))
+        # a picture of the experience is a document the type takes too
+        self.assertStatus(upload(app["id"], "media", pdf(), "application/pdf"), 201)
+        self.assertProblem(upload(app["id"], "application_form", MP4, "video/mp4"), 415)
+        # an MP4 declared as a PDF is what its bytes say
+        self.assertProblem(upload(app["id"], "media", MP4, "application/pdf"), 415)
 
     def test_media_types_not_taken(self):
         i = self.app["id"]

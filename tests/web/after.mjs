@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import {it} from 'node:test';
 
-import {Person, launch, field, fill, group, uscc, saveDraft, appIdFromHash, apiGet} from './lib.mjs';
+import {Person, launch, field, fill, group, uscc, saveDraft, appIdFromHash, apiGet, attachMaterials} from './lib.mjs';
 
 const OPERATOR = {name: '北京三山五园文化发展有限公司', uscc: uscc('91110108MA01EBX1Q')};
 const BASE = '三山五园古都文化体验基地';
@@ -231,6 +231,11 @@ export function register(env, {failed}) {
     const id = appIdFromHash(o);
     const {body} = await apiGet(o, `/v1/applications/${id}`);
     assert.equal(body.eligibility.eligible, true, JSON.stringify(body.eligibility));
+    // 第十一条: the five documents it needs, then the form submits
+    assert.deepEqual((await attachMaterials(o, id)).sort(),
+      ['application_form', 'introduction', 'legal_certificate', 'licences', 'media']);
+    await o.page.reload();
+    await o.settle();
     await o.page.getByRole('button', {name: '提交申报', exact: true}).click();
     await o.page.waitForURL(new RegExp(`#/app/${id}$`));
     await o.settle();
