@@ -106,7 +106,9 @@ export function materialsSection(a, {editable = false, level = 2} = {}) {
   }
 
   function render() {
-    put(body, types.map(typeRow));
+    // A report's files (after approval) are shown once there are some;
+    // the form before submission has nothing to do with them.
+    put(body, types.filter((t) => !t.for_reports || state.items.some((f) => f.type === t.type)).map(typeRow));
     const miss = missing();
     put(summary, !miss.length ? (editable ? alertBox('ok', w('complete')) : null)
       : alertBox(editable ? 'warn' : 'info', h('p', w('missing')),

@@ -524,6 +524,7 @@ static const struct material_type experience_base_materials[] = {
     {"media", "体验流程的视频、图片资料", "Video and pictures of the experience", MATERIAL_REQUIRED,
      .accept = material_documents_and_video},
     {"other", "其他相关资料", "Other documents", MATERIAL_OPTIONAL},
+    MATERIAL_REPORT_ATTACHMENT,
     {NULL},
 };
 

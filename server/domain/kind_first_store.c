@@ -1410,6 +1410,7 @@ static const struct material_type first_store_materials[] = {
     {"event_photos", "首发首秀活动照片", "Photos of the launch event", MATERIAL_CONDITIONAL,
      holds_event, "data.project is launch_event", "项目类型为首发首秀活动时"},
     {"other", "其他与项目相关的材料", "Other documents about the project", MATERIAL_OPTIONAL},
+    MATERIAL_REPORT_ATTACHMENT,
     {NULL},
 };
 

@@ -1051,6 +1051,7 @@ static const struct material_type incubator_materials[] = {
      "Special audit report of the service revenue of the last two financial years",
      MATERIAL_REQUIRED},
     {"financial_statements", "财务会计报告", "Financial statements", MATERIAL_REQUIRED},
+    MATERIAL_REPORT_ATTACHMENT,
     {NULL},
 };
 

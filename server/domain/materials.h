@@ -41,7 +41,18 @@ struct material_type {
     const char *const *accept;
     /* The largest file of this type; 0: the configured largest file. */
     int64_t max_bytes;
+    /* A file that goes with a report after approval (RULES.md §8;
+     * CONTRACT.md: "materials may be attached to a report as to an
+     * application"): uploaded while the application is approved, never
+     * needed at submission, kept once a report names it. */
+    bool with_reports;
 };
+
+/* The type every kind with duties after approval takes for the files of
+ * its holder's reports. */
+#define MATERIAL_REPORT_ATTACHMENT                                                                 \
+    {"report_attachment", "报告附件", "Attachment to a report", MATERIAL_OPTIONAL,                  \
+     .with_reports = true}
 
 /* PDF, OFD, JPEG, PNG: what every type takes unless it says otherwise. */
 extern const char *const material_documents[];

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "date.h"
 #include "engine_impl.h"
 #include "jsontext.h"
@@ -30,6 +32,7 @@ void duty_work_free(struct duty_work *w)
     for (unsigned i = 0; i < w->n; i++)
         duty_release(&w->rows[i]);
     report_release(&w->report);
+    json_decref(w->report_files);
     free(w);
 }
 
@@ -222,6 +225,8 @@ enum engine_rc duties_write(struct store_tx *tx, struct change *c)
         return no_memory(c);
     if (w->add_report)
         json_object_set_new(details, "report", json_integer(w->report.id));
+    if (w->add_report && w->report_files)
+        json_object_set(details, "materials", w->report_files);
     for (unsigned i = 1; i < w->n; i++)
         if (w->insert[i] && w->rows[i].id > 0) {
             json_t *next = json_pack("{s:I, s:s, s:s}", "duty", (json_int_t)w->rows[i].id, "type",
@@ -346,6 +351,11 @@ static const struct spec_variant report_variants[] = {
     {NULL, NULL},
 };
 
+/* A file a report brings: the id of a file of the application's
+ * report_attachment type (POST /v1/applications/{id}/materials). */
+static const struct field_spec report_file_item = {
+    .type = SPEC_INT, .min = 1, .max = INT64_MAX, .title_zh = "附件编号", .title_en = "File id"};
+
 static const struct field_spec report_fields[] = {
     {.name = "type",
      .type = SPEC_ENUM,
@@ -362,6 +372,16 @@ static const struct field_spec report_fields[] = {
      .max = 20000,
      .title_zh = "报告内容",
      .title_en = "Report"},
+    {.name = "materials",
+     .type = SPEC_ARRAY,
+     .min = 0,
+     .max = 50,
+     .items = &report_file_item,
+     .unique_items = true,
+     .title_zh = "附件",
+     .title_en = "Files",
+     .help = "Ids of files uploaded to the application as report_attachment.",
+     .help_zh = "以“报告附件”类型上传到本申报的文件编号。"},
     {.name = NULL},
 };
 
@@ -467,6 +487,86 @@ static void open_annual(const struct duty *d, void *ctx)
         text_append(o->list, sizeof o->list, "%s%s", o->list[0] ? ", " : "", d->period);
 }
 
+/* The files a report names: each a file of the application of a type
+ * that goes with reports, not deleted, not brought by an earlier report. */
+struct report_files {
+    const json_t *ids;
+    const struct kind *kind;
+    json_t *found; /* [{id, type, sha256, bytes}] in the order named */
+    bool taken[50];
+    bool bad_type[50], used[50];
+};
+
+static void report_file(const struct material *m, void *ctx)
+{
+    struct report_files *f = ctx;
+    size_t i;
+    json_t *v;
+    json_array_foreach (f->ids, i, v) {
+        if (i >= 50 || json_integer_value(v) != m->id || m->deleted_at[0])
+            continue;
+        const struct material_type *t = material_type_find(f->kind->materials, m->type);
+        if (!t || !t->with_reports) {
+            f->bad_type[i] = true;
+            continue;
+        }
+        if (m->submitted) {
+            f->used[i] = true;
+            continue;
+        }
+        char hex[MATERIAL_SHA256_LEN * 2 + 1];
+        sodium_bin2hex(hex, sizeof hex, m->sha256, MATERIAL_SHA256_LEN);
+        json_array_set_new(f->found, i,
+                           json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)m->id, "type",
+                                     m->type, "sha256", hex, "bytes", (json_int_t)m->bytes));
+        f->taken[i] = true;
+    }
+}
+
+/* Replaces the ids of body's "materials" by what each file is, or says
+ * which id is not a file the report may bring (422). */
+static enum engine_rc report_materials(struct store_tx *tx, struct change *c, json_t *body)
+{
+    const json_t *ids = json_object_get(body, "materials");
+    if (!json_is_array(ids) || json_array_size(ids) == 0)
+        return ENGINE_OK;
+    struct report_files f = {.ids = ids, .kind = c->app->kind, .found = json_array()};
+    for (size_t i = 0; f.found && i < json_array_size(ids); i++)
+        json_array_append_new(f.found, json_null());
+    if (!f.found)
+        return no_memory(c);
+    if (store_materials_of_tx(tx, c->app->row.id, report_file, &f) != STORE_OK) {
+        json_decref(f.found);
+        return db_failed(c);
+    }
+    for (size_t i = 0; i < json_array_size(ids) && i < 50; i++) {
+        if (f.taken[i])
+            continue;
+        char ptr[32];
+        snprintf(ptr, sizeof ptr, "/materials/%zu", i);
+        long long id = (long long)json_integer_value(json_array_get(ids, i));
+        if (f.bad_type[i])
+            spec_errors_add(&c->out->errs, ptr,
+                            "file %lld is one of the application's materials, not a "
+                            "report_attachment",
+                            id);
+        else if (f.used[i])
+            spec_errors_add(&c->out->errs, ptr, "file %lld went with an earlier report", id);
+        else
+            spec_errors_add(&c->out->errs, ptr,
+                            "application %lld has no file %lld; upload it first with POST "
+                            "/v1/applications/%lld/materials?type=report_attachment",
+                            (long long)c->app->row.id, id, (long long)c->app->row.id);
+    }
+    if (c->out->errs.count > 0) {
+        json_decref(f.found);
+        return outcome_invalid(c->out);
+    }
+    json_object_set_new(body, "materials", f.found);
+    /* Kept from now on, even when deleted later (as a submission's are). */
+    return store_materials_submitted(tx, c->app->row.id) == STORE_OK ? ENGINE_OK : db_failed(c);
+}
+
 enum engine_rc duties_check_report(struct store_tx *tx, struct change *c)
 {
     const struct duty_input *in = c->input;
@@ -481,7 +581,21 @@ enum engine_rc duties_check_report(struct store_tx *tx, struct change *c)
     w->add_report = true;
     w->report.application_id = c->app->row.id;
     snprintf(w->report.type, sizeof w->report.type, "%s", type);
-    w->report.body_json = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *kept = json_deep_copy(body);
+    if (!kept)
+        return no_memory(c);
+    enum engine_rc frc = report_materials(tx, c, kept);
+    if (frc != ENGINE_OK) {
+        json_decref(kept);
+        return frc;
+    }
+    w->report.body_json = json_dumps(kept, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *files = json_object_get(kept, "materials");
+    if (json_is_array(files) && json_array_size(files) > 0) {
+        json_decref(w->report_files);
+        w->report_files = json_incref(files);
+    }
+    json_decref(kept);
     memcpy(w->report.filed_at, c->now_text, sizeof w->report.filed_at);
     w->report.filed_by = c->who->account;
     if (!w->report.body_json)

@@ -127,6 +127,7 @@ struct duty_work {
     unsigned n;
     bool add_report;
     struct report report;
+    json_t *report_files; /* what the report's files are, for its event; NULL: none */
 };
 
 void duty_work_free(struct duty_work *w);

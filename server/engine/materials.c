@@ -46,10 +46,37 @@ static int64_t type_max_bytes(const struct engine *e, const struct material_type
     return t->max_bytes > 0 && t->max_bytes < max ? t->max_bytes : max;
 }
 
-/* Reads application id for a change to its files by `who`: the owner, the
- * status draft or returned.  ENGINE_OK with *row (caller releases). */
+/* Whether an application in `status` takes changes to its files of a type
+ * that goes (or not) with reports: those of the application while it is a
+ * draft or returned, a report's once it is approved (RULES.md §8). */
+static bool files_open(const char *status, bool with_reports)
+{
+    if (with_reports)
+        return strcmp(status, "approved") == 0;
+    return strcmp(status, "draft") == 0 || strcmp(status, "returned") == 0;
+}
+
+static enum engine_rc not_open(const struct application *row, bool with_reports,
+                               struct outcome *out)
+{
+    if (!out->extra)
+        out->extra = json_object();
+    json_object_set_new(out->extra, "current_status", json_string(row->status));
+    if (with_reports)
+        return outcome_set(out, ENGINE_REFUSED,
+                           "a report's files are added once the application is approved; it is %s",
+                           row->status);
+    return outcome_set(out, ENGINE_REFUSED,
+                       "the materials of an application that is %s cannot change; only a "
+                       "draft or a returned application's can",
+                       row->status);
+}
+
+/* Reads application id for a change to its files of a type that goes (or
+ * not) with reports, by `who`: the owner, the status files_open().
+ * ENGINE_OK with *row (caller releases). */
 static enum engine_rc writable(struct engine *e, const struct actor *who, int64_t id,
-                               struct application *row, struct outcome *out)
+                               bool with_reports, struct application *row, struct outcome *out)
 {
     enum store_rc rc = id > 0 ? store_app_get(e->store, id, row) : STORE_NOT_FOUND;
     if (rc == STORE_OK && !engine_may_see(e, who, row))
@@ -60,16 +87,24 @@ static enum engine_rc writable(struct engine *e, const struct actor *who, int64_
         return outcome_set(out, ENGINE_ERROR, "the database could not be read");
     if (who->role != ROLE_APPLICANT)
         return outcome_set(out, ENGINE_FORBIDDEN, "only the applicant changes its materials");
-    if (strcmp(row->status, "draft") != 0 && strcmp(row->status, "returned") != 0) {
-        if (!out->extra)
-            out->extra = json_object();
-        json_object_set_new(out->extra, "current_status", json_string(row->status));
-        return outcome_set(out, ENGINE_REFUSED,
-                           "the materials of an application that is %s cannot change; only a "
-                           "draft or a returned application's can",
-                           row->status);
-    }
+    if (!files_open(row->status, with_reports))
+        return not_open(row, with_reports, out);
     return ENGINE_OK;
+}
+
+/* The type `type` of the kind of application id, to know which statuses
+ * take it: false when there is no such type (check_type() says so). */
+static bool type_with_reports(struct engine *e, int64_t id, const char *type)
+{
+    struct application row = {0};
+    bool with = false;
+    if (type && id > 0 && store_app_get(e->store, id, &row) == STORE_OK) {
+        const struct kind *k = kind_find(row.kind);
+        const struct material_type *t = k ? material_type_find(k->materials, type) : NULL;
+        with = t && t->with_reports;
+    }
+    application_release(&row);
+    return with;
 }
 
 /* The kind's type `type` and the media type the client declared, checked:
@@ -109,7 +144,7 @@ enum engine_rc engine_material_precheck(struct engine *e, const struct actor *wh
                                         struct outcome *out)
 {
     struct application row = {0};
-    enum engine_rc rc = writable(e, who, id, &row, out);
+    enum engine_rc rc = writable(e, who, id, type_with_reports(e, id, type), &row, out);
     const struct kind *k = rc == ENGINE_OK ? kind_find(row.kind) : NULL;
     const struct material_type *t = NULL;
     char media[MEDIA_TYPE_LEN];
@@ -135,6 +170,7 @@ struct addition {
     int64_t id;
     struct material *m;
     const struct byte_source *src;
+    bool with_reports;
     struct outcome *out;
 };
 
@@ -151,8 +187,7 @@ static enum store_rc tx_add(struct store_tx *tx, void *ctx)
                     "application %lld could not be read", (long long)ad->id);
         return rc == STORE_NOT_FOUND ? STORE_CONFLICT : rc;
     }
-    bool open = strcmp(row.status, "draft") == 0 || strcmp(row.status, "returned") == 0;
-    if (!open) {
+    if (!files_open(row.status, ad->with_reports)) {
         outcome_set(ad->out, ENGINE_REFUSED,
                     "application %lld became %s meanwhile; its materials cannot change",
                     (long long)ad->id, row.status);
@@ -216,7 +251,7 @@ enum engine_rc engine_material_add(struct engine *e, const struct actor *who, in
 {
     struct application row = {0};
     memset(made, 0, sizeof *made);
-    enum engine_rc rc = writable(e, who, id, &row, out);
+    enum engine_rc rc = writable(e, who, id, type_with_reports(e, id, in->type), &row, out);
     const struct kind *k = rc == ENGINE_OK ? kind_find(row.kind) : NULL;
     application_release(&row);
     if (rc != ENGINE_OK)
@@ -252,7 +287,7 @@ enum engine_rc engine_material_add(struct engine *e, const struct actor *who, in
     made->uploaded_by = who->account;
     if (!made->filename)
         return outcome_set(out, ENGINE_ERROR, "out of memory");
-    struct addition ad = {e, who, id, made, &in->src, out};
+    struct addition ad = {e, who, id, made, &in->src, t->with_reports, out};
     enum store_rc src = store_write(e->store, tx_add, &ad);
     if (src != STORE_OK) {
         material_release(made);
@@ -359,6 +394,7 @@ int engine_material_read(struct engine *e, int64_t mid, int64_t off, void *buf, 
 struct deletion {
     int64_t id, mid;
     const char *at;
+    bool with_reports;
     struct outcome *out;
 };
 
@@ -367,8 +403,7 @@ static enum store_rc tx_delete(struct store_tx *tx, void *ctx)
     struct deletion *d = ctx;
     struct application row = {0};
     enum store_rc rc = store_app_get_tx(tx, d->id, &row);
-    bool open =
-        rc == STORE_OK && (strcmp(row.status, "draft") == 0 || strcmp(row.status, "returned") == 0);
+    bool open = rc == STORE_OK && files_open(row.status, d->with_reports);
     if (rc == STORE_OK && !open)
         outcome_set(d->out, ENGINE_REFUSED,
                     "application %lld became %s meanwhile; its materials cannot change",
@@ -394,14 +429,20 @@ static enum store_rc tx_delete(struct store_tx *tx, void *ctx)
 enum engine_rc engine_material_delete(struct engine *e, const struct actor *who, int64_t id,
                                       int64_t mid, int64_t now, struct outcome *out)
 {
+    /* Which statuses take the change depends on the file's type. */
+    struct material m = {0};
+    bool with_reports = false;
+    if (mid > 0 && store_material_get(e->store, id, mid, &m) == STORE_OK)
+        with_reports = type_with_reports(e, id, m.type);
+    material_release(&m);
     struct application row = {0};
-    enum engine_rc rc = writable(e, who, id, &row, out);
+    enum engine_rc rc = writable(e, who, id, with_reports, &row, out);
     application_release(&row);
     if (rc != ENGINE_OK)
         return rc;
     char at[RFC3339_LEN];
     clock_format_rfc3339(now, at);
-    struct deletion d = {id, mid, at, out};
+    struct deletion d = {id, mid, at, with_reports, out};
     if (store_write(e->store, tx_delete, &d) != STORE_OK)
         return out->rc != ENGINE_OK
                    ? out->rc
@@ -422,11 +463,12 @@ json_t *engine_material_types(const struct engine *e, const struct kind *k)
                            : t->need == MATERIAL_CONDITIONAL ? json_string("conditional")
                                                              : json_false();
         json_t *item =
-            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I}", "type", t->type, "title_zh",
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:b}", "type", t->type, "title_zh",
                       t->title_zh, "title_en", t->title_en, "required", required, "condition",
                       t->condition ? json_string(t->condition) : json_null(), "condition_zh",
                       t->condition_zh ? json_string(t->condition_zh) : json_null(), "accept",
-                      accept, "max_bytes", (json_int_t)type_max_bytes(e, t));
+                      accept, "max_bytes", (json_int_t)type_max_bytes(e, t), "for_reports",
+                      t->with_reports);
         if (!item || json_array_append_new(items, item) != 0) {
             json_decref(items);
             return NULL;

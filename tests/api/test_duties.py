@@ -14,6 +14,7 @@ which disqualifies the agency's pending applications.
 """
 
 import contextlib
+import hashlib
 
 import common
 from common import ApiTest
@@ -296,6 +297,65 @@ class Incubator(ApiTest):
             self.assertProblem(post(s, "/v1/certificates/%s/revocation" % serial,
                                     {"reason": "x", "effective_on": "2021-07-13"}, SCIENCE, 422),
                                422)
+
+    def test_a_report_brings_its_files(self):
+        """CONTRACT.md: materials may be attached to a report as to an
+        application — uploaded as report_attachment once approved, named by
+        the report, their hashes in the report and its event, kept."""
+        srv = self.srv
+        who = new_applicant(srv, "孵化器")
+        draft = srv.create(who, srv.envelope("incubator", who))
+        pdf = b"%PDF-1.7\n% 2020 annual report annex\n%%EOF\n"
+
+        def upload(app_id, type_, body=pdf, s=srv):
+            return s.req("POST", "/v1/applications/%d/materials?type=%s" % (app_id, type_),
+                         token=who, raw=body, headers={"Content-Type": "application/pdf"})
+
+        # not before approval: a draft's files are its own materials
+        self.assertProblem(upload(draft["id"], "report_attachment"), 409)
+        types = self.assertStatus(srv.req("GET", "/v1/kinds/incubator/materials"), 200)["items"]
+        self.assertEqual([t["type"] for t in types if t["for_reports"]], ["report_attachment"])
+        app = approve(srv, self.flow, "incubator", who)
+        common.run_tick(srv.config, ISSUE_TICK)
+        self.assertEqual(self.flow.get(app["id"])["status"], "approved")
+        path = "/v1/applications/%d/" % app["id"]
+        with at(srv, "2021-03-01T10:00:00+08:00") as s:
+            # an approved application's own materials no longer change
+            self.assertProblem(upload(app["id"], "application_form", s=s), 409)
+            annex = self.assertStatus(upload(app["id"], "report_attachment", s=s), 201)
+            spare = self.assertStatus(upload(app["id"], "report_attachment", s=s), 201)
+            own = [m for m in self.assertStatus(s.req("GET", path + "materials", token=who),
+                                                200)["items"]
+                   if m["type"] == "application_form"][0]
+            body = {"type": "annual", "period": "2020", "summary": "2020 年度发展情况。"}
+            # only files of the report type, of this application, not yet used
+            self.assertProblem(post(s, path + "reports", dict(body, materials=[own["id"]]), who,
+                                    422), 422, ["/materials/0"])
+            self.assertProblem(post(s, path + "reports", dict(body, materials=[annex["id"],
+                                                                              999999]),
+                                    who, 422), 422, ["/materials/1"])
+            self.assertProblem(post(s, path + "reports", dict(body, materials=[annex["id"]] * 2),
+                                    who, 422), 422, ["/materials/1"])
+            filed = post(s, path + "reports", dict(body, materials=[annex["id"]]), who, 201)
+            reports = self.assertStatus(s.req("GET", path + "reports", token=SCIENCE), 200)
+            files = reports["items"][0]["body"]["materials"]
+            self.assertEqual(files, [{"id": annex["id"], "type": "report_attachment",
+                                      "sha256": hashlib.sha256(pdf).hexdigest(),
+                                      "bytes": len(pdf)}])
+            event = [e for e in self.flow.events(app["id"]) if e["action"] == "report_filed"][-1]
+            self.assertEqual(event["details"]["report"], filed["report_id"])
+            self.assertEqual(event["details"]["materials"], files)
+            # a file a report brought is kept, and goes with no other report
+            s.req("DELETE", path + "materials/%d" % annex["id"], token=who)
+            got = s.req("GET", path + "materials/%d" % annex["id"], token=SCIENCE)
+            self.assertEqual((got[0], got[2]), (200, pdf))
+            change = {"type": "change", "changed_on": "2021-02-01", "change": "business",
+                      "summary": "经营业务调整。"}
+            self.assertProblem(post(s, path + "reports", dict(change, materials=[annex["id"]]),
+                                    who, 422), 422, ["/materials/0"])
+            # one not yet used may be deleted while approved, like any upload
+            self.assertEqual(s.req("DELETE", path + "materials/%d" % spare["id"],
+                                   token=who)[0], 204)
 
     def test_grounds_with_and_without_the_bar(self):
         """第十二条: missed reports cancel without a bar; 第十三条 4: the

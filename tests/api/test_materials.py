@@ -67,17 +67,18 @@ def b64sha(data):
 RULES_TYPES = {
     "incubator": {"application_form": True, "business_licence": True,
                   "service_description": True, "audit_report": True,
-                  "financial_statements": True},
+                  "financial_statements": True, "report_attachment": False},
     "first_store": {"application_form": True, "expense_list": True, "commitment": True,
                     "funding_summary": True, "legal_documents": True,
                     "financial_statements": True, "store_evidence": "conditional",
                     "agency_agreement": "conditional", "introduction_agreement": "conditional",
-                    "event_photos": "conditional", "other": False},
+                    "event_photos": "conditional", "other": False, "report_attachment": False},
     "tourism_award": {"written_application": True, "annual_financials": True,
                       "statistics_report": True, "charter_evidence": "conditional",
                       "special_award_evidence": "conditional", "other": False},
     "experience_base": {"application_form": True, "legal_certificate": True,
-                        "introduction": True, "licences": True, "media": True, "other": False},
+                        "introduction": True, "licences": True, "media": True, "other": False,
+                        "report_attachment": False},
 }
 DOCUMENTS = ["application/pdf", "application/ofd", "image/jpeg", "image/png"]
 # RULES.md §6: MP4 is taken for one type of one kind only.
@@ -96,6 +97,9 @@ class Types(common.ApiTest):
                     self.assertEqual(i["accept"], DOCUMENTS + video, i)
                     self.assertEqual(i["max_bytes"], 20 * MIB, i)
                     self.assertTrue(i["title_zh"] and i["title_en"], i)
+                    # RULES.md §8: the kinds with duties after approval take
+                    # a report's files, uploaded once approved
+                    self.assertIs(i["for_reports"], i["type"] == "report_attachment", i)
                     if i["required"] == "conditional":
                         self.assertTrue(i["condition"] and i["condition_zh"], i)
                     else:
