@@ -4,13 +4,14 @@
 // view; giving up a certification (407号 第十七条); a kind's public list.
 // Everything a kind asks after approval is read from GET /v1/kinds/{kind}.
 
-import {h, add, put, formatFen, fmtTime} from './util.js';
+import {h, add, put, uid, formatFen, fmtTime} from './util.js';
 import {t, lang, enumLabel, C, paren} from './i18n.js';
 import {api, get, cached} from './api.js';
 import {app} from './state.js';
 import {build, placeErrors, clearErrors, showSummary, failInto} from './form.js';
 import {alertBox, problemText} from './show.js';
 import {kindLabel} from './kinds.js';
+import {send as uploadMaterial} from './materials.js';
 
 // The words of these pages, 简体中文 first.
 const W = {
@@ -26,6 +27,8 @@ const W = {
   provisional: ['（暂定，待节假日安排公布）', ' (provisional, until the holiday arrangement is published)'],
   missed_mark: ['曾逾期未报', 'missed once'],
   file_report: ['报送报告', 'File a report'],
+  report_files: ['报告附件', 'Files of the report'],
+  report_files_help: ['可选：PDF、OFD、JPEG 或 PNG，随报告一并提交并留存其哈希值。', 'Optional: PDF, OFD, JPEG or PNG, sent with the report and kept with their hashes.'],
   report_sent: ['报告已报送。', 'The report was filed.'],
   send: ['报送', 'File'],
   remind: ['催告', 'Send a reminder'],
@@ -119,12 +122,13 @@ const canAct = (a) => app.me && app.me.role === 'municipal_reviewer' &&
 const text = (zh, en) => ({type: 'string', maxLength: 4000, title: `${zh} / ${en}`});
 const date = (zh, en) => ({type: 'string', format: 'date', title: `${zh} / ${en}`});
 
-// A small form from a JSON Schema: posts what it holds to `path`.
-function actionForm(schema, path, label, done, transform = (v) => v) {
+// A small form from a JSON Schema: posts what it holds to `path`.  extra
+// (optional): {el, value: async () => members to add} (a report's files).
+function actionForm(schema, path, label, done, transform = (v) => v, extra = null) {
   const root = build(schema, {}, '');
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
   const btn = h('button.primary', {type: 'submit'}, label);
-  const form = h('form.duty-action', {novalidate: true}, summary, root.el, btn);
+  const form = h('form.duty-action', {novalidate: true}, summary, root.el, extra ? extra.el : null, btn);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(root);
@@ -134,7 +138,8 @@ function actionForm(schema, path, label, done, transform = (v) => v) {
     if (errs.length) return showSummary(summary, placeErrors(root, errs), t('fix_first'));
     btn.disabled = true;
     try {
-      await api('POST', path, transform(v || {}));
+      const more = extra ? await extra.value() : {};
+      await api('POST', path, {...transform(v || {}), ...more});
       app.flash = {kind: 'ok', text: done};
       app.refresh(true);
     } catch (err) {
@@ -191,9 +196,20 @@ function reportForm(a, kind, items) {
   // Only the members of the chosen type are sent.
   const keep = {annual: ['period'], change: ['changed_on', 'change'], closure: ['closed_on', 'cause']};
   const pick = (v) => Object.fromEntries(Object.entries(v).filter(([k]) => k === 'type' || k === 'summary' || (keep[v.type] || []).includes(k)));
+  // Its files: uploaded as the report's attachments when it is sent.
+  const id = uid('rf');
+  const input = h('input', {type: 'file', id, multiple: true, accept: '.pdf,.ofd,.jpg,.jpeg,.png,application/pdf,application/ofd,image/jpeg,image/png'});
+  const files = {
+    el: h('div.field', h('label', {for: id}, tw('report_files')), h('p.help', tw('report_files_help')), input),
+    async value() {
+      const ids = [];
+      for (const f of input.files) ids.push((await uploadMaterial(a.id, 'report_attachment', f)).id);
+      return ids.length ? {materials: ids} : {};
+    },
+  };
   return h('details.report', h('summary', tw('file_report')),
     actionForm({type: 'object', required: ['type', 'summary'], properties: props, allOf},
-      `/v1/applications/${a.id}/reports`, tw('send'), tw('report_sent'), pick));
+      `/v1/applications/${a.id}/reports`, tw('send'), tw('report_sent'), pick, files));
 }
 
 // What the authority may do on one duty.

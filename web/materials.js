@@ -61,7 +61,7 @@ function csrf() {
 
 // POST the file's bytes as the body, reporting progress (0..1).  Resolves
 // to the stored file; rejects with a Problem.
-function send(appId, type, file, onProgress) {
+export function send(appId, type, file, onProgress = () => {}) {
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
     x.open('POST', `/v1/applications/${appId}/materials?type=${encodeURIComponent(type)}`);

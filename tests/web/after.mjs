@@ -8,6 +8,7 @@
 // steps of flow.mjs; like those, a failed step skips the later ones.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import http from 'node:http';
 import {it} from 'node:test';
 
@@ -21,13 +22,15 @@ const BASE2 = '红色记忆沉浸式体验基地';
 const main = (p) => p.page.locator('main');
 
 // One JSON request to the server with a bearer token.
+// A Buffer body is sent as it is, as a PDF (a material).
 function call(env, method, path, body, token) {
-  const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+  const raw = Buffer.isBuffer(body);
+  const data = body === undefined ? null : raw ? body : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(`${env.server.base}${path}`, {
       method,
       headers: {
-        ...(data ? {'Content-Type': 'application/json', 'Content-Length': data.length} : {}),
+        ...(data ? {'Content-Type': raw ? 'application/pdf' : 'application/json', 'Content-Length': data.length} : {}),
         ...(token ? {Authorization: `Bearer ${token}`} : {}),
       },
     }, (res) => {
@@ -111,6 +114,10 @@ export function register(env, {failed}) {
       },
     }, s.token, 201);
     s.id = app.id;
+    // 第十一条: a small PDF for each document it needs
+    for (const type of (await ok(env, 'GET', `/v1/applications/${s.id}/materials`, undefined, s.token)).missing) {
+      await ok(env, 'POST', `/v1/applications/${s.id}/materials?type=${type}`, Buffer.from(`%PDF-1.4\n% ${type}\n`), s.token, 201);
+    }
     await ok(env, 'POST', `/v1/applications/${s.id}/submit`, undefined, s.token);
     await ok(env, 'POST', `/v1/applications/${s.id}/reviews`, {stage: 'district', decision: 'approve',
       site_scoring: {date: '2020-09-29', score: 88, summary: '实地勘验评分 88 分。'}}, t.district_110108);
@@ -138,9 +145,15 @@ export function register(env, {failed}) {
     const form = duties.locator('details.report form');
     await fill(form, {'报告类型': {option: '年度报告'}});
     await fill(form, {'报告年度': {option: '2020'}, '报告内容': '2020 年度基地接待游客 12 万人次，体验项目运行正常。'});
+    // the report brings a file: uploaded when it is sent, its hash kept
+    const annex = Buffer.from('%PDF-1.7\n% 2020 visitors by month\n%%EOF\n');
+    await field(form, '报告附件').setInputFiles({name: '2020年度接待统计.pdf', mimeType: 'application/pdf', buffer: annex});
     await form.getByRole('button', {name: '报送', exact: true}).click();
     await main(o).getByText('报告已报送。').waitFor();
     await o.settle();
+    const {body: reports} = await apiGet(o, `/v1/applications/${s.id}/reports`);
+    assert.deepEqual(reports.items[0].body.materials.map((m) => [m.type, m.sha256, m.bytes]),
+      [['report_attachment', crypto.createHash('sha256').update(annex).digest('hex'), annex.length]]);
     const filed = main(o).locator('section.duties table.duties tbody tr').filter({hasText: '2020-12-15'});
     await filed.getByText('已报送').waitFor();
     // the next year's report follows
