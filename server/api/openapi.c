@@ -5,7 +5,9 @@
  * cannot say other than they do: every path and method of the route table,
  * its operationId (the route's name), who may call it (security and
  * x-roles), its path parameters (typed as dispatch types them), its query
- * parameters (the route's list), the Idempotency-Key it takes, the request
+ * parameters (the route's list; their text is query.<route>.<name> of the
+ * hand-written half where the route's differs, else query.<name>), the
+ * Idempotency-Key it takes, the request
  * body of a route with a field table (spec_schema()), the problems dispatch
  * answers before a handler runs, the kinds' envelopes (kind_schema(), the
  * same schemas as schema/<kind>.schema.json and GET /v1/schemas/{kind}),
@@ -401,6 +403,18 @@ static json_t *request_body(const struct route *rt, const json_t *hand, const ch
             why_add(w, "%s takes no JSON body, but schema/openapi.in.json gives one", what);
         return hand ? json_deep_copy(hand) : NULL;
     }
+    if (rt->body == BODY_FILE) {
+        /* A file: its media types are the hand-written half's. */
+        if (json_media || json_object_size(json_object_get(hand, "content")) == 0)
+            why_add(w,
+                    "%s takes a file: schema/openapi.in.json must give its requestBody the "
+                    "media types it takes, and no application/json",
+                    what);
+        json_t *body = hand ? json_deep_copy(hand) : NULL;
+        if (body)
+            json_object_set_new(body, "required", json_true());
+        return body;
+    }
     if (rt->body == BODY_ANY) {
         if (!json_object_get(json_media, "schema"))
             why_add(w,
@@ -474,9 +488,14 @@ static json_t *operation(const struct route *rt, const json_t *hand, json_t *com
         snprintf(name, sizeof name, "path.%.*s", (int)strcspn(p + 1, "}"), p + 1);
         json_array_append_new(list, param_ref(params, used_params, name, what, w));
     }
+    /* A query parameter of one route only (query.<route>.<name>) comes
+     * before the one its name has everywhere (query.<name>): `status` of
+     * the duties is not an application's. */
     for (const char *const *q = rt->query; rt->query != ROUTE_QUERY_IGNORED && q && *q; q++) {
-        char name[64];
-        snprintf(name, sizeof name, "query.%s", *q);
+        char name[160];
+        snprintf(name, sizeof name, "query.%s.%s", rt->name, *q);
+        if (!json_object_get(params, name))
+            snprintf(name, sizeof name, "query.%s", *q);
         json_array_append_new(list, param_ref(params, used_params, name, what, w));
     }
     if (rt->flags & ROUTE_IDEMPOTENT)
