@@ -14,6 +14,7 @@ which disqualifies the agency's pending applications.
 """
 
 import contextlib
+import uuid
 
 import common
 from common import ApiTest
@@ -332,6 +333,27 @@ class FirstStore(ApiTest):
         app = approve(self.srv, self.flow, "first_store", who)
         assert app["status"] == "approved", app
         return who, app
+
+    def test_funds_recorded_again(self):
+        """Idempotency-Key: the authority's system that records the payment
+        and retries gets the first 200, not the 409 of a second record."""
+        srv = self.srv
+        _, app = self.funded()
+        path = "/v1/applications/%d/funds" % app["id"]
+        k = str(uuid.uuid4())
+
+        def send(body):
+            return srv.req("POST", path, body, token=COMMERCE, headers={"Idempotency-Key": k})
+
+        first = send({"paid_on": "2020-11-02"})
+        self.assertEqual(self.assertStatus(first, 200)["duty"]["type"], "operating_year")
+        again = send({"paid_on": "2020-11-02"})
+        self.assertEqual(again.headers.get("idempotent-replayed"), "true")
+        self.assertEqual((again.status, again.body), (first.status, first.body))
+        self.assertEqual(self.assertProblem(send({"paid_on": "2020-11-01"}), 422)["type"],
+                         "urn:shenbao:problem:idempotency-key-reused")
+        self.assertProblem(post(srv, path, {"paid_on": "2020-11-02"}, COMMERCE, 409), 409)
+        self.assertEqual([d["type"] for d in duties(srv, app["id"])], ["operating_year"])
 
     def test_closing_in_month_11(self):
         srv = self.srv
