@@ -63,7 +63,8 @@ const TAGS = {
   applications: ['申报', 'Applications'], reviews: ['审核', 'Reviews'], notices: ['公示与异议', 'Notices and objections'],
   certificates: ['证书', 'Certificates'], rankings: ['排名', 'Rankings'], accounts: ['账户与令牌', 'Accounts and tokens'],
   sessions: ['网页登录', 'Web sign-in'], description: ['接口说明', 'Describing the API'], operations: ['运维', 'Operations'],
-  web: ['网页', 'Web pages'],
+  web: ['网页', 'Web pages'], materials: ['申报材料', 'Materials'], desk: ['审核工作台', "The reviewer's desk"],
+  duties: ['后续管理', 'After approval'],
 };
 const tagLabel = (name) => (TAGS[name] ? TAGS[name][lang === 'en' ? 1 : 0] : name);
 const anchorId = (a) => `ref-${a}`;
@@ -203,15 +204,22 @@ function examples(media) {
     const x = deref(e);
     if (x && x.value !== undefined) out.push([x.summary || name, x.value]);
   }
+  // A text that is not JSON (a CSV file) is shown as it is.
   return out.map(([name, value]) => h('details.example',
     h('summary', t('ref_example', name || '')),
-    h('pre.json', JSON.stringify(value, null, 2))));
+    h('pre.json', typeof value === 'string' ? value : JSON.stringify(value, null, 2))));
 }
+
+// A schema that is only a choice of named ones says all it has on its
+// type line (Envelope | Draft): its meaning is what is left to show.
+const onlyNamed = (s) => !s.properties && [s.oneOf, s.anyOf].some((alts) => alts && alts.every((x) => x.$ref));
 
 function content(c) {
   return Object.entries(c || {}).map(([type, media]) => h('div.media',
     h('p', h('code', type), media.schema ? [' — ', typeText(media.schema)] : null),
-    media.schema && !media.schema.$ref ? schemaView(media.schema, 1) : null,
+    !media.schema || media.schema.$ref ? null
+      : onlyNamed(media.schema) ? (meaning(media.schema) ? h('p', meaning(media.schema)) : null)
+        : schemaView(media.schema, 1),
     examples(media)));
 }
 

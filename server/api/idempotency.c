@@ -20,7 +20,9 @@
  * SHA-256 over the method, the target (path and query), If-Match and the
  * body: a JSON body as its canonical text (members sorted, no white
  * space), so that a client library that writes the same object in
- * another order still retries; any other body as its bytes, with its
+ * another order still retries; a file (a material upload, received into a
+ * file) as its SHA-256 and length, with its Content-Type and
+ * Content-Disposition; any other body as its bytes, with its
  * Content-Type.  Only answers that say what became of the request are
  * kept: a 5xx or a 429 says to try again, and the key is let go so that a
  * retry runs.  Requests refused before their handler ran (401, 403, a bad
@@ -95,7 +97,7 @@ static void hash_text(crypto_hash_sha256_state *st, const char *text)
     crypto_hash_sha256_update(st, (const unsigned char *)text, strlen(text) + 1);
 }
 
-/* 0, or -1 when memory ran out. */
+/* 0, or -1 when memory ran out (or a file is not there). */
 static int fingerprint(struct call *c, unsigned char out[IDEM_FINGERPRINT_LEN])
 {
     struct request *r = c->r;
@@ -112,6 +114,22 @@ static int fingerprint(struct call *c, unsigned char out[IDEM_FINGERPRINT_LEN])
         hash_text(&st, "json");
         hash_text(&st, text);
         free(text);
+    } else if (c->route->body == BODY_FILE) {
+        /* A file, received into a file and hashed as it came: its
+         * SHA-256 and length stand for its bytes, beside its media type
+         * and the name it is given. */
+        struct upload_info u;
+        const char *type = request_header(r, "Content-Type");
+        const char *disposition = request_header(r, "Content-Disposition");
+        char length[24];
+        if (!request_upload(r, &u))
+            return -1;
+        snprintf(length, sizeof length, "%lld", (long long)u.bytes);
+        hash_text(&st, "file");
+        hash_text(&st, type ? type : "");
+        hash_text(&st, disposition ? disposition : "");
+        hash_text(&st, length);
+        crypto_hash_sha256_update(&st, u.sha256, sizeof u.sha256);
     } else {
         const char *type = request_header(r, "Content-Type");
         hash_text(&st, "bytes");

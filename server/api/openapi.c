@@ -5,7 +5,9 @@
  * cannot say other than they do: every path and method of the route table,
  * its operationId (the route's name), who may call it (security and
  * x-roles), its path parameters (typed as dispatch types them), its query
- * parameters (the route's list), the Idempotency-Key it takes, the request
+ * parameters (the route's list; their text is query.<route>.<name> of the
+ * hand-written half where the route's differs, else query.<name>), the
+ * Idempotency-Key it takes, the request
  * body of a route with a field table (spec_schema()), the problems dispatch
  * answers before a handler runs, the kinds' envelopes (kind_schema(), the
  * same schemas as schema/<kind>.schema.json and GET /v1/schemas/{kind}),
@@ -126,6 +128,68 @@ static void put_enums(json_t *components, struct why *w)
                   w);
 }
 
+/* What a lenient write takes of a member (CONTRACT.md, "Lenient drafts"):
+ * the same, or null (not filled in yet). */
+static json_t *or_null(json_t *s)
+{
+    json_t *type = json_object_get(s, "type");
+    json_t *values = json_object_get(s, "enum");
+    if (json_is_string(type) && !json_object_get(s, "const") &&
+        (!values || json_array_size(values) > 0)) {
+        json_object_set_new(s, "type", json_pack("[s, s]", json_string_value(type), "null"));
+        if (values)
+            json_array_append_new(values, json_null());
+        return s;
+    }
+    return json_pack("{s:[o, {s:s}]}", "anyOf", s, "type", "null");
+}
+
+/* Turns a kind's schema of `data` into what a lenient write takes:
+ * nothing required, any member and array item null, an array shorter than
+ * it must be, the conditions between members (if/then) not yet held. */
+static void make_lenient(json_t *s)
+{
+    if (json_is_array(s)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(s, i, v) make_lenient(v);
+        return;
+    }
+    if (!json_is_object(s))
+        return;
+    static const char *const dropped[] = {"required", "minItems",          "if", "then",
+                                          "else",     "dependentRequired", NULL};
+    for (size_t i = 0; dropped[i]; i++)
+        json_object_del(s, dropped[i]);
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_t *props = json_object_get(s, "properties");
+    json_object_foreach_safe(props, tmp, key, v)
+    {
+        make_lenient(v);
+        json_object_set_new(props, key, or_null(json_incref(v)));
+    }
+    json_t *items = json_object_get(s, "items");
+    if (json_is_object(items)) {
+        make_lenient(items);
+        json_object_set_new(s, "items", or_null(json_incref(items)));
+    }
+    static const char *const below[] = {"allOf", "anyOf", "oneOf", "$defs", NULL};
+    for (size_t i = 0; below[i]; i++)
+        make_lenient(json_object_get(s, below[i]));
+    /* An allOf of conditions only is nothing now. */
+    json_t *all = json_object_get(s, "allOf");
+    if (all) {
+        size_t i = json_array_size(all);
+        while (i-- > 0)
+            if (json_object_size(json_array_get(all, i)) == 0)
+                json_array_remove(all, i);
+        if (json_array_size(all) == 0)
+            json_object_del(s, "allOf");
+    }
+}
+
 /* Envelope.<kind>: each kind's schema as kind_schema() makes it, and
  * Envelope, any of them by `kind`. */
 static void put_envelopes(json_t *components, struct why *w)
@@ -139,6 +203,33 @@ static void put_envelopes(json_t *components, struct why *w)
         json_array_append_new(one_of, json_pack("{s:s}", "$ref", target));
         json_object_set_new(mapping, kinds[i]->name, json_string(target));
     }
+    /* Draft.<kind>: the same with `data` as a lenient write takes it. */
+    json_t *drafts = json_array(), *draft_mapping = json_object();
+    for (size_t i = 0; kinds[i]; i++) {
+        char name[96], target[160];
+        snprintf(name, sizeof name, "Draft.%s", kinds[i]->name);
+        snprintf(target, sizeof target, REF_SCHEMA "%s", name);
+        json_t *s = kind_schema(kinds[i]);
+        json_t *props = json_object_get(s, "properties");
+        make_lenient(json_object_get(props, "data"));
+        json_object_del(s, "$id");
+        json_object_set_new(s, "description",
+                            json_string("A draft written with Prefer: handling=lenient: the "
+                                        "envelope, its data as far as it is filled in (members "
+                                        "missing or null, arrays short, conditions between "
+                                        "members not yet held); what is there has the right "
+                                        "type and holds within its bounds."));
+        component_put(components, "schemas", name, s, w);
+        json_array_append_new(drafts, json_pack("{s:s}", "$ref", target));
+        json_object_set_new(draft_mapping, kinds[i]->name, json_string(target));
+    }
+    component_put(components, "schemas", "Draft",
+                  json_pack("{s:s, s:o, s:{s:s, s:o}}", "description",
+                            "A draft as a lenient write (Prefer: handling=lenient) takes it; "
+                            "submitting asks the whole Envelope.",
+                            "oneOf", drafts, "discriminator", "propertyName", "kind", "mapping",
+                            draft_mapping),
+                  w);
     component_put(
         components, "schemas", "Envelope",
         json_pack("{s:s, s:o, s:{s:s, s:o}}", "description",
@@ -397,9 +488,27 @@ static json_t *request_body(const struct route *rt, const json_t *hand, const ch
 {
     json_t *json_media = json_object_get(json_object_get(hand, "content"), "application/json");
     if (!rt->body) {
-        if (json_media)
-            why_add(w, "%s takes no JSON body, but schema/openapi.in.json gives one", what);
+        /* A handler may read an optional body itself (withdraw's opinion,
+         * a ranking's confirm): the hand-written half says so with
+         * "required": false. */
+        if (json_media && !json_is_false(json_object_get(hand, "required")))
+            why_add(w,
+                    "%s takes no JSON body, but schema/openapi.in.json gives one (an optional "
+                    "body its handler reads says \"required\": false)",
+                    what);
         return hand ? json_deep_copy(hand) : NULL;
+    }
+    if (rt->body == BODY_FILE) {
+        /* A file: its media types are the hand-written half's. */
+        if (json_media || json_object_size(json_object_get(hand, "content")) == 0)
+            why_add(w,
+                    "%s takes a file: schema/openapi.in.json must give its requestBody the "
+                    "media types it takes, and no application/json",
+                    what);
+        json_t *body = hand ? json_deep_copy(hand) : NULL;
+        if (body)
+            json_object_set_new(body, "required", json_true());
+        return body;
     }
     if (rt->body == BODY_ANY) {
         if (!json_object_get(json_media, "schema"))
@@ -474,9 +583,14 @@ static json_t *operation(const struct route *rt, const json_t *hand, json_t *com
         snprintf(name, sizeof name, "path.%.*s", (int)strcspn(p + 1, "}"), p + 1);
         json_array_append_new(list, param_ref(params, used_params, name, what, w));
     }
+    /* A query parameter of one route only (query.<route>.<name>) comes
+     * before the one its name has everywhere (query.<name>): `status` of
+     * the duties is not an application's. */
     for (const char *const *q = rt->query; rt->query != ROUTE_QUERY_IGNORED && q && *q; q++) {
-        char name[64];
-        snprintf(name, sizeof name, "query.%s", *q);
+        char name[160];
+        snprintf(name, sizeof name, "query.%s.%s", rt->name, *q);
+        if (!json_object_get(params, name))
+            snprintf(name, sizeof name, "query.%s", *q);
         json_array_append_new(list, param_ref(params, used_params, name, what, w));
     }
     if (rt->flags & ROUTE_IDEMPOTENT)

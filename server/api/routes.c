@@ -168,7 +168,8 @@ static const struct route routes[] = {
     {"GET", "/v1/applications/{id}/versions/{version}", api_version_get, APPLICATION_READERS,
      "application_version"},
     {"POST", "/v1/applications/{id}/materials", api_material_upload, ROLE_APPLICANT,
-     "material_upload", BODY_FILE, material_upload_query, 0, api_material_upload_head},
+     "material_upload", BODY_FILE, material_upload_query, ROUTE_IDEMPOTENT,
+     api_material_upload_head},
     {"GET", "/v1/applications/{id}/materials", api_materials_list, APPLICATION_READERS,
      "materials_list"},
     {"GET", "/v1/applications/{id}/materials/{mid}", api_material_get, APPLICATION_READERS,
@@ -206,7 +207,7 @@ static const struct route routes[] = {
      statistics_query},
     {"GET", "/v1/opinion-templates", api_templates_list, REVIEWERS, "templates_list"},
     {"POST", "/v1/opinion-templates", api_template_create, REVIEWERS, "templates_create",
-     template_fields},
+     template_fields, NULL, ROUTE_IDEMPOTENT},
     {"DELETE", "/v1/opinion-templates/{tid}", api_template_delete, REVIEWERS, "template_delete"},
     {"GET", "/v1/account/last-review", api_last_review, REVIEWERS, "last_review", NULL,
      last_review_query},
@@ -216,25 +217,25 @@ static const struct route routes[] = {
     {"GET", "/v1/applications/{id}/reports", api_reports_of, APPLICATION_READERS,
      "application_reports"},
     {"POST", "/v1/applications/{id}/reports", api_report_file, ROLE_APPLICANT, "report_file",
-     BODY_ANY},
+     BODY_ANY, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/funds", api_funds_paid, ROLE_MUNICIPAL_REVIEWER, "funds_paid",
-     BODY_ANY},
+     BODY_ANY, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/duties/{did}/reminder", api_duty_reminder,
-     ROLE_MUNICIPAL_REVIEWER, "duty_reminder", BODY_ANY},
+     ROLE_MUNICIPAL_REVIEWER, "duty_reminder", BODY_ANY, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/duties/{did}/result", api_duty_result, ROLE_MUNICIPAL_REVIEWER,
-     "duty_result", BODY_ANY},
+     "duty_result", BODY_ANY, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/duties/{did}/dismissal", api_duty_dismissal,
-     ROLE_MUNICIPAL_REVIEWER, "duty_dismissal", BODY_ANY},
+     ROLE_MUNICIPAL_REVIEWER, "duty_dismissal", BODY_ANY, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/duties/{did}/payment", api_refund_paid, ROLE_MUNICIPAL_REVIEWER,
-     "refund_paid", BODY_ANY},
+     "refund_paid", BODY_ANY, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/duties", api_duty_list,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "duties_list", NULL,
      duties_list_query},
     {"POST", "/v1/applications/{id}/surrender", api_surrender_request, ROLE_APPLICANT,
-     "surrender_request", surrender_request_fields},
+     "surrender_request", surrender_request_fields, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/surrender/decision", api_surrender_decision,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "surrender_decision",
-     surrender_decision_fields},
+     surrender_decision_fields, NULL, ROUTE_IDEMPOTENT},
     /* The web front end: last, so that it never shadows an API path. */
     {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", NULL, ROUTE_QUERY_IGNORED},
     {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", NULL, ROUTE_QUERY_IGNORED},
@@ -340,7 +341,8 @@ static bool typed_params(struct call *c)
 json_t *api_path_param_schema(const char *name)
 {
     if (strcmp(name, "id") == 0 || strcmp(name, "oid") == 0 || strcmp(name, "tid") == 0 ||
-        strcmp(name, "aid") == 0)
+        strcmp(name, "aid") == 0 || strcmp(name, "mid") == 0 || strcmp(name, "did") == 0 ||
+        strcmp(name, "version") == 0)
         return json_pack("{s:s, s:s, s:i, s:I}", "type", "integer", "format", "int64", "minimum", 1,
                          "maximum", (json_int_t)999999999999999999);
     if (strcmp(name, "kind") == 0)

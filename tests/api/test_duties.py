@@ -15,6 +15,7 @@ which disqualifies the agency's pending applications.
 
 import contextlib
 import hashlib
+import uuid
 
 import common
 from common import ApiTest
@@ -392,6 +393,52 @@ class FirstStore(ApiTest):
         app = approve(self.srv, self.flow, "first_store", who)
         assert app["status"] == "approved", app
         return who, app
+
+    def test_funds_recorded_again(self):
+        """Idempotency-Key: the authority's system that records the payment
+        and retries gets the first 200, not the 409 of a second record."""
+        srv = self.srv
+        _, app = self.funded()
+        path = "/v1/applications/%d/funds" % app["id"]
+        k = str(uuid.uuid4())
+
+        def send(body):
+            return srv.req("POST", path, body, token=COMMERCE, headers={"Idempotency-Key": k})
+
+        first = send({"paid_on": "2020-11-02"})
+        self.assertEqual(self.assertStatus(first, 200)["duty"]["type"], "operating_year")
+        again = send({"paid_on": "2020-11-02"})
+        self.assertEqual(again.headers.get("idempotent-replayed"), "true")
+        self.assertEqual((again.status, again.body), (first.status, first.body))
+        self.assertEqual(self.assertProblem(send({"paid_on": "2020-11-01"}), 422)["type"],
+                         "urn:shenbao:problem:idempotency-key-reused")
+        self.assertProblem(post(srv, path, {"paid_on": "2020-11-02"}, COMMERCE, 409), 409)
+        self.assertEqual([d["type"] for d in duties(srv, app["id"])], ["operating_year"])
+        # The authority's acts on a duty take a key too: a year of operation
+        # that has just begun is nothing to remind of, find on, dismiss or
+        # pay, and that refusal is what a retry gets again.
+        year = duties(srv, app["id"])[0]
+        acts = {"reminder": ({"due_on": "2020-12-01"}, {"due_on": "2020-12-02"}),
+                "result": ({"passed": True, "date": "2020-11-02", "summary": "核查通过。"},
+                           {"passed": False, "date": "2020-11-02", "summary": "核查不通过。"}),
+                "dismissal": ({"opinion": "不予撤销。"}, {"opinion": "另一意见。"}),
+                "payment": ({"paid_on": "2020-11-02", "amount_fen": 100},
+                            {"paid_on": "2020-11-02", "amount_fen": 200})}
+        for act, (body, other) in acts.items():
+            with self.subTest(act=act):
+                path = "/v1/applications/%d/duties/%d/%s" % (app["id"], year["id"], act)
+                k = str(uuid.uuid4())
+                first = srv.req("POST", path, body, token=COMMERCE,
+                                headers={"Idempotency-Key": k})
+                self.assertIn(first.status, (409, 422), first)
+                again = srv.req("POST", path, body, token=COMMERCE,
+                                headers={"Idempotency-Key": k})
+                self.assertEqual(again.headers.get("idempotent-replayed"), "true", again)
+                self.assertEqual((again.status, again.body), (first.status, first.body))
+                r = srv.req("POST", path, other, token=COMMERCE, headers={"Idempotency-Key": k})
+                self.assertEqual(self.assertProblem(r, 422)["type"],
+                                 "urn:shenbao:problem:idempotency-key-reused")
+        self.assertEqual(duties(srv, app["id"])[0]["status"], "due")
 
     def test_closing_in_month_11(self):
         srv = self.srv

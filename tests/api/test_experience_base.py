@@ -14,6 +14,7 @@ A server of its own with the kinds' own stages, its clock at 2020-11-02
 """
 
 import copy
+import uuid
 
 import common
 from common import ApiTest
@@ -359,6 +360,61 @@ class Revocation(ApiTest):
         self.assertNotIn("no_application_before", public_list()[app["id"]]["revocation"])
         again = srv.create(who, envelope(who))
         self.assertEqual(act(again["id"], "submit", who)["status"], "district_review")
+
+
+class Retried(ApiTest):
+    """Idempotency-Key on the holder's report and the surrender: a retry
+    answers the first answer (Idempotent-Replayed), not the 409 of a second
+    one; the same key with another body is 422 and does nothing."""
+
+    def send(self, path, body, who, k):
+        return srv.req("POST", path, body, token=who, headers={"Idempotency-Key": k})
+
+    def replayed(self, first, again):
+        self.assertEqual(again.headers.get("idempotent-replayed"), "true", again)
+        self.assertNotIn("idempotent-replayed", first.headers)
+        self.assertEqual((again.status, again.body), (first.status, first.body))
+        for h in ("location", "etag"):
+            self.assertEqual(again.headers.get(h), first.headers.get(h), h)
+
+    def reused(self, r):
+        self.assertEqual(self.assertProblem(r, 422)["type"],
+                         "urn:shenbao:problem:idempotency-key-reused")
+
+    def test_a_report_filed_again(self):
+        who = new_operator()
+        app = certify(who)
+        path = "/v1/applications/%d/reports" % app["id"]
+        k = str(uuid.uuid4())
+        body = {"type": "annual", "period": "2020", "summary": "2020 年度基地运营发展情况。"}
+        first = self.send(path, body, who, k)
+        self.assertStatus(first, 201)
+        self.replayed(first, self.send(path, body, who, k))
+        self.reused(self.send(path, dict(body, summary="另一份报告。"), who, k))
+        # without the key, the second filing is the 409 it always was
+        self.assertProblem(srv.req("POST", path, body, token=who), 409)
+        r = self.assertStatus(srv.req("GET", path, token=who), 200)
+        self.assertEqual([x["id"] for x in r["items"]], [first.body["report_id"]])
+
+    def test_a_surrender_asked_and_decided_again(self):
+        who = new_operator()
+        app = certify(who)
+        path = "/v1/applications/%d/surrender" % app["id"]
+        k = str(uuid.uuid4())
+        first = self.send(path, {"opinion": "基地转型。"}, who, k)
+        self.assertEqual(self.assertStatus(first, 200)["surrender"]["state"], "requested")
+        self.replayed(first, self.send(path, {"opinion": "基地转型。"}, who, k))
+        self.reused(self.send(path, {}, who, k))
+        k = str(uuid.uuid4())
+        first = self.send(path + "/decision", {"decision": "approve"}, DISTRICT, k)
+        self.assertEqual(self.assertStatus(first, 200)["surrender"]["state"], "forwarded")
+        self.replayed(first, self.send(path + "/decision", {"decision": "approve"}, DISTRICT, k))
+        self.reused(self.send(path + "/decision", {"decision": "reject", "opinion": "退回。"},
+                              DISTRICT, k))
+        events = self.assertStatus(srv.req("GET", "/v1/applications/%d/events" % app["id"],
+                                           token=who), 200)["items"]
+        self.assertEqual([e["action"] for e in events].count("surrender_forwarded"), 1)
+        self.assertEqual([e["action"] for e in events].count("surrender_requested"), 1)
 
 
 class Surrender(ApiTest):

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 import uuid
 
 import common
@@ -78,6 +79,7 @@ class OnTheMainServer(ApiTest):
         self.assertEqual(set(list_ids("applicant_a")), before)
         # Another target or If-Match is another request too.
         app = self.create(key()).body
+        common.attach_materials(app["id"], "applicant_a")
         k = key()
         self.assertStatus(req("POST", "/v1/applications/%d/submit" % app["id"],
                               token="applicant_a", headers={"Idempotency-Key": k}), 200)
@@ -90,6 +92,7 @@ class OnTheMainServer(ApiTest):
 
     def test_submit_retried_after_it_succeeded_answers_the_first_200(self):
         app = self.create(key()).body
+        common.attach_materials(app["id"], "applicant_a")
         k = key()
         path = "/v1/applications/%d/submit" % app["id"]
         first = req("POST", path, token="applicant_a", headers={"Idempotency-Key": k})
@@ -100,6 +103,59 @@ class OnTheMainServer(ApiTest):
         self.assertProblem(req("POST", path, token="applicant_a"), 409)
         events = req("GET", "/v1/applications/%d/events" % app["id"], token="applicant_a").body
         self.assertEqual([e["action"] for e in events["items"]].count("submit"), 1)
+
+    def test_an_upload_retried_stores_one_file(self):
+        """The fingerprint of a file is its SHA-256 (with its media type and
+        name): the same bytes again are the first answer; other bytes under
+        the key are 422, and nothing is stored."""
+        app = self.create(key()).body
+        path = "/v1/applications/%d/materials?type=application_form" % app["id"]
+        k = key()
+
+        def upload(body, name="申请书.pdf", k=k):
+            return req("POST", path, token="applicant_a", raw=body,
+                       headers={"Idempotency-Key": k, "Content-Type": "application/pdf",
+                                "Content-Disposition": "attachment; filename*=UTF-8''%s"
+                                % urllib.parse.quote(name)})
+
+        first = upload(common.TINY_PDF)
+        self.assertStatus(first, 201)
+        again = upload(common.TINY_PDF)
+        same_answer(self, first, again)
+        self.assertEqual(again.headers["location"], "/v1/applications/%d/materials/%d"
+                         % (app["id"], first.body["id"]))
+        other = upload(common.TINY_PDF + b"% another page\n")
+        self.assertEqual(self.assertProblem(other, 422)["type"],
+                         "urn:shenbao:problem:idempotency-key-reused")
+        self.assertEqual(self.assertProblem(upload(common.TINY_PDF, "另一个.pdf"), 422)["type"],
+                         "urn:shenbao:problem:idempotency-key-reused")
+        files = req("GET", "/v1/applications/%d/materials" % app["id"], token="applicant_a").body
+        self.assertEqual([f["id"] for f in files["items"] if f["type"] == "application_form"],
+                         [first.body["id"]])
+        # The same bytes under a new key are a new file.
+        self.assertNotEqual(self.assertStatus(upload(common.TINY_PDF, k=key()), 201)["id"],
+                            first.body["id"])
+
+    def test_an_opinion_template_retried_is_made_once(self):
+        who = "district_110108"
+        k = key()
+        body = {"title": "材料齐全", "text": "经审核，申报材料齐全，符合申报条件。"}
+
+        def titles():
+            return [t["id"] for t in req("GET", "/v1/opinion-templates", token=who).body["items"]]
+
+        before = titles()
+        first = req("POST", "/v1/opinion-templates", body, token=who,
+                    headers={"Idempotency-Key": k})
+        self.assertStatus(first, 201)
+        same_answer(self, first, req("POST", "/v1/opinion-templates", body, token=who,
+                                     headers={"Idempotency-Key": k}))
+        r = req("POST", "/v1/opinion-templates", dict(body, text="另一条意见。"), token=who,
+                headers={"Idempotency-Key": k})
+        self.assertEqual(self.assertProblem(r, 422)["type"],
+                         "urn:shenbao:problem:idempotency-key-reused")
+        self.assertEqual(titles(), before + [first.body["id"]])
+        self.assertStatus(req("DELETE", first.headers["location"], token=who), 204)
 
     def test_withdraw_retried_answers_the_first_200(self):
         app = self.create(key()).body

@@ -57,7 +57,10 @@ class Served(ApiTest):
                             in o.get("parameters", []))
         self.assertEqual(idempotent, ["application_review", "application_submit",
                                       "application_withdraw", "applications_create",
-                                      "objection_file"])
+                                      "duty_dismissal", "duty_reminder", "duty_result",
+                                      "funds_paid", "material_upload", "objection_file",
+                                      "refund_paid", "report_file", "surrender_decision",
+                                      "surrender_request", "templates_create"])
 
     def test_every_problem_type_is_listed(self):
         types = self.resp.body["components"]["schemas"]["ProblemType"]["oneOf"]

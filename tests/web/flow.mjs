@@ -986,6 +986,19 @@ export function register(env, {failed}) {
     await create.getByRole('link', {name: 'Envelope', exact: true}).click();
     await pub.page.waitForFunction(() => document.activeElement && document.activeElement.id === 'ref-schema.Envelope');
     await m.locator('#ref-schema\\.Envelope').getByRole('link', {name: 'Envelope.incubator'}).waitFor();
+    // The routes of the materials, the desk and after approval, under
+    // their tags: an upload is a file of the media types it takes, the
+    // export a CSV file.
+    for (const [tag, zh] of [['materials', '申报材料'], ['desk', '审核工作台'], ['duties', '后续管理']])
+      await m.locator(`#ref-tag\\.${tag} h2`).getByText(zh, {exact: true}).waitFor();
+    await m.locator('nav.toc').getByRole('link', {name: /^POST \/v1\/applications\/\{id\}\/materials$/}).click();
+    const upload = m.locator('#ref-material_upload');
+    assert.equal(await upload.getAttribute('open'), '');
+    await upload.getByText('可安全重试').waitFor();
+    for (const type of ['application/pdf', 'application/ofd', 'image/png'])
+      assert.ok(await upload.locator('code', {hasText: type}).count(), type);
+    await upload.locator('table.params').getByText('Content-Disposition', {exact: true}).waitFor();
+    await m.locator('#ref-applications_export').locator('code', {hasText: 'text/csv'}).first().waitFor({state: 'attached'});
 
     await pub.page.getByRole('button', {name: 'Switch to English'}).click();
     await pub.settle();
