@@ -329,15 +329,19 @@ END_TEST
 /* Each kind's types as RULES.md §6 lists them: id and whether required. */
 static const struct {
     const char *kind;
-    const char *types; /* "type:R" required, ":C" conditional, ":O" optional */
+    const char *types; /* "type:R" required, ":C" conditional, ":O" optional; "+V" takes
+                        * MP4, "+A" goes with reports after approval */
 } kind_types[] = {
     {"incubator", "application_form:R business_licence:R service_description:R audit_report:R "
-                  "financial_statements:R"},
+                  "financial_statements:R report_attachment:O+A"},
     {"first_store", "application_form:R expense_list:R commitment:R funding_summary:R "
                     "legal_documents:R financial_statements:R store_evidence:C "
-                    "agency_agreement:C introduction_agreement:C event_photos:C other:O"},
+                    "agency_agreement:C introduction_agreement:C event_photos:C other:O "
+                    "report_attachment:O+A"},
     {"tourism_award", "written_application:R annual_financials:R statistics_report:R "
                       "charter_evidence:C special_award_evidence:C other:O"},
+    {"experience_base", "application_form:R legal_certificate:R introduction:R licences:R "
+                        "media:R+V other:O report_attachment:O+A"},
 };
 
 #define N_KIND_TYPES (sizeof kind_types / sizeof kind_types[0])
@@ -349,17 +353,19 @@ START_TEST(test_kind_types)
     ck_assert_ptr_nonnull(k);
     for (const struct material_type *t = k->materials; t && t->type; t++) {
         char one[96];
-        snprintf(one, sizeof one, "%s%s:%c", got[0] ? " " : "", t->type,
+        snprintf(one, sizeof one, "%s%s:%c%s%s", got[0] ? " " : "", t->type,
                  t->need == MATERIAL_REQUIRED      ? 'R'
                  : t->need == MATERIAL_CONDITIONAL ? 'C'
-                                                   : 'O');
+                                                   : 'O',
+                 material_accepts(t, "video/mp4") ? "+V" : "", t->with_reports ? "+A" : "");
         strncat(got, one, sizeof got - strlen(got) - 1);
         ck_assert_msg(t->title_zh && t->title_zh[0] && t->title_en && t->title_en[0],
                       "%s has no titles", t->type);
         ck_assert_msg(t->need != MATERIAL_CONDITIONAL ||
                           (t->needed && t->condition && t->condition_zh),
                       "%s is conditional without its condition", t->type);
-        ck_assert(!material_accepts(t, "video/mp4"));
+        /* a report's files are never needed to submit */
+        ck_assert(!t->with_reports || t->need == MATERIAL_OPTIONAL);
     }
     ck_assert_str_eq(got, kind_types[_i].types);
 }
