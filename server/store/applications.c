@@ -1,6 +1,7 @@
 /*
  * Applications: one row each, the kind's `data` kept as JSON text.
  */
+#include "db.h"
 #include "store_impl.h"
 
 #include <assert.h>
@@ -16,23 +17,23 @@
     "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
     " created_by, created_at, updated_at, submitted_at, data, facts"
 
-static enum store_rc app_from_row(sqlite3_stmt *st, struct application *a)
+static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
 {
-    a->id = sqlite3_column_int64(st, 0);
-    store_col_text(st, 1, a->kind, sizeof a->kind);
-    a->round = sqlite3_column_int(st, 2);
-    store_col_text(st, 3, a->review_unit, sizeof a->review_unit);
-    store_col_text(st, 5, a->applicant_uscc, sizeof a->applicant_uscc);
-    store_col_text(st, 6, a->status, sizeof a->status);
-    a->version = sqlite3_column_int64(st, 7);
-    a->created_by = sqlite3_column_int64(st, 8);
-    store_col_text(st, 9, a->created_at, sizeof a->created_at);
-    store_col_text(st, 10, a->updated_at, sizeof a->updated_at);
-    store_col_text(st, 11, a->submitted_at, sizeof a->submitted_at);
+    a->id = db_col_int64(st, 0);
+    db_col_text_copy(st, 1, a->kind, sizeof a->kind);
+    a->round = (int)db_col_int64(st, 2);
+    db_col_text_copy(st, 3, a->review_unit, sizeof a->review_unit);
+    db_col_text_copy(st, 5, a->applicant_uscc, sizeof a->applicant_uscc);
+    db_col_text_copy(st, 6, a->status, sizeof a->status);
+    a->version = db_col_int64(st, 7);
+    a->created_by = db_col_int64(st, 8);
+    db_col_text_copy(st, 9, a->created_at, sizeof a->created_at);
+    db_col_text_copy(st, 10, a->updated_at, sizeof a->updated_at);
+    db_col_text_copy(st, 11, a->submitted_at, sizeof a->submitted_at);
     a->applicant_name = a->data_json = a->facts_json = NULL;
-    if (store_col_dup(st, 4, "", &a->applicant_name) != 0 ||
-        store_col_dup(st, 12, "{}", &a->data_json) != 0 ||
-        store_col_dup(st, 13, "{}", &a->facts_json) != 0) {
+    if (db_col_text_dup(st, 4, "", &a->applicant_name) != 0 ||
+        db_col_text_dup(st, 12, "{}", &a->data_json) != 0 ||
+        db_col_text_dup(st, 13, "{}", &a->facts_json) != 0) {
         application_release(a);
         return STORE_ERROR;
     }
@@ -56,71 +57,58 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
     static const char sql[] =
         "INSERT INTO applications (kind, round, review_unit, applicant_name, applicant_uscc,"
         " status, version, created_by, created_at, updated_at, submitted_at, data, facts)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
-    int bound;
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     assert(a->data_json != NULL && a->applicant_name != NULL);
     if (st == NULL)
         return STORE_ERROR;
-    bound = store_bind_text(st, 1, a->kind) | sqlite3_bind_int(st, 2, a->round) |
-            store_bind_text(st, 3, a->review_unit) | store_bind_text(st, 4, a->applicant_name) |
-            store_bind_text(st, 5, a->applicant_uscc) | store_bind_text(st, 6, a->status) |
-            sqlite3_bind_int64(st, 7, a->version) | sqlite3_bind_int64(st, 8, a->created_by) |
-            store_bind_text(st, 9, a->created_at) | store_bind_text(st, 10, a->updated_at) |
-            store_bind_opt(st, 11, a->submitted_at) | store_bind_text(st, 12, a->data_json) |
-            store_bind_text(st, 13, a->facts_json ? a->facts_json : "{}");
-    if (bound != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    if (rc == STORE_OK)
-        a->id = sqlite3_last_insert_rowid(store_conn_db(c));
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, a->kind);
+    db_bind_int64(st, 2, a->round);
+    db_bind_text(st, 3, a->review_unit);
+    db_bind_text(st, 4, a->applicant_name);
+    db_bind_text(st, 5, a->applicant_uscc);
+    db_bind_text(st, 6, a->status);
+    db_bind_int64(st, 7, a->version);
+    db_bind_int64(st, 8, a->created_by);
+    db_bind_text(st, 9, a->created_at);
+    db_bind_text(st, 10, a->updated_at);
+    db_bind_opt(st, 11, a->submitted_at);
+    db_bind_text(st, 12, a->data_json);
+    db_bind_text(st, 13, a->facts_json ? a->facts_json : "{}");
+    return db_store_rc(db_one_int64(st, &a->id));
 }
 
-static const char sql_app_get[] = "SELECT " APP_COLUMNS " FROM applications WHERE id = ?1";
-
-/* One application by id on connection c. */
-static enum store_rc app_get(struct conn *c, int64_t id, struct application *out)
+/* One application by id on connection d. */
+static enum store_rc app_get(struct db *d, int64_t id, struct application *out)
 {
-    sqlite3_stmt *st = store_stmt(c, sql_app_get);
+    static const char sql[] = "SELECT " APP_COLUMNS " FROM applications WHERE id = ?1";
+    struct db_stmt *st = db_prepare(d, sql);
     enum store_rc rc;
-    int step;
 
     if (st == NULL)
         return STORE_ERROR;
-    if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql_app_get);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    db_bind_int64(st, 1, id);
+    rc = db_row_rc(db_step(st));
+    if (rc == STORE_OK)
         rc = app_from_row(st, out);
-    else if (step == SQLITE_DONE)
-        rc = STORE_NOT_FOUND;
-    else
-        rc = store_rc(c, step, sql_app_get);
-out:
-    store_stmt_done(st);
+    db_done(st);
     return rc;
 }
 
 enum store_rc store_app_get(struct store *s, int64_t id, struct application *out)
 {
-    struct conn *c = store_reader(s);
-
-    return c ? app_get(c, id, out) : STORE_ERROR;
+    return app_get(store_db(s), id, out);
 }
 
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out)
 {
-    return app_get(store_tx_conn(tx), id, out);
+    return app_get(store_tx_db(tx), id, out);
 }
 
+/* Conditional on the version in the same statement: of two changes made
+ * from one version only one matches (on PostgreSQL the other transaction,
+ * serializable, fails and runs again to find the version moved). */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
                                int64_t expected_version)
 {
@@ -130,46 +118,37 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
         " facts = coalesce(?10, facts)"
         " WHERE id = ?1 AND version = ?9";
     static const char sql_exists[] = "SELECT 1 FROM applications WHERE id = ?1";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
+    struct db *d = store_tx_db(tx);
+    struct db_stmt *st = db_prepare(d, sql);
+    int64_t changed = 0;
     enum store_rc rc;
-    int step;
 
     assert(a->data_json != NULL && a->applicant_name != NULL);
     assert(a->version == expected_version + 1);
     if (st == NULL)
         return STORE_ERROR;
-    if ((sqlite3_bind_int64(st, 1, a->id) | store_bind_text(st, 2, a->review_unit) |
-         store_bind_text(st, 3, a->applicant_name) | store_bind_text(st, 4, a->status) |
-         sqlite3_bind_int64(st, 5, a->version) | store_bind_text(st, 6, a->updated_at) |
-         store_bind_opt(st, 7, a->submitted_at) | store_bind_text(st, 8, a->data_json) |
-         sqlite3_bind_int64(st, 9, expected_version) | store_bind_text(st, 10, a->facts_json)) !=
-        SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    store_stmt_done(st);
-    if (rc != STORE_OK || sqlite3_changes(store_conn_db(c)) == 1)
+    db_bind_int64(st, 1, a->id);
+    db_bind_text(st, 2, a->review_unit);
+    db_bind_text(st, 3, a->applicant_name);
+    db_bind_text(st, 4, a->status);
+    db_bind_int64(st, 5, a->version);
+    db_bind_text(st, 6, a->updated_at);
+    db_bind_opt(st, 7, a->submitted_at);
+    db_bind_text(st, 8, a->data_json);
+    db_bind_int64(st, 9, expected_version);
+    db_bind_text(st, 10, a->facts_json);
+    rc = db_store_rc(db_exec_changes(st, &changed));
+    if (rc != STORE_OK || changed == 1)
         return rc;
 
     /* Nothing changed: tell a stale version from a missing row. */
-    st = store_stmt(c, sql_exists);
+    st = db_prepare(d, sql_exists);
     if (st == NULL)
         return STORE_ERROR;
-    if (sqlite3_bind_int64(st, 1, a->id) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql_exists);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        rc = STORE_CONFLICT;
-    else if (step == SQLITE_DONE)
-        rc = STORE_NOT_FOUND;
-    else
-        rc = store_rc(c, step, sql_exists);
-out:
-    store_stmt_done(st);
-    return rc;
+    db_bind_int64(st, 1, a->id);
+    rc = db_row_rc(db_step(st));
+    db_done(st);
+    return rc == STORE_OK ? STORE_CONFLICT : rc;
 }
 
 /*
@@ -177,17 +156,19 @@ out:
  * (the scope's, or for SCOPE_SUBMITTED the most selective filter given),
  * which the planner can only use when it is written as a plain equality;
  * the other filters are optional terms that hold when their parameter is
- * NULL (or 0).  The index's trailing rowid serves "id < ?6 ORDER BY id
- * DESC", so a page costs its own rows, never a sort.
+ * NULL (or 0).  (A parameter that only IS NULL would type is cast: on
+ * PostgreSQL every parameter's type must be known from its first use.)  The index's trailing rowid
+ * serves "id < ?6 ORDER BY id DESC", so a page costs its own rows, never a sort.
  *
  *   ?1 the driving value   ?2 kind     ?3 status    ?4 round (0 = any)
  *   ?5 review_unit          ?6 before_id (exclusive) ?7 rows to fetch
  *   ?8..?11 the kinds the scope allows (NULL: any)
  */
 #define LIST_FILTERS                                                                               \
-    " AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR status = ?3)"                               \
-    " AND (?4 = 0 OR round = ?4) AND (?5 IS NULL OR review_unit = ?5)"                             \
-    " AND (?8 IS NULL OR kind IN (?8, ?9, ?10, ?11))"                                              \
+    " AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"                                                 \
+    " AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)"                                               \
+    " AND (?4 = 0 OR round = ?4) AND (CAST(?5 AS TEXT) IS NULL OR review_unit = ?5)"               \
+    " AND (CAST(?8 AS TEXT) IS NULL OR kind IN (?8, ?9, ?10, ?11))"                                \
     " AND id < ?6 ORDER BY id DESC LIMIT ?7"
 
 static const char sql_list_by_uscc[] =
@@ -249,44 +230,41 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
                              void (*fn)(const struct application *a, void *ctx), void *ctx,
                              bool *more)
 {
-    struct conn *c;
-    sqlite3_stmt *st = NULL;
+    struct db_stmt *st = NULL;
     struct application *rows = NULL;
     const char *sql, *drive;
     size_t n = 0;
     bool extra = false;
     enum store_rc rc = STORE_ERROR;
-    int step;
+    enum db_rc step;
 
     assert(f->limit >= 1 && f->limit <= LIST_LIMIT_MAX);
     if (!list_query(f, &sql, &drive) || f->limit < 1 || f->limit > LIST_LIMIT_MAX ||
         f->before_id < 0) {
-        store_log_error(NULL, "store_app_list: invalid filter");
+        db_log(NULL, "store_app_list: invalid filter");
         return STORE_ERROR;
     }
-    c = store_reader(s);
-    st = c ? store_stmt(c, sql) : NULL;
+    st = db_prepare(store_db(s), sql);
     if (st == NULL)
         return STORE_ERROR;
     rows = calloc((size_t)f->limit, sizeof *rows);
     if (rows == NULL) {
-        store_log_error(NULL, "out of memory listing applications");
+        db_log(NULL, "out of memory listing applications");
         goto out;
     }
     /* One row past the page tells whether there is a next page. */
-    if ((store_bind_text(st, 1, drive) | store_bind_text(st, 2, f->kind) |
-         store_bind_text(st, 3, f->status) | sqlite3_bind_int(st, 4, f->round) |
-         store_bind_text(st, 5, f->review_unit) |
-         sqlite3_bind_int64(st, 6, f->before_id > 0 ? f->before_id : INT64_MAX) |
-         sqlite3_bind_int(st, 7, f->limit + 1) | store_bind_text(st, 8, f->kinds_in[0]) |
-         store_bind_text(st, 9, f->kinds_in[1]) | store_bind_text(st, 10, f->kinds_in[2]) |
-         store_bind_text(st, 11, f->kinds_in[3])) != SQLITE_OK) {
-        store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
+    db_bind_text(st, 1, drive);
+    db_bind_text(st, 2, f->kind);
+    db_bind_text(st, 3, f->status);
+    db_bind_int64(st, 4, f->round);
+    db_bind_text(st, 5, f->review_unit);
+    db_bind_int64(st, 6, f->before_id > 0 ? f->before_id : INT64_MAX);
+    db_bind_int64(st, 7, f->limit + 1);
+    for (int i = 0; i < 4; i++)
+        db_bind_text(st, 8 + i, f->kinds_in[i]);
     /* Read the page whole before calling fn, so fn may use the store and
      * no read stays open while it runs. */
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = db_step(st)) == DB_ROW) {
         if (n == (size_t)f->limit) {
             extra = true;
             break;
@@ -295,11 +273,9 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
             goto out;
         n++;
     }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        store_rc(c, step, sql);
+    if (step != DB_ROW && step != DB_OK)
         goto out;
-    }
-    store_stmt_done(st);
+    db_done(st);
     st = NULL;
     for (size_t i = 0; i < n; i++)
         fn(&rows[i], ctx);
@@ -307,28 +283,33 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
         *more = extra;
     rc = STORE_OK;
 out:
-    store_stmt_done(st);
+    db_done(st);
     for (size_t i = 0; i < n; i++)
         application_release(&rows[i]);
     free(rows);
     return rc;
 }
 
-/* Walks the rows of st (bound, ready to step), lowest id first. */
-static enum store_rc app_walk(struct conn *c, sqlite3_stmt *st, const char *sql,
-                              bool (*fn)(struct application *a, void *ctx), void *ctx)
+/* Walks the rows of st (bound, ready to step), lowest id first, and gives
+ * st back. */
+static enum store_rc app_walk(struct db_stmt *st, bool (*fn)(struct application *a, void *ctx),
+                              void *ctx)
 {
     enum store_rc rc = STORE_OK;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    enum db_rc step;
+
+    while ((step = db_step(st)) == DB_ROW) {
         struct application a = {0};
         rc = app_from_row(st, &a);
         bool go_on = rc == STORE_OK && fn(&a, ctx);
         application_release(&a);
-        if (!go_on)
+        if (!go_on) {
+            db_done(st);
             return rc;
+        }
     }
-    return step == SQLITE_DONE ? STORE_OK : store_rc(c, step, sql);
+    db_done(st);
+    return db_store_rc(step);
 }
 
 enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
@@ -336,61 +317,49 @@ enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round
 {
     static const char sql[] =
         "SELECT " APP_COLUMNS " FROM applications WHERE kind = ?1 AND round = ?2 ORDER BY id";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((store_bind_text(st, 1, kind) | sqlite3_bind_int(st, 2, round)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = app_walk(c, st, sql, fn, ctx);
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, kind);
+    db_bind_int64(st, 2, round);
+    return app_walk(st, fn, ctx);
 }
 
-static const char sql_each_status[] =
-    "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
-
-static enum store_rc each_status(struct conn *c, const char *status,
+static enum store_rc each_status(struct db *d, const char *status,
                                  bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    const char *sql = sql_each_status;
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
-    enum store_rc rc;
+    static const char sql[] =
+        "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
+    struct db_stmt *st = db_prepare(d, sql);
 
     if (st == NULL)
         return STORE_ERROR;
-    if (store_bind_text(st, 1, status) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = app_walk(c, st, sql, fn, ctx);
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, status);
+    return app_walk(st, fn, ctx);
 }
 
 enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
                                        bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    return each_status(store_tx_conn(tx), status, fn, ctx);
+    return each_status(store_tx_db(tx), status, fn, ctx);
 }
 
 enum store_rc store_app_each_status(struct store *s, const char *status,
                                     bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    return each_status(store_reader(s), status, fn, ctx);
+    return each_status(store_db(s), status, fn, ctx);
 }
 
 enum store_rc store_app_version_tx(struct store_tx *tx, int64_t id, int64_t *version)
 {
     static const char sql[] =
         "SELECT coalesce((SELECT version FROM applications WHERE id = ?1), 0)";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    if (st == NULL)
-        return STORE_ERROR;
-    int bound = sqlite3_bind_int64(st, 1, id);
-    enum store_rc rc = store_one_int(c, st, sql, bound, version);
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    enum store_rc rc;
+
+    if (st != NULL)
+        db_bind_int64(st, 1, id);
+    rc = db_store_rc(db_one_int64(st, version));
     return rc == STORE_OK && *version == 0 ? STORE_NOT_FOUND : rc;
 }
