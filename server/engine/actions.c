@@ -370,6 +370,8 @@ static enum engine_rc file_objection(struct store_tx *tx, struct change *c)
     if (store_objection_add(tx, &o) != STORE_OK)
         return db_failed(c);
     c->made_id = o.id;
+    /* Phase 1 made no details; a run before this one may have. */
+    json_decref(c->details);
     c->details = json_pack("{s:I}", "objection", (json_int_t)o.id);
     return ENGINE_OK;
 }
@@ -473,6 +475,7 @@ static enum engine_rc revoke_certificate(struct store_tx *tx, struct change *c)
         return outcome_set(c->out, ENGINE_REFUSED, "certificate %s is already revoked", serial);
     if (rc != STORE_OK)
         return db_failed(c);
+    json_decref(c->details); /* a run before this one's */
     c->details = json_pack("{s:s, s:s}", "serial", serial, "ground", ground);
     if (in->refund_fen >= 0)
         json_object_set_new(c->details, "refund_fen", json_integer(in->refund_fen));

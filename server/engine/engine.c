@@ -186,8 +186,7 @@ struct app *app_load(struct engine *e, struct application *row, int64_t now)
         return NULL;
     }
     a->kind = k;
-    json_t *data =
-        parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
+    json_t *data = parse_json0(a->row.data_json ? a->row.data_json : "", JSON_DECODE_ANY, NULL);
     struct spec_errors errs;
     spec_errors_init(&errs);
     if (!data || kind_data_parse(k, data, a->row.round, &a->data, &errs) != 0) {
@@ -560,7 +559,7 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
     struct creation cr = {row, &event};
-    enum store_rc rc = store_write(e->store, tx_create, &cr);
+    enum store_rc rc = store_write_log(e->store, tx_create, &cr);
     event_draft_release(&event);
     if (rc != STORE_OK) {
         app_free(a);
@@ -692,11 +691,36 @@ static enum engine_rc change_prepare(struct change *c)
     return ENGINE_OK;
 }
 
+/* Clears an outcome's refusal for another attempt. */
+static void outcome_clear(struct outcome *o)
+{
+    spec_errors_release(&o->errs);
+    spec_errors_init(&o->errs);
+    json_decref(o->extra);
+    o->extra = NULL;
+    o->reason[0] = '\0';
+    o->reason_zh[0] = '\0';
+    o->rule[0] = '\0';
+    o->retry_after = 0;
+    o->rc = ENGINE_OK;
+}
+
 /* Phase 2, in the transaction.  A refusal rolls the transaction back
- * (STORE_CONFLICT with c->out set); so does c->retry. */
+ * (STORE_CONFLICT with c->out set); so does c->retry.
+ *
+ * It may run more than once: on PostgreSQL a transaction that met a
+ * serialization failure runs again whole.  So it starts each run from
+ * what phase 1 left (the outcome is clear after a successful phase 1, and
+ * what an earlier run set is cleared), and the hooks replace what they
+ * make rather than add to it. */
 static enum store_rc change_commit(struct store_tx *tx, struct change *c)
 {
     struct outcome *out = c->out;
+    if (c->runs++ > 0)
+        outcome_clear(out);
+    c->retry = false;
+    c->made_id = 0;
+    c->facts.barred_until = NULL;
     if (c->def && c->def->check && c->def->check(tx, c) != ENGINE_OK)
         return out->rc == ENGINE_ERROR ? STORE_ERROR : STORE_CONFLICT;
     if (c->t) {
@@ -777,19 +801,6 @@ static void change_finish(struct change *c)
     c->out->rc = ENGINE_OK;
 }
 
-/* Clears an outcome's refusal for another attempt. */
-static void outcome_clear(struct outcome *o)
-{
-    spec_errors_release(&o->errs);
-    spec_errors_init(&o->errs);
-    json_decref(o->extra);
-    o->extra = NULL;
-    o->reason[0] = '\0';
-    o->reason_zh[0] = '\0';
-    o->rule[0] = '\0';
-    o->rc = ENGINE_OK;
-}
-
 enum engine_rc engine_act(struct engine *e, const struct actor *who, int64_t id, const char *action,
                           const void *input, int64_t if_match, int64_t now, struct outcome *out)
 {
@@ -820,7 +831,7 @@ enum engine_rc engine_act(struct engine *e, const struct actor *who, int64_t id,
         rc = change_prepare(&c);
         if (rc != ENGINE_OK)
             break;
-        src = store_write(e->store, tx_commit, &c);
+        src = store_write_log(e->store, tx_commit, &c);
         if (src == STORE_OK) {
             change_finish(&c);
             rc = ENGINE_OK;

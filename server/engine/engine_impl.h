@@ -72,6 +72,7 @@ struct change {
     unsigned char event_hash[EVENT_HASH_LEN];
     int64_t made_id; /* what the action inserted (an objection) */
     bool retry;      /* the version moved between the phases: prepare again */
+    unsigned runs;   /* of phase 2 in this attempt (PostgreSQL may run it again) */
 };
 
 /*
