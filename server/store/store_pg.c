@@ -451,8 +451,10 @@ bool store_pg_ping(struct store_pg *p)
 bool store_pg_writable(struct store_pg *p)
 {
     /* A standby answers reads but refuses writes: after a failover the
-     * old primary may come back as one. */
-    static const char sql[] = "SELECT NOT pg_is_in_recovery()";
+     * old primary may come back as one.  A primary made read-only (for
+     * maintenance, or by a failover manager fencing it) refuses them too. */
+    static const char sql[] = "SELECT NOT pg_is_in_recovery()"
+                              " AND current_setting('default_transaction_read_only') = 'off'";
     struct db *h = writer_take(p);
     int64_t ok = 0;
 
