@@ -10,6 +10,8 @@ import * as auth from './auth.js';
 import * as apps from './apps.js';
 import * as pub from './public.js';
 import * as review from './review.js';
+import * as duties from './duties.js';
+import * as apiref from './apiref.js';
 
 // A kind's name is checked against the server's kinds by the page.
 const routes = [
@@ -23,6 +25,12 @@ const routes = [
   [/^\/notices$/, pub.notices],
   [/^\/check(?:\/([^/]+))?$/, pub.check],
   [/^\/queue$/, review.queue],
+  [/^\/review\/(\d+)$/, review.reviewPage],
+  [/^\/decision\/(\d+)$/, review.decisionPage],
+  [/^\/duties$/, duties.worklist],
+  [/^\/lists$/, duties.lists],
+  [/^\/list\/([a-z][a-z0-9_]*)$/, duties.publicList],
+  [/^\/api(?:\/([\w.-]+))?$/, apiref.page],
 ];
 
 const header = document.getElementById('top');
@@ -39,10 +47,11 @@ app.say = (msg) => {
 function renderHeader(path) {
   const me = app.me;
   const link = (href, key) => h('a', {href, 'aria-current': path === href.slice(1) ? 'page' : null}, t(key));
-  const links = [link('#/notices', 'notices'), link('#/check', 'check')];
+  const links = [link('#/notices', 'notices'), link('#/lists', 'lists'), link('#/check', 'check'), link('#/api', 'api_ref')];
   if (!me) links.push(link('#/signin', 'signin'), link('#/signup', 'signup'));
   else if (me.role === 'applicant') links.unshift(link('#/apps', 'my_apps'));
-  else if (app.isStaff()) links.unshift(link('#/queue', 'queue'));
+  else if (app.isStaff()) links.unshift(link('#/queue', 'queue'), link('#/duties', 'duties_view'));
+  else if (me.role === 'auditor') links.unshift(link('#/duties', 'duties_view'));
   const who = me ? h('span.who', t('signed_in_as', me.name), ` · ${enumLabel(me.role)}`) : null;
   put(header, 
     h('div.bar',

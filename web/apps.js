@@ -1,12 +1,14 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
-import {h, add, put, formatFen, fmtTime, dayCount, download} from './util.js';
-import {t, actionLabel, statusLabel, LAYOUT, C, paren} from './i18n.js';
+import {dutiesSection} from './duties.js';
+import {h, add, put, fmtTime, dayCount, download} from './util.js';
+import {t, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
-import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox} from './show.js';
+import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox, money} from './show.js';
 import {loadKinds, kinds, kindInfo, kindLabel, issuedLabel, authorityLabel} from './kinds.js';
+import {materialsSection, materialsPlaceholder, materialErrors, materialWords} from './materials.js';
 
 const EDITABLE = ['draft', 'returned'];
 const WITHDRAWABLE = ['draft', 'returned', 'district_review', 'municipal_review', 'public_notice'];
@@ -86,8 +88,8 @@ function card(a, units, localChanges) {
     h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${kindLabel(a.kind)}`)),
     statusLine(a),
     localChanges && editable ? h('p.keptnote', t('local_changes')) : null,
-    h('p.meta', `${t('round')} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
-    a.award && a.award.total_fen ? h('p.meta', `${t('award')}${C()}${t('yuan', formatFen(a.award.total_fen))}`) : null,
+    h('p.meta', `${roundLabel(kindInfo(a.kind))} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
+    a.award && a.award.total_fen ? h('p.meta', `${amountLabel(kindInfo(a.kind), true)}${C()}${money(a.award.total_fen)}`) : null,
     h('p.actions', h('a.button', {href: `#/app/${a.id}`}, t('open')),
       editable ? h('a.button', {href: `#/edit/${a.id}`}, t('edit')) : null));
 }
@@ -173,6 +175,10 @@ export async function edit(page, kind, id) {
   add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary);
   if (cur && cur.status === 'returned') add(page, await returnNote(cur.id));
   add(page, form, note, results);
+  // The materials: once the application is saved (they belong to it).
+  let mats = cur ? materialsSection(cur, {editable: true}) : null;
+  const matsEl = mats ? mats.el : materialsPlaceholder();
+  form.after(matsEl);
   // A field that gets the focus scrolls into view above the sticky buttons
   // (the page scrolls with a padding as tall as they are).
   const bar = form.querySelector('.actions.sticky');
@@ -259,6 +265,8 @@ export async function edit(page, kind, id) {
       savedJson = JSON.stringify(value);
       local.clear();
       if (created) {
+        mats = materialsSection(cur, {editable: true});
+        matsEl.replaceWith(mats.el);
         local.setId(cur.id);
         local.clear();
         history.replaceState(null, '', `#/edit/${cur.id}`);
@@ -279,14 +287,31 @@ export async function edit(page, kind, id) {
     }
   }
 
+  // Submission needs every required material: the missing ones listed,
+  // each a button to its upload control.
+  function missingInto(list) {
+    put(summary, h('p', h('strong', materialWords.missing())), h('ul', list.map((m) =>
+      h('li', h('button.link', {type: 'button', onclick: () => mats.focus(m.type)}, m.title)))));
+    summary.hidden = false;
+    summary.focus();
+  }
+
   async function submit() {
     if (!(await save(true))) return;
+    if (mats) {
+      await mats.ready;
+      if (mats.missing().length) return missingInto(mats.missing());
+    }
     busy(true);
     try {
       const r = await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
       app.flash = {kind: 'ok', text: submittedText(r.data && r.data.status)};
       location.hash = `#/app/${cur.id}`;
     } catch (e) {
+      if (mats && materialErrors(e).length) {
+        await mats.reload();
+        return missingInto(mats.missing());
+      }
       fail(e);
     } finally {
       busy(false);
@@ -423,9 +448,11 @@ export async function detail(page, id) {
   add(page, h('h1', `${t('app_n', a.id)} · ${kindLabel(a.kind)}`), statusLine(a));
   const msg = h('div', {role: 'status'});
   const dl = (k, v) => h('div', h('dt', t(k)), h('dd', v || '—'));
+  // 持有单位 once what it applied for was issued; 申报单位 before.
+  const holds = ['approved', 'revoked'].includes(a.status);
   add(page, h('dl.view.meta',
-    dl('holder', `${a.applicant.name}${paren(a.applicant.uscc)}`),
-    dl('round', String(a.round)),
+    dl(holds ? 'holder' : 'applicant_org', `${a.applicant.name}${paren(a.applicant.uscc)}`),
+    h('div', h('dt', roundLabel(kindInfo(a.kind))), h('dd', String(a.round))),
     dl('review_unit', unitLabel(units, a.review_unit)),
     dl('submitted', fmtTime(a.submitted_at)),
     dl('updated', fmtTime(a.updated_at))));
@@ -457,16 +484,19 @@ export async function detail(page, id) {
     }
     add(page, bar, msg);
   } else if (app.isStaff()) {
-    add(page, h('p.actions', h('a.button', {href: '#/queue'}, t('queue'))));
+    add(page, h('p.actions', h('a.button.primary', {href: `#/review/${a.id}`}, t('open_review')),
+      h('a.button', {href: '#/queue'}, t('queue'))));
   }
 
   if (a.certificate_serial) add(page, await certSection(a));
-  add(page, h('section', checksView(a.eligibility), awardView(a.award, a.kind)));
+  add(page, await dutiesSection(a));
+  add(page, h('section', checksView(a.eligibility), awardView(a.award, a.kind, a)));
+  add(page, materialsSection(a).el);
   if (schema) {
     add(page, h('section', h('details.data', h('summary', t('data')),
       view(schema.properties.data, a.data, layoutCtx(a.kind, units, a.round), 'data'))));
   }
-  add(page, h('section', h('h2', t('history')), historyView(events)));
+  add(page, h('section', h('h2', t('history')), historyView(events, kindInfo(a.kind))));
 }
 
 async function certSection(a) {
@@ -476,7 +506,7 @@ async function certSection(a) {
     const serial = c.certificate.serial || a.certificate_serial;
     add(sec, certView(c.certificate, c.status),
       h('p.actions.noprint',
-        h('button', {type: 'button', onclick: printCert}, t('print')),
+        h('a.button', {href: `#/decision/${a.id}`}, t('print_decision')),
         h('button', {type: 'button', onclick: () => download(`${serial}.json`, {certificate: c.certificate, jws: c.jws})}, t('download')),
         h('a.button', {href: `#/check/${encodeURIComponent(serial)}`}, t('check'))),
       h('details.noprint', h('summary', t('jws')), h('pre.jws', c.jws)));
@@ -486,9 +516,4 @@ async function certSection(a) {
   return sec;
 }
 
-export function printCert() {
-  document.body.classList.add('print-cert');
-  window.addEventListener('afterprint', () => document.body.classList.remove('print-cert'), {once: true});
-  window.print();
-}
 

@@ -22,7 +22,12 @@ const S = {
   signup: ['注册', 'Sign up'],
   signout: ['退出', 'Sign out'],
   my_apps: ['我的申报', 'My applications'],
-  queue: ['审核队列', 'Review queue'],
+  queue: ['审核工作台', 'Review desk'],
+  duties_view: ['待办事项', 'Duties'],
+  lists: ['认定名单', 'Published lists'],
+  base_name: ['基地名称', 'Base'],
+  base_address: ['基地地址', 'Address'],
+  theme: ['体验主题', 'Theme'],
   loading: ['正在加载…', 'Loading…'],
   not_found: ['页面不存在', 'Page not found'],
   need_signin: ['请先登录。', 'Please sign in first.'],
@@ -101,6 +106,7 @@ const S = {
   eligible_no: ['有条件不符合；审核人员可能退回或不予通过。', 'Some conditions are not met; reviewers may return or reject it.'],
   award: ['拟支持金额', 'Proposed amount'],
   award_none: ['本类申报没有金额；批准后颁发证书，有效期 {0} 年。', 'No amount for this kind; a certificate valid {0} years is issued on approval.'],
+  award_none_certified: ['本类申报没有金额；批准后予以认定并公布。', 'No amount for this kind; on approval it is certified and published.'],
   total: ['合计', 'Total'],
   basis: ['依据', 'Basis'],
   yuan: ['{0} 元', '¥{0}'],
@@ -185,6 +191,122 @@ const S = {
   net_error: ['无法连接服务器，请检查网络后重试。', 'Cannot reach the server; check the connection and try again.'],
 };
 
+// The reviewer's desk.
+Object.assign(S, {
+  tab_todo: ['待办', 'To do'],
+  tab_done: ['已办', 'Done'],
+  tabs: ['工作台分类', 'Worklists'],
+  filters: ['筛选条件', 'Filters'],
+  f_kind: ['申报类型', 'Kind'],
+  f_round: ['年度', 'Year'],
+  f_q: ['搜索（单位名称、信用代码、品牌或门店）', 'Search (organisation, USCC, brand or store)'],
+  f_from: ['提交日期自', 'Submitted from'],
+  f_to: ['提交日期至', 'Submitted to'],
+  f_sort: ['排序', 'Order'],
+  f_size: ['每页', 'Per page'],
+  f_apply: ['筛选', 'Filter'],
+  f_clear: ['清除', 'Clear'],
+  more_filters: ['更多筛选条件', 'More filters'],
+  row_at_fault: ['（未通过的条件所指）', ' (named by a failed check)'],
+  any: ['全部', 'All'],
+  sort_waiting: ['等待最久的在前', 'Waiting longest first'],
+  sort_new: ['最新提交的在前', 'Last submitted first'],
+  sort_old: ['最早提交的在前', 'First submitted first'],
+  total_n: ['共 {0} 件', '{0} in all'],
+  page_n: ['第 {0} 页', 'Page {0}'],
+  prev: ['上一页', 'Previous page'],
+  next: ['下一页', 'Next page'],
+  col_no: ['编号', 'No.'],
+  col_org: ['申报单位', 'Applicant'],
+  col_kind: ['类型', 'Kind'],
+  col_unit: ['初审单位', 'Review unit'],
+  col_round: ['年度', 'Year'],
+  col_wait: ['已等待', 'Waiting'],
+  col_returns: ['退回次数', 'Returned'],
+  col_failed: ['未通过条件', 'Failed checks'],
+  col_amount: ['拟支持或奖励金额', 'Proposed'],
+  col_status: ['状态', 'Status'],
+  col_pick: ['选择', 'Select'],
+  days_n: ['{0} 天', '{0} d'],
+  select_row: ['选择 #{0}', 'Select #{0}'],
+  flag_overdue: ['逾期未补正（应于 {0} 前）', 'Overdue (due {0})'],
+  flag_due: ['应于 {0} 前补正', 'Due back by {0}'],
+  flag_held: ['公示期满，异议待处理', 'Notice over, held by an objection'],
+  flag_elsewhere: ['登记地与初审单位不一致', 'Registered elsewhere'],
+  flag_nth: ['第 {0} 次提交', 'Submission {0}'],
+  export_csv: ['导出 CSV', 'Export CSV'],
+  list_empty: ['没有符合条件的申报。', 'Nothing matches.'],
+  batch_n: ['批量通过所选（{0} 件）', 'Approve the selected ({0})'],
+  batch_title: ['批量通过', 'Approve several'],
+  batch_help: ['只能选择全部条件符合、且无须逐件填写审定金额或逐家审核的申报；每件分别提交、分别记录。', 'Only applications that pass every check and need no amount or per-store decision of their own can be chosen; each is sent and recorded on its own.'],
+  batch_same_kind: ['批量通过须为同一类型的申报。', 'Approving several needs them to be of one kind.'],
+  batch_run: ['逐件提交', 'Send each'],
+  batch_ok: ['#{0}：已办理', '#{0}: done'],
+  batch_done: ['已完成：{0} 件通过，{1} 件未能办理。', 'Done: {0} approved, {1} not.'],
+  cancel: ['取消', 'Cancel'],
+  review_n: ['审核 #{0}', 'Review #{0}'],
+  open_review: ['审核', 'Review'],
+  failed_first: ['未通过的条件', 'Checks not met'],
+  all_passed: ['全部条件符合。', 'Every condition is met.'],
+  other_checks: ['已符合的条件（{0} 项）', 'Conditions met ({0})'],
+  decide: ['审核决定', 'Decision'],
+  jump_decide: ['跳到审核决定', 'Go to the decision'],
+  not_your_stage: ['该申报当前不在您的审核环节（{0}）。', 'This application is not at your stage ({0}).'],
+  returns_title: ['退回与补正', 'Returns and corrections'],
+  earlier_returns: ['历次退回意见', 'Earlier return opinions'],
+  changed_since: ['退回后修改的内容', 'Changed since the return'],
+  notes_title: ['提示', 'Notes'],
+  materials: ['申报材料', 'Materials'],
+  decision_kind: ['审核结论', 'Decision'],
+  d_approve_district: ['同意推荐', 'Recommend'],
+  d_reject_district: ['不予推荐', 'Do not recommend'],
+  d_return: ['退回补正', 'Return for correction'],
+  d_approve_other: ['予以通过', 'Approve'],
+  d_reject_other: ['不予通过', 'Reject'],
+  override: ['不符合条件仍予通过的理由', 'Reason to approve despite failed checks'],
+  templates: ['常用意见', 'Opinion templates'],
+  use_template: ['插入常用意见', 'Insert a template'],
+  save_template: ['存为常用意见', 'Save as a template'],
+  template_saved: ['已存为常用意见。', 'Saved as a template.'],
+  delete: ['删除', 'Delete'],
+  granted: ['核定金额（元）', 'Granted (yuan)'],
+  grant_help: ['不超过计算金额 {0}；低于时须说明理由（择优、预算等）。不填则按计算金额。', 'At most the computed {0}; say why when less (merit, budget). Empty: the computed amount.'],
+  grant_reason: ['核定理由', 'Why less is granted'],
+  prefilled: ['已按您上次的审核记录（#{0}）预填，请核对。', 'Filled in from your last decision (#{0}); check it.'],
+  store_n: ['第 {0} 家：{1}', 'Store {0}: {1}'],
+  included: ['予以计入', 'Included'],
+  leave_out_reason: ['不予计入的理由', 'Why it is left out'],
+  amount_proposed: ['拟{0}', 'Proposed {1}'],
+  amount_granted: ['核定金额', 'Granted'],
+  amount_refund: ['应退回金额', 'To be refunded'],
+  round_other: ['申报年度', 'Round'],
+  award_year: ['奖励年度', 'Award year'],
+  applicant_org: ['申报单位', 'Applicant'],
+  print_decision: ['打印决定书', 'Print the decision'],
+  decision_doc: ['决定书', 'Decision'],
+  measure: ['依据', 'Under'],
+  doc_no: ['编号', 'No.'],
+  brand: ['品牌', 'Brand'],
+  store: ['门店', 'Store'],
+  event: ['活动', 'Event'],
+  amount_support: ['支持金额', 'Amount'],
+  amount_computed: ['按标准计算金额', 'Computed by the measure'],
+  f_category: ['首店类别', 'Category'],
+  brands: ['引进品牌', 'Brands introduced'],
+  doc_certify_text: ['经审核，{0}符合{1}规定的条件，予以{2}。', 'After review, {0} meets the conditions of {1}: we {2} it.'],
+  doc_grant_text: ['经审核，依据{1}，决定对{0}予以{2}。', 'After review, under {1}, we {2} {0}.'],
+  doc_grant_year_text: ['经审核，依据{1}，决定对{0}{3} 年度的工作予以{2}。', 'After review, under {1}, we {2} {0} for {3}.'],
+  stats: ['统计', 'Statistics'],
+  granted_sum: ['已核定金额合计', 'Granted in all'],
+  refund_sum: ['应退回金额合计', 'Refunds in all'],
+  proposed_sum: ['在审申报拟支持或奖励金额合计', 'Proposed, still in review'],
+  ranking_left_out: ['以下 {0} 件申报仍在前一环节，计算后将不纳入本年度排名：', 'These {0} applications are at an earlier stage and will be left out of the ranking:'],
+  ranking_round_open: ['本年度申报 {0} 截止，尚未截止。', 'The round closes on {0}; it has not closed.'],
+  confirm_rank: ['确认计算（{0} 件不纳入）', 'Compute, leaving {0} out'],
+  ranking_in_review: ['默认为市级复审中申报最多的奖励年度。', 'Defaults to the award year most applications in review belong to.'],
+  ranking_none_left: ['没有申报仍在前一环节。', 'None is left at an earlier stage.'],
+});
+
 // Headings that group a kind's fields as the gazette does, by the kind's
 // name; a kind not listed shows its fields in its schema's order.
 export const LAYOUT = {
@@ -201,6 +323,12 @@ export const LAYOUT = {
     'store',
     ['g_invest', ['rent_12m_fen', 'decoration_fen', 'license_fee_fen']],
     'stores', 'event', 'declarations',
+  ],
+  experience_base: [
+    ['g_theme', ['theme', 'theme_description']],
+    'base',
+    ['g_operator', ['established_on', 'direct', 'catering']],
+    'declarations',
   ],
   tourism_award: [
     ['g_conditions', ['inbound_business', 'penalty', 'major_accident', 'major_incident']],
@@ -222,11 +350,29 @@ Object.assign(S, {
   g_conditions: ['申报条件（第四条）', 'Conditions (art. 4)'],
   g_days: ['入境人天数（第五至八条）', 'Person-days (arts. 5–8)'],
   g_special: ['特别奖（第十条）', 'Special award (art. 10)'],
+  g_theme: ['体验主题（第二条）', 'Theme (art. 2)'],
+  g_operator: ['运营管理单位（第九条（八）、第十三条）', 'Operator (arts. 9(8), 13)'],
 });
 
 // Enum values, award items, roles.  (The kinds and their authorities are
 // named by the server: kinds.js.)
 const E = {
+  ancient_capital: ['古都文化', 'Ancient-capital culture'],
+  red: ['红色文化', 'Red culture'],
+  beijing_flavour: ['京味文化', 'Beijing-flavour culture'],
+  innovation: ['创新文化', 'Innovation culture'],
+  published_hours: ['公布开放时间', 'Published opening hours'],
+  booking: ['接受预约', 'By booking'],
+  annual: ['年度报告', 'Annual report'],
+  change: ['重大变化报告', 'Report of a major change'],
+  closure: ['停止经营', 'Closure'],
+  split: ['分立', 'Split'],
+  merger: ['合并', 'Merger'],
+  restructuring: ['重组', 'Restructuring'],
+  business: ['经营业务变化', 'Change of business'],
+  name: ['名称变化', 'Change of name'],
+  demolition: ['拆迁', 'Demolition'],
+  licence_revoked: ['被吊销营业执照', 'Licence revoked'],
   new_generation_it: ['新一代信息技术', 'New-generation IT'],
   integrated_circuits: ['集成电路', 'Integrated circuits'],
   medicine_health: ['医药健康', 'Medicine and health'],
@@ -303,17 +449,34 @@ const AC = {
   edit: ['修改', 'Edited'],
   submit: ['提交申报', 'Submitted'],
   withdraw: ['撤回', 'Withdrawn'],
-  district_approve: ['区级初审通过', 'Passed the district review'],
-  district_return: ['区级退回补正', 'Returned by the district'],
-  district_reject: ['区级初审未通过', 'Rejected by the district'],
-  municipal_approve: ['市级复审通过', 'Passed the municipal review'],
-  municipal_return: ['市级退回补正', 'Returned by the municipal authority'],
-  municipal_reject: ['市级复审未通过', 'Rejected by the municipal authority'],
+  district_approve: ['区级初审：同意推荐', 'District: recommended'],
+  district_return: ['区级初审：退回补正', 'District: returned for correction'],
+  district_reject: ['区级初审：不予推荐', 'District: not recommended'],
+  municipal_approve: ['市级复审：通过', 'Municipal review: approved'],
+  municipal_return: ['市级复审：退回补正', 'Municipal review: returned for correction'],
+  municipal_reject: ['市级复审：不予通过', 'Municipal review: rejected'],
+  ranked: ['计算年度排名', 'Year ranking computed'],
   objection_filed: ['收到异议', 'Objection filed'],
   objection_upheld: ['异议成立', 'Objection upheld'],
   objection_dismissed: ['异议不成立', 'Objection dismissed'],
   notice_ended: ['公示期满，批准并颁发', 'Notice ended; approved and issued'],
   revoke: ['撤销', 'Revoked'],
+  disqualified: ['取消申报资格', 'Disqualified'],
+  report_filed: ['报送报告', 'Report filed'],
+  funds_paid: ['登记资金到账', 'Funds received'],
+  duty_reminder: ['催告', 'Reminder sent'],
+  duty_result: ['登记审核结论', 'Finding recorded'],
+  prompt_dismissed: ['不予撤销', 'Prompt dismissed'],
+  refund_paid: ['退款到账', 'Refund paid'],
+  duty_overdue: ['事项逾期', 'Duty overdue'],
+  duty_missed: ['催告后仍未报送', 'Missed after a reminder'],
+  duty_met: ['事项期满', 'Duty met'],
+  duty_failed: ['整改期满未达标', 'Rectification failed'],
+  surrender_requested: ['申请撤销基地命名', 'Asked to give up the certification'],
+  surrender_forwarded: ['区级审核后报市级', 'Passed on by the district'],
+  surrender_returned: ['区级退回撤销命名申请', 'Request returned by the district'],
+  surrender_confirmed: ['撤销基地命名', 'Certification given up'],
+  surrender_refused: ['市级未同意撤销命名', 'Request refused'],
 };
 
 const CK = {
@@ -342,7 +505,19 @@ const CK = {
   no_heavier_penalty: ['无罚款以上处罚', 'No penalty heavier than a fine'],
   no_major_accident: ['无重大安全责任事故', 'No major accident'],
   no_major_incident: ['无重大群体事件或投诉', 'No major incident or complaint'],
+  established_two_years: ['成立两年以上', 'Established two years or more'],
+  clean_record: ['两年内无重大事故和违法违规', 'Clean record for two years'],
+  theme: ['体验主题', 'Theme'],
+  facilities: ['配套设施', 'Facilities'],
+  professional_staff: ['专业人员', 'Professional staff'],
+  permits: ['资质证件', 'Permits'],
 };
+
+// Words of a page that keeps them beside its code (apiref.js); a key
+// defined here already stays as it is.
+export function addStrings(more) {
+  for (const [k, v] of Object.entries(more)) if (!(k in S)) S[k] = v;
+}
 
 function fill(s, vars) {
   return s.replace(/\{(\d)\}/g, (_, i) => (vars[i] ?? ''));
@@ -353,7 +528,32 @@ export const paren = (x) => (lang === 'en' ? ` (${x})` : `（${x}）`);
 export const t = (key, ...vars) => fill((S[key] || [key, key])[I()], vars);
 export const enumLabel = (v) => (E[v] ? E[v][I()] : v);
 export const statusLabel = (v) => (ST[v] ? ST[v][I()] : v);
-export const actionLabel = (v) => (AC[v] ? AC[v][I()] : v);
+// A municipal decision says what it decides for the kind (予以认定 /
+// 支持 / 奖励, as a bureau writes it): k is the kind as GET /v1/kinds
+// describes it (its `decides_zh`, `decides_en`).
+export const actionLabel = (v, k) => {
+  const m = /^municipal_(approve|reject)$/.exec(v);
+  if (m && k && k.decides_zh) return `${lang === 'en' ? 'Municipal review: ' : '市级复审：'}${decisionLabel('municipal', m[1], k)}`;
+  return AC[v] ? AC[v][I()] : v;
+};
+export const decisionLabel = (stage, decision, k) => {
+  if (decision === 'return') return t('d_return');
+  if (stage === 'district') return t(`d_${decision}_district`);
+  const verb = k && (lang === 'en' ? k.decides_en : k.decides_zh);
+  if (!verb) return t(`d_${decision}_other`);
+  if (lang === 'en') return decision === 'approve' ? verb[0].toUpperCase() + verb.slice(1) : `Do not ${verb}`;
+  return `${decision === 'approve' ? '予以' : '不予'}${verb}`;
+};
+// The year of an application as its kind calls it (奖励年度 where the
+// round is the year awarded).
+export const roundLabel = (k) => t(k && k.round_is_award_year ? 'award_year' : 'round_other');
+// The amount a kind grants as its decisions call it ("拟奖励金额" before the
+// decision); the generic word when the kind does not say.
+export const amountLabel = (k, proposed) => {
+  const a = k && k.issues && (lang === 'en' ? k.issues.amount_en : k.issues.amount_zh);
+  if (!a) return t(proposed ? 'award' : 'amount_support');
+  return proposed ? t('amount_proposed', a, a.toLowerCase()) : (lang === 'en' ? a[0].toUpperCase() + a.slice(1) : a);
+};
 export const checkLabel = (v) => (CK[v] ? CK[v][I()] : v);
 export const statuses = Object.keys(ST);
 

@@ -1,10 +1,10 @@
 // Public pages: the notice list with objections, and certificate checking.
 
-import {h, add, put, formatFen, fmtTime, jwsPayload} from './util.js';
+import {h, add, put, fmtTime, jwsPayload} from './util.js';
 import {t, lang, enumLabel, C} from './i18n.js';
 import {api, get} from './api.js';
 import {plainField, fieldsRoot, placeErrors, clearErrors, showSummary} from './form.js';
-import {certView, problemText, alertBox} from './show.js';
+import {certView, problemText, alertBox, money} from './show.js';
 import {kindLabel} from './kinds.js';
 
 export async function notices(page) {
@@ -21,7 +21,7 @@ function notice(n) {
   const p = n.proposed || {};
   const what = [lang === 'en' ? p.title_en : p.title_zh,
     p.valid_years ? t('valid_years', p.valid_years) : null,
-    p.amount_fen != null ? t('yuan', formatFen(p.amount_fen)) : null].filter(Boolean).join(' · ');
+    p.amount_fen != null ? money(p.amount_fen) : null].filter(Boolean).join(' · ');
   return [
     h('h2', n.holder),
     h('p.meta', `${kindLabel(n.kind)} · #${n.id}`),

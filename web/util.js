@@ -74,6 +74,20 @@ export function formatFen(fen) {
   return `${neg ? '-' : ''}${yuan}.${cents}`;
 }
 
+// An amount as a person in a Beijing bureau reads it: "420 万元" when it is
+// a whole number of 元 (up to four decimals of 万), else "1,234.56 元".
+export function formatWan(fen) {
+  if (fen == null || fen === '') return '';
+  let n = BigInt(fen);
+  const neg = n < 0n;
+  if (neg) n = -n;
+  if (n % 100n !== 0n || n === 0n) return `${neg ? '-' : ''}${n === 0n ? '0' : formatFen(n)} 元`;
+  const yuan = n / 100n;
+  const whole = (yuan / 10000n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const frac = (yuan % 10000n).toString().padStart(4, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''} 万元`;
+}
+
 // ---- USCC, GB 32100-2015 ----
 
 const CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';

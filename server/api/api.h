@@ -30,9 +30,17 @@ struct server {
 /* Answers one request (request_fn for daemon_start(); ctx is the struct
  * server). */
 void api_answer(void *ctx, struct request *r);
+/* Looks at a request whose head has arrived (the head function of
+ * daemon_start()): a route that takes a file decides here whether to
+ * receive it. */
+void api_head(void *ctx, struct request *r);
 
 /* The route names, in table order, for the metrics (metrics_routes()). */
 const char *const *api_route_names(size_t *n);
+
+/* Deletes the Idempotency-Key records expired at `now` (the clock tick).
+ * How many, or -1 when the database failed (logged). */
+int64_t api_idempotency_purge(struct server *srv, int64_t now);
 
 /* ---- one call ------------------------------------------------------------- */
 
@@ -63,6 +71,12 @@ struct call {
     char csrf[64];      /* that session's CSRF token */
 
     json_t *body; /* the JSON body of a route that takes one; owned by the call */
+
+    /* The Idempotency-Key this call holds (idempotency.c), if any. */
+    bool idem_held;
+    struct idem_request idem;
+    char idem_scope[96];
+    char idem_key[IDEM_KEY_CHARS + 1];
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -70,6 +84,10 @@ typedef void (*handler_fn)(struct call *c);
 /* A route that takes a JSON object body whose fields the handler checks
  * itself (an envelope, whose table depends on its kind). */
 extern const struct field_spec BODY_ANY[];
+/* A route whose body is a file, of any size up to its limit: received into
+ * a file (never whole in memory) once the route's `head` handler has let it
+ * in; the handler reads it with request_upload(). */
+extern const struct field_spec BODY_FILE[];
 
 struct route {
     const char *method;
@@ -85,7 +103,18 @@ struct route {
      * ROUTE_QUERY_IGNORED.  Each takes one value.  Dispatch refuses any
      * other, and any given twice, before the handler runs. */
     const char *const *query;
+    unsigned flags; /* ROUTE_* below */
+    /* BODY_FILE routes: runs when the request's head has arrived, before a
+     * byte of the body is read, with the call as the handler would get it
+     * (the caller authenticated, the parameters typed): replies to refuse
+     * the body, or takes it into a file with request_take_file(). */
+    handler_fn head;
 };
+
+/* The route takes an Idempotency-Key: a POST that a client retries when it
+ * did not hear the answer (a time-out on a bad line) gets the first answer
+ * again instead of doing it twice (idempotency.c). */
+#define ROUTE_IDEMPOTENT 1u
 
 /* The query of a web page (not the API) is ignored: shared links gain
  * parameters of their own (WeChat adds from=singlemessage). */
@@ -130,6 +159,48 @@ void listing_add(struct listing *l, json_t *item);
  * the problem; l->items is consumed either way. */
 void listing_reply(struct call *c, struct listing *l, enum engine_rc rc);
 
+/* The filters of GET /v1/applications, the export and the statistics, as
+ * the query gives them (CONTRACT.md "Lists"), with the text they point
+ * into. */
+struct list_query {
+    struct app_filter f;
+    bool count;                           /* count=true: the answer adds "total" */
+    char statuses[256];                   /* the status list, split in place */
+    char from[32], before[32], since[32]; /* RFC 3339 UTC */
+    char q[404];                          /* lower-cased */
+    char after[40];                       /* the cursor's sort key */
+};
+
+/* Reads the query of c into lq; paging adds limit, cursor and count.  On a
+ * bad parameter replies 400 naming each and returns false. */
+bool list_query_parse(struct call *c, struct list_query *lq, bool paging);
+/* ---- the description (openapi.c) ---------------------------------------------- */
+
+/* The route table, in order; *n gets its length. */
+const struct route *api_routes(size_t *n);
+
+/* The JSON Schema of a path parameter, as dispatch types it by its name
+ * ({id} a positive integer, {kind} a kind, …).  Caller owns it. */
+json_t *api_path_param_schema(const char *name);
+
+/* The OpenAPI 3.1 document of the API: the hand-written half
+ * (schema/openapi.in.json, compiled in) merged with what the route table and
+ * the tables below it say.  NULL when the two disagree (a route the
+ * hand-written half does not describe, or describes wrongly; a description
+ * of a route that does not exist), with every such reason in err, one a
+ * line.  Caller owns the document. */
+json_t *api_openapi(char *err, size_t errlen);
+
+/* ---- Idempotency-Key (idempotency.c) ------------------------------------------ */
+
+/* Before the handler of a ROUTE_IDEMPOTENT route: true when it is to run
+ * (no key sent, or the key is now this call's); false after replying with
+ * the answer kept for the key, or why the key cannot be taken. */
+bool idem_begin(struct call *c);
+/* After the handler: keeps its answer under the key the call holds (or
+ * lets the key go when the answer says to try again). */
+void idem_end(struct call *c);
+
 /* ---- the handlers ------------------------------------------------------------ */
 
 /* health.c */
@@ -137,10 +208,14 @@ void api_healthz(struct call *c);
 void api_readyz(struct call *c);
 void api_metrics(struct call *c);
 
+/* openapi.c */
+void api_openapi_get(struct call *c);
+
 /* kinds.c */
 void api_schema_get(struct call *c);
 void api_kinds_list(struct call *c);
 void api_kind_get(struct call *c);
+void api_kind_public_list(struct call *c);
 
 /* accounts.c */
 void api_account_create(struct call *c);
@@ -190,8 +265,41 @@ void api_cert_verify(struct call *c);
 void api_cert_revoke(struct call *c);
 void api_jwks(struct call *c);
 
+/* materials.c */
+void api_kind_materials(struct call *c);
+void api_material_upload_head(struct call *c);
+void api_material_upload(struct call *c);
+void api_materials_list(struct call *c);
+void api_material_get(struct call *c);
+void api_material_delete(struct call *c);
+
+/* applications.c: the versions */
+void api_version_get(struct call *c);
+/* duties.c */
+void api_duties_of(struct call *c);
+void api_reports_of(struct call *c);
+void api_report_file(struct call *c);
+void api_funds_paid(struct call *c);
+void api_duty_reminder(struct call *c);
+void api_duty_result(struct call *c);
+void api_duty_dismissal(struct call *c);
+void api_refund_paid(struct call *c);
+void api_duty_list(struct call *c);
+void api_surrender_request(struct call *c);
+void api_surrender_decision(struct call *c);
+
 /* rankings.c */
 void api_ranking_compute(struct call *c);
 void api_ranking_get(struct call *c);
+void api_rounds_list(struct call *c);
+void api_round_put(struct call *c);
+
+/* desk.c */
+void api_export_csv(struct call *c);
+void api_statistics(struct call *c);
+void api_templates_list(struct call *c);
+void api_template_create(struct call *c);
+void api_template_delete(struct call *c);
+void api_last_review(struct call *c);
 
 #endif

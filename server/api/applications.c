@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "api.h"
 #include "text.h"
@@ -111,14 +114,26 @@ void api_app_get(struct call *c)
 
 /* ---- writing -------------------------------------------------------------- */
 
+/* Whether the request asks for a lenient draft (CONTRACT.md "Lenient
+ * drafts": Prefer: handling=lenient, RFC 7240).  When it does, the answer
+ * says it was applied: an editable application is always written so. */
+static enum spec_mode requested_mode(struct call *c)
+{
+    if (!request_prefers(c->r, "handling", "lenient"))
+        return SPEC_STRICT;
+    reply_header(c->r, "Preference-Applied", "handling=lenient");
+    return SPEC_LENIENT;
+}
+
 /* Parses the body as an envelope of its kind (one pass: validated and
- * decoded); replies 422 and returns false when it is not one. */
+ * decoded), strictly or as a draft being filled in; replies 422 and returns
+ * false when it is not one. */
 static bool parse_envelope(struct call *c, struct envelope *env)
 {
     struct spec_errors errs;
     struct kind_data data;
     spec_errors_init(&errs);
-    const struct kind *k = application_parse(c->body, &data, &errs);
+    const struct kind *k = application_parse_mode(c->body, requested_mode(c), &data, &errs);
     bool ok = k && errs.count == 0;
     if (ok) {
         envelope_from_json(env, c->body, k, &data);
@@ -174,9 +189,56 @@ void api_app_submit(struct call *c)
     act(c, "submit", NULL);
 }
 
+/* withdraw takes an optional body, {"opinion": "…"}: the reason, kept. */
+static const struct field_spec withdrawal_fields[] = {
+    {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = NULL},
+};
+
 void api_app_withdraw(struct call *c)
 {
-    act(c, "withdraw", NULL);
+    struct withdrawal_input in = {0};
+    if (c->r->body_len > 0) {
+        c->body = request_json_object(c->r);
+        if (!c->body)
+            return; /* 400/415 already sent */
+        struct spec_errors errs;
+        spec_errors_init(&errs);
+        spec_validate(withdrawal_fields, c->body, "", &errs);
+        bool ok = errs.count == 0;
+        if (!ok)
+            reply_invalid(c->r, &errs);
+        spec_errors_release(&errs);
+        if (!ok)
+            return;
+        in.opinion = json_string_value(json_object_get(c->body, "opinion"));
+    }
+    act(c, "withdraw", &in);
+}
+
+/* ---- versions -------------------------------------------------------------- */
+
+/* GET /v1/applications/{id}/versions/{version}: the envelope as that
+ * version stored it, byte for byte, so that its SHA-256 (Repr-Digest) is
+ * the data_sha256 the events name. */
+void api_version_get(struct call *c)
+{
+    struct outcome o;
+    struct app_version v;
+    outcome_init(&o);
+    engine_version(c->engine, &c->actor, c->id, c->sub_id, &v, &o);
+    if (api_outcome(c, &o)) {
+        char b64[sodium_base64_ENCODED_LEN(VERSION_SHA256_LEN, sodium_base64_VARIANT_ORIGINAL)];
+        sodium_bin2base64(b64, sizeof b64, v.sha256, VERSION_SHA256_LEN,
+                          sodium_base64_VARIANT_ORIGINAL);
+        reply_header(c->r, "ETag", "\"%lld\"", (long long)v.version);
+        reply_header(c->r, "Repr-Digest", "sha-256=:%s:", b64);
+        size_t len = strlen(v.envelope);
+        reply_text(c->r, "application/json", v.envelope, len);
+        v.envelope = NULL; /* the reply's now */
+    }
+    app_version_release(&v);
+    outcome_release(&o);
 }
 
 /* ---- listing ------------------------------------------------------------ */
@@ -184,9 +246,18 @@ void api_app_withdraw(struct call *c)
 #define LIST_DEFAULT 20
 #define LIST_MAX     100
 
-static void list_one(const struct app *a, void *ctx)
+/* Adds one bad query parameter to `errors`. */
+static void bad_param(json_t *errors, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void bad_param(json_t *errors, const char *name, const char *fmt, ...)
 {
-    listing_add(ctx, app_to_json(a));
+    char d[256];
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(d, sizeof d, fmt, ap) >= (int)sizeof d)
+        text_trim_utf8(d);
+    va_end(ap);
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", name, "detail", d));
 }
 
 /* Parses an optional positive integer query parameter within [min, max]. */
@@ -200,9 +271,7 @@ static bool query_int(struct request *r, const char *name, long long min, long l
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (v[0] == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
-        char d[128];
-        snprintf(d, sizeof d, "must be an integer from %lld to %lld", min, max);
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", name, "detail", d));
+        bad_param(errors, name, "must be an integer from %lld to %lld", min, max);
         return false;
     }
     *out = n;
@@ -217,63 +286,236 @@ static void kind_names(char *out, size_t cap)
         text_append(out, cap, "%s%s", i == 0 ? "" : kinds[i + 1] ? ", " : " or ", kinds[i]->name);
 }
 
-void api_app_list(struct call *c)
+static const char *const sort_names[] = {
+    [SORT_SUBMITTED_DESC] = "-submitted_at",
+    [SORT_SUBMITTED_ASC] = "submitted_at",
+    [SORT_WAITING] = "waiting",
+};
+
+/* A date's first instant in Beijing (UTC+8 all year), or the first instant
+ * of the day after, as the store's RFC 3339 UTC text. */
+static bool day_instant(const char *text, bool next_day, char *out)
+{
+    sb_day day;
+    if (!text || !date_parse(text, &day))
+        return false;
+    clock_format_rfc3339(((int64_t)day + (next_day ? 1 : 0)) * 86400 - 8 * 3600, out);
+    return true;
+}
+
+/*
+ * The cursor of a list is opaque to clients: base64url of the sort it
+ * belongs to, the sort key of the last row shown and its id, "2|2020-09-29T
+ * 02:00:00Z|17".  A cursor of another sort, or one that is not ours, is a
+ * 400.
+ */
+#define CURSOR_LEN 128
+
+static void cursor_make(enum app_sort sort, const char *key, int64_t id, char *out, size_t cap)
+{
+    char plain[96];
+    int n = snprintf(plain, sizeof plain, "%d|%s|%lld", (int)sort, key, (long long)id);
+    sodium_bin2base64(out, cap, (const unsigned char *)plain, (size_t)n,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static bool cursor_read(const char *text, enum app_sort sort, char *key, size_t key_cap,
+                        int64_t *id)
+{
+    unsigned char plain[96];
+    size_t n = 0;
+    if (strlen(text) > CURSOR_LEN ||
+        sodium_base642bin(plain, sizeof plain - 1, text, strlen(text), NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return false;
+    plain[n] = '\0';
+    char *p = (char *)plain, *bar1 = strchr(p, '|'), *bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+    if (!bar1 || !bar2 || bar1 - p != 1 || p[0] != '0' + (int)sort)
+        return false;
+    size_t klen = (size_t)(bar2 - bar1 - 1);
+    if (klen == 0 || klen >= key_cap)
+        return false;
+    for (const char *k = bar1 + 1; k < bar2; k++)
+        if (!strchr("0123456789-:TZ+.", *k))
+            return false;
+    memcpy(key, bar1 + 1, klen);
+    key[klen] = '\0';
+    char *end;
+    errno = 0;
+    long long v = bar2[1] >= '1' && bar2[1] <= '9' ? strtoll(bar2 + 1, &end, 10) : 0;
+    if (v <= 0 || errno != 0 || *end != '\0')
+        return false;
+    *id = v;
+    return true;
+}
+
+bool list_query_parse(struct call *c, struct list_query *lq, bool paging)
 {
     struct request *r = c->r;
-    struct app_filter f = {.limit = LIST_DEFAULT};
+    struct app_filter *f = &lq->f;
     json_t *errors = json_array();
+    memset(lq, 0, sizeof *lq);
+    f->limit = LIST_DEFAULT;
 
-    f.kind = request_query(r, "kind");
-    if (f.kind && !kind_find(f.kind)) {
-        char names[160], d[200];
+    f->kind = request_query(r, "kind");
+    if (f->kind && !kind_find(f->kind)) {
+        char names[160];
         kind_names(names, sizeof names);
-        snprintf(d, sizeof d, "must be %s", names);
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "kind", "detail", d));
+        bad_param(errors, "kind", "must be %s", names);
     }
-    f.status = request_query(r, "status");
-    if (f.status && !workflow_status_valid(f.status))
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "status", "detail",
-                                                "is not a status an application can have"));
-    f.review_unit = request_query(r, "review_unit");
-    if (f.review_unit && (f.review_unit[0] == '\0' || strlen(f.review_unit) >= UNIT_ID_LEN ||
-                          text_chars(f.review_unit) > UNIT_ID_CHARS))
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "parameter", "review_unit", "detail",
-                                                "must be a review unit id"));
-    long long round = 0, limit = LIST_DEFAULT, cursor = 0;
+    /* status: one status or a comma list of them. */
+    const char *status = request_query(r, "status");
+    if (status) {
+        snprintf(lq->statuses, sizeof lq->statuses, "%s", status);
+        size_t n = 0;
+        bool ok = strlen(status) < sizeof lq->statuses;
+        for (char *save = NULL, *t = strtok_r(lq->statuses, ",", &save); ok && t;
+             t = strtok_r(NULL, ",", &save)) {
+            bool seen = false;
+            for (size_t i = 0; i < n; i++)
+                seen |= strcmp(f->statuses[i], t) == 0;
+            if (!workflow_status_valid(t)) {
+                bad_param(errors, "status", "\"%s\" is not a status an application can have", t);
+                ok = false;
+            } else if (!seen) {
+                f->statuses[n++] = t;
+            }
+        }
+        if (ok && n == 0)
+            bad_param(errors, "status", "must name one status or more, separated by commas");
+        else if (!ok && strlen(status) >= sizeof lq->statuses)
+            bad_param(errors, "status", "is too long");
+    }
+    const char *authority = request_query(r, "authority");
+    if (authority) {
+        size_t n = 0;
+        for (size_t i = 0; kinds[i] && n < APP_FILTER_KINDS; i++)
+            if (strcmp(kinds[i]->authority, authority) == 0)
+                f->kinds_in[n++] = kinds[i]->name;
+        if (n == 0)
+            bad_param(errors, "authority", "must be science_tech, commerce or culture_tourism");
+    }
+    f->review_unit = request_query(r, "review_unit");
+    if (f->review_unit && (f->review_unit[0] == '\0' || strlen(f->review_unit) >= UNIT_ID_LEN ||
+                           text_chars(f->review_unit) > UNIT_ID_CHARS))
+        bad_param(errors, "review_unit", "must be a review unit id");
+    const char *from = request_query(r, "submitted_from");
+    if (from && !day_instant(from, false, lq->from))
+        bad_param(errors, "submitted_from", "must be a date YYYY-MM-DD (Asia/Shanghai)");
+    const char *to = request_query(r, "submitted_to");
+    if (to && !day_instant(to, true, lq->before))
+        bad_param(errors, "submitted_to", "must be a date YYYY-MM-DD (Asia/Shanghai)");
+    f->submitted_from = from ? lq->from : NULL;
+    f->submitted_before = to ? lq->before : NULL;
+    const char *since = request_query(r, "updated_since");
+    int64_t t;
+    if (since) {
+        if (clock_parse_rfc3339(since, &t) != 0)
+            bad_param(errors, "updated_since",
+                      "must be an RFC 3339 instant, e.g. 2020-09-29T10:00:00+08:00");
+        else
+            clock_format_rfc3339(t, lq->since);
+        f->updated_since = lq->since;
+    }
+    const char *q = request_query(r, "q");
+    if (q) {
+        size_t len = strlen(q);
+        if (len == 0 || text_chars(q) > 100 || len >= sizeof lq->q) {
+            bad_param(errors, "q", "must be 1 to 100 characters");
+        } else {
+            /* ASCII case does not matter (SQLite's lower() is ASCII's). */
+            for (size_t i = 0; i <= len; i++)
+                lq->q[i] = q[i] >= 'A' && q[i] <= 'Z' ? (char)(q[i] + 32) : q[i];
+            f->q = lq->q;
+        }
+    }
+    const char *sort = request_query(r, "sort");
+    if (sort) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof sort_names / sizeof sort_names[0]; i++)
+            if (strcmp(sort, sort_names[i]) == 0) {
+                f->sort = (enum app_sort)i;
+                found = true;
+            }
+        if (!found)
+            bad_param(errors, "sort", "must be -submitted_at, submitted_at or waiting");
+    }
+    long long round = 0, limit = LIST_DEFAULT;
     query_int(r, "round", 2019, 2100, &round, errors);
-    query_int(r, "limit", 1, LIST_MAX, &limit, errors);
-    query_int(r, "cursor", 1, INT64_MAX, &cursor, errors);
+    f->round = (int)round;
+    if (paging) {
+        query_int(r, "limit", 1, LIST_MAX, &limit, errors);
+        f->limit = (int)limit;
+        const char *cursor = request_query(r, "cursor");
+        if (cursor) {
+            if (!cursor_read(cursor, f->sort, lq->after, sizeof lq->after, &f->after_id))
+                bad_param(errors, "cursor",
+                          "is not a cursor of this list: pass next_cursor as it came, with the "
+                          "same sort");
+            else
+                f->after_key = lq->after;
+        }
+        const char *count = request_query(r, "count");
+        if (count && strcmp(count, "true") != 0 && strcmp(count, "false") != 0)
+            bad_param(errors, "count", "must be true or false");
+        lq->count = count && strcmp(count, "true") == 0;
+    }
     if (json_array_size(errors) > 0) {
-        json_t *doc =
-            reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors",
-                          json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+        size_t n = json_array_size(errors);
+        json_t *doc = reply_problem(r, P_BAD_QUERY,
+                                    n == 1 ? "%zu query parameter is invalid; see errors"
+                                           : "%zu query parameters are invalid; see errors",
+                                    n);
         json_object_set_new(doc, "errors", errors);
-        return;
+        return false;
     }
     json_decref(errors);
-    f.round = (int)round;
-    f.limit = (int)limit;
-    f.before_id = cursor;
+    return true;
+}
 
+struct page_ctx {
     struct listing l;
-    listing_init(&l);
+    enum app_sort sort;
+    char key[40];
+    int64_t id;
+};
+
+static void list_one(const struct app *a, void *ctx)
+{
+    struct page_ctx *p = ctx;
+    snprintf(p->key, sizeof p->key, "%s", store_app_sort_key(&a->row, p->sort));
+    p->id = a->row.id;
+    listing_add(&p->l, app_to_json(a));
+}
+
+void api_app_list(struct call *c)
+{
+    struct list_query lq;
+    if (!list_query_parse(c, &lq, true))
+        return;
+    struct page_ctx p = {.sort = lq.f.sort};
+    listing_init(&p.l);
     bool more = false;
-    enum engine_rc rc = engine_list(c->engine, &c->actor, &f, c->now, list_one, &l, &more);
-    json_t *items = l.items;
-    if (rc != ENGINE_OK || l.failed) {
+    int64_t total = 0;
+    enum engine_rc rc = engine_list(c->engine, &c->actor, &lq.f, c->now, list_one, &p, &more);
+    if (rc == ENGINE_OK && lq.count)
+        rc = engine_count(c->engine, &c->actor, &lq.f, &total);
+    json_t *items = p.l.items;
+    if (rc != ENGINE_OK || p.l.failed) {
         json_decref(items);
-        reply_problem(r, P_INTERNAL, "the list could not be read");
+        reply_problem(c->r, P_INTERNAL, "the list could not be read");
         return;
     }
     json_t *next = json_null();
-    size_t n = json_array_size(items);
-    if (more && n > 0) {
-        char buf[24];
-        json_int_t last = json_integer_value(json_object_get(json_array_get(items, n - 1), "id"));
-        snprintf(buf, sizeof buf, "%lld", (long long)last);
-        next = json_string(buf);
+    if (more && json_array_size(items) > 0) {
+        char cursor[CURSOR_LEN + 1];
+        cursor_make(lq.f.sort, p.key, p.id, cursor, sizeof cursor);
+        next = json_string(cursor);
     }
-    reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    json_t *doc = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+    if (doc && lq.count)
+        json_object_set_new(doc, "total", json_integer(total));
+    reply_json(c->r, 200, doc);
 }
 
 /* ---- the history --------------------------------------------------------- */

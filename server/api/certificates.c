@@ -3,7 +3,21 @@
  * and revocation.  Issuing them is the engine's, in the approving
  * transaction.
  */
+#include <string.h>
+
 #include "api.h"
+
+/* What a reader of an active certificate would want to know of its holder's
+ * duties: an annual report overdue, a base under rectification. */
+static void add_standing(struct call *c, const struct certificate_row *cert, json_t *doc)
+{
+    const struct kind *k = kind_find(cert->kind);
+    if (!doc || !k || !k->duties || strcmp(certificate_status(cert, c->now), "active") != 0)
+        return;
+    json_t *standing = engine_standing(c->engine, k, cert->application_id);
+    if (standing)
+        json_object_set_new(doc, "duties", standing);
+}
 
 void api_app_certificate(struct call *c)
 {
@@ -12,6 +26,7 @@ void api_app_certificate(struct call *c)
     outcome_init(&o);
     if (api_outcome(c, (engine_certificate_of(c->engine, &c->actor, c->id, &cert, &o), &o))) {
         json_t *doc = certificate_to_json(&cert, c->now);
+        add_standing(c, &cert, doc);
         if (doc)
             reply_json(c->r, 200, doc);
         else
@@ -27,6 +42,7 @@ void api_cert_get(struct call *c)
     enum store_rc rc = store_cert_get(c->engine->store, c->params[0], &cert);
     if (rc == STORE_OK) {
         json_t *doc = certificate_to_json(&cert, c->now);
+        add_standing(c, &cert, doc);
         if (doc)
             reply_json(c->r, 200, doc);
         else
@@ -54,12 +70,14 @@ void api_jwks(struct call *c)
 void api_cert_verify(struct call *c)
 {
     const char *status;
-    char why[200];
+    char why[256], why_zh[256] = "";
     int valid = certificate_check(
         c->engine->store, json_string_value(json_object_get(c->body, "jws")),
-        json_object_get(c->body, "certificate"), c->now, &status, why, sizeof why);
+        json_object_get(c->body, "certificate"), c->now, &status, why, why_zh, sizeof why);
+    /* The detail in the language asked for, as a problem's. */
     reply_json(c->r, 200,
-               json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail", why));
+               json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail",
+                         c->r->zh && why_zh[0] ? why_zh : why));
 }
 
 void api_cert_revoke(struct call *c)

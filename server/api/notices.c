@@ -19,9 +19,9 @@ static json_t *notice_to_json(const struct app *a, int64_t now)
     date_format(starts, s);
     date_format(ends, e);
     json_t *proposed = json_pack("{s:s, s:s}", "title_zh", k->issued_zh, "title_en", k->issued_en);
-    if (proposed && k->valid_years > 0)
+    if (proposed && k->certification && k->valid_years > 0)
         json_object_set_new(proposed, "valid_years", json_integer(k->valid_years));
-    else if (proposed)
+    else if (proposed && !k->certification)
         json_object_set_new(proposed, "amount_fen", json_integer(a->award.total_fen));
     return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)a->row.id, "kind",
                      a->row.kind, "holder", a->row.applicant_name ? a->row.applicant_name : "",

@@ -9,11 +9,37 @@
 #include "jsontext.h"
 #include "api.h"
 
+/* The body is optional: {"confirm": N}, the count of applications of the
+ * year the ranking leaves out (RULES.md §5). */
 void api_ranking_compute(struct call *c)
 {
+    static const struct field_spec fields[] = {
+        {.name = "confirm", .type = SPEC_INT, .min = 0, .max = 1000000},
+        {.name = NULL},
+    };
+    int confirm = -1;
+    json_t *body = NULL;
+    if (c->r->body_len > 0) {
+        if (!(body = request_json_object(c->r)))
+            return;
+        struct spec_errors errs;
+        spec_errors_init(&errs);
+        spec_validate(fields, body, "", &errs);
+        if (errs.count > 0) {
+            reply_invalid(c->r, &errs);
+            spec_errors_release(&errs);
+            json_decref(body);
+            return;
+        }
+        spec_errors_release(&errs);
+        json_t *v = json_object_get(body, "confirm");
+        if (v)
+            confirm = (int)json_integer_value(v);
+        json_decref(body);
+    }
     struct outcome o;
     outcome_init(&o);
-    engine_rank(c->engine, &c->actor, c->kind, c->year, c->now, &o);
+    engine_rank(c->engine, &c->actor, c->kind, c->year, confirm, c->now, &o);
     if (api_outcome(c, &o)) {
         reply_json(c->r, 200, o.extra);
         o.extra = NULL;
@@ -49,4 +75,32 @@ void api_ranking_get(struct call *c)
         reply_problem(c->r, P_INTERNAL, "the stored ranking cannot be read");
     else
         reply_json(c->r, 200, doc);
+}
+
+/* ---- rounds ---------------------------------------------------------------------- */
+
+static void add_window(const struct round_window *w, void *ctx)
+{
+    struct call *c = ((void **)ctx)[0];
+    listing_add(((void **)ctx)[1], round_window_to_json(w, c->now));
+}
+
+void api_rounds_list(struct call *c)
+{
+    struct listing l;
+    listing_init(&l);
+    void *ctx[2] = {c, &l};
+    listing_reply(c, &l, engine_rounds(c->engine, add_window, ctx));
+}
+
+void api_round_put(struct call *c)
+{
+    struct outcome o;
+    outcome_init(&o);
+    engine_round_set(c->engine, &c->actor, c->kind, c->year, c->body, c->now, &o);
+    if (api_outcome(c, &o)) {
+        reply_json(c->r, 200, o.extra);
+        o.extra = NULL;
+    }
+    outcome_release(&o);
 }

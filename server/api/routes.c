@@ -19,10 +19,26 @@
 
 const char *const ROUTE_QUERY_IGNORED[] = {NULL};
 const struct field_spec BODY_ANY[] = {{.name = NULL}};
+const struct field_spec BODY_FILE[] = {{.name = NULL}};
 
 /* The query parameters of each route that takes any (CONTRACT.md). */
 static const char *const applications_list_query[] = {
-    "kind", "status", "round", "review_unit", "limit", "cursor", NULL,
+    "kind",           "status",       "round",         "review_unit", "authority",
+    "submitted_from", "submitted_to", "updated_since", "q",           "sort",
+    "count",          "limit",        "cursor",        NULL,
+};
+static const char *const material_upload_query[] = {"type", NULL};
+static const char *const export_query[] = {
+    "kind",         "status",        "round", "review_unit", "authority", "submitted_from",
+    "submitted_to", "updated_since", "q",     "sort",        NULL,
+};
+static const char *const statistics_query[] = {"round", "kind", NULL};
+static const char *const last_review_query[] = {"kind", NULL};
+
+#define REVIEWERS (ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER)
+
+static const char *const duties_list_query[] = {
+    "type", "status", "kind", "prompt", "limit", "cursor", NULL,
 };
 
 /* The bodies routes declare. */
@@ -59,6 +75,55 @@ static const struct field_spec objection_fields[] = {
     {.name = NULL},
 };
 
+static const struct field_spec window_fields[] = {
+    {.name = "opens_on",
+     .type = SPEC_DATE,
+     .required = true,
+     .title_zh = "开始申报日期",
+     .title_en = "Opens on"},
+    {.name = "closes_on",
+     .type = SPEC_DATE,
+     .required = true,
+     .title_zh = "截止申报日期",
+     .title_en = "Closes on"},
+    {.name = NULL},
+};
+
+static const struct field_spec template_fields[] = {
+    {.name = "title",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 100,
+     .title_zh = "名称",
+     .title_en = "Title"},
+    {.name = "text",
+     .type = SPEC_TEXT,
+     .required = true,
+     .min = 1,
+     .max = 4000,
+     .title_zh = "意见",
+     .title_en = "Opinion"},
+    {.name = NULL},
+};
+
+static const struct field_spec surrender_request_fields[] = {
+    {.name = "opinion",
+     .type = SPEC_TEXT,
+     .min = 1,
+     .max = 4000,
+     .title_zh = "申请理由",
+     .title_en = "Why"},
+    {.name = NULL},
+};
+
+static const char *const surrender_decisions[] = {"approve", "reject", NULL};
+static const struct field_spec surrender_decision_fields[] = {
+    {.name = "decision", .type = SPEC_ENUM, .required = true, .enum_values = surrender_decisions},
+    {.name = "opinion", .type = SPEC_TEXT, .min = 1, .max = 4000},
+    {.name = NULL},
+};
+
 static const struct field_spec verify_fields[] = {
     {.name = "jws", .type = SPEC_STRING, .required = true, .min = 1, .max = 100000},
     {.name = "certificate", .type = SPEC_OBJECT},
@@ -71,9 +136,12 @@ static const struct route routes[] = {
     {"GET", "/healthz", api_healthz, ROLE_PUBLIC, "healthz"},
     {"GET", "/readyz", api_readyz, ROLE_PUBLIC, "readyz"},
     {"GET", "/metrics", api_metrics, ROLE_PUBLIC, "metrics"},
+    {"GET", "/v1/openapi.json", api_openapi_get, ROLE_PUBLIC, "openapi"},
     {"GET", "/v1/schemas/{kind}", api_schema_get, ROLE_PUBLIC, "schema"},
     {"GET", "/v1/kinds", api_kinds_list, ROLE_PUBLIC, "kinds_list"},
     {"GET", "/v1/kinds/{kind}", api_kind_get, ROLE_PUBLIC, "kind_get"},
+    {"GET", "/v1/kinds/{kind}/materials", api_kind_materials, ROLE_PUBLIC, "kind_materials"},
+    {"GET", "/v1/kinds/{kind}/list", api_kind_public_list, ROLE_PUBLIC, "kind_public_list"},
     {"GET", "/v1/account", api_account_me, ROLE_ANY_ACCOUNT, "account_me"},
     {"POST", "/v1/signup", api_signup, ROLE_PUBLIC, "signup", BODY_ANY},
     {"POST", "/v1/session", api_session_create, ROLE_PUBLIC, "session_create", BODY_ANY},
@@ -85,21 +153,34 @@ static const struct route routes[] = {
     {"DELETE", "/v1/tokens/{tid}", api_token_delete, ROLE_ANY_ACCOUNT, "token_delete"},
     {"GET", "/v1/review-units", api_units_list, ROLE_ANY_ACCOUNT, "units_list"},
     {"POST", "/v1/review-units", api_unit_create, ROLE_ADMIN, "units_create", BODY_ANY},
-    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY},
+    {"POST", "/v1/applications", api_app_create, ROLE_APPLICANT, "applications_create", BODY_ANY,
+     NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications", api_app_list, APPLICATION_READERS, "applications_list", NULL,
      applications_list_query},
     {"GET", "/v1/applications/{id}", api_app_get, APPLICATION_READERS, "application_get"},
     {"PUT", "/v1/applications/{id}", api_app_put, ROLE_APPLICANT, "application_put", BODY_ANY},
-    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit"},
+    {"POST", "/v1/applications/{id}/submit", api_app_submit, ROLE_APPLICANT, "application_submit",
+     NULL, NULL, ROUTE_IDEMPOTENT},
     {"POST", "/v1/applications/{id}/withdraw", api_app_withdraw, ROLE_APPLICANT,
-     "application_withdraw"},
+     "application_withdraw", NULL, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications/{id}/events", api_events_list, APPLICATION_READERS,
      "application_events"},
+    {"GET", "/v1/applications/{id}/versions/{version}", api_version_get, APPLICATION_READERS,
+     "application_version"},
+    {"POST", "/v1/applications/{id}/materials", api_material_upload, ROLE_APPLICANT,
+     "material_upload", BODY_FILE, material_upload_query, 0, api_material_upload_head},
+    {"GET", "/v1/applications/{id}/materials", api_materials_list, APPLICATION_READERS,
+     "materials_list"},
+    {"GET", "/v1/applications/{id}/materials/{mid}", api_material_get, APPLICATION_READERS,
+     "material_get"},
+    {"DELETE", "/v1/applications/{id}/materials/{mid}", api_material_delete, ROLE_APPLICANT,
+     "material_delete"},
     {"POST", "/v1/applications/{id}/reviews", api_review_create,
-     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY},
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "application_review", BODY_ANY, NULL,
+     ROUTE_IDEMPOTENT},
     {"GET", "/v1/notices", api_notices_list, ROLE_PUBLIC, "notices_list"},
     {"POST", "/v1/applications/{id}/objections", api_objection_file, ROLE_PUBLIC, "objection_file",
-     objection_fields},
+     objection_fields, NULL, ROUTE_IDEMPOTENT},
     {"GET", "/v1/applications/{id}/objections", api_objections_list,
      ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "objections_list"},
     {"POST", "/v1/applications/{id}/objections/{oid}/resolution", api_objection_resolve,
@@ -116,12 +197,56 @@ static const struct route routes[] = {
      "ranking_compute"},
     {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,
      ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "ranking_get"},
+    {"GET", "/v1/rounds", api_rounds_list, ROLE_PUBLIC, "rounds_list"},
+    {"PUT", "/v1/rounds/{kind}/{year}", api_round_put, ROLE_ADMIN | ROLE_MUNICIPAL_REVIEWER,
+     "round_put", window_fields},
+    {"GET", "/v1/exports/applications.csv", api_export_csv, APPLICATION_READERS,
+     "applications_export", NULL, export_query},
+    {"GET", "/v1/statistics", api_statistics, REVIEWERS | ROLE_AUDITOR, "statistics", NULL,
+     statistics_query},
+    {"GET", "/v1/opinion-templates", api_templates_list, REVIEWERS, "templates_list"},
+    {"POST", "/v1/opinion-templates", api_template_create, REVIEWERS, "templates_create",
+     template_fields},
+    {"DELETE", "/v1/opinion-templates/{tid}", api_template_delete, REVIEWERS, "template_delete"},
+    {"GET", "/v1/account/last-review", api_last_review, REVIEWERS, "last_review", NULL,
+     last_review_query},
+    /* After approval (RULES.md §8). */
+    {"GET", "/v1/applications/{id}/duties", api_duties_of, APPLICATION_READERS,
+     "application_duties"},
+    {"GET", "/v1/applications/{id}/reports", api_reports_of, APPLICATION_READERS,
+     "application_reports"},
+    {"POST", "/v1/applications/{id}/reports", api_report_file, ROLE_APPLICANT, "report_file",
+     BODY_ANY},
+    {"POST", "/v1/applications/{id}/funds", api_funds_paid, ROLE_MUNICIPAL_REVIEWER, "funds_paid",
+     BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/reminder", api_duty_reminder,
+     ROLE_MUNICIPAL_REVIEWER, "duty_reminder", BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/result", api_duty_result, ROLE_MUNICIPAL_REVIEWER,
+     "duty_result", BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/dismissal", api_duty_dismissal,
+     ROLE_MUNICIPAL_REVIEWER, "duty_dismissal", BODY_ANY},
+    {"POST", "/v1/applications/{id}/duties/{did}/payment", api_refund_paid, ROLE_MUNICIPAL_REVIEWER,
+     "refund_paid", BODY_ANY},
+    {"GET", "/v1/duties", api_duty_list,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER | ROLE_AUDITOR, "duties_list", NULL,
+     duties_list_query},
+    {"POST", "/v1/applications/{id}/surrender", api_surrender_request, ROLE_APPLICANT,
+     "surrender_request", surrender_request_fields},
+    {"POST", "/v1/applications/{id}/surrender/decision", api_surrender_decision,
+     ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER, "surrender_decision",
+     surrender_decision_fields},
     /* The web front end: last, so that it never shadows an API path. */
     {"GET", "/", api_web_index, ROLE_PUBLIC, "web_index", NULL, ROUTE_QUERY_IGNORED},
     {"GET", "/{file}", api_web_file, ROLE_PUBLIC, "web_file", NULL, ROUTE_QUERY_IGNORED},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
+
+const struct route *api_routes(size_t *n)
+{
+    *n = N_ROUTES;
+    return routes;
+}
 
 const char *const *api_route_names(size_t *n)
 {
@@ -187,11 +312,13 @@ static bool typed_params(struct call *c)
                 reply_problem(c->r, P_NOT_FOUND, "no application %s", v);
                 return false;
             }
-        } else if (len == 3 && (strncmp(p + 1, "oid", 3) == 0 || strncmp(p + 1, "tid", 3) == 0 ||
-                                strncmp(p + 1, "aid", 3) == 0)) {
+        } else if ((len == 3 && (strncmp(p + 1, "oid", 3) == 0 || strncmp(p + 1, "tid", 3) == 0 ||
+                                 strncmp(p + 1, "aid", 3) == 0 || strncmp(p + 1, "mid", 3) == 0 ||
+                                 strncmp(p + 1, "did", 3) == 0)) ||
+                   (len == 7 && strncmp(p + 1, "version", 7) == 0)) {
             c->sub_id = positive_id(v);
             /* The handler says what it is not: an objection, a token, an
-             * account. */
+             * account, a file, a duty, a version. */
         } else if (len == 4 && strncmp(p + 1, "kind", 4) == 0) {
             if (!(c->kind = kind_find(v))) {
                 reply_problem(c->r, P_NOT_FOUND, "no kind %s", v);
@@ -208,6 +335,20 @@ static bool typed_params(struct call *c)
         p += len + 1;
     }
     return true;
+}
+
+json_t *api_path_param_schema(const char *name)
+{
+    if (strcmp(name, "id") == 0 || strcmp(name, "oid") == 0 || strcmp(name, "tid") == 0 ||
+        strcmp(name, "aid") == 0)
+        return json_pack("{s:s, s:s, s:i, s:I}", "type", "integer", "format", "int64", "minimum", 1,
+                         "maximum", (json_int_t)999999999999999999);
+    if (strcmp(name, "kind") == 0)
+        return json_pack("{s:s}", "$ref", "#/components/schemas/Kind");
+    if (strcmp(name, "year") == 0)
+        return json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 2019, "maximum", 2100);
+    return json_pack("{s:s, s:i, s:i}", "type", "string", "minLength", 1, "maxLength",
+                     (int)sizeof((struct call *)0)->params[0] - 1);
 }
 
 static bool declared(const char *const *names, const char *name)
@@ -259,8 +400,10 @@ static bool query_ok(struct request *r, const struct route *rt)
         json_decref(errors);
         return true;
     }
-    json_t *doc = reply_problem(r, P_BAD_QUERY, "%zu query parameter%s invalid; see errors", n,
-                                n == 1 ? " is" : "s are");
+    json_t *doc = reply_problem(r, P_BAD_QUERY,
+                                n == 1 ? "%zu query parameter is invalid; see errors"
+                                       : "%zu query parameters are invalid; see errors",
+                                n);
     json_object_set_new(doc, "errors", errors);
     return false;
 }
@@ -334,18 +477,16 @@ static bool body_ok(struct call *c)
     return ok;
 }
 
-void api_answer(void *ctx, struct request *r)
+/* The route of r's method and path; NULL when none (with the methods the
+ * path takes in allow, "" when it takes none).  c's parameters are the
+ * route's. */
+static const struct route *route_find(struct call *c, char *allow, size_t cap)
 {
-    struct call c = {.r = r, .srv = ctx, .now = clock_now()};
-    c.engine = &c.srv->engine;
-    c.actor.role = ROLE_PUBLIC;
-    c.actor.request_id = r->request_id;
-    c.actor.client_addr = r->client_addr;
+    struct request *r = c->r;
     const struct route *found = NULL;
-    char allow[96] = "";
-
+    allow[0] = '\0';
     for (size_t i = 0; i < N_ROUTES; i++) {
-        if (!route_match(routes[i].pattern, r->path, &c))
+        if (!route_match(routes[i].pattern, r->path, c))
             continue;
         if (strcmp(routes[i].method, r->method) == 0) {
             found = &routes[i];
@@ -353,8 +494,22 @@ void api_answer(void *ctx, struct request *r)
         }
         size_t used = strlen(allow);
         if (!strstr(allow, routes[i].method))
-            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", routes[i].method);
+            snprintf(allow + used, cap - used, "%s%s", used ? ", " : "", routes[i].method);
     }
+    /* route_match() of later, non-matching routes may have clobbered the
+     * parameters: match the chosen one again. */
+    if (found)
+        route_match(found->pattern, r->path, c);
+    return found;
+}
+
+/* Everything before the handler: the route, its query, who calls and may
+ * they, the typed path parameters.  The route, or NULL after replying. */
+static const struct route *dispatch(struct call *c)
+{
+    struct request *r = c->r;
+    char allow[96];
+    const struct route *found = route_find(c, allow, sizeof allow);
     if (!found) {
         if (allow[0]) {
             reply_header(r, "Allow", "%s", allow);
@@ -363,37 +518,73 @@ void api_answer(void *ctx, struct request *r)
         } else {
             reply_problem(r, P_NOT_FOUND, "no such resource: %s", r->path);
         }
-        return;
+        return NULL;
     }
-    /* route_match() of later, non-matching routes may have clobbered the
-     * parameters: match the chosen one again. */
-    route_match(found->pattern, r->path, &c);
-    c.route = found;
+    c->route = found;
     r->route_name = found->name;
     r->route_index = (int)(found - routes);
     if (!query_ok(r, found))
-        return;
+        return NULL;
 
     if (found->roles != ROLE_PUBLIC) {
-        if (!authenticate(&c)) {
+        if (!authenticate(c)) {
             reply_header(r, "WWW-Authenticate", "Bearer realm=\"shenbao\"");
             reply_problem(r, P_UNAUTHORIZED,
                           "send a valid token as \"Authorization: Bearer <token>\"");
-            return;
+            return NULL;
         }
-        if (!csrf_ok(&c)) {
-            reply_problem(r, P_FORBIDDEN,
-                          "send the X-CSRF-Token header with this session's "
-                          "token (the sb_csrf cookie)");
-            return;
+        if (!csrf_ok(c)) {
+            /* Not a question of role: a problem type of its own, so that
+             * a page can tell it (and sign in again) from a refusal. */
+            reply_problem(r, P_CSRF,
+                          "a change made with a browser session must carry the X-CSRF-Token "
+                          "header with the session's token (the sb_csrf cookie)");
+            return NULL;
         }
-        if (!(found->roles & c.actor.role)) {
-            reply_problem(r, P_FORBIDDEN, "a %s may not %s %s", c.account.role, r->method, r->path);
-            return;
+        if (!(found->roles & c->actor.role)) {
+            reply_problem(r, P_FORBIDDEN, "a %s may not %s %s", c->account.role, r->method,
+                          r->path);
+            return NULL;
         }
     }
-    if (typed_params(&c) && (!found->body || body_ok(&c)))
+    return typed_params(c) ? found : NULL;
+}
+
+static void call_init(struct call *c, struct request *r, void *ctx)
+{
+    memset(c, 0, sizeof *c);
+    c->r = r;
+    c->srv = ctx;
+    c->now = clock_now();
+    c->engine = &c->srv->engine;
+    c->actor.role = ROLE_PUBLIC;
+    c->actor.request_id = r->request_id;
+    c->actor.client_addr = r->client_addr;
+}
+
+void api_head(void *ctx, struct request *r)
+{
+    struct call c;
+    char allow[96];
+    call_init(&c, r, ctx);
+    /* Only a route that takes a file looks at the head; every other
+     * request is dispatched once, when its body has arrived. */
+    const struct route *rt = route_find(&c, allow, sizeof allow);
+    if (!rt || rt->body != BODY_FILE)
+        return;
+    if (dispatch(&c) && rt->head)
+        rt->head(&c);
+}
+
+void api_answer(void *ctx, struct request *r)
+{
+    struct call c;
+    call_init(&c, r, ctx);
+    const struct route *found = dispatch(&c);
+    if (found && (!found->body || found->body == BODY_FILE || body_ok(&c)) && idem_begin(&c)) {
         found->handler(&c);
+        idem_end(&c);
+    }
     json_decref(c.body);
 }
 
@@ -412,6 +603,8 @@ bool api_outcome(struct call *c, const struct outcome *o)
         [ENGINE_LIMIT] = P_TOO_MANY,
         [ENGINE_UNAVAILABLE] = P_UNAVAILABLE,
         [ENGINE_ERROR] = P_INTERNAL,
+        [ENGINE_TOO_LARGE] = P_TOO_LARGE,
+        [ENGINE_UNSUPPORTED] = P_UNSUPPORTED_CONTENT,
     };
     if (o->rc == ENGINE_OK)
         return true;

@@ -96,6 +96,12 @@ static const struct field_spec signup_fields[] = {
      .max = 128,
      .title_zh = "密码",
      .title_en = "Password"},
+    {.name = "direct",
+     .type = SPEC_BOOL,
+     .title_zh = "文化和旅游部或市文化和旅游局直属单位",
+     .title_en = "Directly under the ministry or the municipal bureau",
+     .help = "such a unit may carry a national division code in its USCC; the reviewers check "
+             "it"},
     {.name = NULL},
 };
 
@@ -119,9 +125,10 @@ void api_signup(struct call *c)
     const char *uscc = json_string_value(json_object_get(b, "uscc"));
     const char *email = json_string_value(json_object_get(b, "email"));
     const char *password = json_string_value(json_object_get(b, "password"));
-    if (uscc && uscc_valid(uscc) && !uscc_in_beijing(uscc))
-        spec_errors_add(&errs, "/uscc",
-                        "the organisation must be registered in Beijing (division code 11…)");
+    bool direct = json_is_true(json_object_get(b, "direct"));
+    const char *why = applicant_uscc_problem(uscc, direct);
+    if (why)
+        spec_errors_add(&errs, "/uscc", "%s", why);
     if (email && !email_plausible(email))
         spec_errors_add(&errs, "/email", "is not an e-mail address");
     if (password && email && strcmp(password, email) == 0)
@@ -153,6 +160,7 @@ void api_signup(struct call *c)
     snprintf(a.name, sizeof a.name, "%s", json_string_value(json_object_get(b, "name")));
     snprintf(a.uscc, sizeof a.uscc, "%s", uscc);
     snprintf(a.email, sizeof a.email, "%s", email);
+    a.direct = direct;
     clock_format_rfc3339(c->now, a.created_at);
     struct outcome o;
     outcome_init(&o);

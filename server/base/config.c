@@ -37,6 +37,8 @@ void config_defaults(struct config *c)
     c->objections_per_minute = 10;
     c->objections_open_per_application = 20;
     c->objections_per_address_per_day = 10;
+    c->return_due_days = 15;
+    c->one_application_per_round = true;
     c->signin_free_failures = 3;
     c->signin_free_failures_per_address = 10;
     c->signin_free_failures_per_account = 5;
@@ -46,13 +48,28 @@ void config_defaults(struct config *c)
     c->tick_interval = 60;
     c->write_batch_max = 64;
     c->write_batch_wait_us = 0;
+    c->material_max_bytes = 20 * MIB;
+    c->materials_max_bytes = 200 * MIB;
+    c->material_uploads_per_hour = 200;
+    c->refund_days = 30;
+    c->idempotency_ttl = 24 * 3600;
     c->n_trusted_proxies = 0;
     snprintf(c->metrics_allow[0], sizeof c->metrics_allow[0], "127.0.0.1");
     snprintf(c->metrics_allow[1], sizeof c->metrics_allow[1], "::1");
     c->n_metrics_allow = 2;
 }
 
-enum key_type { KEY_PATH, KEY_UNSIGNED, KEY_SIZE, KEY_LISTEN, KEY_PROXIES, KEY_STAGES };
+enum key_type {
+    KEY_PATH,
+    KEY_UNSIGNED,
+    KEY_SIZE,
+    KEY_BOOL,
+    KEY_LISTEN,
+    KEY_PROXIES,
+    KEY_STAGES,
+    KEY_ANNUAL_DUE,
+    KEY_REFUND,
+};
 
 struct config_key {
     const char *name;
@@ -93,6 +110,10 @@ static const struct config_key config_keys[] = {
             10000),
     INT_KEY("objections_per_address_per_day", KEY_UNSIGNED, objections_per_address_per_day, 1,
             100000),
+    INT_KEY("return_due_days", KEY_UNSIGNED, return_due_days, 0, 365),
+    {.name = "one_application_per_round",
+     .type = KEY_BOOL,
+     .offset = offsetof(struct config, one_application_per_round)},
     INT_KEY("signin_free_failures", KEY_UNSIGNED, signin_free_failures, 0, 100),
     INT_KEY("signin_free_failures_per_address", KEY_UNSIGNED, signin_free_failures_per_address, 0,
             10000),
@@ -104,6 +125,12 @@ static const struct config_key config_keys[] = {
     INT_KEY("tick_interval_s", KEY_UNSIGNED, tick_interval, 1, 3600),
     INT_KEY("write_batch_max", KEY_UNSIGNED, write_batch_max, 1, 256),
     INT_KEY("write_batch_wait_us", KEY_UNSIGNED, write_batch_wait_us, 0, 100000),
+    INT_KEY("material_max_bytes", KEY_SIZE, material_max_bytes, 1024, 512 * 1024 * 1024),
+    INT_KEY("materials_max_bytes_per_application", KEY_SIZE, materials_max_bytes, 1024,
+            64LL * 1024 * 1024 * 1024),
+    INT_KEY("material_uploads_per_hour", KEY_UNSIGNED, material_uploads_per_hour, 1, 1000000),
+    PATH_KEY("upload_dir", upload_dir, true),
+    INT_KEY("idempotency_key_ttl_s", KEY_UNSIGNED, idempotency_ttl, 1, 30 * 86400),
     {.name = "trusted_proxies",
      .type = KEY_PROXIES,
      .offset = offsetof(struct config, trusted_proxies),
@@ -113,7 +140,49 @@ static const struct config_key config_keys[] = {
      .offset = offsetof(struct config, metrics_allow),
      .size = offsetof(struct config, n_metrics_allow)},
     {.name = "stages", .type = KEY_STAGES},
+    {.name = "annual_report_due", .type = KEY_ANNUAL_DUE},
+    {.name = "refund", .type = KEY_REFUND},
+    INT_KEY("refund_days", KEY_UNSIGNED, refund_days, 1, 366),
 };
+
+/* "annual_report_due": {"incubator": "03-31", …}: the month and day of a
+ * kind's annual report where the authority sets it (RULES.md §8). */
+static int set_annual_due(struct config *c, const json_t *value, const char *path, char *err,
+                          size_t errlen)
+{
+    const char *kind;
+    json_t *md;
+    if (!json_is_object(value) || json_object_size(value) > CONFIG_MAX_STAGES) {
+        snprintf(err, errlen, "%s: \"annual_report_due\" must be an object of at most %d kinds",
+                 path, CONFIG_MAX_STAGES);
+        return -1;
+    }
+    c->n_annual_due = 0;
+    json_object_foreach((json_t *)value, kind, md)
+    {
+        static const int days_in[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        const char *t = json_string_value(md);
+        int month = 0, day = 0;
+        bool ok = t && strlen(t) == 5 && t[2] == '-';
+        for (int i = 0; ok && i < 5; i++)
+            ok = i == 2 || (t[i] >= '0' && t[i] <= '9');
+        if (ok) {
+            month = (t[0] - '0') * 10 + (t[1] - '0');
+            day = (t[3] - '0') * 10 + (t[4] - '0');
+            ok = month >= 1 && month <= 12 && day >= 1 && day <= days_in[month - 1];
+        }
+        if (!ok || strlen(kind) == 0 || strlen(kind) >= sizeof c->annual_due[0].kind) {
+            snprintf(err, errlen,
+                     "%s: \"annual_report_due\".\"%s\" must be a month and day \"MM-DD\"", path,
+                     kind);
+            return -1;
+        }
+        snprintf(c->annual_due[c->n_annual_due].kind, sizeof c->annual_due[0].kind, "%s", kind);
+        c->annual_due[c->n_annual_due].month = month;
+        c->annual_due[c->n_annual_due++].day = day;
+    }
+    return 0;
+}
 
 /* "stages": {"kind": ["district", "municipal", "notice"], …}, each list in
  * that order, without repeats, with "municipal". */
@@ -251,6 +320,13 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
         }
         return 0;
     }
+    case KEY_BOOL:
+        if (!json_is_boolean(value)) {
+            snprintf(err, errlen, "%s: \"%s\" must be true or false", path, k->name);
+            return -1;
+        }
+        *(bool *)(void *)(base + k->offset) = json_is_true(value);
+        return 0;
     case KEY_LISTEN:
         if (!json_is_string(value)) {
             snprintf(err, errlen, "%s: \"listen\" must be a string like \"127.0.0.1:8080\"", path);
@@ -265,6 +341,17 @@ static int set_key(struct config *c, const struct config_key *k, const json_t *v
         return set_proxies(c, k, value, path, err, errlen);
     case KEY_STAGES:
         return set_stages(c, value, path, err, errlen);
+    case KEY_ANNUAL_DUE:
+        return set_annual_due(c, value, path, err, errlen);
+    case KEY_REFUND: {
+        const char *t = json_string_value(value);
+        if (!t || (strcmp(t, "full") != 0 && strcmp(t, "pro_rata") != 0)) {
+            snprintf(err, errlen, "%s: \"refund\" must be \"full\" or \"pro_rata\"", path);
+            return -1;
+        }
+        c->refund_pro_rata = strcmp(t, "pro_rata") == 0;
+        return 0;
+    }
     }
     return -1;
 }

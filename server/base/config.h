@@ -35,6 +35,9 @@ struct config {
     unsigned objections_per_minute; /* "objections_per_minute": per address, default 10 */
     unsigned tick_interval;         /* "tick_interval_s": how often serve runs due
                                      * transitions, default 60 */
+    unsigned idempotency_ttl;       /* "idempotency_key_ttl_s": how long the answer to
+                                     * a request sent with an Idempotency-Key is kept
+                                     * for its retries, default 86400 (24 h) */
     char trusted_proxies[CONFIG_MAX_PROXIES][64]; /* "trusted_proxies": addresses */
     unsigned n_trusted_proxies;
     char metrics_allow[CONFIG_MAX_PROXIES][64]; /* "metrics_allow": who may read /metrics,
@@ -60,6 +63,29 @@ struct config {
     unsigned objections_open_per_application;
     unsigned objections_per_address_per_day;
 
+    /* Calendar days a returned application has to come back before the
+     * worklist marks it overdue ("return_due_days", default 15; 0: no due
+     * date; RULES.md §8 moves a due date on a day off to the next working
+     * day). */
+    unsigned return_due_days;
+    /* RULES.md §5 (P): one application per organisation (first_store: per
+     * project), kind and round ("one_application_per_round", default
+     * true); false takes any number. */
+    bool one_application_per_round;
+    /* Duties after approval (RULES.md §8).  "annual_report_due": per kind,
+     * the month and day its annual report is due where the authority sets
+     * it, e.g. {"incubator": "03-31"} (a kind not named keeps its rule's).
+     * "refund": what a first store closed within its year refunds, "full"
+     * (the default) or "pro_rata" (the share of the year not operated).
+     * "refund_days": the days a holder has to pay a refund back (30). */
+    struct {
+        char kind[32];
+        int month, day;
+    } annual_due[CONFIG_MAX_STAGES];
+    unsigned n_annual_due;
+    bool refund_pro_rata;
+    unsigned refund_days;
+
     /* Sign-in throttling; server/http/throttle.h has the arithmetic.
      * Failures before any delay: per account and address
      * ("signin_free_failures", default 3), per address
@@ -83,6 +109,16 @@ struct config {
      * write is not delayed). */
     unsigned write_batch_max;
     unsigned write_batch_wait_us;
+    /* Materials (uploaded files): the largest file ("material_max_bytes",
+     * default 20 MiB), the most the files of one application may have
+     * together ("materials_max_bytes_per_application", 200 MiB), how many
+     * uploads one account may make in an hour ("material_uploads_per_hour",
+     * 200), and where a file is received before it is stored ("upload_dir",
+     * default "": $TMPDIR, else /tmp; the file there never has a name). */
+    size_t material_max_bytes;
+    size_t materials_max_bytes;
+    unsigned material_uploads_per_hour;
+    char upload_dir[1024];
 };
 
 /* Fills c with the built-in defaults. */

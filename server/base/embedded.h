@@ -23,6 +23,10 @@ extern const struct embedded_file embedded_config[];
 /* web/: the front end's files, by base name. */
 extern const struct embedded_file embedded_web[];
 
+/* The hand-written half of the OpenAPI document (schema/openapi.in.json)
+ * and the example envelopes of tests/api/examples/ (<kind>.json). */
+extern const struct embedded_file embedded_openapi[];
+
 /* The file called `name` in `table`, or NULL. */
 const struct embedded_file *embedded_find(const struct embedded_file *table, const char *name);
 

@@ -28,6 +28,8 @@ int cmd_account_add(struct cli *c)
         json_object_set_new(body, "unit", json_string(c->unit));
     if (c->authority)
         json_object_set_new(body, "authority", json_string(c->authority));
+    if (c->direct)
+        json_object_set_new(body, "direct", json_true());
 
     int ret = 1;
     unsigned char key[TOKEN_KEY_LEN];

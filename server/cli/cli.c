@@ -18,7 +18,7 @@ static void usage(FILE *to)
           "                         migrate the database if needed, then serve HTTP\n"
           "  migrate                apply the migrations the database lacks\n"
           "  account add --role ROLE [--name N] [--uscc C] [--unit U] [--authority A]\n"
-          "              [--keys DIR] [--expires YYYY-MM-DD]\n"
+          "              [--keys DIR] [--expires YYYY-MM-DD] [--direct]\n"
           "                         create an account; its token is the last line printed\n"
           "  account disable ID     disable an account: its tokens and sessions stop working\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
@@ -51,6 +51,7 @@ enum {
     OPT_TO,
     OPT_FROM,
     OPT_EXPIRES,
+    OPT_DIRECT,
     OPT_HELP,
 };
 
@@ -70,6 +71,7 @@ static const struct option options[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"from", required_argument, NULL, OPT_FROM},
     {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -83,7 +85,7 @@ struct command {
 static const struct command commands[] = {
     {"serve", cmd_serve, "listen keys clock"},
     {"migrate", cmd_migrate, ""},
-    {"account add", cmd_account_add, "keys role name uscc unit authority expires"},
+    {"account add", cmd_account_add, "keys role name uscc unit authority expires direct"},
     {"account disable", cmd_account_disable, ""},
     {"tick", cmd_tick, "now keys"},
     {"audit verify", cmd_audit_verify, ""},
@@ -178,6 +180,10 @@ int cli_main(int argc, char **argv)
             fail("%s does not take --%s", cmd->name, flag);
             return 2;
         }
+        if (opt == OPT_DIRECT) {
+            c.direct = true;
+            continue;
+        }
         /* In the order of the OPT_ values. */
         const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
                                &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
@@ -206,11 +212,14 @@ int cli_main(int argc, char **argv)
     if (c.listen && config_set_listen(&c.cfg, c.listen, err, sizeof err) != 0)
         return fail("--listen: %s", err);
     /* The settings the engine takes, checked before anything is opened. */
-    struct engine_settings settings = {.n_stages = c.cfg.n_stages};
+    struct engine_settings settings = {.n_stages = c.cfg.n_stages,
+                                       .n_annual_due = c.cfg.n_annual_due};
     for (unsigned i = 0; i < c.cfg.n_stages; i++) {
         settings.stages[i].kind = c.cfg.stages[i].kind;
         settings.stages[i].stages = c.cfg.stages[i].stages;
     }
+    for (unsigned i = 0; i < c.cfg.n_annual_due; i++)
+        settings.annual_due[i].kind = c.cfg.annual_due[i].kind;
     if (engine_check_settings(&settings, err, sizeof err) != 0)
         return fail("%s%s%s", c.config_file ? c.config_file : "", c.config_file ? ": " : "", err);
     return cmd->run(&c);

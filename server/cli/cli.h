@@ -29,6 +29,7 @@ struct cli {
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
     const char *to, *from, *expires;
+    bool direct;      /* account add: directly under the ministry or the municipal bureau */
     const char *file; /* verify: the positional argument */
     const char *id;   /* account disable: the positional argument */
     struct config cfg;

@@ -134,7 +134,8 @@ int cmd_verify(struct cli *c)
         keys = key_source_store(s);
     }
     char why[256];
-    enum verdict v = certificate_verify(&keys, jws, certificate, &signed_doc, why, sizeof why);
+    enum verdict v =
+        certificate_verify(&keys, jws, certificate, &signed_doc, why, NULL, sizeof why);
     if (v == VERIFY_MALFORMED) {
         fail("verify: %s holds no compact JWS with an EdDSA header and a key id", c->file);
     } else if (v != VERIFY_VALID) {

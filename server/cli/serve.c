@@ -122,7 +122,7 @@ int cmd_serve(struct cli *c)
     size_t n_routes;
     const char *const *names = api_route_names(&n_routes);
     metrics_routes(names, n_routes);
-    d = daemon_start(&c->cfg, api_answer, &srv, err, sizeof err);
+    d = daemon_start(&c->cfg, api_answer, api_head, &srv, err, sizeof err);
     if (!d) {
         fail("%s", err);
         goto out;
@@ -140,6 +140,7 @@ int cmd_serve(struct cli *c)
             continue;
         follow_rotation(&c->cfg, &srv, keys, &n_keys);
         engine_tick(&srv.engine, clock_now(), log_tick, NULL);
+        api_idempotency_purge(&srv, clock_now());
     }
     log_json(LOG_INFO, "stopping", json_pack("{s:i}", "signal", sig));
     notify_systemd("STOPPING=1");

@@ -319,6 +319,18 @@ int engine_setup(struct engine *e, struct store *s, const struct calendar *cal,
     e->settings.n_stages = cfg->n_stages;
     e->settings.objections_open_per_application = cfg->objections_open_per_application;
     e->settings.objections_per_address_per_day = cfg->objections_per_address_per_day;
+    e->settings.material_max_bytes = (int64_t)cfg->material_max_bytes;
+    e->settings.materials_max_bytes = (int64_t)cfg->materials_max_bytes;
+    e->settings.return_due_days = cfg->return_due_days;
+    e->settings.many_per_round = !cfg->one_application_per_round;
+    for (unsigned i = 0; i < cfg->n_annual_due && i < ENGINE_MAX_STAGE_SETTINGS; i++) {
+        e->settings.annual_due[i].kind = cfg->annual_due[i].kind;
+        e->settings.annual_due[i].due =
+            (struct month_day){cfg->annual_due[i].month, cfg->annual_due[i].day};
+    }
+    e->settings.n_annual_due = cfg->n_annual_due;
+    e->settings.refund_pro_rata = cfg->refund_pro_rata;
+    e->settings.refund_days = cfg->refund_days;
     if (engine_check_settings(&e->settings, err, sizeof err) != 0)
         return fail("%s", err);
     return 0;

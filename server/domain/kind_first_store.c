@@ -27,11 +27,6 @@ static const char *const applicant_type_values[] = {FIRST_STORE_APPLICANT_TYPES(
                                                         NULL};
 static const char *const category_values[] = {FIRST_STORE_CATEGORIES(SPEC_ENUM_TEXT) NULL};
 static const char *const brand_type_values[] = {FIRST_STORE_BRAND_TYPES(SPEC_ENUM_TEXT) NULL};
-/* GB/T 2260 codes of Beijing's 16 districts (config/review-units.json). */
-static const char *const district_values[] = {
-    "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111", "110112",
-    "110113", "110114", "110115", "110116", "110117", "110118", "110119", NULL,
-};
 
 #define DATA(m)       SPEC_TO(struct first_store_data, m)
 #define STORE(m)      SPEC_TO(struct first_store_store, m)
@@ -79,7 +74,7 @@ static const struct field_spec store_fields[] = {
         .type = SPEC_ENUM,
         .to = STORE(district),
         .required = true,
-        .enum_values = district_values,
+        .enum_values = beijing_districts,
         .title_zh = "所在区",
         .title_en = "District",
         .help = "The Beijing district the store is in, as its GB/T 2260 code (110105 is "
@@ -176,7 +171,35 @@ static const struct field_spec brand_cost_fields[] = {
     {0},
 };
 
+/* An agent's store has a lease and a fit-out too (CONTRACT.md lists both for
+ * every store_opening): it may give them, for the record; its amount is on
+ * the licence fee alone (三(一)3). */
 static const struct field_spec agent_cost_fields[] = {
+    {
+        .name = "rent_12m_fen",
+        .type = SPEC_FEN,
+        .to = DATA(rent_12m_fen),
+        .min = 0,
+        .max = MAX_FEN,
+        .title_zh = "连续12个月房租（分）",
+        .title_en = "Rent for 12 consecutive months (fen)",
+        .help = "Optional for an agent: the store's rent for 12 consecutive months, in fen; "
+                "not part of the amount, which is on the licence fee.",
+        .help_zh = "授权代理商可填写门店连续12个月房租，供审核参考，不计入支持金额"
+                   "（代理商按海外版权代理费计算）。",
+    },
+    {
+        .name = "decoration_fen",
+        .type = SPEC_FEN,
+        .to = DATA(decoration_fen),
+        .min = 0,
+        .max = MAX_FEN,
+        .title_zh = "店面装修费用（分）",
+        .title_en = "Store fit-out (fen)",
+        .help = "Optional for an agent: the store's fit-out cost, in fen; not part of the "
+                "amount.",
+        .help_zh = "授权代理商可填写店面装修费用，供审核参考，不计入支持金额。",
+    },
     {
         .name = "license_fee_fen",
         .type = SPEC_FEN,
@@ -735,7 +758,7 @@ static void opening_checks(const struct rule_input *in, struct eligibility *out)
 
     /* 二(二)1 应在北京注册登记: the field table already restricts the
      * district to Beijing's 16; the check states it for the reviewer. */
-    const char *district = district_values[store->district];
+    const char *district = beijing_districts[store->district];
     eligibility_add(out, "store_in_beijing", true,
                     "the store is in district %s, a Beijing district", district);
     eligibility_zh(out, "门店所在区行政区划代码 %s，在北京市行政区域内", district);
@@ -916,7 +939,17 @@ static void count_introduced(const struct rule_input *in, struct introduced *r)
         char why[RULE_DETAIL_LEN] = "", entry[RULE_DETAIL_LEN] = "";
         char why_zh[RULE_DETAIL_LEN] = "";
 
-        if (introduced_store_qualifies(s, in->submitted_on, why, why_zh, sizeof why)) {
+        bool qualifies = introduced_store_qualifies(s, in->submitted_on, why, why_zh, sizeof why);
+        const struct item_decision *decided =
+            i < in->n_item_decisions ? &in->item_decisions[i] : NULL;
+        if (qualifies && decided && !decided->included) {
+            /* RULES.md §5: the reviewer left it out (审定), saying why. */
+            const char *reason = decided->reason ? decided->reason : "";
+            text_append(why, sizeof why, "left out by the reviewer: %s", reason);
+            text_append(why_zh, sizeof why_zh, "经审核不予计入：%s", reason);
+            qualifies = false;
+        }
+        if (qualifies) {
             r->qualifying++;
             r->pipeline += s->in_pipeline;
             continue;
@@ -997,13 +1030,17 @@ static void opening_award(const struct rule_input *in, struct award *out)
                  applicant_type_names_zh[data->applicant_type], category_names_zh[cat]);
         return;
     }
-    int64_t base = audited ? in->audited_fen : opening_applied_base(data, t);
+    /* RULES.md §5: an audit lowers the base, never raises it above what was
+     * applied for. */
+    int64_t declared = opening_applied_base(data, t);
+    bool audit_binds = audited && in->audited_fen < declared;
+    int64_t base = audit_binds ? in->audited_fen : declared;
     int64_t share = money_percent(base, t->percent);
     int64_t cap = t->cap_fen[cat];
-    const char *what = audited             ? "the audited investment"
+    const char *what = audit_binds         ? "the audited investment"
                        : t->on_licence_fee ? "the licence fee"
                                            : "rent + decoration";
-    const char *what_zh = audited             ? "审定实际投资额"
+    const char *what_zh = audit_binds         ? "审定实际投资额"
                           : t->on_licence_fee ? "海外版权代理费"
                                               : "房租与店面装修合计";
 
@@ -1022,17 +1059,41 @@ static void opening_award(const struct rule_input *in, struct award *out)
         award_zh(out, "%s %s，按 %lld%% 计 %s（%s最高限额 %s）", what_zh, base_text,
                  (long long)t->percent, share_text, category_names_zh[cat], cap_text);
     }
+    struct award_item *it = &out->items[out->n - 1];
+    if (audited && !audit_binds) {
+        char audited_text[MONEY_TEXT_LEN];
+        money_format(in->audited_fen, audited_text, sizeof audited_text);
+        text_append(it->detail, sizeof it->detail,
+                    "; the audited %s is not below the %s applied for, which stays the base",
+                    audited_text, base_text);
+        text_append(it->detail_zh, sizeof it->detail_zh,
+                    "；审定金额 %s 不低于申报金额 %s，按申报金额计算", audited_text, base_text);
+    }
+    if (t->on_licence_fee && data->rent_12m_fen + data->decoration_fen > 0) {
+        char r[MONEY_TEXT_LEN], d[MONEY_TEXT_LEN];
+        money_format(data->rent_12m_fen, r, sizeof r);
+        money_format(data->decoration_fen, d, sizeof d);
+        text_append(it->detail, sizeof it->detail,
+                    "; the rent %s and decoration %s given are not part of an agent's amount "
+                    "(三(一)3: the licence fee)",
+                    r, d);
+        text_append(it->detail_zh, sizeof it->detail_zh,
+                    "；所填房租 %s、装修费用 %s 不计入授权代理商的支持金额（按海外版权代理费计算）",
+                    r, d);
+    }
 }
 
 /* 三(二): a fixed sum per qualifying store and a bonus per qualifying store
- * from the pipeline.  No percentage of a spend is involved, so an audited
- * figure has nothing to replace: it is ignored and the basis stays
- * as_applied. */
+ * from the pipeline.  No percentage of a spend is involved: the municipal
+ * stage decides store by store which count (RULES.md §5), and once it has,
+ * the basis is its audit. */
 static void introduction_award(const struct rule_input *in, struct award *out)
 {
     struct introduced r;
     char each[MONEY_TEXT_LEN], sum[MONEY_TEXT_LEN];
 
+    if (in->n_item_decisions > 0)
+        out->basis = "audited";
     count_introduced(in, &r);
     money_format(INTRODUCTION_AWARD_FEN, each, sizeof each);
     money_format(INTRODUCTION_AWARD_FEN * r.qualifying, sum, sizeof sum);
@@ -1056,12 +1117,14 @@ static void introduction_award(const struct rule_input *in, struct award *out)
 static void launch_event_award(const struct rule_input *in, struct award *out)
 {
     const struct launch_event *event = &((const struct first_store_data *)in->data)->event;
-    bool audited = in->audited_fen >= 0;
-    int64_t base = audited ? in->audited_fen : event->venue_rent_fen + event->setup_fen;
+    int64_t declared = event->venue_rent_fen + event->setup_fen;
+    /* RULES.md §5: min(audited, declared). */
+    bool audited = in->audited_fen >= 0 && in->audited_fen < declared;
+    int64_t base = audited ? in->audited_fen : declared;
     int64_t share = money_percent(base, LAUNCH_EVENT_PERCENT);
     char base_text[MONEY_TEXT_LEN], share_text[MONEY_TEXT_LEN], cap_text[MONEY_TEXT_LEN];
 
-    if (audited)
+    if (in->audited_fen >= 0)
         out->basis = "audited";
     money_format(base, base_text, sizeof base_text);
     money_format(share, share_text, sizeof share_text);
@@ -1075,6 +1138,16 @@ static void launch_event_award(const struct rule_input *in, struct award *out)
              LAUNCH_EVENT_PERCENT, share_text,
              share > LAUNCH_EVENT_CAP_FEN ? "超过最高限额" : "最高限额", cap_text,
              share > LAUNCH_EVENT_CAP_FEN ? "，按最高限额支持" : "");
+    if (in->audited_fen >= 0 && !audited) {
+        struct award_item *it = &out->items[out->n - 1];
+        char audited_text[MONEY_TEXT_LEN];
+        money_format(in->audited_fen, audited_text, sizeof audited_text);
+        text_append(it->detail, sizeof it->detail,
+                    "; the audited %s is not below the %s applied for, which stays the base",
+                    audited_text, base_text);
+        text_append(it->detail_zh, sizeof it->detail_zh,
+                    "；审定金额 %s 不低于申报金额 %s，按申报金额计算", audited_text, base_text);
+    }
 }
 
 /* The amount is computed whether or not the checks pass, so a reviewer sees
@@ -1101,20 +1174,109 @@ static void first_store_award(const struct rule_input *in, struct award *out)
 
 /* No consistency rule across fields: a domestic brand choosing asia_first
  * is saved and shown as ineligible (category_allowed), not refused. */
-/* 京商消促字〔2020〕48号: the amount is computed from the audited investment. */
-static const struct field_spec first_store_municipal_records[] = {
-    {.name = "audited_amount_fen",
-     .type = SPEC_FEN,
-     .required = true,
-     .min = 0,
-     .max = 100000000000000,
-     .title_zh = "审定投资额（分）",
-     .title_en = "Audited investment (fen)",
-     .help = "the audited rent and decoration (or licence fee, or event cost) the amount is "
-             "computed from",
-     .help_zh = "经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。"},
+
+/* 京商消促字〔2020〕48号 三(一)2-3, 三(三): a store's or an event's amount is
+ * computed from the audited (审定) investment (RULES.md §5: never above what
+ * was applied for). */
+#define AUDITED_RECORD(req)                                                                                        \
+    {                                                                                                              \
+        .name = "audited_amount_fen", .type = SPEC_FEN, .required = req, .min = 0, .max = MAX_FEN,                 \
+        .title_zh = "审定投资额（分）", .title_en = "Audited investment (fen)",                                    \
+        .help = "the audited rent and decoration (or licence fee, or event cost) the amount is "                   \
+                "computed from; an audit above the amount applied for does not raise it",                          \
+        .help_zh = "经审计的房租和装修费（或代理费、活动费用），按此计算支持金额；" \
+                   "审定金额高于申报金额的，按申报金额计算。"                                  \
+    }
+
+static const struct field_spec audited_records[] = {
+    AUDITED_RECORD(true),
     {.name = NULL},
 };
+
+/* 三(二): the reviewer decides store by store whether it counts (RULES.md
+ * §5), in the order of the application's `stores`. */
+static const struct field_spec store_decision_fields[] = {
+    {.name = "included",
+     .type = SPEC_BOOL,
+     .required = true,
+     .title_zh = "予以计入",
+     .title_en = "Included"},
+    {.name = "reason",
+     .type = SPEC_TEXT,
+     .min = 1,
+     .max = 1000,
+     .title_zh = "理由",
+     .title_en = "Reason",
+     .help = "required to leave a store out",
+     .help_zh = "不予计入的，须说明理由。"},
+    {.name = NULL},
+};
+
+static const struct field_spec store_decision_item = {
+    .type = SPEC_OBJECT,
+    .fields = store_decision_fields,
+    .title_zh = "逐家审核",
+    .title_en = "Decision on a store",
+};
+
+#define STORE_DECISIONS_RECORD(req)                                                                                \
+    {                                                                                                              \
+        .name = "store_decisions", .type = SPEC_ARRAY, .required = req, .min = 1, .max = 200,                      \
+        .items = &store_decision_item, .title_zh = "引进门店逐家审核",                                             \
+        .title_en = "Decisions on the stores introduced",                                                          \
+        .help = "one per store introduced, in the application's order: included, or left out "                     \
+                "with the reason",                                                                                 \
+        .help_zh = "按申报的引进门店顺序逐家填写：予以计入，或不予计入并说明理由。" \
+    }
+
+static const struct field_spec introduction_records[] = {
+    STORE_DECISIONS_RECORD(true),
+    {.name = NULL},
+};
+
+/* What the kinds endpoint shows: every record any project may ask for, none
+ * of them required of every project (a review must carry its project's:
+ * the audited amount of a store or an event, the decisions on the stores
+ * introduced). */
+static const struct field_spec first_store_municipal_records[] = {
+    AUDITED_RECORD(false),
+    STORE_DECISIONS_RECORD(false),
+    {.name = NULL},
+};
+
+static const struct field_spec *first_store_records_for(const void *data)
+{
+    const struct first_store_data *d = data;
+    return d->project == PROJECT_STORE_INTRODUCTION ? introduction_records : audited_records;
+}
+
+/* One decision per store, and a reason for each store left out. */
+static void first_store_check_records(const void *data, const json_t *review,
+                                      struct spec_errors *errs)
+{
+    const struct first_store_data *d = data;
+    const json_t *decisions = json_object_get(review, "store_decisions");
+    if (d->project != PROJECT_STORE_INTRODUCTION || !json_is_array(decisions))
+        return;
+    if (json_array_size(decisions) != d->n_stores) {
+        spec_errors_add(errs, "/store_decisions",
+                        "must have one decision for each of the %zu stores introduced, in their "
+                        "order; it has %zu",
+                        d->n_stores, json_array_size(decisions));
+        return;
+    }
+    size_t i;
+    const json_t *one;
+    json_array_foreach(decisions, i, one)
+    {
+        if (json_is_false(json_object_get(one, "included")) && !json_object_get(one, "reason")) {
+            char ptr[48];
+            snprintf(ptr, sizeof ptr, "/store_decisions/%zu/reason", i);
+            spec_errors_add(errs, ptr, "is required to leave store %zu (%s) out", i + 1,
+                            d->stores[i].brand);
+        }
+    }
+}
 
 /* 京商消促字〔2020〕48号 四: a store closed within its first year refunds. */
 static const char *const first_store_revocation_grounds[] = {
@@ -1124,13 +1286,140 @@ static const char *const first_store_revocation_grounds[] = {
     NULL,
 };
 
-/* The amount is computed from the audited (审定) investment. */
+/* The amount is computed from the audited (审定) investment, or on the
+ * stores the reviewer included. */
 static void first_store_fix_figures(const json_t *review, json_t *facts)
 {
     json_t *audited = json_object_get(review, "audited_amount_fen");
+    json_t *decisions = json_object_get(review, "store_decisions");
     if (audited)
         json_object_set(facts, "audited_fen", audited);
+    if (decisions)
+        json_object_set(facts, "item_decisions", decisions);
 }
+
+/* RULES.md §5: the unit of "one application per round" is the project:
+ * the same brand and store, the same introduced store (its brand and
+ * registration date: the data has no other name for it), the same launch
+ * event (its name and date). */
+static bool first_store_same_project(const void *a, const void *b, char *what, size_t cap)
+{
+    const struct first_store_data *x = a, *y = b;
+    char day[DATE_TEXT_LEN];
+    if (x->project != y->project)
+        return false;
+    switch (x->project) {
+    case PROJECT_STORE_OPENING:
+        if (strcmp(x->brand, y->brand) != 0 || strcmp(x->store.name, y->store.name) != 0)
+            return false;
+        snprintf(what, cap, "brand %s, store %s", x->brand, x->store.name);
+        return true;
+    case PROJECT_STORE_INTRODUCTION:
+        for (size_t i = 0; i < x->n_stores; i++)
+            for (size_t j = 0; j < y->n_stores; j++)
+                if (strcmp(x->stores[i].brand, y->stores[j].brand) == 0 &&
+                    x->stores[i].registered_on == y->stores[j].registered_on) {
+                    date_format(x->stores[i].registered_on, day);
+                    snprintf(what, cap, "the introduced store of %s registered on %s",
+                             x->stores[i].brand, day);
+                    return true;
+                }
+        return false;
+    case PROJECT_LAUNCH_EVENT:
+        if (strcmp(x->event.name, y->event.name) != 0 || x->event.held_on != y->event.held_on)
+            return false;
+        date_format(x->event.held_on, day);
+        snprintf(what, cap, "the launch event %s held on %s", x->event.name, day);
+        return true;
+    }
+    return false;
+}
+
+/* What a funding decision names besides the holder: the brand and store,
+ * the stores introduced, the event. */
+static void first_store_decision_details(const void *data, json_t *doc)
+{
+    const struct first_store_data *d = data;
+    char day[DATE_TEXT_LEN];
+    json_object_set_new(doc, "project", json_string(project_values[d->project]));
+    switch (d->project) {
+    case PROJECT_STORE_OPENING:
+        json_object_set_new(doc, "brand", json_string(d->brand));
+        json_object_set_new(
+            doc, "store",
+            json_pack("{s:s, s:s}", "name", d->store.name, "address", d->store.address));
+        json_object_set_new(doc, "category", json_string(category_values[d->category]));
+        break;
+    case PROJECT_STORE_INTRODUCTION: {
+        json_t *brands = json_array();
+        for (size_t i = 0; i < d->n_stores; i++)
+            json_array_append_new(brands, json_string(d->stores[i].brand));
+        json_object_set_new(doc, "brands", brands);
+        break;
+    }
+    case PROJECT_LAUNCH_EVENT:
+        date_format(d->event.held_on, day);
+        json_object_set_new(doc, "event",
+                            json_pack("{s:s, s:s}", "name", d->event.name, "held_on", day));
+        break;
+    }
+}
+
+/* 五: what an application brings (RULES.md §6).  Item 8's supporting
+ * documents go with the project they support. */
+static bool opens_store(const void *data)
+{
+    return ((const struct first_store_data *)data)->project == PROJECT_STORE_OPENING;
+}
+
+static bool through_agent(const void *data)
+{
+    const struct first_store_data *d = data;
+    return d->project == PROJECT_STORE_OPENING &&
+           d->applicant_type == APPLICANT_INTERNATIONAL_AGENT;
+}
+
+static bool introduces_stores(const void *data)
+{
+    return ((const struct first_store_data *)data)->project == PROJECT_STORE_INTRODUCTION;
+}
+
+static bool holds_event(const void *data)
+{
+    return ((const struct first_store_data *)data)->project == PROJECT_LAUNCH_EVENT;
+}
+
+static const struct material_type first_store_materials[] = {
+    {"application_form", "项目申报书", "Project application form", MATERIAL_REQUIRED},
+    {"expense_list", "项目已发生费用明细表", "Itemised expenses incurred", MATERIAL_REQUIRED},
+    {"commitment", "项目申报单位承诺书", "Commitment of the applicant", MATERIAL_REQUIRED},
+    {"funding_summary", "商业流通发展资金项目申报情况表",
+     "Summary sheet of the commercial circulation fund application", MATERIAL_REQUIRED},
+    {"legal_documents", "法人文件(营业执照副本、统一社会信用代码证书、法定代表人身份证)",
+     "Legal documents (business licence, USCC certificate, legal representative's ID)",
+     MATERIAL_REQUIRED},
+    {"financial_statements", "近 3 年财务报表", "Financial statements of the last 3 years",
+     MATERIAL_REQUIRED},
+    {"store_evidence", "首店说明、场地租赁协议、营业中的首店照片",
+     "First-store statement, lease, photos of the store open for business", MATERIAL_CONDITIONAL,
+     opens_store, "data.project is store_opening", "项目类型为首店开设时"},
+    {"agency_agreement", "代理协议", "Agency agreement", MATERIAL_CONDITIONAL, through_agent,
+     "data.applicant_type is international_agent", "申报主体为国际品牌授权代理商时"},
+    {"introduction_agreement", "引进协议", "Introduction agreement", MATERIAL_CONDITIONAL,
+     introduces_stores, "data.project is store_introduction", "项目类型为首店引进时"},
+    {"event_photos", "首发首秀活动照片", "Photos of the launch event", MATERIAL_CONDITIONAL,
+     holds_event, "data.project is launch_event", "项目类型为首发首秀活动时"},
+    {"other", "其他与项目相关的材料", "Other documents about the project", MATERIAL_OPTIONAL},
+    {NULL},
+};
+
+/* 四: the project keeps operating for a year from the day the funds were
+ * received (自获得补助资金之日起); demolition, closure or a revoked licence
+ * within it obliges a refund. */
+static const struct duty_rules first_store_duties = {
+    .operating_months = 12,
+    .closure_ground = "closed_within_year",
+};
 
 const struct kind kind_first_store = {
     .name = "first_store",
@@ -1138,6 +1427,30 @@ const struct kind kind_first_store = {
     .title_zh = "鼓励发展商业品牌首店项目",
     .title_en = "Brand first-store funding",
     .source = "京商消促字〔2020〕48号",
+    /* 五.3 项目申报单位承诺书 (附件3, whose text the gazette leaves out):
+     * the undertakings of 四 and 八 in the notice's own words. */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、确保申报材料真实、准确、完整，保证项目各项建设手续合规、按时间进度推进（八、1）；\n"
+        "二、获得财政资金支持的项目自获得补助资金之日起持续经营时间不少于 1 年；1 "
+        "年内有拆迁、停止营业、被吊销营业执照等情形的，退回相应补助资金（四）；\n"
+        "三、积极配合相关监督检查、审计等工作（八、3）；\n"
+        "四、如有伪造、提供虚假材料的，愿按《北京市商务领域不良信用记录名单管理办法（试行）》"
+        "规定接受处理；如有截留、挪用、骗取财政资金等违法行为，依照《财政违法行为处罚处分条例》"
+        "（国务院令第 427 号）等有关规定接受处理处罚（八、2、6）。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The materials submitted are true, accurate and complete, and every permit of the "
+        "project is in order and on schedule (8.1);\n"
+        "2. A project funded will keep operating for at least 1 year from the day the funds "
+        "are received; should it be demolished, close, or lose its business licence within "
+        "that year, we will return the funds (4);\n"
+        "3. We will cooperate with supervision, inspection and audit (8.3);\n"
+        "4. Should we forge or submit false materials, we accept the measures of the Beijing "
+        "commerce bad-credit list rules; should we withhold, misuse or obtain funds by fraud, "
+        "we accept the penalties of the Regulations on Penalties for Fiscal Violations "
+        "(State Council Decree 427) (8.2, 8.6).",
+    .declaration_version = "京商消促字〔2020〕48号-1",
     .data_fields = first_store_fields,
     .data_size = sizeof(struct first_store_data),
     .enterprise_units = true,
@@ -1146,11 +1459,22 @@ const struct kind kind_first_store = {
     .award = first_store_award,
     .issued_zh = "品牌首店项目资金支持决定",
     .issued_en = "Funding decision for a brand first-store project",
+    .decides_zh = "支持",
+    .decides_en = "fund",
+    .amount_zh = "支持金额",
+    .amount_en = "funding",
     .valid_years = 0,
     /* 六: the district (by affiliation) and the municipal stage; 48号 has
      * no notice. */
     .stages = STAGE_DISTRICT | STAGE_MUNICIPAL,
     .municipal_records = first_store_municipal_records,
+    .municipal_records_for = first_store_records_for,
+    .check_records = first_store_check_records,
     .fix_figures = first_store_fix_figures,
     .revocation_grounds = first_store_revocation_grounds,
+    .materials = first_store_materials,
+    .same_project = first_store_same_project,
+    .decision_details = first_store_decision_details,
+    .after = AFTER_DUTIES | AFTER_PAYMENT,
+    .duties = &first_store_duties,
 };

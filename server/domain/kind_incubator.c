@@ -406,9 +406,11 @@ static void incubator_check_consistency(const void *data, int round, struct spec
         }
         if (repeats[i] != SPEC_NO_REPEAT) {
             spec_pointer_join(ptr, sizeof ptr, base, "uscc");
+            /* Rows are counted from 1 in text, as the form shows them. */
             spec_errors_add(errs, ptr,
-                            "is the same organisation as incubatee %zu; list each incubatee once",
-                            repeats[i]);
+                            "is the same organisation as incubatee %zu (counted from 1); list "
+                            "each incubatee once",
+                            repeats[i] + 1);
         }
     }
     free(repeats);
@@ -445,31 +447,44 @@ static wide floor_div_wide(wide a, wide b)
     return q;
 }
 
-/* A percentage in tenths as "12.3 %".  For people only: every decision is
- * taken by the exact comparisons of money.h, and the figure shown is rounded
- * down so that it never reads as reaching a threshold the exact value
- * misses. */
-static void tenths_text(char *out, size_t cap, int64_t tenths)
+/*
+ * A percentage for people, num/den of a percent in tenths (den > 0): rounded
+ * half away from zero to one decimal ("36.4 %"), as a spreadsheet shows it.
+ * Every decision is taken by the exact comparisons of money.h; where the
+ * rounded figure would read as reaching `threshold` % that the exact value
+ * misses (9.96 % shown as 10.0 %), it is cut to the hundredth below instead
+ * ("9.96 %"), so the figure never contradicts the verdict beside it.
+ */
+static void tenths_text(char *out, size_t cap, wide num, wide den, int threshold)
 {
-    uint64_t m = tenths < 0 ? (uint64_t)0 - (uint64_t)tenths : (uint64_t)tenths;
-    snprintf(out, cap, "%s%llu.%llu %%", tenths < 0 ? "-" : "", (unsigned long long)(m / 10),
-             (unsigned long long)(m % 10));
+    bool negative = num < 0;
+    wide m = negative ? -num : num;
+    wide rounded = (2 * m + den) / (2 * den);
+    if (!negative && rounded >= (wide)threshold * 10 && num < (wide)threshold * 10 * den) {
+        wide hundredths = floor_div_wide(num * 10, den);
+        snprintf(out, cap, "%llu.%02llu %%", (unsigned long long)(hundredths / 100),
+                 (unsigned long long)(hundredths % 100));
+        return;
+    }
+    snprintf(out, cap, "%s%llu.%llu %%", negative && rounded ? "-" : "",
+             (unsigned long long)(rounded / 10), (unsigned long long)(rounded % 10));
 }
 
-/* part/whole as a percentage for display (whole > 0). */
-static void percent_text(char *out, size_t cap, int64_t part, int64_t whole)
+/* part/whole as a percentage for display (whole > 0), beside a threshold
+ * of `threshold` %. */
+static void percent_text(char *out, size_t cap, int64_t part, int64_t whole, int threshold)
 {
-    tenths_text(out, cap, (int64_t)floor_div_wide((wide)part * 1000, whole));
+    tenths_text(out, cap, (wide)part * 1000, whole, threshold);
 }
 
 /* The average of the two yearly growth rates of v0, v1, v2 as a percentage
  * for display (v0, v1 > 0); the formula of growth_avg_at_least_percent().
  * With amounts bounded by the field table the result fits int64_t. */
-static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2)
+static void growth_text(char *out, size_t cap, int64_t v0, int64_t v1, int64_t v2, int threshold)
 {
     wide num = ((wide)(v1 - v0) * v1 + (wide)(v2 - v1) * v0) * 1000;
     wide den = (wide)2 * v0 * v1;
-    tenths_text(out, cap, (int64_t)floor_div_wide(num, den));
+    tenths_text(out, cap, num, den, threshold);
 }
 
 /* Why an average growth is undefined: the first of the two base years
@@ -512,10 +527,16 @@ static void yearly(const int64_t *figures, size_t n, int64_t v[3])
  * revenue 20,000,000 yuan or less) and those that do not, with what the
  * ratios of 6(五) and 6(七) need.  Reasons for exclusion are counted each on
  * its own, so one incubatee may show under two of them. */
+#define TALLY_ROWS 40 /* rows at fault kept to name in a detail */
+
 struct incubatee_tally {
     int64_t listed, qualifying, beijing;
     int64_t excluded, over_employees, over_revenue, not_hard_tech;
     int64_t invested, invested_by_incubator, ip_applied, ip_valid; /* among qualifying */
+    /* The rows at fault (0-based), for a reviewer to find them: those that
+     * do not qualify, and qualifying ones not registered in Beijing. */
+    size_t excluded_rows[TALLY_ROWS], n_excluded_rows;
+    size_t elsewhere_rows[TALLY_ROWS], n_elsewhere_rows;
 };
 
 static void tally_incubatees(const struct incubator_data *d, struct incubatee_tally *t)
@@ -530,6 +551,8 @@ static void tally_incubatees(const struct incubator_data *d, struct incubatee_ta
 
         t->listed++;
         if (!(tech && small && modest)) {
+            if (t->n_excluded_rows < TALLY_ROWS)
+                t->excluded_rows[t->n_excluded_rows++] = i;
             t->excluded++;
             t->not_hard_tech += !tech;
             t->over_employees += !small;
@@ -539,6 +562,8 @@ static void tally_incubatees(const struct incubator_data *d, struct incubatee_ta
         t->qualifying++;
         if (uscc_valid(uscc) && uscc_in_beijing(uscc))
             t->beijing++;
+        else if (t->n_elsewhere_rows < TALLY_ROWS)
+            t->elsewhere_rows[t->n_elsewhere_rows++] = i;
         if (it->invested) {
             t->invested++;
             /* The consistency rules make this imply `invested`; counting it
@@ -677,7 +702,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
                  in->round - 1, m2);
     } else {
         share_ok = ratio_at_least_percent(s[2], total, SERVICE_SHARE_PERCENT);
-        percent_text(pct, sizeof pct, s[2], total);
+        percent_text(pct, sizeof pct, s[2], total, SERVICE_SHARE_PERCENT);
         snprintf(share, sizeof share,
                  "service revenue in %d %s is %s of total revenue %s (need at least %d %%)",
                  in->round - 1, m1, pct, m2, SERVICE_SHARE_PERCENT);
@@ -692,7 +717,7 @@ static void check_service_revenue(const struct rule_input *in, struct eligibilit
         growth_undefined_zh(growth_zh, sizeof growth_zh, "专业服务收入", in->round, s[0], s[1]);
     } else {
         growth_ok = g == 1;
-        growth_text(pct, sizeof pct, s[0], s[1], s[2]);
+        growth_text(pct, sizeof pct, s[0], s[1], s[2], SERVICE_GROWTH_PERCENT);
         snprintf(growth, sizeof growth,
                  "its average growth over %d and %d is %s (need at least %d %%)", in->round - 2,
                  in->round - 1, pct, SERVICE_GROWTH_PERCENT);
@@ -739,7 +764,7 @@ static void check_investment(const struct rule_input *in, const struct incubatee
         text_append(zh, sizeof zh, "；无符合条件的在孵企业，投资占比要求无法满足");
     } else {
         bool invested_ok = ratio_at_least_percent(t->invested, t->qualifying, INVESTED_PERCENT);
-        percent_text(pct, sizeof pct, t->invested, t->qualifying);
+        percent_text(pct, sizeof pct, t->invested, t->qualifying, INVESTED_PERCENT);
         text_append(text, sizeof text,
                     "; received investment %lld of %lld qualifying incubatees (%s, need at least "
                     "%d %%)",
@@ -756,7 +781,8 @@ static void check_investment(const struct rule_input *in, const struct incubatee
         } else {
             bool own_ok = ratio_at_least_percent(t->invested_by_incubator, t->invested,
                                                  OWN_INVESTMENT_PERCENT);
-            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested);
+            percent_text(pct, sizeof pct, t->invested_by_incubator, t->invested,
+                         OWN_INVESTMENT_PERCENT);
             text_append(
                 text, sizeof text,
                 "; invested in by the incubator %lld of those %lld (%s, need at least %d %%)",
@@ -788,6 +814,35 @@ static void check_team(const struct rule_input *in, struct eligibility *out)
                         "及投融资、生产、销售或供应链管理等工作经验"
                       : "未声明拥有专业化、职业化的运营团队（团队负责人具有相关产业领域从业背景"
                         "及投融资、生产、销售或供应链管理等工作经验）");
+}
+
+/* Appends "; not qualifying: rows 3, 7 and 2 more" (in Chinese "；不符合条件
+ * 的：第 3、7 家等 4 家") naming the rows (0-based in `rows`, shown from 1),
+ * as many as fit with `reserve` bytes left in both texts (TEXT_LEN each);
+ * none when not even one fits. */
+static void name_rows(char *text, char *zh, const size_t *rows, size_t n, int64_t total,
+                      const char *what, const char *what_zh, size_t reserve)
+{
+    for (size_t k = n < 8 ? n : 8; k > 0; k--) {
+        char add[TEXT_LEN] = "", add_zh[TEXT_LEN] = "";
+        text_append(add, sizeof add, "; %s: row%s ", what, total == 1 ? "" : "s");
+        text_append(add_zh, sizeof add_zh, "；%s：第 ", what_zh);
+        for (size_t i = 0; i < k; i++) {
+            text_append(add, sizeof add, "%s%zu", i ? ", " : "", rows[i] + 1);
+            text_append(add_zh, sizeof add_zh, "%s%zu", i ? "、" : "", rows[i] + 1);
+        }
+        text_append(add_zh, sizeof add_zh, " 家");
+        if ((int64_t)k < total) {
+            text_append(add, sizeof add, " and %lld more", (long long)(total - (int64_t)k));
+            text_append(add_zh, sizeof add_zh, "等 %lld 家", (long long)total);
+        }
+        if (strlen(text) + strlen(add) + reserve + 2 < TEXT_LEN &&
+            strlen(zh) + strlen(add_zh) + reserve + 5 < TEXT_LEN) {
+            text_append(text, TEXT_LEN, "%s", add);
+            text_append(zh, TEXT_LEN, "%s", add_zh);
+            return;
+        }
+    }
 }
 
 static void check_incubatee_count(const struct incubatee_tally *t, struct eligibility *out)
@@ -828,10 +883,16 @@ static void check_incubatee_count(const struct incubatee_tally *t, struct eligib
         text_append(text, sizeof text, ")");
         text_append(zh, sizeof zh, "）");
     }
+    /* Which ones: the reviewer looks the rows up in the list below (the
+     * gazette's counts are of rows of the application). */
+    name_rows(text, zh, t->excluded_rows, t->n_excluded_rows, t->excluded, "not qualifying",
+              "不符合条件的", 96);
     text_append(text, sizeof text, "; registered in Beijing %lld of them, need at least %d",
                 (long long)t->beijing, BEIJING_INCUBATEES_MIN);
     text_append(zh, sizeof zh, "；在本市注册的在孵企业 %lld 家，要求不少于 %d 家",
                 (long long)t->beijing, BEIJING_INCUBATEES_MIN);
+    name_rows(text, zh, t->elsewhere_rows, t->n_elsewhere_rows, t->qualifying - t->beijing,
+              "not registered in Beijing", "未在本市注册的", 0);
     eligibility_add(out, "incubatee_count", t->beijing >= BEIJING_INCUBATEES_MIN, "%s", text);
     eligibility_zh(out, "%s", zh);
 }
@@ -852,7 +913,7 @@ static void check_incubatee_growth(const struct rule_input *in, struct eligibili
         growth_undefined_text(result, sizeof result, "their revenue", in->round, r[0], r[1]);
         growth_undefined_zh(result_zh, sizeof result_zh, "", in->round, r[0], r[1]);
     } else {
-        growth_text(pct, sizeof pct, r[0], r[1], r[2]);
+        growth_text(pct, sizeof pct, r[0], r[1], r[2], INCUBATEE_GROWTH_PERCENT);
         snprintf(result, sizeof result, "average growth %s, need at least %d %%", pct,
                  INCUBATEE_GROWTH_PERCENT);
         snprintf(result_zh, sizeof result_zh, "近两年平均增速 %s，要求不低于 %d %%", pct,
@@ -883,8 +944,8 @@ static void check_incubatee_ip(const struct incubatee_tally *t, struct eligibili
     }
     bool ok = ratio_at_least_percent(t->ip_applied, t->qualifying, IP_APPLIED_PERCENT) ||
               ratio_at_least_percent(t->ip_valid, t->qualifying, IP_VALID_PERCENT);
-    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying);
-    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying);
+    percent_text(applied, sizeof applied, t->ip_applied, t->qualifying, IP_APPLIED_PERCENT);
+    percent_text(valid, sizeof valid, t->ip_valid, t->qualifying, IP_VALID_PERCENT);
     eligibility_add(out, "incubatee_ip", ok,
                     "applied for IP %lld of %lld qualifying incubatees (%s, need at least %d %%); "
                     "or holding valid IP %lld of %lld (%s, need at least %d %%)",
@@ -942,22 +1003,55 @@ static const struct field_spec incubator_municipal_records[] = {
     {.name = NULL},
 };
 
-/* Grounds of revocation.  京科发〔2020〕13号 第十一至十三条: a major change
- * that no longer meets the conditions, 2 missed annual reports, and the four
- * grounds of 第十三条, which also bar a new application for 2 years. */
+/* Grounds of revocation.  京科发〔2020〕13号: cancellations without a bar —
+ * a reported major change the authority's review finds no longer meets the
+ * conditions (第十一条, from the date of the change) and 2 annual reports not
+ * filed even after a reminder (第十二条) — and the four grounds of 第十三条,
+ * which bar a new application for 2 years: fraud or conduct affecting a
+ * fair review (1), a major change not reported in time (2), false
+ * advertising, illegal operation or other liability established by law
+ * (3), the operator terminated by law or asking to be cancelled (4, two
+ * grounds here so that the record says which). */
 static const char *const incubator_revocation_grounds[] = {
-    "other",
-    "condition_change",
-    "missed_annual_reports",
-    "fraud",
-    "unreported_change",
-    "false_advertising_or_illegal_operation",
-    "terminated",
-    NULL,
+    "other",      "condition_change",  "missed_annual_reports",
+    "fraud",      "unreported_change", "false_advertising_or_illegal_operation",
+    "terminated", "operator_request",  NULL,
 };
 
 static const char *const incubator_banning_grounds[] = {
-    "fraud", "unreported_change", "false_advertising_or_illegal_operation", "terminated", NULL,
+    "fraud",      "unreported_change", "false_advertising_or_illegal_operation",
+    "terminated", "operator_request",  NULL,
+};
+
+/* 第十一、十二条: an annual report of each year of validity (按规定每年: the
+ * date is the authority's, by default 03-31 of the following year), 2 missed
+ * even after a reminder prompt a cancellation; a major change reported
+ * within 3 months, one reported later prompts a revocation with the bar
+ * (第十三条 2). */
+static const struct duty_rules incubator_duties = {
+    .annual_month = 3,
+    .annual_day = 31,
+    .annual_next_year = true,
+    .missed_reports_prompt = 2,
+    .missed_reports_ground = "missed_annual_reports",
+    .change_months = 3,
+    .late_change_ground = "unreported_change",
+    .failed_change_ground = "condition_change",
+};
+
+/* 第七条: what an application brings (RULES.md §6); item 3 of the measure
+ * is one document, item 4 two (the audit report and the accounts). */
+static const struct material_type incubator_materials[] = {
+    {"application_form", "北京市科技企业孵化器认定申请书", "Application form", MATERIAL_REQUIRED},
+    {"business_licence", "工商营业执照等注册登记证件", "Business licence or other registration",
+     MATERIAL_REQUIRED},
+    {"service_description", "专业服务及在孵企业发展情况说明",
+     "Services and the development of the incubatees", MATERIAL_REQUIRED},
+    {"audit_report", "近两个会计年度专业服务收入专项审计报告",
+     "Special audit report of the service revenue of the last two financial years",
+     MATERIAL_REQUIRED},
+    {"financial_statements", "财务会计报告", "Financial statements", MATERIAL_REQUIRED},
+    {NULL},
 };
 
 const struct kind kind_incubator = {
@@ -966,6 +1060,26 @@ const struct kind kind_incubator = {
     .title_zh = "北京市科技企业孵化器认定",
     .title_en = "Beijing science-tech enterprise incubator certification",
     .source = "京科发〔2020〕13号",
+    /* The measure asks for no form of letter; what the applicant takes on
+     * is in its own articles (第十一、十二、十三条). */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、所提交的申报材料真实、准确、完整，申报中不存在弄虚作假行为，也不存在影响公正评审的行为；\n"
+        "二、认定后发生与认定条件有关的重大变化（如分立、合并、重组以及经营业务发生变化等），在 3 "
+        "个月内向市科委报告；孵化器名称发生变化的，在 3 个月内申请变更名称（第十一条）；\n"
+        "三、每年按规定向市科委报送年度发展情况（第十二条）；\n"
+        "四、知悉存在第十三条所列情形的，将取消认定资格，且 2 年内不得重新申报。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The materials submitted are true, accurate and complete; nothing in this application "
+        "is falsified, and nothing in it would impair a fair review;\n"
+        "2. Once certified, we will report to the Commission within 3 months any major change "
+        "that bears on the conditions (a split, merger, reorganisation, a change of business), "
+        "and apply within 3 months for a change of the incubator's name (art. 11);\n"
+        "3. We will report the incubator's development every year as required (art. 12);\n"
+        "4. We know that in any case of art. 13 the certification is revoked and no new "
+        "application may be made for 2 years.",
+    .declaration_version = "京科发〔2020〕13号-1",
     .data_fields = incubator_fields,
     .data_size = sizeof(struct incubator_data),
     .enterprise_units = false,
@@ -977,6 +1091,8 @@ const struct kind kind_incubator = {
     .ban_months = 24,
     .issued_zh = "北京市科技企业孵化器认定证书",
     .issued_en = "Beijing science-tech enterprise incubator certificate",
+    .decides_zh = "认定",
+    .decides_en = "certify",
     .valid_years = 3,
     /* 第五、八条: applications go to 市科委 (no district stage); expert
      * review, site inspection, then the 5-working-day notice. */
@@ -984,4 +1100,8 @@ const struct kind kind_incubator = {
     .municipal_records = incubator_municipal_records,
     .revocation_grounds = incubator_revocation_grounds,
     .banning_grounds = incubator_banning_grounds,
+    .materials = incubator_materials,
+    .certification = true,
+    .after = AFTER_DUTIES,
+    .duties = &incubator_duties,
 };

@@ -588,6 +588,15 @@ static const char *const tourism_award_revocation_grounds[] = {
     "other", "zero_or_negative_fee_tours", "falsified_statistics", "serious_violation", NULL,
 };
 
+/* 第十三条: each of its grounds also takes away the right to apply (取消
+ * 申报资格): the agency's pending applications are rejected with it. */
+static const char *const tourism_award_rejecting_grounds[] = {
+    "zero_or_negative_fee_tours",
+    "falsified_statistics",
+    "serious_violation",
+    NULL,
+};
+
 /* 第九、十条: the charters the budget funds and the special award. */
 static void tourism_award_fix_figures(const json_t *review, json_t *facts)
 {
@@ -608,10 +617,22 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
     if (computed < 0)
         return -1;
     if (computed == 0) {
-        snprintf(why, cap,
+        kind_why(q, why, cap,
                  "the %d ranking has not been computed; compute it first "
                  "(POST /v1/rounds/tourism_award/%d/ranking)",
                  q->round, q->round);
+        return 1;
+    }
+    /* RULES.md §5: the ranking is final; one that did not take this
+     * application into account cannot award it 0 in silence. */
+    int in = q->in_ranking(q->ctx);
+    if (in < 0)
+        return -1;
+    if (in == 0) {
+        kind_why(q, why, cap,
+                 "the ranking of %d is fixed and this application is not in it: it came to "
+                 "the municipal stage after the ranking was computed",
+                 q->round);
         return 1;
     }
     if (json_is_true(json_object_get(review, "special_award"))) {
@@ -619,12 +640,29 @@ static int tourism_award_before_approval(const struct approval_query *q, const j
         if (granted < 0)
             return -1;
         if (!tourism_special_award_available(granted)) {
-            snprintf(why, cap, "%d special awards were already granted in %d; at most %d a year",
+            kind_why(q, why, cap, "%d special awards were already granted in %d; at most %d a year",
                      granted, q->round, TOURISM_SPECIAL_AWARDS_PER_YEAR);
             return 1;
         }
     }
     return 0;
+}
+
+/* RULES.md §5: once the year's ranking is fixed, no application of that
+ * year joins it. */
+static int tourism_award_before_submit(const struct approval_query *q, char *why, size_t cap)
+{
+    int computed = q->ranking_computed(q->ctx);
+    if (computed <= 0)
+        return computed;
+    int in = q->in_ranking(q->ctx);
+    if (in != 0)
+        return in < 0 ? -1 : 0;
+    kind_why(q, why, cap,
+             "the ranking of %d is fixed: an application of that year not in it can no longer "
+             "be submitted",
+             q->round);
+    return 1;
 }
 
 static void tourism_award_figures(const void *data, struct ranking_entry *e)
@@ -638,12 +676,60 @@ static void tourism_award_figures(const void *data, struct ranking_entry *e)
 
 static const struct kind_ranking tourism_award_ranking = {.figures = tourism_award_figures};
 
+/* 第十一条: what an application brings (RULES.md §6). */
+static bool lists_charters(const void *data)
+{
+    return ((const struct tourism_award_data *)data)->n_charters > 0;
+}
+
+static bool claims_special_award(const void *data)
+{
+    return ((const struct tourism_award_data *)data)->special_award_claim != NULL;
+}
+
+static const struct material_type tourism_award_materials[] = {
+    {"written_application", "书面申请(加盖单位公章)", "Written application (with the seal)",
+     MATERIAL_REQUIRED},
+    {"annual_financials", "旅行社年度财务报表", "Annual financial statements", MATERIAL_REQUIRED},
+    {"statistics_report", "年度综合指标统计报表及电子行程单凭证",
+     "Annual statistics report and the electronic itinerary records", MATERIAL_REQUIRED},
+    {"charter_evidence", "入境包机材料(行程单凭证、游客名单、航班、酒店入住、财务结算单、包机协议)",
+     "Charter evidence (itineraries, passenger lists, flights, hotels, settlements, charter "
+     "agreement)",
+     MATERIAL_CONDITIONAL, lists_charters, "data.charters lists a charter", "申报入境包机奖时"},
+    {"special_award_evidence", "特别奖书面申请和证明材料",
+     "Written request and evidence for the special award", MATERIAL_CONDITIONAL,
+     claims_special_award, "data.special_award_claim is given", "申请入境旅游特别奖时"},
+    {"other", "其他材料", "Other documents", MATERIAL_OPTIONAL},
+    {NULL},
+};
+
 const struct kind kind_tourism_award = {
     .name = "tourism_award",
     .authority = "culture_tourism",
     .title_zh = "北京市入境旅游奖励与扶持资金",
     .title_en = "Inbound tourism awards for travel agencies",
     .source = "京文旅发〔2020〕190号",
+    /* 第十一条 asks for a 书面申请 with the seal; 第十三条 says what the
+     * applicant answers for. */
+    .declaration_zh =
+        "本单位郑重承诺：\n"
+        "一、所报入境旅游统计数据及相关财务数据真实、准确，不存在弄虚作假，虚报、瞒报的情形；\n"
+        "二、不以“零团费”“负团费”或“不正当低价”运作入境旅游业务，不扰乱旅游市场正常秩序；\n"
+        "三、配合北京市文化和旅游局委托的会计师事务所审核和专家评审组评审；\n"
+        "四、知悉存在第十三条所列情形的，将取消入境旅游奖励与扶持资金申报资格，已拨付的资金交回北京市"
+        "文化和旅游局；涉嫌犯罪的，移送司法机关依法处理。",
+    .declaration_en =
+        "We solemnly declare:\n"
+        "1. The inbound tourism figures and financial data reported are true and accurate; "
+        "nothing is falsified, inflated or withheld;\n"
+        "2. We do not run inbound tours at zero or negative fees or at improper low prices, "
+        "and do not disturb the order of the tourism market;\n"
+        "3. We will cooperate with the audit by the accounting firm the Bureau appoints and "
+        "with its panel of experts;\n"
+        "4. We know that in any case of art. 13 we lose the right to apply, the funds paid are "
+        "returned to the Bureau, and a suspected crime is referred to the judicial authorities.",
+    .declaration_version = "京文旅发〔2020〕190号-1",
     /* 第三条: awards are for a calendar year, applied for the year after. */
     .round_is_award_year = true,
     .data_fields = tourism_award_fields,
@@ -654,6 +740,10 @@ const struct kind kind_tourism_award = {
     .award = tourism_award_award,
     .issued_zh = "入境旅游奖励决定",
     .issued_en = "Inbound tourism award decision",
+    .decides_zh = "奖励",
+    .decides_en = "award",
+    .amount_zh = "奖励金额",
+    .amount_en = "award",
     .valid_years = 0,
     /* 第十一、十二条: applications go to 市文旅局 (no district stage); the
      * audit, the expert panel and the ranking; 190号 has no notice. */
@@ -661,6 +751,9 @@ const struct kind kind_tourism_award = {
     .municipal_records = tourism_award_municipal_records,
     .fix_figures = tourism_award_fix_figures,
     .before_approval = tourism_award_before_approval,
+    .before_submit = tourism_award_before_submit,
     .ranking = &tourism_award_ranking,
     .revocation_grounds = tourism_award_revocation_grounds,
+    .materials = tourism_award_materials,
+    .rejecting_grounds = tourism_award_rejecting_grounds,
 };

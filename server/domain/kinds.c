@@ -3,6 +3,10 @@
  */
 #include "date.h"
 #include "kinds.h"
+#include "messages.h"
+
+#include <stdarg.h>
+#include "roles.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -12,13 +16,23 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The built-in kinds, one row each: the kinds table and the names the
+ * envelope's `kind` takes are made from this one list. */
+#define BUILTIN_KINDS(X)                                                                           \
+    X(incubator)                                                                                   \
+    X(first_store)                                                                                 \
+    X(tourism_award)                                                                               \
+    X(experience_base)
+
+#define KIND_NAME(k) #k,
+#define KIND_ROW(k)  &kind_##k,
+
 /* The names of the kinds in the table, for the envelope's `kind`. */
-static const char *kind_names[KINDS_MAX + 1] = {"incubator", "first_store", "tourism_award", NULL};
+static const char *kind_names[KINDS_MAX + 1] = {BUILTIN_KINDS(KIND_NAME) NULL};
 
 /* The kinds: the built-in rows, then room for those registered at start
  * (kind_register()), NULL-terminated. */
-static const struct kind *kind_table[KINDS_MAX + 1] = {&kind_incubator, &kind_first_store,
-                                                       &kind_tourism_award, NULL};
+static const struct kind *kind_table[KINDS_MAX + 1] = {BUILTIN_KINDS(KIND_ROW) NULL};
 const struct kind *const *const kinds = kind_table;
 
 int kind_register(const struct kind *k)
@@ -35,6 +49,11 @@ int kind_register(const struct kind *k)
     kind_names[n + 1] = NULL;
     return 0;
 }
+
+const char *const beijing_districts[] = {
+    "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111", "110112",
+    "110113", "110114", "110115", "110116", "110117", "110118", "110119", NULL,
+};
 
 const char *const authorities[] = {"science_tech", "commerce", "culture_tourism", NULL};
 
@@ -107,8 +126,9 @@ static const struct field_spec envelope_fields[] = {
         .enum_values = kind_names,
         .title_zh = "申报类型",
         .title_en = "Kind",
-        .help = "What is applied for: incubator, first_store or tourism_award.",
-        .help_zh = "申报事项：孵化器认定、品牌首店资金支持或入境旅游奖励。",
+        .help = "What is applied for: incubator, first_store, tourism_award or "
+                "experience_base.",
+        .help_zh = "申报事项：孵化器认定、品牌首店资金支持、入境旅游奖励或文化旅游体验基地认定。",
     },
     {
         .name = "round",
@@ -130,7 +150,8 @@ static const struct field_spec envelope_fields[] = {
         .title_zh = "初审单位",
         .title_en = "Review unit",
         .help = "Who does the preliminary review: a district's GB/T 2260 code such as "
-                "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…).",
+                "110108, etdz, or for first_store an enterprise unit (soe:…, hq:…); for "
+                "experience_base the district of the base.",
         .help_zh =
             "负责初审的单位：所在区、经济技术开发区，或（首店项目）所属市属国企集团、总部企业。",
     },
@@ -163,8 +184,52 @@ static const struct field_spec envelope_fields[] = {
     RESPONSE_MEMBER("award", "Set by the server: what would be or was granted, in fen."),
     RESPONSE_MEMBER("notice", "Set by the server: the public notice period once published."),
     RESPONSE_MEMBER("certificate_serial", "Set by the server once a certificate is issued."),
+    RESPONSE_MEMBER("granted_fen", "Set by the server: what the decision granted, in fen."),
+    RESPONSE_MEMBER("refund_fen", "Set by the server: what a revocation asked back, in fen."),
+    RESPONSE_MEMBER("grant_reason", "Set by the server: why less than the award was granted."),
+    RESPONSE_MEMBER("decided_at", "Set by the server: when it was approved or rejected."),
+    RESPONSE_MEMBER("review", "Set by the server: waiting, due dates, returns and notes."),
+    RESPONSE_MEMBER("completeness", "Set by the server: what a draft saved while being filled "
+                                    "in still lacks."),
     {0},
 };
+
+/* What every applicant declares, for a kind whose measure says no more
+ * (the truthfulness every measure of the gazette asks for). */
+static const struct declaration general_declaration = {
+    .zh = "本单位郑重承诺：\n"
+          "一、本次申报所填写的内容和提交的材料真实、准确、完整，不存在弄虚作假行为；\n"
+          "二、积极配合主管部门及其委托机构开展的审核、核查、监督检查和审计工作；\n"
+          "三、如有虚假，愿依照有关规定承担相应责任，已获得的认定或资金支持可予撤销、收回。",
+    .en = "We solemnly declare:\n"
+          "1. What this application states and the materials submitted with it are true, "
+          "accurate and complete, and nothing in it is falsified;\n"
+          "2. We will cooperate with the review, verification, inspection and audit of the "
+          "authority and of those it entrusts;\n"
+          "3. Should anything be false, we accept the consequences the rules provide, and that "
+          "what was certified or granted may be revoked or recovered.",
+    .version = "general-1",
+};
+
+struct declaration kind_declaration(const struct kind *k)
+{
+    if (!k->declaration_zh || !k->declaration_version)
+        return general_declaration;
+    return (struct declaration){k->declaration_zh,
+                                k->declaration_en ? k->declaration_en : general_declaration.en,
+                                k->declaration_version};
+}
+
+const char *domain_term_zh(const char *term)
+{
+    const struct role_def *role = role_find(term);
+    const struct kind *k = kind_find(term);
+    if (role)
+        return role->title_zh;
+    if (k)
+        return k->title_zh;
+    return authority_name_zh(term);
+}
 
 const struct kind *kind_find(const char *name)
 {
@@ -176,14 +241,9 @@ const struct kind *kind_find(const char *name)
     return NULL;
 }
 
-const struct kind *kind_for_authority(const char *authority)
+bool kind_of_authority(const struct kind *k, const char *authority)
 {
-    if (!authority)
-        return NULL;
-    for (size_t i = 0; kinds[i]; i++)
-        if (strcmp(kinds[i]->authority, authority) == 0)
-            return kinds[i];
-    return NULL;
+    return k && authority && strcmp(k->authority, authority) == 0;
 }
 
 /* Copies the envelope table into `out` with `data` bound to the fields of
@@ -213,9 +273,11 @@ void kind_data_release(struct kind_data *d)
 {
     json_decref(d->json);
     spec_arena_release(&d->arena);
+    spec_errors_release(&d->gaps);
     d->kind = NULL;
     d->json = NULL;
     d->typed = NULL;
+    d->complete = false;
 }
 
 static void kind_data_init(struct kind_data *d)
@@ -223,7 +285,9 @@ static void kind_data_init(struct kind_data *d)
     d->kind = NULL;
     d->json = NULL;
     d->typed = NULL;
+    d->complete = false;
     spec_arena_init(&d->arena);
+    spec_errors_init(&d->gaps);
 }
 
 const struct kind *application_parse(const json_t *envelope, struct kind_data *out,
@@ -270,6 +334,60 @@ out:
     }
     out->kind = k;
     out->json = json_incref(data);
+    out->complete = true;
+    return k;
+}
+
+/* What a strict parse of data d (decoded leniently into d->typed, without
+ * an error) finds: into d->gaps; d->complete when nothing.  The consistency
+ * rules run only on data that passes the field table, as in a strict
+ * parse; then the lenient decoding is the strict one (no null, no short
+ * list passed). */
+static void find_gaps(const struct kind *k, const json_t *data, int round, struct kind_data *d)
+{
+    if (spec_validate(k->data_fields, data, "/data", &d->gaps) == 0 && k->check_consistency)
+        k->check_consistency(d->typed, round, &d->gaps);
+    d->complete = spec_errors_total(&d->gaps) == 0;
+}
+
+const struct kind *application_parse_mode(const json_t *envelope, enum spec_mode mode,
+                                          struct kind_data *out, struct spec_errors *errs)
+{
+    if (mode == SPEC_STRICT)
+        return application_parse(envelope, out, errs);
+
+    /* The envelope's own members as ever (without them there is no draft
+     * to store: no kind, no year, no unit, no organisation), the data
+     * leniently. */
+    struct field_spec table[ARRAY_LEN(envelope_fields)];
+    const struct kind *k = NULL;
+    size_t total = spec_errors_total(errs);
+    bool round_ok;
+
+    kind_data_init(out);
+    if (json_is_object(envelope))
+        k = kind_find(json_string_value(json_object_get(envelope, "kind")));
+    envelope_for(NULL, table);
+    spec_parse(table, envelope, "", NULL, NULL, errs);
+    round_ok = true;
+    for (size_t i = 0; i < errs->count; i++)
+        if (strcmp(errs->items[i].pointer, "/round") == 0)
+            round_ok = false;
+    const json_t *data = json_object_get(envelope, "data");
+    if (!k || !json_is_object(data)) {
+        kind_data_release(out);
+        return k;
+    }
+    out->typed = spec_arena_alloc(&out->arena, k->data_size);
+    spec_parse_mode(k->data_fields, data, "/data", out->typed, &out->arena, errs, SPEC_LENIENT);
+    if (spec_errors_total(errs) != total) {
+        kind_data_release(out);
+        return k;
+    }
+    json_int_t round = json_integer_value(json_object_get(envelope, "round"));
+    find_gaps(k, data, round_ok ? (int)round : 0, out);
+    out->kind = k;
+    out->json = json_incref((json_t *)data);
     return k;
 }
 
@@ -282,24 +400,37 @@ const struct kind *application_validate(const json_t *envelope, struct spec_erro
     return k;
 }
 
-int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
-                    struct spec_errors *errs)
+int kind_data_parse_mode(const struct kind *k, json_t *data, int round, enum spec_mode mode,
+                         struct kind_data *out, struct spec_errors *errs)
 {
     size_t before = spec_errors_total(errs);
 
     assert(k);
     kind_data_init(out);
     out->typed = spec_arena_alloc(&out->arena, k->data_size);
-    if (spec_parse(k->data_fields, data, "/data", out->typed, &out->arena, errs) == 0 &&
-        k->check_consistency)
+    if (mode == SPEC_LENIENT) {
+        if (spec_parse_mode(k->data_fields, data, "/data", out->typed, &out->arena, errs,
+                            SPEC_LENIENT) == 0)
+            find_gaps(k, data, round, out);
+    } else if (spec_parse(k->data_fields, data, "/data", out->typed, &out->arena, errs) == 0 &&
+               k->check_consistency) {
         k->check_consistency(out->typed, round, errs);
+    }
     if (spec_errors_total(errs) != before) {
         kind_data_release(out);
         return -1;
     }
     out->kind = k;
     out->json = json_incref(data);
+    if (mode == SPEC_STRICT)
+        out->complete = true;
     return 0;
+}
+
+int kind_data_parse(const struct kind *k, json_t *data, int round, struct kind_data *out,
+                    struct spec_errors *errs)
+{
+    return kind_data_parse_mode(k, data, round, SPEC_STRICT, out, errs);
 }
 
 json_t *kind_schema(const struct kind *k)
@@ -316,6 +447,25 @@ json_t *kind_schema(const struct kind *k)
     snprintf(id, sizeof id, "urn:shenbao:schema:%s", k->name);
     snprintf(title, sizeof title, "%s / %s", k->title_zh, k->title_en);
     return spec_schema(table, id, title);
+}
+
+void kind_why(const struct approval_query *q, char *why, size_t cap, const char *fmt, ...)
+{
+    char ignored[8];
+    va_list ap;
+    va_start(ap, fmt);
+    if (q->why_zh && q->zh_cap > 0)
+        msg_vformat(why, cap, q->why_zh, q->zh_cap, fmt, ap);
+    else
+        msg_vformat(why, cap, ignored, sizeof ignored, fmt, ap);
+    va_end(ap);
+}
+
+const struct field_spec *kind_municipal_records(const struct kind *k, const void *data)
+{
+    if (k->municipal_records_for && data)
+        return k->municipal_records_for(data);
+    return k->municipal_records;
 }
 
 sb_day kind_ban_until(const struct kind *k, sb_day revoked_on)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 const struct role_def roles[] = {
-#define X(c, bit, n, zh, en, b) {c, n, zh, en, b},
+#define X(c, bit, n, zh, en, b, also) {c, n, zh, en, b, also},
     ROLES(X)
 #undef X
 };

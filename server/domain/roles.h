@@ -13,18 +13,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* X(constant, bit, name, Chinese title, English title, binding):
- * binding is the one account member the role is bound to ("" for none). */
+/* X(constant, bit, name, Chinese title, English title, binding, also):
+ * binding is the one account member the role is bound to ("" for none);
+ * also, one it may be bound to besides ("" for none): a district reviewer
+ * may be the bureau of one authority (RULES.md §5), and then reviews only
+ * that authority's kinds. */
 #define ROLES(X)                                                                                   \
-    X(ROLE_APPLICANT, 0, "applicant", "申报单位", "Applicant", "uscc")                             \
-    X(ROLE_DISTRICT_REVIEWER, 1, "district_reviewer", "区级初审", "District reviewer", "unit")     \
-    X(ROLE_MUNICIPAL_REVIEWER, 2, "municipal_reviewer", "市级复审", "Municipal reviewer",          \
+    X(ROLE_APPLICANT, 0, "applicant", "申报单位", "Applicant", "uscc", "")                         \
+    X(ROLE_DISTRICT_REVIEWER, 1, "district_reviewer", "区级初审", "District reviewer", "unit",     \
       "authority")                                                                                 \
-    X(ROLE_AUDITOR, 3, "auditor", "审计", "Auditor", "")                                           \
-    X(ROLE_ADMIN, 4, "admin", "系统管理员", "Administrator", "")
+    X(ROLE_MUNICIPAL_REVIEWER, 2, "municipal_reviewer", "市级复审", "Municipal reviewer",          \
+      "authority", "")                                                                             \
+    X(ROLE_AUDITOR, 3, "auditor", "审计", "Auditor", "", "")                                       \
+    X(ROLE_ADMIN, 4, "admin", "系统管理员", "Administrator", "", "")
 
 enum role {
-#define X(c, bit, name, zh, en, binding) c = 1u << bit,
+#define X(c, bit, name, zh, en, binding, also) c = 1u << bit,
     ROLES(X)
 #undef X
 };
@@ -43,6 +47,7 @@ struct role_def {
     const char *name; /* as in accounts.role and the API */
     const char *title_zh, *title_en;
     const char *binding; /* "uscc", "unit", "authority" or "" */
+    const char *also;    /* a binding it may have besides, or "" */
 };
 
 /* Every role of an account, in bit order; n_roles of them. */
@@ -68,7 +73,9 @@ struct actor {
     const char *name;        /* the account's name; NULL for the public and the clock */
     const char *uscc;        /* applicant: its organisation */
     const char *unit;        /* district reviewer: its review unit */
-    const char *authority;   /* municipal reviewer: its authority */
+    const char *authority;   /* municipal reviewer: its authority; district reviewer: the
+                              * authority whose district bureau it is, or NULL for every
+                              * kind of its unit */
     const char *request_id;  /* NULL when not from a request */
     const char *client_addr; /* the public's address (objections); NULL when none */
 };

@@ -36,7 +36,19 @@ struct rule_input {
     bool ranked;
     const struct award_item *ranked_items;
     size_t n_ranked_items;
+    /* The reviewer's decision on each item of a list (first_store: each
+     * store introduced, included or not, RULES.md §5); none until made. */
+    const struct item_decision *item_decisions;
+    size_t n_item_decisions;
 };
+
+/* A reviewer's decision on one item of an application's list. */
+struct item_decision {
+    bool included;
+    const char *reason; /* why (required to leave it out); NULL when none */
+};
+
+#define RULES_MAX_ITEM_DECISIONS 200
 
 #define RULE_DETAIL_LEN  384
 #define RULES_MAX_CHECKS 24

@@ -57,15 +57,16 @@ void spec_errors_release(struct spec_errors *e)
     spec_errors_init(e);
 }
 
-void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
+/* The next error of e, its pointer set; NULL when the list is full (the
+ * error is counted). */
+static struct spec_error *next_error(struct spec_errors *e, const char *pointer)
 {
     struct spec_error *err;
-    va_list ap;
     size_t len;
 
     if (e->count >= SPEC_ERRORS_MAX) {
         e->dropped++;
-        return;
+        return NULL;
     }
     if (e->count == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 8;
@@ -83,10 +84,32 @@ void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt
     memcpy(err->pointer, pointer, len);
     err->pointer[len] = '\0';
     text_trim_utf8(err->pointer);
+    return err;
+}
 
+void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
+{
+    struct spec_error *err = next_error(e, pointer);
+    va_list ap;
+
+    if (!err)
+        return;
     va_start(ap, fmt);
     msg_vformat(err->detail, sizeof err->detail, err->detail_zh, sizeof err->detail_zh, fmt, ap);
     va_end(ap);
+}
+
+void spec_errors_add_text(struct spec_errors *e, const char *pointer, const char *detail,
+                          const char *detail_zh)
+{
+    struct spec_error *err = next_error(e, pointer);
+
+    if (!err)
+        return;
+    snprintf(err->detail, sizeof err->detail, "%s", detail);
+    text_trim_utf8(err->detail);
+    snprintf(err->detail_zh, sizeof err->detail_zh, "%s", detail_zh ? detail_zh : "");
+    text_trim_utf8(err->detail_zh);
 }
 
 size_t spec_errors_total(const struct spec_errors *e)
@@ -267,9 +290,9 @@ struct target {
 };
 
 static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
-                           const struct target *t, struct spec_errors *errs);
+                           const struct target *t, struct spec_errors *errs, bool lenient);
 static void validate_object(const struct field_spec *table, const json_t *obj, const char *ptr,
-                            const struct target *t, struct spec_errors *errs);
+                            const struct target *t, struct spec_errors *errs, bool lenient);
 
 /* The C type spec type `type` decodes to. */
 static enum spec_ctype ctype_for(enum spec_type type)
@@ -399,11 +422,10 @@ static void check_text(const struct field_spec *f, const json_t *v, const char *
         if (f->min == 1)
             spec_errors_add(errs, ptr, "must not be empty");
         else
-            spec_errors_add(errs, ptr, "must be at least %" PRId64 " characters long", f->min);
+            spec_errors_add(errs, ptr, "must be at least %lld characters long", (long long)f->min);
     } else if (chars > f->max) {
-        spec_errors_add(errs, ptr,
-                        "must be at most %" PRId64 " characters long (it has %" PRId64 ")", f->max,
-                        chars);
+        spec_errors_add(errs, ptr, "must be at most %lld characters long (it has %lld)",
+                        (long long)f->max, (long long)chars);
     }
 }
 
@@ -411,26 +433,37 @@ static void check_integer(const struct field_spec *f, const json_t *v, const cha
                           struct spec_errors *errs)
 {
     bool fen = f->type == SPEC_FEN;
-    const char *what =
-        fen ? "must be an integer number of fen (1 yuan = 100 fen)" : "must be a whole number";
     json_int_t n;
 
     /* Jansson reads 1.5, 1.0 and 1e3 as reals: all refused, money above all
-     * must never pass through a floating-point value. */
+     * must never pass through a floating-point value.  Each sentence is
+     * whole, so that its Chinese is found by it (messages.h). */
     if (!json_is_integer(v)) {
         if (json_is_real(v))
-            spec_errors_add(errs, ptr, "%s, written without a decimal point or exponent", what);
+            spec_errors_add(errs, ptr,
+                            fen ? "must be an integer number of fen (1 yuan = 100 fen), written "
+                                  "without a decimal point or exponent"
+                                : "must be a whole number, written without a decimal point or "
+                                  "exponent");
         else
-            spec_errors_add(errs, ptr, "%s", what);
+            spec_errors_add(errs, ptr,
+                            fen ? "must be an integer number of fen (1 yuan = 100 fen)"
+                                : "must be a whole number");
         return;
     }
     if (!bounded(f))
         return;
     n = json_integer_value(v);
     if (n < f->min)
-        spec_errors_add(errs, ptr, "%s, at least %" PRId64, what, f->min);
+        spec_errors_add(errs, ptr,
+                        fen ? "must be an integer number of fen (1 yuan = 100 fen), at least %lld"
+                            : "must be a whole number, at least %lld",
+                        (long long)f->min);
     else if (n > f->max)
-        spec_errors_add(errs, ptr, "%s, at most %" PRId64, what, f->max);
+        spec_errors_add(errs, ptr,
+                        fen ? "must be an integer number of fen (1 yuan = 100 fen), at most %lld"
+                            : "must be a whole number, at most %lld",
+                        (long long)f->max);
 }
 
 /* Returns whether v is a date, *day the day it names. */
@@ -494,7 +527,7 @@ static void check_uscc(const json_t *v, const char *ptr, struct spec_errors *err
 }
 
 static void check_array(const struct field_spec *f, const json_t *v, const char *ptr,
-                        const struct target *t, struct spec_errors *errs)
+                        const struct target *t, struct spec_errors *errs, bool lenient)
 {
     size_t n = json_array_size(v);
     char item_ptr[SPEC_POINTER_LEN];
@@ -503,15 +536,25 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
     size_t item_size = f->to.item_size;
 
     if (bounded(f)) {
-        if (f->min == f->max && (int64_t)n != f->min)
-            spec_errors_add(errs, ptr, "must list exactly %" PRId64 " %s (it has %zu)", f->min,
-                            f->min == 1 ? "item" : "items", n);
+        long long min = (long long)f->min, max = (long long)f->max;
+        /* Leniently, a list shorter than it must be is one not finished
+         * yet; one too long is wrong however far the form has come. */
+        if (lenient && (int64_t)n < f->min)
+            ;
+        else if (f->min == f->max && (int64_t)n != f->min)
+            spec_errors_add(errs, ptr,
+                            min == 1 ? "must list exactly %lld item (it has %zu)"
+                                     : "must list exactly %lld items (it has %zu)",
+                            min, n);
         else if ((int64_t)n < f->min)
-            spec_errors_add(errs, ptr, "must list at least %" PRId64 " %s", f->min,
-                            f->min == 1 ? "item" : "items");
+            spec_errors_add(
+                errs, ptr,
+                min == 1 ? "must list at least %lld item" : "must list at least %lld items", min);
         else if ((int64_t)n > f->max)
-            spec_errors_add(errs, ptr, "must list at most %" PRId64 " %s (it has %zu)", f->max,
-                            f->max == 1 ? "item" : "items", n);
+            spec_errors_add(errs, ptr,
+                            max == 1 ? "must list at most %lld item (it has %zu)"
+                                     : "must list at most %lld items (it has %zu)",
+                            max, n);
         /* Too many is one error: what the items hold is for after the
          * client has cut the list, and looking at each of a hostile
          * number of them would cost what the limit is there to bound. */
@@ -522,14 +565,15 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
         const json_t **values = malloc(n * sizeof *values);
         repeats = malloc(n * sizeof *repeats);
         for (size_t i = 0; values && i < n; i++)
-            values[i] = json_array_get(v, i);
+            values[i] = lenient && json_is_null(json_array_get(v, i)) ? NULL : json_array_get(v, i);
         if (!values || !repeats || spec_find_repeats(values, n, repeats) != 0)
             abort(); /* out of memory: no answer can be given */
         free(values);
     }
     /* Room for the items only for a count the table admits: a hostile
      * document's long array costs no memory. */
-    if (t && f->items && n > 0 && (!bounded(f) || ((int64_t)n >= f->min && (int64_t)n <= f->max))) {
+    if (t && f->items && n > 0 &&
+        (!bounded(f) || ((lenient || (int64_t)n >= f->min) && (int64_t)n <= f->max))) {
         if (n > SIZE_MAX / item_size)
             abort();
         items = spec_arena_alloc(t->arena, n * item_size);
@@ -541,11 +585,17 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
         struct target slot = {items ? items + i * item_size : NULL, NULL, t ? t->arena : NULL};
 
         spec_pointer_index(item_ptr, sizeof item_ptr, ptr, i);
-        if (f->items)
-            validate_value(f->items, item, item_ptr, slot.at ? &slot : NULL, errs);
+        /* Leniently, null is an item not filled in yet (its slot stays
+         * zero). */
+        if (f->items && !(lenient && json_is_null(item)))
+            validate_value(f->items, item, item_ptr, slot.at ? &slot : NULL, errs, lenient);
         if (repeats && repeats[i] != SPEC_NO_REPEAT)
-            spec_errors_add(errs, item_ptr, "repeats item %zu; each value may be listed only once",
-                            repeats[i]);
+            /* Text counts items from 1, as the forms do (the pointer
+             * stays 0-based, RFC 6901). */
+            spec_errors_add(errs, item_ptr,
+                            "repeats item %zu (items counted from 1); each value may be listed "
+                            "only once",
+                            repeats[i] + 1);
     }
     free(repeats);
 }
@@ -554,7 +604,7 @@ static void check_array(const struct field_spec *f, const json_t *v, const char 
  * type f wants.  A value that fails another check (a bound, say) may still
  * be decoded: the struct is used only when there was no error at all. */
 static void validate_value(const struct field_spec *f, const json_t *v, const char *ptr,
-                           const struct target *t, struct spec_errors *errs)
+                           const struct target *t, struct spec_errors *errs, bool lenient)
 {
     char list[ENUM_LIST_MAX];
     int index;
@@ -611,13 +661,13 @@ static void validate_value(const struct field_spec *f, const json_t *v, const ch
         if (!json_is_object(v))
             spec_errors_add(errs, ptr, "must be an object");
         else if (f->fields)
-            validate_object(f->fields, v, ptr, t, errs);
+            validate_object(f->fields, v, ptr, t, errs, lenient);
         break;
     case SPEC_ARRAY:
         if (!json_is_array(v))
             spec_errors_add(errs, ptr, "must be an array");
         else
-            check_array(f, v, ptr, t, errs);
+            check_array(f, v, ptr, t, errs, lenient);
         break;
     }
 }
@@ -668,13 +718,17 @@ static const struct field_spec *tree_find(const struct field_spec *table, const 
  * decoded into the struct at t->at (variant members into the same struct). */
 static void validate_declared(const struct field_spec *table, const json_t *obj, const char *ptr,
                               const struct field_spec *disc, const char *disc_value,
-                              const struct target *t, struct spec_errors *errs)
+                              const struct target *t, struct spec_errors *errs, bool lenient)
 {
     char child[SPEC_POINTER_LEN];
 
     for (const struct field_spec *f = table; f->name; f++) {
         const json_t *m = json_object_get(obj, f->name);
         unsigned char *base = t ? t->at : NULL;
+
+        /* Leniently, null is a member not filled in yet, as if absent. */
+        if (lenient && json_is_null(m))
+            m = NULL;
         struct target member = {0};
 
         if (base && f->to.ctype != SPEC_C_NONE) {
@@ -688,7 +742,7 @@ static void validate_declared(const struct field_spec *table, const json_t *obj,
         }
         spec_pointer_join(child, sizeof child, ptr, f->name);
         if (!m) {
-            if (f->required && !f->read_only) {
+            if (f->required && !f->read_only && !lenient) {
                 if (disc)
                     spec_errors_add(errs, child, "is required when %s is %s", disc->name,
                                     disc_value);
@@ -696,14 +750,14 @@ static void validate_declared(const struct field_spec *table, const json_t *obj,
                     spec_errors_add(errs, child, "is required");
             }
         } else {
-            validate_value(f, m, child, member.at ? &member : NULL, errs);
+            validate_value(f, m, child, member.at ? &member : NULL, errs, lenient);
         }
         if (f->variants) {
             const char *value;
             bool determined;
             const struct spec_variant *v = variant_chosen(f, obj, &value, &determined);
             if (v)
-                validate_declared(v->fields, obj, ptr, f, value, t, errs);
+                validate_declared(v->fields, obj, ptr, f, value, t, errs, lenient);
         }
     }
 }
@@ -768,13 +822,13 @@ static enum member_status classify(const struct field_spec *table, const json_t 
 }
 
 static void validate_object(const struct field_spec *table, const json_t *obj, const char *ptr,
-                            const struct target *t, struct spec_errors *errs)
+                            const struct target *t, struct spec_errors *errs, bool lenient)
 {
     char child[SPEC_POINTER_LEN];
     const char *key;
     json_t *m;
 
-    validate_declared(table, obj, ptr, NULL, NULL, t, errs);
+    validate_declared(table, obj, ptr, NULL, NULL, t, errs, lenient);
 
     /* Jansson iterates in insertion order, so these come in document order. */
     json_object_foreach((json_t *)obj, key, m)
@@ -785,8 +839,10 @@ static void validate_object(const struct field_spec *table, const json_t *obj, c
         case MEMBER_ACTIVE:
             break;
         case MEMBER_TOLERATED:
+            if (lenient && json_is_null(m))
+                break;
             spec_pointer_join(child, sizeof child, ptr, key);
-            validate_value(mc.spec, m, child, NULL, errs);
+            validate_value(mc.spec, m, child, NULL, errs, lenient);
             break;
         case MEMBER_EXCLUDED:
             spec_pointer_join(child, sizeof child, ptr, key);
@@ -800,8 +856,9 @@ static void validate_object(const struct field_spec *table, const json_t *obj, c
     }
 }
 
-size_t spec_parse(const struct field_spec *fields, const json_t *value, const char *pointer,
-                  void *dest, struct spec_arena *arena, struct spec_errors *errs)
+size_t spec_parse_mode(const struct field_spec *fields, const json_t *value, const char *pointer,
+                       void *dest, struct spec_arena *arena, struct spec_errors *errs,
+                       enum spec_mode mode)
 {
     size_t before = spec_errors_total(errs);
     struct target t = {dest, NULL, arena};
@@ -809,8 +866,14 @@ size_t spec_parse(const struct field_spec *fields, const json_t *value, const ch
     if (!json_is_object(value))
         spec_errors_add(errs, pointer, "must be an object");
     else
-        validate_object(fields, value, pointer, dest ? &t : NULL, errs);
+        validate_object(fields, value, pointer, dest ? &t : NULL, errs, mode == SPEC_LENIENT);
     return spec_errors_total(errs) - before;
+}
+
+size_t spec_parse(const struct field_spec *fields, const json_t *value, const char *pointer,
+                  void *dest, struct spec_arena *arena, struct spec_errors *errs)
+{
+    return spec_parse_mode(fields, value, pointer, dest, arena, errs, SPEC_STRICT);
 }
 
 size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,
@@ -964,6 +1027,8 @@ static void put_annotations(json_t *s, const struct field_spec *f)
     /* An annotation JSON Schema ignores and the Chinese forms read. */
     if (f->help_zh)
         put(s, "x-description-zh", json_string(f->help_zh));
+    if (f->when_data)
+        put(s, "x-when-data", json_string(f->when_data));
 }
 
 static void put_bounds(json_t *s, const struct field_spec *f, const char *min_key,

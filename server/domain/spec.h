@@ -168,6 +168,11 @@ struct field_spec {
     bool read_only;                      /* set by the server: accepted and ignored on input,
                                           * "readOnly" in the schema */
     struct spec_dest to;                 /* where spec_parse() decodes it; see SPEC_TO */
+    /* Stage records only: the record belongs to an application whose data
+     * has this member true (a unit directly under the authority), is
+     * required of it and refused of any other; "x-when-data" in the
+     * schema.  NULL: always as `required` says.  spec_parse() ignores it. */
+    const char *when_data;
 };
 
 #define SPEC_POINTER_LEN 256
@@ -203,6 +208,10 @@ void spec_errors_release(struct spec_errors *e);
  * answer could be given without memory. */
 void spec_errors_add(struct spec_errors *e, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends an error whose detail was made already, in both languages (a
+ * guard's, say); detail_zh may be NULL or "". */
+void spec_errors_add_text(struct spec_errors *e, const char *pointer, const char *detail,
+                          const char *detail_zh);
 /* Every error added: those kept and those only counted. */
 size_t spec_errors_total(const struct spec_errors *e);
 /* Writes the `detail` of a 422 for e into out (cap bytes), and its Chinese
@@ -252,6 +261,23 @@ void *spec_arena_alloc(struct spec_arena *a, size_t size);
  */
 size_t spec_parse(const struct field_spec *fields, const json_t *value, const char *pointer,
                   void *dest, struct spec_arena *arena, struct spec_errors *errs);
+
+/*
+ * How much spec_parse_mode() asks of a document.  SPEC_STRICT: everything
+ * above.  SPEC_LENIENT, for a form being filled in (CONTRACT.md "Lenient
+ * drafts"): what is there must have the right JSON type and hold within its
+ * bounds (lengths, values, the enum, real dates, check characters, the most
+ * items an array may have), but nothing is required, null counts as not
+ * filled in yet (a member or an array item), and an array may have fewer
+ * items than it must.  Absent and null members leave their destination
+ * zero.  What a strict parse would say besides is the document's
+ * incompleteness, for the caller to ask separately.
+ */
+enum spec_mode { SPEC_STRICT, SPEC_LENIENT };
+
+size_t spec_parse_mode(const struct field_spec *fields, const json_t *value, const char *pointer,
+                       void *dest, struct spec_arena *arena, struct spec_errors *errs,
+                       enum spec_mode mode);
 
 /* spec_parse() without decoding. */
 size_t spec_validate(const struct field_spec *fields, const json_t *value, const char *pointer,

@@ -58,3 +58,13 @@ bool uscc_in_beijing(const char *code)
 {
     return code[2] == '1' && code[3] == '1';
 }
+
+bool uscc_registered_elsewhere(const char *code, const char *unit)
+{
+    if (!code || !unit || !uscc_valid(code) || strlen(unit) != 6)
+        return false;
+    for (int i = 0; i < 6; i++)
+        if (unit[i] < '0' || unit[i] > '9')
+            return false;
+    return memcmp(code + 2, unit, 6) != 0;
+}

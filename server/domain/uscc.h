@@ -20,4 +20,12 @@ bool uscc_valid(const char *code);
  * Assumes uscc_valid(code). */
 bool uscc_in_beijing(const char *code);
 
+/* RULES.md §5: true when `unit` is a district (a GB/T 2260 code of 6
+ * digits) other than the division the organisation registered with
+ * (characters 3-8 of a valid `code`, "110000" for the municipal level): the
+ * review unit follows another rule (affiliation, where the project is) and
+ * the reviewer is shown that it differs.  False for any other unit (the
+ * ETDZ, an enterprise unit) and for an invalid code. */
+bool uscc_registered_elsewhere(const char *code, const char *unit);
+
 #endif

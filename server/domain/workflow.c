@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "messages.h"
 #include "text.h"
 #include "config.h"
 #include "roles.h"
@@ -20,8 +21,7 @@ static enum guard_verdict verdict(struct guard_result *out, enum guard_verdict v
 {
     va_list ap;
     va_start(ap, fmt);
-    if (vsnprintf(out->detail, sizeof out->detail, fmt, ap) >= (int)sizeof out->detail)
-        text_trim_utf8(out->detail);
+    msg_vformat(out->detail, sizeof out->detail, out->detail_zh, sizeof out->detail_zh, fmt, ap);
     va_end(ap);
     out->pointer = pointer;
     return out->verdict = v;
@@ -37,7 +37,8 @@ static enum guard_verdict needs_opinion(const struct guard_facts *f, struct guar
 }
 
 /* Eligibility is advice, not a gate: approving against it needs a reason on
- * record (RULES.md §1). */
+ * record, at the municipal stage (RULES.md §1) and at the district stage
+ * (§5, P). */
 static enum guard_verdict eligible_or_overridden(const struct guard_facts *f,
                                                  struct guard_result *out)
 {
@@ -72,6 +73,56 @@ static enum guard_verdict notice_ended(const struct guard_facts *f, struct guard
     return GUARD_PASS;
 }
 
+/* 京文旅发〔2020〕407号 第十七条: the holder asks its district bureau, which
+ * reviews the request and passes it to the authority, which confirms it.
+ * One request at a time. */
+static enum guard_verdict no_surrender_pending(const struct guard_facts *f,
+                                               struct guard_result *out)
+{
+    if (f->surrender == SURRENDER_NONE)
+        return GUARD_PASS;
+    return verdict(
+        out, GUARD_CONFLICT, NULL, "a request to give up the certification is already %s",
+        f->surrender == SURRENDER_REQUESTED ? "with the district bureau" : "with the authority");
+}
+
+static enum guard_verdict surrender_with_district(const struct guard_facts *f,
+                                                  struct guard_result *out)
+{
+    if (f->surrender == SURRENDER_REQUESTED)
+        return GUARD_PASS;
+    if (f->surrender == SURRENDER_FORWARDED)
+        return verdict(out, GUARD_CONFLICT, NULL,
+                       "the request was already passed on to the authority");
+    return verdict(out, GUARD_CONFLICT, NULL, "there is no request to give up the certification");
+}
+
+static enum guard_verdict surrender_returned(const struct guard_facts *f, struct guard_result *out)
+{
+    enum guard_verdict v = surrender_with_district(f, out);
+    return v == GUARD_PASS ? needs_opinion(f, out) : v;
+}
+
+/* The authority confirms a request its district bureau passed on (or, where
+ * the kind has no district stage here, the holder's own request). */
+static enum guard_verdict surrender_with_authority(const struct guard_facts *f,
+                                                   struct guard_result *out)
+{
+    if (f->surrender == SURRENDER_FORWARDED ||
+        (f->surrender == SURRENDER_REQUESTED && !f->surrender_via_district))
+        return GUARD_PASS;
+    if (f->surrender == SURRENDER_REQUESTED)
+        return verdict(out, GUARD_CONFLICT, NULL,
+                       "the district bureau has not passed the request on yet");
+    return verdict(out, GUARD_CONFLICT, NULL, "there is no request to give up the certification");
+}
+
+static enum guard_verdict surrender_refused(const struct guard_facts *f, struct guard_result *out)
+{
+    enum guard_verdict v = surrender_with_authority(f, out);
+    return v == GUARD_PASS ? needs_opinion(f, out) : v;
+}
+
 const char *const workflow_statuses[] = {
     "draft",    "district_review", "municipal_review", "public_notice", "approved",
     "returned", "rejected",        "withdrawn",        "revoked",       NULL,
@@ -88,7 +139,8 @@ const char *const workflow_statuses[] = {
  * application is approved (ROLE_SYSTEM: the server's clock).  The ranking
  * of a year fixes ranked items of applications in municipal review.  The
  * applicant may withdraw until approval; the authority may revoke what it
- * issued. */
+ * issued, and for some grounds that disqualifies the organisation's pending
+ * applications of the kind. */
 #define A ROLE_APPLICANT
 #define D ROLE_DISTRICT_REVIEWER
 #define M ROLE_MUNICIPAL_REVIEWER
@@ -98,7 +150,8 @@ static const struct transition transitions[] = {
     {"returned", "submit", "district_review", A, STAGE_DISTRICT, 0, not_barred, false},
     {"returned", "submit", "municipal_review", A, 0, STAGE_DISTRICT, not_barred, false},
 
-    {"district_review", "district_approve", "municipal_review", D, 0, 0, NULL, false},
+    {"district_review", "district_approve", "municipal_review", D, 0, 0, eligible_or_overridden,
+     false},
     {"district_review", "district_return", "returned", D, 0, 0, needs_opinion, false},
     {"district_review", "district_reject", "rejected", D, 0, 0, needs_opinion, false},
 
@@ -122,6 +175,44 @@ static const struct transition transitions[] = {
     {"public_notice", "withdraw", "withdrawn", A, 0, 0, NULL, false},
 
     {"approved", "revoke", "revoked", M, 0, 0, needs_opinion, false},
+    /* 京文旅发〔2020〕190号 第十三条: a revocation on some grounds also
+     * disqualifies the organisation's pending applications of the kind. */
+    {"district_review", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+    {"municipal_review", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+    {"public_notice", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+    {"returned", "disqualified", "rejected", M, 0, 0, needs_opinion, false, true},
+
+    /* After approval (RULES.md §8): the holder files its reports, the
+     * authority sends reminders (催告), records what it found (a re-check,
+     * its review of a change), the day the funds were received, and
+     * dismisses a revocation prompt it decides not to act on; the clock
+     * marks duties overdue, missed, met or failed.  None moves the status:
+     * revoking stays the authority's decision.  After a revocation with a
+     * refund, the refund is tracked until it is recorded as paid. */
+    {"approved", "report_filed", "approved", A, AFTER_DUTIES, 0, NULL, false},
+    {"approved", "duty_reminder", "approved", M, AFTER_DUTIES, 0, NULL, false},
+    {"approved", "duty_result", "approved", M, AFTER_DUTIES, 0, NULL, false},
+    {"approved", "funds_paid", "approved", M, AFTER_PAYMENT, 0, NULL, false},
+    {"approved", "prompt_dismissed", "approved", M, AFTER_DUTIES, 0, needs_opinion, false},
+    {"approved", "duty_overdue", "approved", ROLE_SYSTEM, AFTER_DUTIES, 0, NULL, false},
+    {"approved", "duty_missed", "approved", ROLE_SYSTEM, AFTER_DUTIES, 0, NULL, false},
+    {"approved", "duty_met", "approved", ROLE_SYSTEM, AFTER_DUTIES, 0, NULL, false},
+    {"approved", "duty_failed", "approved", ROLE_SYSTEM, AFTER_DUTIES, 0, NULL, false},
+    {"revoked", "duty_overdue", "revoked", ROLE_SYSTEM, 0, 0, NULL, false},
+    {"revoked", "duty_reminder", "revoked", M, 0, 0, NULL, false},
+    {"revoked", "refund_paid", "revoked", M, 0, 0, NULL, false},
+
+    /* 京文旅发〔2020〕407号 第十七条: giving up a certification, through the
+     * district bureau; no bar follows. */
+    {"approved", "surrender_requested", "approved", A, AFTER_SURRENDER, 0, no_surrender_pending,
+     false},
+    {"approved", "surrender_forwarded", "approved", D, AFTER_SURRENDER, 0, surrender_with_district,
+     false},
+    {"approved", "surrender_returned", "approved", D, AFTER_SURRENDER, 0, surrender_returned,
+     false},
+    {"approved", "surrender_confirmed", "revoked", M, AFTER_SURRENDER, 0, surrender_with_authority,
+     false},
+    {"approved", "surrender_refused", "approved", M, AFTER_SURRENDER, 0, surrender_refused, false},
 };
 #undef A
 #undef D
@@ -175,7 +266,8 @@ size_t workflow_actions(const char *status, unsigned role, unsigned stages, cons
     size_t n = 0;
     for (size_t i = 0; i < N_TRANSITIONS && n + 1 < cap; i++) {
         const struct transition *t = &transitions[i];
-        if (strcmp(t->from, status) != 0 || !holds(t, stages) || (role != ~0u && t->who != role))
+        if (strcmp(t->from, status) != 0 || !holds(t, stages) || (role != ~0u && t->who != role) ||
+            t->follows)
             continue;
         bool seen = false; /* an action listed once, whichever row holds */
         for (size_t j = 0; j < n; j++)

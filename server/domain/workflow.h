@@ -28,6 +28,15 @@ enum stage {
 };
 #define STAGES_ALL (STAGE_DISTRICT | STAGE_MUNICIPAL | STAGE_NOTICE)
 
+/* What an application's kind does after approval (struct kind's `after`),
+ * as bits beside its stages: a row of the table may hold only for kinds
+ * that do it. */
+enum after_approval {
+    AFTER_DUTIES = 1u << 8,     /* reports and other duties (RULES.md §8) */
+    AFTER_PAYMENT = 1u << 9,    /* the day its funds were received is recorded */
+    AFTER_SURRENDER = 1u << 10, /* the holder may give up what was issued */
+};
+
 /* A stage's name ("district", "municipal", "notice") and back (0 for an
  * unknown name). */
 const char *stage_name(enum stage s);
@@ -44,6 +53,11 @@ struct guard_facts {
     int open_objections;
     const char *barred_until; /* a revocation bars a new application until
                                * this date; NULL or "" when none */
+    /* A request to give up what was issued (407号 第十七条): none, asked
+     * by the holder, or passed on by the district bureau; whether the kind
+     * goes through a district stage here (then the bureau passes it on). */
+    enum { SURRENDER_NONE, SURRENDER_REQUESTED, SURRENDER_FORWARDED } surrender;
+    bool surrender_via_district;
 };
 
 enum guard_verdict {
@@ -56,6 +70,7 @@ struct guard_result {
     enum guard_verdict verdict;
     const char *pointer; /* GUARD_INVALID: the member at fault */
     char detail[256];
+    char detail_zh[256]; /* the same in Chinese (messages.h); "" when none */
 };
 
 struct transition {
@@ -70,6 +85,10 @@ struct transition {
      * open objection to end a notice, … */
     enum guard_verdict (*guard)(const struct guard_facts *f, struct guard_result *out);
     bool issues; /* reaching `to` issues, signed, what the kind issues */
+    /* Taken only as what follows from another action (a revocation that
+     * disqualifies pending applications), never asked for: not among the
+     * actions offered. */
+    bool follows;
 };
 
 /* Runs t's guard on f.  out->verdict is GUARD_PASS when t has none. */

@@ -23,8 +23,23 @@ static const struct field_spec account_fields[] = {
     {.name = "uscc", .type = SPEC_USCC},
     {.name = "unit", .type = SPEC_STRING, .min = 1, .max = UNIT_ID_CHARS},
     {.name = "authority", .type = SPEC_ENUM, .enum_values = authorities},
+    {.name = "direct", .type = SPEC_BOOL},
     {.name = NULL},
 };
+
+/* An applicant's organisation is registered in Beijing (USCC division code
+ * 11…), unless it is a unit directly under the Ministry of Culture and
+ * Tourism or the municipal bureau (京文旅发〔2020〕407号 第十三条), which may
+ * carry a national code: it says so (`direct`), and the reviewers check the
+ * claim with each application.  NULL when the code may stand, else why not. */
+const char *applicant_uscc_problem(const char *uscc, bool direct)
+{
+    if (!uscc || !uscc_valid(uscc) || direct || uscc_in_beijing(uscc))
+        return NULL;
+    return "the organisation must be registered in Beijing (division code 11…), unless it is "
+           "directly under the Ministry of Culture and Tourism or the municipal bureau "
+           "(direct: true)";
+}
 
 /* The role names (roles.h), NULL-terminated, for the field table. */
 static const char *const *role_values(void)
@@ -47,12 +62,13 @@ static void check_bindings(const json_t *body, const struct role_def *role,
             continue;
         bool present = json_object_get(body, member) != NULL;
         bool needed = strcmp(role->binding, member) == 0;
+        bool may = needed || strcmp(role->also, member) == 0;
         char ptr[32];
         snprintf(ptr, sizeof ptr, "/%s", member);
         if (needed && !present)
             spec_errors_add(errs, ptr, "required for a %s", role->name);
-        else if (!needed && present)
-            spec_errors_add(errs, ptr, "only a %s has a %s", roles[i].name, member);
+        else if (!may && present)
+            spec_errors_add(errs, ptr, "a %s has no %s", role->name, member);
     }
 }
 
@@ -69,13 +85,24 @@ void account_from_json(struct store *s, const json_t *body, int64_t now, struct 
     check_bindings(body, role, errs);
 
     const char *uscc = json_string_value(json_object_get(body, "uscc"));
-    if (uscc && role->bit == ROLE_APPLICANT && !uscc_in_beijing(uscc))
-        spec_errors_add(errs, "/uscc",
-                        "the organisation must be registered in Beijing (division code 11…)");
+    bool direct = json_is_true(json_object_get(body, "direct"));
+    if (direct && role->bit != ROLE_APPLICANT)
+        spec_errors_add(errs, "/direct", "only an applicant is directly under an authority");
+    const char *why = role->bit == ROLE_APPLICANT ? applicant_uscc_problem(uscc, direct) : NULL;
+    if (why)
+        spec_errors_add(errs, "/uscc", "%s", why);
     const char *unit = json_string_value(json_object_get(body, "unit"));
     struct unit u;
+    const char *authority = json_string_value(json_object_get(body, "authority"));
     if (unit && store_unit_get(s, unit, &u) != STORE_OK)
         spec_errors_add(errs, "/unit", "no such review unit; see GET /v1/review-units");
+    else if (unit && authority && (strcmp(u.kind, "soe") == 0 || strcmp(u.kind, "hq") == 0) &&
+             strcmp(authority, kind_first_store.authority) != 0)
+        /* An enterprise unit reviews its members' first-store projects only
+         * (RULES.md §0). */
+        spec_errors_add(errs, "/authority",
+                        "an enterprise review unit reviews only first_store applications (%s)",
+                        kind_first_store.authority);
     if (errs->count > 0)
         return;
 
@@ -85,9 +112,9 @@ void account_from_json(struct store *s, const json_t *body, int64_t now, struct 
         snprintf(a->uscc, sizeof a->uscc, "%s", uscc);
     if (unit)
         snprintf(a->unit, sizeof a->unit, "%s", unit);
-    const char *authority = json_string_value(json_object_get(body, "authority"));
     if (authority)
         snprintf(a->authority, sizeof a->authority, "%s", authority);
+    a->direct = direct;
     clock_format_rfc3339(now, a->created_at);
 }
 
@@ -103,6 +130,8 @@ json_t *account_to_json(const struct account *a)
         json_object_set_new(o, "authority", json_string(a->authority));
     if (o && a->email[0])
         json_object_set_new(o, "email", json_string(a->email));
+    if (o && strcmp(a->role, "applicant") == 0)
+        json_object_set_new(o, "direct", json_boolean(a->direct));
     return o;
 }
 

@@ -15,6 +15,7 @@
 #include "jsontext.h"
 #include "date.h"
 #include "engine_impl.h"
+#include "messages.h"
 #include "sign.h"
 
 /* A serial nobody can guess: the year and 80 random bits in Crockford's
@@ -36,6 +37,13 @@ static void new_serial(char *out, size_t cap, int year)
     }
     groups[g] = '\0';
     snprintf(out, cap, "SB-%d-%s", year, groups);
+}
+
+static void certified_file(const struct material *m, void *ctx)
+{
+    char hex[MATERIAL_SHA256_LEN * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, m->sha256, MATERIAL_SHA256_LEN);
+    json_array_append_new(ctx, json_pack("{s:s, s:s}", "type", m->type, "sha256", hex));
 }
 
 /* Phase 1: the document, as far as it is known before the transaction (its
@@ -71,17 +79,47 @@ enum engine_rc certificate_prepare(struct change *c)
                   "name_en", authority_name_en(k->authority), "issued_on", issued);
     if (!c->certificate)
         return outcome_set(c->out, ENGINE_ERROR, "out of memory");
-    if (k->valid_years > 0) {
-        char until[DATE_TEXT_LEN];
-        date_format(kind_valid_until(k, issued_on), until);
-        json_object_set_new(c->certificate, "valid_until", json_string(until));
+    /* What the decision grants (RULES.md §5): what the municipal approval
+     * decided, at most the computed award; the items are the computation. */
+    const json_t *decided = json_object_get(after.facts, "granted_fen");
+    int64_t granted =
+        json_is_integer(decided) ? json_integer_value(decided) : after.award.total_fen;
+    c->next.granted_fen = granted;
+    if (k->source)
+        json_object_set_new(c->certificate, "measure", json_string(k->source));
+    if (k->decision_details && a->data.typed)
+        k->decision_details(a->data.typed, c->certificate);
+    if (k->subject && a->data.typed)
+        json_object_set_new(c->certificate, "subject", k->subject(a->data.typed));
+    if (k->certification) {
+        /* Certified, with no amount: until a date, or without end. */
+        if (k->valid_years > 0) {
+            char until[DATE_TEXT_LEN];
+            date_format(kind_valid_until(k, issued_on), until);
+            json_object_set_new(c->certificate, "valid_until", json_string(until));
+        }
     } else {
         json_t *awarded = award_to_json(&after.award);
-        json_object_set_new(c->certificate, "amount_fen", json_integer(after.award.total_fen));
+        json_object_set_new(c->certificate, "amount_fen", json_integer(granted));
         json_object_set(c->certificate, "basis", json_object_get(awarded, "basis"));
         json_object_set(c->certificate, "items", json_object_get(awarded, "items"));
+        if (granted != after.award.total_fen) {
+            json_object_set_new(c->certificate, "proposed_fen",
+                                json_integer(after.award.total_fen));
+            json_t *why = json_object_get(after.facts, "grant_reason");
+            if (why)
+                json_object_set(c->certificate, "grant_reason", why);
+        }
         json_decref(awarded);
     }
+    /* The files it was granted on (RULES.md §6): those submitted, which
+     * cannot change while the application is under review. */
+    json_t *files = json_array();
+    if (!files || store_materials_of(c->e->store, row->id, certified_file, files) != STORE_OK) {
+        json_decref(files);
+        return outcome_set(c->out, ENGINE_ERROR, "the database could not be read");
+    }
+    json_object_set_new(c->certificate, "materials", files);
     if (!c->details)
         c->details = json_object();
     json_object_set_new(c->details, "certificate_serial", json_string(c->serial));
@@ -112,10 +150,13 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c)
     snprintf(row.issued_on, sizeof row.issued_on, "%s",
              json_string_value(json_object_get(c->certificate, "issued_on")));
     enum store_rc rc = row.jws ? store_cert_insert(tx, &row) : STORE_ERROR;
+    sb_day issued_on = date_of_unix(c->now);
+    date_parse(row.issued_on, &issued_on);
     certificate_release(&row);
     if (rc != STORE_OK)
         return outcome_set(c->out, ENGINE_ERROR, "the certificate could not be stored");
-    return ENGINE_OK;
+    /* What is issued starts the holder's duties (RULES.md §8). */
+    return duties_on_issue(tx, c, issued_on, until);
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -141,6 +182,8 @@ json_t *certificate_to_json(const struct certificate_row *c, int64_t now)
         json_t *rev = json_pack("{s:s, s:s, s:s}", "revoked_at", c->revoked_at, "reason",
                                 c->revocation_reason ? c->revocation_reason : "", "ground",
                                 c->revocation_ground);
+        if (rev && c->revocation_effective_on[0])
+            json_object_set_new(rev, "effective_on", json_string(c->revocation_effective_on));
         if (rev && c->refund_fen >= 0)
             json_object_set_new(rev, "refund_fen", json_integer(c->refund_fen));
         if (!rev || json_object_set_new(o, "revocation", rev) != 0) {
@@ -172,6 +215,13 @@ enum engine_rc engine_certificate_of(struct engine *e, const struct actor *who, 
 
 /* ---- revocation ------------------------------------------------------------------ */
 
+/* The date of text, or `otherwise` when it is none. */
+static sb_day date_parse_or(const char *text, sb_day otherwise)
+{
+    sb_day d;
+    return date_parse(text, &d) ? d : otherwise;
+}
+
 enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const char *serial,
                              const json_t *body, int64_t now, struct outcome *out)
 {
@@ -192,6 +242,7 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
         {.name = "reason", .type = SPEC_TEXT, .required = true, .min = 1, .max = 4000},
         {.name = "ground", .type = SPEC_ENUM, .enum_values = k->revocation_grounds},
         {.name = "refund_fen", .type = SPEC_FEN, .min = 0, .max = 100000000000000},
+        {.name = "effective_on", .type = SPEC_DATE},
         {.name = NULL},
     };
     spec_validate(fields, body, "", &out->errs);
@@ -201,13 +252,23 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
     json_decref(doc);
     if (json_is_integer(refund) && json_integer_value(refund) > amount)
         spec_errors_add(&out->errs, "/refund_fen",
-                        k->valid_years > 0 ? "a certificate carries no amount to refund"
-                                           : "cannot exceed the amount granted");
+                        k->certification ? "a certificate carries no amount to refund"
+                                         : "cannot exceed the amount granted");
+    /* 京科发〔2020〕13号 第十一条: a cancellation may take effect from the day
+     * of the change, in the past; never later than today. */
+    const char *effective = json_string_value(json_object_get(body, "effective_on"));
+    sb_day eff;
+    if (effective && date_parse(effective, &eff) && eff > date_of_unix(now))
+        spec_errors_add(&out->errs, "/effective_on", "must not lie after today");
+    if (effective && date_parse(effective, &eff) && eff < date_parse_or(cert.issued_on, eff))
+        spec_errors_add(&out->errs, "/effective_on", "must not lie before the issue on %s",
+                        cert.issued_on);
     if (out->errs.count > 0) {
         rc = outcome_invalid(out);
         goto done;
     }
     struct revocation_input in = {
+        .effective_on = effective,
         .reason = json_string_value(json_object_get(body, "reason")),
         .ground = json_string_value(json_object_get(body, "ground")),
         .refund_fen = json_is_integer(refund) ? json_integer_value(refund) : -1,
@@ -230,20 +291,22 @@ struct key_source key_source_store(struct store *s)
     return (struct key_source){store_find_key, s};
 }
 
-static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t len, const char *fmt, ...)
+/* Says why in both languages (messages.h); why_zh may be NULL. */
+static void say(char *why, char *why_zh, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void say(char *why, char *why_zh, size_t len, const char *fmt, ...)
 {
     if (!why || !len)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
+    msg_vformat(why, len, why_zh, why_zh ? len : 0, fmt, ap);
     va_end(ap);
 }
 
 enum verdict certificate_verify(const struct key_source *keys, const char *jws,
                                 const json_t *certificate, json_t **payload, char *why,
-                                size_t whylen)
+                                char *why_zh, size_t whylen)
 {
     char kid[SIGN_KID_LEN + 1];
     char *text = NULL;
@@ -251,7 +314,7 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
     if (payload)
         *payload = NULL;
     if (!jws || jws_parse(jws, kid, &text, &len) != 0) {
-        say(why, whylen, "not a compact JWS with an EdDSA header and a key id");
+        say(why, why_zh, whylen, "not a compact JWS with an EdDSA header and a key id");
         return VERIFY_MALFORMED;
     }
     enum verdict v;
@@ -260,28 +323,28 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
     size_t pklen = 0;
     json_t *doc = parse_json(text, len, JSON_REJECT_DUPLICATES, NULL);
     if (keys->find(keys->ctx, kid, &key) != 0) {
-        say(why, whylen, "signed with a key this server does not know (%s)", kid);
+        say(why, why_zh, whylen, "signed with a key this server does not know (%s)", kid);
         v = VERIFY_UNKNOWN_KEY;
     } else if (b64url_decode(pk, sizeof pk, &pklen, key.x, strlen(key.x)) != 0 ||
                pklen != sizeof pk || jws_verify(jws, pk) != 0) {
-        say(why, whylen, "the signature does not verify");
+        say(why, why_zh, whylen, "the signature does not verify");
         v = VERIFY_BAD_SIGNATURE;
     } else if (!json_is_object(doc)) {
-        say(why, whylen, "the signed payload is not a certificate");
+        say(why, why_zh, whylen, "the signed payload is not a certificate");
         v = VERIFY_NOT_CERTIFICATE;
     } else if (certificate && !json_equal((json_t *)certificate, doc)) {
-        say(why, whylen, "the certificate differs from what was signed");
+        say(why, why_zh, whylen, "the certificate differs from what was signed");
         v = VERIFY_DIFFERS;
     } else {
         const char *issued = json_string_value(json_object_get(doc, "issued_on"));
         /* A key signs only while active: a signature dated after its
          * retirement was not made by this server. */
         if (key.retired_at[0] && issued && strncmp(issued, key.retired_at, 10) > 0) {
-            say(why, whylen, "signed with key %s after it was retired on %.10s", kid,
+            say(why, why_zh, whylen, "signed with key %s after it was retired on %.10s", kid,
                 key.retired_at);
             v = VERIFY_RETIRED;
         } else {
-            say(why, whylen, "the signature verifies with key %s", kid);
+            say(why, why_zh, whylen, "the signature verifies with key %s", kid);
             v = VERIFY_VALID;
         }
     }
@@ -293,12 +356,12 @@ enum verdict certificate_verify(const struct key_source *keys, const char *jws,
 }
 
 int certificate_check(struct store *s, const char *jws, const json_t *certificate, int64_t now,
-                      const char **status, char *why, size_t whylen)
+                      const char **status, char *why, char *why_zh, size_t whylen)
 {
     struct key_source keys = key_source_store(s);
     json_t *doc = NULL;
     *status = "invalid";
-    if (certificate_verify(&keys, jws, certificate, &doc, why, whylen) != VERIFY_VALID) {
+    if (certificate_verify(&keys, jws, certificate, &doc, why, why_zh, whylen) != VERIFY_VALID) {
         json_decref(doc);
         return 0;
     }

@@ -25,6 +25,20 @@ char *chain_body(const struct event *e, const json_t *parsed)
                   details ? details : json_string(e->details_json ? e->details_json : ""));
     if (!doc)
         return NULL;
+    /* Format 2 (docs/RECORD.md) appends its number and the actor as it was;
+     * an event of format 1 keeps exactly the encoding it was hashed with. */
+    if (e->format >= 2) {
+        json_t *actor = json_pack(
+            "[i, o, o, o]", e->format, e->actor_name ? json_string(e->actor_name) : json_null(),
+            e->actor_unit[0] ? json_string(e->actor_unit) : json_null(),
+            e->actor_authority[0] ? json_string(e->actor_authority) : json_null());
+        if (!actor || json_array_extend(doc, actor) != 0) {
+            json_decref(actor);
+            json_decref(doc);
+            return NULL;
+        }
+        json_decref(actor);
+    }
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
     json_decref(doc);
     if (!text)

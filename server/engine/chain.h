@@ -14,7 +14,11 @@
 #include "store.h"
 
 /* The canonical encoding of e (every column but `hash`): a compact JSON array
- * in a fixed order, object keys sorted, non-ASCII escaped.  `parsed` (may be
+ * in a fixed order, object keys sorted, non-ASCII escaped.  Format 1:
+ * [id, application_id, at, action, from, to, account, role, opinion,
+ * request_id, details, prev_hash hex]; format 2 puts the format and the
+ * actor as it was (2, name, unit, authority) after the details, before the
+ * previous hash (docs/RECORD.md).  `parsed` (may be
  * NULL: then the details text is parsed) is e->details_json as a document.
  * Caller frees. */
 char *chain_canonical(const struct event *e, const json_t *parsed);

@@ -60,7 +60,34 @@ struct engine_settings {
     unsigned n_stages;
     unsigned objections_open_per_application; /* 0: no cap */
     unsigned objections_per_address_per_day;  /* 0: no cap */
+    /* Materials: the largest file (a type may allow less), and the most
+     * bytes the files of one application may have together (413 beyond
+     * either).  engine_init() sets the defaults below. */
+    int64_t material_max_bytes;
+    int64_t materials_max_bytes;
+    /* Calendar days a returned application has to come back (configuration
+     * `return_due_days`; a due date on a day off moves to the next working
+     * day, RULES.md §8); 0: no due date. */
+    unsigned return_due_days;
+    /* RULES.md §5 is a product decision (P): a deployment may take any
+     * number of applications per organisation, kind and round
+     * (configuration `one_application_per_round`: false). */
+    bool many_per_round;
+    /* Duties (RULES.md §8): a kind's annual report date where the
+     * authority sets it (configuration `annual_report_due`); whether a
+     * closure within the year refunds pro rata rather than in full; the
+     * days a refund is due in (0: 30). */
+    struct {
+        const char *kind;
+        struct month_day due;
+    } annual_due[ENGINE_MAX_STAGE_SETTINGS];
+    unsigned n_annual_due;
+    bool refund_pro_rata;
+    unsigned refund_days;
 };
+
+#define ENGINE_MATERIAL_MAX_BYTES  (20 * 1024 * 1024)
+#define ENGINE_MATERIALS_MAX_BYTES (200 * 1024 * 1024)
 
 struct engine {
     struct store *store;
@@ -79,8 +106,13 @@ int engine_init(struct engine *e, struct store *s, const struct calendar *cal);
  * configured ones, else the kind's default. */
 unsigned engine_kind_stages(const struct engine *e, const struct kind *k);
 
+/* The month and day the annual report of kind k is due here: the
+ * configured one, else {0, 0} (the kind's rule). */
+struct month_day engine_annual_due(const struct engine *e, const struct kind *k);
+
 /* Checks settings against the kinds (every kind named exists, every stage
- * list has the municipal stage).  0, or -1 with a one-line reason. */
+ * list has the municipal stage, an annual report date only for a kind that
+ * has annual reports).  0, or -1 with a one-line reason. */
 int engine_check_settings(const struct engine_settings *s, char *err, size_t errlen);
 
 /* ---- outcomes ------------------------------------------------------------ */
@@ -96,6 +128,8 @@ enum engine_rc {
     ENGINE_LIMIT,       /* a limit is reached: `retry_after` seconds (429) */
     ENGINE_UNAVAILABLE, /* cannot be done now by this server, e.g. no signing key (503) */
     ENGINE_ERROR,       /* the database failed (500; logged) */
+    ENGINE_TOO_LARGE,   /* a file, or the files together, over their limit (413) */
+    ENGINE_UNSUPPORTED, /* a file's content is not what it is said to be, or not taken (415) */
 };
 
 struct app;
@@ -118,10 +152,27 @@ void outcome_release(struct outcome *o);
  * rc.  Whatever extra members the caller wants go to o->extra. */
 enum engine_rc outcome_set(struct outcome *o, enum engine_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Sets rc and a reason made of a message (fmt, printf-formatted, as
+ * outcome_set()) and, after a colon, a reason given in both languages (a
+ * guard's, another outcome's): "cannot submit: <why>".  inner_zh may be
+ * NULL or "" (the English stands). */
+enum engine_rc outcome_nest(struct outcome *o, enum engine_rc rc, const char *inner,
+                            const char *inner_zh, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* ENGINE_INVALID with the errors gathered so far in o->errs. */
 enum engine_rc outcome_invalid(struct outcome *o);
 
 /* ---- an application as the engine holds it -------------------------------- */
+
+/* How long an application has waited and what is due, as of the instant it
+ * was loaded at (the worklist's flags, RULES.md §5 and §8). */
+struct app_clock {
+    int days_waiting;    /* whole calendar days (Asia/Shanghai) in its status */
+    sb_day due_on;       /* returned: the day it is due back by; 0: none */
+    bool overdue;        /* returned and past due_on */
+    bool notice_held;    /* under notice past its end, held by an open objection */
+    int open_objections; /* under notice: how many are open; else 0 */
+};
 
 struct app {
     struct application row; /* as stored (owns its text) */
@@ -131,7 +182,13 @@ struct app {
     unsigned stages;       /* the stages this application goes through */
     struct eligibility elig;
     struct award award;
+    struct app_clock clock;
 };
+
+/* {"complete": bool, "errors": [{pointer, detail, detail_zh}]}: what data
+ * parsed leniently still lacks (CONTRACT.md "Lenient drafts").  NULL only
+ * when memory runs out. */
+json_t *completeness_to_json(const struct kind_data *d);
 
 /* Frees what a owns, and a. */
 void app_free(struct app *a);
@@ -220,10 +277,23 @@ struct resolution_input {
     const char *opinion;
 };
 
+/* "withdraw" (NULL: no input): the applicant's reason, recorded. */
+struct withdrawal_input {
+    const char *opinion; /* NULL: none */
+};
+
 struct revocation_input {
     const char *reason;
-    const char *ground; /* NULL: the kind's first ground */
-    int64_t refund_fen; /* -1: none */
+    const char *ground;       /* NULL: the kind's first ground */
+    int64_t refund_fen;       /* -1: none */
+    const char *effective_on; /* "YYYY-MM-DD"; NULL: the day of the revocation */
+};
+
+/* Giving up a certification (407号 第十七条): "surrender_requested" by the
+ * holder, "surrender_forwarded" or "surrender_returned" by its district
+ * bureau, "surrender_confirmed" or "surrender_refused" by the authority. */
+struct surrender_input {
+    const char *opinion; /* the holder's reason, the bureau's or the authority's opinion */
 };
 
 /*
@@ -236,6 +306,11 @@ struct revocation_input {
  */
 enum engine_rc engine_act(struct engine *e, const struct actor *who, int64_t id, const char *action,
                           const void *input, int64_t if_match, int64_t now, struct outcome *out);
+
+/* The members every review may carry (stage, decision, opinion,
+ * override_reason); an approval adds its stage's records (the kind's
+ * district_records or municipal_records). */
+extern const struct field_spec engine_review_fields[];
 
 /* A review (POST …/reviews): the action its stage and decision name. */
 enum engine_rc engine_review(struct engine *e, const struct actor *who, int64_t id,
@@ -256,21 +331,132 @@ enum engine_rc engine_revoke(struct engine *e, const struct actor *who, const ch
 /* Computes and fixes the ranking of `kind` (ranked kinds only) for `year`
  * (the authority's municipal reviewer); each application whose ranked
  * items change is changed through the workflow's "ranked" action, with its
- * event.  out->extra: the ranking as stored. */
+ * event.  out->extra: the ranking as stored.  RULES.md §5: while the year's
+ * round has not closed, or applications of the year wait at an earlier
+ * stage (they would be left out for good), it is computed only with
+ * `confirm` equal to how many are left out (-1: not given): else
+ * ENGINE_REFUSED with out->extra {left_out: [...], count, round_closed}. */
 enum engine_rc engine_rank(struct engine *e, const struct actor *who, const struct kind *kind,
-                           int year, int64_t now, struct outcome *out);
+                           int year, int confirm, int64_t now, struct outcome *out);
 
 /* Performs every time-driven transition due at `now` (notices that ended
- * with no objection open: approved, and what they issue signed), each in
- * its own transaction.  report (may be NULL) is told of each application
- * looked at.  Returns how many were approved, -1 when the store failed
- * (or no signing key is loaded: nothing is approved without one), or
- * ENGINE_TICK_BUSY when another server on the same database is ticking
- * now (PostgreSQL): this turn is that server's. */
+ * with no objection open: approved, and what they issue signed; duties
+ * overdue, missed after a reminder, met, or failed after a rectification
+ * deadline, with the revocation prompts they raise), each in its own
+ * transaction.  report (may be NULL) is told of each application looked
+ * at and each duty moved.  Returns how many were approved, -1 when the
+ * store failed (or no signing key is loaded: nothing is approved without
+ * one), or ENGINE_TICK_BUSY when another server on the same database is
+ * ticking now (PostgreSQL): this turn is that server's. */
 #define ENGINE_TICK_BUSY (-2)
 int engine_tick(struct engine *e, int64_t now,
                 void (*report)(const struct application *a, const char *what, void *ctx),
                 void *ctx);
+
+/* ---- rounds ----------------------------------------------------------------- */
+
+/* A round's window (RULES.md §5), as stored. */
+struct round_window {
+    const struct kind *kind;
+    int round;
+    sb_day opens_on, closes_on;
+    int64_t set_by;
+    char set_at[40];
+};
+
+/* Sets the window of `kind`'s `round` (an administrator, or the municipal
+ * reviewer of the kind's authority) from `body` {opens_on, closes_on}.
+ * out->extra: the window as stored. */
+enum engine_rc engine_round_set(struct engine *e, const struct actor *who, const struct kind *kind,
+                                int round, const json_t *body, int64_t now, struct outcome *out);
+
+/* Calls fn for every window defined, by kind and round. */
+enum engine_rc engine_rounds(struct engine *e, void (*fn)(const struct round_window *w, void *ctx),
+                             void *ctx);
+
+/* A window as JSON, with whether it is open on the day of `now`. */
+json_t *round_window_to_json(const struct round_window *w, int64_t now);
+
+/* ---- lists, statistics ------------------------------------------------------- */
+
+/* How many applications `who` may see match f (its scope set as
+ * engine_list() sets it). */
+enum engine_rc engine_count(struct engine *e, const struct actor *who, struct app_filter *f,
+                            int64_t *n);
+
+/* Calls fn for every application `who` may see that matches f, in f's
+ * order, page after page (f->limit rows at a time). */
+enum engine_rc engine_each(struct engine *e, const struct actor *who, struct app_filter *f,
+                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx);
+
+/* The statistics of the applications `who` may see (reviewers in scope,
+ * auditors) of `round` (0: any) and `kind` (NULL: any): counts by status,
+ * by review unit and kind, sums of proposed, granted and refunded fen.
+ * out->extra: the document. */
+enum engine_rc engine_statistics(struct engine *e, const struct actor *who, int round,
+                                 const struct kind *kind, int64_t now, struct outcome *out);
+
+/* ---- the reviewer's desk ------------------------------------------------------ */
+
+/* The opinion templates of the actor's account, oldest first. */
+enum engine_rc engine_templates(struct engine *e, const struct actor *who,
+                                void (*fn)(const struct opinion_template *t, void *ctx), void *ctx);
+/* A new template of the actor's account from body {title, text}; out->id
+ * is its id (at most 100 per account: 409). */
+enum engine_rc engine_template_add(struct engine *e, const struct actor *who, const json_t *body,
+                                   int64_t now, struct outcome *out);
+/* Deletes template id of the actor's account (404 for anyone else's). */
+enum engine_rc engine_template_delete(struct engine *e, const struct actor *who, int64_t id,
+                                      struct outcome *out);
+
+/* The stage records of the actor's last approval of an application of
+ * `kind` (to fill in the next one's): out->extra {application_id, at,
+ * stage, records}; all null and no records when it has made none. */
+enum engine_rc engine_last_review(struct engine *e, const struct actor *who,
+                                  const struct kind *kind, struct outcome *out);
+/* ---- after approval (RULES.md §8) ------------------------------------------ */
+
+/* What a duty action takes ("report_filed", "duty_reminder", "duty_result",
+ * "funds_paid", "prompt_dismissed", "refund_paid", and the clock's
+ * "duty_overdue", "duty_missed", "duty_met", "duty_failed"): the duty acted
+ * on (0 for a report or the funds) and the body as sent (NULL for the
+ * clock).  On ENGINE_OK out->extra has "duty", the duty as written, and
+ * out->id the report filed. */
+struct duty_input {
+    int64_t duty;
+    const json_t *body;
+};
+
+/* A duty (with, when listed, its application's kind, status, unit and
+ * holder) and a report as the API shows them; NULL only when memory runs
+ * out. */
+json_t *duty_to_json(const struct duty *d);
+json_t *report_to_json(const struct report *r);
+
+/* The duties and the reports of application id, as `who` may see it. */
+enum engine_rc engine_duties_of(struct engine *e, const struct actor *who, int64_t id,
+                                void (*fn)(const struct duty *d, void *ctx), void *ctx);
+enum engine_rc engine_reports_of(struct engine *e, const struct actor *who, int64_t id,
+                                 void (*fn)(const struct report *r, void *ctx), void *ctx);
+
+/* The reviewers' worklist: the duties of the applications `who` reviews
+ * (the scope is set from the actor), newest first. */
+enum engine_rc engine_duty_list(struct engine *e, const struct actor *who, struct duty_filter *f,
+                                void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more);
+
+/* What a reader of a certificate of kind k would want to know of its
+ * holder's duties ({"annual_report_overdue", "under_rectification",
+ * "rectify_by"}), null for a kind without duties; NULL when the store
+ * failed. */
+json_t *engine_standing(struct engine *e, const struct kind *k, int64_t application_id);
+
+/* The public list of kind k (k->public_list): each certified holder, with
+ * what is certified, when, and its status now ("certified",
+ * "under_rectification", "revoked" — announced with its ground and the day
+ * it took effect — or "surrendered"), oldest first.  fn gets each entry (a
+ * reference it may keep). */
+enum engine_rc engine_public_list(struct engine *e, const struct kind *k, int64_t now,
+                                  void (*fn)(json_t *entry, void *ctx), void *ctx);
 
 /* ---- history -------------------------------------------------------------- */
 
@@ -283,6 +469,74 @@ json_t *event_to_json(const struct event *ev);
 /* The objections to application id (reviewers of it, auditors). */
 enum engine_rc engine_objections(struct engine *e, const struct actor *who, int64_t id,
                                  void (*fn)(const struct objection *o, void *ctx), void *ctx);
+
+/* ---- versions -------------------------------------------------------------- */
+
+/* Version n of application id as `who` may see it: the envelope as it was
+ * then (its canonical text and SHA-256, which the create, edit and submit
+ * events name as data_sha256).  ENGINE_NOT_FOUND when there is no such
+ * application or version; caller releases out. */
+enum engine_rc engine_version(struct engine *e, const struct actor *who, int64_t id, int64_t n,
+                              struct app_version *out, struct outcome *o);
+
+/* ---- materials (申报材料) ------------------------------------------------------ */
+
+/* A file as received: its bytes (read through src), their SHA-256
+ * computed while they arrived, what the client says of them. */
+struct material_input {
+    const char *type;         /* the material type (?type=) */
+    const char *content_type; /* the Content-Type as sent; NULL when none */
+    const char *filename;     /* from Content-Disposition, decoded; NULL when none */
+    struct byte_source src;
+    unsigned char sha256[MATERIAL_SHA256_LEN];
+};
+
+/* What can be said of an upload of `type` with `content_type` to
+ * application id before its bytes arrive: the same checks as
+ * engine_material_add() makes, save the content and the application's
+ * total.  declared_bytes: the Content-Length, or -1.  ENGINE_OK when it
+ * may go on; *max_bytes then receives the most the file may have. */
+enum engine_rc engine_material_precheck(struct engine *e, const struct actor *who, int64_t id,
+                                        const char *type, const char *content_type,
+                                        int64_t declared_bytes, int64_t *max_bytes,
+                                        struct outcome *out);
+
+/* Adds a file to application id (its owner, while it is a draft or
+ * returned): the type must be one of the kind's (422), the media type one
+ * the type takes and the content what the media type says (415), the file
+ * and the application's files together within the limits (413).  *made
+ * receives the stored file (caller releases). */
+enum engine_rc engine_material_add(struct engine *e, const struct actor *who, int64_t id,
+                                   const struct material_input *in, int64_t now,
+                                   struct material *made, struct outcome *out);
+
+/* The files of application id as `who` may see it, the types its data
+ * needs (required ones, and conditional ones whose condition holds) and
+ * those of them with no file yet: {"items": [...], "needed": ["type", …],
+ * "missing": ["type", …]}.  *doc: caller owns it. */
+enum engine_rc engine_materials(struct engine *e, const struct actor *who, int64_t id, int64_t now,
+                                json_t **doc, struct outcome *out);
+
+/* File mid of application id as `who` may see it (deleted ones included:
+ * what was submitted stays readable).  Caller releases out. */
+enum engine_rc engine_material_get(struct engine *e, const struct actor *who, int64_t id,
+                                   int64_t mid, struct material *m, struct outcome *out);
+
+/* Reads len bytes at off of file mid (after engine_material_get): 0, or
+ * -1 when they cannot be read (the file is gone, the database failed). */
+int engine_material_read(struct engine *e, int64_t mid, int64_t off, void *buf, size_t len);
+
+/* Deletes file mid of application id (its owner, while it is a draft or
+ * returned). */
+enum engine_rc engine_material_delete(struct engine *e, const struct actor *who, int64_t id,
+                                      int64_t mid, int64_t now, struct outcome *out);
+
+/* A file as the API shows it; NULL only when memory runs out. */
+json_t *material_to_json(const struct material *m);
+
+/* The material types of kind k as the API shows them (GET
+ * /v1/kinds/{kind}/materials), with the largest file each takes here. */
+json_t *engine_material_types(const struct engine *e, const struct kind *k);
 
 /* ---- what approvals issue -------------------------------------------------- */
 
@@ -321,17 +575,18 @@ struct key_source {
 /* A key source reading the keys in the store. */
 struct key_source key_source_store(struct store *s);
 
-/* The verdict on jws; why (may be NULL) says it in words.  *payload (may be
- * NULL) receives the signed document when it is one (caller owns it). */
+/* The verdict on jws; why (may be NULL) says it in words, why_zh (may be
+ * NULL) in Chinese, each of whylen bytes.  *payload (may be NULL) receives
+ * the signed document when it is one (caller owns it). */
 enum verdict certificate_verify(const struct key_source *keys, const char *jws,
                                 const json_t *certificate, json_t **payload, char *why,
-                                size_t whylen);
+                                char *why_zh, size_t whylen);
 
 /* The API's answer about a certificate given to it: valid or not, and its
  * status in the store ("active", "expired", "revoked"; "unknown" for a
  * valid one the store does not know; "invalid"), with why. */
 int certificate_check(struct store *s, const char *jws, const json_t *certificate, int64_t now,
-                      const char **status, char *why, size_t whylen);
+                      const char **status, char *why, char *why_zh, size_t whylen);
 
 /* The public keys in the JWKS form (RFC 7517/8037); NULL when the store
  * failed. */
@@ -344,6 +599,11 @@ json_t *engine_jwks(struct store *s);
  * problem is appended to errs with its pointer.  The unit must exist. */
 void account_from_json(struct store *s, const json_t *body, int64_t now, struct account *a,
                        struct spec_errors *errs);
+
+/* Why an applicant's USCC may not stand (a code outside Beijing of an
+ * organisation not directly under the ministry or the municipal bureau), or
+ * NULL when it may. */
+const char *applicant_uscc_problem(const char *uscc, bool direct);
 
 /* An account as JSON (no secrets); NULL only when memory runs out. */
 json_t *account_to_json(const struct account *a);

@@ -61,12 +61,21 @@ struct change {
     bool reevaluate;         /* the facts the rules read changed */
     struct eligibility elig; /* as they stood before the change (the decision basis) */
     struct award award;
-    const char *opinion; /* the event's; borrowed from the input */
-    json_t *details;     /* the event's details (owned) */
-    json_t *certificate; /* what an issuing transition signs (owned) */
+    const char *opinion;      /* the event's; borrowed from the input */
+    json_t *details;          /* the event's details (owned) */
+    json_t *details_prepared; /* as phase 1 left them, for a run again (owned) */
+    json_t *certificate;      /* what an issuing transition signs (owned) */
     char serial[48];
+    /* The version the change writes: its envelope's canonical text (owned)
+     * and SHA-256; NULL for an action that keeps the version. */
+    char *envelope;
+    unsigned char envelope_sha256[VERSION_SHA256_LEN];
 
     struct event_draft event; /* the event, as phase 1 left c */
+
+    /* What the action writes to duties and reports (engine/duties.c),
+     * worked out in phase 2; owned.  NULL: nothing. */
+    struct duty_work *work;
 
     /* Phase 2. */
     unsigned char event_hash[EVENT_HASH_LEN];
@@ -92,21 +101,77 @@ struct action_def {
     /* Phase 2, after the row is written and before its event: rows of
      * its own (an objection, a revocation). */
     enum engine_rc (*before_event)(struct store_tx *tx, struct change *c);
+    /* Phase 2, after its event: what follows from it for other
+     * applications (a revocation that disqualifies pending ones). */
+    enum engine_rc (*after_event)(struct store_tx *tx, struct change *c);
     /* The action leaves the application as it was (its representation, and
      * so its version, the ETag): an objection is an event of the
      * application, not a change to it.  Phase 2 then only checks that the
      * version has not moved. */
     bool keeps_version;
+    /* The event names the envelope the change leaves (data_sha256 and
+     * version): creation, edits, submissions. */
+    bool names_envelope;
 };
 
 /* The action's entry, or NULL. */
 const struct action_def *action_find(const char *action);
 
+/* ---- after approval (engine/duties.c) ---------------------------------------- */
+
+/* Duties and a report an action writes, in its transaction: rows to
+ * update or insert, and the report to insert first (rows whose report_id is
+ * -1 take its id). */
+#define DUTY_WORK_MAX 4
+struct duty_work {
+    struct duty rows[DUTY_WORK_MAX];
+    bool insert[DUTY_WORK_MAX];
+    unsigned n;
+    bool add_report;
+    struct report report;
+};
+
+void duty_work_free(struct duty_work *w);
+
+/* The hooks of the actions after approval (action_def). */
+enum engine_rc duties_prepare_report(struct change *c);
+enum engine_rc duties_check_report(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_reminder(struct change *c);
+enum engine_rc duties_check_reminder(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_result(struct change *c);
+enum engine_rc duties_check_result(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_funds(struct change *c);
+enum engine_rc duties_check_funds(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_dismissal(struct change *c);
+enum engine_rc duties_check_dismissal(struct store_tx *tx, struct change *c);
+enum engine_rc duties_prepare_refund_paid(struct change *c);
+enum engine_rc duties_check_refund_paid(struct store_tx *tx, struct change *c);
+enum engine_rc duties_check_clock(struct store_tx *tx, struct change *c);
+/* before_event of each: writes c->work. */
+enum engine_rc duties_write(struct store_tx *tx, struct change *c);
+
+/* The duties what was just issued starts (certificate_issue()). */
+enum engine_rc duties_on_issue(struct store_tx *tx, struct change *c, sb_day issued_on,
+                               const char *valid_until);
+/* What a revocation does to the duties: those still open are cancelled, the
+ * open prompts acted on, and a refund (refund_fen > 0) becomes a duty. */
+enum engine_rc duties_on_revocation(struct store_tx *tx, struct change *c, int64_t refund_fen);
+
+/* The clock's part for duties (engine_tick). */
+int duties_tick(struct engine *e, int64_t now,
+                void (*report)(const struct application *a, const char *what, void *ctx),
+                void *ctx);
+
 /* Parses and evaluates an application the store read (taking the row's
  * text) as of `now`.  NULL when memory runs out. */
 struct app *app_load(struct engine *e, struct application *row, int64_t now);
+/* Whether the applicant may still change the application (draft,
+ * returned): only such data may be incomplete. */
+bool app_editable(const struct application *row);
 /* Runs the kind's rules on a again (its facts or data changed). */
 void app_evaluate(struct app *a, int64_t now);
+/* Works out a->clock (waiting, due dates, a held notice) as of `now`. */
+void app_clock(struct engine *e, struct app *a, int64_t now);
 
 /* Parses a's facts text (NULL or "" as {}); never NULL unless memory runs
  * out. */
@@ -133,6 +198,25 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c);
  * own.  Every problem to o->errs. */
 void envelope_check_unit(struct engine *e, const struct actor *who, const struct envelope *env,
                          struct outcome *o);
+
+/* The canonical text of an application's envelope (kind, round,
+ * review_unit, applicant, data: compact JSON, keys sorted, UTF-8 as is) as
+ * row a has it; sha256_out (may be NULL) gets its SHA-256.  Caller frees;
+ * NULL when memory runs out. */
+char *envelope_text(const struct application *a, unsigned char *sha256_out);
+
+/* Keeps the version row a (as written) and its envelope: text and sha256 as
+ * envelope_text() made them. */
+enum store_rc version_keep(struct store_tx *tx, const struct application *a, const char *text,
+                           const unsigned char *sha256);
+
+/* The members an event adds for an envelope: data_sha256 (hex) and
+ * version. */
+void details_name_envelope(json_t *details, const unsigned char *sha256, int64_t version);
+
+/* The decision basis: the eligibility checks and the award as they stood
+ * (what the decider saw), {"eligibility", "award"}. */
+json_t *decision_basis(const struct change *c);
 
 /* Releases what a change holds (its application, what it prepared) and
  * sets it up for another attempt with the same input. */

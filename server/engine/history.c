@@ -35,6 +35,12 @@ int event_draft_make(struct event_draft *d, const struct actor *who, const struc
     e->actor_account = who->account;
     snprintf(e->actor_role, sizeof e->actor_role, "%s", role ? role : "public");
     snprintf(e->request_id, sizeof e->request_id, "%s", who->request_id ? who->request_id : "");
+    /* The actor as it is now, inside what the hash covers (format 2). */
+    e->format = 2;
+    e->actor_name = (char *)who->name; /* borrowed: not released */
+    snprintf(e->actor_unit, sizeof e->actor_unit, "%s", who->unit ? who->unit : "");
+    snprintf(e->actor_authority, sizeof e->actor_authority, "%s",
+             who->authority ? who->authority : "");
     e->opinion = (char *)opinion; /* borrowed: not released */
     e->details_json = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     d->body = details && !e->details_json ? NULL : chain_body(e, details);
@@ -86,14 +92,17 @@ json_t *event_to_json(const struct event *e)
     sodium_bin2hex(hash, sizeof hash, e->hash, EVENT_HASH_LEN);
     json_t *details = parse_json0(e->details_json ? e->details_json : "{}", 0, NULL);
     json_t *o =
-        json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:o, s:s}, s:o, s:o, s:o, s:s}", "id",
-                  (json_int_t)e->id, "at", e->at, "action", e->action, "from",
+        json_pack("{s:I, s:s, s:s, s:o, s:o, s:{s:o, s:s, s:o, s:o, s:o}, s:o, s:o, s:o, s:s}",
+                  "id", (json_int_t)e->id, "at", e->at, "action", e->action, "from",
                   e->from_status[0] ? json_string(e->from_status) : json_null(), "to",
                   e->to_status[0] ? json_string(e->to_status) : json_null(), "actor", "account",
                   e->actor_account ? json_integer(e->actor_account) : json_null(), "role",
-                  e->actor_role, "opinion", e->opinion ? json_string(e->opinion) : json_null(),
-                  "request_id", e->request_id[0] ? json_string(e->request_id) : json_null(),
-                  "details", details ? details : json_object(), "hash", hash);
+                  e->actor_role, "name", e->actor_name ? json_string(e->actor_name) : json_null(),
+                  "unit", e->actor_unit[0] ? json_string(e->actor_unit) : json_null(), "authority",
+                  e->actor_authority[0] ? json_string(e->actor_authority) : json_null(), "opinion",
+                  e->opinion ? json_string(e->opinion) : json_null(), "request_id",
+                  e->request_id[0] ? json_string(e->request_id) : json_null(), "details",
+                  details ? details : json_object(), "hash", hash);
     if (o && json_object_set_new(o, "actor_name",
                                  e->actor_name ? json_string(e->actor_name) : json_null()) != 0) {
         json_decref(o);

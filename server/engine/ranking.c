@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "engine_impl.h"
 #include "log.h"
 #include "notice.h"
@@ -23,6 +24,7 @@ struct ranking_run {
     const struct actor *who;
     const struct kind *kind;
     int year;
+    int confirm; /* how many the authority confirmed are left out; -1: not given */
     int64_t now;
     struct outcome *out;
     struct app **apps; /* every application of the year, owned */
@@ -109,7 +111,7 @@ static enum engine_rc set_ranked_items(struct store_tx *tx, struct ranking_run *
                        .out = &o};
     enum engine_rc rc = change_run_tx(tx, &c, a->row.id);
     if (rc != ENGINE_OK)
-        outcome_set(run->out, rc, "application %lld: %s", (long long)a->row.id, o.reason);
+        outcome_nest(run->out, rc, o.reason, o.reason_zh, "application %lld", (long long)a->row.id);
     change_reset(&c);
     outcome_release(&o);
     return rc;
@@ -134,6 +136,8 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
     run_clear(run);
     out->rc = ENGINE_OK;
     out->reason[0] = out->reason_zh[0] = '\0';
+    json_decref(out->extra); /* a run before this one's */
+    out->extra = NULL;
     if (store_app_each_tx(tx, run->kind->name, run->year, collect, run) != STORE_OK) {
         outcome_set(out, ENGINE_ERROR, "the applications of the year could not be read");
         return STORE_ERROR;
@@ -148,6 +152,57 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
                         run->year, (long long)run->apps[i]->row.id);
             return STORE_CONFLICT;
         }
+    }
+
+    /* RULES.md §5: the ranking is final, so what it leaves out stays out —
+     * the applications of the year still at an earlier stage (with the
+     * district, or returned to the applicant) — and a round whose window has
+     * not closed may still bring more.  Either needs the authority's
+     * explicit confirmation, with the count, which the ranking records. */
+    json_t *left_out = json_array();
+    for (size_t i = 0; i < run->n && left_out; i++) {
+        const struct application *r = &run->apps[i]->row;
+        if (strcmp(r->status, "district_review") == 0 || strcmp(r->status, "returned") == 0)
+            json_array_append_new(left_out,
+                                  json_pack("{s:I, s:s, s:s}", "application_id", (json_int_t)r->id,
+                                            "applicant", r->applicant_name ? r->applicant_name : "",
+                                            "status", r->status));
+    }
+    struct round_row window;
+    enum store_rc wrc = store_round_get_tx(tx, run->kind->name, run->year, &window);
+    char today[DATE_TEXT_LEN];
+    date_format(date_of_unix(run->now), today);
+    bool round_closed =
+        wrc == STORE_NOT_FOUND || (wrc == STORE_OK && strcmp(today, window.closes_on) > 0);
+    if (!left_out || (wrc != STORE_OK && wrc != STORE_NOT_FOUND)) {
+        json_decref(left_out);
+        outcome_set(out, ENGINE_ERROR, "the applications of the year could not be read");
+        return STORE_ERROR;
+    }
+    int count = (int)json_array_size(left_out);
+    if ((count > 0 || !round_closed) && run->confirm != count) {
+        json_t *extra = json_pack("{s:o, s:i, s:b}", "left_out", left_out, "count", count,
+                                  "round_closed", round_closed);
+        if (wrc == STORE_OK)
+            json_object_set_new(extra, "closes_on", json_string(window.closes_on));
+        out->extra = extra;
+        if (run->confirm >= 0)
+            outcome_set(out, ENGINE_REFUSED,
+                        "confirm is %d, but %d application%s of %d would be left out now; "
+                        "look again and confirm %d",
+                        run->confirm, count, count == 1 ? "" : "s", run->year, count);
+        else if (!round_closed)
+            outcome_set(out, ENGINE_REFUSED,
+                        "the %d round closes on %s, and %d application%s of the year wait at an "
+                        "earlier stage: the ranking is final, so computing it now needs "
+                        "\"confirm\": %d",
+                        run->year, window.closes_on, count, count == 1 ? "" : "s", count);
+        else
+            outcome_set(out, ENGINE_REFUSED,
+                        "%d application%s of %d wait at an earlier stage and would be left out "
+                        "of the final ranking for good: computing it needs \"confirm\": %d",
+                        count, count == 1 ? "" : "s", run->year, count);
+        return STORE_CONFLICT;
     }
 
     enum store_rc rc = STORE_OK;
@@ -216,10 +271,11 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
     char now[RFC3339_LEN];
     clock_format_rfc3339(run->now, now);
     if (rc == STORE_OK) {
-        run->result =
-            json_pack("{s:s, s:i, s:s, s:I, s:O, s:O}", "kind", run->kind->name, "year", run->year,
-                      "computed_at", now, "computed_by", (json_int_t)run->who->account, "entries",
-                      table, "excluded", excluded);
+        run->result = json_pack(
+            "{s:s, s:i, s:s, s:I, s:O, s:O, s:O, s:b, s:o}", "kind", run->kind->name, "year",
+            run->year, "computed_at", now, "computed_by", (json_int_t)run->who->account, "entries",
+            table, "excluded", excluded, "left_out", left_out, "round_closed", round_closed,
+            "confirmed", run->confirm >= 0 ? json_integer(run->confirm) : json_null());
         if (!run->result)
             rc = STORE_ERROR;
     }
@@ -235,6 +291,7 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
 out:
     json_decref(table);
     json_decref(excluded);
+    json_decref(left_out);
     free(rows);
     free(entries);
     free(entry_of);
@@ -244,7 +301,7 @@ out:
 }
 
 enum engine_rc engine_rank(struct engine *e, const struct actor *who, const struct kind *kind,
-                           int year, int64_t now, struct outcome *out)
+                           int year, int confirm, int64_t now, struct outcome *out)
 {
     if (!kind->ranking)
         return outcome_set(out, ENGINE_NOT_FOUND, "%s applications are not ranked", kind->name);
@@ -253,7 +310,7 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
         return outcome_set(out, ENGINE_FORBIDDEN, "only the authority of %s (%s) ranks them",
                            kind->name, kind->authority);
     struct ranking_run run = {
-        .e = e, .who = who, .kind = kind, .year = year, .now = now, .out = out};
+        .e = e, .who = who, .kind = kind, .year = year, .confirm = confirm, .now = now, .out = out};
     enum store_rc rc = store_write_log(e->store, tx_rank, &run);
     json_t *result = run.result;
     run.result = NULL;
@@ -262,6 +319,8 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
     run.result = result;
     if (rc != STORE_OK) {
         json_decref(run.result);
+        if (out->rc == ENGINE_OK && rc == STORE_CONFLICT && out->extra)
+            outcome_set(out, ENGINE_REFUSED, "the ranking needs confirmation");
         if (out->rc == ENGINE_OK)
             outcome_set(out, ENGINE_ERROR, "the ranking could not be stored");
         return out->rc;
@@ -339,13 +398,16 @@ static void tick_run(void *arg)
         application_release(row);
     }
     free(d.rows);
+    /* The duties after approval (RULES.md §8). */
+    if (duties_tick(e, t->now, t->report, t->ctx) < 0)
+        failed++;
     t->result = failed ? -1 : approved;
 }
 
 /* Of several servers on one database, one ticks at a time (store_alone());
  * the others skip their turn.  Should two ever tick at once all the same,
  * each transition is still made once: engine_act() changes only the
- * version it read. */
+ * version it read, and a duty moves only from the state it was read in. */
 int engine_tick(struct engine *e, int64_t now,
                 void (*report)(const struct application *a, const char *what, void *ctx), void *ctx)
 {

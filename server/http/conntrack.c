@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@
 #include "log.h"
 
 #define PEER_BUCKETS 1024
+
+/* How long a connection whose client closed in the middle of its body is
+ * left to libmicrohttpd before the sweeper ends it (a client that sends its
+ * whole body and then closes its side is answered well within it). */
+#define GONE_GRACE_MS 200
 
 /* An address as bytes: IPv4 as its IPv4-mapped IPv6 form, so one listener
  * of either family compares alike. */
@@ -270,6 +276,14 @@ void conntrack_set_phase(struct conntrack *ct, struct conn_slot *s, enum conn_ph
     pthread_mutex_unlock(&ct->lock);
 }
 
+/* Whether the client has closed its side of connection fd (end-of-file
+ * has arrived, whatever is still queued before it). */
+static bool peer_gone(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 unsigned conntrack_sweep(struct conntrack *ct, int64_t now_ms)
 {
     unsigned n = 0;
@@ -287,6 +301,18 @@ unsigned conntrack_sweep(struct conntrack *ct, int64_t now_ms)
             shut(s);
             log_closed(s,
                        "connection closed: request body not received in time (request_timeout_s)",
+                       waited);
+            n++;
+        } else if (s->phase == CONN_BODY && waited >= GONE_GRACE_MS && peer_gone(s->fd)) {
+            /* libmicrohttpd may not read on to the
+             * end-of-file of a client that closed with much of its body
+             * still queued: the request can never complete, so end it now
+             * rather than at its deadline (whatever it was receiving, a
+             * file included, goes with it). */
+            shut(s);
+            log_closed(s,
+                       "connection closed: the client went away before its request body was "
+                       "complete",
                        waited);
             n++;
         }

@@ -11,7 +11,9 @@
  *   CONN_HEAD  waiting for a request's head (request line and headers),
  *              since the connection opened or its previous request ended:
  *              head_ms;
- *   CONN_BODY  head received, body arriving: body_ms;
+ *   CONN_BODY  head received, body arriving: body_ms; and a client that
+ *              closed its side before the body was complete is ended as
+ *              soon as the sweeper sees it;
  *   CONN_BUSY  being answered: no deadline of ours (the idle timeout of
  *              libmicrohttpd still applies while the reply is sent).
  *

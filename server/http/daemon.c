@@ -46,6 +46,7 @@ struct daemon {
     struct MHD_Daemon *mhd;
     const struct config *cfg;
     request_fn answer; /* and its context: what answers each request */
+    request_fn head;   /* what looks at its head first (may be NULL) */
     void *answer_ctx;
     struct conntrack *conns;
     atomic_int in_flight; /* requests whose head arrived and that are not yet completed */
@@ -168,6 +169,15 @@ static void request_free(struct request *r)
     json_decref(r->reply_doc);
     free(r->body);
     free(r->reply_body);
+    /* A body taken into a file: the file has no name, and goes with its
+     * descriptor, whether the body arrived whole or not. */
+    upload_free(r->upload);
+    if (r->stream) {
+        /* Never handed to libmicrohttpd (which releases it otherwise). */
+        if (r->stream->release)
+            r->stream->release(r->stream->ctx);
+        free(r->stream);
+    }
     free(r);
 }
 
@@ -205,12 +215,40 @@ static bool has_header(const struct request *r, const char *name)
     return false;
 }
 
+/* A streamed reply's pieces, as libmicrohttpd asks for them. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct reply_stream *st = cls;
+    if (pos >= st->size)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (max > st->size - pos)
+        max = (size_t)(st->size - pos);
+    long n = st->read(st->ctx, pos, buf, max);
+    return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+    struct reply_stream *st = cls;
+    if (st->release)
+        st->release(st->ctx);
+    free(st);
+}
+
+/* The piece a streamed reply is read in. */
+#define STREAM_PIECE (64 * 1024)
+
 /* Turns the request's reply into a libmicrohttpd response and queues it. */
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct request *r)
 {
     reply_finish(r);
     struct MHD_Response *resp;
-    if (r->static_body)
+    if (r->stream) {
+        resp = MHD_create_response_from_callback(r->stream->size, STREAM_PIECE, stream_read,
+                                                 r->stream, stream_free);
+        if (resp)
+            r->stream = NULL; /* now released with the response */
+    } else if (r->static_body)
         resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
                                                MHD_RESPMEM_PERSISTENT);
     else if (r->reply_body)
@@ -262,9 +300,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
          * close the connection after the reply: right for a request whose
          * framing or text cannot be trusted. */
         bool ok = request_start(d, r, conn, method, version);
-        if (ok && content_length_exceeds(conn, cfg->body_limit)) {
+        if (ok && d->head) {
+            /* The layer above may refuse now, or take the body into a
+             * file (a route that takes one). */
+            d->head(d->answer_ctx, r);
+            ok = !r->replied;
+        }
+        size_t limit = r->upload ? (size_t)upload_limit(r->upload) : cfg->body_limit;
+        if (ok && content_length_exceeds(conn, limit)) {
             /* Refuse before reading a byte of it; the connection closes. */
-            reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+            reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", limit);
             ok = false;
         }
         if (!ok) {
@@ -280,6 +325,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
          * (request_timeout_s, conntrack.h), whether more arrives or not. */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (r->upload) {
+            /* Into the file, piece by piece: memory holds one piece. */
+            upload_write(r->upload, upload_data, n);
+            return MHD_YES;
+        }
         if (r->body_too_large)
             return MHD_YES; /* discard the rest; 413 when it has all arrived */
         if (r->body_len + n > cfg->body_limit) {
@@ -308,8 +358,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     }
 
     conntrack_set_phase(d->conns, r->slot, CONN_BUSY, conntrack_now_ms());
+    if (r->upload)
+        upload_finish(r->upload);
     if (r->body_too_large)
         reply_problem(r, P_TOO_LARGE, "the body may be at most %zu bytes", cfg->body_limit);
+    else if (r->upload && upload_too_large(r->upload))
+        reply_problem(r, P_TOO_LARGE, "the file may be at most %lld bytes",
+                      (long long)upload_limit(r->upload));
+    else if (r->upload && upload_failed(r->upload))
+        reply_problem(r, P_UNAVAILABLE, "the file could not be received now; try again later");
     else
         d->answer(d->answer_ctx, r);
     enum MHD_Result ret = send_reply(conn, r);
@@ -433,9 +490,9 @@ static int inherited_socket(void)
 /* A daemon with every limit of the configuration; flags and `mode` (more
  * options) say where its connections come from and which threads serve
  * them.  NULL with err on failure. */
-static struct daemon *daemon_new(const struct config *cfg, request_fn answer, void *ctx,
-                                 unsigned flags, const struct MHD_OptionItem *mode, bool sweeper,
-                                 char *err, size_t errlen)
+static struct daemon *daemon_new(const struct config *cfg, request_fn answer, request_fn head,
+                                 void *ctx, unsigned flags, const struct MHD_OptionItem *mode,
+                                 bool sweeper, char *err, size_t errlen)
 {
     struct daemon *d = calloc(1, sizeof *d);
     if (!d) {
@@ -444,6 +501,7 @@ static struct daemon *daemon_new(const struct config *cfg, request_fn answer, vo
     }
     d->cfg = cfg;
     d->answer = answer;
+    d->head = head;
     d->answer_ctx = ctx;
     d->conns = conntrack_new(cfg->per_ip_limit, (int64_t)cfg->header_timeout * 1000,
                              (int64_t)cfg->request_timeout * 1000);
@@ -474,8 +532,8 @@ static struct daemon *daemon_new(const struct config *cfg, request_fn answer, vo
     return d;
 }
 
-struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *ctx, char *err,
-                            size_t errlen)
+struct daemon *daemon_start(const struct config *cfg, request_fn answer, request_fn head, void *ctx,
+                            char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     int family = listen_address(cfg, &ss);
@@ -488,7 +546,12 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *c
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() races
+     * its own epoll workers for the listening socket and aborts the process
+     * when it loses (MHD_PANIC "Failed to remove listen FD from epoll set",
+     * seen stopping a server under load); with poll() quiescing only
+     * signals each worker. */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     /* Under socket activation systemd made the socket (and the unit may
      * have no network of its own): use it instead of the configured
      * address. */
@@ -501,7 +564,7 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, void *c
         {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    struct daemon *d = daemon_new(cfg, answer, ctx, flags, mode, true, err, errlen);
+    struct daemon *d = daemon_new(cfg, answer, head, ctx, flags, mode, true, err, errlen);
     if (!d)
         return NULL;
     if (fd >= 0)
@@ -537,12 +600,13 @@ void daemon_stop(struct daemon *d)
 /* The same daemon with no socket and no thread of its own: the caller hands
  * it connections and runs it (the fuzzers do, to drive whole requests
  * through libmicrohttpd inside one process). */
-struct daemon *daemon_start_in_process(const struct config *cfg, request_fn answer, void *ctx)
+struct daemon *daemon_start_in_process(const struct config *cfg, request_fn answer, request_fn head,
+                                       void *ctx)
 {
     static const struct MHD_OptionItem mode[] = {{MHD_OPTION_END, 0, NULL}};
     char err[128];
-    return daemon_new(cfg, answer, ctx, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, mode, false,
-                      err, sizeof err);
+    return daemon_new(cfg, answer, head, ctx, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, mode,
+                      false, err, sizeof err);
 }
 
 bool daemon_add_connection(struct daemon *d, int fd, const struct sockaddr *addr, unsigned addr_len)

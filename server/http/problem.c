@@ -68,11 +68,33 @@ void reply_static(struct request *r, const char *content_type, const char *data,
     r->static_len = len;
 }
 
-void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+void reply_stream(struct request *r, const char *content_type, uint64_t size,
+                  long (*read)(void *ctx, uint64_t pos, char *buf, size_t max),
+                  void (*release)(void *ctx), void *ctx)
 {
+    struct reply_stream *st = calloc(1, sizeof *st);
+    if (!st) {
+        if (release)
+            release(ctx);
+        reply_problem(r, P_UNAVAILABLE, "out of memory; try again");
+        return;
+    }
+    *st = (struct reply_stream){size, read, release, ctx};
     reply_set(r, 200, NULL, content_type);
+    r->stream = st;
+}
+
+void reply_bytes(struct request *r, unsigned status, const char *content_type, char *text,
+                 size_t len)
+{
+    reply_set(r, status, NULL, content_type);
     r->reply_body = text;
     r->reply_len = len;
+}
+
+void reply_text(struct request *r, const char *content_type, char *text, size_t len)
+{
+    reply_bytes(r, 200, content_type, text, len);
 }
 
 /* The problem's `instance`: the path as the client sent it, with what is
@@ -143,7 +165,7 @@ static void reply_out_of_memory(struct request *r)
 
 void reply_finish(struct request *r)
 {
-    if (r->static_body)
+    if (r->static_body || r->stream)
         return;
     if (!r->replied)
         reply_problem(r, P_INTERNAL, "the request was not answered");

@@ -21,6 +21,68 @@ const char *request_header(struct request *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+struct preference_scan {
+    const char *name, *value;
+    bool found;
+};
+
+/* Whether one Prefer header value (RFC 7240 §2: preferences separated by
+ * commas, each `token [= word] *(; parameter)`, names and tokens
+ * case-insensitive, a value perhaps quoted) holds name=value. */
+static bool prefer_holds(const char *header, const char *name, const char *value)
+{
+    size_t nlen = strlen(name), vlen = strlen(value);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        const char *end = p + len;
+        size_t plen = strcspn(p, ";,");
+        /* the preference itself, before any parameter */
+        const char *q = p;
+        while (q < p + plen && *q != '=' && *q != ' ' && *q != '\t')
+            q++;
+        if ((size_t)(q - p) == nlen && strncasecmp(p, name, nlen) == 0) {
+            while (q < p + plen && (*q == ' ' || *q == '\t'))
+                q++;
+            if (q < p + plen && *q == '=') {
+                q++;
+                while (q < p + plen && (*q == ' ' || *q == '\t'))
+                    q++;
+                bool quoted = q < p + plen && *q == '"';
+                if (quoted)
+                    q++;
+                const char *v = q;
+                while (q < p + plen && *q != '"' && *q != ' ' && *q != '\t')
+                    q++;
+                if ((size_t)(q - v) == vlen && strncasecmp(v, value, vlen) == 0)
+                    return true;
+            }
+        }
+        p = end;
+    }
+    return false;
+}
+
+static enum MHD_Result scan_prefer(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    (void)key_size;
+    (void)value_size;
+    struct preference_scan *s = cls;
+    if (value && strcasecmp(key, "Prefer") == 0 && prefer_holds(value, s->name, s->value))
+        s->found = true;
+    return MHD_YES;
+}
+
+bool request_prefers(struct request *r, const char *name, const char *value)
+{
+    struct preference_scan s = {name, value, false};
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, scan_prefer, &s);
+    return s.found;
+}
+
 const char *request_cookie(struct request *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
@@ -318,7 +380,7 @@ void reply_header(struct request *r, const char *name, const char *fmt, ...)
 {
     if (r->n_headers >= REPLY_MAX_HEADERS)
         return;
-    char(*h)[512] = r->headers[r->n_headers++];
+    char(*h)[REPLY_HEADER_LEN] = r->headers[r->n_headers++];
     snprintf(h[0], sizeof h[0], "%s", name);
     va_list ap;
     va_start(ap, fmt);

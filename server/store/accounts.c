@@ -9,7 +9,9 @@
 
 /* Columns read by every query below, in this order.  uscc, unit and
  * authority are NULL unless the role binds them; the struct says "". */
-#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at, email"
+#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at, email, direct"
+/* The column after them in a query that selects more. */
+#define ACCOUNT_NEXT_COLUMN 9
 
 static void account_from_row(struct db_stmt *st, struct account *a)
 {
@@ -21,6 +23,7 @@ static void account_from_row(struct db_stmt *st, struct account *a)
     db_col_text_copy(st, 5, a->authority, sizeof a->authority);
     db_col_text_copy(st, 6, a->created_at, sizeof a->created_at);
     db_col_text_copy(st, 7, a->email, sizeof a->email);
+    a->direct = db_col_int64(st, 8) != 0;
 }
 
 enum store_rc store_account_add(struct store_tx *tx, struct account *a)
@@ -29,8 +32,8 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a)
      * more (migration 0006): random bytes no token hashes to, made here so
      * that one text serves both dialects. */
     static const char sql[] =
-        "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at, email)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?8, ?6, ?7) RETURNING id";
+        "INSERT INTO accounts (role, name, uscc, unit, authority, token_hash, created_at, email,"
+        " direct) VALUES (?1, ?2, ?3, ?4, ?5, ?8, ?6, ?7, ?9) RETURNING id";
     struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
     unsigned char filler[TOKEN_HASH_LEN];
 
@@ -45,6 +48,7 @@ enum store_rc store_account_add(struct store_tx *tx, struct account *a)
     db_bind_text(st, 6, a->created_at);
     db_bind_opt(st, 7, a->email);
     db_bind_blob(st, 8, filler, sizeof filler);
+    db_bind_int64(st, 9, a->direct ? 1 : 0);
     return db_store_rc(db_one_int64(st, &a->id));
 }
 
@@ -73,7 +77,7 @@ enum store_rc store_account_by_token(struct store *s,
     if (rc == STORE_OK) {
         /* The index lookup compared with memcmp, whose timing depends on
          * where the bytes differ; decide on a comparison that does not. */
-        stored = db_col_blob(st, 8, &n);
+        stored = db_col_blob(st, ACCOUNT_NEXT_COLUMN, &n);
         if (stored == NULL || n != TOKEN_HASH_LEN ||
             sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) != 0)
             rc = STORE_NOT_FOUND;

@@ -15,7 +15,23 @@
  * them.  submitted_at is NULL until the first submission. */
 #define APP_COLUMNS                                                                                \
     "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
-    " created_by, created_at, updated_at, submitted_at, data, facts"
+    " created_by, created_at, updated_at, submitted_at, data, facts, status_at, decided_at,"       \
+    " granted_fen, refund_fen"
+
+/* An integer column that may be NULL: -1 for NULL. */
+static int64_t col_fen(struct db_stmt *st, int i)
+{
+    return db_col_null(st, i) ? -1 : db_col_int64(st, i);
+}
+
+/* Binds a fen amount, NULL for a negative one (none). */
+static void bind_fen(struct db_stmt *st, int i, int64_t fen)
+{
+    if (fen < 0)
+        db_bind_null(st, i);
+    else
+        db_bind_int64(st, i, fen);
+}
 
 static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
 {
@@ -30,6 +46,10 @@ static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
     db_col_text_copy(st, 9, a->created_at, sizeof a->created_at);
     db_col_text_copy(st, 10, a->updated_at, sizeof a->updated_at);
     db_col_text_copy(st, 11, a->submitted_at, sizeof a->submitted_at);
+    db_col_text_copy(st, 14, a->status_at, sizeof a->status_at);
+    db_col_text_copy(st, 15, a->decided_at, sizeof a->decided_at);
+    a->granted_fen = col_fen(st, 16);
+    a->refund_fen = col_fen(st, 17);
     a->applicant_name = a->data_json = a->facts_json = NULL;
     if (db_col_text_dup(st, 4, "", &a->applicant_name) != 0 ||
         db_col_text_dup(st, 12, "{}", &a->data_json) != 0 ||
@@ -56,8 +76,10 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
 {
     static const char sql[] =
         "INSERT INTO applications (kind, round, review_unit, applicant_name, applicant_uscc,"
-        " status, version, created_by, created_at, updated_at, submitted_at, data, facts)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
+        " status, version, created_by, created_at, updated_at, submitted_at, data, facts,"
+        " status_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, coalesce(?14, ?9))"
+        " RETURNING id";
     struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     assert(a->data_json != NULL && a->applicant_name != NULL);
@@ -76,9 +98,9 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
     db_bind_opt(st, 11, a->submitted_at);
     db_bind_text(st, 12, a->data_json);
     db_bind_text(st, 13, a->facts_json ? a->facts_json : "{}");
+    db_bind_opt(st, 14, a->status_at);
     return db_store_rc(db_one_int64(st, &a->id));
 }
-
 /* One application by id on connection d. */
 static enum store_rc app_get(struct db *d, int64_t id, struct application *out)
 {
@@ -115,7 +137,8 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
     static const char sql[] =
         "UPDATE applications SET review_unit = ?2, applicant_name = ?3, status = ?4,"
         " version = ?5, updated_at = ?6, submitted_at = ?7, data = ?8,"
-        " facts = coalesce(?10, facts)"
+        " facts = coalesce(?10, facts), status_at = coalesce(?11, status_at), decided_at = ?12,"
+        " granted_fen = ?13, refund_fen = ?14"
         " WHERE id = ?1 AND version = ?9";
     static const char sql_exists[] = "SELECT 1 FROM applications WHERE id = ?1";
     struct db *d = store_tx_db(tx);
@@ -137,6 +160,10 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
     db_bind_text(st, 8, a->data_json);
     db_bind_int64(st, 9, expected_version);
     db_bind_text(st, 10, a->facts_json);
+    db_bind_opt(st, 11, a->status_at);
+    db_bind_opt(st, 12, a->decided_at);
+    bind_fen(st, 13, a->granted_fen);
+    bind_fen(st, 14, a->refund_fen);
     rc = db_store_rc(db_exec_changes(st, &changed));
     if (rc != STORE_OK || changed == 1)
         return rc;
@@ -152,67 +179,165 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
 }
 
 /*
- * Listings.  Each statement is driven by one equality on an indexed column
- * (the scope's, or for SCOPE_SUBMITTED the most selective filter given),
- * which the planner can only use when it is written as a plain equality;
- * the other filters are optional terms that hold when their parameter is
- * NULL (or 0).  (A parameter that only IS NULL would type is cast: on
- * PostgreSQL every parameter's type must be known from its first use.)  The index's trailing rowid
- * serves "id < ?6 ORDER BY id DESC", so a page costs its own rows, never a sort.
+ * Listings.  Each statement is driven by the equalities of one index (the
+ * scope's, or the most selective filter given: a unit and one status, a
+ * unit, one status, or none), which the planner can only use when they are
+ * written as plain equalities; the other filters are optional terms that
+ * hold when their parameter is NULL (or 0).  The order is the index's next
+ * column and the id (its trailing rowid; PostgreSQL's index names id last),
+ * and a page starts after the previous page's last row as a row-value range
+ * on both, so a page costs its own rows, never a sort, wherever it is in the
+ * list.  An organisation's own list (drafts included, a few rows) orders on
+ * an expression and sorts.
  *
- *   ?1 the driving value   ?2 kind     ?3 status    ?4 round (0 = any)
- *   ?5 review_unit          ?6 before_id (exclusive) ?7 rows to fetch
- *   ?8..?11 the kinds the scope allows (NULL: any)
+ *   ?1, ?2 what drives    ?3 kind        ?4..?12 statuses    ?13 round (0 = any)
+ *   ?14 review_unit       ?15..?22 the kinds the scope allows
+ *   ?23 submitted from    ?24 submitted before   ?25 updated since   ?26 q
+ *   ?27, ?28 the sort key and id the page starts after   ?29 rows to fetch
+ *
+ * The PostgreSQL text differs in what SQLite spells its own way: a
+ * parameter that only IS NULL would type is cast, instr() is strpos(), and
+ * the search looks into the JSON with jsonb's operators.  A listing that
+ * does not drive on ?2 still binds it: the layer declares it text.
  */
 #define LIST_FILTERS                                                                               \
-    " AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"                                                 \
-    " AND (CAST(?3 AS TEXT) IS NULL OR status = ?3)"                                               \
-    " AND (?4 = 0 OR round = ?4) AND (CAST(?5 AS TEXT) IS NULL OR review_unit = ?5)"               \
-    " AND (CAST(?8 AS TEXT) IS NULL OR kind IN (?8, ?9, ?10, ?11))"                                \
-    " AND id < ?6 ORDER BY id DESC LIMIT ?7"
+    " AND (?3 IS NULL OR kind = ?3)"                                                               \
+    " AND (?4 IS NULL OR status IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"                       \
+    " AND (?13 = 0 OR round = ?13) AND (?14 IS NULL OR review_unit = ?14)"                         \
+    " AND (?15 IS NULL OR kind IN (?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22))"                       \
+    " AND (?23 IS NULL OR submitted_at >= ?23) AND (?24 IS NULL OR submitted_at < ?24)"            \
+    " AND (?25 IS NULL OR updated_at >= ?25)"                                                      \
+    " AND (?26 IS NULL OR instr(lower(applicant_name), ?26) OR instr(lower(applicant_uscc), ?26)"  \
+    "  OR instr(lower(coalesce(data ->> '$.brand', '')), ?26)"                                     \
+    "  OR instr(lower(coalesce(data ->> '$.store.name', '')), ?26)"                                \
+    "  OR instr(lower(coalesce(data ->> '$.base.name', '')), ?26)"                                 \
+    "  OR EXISTS (SELECT 1 FROM json_each(data, '$.stores') AS s"                                  \
+    "             WHERE instr(lower(coalesce(s.value ->> '$.brand', '')), ?26)))"
 
-static const char sql_list_by_uscc[] =
-    "SELECT " APP_COLUMNS " FROM applications WHERE applicant_uscc = ?1" LIST_FILTERS;
-static const char sql_list_by_unit[] =
-    "SELECT " APP_COLUMNS " FROM applications"
-    " WHERE review_unit = ?1 AND submitted_at IS NOT NULL" LIST_FILTERS;
-static const char sql_list_by_kind[] = "SELECT " APP_COLUMNS " FROM applications"
-                                       " WHERE kind = ?1 AND submitted_at IS NOT NULL" LIST_FILTERS;
-static const char sql_list_by_status[] =
-    "SELECT " APP_COLUMNS " FROM applications"
-    " WHERE status = ?1 AND submitted_at IS NOT NULL" LIST_FILTERS;
-static const char sql_list_submitted[] = "SELECT " APP_COLUMNS " FROM applications"
-                                         " WHERE submitted_at IS NOT NULL" LIST_FILTERS;
+#define PG_NULL(n)     "CAST(?" #n " AS TEXT) IS NULL"
+#define PG_HAS(col, n) "strpos(lower(coalesce(" col ", '')), ?" #n ") > 0"
+#define LIST_FILTERS_PG                                                                                                                                                                             \
+    " AND (" PG_NULL(                                                                                                                                                                               \
+        3) " OR kind = ?3)"                                                                                                                                                                         \
+           " AND (" PG_NULL(                                                                                                                                                                        \
+               4) " OR status IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"                                                                                                                          \
+                  " AND (?13 = 0 OR round = ?13) AND (" PG_NULL(                                                                                                                                    \
+                      14) " OR review_unit = ?14)"                                                                                                                                                  \
+                          " AND (" PG_NULL(                                                                                                                                                         \
+                              15) " OR kind IN (?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22))"                                                                                                           \
+                                  " AND (" PG_NULL(23) " OR submitted_at >= ?23) AND (" PG_NULL(                                                                                                    \
+                                      24) " OR submitted_at < ?24)"                                                                                                                                 \
+                                          " AND (" PG_NULL(                                                                                                                                         \
+                                              25) " OR updated_at >= ?25)"                                                                                                                          \
+                                                  " AND (" PG_NULL(26) " OR " PG_HAS(                                                                                                               \
+                                                      "applicant_name",                                                                                                                             \
+                                                      26) " OR " PG_HAS("applicant_uscc",                                                                                                           \
+                                                                        26) "  OR " PG_HAS("data:"                                                                                                  \
+                                                                                           ":json"                                                                                                  \
+                                                                                           "b "                                                                                                     \
+                                                                                           "->> "                                                                                                   \
+                                                                                           "'bran"                                                                                                  \
+                                                                                           "d'",                                                                                                    \
+                                                                                           26) " "                                                                                                  \
+                                                                                               "O"                                                                                                  \
+                                                                                               "R"                                                                                                  \
+                                                                                               " " PG_HAS("data::jsonb #>> '{store,name}'", 26) "  OR " PG_HAS(                                     \
+                                                                                                   "data::jsonb #>> '{base,name}'",                                                                 \
+                                                                                                   26) "  OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(data::jsonb -> 'stores')" \
+                                                                                                       "             WHEN 'array' THEN data::jsonb -> 'stores' ELSE '[]'::jsonb END) AS s (value)"  \
+                                                                                                       "             WHERE " PG_HAS(                                                                \
+                                                                                                           "s.value ->> 'brand'",                                                                   \
+                                                                                                           26) "))"
 
-/* The statement for f and the value of its ?1 (NULL when it has none).
- * False when f is not a valid filter. */
-static bool list_query(const struct app_filter *f, const char **sql, const char **drive)
+/* The sort keys: when it was submitted (an organisation's draft: when it
+ * was made), since when it waits. */
+#define KEY_SUBMITTED "submitted_at"
+#define KEY_OWN       "coalesce(submitted_at, created_at)"
+#define KEY_WAITING   "status_at"
+
+#define LIST_DESC_OF(filters, where, key)                                                          \
+    "SELECT " APP_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) < "        \
+    "(?27, ?28) ORDER BY " key " DESC, id DESC LIMIT ?29"
+#define LIST_ASC_OF(filters, where, key)                                                           \
+    "SELECT " APP_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) > "        \
+    "(?27, ?28) ORDER BY " key ", id LIMIT ?29"
+#define LIST_COUNT_OF(filters, where) "SELECT count(*) FROM applications WHERE " where filters
+
+#define WHERE_USCC        "applicant_uscc = ?1"
+#define WHERE_UNIT_STATUS "review_unit = ?1 AND status = ?2 AND submitted_at IS NOT NULL"
+#define WHERE_UNIT        "review_unit = ?1 AND submitted_at IS NOT NULL"
+#define WHERE_STATUS      "status = ?1 AND submitted_at IS NOT NULL"
+#define WHERE_SUBMITTED   "submitted_at IS NOT NULL"
+
+/* What drives a listing: one statement per order, and its count, in each
+ * dialect. */
+struct list_drive {
+    const char *sql[3]; /* by enum app_sort */
+    const char *count;
+    const char *pg[3];
+    const char *count_pg;
+};
+
+#define LIST_DRIVE(where, own_key)                                                                 \
+    {                                                                                              \
+        {LIST_DESC_OF(LIST_FILTERS, where, own_key), LIST_ASC_OF(LIST_FILTERS, where, own_key),    \
+         LIST_ASC_OF(LIST_FILTERS, where, KEY_WAITING)},                                           \
+            LIST_COUNT_OF(LIST_FILTERS, where),                                                    \
+            {LIST_DESC_OF(LIST_FILTERS_PG, where, own_key),                                        \
+             LIST_ASC_OF(LIST_FILTERS_PG, where, own_key),                                         \
+             LIST_ASC_OF(LIST_FILTERS_PG, where, KEY_WAITING)},                                    \
+            LIST_COUNT_OF(LIST_FILTERS_PG, where),                                                 \
+    }
+
+static const struct list_drive drive_uscc = LIST_DRIVE(WHERE_USCC, KEY_OWN);
+static const struct list_drive drive_unit_status = LIST_DRIVE(WHERE_UNIT_STATUS, KEY_SUBMITTED);
+static const struct list_drive drive_unit = LIST_DRIVE(WHERE_UNIT, KEY_SUBMITTED);
+static const struct list_drive drive_status = LIST_DRIVE(WHERE_STATUS, KEY_SUBMITTED);
+static const struct list_drive drive_submitted = LIST_DRIVE(WHERE_SUBMITTED, KEY_SUBMITTED);
+
+const char *store_app_sort_key(const struct application *a, enum app_sort sort)
 {
-    *drive = f->scope_value;
+    if (sort == SORT_WAITING)
+        return a->status_at;
+    return a->submitted_at[0] ? a->submitted_at : a->created_at;
+}
+
+/* The one status f asks for, or NULL when it asks for none or several. */
+static const char *one_status(const struct app_filter *f)
+{
+    return f->statuses[0] && !f->statuses[1] ? f->statuses[0] : NULL;
+}
+
+/* The statements for f and the values of ?1 and ?2 (NULL when unused).
+ * False when f is not a valid filter. */
+static bool list_query(const struct app_filter *f, const struct list_drive **d, const char **v1,
+                       const char **v2)
+{
+    const char *status = one_status(f);
+    *v2 = NULL;
+    *v1 = f->scope_value;
+    if ((unsigned)f->sort > SORT_WAITING)
+        return false;
     switch (f->scope) {
     case SCOPE_ORGANISATION:
-        *sql = sql_list_by_uscc;
+        *d = &drive_uscc;
         return f->scope_value != NULL;
     case SCOPE_UNIT:
-        *sql = sql_list_by_unit;
-        return f->scope_value != NULL;
-    case SCOPE_KIND:
-        *sql = sql_list_by_kind;
+        *d = status ? &drive_unit_status : &drive_unit;
+        *v2 = status;
         return f->scope_value != NULL;
     case SCOPE_SUBMITTED:
-        /* A unit has the fewest rows, then a status, then a kind. */
+        /* A unit has the fewest rows, then a status. */
         if (f->review_unit != NULL) {
-            *sql = sql_list_by_unit;
-            *drive = f->review_unit;
-        } else if (f->status != NULL) {
-            *sql = sql_list_by_status;
-            *drive = f->status;
-        } else if (f->kind != NULL) {
-            *sql = sql_list_by_kind;
-            *drive = f->kind;
+            *d = status ? &drive_unit_status : &drive_unit;
+            *v1 = f->review_unit;
+            *v2 = status;
+        } else if (status != NULL) {
+            *d = &drive_status;
+            *v1 = status;
         } else {
-            *sql = sql_list_submitted;
-            *drive = NULL;
+            *d = &drive_submitted;
+            *v1 = NULL;
         }
         return true;
     }
@@ -221,9 +346,29 @@ static bool list_query(const struct app_filter *f, const char **sql, const char 
 
 const char *store_app_list_sql(const struct app_filter *f)
 {
-    const char *sql, *drive;
+    const struct list_drive *d;
+    const char *v1, *v2;
 
-    return list_query(f, &sql, &drive) ? sql : NULL;
+    return list_query(f, &d, &v1, &v2) ? d->sql[f->sort] : NULL;
+}
+
+/* Binds ?1 to ?26 of a listing or count statement. */
+static void bind_filters(struct db_stmt *st, const struct app_filter *f, const char *v1,
+                         const char *v2)
+{
+    db_bind_text(st, 1, v1);
+    db_bind_text(st, 2, v2);
+    db_bind_text(st, 3, f->kind);
+    db_bind_int64(st, 13, f->round);
+    db_bind_text(st, 14, f->review_unit);
+    db_bind_text(st, 23, f->submitted_from);
+    db_bind_text(st, 24, f->submitted_before);
+    db_bind_text(st, 25, f->updated_since);
+    db_bind_text(st, 26, f->q);
+    for (int i = 0; i < APP_FILTER_STATUSES; i++)
+        db_bind_text(st, 4 + i, f->statuses[i]);
+    for (int i = 0; i < APP_FILTER_KINDS; i++)
+        db_bind_text(st, 15 + i, f->kinds_in[i]);
 }
 
 enum store_rc store_app_list(struct store *s, const struct app_filter *f,
@@ -232,19 +377,21 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
 {
     struct db_stmt *st = NULL;
     struct application *rows = NULL;
-    const char *sql, *drive;
+    const struct list_drive *d;
+    const char *v1, *v2;
     size_t n = 0;
     bool extra = false;
     enum store_rc rc = STORE_ERROR;
     enum db_rc step;
 
     assert(f->limit >= 1 && f->limit <= LIST_LIMIT_MAX);
-    if (!list_query(f, &sql, &drive) || f->limit < 1 || f->limit > LIST_LIMIT_MAX ||
-        f->before_id < 0) {
+    if (!list_query(f, &d, &v1, &v2) || f->limit < 1 || f->limit > LIST_LIMIT_MAX ||
+        f->after_id < 0) {
         db_log(NULL, "store_app_list: invalid filter");
         return STORE_ERROR;
     }
-    st = db_prepare(store_db(s), sql);
+    struct db *db = store_db(s);
+    st = db ? db_prepare_pg(db, d->sql[f->sort], d->pg[f->sort]) : NULL;
     if (st == NULL)
         return STORE_ERROR;
     rows = calloc((size_t)f->limit, sizeof *rows);
@@ -252,16 +399,18 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
         db_log(NULL, "out of memory listing applications");
         goto out;
     }
+    /* With no start, the first page starts past the end of the order:
+     * after every key going down, before every key going up ("" sorts
+     * first, and every RFC 3339 text before "~"; both engines compare text
+     * bytewise). */
+    bool desc = f->sort == SORT_SUBMITTED_DESC;
+    const char *after_key = f->after_key ? f->after_key : desc ? "~" : "";
+    int64_t after_id = f->after_key ? f->after_id : desc ? INT64_MAX : 0;
     /* One row past the page tells whether there is a next page. */
-    db_bind_text(st, 1, drive);
-    db_bind_text(st, 2, f->kind);
-    db_bind_text(st, 3, f->status);
-    db_bind_int64(st, 4, f->round);
-    db_bind_text(st, 5, f->review_unit);
-    db_bind_int64(st, 6, f->before_id > 0 ? f->before_id : INT64_MAX);
-    db_bind_int64(st, 7, f->limit + 1);
-    for (int i = 0; i < 4; i++)
-        db_bind_text(st, 8 + i, f->kinds_in[i]);
+    bind_filters(st, f, v1, v2);
+    db_bind_text(st, 27, after_key);
+    db_bind_int64(st, 28, after_id);
+    db_bind_int64(st, 29, f->limit + 1);
     /* Read the page whole before calling fn, so fn may use the store and
      * no read stays open while it runs. */
     while ((step = db_step(st)) == DB_ROW) {
@@ -288,6 +437,22 @@ out:
         application_release(&rows[i]);
     free(rows);
     return rc;
+}
+
+enum store_rc store_app_count(struct store *s, const struct app_filter *f, int64_t *n)
+{
+    const struct list_drive *d;
+    const char *v1, *v2;
+
+    if (!list_query(f, &d, &v1, &v2)) {
+        db_log(NULL, "store_app_count: invalid filter");
+        return STORE_ERROR;
+    }
+    struct db *db = store_db(s);
+    struct db_stmt *st = db ? db_prepare_pg(db, d->count, d->count_pg) : NULL;
+    if (st != NULL)
+        bind_filters(st, f, v1, v2);
+    return db_store_rc(db_one_int64(st, n));
 }
 
 /* Walks the rows of st (bound, ready to step), lowest id first, and gives
@@ -323,6 +488,39 @@ enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round
         return STORE_ERROR;
     db_bind_text(st, 1, kind);
     db_bind_int64(st, 2, round);
+    return app_walk(st, fn, ctx);
+}
+
+enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                       int round, int64_t except,
+                                       bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    static const char sql[] = "SELECT " APP_COLUMNS " FROM applications"
+                              " WHERE applicant_uscc = ?1 AND kind = ?2 AND round = ?3"
+                              " AND id <> ?4 ORDER BY id";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+
+    if (st == NULL)
+        return STORE_ERROR;
+    db_bind_text(st, 1, uscc);
+    db_bind_text(st, 2, kind);
+    db_bind_int64(st, 3, round);
+    db_bind_int64(st, 4, except);
+    return app_walk(st, fn, ctx);
+}
+
+enum store_rc store_app_each_of_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                   bool (*fn)(struct application *a, void *ctx), void *ctx)
+{
+    static const char sql[] =
+        "SELECT " APP_COLUMNS " FROM applications WHERE applicant_uscc = ?1 AND kind = ?2"
+        " ORDER BY id";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+
+    if (st == NULL)
+        return STORE_ERROR;
+    db_bind_text(st, 1, uscc);
+    db_bind_text(st, 2, kind);
     return app_walk(st, fn, ctx);
 }
 

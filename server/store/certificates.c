@@ -94,7 +94,7 @@ enum store_rc store_keys_each(struct store *s, void (*fn)(const struct key_row *
 
 #define CERT_COLUMNS                                                                               \
     "serial, application_id, kind, kid, issued_on, valid_until, document, jws, revoked_at,"        \
-    " revocation_reason, revocation_ground, refund_fen"
+    " revocation_reason, revocation_ground, refund_fen, revocation_effective_on"
 
 void certificate_release(struct certificate_row *c)
 {
@@ -118,6 +118,7 @@ static enum store_rc cert_from_row(struct db_stmt *st, struct certificate_row *c
     db_col_text_copy(st, 8, c->revoked_at, sizeof c->revoked_at);
     db_col_text_copy(st, 10, c->revocation_ground, sizeof c->revocation_ground);
     c->refund_fen = db_col_null(st, 11) ? -1 : db_col_int64(st, 11);
+    db_col_text_copy(st, 12, c->revocation_effective_on, sizeof c->revocation_effective_on);
     if (db_col_text_dup(st, 6, "{}", &c->document_json) != 0 ||
         db_col_text_dup(st, 7, "", &c->jws) != 0 ||
         db_col_text_dup(st, 9, NULL, &c->revocation_reason) != 0) {
@@ -147,10 +148,10 @@ enum store_rc store_cert_insert(struct store_tx *tx, const struct certificate_ro
     return db_store_rc(db_exec(st));
 }
 
-static enum store_rc cert_one(struct store *s, const char *sql, const char *text, int64_t id,
-                              struct certificate_row *out)
+static enum store_rc cert_one_on(struct db *d, const char *sql, const char *text, int64_t id,
+                                 struct certificate_row *out)
 {
-    struct db_stmt *st = db_prepare(store_db(s), sql);
+    struct db_stmt *st = d ? db_prepare(d, sql) : NULL;
     enum store_rc rc;
 
     if (st == NULL)
@@ -166,6 +167,12 @@ static enum store_rc cert_one(struct store *s, const char *sql, const char *text
     return rc;
 }
 
+static enum store_rc cert_one(struct store *s, const char *sql, const char *text, int64_t id,
+                              struct certificate_row *out)
+{
+    return cert_one_on(store_db(s), sql, text, id, out);
+}
+
 enum store_rc store_cert_get(struct store *s, const char *serial, struct certificate_row *out)
 {
     static const char sql[] = "SELECT " CERT_COLUMNS " FROM certificates WHERE serial = ?1";
@@ -179,12 +186,20 @@ enum store_rc store_cert_of_app(struct store *s, int64_t application_id,
     return cert_one(s, sql, NULL, application_id, out);
 }
 
+enum store_rc store_cert_of_app_tx(struct store_tx *tx, int64_t application_id,
+                                   struct certificate_row *out)
+{
+    static const char sql[] = "SELECT " CERT_COLUMNS " FROM certificates WHERE application_id = ?1";
+    return cert_one_on(store_tx_db(tx), sql, NULL, application_id, out);
+}
+
 enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const char *at,
-                                const char *reason, const char *ground, int64_t refund_fen)
+                                const char *reason, const char *ground, int64_t refund_fen,
+                                const char *effective_on)
 {
     static const char sql[] =
         "UPDATE certificates SET revoked_at = ?2, revocation_reason = ?3, revocation_ground = ?4,"
-        " refund_fen = ?5 WHERE serial = ?1 AND revoked_at IS NULL";
+        " refund_fen = ?5, revocation_effective_on = ?6 WHERE serial = ?1 AND revoked_at IS NULL";
     struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
     int64_t changed = 0;
     enum store_rc rc;
@@ -195,6 +210,7 @@ enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const c
     db_bind_text(st, 2, at);
     db_bind_text(st, 3, reason);
     db_bind_opt(st, 4, ground);
+    db_bind_opt(st, 6, effective_on);
     if (refund_fen >= 0)
         db_bind_int64(st, 5, refund_fen);
     else

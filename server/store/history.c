@@ -13,7 +13,8 @@
 
 #define EVENT_COLUMNS                                                                              \
     "id, application_id, at, action, from_status, to_status, actor_account, actor_role,"           \
-    " opinion, request_id, details, prev_hash, hash"
+    " opinion, request_id, details, prev_hash, hash, format, actor_name, actor_unit,"              \
+    " actor_authority"
 
 /* How many events store_events_each() reads at a time: a page is held in
  * memory whole (a PostgreSQL result is), never the whole log. */
@@ -54,8 +55,12 @@ static enum store_rc event_from_row(struct db_stmt *st, struct event *e)
     db_col_text_copy(st, 9, e->request_id, sizeof e->request_id);
     hash_col(st, 11, e->prev_hash);
     hash_col(st, 12, e->hash);
+    e->format = (int)db_col_int64(st, 13);
+    db_col_text_copy(st, 15, e->actor_unit, sizeof e->actor_unit);
+    db_col_text_copy(st, 16, e->actor_authority, sizeof e->actor_authority);
     if (db_col_text_dup(st, 8, NULL, &e->opinion) != 0 ||
-        db_col_text_dup(st, 10, "{}", &e->details_json) != 0) {
+        db_col_text_dup(st, 10, "{}", &e->details_json) != 0 ||
+        db_col_text_dup(st, 14, NULL, &e->actor_name) != 0) {
         event_release(e);
         return STORE_ERROR;
     }
@@ -95,8 +100,10 @@ enum store_rc store_event_last(struct store_tx *tx, int64_t *id, unsigned char h
 
 enum store_rc store_event_insert(struct store_tx *tx, const struct event *e)
 {
-    static const char sql[] = "INSERT INTO events (" EVENT_COLUMNS ")"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    static const char sql[] =
+        "INSERT INTO events (" EVENT_COLUMNS ")"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+        " ?16, ?17)";
     struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     if (st == NULL)
@@ -117,13 +124,18 @@ enum store_rc store_event_insert(struct store_tx *tx, const struct event *e)
     db_bind_text(st, 11, e->details_json ? e->details_json : "{}");
     db_bind_blob(st, 12, e->prev_hash, EVENT_HASH_LEN);
     db_bind_blob(st, 13, e->hash, EVENT_HASH_LEN);
+    db_bind_int64(st, 14, e->format > 1 ? e->format : 1);
+    db_bind_text(st, 15, e->format > 1 ? e->actor_name : NULL);
+    db_bind_opt(st, 16, e->format > 1 ? e->actor_unit : NULL);
+    db_bind_opt(st, 17, e->format > 1 ? e->actor_authority : NULL);
     return db_store_rc(db_exec(st));
 }
 
 enum store_rc store_events_of(struct store *s, int64_t application_id,
                               void (*fn)(const struct event *e, void *ctx), void *ctx)
 {
-    /* With the acting account's name, for people reading the history (it is
+    /* Events of format 1 did not keep the actor's name: with the acting
+     * account's name as it is now, for people reading the history (it is
      * not part of the event, nor of its hash). */
     static const char sql[] =
         "SELECT " EVENT_COLUMNS ", (SELECT name FROM accounts WHERE accounts.id ="
@@ -140,7 +152,7 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
         rc = event_from_row(st, &e);
         if (rc != STORE_OK)
             break;
-        if (db_col_text_dup(st, 13, NULL, &e.actor_name) != 0) {
+        if (e.format < 2 && !e.actor_name && db_col_text_dup(st, 17, NULL, &e.actor_name) != 0) {
             event_release(&e);
             rc = STORE_ERROR;
             break;
@@ -296,14 +308,12 @@ enum store_rc store_objection_resolve(struct store_tx *tx, int64_t id, const cha
     return rc == STORE_OK && changed != 1 ? STORE_CONFLICT : rc;
 }
 
-/* The caps are counted in the transaction that files one: on PostgreSQL two
- * filings that both counted under a cap are a write skew that serializable
- * isolation refuses, and the one that runs again counts the other. */
-enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count)
+static const char sql_objections_open[] =
+    "SELECT count(*) FROM objections WHERE application_id = ?1 AND status = 'open'";
+
+static enum store_rc objections_open(struct db *d, int64_t application_id, int *count)
 {
-    static const char sql[] =
-        "SELECT count(*) FROM objections WHERE application_id = ?1 AND status = 'open'";
-    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    struct db_stmt *st = d ? db_prepare(d, sql_objections_open) : NULL;
     int64_t n = 0;
     enum store_rc rc;
 
@@ -312,6 +322,19 @@ enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id,
     rc = db_store_rc(db_one_int64(st, &n));
     *count = (int)n;
     return rc;
+}
+
+/* The caps are counted in the transaction that files one: on PostgreSQL two
+ * filings that both counted under a cap are a write skew that serializable
+ * isolation refuses, and the one that runs again counts the other. */
+enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count)
+{
+    return objections_open(store_tx_db(tx), application_id, count);
+}
+
+enum store_rc store_objections_open_of(struct store *s, int64_t application_id, int *count)
+{
+    return objections_open(store_db(s), application_id, count);
 }
 
 enum store_rc store_objections_of(struct store *s, int64_t application_id,

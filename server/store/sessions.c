@@ -7,7 +7,9 @@
 #include <string.h>
 
 #define SESSION_ACCOUNT_COLUMNS                                                                    \
-    "a.id, a.role, a.name, a.uscc, a.unit, a.authority, a.created_at, a.email"
+    "a.id, a.role, a.name, a.uscc, a.unit, a.authority, a.created_at, a.email, a.direct"
+/* The first column after them. */
+#define NEXT 9
 
 static void account_cols(struct db_stmt *st, struct account *a)
 {
@@ -20,6 +22,7 @@ static void account_cols(struct db_stmt *st, struct account *a)
     db_col_text_copy(st, 5, a->authority, sizeof a->authority);
     db_col_text_copy(st, 6, a->created_at, sizeof a->created_at);
     db_col_text_copy(st, 7, a->email, sizeof a->email);
+    a->direct = db_col_int64(st, 8) != 0;
 }
 
 enum store_rc store_account_set_password(struct store_tx *tx, int64_t id, const char *hash)
@@ -51,7 +54,7 @@ enum store_rc store_account_by_email(struct store *s, const char *email, struct 
     rc = db_row_rc(db_step(st));
     if (rc == STORE_OK) {
         account_cols(st, out);
-        db_col_text_copy(st, 8, hash_out, cap);
+        db_col_text_copy(st, NEXT, hash_out, cap);
     }
     db_done(st);
     return rc;
@@ -109,13 +112,13 @@ enum store_rc store_session_find(struct store *s, const unsigned char token_hash
     rc = db_row_rc(db_step(st));
     if (rc == STORE_OK) {
         /* As for bearer tokens: decide on a constant-time comparison. */
-        stored = db_col_blob(st, 9, &n);
+        stored = db_col_blob(st, NEXT + 1, &n);
         if (stored == NULL || n != TOKEN_HASH_LEN ||
             sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) != 0) {
             rc = STORE_NOT_FOUND;
         } else {
             account_cols(st, out);
-            db_col_text_copy(st, 8, csrf_out, 64);
+            db_col_text_copy(st, NEXT, csrf_out, 64);
         }
     }
     db_done(st);

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "materials.h"
 #include "text.h"
 
 enum store_rc {
@@ -227,6 +228,8 @@ struct account {
     char authority[24];  /* municipal_reviewer: its authority; else "" */
     char email[1017];    /* signs in on the web with it; else "" */
     char created_at[40]; /* RFC 3339 */
+    bool direct;         /* applicant: directly under the ministry or the municipal bureau
+                          * (407号 第十三条), so its USCC may carry a national division code */
 };
 
 /* Inserts the account; sets a->id.  Its tokens are rows of their own
@@ -324,6 +327,10 @@ struct application {
     char created_at[40]; /* RFC 3339 UTC */
     char updated_at[40];
     char submitted_at[40]; /* "" until first submitted */
+    char status_at[40];    /* when it entered its status (its waiting starts) */
+    char decided_at[40];   /* when it was approved or rejected; "" until then */
+    int64_t granted_fen;   /* what its decision granted; -1 (null) until approved */
+    int64_t refund_fen;    /* what a revocation asked back; -1 (null) when none */
     char *data_json;       /* the kind's `data`, compact JSON; owned */
     char *facts_json;      /* what reviewers and rankings fixed, a JSON object; owned;
                             * NULL on insert means "{}" */
@@ -343,9 +350,10 @@ enum store_rc store_app_get(struct store *s, int64_t id, struct application *out
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out);
 
 /* Writes review_unit, applicant_name, status, version, updated_at,
- * submitted_at, data_json and facts_json (when not NULL) of row a->id, but only while the stored
- * version is still expected_version: STORE_CONFLICT otherwise, STORE_NOT_FOUND when there is no
- * such row.  a->version must be expected_version + 1. */
+ * submitted_at, status_at, decided_at, granted_fen, refund_fen, data_json and facts_json (when
+ * not NULL) of row a->id, but only while the stored version is still expected_version:
+ * STORE_CONFLICT otherwise, STORE_NOT_FOUND when there is no such row.  a->version must be
+ * expected_version + 1. */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
                                int64_t expected_version);
 
@@ -353,37 +361,75 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
 enum app_scope {
     SCOPE_ORGANISATION, /* applicant_uscc = scope_value */
     SCOPE_UNIT,         /* review_unit = scope_value, submitted at least once */
-    SCOPE_KIND,         /* kind = scope_value, submitted at least once */
     SCOPE_SUBMITTED,    /* every application submitted at least once */
 };
+
+/* The orders of a listing (CONTRACT.md "Lists"), each with the id as the
+ * tie-breaker in the same direction. */
+enum app_sort {
+    SORT_SUBMITTED_DESC = 0, /* last submitted first (a draft: by its creation) */
+    SORT_SUBMITTED_ASC,      /* first submitted first */
+    SORT_WAITING,            /* longest in its current status first (status_at) */
+};
+
+#define APP_FILTER_STATUSES 9 /* every status (workflow_statuses) */
+#define APP_FILTER_KINDS    8
 
 struct app_filter {
     enum app_scope scope;
     const char *scope_value;
-    const char *kind;        /* NULL = any */
-    const char *status;      /* NULL = any */
-    int round;               /* 0 = any */
-    const char *review_unit; /* NULL = any */
-    int64_t before_id;       /* 0 = from the newest; else only ids < before_id */
-    int limit;               /* 1..200 */
-    /* Only these kinds (the ones the scope allows; up to four, the rest
-     * NULL); all NULL: any kind. */
-    const char *kinds_in[4];
+    const char *kind;                          /* NULL = any */
+    const char *statuses[APP_FILTER_STATUSES]; /* any of these; all NULL = any */
+    int round;                                 /* 0 = any */
+    const char *review_unit;                   /* NULL = any */
+    /* Only these kinds (the ones the scope allows; the rest NULL); all NULL:
+     * any kind. */
+    const char *kinds_in[APP_FILTER_KINDS];
+    const char *submitted_from;   /* RFC 3339 UTC: submitted at or after; NULL = any */
+    const char *submitted_before; /* RFC 3339 UTC: submitted before; NULL = any */
+    const char *updated_since;    /* RFC 3339 UTC: changed at or after; NULL = any */
+    const char *q; /* a substring (ASCII lower-cased) of the applicant's name or USCC, a
+                    * brand or a store's name; NULL = any */
+    enum app_sort sort;
+    /* Where the page starts: after the row whose sort key (store_app_sort_key)
+     * is after_key and whose id is after_id; after_key NULL: from the start. */
+    const char *after_key;
+    int64_t after_id;
+    int limit; /* 1..200 */
 };
 
-/* Calls fn for each application matching f, newest (highest id) first, at
- * most f->limit of them.  The application passed to fn is released after fn
- * returns.  *more (may be NULL) says whether further rows exist past the
- * last one passed. */
+/* The sort key of row a in order `sort`: what a filter's after_key takes to
+ * continue after it.  Points into a. */
+const char *store_app_sort_key(const struct application *a, enum app_sort sort);
+
+/* Calls fn for each application matching f, in f's order, at most f->limit
+ * of them.  The application passed to fn is released after fn returns.
+ * *more (may be NULL) says whether further rows exist past the last one
+ * passed. */
 enum store_rc store_app_list(struct store *s, const struct app_filter *f,
                              void (*fn)(const struct application *a, void *ctx), void *ctx,
                              bool *more);
+
+/* How many applications match f (its order, start and limit aside). */
+enum store_rc store_app_count(struct store *s, const struct app_filter *f, int64_t *n);
+
+/* Calls fn, inside the transaction, for every application of organisation
+ * `uscc`, `kind` and `round` other than `except`, lowest id first; as
+ * store_app_each_tx(). */
+enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                       int round, int64_t except,
+                                       bool (*fn)(struct application *a, void *ctx), void *ctx);
 
 /* Calls fn, inside the transaction, for every application of `kind` in year
  * `round`, lowest id first.  The application passed to fn is released after
  * fn returns; fn returning false stops the walk (STORE_OK). */
 enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
                                 bool (*fn)(struct application *a, void *ctx), void *ctx);
+
+/* Calls fn, inside the transaction, for every application of organisation
+ * `uscc` and `kind`, lowest id first; as store_app_each_tx(). */
+enum store_rc store_app_each_of_tx(struct store_tx *tx, const char *uscc, const char *kind,
+                                   bool (*fn)(struct application *a, void *ctx), void *ctx);
 
 /* Calls fn, inside the transaction, for every application in `status`,
  * lowest id first; as store_app_each_tx().  The second reads on this
@@ -415,8 +461,14 @@ struct event {
     char *details_json;    /* owned; a JSON object, "{}" when nothing more */
     unsigned char prev_hash[EVENT_HASH_LEN];
     unsigned char hash[EVENT_HASH_LEN];
-    char *actor_name; /* owned; store_events_of only: the account's name, NULL when
-                       * none; not hashed */
+    /* The actor as it was (format 2 on; hashed): its name (owned; NULL when
+     * none), review unit and authority ("" when none).  Format 1 events,
+     * written before these were kept, read the account's name as it is now
+     * into actor_name (store_events_of only; not hashed). */
+    int format;       /* 1 or 2: how the event is encoded for its hash (chain.h) */
+    char *actor_name; /* owned */
+    char actor_unit[UNIT_ID_LEN];
+    char actor_authority[24];
 };
 
 /* Frees what an event owns. */
@@ -434,6 +486,74 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
  * false. */
 enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
                                 void *ctx);
+
+/* ---- versions: every stored version of an application ------------------- */
+
+#define VERSION_SHA256_LEN 32
+
+struct app_version {
+    int64_t application_id;
+    int64_t version;
+    char status[24];
+    char at[40];    /* RFC 3339 UTC: when it was written */
+    char *envelope; /* owned: the canonical envelope text */
+    unsigned char sha256[VERSION_SHA256_LEN];
+};
+
+void app_version_release(struct app_version *v);
+
+/* Keeps version v->version of an application (written once). */
+enum store_rc store_version_add(struct store_tx *tx, const struct app_version *v);
+/* Reads version `version` of the application; caller releases. */
+enum store_rc store_version_get(struct store *s, int64_t application_id, int64_t version,
+                                struct app_version *out);
+
+/* ---- materials: the files of an application -------------------------------- */
+
+#define MATERIAL_SHA256_LEN 32
+
+struct material {
+    int64_t id;
+    int64_t application_id;
+    char type[MATERIAL_TYPE_LEN];
+    char *filename; /* owned */
+    char content_type[MEDIA_TYPE_LEN];
+    int64_t bytes;
+    unsigned char sha256[MATERIAL_SHA256_LEN];
+    char uploaded_at[40];
+    int64_t uploaded_by;
+    bool submitted;      /* it was part of a submission: kept when deleted */
+    char deleted_at[40]; /* "" unless deleted */
+};
+
+void material_release(struct material *m);
+
+/* Inserts m (id set) with its m->bytes bytes read from src, copied into the
+ * row piece by piece (SQLite's incremental blob I/O): never more than a
+ * small buffer in memory, whatever the file's size. */
+enum store_rc store_material_add(struct store_tx *tx, struct material *m,
+                                 const struct byte_source *src);
+/* The files of an application that are not deleted, oldest first; fn gets
+ * each (released after it returns). */
+enum store_rc store_materials_of(struct store *s, int64_t application_id,
+                                 void (*fn)(const struct material *m, void *ctx), void *ctx);
+enum store_rc store_materials_of_tx(struct store_tx *tx, int64_t application_id,
+                                    void (*fn)(const struct material *m, void *ctx), void *ctx);
+/* File id of the application, deleted or not; caller releases. */
+enum store_rc store_material_get(struct store *s, int64_t application_id, int64_t id,
+                                 struct material *out);
+/* The bytes of the application's files that are not deleted. */
+enum store_rc store_materials_bytes(struct store_tx *tx, int64_t application_id, int64_t *total);
+/* Deletes file id of the application: removed when it was never part of a
+ * submission, else marked deleted at `at` and kept.  STORE_NOT_FOUND when
+ * there is no such file that is not deleted. */
+enum store_rc store_material_delete(struct store_tx *tx, int64_t application_id, int64_t id,
+                                    const char *at);
+/* Marks every file of the application that is not deleted as submitted. */
+enum store_rc store_materials_submitted(struct store_tx *tx, int64_t application_id);
+/* Reads len bytes at off of file id's content on this thread's reader, in
+ * a read of its own (a download reads piece by piece, each piece short). */
+enum store_rc store_material_read(struct store *s, int64_t id, int64_t off, void *buf, size_t len);
 
 /* ---- objections --------------------------------------------------------- */
 
@@ -462,6 +582,8 @@ enum store_rc store_objection_resolve(struct store_tx *tx, int64_t id, const cha
                                       const char *opinion);
 /* How many objections to the application are open. */
 enum store_rc store_objections_open(struct store_tx *tx, int64_t application_id, int *count);
+/* The same on this thread's reader. */
+enum store_rc store_objections_open_of(struct store *s, int64_t application_id, int *count);
 /* How many objections were filed from client address addr at or after
  * `since` (RFC 3339 UTC, as filed_at is written). */
 enum store_rc store_objections_from(struct store_tx *tx, const char *addr, const char *since,
@@ -500,7 +622,8 @@ struct certificate_row {
     char revoked_at[40];     /* "" unless revoked */
     char *revocation_reason; /* owned; NULL unless revoked */
     char revocation_ground[48];
-    int64_t refund_fen; /* -1 when none */
+    int64_t refund_fen;               /* -1 when none */
+    char revocation_effective_on[11]; /* "" unless revoked: the day it took effect */
 };
 
 void certificate_release(struct certificate_row *c);
@@ -509,9 +632,13 @@ enum store_rc store_cert_insert(struct store_tx *tx, const struct certificate_ro
 enum store_rc store_cert_get(struct store *s, const char *serial, struct certificate_row *out);
 enum store_rc store_cert_of_app(struct store *s, int64_t application_id,
                                 struct certificate_row *out);
-/* Marks the certificate revoked; STORE_CONFLICT when it already is. */
+enum store_rc store_cert_of_app_tx(struct store_tx *tx, int64_t application_id,
+                                   struct certificate_row *out);
+/* Marks the certificate revoked at `at`, taking effect on effective_on
+ * ("YYYY-MM-DD"); STORE_CONFLICT when it already is. */
 enum store_rc store_cert_revoke(struct store_tx *tx, const char *serial, const char *at,
-                                const char *reason, const char *ground, int64_t refund_fen);
+                                const char *reason, const char *ground, int64_t refund_fen,
+                                const char *effective_on);
 
 /* ---- rankings ---------------------------------------------------------- */
 
@@ -532,6 +659,64 @@ enum store_rc store_ranking_exists_tx(struct store_tx *tx, const char *kind, int
 enum store_rc store_ranking_get(struct store *s, const char *kind, int year,
                                 struct ranking_row *out);
 
+/* STORE_OK when the stored ranking of kind and year lists application
+ * application_id (ranked or left out as not eligible), else
+ * STORE_NOT_FOUND; in the transaction. */
+enum store_rc store_ranking_has_tx(struct store_tx *tx, const char *kind, int year,
+                                   int64_t application_id);
+
+/* ---- rounds --------------------------------------------------------------- */
+
+struct round_row {
+    char kind[24];
+    int round;
+    char opens_on[11]; /* "YYYY-MM-DD", inclusive */
+    char closes_on[11];
+    int64_t set_by;
+    char set_at[40];
+};
+
+/* Stores (replacing) the window of r->kind's r->round. */
+enum store_rc store_round_put(struct store_tx *tx, const struct round_row *r);
+/* The window of kind's round; STORE_NOT_FOUND when none is defined. */
+enum store_rc store_round_get_tx(struct store_tx *tx, const char *kind, int round,
+                                 struct round_row *out);
+enum store_rc store_round_get(struct store *s, const char *kind, int round, struct round_row *out);
+/* Calls fn for every window, by kind and round. */
+enum store_rc store_rounds_each(struct store *s, void (*fn)(const struct round_row *r, void *ctx),
+                                void *ctx);
+
+/* ---- opinion templates ------------------------------------------------------ */
+
+/* A reviewer's template; the strings live as long as the call it is passed
+ * to. */
+struct opinion_template {
+    int64_t id;
+    int64_t account_id;
+    const char *title;
+    const char *text;
+    const char *created_at;
+};
+
+/* Inserts t; sets t->id. */
+enum store_rc store_template_add(struct store_tx *tx, struct opinion_template *t);
+/* How many templates the account has. */
+enum store_rc store_templates_count(struct store_tx *tx, int64_t account_id, int64_t *n);
+/* Calls fn for every template of the account, oldest first (fn must not use
+ * the store). */
+enum store_rc store_templates_of(struct store *s, int64_t account_id,
+                                 void (*fn)(const struct opinion_template *t, void *ctx),
+                                 void *ctx);
+/* Deletes template id of the account; STORE_NOT_FOUND when it has none. */
+enum store_rc store_template_delete(struct store_tx *tx, int64_t account_id, int64_t id);
+
+/* The latest approval (district or municipal) by account_id of an
+ * application of `kind`: its application, instant, action and details
+ * (caller frees *details_json).  STORE_NOT_FOUND when there is none. */
+enum store_rc store_last_approval(struct store *s, int64_t account_id, const char *kind,
+                                  int64_t *application_id, char *at, size_t at_cap, char *action,
+                                  size_t action_cap, char **details_json);
+
 /* ---- bans --------------------------------------------------------------- */
 
 /* Records that `uscc` may not apply for `kind` from starts_on until the day
@@ -543,5 +728,157 @@ enum store_rc store_ban_add(struct store_tx *tx, const char *uscc, const char *k
  * STORE_NOT_FOUND when none is. */
 enum store_rc store_ban_find_tx(struct store_tx *tx, const char *uscc, const char *kind,
                                 const char *day, char *until_out);
+
+/* ---- duties after approval and reports (RULES.md §8) ------------------- */
+
+struct report {
+    int64_t id;
+    int64_t application_id;
+    char type[16];   /* annual, change, closure */
+    char period[24]; /* "2021"; the day of the change or closure */
+    char *body_json; /* owned: the report as filed */
+    char filed_at[40];
+    int64_t filed_by;
+};
+
+void report_release(struct report *r);
+
+/* Inserts r; sets r->id. */
+enum store_rc store_report_add(struct store_tx *tx, struct report *r);
+/* Calls fn for each report of the application, oldest first. */
+enum store_rc store_reports_of(struct store *s, int64_t application_id,
+                               void (*fn)(const struct report *r, void *ctx), void *ctx);
+/* Calls fn, in the transaction, for each report of `type` of the application. */
+enum store_rc store_reports_of_tx(struct store_tx *tx, int64_t application_id, const char *type,
+                                  void (*fn)(const struct report *r, void *ctx), void *ctx);
+
+struct duty {
+    int64_t id;
+    int64_t application_id;
+    char type[24];       /* annual_report, change_report, recheck, operating_year, refund */
+    char period[24];     /* "2021", or a date */
+    char nominal_on[11]; /* the day the rule gives */
+    char due_on[11];     /* moved off days off, or set by a reminder; "" until known */
+    char status[16];     /* duties.h */
+    char created_at[40];
+    char updated_at[40];
+    char reminded_at[40];   /* "" unless reminded */
+    char missed_at[40];     /* "" unless missed */
+    char filed_at[40];      /* "" unless filed */
+    int64_t report_id;      /* 0: none */
+    int64_t amount_fen;     /* a refund's amount; -1: none */
+    char *result_json;      /* owned: what the authority recorded; NULL: nothing */
+    char prompt_ground[48]; /* a revocation prompt it raised: its ground; "" none */
+    char prompt_state[12];  /* open, dismissed, acted; "" none */
+    char prompt_at[40];
+    int64_t prompt_refund_fen; /* -1: none */
+    /* Listings add the application's: */
+    char kind[24];
+    char app_status[24];
+    char review_unit[UNIT_ID_LEN];
+    char applicant_uscc[24];
+    char *applicant_name; /* owned */
+};
+
+void duty_release(struct duty *d);
+
+/* Inserts d (created_at, updated_at, and everything it says); sets d->id.
+ * STORE_CONFLICT when the application has a duty of that type and period. */
+enum store_rc store_duty_add(struct store_tx *tx, struct duty *d);
+/* Writes what may change of duty d->id: due_on, status, updated_at,
+ * reminded_at, missed_at, filed_at, report_id, amount_fen, result and the
+ * prompt. */
+enum store_rc store_duty_update(struct store_tx *tx, const struct duty *d);
+enum store_rc store_duty_get_tx(struct store_tx *tx, int64_t id, struct duty *out);
+/* The duty of the application with this type and period. */
+enum store_rc store_duty_find_tx(struct store_tx *tx, int64_t application_id, const char *type,
+                                 const char *period, struct duty *out);
+/* Calls fn for each duty of the application, by nominal date (then id);
+ * the duty passed is released after fn returns. */
+enum store_rc store_duties_of(struct store *s, int64_t application_id,
+                              void (*fn)(const struct duty *d, void *ctx), void *ctx);
+enum store_rc store_duties_of_tx(struct store_tx *tx, int64_t application_id,
+                                 void (*fn)(const struct duty *d, void *ctx), void *ctx);
+
+/* What the clock has to look at on `today` ("YYYY-MM-DD"): duties due,
+ * reminded or rectifying whose due date is on or before today, and those
+ * whose due date is not known yet; lowest id first.  fn may not use the
+ * store's writer; the duty passed is released after it returns. */
+enum store_rc store_duties_pending(struct store *s, const char *today,
+                                   void (*fn)(const struct duty *d, void *ctx), void *ctx);
+
+/* The reviewers' worklist. */
+struct duty_filter {
+    const char *kinds_in[4]; /* the kinds the caller may see (all NULL: any) */
+    const char *review_unit; /* NULL: any */
+    const char *status;      /* NULL: any */
+    const char *type;        /* NULL: any */
+    const char *kind;        /* NULL: any */
+    bool prompt_open;        /* only duties with an open revocation prompt */
+    int64_t before_id;       /* 0: from the newest */
+    int limit;               /* 1..200 */
+};
+
+/* Calls fn for each duty matching f, newest first (with the application's
+ * kind, status, unit and holder); *more says whether there are more. */
+enum store_rc store_duties_list(struct store *s, const struct duty_filter *f,
+                                void (*fn)(const struct duty *d, void *ctx), void *ctx, bool *more);
+/* ---- idempotency keys ----------------------------------------------------- */
+
+/*
+ * A request sent with an Idempotency-Key keeps its first answer under the
+ * key and the caller, so that a retry gets that answer again and changes
+ * nothing.  Times are RFC 3339 UTC text, so that text order is time order.
+ */
+#define IDEM_KEY_CHARS       255
+#define IDEM_FINGERPRINT_LEN 32
+
+struct idem_request {
+    const char *scope; /* whose key: "account:12", "address:203.0.113.5" */
+    const char *key;   /* the key as sent, 1–IDEM_KEY_CHARS printable ASCII */
+    unsigned char fingerprint[IDEM_FINGERPRINT_LEN]; /* of the request it came with */
+};
+
+/* An answer as kept.  store_idem_find() allocates body (caller frees). */
+struct idem_answer {
+    unsigned status;
+    char content_type[64];
+    char location[512]; /* "" when the answer had none */
+    char etag[64];      /* "" when the answer had none */
+    char *body;
+    size_t body_len;
+};
+
+enum idem_found {
+    IDEM_NONE,     /* no live record of the key: the request may run */
+    IDEM_ANSWERED, /* answered before: the answer is filled in */
+    IDEM_RUNNING,  /* the first request with the key has not answered yet */
+    IDEM_OTHER,    /* the key came with another request (another fingerprint) */
+};
+
+/* What is known of q's key at `now`: a record counts until its expires_at,
+ * and one still running only while it started after stale_before (a
+ * request that never answered: its server stopped).  On IDEM_ANSWERED,
+ * *answer is filled (answer->body owned by the caller).  Reads on this
+ * thread's reader; store_idem_claim() decides again in its transaction. */
+enum store_rc store_idem_find(struct store *s, const struct idem_request *q, const char *now,
+                              const char *stale_before, enum idem_found *found,
+                              struct idem_answer *answer);
+/* The same inside a write transaction, and when the key is free
+ * (IDEM_NONE) records it as running from `now` until `expires_at`, so that
+ * the caller holds it: one request at a time, whichever server takes it. */
+enum store_rc store_idem_claim(struct store_tx *tx, const struct idem_request *q, const char *now,
+                               const char *stale_before, const char *expires_at,
+                               enum idem_found *found, struct idem_answer *answer);
+/* Keeps the answer of the request that holds q's key. */
+enum store_rc store_idem_answer(struct store_tx *tx, const struct idem_request *q,
+                                const struct idem_answer *a);
+/* Lets go of a key whose request gave no answer worth keeping (a 5xx, a
+ * 429): the next retry runs it again. */
+enum store_rc store_idem_release(struct store_tx *tx, const struct idem_request *q);
+/* Deletes the records expired at `now`; *n (may be NULL) gets how many. */
+enum store_rc store_idem_purge(struct store_tx *tx, const char *now, int64_t *n);
+/* Frees answer->body. */
+void idem_answer_release(struct idem_answer *answer);
 
 #endif

@@ -26,9 +26,15 @@ EXAMPLES_DIR = os.path.join(HERE, "examples")
 # The tests written for one pipeline walk every kind through all three
 # stages: the servers they start are configured so (configuration
 # `stages`).  test_stages.py proves each kind's own stages (RULES.md §1).
+# They also submit the same organisation's applications of a kind and round
+# again and again: the servers take any number (configuration
+# `one_application_per_round`, RULES.md §5 (P)); test_rounds.py starts
+# servers with the rule as it is by default.
 ALL_STAGES = {"incubator": ["district", "municipal", "notice"],
               "first_store": ["district", "municipal", "notice"],
               "tourism_award": ["district", "municipal", "notice"]}
+HARNESS_CONFIG = {"stages": ALL_STAGES, "one_application_per_round": False,
+                  "material_uploads_per_hour": 100000}
 
 
 class Context:
@@ -72,7 +78,7 @@ ACCOUNTS = {
 
 KINDS = ("incubator", "first_store", "tourism_award")
 AUTHORITY_OF_KIND = {"incubator": "science_tech", "first_store": "commerce",
-                     "tourism_award": "culture_tourism"}
+                     "tourism_award": "culture_tourism", "experience_base": "culture_tourism"}
 DISTRICTS = ("110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
              "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119")
 STATUSES = ("draft", "district_review", "municipal_review", "public_notice", "approved",
@@ -219,20 +225,19 @@ def _inline(sql, params):
     return "".join(out)
 
 
-def _pg_value(text):
-    if text == "\x1d":
-        return None
-    if re.fullmatch(r"-?[0-9]+", text):
-        return int(text)
-    if text.startswith("\\x") and re.fullmatch(r"(?:[0-9a-f]{2})*", text[2:]):
-        return bytes.fromhex(text[2:])
-    return text
+def _pg_json_value(v):
+    """A value of row_to_json(): bytea arrives as "\\x…" text."""
+    if isinstance(v, str) and v.startswith("\\x") and re.fullmatch(r"(?:[0-9a-f]{2})*", v[2:]):
+        return bytes.fromhex(v[2:])
+    return v
 
 
 def db_rows(target, sql, params=()):
     """The rows of a query (tuples) on a server's database: sqlite3 on a
-    file (opened read-only), psql on PostgreSQL (integers as int, bytea as
-    bytes, NULL as None).  ? placeholders in both."""
+    file (opened read-only), psql on PostgreSQL, where each row comes back
+    as row_to_json() so that its values keep their types (a text of digits
+    stays text; integers as int, bytea as bytes, NULL as None).  ?
+    placeholders in both."""
     if not is_pg(target):
         import sqlite3
         con = sqlite3.connect("file:%s?mode=ro" % target, uri=True, timeout=30)
@@ -240,11 +245,13 @@ def db_rows(target, sql, params=()):
             return con.execute(sql, params).fetchall()
         finally:
             con.close()
-    out = _psql(target, _inline(sql, params))
+    inner = _inline(sql, params).strip().rstrip(";")
+    out = _psql(target, "SELECT row_to_json(q) FROM (%s) AS q" % inner)
     if out.endswith("\n"):
         out = out[:-1]
     rows = [r for r in out.split("\x1e") if r != ""]
-    return [tuple(_pg_value(v) for v in r.split("\x1f")) for r in rows]
+    return [tuple(_pg_json_value(v) for _, v in json.loads(r, object_pairs_hook=list))
+            for r in rows]
 
 
 def db_copy(target, tmp):
@@ -388,12 +395,98 @@ def close_all():
         _all_conns.clear()
 
 
+# --------------------------------------------------------------------------
+# The contract test: every exchange recorded for tests/openapi/contract.py
+#
+# run.py --contract sets `contract_log`: each request sent through
+# http.client and read back with parse_response() (req, send, Server.req,
+# the tests' own clients) is then appended to that file as one JSON line,
+# and after the suite every one is checked against schema/openapi.json.
+
+contract_log = None
+_contract_lock = threading.Lock()
+_CONTRACT_MAX_BODY = 256 * 1024
+
+
+def _remember_requests():
+    """Makes every http.client connection remember its last request for
+    parse_response() (only while recording)."""
+    if getattr(http.client.HTTPConnection, "_contract_patched", False):
+        return
+    send_request = http.client.HTTPConnection.request
+    get_response = http.client.HTTPConnection.getresponse
+
+    def request(self, method, url, body=None, headers=None, **kw):
+        self._contract_request = (method, url, body, dict(headers or {}))
+        return send_request(self, method, url, body=body, headers=headers or {}, **kw)
+
+    def getresponse(self):
+        r = get_response(self)
+        r._contract_request = getattr(self, "_contract_request", None)
+        return r
+
+    http.client.HTTPConnection.request = request
+    http.client.HTTPConnection.getresponse = getresponse
+    http.client.HTTPConnection._contract_patched = True
+
+
+def start_contract_log(path):
+    global contract_log
+    contract_log = path
+    _remember_requests()
+
+
+def _body_record(ctype, data):
+    """A body as recorded: its JSON value when it is JSON, else its size."""
+    if data is None:
+        return {"none": True}
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > _CONTRACT_MAX_BODY:
+        return {"bytes": len(data), "too_large": True}
+    if "json" in (ctype or "").split(";")[0]:
+        try:
+            return {"json": json.loads(data.decode("utf-8"))}
+        except (ValueError, UnicodeDecodeError):
+            return {"bytes": len(data), "not_json": True}
+    try:
+        return {"bytes": len(data), "text": data.decode("utf-8")[:4096]}
+    except UnicodeDecodeError:
+        return {"bytes": len(data)}
+
+
+def _record_exchange(r, headers, data):
+    sent = getattr(r, "_contract_request", None)
+    if contract_log is None or sent is None:
+        return
+    method, url, body, req_headers = sent
+    lower = {k.lower(): (v.decode("latin-1") if isinstance(v, bytes) else str(v))
+             for k, v in req_headers.items()}
+    line = {
+        "method": method,
+        "target": url,
+        "request": {"headers": {k: v for k, v in lower.items()
+                                if k in ("content-type", "if-match", "idempotency-key",
+                                         "x-csrf-token", "accept-language")},
+                    "authorization": "authorization" in lower,
+                    "cookie": "cookie" in lower,
+                    "body": _body_record(lower.get("content-type"), body)},
+        "response": {"status": r.status, "headers": headers,
+                     "body": _body_record(headers.get("content-type"), data)},
+    }
+    text = json.dumps(line, ensure_ascii=False)
+    with _contract_lock:
+        with open(contract_log, "a", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
 def parse_response(r, method, path):
     headers = {}
     for k, v in r.getheaders():
         k = k.lower()
         headers[k] = headers[k] + ", " + v if k in headers else v
     data = r.read()
+    _record_exchange(r, headers, data)
     ctype = headers.get("content-type", "")
     body = data
     if data and "json" in ctype.split(";")[0]:
@@ -612,7 +705,8 @@ _BUILTIN = {
 }
 
 _EXAMPLE_FILES = {"incubator": "incubator.json", "first_store": "first_store.json",
-                  "tourism_award": "tourism_award.json"}
+                  "tourism_award": "tourism_award.json",
+                  "experience_base": "experience_base.json"}
 _example_cache = {}
 _example_source = {}
 
@@ -674,15 +768,46 @@ def incubatee(uscc=USCC_B):
 
 ENVELOPE_KEYS = ("kind", "round", "review_unit", "applicant", "data")
 
+# The tests' servers take more uploads an hour from one account than the
+# default: every application the helpers make gets its materials.
+UPLOADS_PER_HOUR = HARNESS_CONFIG["material_uploads_per_hour"]
 
-def create(who="applicant_a", kind="incubator", env=None, **kw):
-    """Creates a draft; returns the application (asserts 201)."""
+# The smallest file the server takes as a PDF (by its magic bytes): what the
+# helpers attach for each material type an application needs (RULES.md §6).
+TINY_PDF = b"%PDF-1.4\n% a test's material\n"
+
+
+def attach_materials(app_id, who, request=None, body=TINY_PDF):
+    """Uploads a file for every material type application app_id still
+    needs (GET .../materials, "missing"), so that it can be submitted.
+    request: the req() of the server (default: common.req).  Returns the
+    files uploaded."""
+    request = request or req
+    path = "/v1/applications/%d/materials" % app_id
+    r = request("GET", path, token=who)
+    if r[0] != 200:
+        raise AssertionError("materials of %d: %r" % (app_id, r))
+    made = []
+    for t in r[2]["missing"]:
+        u = request("POST", path + "?type=" + t, token=who, raw=body,
+                    headers={"Content-Type": "application/pdf"})
+        if u[0] != 201:
+            raise AssertionError("upload of %s to %d: %r" % (t, app_id, u))
+        made.append(u[2])
+    return made
+
+
+def create(who="applicant_a", kind="incubator", env=None, materials=True, **kw):
+    """Creates a draft; returns the application (asserts 201).  With
+    materials (the default) it gets a file of every type it needs."""
     if env is None:
         env = envelope(kind, who, **kw)
     r = req("POST", "/v1/applications", env, token=who)
     if r[0] != 201:
         raise AssertionError("create failed: %r\nsent: %s"
                              % (r, json.dumps(env, ensure_ascii=False)))
+    if materials:
+        attach_materials(r[2]["id"], who)
     return r[2]
 
 
@@ -785,9 +910,9 @@ class Server:
         self.db = new_db(self.tmp)
         self.errpath = os.path.join(self.tmp, "server.stderr")
         with open(self.config, "w", encoding="utf-8") as f:
-            json.dump({"db": self.db, "keys": os.path.join(self.tmp, "keys"),
-                       "per_ip_connection_limit": 256, "stages": ALL_STAGES,
-                       "body_limit_bytes": getattr(ctx, "body_limit", None) or 65536}, f)
+            json.dump(dict(HARNESS_CONFIG, db=self.db, keys=os.path.join(self.tmp, "keys"),
+                           per_ip_connection_limit=256,
+                           body_limit_bytes=getattr(ctx, "body_limit", None) or 65536), f)
         _servers.append(self)
         try:
             self._start(accounts if accounts is not None else ACCOUNTS)
@@ -866,11 +991,15 @@ class Server:
                 env[member] = kw[member]
         return env
 
-    def create(self, who, env):
+    def create(self, who, env, materials=True):
+        """Creates a draft (asserts 201); with materials (the default) it
+        gets a file of every type it needs (attach_materials)."""
         r = self.req("POST", "/v1/applications", env, token=who)
         if r[0] != 201:
             raise AssertionError("create failed: %r\nsent: %s"
                                  % (r, json.dumps(env, ensure_ascii=False)))
+        if materials:
+            attach_materials(r[2]["id"], who, self.req)
         return r[2]
 
     def submit(self, app_id, who, expect=200):
@@ -967,33 +1096,61 @@ def run_tick(config, now):
 
 
 # What a municipal approval must carry, by kind (CONTRACT.md "Stage records").
+# Their dates lie between the submission and the decision (RULES.md §5):
+# review_body() dates them on the day of the decision.
 MUNICIPAL_RECORDS = {
     "incubator": {
-        "expert_review": {"date": "2020-09-20", "passed": True,
+        "expert_review": {"date": "TODAY", "passed": True,
                           "summary": "专家评审通过，服务能力与在孵企业情况属实。"},
-        "site_inspection": {"date": "2020-09-22", "passed": True,
+        "site_inspection": {"date": "TODAY", "passed": True,
                             "summary": "实地核查场地、团队与台账，情况属实。"},
     },
     "first_store": {"audited_amount_fen": 130000000},
+    "experience_base": {
+        "site_inspection": {"date": "TODAY", "passed": True,
+                            "summary": "实地勘验体验项目、配套设施与安全措施，情况属实。"},
+    },
     "tourism_award": {
-        "audit": {"firm": "北京测试会计师事务所", "date": "2020-09-20", "passed": True,
+        "audit": {"firm": "北京测试会计师事务所", "date": "TODAY", "passed": True,
                   "summary": "接待与组织人天数经审核属实。"},
-        "expert_panel": {"date": "2020-09-22", "passed": True,
+        "expert_panel": {"date": "TODAY", "passed": True,
                          "summary": "专家评审组同意给予奖励。"},
     },
 }
 
 
-def review_body(stage, decision, kind=None, opinion=None, **extra):
+def beijing_day(clock=None):
+    """The day (YYYY-MM-DD, Asia/Shanghai) of a server started with
+    --clock `clock` (None: the real clock), while a test runs."""
+    import datetime
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+    if clock:
+        return datetime.datetime.fromisoformat(clock.replace("Z", "+00:00")) \
+            .astimezone(tz).date().isoformat()
+    return datetime.datetime.now(tz).date().isoformat()
+
+
+def dated_records(kind, day=None):
+    """MUNICIPAL_RECORDS[kind] dated on `day` (default: the main server's
+    day)."""
+    records = copy.deepcopy(MUNICIPAL_RECORDS[kind])
+    for value in records.values():
+        if isinstance(value, dict) and value.get("date") == "TODAY":
+            value["date"] = day or beijing_day(ctx.clock)
+    return records
+
+
+def review_body(stage, decision, kind=None, opinion=None, day=None, **extra):
     """A review of `stage` with `decision`; a return or a rejection gets an
-    opinion unless one is given, a municipal approval the records of `kind`."""
+    opinion unless one is given, a municipal approval the records of `kind`
+    dated on `day` (default: the main server's day)."""
     body = {"stage": stage, "decision": decision}
     if opinion is None and decision != "approve":
         opinion = "%s %s：材料不全，请补正。" % (stage, decision)
     if opinion is not None:
         body["opinion"] = opinion
     if stage == "municipal" and decision == "approve":
-        body.update(copy.deepcopy(MUNICIPAL_RECORDS[kind]))
+        body.update(dated_records(kind, day))
     body.update(extra)
     return body
 
@@ -1038,6 +1195,21 @@ def day_after(date_text):
     return d.isoformat() + "T00:00:00+08:00"
 
 
+def tourism_in_year(env, year):
+    """A tourism_award envelope moved to award year `year`: its round, and
+    the dates of its groups and charters (the example's are of 2020)."""
+    env = copy.deepcopy(env)
+    old = env["round"]
+    env["round"] = year
+    data = env["data"]
+    for g in data.get("groups") or []:
+        for k in ("start_on", "end_on"):
+            g[k] = g[k].replace("%d-" % old, "%d-" % year, 1)
+    for c in data.get("charters") or []:
+        c["arrived_on"] = c["arrived_on"].replace("%d-" % old, "%d-" % year, 1)
+    return env
+
+
 class Flow:
     """Takes applications of a Server (common.start_server) through the
     workflow with the accounts of ACCOUNTS; each step asserts its status."""
@@ -1079,7 +1251,19 @@ class Flow:
     def create(self, kind="incubator", who=None, **kw):
         if who is None:
             who = "applicant_b" if kind == "tourism_award" else "applicant_a"
-        return self.srv.create(who, self.srv.envelope(kind, who, **kw))
+        env = self.srv.envelope(kind, who, **kw)
+        if kind == "tourism_award" and kw.get("round") is None:
+            env = tourism_in_year(env, self.tourism_year())
+        return self.srv.create(who, env)
+
+    def tourism_year(self):
+        """A tourism award year of its own: a year's ranking is final
+        (RULES.md §5), so once computed no application of that year is
+        submitted; each walk takes a year no other test of this server uses
+        (from 2040: test_matrix ranks 2031)."""
+        year = getattr(self.srv, "_tourism_year", 2039) + 1
+        self.srv._tourism_year = year
+        return year
 
     def act(self, app_id, path, who, body=None, expect=200, headers=None):
         r = self.srv.req("POST", "/v1/applications/%d/%s" % (app_id, path), body, token=who,
@@ -1093,18 +1277,29 @@ class Flow:
         """app: the application as last read (kind, review_unit, eligibility)."""
         who = (self.district_of(app["review_unit"]) if stage == "district"
                else self.municipal_of(app["kind"]))
-        if stage == "municipal" and decision == "approve":
+        if decision == "approve":
+            # RULES.md §5 (P): a failing application is approved at either
+            # stage only with a reason.
             if not app["eligibility"]["eligible"] and "override_reason" not in extra:
                 extra["override_reason"] = "经复核，未通过的条件不影响认定。"
+        if stage == "municipal" and decision == "approve":
             if app["kind"] == "tourism_award":
                 self.ensure_ranking(app["round"])
-        body = review_body(stage, decision, app["kind"], opinion, **extra)
+        body = review_body(stage, decision, app["kind"], opinion, day=self.day(), **extra)
         return self.act(app["id"], "reviews", who, body, expect)
 
+    def day(self):
+        """The server's day (Asia/Shanghai)."""
+        return beijing_day(self.srv.clock)
+
     def ensure_ranking(self, year):
-        """Computes the tourism_award ranking of `year` unless it is fixed."""
-        r = self.srv.req("POST", "/v1/rounds/tourism_award/%d/ranking" % year,
-                         token=self.municipal_of("tourism_award"))
+        """Computes the tourism_award ranking of `year` unless it is fixed,
+        confirming how many it leaves out (RULES.md §5)."""
+        path = "/v1/rounds/tourism_award/%d/ranking" % year
+        who = self.municipal_of("tourism_award")
+        r = self.srv.req("POST", path, token=who)
+        if r[0] == 409 and isinstance(r[2], dict) and "count" in r[2]:
+            r = self.srv.req("POST", path, {"confirm": r[2]["count"]}, token=who)
         if r[0] not in (200, 409):
             raise AssertionError("ranking: %r" % (r,))
         if r[0] == 409:

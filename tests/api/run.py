@@ -181,6 +181,21 @@ def check_server_log(errpath):
     return problems
 
 
+def check_contract(document, exchanges):
+    """Checks the recorded exchanges against the OpenAPI document
+    (tests/openapi/contract.py); 1 when any does not match, else 0."""
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "openapi"))
+    import contract  # noqa: E402  (needs the path above)
+
+    if not os.path.exists(exchanges):
+        log("CONTRACT FAILURE: no exchange was recorded")
+        return 1
+    report = contract.check(document, exchanges)
+    for line in report.lines():
+        log(line)
+    return 1 if report.failed() else 0
+
+
 class Result(unittest.TextTestResult):
     """Counts test methods: a method fails if it, or any of its subtests,
     failed, errored or was skipped (skipping is not allowed here)."""
@@ -250,6 +265,9 @@ def main():
                          "--db-url, $SHENBAO_TEST_PG or one started for the run")
     ap.add_argument("--db-url", default=None,
                     help="the PostgreSQL cluster to make the databases on (implies --postgresql)")
+    ap.add_argument("--contract", metavar="OPENAPI",
+                    help="record every exchange and check each against this OpenAPI document "
+                         "(tests/openapi/contract.py); a mismatch counts as a failure")
     args = ap.parse_args()
 
     shenbao = os.path.abspath(args.shenbao)
@@ -278,7 +296,8 @@ def main():
     with open(cfg, "w", encoding="utf-8") as f:
         json.dump({"db": db, "keys": os.path.join(tmp, "keys"),
                    "per_ip_connection_limit": 256, "body_limit_bytes": BODY_LIMIT,
-                   "stages": common.ALL_STAGES}, f)
+                   "stages": common.ALL_STAGES, "one_application_per_round": False,
+                   "material_uploads_per_hour": common.UPLOADS_PER_HOUR}, f)
 
     ctx.host, ctx.port = "127.0.0.1", port
     ctx.base_url = "http://127.0.0.1:%d" % port
@@ -290,6 +309,9 @@ def main():
     passed = failed = 0
     proc = None
     errf = outf = None
+    exchanges = os.path.join(tmp, "exchanges.jsonl")
+    if args.contract:
+        common.start_contract_log(exchanges)
     try:
         run_cli(shenbao, ["migrate", "--config", cfg], tmp)
         run_cli(shenbao, ["keygen", "--config", cfg], tmp)
@@ -330,6 +352,8 @@ def main():
         for problem in check_server_log(errpath):
             log("HARNESS FAILURE: " + problem)
             failed += 1
+        if args.contract:
+            failed += check_contract(args.contract, exchanges)
     except HarnessError as e:
         log("HARNESS FAILURE: %s" % e)
         failed += 1

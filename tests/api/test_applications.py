@@ -90,6 +90,9 @@ class Lifecycle(Shape):
         self.assertEqual(h.get("etag"), '"2"')
         self.assertEqual(got, put)
 
+        # its materials (RULES.md §6) leave its version as it is
+        common.attach_materials(app_id, "applicant_a")
+        self.assertEqual(get(app_id)[1].get("etag"), '"2"')
         sub = submit(app_id)
         self.check_application(sub, env2, "district_review", 3)
         self.assertRegex(sub["submitted_at"], common.RFC3339_UTC)

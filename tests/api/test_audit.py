@@ -20,7 +20,8 @@ from common import ApiTest, Flow
 
 CLOCK = "2020-11-02T10:00:00+08:00"
 COLUMNS = ("application_id", "at", "action", "from_status", "to_status", "actor_account",
-           "actor_role", "opinion", "request_id", "details")
+           "actor_role", "opinion", "request_id", "details", "format", "actor_name",
+           "actor_unit", "actor_authority")
 
 
 # --------------------------------------------------------------------------
@@ -71,11 +72,17 @@ def _jansson_dumps(value):
 
 
 def event_canonical(row):
-    """chain_canonical() of an events row (a dict of its columns)."""
-    return _jansson_dumps([
+    """chain_canonical() of an events row (a dict of its columns).  Format 2
+    (docs/RECORD.md) has the format and the actor as it was after the
+    details, before the previous hash."""
+    fields = [
         row["id"], row["application_id"], row["at"], row["action"], row["from_status"] or "",
         row["to_status"] or "", row["actor_account"] or None, row["actor_role"], row["opinion"],
-        row["request_id"] or "", json.loads(row["details"]), bytes(row["prev_hash"]).hex()])
+        row["request_id"] or "", json.loads(row["details"])]
+    if row.get("format", 1) >= 2:
+        fields += [row["format"], row["actor_name"], row["actor_unit"] or None,
+                   row["actor_authority"] or None]
+    return _jansson_dumps(fields + [bytes(row["prev_hash"]).hex()])
 
 
 def event_hash(row):
@@ -206,6 +213,8 @@ class AuditVerify(ApiTest):
                 value = row[column]
                 if column == "details":
                     new = '{"tampered":true}'
+                elif column == "format":
+                    new = 1  # the actor dropped from what is hashed
                 elif isinstance(value, int):
                     new = value + 1 if column != "actor_account" else value % 3 + 1
                 elif column in ("from_status", "to_status"):
@@ -218,6 +227,28 @@ class AuditVerify(ApiTest):
                 self.tamper(db, "DROP TRIGGER events_no_update",
                             ("UPDATE events SET %s = ? WHERE id = ?" % column, new, row["id"]))
                 self.assertBroken(db, row["id"])
+
+    def test_events_of_the_first_format_keep_verifying(self):
+        """An event written before the actor was kept (format 1, as every
+        event of an older database is) verifies over the encoding it was
+        hashed with."""
+        db = self.copy()
+        last = self.events(db)[-1]
+        old = dict(last, id=last["id"] + 1, prev_hash=bytes(last["hash"]), format=1,
+                   actor_name=None, actor_unit=None, actor_authority=None,
+                   action="edit", details='{"from":"an older version"}')
+        old["hash"] = event_hash(old)
+        self.assertTrue(event_canonical(old).endswith('"%s"]' % old["prev_hash"].hex()))
+        cols = [c for c in old if c not in ("id",)]
+        self.tamper(db, ("INSERT INTO events (id, %s) VALUES (?, %s)"
+                         % (", ".join(cols), ", ".join("?" for _ in cols)),
+                         old["id"], *[old[c] for c in cols]))
+        out = self.assertIntact(db)
+        self.assertIn("%d events" % old["id"], out)
+        # and its encoding is what it was: the same row as format 2 is not it
+        self.tamper(db, "DROP TRIGGER events_no_update",
+                    ("UPDATE events SET format = 2 WHERE id = ?", old["id"]))
+        self.assertBroken(db, old["id"])
 
     def test_deleted_event_is_found(self):
         db = self.copy()

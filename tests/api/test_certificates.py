@@ -32,7 +32,8 @@ VALID_UNTIL = "2023-10-12"
 LAST_VALID_HOUR = "2023-10-12T23:00:00+08:00"
 FIRST_EXPIRED_HOUR = "2023-10-13T00:30:00+08:00"
 
-SERIAL = r"^SB-2020-[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$"
+# The serial names the round (a tourism award of Flow's has a year of its own).
+SERIAL = r"^SB-%d-[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$"
 
 srv = None
 flow = None
@@ -104,6 +105,10 @@ def two_years_after(day):
     return day.replace(year=day.year + 2).isoformat()   # never 29 February here
 
 
+MEASURE = {"incubator": "京科发〔2020〕13号", "first_store": "京商消促字〔2020〕48号",
+           "tourism_award": "京文旅发〔2020〕190号"}
+
+
 class Issuing(ApiTest):
     """What the approval issues, once, and who may read it."""
 
@@ -116,12 +121,16 @@ class Issuing(ApiTest):
         for name, app in apps.items():
             with self.subTest(name):
                 got = issued[name]
-                self.assertEqual(set(got), {"certificate", "jws", "status"})
+                # what a reader would want to know of the holder's duties
+                # (RULES.md §8), for the kinds that have any
+                duties = {"duties"} if app["kind"] != "tourism_award" else set()
+                self.assertEqual(set(got), {"certificate", "jws", "status"} | duties)
                 self.assertEqual(got["status"], "active")
                 cert = got["certificate"]
                 kind = app["kind"]
                 self.assertEqual(cert["kind"], kind)
-                self.assertRegex(cert["serial"], SERIAL)
+                self.assertRegex(cert["serial"], SERIAL % app["round"])
+                self.assertEqual(cert["measure"], MEASURE[kind])
                 self.assertEqual(app["certificate_serial"], cert["serial"])
                 self.assertEqual(cert["application_id"], app["id"])
                 self.assertEqual(cert["holder"], {"name": app["applicant"]["name"],
@@ -147,6 +156,13 @@ class Issuing(ApiTest):
                                      cert["amount_fen"])
                     self.assertEqual(cert["amount_fen"], app["award"]["total_fen"])
                     self.assertEqual(cert["items"], app["award"]["items"])
+                    # what the decision granted, on the application too
+                    self.assertEqual(app["granted_fen"], cert["amount_fen"])
+                    self.assertNotIn("proposed_fen", cert)
+                if kind == "first_store":
+                    # a funding decision names the brand and the store
+                    self.assertEqual(cert["brand"], app["data"]["brand"])
+                    self.assertEqual(cert["store"]["name"], app["data"]["store"]["name"])
 
     def test_cites_the_approving_event(self):
         for name in apps:

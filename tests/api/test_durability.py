@@ -47,6 +47,11 @@ class KillDuringWrites(ApiTest):
                     app_id = json.loads(body)["id"]
                     with lock:
                         created.append(app_id)
+                    # its materials, on the same connection
+                    common.attach_materials(
+                        app_id, token,
+                        lambda m, p, token=None, raw=None, headers=None:
+                            common.send(conn, m, p, None, token, headers, raw))
                     conn.request("POST", "/v1/applications/%d/submit" % app_id, None, headers)
                     r = conn.getresponse()
                     body = r.read()

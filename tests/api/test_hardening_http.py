@@ -135,7 +135,8 @@ class QueryParameters(ApiTest):
                 body = self.assertProblem(req("GET", "/v1/applications?" + query,
                                               token="auditor"), 400)
                 self.assertEqual([e["parameter"] for e in body["errors"]], named)
-                self.assertIn("kind, status, round, review_unit, limit, cursor",
+                self.assertIn("kind, status, round, review_unit, authority, submitted_from, "
+                              "submitted_to, updated_since, q, sort, count, limit, cursor",
                               body["errors"][0]["detail"])
 
     def test_repeated_parameter_is_400(self):
@@ -156,7 +157,12 @@ class QueryParameters(ApiTest):
         ids = common.list_ids("applicant_a", "kind=incubator&status=draft&round=2020"
                                              "&review_unit=%s" % app["review_unit"])
         self.assertIn(app["id"], ids)
-        body = self.assertStatus(req("GET", "/v1/applications?limit=1&cursor=%d" % (app["id"] + 1),
+        # The cursor is opaque: the one a page gives leads to the next.
+        later = common.create("applicant_a")
+        first = self.assertStatus(req("GET", "/v1/applications?limit=1", token="applicant_a"), 200)
+        self.assertEqual([a["id"] for a in first["items"]], [later["id"]])
+        body = self.assertStatus(req("GET", "/v1/applications?limit=1&cursor=%s"
+                                     % common.urlquote(first["next_cursor"]),
                                      token="applicant_a"), 200)
         self.assertEqual([a["id"] for a in body["items"]], [app["id"]])
         # An empty query and empty segments are no parameters.

@@ -25,6 +25,11 @@ LAST_MOMENT = "2020-10-12T23:59:59+08:00"
 AFTER_NOTICE = "2020-10-13T00:00:00+08:00"
 NOTICE_KEYS = {"id", "kind", "holder", "proposed", "starts_on", "ends_on"}
 
+# The actors of events no account makes (an event names its actor as it
+# was: account, role, name, unit, authority).
+SYSTEM = {"account": None, "role": "system", "name": None, "unit": None, "authority": None}
+PUBLIC = {"account": None, "role": "public", "name": None, "unit": None, "authority": None}
+
 
 class NoticeTest(ApiTest):
 
@@ -106,7 +111,7 @@ class NoticePeriod(NoticeTest):
         self.assertEqual(len(ev), n + 1)
         self.assertEqual((ev[-1]["action"], ev[-1]["from"], ev[-1]["to"]),
                          ("notice_ended", "public_notice", "approved"))
-        self.assertEqual(ev[-1]["actor"], {"account": None, "role": "system"})
+        self.assertEqual(ev[-1]["actor"], SYSTEM)
         self.assertNotIn(app_id, [x["id"] for x in self.notices()])
 
         # a second run finds nothing to do
@@ -185,7 +190,7 @@ class Objections(NoticeTest):
         self.assertEqual(len(ev), n + 1)
         self.assertEqual((ev[-1]["action"], ev[-1]["from"], ev[-1]["to"], ev[-1]["actor"]),
                          ("objection_filed", "public_notice", "public_notice",
-                          {"account": None, "role": "public"}))
+                          PUBLIC))
         # the objection does not change the application
         self.assertEqual(self.status(app["id"]), "public_notice")
         # a token is not needed, and one sent changes nothing
@@ -447,7 +452,8 @@ class BeyondTheCalendar(NoticeTest):
     def test_municipal_approval_refused(self):
         app = self.flow.to(self.flow.create("incubator"), "municipal_review")
         n = self.n_events(app["id"])
-        body = common.review_body("municipal", "approve", "incubator")
+        body = common.review_body("municipal", "approve", "incubator",
+                                  day=self.flow.day())
         if not app["eligibility"]["eligible"]:
             body["override_reason"] = "经复核。"
         r = self.srv.req("POST", "/v1/applications/%d/reviews" % app["id"], body,
@@ -491,7 +497,7 @@ class ServerClockEndsTheNotice(NoticeTest):
             ev = later.req("GET", "/v1/applications/%d/events" % free["id"],
                            token="auditor")[2]["items"][-1]
             self.assertEqual((ev["action"], ev["actor"]),
-                             ("notice_ended", {"account": None, "role": "system"}))
+                             ("notice_ended", SYSTEM))
             self.assertTrue(ev["at"].startswith("2020-10-12T16:0"), ev)
             # held by its open objection, and closed to new ones
             time.sleep(1.5)

@@ -59,6 +59,7 @@ class Parses(common.ApiTest):
         self.assertEqual(self.parses(again), 0)
         self.assertEqual(first[2], again[2])
         # a change with no body reads the application it changes, once
+        common.attach_materials(app["id"], "applicant_a", self.srv.req)
         r = self.srv.req("POST", path + "/submit", token="applicant_a")
         self.assertStatus(r, 200)
         self.assertEqual(self.parses(r), 2)

@@ -129,10 +129,12 @@ def tourism_data(figures, **kw):
 
 
 def records(**kw):
+    # dated between the submission and the decision (RULES.md §5): the
+    # server's day
     body = {"stage": "municipal", "decision": "approve", "opinion": "复审通过。",
-            "audit": {"firm": "北京测试会计师事务所", "date": "2022-03-01", "passed": True,
+            "audit": {"firm": "北京测试会计师事务所", "date": "2022-03-15", "passed": True,
                       "summary": "人天数据与原始凭证一致。"},
-            "expert_panel": {"date": "2022-03-08", "passed": True, "summary": "同意奖励。"}}
+            "expert_panel": {"date": "2022-03-15", "passed": True, "summary": "同意奖励。"}}
     body.update(kw)
     return body
 
@@ -161,8 +163,10 @@ class Ranking(ApiTest):
                                data=tourism_data(figures, **extra))
             app = srv.create(key, env)
             srv.submit(app["id"], key)
-            r = srv.review(app["id"], "district_" + UNIT,
-                           {"stage": "district", "decision": "approve"})
+            review = {"stage": "district", "decision": "approve"}
+            if not app["eligibility"]["eligible"]:
+                review["override_reason"] = "区级初审：是否符合条件由市级复核。"
+            r = srv.review(app["id"], "district_" + UNIT, review)
             if r[0] != 200 or r[2]["status"] != "municipal_review":
                 raise AssertionError("district approval failed: %r" % (r,))
             cls.ids[label], cls.who[label] = app["id"], key
@@ -170,17 +174,42 @@ class Ranking(ApiTest):
                            data=tourism_data(LATE))
         cls.late = srv.create("applicant_b", env)
         srv.submit(cls.late["id"], "applicant_b")
+        # Another one left at the district for good: the ranking is final
+        # (RULES.md §5), so it can never be approved.
+        srv.add_applicant("agency_stray", "北京测试迟到国际旅行社有限公司", common.uscc_new(UNIT))
+        env = srv.envelope("tourism_award", "agency_stray", review_unit=UNIT, round=YEAR,
+                           data=tourism_data(LATE))
+        cls.stray = srv.create("agency_stray", env)
+        srv.submit(cls.stray["id"], "agency_stray")
         cls.label_of = {v: k for k, v in cls.ids.items()}
 
     # ---- helpers
 
-    def compute(self, who="municipal_culture_tourism", year=YEAR):
-        return srv.req("POST", PATH % year, token=who)
+    def compute(self, who="municipal_culture_tourism", year=YEAR, confirm=None):
+        body = None if confirm is None else {"confirm": confirm}
+        return srv.req("POST", PATH % year, body, token=who)
+
+    def compute_confirmed(self, left_out):
+        """Computes the year's ranking, which leaves out the applications
+        `left_out` (ids) still at the district: refused without the count,
+        done with it (RULES.md §5)."""
+        r = self.compute()
+        self.assertProblem(r, 409)
+        self.assertEqual(r[2]["count"], len(left_out), r)
+        self.assertEqual({x["application_id"] for x in r[2]["left_out"]}, set(left_out), r)
+        self.assertIs(r[2]["round_closed"], True, r)
+        wrong = self.compute(confirm=len(left_out) + 1)
+        self.assertProblem(wrong, 409)
+        r = self.compute(confirm=len(left_out))
+        self.assertEqual(r[0], 200, r)
+        self.assertEqual(r[2]["confirmed"], len(left_out), r)
+        self.assertEqual({x["application_id"] for x in r[2]["left_out"]}, set(left_out), r)
+        return r
 
     def ranking(self):
         """The first computed ranking (computing it if an earlier test did not)."""
         if Ranking.result is None:
-            r = self.compute()
+            r = self.compute(confirm=2)
             self.assertEqual(r[0], 200, r)
             Ranking.result = r[2]
         return Ranking.result
@@ -268,8 +297,7 @@ class Ranking(ApiTest):
     # ---- the ranking
 
     def test_2_compute(self):
-        r = self.compute()
-        self.assertEqual(r[0], 200, r)
+        r = self.compute_confirmed([self.late["id"], self.stray["id"]])
         self.assertTrue(r[1].get("content-type", "").startswith("application/json"), r[1])
         Ranking.result = r[2]
         self.check_entries(r[2])
@@ -307,7 +335,7 @@ class Ranking(ApiTest):
                 self.assertEqual(r[0], 200, r)
                 self.assertEqual(r[2], first)
         before = {label: self.app(label)["award"] for label in EXPECTED}
-        r = self.compute()
+        r = self.compute(confirm=2)
         self.assertEqual(r[0], 200, r)
         again = r[2]
         self.assertEqual(again["entries"], first["entries"])
@@ -323,8 +351,7 @@ class Ranking(ApiTest):
         r = srv.review(self.late["id"], "district_" + UNIT,
                        {"stage": "district", "decision": "approve"})
         self.assertEqual(r[0], 200, r)
-        r = self.compute()
-        self.assertEqual(r[0], 200, r)
+        r = self.compute_confirmed([self.stray["id"]])
         self.check_entries(r[2], late_included=True)
         got = srv.req("GET", PATH % YEAR, token="municipal_culture_tourism")
         self.assertEqual(got[2], r[2])
@@ -359,7 +386,7 @@ class Ranking(ApiTest):
         self.assertEqual(r[2]["award"]["basis"], "ranked", r[2]["award"])
         self.assertEqual(r[2]["award"]["total_fen"], 80 * WAN, r[2]["award"])
         # an approval of 2022 leaves 2021 open: it may still be computed
-        r = self.compute()
+        r = self.compute(confirm=1)
         self.assertEqual(r[0], 200, r)
         self.assertEqual(r[2]["entries"], Ranking.result["entries"])
 
@@ -385,11 +412,37 @@ class Ranking(ApiTest):
         self.assertEqual(aw["total_fen"], 84 * WAN, aw)
         self.assertEqual(self.app("A01")["award"], aw)
 
-        r = self.compute()
+        r = self.compute(confirm=1)
         self.assertProblem(r, 409)
         after = srv.req("GET", PATH % YEAR, token="municipal_culture_tourism")
         self.assertEqual(after[0], 200, after)
         self.assertEqual(after[2], before[2], "a refused computation changed the ranking")
+
+        # RULES.md §5: the ranking is final.  The one it left out at the
+        # district comes to the municipal stage, and is not approved (no
+        # silent 0-yuan award) ...
+        r = srv.review(self.stray["id"], "district_" + UNIT,
+                       {"stage": "district", "decision": "approve"})
+        self.assertEqual(r[0], 200, r)
+        r = srv.review(self.stray["id"], "municipal_culture_tourism", records())
+        body = self.assertProblem(r, 409)
+        self.assertIn("ranking of 2021 is fixed", body["detail"])
+        self.assertEqual(srv.get(self.stray["id"], "agency_stray")["status"], "municipal_review")
+        # ... and a new application of 2021 is not submitted.
+        srv.add_applicant("agency_newcomer", "北京测试新来国际旅行社有限公司",
+                          common.uscc_new(UNIT))
+        env = srv.envelope("tourism_award", "agency_newcomer", review_unit=UNIT, round=YEAR,
+                           data=tourism_data((9000, 100, 9000, 100)))
+        app = srv.create("agency_newcomer", env)
+        r = srv.req("POST", "/v1/applications/%d/submit" % app["id"], token="agency_newcomer")
+        body = self.assertProblem(r, 409)
+        self.assertIn("ranking of 2021 is fixed", body["detail"])
+        self.assertEqual(srv.get(app["id"], "agency_newcomer")["status"], "draft")
+        # A year not ranked takes submissions as before.
+        env = srv.envelope("tourism_award", "agency_newcomer", review_unit=UNIT, round=2023,
+                           data=tourism_data((9000, 100, 9000, 100)))
+        app = srv.create("agency_newcomer", env)
+        srv.submit(app["id"], "agency_newcomer")
 
     def test_8_at_most_five_special_awards(self):
         self.ranking()

@@ -29,26 +29,31 @@ def tearDownModule():
         srv.stop()
 
 
-def finding(passed=True, **kw):
-    f = {"date": "2020-09-25", "passed": passed, "summary": "材料真实，符合条件。"}
+# Stage records are dated between the submission and the decision (RULES.md
+# §5): on the server's day.
+DAY = "2020-09-29"
+
+
+def finding(passed=True, day=DAY, **kw):
+    f = {"date": day, "passed": passed, "summary": "材料真实，符合条件。"}
     f.update(kw)
     return f
 
 
-def audit(passed=True, **kw):
-    f = {"firm": "北京测试会计师事务所", "date": "2020-09-20", "passed": passed,
+def audit(passed=True, day=DAY, **kw):
+    f = {"firm": "北京测试会计师事务所", "date": day, "passed": passed,
          "summary": "人天数据与原始凭证一致。"}
     f.update(kw)
     return f
 
 
-def records(kind):
+def records(kind, day=DAY):
     """What a municipal approval of `kind` must carry."""
     if kind == "incubator":
-        return {"expert_review": finding(), "site_inspection": finding()}
+        return {"expert_review": finding(day=day), "site_inspection": finding(day=day)}
     if kind == "first_store":
         return {"audited_amount_fen": 120000000}
-    return {"audit": audit(), "expert_panel": finding()}
+    return {"audit": audit(day=day), "expert_panel": finding(day=day)}
 
 
 MUNICIPAL = {"incubator": "municipal_science_tech", "first_store": "municipal_commerce",
@@ -93,7 +98,12 @@ class Reviews(ApiTest):
 
     def at_municipal(self, kind="incubator", change=None, unit="110108"):
         app = self.new(kind, unit, change)
-        r = self.review(app, "district_%s" % unit, district())
+        extra = {}
+        if not app["eligibility"]["eligible"]:
+            # RULES.md §5 (P): the district too approves a failing one only
+            # with a reason.
+            extra["override_reason"] = "区级初审：未通过的条件由市级复核。"
+        r = self.review(app, "district_%s" % unit, district(**extra))
         self.assertEqual(r[2]["status"], "municipal_review", r)
         return r[2]
 
@@ -220,7 +230,8 @@ class District(Reviews):
             ("/opinion", district(opinion=7)),
             # stage records belong to a municipal approval only
             ("/expert_review", district(expert_review=finding())),
-            ("/override_reason", district(override_reason="理由")),
+            # an override reason belongs to an approval (at either stage)
+            ("/override_reason", district("return", opinion="请补正。", override_reason="理由")),
         ]
         for pointer, body in cases:
             with self.subTest(pointer=pointer, body=body):
@@ -443,7 +454,7 @@ class NoticeDays(ApiTest):
                     r = own.review(app["id"], "district_110108", district())
                     self.assertEqual(r[0], 200, r)
                     r = own.review(app["id"], "municipal_science_tech",
-                                   municipal(**records("incubator")))
+                                   municipal(**records("incubator", common.beijing_day(clock))))
                     self.assertEqual(r[0], 200, r)
                     self.assertEqual(r[2]["status"], "public_notice")
                     self.assertEqual(r[2]["notice"], notice)

@@ -620,6 +620,7 @@ class Ban(RulesTest):
         env["applicant"] = applicant
         r = req("POST", "/v1/applications", env, token=tok)
         self.assertEqual(r[0], 201, r)
+        common.attach_materials(r[2]["id"], tok)
         return r[2]
 
     @staticmethod

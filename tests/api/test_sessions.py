@@ -56,9 +56,10 @@ class Browser:
         self.cookies = {}
 
     def request(self, method, path, body=None, csrf=None, token=None, headers=None,
-                cookies=None):
+                cookies=None, raw=None):
         """csrf: True sends the sb_csrf cookie's value as X-CSRF-Token, a
-        string sends that.  cookies: a dict to send instead of the jar."""
+        string sends that.  cookies: a dict to send instead of the jar.
+        raw: bytes sent as they are (give the Content-Type in headers)."""
         hdrs = {}
         jar = self.cookies if cookies is None else cookies
         if jar:
@@ -73,6 +74,8 @@ class Browser:
         if body is not None:
             payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
             hdrs["Content-Type"] = "application/json"
+        if raw is not None:
+            payload = raw
         if headers:
             hdrs.update(headers)
         c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30,
@@ -466,6 +469,15 @@ class Csrf(SessionTest):
         self.assertEqual(g[2]["status"], "draft", g)
         self.assertEqual(b.request("PUT", "/v1/applications/%d" % app["id"], env2,
                                    csrf=True)[0], 200)
+        # an upload is a change: refused without, before its body is read
+        path = "/v1/applications/%d/materials?type=application_form" % app["id"]
+        self.assertProblem(b.request("POST", path, raw=common.TINY_PDF,
+                                     headers={"Content-Type": "application/pdf"}), 403)
+
+        def with_csrf(method, p, token=None, raw=None, headers=None):
+            return b.request(method, p, csrf=True, raw=raw, headers=headers)
+
+        common.attach_materials(app["id"], None, with_csrf)
         s = b.request("POST", "/v1/applications/%d/submit" % app["id"], csrf=True)
         self.assertEqual((s[0], s[2]["status"]), (200, "district_review"), s)
 
@@ -474,6 +486,7 @@ class Csrf(SessionTest):
         env = self.srv.envelope("incubator", "applicant_a")
         r = b.request("POST", "/v1/applications", env, token="applicant_a")
         self.assertEqual(r[0], 201, r)
+        common.attach_materials(r[2]["id"], "applicant_a", self.srv.req)
         s = b.request("POST", "/v1/applications/%d/submit" % r[2]["id"], token="applicant_a")
         self.assertEqual(s[0], 200, s)
         # a bearer token with a (foreign) session cookie beside it: the

@@ -47,6 +47,13 @@ class Defaults(common.ApiTest):
         self.assertTrue(items["tourism_award"]["round_is_award_year"])
         self.assertFalse(one["round_is_award_year"])
         self.assertProblem(self.srv.req("GET", "/v1/kinds/lottery"), 404)
+        # what a decision does and what its amount is called, as the bureaus
+        # word them (RULES.md §5): 予以认定 / 支持 / 奖励, 拟支持金额 / 拟奖励金额
+        self.assertEqual([(k["decides_zh"], k["decides_en"], k["issues"].get("amount_zh"))
+                          for k in (items["incubator"], items["first_store"], items["tourism_award"])],
+                         [("认定", "certify", None), ("支持", "fund", "支持金额"),
+                          ("奖励", "award", "奖励金额")])
+        self.assertEqual(one["source"], "京商消促字〔2020〕48号")
 
     def test_incubator_skips_the_district(self):
         app = self.flow.create("incubator")

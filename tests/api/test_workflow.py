@@ -15,6 +15,11 @@ import common
 from common import ApiTest, Flow, RFC3339_UTC
 
 CLOCK = "2020-11-02T10:00:00+08:00"
+
+
+def review_body(*args, **kw):
+    """common.review_body() with its records dated on the server's day."""
+    return common.review_body(*args, day=common.beijing_day(CLOCK), **kw)
 NOTICE = {"starts_on": "2020-11-02", "ends_on": "2020-11-06"}
 LAST_MOMENT = "2020-11-06T23:59:59+08:00"
 AFTER_NOTICE = "2020-11-07T00:00:00+08:00"
@@ -47,9 +52,14 @@ class WorkflowTest(ApiTest):
         return r[2]["items"]
 
     def actor(self, who):
+        """The actor as events name it: as it was, inside what is hashed."""
+        none = {"name": None, "unit": None, "authority": None}
         if who in ("system", "public"):
-            return {"account": None, "role": who}
-        return {"account": self.flow.account_id(who), "role": self.srv.accounts[who]["role"]}
+            return dict(none, account=None, role=who)
+        acct = self.srv.accounts[who]
+        return {"account": self.flow.account_id(who), "role": acct["role"],
+                "name": acct["name"], "unit": acct.get("unit"),
+                "authority": acct.get("authority")}
 
     def check_event(self, e, action, frm, to, who, opinion=None, at_prefix=DAY):
         for m in ("id", "at", "action", "from", "to", "actor", "opinion"):
@@ -100,12 +110,15 @@ class WorkflowTest(ApiTest):
 
     def review(self, app_id, kind, stage, decision, opinion=None, expect=200, **extra):
         who = DISTRICT if stage == "district" else MUNICIPAL[kind]
-        body = common.review_body(stage, decision, kind, opinion, **extra)
+        body = review_body(stage, decision, kind, opinion, **extra)
         return self.act(app_id, "reviews", who, body, expect)
 
     def create(self, kind):
         owner = OWNER[kind]
-        app = self.srv.create(owner, self.srv.envelope(kind, owner))
+        env = self.srv.envelope(kind, owner)
+        if kind == "tourism_award":
+            env = common.tourism_in_year(env, self.flow.tourism_year())
+        app = self.srv.create(owner, env)
         self.assertEqual(app["status"], "draft")
         self.assertEqual(app["version"], 1)
         ev = self.events(app["id"], owner)
@@ -125,7 +138,7 @@ class WorkflowTest(ApiTest):
 
     def municipal(self, app_id, kind, decision, opinion, status, **extra):
         if kind == "tourism_award" and decision == "approve":
-            self.flow.ensure_ranking(2020)
+            self.flow.ensure_ranking(self.srv.get(app_id, OWNER[kind])["round"])
         return self.step(app_id, lambda: self.review(app_id, kind, "municipal", decision,
                                                      opinion, **extra),
                          status, "municipal_" + decision, "municipal_review", MUNICIPAL[kind],
@@ -173,7 +186,7 @@ class WalkToApproval(WorkflowTest):
             # not before the year's ranking; the culture_tourism reviewer
             # computes it, with this application in it
             doc = self.refused(app_id, MUNICIPAL[kind], "reviews",
-                               common.review_body("municipal", "approve", kind))
+                               review_body("municipal", "approve", kind))
             self.assertIn("ranking", doc["detail"])
             r = self.srv.req("POST", "/v1/rounds/tourism_award/%d/ranking" % app["round"],
                              token=MUNICIPAL[kind])
@@ -184,7 +197,7 @@ class WalkToApproval(WorkflowTest):
 
         # the municipal stage's records are kept with the event
         ev = self.events(app_id, owner)[-1]
-        for name, value in common.MUNICIPAL_RECORDS[kind].items():
+        for name, value in common.dated_records(kind, common.beijing_day(CLOCK)).items():
             self.assertEqual(ev["details"].get(name), value, ev)
 
         # published: the public list has it
@@ -220,9 +233,11 @@ class WalkToApproval(WorkflowTest):
             with self.subTest(reader=who):
                 self.assertEqual(self.events(app_id, who), ev)
 
-        # approved is final for the applicant
-        self.refused(app_id, owner, "withdraw", status="approved", allowed=[])
-        self.refused(app_id, owner, "submit", status="approved", allowed=[])
+        # approved is final for the applicant; what remains are its duties
+        # (RULES.md §8): the reports its kind asks for
+        after = [] if kind == "tourism_award" else ["report_filed"]
+        self.refused(app_id, owner, "withdraw", status="approved", allowed=after)
+        self.refused(app_id, owner, "submit", status="approved", allowed=after)
         return app
 
     def test_incubator(self):
@@ -283,7 +298,7 @@ class SidePaths(WorkflowTest):
         # back to the district stage, not to the municipal one
         self.submit(app_id, owner, frm="returned")
         self.refused(app_id, MUNICIPAL[kind], "reviews",
-                     common.review_body("municipal", "approve", kind),
+                     review_body("municipal", "approve", kind),
                      status="district_review", allowed=[])
 
     def reject_then_final(self, app_id, kind, owner):
@@ -295,7 +310,7 @@ class SidePaths(WorkflowTest):
         self.assertProblem(r, 409)
         for stage in ("district", "municipal"):
             who = DISTRICT if stage == "district" else MUNICIPAL[kind]
-            self.refused(app_id, who, "reviews", common.review_body(stage, "approve", kind),
+            self.refused(app_id, who, "reviews", review_body(stage, "approve", kind),
                          status="rejected", allowed=[])
 
     def test_reject_at_district(self):
@@ -340,7 +355,7 @@ class SidePaths(WorkflowTest):
         self.withdrawn_is_final(app["id"], "applicant_a")
         # the reviewer can no longer decide
         self.refused(app["id"], DISTRICT, "reviews",
-                     common.review_body("district", "approve"), status="withdrawn",
+                     review_body("district", "approve"), status="withdrawn",
                      allowed=[])
 
     def test_withdraw_from_municipal_review(self):
@@ -369,7 +384,9 @@ class SidePaths(WorkflowTest):
         app = self.to_public_notice("first_store")
         common.run_tick(self.srv.config, AFTER_NOTICE)
         self.assertEqual(self.srv.get(app["id"], "applicant_a")["status"], "approved")
-        doc = self.refused(app["id"], "applicant_a", "withdraw", status="approved", allowed=[])
+        # a funded store reports a closure within its year (48号 四)
+        doc = self.refused(app["id"], "applicant_a", "withdraw", status="approved",
+                           allowed=["report_filed"])
         self.assertIn("approved", doc["detail"])
 
     def objection(self, app_id, owner):

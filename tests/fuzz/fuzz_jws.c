@@ -83,7 +83,7 @@ static void check(const char *jws, const json_t *certificate)
 {
     const char *status;
     char why[200];
-    certificate_check(fuzz_store(), jws, certificate, 0, &status, why, sizeof why);
+    certificate_check(fuzz_store(), jws, certificate, 0, &status, why, NULL, sizeof why);
 
     char kid[SIGN_KID_LEN + 1];
     char *payload = NULL;

@@ -356,7 +356,8 @@ static void load_units(void)
 {
     const struct embedded_file *f = embedded(embedded_config, "review-units.json");
     json_t *doc = json_loadb(f->data, f->len, JSON_REJECT_DUPLICATES, NULL);
-    if (!doc || store_write(fz.srv.engine.store, tx_units, json_object_get(doc, "units")) != STORE_OK)
+    if (!doc ||
+        store_write(fz.srv.engine.store, tx_units, json_object_get(doc, "units")) != STORE_OK)
         die("the review units could not be stored");
     json_decref(doc);
 }
@@ -391,9 +392,8 @@ static enum store_rc tx_accounts(struct store_tx *tx, void *ctx)
     struct accounts_ctx *c = ctx;
     for (int i = 1; i <= FUZZ_ACCOUNTS; i++) {
         enum store_rc rc = store_account_add(tx, &c->rows[i]);
-        struct token_row t = {.account_id = c->rows[i].id,
-                              .name = "initial",
-                              .created_at = c->rows[i].created_at};
+        struct token_row t = {
+            .account_id = c->rows[i].id, .name = "initial", .created_at = c->rows[i].created_at};
         if (rc == STORE_OK)
             rc = store_token_add(tx, &t, c->hashes[i]);
         if (rc == STORE_OK && fixed_accounts[i].email)
@@ -486,6 +486,39 @@ static void expect(unsigned got, unsigned want, const char *what, json_t *answer
     die("fixture: %s answered %u, not %u: %s", what, got, want, text ? text : "(no JSON)");
 }
 
+/* The smallest file a type takes: a PDF, by its magic bytes. */
+static const char tiny_pdf[] = "%PDF-1.4\n% a fixture's material\n";
+
+/* Uploads a file of every type application id still needs, so that it can
+ * be submitted. */
+static void attach_materials(int64_t id, enum fuzz_account who)
+{
+    char path[128];
+    json_t *doc = NULL, *type;
+    size_t i;
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials", (long long)id);
+    expect(fuzz_call("GET", path, who, NULL, &doc), 200, path, doc);
+    json_array_foreach(json_object_get(doc, "missing"), i, type)
+    {
+        struct buf req = {0};
+        size_t n;
+        unsigned status = 0;
+        buf_printf(&req,
+                   "POST %s?type=%s HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n"
+                   "Authorization: Bearer %s\r\nContent-Type: application/pdf\r\n"
+                   "Content-Length: %zu\r\n\r\n",
+                   path, json_string_value(type), fz.tokens[who], sizeof tiny_pdf - 1);
+        buf_add(&req, tiny_pdf, sizeof tiny_pdf - 1);
+        char *reply = fuzz_exchange(req.data, req.len, &n);
+        free(req.data);
+        if (sscanf(reply, "HTTP/1.1 %u", &status) != 1 || status != 201)
+            die("fixture: uploading %s to application %lld answered %.200s",
+                json_string_value(type), (long long)id, reply);
+        free(reply);
+    }
+    json_decref(doc);
+}
+
 static int64_t create_with(enum fuzz_account who, const char *body)
 {
     json_t *a = NULL;
@@ -493,6 +526,7 @@ static int64_t create_with(enum fuzz_account who, const char *body)
     expect(st, 201, "create", a);
     int64_t id = json_integer_value(json_object_get(a, "id"));
     json_decref(a);
+    attach_materials(id, who);
     if (id > fz.fx.last)
         fz.fx.last = id;
     return id;
@@ -792,7 +826,7 @@ void fuzz_server_init(void)
     size_t n_routes;
     const char *const *names = api_route_names(&n_routes);
     metrics_routes(names, n_routes);
-    fz.daemon = daemon_start_in_process(&fz.cfg, answer, &fz.srv);
+    fz.daemon = daemon_start_in_process(&fz.cfg, answer, api_head, &fz.srv);
     if (!fz.daemon)
         die("libmicrohttpd would not start");
     make_fixtures();

@@ -16,9 +16,11 @@ sequences, and HTTP forms the decoder must take (chunked, Expect, proxies).
 """
 import copy
 import hashlib
+import io
 import json
 import os
 import sys
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -197,6 +199,34 @@ def request_seeds(fx):
     add("encoded_path", http("GET", "/v1/applications/%31?kind=%E5%AD%B5", t["auditor"]))
     add("cookie", http("GET", "/v1/account", headers=["Cookie: sb_session=x; sb_csrf=y"]))
     add("too_large", http("POST", "/v1/signup", None, None, ["Content-Length: 99999999999"]))
+
+    # Materials: files as bodies (magic bytes, an OFD's ZIP directory), their
+    # list, download and deletion; the versions.
+    def upload(type_, ctype, data, extra=()):
+        head = ["POST /v1/applications/%d/materials?type=%s HTTP/1.1" % (ids["draft"], type_),
+                "Host: fuzz", "Authorization: Bearer " + t["applicant_a"],
+                "Content-Type: " + ctype, "Content-Length: %d" % len(data)] + list(extra)
+        return ("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + data
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("OFD.xml", "<ofd:OFD/>")
+        z.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    add("material_pdf", upload("audit_report", "application/pdf", b"%PDF-1.7\n% fuzz\n",
+                               ["Content-Disposition: attachment; filename*=UTF-8''%E5%AE%A1.pdf"]))
+    add("material_ofd", upload("application_form", "application/ofd", buf.getvalue()))
+    add("material_png", upload("business_licence", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 16))
+    add("material_wrong", upload("business_licence", "application/pdf", b"\xff\xd8\xff\xe0"))
+    add("material_list", http("GET", "/v1/applications/%d/materials" % ids["draft"],
+                              t["applicant_a"]))
+    add("material_get", http("GET", "/v1/applications/%d/materials/1" % ids["draft"],
+                             t["applicant_a"]))
+    add("material_delete", http("DELETE", "/v1/applications/%d/materials/1" % ids["draft"],
+                                t["applicant_a"]))
+    add("kind_materials", http("GET", "/v1/kinds/first_store/materials"))
+    add("version", http("GET", "/v1/applications/%d/versions/1" % ids["draft"], t["auditor"]))
+    add("withdraw_opinion", http("POST", "/v1/applications/%d/withdraw" % ids["draft"],
+                                 t["applicant_a"], {"opinion": "不再申报"}))
     return seeds
 
 

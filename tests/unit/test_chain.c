@@ -93,6 +93,57 @@ START_TEST(known_events)
 }
 END_TEST
 
+/* Format 2 (docs/RECORD.md): the members of format 1, with the format and
+ * the actor as it was (name, unit, authority; null when none) after the
+ * details, before the previous hash. */
+static const char format2_actor[] =
+    ",2,\"\\u5E02\\u79D1\\u59D4\\u590D\\u5BA1\\u5458\",null,\"science_tech\"";
+static const char format2_hash[] =
+    "f5bd1c9c0fc6d4f0bed72b6295ebf94521cbebdc9b7c98f36441a53bbace4171";
+
+START_TEST(format_two)
+{
+    struct event e;
+    char hex[EVENT_HASH_LEN * 2 + 1], want[sizeof full_canonical + sizeof format2_actor];
+    full_event(&e);
+    e.format = 2;
+    e.actor_name = (char *)"市科委复审员";
+    snprintf(e.actor_authority, sizeof e.actor_authority, "%s", "science_tech");
+    /* full_canonical with the actor before its last member (68 bytes:
+     * ,"<64 hex digits>"]) */
+    size_t head = strlen(full_canonical) - 68;
+    snprintf(want, sizeof want, "%.*s%s%s", (int)head, full_canonical, format2_actor,
+             full_canonical + head);
+    char *text = chain_canonical(&e, NULL);
+    ck_assert_str_eq(text, want);
+    free(text);
+    hash_hex(&e, hex);
+    ck_assert_str_eq(hex, format2_hash);
+    /* the actor is inside what is hashed: each part of it counts */
+    e.actor_name = (char *)"市科委复审员 ";
+    hash_hex(&e, hex);
+    ck_assert_str_ne(hex, format2_hash);
+    e.actor_name = (char *)"市科委复审员";
+    snprintf(e.actor_unit, sizeof e.actor_unit, "%s", "110108");
+    hash_hex(&e, hex);
+    ck_assert_str_ne(hex, format2_hash);
+    e.actor_unit[0] = '\0';
+    e.actor_authority[0] = '\0';
+    hash_hex(&e, hex);
+    ck_assert_str_ne(hex, format2_hash);
+    /* format 1, and an event that says none, encode as they always did,
+     * whatever actor fields they carry */
+    for (int f = 0; f <= 1; f++) {
+        e.format = f;
+        text = chain_canonical(&e, NULL);
+        ck_assert_str_eq(text, full_canonical);
+        free(text);
+        hash_hex(&e, hex);
+        ck_assert_str_eq(hex, full_hash);
+    }
+}
+END_TEST
+
 /* The engine hashes a new event from the details document it wrote the
  * text from: the same encoding as reading the text back. */
 START_TEST(parsed_details_hash_as_their_text)
@@ -316,6 +367,7 @@ int main(void)
     Suite *s = suite_create("chain");
     TCase *tc = tcase_create("chain");
     tcase_add_test(tc, known_events);
+    tcase_add_test(tc, format_two);
     tcase_add_test(tc, canonical_is_ascii);
     tcase_add_test(tc, parsed_details_hash_as_their_text);
     tcase_add_loop_test(tc, every_member_counts, 0, N_MEMBERS);

@@ -147,8 +147,21 @@ static enum engine_rc act(const struct actor *who, int64_t id, const char *actio
 
 static const char approval[] =
     "{\"stage\": \"municipal\", \"decision\": \"approve\","
-    " \"inspection\": {\"date\": \"2020-09-28\", \"passed\": true, \"summary\": \"看过了\"},"
+    " \"inspection\": {\"date\": \"2020-09-29\", \"passed\": true, \"summary\": \"看过了\"},"
     " \"audited_cost_fen\": 600000}";
+
+/* The approval with its inspection on `date` and what it grants (-1: the
+ * computed award), with a reason when `reason` is not NULL. */
+static json_t *approval_on(const char *date, int64_t granted, const char *reason)
+{
+    json_t *body = support_json(approval);
+    json_object_set_new(json_object_get(body, "inspection"), "date", json_string(date));
+    if (granted >= 0)
+        json_object_set_new(body, "granted_fen", json_integer(granted));
+    if (reason)
+        json_object_set_new(body, "grant_reason", json_string(reason));
+    return body;
+}
 
 START_TEST(toy_kind_walks_and_issues)
 {
@@ -186,7 +199,7 @@ START_TEST(toy_kind_walks_and_issues)
     ck_assert_int_eq(store_cert_get(st, serial, &cert), STORE_OK);
     const char *status;
     char why[256];
-    ck_assert_int_eq(certificate_check(st, cert.jws, NULL, now, &status, why, sizeof why), 1);
+    ck_assert_int_eq(certificate_check(st, cert.jws, NULL, now, &status, why, NULL, sizeof why), 1);
     ck_assert_str_eq(status, "active");
     json_t *doc = support_json(cert.document_json);
     ck_assert_str_eq(json_string_value(json_object_get(doc, "kind")), "toy_lamps");
@@ -273,6 +286,59 @@ START_TEST(what_the_engine_refuses)
 }
 END_TEST
 
+/* RULES.md §5: stage records are dated between the submission and the
+ * decision; an approval grants the computed award or less with a reason,
+ * never more; what is issued carries what was granted; the decision event
+ * records its basis. */
+START_TEST(grants_and_record_dates)
+{
+    int64_t id = create_toy(5);
+    struct outcome o;
+    outcome_init(&o);
+    ck_assert_int_eq(act(&applicant_actor, id, "submit", NULL, &o), ENGINE_OK);
+    ck_assert_int_eq(o.app->row.granted_fen, -1);
+    static const struct {
+        const char *date;
+        int64_t granted;
+        const char *reason;
+        const char *pointer; /* NULL: approved */
+    } cases[] = {
+        {"2020-09-28", -1, NULL, "/inspection/date"}, /* the day before the submission */
+        {"2020-09-30", -1, NULL, "/inspection/date"}, /* tomorrow */
+        {"2020-09-29", 300001, "x", "/granted_fen"},  /* a fen above the award */
+        {"2020-09-29", 200000, NULL, "/grant_reason"},
+        {"2020-09-29", 200000, "预算有限，择优支持", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *body = approval_on(cases[i].date, cases[i].granted, cases[i].reason);
+        struct review_input in = {"municipal", "approve", body};
+        outcome_release(&o);
+        enum engine_rc rc = engine_review(&eng, &reviewer_actor, id, &in, 0, now, &o);
+        if (cases[i].pointer) {
+            ck_assert_msg(rc == ENGINE_INVALID, "case %zu: %d", i, rc);
+            ck_assert_str_eq(o.errs.items[0].pointer, cases[i].pointer);
+        } else {
+            ck_assert_msg(rc == ENGINE_OK, "case %zu: %s", i, o.reason);
+        }
+        json_decref(body);
+    }
+    ck_assert_str_eq(o.app->row.status, "approved");
+    ck_assert_int_eq(o.app->award.total_fen, 300000); /* the proposal stays */
+    ck_assert_int_eq(o.app->row.granted_fen, 200000);
+    ck_assert(o.app->row.decided_at[0] != '\0');
+    struct certificate_row cert;
+    const char *serial = json_string_value(json_object_get(o.app->facts, "certificate_serial"));
+    ck_assert_int_eq(store_cert_get(st, serial, &cert), STORE_OK);
+    json_t *doc = support_json(cert.document_json);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "amount_fen")), 200000);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "proposed_fen")), 300000);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "grant_reason")), "预算有限，择优支持");
+    json_decref(doc);
+    certificate_release(&cert);
+    outcome_release(&o);
+}
+END_TEST
+
 START_TEST(registration)
 {
     ck_assert_ptr_eq(kind_find("toy_lamps"), &kind_toy);
@@ -291,6 +357,7 @@ int main(void)
     TCase *tc = tcase_create("engine");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, toy_kind_walks_and_issues);
+    tcase_add_test(tc, grants_and_record_dates);
     tcase_add_test(tc, configured_stages_add_a_notice);
     tcase_add_test(tc, what_the_engine_refuses);
     tcase_add_test(tc, registration);

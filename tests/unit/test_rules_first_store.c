@@ -52,8 +52,34 @@ struct outcome {
 
 /* Validates data as the server would (a test with invalid data tests
  * nothing), then runs the kind's rules.  Takes the reference to data. */
+static void evaluate_decided(json_t *data, const char *uscc, const char *submitted,
+                             int64_t audited_fen, const struct item_decision *decided,
+                             size_t n_decided, struct outcome *out);
+
 static void evaluate(json_t *data, const char *uscc, const char *submitted, int64_t audited_fen,
                      struct outcome *out)
+{
+    evaluate_decided(data, uscc, submitted, audited_fen, NULL, 0, out);
+}
+
+/* Parses data as a first_store envelope's (refusing bad test data). */
+static void parse_data(json_t *data, const char *uscc, json_t **env, struct kind_data *parsed)
+{
+    struct spec_errors errs;
+    *env = json_pack("{s:s, s:i, s:s, s:{s:s, s:s}, s:O}", "kind", "first_store", "round", 2020,
+                     "review_unit", "110105", "applicant", "name", "北京示例商业管理有限公司",
+                     "uscc", uscc, "data", data);
+    ck_assert_ptr_nonnull(*env);
+    spec_errors_init(&errs);
+    ck_assert_ptr_eq(application_parse(*env, parsed, &errs), &kind_first_store);
+    ck_assert_msg(errs.count == 0, "test data refused at %s: %s",
+                  errs.count ? errs.items[0].pointer : "", errs.count ? errs.items[0].detail : "");
+    spec_errors_release(&errs);
+}
+
+static void evaluate_decided(json_t *data, const char *uscc, const char *submitted,
+                             int64_t audited_fen, const struct item_decision *decided,
+                             size_t n_decided, struct outcome *out)
 {
     json_t *env = json_pack("{s:s, s:i, s:s, s:{s:s, s:s}, s:O}", "kind", "first_store", "round",
                             2020, "review_unit", "110105", "applicant", "name",
@@ -75,6 +101,8 @@ static void evaluate(json_t *data, const char *uscc, const char *submitted, int6
         .submitted_on = day(submitted),
         .audited_fen = audited_fen,
         .funded_charters = -1,
+        .item_decisions = decided,
+        .n_item_decisions = n_decided,
     };
     memset(out, 0, sizeof *out);
     kind_first_store.eligibility(&in, &out->e);
@@ -380,10 +408,21 @@ static const struct {
      WAN(150), "as_applied"},
     {"beijing_first capped", "international_brand", "beijing_first", WAN(100), WAN(20), UNSET,
      WAN(50), "as_applied"},
-    {"audited replaces the applied spend", "international_brand", "asia_first", WAN(100), WAN(100),
-     WAN(300), WAN(150), "audited"},
-    {"audited above the applied spend, capped", "international_brand", "china_first", WAN(100),
-     WAN(100), WAN(500), WAN(200), "audited"},
+    /* RULES.md §5: the base is min(audited, declared). */
+    {"audited below the applied spend lowers it", "international_brand", "asia_first", WAN(100),
+     WAN(100), WAN(150), WAN(75), "audited"},
+    {"audited one fen below the applied spend", "international_brand", "asia_first", WAN(100),
+     WAN(100), WAN(200) - 2, WAN(100) - 1, "audited"},
+    {"audited equal to the applied spend", "international_brand", "asia_first", WAN(100), WAN(100),
+     WAN(200), WAN(100), "audited"},
+    {"audited above the applied spend never raises it", "international_brand", "asia_first",
+     WAN(100), WAN(100), WAN(300), WAN(100), "audited"},
+    {"audited above the applied spend, the applied capped", "international_brand", "china_first",
+     WAN(300), WAN(300), WAN(500), WAN(200), "audited"},
+    {"the issue's day: declared 150万, audited 260万", "international_brand", "flagship", WAN(100),
+     WAN(50), WAN(260), WAN(50), "audited"},
+    {"the issue's day, china_first", "international_brand", "china_first", WAN(100), WAN(50),
+     WAN(260), WAN(75), "audited"},
     {"audited 0", "international_brand", "asia_first", WAN(100), WAN(100), 0, 0, "audited"},
     {"audited domestic 20%", "domestic_brand", "china_first", WAN(80), WAN(20), WAN(50) + 7,
      WAN(10) + 1, "audited"},
@@ -500,9 +539,9 @@ START_TEST(test_opening_caps)
     else
         ck_assert_msg(strstr(out.a.items[0].detail, "capped") == NULL, "%s", out.a.items[0].detail);
 
-    /* The same through an audited figure. */
-    evaluate(award_opening_data(caps[row].type, caps[row].category, 1, 1), BEIJING_USCC, SUBMITTED,
-             base, &out);
+    /* The same through an audited figure below what was applied for. */
+    evaluate(award_opening_data(caps[row].type, caps[row].category, base, base), BEIJING_USCC,
+             SUBMITTED, base, &out);
     ck_assert_int_eq(out.a.items[0].amount_fen, expected);
     ck_assert_str_eq(out.a.basis, "audited");
 }
@@ -702,6 +741,128 @@ START_TEST(test_introduction_ignores_audited)
 }
 END_TEST
 
+static json_t *launch_data(const char *held_on, int64_t venue_fen, int64_t setup_fen);
+
+/* RULES.md §5: the municipal stage includes or leaves out each store
+ * introduced, with a reason; the award counts the included ones that
+ * qualify, and the basis is then the audit. */
+START_TEST(test_introduction_reviewer_decisions)
+{
+    static const struct introduced stores[] = {
+        {"Alpha", "international_brand", "china_first", "2019-03-01", WAN(80), WAN(30), 3, true},
+        {"Zeta", "international_brand", "asia_first", "2019-01-01", WAN(100), 1, 2, true},
+        {"Beta", "domestic_brand", "flagship", "2019-06-01", WAN(20), WAN(20), 2, false},
+    };
+    const struct item_decision decided[] = {
+        {true, NULL},
+        {false, "门店已于2020年8月闭店"},
+        {true, "资料齐全"},
+    };
+    struct outcome out;
+
+    evaluate_decided(introduction_data(stores, 3), BEIJING_USCC, SUBMITTED, UNSET, decided, 3,
+                     &out);
+    ck_assert_str_eq(out.a.basis, "audited");
+    ck_assert_int_eq(find_item(&out, "store_introduction")->count, 1);
+    ck_assert_int_eq(find_item(&out, "store_introduction")->amount_fen, WAN(10));
+    ck_assert_int_eq(find_item(&out, "pipeline_bonus")->amount_fen, WAN(2));
+    ck_assert_int_eq(out.a.total_fen, WAN(12));
+    const struct check *c = find_check(&out, "stores_qualifying");
+    expect_detail_has(c->detail, "1 of 3 stores qualifies");
+    expect_detail_has(c->detail, "store 2 (Zeta): left out by the reviewer: 门店已于2020年8月闭店");
+    /* A store that does not qualify stays out, whatever the decision. */
+    expect_detail_has(c->detail, "store 3 (Beta): rent + decoration 400,000.00 元");
+    expect_detail_has(c->detail_zh, "第 2 家（Zeta）：经审核不予计入：门店已于2020年8月闭店");
+
+    /* Every store left out: nothing, and the check fails. */
+    const struct item_decision none[] = {{false, "a"}, {false, "b"}, {false, "c"}};
+    evaluate_decided(introduction_data(stores, 3), BEIJING_USCC, SUBMITTED, UNSET, none, 3, &out);
+    expect_check(&out, "stores_qualifying", false, "all left out");
+    ck_assert_int_eq(out.a.total_fen, 0);
+}
+END_TEST
+
+/* An agent's store has a lease and a fit-out too: given, they are recorded
+ * and left out of the amount, which is half the licence fee (三(一)3). */
+START_TEST(test_agent_rent_left_out)
+{
+    json_t *data = award_opening_data("international_agent", "china_first", WAN(300), 0);
+    struct outcome out;
+
+    json_object_set_new(data, "rent_12m_fen", json_integer(WAN(80)));
+    json_object_set_new(data, "decoration_fen", json_integer(WAN(40)));
+    evaluate(data, BEIJING_USCC, SUBMITTED, UNSET, &out);
+    ck_assert_int_eq(out.a.total_fen, WAN(150));
+    expect_detail_has(out.a.items[0].detail, "the rent 800,000.00 元 and decoration 400,000.00 元 "
+                                             "given are not part of an agent's amount");
+    expect_detail_has(out.a.items[0].detail_zh, "不计入授权代理商的支持金额");
+    /* Without them, nothing is said. */
+    evaluate(award_opening_data("international_agent", "china_first", WAN(300), 0), BEIJING_USCC,
+             SUBMITTED, UNSET, &out);
+    ck_assert_ptr_null(strstr(out.a.items[0].detail, "not part of"));
+}
+END_TEST
+
+/* RULES.md §5: one application per project and round. */
+static bool same(json_t *a, json_t *b, char *what, size_t cap)
+{
+    json_t *ea, *eb;
+    struct kind_data pa, pb;
+    parse_data(a, BEIJING_USCC, &ea, &pa);
+    parse_data(b, BEIJING_USCC, &eb, &pb);
+    bool r = kind_first_store.same_project(pa.typed, pb.typed, what, cap);
+    kind_data_release(&pa);
+    kind_data_release(&pb);
+    json_decref(ea);
+    json_decref(eb);
+    json_decref(a);
+    json_decref(b);
+    return r;
+}
+
+START_TEST(test_same_project)
+{
+    char what[256];
+    static const struct introduced s1[] = {
+        {"Alpha", "international_brand", NULL, "2019-03-01", WAN(80), WAN(30), 3, true},
+        {"Beta", "domestic_brand", NULL, "2019-06-01", WAN(40), WAN(20), 2, false},
+    };
+    static const struct introduced s2[] = {
+        {"Gamma", "international_brand", NULL, "2019-03-01", WAN(80), WAN(30), 3, true},
+        {"Beta", "domestic_brand", NULL, "2019-06-01", WAN(40), WAN(20), 2, false},
+    };
+    static const struct introduced s3[] = {
+        {"Beta", "domestic_brand", NULL, "2019-07-01", WAN(40), WAN(20), 2, false},
+    };
+
+    /* The same brand and store; another store of the brand; another brand. */
+    ck_assert(same(opening_data(&(struct opening){.type = "international_brand"}),
+                   opening_data(&(struct opening){.type = "international_brand"}), what,
+                   sizeof what));
+    expect_detail_has(what, "brand ");
+    json_t *other_store = opening_data(&(struct opening){.type = "international_brand"});
+    json_object_set_new(json_object_get(other_store, "store"), "name", json_string("另一家门店"));
+    ck_assert(!same(opening_data(&(struct opening){.type = "international_brand"}), other_store,
+                    what, sizeof what));
+    json_t *other_brand = opening_data(&(struct opening){.type = "international_brand"});
+    json_object_set_new(other_brand, "brand", json_string("Another Brand"));
+    ck_assert(!same(opening_data(&(struct opening){.type = "international_brand"}), other_brand,
+                    what, sizeof what));
+    /* Introductions overlapping in one store (brand and registration). */
+    ck_assert(same(introduction_data(s1, 2), introduction_data(s2, 2), what, sizeof what));
+    expect_detail_has(what, "the introduced store of Beta registered on 2019-06-01");
+    ck_assert(!same(introduction_data(s1, 2), introduction_data(s3, 1), what, sizeof what));
+    /* A launch event: its name and day. */
+    ck_assert(same(launch_data("2020-05-01", WAN(10), WAN(10)),
+                   launch_data("2020-05-01", WAN(20), WAN(10)), what, sizeof what));
+    ck_assert(!same(launch_data("2020-05-01", WAN(10), WAN(10)),
+                    launch_data("2020-05-02", WAN(10), WAN(10)), what, sizeof what));
+    /* Different project types are different projects. */
+    ck_assert(!same(launch_data("2020-05-01", WAN(10), WAN(10)), introduction_data(s1, 2), what,
+                    sizeof what));
+}
+END_TEST
+
 /* ---- launch_event ---- */
 
 static json_t *launch_data(const char *held_on, int64_t venue_fen, int64_t setup_fen)
@@ -739,8 +900,10 @@ static const struct {
      "as_applied"},
     {"audited replaces the costs", "2020-05-01", SUBMITTED, WAN(150), WAN(50), WAN(50) + 1, true,
      WAN(25), "audited"},
-    {"audited above the cap", "2020-05-01", SUBMITTED, WAN(1), WAN(1), WAN(300), true, WAN(100),
+    {"audited above the cap", "2020-05-01", SUBMITTED, WAN(200), WAN(200), WAN(300), true, WAN(100),
      "audited"},
+    {"audited above the applied costs never raises them", "2020-05-01", SUBMITTED, WAN(1), WAN(1),
+     WAN(300), true, WAN(1), "audited"},
 };
 
 START_TEST(test_launch_event)
@@ -1118,8 +1281,13 @@ START_TEST(test_details_zh_figures)
     evaluate(zh_opening_agent(), BEIJING_USCC, SUBMITTED, WAN(250), &out);
     expect_detail_has(find_check(&out, "spend_threshold")->detail_zh,
                       "国际品牌授权代理商海外版权代理费 2,000,000.00 元，超过标准 1,000,000.00 元");
-    expect_detail_has(out.a.items[0].detail_zh, "审定实际投资额 2,500,000.00 元，按 50% 计 "
-                                                "1,250,000.00 元（亚洲首店最高限额 "
+    expect_detail_has(out.a.items[0].detail_zh, "海外版权代理费 2,000,000.00 元，按 50% 计 "
+                                                "1,000,000.00 元（亚洲首店最高限额 "
+                                                "5,000,000.00 元）；审定金额 2,500,000.00 元 "
+                                                "不低于申报金额 2,000,000.00 元，按申报金额计算");
+    evaluate(zh_opening_agent(), BEIJING_USCC, SUBMITTED, WAN(150), &out);
+    expect_detail_has(out.a.items[0].detail_zh, "审定实际投资额 1,500,000.00 元，按 50% 计 "
+                                                "750,000.00 元（亚洲首店最高限额 "
                                                 "5,000,000.00 元）");
 
     /* store_introduction */
@@ -1177,6 +1345,9 @@ static Suite *rules_first_store_suite(void)
     tcase_add_test(intro, test_introduction_mixed);
     tcase_add_test(intro, test_introduction_none_qualifies);
     tcase_add_test(intro, test_introduction_ignores_audited);
+    tcase_add_test(intro, test_introduction_reviewer_decisions);
+    tcase_add_test(intro, test_same_project);
+    tcase_add_test(open, test_agent_rent_left_out);
     suite_add_tcase(s, intro);
 
     tcase_add_loop_test(launch, test_launch_event, 0, N(launch_cases));

@@ -222,8 +222,18 @@ static const struct rule_case cases[] = {
      .patch = "{\"total_revenue_fen\": 1000000,"
               " \"service_revenue_fen\": [400000, 350000, 299999]}",
      .check = "service_revenue", .passed = false,
-     .detail_has = {"2,999.99 元", "29.9 %", "need at least 30 %", "need at least 5 %"},
-     .zh_has = {"2019 年专业服务收入 2,999.99 元", "10,000.00 元", "29.9 %", "不低于 5 %"}},
+     /* 29.9999 % rounds to 30.0 %, which it does not reach: the hundredth
+      * below is shown instead */
+     .detail_has = {"2,999.99 元", "29.99 %", "need at least 30 %", "need at least 5 %"},
+     .zh_has = {"2019 年专业服务收入 2,999.99 元", "10,000.00 元", "29.99 %", "不低于 5 %"}},
+    {"a share rounded half up, as a spreadsheet shows it",
+     .patch = "{\"total_revenue_fen\": 1000000,"
+              " \"service_revenue_fen\": [400000, 350000, 363500]}",
+     .check = "service_revenue", .passed = true, .detail_has = {"36.4 %"}, .zh_has = {"36.4 %"}},
+    {"a share rounded down below the half",
+     .patch = "{\"total_revenue_fen\": 1000000,"
+              " \"service_revenue_fen\": [400000, 350000, 363499]}",
+     .check = "service_revenue", .passed = true, .detail_has = {"36.3 %"}},
     {"service share 30 % plus a fen",
      .patch = "{\"total_revenue_fen\": 1000000,"
               " \"service_revenue_fen\": [400000, 350000, 300001]}",
@@ -239,7 +249,7 @@ static const struct rule_case cases[] = {
      .detail_has = {"5.0 %", "need at least 5 %", "2018", "2019"}},
     {"service growth under 5 %", .patch = "{\"service_revenue_fen\": [10000, 10500, 11024]}",
      .check = "service_revenue", .passed = false,
-     .detail_has = {"4.9 %", "need at least 5 %", "need at least 30 %"}},
+     .detail_has = {"4.99 %", "need at least 5 %", "need at least 30 %"}},
     {"service growth 0 % and 10 %", .patch = "{\"service_revenue_fen\": [10000, 10000, 11000]}",
      .check = "service_revenue", .passed = true, .detail_has = {"5.0 %"}},
     {"service base year 0", .patch = "{\"service_revenue_fen\": [0, 10500, 11025]}",
@@ -312,7 +322,18 @@ static const struct rule_case cases[] = {
     {"19 in Beijing and 1 outside", .check = "incubatee_count", .passed = false,
      .incubatees = {RICH(19), RICH_OUTSIDE(1)},
      .detail_has = {"qualifying incubatees 20 of 20 listed", "registered in Beijing 19 of them",
-                    "need at least 20"}},
+                    "need at least 20", "not registered in Beijing: row 20"},
+     .zh_has = {"未在本市注册的：第 20 家"}},
+    /* The rows at fault are named, so the reviewer can find them (the
+     * issue: "不符合条件 1 家", which one?). */
+    {"the rows at fault are named", .check = "incubatee_count", .passed = false,
+     .incubatees = {RICH(2),
+                    {.count = 1, .employees = 120},
+                    RICH_OUTSIDE(1),
+                    RICH(15),
+                    {.count = 1, .not_hard_tech = true}},
+     .detail_has = {"not qualifying: rows 3, 20", "not registered in Beijing: row 4"},
+     .zh_has = {"不符合条件的：第 3、20 家", "未在本市注册的：第 4 家"}},
     {"20 in Beijing and 1 outside", .check = "incubatee_count", .passed = true,
      .incubatees = {RICH(20), RICH_OUTSIDE(1)},
      .detail_has = {"21 of 21 listed", "registered in Beijing 20 of them"}},
@@ -373,8 +394,8 @@ static const struct rule_case cases[] = {
      .detail_has = {"10.0 %", "need at least 10 %", "2017 10.00 元", "2019 12.10 元"}},
     {"incubatee growth under 10 %", .patch = "{\"incubatee_revenue_fen\": [1000, 1100, 1209]}",
      .check = "incubatee_growth", .passed = false,
-     .detail_has = {"9.9 %", "need at least 10 %", "12.09 元"},
-     .zh_has = {"2017 年 10.00 元", "2019 年 12.09 元", "平均增速 9.9 %，要求不低于 10 %"}},
+     .detail_has = {"9.95 %", "need at least 10 %", "12.09 元"},
+     .zh_has = {"2017 年 10.00 元", "2019 年 12.09 元", "平均增速 9.95 %，要求不低于 10 %"}},
     {"incubatee growth over 10 %", .patch = "{\"incubatee_revenue_fen\": [1000, 1100, 1211]}",
      .check = "incubatee_growth", .passed = true},
     {"incubatee growth falling", .patch = "{\"incubatee_revenue_fen\": [1000, 900, 810]}",

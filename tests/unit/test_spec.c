@@ -149,7 +149,7 @@ static const struct vcase type_cases[] = {
     {"{\"arr\": [1, 2, 3]}", NULL, NULL},
     {"{\"arr\": [1, 2, 3, 4]}", "/arr", "at most 3 items"},
     {"{\"arr\": [11, 11, 12, \"x\"]}", "/arr", "at most 3 items (it has 4)"},
-    {"{\"arr\": [1, 1]}", "/arr/1", "repeats item 0"},
+    {"{\"arr\": [1, 1]}", "/arr/1", "repeats item 1 (items counted from 1)"},
     {"{\"arr\": [1, 11]}", "/arr/1", "at most 10"},
     {"{\"arr\": 5}", "/arr", "array"},
     {"{\"objs\": []}", NULL, NULL},
@@ -508,14 +508,15 @@ START_TEST(test_repeats_of_any_type)
                         " {\"b\": [2], \"a\": 1}, [1, 2], [2, 1], true, null, \"1\", 2.0, 1.0,"
                         " 0.1, 0.1, [1, 2], \"1 \", false, {}, 0.0, -0.0]}");
     struct spec_errors errs;
-    char pointer[32], detail[80];
+    char pointer[32], detail[120];
 
     spec_errors_init(&errs);
     ck_assert_int_eq(spec_validate(lists, doc, "", &errs), 9);
     for (size_t i = 0; i < 9; i++) {
         snprintf(pointer, sizeof pointer, "/any/%zu", expected[i].item);
-        snprintf(detail, sizeof detail, "repeats item %zu; each value may be listed only once",
-                 expected[i].first);
+        snprintf(detail, sizeof detail,
+                 "repeats item %zu (items counted from 1); each value may be listed only once",
+                 expected[i].first + 1);
         ck_assert_str_eq(errs.items[i].pointer, pointer);
         ck_assert_str_eq(errs.items[i].detail, detail);
     }
@@ -540,7 +541,8 @@ START_TEST(test_many_repeats)
     ck_assert_int_eq(errs.count, SPEC_ERRORS_MAX);
     ck_assert_int_eq(errs.dropped, 19900 - SPEC_ERRORS_MAX);
     ck_assert_str_eq(errs.items[0].pointer, "/any/100");
-    ck_assert_str_eq(errs.items[0].detail, "repeats item 0; each value may be listed only once");
+    ck_assert_str_eq(errs.items[0].detail,
+                     "repeats item 1 (items counted from 1); each value may be listed only once");
     ck_assert_str_eq(errs.items[SPEC_ERRORS_MAX - 1].pointer, "/any/199");
     spec_errors_release(&errs);
     json_decref(doc);
@@ -862,6 +864,91 @@ START_TEST(test_decode_enums_and_optional)
         spec_arena_release(&arena);
         json_decref(doc);
     }
+}
+END_TEST
+
+/* Leniently (a form being filled in): nothing is required, null is not
+ * filled in yet, a list may be short; what is there is held to its type and
+ * bounds as strictly as ever. */
+START_TEST(test_lenient_mode)
+{
+    static const struct {
+        const char *json;
+        size_t strict, lenient; /* errors found */
+        const char *pointer;    /* the first lenient error, or NULL */
+    } cases[] = {
+        /* item n required, o.x required */
+        {"{\"objs\": [{}], \"o\": {}}", 2, 0, NULL},
+        {"{\"s\": null, \"o\": null, \"objs\": null}", 3, 0, NULL},
+        {"{\"objs\": [null, {\"n\": null}]}", 2, 0, NULL},
+        /* arr: 1..3 items, unique; short is unfinished, long is wrong */
+        {"{\"arr\": []}", 1, 0, NULL},
+        {"{\"arr\": [null, null]}", 3, 0, NULL},
+        {"{\"arr\": [1, 2, 3, 4]}", 1, 1, "/arr"},
+        {"{\"arr\": [1, null, 1]}", 2, 1, "/arr/2"},
+        /* types and bounds of what is there */
+        {"{\"i\": \"3\"}", 1, 1, "/i"},
+        {"{\"i\": 6}", 1, 1, "/i"},
+        {"{\"s\": \"a\"}", 1, 1, "/s"},
+        {"{\"e\": \"blue\"}", 1, 1, "/e"},
+        {"{\"d\": \"2019-02-30\"}", 1, 1, "/d"},
+        {"{\"u\": \"91110108551385082A\"}", 1, 1, "/u"},
+        {"{\"objs\": [{\"n\": 11}]}", 1, 1, "/objs/0/n"},
+        {"{\"nope\": 1}", 1, 1, "/nope"},
+    };
+
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        json_t *doc = parse(cases[k].json);
+        struct spec_errors errs;
+
+        spec_errors_init(&errs);
+        ck_assert_msg(spec_validate(all_types, doc, "", &errs) == cases[k].strict,
+                      "%s: %zu strict errors", cases[k].json, errs.count);
+        spec_errors_release(&errs);
+        spec_errors_init(&errs);
+        ck_assert_msg(spec_parse_mode(all_types, doc, "", NULL, NULL, &errs, SPEC_LENIENT) ==
+                          cases[k].lenient,
+                      "%s: %zu lenient errors, first %s", cases[k].json, errs.count,
+                      errs.count ? errs.items[0].pointer : "");
+        if (cases[k].pointer)
+            ck_assert_str_eq(errs.items[0].pointer, cases[k].pointer);
+        spec_errors_release(&errs);
+        json_decref(doc);
+    }
+}
+END_TEST
+
+/* What a lenient parse decodes: what is there, the rest zero. */
+START_TEST(test_lenient_decoding)
+{
+    json_t *doc = parse("{\"i\": 4, \"arr\": [null, 7], \"objs\": [{\"label\": \"x\"}, null], "
+                        "\"o\": null}");
+    struct spec_arena arena;
+    struct spec_errors errs;
+    struct decoded v;
+
+    spec_arena_init(&arena);
+    spec_errors_init(&errs);
+    memset(&v, 0, sizeof v);
+    ck_assert_uint_eq(spec_parse_mode(all_types_decoded, doc, "", &v, &arena, &errs, SPEC_LENIENT),
+                      0);
+    ck_assert_int_eq(v.i, 4);
+    ck_assert_uint_eq(v.n_arr, 2);
+    ck_assert_int_eq(v.arr[0], 0);
+    ck_assert_int_eq(v.arr[1], 7);
+    ck_assert_uint_eq(v.n_objs, 2);
+    ck_assert_int_eq(v.objs[0].n, 0);
+    ck_assert_str_eq(v.objs[0].label, "x");
+    ck_assert_ptr_null(v.objs[1].label);
+    ck_assert_int_eq(v.o.x, 0);
+    ck_assert_ptr_null(v.s);
+    /* strictly, the same document has four things to say */
+    spec_errors_release(&errs);
+    spec_errors_init(&errs);
+    ck_assert_uint_eq(spec_validate(all_types, doc, "", &errs), 4);
+    spec_errors_release(&errs);
+    spec_arena_release(&arena);
+    json_decref(doc);
 }
 END_TEST
 
@@ -1310,6 +1397,8 @@ static Suite *spec_suite(void)
     tcase_add_test(td, test_decode_invalid_left_alone);
     tcase_add_test(td, test_dest_fits);
     tcase_add_test(td, test_arena);
+    tcase_add_test(td, test_lenient_mode);
+    tcase_add_test(td, test_lenient_decoding);
     suite_add_tcase(s, td);
 
     tcase_add_test(ts, test_schema_types);

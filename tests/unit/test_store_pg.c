@@ -2,7 +2,8 @@
  * The store on both engines: migrations applied the same way (twice is a
  * no-op; several servers at once apply each once), the two schemas
  * accepting and refusing the same rows, and the review units, the first
- * query file on the database layer, behaving the same through store.h.
+ * query file on the database layer, and the idempotency keys behaving the
+ * same through store.h.
  */
 #include "db_impl.h"
 #include "embedded.h"
@@ -222,6 +223,34 @@ static const struct row_case cases[] = {
     {"a district reviewer of an unknown unit",
      ACCOUNT_COLS ") VALUES ('district_reviewer', 'R', NULL, 'nowhere', NULL, ?1, " T ")", 32, 0,
      REFUSED},
+    /* RULES.md §5: a district bureau of one authority (migration 0008). */
+    {"a district reviewer of one authority",
+     ACCOUNT_COLS ") VALUES ('district_reviewer', 'R', NULL, '110108', 'commerce', ?1, " T ")", 32,
+     0, ACCEPTED},
+    {"an applicant with an authority",
+     ACCOUNT_COLS ") VALUES ('applicant', 'B', '91110108MA01CCCCCC', NULL, 'commerce', ?1, " T ")",
+     32, 0, REFUSED},
+    {"a municipal reviewer without an authority",
+     ACCOUNT_COLS ") VALUES ('municipal_reviewer', 'M', NULL, NULL, NULL, ?1, " T ")", 32, 0,
+     REFUSED},
+    {"a round",
+     "INSERT INTO rounds VALUES ('incubator', 2021, '2021-03-01', '2021-05-31', 1, " T ")", 0, 0,
+     ACCEPTED},
+    {"a round closing before it opens",
+     "INSERT INTO rounds VALUES ('incubator', 2022, '2021-03-01', '2021-02-28', 1, " T ")", 0, 0,
+     REFUSED},
+    {"a round's day not a date",
+     "INSERT INTO rounds VALUES ('incubator', 2023, '2021-3-1', '2021-05-31', 1, " T ")", 0, 0,
+     REFUSED},
+    {"a negative grant", "UPDATE applications SET granted_fen = -1 WHERE id = 1", 0, 0, REFUSED},
+    {"an opinion template",
+     "INSERT INTO opinion_templates (account_id, title, text, created_at) VALUES (1, 't', 'x', " T
+     ")",
+     0, 0, ACCEPTED},
+    {"an opinion template without a title",
+     "INSERT INTO opinion_templates (account_id, title, text, created_at) VALUES (1, '', 'x', " T
+     ")",
+     0, 0, REFUSED},
     {"a municipal reviewer of an unknown authority",
      ACCOUNT_COLS ") VALUES ('municipal_reviewer', 'M', NULL, NULL, 'police', ?1, " T ")", 32, 0,
      REFUSED},
@@ -272,6 +301,28 @@ static const struct row_case cases[] = {
     {"an event id taken", EVENT_COLS "(1, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2)", 32, 32,
      CONFLICT},
 
+    {"an event naming its actor",
+     "INSERT INTO events (id, application_id, at, action, actor_role, details, prev_hash, hash,"
+     " format, actor_name, actor_unit) VALUES (4, 1, " T ", 'edit', 'district_reviewer', '{}',"
+     " ?1, ?2, 2, '海淀区初审员', '110108')",
+     32, 32, ACCEPTED},
+    {"an event of format 3",
+     "INSERT INTO events (id, application_id, at, action, actor_role, details, prev_hash, hash,"
+     " format) VALUES (5, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2, 3)",
+     32, 32, REFUSED},
+    {"an event's actor renamed", "UPDATE events SET actor_name = 'x' WHERE id = 4", 0, 0, REFUSED},
+
+    {"a version", "INSERT INTO application_versions VALUES (1, 1, 'draft', " T ", '{}', ?1)", 32, 0,
+     ACCEPTED},
+    {"a version taken", "INSERT INTO application_versions VALUES (1, 1, 'draft', " T ", '{}', ?1)",
+     32, 0, CONFLICT},
+    {"version 0", "INSERT INTO application_versions VALUES (1, 0, 'draft', " T ", '{}', ?1)", 32, 0,
+     REFUSED},
+    {"a version's hash of 31 bytes",
+     "INSERT INTO application_versions VALUES (1, 2, 'draft', " T ", '{}', ?1)", 31, 0, REFUSED},
+    {"a version changed", "UPDATE application_versions SET envelope = '[]'", 0, 0, REFUSED},
+    {"a version removed", "DELETE FROM application_versions", 0, 0, REFUSED},
+
     {"a log node", "INSERT INTO tlog_nodes VALUES (0, 1, ?1)", 32, 0, ACCEPTED},
     {"a log node changed", "UPDATE tlog_nodes SET hash = ?1 WHERE level = 0", 32, 0, REFUSED},
     {"a log node removed", "DELETE FROM tlog_nodes", 0, 0, REFUSED},
@@ -290,6 +341,50 @@ static const struct row_case cases[] = {
     {"a certificate with a negative refund",
      "INSERT INTO certificates (serial, application_id, kind, kid, issued_on, document, jws,"
      " refund_fen) VALUES ('s1', 1, 'incubator', 'k1', '2020-09-29', '{}', 'j', -1)",
+     0, 0, REFUSED},
+
+    {"an applicant directly under the ministry",
+     ACCOUNT_COLS ", direct) VALUES ('applicant', 'D', '12100000400010399T', NULL, NULL, ?1, " T
+                  ", 1)",
+     32, 0, ACCEPTED},
+    {"an auditor directly under the ministry",
+     ACCOUNT_COLS ", direct) VALUES ('auditor', 'D', NULL, NULL, NULL, ?1, " T ", 1)", 32, 0,
+     REFUSED},
+    {"direct neither 0 nor 1", "UPDATE accounts SET direct = 2 WHERE id = 1", 0, 0, REFUSED},
+    {"a report",
+     "INSERT INTO reports (application_id, type, period, body, filed_at, filed_by)"
+     " VALUES (1, 'annual', '2020', '{\"summary\": \"年报\"}', " T ", 1)",
+     0, 0, ACCEPTED},
+    {"a report of an unknown type",
+     "INSERT INTO reports (application_id, type, period, body, filed_at, filed_by)"
+     " VALUES (1, 'weekly', '2020', '{}', " T ", 1)",
+     0, 0, REFUSED},
+    {"a report not JSON",
+     "INSERT INTO reports (application_id, type, period, body, filed_at,"
+     " filed_by) VALUES (1, 'annual', '2021', 'x', " T ", 1)",
+     0, 0, REFUSED},
+    {"a duty",
+     "INSERT INTO duties (application_id, type, period, nominal_on, due_on, status,"
+     " created_at, updated_at) VALUES (1, 'annual_report', '2020', '2021-03-31',"
+     " '2021-03-31', 'due', " T ", " T ")",
+     0, 0, ACCEPTED},
+    {"a duty of the same period",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at) VALUES (1, 'annual_report', '2020', '2021-03-31', 'due', " T ", " T ")",
+     0, 0, CONFLICT},
+    {"a duty of an unknown status",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at) VALUES (1, 'recheck', '2023', '2023-09-29', 'late', " T ", " T ")",
+     0, 0, REFUSED},
+    {"a prompt without its state",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at, prompt_ground) VALUES (1, 'recheck', '2023', '2023-09-29', 'failed', " T ", " T
+     ", 'failed_recheck')",
+     0, 0, REFUSED},
+    {"a negative refund duty",
+     "INSERT INTO duties (application_id, type, period, nominal_on, status, created_at,"
+     " updated_at, amount_fen) VALUES (1, 'refund', '2021-12-15', '2022-01-14', 'due', " T ", " T
+     ", -1)",
      0, 0, REFUSED},
 
     {"a ranking", "INSERT INTO rankings VALUES ('tourism_award', 2020, " T ", 1, '[]')", 0, 0,
@@ -496,6 +591,453 @@ START_TEST(test_units)
 }
 END_TEST
 
+/* ---- materials and versions through store.h ---------------------------------- */
+
+/* A file of n bytes whose every byte says where it is. */
+struct pattern {
+    int64_t n;
+};
+
+static int pattern_read(void *ctx, int64_t off, void *buf, size_t len)
+{
+    (void)ctx;
+    unsigned char *p = buf;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)((off + (int64_t)i) * 31 / 7);
+    return 0;
+}
+
+struct material_op {
+    struct material m;
+    struct byte_source src;
+    int64_t total;
+};
+
+static enum store_rc tx_material_add(struct store_tx *tx, void *ctx)
+{
+    struct material_op *o = ctx;
+    enum store_rc rc = store_material_add(tx, &o->m, &o->src);
+    if (rc == STORE_OK)
+        rc = store_materials_bytes(tx, o->m.application_id, &o->total);
+    return rc;
+}
+
+static enum store_rc tx_submitted(struct store_tx *tx, void *ctx)
+{
+    return store_materials_submitted(tx, *(int64_t *)ctx);
+}
+
+struct deletion_op {
+    int64_t app, id;
+};
+
+static enum store_rc tx_delete(struct store_tx *tx, void *ctx)
+{
+    struct deletion_op *o = ctx;
+    return store_material_delete(tx, o->app, o->id, "2020-09-30T02:00:00Z");
+}
+
+static enum store_rc tx_version(struct store_tx *tx, void *ctx)
+{
+    return store_version_add(tx, ctx);
+}
+
+static void count_material(const struct material *m, void *ctx)
+{
+    (void)m;
+    (*(int *)ctx)++;
+}
+
+static void add_material(struct store *s, int64_t app, int64_t n, struct material_op *o)
+{
+    static struct pattern p;
+    memset(o, 0, sizeof *o);
+    o->m.application_id = app;
+    snprintf(o->m.type, sizeof o->m.type, "%s", "audit_report");
+    o->m.filename = (char *)"审计报告.pdf";
+    snprintf(o->m.content_type, sizeof o->m.content_type, "%s", "application/pdf");
+    o->m.bytes = n;
+    memset(o->m.sha256, 0x5A, sizeof o->m.sha256);
+    snprintf(o->m.uploaded_at, sizeof o->m.uploaded_at, "%s", "2020-09-29T02:00:00Z");
+    o->m.uploaded_by = 1;
+    o->src = (struct byte_source){.size = n, .read_at = pattern_read, .ctx = &p};
+    ck_assert_int_eq(store_write(s, tx_material_add, o), STORE_OK);
+    ck_assert_int_gt(o->m.id, 0);
+}
+
+START_TEST(test_materials_and_versions)
+{
+    static const char *const seed[] = {
+        "INSERT INTO review_units VALUES ('110108', '海淀区', 'Haidian', 'district')",
+        ACCOUNT_COLS ") VALUES ('applicant', 'A', '91110108MA01AAAAAA', NULL, NULL, ?1, " T ")",
+        APP_COLS "('incubator', 2020, '110108', 'A', '91110108MA01AAAAAA', 'draft', 1, 1, " T ", " T
+                 ", NULL, '{}')",
+    };
+    /* Across PostgreSQL's pieces of 1 MiB, and the store's of 64 KiB. */
+    const int64_t n = 3 * (1 << 20) + 12345;
+    struct env e;
+    struct db *d;
+    char err[512] = "";
+    struct material_op big, small;
+    struct material got;
+    unsigned char buf[70000], want[70000];
+    int listed = 0;
+
+    env_open(&e, _i);
+    migrate(e.s);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++)
+        ck_assert_int_eq(run_case(d, seed[i], 32, 0, 0), ACCEPTED);
+    db_close(d);
+
+    add_material(e.s, 1, n, &big);
+    ck_assert_int_eq(big.total, n);
+    add_material(e.s, 1, 10, &small);
+    ck_assert_int_eq(small.total, n + 10);
+    ck_assert_int_ne(small.m.id, big.m.id);
+
+    ck_assert_int_eq(store_material_get(e.s, 1, big.m.id, &got), STORE_OK);
+    ck_assert_int_eq(got.bytes, n);
+    ck_assert_str_eq(got.filename, "审计报告.pdf");
+    ck_assert_str_eq(got.type, "audit_report");
+    ck_assert_mem_eq(got.sha256, big.m.sha256, sizeof got.sha256);
+    ck_assert(!got.submitted);
+    material_release(&got);
+    ck_assert_int_eq(store_material_get(e.s, 2, big.m.id, &got), STORE_NOT_FOUND);
+
+    /* Ranges at the start, across a piece, at the very end. */
+    const int64_t offs[] = {0, (1 << 20) - 100, 2 * (1 << 20) + 5, n - (int64_t)sizeof buf};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        ck_assert_int_eq(store_material_read(e.s, big.m.id, offs[i], buf, sizeof buf), STORE_OK);
+        pattern_read(NULL, offs[i], want, sizeof want);
+        ck_assert_mem_eq(buf, want, sizeof buf);
+    }
+    ck_assert_int_eq(store_material_read(e.s, big.m.id, n - 10, buf, 11), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_material_read(e.s, 999, 0, buf, 1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_materials_of(e.s, 1, count_material, &listed), STORE_OK);
+    ck_assert_int_eq(listed, 2);
+
+    /* Never submitted: gone with its bytes.  Submitted: kept, readable. */
+    struct deletion_op del = {1, small.m.id};
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_OK);
+    ck_assert_int_eq(store_material_get(e.s, 1, small.m.id, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_material_read(e.s, small.m.id, 0, buf, 1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_NOT_FOUND);
+    int64_t app = 1;
+    ck_assert_int_eq(store_write(e.s, tx_submitted, &app), STORE_OK);
+    del.id = big.m.id;
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_OK);
+    ck_assert_int_eq(store_material_get(e.s, 1, big.m.id, &got), STORE_OK);
+    ck_assert(got.submitted);
+    ck_assert_str_eq(got.deleted_at, "2020-09-30T02:00:00Z");
+    material_release(&got);
+    ck_assert_int_eq(store_material_read(e.s, big.m.id, 5, buf, 100), STORE_OK);
+    listed = 0;
+    ck_assert_int_eq(store_materials_of(e.s, 1, count_material, &listed), STORE_OK);
+    ck_assert_int_eq(listed, 0);
+    ck_assert_int_eq(store_write(e.s, tx_delete, &del), STORE_NOT_FOUND);
+
+    /* Versions: kept as written, once. */
+    struct app_version v = {.application_id = 1,
+                            .version = 1,
+                            .status = "draft",
+                            .at = "2020-09-29T02:00:00Z",
+                            .envelope = (char *)"{\"k\":\"北京\"}"};
+    memset(v.sha256, 0x11, sizeof v.sha256);
+    ck_assert_int_eq(store_write(e.s, tx_version, &v), STORE_OK);
+    ck_assert_int_eq(store_write(e.s, tx_version, &v), STORE_CONFLICT);
+    struct app_version back;
+    ck_assert_int_eq(store_version_get(e.s, 1, 1, &back), STORE_OK);
+    ck_assert_str_eq(back.envelope, "{\"k\":\"北京\"}");
+    ck_assert_str_eq(back.status, "draft");
+    ck_assert_mem_eq(back.sha256, v.sha256, sizeof v.sha256);
+    app_version_release(&back);
+    ck_assert_int_eq(store_version_get(e.s, 1, 2, &back), STORE_NOT_FOUND);
+    env_close(&e);
+}
+END_TEST
+
+/* ---- duties and reports through store.h (written on the layer) ------------ */
+
+struct duty_op {
+    struct duty d;
+    struct report r;
+    enum store_rc again; /* a second insert of the same period, in the same transaction */
+    enum store_rc after; /* an insert of another period after it */
+};
+
+/* One transaction: a report, its duty, the same period again (the
+ * conflict, answered) and another period (the transaction goes on). */
+static enum store_rc tx_duties(struct store_tx *tx, void *ctx)
+{
+    struct duty_op *o = ctx;
+    struct duty same, next;
+    enum store_rc rc = store_report_add(tx, &o->r);
+
+    if (rc != STORE_OK)
+        return rc;
+    o->d.report_id = o->r.id;
+    if ((rc = store_duty_add(tx, &o->d)) != STORE_OK)
+        return rc;
+    same = o->d;
+    next = o->d;
+    same.report_id = next.report_id = 0;
+    o->again = store_duty_add(tx, &same);
+    snprintf(next.period, sizeof next.period, "2021");
+    snprintf(next.nominal_on, sizeof next.nominal_on, "2022-03-31");
+    snprintf(next.due_on, sizeof next.due_on, "2022-03-31");
+    snprintf(next.status, sizeof next.status, "due");
+    next.filed_at[0] = '\0';
+    o->after = store_duty_add(tx, &next);
+    return STORE_OK;
+}
+
+static enum store_rc tx_duty_update(struct store_tx *tx, void *ctx)
+{
+    struct duty *d = ctx;
+    struct duty got;
+    enum store_rc rc = store_duty_get_tx(tx, d->id, &got);
+
+    if (rc != STORE_OK)
+        return rc;
+    snprintf(got.status, sizeof got.status, "missed");
+    snprintf(got.missed_at, sizeof got.missed_at, "2022-05-01T00:00:00Z");
+    snprintf(got.prompt_ground, sizeof got.prompt_ground, "missed_annual_reports");
+    snprintf(got.prompt_state, sizeof got.prompt_state, "open");
+    snprintf(got.prompt_at, sizeof got.prompt_at, "2022-05-01T00:00:00Z");
+    rc = store_duty_update(tx, &got);
+    duty_release(&got);
+    return rc;
+}
+
+struct duty_seen {
+    int n;
+    char types[4][24], periods[4][24], statuses[4][16];
+    int64_t ids[4];
+};
+
+static void see_duty(const struct duty *d, void *ctx)
+{
+    struct duty_seen *s = ctx;
+    if (s->n < 4) {
+        snprintf(s->types[s->n], sizeof s->types[0], "%s", d->type);
+        snprintf(s->periods[s->n], sizeof s->periods[0], "%s", d->period);
+        snprintf(s->statuses[s->n], sizeof s->statuses[0], "%s", d->status);
+        s->ids[s->n] = d->id;
+    }
+    s->n++;
+}
+
+static void see_report(const struct report *r, void *ctx)
+{
+    int *n = ctx;
+    ck_assert_str_eq(r->type, "annual");
+    ck_assert_str_eq(r->body_json, "{\"summary\":\"年报\"}");
+    (*n)++;
+}
+
+START_TEST(test_duties)
+{
+    struct env e;
+    struct db *d;
+    char err[512] = "";
+
+    env_open(&e, _i);
+    migrate(e.s);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    for (size_t i = 0; i < sizeof seed_sql / sizeof seed_sql[0]; i++)
+        ck_assert_int_eq(run_case(d, seed_sql[i], -1, 0, 0), ACCEPTED);
+    db_close(d);
+
+    struct duty_op o = {
+        .d = {.application_id = 1, .amount_fen = -1, .prompt_refund_fen = -1},
+        .r = {.application_id = 1, .filed_by = 1},
+    };
+    snprintf(o.d.type, sizeof o.d.type, "annual_report");
+    snprintf(o.d.period, sizeof o.d.period, "2020");
+    snprintf(o.d.nominal_on, sizeof o.d.nominal_on, "2021-03-31");
+    snprintf(o.d.due_on, sizeof o.d.due_on, "2021-03-31");
+    snprintf(o.d.status, sizeof o.d.status, "filed");
+    snprintf(o.d.created_at, sizeof o.d.created_at, "2021-03-01T02:00:00Z");
+    snprintf(o.d.filed_at, sizeof o.d.filed_at, "2021-03-01T02:00:00Z");
+    snprintf(o.r.type, sizeof o.r.type, "annual");
+    snprintf(o.r.period, sizeof o.r.period, "2020");
+    snprintf(o.r.filed_at, sizeof o.r.filed_at, "2021-03-01T02:00:00Z");
+    o.r.body_json = (char *)"{\"summary\":\"年报\"}";
+    ck_assert_int_eq(store_write(e.s, tx_duties, &o), STORE_OK);
+    ck_assert_int_eq(o.again, STORE_CONFLICT);
+    ck_assert_int_eq(o.after, STORE_OK);
+    ck_assert_int_gt(o.d.id, 0);
+    ck_assert_int_gt(o.r.id, 0);
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+
+    struct duty_seen seen = {0};
+    ck_assert_int_eq(store_duties_of(e.s, 1, see_duty, &seen), STORE_OK);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.periods[0], "2020");
+    ck_assert_str_eq(seen.statuses[0], "filed");
+    ck_assert_str_eq(seen.periods[1], "2021");
+    int reports = 0;
+    ck_assert_int_eq(store_reports_of(e.s, 1, see_report, &reports), STORE_OK);
+    ck_assert_int_eq(reports, 1);
+
+    /* The clock's work on 2022-04-01: the report of 2021 is due. */
+    struct duty_seen pending = {0};
+    ck_assert_int_eq(store_duties_pending(e.s, "2022-04-01", see_duty, &pending), STORE_OK);
+    ck_assert_int_eq(pending.n, 1);
+    ck_assert_str_eq(pending.periods[0], "2021");
+    memset(&pending, 0, sizeof pending);
+    ck_assert_int_eq(store_duties_pending(e.s, "2022-03-30", see_duty, &pending), STORE_OK);
+    ck_assert_int_eq(pending.n, 0);
+
+    struct duty changed = {.id = seen.ids[1]};
+    ck_assert_int_eq(store_write(e.s, tx_duty_update, &changed), STORE_OK);
+    struct duty_filter f = {.prompt_open = true, .limit = 10};
+    struct duty_seen open = {0};
+    bool more = true;
+    ck_assert_int_eq(store_duties_list(e.s, &f, see_duty, &open, &more), STORE_OK);
+    ck_assert_int_eq(open.n, 1);
+    ck_assert_str_eq(open.statuses[0], "missed");
+    ck_assert(!more);
+    f.kinds_in[0] = "first_store";
+    memset(&open, 0, sizeof open);
+    ck_assert_int_eq(store_duties_list(e.s, &f, see_duty, &open, &more), STORE_OK);
+    ck_assert_int_eq(open.n, 0);
+    struct duty_filter page = {.limit = 1};
+    memset(&open, 0, sizeof open);
+    ck_assert_int_eq(store_duties_list(e.s, &page, see_duty, &open, &more), STORE_OK);
+    ck_assert_int_eq(open.n, 1);
+    ck_assert(more);
+    env_close(&e);
+}
+END_TEST
+
+/* ---- idempotency keys ------------------------------------------------------- */
+
+struct idem_op {
+    struct store *s;
+    struct idem_request q;
+    const char *now, *stale_before, *expires_at;
+    enum idem_found found;
+    struct idem_answer answer;
+    const struct idem_answer *keep; /* NULL: release */
+    int64_t purged;
+};
+
+static enum store_rc tx_idem_claim(struct store_tx *tx, void *ctx)
+{
+    struct idem_op *o = ctx;
+    return store_idem_claim(tx, &o->q, o->now, o->stale_before, o->expires_at, &o->found,
+                            &o->answer);
+}
+
+static enum store_rc tx_idem_keep(struct store_tx *tx, void *ctx)
+{
+    struct idem_op *o = ctx;
+    return o->keep ? store_idem_answer(tx, &o->q, o->keep) : store_idem_release(tx, &o->q);
+}
+
+static enum store_rc tx_idem_purge(struct store_tx *tx, void *ctx)
+{
+    struct idem_op *o = ctx;
+    return store_idem_purge(tx, o->now, &o->purged);
+}
+
+static enum idem_found idem_find(struct idem_op *o)
+{
+    idem_answer_release(&o->answer);
+    ck_assert_int_eq(store_idem_find(o->s, &o->q, o->now, o->stale_before, &o->found, &o->answer),
+                     STORE_OK);
+    return o->found;
+}
+
+static enum idem_found idem_claim(struct idem_op *o)
+{
+    idem_answer_release(&o->answer);
+    ck_assert_int_eq(store_write(o->s, tx_idem_claim, o), STORE_OK);
+    return o->found;
+}
+
+START_TEST(test_idempotency_keys)
+{
+    struct env e;
+    env_open(&e, _i);
+    migrate(e.s);
+    struct idem_op o = {.s = e.s,
+                        .q = {.scope = "account:2", .key = "k-1"},
+                        .now = "2020-09-29T02:00:00Z",
+                        .stale_before = "2020-09-29T01:58:00Z",
+                        .expires_at = "2020-09-30T02:00:00Z"};
+    memset(o.q.fingerprint, 7, sizeof o.q.fingerprint);
+
+    /* Unknown, then claimed: running for everyone else. */
+    ck_assert_int_eq(idem_find(&o), IDEM_NONE);
+    ck_assert_int_eq(idem_claim(&o), IDEM_NONE);
+    ck_assert_int_eq(idem_find(&o), IDEM_RUNNING);
+    ck_assert_int_eq(idem_claim(&o), IDEM_RUNNING);
+
+    /* Another request with the key, another caller with it. */
+    struct idem_op other = o;
+    other.answer = (struct idem_answer){0};
+    other.q.fingerprint[0] = 8;
+    ck_assert_int_eq(idem_find(&other), IDEM_OTHER);
+    other.q = o.q;
+    other.q.scope = "account:3";
+    ck_assert_int_eq(idem_find(&other), IDEM_NONE);
+
+    /* The answer kept, bytes and all, NUL included. */
+    char body[] = "{\"id\":1}\n\0tail";
+    struct idem_answer a = {.status = 201, .body = body, .body_len = sizeof body - 1};
+    snprintf(a.content_type, sizeof a.content_type, "application/json");
+    snprintf(a.location, sizeof a.location, "/v1/applications/1");
+    o.keep = &a;
+    ck_assert_int_eq(store_write(o.s, tx_idem_keep, &o), STORE_OK);
+    ck_assert_int_eq(store_write(o.s, tx_idem_keep, &o), STORE_NOT_FOUND); /* answered once */
+    ck_assert_int_eq(idem_find(&o), IDEM_ANSWERED);
+    ck_assert_uint_eq(o.answer.status, 201);
+    ck_assert_str_eq(o.answer.content_type, "application/json");
+    ck_assert_str_eq(o.answer.location, "/v1/applications/1");
+    ck_assert_str_eq(o.answer.etag, "");
+    ck_assert_uint_eq(o.answer.body_len, sizeof body - 1);
+    ck_assert_mem_eq(o.answer.body, body, sizeof body - 1);
+    ck_assert_int_eq(idem_claim(&o), IDEM_ANSWERED);
+
+    /* A claim whose server stopped gives way after stale_before. */
+    struct idem_op stale = o;
+    stale.answer = (struct idem_answer){0};
+    stale.q.key = "k-2";
+    ck_assert_int_eq(idem_claim(&stale), IDEM_NONE);
+    stale.stale_before = "2020-09-29T02:00:00Z";
+    ck_assert_int_eq(idem_find(&stale), IDEM_NONE);
+    ck_assert_int_eq(idem_claim(&stale), IDEM_NONE);
+    /* A released key is free at once. */
+    stale.keep = NULL;
+    ck_assert_int_eq(store_write(stale.s, tx_idem_keep, &stale), STORE_OK);
+    stale.stale_before = o.stale_before;
+    ck_assert_int_eq(idem_find(&stale), IDEM_NONE);
+
+    /* Expired: not found, taken again by a claim, and purged. */
+    o.now = "2020-09-30T02:00:00Z";
+    ck_assert_int_eq(idem_find(&o), IDEM_NONE);
+    ck_assert_int_eq(store_write(o.s, tx_idem_purge, &o), STORE_OK);
+    ck_assert_int_eq(o.purged, 1);
+    ck_assert_int_eq(store_write(o.s, tx_idem_purge, &o), STORE_OK);
+    ck_assert_int_eq(o.purged, 0);
+    o.expires_at = "2020-10-01T02:00:00Z";
+    ck_assert_int_eq(idem_claim(&o), IDEM_NONE);
+    o.now = "2020-09-30T12:00:00Z";
+    ck_assert_int_eq(store_write(o.s, tx_idem_purge, &o), STORE_OK);
+    ck_assert_int_eq(o.purged, 0);
+    idem_answer_release(&o.answer);
+    idem_answer_release(&other.answer);
+    idem_answer_release(&stale.answer);
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+    env_close(&e);
+}
+END_TEST
+
 /* ---- the store on PostgreSQL ---------------------------------------------- */
 
 struct skew {
@@ -593,6 +1135,9 @@ static Suite *store_pg_suite(void)
     tcase_add_loop_test(tc, test_migrate_concurrently, 0, 2);
     tcase_add_loop_test(tc, test_same_rows, 0, 2);
     tcase_add_loop_test(tc, test_units, 0, 2);
+    tcase_add_loop_test(tc, test_materials_and_versions, 0, 2);
+    tcase_add_loop_test(tc, test_duties, 0, 2);
+    tcase_add_loop_test(tc, test_idempotency_keys, 0, 2);
     tcase_add_test(tc, test_postgresql_store);
     suite_add_tcase(s, tc);
     return s;

@@ -156,9 +156,17 @@ START_TEST(guard_approvals)
 {
     struct guard_facts f = {0};
     struct guard_result g;
-    ck_assert_int_eq(
-        workflow_check(workflow_find("district_review", "district_approve", STAGES_ALL), &f, &g),
-        GUARD_PASS);
+    /* RULES.md §5 (P): the district stage too approves a failing
+     * application only with a reason. */
+    const struct transition *d = workflow_find("district_review", "district_approve", STAGES_ALL);
+    f.failed_checks = "mentoring";
+    ck_assert_int_eq(workflow_check(d, &f, &g), GUARD_INVALID);
+    ck_assert_str_eq(g.pointer, "/override_reason");
+    f.override_reason = true;
+    ck_assert_int_eq(workflow_check(d, &f, &g), GUARD_PASS);
+    f = (struct guard_facts){.eligible = true};
+    ck_assert_int_eq(workflow_check(d, &f, &g), GUARD_PASS);
+    f = (struct guard_facts){0};
     const struct transition *t = workflow_find("municipal_review", "municipal_approve", STAGES_ALL);
     f.failed_checks = "mentoring, team";
     ck_assert_int_eq(workflow_check(t, &f, &g), GUARD_INVALID);

@@ -10,7 +10,11 @@
 // Beijing time (run.mjs) and so does each page's.
 
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
 
 import {NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck,
   steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn} from './lib.mjs';
@@ -61,6 +65,62 @@ const GROUPS = [
 ];
 
 const APP = /^\/v1\/applications(?:\/\d+)?$/;
+
+// ---- the day's work at Haidian's desk, put there through the API ----
+
+const EXAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'api', 'examples');
+const example = (kind) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${kind}.json`), 'utf8'));
+
+// One request of the API as `token` (node:http: Node's fetch still warns).
+// A Buffer body is sent as it is, as a PDF (a material).
+function call(env, token, method, p, body) {
+  const raw = Buffer.isBuffer(body);
+  const data = body === undefined ? null : raw ? body : Buffer.from(JSON.stringify(body));
+  const type = raw ? 'application/pdf' : 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${env.server.base}${p}`, {
+      method,
+      headers: {Authorization: `Bearer ${token}`, ...(data ? {'Content-Type': type, 'Content-Length': data.length} : {})},
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({status: res.statusCode, body: json});
+      });
+    });
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+async function must(env, token, method, p, body, status = 200) {
+  const r = await call(env, token, method, p, body);
+  assert.equal(r.status, status, `${method} ${p}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// A small PDF for every material type application `id` still needs.
+async function attach(env, token, id) {
+  const list = await must(env, token, 'GET', `/v1/applications/${id}/materials`);
+  for (const type of list.missing) {
+    await must(env, token, 'POST', `/v1/applications/${id}/materials?type=${type}`, Buffer.from(`%PDF-1.4\n% ${type}\n`), 201);
+  }
+}
+
+// An applicant organisation of Haidian: its token.
+function organisation(env, name, code17) {
+  const out = env.server.cli(['account', 'add', '--config', env.server.config, '--role', 'applicant',
+    '--name', name, '--uscc', uscc(code17)]);
+  return out.trim().split('\n').pop().trim();
+}
+
+// The oldest in the district's worklist: an incubator whose 7th incubatee
+// has 120 employees, so only 19 qualify (the check names row 7).
+const FAILING = {name: '北京海淀最早孵化器有限公司', code: '91110108MA01ADLT1'};
 
 // ---- helpers over a person's page ----
 
@@ -443,6 +503,7 @@ export function register(env, {failed}) {
     const summary = m.locator('div.alert.error[role=alert]').first();
     await summary.waitFor({state: 'visible'});
     assert.match(await summary.textContent(), /尚未保存到服务器.*请补全或修改下面列出的内容.*暂存在本浏览器中/s);
+    // the server's words, in Chinese (the page asks for them)
     assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
     assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
@@ -502,7 +563,34 @@ export function register(env, {failed}) {
     assert.deepEqual(await localDraftKeys(clerk), []);
   });
 
-  step('submit: the incubator application goes to the district', async () => {
+  step('seed: the day\'s applications wait at Haidian\'s desk (an incubator failing a check, the oldest, and twelve first stores)', async () => {
+    const t0 = organisation(env, FAILING.name, FAILING.code);
+    const inc = example('incubator');
+    inc.applicant = {name: FAILING.name, uscc: uscc(FAILING.code)};
+    inc.review_unit = '110108';
+    inc.data.incubatees = inc.data.incubatees.slice(0, 20);
+    inc.data.incubatees[6].employees = 120;
+    const made = await must(env, t0, 'POST', '/v1/applications', inc, 201);
+    await attach(env, t0, made.id);
+    await must(env, t0, 'POST', `/v1/applications/${made.id}/submit`);
+    s.failing = made.id;
+    s.stores = [];
+    for (let i = 0; i < 12; i++) {
+      const name = `北京第${i + 1}商业管理有限公司`;
+      const tok = organisation(env, name, `91110108MA01QT${String(i).padStart(3, '0')}`);
+      const env1 = example('first_store');
+      env1.applicant = {name, uscc: uscc(`91110108MA01QT${String(i).padStart(3, '0')}`)};
+      env1.review_unit = '110108';
+      env1.data.brand = `Maison ${i + 1}`;
+      env1.data.store.name = `Maison ${i + 1} 北京首店`;
+      const a = await must(env, tok, 'POST', '/v1/applications', env1, 201);
+      await attach(env, tok, a.id);
+      await must(env, tok, 'POST', `/v1/applications/${a.id}/submit`);
+      s.stores.push({id: a.id, name, token: tok});
+    }
+  });
+
+  step('materials: submission waits for every required document; PDFs uploaded through the form show their hash', async () => {
     const clerk = s.clerk;
     const page = clerk.page;
     await clerk.go('#/apps');
@@ -514,6 +602,40 @@ export function register(env, {failed}) {
     await page.waitForURL(new RegExp(`#/edit/${s.incubator}$`));
     await clerk.settle();
     await m.getByText('全部条件符合。').waitFor();
+    const mats = m.locator('section.materials');
+    await mats.locator('.mtype').first().waitFor();
+    assert.equal(await mats.locator('.mtype').count(), 5);
+    assert.equal(await mats.locator('.mtype .req').count(), 5);
+    // Submitting now is stopped here, naming what is missing.
+    await page.getByRole('button', {name: '提交申报', exact: true}).click();
+    const summary = m.locator('div.alert.error[role=alert]');
+    await summary.getByText('尚缺以下必需材料', {exact: false}).waitFor();
+    for (const name of ['北京市科技企业孵化器认定申请书', '工商营业执照等注册登记证件', '财务会计报告']) {
+      await summary.getByRole('button', {name}).waitFor();
+    }
+    assert.match(page.url(), new RegExp(`#/edit/${s.incubator}$`));
+    await clerk.look('materials-missing');
+    // A file of a format the type does not take is refused before it is sent.
+    const form = mats.locator('.mtype[data-type=application_form]');
+    await form.locator('input[type=file]').setInputFiles({name: '说明.txt', mimeType: 'text/plain', buffer: Buffer.from('not a document')});
+    await mats.getByText('不是本类材料接受的格式', {exact: false}).waitFor();
+    // One PDF per type, each listed with its SHA-256 once stored.
+    for (const type of ['application_form', 'business_licence', 'service_description', 'audit_report', 'financial_statements']) {
+      const bytes = Buffer.from(`%PDF-1.7\n% ${type} of ${ORG.name}\n${'0'.repeat(4096)}\n%%EOF\n`);
+      const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+      const row = mats.locator(`.mtype[data-type=${type}]`);
+      await row.locator('.uploader input[type=file]').first().setInputFiles({name: `${type}.pdf`, mimeType: 'application/pdf', buffer: bytes});
+      await row.locator('li.file code.hash').getByText(sha, {exact: true}).waitFor();
+      await row.getByRole('link', {name: `${type}.pdf`}).waitFor();
+    }
+    await mats.getByText('必需材料已齐全。').waitFor();
+    await clerk.look('materials-complete');
+  });
+
+  step('submit: the incubator application goes to the district', async () => {
+    const clerk = s.clerk;
+    const page = clerk.page;
+    const m = main(clerk);
     await page.getByRole('button', {name: '提交申报', exact: true}).click();
     await page.waitForURL(new RegExp(`#/app/${s.incubator}$`));
     await clerk.settle();
@@ -525,7 +647,7 @@ export function register(env, {failed}) {
     await clerk.look('application-submitted');
   });
 
-  step('district reviewer: signs in with the staff token and approves in the queue', async () => {
+  step('district clerk: signs in; the worklist counts what waits, filters it, and opens the oldest', async () => {
     const d = s.district = await person('district reviewer');
     const page = d.page;
     await d.go('#/signin');
@@ -540,18 +662,119 @@ export function register(env, {failed}) {
     await page.waitForURL(/#\/queue$/);
     await d.settle();
     const m = main(d);
-    await m.getByText('海淀区', {exact: true}).waitFor();
-    const card = m.locator('article.card.review').filter({hasText: `#${s.incubator} ${ORG.name}`});
-    await card.getByText('全部条件符合。').waitFor();
-    await d.look('queue-district');
-    await fill(card, {审核决定: {option: '通过'}, 审核意见: '材料齐全，符合认定条件，同意报市科委复审。'});
-    await card.getByRole('button', {name: '提交审核意见'}).click();
-    await card.getByText('已办理：区级初审通过。').waitFor();
-    await card.locator('.badge').getByText('市级复审中').waitFor();
-    await d.look('queue-district-done');
+    await m.locator('p.lead').getByText('海淀区', {exact: true}).waitFor();
+    // 14 wait: the seeded incubator, 12 first stores and the organisation's
+    // incubator; none is done yet
+    await m.getByRole('tab', {name: /待办（14）/}).waitFor();
+    await m.getByRole('tab', {name: /已办（0）/}).waitFor();
+    await m.locator('p.total').getByText('共 14 件').waitFor();
+    const rows = m.locator('table.worklist tbody tr');
+    assert.equal(await rows.count(), 14);
+    // longest waiting first: the seeded incubator, with its failed check
+    assert.equal((await rows.first().locator('td').nth(1).textContent()).trim(), `#${s.failing}`);
+    assert.equal((await rows.first().locator('td[data-label="未通过条件"]').textContent()).trim(), '1');
+    await d.look('desk-worklist');
+
+    // Filtered to incubators: two; the search finds the organisation's.
+    await fill(m.locator('form.filters'), {申报类型: {option: '北京市科技企业孵化器认定'}});
+    await m.locator('form.filters').getByRole('button', {name: '筛选', exact: true}).click();
+    await m.locator('p.total').getByText('共 2 件').waitFor();
+    assert.equal(await rows.count(), 2);
+    await fill(m.locator('form.filters'), {'搜索（单位名称、信用代码、品牌或门店）': '星火'});
+    await m.locator('form.filters').getByRole('button', {name: '筛选', exact: true}).click();
+    await m.locator('p.total').getByText('共 1 件').waitFor();
+    assert.equal((await rows.first().locator('td').nth(1).textContent()).trim(), `#${s.incubator}`);
+    await fill(m.locator('form.filters'), {'搜索（单位名称、信用代码、品牌或门店）': ''});
+    await m.locator('form.filters').getByRole('button', {name: '筛选', exact: true}).click();
+    await m.locator('p.total').getByText('共 2 件').waitFor();
+    // the export carries the same filters
+    const href = await m.getByRole('link', {name: '导出 CSV'}).getAttribute('href');
+    assert.match(href, /^\/v1\/exports\/applications\.csv\?status=district_review&kind=incubator/);
+
+    await rows.first().getByRole('link', {name: `#${s.failing}`}).click();
+    await page.waitForURL(new RegExp(`#/review/${s.failing}$`));
+    await d.settle();
   });
 
-  step('municipal reviewer: approves with the expert review and the site inspection; the notice starts', async () => {
+  step('district clerk: reads the failed check naming its row and returns it with a template opinion', async () => {
+    const d = s.district;
+    const page = d.page;
+    const m = main(d);
+    await h1(d).getByText(`#${s.failing} ${FAILING.name}`).waitFor();
+    // what is wrong comes first, and says which row: the 7th incubatee
+    const failed = m.locator('section.checks.failed-first');
+    await failed.getByRole('heading', {name: '未通过的条件（1）'}).waitFor();
+    const item = failed.locator('li.fail');
+    await item.getByText('在孵企业 ≥ 20 家').waitFor();
+    assert.match(await item.textContent(), /不符合条件的：第 7 家/);
+    assert.doesNotMatch(await failed.textContent(), /incubatee_count/, 'no English check code on a Chinese page');
+    // the row is there to look at, numbered as the check names it
+    const data = m.locator('section').filter({has: page.locator('h2', {hasText: '申报内容'})});
+    await data.locator('table.grid tbody tr').nth(6).getByText('120').waitFor();
+    await d.look('desk-review-failed');
+
+    // A template: written once, kept for this account, used here.
+    const form = m.locator('section.decide');
+    await form.getByLabel('退回补正', {exact: true}).check();
+    await field(form, '意见').fill('第 7 家在孵企业从业人员超过 100 人，不计入在孵企业；请核实在孵企业名单后重新提交。');
+    await form.getByRole('button', {name: '存为常用意见'}).click();
+    await form.getByText('已存为常用意见。').waitFor();
+    await field(form, '意见').fill('');
+    await form.getByLabel('常用意见').selectOption({label: '第 7 家在孵企业从业人员超过 100'});
+    assert.match(await field(form, '意见').inputValue(), /^第 7 家在孵企业从业人员超过 100 人/);
+    await form.getByRole('button', {name: '提交审核意见'}).click();
+    await page.waitForURL(new RegExp(`#/review/${s.failing}$`));
+    await d.settle();
+    await m.getByText('已办理：审核：退回补正。').waitFor();
+    await m.locator('p.status .badge').getByText('退回补正').waitFor();
+    await m.locator('section.returns').getByText('第 7 家在孵企业从业人员超过 100 人', {exact: false}).waitFor();
+    await m.locator('section.decide').getByText('该申报当前不在您的审核环节（退回补正）。').waitFor();
+  });
+
+  step('district clerk: recommends the organisation\'s incubator; approves two first stores at once; the done tab has them', async () => {
+    const d = s.district;
+    const page = d.page;
+    const m = main(d);
+    await d.go(`#/review/${s.incubator}`);
+    await m.locator('section.checks.failed-first').getByText('全部条件符合。').waitFor();
+    // The reviewer sees the documents and opens them.
+    const files = m.locator('section.materials li.file');
+    await files.first().waitFor();
+    assert.equal(await files.count(), 5);
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      m.locator('section.materials').getByRole('link', {name: 'audit_report.pdf'}).click()]);
+    assert.equal(download.suggestedFilename(), 'audit_report.pdf');
+    assert.ok(fs.readFileSync(await download.path()).subarray(0, 5).equals(Buffer.from('%PDF-')));
+    const form = m.locator('section.decide');
+    await form.getByLabel('同意推荐', {exact: true}).check();
+    await field(form, '意见').fill('材料齐全，符合认定条件，同意推荐报市科委复审。');
+    await d.look('desk-review-district');
+    await form.getByRole('button', {name: '提交审核意见'}).click();
+    await m.getByText('已办理：审核：同意推荐。').waitFor();
+    await m.locator('p.status .badge').getByText('市级复审中').waitFor();
+    await m.locator('table.history').getByText('区级初审：同意推荐').waitFor();
+
+    // batch: the two first stores waiting longest, each its own review
+    await d.go('#/queue');
+    await m.locator('p.total').getByText('共 12 件').waitFor();
+    for (const st of s.stores.slice(0, 2)) await m.getByLabel(`选择 #${st.id}`).check();
+    await m.getByRole('button', {name: '批量通过所选（2 件）'}).click();
+    const panel = m.locator('section.batch');
+    await field(panel, '意见').fill('同意推荐。');
+    await d.look('desk-batch');
+    await panel.getByRole('button', {name: '逐件提交'}).click();
+    await m.locator('.batchbar').getByText('已完成：2 件通过，0 件未能办理。').first().waitFor();
+    await m.locator('p.total').getByText('共 10 件').waitFor();
+    await m.getByRole('tab', {name: /已办/}).click();
+    await m.locator('p.total').getByText('共 4 件').waitFor();
+    const done = m.locator('table.worklist tbody');
+    for (const id of [s.incubator, s.failing, s.stores[0].id, s.stores[1].id]) {
+      await done.getByRole('link', {name: `#${id}`, exact: true}).waitFor();
+    }
+    await d.look('desk-done');
+  });
+
+  step('municipal reviewer: sees the district\'s opinion and the stage records on the review page, and certifies; the notice starts', async () => {
     const mu = s.municipal = await person('municipal reviewer');
     const page = mu.page;
     await mu.go('#/signin');
@@ -561,20 +784,29 @@ export function register(env, {failed}) {
     await page.waitForURL(/#\/queue$/);
     await mu.settle();
     const m = main(mu);
-    await m.getByText('北京市科学技术委员会', {exact: true}).waitFor();
-    const card = m.locator('article.card.review').filter({hasText: `#${s.incubator} ${ORG.name}`});
-    await card.locator('details.data > summary').click();
-    await card.locator('details.data table.grid').first().waitFor();
-    // The stage records appear once "approve" is chosen.
-    assert.equal(await group(card, '专家评审').isVisible(), false);
-    await fill(card, {审核决定: {option: '通过'}, 审核意见: '经专家评审和实地核查，同意认定。'});
-    await fill(group(card, '专家评审'), {日期: '2020-09-25', 是否通过: true, 意见摘要: '专家组一致同意。'});
-    await fill(group(card, '实地核查'), {日期: '2020-09-27', 是否通过: true, 意见摘要: '场地、团队与申报一致。'});
-    await mu.look('queue-municipal');
-    await card.getByRole('button', {name: '提交审核意见'}).click();
-    await card.getByText('已办理：市级复审通过。').waitFor();
-    await card.locator('.badge').getByText('公示中').waitFor();
-    await card.getByText('公示期：2020-09-29 至 2020-10-12').waitFor();
+    await m.locator('p.lead').getByText('北京市科学技术委员会', {exact: true}).waitFor();
+    await m.locator('table.worklist').getByRole('link', {name: `#${s.incubator}`}).click();
+    await page.waitForURL(new RegExp(`#/review/${s.incubator}$`));
+    await mu.settle();
+    // the district's decision and opinion, on this page
+    const history = m.locator('table.history');
+    const row1 = history.locator('tr').filter({hasText: '区级初审：同意推荐'});
+    await row1.getByText('材料齐全，符合认定条件，同意推荐报市科委复审。').waitFor();
+    await row1.getByText('海淀区初审员').waitFor();
+    // the stage records this approval carries, in the form on the same page
+    const form = m.locator('section.decide');
+    await form.getByLabel('予以认定', {exact: true}).check();
+    await fill(form, {意见: '经专家评审和实地核查，同意认定。'});
+    await fill(group(form, '专家评审'), {日期: '2020-09-29', 是否通过: true, 意见摘要: '专家组一致同意。'});
+    await fill(group(form, '实地核查'), {日期: '2020-09-29', 是否通过: true, 意见摘要: '场地、团队与申报一致。'});
+    await mu.look('desk-review-municipal');
+    await form.getByRole('button', {name: '提交审核意见'}).click();
+    await m.getByText('已办理：市级复审：予以认定。').waitFor();
+    await m.getByText('公示期：2020-09-29 至 2020-10-12').waitFor();
+    // every stage record is in the history now
+    const approved = history.locator('tr').filter({hasText: '市级复审：予以认定'});
+    await approved.getByText('专家组一致同意。', {exact: false}).waitFor();
+    await approved.getByText('场地、团队与申报一致。', {exact: false}).waitFor();
   });
 
   step('culture and tourism reviewer: an empty queue and the ranking panel', async () => {
@@ -587,7 +819,7 @@ export function register(env, {failed}) {
     await page.waitForURL(/#\/queue$/);
     await ct.settle();
     const m = main(ct);
-    await m.getByText('北京市文化和旅游局', {exact: true}).waitFor();
+    await m.locator('p.lead').getByText('北京市文化和旅游局', {exact: true}).waitFor();
     await m.getByText('没有等待审核的申报。').waitFor();
     assert.equal(await field(m, '奖励年度').inputValue(), '2019');
     await ct.look('queue-culture-tourism');
@@ -658,6 +890,40 @@ export function register(env, {failed}) {
     assert.equal(typeof doc.jws, 'string');
   });
 
+  step('printable decisions: the incubator certificate and a first store\'s funding decision, as A4', async () => {
+    const clerk = s.clerk;
+    await clerk.go(`#/decision/${s.incubator}`);
+    const m = main(clerk);
+    const doc = m.locator('article.decisiondoc');
+    await doc.getByRole('heading', {name: '北京市科技企业孵化器认定证书'}).waitFor();
+    // what it decides, under which measure (its document number)
+    await doc.locator('p.decree').getByText(`经审核，${ORG.name}符合京科发〔2020〕13号规定的条件，予以认定。`, {exact: true}).waitFor();
+    await doc.getByText('北京市科学技术委员会').waitFor();
+    await clerk.look('decision-incubator');
+    // a first store: the district recommended it (the batch); the commerce
+    // bureau funds it, granting less than proposed, with its reason
+    const st = s.stores[0];
+    const body = await must(env, env.server.tokens.municipal_commerce, 'POST', `/v1/applications/${st.id}/reviews`, {
+      stage: 'municipal', decision: 'approve', audited_amount_fen: 200000000,
+      granted_fen: 42000000, grant_reason: '年度预算有限，择优支持。'});
+    // (a notice here, as every kind has in this set: issued when it ends)
+    assert.equal(body.status, 'public_notice');
+    env.server.cli(['tick', '--now', env.tickAfterNotice, '--config', env.server.config]);
+    assert.equal((await must(env, env.server.tokens.municipal_commerce, 'GET', `/v1/applications/${st.id}`)).status, 'approved');
+    const mu = s.district;
+    await mu.go(`#/decision/${st.id}`);
+    const d2 = main(mu).locator('article.decisiondoc');
+    await d2.getByRole('heading', {name: '资金支持决定'}).waitFor();
+    await d2.locator('p.decree').getByText(`经审核，依据京商消促字〔2020〕48号，决定对${st.name}予以支持。`, {exact: true}).waitFor();
+    await d2.getByText('Maison 1', {exact: true}).waitFor();
+    await d2.getByText('Maison 1 北京首店', {exact: false}).waitFor();
+    await d2.getByText('42 万元', {exact: true}).waitFor();
+    await mu.look('decision-first-store');
+    // printed as A4, nothing of the page around it
+    const pdf = await mu.page.pdf({format: 'A4'});
+    assert.ok(pdf.length > 1000);
+  });
+
   step('check page: valid by serial and by the pasted downloaded file', async () => {
     const pub = s.pub;
     await pub.go('#/check');
@@ -685,6 +951,49 @@ export function register(env, {failed}) {
     await field(m, '证书 JSON 或 JWS').fill(JSON.stringify({...doc, jws: flipped}));
     await m.getByRole('button', {name: '验证'}).click();
     await result.getByText('✗ 签名无效').waitFor();
+  });
+
+  step('API reference: the OpenAPI document shown by tag, reached from the navigation, in both languages', async () => {
+    const pub = s.pub;
+    await pub.go('#/');
+    await pub.page.getByRole('navigation', {name: '主导航'}).getByRole('link', {name: '接口文档'}).click();
+    await pub.settle();
+    assert.equal(new URL(pub.page.url()).hash, '#/api');
+    const m = main(pub);
+    assert.equal(await h1(pub).textContent(), '接口文档');
+    const doc = await pub.page.evaluate(async () => (await fetch('/v1/openapi.json')).json());
+    // Every operation of the document is on the page, under its tag.
+    const ops = Object.values(doc.paths).flatMap((item) => Object.values(item));
+    assert.equal(await m.locator('details.op').count(), ops.length);
+    // An operation opens from the contents, with who may call it, its
+    // parameters, body, answers and examples.
+    await m.locator('nav.toc').getByRole('link', {name: /^POST \/v1\/applications$/}).click();
+    await pub.page.waitForFunction(() => document.activeElement && document.activeElement.id === 'ref-applications_create');
+    assert.equal(new URL(pub.page.url()).hash, '#/api/applications_create');
+    const create = m.locator('#ref-applications_create');
+    assert.equal(await create.getAttribute('open'), '');
+    await create.getByText('/v1/applications', {exact: true}).waitFor();
+    await create.getByText('申报单位', {exact: true}).waitFor();
+    await create.getByText('可安全重试').waitFor();
+    await create.locator('table.params').getByText('Idempotency-Key', {exact: true}).waitFor();
+    await create.getByText(/^示例：.*\(tests\/api\/examples\/incubator\.json\)$/).click();
+    await create.getByText('"mentor_sessions"', {exact: false}).first().waitFor();
+    assert.ok(await m.locator('#ref-tag\\.applications h2').getByText('申报').count());
+    await m.locator('#ref-problems').getByText('urn:shenbao:problem:idempotency-key-reused').waitFor();
+    await pub.look('api-reference');
+
+    // A schema it names is a link to it.
+    await create.getByRole('link', {name: 'Envelope', exact: true}).click();
+    await pub.page.waitForFunction(() => document.activeElement && document.activeElement.id === 'ref-schema.Envelope');
+    await m.locator('#ref-schema\\.Envelope').getByRole('link', {name: 'Envelope.incubator'}).waitFor();
+
+    await pub.page.getByRole('button', {name: 'Switch to English'}).click();
+    await pub.settle();
+    assert.equal(await h1(pub).textContent(), 'API reference');
+    await main(pub).locator('#ref-tag\\.applications h2').getByText('Applications').waitFor();
+    await pub.look('api-reference-english');
+    await pub.page.getByRole('button', {name: '切换到中文'}).click();
+    await pub.settle();
   });
 
   return hooks;

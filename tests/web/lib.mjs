@@ -306,6 +306,25 @@ export function apiPost(p, path, body) {
   }, [path, body]);
 }
 
+// Uploads a small PDF for every material type application `id` still needs
+// (the API the form's materials section uses), as the signed-in person;
+// returns the types uploaded.
+export function attachMaterials(p, id) {
+  return p.page.evaluate(async (appId) => {
+    const m = document.cookie.match(/(?:^|;\s*)sb_csrf=([^;]*)/);
+    const csrf = m ? {'X-CSRF-Token': decodeURIComponent(m[1])} : {};
+    const path = `/v1/applications/${appId}/materials`;
+    const list = await (await fetch(path, {credentials: 'same-origin'})).json();
+    for (const type of list.missing) {
+      const r = await fetch(`${path}?type=${type}`, {method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/pdf', ...csrf}, body: `%PDF-1.4\n% ${type}\n`});
+      const text = await r.text(); // read whole: an unread answer is aborted by the next page
+      if (r.status !== 201) throw new Error(`upload of ${type}: ${r.status} ${text}`);
+    }
+    return list.missing;
+  }, id);
+}
+
 export const appIdFromHash = (p) => {
   const m = new URL(p.page.url()).hash.match(/^#\/(?:edit|app)\/(\d+)$/);
   assert.ok(m, `no application id in ${p.page.url()}`);

@@ -52,6 +52,7 @@ if (!process.execArgv.some((a) => a.startsWith('--test-reporter'))) {
 const {describe, before, after, it} = await import('node:test');
 const flow = await import('./flow.mjs');
 const stages = await import('./stages.mjs');
+const afterApproval = await import('./after.mjs');
 const {clearScreenshots} = await import('./lib.mjs');
 
 export const CLOCK = '2020-09-29T10:00:00+08:00';
@@ -304,3 +305,4 @@ function suite(title, stagesConfig, register) {
 
 suite('shenbao web front end in Chromium, every kind through all three stages', ALL_STAGES, flow.register);
 suite('each kind through its own stages (the defaults of RULES.md §1)', {}, stages.register);
+suite('what comes after approval (RULES.md §7–8), on the defaults', {}, afterApproval.register);

@@ -17,7 +17,7 @@ import http from 'node:http';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-import {group, field, fill, uscc, steps, main, h1, apiGet, apiPost, appIdFromHash, saveDraft, staffSignIn} from './lib.mjs';
+import {group, field, fill, uscc, steps, main, h1, apiGet, apiPost, appIdFromHash, saveDraft, staffSignIn, attachMaterials} from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB = path.join(HERE, '..', '..', 'web');
@@ -43,6 +43,7 @@ const TITLE = {
   incubator: '北京市科技企业孵化器认定',
   first_store: '鼓励发展商业品牌首店项目',
   tourism_award: '北京市入境旅游奖励与扶持资金',
+  experience_base: '北京市文化旅游体验基地认定',
 };
 
 // GET of the server's JSON from the test runner itself (node:http).
@@ -160,6 +161,12 @@ export function register(env, {failed}) {
     s.store = appIdFromHash(clerk);
     const {body} = await apiGet(clerk, `/v1/applications/${s.store}`);
     assert.equal(body.eligibility.eligible, true, JSON.stringify(body.eligibility));
+    // The documents of a store opening (RULES.md §6), the store's own among them.
+    const attached = await attachMaterials(clerk, s.store);
+    assert.ok(attached.includes('store_evidence'), attached.join());
+    await page.reload();
+    await clerk.settle();
+    await m.getByText('必需材料已齐全。').waitFor();
     await page.getByRole('button', {name: '提交申报', exact: true}).click();
     await page.waitForURL(new RegExp(`#/app/${s.store}$`));
     await clerk.settle();
@@ -181,6 +188,7 @@ export function register(env, {failed}) {
     assert.equal(made.status, 201, JSON.stringify(made.body));
     s.incubatorApp = made.body.id;
     assert.equal(made.body.eligibility.eligible, true, JSON.stringify(made.body.eligibility));
+    assert.equal((await attachMaterials(clerk, s.incubatorApp)).length, 5);
     // Loaded again, the page finds the session (and goes on to My applications).
     await page.reload();
     await page.waitForURL(/#\/apps$/);
@@ -196,24 +204,40 @@ export function register(env, {failed}) {
     await clerk.look('stages-incubator-submitted');
   });
 
-  step('district reviewer: the queue offers the kinds with a district stage only, and passes the first store on', async () => {
+  // The worklist row of application `id`, and its review page opened from it.
+  async function openFromWorklist(p, id) {
+    const m = main(p);
+    await m.locator('table.worklist').getByRole('link', {name: `#${id}`, exact: true}).click();
+    await p.page.waitForURL(new RegExp(`#/review/${id}$`));
+    await p.settle();
+    return m.locator('section.decide');
+  }
+
+  step('district reviewer: the worklist offers the kinds with a district stage only, and passes the first store on', async () => {
     const d = await person('district reviewer');
     await staffSignIn(d, env.server.tokens.district_110108);
     const m = main(d);
     await m.locator('p.lead').getByText('海淀区', {exact: true}).waitFor();
-    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.first_store}`);
-    const sections = m.locator('section.kindqueue');
-    assert.equal(await sections.count(), 1);
-    assert.equal(await sections.locator('h2').textContent(), `${TITLE.first_store} · 区级初审中`);
+    // First stores and experience bases have a district stage (48号 六,
+    // 407号 第十二条).
+    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.first_store}、${TITLE.experience_base}`);
+    // the kind filter offers those kinds only
+    const kindSel = field(m.locator('form.filters'), '申报类型');
+    assert.deepEqual((await kindSel.locator('option').allTextContents()).map((x) => x.trim()), ['全部', TITLE.first_store, TITLE.experience_base]);
+    const rows = m.locator('table.worklist tbody tr');
+    assert.equal(await rows.count(), 1);
     assert.equal(await m.getByText(INCUBATOR.name).count(), 0, 'the incubator is not the district\'s');
-    const card = m.locator('article.card.review').filter({hasText: `#${s.store} ${RETAILER.name}`});
+    await rows.first().getByText(RETAILER.name).waitFor();
+    assert.equal((await rows.first().locator('td[data-label="类型"]').textContent()).trim(), TITLE.first_store);
+    const form = await openFromWorklist(d, s.store);
     // A district approval records nothing besides the opinion here.
-    await fill(card, {审核决定: {option: '通过'}, 审核意见: '材料齐全，同意报市商务局复审。'});
-    assert.equal(await card.locator('form.reviewform fieldset').count(), 0);
-    await d.look('stages-queue-district');
-    await card.getByRole('button', {name: '提交审核意见'}).click();
-    await card.getByText('已办理：区级初审通过。').waitFor();
-    await card.locator('.badge').getByText('市级复审中').waitFor();
+    await form.getByLabel('同意推荐', {exact: true}).check();
+    await fill(form, {意见: '材料齐全，同意报市商务局复审。'});
+    assert.equal(await form.locator('.approve-only fieldset').count(), 0);
+    await d.look('stages-review-district');
+    await form.getByRole('button', {name: '提交审核意见'}).click();
+    await m.getByText('已办理：审核：同意推荐。').waitFor();
+    await m.locator('p.status .badge').getByText('市级复审中').waitFor();
   });
 
   step('commerce reviewer: approves with the audited investment; with no notice the decision is issued at once and shown', async () => {
@@ -221,24 +245,25 @@ export function register(env, {failed}) {
     await staffSignIn(mu, env.server.tokens.municipal_commerce);
     const m = main(mu);
     await m.locator('p.lead').getByText('北京市商务局', {exact: true}).waitFor();
-    assert.equal(await m.locator('section.kindqueue').count(), 1);
     // No public notice for first-store funding: no objections to resolve.
     assert.equal(await m.locator('h2', {hasText: '公示中的申报与异议'}).count(), 0);
-    const card = m.locator('article.card.review').filter({hasText: `#${s.store} ${RETAILER.name}`});
-    // The stage record (from the kind's municipal_records) appears on approval.
-    const audited = field(card, '审定投资额（元）');
+    await m.locator('table.worklist tbody tr').filter({hasText: RETAILER.name}).waitFor();
+    const form = await openFromWorklist(mu, s.store);
+    // the district's opinion is on the page
+    await m.locator('table.history tr').filter({hasText: '区级初审：同意推荐'}).getByText('材料齐全，同意报市商务局复审。').waitFor();
+    // The stage record (the application's: its audited amount) appears on approval.
+    const audited = field(form, '审定投资额（元）');
     assert.equal(await audited.isVisible(), false);
-    await fill(card, {审核决定: {option: '通过'}});
+    await form.getByLabel('予以支持', {exact: true}).check();
     await audited.waitFor({state: 'visible'});
     assert.match(await audited.locator('xpath=..').getAttribute('class'), /\breq\b/);
-    await card.getByText('经审计的房租和装修费（或代理费、活动费用），按此计算支持金额。').waitFor();
-    await fill(card, {审核意见: '经审计，房租和装修费用属实。', '审定投资额（元）': '1,200,000'});
+    await form.getByText('经审计的房租和装修费（或代理费、活动费用），按此计算支持金额；审定金额高于申报金额的，按申报金额计算。').waitFor();
+    await fill(form, {意见: '经审计，房租和装修费用属实。', '审定投资额（元）': '1,200,000'});
     await mu.look('stages-review-first-store');
-    await card.getByRole('button', {name: '提交审核意见'}).click();
-    await card.getByText('已办理：市级复审通过。').waitFor();
-    await card.locator('p.status .badge').getByText('已批准').waitFor();
-    await card.getByText('本类申报不设公示：已批准，并即时颁发品牌首店项目资金支持决定。').waitFor();
-    const cert = card.locator('article.cert');
+    await form.getByRole('button', {name: '提交审核意见'}).click();
+    await m.getByText('已办理：市级复审：予以支持。本类申报不设公示：已批准，并即时颁发品牌首店项目资金支持决定。').waitFor();
+    await m.locator('p.status .badge').getByText('已批准').waitFor();
+    const cert = m.locator('section.issued article.cert');
     await cert.locator('h3').getByText('品牌首店项目资金支持决定', {exact: true}).waitFor();
     s.serial = (await cert.locator('code').first().textContent()).trim();
     assert.match(s.serial, /^SB-/);
@@ -247,7 +272,9 @@ export function register(env, {failed}) {
     assert.equal(body.status, 'approved');
     assert.equal(body.certificate_serial, s.serial);
     assert.ok(body.award.total_fen > 0, JSON.stringify(body.award));
-    await cert.getByText(`${(body.award.total_fen / 100).toLocaleString('en-US', {minimumFractionDigits: 2})} 元`, {exact: true}).waitFor();
+    assert.equal(body.granted_fen, body.award.total_fen);
+    // what is granted, in 万元 as a bureau writes it
+    await cert.getByText(`${body.granted_fen / 1000000} 万元`, {exact: true}).waitFor();
     const events = (await apiGet(mu, `/v1/applications/${s.store}/events`)).body.items.map((e) => e.action);
     assert.deepEqual(events, ['create', 'submit', 'district_approve', 'municipal_approve']);
     await mu.look('stages-review-first-store-issued');
@@ -260,7 +287,9 @@ export function register(env, {failed}) {
     await m.locator('p.status .badge').getByText('已批准').waitFor();
     const cert = m.locator('section.certsec');
     await cert.locator('article.cert code').getByText(s.serial).waitFor();
-    await m.locator('table.history').getByText('市级复审通过').waitFor();
+    await m.locator('table.history').getByText('市级复审：予以支持').waitFor();
+    // 持有单位 once it holds what was issued
+    await m.locator('dl.view.meta dt').getByText('持有单位', {exact: true}).waitFor();
     await clerk.look('stages-first-store-approved');
   });
 
@@ -270,14 +299,16 @@ export function register(env, {failed}) {
     const m = main(mu);
     // The incubator has a notice: objections are this reviewer's.
     await m.locator('h2', {hasText: '公示中的申报与异议'}).waitFor();
-    const card = m.locator('article.card.review').filter({hasText: `#${s.incubatorApp} ${INCUBATOR.name}`});
-    await fill(card, {审核决定: {option: '通过'}, 审核意见: '经专家评审和实地核查，同意认定。'});
-    await fill(group(card, '专家评审'), {日期: '2020-09-25', 是否通过: true, 意见摘要: '专家组一致同意。'});
-    await fill(group(card, '实地核查'), {日期: '2020-09-27', 是否通过: true, 意见摘要: '场地、团队与申报一致。'});
-    await card.getByRole('button', {name: '提交审核意见'}).click();
-    await card.getByText('已办理：市级复审通过。').waitFor();
-    await card.getByText('公示期：2020-09-29 至 2020-10-12').waitFor();
-    assert.equal(await card.locator('article.cert').count(), 0, 'issued only when the notice ends');
+    const form = await openFromWorklist(mu, s.incubatorApp);
+    await form.getByLabel('予以认定', {exact: true}).check();
+    await fill(form, {意见: '经专家评审和实地核查，同意认定。'});
+    // a record's date lies between the submission and today (both 2020-09-29)
+    await fill(group(form, '专家评审'), {日期: '2020-09-29', 是否通过: true, 意见摘要: '专家组一致同意。'});
+    await fill(group(form, '实地核查'), {日期: '2020-09-29', 是否通过: true, 意见摘要: '场地、团队与申报一致。'});
+    await form.getByRole('button', {name: '提交审核意见'}).click();
+    await m.getByText('已办理：市级复审：予以认定。').waitFor();
+    await m.getByText('公示期：2020-09-29 至 2020-10-12').waitFor();
+    assert.equal(await m.locator('article.cert').count(), 0, 'issued only when the notice ends');
     await mu.go('#/queue');
     await m.locator('section').filter({has: mu.page.locator('h2', {hasText: '公示中的申报与异议'})})
       .getByText(`#${s.incubatorApp} ${INCUBATOR.name}`).waitFor();
@@ -287,11 +318,13 @@ export function register(env, {failed}) {
     const ct = await person('culture and tourism reviewer');
     await staffSignIn(ct, env.server.tokens.municipal_culture_tourism);
     const m = main(ct);
-    const sec = m.locator('section.kindqueue');
-    assert.equal(await sec.count(), 1);
-    assert.equal(await sec.locator('h2').textContent(), `${TITLE.tourism_award} · 市级复审中`);
-    assert.equal(await field(sec, '奖励年度').inputValue(), '2019', 'the award year is last year');
-    await sec.getByText('没有等待审核的申报。').waitFor();
+    // 市文化和旅游局 reviews two kinds; only the tourism awards are ranked.
+    assert.equal((await m.locator('p.stagekinds').textContent()).trim(), `本阶段办理的申报类型：${TITLE.tourism_award}、${TITLE.experience_base}`);
+    const panel = m.locator('section.panel.ranking');
+    assert.equal(await panel.count(), 1);
+    assert.equal((await panel.locator('h2').textContent()).trim(), `年度排名 · ${TITLE.tourism_award}`);
+    assert.equal(await field(panel, '奖励年度').inputValue(), '2019', 'the award year is last year');
+    await m.getByText('没有等待审核的申报。').waitFor();
     assert.equal(await m.locator('h2', {hasText: '公示中的申报与异议'}).count(), 0);
     await ct.look('stages-queue-culture-tourism');
   });
