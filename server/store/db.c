@@ -619,14 +619,26 @@ enum db_rc db_blob_write(struct db_blob *b, const void *p, size_t n)
 
 enum db_rc db_blob_read(struct db_blob *b, int64_t offset, void *p, size_t n)
 {
-    return b->d->be->blob_read(b, offset, p, n);
+    enum db_rc rc = b->d->be->blob_read(b, offset, p, n);
+
+    if (rc == DB_RETRY)
+        b->d->retry = true;
+    return rc;
 }
 
+/* Closing a value being written writes its last piece, which may meet a
+ * serialization failure like any other statement: the transaction then
+ * runs again (a value smaller than a piece is written only here). */
 enum db_rc db_blob_close(struct db_blob *b)
 {
     if (b == NULL)
         return DB_OK;
-    return b->d->be->blob_close(b);
+    struct db *d = b->d;
+    enum db_rc rc = d->be->blob_close(b);
+
+    if (rc == DB_RETRY)
+        d->retry = true;
+    return rc;
 }
 
 /* ---- placeholders ------------------------------------------------------ */

@@ -106,14 +106,18 @@ def check(cond, what):
 # --------------------------------------------------------------------------
 # HTTP through the proxy (or to one server)
 
-def request(port, method, path, body=None, token=None, timeout=30):
-    """One request on a fresh connection: (status, body) or (None, error)."""
+def request(port, method, path, body=None, token=None, timeout=30, raw=None, ctype=None):
+    """One request on a fresh connection: (status, body) or (None, error).
+    raw: bytes sent as they are, of type ctype."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {}
     payload = None
     if body is not None:
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers["Content-Type"] = "application/json"
+    elif raw is not None:
+        payload = raw
+        headers["Content-Type"] = ctype or "application/octet-stream"
     if token:
         headers["Authorization"] = "Bearer " + token
     try:
@@ -139,6 +143,7 @@ class Through:
         self.tokens = first.tokens
         self.accounts = first.accounts
         self.config = first.config
+        self.clock = getattr(first, "clock", None)
 
     def req(self, method, path, body=None, token=None, headers=None, raw=None):
         if token in self.tokens:
@@ -157,6 +162,22 @@ def new_applicant(port, admin, tag):
     if st != 201:
         return None
     return doc["token"], name, uscc
+
+
+def attach_materials(port, app_id, token):
+    """Uploads the smallest file for every material the application still
+    needs (RULES.md §6), so that it can be submitted: (None, None) when all
+    went in, else the (status, body) of the request that did not."""
+    path = "/v1/applications/%d/materials" % app_id
+    st, doc = request(port, "GET", path, None, token)
+    if st != 200:
+        return st, doc
+    for t in doc["missing"]:
+        st, doc = request(port, "POST", path + "?type=" + t, None, token, raw=common.TINY_PDF,
+                          ctype="application/pdf")
+        if st != 201:
+            return st, doc
+    return None, None
 
 
 def envelope(first, name, uscc):
@@ -242,6 +263,16 @@ def load_and_kill(first, second, port, seconds):
                     failures.append(("create", st, doc))
                 return
             app_id = doc["id"]
+            t0 = time.monotonic()
+            st, doc = attach_materials(port, app_id, token)
+            if st in (None, 502, 503, 504) and doc is not None:
+                with lock:
+                    gateway.append(("materials", st, doc, t0))
+                continue
+            if st is not None:
+                with lock:
+                    failures.append(("materials", st, doc))
+                return
             t0 = time.monotonic()
             st, doc = request(port, "POST", "/v1/applications/%d/submit" % app_id, None, token)
             if st == 200:
@@ -336,6 +367,8 @@ def to_public_notice(first, port, n):
         through.accounts[key] = {"role": "applicant", "name": name, "uscc": uscc}
         st, doc = request(port, "POST", "/v1/applications", envelope(first, name, uscc), token)
         check(st == 201, "create: %r %r" % (st, doc))
+        st, why = attach_materials(port, doc["id"], token)
+        check(st is None, "materials: %r %r" % (st, why))
         app = flow.act(doc["id"], "submit", key)
         app = flow.review(app, "district", "approve")
         app = flow.review(app, "municipal", "approve")
