@@ -53,7 +53,8 @@ static void env_open(struct env *e, int engine)
     atomic_store(&errors_logged, 0);
     e->target = engine == 0 ? support_tmp_db() : support_pg_db();
     e->s = open_store(e->target);
-    ck_assert_msg(store_migrate(e->s, NULL, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(store_migrate(e->s, NULL, err, sizeof err) == 0, "%s: %s", engine_names[engine],
+                  err);
     ck_assert_int_eq(store_is_postgresql(e->s), engine == 1);
 }
 
@@ -325,12 +326,14 @@ END_TEST
 struct listing {
     int64_t ids[64];
     int n;
+    char last_key[40]; /* the last row's key in the newest-first order */
 };
 
 static void list_app(const struct application *a, void *ctx)
 {
     struct listing *l = ctx;
     l->ids[l->n++] = a->id;
+    snprintf(l->last_key, sizeof l->last_key, "%s", store_app_sort_key(a, SORT_SUBMITTED_DESC));
 }
 
 static bool each_app(struct application *a, void *ctx)
@@ -415,21 +418,21 @@ START_TEST(test_applications)
 
     /* Listings: newest first, a page and whether there is more; the
      * filters that are NULL or 0 hold for every row. */
-    struct app_filter f = {.scope = SCOPE_ORGANISATION,
-                           .scope_value = "91110108MA01AAAAAA",
-                           .limit = 3};
+    struct app_filter f = {
+        .scope = SCOPE_ORGANISATION, .scope_value = "91110108MA01AAAAAA", .limit = 3};
     ck_assert_int_eq(store_app_list(e.s, &f, list_app, &l, &more), STORE_OK);
     ck_assert_int_eq(l.n, 3);
     ck_assert_int_eq(l.ids[0], first + 6);
     ck_assert(more);
-    f.before_id = l.ids[2];
+    f.after_key = l.last_key;
+    f.after_id = l.ids[2];
     f.limit = 10;
     l.n = 0;
     ck_assert_int_eq(store_app_list(e.s, &f, list_app, &l, &more), STORE_OK);
     ck_assert_int_eq(l.n, 4);
     ck_assert(!more);
     struct app_filter g = {.scope = SCOPE_SUBMITTED,
-                           .status = "district_review",
+                           .statuses = {"district_review"},
                            .kinds_in = {"incubator", "first_store"},
                            .round = 2020,
                            .limit = 200};
@@ -699,8 +702,8 @@ static enum store_rc add_cert(struct store_tx *tx, void *arg)
 static enum store_rc revoke_cert(struct store_tx *tx, void *arg)
 {
     (void)arg;
-    return store_cert_revoke(tx, "S-1", "2020-12-01T00:00:00Z", "材料虚假", "false_materials",
-                             -1);
+    return store_cert_revoke(tx, "S-1", "2020-12-01T00:00:00Z", "材料虚假", "false_materials", -1,
+                             "2020-12-01");
 }
 
 static enum store_rc put_ranking(struct store_tx *tx, void *arg)
@@ -857,8 +860,8 @@ START_TEST(test_servers_append_one_at_a_time)
     app_of(&a, "draft", "91110108MA01AAAAAA");
     ck_assert_int_eq(write_op(e.s, add_app, &a), STORE_OK);
     for (int i = 0; i < 3; i++) {
-        ap[i] = (struct appender){.s = open_store(e.target), .app_id = a.id, .writes = 40,
-                                  .runs = &runs};
+        ap[i] = (struct appender){
+            .s = open_store(e.target), .app_id = a.id, .writes = 40, .runs = &runs};
         ck_assert_int_eq(pthread_create(&t[i], NULL, append_from, &ap[i]), 0);
     }
     for (int i = 0; i < 3; i++) {
@@ -949,7 +952,8 @@ START_TEST(test_target_shown)
         {"postgresql:///shenbao?host=/run/postgresql&password=pw&user=u",
          "postgresql:///shenbao?host=/run/postgresql&password=***&user=u"},
         {"postgresql://db/shenbao?password=pw", "postgresql://db/shenbao?password=***"},
-        {"postgresql://u@db/x?application_name=password=no", "postgresql://u@db/x?application_name=password=no"},
+        {"postgresql://u@db/x?application_name=password=no",
+         "postgresql://u@db/x?application_name=password=no"},
     };
     char out[256];
 
