@@ -214,40 +214,22 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
     "  OR EXISTS (SELECT 1 FROM json_each(data, '$.stores') AS s"                                  \
     "             WHERE instr(lower(coalesce(s.value ->> '$.brand', '')), ?26)))"
 
-#define PG_NULL(n)     "CAST(?" #n " AS TEXT) IS NULL"
-#define PG_HAS(col, n) "strpos(lower(coalesce(" col ", '')), ?" #n ") > 0"
-#define LIST_FILTERS_PG                                                                                                                                                                             \
-    " AND (" PG_NULL(                                                                                                                                                                               \
-        3) " OR kind = ?3)"                                                                                                                                                                         \
-           " AND (" PG_NULL(                                                                                                                                                                        \
-               4) " OR status IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"                                                                                                                          \
-                  " AND (?13 = 0 OR round = ?13) AND (" PG_NULL(                                                                                                                                    \
-                      14) " OR review_unit = ?14)"                                                                                                                                                  \
-                          " AND (" PG_NULL(                                                                                                                                                         \
-                              15) " OR kind IN (?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22))"                                                                                                           \
-                                  " AND (" PG_NULL(23) " OR submitted_at >= ?23) AND (" PG_NULL(                                                                                                    \
-                                      24) " OR submitted_at < ?24)"                                                                                                                                 \
-                                          " AND (" PG_NULL(                                                                                                                                         \
-                                              25) " OR updated_at >= ?25)"                                                                                                                          \
-                                                  " AND (" PG_NULL(26) " OR " PG_HAS(                                                                                                               \
-                                                      "applicant_name",                                                                                                                             \
-                                                      26) " OR " PG_HAS("applicant_uscc",                                                                                                           \
-                                                                        26) "  OR " PG_HAS("data:"                                                                                                  \
-                                                                                           ":json"                                                                                                  \
-                                                                                           "b "                                                                                                     \
-                                                                                           "->> "                                                                                                   \
-                                                                                           "'bran"                                                                                                  \
-                                                                                           "d'",                                                                                                    \
-                                                                                           26) " "                                                                                                  \
-                                                                                               "O"                                                                                                  \
-                                                                                               "R"                                                                                                  \
-                                                                                               " " PG_HAS("data::jsonb #>> '{store,name}'", 26) "  OR " PG_HAS(                                     \
-                                                                                                   "data::jsonb #>> '{base,name}'",                                                                 \
-                                                                                                   26) "  OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(data::jsonb -> 'stores')" \
-                                                                                                       "             WHEN 'array' THEN data::jsonb -> 'stores' ELSE '[]'::jsonb END) AS s (value)"  \
-                                                                                                       "             WHERE " PG_HAS(                                                                \
-                                                                                                           "s.value ->> 'brand'",                                                                   \
-                                                                                                           26) "))"
+#define LIST_FILTERS_PG                                                                            \
+    " AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3)"                                                 \
+    " AND (CAST(?4 AS TEXT) IS NULL OR status IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"         \
+    " AND (?13 = 0 OR round = ?13) AND (CAST(?14 AS TEXT) IS NULL OR review_unit = ?14)"           \
+    " AND (CAST(?15 AS TEXT) IS NULL OR kind IN (?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22))"         \
+    " AND (CAST(?23 AS TEXT) IS NULL OR submitted_at >= ?23)"                                      \
+    " AND (CAST(?24 AS TEXT) IS NULL OR submitted_at < ?24)"                                       \
+    " AND (CAST(?25 AS TEXT) IS NULL OR updated_at >= ?25)"                                        \
+    " AND (CAST(?26 AS TEXT) IS NULL OR strpos(lower(applicant_name), ?26) > 0"                    \
+    "  OR strpos(lower(applicant_uscc), ?26) > 0"                                                  \
+    "  OR strpos(lower(coalesce(data::jsonb ->> 'brand', '')), ?26) > 0"                           \
+    "  OR strpos(lower(coalesce(data::jsonb #>> '{store,name}', '')), ?26) > 0"                    \
+    "  OR strpos(lower(coalesce(data::jsonb #>> '{base,name}', '')), ?26) > 0"                     \
+    "  OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(data::jsonb -> 'stores')"   \
+    "             WHEN 'array' THEN data::jsonb -> 'stores' ELSE '[]'::jsonb END) AS s (value)"    \
+    "             WHERE strpos(lower(coalesce(s.value ->> 'brand', '')), ?26) > 0))"
 
 /* The sort keys: when it was submitted (an organisation's draft: when it
  * was made), since when it waits. */
