@@ -85,9 +85,11 @@ int cmd_account_disable(struct cli *c)
     enum store_rc rc = account_disable(s, id, clock_now(), &tokens, &sessions);
     if (rc == STORE_OK)
         rc = store_account_get(s, id, &a);
-    if (rc == STORE_NOT_FOUND)
-        fail("account disable: database %s has no account %lld", c->cfg.db, (long long)id);
-    else if (rc != STORE_OK)
+    if (rc == STORE_NOT_FOUND) {
+        char shown[sizeof c->cfg.db];
+        store_target_shown(c->cfg.db, shown, sizeof shown);
+        fail("account disable: database %s has no account %lld", shown, (long long)id);
+    } else if (rc != STORE_OK)
         fail("account disable: the database could not disable account %lld", (long long)id);
     else {
         printf("account %lld (%s, %s) disabled: %d token%s and %d session%s no longer work\n",

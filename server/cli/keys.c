@@ -121,7 +121,7 @@ int cmd_verify(struct cli *c)
         /* The keys this installation ever used, from its database. */
         char err[512];
         struct stat st;
-        if (stat(c->cfg.db, &st) != 0) {
+        if (!store_target_postgresql(c->cfg.db) && stat(c->cfg.db, &st) != 0) {
             fail("verify: no database at %s to take the keys from; give --jwks FILE_OR_URL",
                  c->cfg.db);
             goto out;

@@ -39,6 +39,10 @@ int cmd_tick(struct cli *c)
     sign_key_free(&key);
     calendar_free(cal);
     store_free(s);
+    if (n == ENGINE_TICK_BUSY) {
+        printf("another server is performing the transitions now; nothing done\n");
+        return 0;
+    }
     if (n < 0)
         return fail("tick: the database could not complete the transitions");
     printf("%d application%s approved\n", n, n == 1 ? "" : "s");

@@ -97,12 +97,15 @@ int cmd_serve(struct cli *c)
     store = open_store(&c->cfg);
     if (!store)
         goto out;
-    /* Mark the database as in use, so that `restore` refuses to replace it
-     * under us (a BSD lock, apart from SQLite's own POSIX locks). */
-    in_use = open(c->cfg.db, O_RDONLY | O_CLOEXEC);
-    if (in_use < 0 || flock(in_use, LOCK_SH | LOCK_NB) != 0) {
-        fail("cannot mark %s as in use: %s", c->cfg.db, strerror(errno));
-        goto out;
+    /* Mark the database file as in use, so that `restore` refuses to
+     * replace it under us (a BSD lock, apart from SQLite's own POSIX
+     * locks).  On PostgreSQL `restore` sees the servers' sessions. */
+    if (!store_is_postgresql(store)) {
+        in_use = open(c->cfg.db, O_RDONLY | O_CLOEXEC);
+        if (in_use < 0 || flock(in_use, LOCK_SH | LOCK_NB) != 0) {
+            fail("cannot mark %s as in use: %s", c->cfg.db, strerror(errno));
+            goto out;
+        }
     }
     calendar = load_calendar(&c->cfg);
     if (!calendar)

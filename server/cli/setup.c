@@ -122,10 +122,13 @@ struct store *open_store(const struct config *cfg)
         store_free(s);
         return NULL;
     }
-    if (applied > 0)
+    if (applied > 0) {
+        char shown[sizeof cfg->db];
+        store_target_shown(cfg->db, shown, sizeof shown);
         log_json(LOG_INFO, "migrated",
-                 json_pack("{s:s, s:i, s:i}", "db", cfg->db, "applied", (json_int_t)applied,
+                 json_pack("{s:s, s:i, s:i}", "db", shown, "applied", (json_int_t)applied,
                            "version", (json_int_t)store_schema_version(s)));
+    }
     if (load_units(s, cfg) != 0) {
         store_free(s);
         return NULL;
@@ -231,7 +234,10 @@ static int token_key_for(const struct config *cfg, struct store *s,
     char fp[TOKEN_FINGERPRINT_LEN + 1];
     snprintf(path, sizeof path, "%s/token.key", cfg->keys);
     absolute_path(path, abs, sizeof abs);
-    absolute_path(cfg->db, db, sizeof db);
+    if (store_target_postgresql(cfg->db))
+        store_target_shown(cfg->db, db, sizeof db);
+    else
+        absolute_path(cfg->db, db, sizeof db);
     enum store_rc rc = store_token_key_get(s, recorded, recorded_file, sizeof recorded_file);
     if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return fail("the token key's fingerprint could not be read from database %s", db);

@@ -226,6 +226,7 @@ static enum store_rc tx_token(struct store_tx *tx, void *ctx)
 {
     struct new_token *n = ctx;
     int64_t count = 0;
+    n->full = false;
     enum store_rc rc = store_tokens_count(tx, n->t->account_id, &count);
     if (rc == STORE_OK && count >= TOKENS_PER_ACCOUNT) {
         n->full = true;

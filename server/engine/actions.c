@@ -735,6 +735,8 @@ static enum engine_rc file_objection(struct store_tx *tx, struct change *c)
     if (store_objection_add(tx, &o) != STORE_OK)
         return db_failed(c);
     c->made_id = o.id;
+    /* Phase 1 made no details; a run before this one may have. */
+    json_decref(c->details);
     c->details = json_pack("{s:I}", "objection", (json_int_t)o.id);
     return ENGINE_OK;
 }
@@ -851,7 +853,7 @@ static enum engine_rc revoke_issued(struct store_tx *tx, struct change *c, const
         return outcome_set(c->out, ENGINE_REFUSED, "certificate %s is already revoked", serial);
     if (rc != STORE_OK)
         return db_failed(c);
-    json_decref(c->details);
+    json_decref(c->details); /* a run before this one's */
     c->details =
         json_pack("{s:s, s:s, s:s}", "serial", serial, "ground", ground, "effective_on", effective);
     if (refund_fen >= 0)

@@ -1000,7 +1000,7 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     }
     struct creation cr = {row, &event, envelope, sha256};
-    enum store_rc rc = store_write(e->store, tx_create, &cr);
+    enum store_rc rc = store_write_log(e->store, tx_create, &cr);
     event_draft_release(&event);
     free(envelope);
     json_decref(details);
@@ -1040,6 +1040,7 @@ void change_reset(struct change *c)
     json_decref(c->next_facts);
     kind_data_release(&c->next_data);
     json_decref(c->details);
+    json_decref(c->details_prepared);
     json_decref(c->certificate);
     event_draft_release(&c->event);
     free(c->envelope);
@@ -1154,11 +1155,47 @@ static enum engine_rc change_prepare(struct change *c)
     return ENGINE_OK;
 }
 
+/* Clears an outcome's refusal for another attempt. */
+static void outcome_clear(struct outcome *o)
+{
+    spec_errors_release(&o->errs);
+    spec_errors_init(&o->errs);
+    json_decref(o->extra);
+    o->extra = NULL;
+    o->reason[0] = '\0';
+    o->reason_zh[0] = '\0';
+    o->rule[0] = '\0';
+    o->retry_after = 0;
+    o->rc = ENGINE_OK;
+}
+
 /* Phase 2, in the transaction.  A refusal rolls the transaction back
- * (STORE_CONFLICT with c->out set); so does c->retry. */
+ * (STORE_CONFLICT with c->out set); so does c->retry.
+ *
+ * It may run more than once: on PostgreSQL a transaction that met a
+ * serialization failure runs again whole.  So it starts each run from
+ * what phase 1 left (the outcome is clear after a successful phase 1, and
+ * what an earlier run set is cleared), and the hooks replace what they
+ * make rather than add to it. */
 static enum store_rc change_commit(struct store_tx *tx, struct change *c)
 {
     struct outcome *out = c->out;
+    /* On PostgreSQL a run may be followed by another (the transaction
+     * collided and runs again): each starts from what phase 1 left — the
+     * event's details as prepared, no duty work (the duties' checks build
+     * it in phase 2, row by row). */
+    if (c->runs++ > 0) {
+        outcome_clear(out);
+        json_decref(c->details);
+        c->details = c->details_prepared ? json_deep_copy(c->details_prepared) : NULL;
+    } else if (c->details) {
+        c->details_prepared = json_deep_copy(c->details);
+    }
+    duty_work_free(c->work);
+    c->work = NULL;
+    c->retry = false;
+    c->made_id = 0;
+    c->facts.barred_until = NULL;
     if (c->def && c->def->check && c->def->check(tx, c) != ENGINE_OK)
         return out->rc == ENGINE_ERROR ? STORE_ERROR : STORE_CONFLICT;
     if (c->t) {
@@ -1246,19 +1283,6 @@ static void change_finish(struct change *c)
     c->out->rc = ENGINE_OK;
 }
 
-/* Clears an outcome's refusal for another attempt. */
-static void outcome_clear(struct outcome *o)
-{
-    spec_errors_release(&o->errs);
-    spec_errors_init(&o->errs);
-    json_decref(o->extra);
-    o->extra = NULL;
-    o->reason[0] = '\0';
-    o->reason_zh[0] = '\0';
-    o->rule[0] = '\0';
-    o->rc = ENGINE_OK;
-}
-
 enum engine_rc engine_act(struct engine *e, const struct actor *who, int64_t id, const char *action,
                           const void *input, int64_t if_match, int64_t now, struct outcome *out)
 {
@@ -1289,7 +1313,7 @@ enum engine_rc engine_act(struct engine *e, const struct actor *who, int64_t id,
         rc = change_prepare(&c);
         if (rc != ENGINE_OK)
             break;
-        src = store_write(e->store, tx_commit, &c);
+        src = store_write_log(e->store, tx_commit, &c);
         if (src == STORE_OK) {
             change_finish(&c);
             rc = ENGINE_OK;

@@ -344,8 +344,11 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
  * overdue, missed after a reminder, met, or failed after a rectification
  * deadline, with the revocation prompts they raise), each in its own
  * transaction.  report (may be NULL) is told of each application looked
- * at and each duty moved.  Returns how many were approved, or -1 when the store failed
- * (or no signing key is loaded: nothing is approved without one). */
+ * at and each duty moved.  Returns how many were approved, -1 when the
+ * store failed (or no signing key is loaded: nothing is approved without
+ * one), or ENGINE_TICK_BUSY when another server on the same database is
+ * ticking now (PostgreSQL): this turn is that server's. */
+#define ENGINE_TICK_BUSY (-2)
 int engine_tick(struct engine *e, int64_t now,
                 void (*report)(const struct application *a, const char *what, void *ctx),
                 void *ctx);

@@ -61,9 +61,10 @@ struct change {
     bool reevaluate;         /* the facts the rules read changed */
     struct eligibility elig; /* as they stood before the change (the decision basis) */
     struct award award;
-    const char *opinion; /* the event's; borrowed from the input */
-    json_t *details;     /* the event's details (owned) */
-    json_t *certificate; /* what an issuing transition signs (owned) */
+    const char *opinion;      /* the event's; borrowed from the input */
+    json_t *details;          /* the event's details (owned) */
+    json_t *details_prepared; /* as phase 1 left them, for a run again (owned) */
+    json_t *certificate;      /* what an issuing transition signs (owned) */
     char serial[48];
     /* The version the change writes: its envelope's canonical text (owned)
      * and SHA-256; NULL for an action that keeps the version. */
@@ -80,6 +81,7 @@ struct change {
     unsigned char event_hash[EVENT_HASH_LEN];
     int64_t made_id; /* what the action inserted (an objection) */
     bool retry;      /* the version moved between the phases: prepare again */
+    unsigned runs;   /* of phase 2 in this attempt (PostgreSQL may run it again) */
 };
 
 /*

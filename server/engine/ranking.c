@@ -117,10 +117,27 @@ static enum engine_rc set_ranked_items(struct store_tx *tx, struct ranking_run *
     return rc;
 }
 
+/* Forgets what a run of tx_rank() collected and made, for the next. */
+static void run_clear(struct ranking_run *run)
+{
+    for (size_t i = 0; i < run->n; i++)
+        app_free(run->apps[i]);
+    run->n = 0;
+    json_decref(run->result);
+    run->result = NULL;
+}
+
+/* On PostgreSQL this may run more than once (a serialization failure runs
+ * the transaction again): each run starts from nothing collected. */
 static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
 {
     struct ranking_run *run = ctx;
     struct outcome *out = run->out;
+    run_clear(run);
+    out->rc = ENGINE_OK;
+    out->reason[0] = out->reason_zh[0] = '\0';
+    json_decref(out->extra); /* a run before this one's */
+    out->extra = NULL;
     if (store_app_each_tx(tx, run->kind->name, run->year, collect, run) != STORE_OK) {
         outcome_set(out, ENGINE_ERROR, "the applications of the year could not be read");
         return STORE_ERROR;
@@ -294,10 +311,12 @@ enum engine_rc engine_rank(struct engine *e, const struct actor *who, const stru
                            kind->name, kind->authority);
     struct ranking_run run = {
         .e = e, .who = who, .kind = kind, .year = year, .confirm = confirm, .now = now, .out = out};
-    enum store_rc rc = store_write(e->store, tx_rank, &run);
-    for (size_t i = 0; i < run.n; i++)
-        app_free(run.apps[i]);
+    enum store_rc rc = store_write_log(e->store, tx_rank, &run);
+    json_t *result = run.result;
+    run.result = NULL;
+    run_clear(&run);
     free(run.apps);
+    run.result = result;
     if (rc != STORE_OK) {
         json_decref(run.result);
         if (out->rc == ENGINE_OK && rc == STORE_CONFLICT && out->extra)
@@ -342,27 +361,35 @@ static bool collect_due(struct application *row, void *ctx)
     return true;
 }
 
-int engine_tick(struct engine *e, int64_t now,
-                void (*report)(const struct application *a, const char *what, void *ctx), void *ctx)
+struct tick {
+    struct engine *e;
+    int64_t now;
+    void (*report)(const struct application *a, const char *what, void *ctx);
+    void *ctx;
+    int result;
+};
+
+static void tick_run(void *arg)
 {
-    if (!atomic_load(&e->key))
-        return -1;
-    struct due d = {.now = now};
+    struct tick *t = arg;
+    struct engine *e = t->e;
+    struct due d = {.now = t->now};
     enum store_rc src = store_app_each_status(e->store, "public_notice", collect_due, &d);
     int approved = 0, failed = src == STORE_OK ? 0 : 1;
     for (size_t i = 0; i < d.n; i++) {
         struct outcome o;
         outcome_init(&o);
         struct application *row = &d.rows[i];
-        enum engine_rc rc = engine_act(e, &actor_system, row->id, "notice_ended", NULL, 0, now, &o);
+        enum engine_rc rc =
+            engine_act(e, &actor_system, row->id, "notice_ended", NULL, 0, t->now, &o);
         if (rc == ENGINE_OK) {
             approved++;
-            if (report)
-                report(&o.app->row, "approved", ctx);
+            if (t->report)
+                t->report(&o.app->row, "approved", t->ctx);
         } else if (rc == ENGINE_REFUSED || rc == ENGINE_NOT_FOUND) {
             /* Held (an open objection), or changed meanwhile: next time. */
-            if (report)
-                report(row, o.rule[0] ? o.rule : o.reason, ctx);
+            if (t->report)
+                t->report(row, o.rule[0] ? o.rule : o.reason, t->ctx);
         } else {
             failed++;
             log_msg(LOG_ERROR, "tick: application %lld: %s", (long long)row->id, o.reason);
@@ -372,7 +399,22 @@ int engine_tick(struct engine *e, int64_t now,
     }
     free(d.rows);
     /* The duties after approval (RULES.md §8). */
-    if (duties_tick(e, now, report, ctx) < 0)
+    if (duties_tick(e, t->now, t->report, t->ctx) < 0)
         failed++;
-    return failed ? -1 : approved;
+    t->result = failed ? -1 : approved;
+}
+
+/* Of several servers on one database, one ticks at a time (store_alone());
+ * the others skip their turn.  Should two ever tick at once all the same,
+ * each transition is still made once: engine_act() changes only the
+ * version it read, and a duty moves only from the state it was read in. */
+int engine_tick(struct engine *e, int64_t now,
+                void (*report)(const struct application *a, const char *what, void *ctx), void *ctx)
+{
+    if (!atomic_load(&e->key))
+        return -1;
+    struct tick t = {.e = e, .now = now, .report = report, .ctx = ctx};
+    if (!store_alone(e->store, STORE_LOCK_CLOCK, tick_run, &t))
+        return ENGINE_TICK_BUSY;
+    return t.result;
 }

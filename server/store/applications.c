@@ -1,6 +1,7 @@
 /*
  * Applications: one row each, the kind's `data` kept as JSON text.
  */
+#include "db.h"
 #include "store_impl.h"
 
 #include <assert.h>
@@ -18,38 +19,41 @@
     " granted_fen, refund_fen"
 
 /* An integer column that may be NULL: -1 for NULL. */
-static int64_t col_fen(sqlite3_stmt *st, int i)
+static int64_t col_fen(struct db_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+    return db_col_null(st, i) ? -1 : db_col_int64(st, i);
 }
 
 /* Binds a fen amount, NULL for a negative one (none). */
-static int bind_fen(sqlite3_stmt *st, int i, int64_t fen)
+static void bind_fen(struct db_stmt *st, int i, int64_t fen)
 {
-    return fen < 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, fen);
+    if (fen < 0)
+        db_bind_null(st, i);
+    else
+        db_bind_int64(st, i, fen);
 }
 
-static enum store_rc app_from_row(sqlite3_stmt *st, struct application *a)
+static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
 {
-    a->id = sqlite3_column_int64(st, 0);
-    store_col_text(st, 1, a->kind, sizeof a->kind);
-    a->round = sqlite3_column_int(st, 2);
-    store_col_text(st, 3, a->review_unit, sizeof a->review_unit);
-    store_col_text(st, 5, a->applicant_uscc, sizeof a->applicant_uscc);
-    store_col_text(st, 6, a->status, sizeof a->status);
-    a->version = sqlite3_column_int64(st, 7);
-    a->created_by = sqlite3_column_int64(st, 8);
-    store_col_text(st, 9, a->created_at, sizeof a->created_at);
-    store_col_text(st, 10, a->updated_at, sizeof a->updated_at);
-    store_col_text(st, 11, a->submitted_at, sizeof a->submitted_at);
-    store_col_text(st, 14, a->status_at, sizeof a->status_at);
-    store_col_text(st, 15, a->decided_at, sizeof a->decided_at);
+    a->id = db_col_int64(st, 0);
+    db_col_text_copy(st, 1, a->kind, sizeof a->kind);
+    a->round = (int)db_col_int64(st, 2);
+    db_col_text_copy(st, 3, a->review_unit, sizeof a->review_unit);
+    db_col_text_copy(st, 5, a->applicant_uscc, sizeof a->applicant_uscc);
+    db_col_text_copy(st, 6, a->status, sizeof a->status);
+    a->version = db_col_int64(st, 7);
+    a->created_by = db_col_int64(st, 8);
+    db_col_text_copy(st, 9, a->created_at, sizeof a->created_at);
+    db_col_text_copy(st, 10, a->updated_at, sizeof a->updated_at);
+    db_col_text_copy(st, 11, a->submitted_at, sizeof a->submitted_at);
+    db_col_text_copy(st, 14, a->status_at, sizeof a->status_at);
+    db_col_text_copy(st, 15, a->decided_at, sizeof a->decided_at);
     a->granted_fen = col_fen(st, 16);
     a->refund_fen = col_fen(st, 17);
     a->applicant_name = a->data_json = a->facts_json = NULL;
-    if (store_col_dup(st, 4, "", &a->applicant_name) != 0 ||
-        store_col_dup(st, 12, "{}", &a->data_json) != 0 ||
-        store_col_dup(st, 13, "{}", &a->facts_json) != 0) {
+    if (db_col_text_dup(st, 4, "", &a->applicant_name) != 0 ||
+        db_col_text_dup(st, 12, "{}", &a->data_json) != 0 ||
+        db_col_text_dup(st, 13, "{}", &a->facts_json) != 0) {
         application_release(a);
         return STORE_ERROR;
     }
@@ -74,72 +78,59 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
         "INSERT INTO applications (kind, round, review_unit, applicant_name, applicant_uscc,"
         " status, version, created_by, created_at, updated_at, submitted_at, data, facts,"
         " status_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, coalesce(?14, ?9))";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
-    int bound;
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, coalesce(?14, ?9))"
+        " RETURNING id";
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     assert(a->data_json != NULL && a->applicant_name != NULL);
     if (st == NULL)
         return STORE_ERROR;
-    bound = store_bind_text(st, 1, a->kind) | sqlite3_bind_int(st, 2, a->round) |
-            store_bind_text(st, 3, a->review_unit) | store_bind_text(st, 4, a->applicant_name) |
-            store_bind_text(st, 5, a->applicant_uscc) | store_bind_text(st, 6, a->status) |
-            sqlite3_bind_int64(st, 7, a->version) | sqlite3_bind_int64(st, 8, a->created_by) |
-            store_bind_text(st, 9, a->created_at) | store_bind_text(st, 10, a->updated_at) |
-            store_bind_opt(st, 11, a->submitted_at) | store_bind_text(st, 12, a->data_json) |
-            store_bind_text(st, 13, a->facts_json ? a->facts_json : "{}") |
-            store_bind_opt(st, 14, a->status_at);
-    if (bound != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    if (rc == STORE_OK)
-        a->id = sqlite3_last_insert_rowid(store_conn_db(c));
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, a->kind);
+    db_bind_int64(st, 2, a->round);
+    db_bind_text(st, 3, a->review_unit);
+    db_bind_text(st, 4, a->applicant_name);
+    db_bind_text(st, 5, a->applicant_uscc);
+    db_bind_text(st, 6, a->status);
+    db_bind_int64(st, 7, a->version);
+    db_bind_int64(st, 8, a->created_by);
+    db_bind_text(st, 9, a->created_at);
+    db_bind_text(st, 10, a->updated_at);
+    db_bind_opt(st, 11, a->submitted_at);
+    db_bind_text(st, 12, a->data_json);
+    db_bind_text(st, 13, a->facts_json ? a->facts_json : "{}");
+    db_bind_opt(st, 14, a->status_at);
+    return db_store_rc(db_one_int64(st, &a->id));
 }
-
-static const char sql_app_get[] = "SELECT " APP_COLUMNS " FROM applications WHERE id = ?1";
-
-/* One application by id on connection c. */
-static enum store_rc app_get(struct conn *c, int64_t id, struct application *out)
+/* One application by id on connection d. */
+static enum store_rc app_get(struct db *d, int64_t id, struct application *out)
 {
-    sqlite3_stmt *st = store_stmt(c, sql_app_get);
+    static const char sql[] = "SELECT " APP_COLUMNS " FROM applications WHERE id = ?1";
+    struct db_stmt *st = db_prepare(d, sql);
     enum store_rc rc;
-    int step;
 
     if (st == NULL)
         return STORE_ERROR;
-    if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql_app_get);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    db_bind_int64(st, 1, id);
+    rc = db_row_rc(db_step(st));
+    if (rc == STORE_OK)
         rc = app_from_row(st, out);
-    else if (step == SQLITE_DONE)
-        rc = STORE_NOT_FOUND;
-    else
-        rc = store_rc(c, step, sql_app_get);
-out:
-    store_stmt_done(st);
+    db_done(st);
     return rc;
 }
 
 enum store_rc store_app_get(struct store *s, int64_t id, struct application *out)
 {
-    struct conn *c = store_reader(s);
-
-    return c ? app_get(c, id, out) : STORE_ERROR;
+    return app_get(store_db(s), id, out);
 }
 
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out)
 {
-    return app_get(store_tx_conn(tx), id, out);
+    return app_get(store_tx_db(tx), id, out);
 }
 
+/* Conditional on the version in the same statement: of two changes made
+ * from one version only one matches (on PostgreSQL the other transaction,
+ * serializable, fails and runs again to find the version moved). */
 enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
                                int64_t expected_version)
 {
@@ -150,47 +141,41 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
         " granted_fen = ?13, refund_fen = ?14"
         " WHERE id = ?1 AND version = ?9";
     static const char sql_exists[] = "SELECT 1 FROM applications WHERE id = ?1";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
+    struct db *d = store_tx_db(tx);
+    struct db_stmt *st = db_prepare(d, sql);
+    int64_t changed = 0;
     enum store_rc rc;
-    int step;
 
     assert(a->data_json != NULL && a->applicant_name != NULL);
     assert(a->version == expected_version + 1);
     if (st == NULL)
         return STORE_ERROR;
-    if ((sqlite3_bind_int64(st, 1, a->id) | store_bind_text(st, 2, a->review_unit) |
-         store_bind_text(st, 3, a->applicant_name) | store_bind_text(st, 4, a->status) |
-         sqlite3_bind_int64(st, 5, a->version) | store_bind_text(st, 6, a->updated_at) |
-         store_bind_opt(st, 7, a->submitted_at) | store_bind_text(st, 8, a->data_json) |
-         sqlite3_bind_int64(st, 9, expected_version) | store_bind_text(st, 10, a->facts_json) |
-         store_bind_opt(st, 11, a->status_at) | store_bind_opt(st, 12, a->decided_at) |
-         bind_fen(st, 13, a->granted_fen) | bind_fen(st, 14, a->refund_fen)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = store_rc(c, sqlite3_step(st), sql);
-    store_stmt_done(st);
-    if (rc != STORE_OK || sqlite3_changes(store_conn_db(c)) == 1)
+    db_bind_int64(st, 1, a->id);
+    db_bind_text(st, 2, a->review_unit);
+    db_bind_text(st, 3, a->applicant_name);
+    db_bind_text(st, 4, a->status);
+    db_bind_int64(st, 5, a->version);
+    db_bind_text(st, 6, a->updated_at);
+    db_bind_opt(st, 7, a->submitted_at);
+    db_bind_text(st, 8, a->data_json);
+    db_bind_int64(st, 9, expected_version);
+    db_bind_text(st, 10, a->facts_json);
+    db_bind_opt(st, 11, a->status_at);
+    db_bind_opt(st, 12, a->decided_at);
+    bind_fen(st, 13, a->granted_fen);
+    bind_fen(st, 14, a->refund_fen);
+    rc = db_store_rc(db_exec_changes(st, &changed));
+    if (rc != STORE_OK || changed == 1)
         return rc;
 
     /* Nothing changed: tell a stale version from a missing row. */
-    st = store_stmt(c, sql_exists);
+    st = db_prepare(d, sql_exists);
     if (st == NULL)
         return STORE_ERROR;
-    if (sqlite3_bind_int64(st, 1, a->id) != SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql_exists);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        rc = STORE_CONFLICT;
-    else if (step == SQLITE_DONE)
-        rc = STORE_NOT_FOUND;
-    else
-        rc = store_rc(c, step, sql_exists);
-out:
-    store_stmt_done(st);
-    return rc;
+    db_bind_int64(st, 1, a->id);
+    rc = db_row_rc(db_step(st));
+    db_done(st);
+    return rc == STORE_OK ? STORE_CONFLICT : rc;
 }
 
 /*
@@ -199,15 +184,21 @@ out:
  * unit, one status, or none), which the planner can only use when they are
  * written as plain equalities; the other filters are optional terms that
  * hold when their parameter is NULL (or 0).  The order is the index's next
- * column and the id (its trailing rowid), and a page starts after the
- * previous page's last row as a row-value range on both, so a page costs
- * its own rows, never a sort, wherever it is in the list.  An organisation's
- * own list (drafts included, a few rows) orders on an expression and sorts.
+ * column and the id (its trailing rowid; PostgreSQL's index names id last),
+ * and a page starts after the previous page's last row as a row-value range
+ * on both, so a page costs its own rows, never a sort, wherever it is in the
+ * list.  An organisation's own list (drafts included, a few rows) orders on
+ * an expression and sorts.
  *
  *   ?1, ?2 what drives    ?3 kind        ?4..?12 statuses    ?13 round (0 = any)
  *   ?14 review_unit       ?15..?22 the kinds the scope allows
  *   ?23 submitted from    ?24 submitted before   ?25 updated since   ?26 q
  *   ?27, ?28 the sort key and id the page starts after   ?29 rows to fetch
+ *
+ * The PostgreSQL text differs in what SQLite spells its own way: a
+ * parameter that only IS NULL would type is cast, instr() is strpos(), and
+ * the search looks into the JSON with jsonb's operators.  A listing that
+ * does not drive on ?2 still binds it: the layer declares it text.
  */
 #define LIST_FILTERS                                                                               \
     " AND (?3 IS NULL OR kind = ?3)"                                                               \
@@ -223,19 +214,36 @@ out:
     "  OR EXISTS (SELECT 1 FROM json_each(data, '$.stores') AS s"                                  \
     "             WHERE instr(lower(coalesce(s.value ->> '$.brand', '')), ?26)))"
 
+#define LIST_FILTERS_PG                                                                            \
+    " AND (CAST(?3 AS TEXT) IS NULL OR kind = ?3)"                                                 \
+    " AND (CAST(?4 AS TEXT) IS NULL OR status IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))"         \
+    " AND (?13 = 0 OR round = ?13) AND (CAST(?14 AS TEXT) IS NULL OR review_unit = ?14)"           \
+    " AND (CAST(?15 AS TEXT) IS NULL OR kind IN (?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22))"         \
+    " AND (CAST(?23 AS TEXT) IS NULL OR submitted_at >= ?23)"                                      \
+    " AND (CAST(?24 AS TEXT) IS NULL OR submitted_at < ?24)"                                       \
+    " AND (CAST(?25 AS TEXT) IS NULL OR updated_at >= ?25)"                                        \
+    " AND (CAST(?26 AS TEXT) IS NULL OR strpos(lower(applicant_name), ?26) > 0"                    \
+    "  OR strpos(lower(applicant_uscc), ?26) > 0"                                                  \
+    "  OR strpos(lower(coalesce(data::jsonb ->> 'brand', '')), ?26) > 0"                           \
+    "  OR strpos(lower(coalesce(data::jsonb #>> '{store,name}', '')), ?26) > 0"                    \
+    "  OR strpos(lower(coalesce(data::jsonb #>> '{base,name}', '')), ?26) > 0"                     \
+    "  OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(data::jsonb -> 'stores')"   \
+    "             WHEN 'array' THEN data::jsonb -> 'stores' ELSE '[]'::jsonb END) AS s (value)"    \
+    "             WHERE strpos(lower(coalesce(s.value ->> 'brand', '')), ?26) > 0))"
+
 /* The sort keys: when it was submitted (an organisation's draft: when it
  * was made), since when it waits. */
 #define KEY_SUBMITTED "submitted_at"
 #define KEY_OWN       "coalesce(submitted_at, created_at)"
 #define KEY_WAITING   "status_at"
 
-#define LIST_DESC(where, key)                                                                      \
-    "SELECT " APP_COLUMNS " FROM applications WHERE " where LIST_FILTERS " AND (" key ", id) < "   \
+#define LIST_DESC_OF(filters, where, key)                                                          \
+    "SELECT " APP_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) < "        \
     "(?27, ?28) ORDER BY " key " DESC, id DESC LIMIT ?29"
-#define LIST_ASC(where, key)                                                                       \
-    "SELECT " APP_COLUMNS " FROM applications WHERE " where LIST_FILTERS " AND (" key ", id) > "   \
+#define LIST_ASC_OF(filters, where, key)                                                           \
+    "SELECT " APP_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) > "        \
     "(?27, ?28) ORDER BY " key ", id LIMIT ?29"
-#define LIST_COUNT(where) "SELECT count(*) FROM applications WHERE " where LIST_FILTERS
+#define LIST_COUNT_OF(filters, where) "SELECT count(*) FROM applications WHERE " where filters
 
 #define WHERE_USCC        "applicant_uscc = ?1"
 #define WHERE_UNIT_STATUS "review_unit = ?1 AND status = ?2 AND submitted_at IS NOT NULL"
@@ -243,37 +251,31 @@ out:
 #define WHERE_STATUS      "status = ?1 AND submitted_at IS NOT NULL"
 #define WHERE_SUBMITTED   "submitted_at IS NOT NULL"
 
-/* What drives a listing: one statement per order, and its count. */
+/* What drives a listing: one statement per order, and its count, in each
+ * dialect. */
 struct list_drive {
     const char *sql[3]; /* by enum app_sort */
     const char *count;
+    const char *pg[3];
+    const char *count_pg;
 };
 
-static const struct list_drive drive_uscc = {
-    {LIST_DESC(WHERE_USCC, KEY_OWN), LIST_ASC(WHERE_USCC, KEY_OWN),
-     LIST_ASC(WHERE_USCC, KEY_WAITING)},
-    LIST_COUNT(WHERE_USCC),
-};
-static const struct list_drive drive_unit_status = {
-    {LIST_DESC(WHERE_UNIT_STATUS, KEY_SUBMITTED), LIST_ASC(WHERE_UNIT_STATUS, KEY_SUBMITTED),
-     LIST_ASC(WHERE_UNIT_STATUS, KEY_WAITING)},
-    LIST_COUNT(WHERE_UNIT_STATUS),
-};
-static const struct list_drive drive_unit = {
-    {LIST_DESC(WHERE_UNIT, KEY_SUBMITTED), LIST_ASC(WHERE_UNIT, KEY_SUBMITTED),
-     LIST_ASC(WHERE_UNIT, KEY_WAITING)},
-    LIST_COUNT(WHERE_UNIT),
-};
-static const struct list_drive drive_status = {
-    {LIST_DESC(WHERE_STATUS, KEY_SUBMITTED), LIST_ASC(WHERE_STATUS, KEY_SUBMITTED),
-     LIST_ASC(WHERE_STATUS, KEY_WAITING)},
-    LIST_COUNT(WHERE_STATUS),
-};
-static const struct list_drive drive_submitted = {
-    {LIST_DESC(WHERE_SUBMITTED, KEY_SUBMITTED), LIST_ASC(WHERE_SUBMITTED, KEY_SUBMITTED),
-     LIST_ASC(WHERE_SUBMITTED, KEY_WAITING)},
-    LIST_COUNT(WHERE_SUBMITTED),
-};
+#define LIST_DRIVE(where, own_key)                                                                 \
+    {                                                                                              \
+        {LIST_DESC_OF(LIST_FILTERS, where, own_key), LIST_ASC_OF(LIST_FILTERS, where, own_key),    \
+         LIST_ASC_OF(LIST_FILTERS, where, KEY_WAITING)},                                           \
+            LIST_COUNT_OF(LIST_FILTERS, where),                                                    \
+            {LIST_DESC_OF(LIST_FILTERS_PG, where, own_key),                                        \
+             LIST_ASC_OF(LIST_FILTERS_PG, where, own_key),                                         \
+             LIST_ASC_OF(LIST_FILTERS_PG, where, KEY_WAITING)},                                    \
+            LIST_COUNT_OF(LIST_FILTERS_PG, where),                                                 \
+    }
+
+static const struct list_drive drive_uscc = LIST_DRIVE(WHERE_USCC, KEY_OWN);
+static const struct list_drive drive_unit_status = LIST_DRIVE(WHERE_UNIT_STATUS, KEY_SUBMITTED);
+static const struct list_drive drive_unit = LIST_DRIVE(WHERE_UNIT, KEY_SUBMITTED);
+static const struct list_drive drive_status = LIST_DRIVE(WHERE_STATUS, KEY_SUBMITTED);
+static const struct list_drive drive_submitted = LIST_DRIVE(WHERE_SUBMITTED, KEY_SUBMITTED);
 
 const char *store_app_sort_key(const struct application *a, enum app_sort sort)
 {
@@ -333,67 +335,67 @@ const char *store_app_list_sql(const struct app_filter *f)
 }
 
 /* Binds ?1 to ?26 of a listing or count statement. */
-static int bind_filters(sqlite3_stmt *st, const struct app_filter *f, const char *v1,
-                        const char *v2)
+static void bind_filters(struct db_stmt *st, const struct app_filter *f, const char *v1,
+                         const char *v2)
 {
-    int bound =
-        store_bind_text(st, 1, v1) | store_bind_text(st, 2, v2) | store_bind_text(st, 3, f->kind) |
-        sqlite3_bind_int(st, 13, f->round) | store_bind_text(st, 14, f->review_unit) |
-        store_bind_text(st, 23, f->submitted_from) | store_bind_text(st, 24, f->submitted_before) |
-        store_bind_text(st, 25, f->updated_since) | store_bind_text(st, 26, f->q);
+    db_bind_text(st, 1, v1);
+    db_bind_text(st, 2, v2);
+    db_bind_text(st, 3, f->kind);
+    db_bind_int64(st, 13, f->round);
+    db_bind_text(st, 14, f->review_unit);
+    db_bind_text(st, 23, f->submitted_from);
+    db_bind_text(st, 24, f->submitted_before);
+    db_bind_text(st, 25, f->updated_since);
+    db_bind_text(st, 26, f->q);
     for (int i = 0; i < APP_FILTER_STATUSES; i++)
-        bound |= store_bind_text(st, 4 + i, f->statuses[i]);
+        db_bind_text(st, 4 + i, f->statuses[i]);
     for (int i = 0; i < APP_FILTER_KINDS; i++)
-        bound |= store_bind_text(st, 15 + i, f->kinds_in[i]);
-    return bound;
+        db_bind_text(st, 15 + i, f->kinds_in[i]);
 }
 
 enum store_rc store_app_list(struct store *s, const struct app_filter *f,
                              void (*fn)(const struct application *a, void *ctx), void *ctx,
                              bool *more)
 {
-    struct conn *c;
-    sqlite3_stmt *st = NULL;
+    struct db_stmt *st = NULL;
     struct application *rows = NULL;
     const struct list_drive *d;
-    const char *sql, *v1, *v2;
+    const char *v1, *v2;
     size_t n = 0;
     bool extra = false;
     enum store_rc rc = STORE_ERROR;
-    int step;
+    enum db_rc step;
 
     assert(f->limit >= 1 && f->limit <= LIST_LIMIT_MAX);
     if (!list_query(f, &d, &v1, &v2) || f->limit < 1 || f->limit > LIST_LIMIT_MAX ||
         f->after_id < 0) {
-        store_log_error(NULL, "store_app_list: invalid filter");
+        db_log(NULL, "store_app_list: invalid filter");
         return STORE_ERROR;
     }
-    sql = d->sql[f->sort];
-    c = store_reader(s);
-    st = c ? store_stmt(c, sql) : NULL;
+    struct db *db = store_db(s);
+    st = db ? db_prepare_pg(db, d->sql[f->sort], d->pg[f->sort]) : NULL;
     if (st == NULL)
         return STORE_ERROR;
     rows = calloc((size_t)f->limit, sizeof *rows);
     if (rows == NULL) {
-        store_log_error(NULL, "out of memory listing applications");
+        db_log(NULL, "out of memory listing applications");
         goto out;
     }
     /* With no start, the first page starts past the end of the order:
      * after every key going down, before every key going up ("" sorts
-     * first, and every RFC 3339 text before "~"). */
+     * first, and every RFC 3339 text before "~"; both engines compare text
+     * bytewise). */
     bool desc = f->sort == SORT_SUBMITTED_DESC;
     const char *after_key = f->after_key ? f->after_key : desc ? "~" : "";
     int64_t after_id = f->after_key ? f->after_id : desc ? INT64_MAX : 0;
     /* One row past the page tells whether there is a next page. */
-    if ((bind_filters(st, f, v1, v2) | store_bind_text(st, 27, after_key) |
-         sqlite3_bind_int64(st, 28, after_id) | sqlite3_bind_int(st, 29, f->limit + 1)) !=
-        SQLITE_OK) {
-        store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
+    bind_filters(st, f, v1, v2);
+    db_bind_text(st, 27, after_key);
+    db_bind_int64(st, 28, after_id);
+    db_bind_int64(st, 29, f->limit + 1);
     /* Read the page whole before calling fn, so fn may use the store and
      * no read stays open while it runs. */
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = db_step(st)) == DB_ROW) {
         if (n == (size_t)f->limit) {
             extra = true;
             break;
@@ -402,11 +404,9 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
             goto out;
         n++;
     }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        store_rc(c, step, sql);
+    if (step != DB_ROW && step != DB_OK)
         goto out;
-    }
-    store_stmt_done(st);
+    db_done(st);
     st = NULL;
     for (size_t i = 0; i < n; i++)
         fn(&rows[i], ctx);
@@ -414,7 +414,7 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
         *more = extra;
     rc = STORE_OK;
 out:
-    store_stmt_done(st);
+    db_done(st);
     for (size_t i = 0; i < n; i++)
         application_release(&rows[i]);
     free(rows);
@@ -427,31 +427,36 @@ enum store_rc store_app_count(struct store *s, const struct app_filter *f, int64
     const char *v1, *v2;
 
     if (!list_query(f, &d, &v1, &v2)) {
-        store_log_error(NULL, "store_app_count: invalid filter");
+        db_log(NULL, "store_app_count: invalid filter");
         return STORE_ERROR;
     }
-    struct conn *c = store_reader(s);
-    sqlite3_stmt *st = c ? store_stmt(c, d->count) : NULL;
-    if (st == NULL)
-        return STORE_ERROR;
-    return store_one_int(c, st, d->count, bind_filters(st, f, v1, v2), n);
+    struct db *db = store_db(s);
+    struct db_stmt *st = db ? db_prepare_pg(db, d->count, d->count_pg) : NULL;
+    if (st != NULL)
+        bind_filters(st, f, v1, v2);
+    return db_store_rc(db_one_int64(st, n));
 }
 
-/* Walks the rows of st (bound, ready to step), lowest id first. */
-static enum store_rc app_walk(struct conn *c, sqlite3_stmt *st, const char *sql,
-                              bool (*fn)(struct application *a, void *ctx), void *ctx)
+/* Walks the rows of st (bound, ready to step), lowest id first, and gives
+ * st back. */
+static enum store_rc app_walk(struct db_stmt *st, bool (*fn)(struct application *a, void *ctx),
+                              void *ctx)
 {
     enum store_rc rc = STORE_OK;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    enum db_rc step;
+
+    while ((step = db_step(st)) == DB_ROW) {
         struct application a = {0};
         rc = app_from_row(st, &a);
         bool go_on = rc == STORE_OK && fn(&a, ctx);
         application_release(&a);
-        if (!go_on)
+        if (!go_on) {
+            db_done(st);
             return rc;
+        }
     }
-    return step == SQLITE_DONE ? STORE_OK : store_rc(c, step, sql);
+    db_done(st);
+    return db_store_rc(step);
 }
 
 enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round,
@@ -459,18 +464,13 @@ enum store_rc store_app_each_tx(struct store_tx *tx, const char *kind, int round
 {
     static const char sql[] =
         "SELECT " APP_COLUMNS " FROM applications WHERE kind = ?1 AND round = ?2 ORDER BY id";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((store_bind_text(st, 1, kind) | sqlite3_bind_int(st, 2, round)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = app_walk(c, st, sql, fn, ctx);
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, kind);
+    db_bind_int64(st, 2, round);
+    return app_walk(st, fn, ctx);
 }
 
 enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, const char *kind,
@@ -480,19 +480,15 @@ enum store_rc store_app_each_of_org_tx(struct store_tx *tx, const char *uscc, co
     static const char sql[] = "SELECT " APP_COLUMNS " FROM applications"
                               " WHERE applicant_uscc = ?1 AND kind = ?2 AND round = ?3"
                               " AND id <> ?4 ORDER BY id";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((store_bind_text(st, 1, uscc) | store_bind_text(st, 2, kind) |
-         sqlite3_bind_int(st, 3, round) | sqlite3_bind_int64(st, 4, except)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = app_walk(c, st, sql, fn, ctx);
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, uscc);
+    db_bind_text(st, 2, kind);
+    db_bind_int64(st, 3, round);
+    db_bind_int64(st, 4, except);
+    return app_walk(st, fn, ctx);
 }
 
 enum store_rc store_app_each_of_tx(struct store_tx *tx, const char *uscc, const char *kind,
@@ -501,61 +497,49 @@ enum store_rc store_app_each_of_tx(struct store_tx *tx, const char *uscc, const 
     static const char sql[] =
         "SELECT " APP_COLUMNS " FROM applications WHERE applicant_uscc = ?1 AND kind = ?2"
         " ORDER BY id";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    enum store_rc rc;
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
 
     if (st == NULL)
         return STORE_ERROR;
-    if ((store_bind_text(st, 1, uscc) | store_bind_text(st, 2, kind)) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = app_walk(c, st, sql, fn, ctx);
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, uscc);
+    db_bind_text(st, 2, kind);
+    return app_walk(st, fn, ctx);
 }
 
-static const char sql_each_status[] =
-    "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
-
-static enum store_rc each_status(struct conn *c, const char *status,
+static enum store_rc each_status(struct db *d, const char *status,
                                  bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    const char *sql = sql_each_status;
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
-    enum store_rc rc;
+    static const char sql[] =
+        "SELECT " APP_COLUMNS " FROM applications WHERE status = ?1 ORDER BY id";
+    struct db_stmt *st = db_prepare(d, sql);
 
     if (st == NULL)
         return STORE_ERROR;
-    if (store_bind_text(st, 1, status) != SQLITE_OK)
-        rc = store_rc(c, SQLITE_ERROR, sql);
-    else
-        rc = app_walk(c, st, sql, fn, ctx);
-    store_stmt_done(st);
-    return rc;
+    db_bind_text(st, 1, status);
+    return app_walk(st, fn, ctx);
 }
 
 enum store_rc store_app_each_status_tx(struct store_tx *tx, const char *status,
                                        bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    return each_status(store_tx_conn(tx), status, fn, ctx);
+    return each_status(store_tx_db(tx), status, fn, ctx);
 }
 
 enum store_rc store_app_each_status(struct store *s, const char *status,
                                     bool (*fn)(struct application *a, void *ctx), void *ctx)
 {
-    return each_status(store_reader(s), status, fn, ctx);
+    return each_status(store_db(s), status, fn, ctx);
 }
 
 enum store_rc store_app_version_tx(struct store_tx *tx, int64_t id, int64_t *version)
 {
     static const char sql[] =
         "SELECT coalesce((SELECT version FROM applications WHERE id = ?1), 0)";
-    struct conn *c = store_tx_conn(tx);
-    sqlite3_stmt *st = store_stmt(c, sql);
-    if (st == NULL)
-        return STORE_ERROR;
-    int bound = sqlite3_bind_int64(st, 1, id);
-    enum store_rc rc = store_one_int(c, st, sql, bound, version);
+    struct db_stmt *st = db_prepare(store_tx_db(tx), sql);
+    enum store_rc rc;
+
+    if (st != NULL)
+        db_bind_int64(st, 1, id);
+    rc = db_store_rc(db_one_int64(st, version));
     return rc == STORE_OK && *version == 0 ? STORE_NOT_FOUND : rc;
 }

@@ -1,9 +1,12 @@
 /*
- * Backups through SQLite's online backup API: a consistent copy of a live
- * database, taken in one read transaction on a connection of its own, while
- * the writer goes on writing (WAL keeps readers and the writer apart).
+ * Backups through SQLite's online backup API (on PostgreSQL: backup_pg.c): a consistent copy of a
+ * live database, taken in one read transaction on a connection of its own, while the writer goes on
+ * writing (WAL keeps readers and the writer apart).
  */
 #include "store_impl.h"
+
+#include "db.h"
+#include "store_pg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +79,8 @@ static int check_db(sqlite3 *db, const char *name, int *version, char *err, size
 
 int store_backup(const char *db, const char *to, char *err, size_t errlen)
 {
+    if (db_is_postgresql(db))
+        return store_backup_pg(db, to, err, errlen);
     struct stat sb;
     if (stat(to, &sb) == 0) {
         snprintf(err, errlen, "%s exists; a backup never overwrites a file", to);
@@ -120,6 +125,8 @@ out:
 
 int store_restore(const char *db, const char *from, int known_version, char *err, size_t errlen)
 {
+    if (db_is_postgresql(db))
+        return store_restore_pg(db, from, known_version, err, errlen);
     sqlite3 *src = NULL;
     int version = 0, ret = -1;
     if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {

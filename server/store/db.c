@@ -22,6 +22,48 @@ bool db_is_postgresql(const char *target)
            (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0);
 }
 
+bool store_target_postgresql(const char *target)
+{
+    return db_is_postgresql(target);
+}
+
+void store_target_shown(const char *target, char *out, size_t cap)
+{
+    const char *auth, *at = NULL, *colon = NULL, *p;
+    size_t auth_len, o = 0;
+
+    if (cap == 0)
+        return;
+    if (!db_is_postgresql(target)) {
+        snprintf(out, cap, "%s", target);
+        return;
+    }
+    /* user:password@host: the user stays, the password goes. */
+    auth = strstr(target, "//") + 2;
+    auth_len = strcspn(auth, "/?#");
+    for (p = auth; p < auth + auth_len; p++)
+        if (*p == '@')
+            at = p;
+    if (at != NULL)
+        colon = memchr(auth, ':', (size_t)(at - auth));
+    if (colon != NULL)
+        o = (size_t)snprintf(out, cap, "%.*s***", (int)(colon + 1 - target), target);
+    p = colon != NULL ? at : target;
+    /* ?…&password=…: the value goes. */
+    while (*p && o + 1 < cap) {
+        if (p > auth + auth_len && (p[-1] == '?' || p[-1] == '&') &&
+            strncmp(p, "password=", 9) == 0) {
+            o += (size_t)snprintf(out + o, cap - o, "password=***");
+            p += strcspn(p, "&#");
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    if (o >= cap)
+        o = cap - 1;
+    out[o] = '\0';
+}
+
 struct db *db_open(const char *target, unsigned flags, char *err, size_t errlen)
 {
     if (db_is_postgresql(target))
@@ -318,6 +360,31 @@ enum db_rc db_exec(struct db_stmt *st)
     return rc;
 }
 
+enum db_rc db_exec_changes(struct db_stmt *st, int64_t *changed)
+{
+    enum db_rc rc;
+
+    if (changed != NULL)
+        *changed = 0;
+    if (st == NULL)
+        return DB_ERROR;
+    while ((rc = db_step(st)) == DB_ROW)
+        ;
+    if (rc == DB_OK && changed != NULL)
+        *changed = db_changes(st);
+    db_done(st);
+    return rc;
+}
+
+enum store_rc db_row_rc(enum db_rc step)
+{
+    if (step == DB_ROW)
+        return STORE_OK;
+    if (step == DB_OK)
+        return STORE_NOT_FOUND;
+    return db_store_rc(step);
+}
+
 enum db_rc db_exec_guarded(struct db_stmt *st)
 {
     static const char sql_save[] = "SAVEPOINT db_guard";
@@ -552,19 +619,31 @@ enum db_rc db_blob_write(struct db_blob *b, const void *p, size_t n)
 
 enum db_rc db_blob_read(struct db_blob *b, int64_t offset, void *p, size_t n)
 {
-    return b->d->be->blob_read(b, offset, p, n);
+    enum db_rc rc = b->d->be->blob_read(b, offset, p, n);
+
+    if (rc == DB_RETRY)
+        b->d->retry = true;
+    return rc;
 }
 
+/* Closing a value being written writes its last piece, which may meet a
+ * serialization failure like any other statement: the transaction then
+ * runs again (a value smaller than a piece is written only here). */
 enum db_rc db_blob_close(struct db_blob *b)
 {
     if (b == NULL)
         return DB_OK;
-    return b->d->be->blob_close(b);
+    struct db *d = b->d;
+    enum db_rc rc = d->be->blob_close(b);
+
+    if (rc == DB_RETRY)
+        d->retry = true;
+    return rc;
 }
 
 /* ---- placeholders ------------------------------------------------------ */
 
-int db_pg_translate(const char *sql, char *out, size_t cap, int *nparams)
+int db_pg_translate(const char *sql, char *out, size_t cap, int *nparams, unsigned char *used)
 {
     size_t o = 0;
     int max = 0;
@@ -594,6 +673,8 @@ int db_pg_translate(const char *sql, char *out, size_t cap, int *nparams)
                 return -1;
             if (n > max)
                 max = (int)n;
+            if (used != NULL)
+                used[(n - 1) / 8] |= (unsigned char)(1u << ((n - 1) % 8));
             if (o + 1 >= cap)
                 return -1;
             out[o++] = '$';

@@ -147,8 +147,15 @@ enum db_rc db_one_int64(struct db_stmt *st, int64_t *out);
 
 /* How many rows the last run of st inserted, updated or deleted; read it
  * before db_done().  (For the id of an inserted row, both dialects have
- * INSERT … RETURNING id.) */
+ * INSERT … RETURNING id, read with db_one_int64().) */
 int64_t db_changes(struct db_stmt *st);
+
+/* As db_exec(), and *changed (may be NULL) gets db_changes() of the run. */
+enum db_rc db_exec_changes(struct db_stmt *st, int64_t *changed);
+
+/* A query of at most one row after its first db_step(): the row is
+ * STORE_OK, no row STORE_NOT_FOUND, a failure db_store_rc()'s code. */
+enum store_rc db_row_rc(enum db_rc step);
 
 /* Runs SQL text of one or more statements, without parameters and without
  * caching (migrations, settings).  On PostgreSQL the text is sent as it is:
@@ -253,11 +260,5 @@ enum db_rc db_blob_close(struct db_blob *b);
 struct db *store_db(struct store *s);
 /* The connection of an open write transaction. */
 struct db *store_tx_db(struct store_tx *tx);
-
-/* Opens a store on a PostgreSQL database.  Until every query of the store
- * runs on the layer above (docs/POSTGRESQL.md, "Conversion plan"),
- * store_open() refuses a postgresql:// target and only this opens one;
- * queries not converted yet answer STORE_ERROR on it. */
-struct store *store_open_postgresql(const char *uri, char *err, size_t errlen);
 
 #endif

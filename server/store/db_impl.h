@@ -90,9 +90,11 @@ void db_cache_clear(struct db *d);
 bool db_identifier(const char *name);
 
 /* Writes sql into out (cap bytes) with every placeholder ?N written $N,
- * outside quotes and comments; *nparams gets the highest N.  A '?' that no
- * digit follows stays (jsonb's operator).  -1 when out is too small or N
- * is out of range. */
-int db_pg_translate(const char *sql, char *out, size_t cap, int *nparams);
+ * outside quotes and comments; *nparams gets the highest N, and used (may
+ * be NULL; DB_PG_PARAMS_MAX / 8 bytes, zeroed by the caller) a bit for each
+ * N that appears.  A '?' that no digit follows stays (jsonb's operator).
+ * -1 when out is too small or N is out of range. */
+#define DB_PG_PARAMS_MAX 65536
+int db_pg_translate(const char *sql, char *out, size_t cap, int *nparams, unsigned char *used);
 
 #endif

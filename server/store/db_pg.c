@@ -24,8 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* bytea's type oid (pg_type.h's BYTEAOID, fixed since PostgreSQL 7). */
+/* Type oids (pg_type.h's BYTEAOID and TEXTOID, fixed since PostgreSQL 7). */
 #define PG_BYTEA_OID 17
+#define PG_TEXT_OID  25
 
 struct pg_db {
     struct db base;
@@ -213,6 +214,8 @@ static struct db_stmt *pg_prepare(struct db *base, const char *sql)
     size_t len = strlen(sql);
     char *text = malloc(len + 1); /* "?N" and "$N" are as long */
     struct pg_stmt *s = calloc(1, sizeof *s);
+    unsigned char *used = calloc(DB_PG_PARAMS_MAX / 8, 1);
+    Oid *types = NULL;
     PGresult *res = NULL;
     int n = 0;
 
@@ -220,8 +223,8 @@ static struct db_stmt *pg_prepare(struct db *base, const char *sql)
         keep_msg(d, "out of memory");
         goto fail;
     }
-    if (db_pg_translate(sql, text, len + 1, &n) != 0) {
-        keep_msg(d, "a placeholder is not ?1 … ?65535");
+    if (used == NULL || db_pg_translate(sql, text, len + 1, &n, used) != 0) {
+        keep_msg(d, used ? "a placeholder is not ?1 … ?65535" : "out of memory");
         goto fail;
     }
     s->nparams = n;
@@ -236,16 +239,32 @@ static struct db_stmt *pg_prepare(struct db *base, const char *sql)
             goto fail;
         }
     }
+    /* A parameter the text never uses (a query that ignores one of the
+     * row its caller binds) would have no type the server could infer:
+     * it is declared text, bound and ignored. */
+    if (n > 0) {
+        types = calloc((size_t)n, sizeof *types);
+        if (types == NULL) {
+            keep_msg(d, "out of memory");
+            goto fail;
+        }
+        for (int i = 0; i < n; i++)
+            types[i] = used[i / 8] & (1u << (i % 8)) ? 0 : PG_TEXT_OID;
+    }
     snprintf(s->name, sizeof s->name, "s%u", ++d->next_name);
-    res = PQprepare(d->conn, s->name, text, 0, NULL);
+    res = PQprepare(d->conn, s->name, text, n, types);
     if (result_rc(d, res) != DB_OK)
         goto fail;
     PQclear(res);
     free(text);
+    free(used);
+    free(types);
     return &s->base;
 fail:
     PQclear(res);
     free(text);
+    free(used);
+    free(types);
     if (s != NULL)
         pg_finalize(&s->base);
     return NULL;

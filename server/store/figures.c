@@ -1,7 +1,7 @@
 /*
  * Figures for monitoring: counts that /metrics reports.
  */
-#include "store_impl.h"
+#include "db.h"
 
 enum store_rc store_count_applications(struct store *s,
                                        void (*fn)(const char *kind, const char *status, int64_t n,
@@ -10,35 +10,28 @@ enum store_rc store_count_applications(struct store *s,
 {
     static const char sql[] =
         "SELECT kind, status, count(*) FROM applications GROUP BY kind, status ORDER BY 1, 2";
-    struct conn *c = store_reader(s);
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
-    enum store_rc rc = STORE_OK;
-    int step;
+    struct db_stmt *st = db_prepare(store_db(s), sql);
+    enum db_rc step;
 
     if (st == NULL)
         return STORE_ERROR;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-           sqlite3_column_int64(st, 2), ctx);
-    if (step != SQLITE_DONE)
-        rc = store_rc(c, step, sql);
-    store_stmt_done(st);
-    return rc;
+    while ((step = db_step(st)) == DB_ROW)
+        fn(db_col_text(st, 0), db_col_text(st, 1), db_col_int64(st, 2), ctx);
+    db_done(st);
+    return db_store_rc(step);
 }
 
 enum store_rc store_count_open_objections(struct store *s, int64_t *n)
 {
     static const char sql[] = "SELECT count(*) FROM objections WHERE status = 'open'";
-    struct conn *c = store_reader(s);
-    return c ? store_one_int(c, store_stmt(c, sql), sql, SQLITE_OK, n) : STORE_ERROR;
+    return db_store_rc(db_one_int64(db_prepare(store_db(s), sql), n));
 }
 
 enum store_rc store_account_any(struct store *s, bool *any)
 {
     static const char sql[] = "SELECT EXISTS (SELECT 1 FROM accounts)";
-    struct conn *c = store_reader(s);
     int64_t n = 0;
-    enum store_rc rc = c ? store_one_int(c, store_stmt(c, sql), sql, SQLITE_OK, &n) : STORE_ERROR;
+    enum store_rc rc = db_store_rc(db_one_int64(db_prepare(store_db(s), sql), &n));
     *any = n != 0;
     return rc;
 }

@@ -213,7 +213,7 @@ sqlite3_stmt *store_stmt(struct conn *c, const char *sql)
     sqlite3_stmt *st = NULL;
 
     if (c == NULL) {
-        store_log_error(NULL, "this query does not run on PostgreSQL yet");
+        store_log_error(NULL, "an SQLite statement on a store that is not SQLite's");
         return NULL;
     }
     if (c->cap != 0) {
@@ -448,7 +448,7 @@ struct conn *store_reader(struct store *s)
     char err[512];
 
     if (s->pg != NULL) {
-        store_log_error(NULL, "this query does not run on PostgreSQL yet");
+        store_log_error(NULL, "an SQLite reader of a store that is not SQLite's");
         return NULL;
     }
     c = pthread_getspecific(s->reader_key);
@@ -773,7 +773,7 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
 
     if (s->pg != NULL) {
         struct pg_write w = {.s = s, .fn = fn, .ctx = ctx};
-        return store_pg_write(s->pg, pg_write_tx, &w);
+        return store_pg_write(s->pg, 0, pg_write_tx, &w);
     }
     if (writing == s) {
         store_log_error(NULL, "store_write called inside a write transaction");
@@ -822,6 +822,27 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
     }
     pthread_mutex_unlock(&s->queue_mu);
     return me.rc;
+}
+
+/* On SQLite every write already is one at a time (and appends to the log
+ * inside its batch); on PostgreSQL the writes that append queue on the
+ * log's advisory lock, before their transactions begin, so each sees the
+ * head the one before it left (docs/POSTGRESQL.md, "the log head"). */
+enum store_rc store_write_log(struct store *s, store_tx_fn fn, void *ctx)
+{
+    if (s->pg != NULL) {
+        struct pg_write w = {.s = s, .fn = fn, .ctx = ctx};
+        return store_pg_write(s->pg, STORE_PG_LOCK_LOG, pg_write_tx, &w);
+    }
+    return store_write(s, fn, ctx);
+}
+
+bool store_alone(struct store *s, enum store_lock lock, void (*fn)(void *ctx), void *ctx)
+{
+    if (s->pg != NULL)
+        return store_pg_alone(s->pg, STORE_PG_LOCK(0x10 + (int64_t)lock), fn, ctx);
+    fn(ctx);
+    return true;
 }
 
 void store_set_batch(struct store *s, unsigned max, unsigned wait_us)
@@ -1080,18 +1101,9 @@ bool store_ping(struct store *s)
     return ok;
 }
 
-struct store *store_open(const char *path, char *err, size_t errlen)
-{
-    if (db_is_postgresql(path)) {
-        set_err(err, errlen,
-                "PostgreSQL does not run every query of the store yet"
-                " (docs/POSTGRESQL.md): use an SQLite file");
-        return NULL;
-    }
-    return store_open_mode(path, false, err, errlen);
-}
-
-struct store *store_open_postgresql(const char *uri, char *err, size_t errlen)
+/* A store on PostgreSQL: the connections and transactions of store_pg.c
+ * behind the same struct store. */
+static struct store *open_postgresql(const char *uri, bool readonly, char *err, size_t errlen)
 {
     struct store *s;
 
@@ -1104,12 +1116,24 @@ struct store *store_open_postgresql(const char *uri, char *err, size_t errlen)
         set_err(err, errlen, "out of memory");
         return NULL;
     }
-    s->pg = store_pg_open(uri, err, errlen);
+    s->pg = store_pg_open(uri, readonly, err, errlen);
     if (s->pg == NULL) {
         free(s);
         return NULL;
     }
     return s;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    if (db_is_postgresql(path))
+        return open_postgresql(path, false, err, errlen);
+    return store_open_mode(path, false, err, errlen);
+}
+
+bool store_is_postgresql(const struct store *s)
+{
+    return s->pg != NULL;
 }
 
 /* The layer's connection over c, made on first use. */
@@ -1140,10 +1164,8 @@ struct db *store_tx_db(struct store_tx *tx)
 
 struct store *store_open_readonly(const char *path, char *err, size_t errlen)
 {
-    if (db_is_postgresql(path)) {
-        set_err(err, errlen, "PostgreSQL does not run every query of the store yet");
-        return NULL;
-    }
+    if (db_is_postgresql(path))
+        return open_postgresql(path, true, err, errlen);
     return store_open_mode(path, true, err, errlen);
 }
 

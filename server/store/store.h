@@ -2,20 +2,26 @@
  * The store: everything shenbao keeps, behind one narrow interface.
  *
  * No SQL exists outside server/store/.  Callers see plain structs and
- * functions, one per query, so another backend (PostgreSQL) can be put
- * beside this SQLite one without touching handlers.
+ * functions, one per query.  Two engines stand behind it, chosen by the
+ * target store_open() is given: an SQLite file (the default) or a
+ * PostgreSQL database (a postgresql:// URI, for several servers on one
+ * database); every function behaves the same on both (docs/POSTGRESQL.md).
  *
- * Connections: one writer connection, shared and serialised by a mutex;
- * every change runs inside store_write(), in a BEGIN IMMEDIATE transaction
- * that concurrent changes share (group commit, one savepoint each).
- * Reads run on a per-thread read connection opened on first use (WAL lets
- * them proceed while the writer writes).  When a thread ends, its reader
- * goes back to a pool that later threads take from; store_free() closes them
- * all and must come after every other thread that used the store has ended.
- * Statements are prepared once per connection and cached.
- *
+ * SQLite: one writer connection, shared and serialised by a mutex; every
+ * change runs inside store_write(), in a BEGIN IMMEDIATE transaction that
+ * concurrent changes share (group commit, one savepoint each).  Reads run
+ * on a per-thread read connection opened on first use (WAL lets them
+ * proceed while the writer writes).  When a thread ends, its reader goes
+ * back to a pool that later threads take from; store_free() closes them
+ * all and must come after every other thread that used the store has
+ * ended.  Statements are prepared once per connection and cached.
  * Durability: WAL with synchronous=FULL, so a committed write is on disk
  * before the caller answers 2xx.
+ *
+ * PostgreSQL: a pool of writer connections, each write one serializable
+ * transaction that runs again after a serialization failure or a deadlock
+ * (so a store_write() callback may run more than once: it must leave
+ * nothing behind but its writes), and a read connection per thread.
  */
 #ifndef SB_STORE_H
 #define SB_STORE_H
@@ -31,21 +37,33 @@ enum store_rc {
     STORE_OK = 0,
     STORE_NOT_FOUND, /* no such row */
     STORE_CONFLICT,  /* unique key taken, or a version precondition failed */
-    STORE_ERROR,     /* anything else; logged by the store with its SQLite message */
+    STORE_ERROR,     /* anything else; logged by the store with the engine's message */
 };
 
 struct store;    /* opaque */
 struct store_tx; /* an open write transaction, valid only inside store_write() */
 
-/* Opens (creating if needed) the database at `path` with the pragmas above.
+/* Opens the database `path` names: a postgresql:// (or postgres://) URI is
+ * a PostgreSQL database (libpq's URI; it must be UTF-8 with collation C),
+ * anything else an SQLite file, created if needed, with the pragmas above.
  * Does not migrate.  On failure returns NULL and writes a one-line reason
  * into err. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 
 /* Opens an existing database only to read it (audits, key look-ups): no
- * pragma is changed and nothing is written, so a backup stays as it is.
- * store_write() fails on it. */
+ * pragma is changed and nothing is written, so a backup stays as it is (on
+ * PostgreSQL: read-only sessions).  store_write() fails on it. */
 struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+
+/* Whether s is on PostgreSQL. */
+bool store_is_postgresql(const struct store *s);
+/* Whether a target names a PostgreSQL database (a postgresql:// or
+ * postgres:// URI) rather than an SQLite file. */
+bool store_target_postgresql(const char *target);
+/* The target as it may be shown (logs, messages): a password a URI
+ * carries (user:password@, password=) written as "***".  out holds cap
+ * bytes. */
+void store_target_shown(const char *target, char *out, size_t cap);
 
 /* Closes every connection (writer and per-thread readers) and frees s. */
 void store_free(struct store *s);
@@ -77,6 +95,25 @@ int store_schema_version(struct store *s);
 typedef enum store_rc (*store_tx_fn)(struct store_tx *tx, void *ctx);
 enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx);
 
+/* store_write() for a write that appends to the event log
+ * (store_event_last() then store_event_insert()).  On PostgreSQL such
+ * writes run one at a time among every server on the database (an
+ * advisory lock taken before the transaction begins), so that each reads
+ * the head the last one committed instead of colliding and running again;
+ * on SQLite, where every write is one at a time, it is store_write(). */
+enum store_rc store_write_log(struct store *s, store_tx_fn fn, void *ctx);
+
+/* Work that one server at a time does, of those sharing the database. */
+enum store_lock {
+    STORE_LOCK_CLOCK = 1, /* the transitions that fall due on the clock */
+};
+
+/* Runs fn(ctx) unless another server is running the work of `lock` now,
+ * and returns whether it ran.  On PostgreSQL a session advisory lock is
+ * tried, never waited for, and given up after fn (or lost with a server
+ * that dies); on SQLite, one server's file, fn always runs. */
+bool store_alone(struct store *s, enum store_lock lock, void (*fn)(void *ctx), void *ctx);
+
 /* The batch bounds: at most `max` writes per transaction (1 turns group
  * commit off; at most STORE_BATCH_MAX), and how long the caller leading a
  * batch waits for it to fill before committing (0, the default, never
@@ -98,18 +135,24 @@ struct store_write_stats store_write_stats(struct store *s);
 
 /* True when the database answers a trivial query on this thread's reader. */
 bool store_ping(struct store *s);
-/* True when a write transaction can begin (and is rolled back at once). */
+/* True when a write transaction can begin (and is rolled back at once); on
+ * PostgreSQL, when the server is a primary (a standby, or an old primary
+ * that came back as one, is not). */
 bool store_writable(struct store *s);
 
 /* Copies the live database at path `db` into the new file `to` through
  * SQLite's online backup API (one consistent snapshot; writers go on),
  * checks the copy's integrity, and only then gives it its name.  Refuses to
- * overwrite.  0, or -1 with err. */
+ * overwrite.  On PostgreSQL (`db` a URI) the copy is pg_dump's custom
+ * format, checked with pg_restore.  0, or -1 with err. */
 int store_backup(const char *db, const char *to, char *err, size_t errlen);
 
 /* Replaces the database at `db` with the backup `from` after checking that
  * backup's integrity and that its schema version is at most known_version.
- * The caller makes sure no server uses `db`.  0, or -1 with err. */
+ * The caller makes sure no server uses `db`.  On PostgreSQL the backup is
+ * restored with pg_restore, in one transaction, into an empty database
+ * only (a database that holds anything is refused, with what to do).  0,
+ * or -1 with err. */
 int store_restore(const char *db, const char *from, int known_version, char *err, size_t errlen);
 
 /* The highest migration version compiled into this binary. */
@@ -124,7 +167,8 @@ enum store_rc store_count_applications(struct store *s,
                                        void *ctx);
 /* Objections still open. */
 enum store_rc store_count_open_objections(struct store *s, int64_t *n);
-/* The size of the database on disk: main file and write-ahead log. */
+/* The size of the database on disk: main file and write-ahead log (on
+ * PostgreSQL, pg_database_size). */
 int64_t store_bytes(struct store *s);
 
 /* Where the store reports its errors: fn gets one line of text (no

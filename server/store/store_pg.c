@@ -25,9 +25,6 @@
 /* Writers open at most at once per store. */
 #define WRITERS_MAX 8
 
-/* The advisory lock that migrations hold: "shenbao" and a 1. */
-#define LOCK_MIGRATE INT64_C(0x7368656e62616f01)
-
 struct reader {
     struct db *h;
     struct store_pg *p;
@@ -46,6 +43,7 @@ struct store_pg {
     pthread_key_t writing_key; /* set while this thread is inside a write */
     int keys_made;
     struct reader *readers;
+    unsigned flags; /* db_open()'s: DB_READONLY for a store that only reads */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -83,7 +81,7 @@ static struct db *writer_take(struct store_pg *p)
         p->n_open++;
         pthread_mutex_unlock(&p->mu);
     }
-    h = db_open(p->uri, 0, err, sizeof err);
+    h = db_open(p->uri, p->flags, err, sizeof err);
     if (h == NULL) {
         store_log_error(NULL, err);
         pthread_mutex_lock(&p->mu);
@@ -102,7 +100,7 @@ static void writer_give(struct store_pg *p, struct db *h)
     pthread_mutex_unlock(&p->mu);
 }
 
-enum store_rc store_pg_write(struct store_pg *p, db_tx_fn fn, void *ctx)
+enum store_rc store_pg_write(struct store_pg *p, int64_t lock, db_tx_fn fn, void *ctx)
 {
     struct db *h;
     enum store_rc rc;
@@ -115,7 +113,7 @@ enum store_rc store_pg_write(struct store_pg *p, db_tx_fn fn, void *ctx)
     if (h == NULL)
         return STORE_ERROR;
     pthread_setspecific(p->writing_key, p);
-    rc = db_transaction(h, fn, ctx);
+    rc = lock != 0 ? db_transaction_serial(h, lock, fn, ctx) : db_transaction(h, fn, ctx);
     pthread_setspecific(p->writing_key, NULL);
     writer_give(p, h);
     return rc;
@@ -142,7 +140,7 @@ struct db *store_pg_reader(struct store_pg *p)
         if (db_alive(r->h))
             return r->h;
         db_close(r->h);
-        r->h = db_open(p->uri, 0, err, sizeof err);
+        r->h = db_open(p->uri, p->flags, err, sizeof err);
         if (r->h == NULL)
             store_log_error(NULL, err);
         return r->h;
@@ -165,7 +163,7 @@ struct db *store_pg_reader(struct store_pg *p)
     pthread_mutex_unlock(&p->mu);
     if (r->h == NULL || !db_alive(r->h)) {
         db_close(r->h);
-        r->h = db_open(p->uri, 0, err, sizeof err);
+        r->h = db_open(p->uri, p->flags, err, sizeof err);
         if (r->h == NULL) {
             store_log_error(NULL, err);
             reader_release(r);
@@ -213,7 +211,7 @@ out:
     return rc;
 }
 
-struct store_pg *store_pg_open(const char *uri, char *err, size_t errlen)
+struct store_pg *store_pg_open(const char *uri, bool readonly, char *err, size_t errlen)
 {
     struct store_pg *p = calloc(1, sizeof *p);
     struct db *h = NULL;
@@ -223,6 +221,7 @@ struct store_pg *store_pg_open(const char *uri, char *err, size_t errlen)
         set_err(err, errlen, "out of memory");
         return NULL;
     }
+    p->flags = readonly ? DB_READONLY : 0;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->writer_free, NULL);
     if (pthread_key_create(&p->reader_key, reader_release) != 0)
@@ -231,7 +230,7 @@ struct store_pg *store_pg_open(const char *uri, char *err, size_t errlen)
     if (pthread_key_create(&p->writing_key, NULL) != 0)
         goto fail_keys;
     p->keys_made++;
-    h = db_open(uri, 0, err, errlen);
+    h = db_open(uri, p->flags, err, errlen);
     if (h == NULL || check_database(h, err, errlen) != 0)
         goto fail;
     p->idle[p->n_idle++] = h;
@@ -414,7 +413,7 @@ int store_pg_migrate(struct store_pg *p, int *applied, char *err, size_t errlen)
 
         if (run.version <= have)
             continue;
-        if (db_transaction_serial(h, LOCK_MIGRATE, migrate_one, &run) != STORE_OK) {
+        if (db_transaction_serial(h, STORE_PG_LOCK_MIGRATE, migrate_one, &run) != STORE_OK) {
             if (err != NULL && err[0] == '\0')
                 set_err(err, errlen, "migration %s failed: %s", m->name, db_errmsg(h));
             goto out;
@@ -452,8 +451,10 @@ bool store_pg_ping(struct store_pg *p)
 bool store_pg_writable(struct store_pg *p)
 {
     /* A standby answers reads but refuses writes: after a failover the
-     * old primary may come back as one. */
-    static const char sql[] = "SELECT NOT pg_is_in_recovery()";
+     * old primary may come back as one.  A primary made read-only (for
+     * maintenance, or by a failover manager fencing it) refuses them too. */
+    static const char sql[] = "SELECT NOT pg_is_in_recovery()"
+                              " AND current_setting('default_transaction_read_only') = 'off'";
     struct db *h = writer_take(p);
     int64_t ok = 0;
 
@@ -473,4 +474,29 @@ int64_t store_pg_bytes(struct store_pg *p)
     if (db_one_int64(db_prepare(store_pg_reader(p), sql), &n) != DB_OK)
         return 0;
     return n;
+}
+
+bool store_pg_alone(struct store_pg *p, int64_t lock, void (*fn)(void *ctx), void *ctx)
+{
+    static const char sql_try[] = "SELECT pg_try_advisory_lock(?1)";
+    static const char sql_unlock[] = "SELECT pg_advisory_unlock(?1)";
+    struct db *h = store_pg_reader(p);
+    struct db_stmt *st = db_prepare(h, sql_try);
+    int64_t got = 0;
+
+    if (st == NULL)
+        return false;
+    db_bind_int64(st, 1, lock);
+    if (db_one_int64(st, &got) != DB_OK || !got)
+        return false;
+    fn(ctx);
+    /* fn reads on this thread's reader too; should the connection have
+     * been lost meanwhile, so was the lock, and there is none to give up. */
+    h = store_pg_reader(p);
+    st = db_prepare(h, sql_unlock);
+    if (st != NULL) {
+        db_bind_int64(st, 1, lock);
+        db_one_int64(st, &got);
+    }
+    return true;
 }

@@ -3,7 +3,7 @@
  */
 #include "tlog.h"
 
-#include "store_impl.h"
+#include "db.h"
 
 #include <string.h>
 
@@ -11,86 +11,79 @@ enum store_rc store_tlog_nodes_add(struct store_tx *tx, const struct merkle_node
                                    size_t count)
 {
     static const char sql[] = "INSERT INTO tlog_nodes (level, idx, hash) VALUES (?1, ?2, ?3)";
-    struct conn *c = store_tx_conn(tx);
+    struct db *d = store_tx_db(tx);
     enum store_rc rc = STORE_OK;
 
     for (size_t i = 0; i < count && rc == STORE_OK; i++) {
-        sqlite3_stmt *st = store_stmt(c, sql);
+        struct db_stmt *st;
 
+        /* Integers are signed 64-bit on both engines: indexes stay below
+         * 2^63. */
+        if (nodes[i].index > (uint64_t)MERKLE_MAX_SIZE) {
+            db_log(NULL, "tlog_nodes: an index past the largest tree");
+            return STORE_ERROR;
+        }
+        st = db_prepare(d, sql);
         if (st == NULL)
             return STORE_ERROR;
-        /* SQLite integers are signed 64-bit: indexes stay below 2^63. */
-        if (nodes[i].index > (uint64_t)MERKLE_MAX_SIZE ||
-            (sqlite3_bind_int(st, 1, (int)nodes[i].level) |
-             sqlite3_bind_int64(st, 2, (sqlite3_int64)nodes[i].index) |
-             sqlite3_bind_blob(st, 3, nodes[i].hash, MERKLE_HASH_LEN, SQLITE_STATIC)) != SQLITE_OK)
-            rc = store_rc(c, SQLITE_ERROR, sql);
-        else
-            rc = store_rc(c, sqlite3_step(st), sql);
-        store_stmt_done(st);
+        db_bind_int64(st, 1, nodes[i].level);
+        db_bind_int64(st, 2, (int64_t)nodes[i].index);
+        db_bind_blob(st, 3, nodes[i].hash, MERKLE_HASH_LEN);
+        rc = db_store_rc(db_exec(st));
     }
     return rc;
 }
 
-static enum store_rc node_on(struct conn *c, unsigned level, uint64_t index,
+static enum store_rc node_on(struct db *d, unsigned level, uint64_t index,
                              unsigned char hash[MERKLE_HASH_LEN])
 {
     static const char sql[] = "SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2";
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
+    struct db_stmt *st;
     enum store_rc rc;
-    int step;
+    const void *p;
+    size_t n = 0;
 
+    if (index > (uint64_t)MERKLE_MAX_SIZE)
+        return d != NULL ? STORE_NOT_FOUND : STORE_ERROR;
+    st = db_prepare(d, sql);
     if (st == NULL)
         return STORE_ERROR;
-    if (index > (uint64_t)MERKLE_MAX_SIZE) {
-        store_stmt_done(st);
-        return STORE_NOT_FOUND;
-    }
-    if ((sqlite3_bind_int(st, 1, (int)level) | sqlite3_bind_int64(st, 2, (sqlite3_int64)index)) !=
-        SQLITE_OK) {
-        rc = store_rc(c, SQLITE_ERROR, sql);
-        goto out;
-    }
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    db_bind_int64(st, 1, level);
+    db_bind_int64(st, 2, (int64_t)index);
+    rc = db_row_rc(db_step(st));
+    if (rc == STORE_OK) {
         /* The table's CHECK keeps every hash 32 bytes long. */
-        if (sqlite3_column_bytes(st, 0) != MERKLE_HASH_LEN) {
-            store_log_error(store_conn_db(c), "tlog_nodes: a hash is not 32 bytes");
+        p = db_col_blob(st, 0, &n);
+        if (p == NULL || n != MERKLE_HASH_LEN) {
+            db_log(NULL, "tlog_nodes: a hash is not 32 bytes");
             rc = STORE_ERROR;
-            goto out;
+        } else {
+            memcpy(hash, p, MERKLE_HASH_LEN);
         }
-        memcpy(hash, sqlite3_column_blob(st, 0), MERKLE_HASH_LEN);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        rc = store_rc(c, step, sql);
     }
-out:
-    store_stmt_done(st);
+    db_done(st);
     return rc;
 }
 
 enum store_rc store_tlog_node(struct store *s, unsigned level, uint64_t index,
                               unsigned char hash[MERKLE_HASH_LEN])
 {
-    return node_on(store_reader(s), level, index, hash);
+    return node_on(store_db(s), level, index, hash);
 }
 
 enum store_rc store_tlog_node_tx(struct store_tx *tx, unsigned level, uint64_t index,
                                  unsigned char hash[MERKLE_HASH_LEN])
 {
-    return node_on(store_tx_conn(tx), level, index, hash);
+    return node_on(store_tx_db(tx), level, index, hash);
 }
 
-static enum store_rc size_on(struct conn *c, uint64_t *size)
+static enum store_rc size_on(struct db *d, uint64_t *size)
 {
     /* max() over the primary key reads one row of the index, however long
      * the log. */
     static const char sql[] = "SELECT coalesce(max(idx) + 1, 0) FROM tlog_nodes WHERE level = 0";
-    sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     int64_t n = 0;
-    enum store_rc rc = store_one_int(c, st, sql, SQLITE_OK, &n);
+    enum store_rc rc = db_store_rc(db_one_int64(db_prepare(d, sql), &n));
 
     *size = rc == STORE_OK && n > 0 ? (uint64_t)n : 0;
     return rc;
@@ -98,12 +91,12 @@ static enum store_rc size_on(struct conn *c, uint64_t *size)
 
 enum store_rc store_tlog_size(struct store *s, uint64_t *size)
 {
-    return size_on(store_reader(s), size);
+    return size_on(store_db(s), size);
 }
 
 enum store_rc store_tlog_size_tx(struct store_tx *tx, uint64_t *size)
 {
-    return size_on(store_tx_conn(tx), size);
+    return size_on(store_tx_db(tx), size);
 }
 
 static int read_reader(void *ctx, unsigned level, uint64_t index,

@@ -46,7 +46,8 @@ class Context:
         self.base_url = None
         self.shenbao = None      # path of the binary
         self.config = None       # path of the config file
-        self.db = None           # path of the server's SQLite database
+        self.db = None           # the server's database: an SQLite file or a PostgreSQL URI
+        self.pg_cluster = None   # PostgreSQL: the cluster every server gets a database of
         self.clock = None        # the --clock the server was started with, or None
         self.tokens = {}         # account key -> bearer token
         self.accounts = {}       # account key -> {"role", "name", "uscc", "unit", "authority"}
@@ -129,6 +130,206 @@ def uscc_new(division="110105"):
 
 assert uscc_check_char(USCC_A[:17]) == USCC_A[17]
 assert uscc_check_char(USCC_B[:17]) == USCC_B[17]
+
+
+# --------------------------------------------------------------------------
+# The store under test: SQLite files, or databases of a PostgreSQL cluster
+# (run.py --postgresql).  Every server a test starts gets a new, empty
+# database; tests that look into it or change it behind the server's back
+# go through db_rows() and db_exec(), which speak to either.
+
+_db_lock = threading.Lock()
+_db_made = []
+
+
+def on_postgresql():
+    return ctx.pg_cluster is not None
+
+
+def is_pg(target):
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def _pg_uri_of(cluster, name):
+    """The cluster's URI with another database in its path."""
+    base, sep, query = cluster.partition("?")
+    scheme, _, rest = base.partition("://")
+    authority = rest.partition("/")[0]
+    return "%s://%s/%s%s%s" % (scheme, authority, name, sep, query)
+
+
+def _psql(uri, sql, timeout=60):
+    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-F", "\x1f", "-R", "\x1e", "-P", "null=\x1d", "-d", uri, "-c", sql],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError("psql: %s\n  %s" % (sql, p.stderr.decode("utf-8", "replace")))
+    return p.stdout.decode("utf-8")
+
+
+def new_db(tmp):
+    """Where a new server keeps its data: t.db in tmp, or a new database of
+    the run's PostgreSQL cluster (UTF-8, collation C, as shenbao needs)."""
+    if not on_postgresql():
+        return os.path.join(tmp, "t.db")
+    with _db_lock:
+        name = "shenbao_api_%d_%d" % (os.getpid(), len(_db_made) + 1)
+        _db_made.append(name)
+    _psql(ctx.pg_cluster, "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'"
+          " LC_COLLATE 'C' LC_CTYPE 'C'" % name)
+    return _pg_uri_of(ctx.pg_cluster, name)
+
+
+def drop_databases():
+    """Drops every database new_db() made (run.py, at the end)."""
+    with _db_lock:
+        names, _db_made[:] = list(_db_made), []
+    for name in names:
+        try:
+            _psql(ctx.pg_cluster, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        except (AssertionError, subprocess.TimeoutExpired):
+            pass
+
+
+def _sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, (bytes, bytearray)):
+        return "'\\x%s'::bytea" % bytes(v).hex()
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _inline(sql, params):
+    """sql with each ? replaced by the next parameter as a literal (psql
+    takes no parameters; the tests' values are their own)."""
+    out, i = [], 0
+    quote = None
+    for ch in sql:
+        if quote:
+            quote = None if ch == quote else quote
+            out.append(ch)
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append(_sql_literal(params[i]))
+            i += 1
+        else:
+            out.append(ch)
+    if i != len(params):
+        raise AssertionError("%d parameters for %d placeholders in %s" % (len(params), i, sql))
+    return "".join(out)
+
+
+def _pg_json_value(v):
+    """A value of row_to_json(): bytea arrives as "\\x…" text."""
+    if isinstance(v, str) and v.startswith("\\x") and re.fullmatch(r"(?:[0-9a-f]{2})*", v[2:]):
+        return bytes.fromhex(v[2:])
+    return v
+
+
+def db_rows(target, sql, params=()):
+    """The rows of a query (tuples) on a server's database: sqlite3 on a
+    file (opened read-only), psql on PostgreSQL, where each row comes back
+    as row_to_json() so that its values keep their types (a text of digits
+    stays text; integers as int, bytea as bytes, NULL as None).  ?
+    placeholders in both."""
+    if not is_pg(target):
+        import sqlite3
+        con = sqlite3.connect("file:%s?mode=ro" % target, uri=True, timeout=30)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+    inner = _inline(sql, params).strip().rstrip(";")
+    out = _psql(target, "SELECT row_to_json(q) FROM (%s) AS q" % inner)
+    if out.endswith("\n"):
+        out = out[:-1]
+    rows = [r for r in out.split("\x1e") if r != ""]
+    return [tuple(_pg_json_value(v) for _, v in json.loads(r, object_pairs_hook=list))
+            for r in rows]
+
+
+def db_copy(target, tmp):
+    """A consistent copy of a server's database, taken while it runs, to
+    tamper with: a file in tmp (SQLite's backup API, so the WAL is
+    included), or a new database of the cluster (pg_dump into it)."""
+    if not is_pg(target):
+        import sqlite3
+        fd, path = tempfile.mkstemp(prefix="copy", suffix=".db", dir=tmp)
+        os.close(fd)
+        src = sqlite3.connect("file:%s?mode=ro" % target, uri=True)
+        dst = sqlite3.connect(path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return path
+    copy = new_db(tmp)
+    dump = subprocess.run(["pg_dump", "--format=custom", "--dbname=" + target],
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    if dump.returncode != 0:
+        raise AssertionError("pg_dump: %s" % dump.stderr.decode("utf-8", "replace"))
+    p = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--dbname=" + copy],
+                       input=dump.stdout, capture_output=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("pg_restore: %s" % p.stderr.decode("utf-8", "replace"))
+    return copy
+
+
+def db_contents(target):
+    """What a database holds as bytes, to look for what must never be stored
+    (a token, a password): the file and its write-ahead log, or a plain
+    pg_dump of the database.  A list of (name, bytes)."""
+    if not is_pg(target):
+        out = []
+        for path in (target, target + "-wal"):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    out.append((os.path.basename(path), f.read()))
+        return out
+    p = subprocess.run(["pg_dump", "--format=plain", "--dbname=" + target],
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("pg_dump: %s" % p.stderr.decode("utf-8", "replace"))
+    return [("pg_dump", p.stdout)]
+
+
+def db_script(target, text):
+    """Runs SQL text of several statements (a migration file, say)."""
+    if not is_pg(target):
+        import sqlite3
+        con = sqlite3.connect(target, timeout=30)
+        try:
+            con.executescript(text)
+            con.commit()
+        finally:
+            con.close()
+        return
+    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", "-"],
+                       input=text.encode("utf-8"), capture_output=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("psql: %s" % p.stderr.decode("utf-8", "replace"))
+
+
+def db_exec(target, sql, params=()):
+    """Runs one changing statement behind a server's back (a damaged row, a
+    ban put in by hand), committed at once."""
+    if not is_pg(target):
+        import sqlite3
+        con = sqlite3.connect(target, timeout=30)
+        try:
+            con.execute(sql, params)
+            con.commit()
+        finally:
+            con.close()
+        return
+    _psql(target, _inline(sql, params))
 
 # --------------------------------------------------------------------------
 # HTTP client
@@ -706,7 +907,7 @@ class Server:
         self._stopped = False
         self.tmp = tempfile.mkdtemp(prefix="shenbao-api-own-")
         self.config = os.path.join(self.tmp, "config.json")
-        self.db = os.path.join(self.tmp, "t.db")
+        self.db = new_db(self.tmp)
         self.errpath = os.path.join(self.tmp, "server.stderr")
         with open(self.config, "w", encoding="utf-8") as f:
             json.dump(dict(HARNESS_CONFIG, db=self.db, keys=os.path.join(self.tmp, "keys"),

@@ -2,8 +2,12 @@
 """API test harness: runs the real `shenbao serve` and every tests/api/test_*.py.
 
     python3 tests/api/run.py --shenbao build/shenbao [-k PATTERN ...] [--keep]
-                             [--clock RFC3339] [-x]
+                             [--clock RFC3339] [-x] [--postgresql | --db-url URI]
 
+0. with --postgresql, every server of the run (the harness's and each one a
+   test starts) keeps its data in a new database of a PostgreSQL cluster:
+   --db-url's, else $SHENBAO_TEST_PG's (tools/test starts one), else a
+   throwaway one started now with tools/pg-scratch and stopped at the end;
 1. makes a temporary directory with a config file and picks a free loopback port;
 2. runs `shenbao migrate` and creates the accounts (common.ACCOUNTS) with
    `shenbao account add` (the token is the last line of stdout);
@@ -16,8 +20,8 @@
    (common.start_server) gets the same checks when the test stops it; one
    left running is stopped at the end and counts as a failure.
 
-The last line printed is "N passed, N failed" (test methods; a failed harness
-check counts as one failure).  Exit status 0 only when nothing failed.
+The last line printed is "N passed, N failed on STORE" (test methods; a
+failed harness check counts as one failure; STORE is SQLite or PostgreSQL).  Exit status 0 only when nothing failed.
 Python standard library only.
 """
 
@@ -256,28 +260,49 @@ def main():
                     help="start the server's clock at this RFC 3339 instant (serve --clock)")
     ap.add_argument("-x", "--failfast", action="store_true",
                     help="stop at the first failing test (the harness's checks still run)")
+    ap.add_argument("--postgresql", action="store_true",
+                    help="run on PostgreSQL: a new database per server, of the cluster of "
+                         "--db-url, $SHENBAO_TEST_PG or one started for the run")
+    ap.add_argument("--db-url", default=None,
+                    help="the PostgreSQL cluster to make the databases on (implies --postgresql)")
     ap.add_argument("--contract", metavar="OPENAPI",
                     help="record every exchange and check each against this OpenAPI document "
                          "(tests/openapi/contract.py); a mismatch counts as a failure")
     args = ap.parse_args()
 
     shenbao = os.path.abspath(args.shenbao)
+    ctx = common.ctx
+    scratch = None
+    if args.db_url or args.postgresql:
+        cluster = args.db_url or os.environ.get("SHENBAO_TEST_PG")
+        if not cluster:
+            try:
+                cluster = scratch = subprocess.run(
+                    [os.path.join(HERE, "..", "..", "tools", "pg-scratch"), "start", "--while",
+                     str(os.getpid())], check=True, capture_output=True, timeout=120,
+                    text=True).stdout.strip()
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+                log("HARNESS FAILURE: no PostgreSQL cluster: %s" % getattr(e, "stderr", e))
+                log("0 passed, 1 failed on PostgreSQL")
+                return 1
+        ctx.pg_cluster = cluster
+    store_name = "PostgreSQL" if ctx.pg_cluster else "SQLite"
     tmp = tempfile.mkdtemp(prefix="shenbao-api-")
     cfg = os.path.join(tmp, "config.json")
     errpath = os.path.join(tmp, "server.stderr")
     outpath = os.path.join(tmp, "server.stdout")
     port = free_port()
+    db = common.new_db(tmp)
     with open(cfg, "w", encoding="utf-8") as f:
-        json.dump({"db": os.path.join(tmp, "t.db"), "keys": os.path.join(tmp, "keys"),
+        json.dump({"db": db, "keys": os.path.join(tmp, "keys"),
                    "per_ip_connection_limit": 256, "body_limit_bytes": BODY_LIMIT,
                    "stages": common.ALL_STAGES, "one_application_per_round": False,
                    "material_uploads_per_hour": common.UPLOADS_PER_HOUR}, f)
 
-    ctx = common.ctx
     ctx.host, ctx.port = "127.0.0.1", port
     ctx.base_url = "http://127.0.0.1:%d" % port
     ctx.shenbao, ctx.config = shenbao, cfg
-    ctx.db = os.path.join(tmp, "t.db")
+    ctx.db = db
     ctx.clock = args.clock
     ctx.body_limit = BODY_LIMIT
 
@@ -298,8 +323,8 @@ def main():
             serve += ["--clock", args.clock]
         proc = subprocess.Popen(serve, cwd=tmp, stdin=subprocess.DEVNULL, stdout=outf, stderr=errf)
         wait_healthy(proc, port, errpath)
-        log("server up on %s (pid %d); examples: %s"
-            % (ctx.base_url, proc.pid,
+        log("server up on %s (pid %d, %s); examples: %s"
+            % (ctx.base_url, proc.pid, store_name,
                ", ".join("%s=%s" % (k, common.example_source(k)) for k in common.KINDS)))
 
         passed, failed = run_tests(args.patterns, args.failfast)
@@ -344,9 +369,16 @@ def main():
             log("--- last lines of server stderr ---\n" + "\n".join(tail))
         if args.keep or failed:
             log("temporary directory kept: %s" % tmp)
+            if ctx.pg_cluster and not scratch:
+                log("databases kept on %s" % ctx.pg_cluster)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    log("%d passed, %d failed" % (passed, failed))
+            if ctx.pg_cluster:
+                common.drop_databases()
+        if scratch:
+            subprocess.run([os.path.join(HERE, "..", "..", "tools", "pg-scratch"), "stop",
+                            scratch], capture_output=True, timeout=120)
+    log("%d passed, %d failed on %s" % (passed, failed, store_name))
     return 1 if failed else 0
 
 

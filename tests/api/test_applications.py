@@ -527,17 +527,15 @@ class DamagedData(ApiTest):
 
     @staticmethod
     def damage(app_id, sql_value):
-        import sqlite3
-
         db = common.ctx.db
         assert db, "run.py did not say where the database is (ctx.db)"
-        con = sqlite3.connect(db, timeout=30)
-        try:
-            con.execute("UPDATE applications SET data = json_set(data, '$.mentor_sessions', "
-                        + sql_value + ") WHERE id = ?", (app_id,))
-            con.commit()
-        finally:
-            con.close()
+        if common.is_pg(db):
+            sql = ("UPDATE applications SET data = jsonb_set(data::jsonb, '{mentor_sessions}', '"
+                   + sql_value + "')::text WHERE id = ?")
+        else:
+            sql = ("UPDATE applications SET data = json_set(data, '$.mentor_sessions', "
+                   + sql_value + ") WHERE id = ?")
+        common.db_exec(db, sql, (app_id,))
 
     def test_damaged_data_fails_one_check(self):
         app = create("applicant_a", "incubator")

@@ -102,7 +102,7 @@ class OperatorCalendar(ApiTest):
         d = tempfile.mkdtemp(dir=self.tmp)
         cfg = os.path.join(d, "config.json")
         with open(cfg, "w", encoding="utf-8") as f:
-            json.dump({"db": os.path.join(d, "t.db"), "keys": os.path.join(d, "keys"),
+            json.dump({"db": common.new_db(d), "keys": os.path.join(d, "keys"),
                        "workdays_file": path}, f)
         import run as harness
         rc, out, err = common.shenbao_cli(

@@ -12,7 +12,6 @@ database serves them all.
 
 import http.client
 import json
-import sqlite3
 import threading
 import time
 
@@ -85,12 +84,11 @@ class KillDuringWrites(ApiTest):
         self.assertEqual(failures, [])
         self.assertGreaterEqual(len(submitted), 300)
 
-        db = sqlite3.connect(srv.db)
-        try:
-            self.assertEqual(db.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
-            rows = dict(db.execute("SELECT id, status FROM applications"))
-        finally:
-            db.close()
+        # SQLite's file must be whole after the kill; PostgreSQL's server
+        # did not die, only its client, and keeps its own files whole.
+        if not common.is_pg(srv.db):
+            self.assertEqual(common.db_rows(srv.db, "PRAGMA integrity_check"), [("ok",)])
+        rows = dict(common.db_rows(srv.db, "SELECT id, status FROM applications"))
         missing = [i for i in created if i not in rows]
         self.assertEqual(missing, [], "answered 201, gone after the crash")
         unsubmitted = [i for i in submitted if rows[i] != "district_review"]

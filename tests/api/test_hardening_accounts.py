@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -98,7 +97,7 @@ class TokenKey(ApiTest):
 
     def setUp(self):
         self.tmp = os.path.realpath(tempfile.mkdtemp(prefix="shenbao-api-tokenkey-"))
-        self.db = os.path.join(self.tmp, "t.db")
+        self.db = common.new_db(self.tmp)
         self.cfg = common.write_json(os.path.join(self.tmp, "config.json"), {"db": self.db})
         self.procs = []
         self.ok(["migrate", "--config", self.cfg])
@@ -674,18 +673,14 @@ class Tokens(ApiTest):
 
     def test_kept_as_hashes(self):
         out = self.make("applicant_a", {"name": "散列"})
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        try:
-            rows = con.execute("SELECT token_hash FROM tokens WHERE id = ?",
-                               (out["id"],)).fetchall()
-        finally:
-            con.close()
+        rows = common.db_rows(self.srv.db, "SELECT token_hash FROM tokens WHERE id = ?",
+                              (out["id"],))
         self.assertEqual(len(rows), 1)
         self.assertEqual(len(rows[0][0]), 32)
-        for path in (self.srv.db, self.srv.db + "-wal", self.srv.errpath):
-            if os.path.exists(path):
-                with open(path, "rb") as f:
-                    self.assertNotIn(out["token"].encode(), f.read(), path)
+        with open(self.srv.errpath, "rb") as f:
+            log = [("server log", f.read())]
+        for name, data in common.db_contents(self.srv.db) + log:
+            self.assertNotIn(out["token"].encode(), data, name)
 
     def test_expiry(self):
         today = self.make("auditor", {"name": "今天到期", "expires_on": "2020-09-29"})
@@ -745,32 +740,35 @@ class TokensOfOlderDatabases(ApiTest):
         tmp = tempfile.mkdtemp(prefix="shenbao-api-oldtokens-")
         srv = None
         try:
-            db = os.path.join(tmp, "t.db")
+            db = common.new_db(tmp)
             keys = os.path.join(tmp, "keys")
             os.mkdir(keys, 0o700)
             key = os.urandom(32)
             fd = os.open(os.path.join(keys, "token.key"), os.O_WRONLY | os.O_CREAT, 0o600)
             os.write(fd, key)
             os.close(fd)
-            con = sqlite3.connect(db)
-            con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
-                        " name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT")
+            # schema version 5, written as that version's migrations wrote it
+            pg = common.is_pg(db)
+            common.db_script(db, "CREATE TABLE schema_migrations (version bigint PRIMARY KEY,"
+                             " name text NOT NULL, applied_at text NOT NULL)" if pg else
+                             "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                             " name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT")
             for v, name in enumerate(["0001_init.sql", "0002_rules.sql", "0003_history.sql",
                                       "0004_certificates.sql", "0005_sessions.sql"], 1):
-                with open(os.path.join(REPO, "migrations", name), encoding="utf-8") as f:
-                    con.executescript(f.read())
-                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                            (v, name, "2020-09-01T00:00:00Z"))
+                folder = os.path.join(REPO, "migrations", "pg") if pg else \
+                    os.path.join(REPO, "migrations")
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    common.db_script(db, f.read())
+                common.db_exec(db, "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                               (v, name, "2020-09-01T00:00:00Z"))
             token = "sb_" + common.b64url_encode(os.urandom(32))
             digest = hashlib.blake2b(token.encode(), digest_size=32, key=key).digest()
-            con.execute("INSERT INTO accounts (role, name, token_hash, created_at)"
-                        " VALUES ('admin', '旧管理员', ?, '2020-09-01T00:00:00Z')", (digest,))
-            con.execute("INSERT INTO accounts (role, name, uscc, token_hash, created_at, email,"
-                        " password_hash) VALUES ('applicant', '旧注册单位', ?, ?,"
-                        " '2020-09-01T00:00:00Z', 'old@example.com', 'x')",
-                        (common.uscc_new("110108"), os.urandom(32)))
-            con.commit()
-            con.close()
+            common.db_exec(db, "INSERT INTO accounts (role, name, token_hash, created_at)"
+                           " VALUES ('admin', '旧管理员', ?, '2020-09-01T00:00:00Z')", (digest,))
+            common.db_exec(db, "INSERT INTO accounts (role, name, uscc, token_hash, created_at,"
+                           " email, password_hash) VALUES ('applicant', '旧注册单位', ?, ?,"
+                           " '2020-09-01T00:00:00Z', 'old@example.com', 'x')",
+                           (common.uscc_new("110108"), os.urandom(32)))
             cfg = common.write_json(os.path.join(tmp, "config.json"), {"db": db, "keys": keys})
             rc, out, err = common.shenbao_cli(["keygen", "--config", cfg])
             self.assertEqual(rc, 0, out + err)
@@ -788,13 +786,9 @@ class TokensOfOlderDatabases(ApiTest):
             items = self.assertStatus(get_on(port, "/v1/tokens", token=token), 200)["items"]
             self.assertEqual(len(items), 1, items)
             self.assertIsNone(items[0]["expires_on"])
-            con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-            try:
-                n = con.execute("SELECT count(*) FROM tokens").fetchone()[0]
-                old = con.execute("SELECT count(*) FROM accounts WHERE token_hash = ?",
-                                  (digest,)).fetchone()[0]
-            finally:
-                con.close()
+            n = common.db_rows(db, "SELECT count(*) FROM tokens")[0][0]
+            old = common.db_rows(db, "SELECT count(*) FROM accounts WHERE token_hash = ?",
+                                 (digest,))[0][0]
             # the signed-up applicant had no token to carry over; the old
             # column no longer holds a working hash
             self.assertEqual((n, old), (1, 0))

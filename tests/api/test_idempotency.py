@@ -7,7 +7,6 @@ first answer again and does nothing; the same key with another request is
 import http.client
 import json
 import os
-import sqlite3
 import threading
 import time
 import urllib.parse
@@ -42,6 +41,12 @@ class OnTheMainServer(ApiTest):
         hdrs.update(headers or {})
         return req("POST", "/v1/applications", env or envelope(who=who), token=who,
                    headers=hdrs)
+
+    def submittable(self):
+        """A new draft with the files it needs, so that it can be submitted."""
+        app = self.create(key()).body
+        common.attach_materials(app["id"], "applicant_a")
+        return app
 
     def test_create_retried_makes_one_draft_and_answers_the_same(self):
         before = set(list_ids("applicant_a"))
@@ -78,8 +83,7 @@ class OnTheMainServer(ApiTest):
         self.assertNotIn(REPLAYED, r.headers)
         self.assertEqual(set(list_ids("applicant_a")), before)
         # Another target or If-Match is another request too.
-        app = self.create(key()).body
-        common.attach_materials(app["id"], "applicant_a")
+        app = self.submittable()
         k = key()
         self.assertStatus(req("POST", "/v1/applications/%d/submit" % app["id"],
                               token="applicant_a", headers={"Idempotency-Key": k}), 200)
@@ -91,8 +95,7 @@ class OnTheMainServer(ApiTest):
         self.assertProblem(r, 422)
 
     def test_submit_retried_after_it_succeeded_answers_the_first_200(self):
-        app = self.create(key()).body
-        common.attach_materials(app["id"], "applicant_a")
+        app = self.submittable()
         k = key()
         path = "/v1/applications/%d/submit" % app["id"]
         first = req("POST", path, token="applicant_a", headers={"Idempotency-Key": k})
@@ -295,11 +298,7 @@ class OfItsOwnServer(ApiTest):
             self.assertNotIn(REPLAYED, r.headers)
 
     def rows(self):
-        db = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        try:
-            return db.execute("SELECT count(*) FROM idempotency_keys").fetchone()[0]
-        finally:
-            db.close()
+        return common.db_rows(self.srv.db, "SELECT count(*) FROM idempotency_keys")[0][0]
 
     def test_a_key_expires_and_the_clock_tick_deletes_it(self):
         k = key()

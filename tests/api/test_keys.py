@@ -273,7 +273,7 @@ class Refusal(ApiTest):
         base = os.path.join(self.tmp, name)
         os.mkdir(base)
         cfg = common.write_json(os.path.join(base, "config.json"),
-                                {"db": os.path.join(base, "t.db"),
+                                {"db": common.new_db(base),
                                  "keys": os.path.join(base, "keys")})
         rc, out, err = common.shenbao_cli(["migrate", "--config", cfg])
         self.assertEqual(rc, 0, "migrate: %s%s" % (out, err))

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import sqlite3
 import threading
 import time
 
@@ -354,12 +353,8 @@ def jwks_kids(port):
     return [k["kid"] for k in r[2]["keys"]]
 
 
-def db_rows(path, sql, args=()):
-    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+def db_rows(target, sql, args=()):
+    return common.db_rows(target, sql, args)
 
 
 # --------------------------------------------------------------------------
@@ -474,7 +469,11 @@ class Metrics(ApiTest):
             self.assertEqual(fams[g]["type"], "gauge")
         size = sample(fams, "shenbao_database_bytes")
         self.assertGreater(size, 0, text)
-        self.assertGreaterEqual(size, os.path.getsize(self.srv.db), text)
+        if not common.is_pg(self.srv.db):
+            self.assertGreaterEqual(size, os.path.getsize(self.srv.db), text)
+        else:
+            (real,), = db_rows(self.srv.db, "SELECT pg_database_size(current_database())")
+            self.assertGreater(size, real // 2, text)
         # no secret in it
         for tok in self.srv.tokens.values():
             self.assertNotIn(tok, text)
@@ -681,50 +680,9 @@ class Backup(ApiTest):
         finally:
             conn.close()
 
-    def test_backup_during_writes_and_restore(self):
-        srv = common.start_server()
-        self._again = None
-        try:
-            self.run_drill(srv)
-        finally:
-            try:
-                if self._again is not None:
-                    self._again.stop()
-            finally:
-                srv.stop()      # nothing when it was stopped for the restore
-
-    def run_drill(self, srv):
-        target = os.path.join(srv.tmp, "backup.db")
-        stop = threading.Event()
-        acked, failures = [], []
-        w = threading.Thread(target=self.writer, args=(srv, stop, acked, failures))
-        w.start()
-        try:
-            deadline = time.monotonic() + 30
-            while len(acked) < 100 and not failures and time.monotonic() < deadline:
-                time.sleep(0.01)
-            self.assertFalse(failures, failures)
-            self.assertGreaterEqual(len(acked), 100, "the writer is too slow")
-            began = time.monotonic()
-            rc, out, err = common.shenbao_cli(["backup", "--to", target, "--config", srv.config])
-            ended = time.monotonic()
-            # writes go on after the backup, then stop
-            n_at_end = len(acked)
-            while len(acked) < n_at_end + 5 and not failures \
-                    and time.monotonic() < ended + 10:
-                time.sleep(0.01)
-        finally:
-            stop.set()
-            w.join(30)
-        self.assertFalse(w.is_alive(), "the writer did not stop")
-        self.assertFalse(failures, failures)
-        self.assertEqual(rc, 0, "backup: exit %d\nstdout: %s\nstderr: %s" % (rc, out, err))
-        before = [i for i, t in acked if t < began]
-        during = [i for i, t in acked if began <= t <= ended]
-        after = [i for i, t in acked if t > ended]
-        self.assertGreaterEqual(len(before), 100)
-        self.assertTrue(after, "no write acknowledged after the backup")
-
+    def check_sqlite_backup(self, srv, target, before, during, after, acked):
+        """The backup is one SQLite file, a snapshot, restored over the
+        stopped server's file; returns the ids it holds."""
         # one self-contained file, nothing beside it
         self.assertTrue(os.path.isfile(target))
         for leftover in (target + "-wal", target + "-shm", target + "-journal"):
@@ -792,6 +750,116 @@ class Backup(ApiTest):
         self.assertEqual(sha256_of(target), target_sum, "restore changed the backup")
         rc, out, err = common.shenbao_cli(["audit", "verify", "--config", srv.config])
         self.assertEqual(rc, 0, "audit verify after restore: %d\n%s\n%s" % (rc, out, err))
+
+        return in_backup
+
+    def check_pg_backup(self, srv, target, before, during, after, acked):
+        """The backup is pg_dump's archive, a snapshot; restore refuses the
+        live database (not empty), restores into an empty one, and the
+        server is pointed at that; returns the ids it holds."""
+        self.assertTrue(os.path.isfile(target))
+        self.assertEqual(glob.glob(glob.escape(target) + ".partial*"), [])
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(5), b"PGDMP", "not a pg_dump archive")
+        target_sum = sha256_of(target)
+        # never over an existing file
+        mtime = os.stat(target).st_mtime_ns
+        rc, out, err = common.shenbao_cli(["backup", "--to", target, "--config", srv.config])
+        self.assertNotEqual(rc, 0, "backup over an existing file: %s %s" % (out, err))
+        self.assertIn("exists", err)
+        self.assertEqual(sha256_of(target), target_sum)
+        self.assertEqual(os.stat(target).st_mtime_ns, mtime)
+
+        # restore never goes over a database that holds anything: the live
+        # one is refused, with what to do, and changes nothing
+        live_before = {i for (i,) in db_rows(srv.db, "SELECT id FROM applications")}
+        self.assertTrue(set(after) <= live_before)
+        rc, out, err = common.shenbao_cli(["restore", "--from", target, "--config", srv.config])
+        self.assertNotEqual(rc, 0, "restore over the live database: %s %s" % (out, err))
+        self.assertIn("not empty", err)
+        self.assertIn("CREATE DATABASE", err)
+        live_after = {i for (i,) in db_rows(srv.db, "SELECT id FROM applications")}
+        self.assertEqual(live_after, live_before)
+
+        # into an empty database, it restores: the snapshot, whole
+        fresh = common.new_db(srv.tmp)
+        rc, out, err = common.shenbao_cli(["restore", "--from", target, "--config", srv.config,
+                                           "--db", fresh])
+        self.assertEqual(rc, 0, "restore: %d\n%s\n%s" % (rc, out, err))
+        in_backup = {i for (i,) in db_rows(fresh, "SELECT id FROM applications")}
+        missing = [i for i in before if i not in in_backup]
+        self.assertEqual(missing, [], "acknowledged before the backup began, not in it "
+                         "(%d before, %d during, %d after)"
+                         % (len(before), len(during), len(after)))
+        ordered = [i for i, _ in acked]
+        self.assertEqual(sorted(in_backup), ordered[:len(in_backup)])
+        self.assertNotIn(after[-1], in_backup)
+        self.assertEqual(sha256_of(target), target_sum, "restore changed the backup")
+        rc, out, err = common.shenbao_cli(["audit", "verify", "--db", fresh])
+        self.assertEqual(rc, 0, "audit verify of the restored copy: %d\n%s\n%s" % (rc, out, err))
+        # a second restore into it is refused: it is not empty any more
+        rc, out, err = common.shenbao_cli(["restore", "--from", target, "--db", fresh,
+                                           "--config", srv.config])
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("not empty", err)
+
+        # the server, stopped, is pointed at the restored database
+        common.stop_keeping_data(srv)
+        with open(srv.config, encoding="utf-8") as f:
+            cfg = json.load(f)
+        cfg["db"] = fresh
+        common.write_json(srv.config, cfg)
+        srv.db = fresh
+        return in_backup
+
+    def test_backup_during_writes_and_restore(self):
+        srv = common.start_server()
+        self._again = None
+        try:
+            self.run_drill(srv)
+        finally:
+            try:
+                if self._again is not None:
+                    self._again.stop()
+            finally:
+                srv.stop()      # nothing when it was stopped for the restore
+
+    def run_drill(self, srv):
+        target = os.path.join(srv.tmp, "backup.db")
+        stop = threading.Event()
+        acked, failures = [], []
+        w = threading.Thread(target=self.writer, args=(srv, stop, acked, failures))
+        w.start()
+        try:
+            deadline = time.monotonic() + 30
+            while len(acked) < 100 and not failures and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self.assertFalse(failures, failures)
+            self.assertGreaterEqual(len(acked), 100, "the writer is too slow")
+            began = time.monotonic()
+            rc, out, err = common.shenbao_cli(["backup", "--to", target, "--config", srv.config])
+            ended = time.monotonic()
+            # writes go on after the backup, then stop
+            n_at_end = len(acked)
+            while len(acked) < n_at_end + 5 and not failures \
+                    and time.monotonic() < ended + 10:
+                time.sleep(0.01)
+        finally:
+            stop.set()
+            w.join(30)
+        self.assertFalse(w.is_alive(), "the writer did not stop")
+        self.assertFalse(failures, failures)
+        self.assertEqual(rc, 0, "backup: exit %d\nstdout: %s\nstderr: %s" % (rc, out, err))
+        before = [i for i, t in acked if t < began]
+        during = [i for i, t in acked if began <= t <= ended]
+        after = [i for i, t in acked if t > ended]
+        self.assertGreaterEqual(len(before), 100)
+        self.assertTrue(after, "no write acknowledged after the backup")
+
+        if common.is_pg(srv.db):
+            in_backup = self.check_pg_backup(srv, target, before, during, after, acked)
+        else:
+            in_backup = self.check_sqlite_backup(srv, target, before, during, after, acked)
 
         # served again: every application acknowledged before the backup
         again = self._again = common.serve_again(srv)

@@ -215,7 +215,6 @@ class OlderDatabase(common.ApiTest):
     itself, and no earlier one."""
 
     def test_current_version_from_the_row(self):
-        import sqlite3
         srv = common.start_server()
         again = None
         try:
@@ -225,11 +224,15 @@ class OlderDatabase(common.ApiTest):
             want = srv.req("GET", "/v1/applications/%d/versions/2" % i, token="applicant_a")
             self.assertEqual(want[0], 200, want)
             common.stop_keeping_data(srv)
-            db = sqlite3.connect(srv.db)
-            with db:
-                db.execute("DROP TRIGGER application_versions_no_delete")
-                db.execute("DELETE FROM application_versions WHERE application_id = ?", (i,))
-            db.close()
+            if common.is_pg(srv.db):
+                common.db_script(srv.db, "DROP TRIGGER application_versions_no_delete"
+                                 " ON application_versions;"
+                                 " DELETE FROM application_versions WHERE application_id = %d"
+                                 % i)
+            else:
+                common.db_script(srv.db, "DROP TRIGGER application_versions_no_delete;"
+                                 " DELETE FROM application_versions WHERE application_id = %d"
+                                 % i)
             again = common.serve_again(srv)
             r = again.req("GET", "/v1/applications/%d/versions/2" % i, token="applicant_a")
             self.assertEqual(r[0], 200, r)

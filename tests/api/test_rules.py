@@ -10,7 +10,6 @@ today is.
 
 import copy
 import datetime
-import sqlite3
 
 import common
 from common import ApiTest, req, create, submit, get, envelope
@@ -634,14 +633,9 @@ class Ban(RulesTest):
     def add_ban(uscc, kind, starts_on, until_on, reason="资质被撤销（测试）"):
         db = common.ctx.db
         assert db, "run.py did not say where the database is (ctx.db)"
-        con = sqlite3.connect(db, timeout=30)
-        try:
-            con.execute("INSERT INTO bans (uscc, kind, starts_on, until_on, reason)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (uscc, kind, starts_on.isoformat(), until_on.isoformat(), reason))
-            con.commit()
-        finally:
-            con.close()
+        common.db_exec(db, "INSERT INTO bans (uscc, kind, starts_on, until_on, reason)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       (uscc, kind, starts_on.isoformat(), until_on.isoformat(), reason))
 
     def test_ban_in_force_refuses_submission(self):
         tok, org = self.new_org("甲")

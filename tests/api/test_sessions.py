@@ -11,7 +11,6 @@ touch another's.
 import http.client
 import json
 import os
-import sqlite3
 import threading
 import time
 
@@ -277,12 +276,8 @@ class SignUp(SessionTest):
         # sign in once more, so the hash is also read and checked
         s = self.browser().sign_in(email=body["email"], password=password)
         self.assertEqual(s[0], 200, s)
-        con = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        try:
-            rows = con.execute("SELECT password_hash FROM accounts WHERE email = ?",
-                               (body["email"],)).fetchall()
-        finally:
-            con.close()
+        rows = common.db_rows(self.srv.db, "SELECT password_hash FROM accounts WHERE email = ?",
+                              (body["email"],))
         self.assertEqual(len(rows), 1, rows)
         stored = rows[0][0]
         self.assertIsInstance(stored, str)
@@ -290,12 +285,10 @@ class SignUp(SessionTest):
         self.assertNotIn(password, stored)
         # nowhere in the database, its write-ahead log, or the server's log;
         # nor the session token (kept as its hash)
-        for path in (self.srv.db, self.srv.db + "-wal", self.srv.errpath):
-            if not os.path.exists(path):
-                continue
-            with open(path, "rb") as f:
-                data = f.read()
-            with self.subTest(file=os.path.basename(path)):
+        with open(self.srv.errpath, "rb") as f:
+            log = [("server log", f.read())]
+        for name, data in common.db_contents(self.srv.db) + log:
+            with self.subTest(file=name):
                 self.assertNotIn(password.encode("utf-8"), data)
                 self.assertNotIn(session_cookie.encode("ascii"), data)
 

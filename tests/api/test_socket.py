@@ -19,7 +19,7 @@ class SocketActivation(common.ApiTest):
         tmp = tempfile.mkdtemp(prefix="shenbao-socket-")
         cfg = os.path.join(tmp, "cfg.json")
         with open(cfg, "w", encoding="utf-8") as f:
-            json.dump({"db": os.path.join(tmp, "t.db"), "keys": os.path.join(tmp, "keys")}, f)
+            json.dump({"db": common.new_db(tmp), "keys": os.path.join(tmp, "keys")}, f)
         subprocess.run([ctx.shenbao, "keygen", "--config", cfg], check=True,
                        capture_output=True, timeout=60)
         listener = socket.socket()

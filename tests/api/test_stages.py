@@ -167,7 +167,7 @@ class Refused(common.ApiTest):
         tmp = tempfile.mkdtemp(prefix="shenbao-stages-")
         cfg = os.path.join(tmp, "config.json")
         with open(cfg, "w") as f:
-            json.dump({"db": os.path.join(tmp, "t.db"), "keys": os.path.join(tmp, "keys"),
+            json.dump({"db": common.new_db(tmp), "keys": os.path.join(tmp, "keys"),
                        "listen": "127.0.0.1:1", "stages": stages}, f)
         p = subprocess.run([common.ctx.shenbao, "serve", "--config", cfg],
                            capture_output=True, timeout=60)

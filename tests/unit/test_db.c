@@ -115,13 +115,13 @@ START_TEST(test_translate)
     int n;
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ck_assert_int_eq(db_pg_translate(cases[i].in, out, sizeof out, &n), 0);
+        ck_assert_int_eq(db_pg_translate(cases[i].in, out, sizeof out, &n, NULL), 0);
         ck_assert_str_eq(out, cases[i].out);
         ck_assert_int_eq(n, cases[i].n);
     }
-    ck_assert_int_eq(db_pg_translate("?0", out, sizeof out, &n), -1);
-    ck_assert_int_eq(db_pg_translate("?70000", out, sizeof out, &n), -1);
-    ck_assert_int_eq(db_pg_translate("SELECT ?1", out, 6, &n), -1);
+    ck_assert_int_eq(db_pg_translate("?0", out, sizeof out, &n, NULL), -1);
+    ck_assert_int_eq(db_pg_translate("?70000", out, sizeof out, &n, NULL), -1);
+    ck_assert_int_eq(db_pg_translate("SELECT ?1", out, 6, &n, NULL), -1);
 }
 END_TEST
 

@@ -37,8 +37,7 @@ struct env {
 static struct store *open_store(int engine, const char *target)
 {
     char err[512] = "";
-    struct store *s = engine == 0 ? store_open(target, err, sizeof err)
-                                  : store_open_postgresql(target, err, sizeof err);
+    struct store *s = store_open(target, err, sizeof err);
 
     ck_assert_msg(s != NULL, "%s: %s", engine_names[engine], err);
     return s;
@@ -128,8 +127,7 @@ static void *race_migrate(void *arg)
 {
     struct racer *r = arg;
     char err[512] = "";
-    struct store *s = r->engine == 0 ? store_open(r->target, err, sizeof err)
-                                     : store_open_postgresql(r->target, err, sizeof err);
+    struct store *s = store_open(r->target, err, sizeof err);
 
     r->rc = s ? store_migrate(s, &r->applied, err, sizeof err) : -1;
     if (r->rc != 0)
@@ -1092,19 +1090,246 @@ static bool ignore_unit(const struct unit *u, void *ctx)
     return true;
 }
 
+/* ---- the desk and the listings ------------------------------------------- */
+
+#define USCC_A "91110108MA01AAAAAA"
+
+struct desk_op {
+    int64_t ids[3];
+    int64_t org[4];
+    size_t n_org;
+    enum store_rc has[3];
+    int64_t templates;
+    int64_t template_ids[2];
+    enum store_rc deleted, deleted_again;
+};
+
+static bool see_org(struct application *a, void *ctx)
+{
+    struct desk_op *o = ctx;
+    if (o->n_org < 4)
+        o->org[o->n_org++] = a->id;
+    return true;
+}
+
+static enum store_rc tx_desk(struct store_tx *tx, void *ctx)
+{
+    struct desk_op *o = ctx;
+    static const struct {
+        const char *kind, *name, *status, *submitted, *data;
+    } apps[] = {
+        {"incubator", "Alpha 孵化器", "district_review", "2020-09-02T02:00:00Z",
+         "{\"brand\":\"Sunny Brand\"}"},
+        {"first_store", "Beta", "municipal_review", "2020-09-03T02:00:00Z",
+         "{\"stores\":[{\"brand\":\"Lucky\"}],\"store\":{\"name\":\"North Shop\"}}"},
+        {"incubator", "Gamma", "district_review", "2020-09-04T02:00:00Z",
+         "{\"base\":{\"name\":\"Park\"}}"},
+    };
+    enum store_rc rc = STORE_OK;
+    for (size_t i = 0; i < 3 && rc == STORE_OK; i++) {
+        struct application a = {
+            .round = 2020, .version = 2, .created_by = 1, .granted_fen = -1, .refund_fen = -1};
+        snprintf(a.kind, sizeof a.kind, "%s", apps[i].kind);
+        snprintf(a.review_unit, sizeof a.review_unit, "110108");
+        snprintf(a.applicant_uscc, sizeof a.applicant_uscc, USCC_A);
+        snprintf(a.status, sizeof a.status, "%s", apps[i].status);
+        snprintf(a.created_at, sizeof a.created_at, "2020-09-01T02:00:00Z");
+        snprintf(a.updated_at, sizeof a.updated_at, "%s", apps[i].submitted);
+        snprintf(a.submitted_at, sizeof a.submitted_at, "%s", apps[i].submitted);
+        snprintf(a.status_at, sizeof a.status_at, "%s", apps[i].submitted);
+        a.applicant_name = (char *)apps[i].name;
+        a.data_json = (char *)apps[i].data;
+        rc = store_app_insert(tx, &a);
+        o->ids[i] = a.id;
+    }
+    if (rc != STORE_OK)
+        return rc;
+    o->n_org = 0;
+    rc = store_app_each_of_org_tx(tx, USCC_A, "incubator", 2020, o->ids[0], see_org, o);
+    if (rc != STORE_OK)
+        return rc;
+
+    struct ranking_row r = {.year = 2020, .computed_by = 1};
+    char result[160];
+    snprintf(r.kind, sizeof r.kind, "tourism_award");
+    snprintf(r.computed_at, sizeof r.computed_at, "2020-10-01T02:00:00Z");
+    snprintf(result, sizeof result,
+             "{\"entries\":[{\"application_id\":%lld}],\"excluded\":[{\"application_id\":%lld}]}",
+             (long long)o->ids[1], (long long)o->ids[2]);
+    r.result_json = result;
+    if ((rc = store_ranking_put(tx, &r)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < 3; i++)
+        o->has[i] = store_ranking_has_tx(tx, "tourism_award", 2020, o->ids[i]);
+
+    static const char *const kinds[] = {"tourism_award", "incubator", "incubator"};
+    static const int rounds[] = {2020, 2021, 2021};
+    for (size_t i = 0; i < 3 && rc == STORE_OK; i++) {
+        struct round_row w = {.round = rounds[i], .set_by = 1};
+        snprintf(w.kind, sizeof w.kind, "%s", kinds[i]);
+        snprintf(w.opens_on, sizeof w.opens_on, "2021-0%zu-01", i + 1);
+        snprintf(w.closes_on, sizeof w.closes_on, "2021-12-31");
+        snprintf(w.set_at, sizeof w.set_at, "2021-01-01T02:00:00Z");
+        rc = store_round_put(tx, &w); /* the third replaces the second */
+    }
+
+    for (size_t i = 0; i < 2 && rc == STORE_OK; i++) {
+        struct opinion_template t = {.account_id = 1,
+                                     .title = i ? "退回" : "同意",
+                                     .text = i ? "请补充材料。" : "经审核，同意。",
+                                     .created_at = "2021-01-01T02:00:00Z"};
+        rc = store_template_add(tx, &t);
+        o->template_ids[i] = t.id;
+    }
+    if (rc == STORE_OK)
+        rc = store_templates_count(tx, 1, &o->templates);
+    if (rc == STORE_OK) {
+        o->deleted = store_template_delete(tx, 1, o->template_ids[0]);
+        o->deleted_again = store_template_delete(tx, 1, o->template_ids[0]);
+    }
+    return rc;
+}
+
+struct listed {
+    int64_t ids[8];
+    char keys[8][40];
+    size_t n;
+};
+
+static void see_listed(const struct application *a, void *ctx)
+{
+    struct listed *l = ctx;
+    if (l->n < 8) {
+        snprintf(l->keys[l->n], sizeof l->keys[0], "%s", a->submitted_at);
+        l->ids[l->n++] = a->id;
+    }
+}
+
+static size_t list_q(struct store *s, const char *q, const char *status, int64_t *first)
+{
+    struct app_filter f = {.scope = SCOPE_SUBMITTED, .q = q, .limit = 10};
+    struct listed l = {0};
+    int64_t counted = -1;
+    f.statuses[0] = status;
+    ck_assert_int_eq(store_app_list(s, &f, see_listed, &l, NULL), STORE_OK);
+    ck_assert_int_eq(store_app_count(s, &f, &counted), STORE_OK);
+    ck_assert_int_eq(counted, (int64_t)l.n);
+    *first = l.n ? l.ids[0] : 0;
+    return l.n;
+}
+
+static void see_round(const struct round_row *r, void *ctx)
+{
+    struct listed *l = ctx;
+    if (l->n < 8)
+        snprintf(l->keys[l->n++], sizeof l->keys[0], "%s %d %s", r->kind, r->round, r->opens_on);
+}
+
+static void see_template(const struct opinion_template *t, void *ctx)
+{
+    struct listed *l = ctx;
+    if (l->n < 8) {
+        l->ids[l->n] = t->id;
+        snprintf(l->keys[l->n++], sizeof l->keys[0], "%s", t->title);
+    }
+}
+
+START_TEST(test_desk_and_listings)
+{
+    struct env e;
+    struct db *d;
+    char err[512] = "";
+
+    env_open(&e, _i);
+    migrate(e.s);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    for (size_t i = 0; i < sizeof seed_sql / sizeof seed_sql[0]; i++)
+        ck_assert_int_eq(run_case(d, seed_sql[i], -1, 0, 0), ACCEPTED);
+    db_close(d);
+
+    struct desk_op o = {0};
+    ck_assert_int_eq(store_write(e.s, tx_desk, &o), STORE_OK);
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+    /* The organisation's other incubator applications of 2020: the draft
+     * of the seed and the third. */
+    ck_assert_int_eq(o.n_org, 2);
+    ck_assert_int_eq(o.org[1], o.ids[2]);
+    /* A ranking holds what it ranked and what it excluded, nothing else. */
+    ck_assert_int_eq(o.has[0], STORE_NOT_FOUND);
+    ck_assert_int_eq(o.has[1], STORE_OK);
+    ck_assert_int_eq(o.has[2], STORE_OK);
+    ck_assert_int_eq(o.templates, 2);
+    ck_assert_int_eq(o.deleted, STORE_OK);
+    ck_assert_int_eq(o.deleted_again, STORE_NOT_FOUND);
+
+    /* The search, the same on both engines: the name, the USCC, a brand,
+     * a store's name, a base's name, a brand of one of the stores. */
+    int64_t first = 0;
+    ck_assert_uint_eq(list_q(e.s, "sunny", NULL, &first), 1);
+    ck_assert_int_eq(first, o.ids[0]);
+    ck_assert_uint_eq(list_q(e.s, "lucky", NULL, &first), 1);
+    ck_assert_int_eq(first, o.ids[1]);
+    ck_assert_uint_eq(list_q(e.s, "north shop", NULL, &first), 1);
+    ck_assert_int_eq(first, o.ids[1]);
+    ck_assert_uint_eq(list_q(e.s, "park", NULL, &first), 1);
+    ck_assert_int_eq(first, o.ids[2]);
+    ck_assert_uint_eq(list_q(e.s, "孵化", NULL, &first), 1);
+    ck_assert_int_eq(first, o.ids[0]);
+    ck_assert_uint_eq(list_q(e.s, "ma01", NULL, &first), 3);
+    ck_assert_int_eq(first, o.ids[2]); /* last submitted first */
+    ck_assert_uint_eq(list_q(e.s, "nothing like it", NULL, &first), 0);
+    ck_assert_uint_eq(list_q(e.s, NULL, "district_review", &first), 2);
+    ck_assert_uint_eq(list_q(e.s, "sunny", "municipal_review", &first), 0);
+
+    /* Pages of one, each after the last row of the one before. */
+    struct app_filter f = {.scope = SCOPE_SUBMITTED, .limit = 1, .sort = SORT_SUBMITTED_ASC};
+    int64_t order[3];
+    for (int i = 0; i < 3; i++) {
+        struct listed l = {0};
+        bool more = false;
+        ck_assert_int_eq(store_app_list(e.s, &f, see_listed, &l, &more), STORE_OK);
+        ck_assert_uint_eq(l.n, 1);
+        ck_assert(more == (i < 2));
+        order[i] = l.ids[0];
+        static char key[40];
+        snprintf(key, sizeof key, "%s", l.keys[0]);
+        f.after_key = key;
+        f.after_id = l.ids[0];
+    }
+    ck_assert_int_eq(order[0], o.ids[0]);
+    ck_assert_int_eq(order[2], o.ids[2]);
+
+    /* Rounds in order of kind and round, the replaced one as replaced;
+     * the templates left. */
+    struct listed rounds = {0};
+    ck_assert_int_eq(store_rounds_each(e.s, see_round, &rounds), STORE_OK);
+    ck_assert_uint_eq(rounds.n, 2);
+    ck_assert_str_eq(rounds.keys[0], "incubator 2021 2021-03-01");
+    ck_assert_str_eq(rounds.keys[1], "tourism_award 2020 2021-01-01");
+    struct round_row w;
+    ck_assert_int_eq(store_round_get(e.s, "incubator", 2021, &w), STORE_OK);
+    ck_assert_str_eq(w.opens_on, "2021-03-01");
+    ck_assert_int_eq(store_round_get(e.s, "incubator", 2022, &w), STORE_NOT_FOUND);
+    struct listed templates = {0};
+    ck_assert_int_eq(store_templates_of(e.s, 1, see_template, &templates), STORE_OK);
+    ck_assert_uint_eq(templates.n, 1);
+    ck_assert_str_eq(templates.keys[0], "退回");
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+    env_close(&e);
+}
+END_TEST
+
 START_TEST(test_postgresql_store)
 {
     struct env e;
     struct skew k = {0};
     struct unit u;
-    char err[256] = "";
     bool any = false;
 
     env_open(&e, 1);
     migrate(e.s);
-    /* store_open() refuses PostgreSQL until every query runs there. */
-    ck_assert_ptr_null(store_open(e.target, err, sizeof err));
-    ck_assert_msg(strstr(err, "PostgreSQL") != NULL, "%s", err);
+    ck_assert(store_is_postgresql(e.s));
     ck_assert(store_ping(e.s));
     ck_assert(store_writable(e.s));
     ck_assert_int_gt(store_bytes(e.s), 0);
@@ -1118,11 +1343,11 @@ START_TEST(test_postgresql_store)
     store_free(k.other);
     ck_assert_int_eq(atomic_load(&errors_logged), 0);
 
-    /* A nested write is refused; a query not converted yet answers
-     * STORE_ERROR (logged) rather than touching SQLite. */
+    /* A nested write is refused (logged). */
     ck_assert_int_eq(store_write(e.s, tx_nested, e.s), STORE_ERROR);
-    ck_assert_int_eq(store_account_any(e.s, &any), STORE_ERROR);
-    ck_assert_int_ge(atomic_load(&errors_logged), 2);
+    ck_assert_int_ge(atomic_load(&errors_logged), 1);
+    ck_assert_int_eq(store_account_any(e.s, &any), STORE_OK);
+    ck_assert(!any);
     /* Readers on many threads each get their own connection. */
     ck_assert_int_eq(store_unit_each(e.s, ignore_unit, NULL), STORE_OK);
     env_close(&e);
@@ -1143,6 +1368,7 @@ static Suite *store_pg_suite(void)
     tcase_add_loop_test(tc, test_materials_and_versions, 0, 2);
     tcase_add_loop_test(tc, test_duties, 0, 2);
     tcase_add_loop_test(tc, test_idempotency_keys, 0, 2);
+    tcase_add_loop_test(tc, test_desk_and_listings, 0, 2);
     tcase_add_test(tc, test_postgresql_store);
     suite_add_tcase(s, tc);
     return s;
