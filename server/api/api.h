@@ -265,6 +265,13 @@ void api_cert_verify(struct call *c);
 void api_cert_revoke(struct call *c);
 void api_jwks(struct call *c);
 
+/* log.c: the transparency log. */
+void api_log_checkpoint(struct call *c);
+void api_log_key(struct call *c);
+void api_log_inclusion(struct call *c);
+void api_log_consistency(struct call *c);
+void api_log_entries(struct call *c);
+
 /* materials.c */
 void api_kind_materials(struct call *c);
 void api_material_upload_head(struct call *c);

@@ -22,7 +22,9 @@ static void usage(FILE *to)
           "                         create an account; its token is the last line printed\n"
           "  account disable ID     disable an account: its tokens and sessions stop working\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
-          "  audit verify           check the hash chain of the whole history\n"
+          "  audit verify [--checkpoint FILE]\n"
+          "                         check the hash chain and the transparency log; with a\n"
+          "                         checkpoint saved earlier, that the log extends it\n"
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
           "  verify FILE [--jwks FILE_OR_URL]\n"
           "                         check a certificate's signature offline\n"
@@ -51,6 +53,7 @@ enum {
     OPT_TO,
     OPT_FROM,
     OPT_EXPIRES,
+    OPT_CHECKPOINT,
     OPT_DIRECT,
     OPT_HELP,
 };
@@ -71,6 +74,7 @@ static const struct option options[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"from", required_argument, NULL, OPT_FROM},
     {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -88,7 +92,7 @@ static const struct command commands[] = {
     {"account add", cmd_account_add, "keys role name uscc unit authority expires direct"},
     {"account disable", cmd_account_disable, ""},
     {"tick", cmd_tick, "now keys"},
-    {"audit verify", cmd_audit_verify, ""},
+    {"audit verify", cmd_audit_verify, "checkpoint keys"},
     {"keygen", cmd_keygen, "keys"},
     {"verify", cmd_verify, "jwks"},
     {"backup", cmd_backup, "to"},
@@ -185,9 +189,9 @@ int cli_main(int argc, char **argv)
             continue;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
-                               &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
-                               &c.now,         &c.jwks, &c.to,     &c.from, &c.expires};
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen,  &c.keys,      &c.clock, &c.role,
+                               &c.name,        &c.uscc, &c.unit,    &c.authority, &c.now,   &c.jwks,
+                               &c.to,          &c.from, &c.expires, &c.checkpoint};
         *slot[opt - OPT_CONFIG] = optarg;
     }
     /* verify takes one positional argument, the file; account disable the

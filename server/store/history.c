@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- events --------------------------------------------------------------- */
@@ -154,17 +155,22 @@ out:
     return rc;
 }
 
-enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
-                                void *ctx)
+/* The events with ids in [first, last], in id order, on connection c. */
+static enum store_rc events_range_on(struct conn *c, int64_t first, int64_t last,
+                                     bool (*fn)(const struct event *e, void *ctx), void *ctx)
 {
-    static const char sql[] = "SELECT " EVENT_COLUMNS " FROM events ORDER BY id";
-    struct conn *c = store_reader(s);
+    static const char sql[] =
+        "SELECT " EVENT_COLUMNS " FROM events WHERE id >= ?1 AND id <= ?2 ORDER BY id";
     sqlite3_stmt *st = c ? store_stmt(c, sql) : NULL;
     enum store_rc rc = STORE_OK;
     int step;
 
     if (st == NULL)
         return STORE_ERROR;
+    if ((sqlite3_bind_int64(st, 1, first) | sqlite3_bind_int64(st, 2, last)) != SQLITE_OK) {
+        rc = store_rc(c, SQLITE_ERROR, sql);
+        goto out;
+    }
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         struct event e;
         rc = event_from_row(st, &e);
@@ -180,6 +186,24 @@ enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *
 out:
     store_stmt_done(st);
     return rc;
+}
+
+enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
+                                void *ctx)
+{
+    return events_range_on(store_reader(s), INT64_MIN, INT64_MAX, fn, ctx);
+}
+
+enum store_rc store_events_range(struct store *s, int64_t first, int64_t last,
+                                 bool (*fn)(const struct event *e, void *ctx), void *ctx)
+{
+    return events_range_on(store_reader(s), first, last, fn, ctx);
+}
+
+enum store_rc store_events_range_tx(struct store_tx *tx, int64_t first, int64_t last,
+                                    bool (*fn)(const struct event *e, void *ctx), void *ctx)
+{
+    return events_range_on(store_tx_conn(tx), first, last, fn, ctx);
 }
 
 /* ---- objections ----------------------------------------------------------- */

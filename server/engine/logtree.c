@@ -1,0 +1,459 @@
+/*
+ * The transparency log over the events (docs/TRANSPARENCY.md): each event,
+ * in id order, is a leaf of one Merkle tree (leaf index = id - 1, leaf bytes
+ * = the event's canonical encoding, chain.h), appended in the transaction
+ * that writes the event; signed checkpoints of the tree and its proofs.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "chain.h"
+#include "engine_impl.h"
+#include "log.h"
+#include "note.h"
+#include "tlog.h"
+
+/* Appends the leaf hash of an event to the tree of `size` leaves, in tx. */
+static enum store_rc add_leaf(struct store_tx *tx, uint64_t size,
+                              const unsigned char leaf[MERKLE_HASH_LEN])
+{
+    struct merkle_reader r;
+    struct merkle_frontier f;
+    struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
+    size_t count = 0;
+    store_tlog_reader_tx(&r, tx);
+    /* The frontier from the stored subtrees: one read per bit of size. */
+    if (merkle_frontier_load(&f, size, &r) != 0 || merkle_frontier_append(&f, leaf, nodes, &count))
+        return STORE_ERROR;
+    return store_tlog_nodes_add(tx, nodes, count);
+}
+
+void logtree_leaf_hash(unsigned char out[MERKLE_HASH_LEN], const char *leaf, size_t len)
+{
+    merkle_leaf_hash(out, (const unsigned char *)leaf, len);
+}
+
+int logtree_event_leaf_hash(unsigned char out[MERKLE_HASH_LEN], const struct event *e)
+{
+    char *text = chain_canonical(e, NULL);
+    if (!text)
+        return -1;
+    logtree_leaf_hash(out, text, strlen(text));
+    free(text);
+    return 0;
+}
+
+struct catch_up {
+    struct store_tx *tx;
+    uint64_t size;
+    enum store_rc rc;
+};
+
+static bool catch_up_one(const struct event *e, void *ctx)
+{
+    struct catch_up *cu = ctx;
+    unsigned char leaf[MERKLE_HASH_LEN];
+    if ((uint64_t)e->id != cu->size + 1) {
+        log_json(
+            LOG_ERROR, "the events and the transparency log disagree",
+            json_pack("{s:I, s:I}", "event", (json_int_t)e->id, "leaves", (json_int_t)cu->size));
+        cu->rc = STORE_ERROR;
+        return false;
+    }
+    if (logtree_event_leaf_hash(leaf, e) != 0 || (cu->rc = add_leaf(cu->tx, cu->size, leaf))) {
+        if (cu->rc == STORE_OK)
+            cu->rc = STORE_ERROR;
+        return false;
+    }
+    cu->size++;
+    return true;
+}
+
+/* Appends, in tx, the events before `next_id` that are not leaves yet (a
+ * database written before the log).  *size is the tree's size, updated. */
+static enum store_rc catch_up(struct store_tx *tx, int64_t next_id, uint64_t *size)
+{
+    struct catch_up cu = {.tx = tx, .size = *size, .rc = STORE_OK};
+    if ((uint64_t)next_id - 1 == *size)
+        return STORE_OK;
+    if ((uint64_t)next_id - 1 < *size) {
+        /* More leaves than events: events were removed under the log. */
+        log_json(LOG_ERROR, "the transparency log has more leaves than there are events",
+                 json_pack("{s:I, s:I}", "events", (json_int_t)(next_id - 1), "leaves",
+                           (json_int_t)*size));
+        return STORE_ERROR;
+    }
+    enum store_rc rc =
+        store_events_range_tx(tx, (int64_t)*size + 1, next_id - 1, catch_up_one, &cu);
+    if (rc == STORE_OK)
+        rc = cu.rc;
+    if (rc == STORE_OK && cu.size != (uint64_t)next_id - 1) {
+        log_json(LOG_ERROR, "events are missing under the transparency log",
+                 json_pack("{s:I, s:I}", "expected", (json_int_t)(next_id - 1), "found",
+                           (json_int_t)cu.size));
+        rc = STORE_ERROR;
+    }
+    *size = cu.size;
+    return rc;
+}
+
+enum store_rc logtree_append(struct store_tx *tx, const struct event *e, const char *body)
+{
+    uint64_t size = 0;
+    size_t len = 0;
+    unsigned char leaf[MERKLE_HASH_LEN];
+    enum store_rc rc = store_tlog_size_tx(tx, &size);
+    if (rc != STORE_OK)
+        return rc;
+    if (e->id < 1 || (rc = catch_up(tx, e->id, &size)) != STORE_OK)
+        return rc == STORE_OK ? STORE_ERROR : rc;
+    char *text = chain_canonical_of(e, body, &len);
+    if (!text)
+        return STORE_ERROR;
+    logtree_leaf_hash(leaf, text, len);
+    free(text);
+    return add_leaf(tx, size, leaf);
+}
+
+static enum store_rc tx_backfill(struct store_tx *tx, void *ctx)
+{
+    uint64_t *added = ctx;
+    int64_t last_id = 0;
+    unsigned char last_hash[EVENT_HASH_LEN];
+    uint64_t size = 0, before;
+    enum store_rc rc = store_tlog_size_tx(tx, &size);
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_event_last(tx, &last_id, last_hash);
+    if (rc == STORE_NOT_FOUND)
+        last_id = 0;
+    else if (rc != STORE_OK)
+        return rc;
+    before = size;
+    rc = catch_up(tx, last_id + 1, &size);
+    *added = size - before;
+    return rc;
+}
+
+int engine_log_backfill(struct store *s, uint64_t *added)
+{
+    uint64_t n = 0;
+    enum store_rc rc = store_write(s, tx_backfill, &n);
+    if (added)
+        *added = rc == STORE_OK ? n : 0;
+    return rc == STORE_OK ? 0 : -1;
+}
+
+/* ---- reading the log ------------------------------------------------------ */
+
+enum engine_rc engine_log_size(struct engine *e, uint64_t *size)
+{
+    return store_tlog_size(e->store, size) == STORE_OK ? ENGINE_OK : ENGINE_ERROR;
+}
+
+enum engine_rc engine_log_checkpoint(struct engine *e, char **note, size_t *len, uint64_t *size)
+{
+    const struct note_signer *k = e->log_key;
+    struct merkle_reader r;
+    struct checkpoint cp = {0};
+    *note = NULL;
+    if (!k || !k->sk)
+        return ENGINE_UNAVAILABLE;
+    store_tlog_reader(&r, e->store);
+    /* The size first: the tree of that size never changes afterwards. */
+    if (store_tlog_size(e->store, &cp.size) != STORE_OK || merkle_root(cp.root, cp.size, &r) != 0)
+        return ENGINE_ERROR;
+    cp.origin = k->name;
+    size_t text_len = 0;
+    char *text = checkpoint_format(&cp, &text_len);
+    if (!text)
+        return ENGINE_ERROR;
+    *note = note_sign(k, text, text_len, len);
+    free(text);
+    if (size)
+        *size = cp.size;
+    return *note ? ENGINE_OK : ENGINE_ERROR;
+}
+
+json_t *log_hashes_json(const unsigned char *hashes, size_t count)
+{
+    json_t *a = json_array();
+    char b64[sodium_base64_ENCODED_LEN(MERKLE_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
+    for (size_t i = 0; a && i < count; i++) {
+        sodium_bin2base64(b64, sizeof b64, hashes + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN,
+                          sodium_base64_VARIANT_ORIGINAL);
+        if (json_array_append_new(a, json_string(b64)) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+enum engine_rc engine_log_inclusion(struct engine *e, uint64_t index, uint64_t size, json_t **out)
+{
+    unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH_LEN];
+    unsigned char leaf[MERKLE_HASH_LEN];
+    size_t count = 0;
+    uint64_t have = 0;
+    struct merkle_reader r;
+    *out = NULL;
+    if (store_tlog_size(e->store, &have) != STORE_OK)
+        return ENGINE_ERROR;
+    if (index >= size || size > have)
+        return ENGINE_NOT_FOUND;
+    store_tlog_reader(&r, e->store);
+    if (merkle_inclusion_proof(proof, &count, index, size, &r) != 0 ||
+        store_tlog_node(e->store, 0, index, leaf) != STORE_OK)
+        return ENGINE_ERROR;
+    json_t *hashes = log_hashes_json(proof, count);
+    json_t *leaf_hash = log_hashes_json(leaf, 1);
+    if (!hashes || !leaf_hash) {
+        json_decref(hashes);
+        json_decref(leaf_hash);
+        return ENGINE_ERROR;
+    }
+    *out = json_pack("{s:I, s:I, s:O, s:o}", "index", (json_int_t)index, "size", (json_int_t)size,
+                     "leaf_hash", json_array_get(leaf_hash, 0), "hashes", hashes);
+    json_decref(leaf_hash);
+    return *out ? ENGINE_OK : ENGINE_ERROR;
+}
+
+enum engine_rc engine_log_consistency(struct engine *e, uint64_t from, uint64_t to, json_t **out)
+{
+    unsigned char proof[MERKLE_MAX_PROOF * MERKLE_HASH_LEN];
+    size_t count = 0;
+    uint64_t have = 0;
+    struct merkle_reader r;
+    *out = NULL;
+    if (store_tlog_size(e->store, &have) != STORE_OK)
+        return ENGINE_ERROR;
+    if (from > to || to > have)
+        return ENGINE_NOT_FOUND;
+    store_tlog_reader(&r, e->store);
+    /* Every tree extends the empty one: nothing to prove from size 0. */
+    if (from > 0 && merkle_consistency_proof(proof, &count, from, to, &r) != 0)
+        return ENGINE_ERROR;
+    json_t *hashes = log_hashes_json(proof, count);
+    *out = hashes ? json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to,
+                              "hashes", hashes)
+                  : NULL;
+    return *out ? ENGINE_OK : ENGINE_ERROR;
+}
+
+json_t *engine_log_entry_json(const struct event *ev)
+{
+    size_t len = 0;
+    unsigned char leaf[MERKLE_HASH_LEN];
+    char *body = chain_body(ev, NULL);
+    char *text = chain_canonical_of(ev, body, &len);
+    free(body);
+    json_t *o = text ? event_to_json(ev) : NULL;
+    if (!o) {
+        free(text);
+        return NULL;
+    }
+    logtree_leaf_hash(leaf, text, len);
+    json_t *leaf_hash = log_hashes_json(leaf, 1);
+    size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(cap);
+    if (b64)
+        sodium_bin2base64(b64, cap, (const unsigned char *)text, len,
+                          sodium_base64_VARIANT_ORIGINAL);
+    free(text);
+    if (!leaf_hash || !b64 ||
+        json_object_set_new(o, "index", json_integer((json_int_t)(ev->id - 1))) != 0 ||
+        json_object_set_new(o, "application_id", json_integer(ev->application_id)) != 0 ||
+        json_object_set_new(o, "leaf", json_string(b64)) != 0) {
+        free(b64);
+        json_decref(leaf_hash);
+        json_decref(o);
+        return NULL;
+    }
+    free(b64);
+    json_decref(leaf_hash);
+    return o;
+}
+
+struct entries {
+    void (*fn)(json_t *entry, void *ctx);
+    void *ctx;
+    int64_t next;
+    bool failed;
+};
+
+static bool entry_one(const struct event *ev, void *ctx)
+{
+    struct entries *en = ctx;
+    json_t *o = ev->id == en->next ? engine_log_entry_json(ev) : NULL;
+    if (!o) {
+        en->failed = true;
+        return false;
+    }
+    en->next++;
+    en->fn(o, en->ctx);
+    return true;
+}
+
+enum engine_rc engine_log_entries(struct engine *e, uint64_t start, uint64_t end,
+                                  void (*fn)(json_t *entry, void *ctx), void *ctx)
+{
+    uint64_t have = 0;
+    if (store_tlog_size(e->store, &have) != STORE_OK)
+        return ENGINE_ERROR;
+    if (start > end || end > have)
+        return ENGINE_NOT_FOUND;
+    if (start == end)
+        return ENGINE_OK;
+    struct entries en = {.fn = fn, .ctx = ctx, .next = (int64_t)start + 1};
+    enum store_rc rc =
+        store_events_range(e->store, (int64_t)start + 1, (int64_t)end, entry_one, &en);
+    /* Every leaf below the tree's size is an event: a gap is a database
+     * changed under the log. */
+    if (rc != STORE_OK || en.failed || en.next != (int64_t)end + 1)
+        return ENGINE_ERROR;
+    return ENGINE_OK;
+}
+
+/* ---- checking the log ------------------------------------------------------ */
+
+struct audit_tree {
+    struct store *s;
+    const struct checkpoint *cp;
+    uint64_t stored; /* leaves the database holds */
+    struct merkle_frontier f;
+    bool cp_checked;
+    char *report;
+    size_t cap;
+    bool failed;
+};
+
+static void checkpoint_root_check(struct audit_tree *at)
+{
+    unsigned char root[MERKLE_HASH_LEN];
+    char b64[sodium_base64_ENCODED_LEN(MERKLE_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
+    at->cp_checked = true;
+    merkle_frontier_root(root, &at->f);
+    if (sodium_memcmp(root, at->cp->root, MERKLE_HASH_LEN) == 0)
+        return;
+    sodium_bin2base64(b64, sizeof b64, root, MERKLE_HASH_LEN, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(at->report, at->cap,
+             "the first %llu events hash to %s, not to the checkpoint's root: the history up "
+             "to event %llu (log index %llu) was rewritten, together with the log's stored "
+             "tree, so the checkpoint alone cannot say which event",
+             (unsigned long long)at->f.size, b64, (unsigned long long)at->f.size,
+             (unsigned long long)at->f.size - 1);
+    at->failed = true;
+}
+
+static bool audit_leaf(const struct event *e, void *ctx)
+{
+    struct audit_tree *at = ctx;
+    unsigned char leaf[MERKLE_HASH_LEN], stored[MERKLE_HASH_LEN];
+    struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
+    size_t count;
+    uint64_t index = at->f.size;
+    if (logtree_event_leaf_hash(leaf, e) != 0) {
+        at->failed = true;
+        snprintf(at->report, at->cap, "out of memory");
+        return false;
+    }
+    if (index < at->stored) {
+        enum store_rc rc = store_tlog_node(at->s, 0, index, stored);
+        if (rc == STORE_ERROR) {
+            at->failed = true;
+            snprintf(at->report, at->cap, "the log's leaves could not be read");
+            return false;
+        }
+        if (rc != STORE_OK || sodium_memcmp(stored, leaf, MERKLE_HASH_LEN) != 0) {
+            snprintf(at->report, at->cap,
+                     "event %lld (log index %llu) is not the leaf the log holds at that index: "
+                     "the events diverge from the published log there (changed, removed, "
+                     "reordered or inserted)",
+                     (long long)e->id, (unsigned long long)index);
+            at->failed = true;
+            return false;
+        }
+    }
+    merkle_frontier_append(&at->f, leaf, nodes, &count);
+    if (at->cp && at->f.size == at->cp->size) {
+        checkpoint_root_check(at);
+        if (at->failed)
+            return false;
+    }
+    return true;
+}
+
+int engine_audit_log(struct store *s, const struct checkpoint *cp, uint64_t *size,
+                     unsigned char root[MERKLE_HASH_LEN], char *report, size_t cap)
+{
+    struct audit_tree *at = calloc(1, sizeof *at);
+    int ret = -1;
+    if (!at)
+        return -2;
+    at->s = s;
+    at->cp = cp;
+    at->report = report;
+    at->cap = cap;
+    report[0] = '\0';
+    merkle_frontier_init(&at->f);
+    if (store_tlog_size(s, &at->stored) != STORE_OK ||
+        store_events_each(s, audit_leaf, at) != STORE_OK) {
+        ret = -2;
+        goto out;
+    }
+    if (at->failed)
+        goto out;
+    if (cp && cp->size == 0)
+        checkpoint_root_check(at); /* the empty tree's root */
+    if (at->failed)
+        goto out;
+    if (cp && at->f.size < cp->size) {
+        snprintf(report, cap,
+                 "the log has %llu events but the checkpoint was taken at %llu: event %llu "
+                 "(log index %llu) and every one after it were removed",
+                 (unsigned long long)at->f.size, (unsigned long long)cp->size,
+                 (unsigned long long)at->f.size + 1, (unsigned long long)at->f.size);
+        goto out;
+    }
+    if (at->f.size < at->stored) {
+        snprintf(report, cap,
+                 "the log holds %llu leaves but there are %llu events: event %llu (log index "
+                 "%llu) and every one after it were removed",
+                 (unsigned long long)at->stored, (unsigned long long)at->f.size,
+                 (unsigned long long)at->f.size + 1, (unsigned long long)at->f.size);
+        goto out;
+    }
+    struct state_mismatch m;
+    enum store_rc rc = store_tlog_state_mismatch(s, &m);
+    if (rc == STORE_ERROR) {
+        ret = -2;
+        goto out;
+    }
+    if (rc == STORE_OK && m.what == STATE_APPLICATION_STATUS) {
+        snprintf(report, cap,
+                 "application %lld is %s but its last event left it %s: the row was changed "
+                 "outside the log",
+                 (long long)m.application_id, m.stored, m.logged[0] ? m.logged : "(no event)");
+        goto out;
+    }
+    if (rc == STORE_OK) {
+        snprintf(report, cap,
+                 "certificate %s (application %lld) is %s, which its application's events do "
+                 "not say: the row was changed outside the log",
+                 m.serial, (long long)m.application_id, m.stored);
+        goto out;
+    }
+    if (size)
+        *size = at->f.size;
+    if (root)
+        merkle_frontier_root(root, &at->f);
+    ret = 0;
+out:
+    free(at);
+    return ret;
+}
