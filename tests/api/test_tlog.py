@@ -1,0 +1,575 @@
+"""The transparency log (CONTRACT.md "Transparency log", docs/TRANSPARENCY.md):
+every event a leaf, the signed checkpoint, inclusion and consistency proofs
+checked here with code of our own (RFC 9162 §2.1.3.2 and §2.1.4.2, Ed25519
+from Python's cryptography) and with Go's reference packages (the interop
+checker tests/interop/go/tlogcheck.go, built by meson next to the binary),
+the entries for auditors, and `audit verify --checkpoint` on copies of the
+database tampered with as someone holding the file would.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+import unittest
+
+import common
+from common import ApiTest, Flow
+from test_audit import event_canonical, event_hash
+
+CLOCK = "2020-11-02T10:00:00+08:00"
+
+
+# --------------------------------------------------------------------------
+# RFC 6962 / 9162, written out here without the server's code.
+
+def leaf_hash(d):
+    return hashlib.sha256(b"\x00" + d).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mth(leaves):
+    """The root of the tree over these leaf hashes."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while 2 * k < len(leaves):
+        k *= 2
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def verify_inclusion(leaf, index, size, hashes, root):
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in hashes:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(m, n, first, second, hashes):
+    if m == n:
+        return not hashes and first == second
+    if m == 0:
+        return not hashes
+    if m > n or not hashes:
+        return False
+    if m & (m - 1) == 0:  # a power of two: the old root starts the path
+        hashes = [first] + list(hashes)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = hashes[0]
+    for c in hashes[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == first and sr == second
+
+
+def b64(s):
+    return base64.b64decode(s, validate=True)
+
+
+def open_checkpoint(note, vkey):
+    """Checks the note's Ed25519 signature by the verifier key and parses
+    the checkpoint: (origin, size, root)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    name, key_id, data = vkey.strip().split("+", 2)
+    data = b64(data)
+    assert data[0] == 1 and len(data) == 33, vkey
+    text, sigs = note.split("\n\n", 1)
+    text += "\n"
+    ok = False
+    for line in sigs.splitlines():
+        m = re.fullmatch("\u2014 (\\S+) (\\S+)", line)
+        assert m, line
+        sig = b64(m.group(2))
+        if m.group(1) == name and sig[:4].hex() == key_id:
+            Ed25519PublicKey.from_public_bytes(data[1:]).verify(sig[4:], text.encode("utf-8"))
+            ok = True
+    assert ok, "no signature by %s" % vkey
+    origin, size, root = text.split("\n")[:3]
+    assert origin == name
+    return origin, int(size), b64(root)
+
+
+def tlogcheck_path():
+    path = os.path.join(os.path.dirname(os.path.abspath(common.ctx.shenbao)), "tests",
+                        "tlogcheck")
+    return path if os.path.exists(path) else None
+
+
+class Log(ApiTest):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = common.start_server(clock=CLOCK)
+        cls.tmp = tempfile.mkdtemp(prefix="shenbao-api-tlog-")
+        cls.flow = Flow(cls.srv)
+        try:
+            cls.app = cls.flow.to(cls.flow.create("incubator"), "approved")
+            cls.flow.to(cls.flow.create("first_store"), "rejected")
+        except BaseException:
+            cls.srv.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        for name in os.listdir(cls.tmp):
+            os.unlink(os.path.join(cls.tmp, name))
+        os.rmdir(cls.tmp)
+
+    def get(self, path, token=None, status=200):
+        r = self.srv.req("GET", path, token=token)
+        self.assertEqual(r[0], status, r)
+        return r
+
+    def key(self):
+        return self.get("/v1/log/key")[2].decode("utf-8")
+
+    def checkpoint(self):
+        r = self.get("/v1/log/checkpoint")
+        self.assertEqual(r[1]["content-type"], "text/plain; charset=utf-8")
+        self.assertEqual(r[1]["cache-control"], "no-cache")
+        note = r[2].decode("utf-8")
+        return (note,) + open_checkpoint(note, self.key())
+
+    def entries(self, start, end):
+        r = self.get("/v1/log/entries?start=%d&end=%d" % (start, end), token="auditor")
+        return r[2]["entries"]
+
+    def events_db(self, db=None):
+        con = sqlite3.connect("file:%s?mode=ro" % (db or self.srv.db), uri=True)
+        try:
+            con.row_factory = sqlite3.Row
+            return [dict(r) for r in con.execute("SELECT * FROM events ORDER BY id")]
+        finally:
+            con.close()
+
+    def write(self):
+        """One more event: an objection-free application created."""
+        self.flow.create("incubator")
+
+    # -- what is served -------------------------------------------------------
+
+    def test_the_checkpoint_is_signed_and_its_root_is_the_events(self):
+        note, origin, size, root = self.checkpoint()
+        self.assertEqual(origin, "shenbao.example/log")
+        self.assertTrue(note.startswith("shenbao.example/log\n%d\n" % size))
+        rows = self.events_db()
+        self.assertGreaterEqual(len(rows), size)
+        entries = self.entries(0, size)
+        self.assertEqual([e["index"] for e in entries], list(range(size)))
+        leaves = []
+        for e, row in zip(entries, rows):
+            with self.subTest(index=e["index"]):
+                # the leaf is the event's canonical bytes (docs/RECORD.md)
+                self.assertEqual(b64(e["leaf"]), event_canonical(row).encode("ascii"))
+                self.assertEqual(b64(e["leaf_hash"]), leaf_hash(b64(e["leaf"])))
+                self.assertEqual(e["log_index"], e["index"])
+                self.assertEqual(e["id"], row["id"])
+                leaves.append(leaf_hash(b64(e["leaf"])))
+        self.assertEqual(mth(leaves), root)
+
+    def test_a_tampered_signature_or_key_is_refused(self):
+        note, _, _, _ = self.checkpoint()
+        text, sig = note.split("\n\n")
+        bad = text.replace("\n", "\n", 1) + "\n\n" + sig[:-6] + ("AAAA" if sig[-6:-2] != "AAAA"
+                                                               else "BBBB") + sig[-2:]
+        with self.assertRaises(Exception):
+            open_checkpoint(bad, self.key())
+        lines = text.split("\n")
+        lines[1] = str(int(lines[1]) + 1)
+        with self.assertRaises(Exception):
+            open_checkpoint("\n".join(lines) + "\n\n" + sig, self.key())
+
+    def test_every_event_shown_has_its_log_index_and_leaf_hash(self):
+        events = self.flow.events(self.app["id"])
+        rows = {r["id"]: r for r in self.events_db()}
+        for ev in events:
+            with self.subTest(event=ev["id"]):
+                self.assertEqual(ev["log_index"], ev["id"] - 1)
+                self.assertEqual(b64(ev["leaf_hash"]),
+                                 leaf_hash(event_canonical(rows[ev["id"]]).encode("ascii")))
+
+    def test_inclusion_proofs_verify_against_the_checkpoint(self):
+        _, _, size, root = self.checkpoint()
+        leaves = [leaf_hash(event_canonical(r).encode("ascii")) for r in self.events_db()][:size]
+        for index in range(size):
+            with self.subTest(index=index):
+                r = self.get("/v1/log/proof/inclusion?index=%d&size=%d" % (index, size))
+                self.assertEqual(r[1]["cache-control"], "max-age=31536000, immutable")
+                p = r[2]
+                self.assertEqual((p["index"], p["size"]), (index, size))
+                self.assertEqual(b64(p["leaf_hash"]), leaves[index])
+                hashes = [b64(h) for h in p["hashes"]]
+                self.assertTrue(verify_inclusion(leaves[index], index, size, hashes, root))
+                # and not for another leaf, nor another place
+                self.assertFalse(verify_inclusion(leaves[index - 1], index, size, hashes, root))
+                if size > 1:
+                    self.assertFalse(verify_inclusion(leaves[index], (index + 1) % size, size,
+                                                      hashes, root))
+        # for an earlier size too: the root of that prefix
+        r = self.get("/v1/log/proof/inclusion?index=1&size=3")
+        self.assertTrue(verify_inclusion(leaves[1], 1, 3, [b64(h) for h in r[2]["hashes"]],
+                                         mth(leaves[:3])))
+        # without size: the current tree
+        r = self.get("/v1/log/proof/inclusion?index=0")
+        self.assertEqual(r[1]["cache-control"], "no-cache")
+        self.assertGreaterEqual(r[2]["size"], size)
+
+    def test_consistency_across_growth(self):
+        _, _, old_size, old_root = self.checkpoint()
+        self.write()
+        self.write()
+        _, _, new_size, new_root = self.checkpoint()
+        self.assertGreater(new_size, old_size)
+        r = self.get("/v1/log/proof/consistency?from=%d&to=%d" % (old_size, new_size))
+        self.assertEqual(r[1]["cache-control"], "max-age=31536000, immutable")
+        p = r[2]
+        self.assertEqual((p["from"], p["to"]), (old_size, new_size))
+        hashes = [b64(h) for h in p["hashes"]]
+        self.assertTrue(verify_consistency(old_size, new_size, old_root, new_root, hashes))
+        self.assertFalse(verify_consistency(old_size, new_size, new_root, new_root, hashes))
+        # every pair of sizes up to now
+        leaves = [leaf_hash(event_canonical(r).encode("ascii")) for r in self.events_db()]
+        for m in range(0, new_size + 1):
+            with self.subTest(frm=m):
+                p = self.get("/v1/log/proof/consistency?from=%d&to=%d" % (m, new_size))[2]
+                self.assertTrue(verify_consistency(m, new_size, mth(leaves[:m]),
+                                                   mth(leaves[:new_size]),
+                                                   [b64(h) for h in p["hashes"]]))
+
+    # -- limits and problems ---------------------------------------------------
+
+    def assertBadParam(self, path, param, token=None):
+        r = self.srv.req("GET", path, token=token)
+        self.assertEqual(r[0], 400, r)
+        self.assertEqual(r[1]["content-type"], "application/problem+json")
+        self.assertEqual([e["parameter"] for e in r[2]["errors"]], [param], r[2])
+
+    def test_bad_parameters_are_named(self):
+        _, _, size, _ = self.checkpoint()
+        for path, param in (
+                ("/v1/log/proof/inclusion", "index"),
+                ("/v1/log/proof/inclusion?index=-1", "index"),
+                ("/v1/log/proof/inclusion?index=01", "index"),
+                ("/v1/log/proof/inclusion?index=1x", "index"),
+                ("/v1/log/proof/inclusion?index=99999999999999999999", "index"),
+                ("/v1/log/proof/inclusion?index=%d&size=%d" % (size, size), "index"),
+                ("/v1/log/proof/inclusion?index=0&size=%d" % (size + 1000), "size"),
+                ("/v1/log/proof/inclusion?index=0&size=0", "index"),
+                ("/v1/log/proof/consistency", "from"),
+                ("/v1/log/proof/consistency?from=3&to=2", "from"),
+                ("/v1/log/proof/consistency?from=1&to=%d" % (size + 1000), "to"),
+                ("/v1/log/proof/consistency?from=x", "from")):
+            with self.subTest(path=path):
+                self.assertBadParam(path, param)
+        for path, param in (("/v1/log/entries", "start"),
+                            ("/v1/log/entries?start=0&end=%d" % (size + 1000), "end"),
+                            ("/v1/log/entries?start=3&end=2", "start"),
+                            ("/v1/log/entries?start=0&end=257", "end")):
+            with self.subTest(path=path):
+                self.assertBadParam(path, param, token="auditor")
+        r = self.srv.req("GET", "/v1/log/proof/inclusion?index=0&nonsense=1")
+        self.assertEqual(r[0], 400, r)
+
+    def test_entries_are_for_auditors_and_limited(self):
+        for who in (None, "applicant_a", "municipal_commerce"):
+            with self.subTest(who=who):
+                r = self.srv.req("GET", "/v1/log/entries?start=0", token=who)
+                self.assertIn(r[0], (401, 403), r)
+        r = self.get("/v1/log/entries?start=0", token="auditor")
+        self.assertEqual(r[1]["cache-control"], "private, no-cache")
+        self.assertEqual(r[2]["start"], 0)
+        self.assertEqual(r[2]["end"], min(256, r[2]["size"]))
+        self.assertEqual(len(r[2]["entries"]), r[2]["end"])
+        r = self.get("/v1/log/entries?start=2&end=2", token="auditor")
+        self.assertEqual(r[2]["entries"], [])
+
+    # -- the independent implementation -----------------------------------------
+
+    def test_go_reference_packages_verify_the_servers_answers(self):
+        tool = tlogcheck_path()
+        if not tool:
+            self.skipTest("tlogcheck is not built (no Go): meson builds it beside the binary")
+        files = {}
+
+        def put(name, data):
+            path = os.path.join(self.tmp, name)
+            with open(path, "wb") as f:
+                f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+            files[name] = path
+            return path
+
+        def run(*args):
+            return subprocess.run([tool] + list(args), capture_output=True, text=True)
+
+        put("key", self.key())
+        old, _, old_size, _ = self.checkpoint()
+        put("old", old)
+        self.write()
+        new, _, size, _ = self.checkpoint()
+        put("new", new)
+        r = run("checkpoint", files["key"], files["new"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        entries = self.entries(0, size)
+        put("leaves", json.dumps({"leaves": [e["leaf"] for e in entries]}))
+        r = run("tree", files["key"], files["new"], files["leaves"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for index in (0, size // 2, size - 1):
+            proof = self.get("/v1/log/proof/inclusion?index=%d&size=%d" % (index, size))[2]
+            put("incl", json.dumps(proof))
+            put("leaf", b64(entries[index]["leaf"]))
+            r = run("inclusion", files["key"], files["new"], files["incl"], files["leaf"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # a leaf that is not there is refused
+            put("leaf", b64(entries[index]["leaf"]) + b" ")
+            r = run("inclusion", files["key"], files["new"], files["incl"], files["leaf"])
+            self.assertEqual(r.returncode, 1, r.stderr)
+        proof = self.get("/v1/log/proof/consistency?from=%d&to=%d" % (old_size, size))[2]
+        put("cons", json.dumps(proof))
+        r = run("consistency", files["key"], files["old"], files["new"], files["cons"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # the proof does not hold between other checkpoints
+        r = run("consistency", files["key"], files["new"], files["new"], files["cons"])
+        self.assertNotEqual(r.returncode, 0)
+
+
+class AuditCheckpoint(ApiTest):
+    """`audit verify --checkpoint` on copies of the database, each tampered
+    with one way; each is caught, naming where."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = common.start_server(clock=CLOCK)
+        cls.tmp = tempfile.mkdtemp(prefix="shenbao-api-tlog-audit-")
+        flow = Flow(cls.srv)
+        try:
+            flow.to(flow.create("incubator"), "approved")
+            flow.to(flow.create("first_store"), "rejected")
+            app = flow.to(flow.create("incubator"), "approved")
+            r = cls.srv.req("GET", "/v1/applications/%d/certificate" % app["id"],
+                            token="auditor")
+            assert r[0] == 200, r
+            serial = r[2]["certificate"]["serial"]
+            r = cls.srv.req("POST", "/v1/certificates/%s/revocation" % serial,
+                            {"reason": "核查发现申报材料不实。", "ground": "other"},
+                            token=flow.municipal_of("incubator"))
+            assert r[0] == 200, r
+            flow.create("tourism_award")
+            r = cls.srv.req("GET", "/v1/log/checkpoint")
+            assert r[0] == 200, r
+            cls.cp = os.path.join(cls.tmp, "checkpoint")
+            with open(cls.cp, "wb") as f:
+                f.write(r[2])
+        except BaseException:
+            cls.srv.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        for name in os.listdir(cls.tmp):
+            os.unlink(os.path.join(cls.tmp, name))
+        os.rmdir(cls.tmp)
+
+    _n = [0]
+
+    def copy(self):
+        self._n[0] += 1
+        path = os.path.join(self.tmp, "copy%d.db" % self._n[0])
+        src = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
+        dst = sqlite3.connect(path)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return path
+
+    def verify(self, db, checkpoint=True):
+        args = ["audit", "verify", "--config", self.srv.config, "--db", db]
+        if checkpoint:
+            args += ["--checkpoint", self.cp]
+        return common.shenbao_cli(args)
+
+    def events(self, db):
+        con = sqlite3.connect(db)
+        try:
+            con.row_factory = sqlite3.Row
+            return [dict(r) for r in con.execute("SELECT * FROM events ORDER BY id")]
+        finally:
+            con.close()
+
+    def sql(self, db, *stmts):
+        con = sqlite3.connect(db)
+        try:
+            for s in stmts:
+                con.execute(s[0], s[1:]) if isinstance(s, tuple) else con.execute(s)
+            con.commit()
+        finally:
+            con.close()
+
+    def assertCaught(self, db, index, checkpoint=True):
+        rc, out, err = self.verify(db, checkpoint)
+        self.assertNotEqual(rc, 0, "not caught: %s" % out)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        if index is not None:
+            self.assertRegex(err, r"\b(log index %d|event %d)\b" % (index, index + 1))
+        return err
+
+    def rechain(self, db, rows):
+        """Rewrites the events as rows (renumbered 1…n), every hash and link
+        recomputed, as someone with the file and the code would."""
+        prev = bytes(32)
+        stmts = ["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete",
+                 "DELETE FROM events"]
+        cols = [c for c in rows[0] if c not in ("hash", "prev_hash")]
+        for i, row in enumerate(rows):
+            row = dict(row, id=i + 1, prev_hash=prev)
+            row["hash"] = event_hash(row)
+            prev = row["hash"]
+            names = cols + ["prev_hash", "hash"]
+            stmts.append(("INSERT INTO events (%s) VALUES (%s)"
+                          % (", ".join(names), ", ".join("?" for _ in names)),
+                          *[row[c] for c in names]))
+        self.sql(db, *stmts)
+
+    def test_untouched_copy_extends_the_checkpoint(self):
+        rc, out, err = self.verify(self.copy())
+        self.assertEqual(rc, 0, err)
+        self.assertIn("extends the checkpoint", out)
+        # and after more events, the live database still does
+        Flow(self.srv).create("incubator")
+        rc, out, err = self.verify(self.copy())
+        self.assertEqual(rc, 0, err)
+
+    def test_a_checkpoint_not_signed_by_the_log_key_is_refused(self):
+        with open(self.cp, encoding="utf-8") as f:
+            note = f.read()
+        bad = os.path.join(self.tmp, "bad-checkpoint")
+        lines = note.split("\n")
+        lines[1] = str(int(lines[1]) - 1)   # an earlier size under the same signature
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        rc, _, err = common.shenbao_cli(["audit", "verify", "--config", self.srv.config,
+                                         "--db", self.copy(), "--checkpoint", bad])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("not a checkpoint signed by this log's key", err)
+
+    def test_the_last_event_deleted(self):
+        db = self.copy()
+        rows = self.events(db)
+        self.sql(db, "DROP TRIGGER events_no_delete",
+                 ("DELETE FROM events WHERE id = ?", rows[-1]["id"]))
+        # the chain alone cannot see it: the tail is gone, every link holds
+        rc, out, _ = self.verify(db, checkpoint=False)
+        self.assertNotEqual(rc, 0, out)   # the log's stored leaves still can
+        self.assertCaught(db, len(rows) - 1)
+
+    def test_the_last_events_deleted_with_their_leaves(self):
+        db = self.copy()
+        rows = self.events(db)
+        self.sql(db, "DROP TRIGGER events_no_delete", "DROP TRIGGER tlog_nodes_no_delete",
+                 ("DELETE FROM events WHERE id >= ?", rows[-2]["id"]),
+                 ("DELETE FROM tlog_nodes WHERE idx >= 0 AND (idx + 1) << level > ?",
+                  len(rows) - 2))
+        # the tree is consistent with the events; the application whose
+        # events went is not, and the checkpoint names where the log ends
+        err = self.assertCaught(db, None, checkpoint=False)
+        self.assertRegex(err, r"application \d+ is \w+ but its last event left it")
+        err = self.assertCaught(db, len(rows) - 2)
+        self.assertIn("were removed", err)
+
+    def test_every_event_deleted(self):
+        db = self.copy()
+        self.sql(db, "DROP TRIGGER events_no_delete", "DROP TRIGGER tlog_nodes_no_delete",
+                 "DELETE FROM events", "DELETE FROM tlog_nodes")
+        self.assertCaught(db, 0)
+
+    def test_one_changed_and_the_rest_rehashed(self):
+        db = self.copy()
+        rows = self.events(db)
+        target = len(rows) // 2
+        rows[target]["opinion"] = "同意。"
+        self.rechain(db, rows)
+        self.assertCaught(db, target)
+
+    def test_one_changed_and_the_rest_rehashed_with_the_tree_rebuilt(self):
+        db = self.copy()
+        rows = self.events(db)
+        rows[1]["opinion"] = "同意。"
+        self.rechain(db, rows)
+        self.sql(db, "DROP TRIGGER tlog_nodes_no_delete", "DELETE FROM tlog_nodes")
+        # the database alone is consistent again (the server would rebuild
+        # its tree at start); the checkpoint is not
+        err = self.assertCaught(db, None)
+        self.assertIn("not to the checkpoint's root", err)
+
+    def test_reordered(self):
+        db = self.copy()
+        rows = self.events(db)
+        rows[2], rows[3] = rows[3], rows[2]
+        self.rechain(db, rows)
+        self.assertCaught(db, 2)
+
+    def test_a_forged_event_inserted(self):
+        db = self.copy()
+        rows = self.events(db)
+        forged = dict(rows[4], opinion="伪造。", request_id="forged")
+        self.rechain(db, rows[:5] + [forged] + rows[5:])
+        self.assertCaught(db, 5)
+
+    def test_an_application_row_edited(self):
+        db = self.copy()
+        self.sql(db, "UPDATE applications SET status = 'approved' WHERE status = 'rejected'")
+        err = self.assertCaught(db, None)
+        self.assertRegex(err, r"application \d+ is approved but its last event left it rejected")
+
+    def test_a_certificate_unrevoked(self):
+        db = self.copy()
+        self.sql(db, "UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL,"
+                     " revocation_ground = NULL WHERE revoked_at IS NOT NULL",
+                 "UPDATE applications SET status = 'approved' WHERE status = 'revoked'")
+        self.assertCaught(db, None)
+        db = self.copy()
+        self.sql(db, "UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL,"
+                     " revocation_ground = NULL WHERE revoked_at IS NOT NULL")
+        err = self.assertCaught(db, None)
+        self.assertRegex(err, r"certificate \S+ \(application \d+\) is valid")
+
+
+if __name__ == "__main__":
+    unittest.main()
