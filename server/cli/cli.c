@@ -25,6 +25,9 @@ static void usage(FILE *to)
           "  audit verify [--checkpoint FILE]\n"
           "                         check the hash chain and the transparency log; with a\n"
           "                         checkpoint saved earlier, that the log extends it\n"
+          "  audit watch --url URL --state FILE\n"
+          "                         check a server's new checkpoint against the one saved in\n"
+          "                         FILE (signature, consistency), then save it there\n"
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
           "  verify FILE [--jwks FILE_OR_URL]\n"
           "                         check a certificate's signature offline\n"
@@ -54,6 +57,8 @@ enum {
     OPT_FROM,
     OPT_EXPIRES,
     OPT_CHECKPOINT,
+    OPT_URL,
+    OPT_STATE,
     OPT_DIRECT,
     OPT_HELP,
 };
@@ -75,6 +80,8 @@ static const struct option options[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"expires", required_argument, NULL, OPT_EXPIRES},
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"url", required_argument, NULL, OPT_URL},
+    {"state", required_argument, NULL, OPT_STATE},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -93,6 +100,7 @@ static const struct command commands[] = {
     {"account disable", cmd_account_disable, ""},
     {"tick", cmd_tick, "now keys"},
     {"audit verify", cmd_audit_verify, "checkpoint keys"},
+    {"audit watch", cmd_audit_watch, "url state"},
     {"keygen", cmd_keygen, "keys"},
     {"verify", cmd_verify, "jwks"},
     {"backup", cmd_backup, "to"},
@@ -189,9 +197,12 @@ int cli_main(int argc, char **argv)
             continue;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen,  &c.keys,      &c.clock, &c.role,
-                               &c.name,        &c.uscc, &c.unit,    &c.authority, &c.now,   &c.jwks,
-                               &c.to,          &c.from, &c.expires, &c.checkpoint};
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
+                               &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
+                               &c.now,         &c.jwks, &c.to,     &c.from, &c.expires,
+                               &c.checkpoint,  &c.url,  &c.state};
+        _Static_assert(sizeof slot / sizeof slot[0] == OPT_STATE - OPT_CONFIG + 1,
+                       "one slot per option with a value, in order");
         *slot[opt - OPT_CONFIG] = optarg;
     }
     /* verify takes one positional argument, the file; account disable the

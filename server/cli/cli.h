@@ -30,10 +30,11 @@ struct cli {
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
     const char *to, *from, *expires;
-    const char *checkpoint; /* audit verify: a checkpoint saved earlier */
-    bool direct;            /* account add: directly under the ministry or the municipal bureau */
-    const char *file;       /* verify: the positional argument */
-    const char *id;         /* account disable: the positional argument */
+    const char *checkpoint;  /* audit verify: a checkpoint saved earlier */
+    const char *url, *state; /* audit watch: the server, the file it keeps */
+    bool direct;             /* account add: directly under the ministry or the municipal bureau */
+    const char *file;        /* verify: the positional argument */
+    const char *id;          /* account disable: the positional argument */
     struct config cfg;
 };
 
@@ -44,6 +45,7 @@ int cmd_account_add(struct cli *c);
 int cmd_account_disable(struct cli *c);
 int cmd_tick(struct cli *c);
 int cmd_audit_verify(struct cli *c);
+int cmd_audit_watch(struct cli *c);
 int cmd_keygen(struct cli *c);
 int cmd_verify(struct cli *c);
 int cmd_backup(struct cli *c);

@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -127,6 +128,31 @@ def tlogcheck_path():
     path = os.path.join(os.path.dirname(os.path.abspath(common.ctx.shenbao)), "tests",
                         "tlogcheck")
     return path if os.path.exists(path) else None
+
+
+def rechain(db, rows, *more):
+    """Rewrites the events as rows (renumbered 1…n), every hash and link
+    recomputed, as someone with the file and the code would; then the
+    statements in more."""
+    prev = bytes(32)
+    stmts = ["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete",
+             "DELETE FROM events"]
+    cols = [c for c in rows[0] if c not in ("hash", "prev_hash")]
+    for i, row in enumerate(rows):
+        row = dict(row, id=i + 1, prev_hash=prev)
+        row["hash"] = event_hash(row)
+        prev = row["hash"]
+        names = cols + ["prev_hash", "hash"]
+        stmts.append(("INSERT INTO events (%s) VALUES (%s)"
+                      % (", ".join(names), ", ".join("?" for _ in names)),
+                      *[row[c] for c in names]))
+    con = sqlite3.connect(db)
+    try:
+        for s in stmts + list(more):
+            con.execute(s[0], s[1:]) if isinstance(s, tuple) else con.execute(s)
+        con.commit()
+    finally:
+        con.close()
 
 
 class Log(ApiTest):
@@ -451,21 +477,7 @@ class AuditCheckpoint(ApiTest):
         return err
 
     def rechain(self, db, rows):
-        """Rewrites the events as rows (renumbered 1…n), every hash and link
-        recomputed, as someone with the file and the code would."""
-        prev = bytes(32)
-        stmts = ["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete",
-                 "DELETE FROM events"]
-        cols = [c for c in rows[0] if c not in ("hash", "prev_hash")]
-        for i, row in enumerate(rows):
-            row = dict(row, id=i + 1, prev_hash=prev)
-            row["hash"] = event_hash(row)
-            prev = row["hash"]
-            names = cols + ["prev_hash", "hash"]
-            stmts.append(("INSERT INTO events (%s) VALUES (%s)"
-                          % (", ".join(names), ", ".join("?" for _ in names)),
-                          *[row[c] for c in names]))
-        self.sql(db, *stmts)
+        rechain(db, rows)
 
     def test_untouched_copy_extends_the_checkpoint(self):
         rc, out, err = self.verify(self.copy())
@@ -573,3 +585,84 @@ class AuditCheckpoint(ApiTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Watch(ApiTest):
+    """`audit watch --url URL --state FILE`, a third party's check from
+    outside: the log only grows, and a server whose history was rewritten
+    (database tampered with and the server restarted on it) is caught."""
+
+    def setUp(self):
+        self.srv = common.start_server(clock=CLOCK)
+        self.flow = Flow(self.srv)
+        self.state = os.path.join(self.srv.tmp, "watch-state")
+
+    def tearDown(self):
+        self.srv.stop()
+
+    def watch(self, srv=None):
+        return common.shenbao_cli(["audit", "watch", "--url",
+                                   "http://127.0.0.1:%d/" % (srv or self.srv).port,
+                                   "--state", self.state])
+
+    def test_growth_is_followed_and_a_rewrite_is_caught(self):
+        self.flow.to(self.flow.create("incubator"), "approved")
+        rc, out, err = self.watch()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("first checkpoint", out)
+        with open(self.state, encoding="utf-8") as f:
+            vkey = f.readline().strip()
+        self.assertEqual(vkey + "\n", self.srv.req("GET", "/v1/log/key")[2].decode("utf-8"))
+        self.flow.create("first_store")
+        rc, out, err = self.watch()
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"grew from (\d+) to (\d+) leaves, consistently")
+        saved_size = int(re.search(r"to (\d+) leaves", out).group(1))
+        # unchanged: still fine
+        rc, out, err = self.watch()
+        self.assertEqual(rc, 0, err)
+        # The database rewritten under the server: one opinion changed, the
+        # chain recomputed, the tree dropped (the server rebuilds it at start).
+        common.stop_keeping_data(self.srv)
+        con = sqlite3.connect(self.srv.db)
+        con.row_factory = sqlite3.Row
+        rows = [dict(r) for r in con.execute("SELECT * FROM events ORDER BY id")]
+        con.close()
+        rows[1]["opinion"] = "同意。"
+        rechain(self.srv.db, rows, "DROP TRIGGER tlog_nodes_no_delete", "DELETE FROM tlog_nodes")
+        again = common.serve_again(self.srv)
+        try:
+            rc, out, err = self.watch(again)
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("does not extend the one of %d leaves" % saved_size, err)
+            # the state keeps the last good checkpoint
+            rc, _, err = self.watch(again)
+            self.assertNotEqual(rc, 0)
+        finally:
+            again.stop()
+
+    def test_a_state_with_another_key_refuses_the_servers_checkpoint(self):
+        rc, _, err = self.watch()
+        self.assertEqual(rc, 0, err)
+        with open(self.state, encoding="utf-8") as f:
+            vkey, note = f.read().split("\n", 1)
+        name, kid, data = vkey.split("+", 2)
+        # a key of the same name and another public half: its own id
+        other = subprocess.run(
+            [sys.executable, "-c",
+             "import base64,hashlib,sys;pk=bytes(range(32));n=sys.argv[1];"
+             "print(n+'+'+hashlib.sha256(n.encode()+b'\\n\\x01'+pk).digest()[:4].hex()+'+'"
+             "+base64.b64encode(b'\\x01'+pk).decode())", name],
+            capture_output=True, text=True).stdout.strip()
+        with open(self.state, "w", encoding="utf-8") as f:
+            f.write(other + "\n" + note)
+        rc, _, err = self.watch()
+        self.assertNotEqual(rc, 0)
+        self.assertRegex(err, "not a state this command wrote|not signed by the log key")
+
+    def test_a_garbled_state_is_refused(self):
+        with open(self.state, "w", encoding="utf-8") as f:
+            f.write("nonsense\n")
+        rc, _, err = self.watch()
+        self.assertNotEqual(rc, 0)
+        self.assertIn("not a state this command wrote", err)
