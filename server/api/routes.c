@@ -196,6 +196,7 @@ static const struct route routes[] = {
     {"POST", "/v1/certificates/{serial}/revocation", api_cert_revoke, ROLE_MUNICIPAL_REVIEWER,
      "certificate_revoke", BODY_ANY},
     {"GET", "/.well-known/jwks.json", api_jwks, ROLE_PUBLIC, "jwks"},
+    {"GET", "/v1/keys", api_keys, ROLE_PUBLIC, "keys"},
     /* The transparency log. */
     {"GET", "/v1/log/checkpoint", api_log_checkpoint, ROLE_PUBLIC, "log_checkpoint"},
     {"GET", "/v1/log/key", api_log_key, ROLE_PUBLIC, "log_key"},

@@ -28,6 +28,14 @@ int cmd_keygen(struct cli *c)
     int ret = 1;
     if (check_key_directory(&c->cfg, s) != 0)
         goto out;
+    /* The key this one retires, whose secret goes once the new one is
+     * recorded. */
+    struct key_row old = {0};
+    enum store_rc had = store_key_active(s, &old);
+    if (had != STORE_OK && had != STORE_NOT_FOUND) {
+        fail("keygen: the signing keys could not be read from the database");
+        goto out;
+    }
     if (sign_keygen(c->cfg.keys, row.kid, pk, err, sizeof err) != 0) {
         fail("keygen: %s", err);
         goto out;
@@ -42,6 +50,16 @@ int cmd_keygen(struct cli *c)
     printf("signing key %s created in %s and made active; earlier keys stay for "
            "verification\n",
            row.kid, c->cfg.keys);
+    if (had == STORE_OK) {
+        /* Retired: its public key stays published, its secret is destroyed,
+         * so nothing can be signed with it any more. */
+        if (sign_key_destroy(c->cfg.keys, old.kid, err, sizeof err) != 0) {
+            fail("keygen: key %s is retired but its secret could not be destroyed: %s", old.kid,
+                 err);
+            goto out;
+        }
+        printf("signing key %s retired; its secret was overwritten and removed\n", old.kid);
+    }
     ret = 0;
 out:
     store_free(s);

@@ -591,6 +591,9 @@ int certificate_check(struct store *s, const char *jws, const json_t *certificat
 
 /* The public keys in the JWKS form (RFC 7517/8037); NULL when the store
  * failed. */
+/* {"keys": [{kid, x, not_before, not_after}]}: every signing key with its
+ * active period (not_after null while active); NULL when the store fails. */
+json_t *engine_keys(struct store *s);
 json_t *engine_jwks(struct store *s);
 
 /* ---- accounts, tokens, sessions ----------------------------------------------- */

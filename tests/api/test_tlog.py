@@ -666,3 +666,104 @@ class Watch(ApiTest):
         rc, _, err = self.watch()
         self.assertNotEqual(rc, 0)
         self.assertIn("not a state this command wrote", err)
+
+
+def sign_jws(seed, kid, payload):
+    """A compact JWS (EdDSA) of payload with the Ed25519 seed, as anyone
+    holding a key file could make one."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    head = common.b64url_encode(json.dumps({"alg": "EdDSA", "kid": kid},
+                                           separators=(",", ":")).encode())
+    body = common.b64url_encode(json.dumps(payload, ensure_ascii=False,
+                                           separators=(",", ":")).encode("utf-8"))
+    sig = Ed25519PrivateKey.from_private_bytes(seed).sign((head + "." + body).encode())
+    return head + "." + body + "." + common.b64url_encode(sig)
+
+
+class Keys(ApiTest):
+    """keygen retires the active key and destroys its secret; /v1/keys says
+    each key's period; a JWS by a retired key dated after its retirement,
+    or for a serial never issued, is refused by the endpoint and by
+    `shenbao verify`."""
+
+    @classmethod
+    def setUpClass(cls):
+        from test_keys import CLOCK as KEYS_CLOCK, issue
+        cls.first = cls.second = None
+        try:
+            cls.first = common.start_server(clock=KEYS_CLOCK)
+            cls.a = issue(cls.first, "incubator", "applicant_a")
+            cls.kid = common.jws_header(cls.a["jws"])["kid"]
+            cls.keyfile = os.path.join(cls.first.tmp, "keys", cls.kid + ".ed25519")
+            with open(cls.keyfile, "rb") as f:
+                cls.secret = f.read()   # kept, as a thief would
+            common.stop_keeping_data(cls.first)
+            cls.keygen = common.shenbao_cli(["keygen", "--config", cls.first.config])
+            cls.second = common.serve_again(cls.first, clock=KEYS_CLOCK)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.second is not None:
+            cls.second.stop()
+        elif cls.first is not None:
+            cls.first.stop()
+
+    def test_keygen_destroys_the_retired_secret(self):
+        rc, out, err = self.keygen
+        self.assertEqual(rc, 0, err)
+        self.assertIn("signing key %s retired" % self.kid, out)
+        self.assertEqual(len(self.secret), 64)
+        self.assertFalse(os.path.exists(self.keyfile))
+        # its public key stays published
+        jwks = self.second.req("GET", "/.well-known/jwks.json")[2]
+        self.assertIn(self.kid, [k["kid"] for k in jwks["keys"]])
+
+    def test_keys_list_their_periods(self):
+        r = self.second.req("GET", "/v1/keys")
+        self.assertEqual(r[0], 200, r)
+        keys = {k["kid"]: k for k in r[2]["keys"]}
+        self.assertEqual(len(keys), 2)
+        old = keys.pop(self.kid)
+        (new,) = keys.values()
+        self.assertIsNotNone(old["not_after"])
+        self.assertIsNone(new["not_after"])
+        self.assertLessEqual(old["not_before"], old["not_after"])
+        self.assertEqual(old["not_after"], new["not_before"])
+        # and A, issued while its key was active, still verifies
+        r = self.second.req("POST", "/v1/certificates/verify", self.a)
+        self.assertIs(r[2]["valid"], True, r)
+
+    def forged(self, **changes):
+        cert = dict(self.a["certificate"], **changes)
+        return {"certificate": cert, "jws": sign_jws(self.secret[:32], self.kid, cert)}
+
+    def refused_everywhere(self, pair, why):
+        r = self.second.req("POST", "/v1/certificates/verify", pair)
+        self.assertEqual(r[0], 200, r)
+        self.assertIs(r[2]["valid"], False, r)
+        self.assertRegex(r[2]["reason"], why)
+        path = common.write_json(os.path.join(self.second.tmp, "forged.json"), pair)
+        rc, out, err = common.shenbao_cli(["verify", path, "--config", self.second.config])
+        self.assertNotEqual(rc, 0, out)
+
+    def test_a_jws_by_the_retired_key_after_its_retirement_is_refused(self):
+        pair = self.forged(issued_on="2099-01-01")
+        # the signature itself is good: only the key's period refuses it
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        self.assertEqual(len(Ed25519PrivateKey.from_private_bytes(self.secret[:32])
+                             .public_key().public_bytes_raw()), 32)
+        self.refused_everywhere(pair, "after it was retired")
+
+    def test_a_serial_never_issued_is_not_valid(self):
+        pair = self.forged(serial="SB-2020-9999-9999-9999-9999")
+        r = self.second.req("POST", "/v1/certificates/verify", pair)
+        self.assertIs(r[2]["valid"], False, r)
+        self.assertIn("never issued", r[2]["reason"])
+        # the serial of A, with another holder: not what was issued
+        pair = self.forged(holder=dict(self.a["certificate"]["holder"], name="某某公司"))
+        r = self.second.req("POST", "/v1/certificates/verify", pair)
+        self.assertIs(r[2]["valid"], False, r)
+        self.assertIn("not the certificate this service issued", r[2]["reason"])
