@@ -265,6 +265,7 @@ void api_cert_verify(struct call *c);
 void api_cert_revoke(struct call *c);
 void api_jwks(struct call *c);
 void api_keys(struct call *c);
+void api_cert_bundle(struct call *c);
 
 /* log.c: the transparency log. */
 void api_log_checkpoint(struct call *c);

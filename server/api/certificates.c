@@ -83,6 +83,23 @@ void api_cert_verify(struct call *c)
     reply_json(c->r, 200, doc);
 }
 
+void api_cert_bundle(struct call *c)
+{
+    json_t *doc = NULL;
+    enum engine_rc rc = engine_certificate_bundle(c->engine, c->params[0], c->now, &doc);
+    if (rc == ENGINE_NOT_FOUND)
+        reply_problem(c->r, P_NOT_FOUND, "no certificate with this serial");
+    else if (rc == ENGINE_UNAVAILABLE)
+        reply_problem(c->r, P_UNAVAILABLE, "no signing key or log key is loaded");
+    else if (rc != ENGINE_OK)
+        reply_problem(c->r, P_INTERNAL, "the bundle could not be made");
+    else {
+        /* Its status and checkpoint are as of now. */
+        reply_header(c->r, "Cache-Control", "no-cache");
+        reply_json(c->r, 200, doc);
+    }
+}
+
 void api_keys(struct call *c)
 {
     json_t *doc = engine_keys(c->engine->store);

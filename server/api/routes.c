@@ -191,6 +191,7 @@ static const struct route routes[] = {
     {"GET", "/v1/applications/{id}/certificate", api_app_certificate, APPLICATION_READERS,
      "application_certificate"},
     {"GET", "/v1/certificates/{serial}", api_cert_get, ROLE_PUBLIC, "certificate_get"},
+    {"GET", "/v1/certificates/{serial}/bundle", api_cert_bundle, ROLE_PUBLIC, "certificate_bundle"},
     {"POST", "/v1/certificates/verify", api_cert_verify, ROLE_PUBLIC, "certificate_verify",
      verify_fields},
     {"POST", "/v1/certificates/{serial}/revocation", api_cert_revoke, ROLE_MUNICIPAL_REVIEWER,

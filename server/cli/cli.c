@@ -31,6 +31,9 @@ static void usage(FILE *to)
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
           "  verify FILE [--jwks FILE_OR_URL]\n"
           "                         check a certificate's signature offline\n"
+          "  verify --bundle FILE [--jwks FILE_OR_URL] [--log-key FILE_OR_URL]\n"
+          "                         check a certificate's bundle offline: signature and key\n"
+          "                         period, signed status, checkpoint, inclusion\n"
           "  backup --to FILE       copy the live database consistently (online backup)\n"
           "  restore --from FILE    replace the database with a backup (server stopped)\n"
           "\n"
@@ -59,6 +62,8 @@ enum {
     OPT_CHECKPOINT,
     OPT_URL,
     OPT_STATE,
+    OPT_BUNDLE,
+    OPT_LOG_KEY,
     OPT_DIRECT,
     OPT_HELP,
 };
@@ -82,6 +87,8 @@ static const struct option options[] = {
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"url", required_argument, NULL, OPT_URL},
     {"state", required_argument, NULL, OPT_STATE},
+    {"bundle", required_argument, NULL, OPT_BUNDLE},
+    {"log-key", required_argument, NULL, OPT_LOG_KEY},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -102,7 +109,7 @@ static const struct command commands[] = {
     {"audit verify", cmd_audit_verify, "checkpoint keys"},
     {"audit watch", cmd_audit_watch, "url state"},
     {"keygen", cmd_keygen, "keys"},
-    {"verify", cmd_verify, "jwks"},
+    {"verify", cmd_verify, "jwks bundle log-key keys"},
     {"backup", cmd_backup, "to"},
     {"restore", cmd_restore, "from"},
 };
@@ -197,11 +204,11 @@ int cli_main(int argc, char **argv)
             continue;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
-                               &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
-                               &c.now,         &c.jwks, &c.to,     &c.from, &c.expires,
-                               &c.checkpoint,  &c.url,  &c.state};
-        _Static_assert(sizeof slot / sizeof slot[0] == OPT_STATE - OPT_CONFIG + 1,
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys,   &c.clock,
+                               &c.role,        &c.name, &c.uscc,   &c.unit,   &c.authority,
+                               &c.now,         &c.jwks, &c.to,     &c.from,   &c.expires,
+                               &c.checkpoint,  &c.url,  &c.state,  &c.bundle, &c.log_key};
+        _Static_assert(sizeof slot / sizeof slot[0] == OPT_LOG_KEY - OPT_CONFIG + 1,
                        "one slot per option with a value, in order");
         *slot[opt - OPT_CONFIG] = optarg;
     }

@@ -30,11 +30,12 @@ struct cli {
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
     const char *to, *from, *expires;
-    const char *checkpoint;  /* audit verify: a checkpoint saved earlier */
-    const char *url, *state; /* audit watch: the server, the file it keeps */
-    bool direct;             /* account add: directly under the ministry or the municipal bureau */
-    const char *file;        /* verify: the positional argument */
-    const char *id;          /* account disable: the positional argument */
+    const char *checkpoint;       /* audit verify: a checkpoint saved earlier */
+    const char *url, *state;      /* audit watch: the server, the file it keeps */
+    const char *bundle, *log_key; /* verify --bundle FILE [--log-key FILE] */
+    bool direct;      /* account add: directly under the ministry or the municipal bureau */
+    const char *file; /* verify: the positional argument */
+    const char *id;   /* account disable: the positional argument */
     struct config cfg;
 };
 

@@ -134,6 +134,8 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c)
     char hash_hex[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(hash_hex, sizeof hash_hex, c->event_hash, EVENT_HASH_LEN);
     json_object_set_new(c->certificate, "application_event_hash", json_string(hash_hex));
+    /* And its place in the transparency log, where a bundle proves it. */
+    json_object_set_new(c->certificate, "log_index", json_integer(c->event.e.id - 1));
 
     struct certificate_row row = {.application_id = c->app->row.id};
     const char *until = json_string_value(json_object_get(c->certificate, "valid_until"));

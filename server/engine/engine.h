@@ -701,6 +701,15 @@ enum engine_rc engine_log_entries(struct engine *e, uint64_t start, uint64_t end
                                   void (*fn)(json_t *entry, void *ctx), void *ctx);
 json_t *engine_log_entry_json(const struct event *ev);
 
+/* GET /v1/certificates/{serial}/bundle: {certificate, jws, status,
+ * status_jws (a JWS by the active signing key over {serial, status, at}
+ * and revoked_at when revoked), log_index and leaf (the approval event's
+ * bytes, base64), inclusion (of that leaf at the checkpoint's size),
+ * checkpoint}.  ENGINE_NOT_FOUND for a serial never issued,
+ * ENGINE_UNAVAILABLE without a signing or log key. */
+enum engine_rc engine_certificate_bundle(struct engine *e, const char *serial, int64_t now,
+                                         json_t **out);
+
 /* Recomputes the log from the events themselves: each event's leaf must be
  * the one the log holds at its index, the log may not hold more leaves
  * than there are events, applications and certificates must be in the

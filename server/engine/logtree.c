@@ -12,6 +12,9 @@
 #include <sodium.h>
 
 #include "chain.h"
+#include "clock.h"
+#include "jsontext.h"
+#include "sign.h"
 #include "engine_impl.h"
 #include "log.h"
 #include "note.h"
@@ -456,4 +459,101 @@ int engine_audit_log(struct store *s, const struct checkpoint *cp, uint64_t *siz
 out:
     free(at);
     return ret;
+}
+
+/* ---- certificate bundles ------------------------------------------------- */
+
+struct find_event {
+    const char *hash_hex;
+    struct event found;
+    bool have;
+};
+
+static void find_event_one(const struct event *ev, void *ctx)
+{
+    struct find_event *fe = ctx;
+    char hex[EVENT_HASH_LEN * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, ev->hash, EVENT_HASH_LEN);
+    if (fe->have || strcmp(hex, fe->hash_hex) != 0)
+        return;
+    /* Copied: the store releases ev after the call. */
+    fe->found = *ev;
+    fe->found.opinion = ev->opinion ? strdup(ev->opinion) : NULL;
+    fe->found.details_json = ev->details_json ? strdup(ev->details_json) : NULL;
+    fe->found.actor_name = ev->actor_name ? strdup(ev->actor_name) : NULL;
+    fe->have = true;
+}
+
+enum engine_rc engine_certificate_bundle(struct engine *e, const char *serial, int64_t now,
+                                         json_t **out)
+{
+    struct certificate_row row;
+    struct find_event fe = {0};
+    const struct signing_key *key = atomic_load(&e->key);
+    char *note = NULL, *status_text = NULL, *status_jws = NULL, *leaf = NULL, *leaf_b64 = NULL;
+    size_t note_len = 0, leaf_len = 0;
+    uint64_t size = 0;
+    json_t *doc = NULL, *inclusion = NULL, *status_doc = NULL;
+    enum engine_rc rc;
+    char at[RFC3339_LEN];
+    *out = NULL;
+    enum store_rc src = store_cert_get(e->store, serial, &row);
+    if (src == STORE_NOT_FOUND)
+        return ENGINE_NOT_FOUND;
+    if (src != STORE_OK)
+        return ENGINE_ERROR;
+    rc = ENGINE_ERROR;
+    doc = parse_json0(row.document_json, 0, NULL);
+    fe.hash_hex = json_string_value(json_object_get(doc, "application_event_hash"));
+    if (!doc || !fe.hash_hex ||
+        store_events_of(e->store, row.application_id, find_event_one, &fe) != STORE_OK || !fe.have)
+        goto out;
+    if ((rc = engine_log_checkpoint(e, &note, &note_len, &size)) != ENGINE_OK)
+        goto out;
+    rc = ENGINE_ERROR;
+    if ((uint64_t)fe.found.id > size ||
+        engine_log_inclusion(e, (uint64_t)fe.found.id - 1, size, &inclusion) != ENGINE_OK)
+        goto out;
+    char *body = chain_body(&fe.found, NULL);
+    leaf = chain_canonical_of(&fe.found, body, &leaf_len);
+    free(body);
+    size_t cap = sodium_base64_ENCODED_LEN(leaf_len, sodium_base64_VARIANT_ORIGINAL);
+    leaf_b64 = leaf ? malloc(cap) : NULL;
+    if (!leaf_b64)
+        goto out;
+    sodium_bin2base64(leaf_b64, cap, (const unsigned char *)leaf, leaf_len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    /* The status as of now, signed: an offline check of a revoked
+     * certificate sees the revocation. */
+    const char *status = certificate_status(&row, now);
+    clock_format_rfc3339(now, at);
+    status_doc = json_pack("{s:s, s:s, s:s}", "serial", row.serial, "status", status, "at", at);
+    if (status_doc && row.revoked_at[0])
+        json_object_set_new(status_doc, "revoked_at", json_string(row.revoked_at));
+    status_text = status_doc ? json_dumps(status_doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (!key || !key->sk) {
+        rc = ENGINE_UNAVAILABLE;
+        goto out;
+    }
+    status_jws = status_text ? jws_sign(key, status_text, strlen(status_text)) : NULL;
+    if (!status_jws)
+        goto out;
+    *out = json_pack("{s:O, s:s, s:s, s:s, s:I, s:s, s:O, s:s}", "certificate", doc, "jws", row.jws,
+                     "status", status, "status_jws", status_jws, "log_index",
+                     (json_int_t)(fe.found.id - 1), "leaf", leaf_b64, "inclusion", inclusion,
+                     "checkpoint", note);
+    rc = *out ? ENGINE_OK : ENGINE_ERROR;
+out:
+    json_decref(doc);
+    json_decref(inclusion);
+    json_decref(status_doc);
+    free(note);
+    free(status_text);
+    free(status_jws);
+    free(leaf);
+    free(leaf_b64);
+    if (fe.have)
+        event_release(&fe.found);
+    certificate_release(&row);
+    return rc;
 }

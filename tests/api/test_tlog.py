@@ -767,3 +767,118 @@ class Keys(ApiTest):
         r = self.second.req("POST", "/v1/certificates/verify", pair)
         self.assertIs(r[2]["valid"], False, r)
         self.assertIn("not the certificate this service issued", r[2]["reason"])
+
+
+class Bundle(ApiTest):
+    """GET /v1/certificates/{serial}/bundle and `shenbao verify --bundle`,
+    offline, after the server is gone: with the keys (GET /v1/keys) and
+    the log key kept from before, nothing else."""
+
+    @classmethod
+    def setUpClass(cls):
+        from test_keys import CLOCK as KEYS_CLOCK, issue
+        cls.files = tempfile.mkdtemp(prefix="shenbao-api-bundle-")
+        srv = common.start_server(clock=KEYS_CLOCK)
+        try:
+            cls.a = issue(srv, "incubator", "applicant_a")
+            cls.b = issue(srv, "first_store", "applicant_a")
+            serial_b = cls.b["certificate"]["serial"]
+            r = srv.req("POST", "/v1/certificates/%s/revocation" % serial_b,
+                        {"reason": "核查发现申报材料不实。", "ground": "other"},
+                        token=Flow(srv).municipal_of("first_store"))
+            assert r[0] == 200, r
+            cls.bundles = {}
+            for name, pair in (("a", cls.a), ("b", cls.b)):
+                r = srv.req("GET", "/v1/certificates/%s/bundle" % pair["certificate"]["serial"])
+                assert r[0] == 200, r
+                cls.bundles[name] = r[2]
+                cls.cache = r[1].get("cache-control")
+            cls.unknown = srv.req("GET", "/v1/certificates/SB-2020-0000-0000-0000-0000/bundle")
+            cls.keys = cls.put("keys.json", json.dumps(srv.req("GET", "/v1/keys")[2]))
+            cls.jwks = cls.put("jwks.json",
+                               json.dumps(srv.req("GET", "/.well-known/jwks.json")[2]))
+            cls.log_key = cls.put("log.key", srv.req("GET", "/v1/log/key")[2])
+        finally:
+            srv.stop()   # gone, database and all
+
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        shutil.rmtree(cls.files, ignore_errors=True)
+
+    @classmethod
+    def put(cls, name, data):
+        path = os.path.join(cls.files, name)
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        return path
+
+    def verify(self, bundle, keys=None):
+        path = self.put("bundle.json", json.dumps(bundle, ensure_ascii=False))
+        return common.shenbao_cli(["verify", "--bundle", path, "--jwks", keys or self.keys,
+                                   "--log-key", self.log_key,
+                                   "--db", os.path.join(self.files, "none.db")])
+
+    def test_the_bundle_has_what_the_contract_names(self):
+        b = self.bundles["a"]
+        self.assertEqual(set(b) - {"leaf"}, {"certificate", "jws", "status", "status_jws",
+                                             "log_index", "inclusion", "checkpoint"})
+        self.assertEqual(b["certificate"], self.a["certificate"])
+        self.assertEqual(b["certificate"]["log_index"], b["log_index"])
+        self.assertEqual(b["inclusion"]["index"], b["log_index"])
+        self.assertEqual(b["status"], "active")
+        self.assertEqual(self.cache, "no-cache")
+        self.assertEqual(self.unknown[0], 404)
+        payload = json.loads(common.jws_payload(b["status_jws"]))
+        self.assertEqual(set(payload), {"serial", "status", "at"})
+        self.assertEqual(payload["serial"], b["certificate"]["serial"])
+        # the leaf is the approval event, and it names the certificate
+        leaf = json.loads(b64(b["leaf"]))
+        self.assertEqual(leaf[0], b["log_index"] + 1)
+        self.assertEqual(leaf[10]["certificate_serial"], b["certificate"]["serial"])
+
+    def test_it_verifies_offline(self):
+        for keys in (self.keys, self.jwks):
+            with self.subTest(keys=os.path.basename(keys)):
+                rc, out, err = self.verify(self.bundles["a"], keys)
+                self.assertEqual(rc, 0, err)
+                self.assertIn("status: active", out)
+                self.assertRegex(out, r"its approval is leaf %d of the checkpoint"
+                                 % self.bundles["a"]["log_index"])
+
+    def test_a_revoked_certificate_proves_its_revocation(self):
+        b = self.bundles["b"]
+        self.assertEqual(b["status"], "revoked")
+        self.assertEqual(json.loads(common.jws_payload(b["status_jws"]))["status"], "revoked")
+        rc, out, err = self.verify(b)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("status: revoked", out)
+        # passing it off as active fails: the statement is signed
+        rc, out, err = self.verify(dict(b, status="active"))
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn("status statement", err)
+        # nor does A's statement serve for B
+        rc, out, err = self.verify(dict(b, status="active",
+                                        status_jws=self.bundles["a"]["status_jws"]))
+        self.assertNotEqual(rc, 0, out)
+
+    def test_every_part_is_checked(self):
+        a, b = self.bundles["a"], self.bundles["b"]
+        bad_cert = dict(a["certificate"], holder=dict(a["certificate"]["holder"], name="某某"))
+        leaf = b64(a["leaf"]).replace(b'"certificate_serial":"',
+                                      b'"certificate_serial":"X', 1)
+        cases = {
+            "certificate": (dict(a, certificate=bad_cert), "the certificate"),
+            "leaf": (dict(a, leaf=base64.b64encode(leaf).decode()), "leaf|inclusion"),
+            "other leaf": (dict(a, leaf=b["leaf"]), "leaf"),
+            "index": (dict(a, log_index=a["log_index"] + 1), "leaf|inclusion"),
+            "proof": (dict(a, inclusion=dict(a["inclusion"], hashes=a["inclusion"]["hashes"][1:])),
+                      "inclusion"),
+            "checkpoint": (dict(a, checkpoint=a["checkpoint"].replace("\n", "\n1", 1)),
+                           "checkpoint"),
+        }
+        for name, (bundle, why) in cases.items():
+            with self.subTest(part=name):
+                rc, out, err = self.verify(bundle)
+                self.assertNotEqual(rc, 0, out)
+                self.assertRegex(err, why)
