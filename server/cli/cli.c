@@ -22,7 +22,7 @@ static void usage(FILE *to)
           "                         create an account; its token is the last line printed\n"
           "  account disable ID     disable an account: its tokens and sessions stop working\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
-          "  audit verify [--checkpoint FILE]\n"
+          "  audit verify [--checkpoint FILE [--log-key FILE_OR_URL]]\n"
           "                         check the hash chain and the transparency log; with a\n"
           "                         checkpoint saved earlier, that the log extends it\n"
           "  audit watch --url URL --state FILE\n"
@@ -106,7 +106,7 @@ static const struct command commands[] = {
     {"account add", cmd_account_add, "keys role name uscc unit authority expires direct"},
     {"account disable", cmd_account_disable, ""},
     {"tick", cmd_tick, "now keys"},
-    {"audit verify", cmd_audit_verify, "checkpoint keys"},
+    {"audit verify", cmd_audit_verify, "checkpoint keys log-key"},
     {"audit watch", cmd_audit_watch, "url state"},
     {"keygen", cmd_keygen, "keys"},
     {"verify", cmd_verify, "jwks bundle log-key keys"},

@@ -56,25 +56,43 @@ int cmd_tick(struct cli *c)
 
 /* ---- audit verify ------------------------------------------------------- */
 
-/* Reads and opens the checkpoint file against the log key in the key
- * directory (its public half only).  0, or 1 after saying why. */
+/* Reads and opens the checkpoint file against the log's key: --log-key (a
+ * file or URL holding the verifier key, as GET /v1/log/key gives it), else
+ * the public half of the log key in the key directory.  0, or 1 after
+ * saying why. */
 static int read_checkpoint(struct cli *c, struct checkpoint *cp)
 {
     char err[512];
-    struct note_signer key = {0};
+    struct note_verifier v = {0};
     size_t len = 0;
-    char *text = read_source(c->checkpoint, &len);
-    if (!text)
-        return fail("audit verify: --checkpoint %s cannot be read", c->checkpoint);
-    if (note_key_load(&key, c->cfg.keys, c->cfg.log_origin, err, sizeof err) != 0) {
-        free(text);
-        return fail("audit verify: the log key is needed to check the checkpoint: %s",
-                    err[0] ? err : "there is none in the key directory");
+    if (c->log_key) {
+        char *vkey = read_source(c->log_key, &len);
+        if (vkey)
+            vkey[strcspn(vkey, "\r\n")] = '\0';
+        int rc = vkey ? note_verifier_parse(&v, vkey) : -1;
+        free(vkey);
+        if (rc != 0)
+            return fail("audit verify: %s holds no note verifier key", c->log_key);
+    } else {
+        struct note_signer key = {0};
+        if (note_key_load(&key, c->cfg.keys, c->cfg.log_origin, err, sizeof err) != 0)
+            return fail("audit verify: the log's key is needed to check the checkpoint (give "
+                        "--log-key FILE, as GET /v1/log/key gives it): %s",
+                        err);
+        v.name = strdup(key.name);
+        v.id = key.id;
+        memcpy(v.pk, key.pk, sizeof v.pk);
+        note_signer_free(&key);
+        if (!v.name)
+            return fail("audit verify: out of memory");
     }
-    struct note_verifier v = {.name = key.name, .id = key.id};
-    memcpy(v.pk, key.pk, sizeof v.pk);
+    char *text = read_source(c->checkpoint, &len);
+    if (!text) {
+        note_verifier_release(&v);
+        return fail("audit verify: --checkpoint %s cannot be read", c->checkpoint);
+    }
     int rc = checkpoint_open(cp, text, len, &v);
-    note_signer_free(&key);
+    note_verifier_release(&v);
     free(text);
     if (rc != 0)
         return fail("audit verify: %s is not a checkpoint signed by this log's key", c->checkpoint);

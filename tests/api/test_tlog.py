@@ -488,6 +488,26 @@ class AuditCheckpoint(ApiTest):
         rc, out, err = self.verify(self.copy())
         self.assertEqual(rc, 0, err)
 
+    def test_an_auditor_without_the_key_directory_gives_the_log_key(self):
+        vkey = os.path.join(self.tmp, "log.key")
+        with open(vkey, "wb") as f:
+            f.write(self.srv.req("GET", "/v1/log/key")[2])
+        nokeys = os.path.join(self.tmp, "no-keys-here")
+        args = ["audit", "verify", "--db", self.copy(), "--keys", nokeys,
+                "--checkpoint", self.cp]
+        rc, _, err = common.shenbao_cli(args)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("--log-key", err)
+        rc, out, err = common.shenbao_cli(args + ["--log-key", vkey])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("extends the checkpoint", out)
+        # another log's key does not open it
+        with open(vkey, "w", encoding="utf-8") as f:
+            f.write("shenbao.example/log+00000000+" + base64.b64encode(b"\x01" + bytes(32))
+                    .decode() + "\n")
+        rc, _, err = common.shenbao_cli(args + ["--log-key", vkey])
+        self.assertNotEqual(rc, 0)
+
     def test_a_checkpoint_not_signed_by_the_log_key_is_refused(self):
         with open(self.cp, encoding="utf-8") as f:
             note = f.read()
