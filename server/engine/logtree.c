@@ -333,6 +333,7 @@ struct audit_tree {
     char *report;
     size_t cap;
     bool failed;
+    int64_t max_app; /* the highest application id an event names */
 };
 
 static void checkpoint_root_check(struct audit_tree *at)
@@ -351,6 +352,91 @@ static void checkpoint_root_check(struct audit_tree *at)
              (unsigned long long)at->f.size, b64, (unsigned long long)at->f.size,
              (unsigned long long)at->f.size - 1);
     at->failed = true;
+}
+
+/* An event that names an envelope (create, edit, submit: data_sha256 and
+ * version) must name the version kept: 0, or -1 with the report. */
+static int audit_named_version(struct audit_tree *at, const struct event *e)
+{
+    json_t *details = e->details_json ? parse_json0(e->details_json, 0, NULL) : NULL;
+    const char *named = json_string_value(json_object_get(details, "data_sha256"));
+    json_int_t version = json_integer_value(json_object_get(details, "version"));
+    struct app_version v;
+    char hex[VERSION_SHA256_LEN * 2 + 1];
+    int ret = 0;
+    if (!named || version < 1) {
+        json_decref(details);
+        return 0;
+    }
+    enum store_rc rc = store_version_get(at->s, e->application_id, version, &v);
+    if (rc == STORE_OK)
+        sodium_bin2hex(hex, sizeof hex, v.sha256, VERSION_SHA256_LEN);
+    if (rc == STORE_ERROR) {
+        snprintf(at->report, at->cap, "the versions could not be read");
+        ret = -1;
+    } else if (rc != STORE_OK || strcmp(hex, named) != 0) {
+        snprintf(at->report, at->cap,
+                 "event %lld (log index %lld) names version %lld of application %lld with "
+                 "SHA-256 %.16s…, but the version kept %s: it was changed outside the log",
+                 (long long)e->id, (long long)e->id - 1, (long long)version,
+                 (long long)e->application_id, named,
+                 rc == STORE_OK ? "has another" : "is missing");
+        ret = -1;
+    }
+    if (rc == STORE_OK)
+        app_version_release(&v);
+    json_decref(details);
+    if (ret != 0)
+        at->failed = true;
+    return ret;
+}
+
+/* Each application as stored must be its latest version as kept, and that
+ * version its own bytes: 0, or -1 with the report (-2: the store failed). */
+static int audit_rows(struct audit_tree *at)
+{
+    for (int64_t id = 1; id <= at->max_app; id++) {
+        struct application row = {0};
+        struct app_version v;
+        unsigned char sha[VERSION_SHA256_LEN], kept[VERSION_SHA256_LEN];
+        enum store_rc rc = store_app_get(at->s, id, &row);
+        if (rc == STORE_NOT_FOUND) {
+            snprintf(at->report, at->cap,
+                     "application %lld has events but no row: it was removed outside the log",
+                     (long long)id);
+            return -1;
+        }
+        if (rc != STORE_OK)
+            return -2;
+        char *text = envelope_text(&row, sha);
+        rc = text ? store_version_get(at->s, id, row.version, &v) : STORE_ERROR;
+        free(text);
+        int64_t version = row.version;
+        application_release(&row);
+        if (rc == STORE_NOT_FOUND)
+            continue; /* stored before versions were kept, unchanged since */
+        if (rc != STORE_OK)
+            return -2;
+        crypto_hash_sha256(kept, (const unsigned char *)v.envelope, strlen(v.envelope));
+        bool own = sodium_memcmp(kept, v.sha256, sizeof kept) == 0;
+        bool same = sodium_memcmp(sha, v.sha256, sizeof sha) == 0;
+        app_version_release(&v);
+        if (!own) {
+            snprintf(at->report, at->cap,
+                     "version %lld of application %lld no longer hashes to its SHA-256: it was "
+                     "changed outside the log",
+                     (long long)version, (long long)id);
+            return -1;
+        }
+        if (!same) {
+            snprintf(at->report, at->cap,
+                     "application %lld is not its version %lld as kept (applicant, data, kind, "
+                     "review unit or round differ): the row was changed outside the log",
+                     (long long)id, (long long)version);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static bool audit_leaf(const struct event *e, void *ctx)
@@ -382,6 +468,10 @@ static bool audit_leaf(const struct event *e, void *ctx)
             return false;
         }
     }
+    if (e->application_id > at->max_app)
+        at->max_app = e->application_id;
+    if (audit_named_version(at, e) != 0)
+        return false;
     merkle_frontier_append(&at->f, leaf, nodes, &count);
     if (at->cp && at->f.size == at->cp->size) {
         checkpoint_root_check(at);
@@ -431,6 +521,13 @@ int engine_audit_log(struct store *s, const struct checkpoint *cp, uint64_t *siz
                  (unsigned long long)at->f.size + 1, (unsigned long long)at->f.size);
         goto out;
     }
+    int rows = audit_rows(at);
+    if (rows == -2) {
+        ret = -2;
+        goto out;
+    }
+    if (rows != 0)
+        goto out;
     struct state_mismatch m;
     enum store_rc rc = store_tlog_state_mismatch(s, &m);
     if (rc == STORE_ERROR) {

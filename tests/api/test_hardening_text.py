@@ -231,6 +231,7 @@ class RowsOfOlderVersions(TextTest):
             odd = flow.to(flow.create("incubator"), "municipal_review")
             r = common.file_objection(srv.port, cut["id"])
             self.assertStatus(r, 201)
+            srv.tampered = True  # the file is changed below, as a test of its own
             common.stop_keeping_data(srv)
 
             cut_bytes = CJK_171.encode("utf-8")[:511]        # 170 characters and a lead byte
@@ -256,6 +257,7 @@ class RowsOfOlderVersions(TextTest):
             db.close()
 
             again = common.serve_again(srv, clock=CLOCK)
+            again.tampered = True
             repaired = "测" * 170 + "\ufffd"
             self.assert_seen_whole(again, cut["id"], repaired)
             self.assert_seen_whole(again, long_["id"], long_name)

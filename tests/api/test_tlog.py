@@ -590,6 +590,27 @@ class AuditCheckpoint(ApiTest):
         err = self.assertCaught(db, None)
         self.assertRegex(err, r"application \d+ is approved but its last event left it rejected")
 
+    def test_an_application_row_rewritten(self):
+        db = self.copy()
+        self.sql(db, "UPDATE applications SET applicant_name = applicant_name || '（改）'"
+                     " WHERE id = 1")
+        err = self.assertCaught(db, None)
+        self.assertIn("application 1 is not its version", err)
+
+    def test_a_version_forged_with_its_hash(self):
+        db = self.copy()
+        con = sqlite3.connect(db)
+        env, = con.execute("SELECT envelope FROM application_versions WHERE application_id = 1"
+                           " AND version = 1").fetchone()
+        con.close()
+        forged = env.replace('"round":', '"forged":1,"round":')
+        self.sql(db, "DROP TRIGGER application_versions_no_update",
+                 ("UPDATE application_versions SET envelope = ?, sha256 = ? WHERE"
+                  " application_id = 1 AND version = 1",
+                  forged, hashlib.sha256(forged.encode("utf-8")).digest()))
+        err = self.assertCaught(db, 0)
+        self.assertIn("names version 1 of application 1", err)
+
     def test_a_certificate_unrevoked(self):
         db = self.copy()
         self.sql(db, "UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL,"
@@ -643,6 +664,7 @@ class Watch(ApiTest):
         self.assertEqual(rc, 0, err)
         # The database rewritten under the server: one opinion changed, the
         # chain recomputed, the tree dropped (the server rebuilds it at start).
+        self.srv.tampered = True
         common.stop_keeping_data(self.srv)
         con = sqlite3.connect(self.srv.db)
         con.row_factory = sqlite3.Row
@@ -651,6 +673,7 @@ class Watch(ApiTest):
         rows[1]["opinion"] = "同意。"
         rechain(self.srv.db, rows, "DROP TRIGGER tlog_nodes_no_delete", "DELETE FROM tlog_nodes")
         again = common.serve_again(self.srv)
+        again.tampered = True
         try:
             rc, out, err = self.watch(again)
             self.assertNotEqual(rc, 0, out)
