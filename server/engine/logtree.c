@@ -334,6 +334,14 @@ struct audit_tree {
     size_t cap;
     bool failed;
     int64_t max_app; /* the highest application id an event names */
+    /* The objections the events filed, in id order, with the outcome the
+     * events gave each ("open" until resolved). */
+    struct logged_objection {
+        int64_t id, application_id;
+        char status[16];
+        bool row_seen;
+    } * objections;
+    size_t n_objections, cap_objections;
 };
 
 static void checkpoint_root_check(struct audit_tree *at)
@@ -391,6 +399,90 @@ static int audit_named_version(struct audit_tree *at, const struct event *e)
     return ret;
 }
 
+static struct logged_objection *logged_objection(struct audit_tree *at, int64_t id)
+{
+    size_t lo = 0, hi = at->n_objections;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (at->objections[mid].id == id)
+            return &at->objections[mid];
+        if (at->objections[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* What an event says of an objection: filed (its id), or resolved (its id
+ * and outcome).  0, or -1 when memory runs out. */
+static int note_objection(struct audit_tree *at, const struct event *e)
+{
+    bool filed = strcmp(e->action, "objection_filed") == 0;
+    bool resolved =
+        strcmp(e->action, "objection_upheld") == 0 || strcmp(e->action, "objection_dismissed") == 0;
+    if (!filed && !resolved)
+        return 0;
+    json_t *details = e->details_json ? parse_json0(e->details_json, 0, NULL) : NULL;
+    int64_t id = json_integer_value(json_object_get(details, "objection"));
+    json_decref(details);
+    if (id <= 0)
+        return 0;
+    if (resolved) {
+        struct logged_objection *o = logged_objection(at, id);
+        if (o)
+            snprintf(o->status, sizeof o->status, "%s", e->action + strlen("objection_"));
+        return 0;
+    }
+    /* Filed in id order; one out of order is kept apart by the search,
+     * and then reported as a row the log does not account for. */
+    if (at->n_objections > 0 && at->objections[at->n_objections - 1].id >= id)
+        return 0;
+    if (at->n_objections == at->cap_objections) {
+        size_t cap = at->cap_objections ? 2 * at->cap_objections : 64;
+        void *p = realloc(at->objections, cap * sizeof *at->objections);
+        if (!p)
+            return -1;
+        at->objections = p;
+        at->cap_objections = cap;
+    }
+    struct logged_objection *o = &at->objections[at->n_objections++];
+    memset(o, 0, sizeof *o);
+    o->id = id;
+    o->application_id = e->application_id;
+    snprintf(o->status, sizeof o->status, "open");
+    return 0;
+}
+
+struct objection_rows {
+    struct audit_tree *at;
+    bool bad;
+};
+
+static void check_objection_row(const struct objection *row, void *ctx)
+{
+    struct objection_rows * or = ctx;
+    struct audit_tree *at = or->at;
+    struct logged_objection *o = logged_objection(at, row->id);
+    if (or->bad)
+        return;
+    if (!o || o->application_id != row->application_id) {
+        snprintf(at->report, at->cap,
+                 "objection %lld to application %lld was filed by no event: it was added "
+                 "outside the log",
+                 (long long)row->id, (long long)row->application_id);
+        or->bad = true;
+    } else if (strcmp(o->status, row->status) != 0) {
+        snprintf(at->report, at->cap,
+                 "objection %lld to application %lld is %s but its events left it %s: it was "
+                 "changed outside the log",
+                 (long long)row->id, (long long)row->application_id, row->status, o->status);
+        or->bad = true;
+    }
+    if (o)
+        o->row_seen = true;
+}
+
 /* Each application as stored must be its latest version as kept, and that
  * version its own bytes: 0, or -1 with the report (-2: the store failed). */
 static int audit_rows(struct audit_tree *at)
@@ -436,6 +528,22 @@ static int audit_rows(struct audit_tree *at)
             return -1;
         }
     }
+    /* The objections: each row filed by an event, as its events left it;
+     * each one filed still there. */
+    struct objection_rows or = {.at = at};
+    for (int64_t id = 1; id <= at->max_app && ! or.bad; id++)
+        if (store_objections_of(at->s, id, check_objection_row, & or) != STORE_OK)
+            return -2;
+    if (or.bad)
+        return -1;
+    for (size_t i = 0; i < at->n_objections; i++)
+        if (!at->objections[i].row_seen) {
+            snprintf(at->report, at->cap,
+                     "objection %lld to application %lld, filed in the log, is gone: it was "
+                     "removed outside the log",
+                     (long long)at->objections[i].id, (long long)at->objections[i].application_id);
+            return -1;
+        }
     return 0;
 }
 
@@ -472,6 +580,11 @@ static bool audit_leaf(const struct event *e, void *ctx)
         at->max_app = e->application_id;
     if (audit_named_version(at, e) != 0)
         return false;
+    if (note_objection(at, e) != 0) {
+        snprintf(at->report, at->cap, "out of memory");
+        at->failed = true;
+        return false;
+    }
     merkle_frontier_append(&at->f, leaf, nodes, &count);
     if (at->cp && at->f.size == at->cp->size) {
         checkpoint_root_check(at);
@@ -554,6 +667,7 @@ int engine_audit_log(struct store *s, const struct checkpoint *cp, uint64_t *siz
         merkle_frontier_root(root, &at->f);
     ret = 0;
 out:
+    free(at->objections);
     free(at);
     return ret;
 }

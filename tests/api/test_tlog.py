@@ -414,6 +414,9 @@ class AuditCheckpoint(ApiTest):
                             {"reason": "核查发现申报材料不实。", "ground": "other"},
                             token=flow.municipal_of("incubator"))
             assert r[0] == 200, r
+            noticed = flow.to(flow.create("first_store"), "public_notice")
+            r = common.file_objection(cls.srv.port, noticed["id"])
+            assert r[0] == 201, r
             flow.create("tourism_award")
             r = cls.srv.req("GET", "/v1/log/checkpoint")
             assert r[0] == 200, r
@@ -538,10 +541,10 @@ class AuditCheckpoint(ApiTest):
                  ("DELETE FROM events WHERE id >= ?", rows[-2]["id"]),
                  ("DELETE FROM tlog_nodes WHERE idx >= 0 AND (idx + 1) << level > ?",
                   len(rows) - 2))
-        # the tree is consistent with the events; the application whose
-        # events went is not, and the checkpoint names where the log ends
+        # the tree is consistent with the events; the rows whose events
+        # went are not, and the checkpoint names where the log ends
         err = self.assertCaught(db, None, checkpoint=False)
-        self.assertRegex(err, r"application \d+ is \w+ but its last event left it")
+        self.assertIn("outside the log", err)
         err = self.assertCaught(db, len(rows) - 2)
         self.assertIn("were removed", err)
 
@@ -610,6 +613,24 @@ class AuditCheckpoint(ApiTest):
                   forged, hashlib.sha256(forged.encode("utf-8")).digest()))
         err = self.assertCaught(db, 0)
         self.assertIn("names version 1 of application 1", err)
+
+    def test_objections_changed_removed_or_added(self):
+        db = self.copy()
+        self.sql(db, "UPDATE objections SET status = 'dismissed', resolved_at = '2020-11-03',"
+                     " opinion = '不属实。' WHERE status = 'open'")
+        err = self.assertCaught(db, None)
+        self.assertRegex(err, r"objection \d+ to application \d+ is dismissed but its events "
+                              r"left it open")
+        db = self.copy()
+        self.sql(db, "DELETE FROM objections")
+        err = self.assertCaught(db, None)
+        self.assertRegex(err, r"objection \d+ to application \d+, filed in the log, is gone")
+        db = self.copy()
+        self.sql(db, "INSERT INTO objections (application_id, name, contact, reason, filed_at,"
+                     " client_addr) SELECT application_id, name, contact, '伪造', filed_at,"
+                     " client_addr FROM objections LIMIT 1")
+        err = self.assertCaught(db, None)
+        self.assertRegex(err, r"objection \d+ to application \d+ was filed by no event")
 
     def test_a_certificate_unrevoked(self):
         db = self.copy()
