@@ -342,6 +342,10 @@ struct audit_tree {
         bool row_seen;
     } * objections;
     size_t n_objections, cap_objections;
+    /* The ranked items the last "ranked" event of each application gave
+     * (index: application id; NULL: none or null). */
+    json_t **ranked;
+    size_t n_ranked;
 };
 
 static void checkpoint_root_check(struct audit_tree *at)
@@ -412,6 +416,29 @@ static struct logged_objection *logged_objection(struct audit_tree *at, int64_t 
             hi = mid;
     }
     return NULL;
+}
+
+/* What a "ranked" event gave its application.  0, or -1 when memory runs
+ * out. */
+static int note_ranked(struct audit_tree *at, const struct event *e)
+{
+    if (strcmp(e->action, "ranked") != 0 || e->application_id < 1)
+        return 0;
+    if ((size_t)e->application_id >= at->n_ranked) {
+        size_t n = (size_t)e->application_id * 2 + 16;
+        json_t **p = realloc(at->ranked, n * sizeof *p);
+        if (!p)
+            return -1;
+        memset(p + at->n_ranked, 0, (n - at->n_ranked) * sizeof *p);
+        at->ranked = p;
+        at->n_ranked = n;
+    }
+    json_t *details = e->details_json ? parse_json0(e->details_json, 0, NULL) : NULL;
+    json_t *items = json_object_get(details, "ranked_items");
+    json_decref(at->ranked[e->application_id]);
+    at->ranked[e->application_id] = json_is_null(items) ? NULL : json_incref(items);
+    json_decref(details);
+    return 0;
 }
 
 /* What an event says of an objection: filed (its id), or resolved (its id
@@ -504,7 +531,25 @@ static int audit_rows(struct audit_tree *at)
         rc = text ? store_version_get(at->s, id, row.version, &v) : STORE_ERROR;
         free(text);
         int64_t version = row.version;
+        /* The items a ranking gave it (what its award is computed on) are
+         * the ones its last "ranked" event recorded. */
+        json_t *facts = row.facts_json ? parse_json0(row.facts_json, 0, NULL) : NULL;
+        json_t *items = json_object_get(facts, "ranked_items");
+        json_t *logged = (size_t)id < at->n_ranked ? at->ranked[id] : NULL;
+        bool ranked_ok = json_is_null(items) ? !logged
+                         : items             ? logged && json_equal(items, logged)
+                                             : !logged;
+        json_decref(facts);
         application_release(&row);
+        if (!ranked_ok) {
+            if (rc == STORE_OK)
+                app_version_release(&v);
+            snprintf(at->report, at->cap,
+                     "application %lld's ranked items are not the ones its last ranked event "
+                     "gave it: the row was changed outside the log",
+                     (long long)id);
+            return -1;
+        }
         if (rc == STORE_NOT_FOUND)
             continue; /* stored before versions were kept, unchanged since */
         if (rc != STORE_OK)
@@ -580,7 +625,7 @@ static bool audit_leaf(const struct event *e, void *ctx)
         at->max_app = e->application_id;
     if (audit_named_version(at, e) != 0)
         return false;
-    if (note_objection(at, e) != 0) {
+    if (note_objection(at, e) != 0 || note_ranked(at, e) != 0) {
         snprintf(at->report, at->cap, "out of memory");
         at->failed = true;
         return false;
@@ -667,6 +712,9 @@ int engine_audit_log(struct store *s, const struct checkpoint *cp, uint64_t *siz
         merkle_frontier_root(root, &at->f);
     ret = 0;
 out:
+    for (size_t i = 0; i < at->n_ranked; i++)
+        json_decref(at->ranked[i]);
+    free(at->ranked);
     free(at->objections);
     free(at);
     return ret;
