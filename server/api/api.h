@@ -264,6 +264,15 @@ void api_cert_get(struct call *c);
 void api_cert_verify(struct call *c);
 void api_cert_revoke(struct call *c);
 void api_jwks(struct call *c);
+void api_keys(struct call *c);
+void api_cert_bundle(struct call *c);
+
+/* log.c: the transparency log. */
+void api_log_checkpoint(struct call *c);
+void api_log_key(struct call *c);
+void api_log_inclusion(struct call *c);
+void api_log_consistency(struct call *c);
+void api_log_entries(struct call *c);
 
 /* materials.c */
 void api_kind_materials(struct call *c);

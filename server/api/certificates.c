@@ -75,9 +75,40 @@ void api_cert_verify(struct call *c)
         c->engine->store, json_string_value(json_object_get(c->body, "jws")),
         json_object_get(c->body, "certificate"), c->now, &status, why, why_zh, sizeof why);
     /* The detail in the language asked for, as a problem's. */
-    reply_json(c->r, 200,
-               json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail",
-                         c->r->zh && why_zh[0] ? why_zh : why));
+    const char *said = c->r->zh && why_zh[0] ? why_zh : why;
+    json_t *doc = json_pack("{s:b, s:s, s:s}", "valid", valid, "status", status, "detail", said);
+    /* Why not, as the contract names it. */
+    if (doc && !valid)
+        json_object_set_new(doc, "reason", json_string(said));
+    reply_json(c->r, 200, doc);
+}
+
+void api_cert_bundle(struct call *c)
+{
+    json_t *doc = NULL;
+    enum engine_rc rc = engine_certificate_bundle(c->engine, c->params[0], c->now, &doc);
+    if (rc == ENGINE_NOT_FOUND)
+        reply_problem(c->r, P_NOT_FOUND, "no certificate with this serial");
+    else if (rc == ENGINE_UNAVAILABLE)
+        reply_problem(c->r, P_UNAVAILABLE, "no signing key or log key is loaded");
+    else if (rc != ENGINE_OK)
+        reply_problem(c->r, P_INTERNAL, "the bundle could not be made");
+    else {
+        /* Its status and checkpoint are as of now. */
+        reply_header(c->r, "Cache-Control", "no-cache");
+        reply_json(c->r, 200, doc);
+    }
+}
+
+void api_keys(struct call *c)
+{
+    json_t *doc = engine_keys(c->engine->store);
+    if (!doc) {
+        reply_problem(c->r, P_INTERNAL, "the keys could not be read");
+        return;
+    }
+    reply_header(c->r, "Cache-Control", "max-age=300");
+    reply_json(c->r, 200, doc);
 }
 
 void api_cert_revoke(struct call *c)

@@ -34,6 +34,9 @@ static const char *const export_query[] = {
 };
 static const char *const statistics_query[] = {"round", "kind", NULL};
 static const char *const last_review_query[] = {"kind", NULL};
+static const char *const inclusion_query[] = {"index", "size", NULL};
+static const char *const consistency_query[] = {"from", "to", NULL};
+static const char *const entries_query[] = {"start", "end", NULL};
 
 #define REVIEWERS (ROLE_DISTRICT_REVIEWER | ROLE_MUNICIPAL_REVIEWER)
 
@@ -189,11 +192,21 @@ static const struct route routes[] = {
     {"GET", "/v1/applications/{id}/certificate", api_app_certificate, APPLICATION_READERS,
      "application_certificate"},
     {"GET", "/v1/certificates/{serial}", api_cert_get, ROLE_PUBLIC, "certificate_get"},
+    {"GET", "/v1/certificates/{serial}/bundle", api_cert_bundle, ROLE_PUBLIC, "certificate_bundle"},
     {"POST", "/v1/certificates/verify", api_cert_verify, ROLE_PUBLIC, "certificate_verify",
      verify_fields},
     {"POST", "/v1/certificates/{serial}/revocation", api_cert_revoke, ROLE_MUNICIPAL_REVIEWER,
      "certificate_revoke", BODY_ANY},
     {"GET", "/.well-known/jwks.json", api_jwks, ROLE_PUBLIC, "jwks"},
+    {"GET", "/v1/keys", api_keys, ROLE_PUBLIC, "keys"},
+    /* The transparency log. */
+    {"GET", "/v1/log/checkpoint", api_log_checkpoint, ROLE_PUBLIC, "log_checkpoint"},
+    {"GET", "/v1/log/key", api_log_key, ROLE_PUBLIC, "log_key"},
+    {"GET", "/v1/log/proof/inclusion", api_log_inclusion, ROLE_PUBLIC, "log_inclusion", NULL,
+     inclusion_query},
+    {"GET", "/v1/log/proof/consistency", api_log_consistency, ROLE_PUBLIC, "log_consistency", NULL,
+     consistency_query},
+    {"GET", "/v1/log/entries", api_log_entries, ROLE_AUDITOR, "log_entries", NULL, entries_query},
     {"POST", "/v1/rounds/{kind}/{year}/ranking", api_ranking_compute, ROLE_MUNICIPAL_REVIEWER,
      "ranking_compute"},
     {"GET", "/v1/rounds/{kind}/{year}/ranking", api_ranking_get,

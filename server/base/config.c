@@ -26,6 +26,7 @@ void config_defaults(struct config *c)
     snprintf(c->listen_host, sizeof(c->listen_host), "%s", "127.0.0.1");
     c->listen_port = 8080;
     snprintf(c->keys, sizeof(c->keys), "%s", "./keys");
+    snprintf(c->log_origin, sizeof(c->log_origin), "%s", "shenbao.example/log");
     c->threads = 0;
     c->body_limit = 1 * MIB;
     c->connection_timeout = 30;
@@ -94,6 +95,7 @@ static const struct config_key config_keys[] = {
     PATH_KEY("db", db, false),
     {.name = "listen", .type = KEY_LISTEN},
     PATH_KEY("keys", keys, false),
+    PATH_KEY("log_origin", log_origin, false),
     PATH_KEY("review_units_file", units_file, true),
     PATH_KEY("workdays_file", workdays_file, true),
     INT_KEY("threads", KEY_UNSIGNED, threads, 0, 256),

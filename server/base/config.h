@@ -20,6 +20,9 @@ struct config {
     char listen_host[256]; /* "listen": "127.0.0.1:8080" split in two */
     unsigned listen_port;
     char keys[1024];                /* "keys": key directory, default "./keys" */
+    char log_origin[256];           /* "log_origin": the transparency log's name (its
+                                     * checkpoints' origin line), default
+                                     * "shenbao.example/log" */
     char units_file[1024];          /* "review_units_file": "" = the copy built in */
     char workdays_file[1024];       /* "workdays_file": "" = the copy built in */
     unsigned threads;               /* "threads": 0 = one per core */

@@ -22,10 +22,18 @@ static void usage(FILE *to)
           "                         create an account; its token is the last line printed\n"
           "  account disable ID     disable an account: its tokens and sessions stop working\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
-          "  audit verify           check the hash chain of the whole history\n"
+          "  audit verify [--checkpoint FILE [--log-key FILE_OR_URL]]\n"
+          "                         check the hash chain and the transparency log; with a\n"
+          "                         checkpoint saved earlier, that the log extends it\n"
+          "  audit watch --url URL --state FILE\n"
+          "                         check a server's new checkpoint against the one saved in\n"
+          "                         FILE (signature, consistency), then save it there\n"
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
           "  verify FILE [--jwks FILE_OR_URL]\n"
           "                         check a certificate's signature offline\n"
+          "  verify --bundle FILE [--jwks FILE_OR_URL] [--log-key FILE_OR_URL]\n"
+          "                         check a certificate's bundle offline: signature and key\n"
+          "                         period, signed status, checkpoint, inclusion\n"
           "  backup --to FILE       copy the live database consistently (online backup)\n"
           "  restore --from FILE    replace the database with a backup (server stopped)\n"
           "\n"
@@ -51,6 +59,11 @@ enum {
     OPT_TO,
     OPT_FROM,
     OPT_EXPIRES,
+    OPT_CHECKPOINT,
+    OPT_URL,
+    OPT_STATE,
+    OPT_BUNDLE,
+    OPT_LOG_KEY,
     OPT_DIRECT,
     OPT_HELP,
 };
@@ -71,6 +84,11 @@ static const struct option options[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"from", required_argument, NULL, OPT_FROM},
     {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"url", required_argument, NULL, OPT_URL},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"bundle", required_argument, NULL, OPT_BUNDLE},
+    {"log-key", required_argument, NULL, OPT_LOG_KEY},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -88,9 +106,10 @@ static const struct command commands[] = {
     {"account add", cmd_account_add, "keys role name uscc unit authority expires direct"},
     {"account disable", cmd_account_disable, ""},
     {"tick", cmd_tick, "now keys"},
-    {"audit verify", cmd_audit_verify, ""},
+    {"audit verify", cmd_audit_verify, "checkpoint keys log-key"},
+    {"audit watch", cmd_audit_watch, "url state"},
     {"keygen", cmd_keygen, "keys"},
-    {"verify", cmd_verify, "jwks"},
+    {"verify", cmd_verify, "jwks bundle log-key keys"},
     {"backup", cmd_backup, "to"},
     {"restore", cmd_restore, "from"},
 };
@@ -185,9 +204,12 @@ int cli_main(int argc, char **argv)
             continue;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
-                               &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
-                               &c.now,         &c.jwks, &c.to,     &c.from, &c.expires};
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys,   &c.clock,
+                               &c.role,        &c.name, &c.uscc,   &c.unit,   &c.authority,
+                               &c.now,         &c.jwks, &c.to,     &c.from,   &c.expires,
+                               &c.checkpoint,  &c.url,  &c.state,  &c.bundle, &c.log_key};
+        _Static_assert(sizeof slot / sizeof slot[0] == OPT_LOG_KEY - OPT_CONFIG + 1,
+                       "one slot per option with a value, in order");
         *slot[opt - OPT_CONFIG] = optarg;
     }
     /* verify takes one positional argument, the file; account disable the

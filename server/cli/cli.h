@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "note.h"
 #include "sign.h"
 #include "token.h"
 
@@ -29,6 +30,9 @@ struct cli {
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
     const char *to, *from, *expires;
+    const char *checkpoint;       /* audit verify: a checkpoint saved earlier */
+    const char *url, *state;      /* audit watch: the server, the file it keeps */
+    const char *bundle, *log_key; /* verify --bundle FILE [--log-key FILE] */
     bool direct;      /* account add: directly under the ministry or the municipal bureau */
     const char *file; /* verify: the positional argument */
     const char *id;   /* account disable: the positional argument */
@@ -42,6 +46,7 @@ int cmd_account_add(struct cli *c);
 int cmd_account_disable(struct cli *c);
 int cmd_tick(struct cli *c);
 int cmd_audit_verify(struct cli *c);
+int cmd_audit_watch(struct cli *c);
 int cmd_keygen(struct cli *c);
 int cmd_verify(struct cli *c);
 int cmd_backup(struct cli *c);
@@ -63,6 +68,10 @@ struct calendar *load_calendar(const struct config *cfg);
 /* The active signing key: its id from the database, its secret from the
  * key directory.  0, or 1 after saying why. */
 int load_signing_key(const struct config *cfg, struct store *s, struct signing_key *key);
+
+/* The transparency log's key (note.h) under the name cfg->log_origin,
+ * made in the key directory the first time.  0, or 1 after saying why. */
+int load_log_key(const struct config *cfg, struct note_signer *key);
 
 /* The key token hashes are made with: the database's own (see setup.c).
  * 0, or 1 after saying why. */

@@ -65,6 +65,7 @@ int cmd_serve(struct cli *c)
      * loads the new one before the next approvals are signed.  Old ones
      * stay until exit, as a worker may still be reading one. */
     struct signing_key keys[KEYS_PER_RUN] = {0};
+    struct note_signer log_key = {0};
     size_t n_keys = 0;
     struct daemon *d = NULL;
     struct store *store = NULL;
@@ -118,6 +119,9 @@ int cmd_serve(struct cli *c)
         goto out;
     n_keys = 1;
     atomic_store(&srv.engine.key, &keys[0]);
+    if (load_log_key(&c->cfg, &log_key) != 0)
+        goto out;
+    srv.engine.log_key = &log_key;
     log_json(LOG_INFO, "signing key loaded", json_pack("{s:s}", "kid", keys[0].kid));
     size_t n_routes;
     const char *const *names = api_route_names(&n_routes);
@@ -152,6 +156,7 @@ out:
     calendar_free(calendar);
     for (size_t i = 0; i < n_keys; i++)
         sign_key_free(&keys[i]);
+    note_signer_free(&log_key);
     if (in_use >= 0)
         close(in_use);
     sodium_memzero(srv.token_key, sizeof srv.token_key);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -133,6 +134,17 @@ struct store *open_store(const struct config *cfg)
         store_free(s);
         return NULL;
     }
+    /* Events written before the transparency log existed become its first
+     * leaves, once, before anything else is written (docs/TRANSPARENCY.md). */
+    uint64_t added = 0;
+    if (engine_log_backfill(s, &added) != 0) {
+        fail("the transparency log could not be brought level with the events");
+        store_free(s);
+        return NULL;
+    }
+    if (added > 0)
+        log_json(LOG_INFO, "events appended to the transparency log",
+                 json_pack("{s:I}", "leaves", (json_int_t)added));
     return s;
 }
 
@@ -173,6 +185,29 @@ int load_signing_key(const struct config *cfg, struct store *s, struct signing_k
         return fail("the signing keys could not be read from the database");
     if (sign_key_load(key, cfg->keys, row.kid, err, sizeof err) != 0)
         return fail("%s", err);
+    return 0;
+}
+
+int load_log_key(const struct config *cfg, struct note_signer *key)
+{
+    char err[512];
+    unsigned char pk[NOTE_PUBLIC_LEN];
+    char path[PATH_MAX + 32];
+    struct stat st;
+    if (note_key_load(key, cfg->keys, cfg->log_origin, err, sizeof err) == 0)
+        return 0;
+    snprintf(path, sizeof path, "%s%s%s", cfg->keys,
+             cfg->keys[0] && cfg->keys[strlen(cfg->keys) - 1] == '/' ? "" : "/", NOTE_KEY_FILE);
+    if (lstat(path, &st) == 0 || errno != ENOENT)
+        return fail("%s", err);
+    /* None yet: the log's key is made once, the first time it is needed,
+     * and kept (a new one would disown every checkpoint published). */
+    if (note_keygen(cfg->keys, pk, err, sizeof err) != 0)
+        return fail("%s", err);
+    log_json(LOG_INFO, "log key created",
+             json_pack("{s:s, s:s}", "dir", cfg->keys, "file", NOTE_KEY_FILE));
+    if (note_key_load(key, cfg->keys, cfg->log_origin, err, sizeof err) != 0)
+        return fail("%s", err[0] ? err : "the log key just made could not be read");
     return 0;
 }
 

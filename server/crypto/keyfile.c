@@ -238,3 +238,58 @@ out:
     }
     return secret;
 }
+
+int keyfile_destroy(const char *dir, const char *name, const char *what, char *err, size_t errlen)
+{
+    static const unsigned char zeros[256];
+    struct stat st;
+    int ret = -1;
+    int fd = -1;
+    int dfd = open_key_dir(dir, err, errlen);
+
+    err[0] = '\0';
+    if (dfd < 0) {
+        if (err[0] == '\0')
+            snprintf(err, errlen, "cannot open key directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            ret = 0; /* nothing left to destroy */
+        else
+            snprintf(err, errlen, "cannot open %s %s%s%s: %s", what, dir, keyfile_dir_slash(dir),
+                     name, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s %s%s%s is not a regular file", what, dir, keyfile_dir_slash(dir),
+                 name);
+        goto out;
+    }
+    /* Overwritten in place and synced before the name goes, so that the
+     * secret's blocks do not outlive it on the disk (as far as a file
+     * system that rewrites in place allows). */
+    for (off_t done = 0; done < st.st_size;) {
+        size_t n =
+            (size_t)(st.st_size - done) < sizeof zeros ? (size_t)(st.st_size - done) : sizeof zeros;
+        ssize_t w = pwrite(fd, zeros, n, done);
+        if (w <= 0) {
+            snprintf(err, errlen, "cannot overwrite %s %s%s%s: %s", what, dir,
+                     keyfile_dir_slash(dir), name, strerror(errno));
+            goto out;
+        }
+        done += w;
+    }
+    if (fsync(fd) != 0 || unlinkat(dfd, name, 0) != 0 || fsync(dfd) != 0) {
+        snprintf(err, errlen, "cannot remove %s %s%s%s: %s", what, dir, keyfile_dir_slash(dir),
+                 name, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    close(dfd);
+    return ret;
+}

@@ -33,6 +33,13 @@ int keyfile_create(const char *dir, const char *name, const unsigned char *secre
 unsigned char *keyfile_load(const char *dir, const char *name, size_t len, const char *what,
                             const char *id, char *err, size_t errlen);
 
+/*
+ * Destroys <dir>/<name>: overwrites it with zeros, syncs, removes it and
+ * syncs the directory.  0 when done or when there is no such file; -1 with
+ * a one-line reason in err.
+ */
+int keyfile_destroy(const char *dir, const char *name, const char *what, char *err, size_t errlen);
+
 /* "/" to put between dir and a file name in messages, or "" when dir
  * already ends in one. */
 const char *keyfile_dir_slash(const char *dir);

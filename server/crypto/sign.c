@@ -190,6 +190,19 @@ int sign_keygen(const char *dir, char kid[SIGN_KID_LEN + 1], unsigned char pk[SI
     return ret;
 }
 
+int sign_key_destroy(const char *dir, const char *kid, char *err, size_t errlen)
+{
+    char name[SIGN_KID_LEN + sizeof(KEY_FILE_SUFFIX)];
+
+    assert(dir != NULL && kid != NULL && err != NULL);
+    if (!kid_valid(kid)) {
+        snprintf(err, errlen, "\"%.*s\" is not a signing key id", SIGN_KID_LEN + 1, kid);
+        return -1;
+    }
+    snprintf(name, sizeof(name), "%s" KEY_FILE_SUFFIX, kid);
+    return keyfile_destroy(dir, name, "signing key", err, errlen);
+}
+
 int sign_key_load(struct signing_key *out, const char *dir, const char *kid, char *err,
                   size_t errlen)
 {

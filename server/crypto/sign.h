@@ -41,6 +41,12 @@ struct signing_key {
     unsigned char *sk;
 };
 
+/* Destroys the secret of key kid in dir (keyfile_destroy): what keygen
+ * does to the key it retires, so that nobody who later reads the directory
+ * can sign with it.  0 (also when the file is gone already), or -1 with a
+ * reason in err. */
+int sign_key_destroy(const char *dir, const char *kid, char *err, size_t errlen);
+
 /*
  * Loads the secret key `kid` from `dir`.  Refuses (-1, reason in err) a
  * directory that group or others may access, a key file that is missing, not

@@ -134,6 +134,8 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c)
     char hash_hex[EVENT_HASH_LEN * 2 + 1];
     sodium_bin2hex(hash_hex, sizeof hash_hex, c->event_hash, EVENT_HASH_LEN);
     json_object_set_new(c->certificate, "application_event_hash", json_string(hash_hex));
+    /* And its place in the transparency log, where a bundle proves it. */
+    json_object_set_new(c->certificate, "log_index", json_integer(c->event.e.id - 1));
 
     struct certificate_row row = {.application_id = c->app->row.id};
     const char *until = json_string_value(json_object_get(c->certificate, "valid_until"));
@@ -368,12 +370,35 @@ int certificate_check(struct store *s, const char *jws, const json_t *certificat
     *status = "unknown";
     struct certificate_row row;
     const char *serial = json_string_value(json_object_get(doc, "serial"));
-    if (serial && store_cert_get(s, serial, &row) == STORE_OK) {
-        *status = certificate_status(&row, now);
+    enum store_rc rc = serial ? store_cert_get(s, serial, &row) : STORE_NOT_FOUND;
+    int valid = 0;
+    if (rc == STORE_OK) {
+        /* A signature by one of our keys is not enough: what this service
+         * issued under that serial is on record, and only that is valid. */
+        if (row.jws && jws && strcmp(row.jws, jws) == 0) {
+            *status = certificate_status(&row, now);
+            valid = 1;
+        } else {
+            *status = "invalid";
+            say(why, why_zh, whylen,
+                "not the certificate this service issued under serial %s, though signed with "
+                "one of its keys",
+                serial);
+        }
         certificate_release(&row);
+    } else if (rc == STORE_NOT_FOUND) {
+        /* Signed with one of our keys but never issued: a key's secret was
+         * used outside this service. */
+        say(why, why_zh, whylen,
+            "this service never issued a certificate %s, though it is signed with one of its "
+            "keys",
+            serial ? serial : "without a serial");
+    } else {
+        *status = "invalid";
+        say(why, why_zh, whylen, "the certificates could not be read");
     }
     json_decref(doc);
-    return 1;
+    return valid;
 }
 
 static void add_jwk(const struct key_row *k, void *ctx)
@@ -381,6 +406,24 @@ static void add_jwk(const struct key_row *k, void *ctx)
     json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "OKP", "crv",
                                          "Ed25519", "kid", k->kid, "x", k->x, "use", "sig", "alg",
                                          "EdDSA"));
+}
+
+static void add_key_period(const struct key_row *k, void *ctx)
+{
+    json_array_append_new(ctx,
+                          json_pack("{s:s, s:s, s:s, s:o}", "kid", k->kid, "x", k->x, "not_before",
+                                    k->created_at, "not_after",
+                                    k->retired_at[0] ? json_string(k->retired_at) : json_null()));
+}
+
+json_t *engine_keys(struct store *s)
+{
+    json_t *keys = json_array();
+    if (!keys || store_keys_each(s, add_key_period, keys) != STORE_OK) {
+        json_decref(keys);
+        return NULL;
+    }
+    return json_pack("{s:o}", "keys", keys);
 }
 
 json_t *engine_jwks(struct store *s)

@@ -62,15 +62,21 @@ static int canonical_of(char *buf, size_t cap, const struct event *e, const char
                     prev);
 }
 
-char *chain_canonical(const struct event *e, const json_t *parsed)
+char *chain_canonical_of(const struct event *e, const char *body, size_t *len)
 {
-    char *body = chain_body(e, parsed);
-    if (!body)
-        return NULL;
-    int n = canonical_of(NULL, 0, e, body);
+    int n = body ? canonical_of(NULL, 0, e, body) : -1;
     char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
     if (text)
         canonical_of(text, (size_t)n + 1, e, body);
+    if (len)
+        *len = text ? (size_t)n : 0;
+    return text;
+}
+
+char *chain_canonical(const struct event *e, const json_t *parsed)
+{
+    char *body = chain_body(e, parsed);
+    char *text = chain_canonical_of(e, body, NULL);
     free(body);
     return text;
 }

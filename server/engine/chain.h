@@ -37,4 +37,10 @@ void chain_hash(unsigned char out[EVENT_HASH_LEN], const struct event *e, const 
 char *chain_body(const struct event *e, const json_t *parsed);
 void chain_hash_body(unsigned char out[EVENT_HASH_LEN], const struct event *e, const char *body);
 
+/* The canonical encoding of e whose body (chain_body) is `body`: the bytes
+ * chain_canonical() gives, which are also the event's leaf in the
+ * transparency log.  *len (may be NULL) gets their length.  Caller frees;
+ * NULL when body is NULL or memory runs out. */
+char *chain_canonical_of(const struct event *e, const char *body, size_t *len);
+
 #endif

@@ -45,6 +45,7 @@
 #include "workflow.h"
 
 struct signing_key;
+struct note_signer;
 
 /* ---- the engine ---------------------------------------------------------- */
 
@@ -95,6 +96,9 @@ struct engine {
     /* The active signing key, for what approvals issue; the main thread
      * swaps it when a new key is made active, workers only read it. */
     const struct signing_key *_Atomic key;
+    /* The transparency log's key (note.h), which signs its checkpoints;
+     * NULL: no checkpoint can be given. */
+    const struct note_signer *log_key;
     struct engine_settings settings;
 };
 
@@ -590,6 +594,9 @@ int certificate_check(struct store *s, const char *jws, const json_t *certificat
 
 /* The public keys in the JWKS form (RFC 7517/8037); NULL when the store
  * failed. */
+/* {"keys": [{kid, x, not_before, not_after}]}: every signing key with its
+ * active period (not_after null while active); NULL when the store fails. */
+json_t *engine_keys(struct store *s);
 json_t *engine_jwks(struct store *s);
 
 /* ---- accounts, tokens, sessions ----------------------------------------------- */
@@ -661,5 +668,62 @@ enum engine_rc engine_signup(struct engine *e, struct account *a, const char *pa
  * problem (one line) and the function returns -1; 0 when intact, with
  * *count the number of events; -2 when the store failed. */
 int engine_audit_verify(struct store *s, int64_t *count, char *report, size_t cap);
+
+/* ---- the transparency log (docs/TRANSPARENCY.md) ------------------------- */
+
+/* Appends to the log, in one transaction, every event that is not a leaf
+ * yet (a database written before the log existed); *added (may be NULL)
+ * gets how many.  Each event written later is appended in its own
+ * transaction.  0, or -1 when the store failed or the events and the log
+ * disagree (logged). */
+int engine_log_backfill(struct store *s, uint64_t *added);
+
+/* The number of leaves in the log. */
+enum engine_rc engine_log_size(struct engine *e, uint64_t *size);
+
+/* The current checkpoint, signed with the log key: *note (caller frees),
+ * its length, and the tree size it names (may be NULL).  ENGINE_UNAVAILABLE
+ * without a log key. */
+enum engine_rc engine_log_checkpoint(struct engine *e, char **note, size_t *len, uint64_t *size);
+
+/* {"index", "size", "leaf_hash", "hashes"}: the inclusion proof of leaf
+ * index in the tree of `size` leaves.  ENGINE_NOT_FOUND when index >= size
+ * or the log has fewer than size leaves. */
+enum engine_rc engine_log_inclusion(struct engine *e, uint64_t index, uint64_t size, json_t **out);
+
+/* {"from", "to", "hashes"}: the consistency proof from the tree of `from`
+ * leaves to that of `to` (empty when from is 0 or equal to to).
+ * ENGINE_NOT_FOUND when from > to or the log has fewer than `to` leaves. */
+enum engine_rc engine_log_consistency(struct engine *e, uint64_t from, uint64_t to, json_t **out);
+
+/* Calls fn with each leaf in [start, end) as its event (event_to_json with
+ * `index`, `application_id` and `leaf`: the base64 of the leaf's bytes);
+ * fn takes the reference.  ENGINE_NOT_FOUND when start > end or the log has
+ * fewer than end leaves. */
+enum engine_rc engine_log_entries(struct engine *e, uint64_t start, uint64_t end,
+                                  void (*fn)(json_t *entry, void *ctx), void *ctx);
+json_t *engine_log_entry_json(const struct event *ev);
+
+/* GET /v1/certificates/{serial}/bundle: {certificate, jws, status,
+ * status_jws (a JWS by the active signing key over {serial, status, at}
+ * and revoked_at when revoked), log_index and leaf (the approval event's
+ * bytes, base64), inclusion (of that leaf at the checkpoint's size),
+ * checkpoint}.  ENGINE_NOT_FOUND for a serial never issued,
+ * ENGINE_UNAVAILABLE without a signing or log key. */
+enum engine_rc engine_certificate_bundle(struct engine *e, const char *serial, int64_t now,
+                                         json_t **out);
+
+/* Recomputes the log from the events themselves: each event's leaf must be
+ * the one the log holds at its index, the log may not hold more leaves
+ * than there are events, applications and certificates must be in the
+ * state their events leave them; and given cp (a checkpoint published
+ * earlier, its signature already checked; may be NULL) the first cp->size
+ * events must hash to its root, and there must be that many.  0 with the
+ * tree's *size and root (either may be NULL); -1 with the first problem,
+ * naming the event and log index where it is, in report; -2 when the store
+ * failed. */
+struct checkpoint;
+int engine_audit_log(struct store *s, const struct checkpoint *cp, uint64_t *size,
+                     unsigned char root[32], char *report, size_t cap);
 
 #endif

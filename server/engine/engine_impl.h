@@ -32,6 +32,19 @@ enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d, int
                                  unsigned char *hash_out);
 void event_draft_release(struct event_draft *d);
 
+/* ---- the transparency log (engine/logtree.c) ------------------------------ */
+
+/* Appends event e (just inserted, its chain_body() `body`) to the log as
+ * leaf e->id - 1, in tx; first any earlier events that are not leaves yet.
+ * STORE_ERROR when the log has more leaves than there are events before e. */
+enum store_rc logtree_append(struct store_tx *tx, const struct event *e, const char *body);
+/* The leaf hash of bytes, and of an event's canonical bytes (-1 when
+ * memory runs out). */
+void logtree_leaf_hash(unsigned char out[32], const char *leaf, size_t len);
+int logtree_event_leaf_hash(unsigned char out[32], const struct event *e);
+/* Hashes of 32 bytes as a JSON array of padded base64 strings. */
+json_t *log_hashes_json(const unsigned char *hashes, size_t count);
+
 /*
  * One change to an application (engine_act and the in-transaction
  * variant).  Phase 1 (prepare) fills `next`, the event and what the action

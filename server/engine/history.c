@@ -64,6 +64,8 @@ enum store_rc event_draft_append(struct store_tx *tx, struct event_draft *d, int
     e->id = last_id + 1;
     chain_hash_body(e->hash, e, d->body);
     rc = store_event_insert(tx, e);
+    if (rc == STORE_OK)
+        rc = logtree_append(tx, e, d->body);
     if (rc == STORE_OK && hash_out)
         memcpy(hash_out, e->hash, EVENT_HASH_LEN);
     return rc;
@@ -108,6 +110,18 @@ json_t *event_to_json(const struct event *e)
         json_decref(o);
         o = NULL;
     }
+    /* Its place in the transparency log: leaf id - 1, and the leaf's hash
+     * over the canonical bytes the hash chain covers. */
+    unsigned char leaf[32];
+    json_t *leaf_hash =
+        o && logtree_event_leaf_hash(leaf, e) == 0 ? log_hashes_json(leaf, 1) : NULL;
+    if (o && (!leaf_hash ||
+              json_object_set_new(o, "log_index", json_integer((json_int_t)(e->id - 1))) != 0 ||
+              json_object_set(o, "leaf_hash", json_array_get(leaf_hash, 0)) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(leaf_hash);
     return o;
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- events --------------------------------------------------------------- */
@@ -164,15 +165,16 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
     return rc != STORE_OK ? rc : db_store_rc(step);
 }
 
-/* The whole log, a page of ids at a time: each page is read whole before
- * fn sees it, so fn may use the store and no result ever holds the log. */
-enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
-                                void *ctx)
+/* The events with ids in [first, last] on connection d, a page of ids at a
+ * time: each page is read whole before fn sees it, so fn may use the store
+ * and no result ever holds the log. */
+static enum store_rc events_range_on(struct db *d, int64_t first, int64_t last,
+                                     bool (*fn)(const struct event *e, void *ctx), void *ctx)
 {
-    static const char sql[] =
-        "SELECT " EVENT_COLUMNS " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2";
+    static const char sql[] = "SELECT " EVENT_COLUMNS
+                              " FROM events WHERE id > ?1 AND id <= ?3 ORDER BY id LIMIT ?2";
     struct event *page = calloc(EVENTS_PAGE, sizeof *page);
-    int64_t after = INT64_MIN;
+    int64_t after = first == INT64_MIN ? INT64_MIN : first - 1;
     enum store_rc rc = STORE_OK;
     bool go_on = true;
 
@@ -181,7 +183,7 @@ enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *
         return STORE_ERROR;
     }
     while (go_on && rc == STORE_OK) {
-        struct db_stmt *st = db_prepare(store_db(s), sql);
+        struct db_stmt *st = d ? db_prepare(d, sql) : NULL;
         enum db_rc step = DB_ERROR;
         size_t n = 0;
 
@@ -191,6 +193,7 @@ enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *
         }
         db_bind_int64(st, 1, after);
         db_bind_int64(st, 2, EVENTS_PAGE);
+        db_bind_int64(st, 3, last);
         while (n < EVENTS_PAGE && (step = db_step(st)) == DB_ROW) {
             rc = event_from_row(st, &page[n]);
             if (rc != STORE_OK)
@@ -211,6 +214,24 @@ enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *
     }
     free(page);
     return rc;
+}
+
+enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
+                                void *ctx)
+{
+    return events_range_on(store_db(s), INT64_MIN, INT64_MAX, fn, ctx);
+}
+
+enum store_rc store_events_range(struct store *s, int64_t first, int64_t last,
+                                 bool (*fn)(const struct event *e, void *ctx), void *ctx)
+{
+    return events_range_on(store_db(s), first, last, fn, ctx);
+}
+
+enum store_rc store_events_range_tx(struct store_tx *tx, int64_t first, int64_t last,
+                                    bool (*fn)(const struct event *e, void *ctx), void *ctx)
+{
+    return events_range_on(store_tx_db(tx), first, last, fn, ctx);
 }
 
 /* ---- objections ----------------------------------------------------------- */

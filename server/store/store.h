@@ -486,6 +486,12 @@ enum store_rc store_events_of(struct store *s, int64_t application_id,
  * false. */
 enum store_rc store_events_each(struct store *s, bool (*fn)(const struct event *e, void *ctx),
                                 void *ctx);
+/* The same for the events whose ids lie in [first, last]: on this thread's
+ * reader, or inside a write transaction. */
+enum store_rc store_events_range(struct store *s, int64_t first, int64_t last,
+                                 bool (*fn)(const struct event *e, void *ctx), void *ctx);
+enum store_rc store_events_range_tx(struct store_tx *tx, int64_t first, int64_t last,
+                                    bool (*fn)(const struct event *e, void *ctx), void *ctx);
 
 /* ---- versions: every stored version of an application ------------------- */
 

@@ -121,3 +121,53 @@ void store_tlog_reader_tx(struct merkle_reader *r, struct store_tx *tx)
     r->read = read_tx;
     r->ctx = tx;
 }
+
+/* The first row of sql (an application id, then two texts) into the
+ * report, or nothing when there is none. */
+static enum store_rc first_mismatch(struct db *d, const char *sql, int64_t *id, char *a,
+                                    size_t alen, char *b, size_t blen)
+{
+    struct db_stmt *st = d ? db_prepare(d, sql) : NULL;
+    if (st == NULL)
+        return STORE_ERROR;
+    enum store_rc rc = db_row_rc(db_step(st));
+    if (rc == STORE_OK) {
+        *id = db_col_int64(st, 0);
+        db_col_text_copy(st, 1, a, alen);
+        db_col_text_copy(st, 2, b, blen);
+    }
+    db_done(st);
+    return rc;
+}
+
+enum store_rc store_tlog_state_mismatch(struct store *s, struct state_mismatch *out)
+{
+    /* Every application is in the status its last event left it in. */
+    static const char apps[] =
+        "SELECT a.id, a.status, coalesce((SELECT e.to_status FROM events e WHERE"
+        " e.application_id = a.id ORDER BY e.id DESC LIMIT 1), '') FROM applications a"
+        " WHERE a.status <> coalesce((SELECT e.to_status FROM events e WHERE"
+        " e.application_id = a.id ORDER BY e.id DESC LIMIT 1), '') ORDER BY a.id LIMIT 1";
+    /* A certificate is revoked exactly when the log revoked its
+     * application. */
+    static const char certs[] =
+        "SELECT c.application_id, c.serial, CASE WHEN c.revoked_at IS NULL THEN 'valid'"
+        " ELSE 'revoked' END FROM certificates c WHERE (c.revoked_at IS NOT NULL) <>"
+        " EXISTS (SELECT 1 FROM events e WHERE e.application_id = c.application_id AND"
+        " e.to_status = 'revoked') ORDER BY c.application_id LIMIT 1";
+    struct db *c = store_db(s);
+    memset(out, 0, sizeof *out);
+    enum store_rc rc = first_mismatch(c, apps, &out->application_id, out->stored,
+                                      sizeof out->stored, out->logged, sizeof out->logged);
+    if (rc == STORE_OK) {
+        out->what = STATE_APPLICATION_STATUS;
+        return STORE_OK;
+    }
+    if (rc != STORE_NOT_FOUND)
+        return rc;
+    rc = first_mismatch(c, certs, &out->application_id, out->serial, sizeof out->serial,
+                        out->stored, sizeof out->stored);
+    if (rc == STORE_OK)
+        out->what = STATE_CERTIFICATE_REVOCATION;
+    return rc;
+}

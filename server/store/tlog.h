@@ -46,4 +46,25 @@ enum store_rc store_tlog_size_tx(struct store_tx *tx, uint64_t *size);
 void store_tlog_reader(struct merkle_reader *r, struct store *s);
 void store_tlog_reader_tx(struct merkle_reader *r, struct store_tx *tx);
 
+/* A row whose state the log does not account for. */
+enum state_what {
+    STATE_NONE = 0,
+    STATE_APPLICATION_STATUS,     /* stored: its status; logged: its last event's */
+    STATE_CERTIFICATE_REVOCATION, /* serial; stored: "valid" or "revoked" */
+};
+struct state_mismatch {
+    enum state_what what;
+    int64_t application_id;
+    char serial[64];
+    char stored[32];
+    char logged[32];
+};
+
+/* The first application (lowest id) whose status is not the one its last
+ * event left, else the first certificate that is revoked without an event
+ * revoking its application, or not revoked despite one: STORE_OK with out
+ * filled, STORE_NOT_FOUND when every row agrees with the log, STORE_ERROR.
+ * On this thread's reader. */
+enum store_rc store_tlog_state_mismatch(struct store *s, struct state_mismatch *out);
+
 #endif

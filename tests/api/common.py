@@ -1379,6 +1379,15 @@ def _stop_process(srv):
     for f in srv._files:
         f.close()
     problems += srv._harness.check_server_log(srv.errpath)
+    # Whatever a test did through the API, the record it leaves is whole:
+    # the chain, the transparency log, and the rows as their events left
+    # them (a test that tampers with the file itself sets srv.tampered).
+    config, db = getattr(srv, "config", None), getattr(srv, "db", None)
+    if not problems and not getattr(srv, "tampered", False) and config and db and \
+            os.path.exists(db):
+        rc, out, err = shenbao_cli(["audit", "verify", "--config", config])
+        if rc != 0:
+            problems.append("audit verify on its database: %s%s" % (out, err))
     return problems
 
 

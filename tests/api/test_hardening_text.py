@@ -230,6 +230,7 @@ class RowsOfOlderVersions(TextTest):
             odd = flow.to(flow.create("incubator"), "municipal_review")
             r = common.file_objection(srv.port, cut["id"])
             self.assertStatus(r, 201)
+            srv.tampered = True  # the file is changed below, as a test of its own
             common.stop_keeping_data(srv)
 
             cut_bytes = CJK_171.encode("utf-8")[:511]        # 170 characters and a lead byte
@@ -264,6 +265,7 @@ class RowsOfOlderVersions(TextTest):
                                  " facts = 'nope' WHERE id = %d" % broken["id"])
 
             again = common.serve_again(srv, clock=CLOCK)
+            again.tampered = True
             repaired = "测" * 170 + "\ufffd" if broken_text else CJK_171
             holder = repaired if broken_text else cut["applicant"]["name"]
             if broken_text:

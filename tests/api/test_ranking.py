@@ -261,6 +261,36 @@ class Ranking(ApiTest):
 
     # ---- before the ranking
 
+    def test_3_ranked_items_changed_in_the_file_are_caught(self):
+        """What a ranking gave an application is in its "ranked" event:
+        `audit verify` finds a row whose items were changed in the file."""
+        import os
+        import sqlite3
+        import tempfile
+        result = self.ranking()
+        app_id = next(e["application_id"] for e in result["entries"] if e["items"])
+        tmp = tempfile.mkdtemp(prefix="shenbao-api-ranking-")
+        path = os.path.join(tmp, "copy.db")
+        try:
+            src = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
+            dst = sqlite3.connect(path)
+            src.backup(dst)
+            src.close()
+            args = ["audit", "verify", "--config", srv.config, "--db", path]
+            rc, out, err = common.shenbao_cli(args)
+            self.assertEqual(rc, 0, err)
+            dst.execute("UPDATE applications SET facts = json_set(facts, '$.ranked_items',"
+                        " json('[]')) WHERE id = ?", (app_id,))
+            dst.commit()
+            dst.close()
+            rc, out, err = common.shenbao_cli(args)
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("application %d's ranked items are not the ones" % app_id, err)
+        finally:
+            for name in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, name))
+            os.rmdir(tmp)
+
     def test_1_before_computing(self):
         self.assertIsNone(Ranking.result, "run in name order: nothing computed yet")
         for who in ("municipal_culture_tourism", "auditor"):

@@ -223,6 +223,7 @@ class OlderDatabase(common.ApiTest):
             i = app["id"]
             want = srv.req("GET", "/v1/applications/%d/versions/2" % i, token="applicant_a")
             self.assertEqual(want[0], 200, want)
+            srv.tampered = True  # the file is changed below, as a test of its own
             common.stop_keeping_data(srv)
             if common.is_pg(srv.db):
                 common.db_script(srv.db, "DROP TRIGGER application_versions_no_delete"
@@ -234,6 +235,7 @@ class OlderDatabase(common.ApiTest):
                                  " DELETE FROM application_versions WHERE application_id = %d"
                                  % i)
             again = common.serve_again(srv)
+            again.tampered = True
             r = again.req("GET", "/v1/applications/%d/versions/2" % i, token="applicant_a")
             self.assertEqual(r[0], 200, r)
             self.assertEqual(r[2], want[2])

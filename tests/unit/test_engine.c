@@ -12,10 +12,15 @@
 
 #include <sodium.h>
 
+#include <sqlite3.h>
+
 #include "calendar.h"
+#include "chain.h"
 #include "clock.h"
 #include "embedded.h"
 #include "engine.h"
+#include "merkle.h"
+#include "note.h"
 #include "sign.h"
 #include "support.h"
 #include "toy_kind.h"
@@ -339,6 +344,224 @@ START_TEST(grants_and_record_dates)
 }
 END_TEST
 
+/* ---- the transparency log ---------------------------------------------------- */
+
+/* The leaf hashes of every event, in order, from the events themselves. */
+struct leaves {
+    unsigned char h[64][MERKLE_HASH_LEN];
+    size_t n;
+};
+
+static bool collect_leaf(const struct event *e, void *ctx)
+{
+    struct leaves *l = ctx;
+    char *text = chain_canonical(e, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_lt(l->n, 64);
+    ck_assert_int_eq(e->id, (int64_t)l->n + 1);
+    merkle_leaf_hash(l->h[l->n++], (const unsigned char *)text, strlen(text));
+    free(text);
+    return true;
+}
+
+static void root_of(unsigned char out[MERKLE_HASH_LEN], const struct leaves *l, size_t n)
+{
+    struct merkle_frontier f;
+    struct merkle_node nodes[MERKLE_MAX_LEVELS + 1];
+    size_t count;
+    merkle_frontier_init(&f);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(merkle_frontier_append(&f, l->h[i], nodes, &count), 0);
+    merkle_frontier_root(out, &f);
+}
+
+static size_t hashes_of(const json_t *doc, unsigned char *out)
+{
+    size_t i, len;
+    json_t *h;
+    json_array_foreach(json_object_get(doc, "hashes"), i, h)
+    {
+        const char *b64 = json_string_value(h);
+        ck_assert_int_eq(sodium_base642bin(out + i * MERKLE_HASH_LEN, MERKLE_HASH_LEN, b64,
+                                           strlen(b64), NULL, &len, NULL,
+                                           sodium_base64_VARIANT_ORIGINAL),
+                         0);
+        ck_assert_uint_eq(len, MERKLE_HASH_LEN);
+    }
+    return json_array_size(json_object_get(doc, "hashes"));
+}
+
+static void count_entry(json_t *entry, void *ctx)
+{
+    int64_t *n = ctx;
+    ck_assert_int_eq(json_integer_value(json_object_get(entry, "index")), *n);
+    ck_assert_int_eq(json_integer_value(json_object_get(entry, "log_index")), *n);
+    (*n)++;
+    json_decref(entry);
+}
+
+/* An event written as a database from before the log has them: inserted
+ * with its link and hash, and no leaf. */
+static enum store_rc tx_bare_event(struct store_tx *tx, void *ctx)
+{
+    struct event e = {0};
+    int64_t last = 0;
+    ck_assert_int_eq(store_event_last(tx, &last, e.prev_hash), STORE_OK);
+    e.id = last + 1;
+    e.application_id = *(int64_t *)ctx;
+    snprintf(e.at, sizeof e.at, "2020-09-29T02:00:00Z");
+    snprintf(e.action, sizeof e.action, "objection_filed");
+    snprintf(e.from_status, sizeof e.from_status, "draft");
+    snprintf(e.to_status, sizeof e.to_status, "draft");
+    snprintf(e.actor_role, sizeof e.actor_role, "public");
+    e.details_json = (char *)"{}";
+    e.format = 1;
+    chain_hash(e.hash, &e, NULL);
+    return store_event_insert(tx, &e);
+}
+
+START_TEST(transparency_log)
+{
+    static const unsigned char seed[NOTE_SEED_LEN] = {7};
+    struct note_signer log_key = {0};
+    ck_assert_int_eq(note_signer_from_seed(&log_key, "test.example/log", seed), 0);
+    eng.log_key = &log_key;
+
+    int64_t a = create_toy(5), b = create_toy(6);
+    struct outcome o;
+    outcome_init(&o);
+    ck_assert_int_eq(act(&applicant_actor, a, "submit", NULL, &o), ENGINE_OK);
+    json_t *body = support_json(approval);
+    struct review_input in = {"municipal", "approve", body};
+    outcome_release(&o);
+    ck_assert_int_eq(engine_review(&eng, &reviewer_actor, a, &in, 0, now, &o), ENGINE_OK);
+    const char *serial = json_string_value(json_object_get(o.app->facts, "certificate_serial"));
+    char serial_copy[64];
+    snprintf(serial_copy, sizeof serial_copy, "%s", serial);
+    json_decref(body);
+
+    /* Every event is a leaf, appended as it was written. */
+    struct leaves l = {0};
+    uint64_t size = 0;
+    ck_assert_int_eq(store_events_each(st, collect_leaf, &l), STORE_OK);
+    ck_assert_int_eq(engine_log_size(&eng, &size), ENGINE_OK);
+    ck_assert_uint_eq(l.n, 4); /* create, create, submit, municipal_approve */
+    ck_assert_uint_eq(size, l.n);
+
+    /* The checkpoint: signed, of that size, with the root of those leaves. */
+    char *note = NULL;
+    size_t len = 0;
+    uint64_t cp_size = 0;
+    ck_assert_int_eq(engine_log_checkpoint(&eng, &note, &len, &cp_size), ENGINE_OK);
+    struct note_verifier v = {.name = log_key.name, .id = log_key.id};
+    memcpy(v.pk, log_key.pk, sizeof v.pk);
+    struct checkpoint cp;
+    ck_assert_int_eq(checkpoint_open(&cp, note, len, &v), 0);
+    unsigned char root[MERKLE_HASH_LEN];
+    root_of(root, &l, l.n);
+    ck_assert_uint_eq(cp.size, 4);
+    ck_assert_mem_eq(cp.root, root, MERKLE_HASH_LEN);
+    free(note);
+
+    /* Proofs for every leaf and every earlier size. */
+    unsigned char hashes[MERKLE_MAX_PROOF * MERKLE_HASH_LEN];
+    json_t *doc;
+    for (uint64_t i = 0; i < size; i++) {
+        ck_assert_int_eq(engine_log_inclusion(&eng, i, size, &doc), ENGINE_OK);
+        size_t n = hashes_of(doc, hashes);
+        ck_assert_int_eq(merkle_verify_inclusion(l.h[i], i, size, hashes, n, root), 0);
+        ck_assert_int_ne(merkle_verify_inclusion(l.h[(i + 1) % size], i, size, hashes, n, root), 0);
+        json_decref(doc);
+    }
+    for (uint64_t m = 0; m <= size; m++) {
+        unsigned char old[MERKLE_HASH_LEN];
+        root_of(old, &l, m);
+        ck_assert_int_eq(engine_log_consistency(&eng, m, size, &doc), ENGINE_OK);
+        size_t n = hashes_of(doc, hashes);
+        ck_assert_int_eq(merkle_verify_consistency(m, size, old, root, hashes, n), 0);
+        json_decref(doc);
+    }
+    ck_assert_int_eq(engine_log_inclusion(&eng, size, size, &doc), ENGINE_NOT_FOUND);
+    ck_assert_int_eq(engine_log_inclusion(&eng, 0, size + 1, &doc), ENGINE_NOT_FOUND);
+    ck_assert_int_eq(engine_log_consistency(&eng, 3, 2, &doc), ENGINE_NOT_FOUND);
+    int64_t entries = 0;
+    ck_assert_int_eq(engine_log_entries(&eng, 0, size, count_entry, &entries), ENGINE_OK);
+    ck_assert_int_eq(entries, 4);
+    ck_assert_int_eq(engine_log_entries(&eng, 1, size + 1, count_entry, &entries),
+                     ENGINE_NOT_FOUND);
+
+    /* The bundle of what the approval issued: its leaf is the approval's. */
+    ck_assert_int_eq(engine_certificate_bundle(&eng, serial_copy, now, &doc), ENGINE_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "log_index")), 3);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(doc, "certificate"), "log_index")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "status")), "active");
+    size_t n = hashes_of(json_object_get(doc, "inclusion"), hashes);
+    ck_assert_int_eq(merkle_verify_inclusion(l.h[3], 3, size, hashes, n, root), 0);
+    json_decref(doc);
+    ck_assert_int_eq(engine_certificate_bundle(&eng, "SB-2020-0000-0000-0000-0000", now, &doc),
+                     ENGINE_NOT_FOUND);
+
+    /* The log recomputed from the events agrees, and extends cp. */
+    char report[512];
+    uint64_t audited = 0;
+    unsigned char audited_root[MERKLE_HASH_LEN];
+    ck_assert_int_eq(engine_audit_log(st, &cp, &audited, audited_root, report, sizeof report), 0);
+    ck_assert_uint_eq(audited, size);
+    ck_assert_mem_eq(audited_root, root, MERKLE_HASH_LEN);
+    /* A checkpoint of another root at that size is not extended. */
+    cp.root[0] ^= 1;
+    ck_assert_int_eq(engine_audit_log(st, &cp, NULL, NULL, report, sizeof report), -1);
+    ck_assert_msg(strstr(report, "not to the checkpoint's root") != NULL, "%s", report);
+    cp.root[0] ^= 1;
+    /* A checkpoint larger than the log: the missing tail is named. */
+    cp.size = size + 2;
+    ck_assert_int_eq(engine_audit_log(st, &cp, NULL, NULL, report, sizeof report), -1);
+    ck_assert_msg(strstr(report, "event 5 (log index 4)") != NULL, "%s", report);
+    checkpoint_release(&cp);
+
+    /* An event without its leaf (written before the log existed) is
+     * appended by the backfill, once; and by the next write otherwise. */
+    uint64_t added = 9;
+    ck_assert_int_eq(engine_log_backfill(st, &added), 0);
+    ck_assert_uint_eq(added, 0);
+    ck_assert_int_eq(store_write(st, tx_bare_event, &b), STORE_OK);
+    ck_assert_int_eq(engine_log_size(&eng, &size), ENGINE_OK);
+    ck_assert_uint_eq(size, 4);
+    ck_assert_int_eq(engine_log_backfill(st, &added), 0);
+    ck_assert_uint_eq(added, 1);
+    ck_assert_int_eq(engine_log_size(&eng, &size), ENGINE_OK);
+    ck_assert_uint_eq(size, 5);
+    ck_assert_int_eq(store_write(st, tx_bare_event, &b), STORE_OK);
+    create_toy(7);
+    ck_assert_int_eq(engine_log_size(&eng, &size), ENGINE_OK);
+    ck_assert_uint_eq(size, 7);
+    l.n = 0;
+    ck_assert_int_eq(store_events_each(st, collect_leaf, &l), STORE_OK);
+    root_of(root, &l, l.n);
+    ck_assert_int_eq(engine_audit_log(st, NULL, &audited, audited_root, report, sizeof report), 0);
+    ck_assert_mem_eq(audited_root, root, MERKLE_HASH_LEN);
+    ck_assert_int_eq(engine_audit_verify(st, NULL, report, sizeof report), 0);
+
+    /* A row changed outside the log is named. */
+    sqlite3 *raw;
+    ck_assert_int_eq(sqlite3_open(db_path, &raw), SQLITE_OK);
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE applications SET status = 'withdrawn' WHERE id = %lld",
+             (long long)a);
+    ck_assert_int_eq(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    ck_assert_int_eq(engine_audit_log(st, NULL, NULL, NULL, report, sizeof report), -1);
+    snprintf(sql, sizeof sql, "application %lld is withdrawn but its last event left it approved",
+             (long long)a);
+    ck_assert_msg(strstr(report, sql) != NULL, "%s", report);
+
+    outcome_release(&o);
+    eng.log_key = NULL;
+    note_signer_free(&log_key);
+}
+END_TEST
+
 START_TEST(registration)
 {
     ck_assert_ptr_eq(kind_find("toy_lamps"), &kind_toy);
@@ -361,6 +584,7 @@ int main(void)
     tcase_add_test(tc, configured_stages_add_a_notice);
     tcase_add_test(tc, what_the_engine_refuses);
     tcase_add_test(tc, registration);
+    tcase_add_test(tc, transparency_log);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -719,6 +719,43 @@ START_TEST(test_keygen_trailing_slash)
 }
 END_TEST
 
+/* What keygen does to the key it retires: the file overwritten and gone,
+ * the key no longer loadable; another key in the directory untouched. */
+START_TEST(test_destroy_removes_the_secret)
+{
+    unsigned char pk[SIGN_PUBLIC_LEN];
+    char dir[PATH_MAX], path[PATH_MAX], kid[SIGN_KID_LEN + 1], other[SIGN_KID_LEN + 1];
+    char err[512];
+    struct signing_key k;
+    struct stat st;
+
+    join(dir, tmp, "keys");
+    ck_assert_msg(sign_keygen(dir, kid, pk, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(sign_keygen(dir, other, pk, err, sizeof(err)) == 0, "%s", err);
+    key_file(path, dir, kid);
+    ck_assert_msg(sign_key_destroy(dir, kid, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(lstat(path, &st), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(sign_key_load(&k, dir, kid, err, sizeof(err)), -1);
+    ck_assert_msg(sign_key_load(&k, dir, other, err, sizeof(err)) == 0, "%s", err);
+    sign_key_free(&k);
+    /* Gone already: nothing to do.  Not a key id: refused. */
+    ck_assert_int_eq(sign_key_destroy(dir, kid, err, sizeof(err)), 0);
+    ck_assert_int_eq(sign_key_destroy(dir, "../etc/passwd", err, sizeof(err)), -1);
+    /* A symbolic link in its place is not followed. */
+    char target[PATH_MAX];
+    join(target, tmp, "elsewhere");
+    FILE *f = fopen(target, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("keep me", f);
+    fclose(f);
+    ck_assert_int_eq(symlink(target, path), 0);
+    ck_assert_int_eq(sign_key_destroy(dir, kid, err, sizeof(err)), -1);
+    ck_assert_int_eq(stat(target, &st), 0);
+    ck_assert_int_eq(st.st_size, 7);
+}
+END_TEST
+
 START_TEST(test_keygen_missing_parent)
 {
     unsigned char pk[SIGN_PUBLIC_LEN];
@@ -1030,6 +1067,7 @@ static Suite *sign_suite(void)
     tcase_add_checked_fixture(keys, setup, teardown);
     tcase_add_test(keys, test_keygen_creates_private_dir_and_file);
     tcase_add_test(keys, test_keygen_trailing_slash);
+    tcase_add_test(keys, test_destroy_removes_the_secret);
     tcase_add_test(keys, test_keygen_missing_parent);
     tcase_add_test(keys, test_keygen_refuses_loose_dir);
     tcase_add_test(keys, test_keygen_refuses_non_directory);
