@@ -277,6 +277,15 @@ struct resolution_input {
     const char *opinion;
 };
 
+/* "submit" (NULL: no input): the 承诺书 the applicant accepted, by the
+ * version of its text it read (GET /v1/kinds/{kind}); recorded in the
+ * event with its time and the text's SHA-256.  A version that is not the
+ * kind's current one, or accepted not true, is 422. */
+struct submission_input {
+    const char *declaration_version; /* NULL: the declaration was not given */
+    bool accepted;
+};
+
 /* "withdraw" (NULL: no input): the applicant's reason, recorded. */
 struct withdrawal_input {
     const char *opinion; /* NULL: none */
