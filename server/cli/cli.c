@@ -21,6 +21,8 @@ static void usage(FILE *to)
           "              [--keys DIR] [--expires YYYY-MM-DD] [--direct]\n"
           "                         create an account; its token is the last line printed\n"
           "  account disable ID     disable an account: its tokens and sessions stop working\n"
+          "  account reset-password --email E [--url BASE] [--keys DIR]\n"
+          "                         print a one-time link (24 h) that sets a new password\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
           "  audit verify           check the hash chain of the whole history\n"
           "  keygen [--keys DIR]    create a new signing key and make it the active one\n"
@@ -51,6 +53,8 @@ enum {
     OPT_TO,
     OPT_FROM,
     OPT_EXPIRES,
+    OPT_EMAIL,
+    OPT_URL,
     OPT_DIRECT,
     OPT_HELP,
 };
@@ -71,6 +75,8 @@ static const struct option options[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"from", required_argument, NULL, OPT_FROM},
     {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"email", required_argument, NULL, OPT_EMAIL},
+    {"url", required_argument, NULL, OPT_URL},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -87,6 +93,7 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, ""},
     {"account add", cmd_account_add, "keys role name uscc unit authority expires direct"},
     {"account disable", cmd_account_disable, ""},
+    {"account reset-password", cmd_account_reset_password, "keys email url"},
     {"tick", cmd_tick, "now keys"},
     {"audit verify", cmd_audit_verify, ""},
     {"keygen", cmd_keygen, "keys"},
@@ -185,9 +192,9 @@ int cli_main(int argc, char **argv)
             continue;
         }
         /* In the order of the OPT_ values. */
-        const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys, &c.clock,
-                               &c.role,        &c.name, &c.uscc,   &c.unit, &c.authority,
-                               &c.now,         &c.jwks, &c.to,     &c.from, &c.expires};
+        const char **slot[] = {&c.config_file, &c.db,   &c.listen,  &c.keys,      &c.clock, &c.role,
+                               &c.name,        &c.uscc, &c.unit,    &c.authority, &c.now,   &c.jwks,
+                               &c.to,          &c.from, &c.expires, &c.email,     &c.url};
         *slot[opt - OPT_CONFIG] = optarg;
     }
     /* verify takes one positional argument, the file; account disable the

@@ -29,6 +29,7 @@ struct cli {
     const char *db, *listen, *keys, *clock;
     const char *role, *name, *uscc, *unit, *authority, *now, *jwks;
     const char *to, *from, *expires;
+    const char *email, *url;
     bool direct;      /* account add: directly under the ministry or the municipal bureau */
     const char *file; /* verify: the positional argument */
     const char *id;   /* account disable: the positional argument */
@@ -40,6 +41,7 @@ int cmd_serve(struct cli *c);
 int cmd_migrate(struct cli *c);
 int cmd_account_add(struct cli *c);
 int cmd_account_disable(struct cli *c);
+int cmd_account_reset_password(struct cli *c);
 int cmd_tick(struct cli *c);
 int cmd_audit_verify(struct cli *c);
 int cmd_keygen(struct cli *c);
