@@ -98,8 +98,10 @@ enum store_rc store_password_replace(struct store_tx *tx, int64_t account_id, co
 {
     static const char sql_pw[] = "UPDATE accounts SET password_hash = ?2 WHERE id = ?1";
     static const char sql_end[] = "UPDATE sessions SET revoked_at = ?2"
-                                  " WHERE account_id = ?1 AND revoked_at IS NULL"
-                                  " AND (?3 IS NULL OR token_hash <> ?3)";
+                                  " WHERE account_id = ?1 AND revoked_at IS NULL";
+    static const char sql_end_but[] = "UPDATE sessions SET revoked_at = ?2"
+                                      " WHERE account_id = ?1 AND revoked_at IS NULL"
+                                      " AND token_hash <> ?3";
     struct db *d = store_tx_db(tx);
     struct db_stmt *st = db_prepare(d, sql_pw);
     enum db_rc rc;
@@ -110,14 +112,12 @@ enum store_rc store_password_replace(struct store_tx *tx, int64_t account_id, co
     rc = db_exec(st);
     if (rc != DB_OK)
         return db_store_rc(rc);
-    if ((st = db_prepare(d, sql_end)) == NULL)
+    if ((st = db_prepare(d, keep ? sql_end_but : sql_end)) == NULL)
         return STORE_ERROR;
     db_bind_int64(st, 1, account_id);
     db_bind_text(st, 2, at);
     if (keep)
         db_bind_blob(st, 3, keep, TOKEN_HASH_LEN);
-    else
-        db_bind_null(st, 3);
     rc = db_step(st);
     int64_t n = rc == DB_OK ? db_changes(st) : 0;
     db_done(st);
