@@ -8,7 +8,7 @@ import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
 import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox, money} from './show.js';
 import {loadKinds, kinds, kindInfo, kindLabel, issuedLabel, authorityLabel} from './kinds.js';
-import {materialsSection, materialsPlaceholder, materialErrors, materialWords} from './materials.js';
+import {materialsSection, materialsPlaceholder, materialWords} from './materials.js';
 
 const EDITABLE = ['draft', 'returned'];
 const WITHDRAWABLE = ['draft', 'returned', 'district_review', 'municipal_review', 'public_notice'];
@@ -131,6 +131,7 @@ export async function edit(page, kind, id) {
 
   const ctx = layoutCtx(kind, units, (kept || (stored && stored.value) || fresh()).round);
   ctx.say = app.say;
+  ctx.paste = true;
   const root = build(env, ctx, '');
   const usccNode = root.child('applicant').child('uscc');
   usccNode.input.readOnly = true;
@@ -302,20 +303,8 @@ export async function edit(page, kind, id) {
       await mats.ready;
       if (mats.missing().length) return missingInto(mats.missing());
     }
-    busy(true);
-    try {
-      const r = await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
-      app.flash = {kind: 'ok', text: submittedText(r.data && r.data.status)};
-      location.hash = `#/app/${cur.id}`;
-    } catch (e) {
-      if (mats && materialErrors(e).length) {
-        await mats.reload();
-        return missingInto(mats.missing());
-      }
-      fail(e);
-    } finally {
-      busy(false);
-    }
+    // The confirmation page: the summary, the 承诺书 and its acceptance.
+    location.hash = `#/submit/${cur.id}`;
   }
 
   async function withdraw() {
@@ -477,8 +466,9 @@ export async function detail(page, id) {
     const bar = h('p.actions');
     if (EDITABLE.includes(a.status)) {
       add(bar, h('a.button.primary', {href: `#/edit/${a.id}`}, t('edit')),
-        h('button', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/submit`, submittedText, e.currentTarget)}, t('submit')));
+        h('a.button', {href: `#/submit/${a.id}`}, t('submit')));
     }
+    if (events.some((e) => e.action === 'submit')) add(bar, h('a.button', {href: `#/receipt/${a.id}`}, t('view_receipt')));
     if (WITHDRAWABLE.includes(a.status)) {
       add(bar, h('button.danger', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/withdraw`, t('withdrawn_ok'), e.currentTarget)}, t('withdraw')));
     }

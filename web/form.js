@@ -8,6 +8,7 @@
 import {h, put, uid, parseYuan, formatFen, usccProblem} from './util.js';
 import {problemText} from './show.js';
 import {t, title, describe, enumLabel, lang, C, serverText} from './i18n.js';
+import {pasteTools} from './paste.js';
 
 const isMoney = (name, s) => /_fen$/.test(name) && (s.type === 'integer' || s.items?.type === 'integer');
 export const unitName = (u) => (lang === 'en' ? u.name_en : u.name_zh);
@@ -278,6 +279,15 @@ function rows(s, ctx, name) {
   const {el, legend} = groupBox(s, null);
   el.classList.add('array');
   el.append(list, add);
+  // Rows from a spreadsheet (the applicant's form): pasted or a CSV file.
+  if (ctx.paste) {
+    el.append(pasteTools(s.items, orderKeys(s.items, ctx.layout && ctx.layout[name + '[]']), itemTitle, s.maxItems,
+      (values, replace) => {
+        if (replace) node.set(values);
+        else values.forEach((v) => addRow(v));
+        el.dispatchEvent(new Event('change', {bubbles: true}));
+      }));
+  }
   const node = {el, label: legend.textContent};
   const renumber = () => items.forEach((n, i) => {
     n.legend.textContent = `${itemTitle} ${i + 1}`;

@@ -336,6 +336,24 @@ export async function saveDraft(p) {
   await p.settle();
 }
 
+// On the confirmation page a submission goes to (#/submit/N): the kind's
+// 承诺书 is shown with its version, the box is ticked, and it is sent;
+// lands on the application's page.  Returns the version shown.
+export async function confirmSubmission(p, {look} = {}) {
+  const page = p.page;
+  await page.waitForURL(/#\/submit\/\d+$/);
+  await p.settle();
+  const m = main(p);
+  await m.locator('.decl-text').getByText('承诺', {exact: false}).first().waitFor();
+  const version = (await m.locator('form.declaration p.meta').textContent()).replace(/^版本：/, '').trim();
+  if (look) await p.look(look);
+  await m.getByLabel('本单位已阅读并同意上述承诺书', {exact: false}).check();
+  await m.getByRole('button', {name: '确认并提交', exact: true}).click();
+  await page.waitForURL(/#\/app\/\d+$/);
+  await p.settle();
+  return version;
+}
+
 // Signs a member of staff in with an access token; lands on the queue.
 export async function staffSignIn(p, token) {
   await p.go('#/signin');
