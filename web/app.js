@@ -80,6 +80,9 @@ function switchLang() {
 
 async function signOut() {
   try { await api('DELETE', '/v1/session'); } catch { /* signed out anyway */ }
+  // What this browser kept of unsaved forms goes too: a shared office
+  // computer keeps nothing of the account (the drafts are on the server).
+  apps.dropLocalDrafts();
   app.me = null;
   app.flash = null;
   if (location.hash === '#/') render();

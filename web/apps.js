@@ -2,7 +2,7 @@
 
 import {dutiesSection} from './duties.js';
 import {h, add, put, fmtTime, dayCount, download} from './util.js';
-import {t, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
+import {t, lang, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
@@ -160,6 +160,8 @@ export async function edit(page, kind, id) {
 
   const h1 = h('h1', cur ? `${t('app_n', cur.id)} · ${kindLabel(kind)}` : `${t('new_app')}${C()}${kindLabel(kind)}`);
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
+  // What the draft on the server still lacks (CONTRACT.md "Lenient drafts").
+  const missing = h('div.alert.warn.missing', {role: 'status', tabindex: -1, hidden: true});
   const note = h('div', {role: 'status'});
   const results = h('div.results');
   // Where the form stands, in the sticky bar (not a live region: it changes
@@ -173,7 +175,7 @@ export async function edit(page, kind, id) {
   const restoredBox = stored ? alertBox('info', h('p', t('restored', fmtTime(stored.at))),
     cur && stored.base != null && stored.base !== cur.version ? h('p', t('restored_stale', cur.version)) : null,
     h('p', h('button', {type: 'button', onclick: discard}, t(cur ? 'discard_local' : 'discard_new')))) : null;
-  add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary);
+  add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary, missing);
   if (cur && cur.status === 'returned') add(page, await returnNote(cur.id));
   add(page, form, note, results);
   // The materials: once the application is saved (they belong to it).
@@ -186,7 +188,10 @@ export async function edit(page, kind, id) {
   new ResizeObserver(() => {
     document.documentElement.style.scrollPaddingBottom = bar.isConnected ? `${bar.offsetHeight + 16}px` : '';
   }).observe(bar);
-  if (cur) showResults();
+  if (cur) {
+    showResults();
+    if (!restoredBox) showMissing(false);
+  }
   app.keep = () => ({value: root.get([], '')});
 
   // The form's state is kept in this browser as it is typed, until the
@@ -211,6 +216,7 @@ export async function edit(page, kind, id) {
   form.addEventListener('change', soon);
   form.addEventListener('click', (e) => { if (e.target.closest('button.add, button.rm')) soon(); });
   flushLocal = () => { if (timer) keepLocal(); };
+  cancelLocal = () => { clearTimeout(timer); timer = null; };
   if (stored) localLine.textContent = t('kept_at', fmtTime(stored.at));
 
   function discard() {
@@ -229,6 +235,27 @@ export async function edit(page, kind, id) {
 
   function showResults() {
     put(results, checksView(cur.eligibility), awardView(cur.award, kind));
+  }
+
+  // The server keeps a draft as far as it is filled in and says what is
+  // still missing or inconsistent: marked at the fields, listed at the top.
+  function incomplete() {
+    return !!(cur && cur.completeness && !cur.completeness.complete);
+  }
+  function showMissing(focus) {
+    if (!incomplete()) {
+      missing.hidden = true;
+      return false;
+    }
+    const errs = cur.completeness.errors.map((e) => ({pointer: e.pointer, detail: lang === 'en' ? e.detail : e.detail_zh || e.detail}));
+    const placed = placeErrors(root, errs);
+    put(missing, h('p', h('strong', t('draft_missing', cur.version, placed.length))),
+      h('ul', placed.map((e) => h('li',
+        e.node && e.node.focus ? h('button.link', {type: 'button', onclick: () => e.node.focus()}, e.where || t('data')) : e.where,
+        C(), e.detail))));
+    missing.hidden = false;
+    if (focus) missing.focus();
+    return true;
   }
 
   function busy(on) {
@@ -258,9 +285,11 @@ export async function edit(page, kind, id) {
     busy(true);
     try {
       const body = {kind, ...value};
+      // Stored as far as it is filled in: a colleague can continue it from
+      // another computer.
       const r = cur
-        ? await api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version})
-        : await api('POST', '/v1/applications', body);
+        ? await api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version, prefer: 'handling=lenient'})
+        : await api('POST', '/v1/applications', body, {prefer: 'handling=lenient'});
       const created = !cur;
       cur = r.data;
       savedJson = JSON.stringify(value);
@@ -277,6 +306,7 @@ export async function edit(page, kind, id) {
       if (restoredBox) restoredBox.remove();
       put(note, alertBox('ok', t('saved', cur.version)));
       showResults();
+      showMissing(!quiet);
       keepLocal();
       localLine.textContent = t('saved_bar', cur.version);
       return true;
@@ -299,6 +329,8 @@ export async function edit(page, kind, id) {
 
   async function submit() {
     if (!(await save(true))) return;
+    // Everything still missing, before the confirmation page.
+    if (showMissing(true)) return;
     if (mats) {
       await mats.ready;
       if (mats.missing().length) return missingInto(mats.missing());
@@ -339,6 +371,18 @@ function defaultRound(k, year, s) {
 // application (or per kind for a new one), until the server has it.
 const DRAFT_PREFIX = 'shenbao.draft.';
 let flushLocal = null;
+let cancelLocal = null;
+
+// At sign-out: nothing of the account stays in this browser (a shared
+// office computer); a copy about to be written is not written.
+export function dropLocalDrafts() {
+  if (cancelLocal) cancelLocal();
+  cancelLocal = null;
+  flushLocal = null;
+  try {
+    for (const k of Object.keys(localStorage)) if (k.startsWith(DRAFT_PREFIX)) localStorage.removeItem(k);
+  } catch { /* nothing kept */ }
+}
 window.addEventListener('pagehide', () => { if (flushLocal) flushLocal(); });
 window.addEventListener('hashchange', () => { if (flushLocal) flushLocal(); flushLocal = null; });
 

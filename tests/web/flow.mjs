@@ -400,16 +400,19 @@ export function register(env, {failed}) {
     });
     await fill(m, {入境旅游特别奖申请: '在重点入境客源国举办北京旅游推介会 6 场。'});
 
-    // ...but lets the clerk save: the server says what is wrong, and where.
-    clerk.expect(422, 'POST', APP);
+    // ...and lets the clerk save: the server keeps the draft as it is and
+    // says what is not consistent yet, and where.
     await saveDraft(clerk);
-    clerk.sawAnswer(422, 'POST', APP);
-    const summary = m.locator('div.alert.error[role=alert]').first();
+    await page.waitForURL(/#\/edit\/\d+$/);
+    const summary = m.locator('div.alert.missing');
     await summary.waitFor({state: 'visible'});
-    assert.match(await summary.textContent(), /尚未保存到服务器/);
-    assert.match(await summary.textContent(), /暂存在本浏览器/);
+    assert.match(await summary.textContent(), /草稿已保存到服务器（版本 1）.*尚有 1 项未填或需修改/s);
     assert.equal(await errorNextTo(m, '入境外联人天数'), '所列团队合计 5,000 人天，与填写的 4,500 人天不一致。');
-    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'alert', 'the summary takes the focus');
+    assert.ok(await page.evaluate(() => document.activeElement.classList.contains('missing')), 'the list takes the focus');
+    s.tourism = appIdFromHash(clerk);
+    const stored = (await apiGet(clerk, `/v1/applications/${s.tourism}`)).body;
+    assert.equal(stored.data.outbound_person_days, 4500);
+    assert.equal(stored.completeness.complete, false);
     await clerk.look('tourism-server-error');
 
     // The summary's link goes to the field; the language switch keeps what
@@ -425,10 +428,10 @@ export function register(env, {failed}) {
 
     await field(m, '入境外联人天数').fill('5000');
     await saveDraft(clerk);
-    await page.waitForURL(/#\/edit\/\d+$/);
-    await m.getByText('已保存（版本 1）', {exact: false}).waitFor();
-    s.tourism = appIdFromHash(clerk);
+    await m.getByText('已保存（版本 2）', {exact: false}).waitFor();
+    assert.equal(await summary.isVisible(), false);
     const {body} = await apiGet(clerk, `/v1/applications/${s.tourism}`);
+    assert.equal(body.completeness.complete, true);
     assert.equal(body.data.outbound_person_days, 5000);
     assert.equal(body.data.groups.length, 3);
     assert.equal(body.data.charters[0].scheduled_route, false);
@@ -488,7 +491,7 @@ export function register(env, {failed}) {
     }
   });
 
-  step('save at any time: a half-filled form is kept in this browser until the server takes it', async () => {
+  step('save at any time: a half-filled form is saved on the server as a draft; a colleague signed in elsewhere continues it', async () => {
     const clerk = s.clerk;
     const page = clerk.page;
     await clerk.go('#/new/incubator');
@@ -499,62 +502,95 @@ export function register(env, {failed}) {
       '上年度总收入（元）': '2,500,000.50',
       导师服务人次: '55',
     });
-    clerk.expect(422, 'POST', APP);
-    await saveDraft(clerk);
-    clerk.sawAnswer(422, 'POST', APP);
-    const summary = m.locator('div.alert.error[role=alert]').first();
-    await summary.waitFor({state: 'visible'});
-    assert.match(await summary.textContent(), /尚未保存到服务器.*请补全或修改下面列出的内容.*暂存在本浏览器中/s);
-    // the server's words, in Chinese (the page asks for them)
-    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
-    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
+    // Until it is saved, what is typed is kept in this browser (a crash
+    // buffer): a reload brings it back.
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     assert.equal((await localDraftKeys(clerk)).length, 1);
-    await clerk.look('incubator-half-filled-422');
-    // The English page asks the server for English (Accept-Language), though
-    // the browser prefers Chinese.
-    await page.getByRole('button', {name: 'Switch to English'}).click();
-    await clerk.settle();
-    clerk.expect(422, 'POST', APP);
-    await page.getByRole('button', {name: 'Save draft', exact: true}).click();
-    await clerk.settle();
-    clerk.sawAnswer(422, 'POST', APP);
-    assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
-    await page.getByRole('button', {name: '切换到中文'}).click();
-    await clerk.settle();
-
-    // Reloading (or coming back later) brings the entries back.
     await page.reload();
     await clerk.settle();
     assert.match(new URL(page.url()).hash, /^#\/new\/incubator$/);
     await m.getByText('已恢复您在本浏览器中填写、尚未保存到服务器的内容', {exact: false}).waitFor();
-    assert.equal(await field(m, '注册登记日期').inputValue(), '2018-03-01');
-    assert.equal(await field(m, '孵化服务领域').inputValue(), 'integrated_circuits');
     assert.equal(await field(m, '上年度总收入（元）').inputValue(), '2,500,000.50');
-    assert.equal(await field(m, '导师服务人次').inputValue(), '55');
     await clerk.look('incubator-restored');
-    // My applications points to it.
-    await clerk.go('#/apps');
-    await m.getByText('本浏览器中有尚未保存到服务器的申报表', {exact: false}).waitFor();
-    await m.locator('div.alert').getByRole('link', {name: '科技企业孵化器认定'}).click();
-    await page.waitForURL(/#\/new\/incubator$/);
-    await clerk.settle();
-    assert.equal(await field(m, '导师服务人次').inputValue(), '55');
 
-    // Completed, it is saved on the server and the local copy goes.
-    await tuple(m, '专业服务收入（元）', [100000000, 120000000, 150000000]);
-    await tuple(m, '在孵企业营业收入（元）', [2000000000, 2300000000, 2600000000]);
-    await fill(m, {运营团队情况: '运营团队 5 人。'});
+    // Saved half-filled: the server keeps it and says what is missing, in
+    // Chinese (the page asks for it), listed and next to the fields.
     await saveDraft(clerk);
     await page.waitForURL(/#\/edit\/\d+$/);
-    await m.getByText('已保存（版本 1）', {exact: false}).waitFor();
     const id = s.second = appIdFromHash(clerk);
-    assert.deepEqual(await localDraftKeys(clerk), []);
-    const {body} = await apiGet(clerk, `/v1/applications/${id}`);
-    assert.equal(body.data.total_revenue_fen, 250000050);
-    assert.equal(body.data.registered_on, '2018-03-01');
+    const summary = m.locator('div.alert.missing');
+    await summary.waitFor({state: 'visible'});
+    assert.match(await summary.textContent(), /草稿已保存到服务器（版本 1），同一账号在其他电脑上也可继续填写。尚有 \d+ 项未填或需修改/);
+    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
+    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
+    assert.deepEqual(await localDraftKeys(clerk), [], 'nothing left in this browser once the server has it');
+    const half = (await apiGet(clerk, `/v1/applications/${id}`)).body;
+    assert.equal(half.status, 'draft');
+    assert.equal(half.completeness.complete, false);
+    assert.equal(half.data.total_revenue_fen, 250000050);
+    assert.equal(half.data.registered_on, '2018-03-01');
+    assert.equal(half.data.team_description, undefined);
+    await clerk.look('incubator-half-saved');
+    // The English page asks the server for English (Accept-Language), though
+    // the browser prefers Chinese.
+    await page.getByRole('button', {name: 'Switch to English'}).click();
+    await clerk.settle();
+    assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
+    await page.getByRole('button', {name: '切换到中文'}).click();
+    await clerk.settle();
 
-    // Changes to a saved draft are kept too, and can be thrown away.
+    // A colleague on another computer signs in as the organisation and
+    // continues the draft where it was left.
+    const mate = await person('a colleague, on another computer');
+    await mate.go('#/signin');
+    const panel = main(mate).locator('section.panel').filter({hasText: '申报单位登录'});
+    await field(panel, '联系邮箱').fill(ORG.email);
+    await field(panel, '密码').fill(ORG.password);
+    await panel.getByRole('button', {name: '登录', exact: true}).click();
+    await mate.page.waitForURL(/#\/apps$/);
+    await mate.settle();
+    const mm = main(mate);
+    const card = mm.locator('li.card').filter({hasText: `申报 #${id} · 北京市科技企业孵化器认定`});
+    await card.getByRole('link', {name: '编辑'}).click();
+    await mate.page.waitForURL(new RegExp(`#/edit/${id}$`));
+    await mate.settle();
+    assert.equal(await field(mm, '注册登记日期').inputValue(), '2018-03-01');
+    assert.equal(await field(mm, '孵化服务领域').inputValue(), 'integrated_circuits');
+    assert.equal(await field(mm, '上年度总收入（元）').inputValue(), '2,500,000.50');
+    assert.equal(await field(mm, '导师服务人次').inputValue(), '55');
+    await mm.locator('div.alert.missing').waitFor({state: 'visible'});
+    assert.equal(await errorNextTo(mm, '运营团队情况'), '必填。');
+    await mate.look('incubator-continued-elsewhere');
+    // Submitting now lists everything still missing, and goes nowhere.
+    await mate.page.getByRole('button', {name: '提交申报', exact: true}).click();
+    await mm.locator('div.alert.missing').getByText('尚有', {exact: false}).waitFor();
+    assert.match(mate.page.url(), new RegExp(`#/edit/${id}$`));
+    await tuple(mm, '专业服务收入（元）', [100000000, 120000000, 150000000]);
+    await tuple(mm, '在孵企业营业收入（元）', [2000000000, 2300000000, 2600000000]);
+    await fill(mm, {运营团队情况: '运营团队 5 人。'});
+    await saveDraft(mate);
+    await mm.getByText('已保存（版本 2）', {exact: false}).waitFor();
+    assert.equal(await mm.locator('div.alert.missing').isVisible(), false);
+    const done = (await apiGet(mate, `/v1/applications/${id}`)).body;
+    assert.equal(done.completeness.complete, true);
+    // An unsaved change is kept in that browser until its user signs out:
+    // then nothing of the account stays there.
+    await field(mm, '导师服务人次').fill('60');
+    await mm.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
+    assert.equal((await localDraftKeys(mate)).length, 1);
+    await mate.page.getByRole('button', {name: '退出'}).click();
+    await mate.page.waitForURL(/#\/$/);
+    await mate.settle();
+    assert.deepEqual(await localDraftKeys(mate), []);
+    await mate.close();
+
+    // Back on the first computer: the colleague's version.
+    await clerk.go(`#/edit/${id}`);
+    assert.equal(await field(m, '运营团队情况').inputValue(), '运营团队 5 人。');
+    assert.equal(await m.locator('div.alert.missing').isVisible(), false);
+
+    // Changes to a saved draft are kept in this browser too, and can be
+    // thrown away.
     await field(m, '导师服务人次').fill('70');
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     await page.reload();
@@ -624,7 +660,7 @@ export function register(env, {failed}) {
     await table.getByRole('button', {name: '追加这 2 行'}).click();
     assert.equal(await rowsNow(), 27);
     await saveDraft(clerk);
-    await m.getByText('已保存（版本 2）', {exact: false}).waitFor();
+    await m.getByText('已保存（版本 3）', {exact: false}).waitFor();
     const {body} = await apiGet(clerk, `/v1/applications/${s.second}`);
     const want = tsv.trim().split('\r\n').slice(1).map((line) => {
       const c = line.split('\t');

@@ -162,6 +162,8 @@ export class Person {
     const slug = `${n}-${name}`;
     const missing = await unlabelled(page);
     assert.deepEqual(missing, [], `${name}: form controls without a label`);
+    const latin = await latinWords(page);
+    if (latin.length) fs.appendFileSync(path.join(this.env.screenshots, 'latin.txt'), `${slug}: ${latin.join(' ')}\n`);
     await page.screenshot({path: path.join(this.env.screenshots, `${slug}-1280.png`), fullPage: true});
     await page.setViewportSize(NARROW);
     try {
@@ -179,6 +181,34 @@ export class Person {
     if (this.context) await this.context.close().catch(() => {});
     this.context = null;
   }
+}
+
+// The Latin words a Chinese page shows (visible text outside code, the
+// English page's switch and what is marked lang=en); a word joined to digits
+// (a USCC, a serial) is a code, not a word.
+export function latinWords(page) {
+  return page.evaluate(() => {
+    if (document.documentElement.lang !== 'zh-CN') return [];
+    const out = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+      acceptNode(n) {
+        const p = n.parentElement;
+        if (!p || p.closest('code, pre, kbd, samp, script, style, [lang]:not([lang^="zh"]), [hidden], .vh')) return NodeFilter.FILTER_REJECT;
+        return p.getClientRects().length ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
+      },
+    });
+    while (walker.nextNode()) {
+      for (const tok of walker.currentNode.textContent.split(/[^A-Za-z0-9]+/)) {
+        if (/^[A-Za-z]{2,}$/.test(tok)) out.add(tok);
+      }
+    }
+    for (const el of document.querySelectorAll('input[placeholder], [title], [aria-label]')) {
+      for (const a of ['placeholder', 'title', 'aria-label']) {
+        for (const tok of (el.getAttribute(a) || '').split(/[^A-Za-z0-9]+/)) if (/^[A-Za-z]{2,}$/.test(tok)) out.add(tok);
+      }
+    }
+    return [...out].sort();
+  });
 }
 
 // Form controls with no label: no <label> with text, no aria-label, no
