@@ -5,7 +5,7 @@
 // showErr(text), clearErr(), label}.  get() returns undefined for an empty
 // field and pushes {pointer, detail, node} to errs for a malformed one.
 
-import {h, put, uid, parseYuan, formatFen, usccProblem} from './util.js';
+import {h, put, uid, own, parseYuan, formatFen, usccProblem} from './util.js';
 import {problemText} from './show.js';
 import {t, title, describe, enumLabel, lang, C, serverText} from './i18n.js';
 import {pasteTools} from './paste.js';
@@ -448,7 +448,7 @@ export function view(s, v, ctx, name = '') {
   if (s.type === 'boolean') return v ? `✓ ${t('yes')}` : `✗ ${t('no')}`;
   if (s.enum) return optLabel(ctx, v);
   if (isMoney(name, s) || (s.type === 'integer' && /_fen$/.test(name))) return t('yuan', formatFen(v));
-  return String(v);
+  return s.type === 'string' && !s.format ? own(v) : String(v);
 }
 
 // A single labelled input outside a schema form (sign-in, objections, …).

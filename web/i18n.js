@@ -494,6 +494,8 @@ const AC = {
 };
 
 const CK = {
+  complete: ['申报表填写完整', 'Form complete'],
+  data_valid: ['存储的数据有效', 'Stored data valid'],
   registered_in_beijing: ['在京注册', 'Registered in Beijing'],
   operating_one_year: ['运营满 1 年', 'Operating a full year'],
   good_credit: ['诚信记录良好', 'Good credit record'],

@@ -18,7 +18,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 import {NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck,
-  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn, confirmSubmission} from './lib.mjs';
+  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn, confirmSubmission, latinWords} from './lib.mjs';
 
 // ---- the organisation and what it declares ----
 
@@ -146,6 +146,19 @@ export function register(env, {failed}) {
     await pub.go('#/');
     assert.equal(await h1(pub).textContent(), '北京市项目申报');
     await pub.look('start');
+    // Every look() scans a Chinese page for English words: the scan finds
+    // one put there, in the text and in a label, and not in a code or in what
+    // people typed.
+    const planted = await pub.page.evaluate(() => {
+      const h1 = document.querySelector('main h1');
+      const add = (html) => { const x = document.createElement('span'); x.innerHTML = html; h1.append(x); return x; };
+      return [add(' Draft <code>incubator</code> <span translate="no">Maison Exemple</span> 91110108MA01W7XK3R a.pdf'),
+        add('<button type="button" aria-label="删除 Remove">×</button>')].length;
+    });
+    assert.equal(planted, 2);
+    assert.deepEqual(await latinWords(pub.page), ['Draft', 'Remove']);
+    await pub.page.reload();
+    await pub.settle();
     // The first Tab reaches the skip link, which moves to the content.
     await pub.page.keyboard.press('Tab');
     assert.equal(await pub.page.evaluate(() => document.activeElement.className), 'skip');

@@ -164,6 +164,7 @@ export class Person {
     assert.deepEqual(missing, [], `${name}: form controls without a label`);
     const latin = await latinWords(page);
     if (latin.length) fs.appendFileSync(path.join(this.env.screenshots, 'latin.txt'), `${slug}: ${latin.join(' ')}\n`);
+    assert.deepEqual(latin, [], `${name}: English words on a Chinese page`);
     await page.screenshot({path: path.join(this.env.screenshots, `${slug}-1280.png`), fullPage: true});
     await page.setViewportSize(NARROW);
     try {
@@ -183,32 +184,38 @@ export class Person {
   }
 }
 
-// The Latin words a Chinese page shows (visible text outside code, the
-// English page's switch and what is marked lang=en); a word joined to digits
-// (a USCC, a serial) is a code, not a word.
+// The Latin words a Chinese page shows: in its visible text and its
+// placeholders, titles and labels for assistive technology, outside code,
+// what is marked translate="no" (what people typed: names, brands, file
+// names) and what is in another language (the switch to English).  A token
+// with a digit, a dot, an @ or a hyphen is a code, a file or an address, not
+// a word; LATIN_OK are the codes and units a Chinese page may show.
+export const LATIN_OK = new Set(['API', 'CSV', 'Excel', 'WPS', 'PDF', 'OFD', 'JPEG', 'PNG', 'MiB', 'KiB',
+  'GB', 'SHA', 'JSON', 'JWS', 'Authorization', 'Bearer', 'curl', 'USCC', 'HTTP', 'URL']);
 export function latinWords(page) {
-  return page.evaluate(() => {
+  return page.evaluate((ok) => {
     if (document.documentElement.lang !== 'zh-CN') return [];
+    const skip = 'code, pre, kbd, samp, script, style, [translate="no"], [lang]:not([lang^="zh"]), [hidden]';
     const out = new Set();
+    const words = (text) => {
+      for (const tok of text.split(/[\s\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef()（）“”"'‘’,;:!?、·|›—–→✓✗＋✕]+/)) {
+        if (/^[A-Za-z]{2,}$/.test(tok) && !ok.includes(tok)) out.add(tok);
+      }
+    };
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
       acceptNode(n) {
         const p = n.parentElement;
-        if (!p || p.closest('code, pre, kbd, samp, script, style, [lang]:not([lang^="zh"]), [hidden], .vh')) return NodeFilter.FILTER_REJECT;
+        if (!p || p.closest(skip)) return NodeFilter.FILTER_REJECT;
         return p.getClientRects().length ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
       },
     });
-    while (walker.nextNode()) {
-      for (const tok of walker.currentNode.textContent.split(/[^A-Za-z0-9]+/)) {
-        if (/^[A-Za-z]{2,}$/.test(tok)) out.add(tok);
-      }
-    }
-    for (const el of document.querySelectorAll('input[placeholder], [title], [aria-label]')) {
-      for (const a of ['placeholder', 'title', 'aria-label']) {
-        for (const tok of (el.getAttribute(a) || '').split(/[^A-Za-z0-9]+/)) if (/^[A-Za-z]{2,}$/.test(tok)) out.add(tok);
-      }
+    while (walker.nextNode()) words(walker.currentNode.textContent);
+    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
+      if (el.closest(skip)) continue;
+      for (const a of ['placeholder', 'title', 'aria-label']) words(el.getAttribute(a) || '');
     }
     return [...out].sort();
-  });
+  }, [...LATIN_OK]);
 }
 
 // Form controls with no label: no <label> with text, no aria-label, no
