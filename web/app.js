@@ -138,7 +138,8 @@ async function render(sameRoute) {
   }
   app.kept = null;
   const h1 = page.querySelector('h1');
-  document.title = `${h1 ? h1.textContent + ' · ' : ''}${t('app')}`;
+  // The page's own heading first; the start page's is the site's name, said once.
+  document.title = h1 && h1.textContent !== t('app') ? `${h1.textContent} · ${t('app')}` : t('app');
   if (moved && sameRoute !== true && h1) {
     h1.tabIndex = -1;
     h1.focus();

@@ -1,7 +1,7 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
 import {dutiesSection} from './duties.js';
-import {h, add, put, fmtTime, dayCount, download} from './util.js';
+import {h, add, put, own, fmtTime, dayCount, download} from './util.js';
 import {t, lang, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
@@ -82,14 +82,36 @@ export async function list(page) {
   await load();
 }
 
+// What the application is about, as the applicant would name it: the brand
+// and store of a first store, the base of an experience base, else the
+// organisation itself.
+function projectName(a) {
+  const d = a.data || {};
+  if (d.brand || (d.store && d.store.name)) return [d.brand, d.store && d.store.name].filter(Boolean).join(' · ');
+  if (d.base && d.base.name) return d.base.name;
+  return a.applicant && a.applicant.name;
+}
+
+// ✓/✗ by the server's checks; a draft still being filled in is not judged.
+function eligibilityMark(a) {
+  if (a.completeness && !a.completeness.complete) return h('span.elig.incomplete', t('elig_incomplete'));
+  if (!a.eligibility) return null;
+  return a.eligibility.eligible ? h('span.elig.ok', `✓ ${t('elig_ok')}`) : h('span.elig.no', `✗ ${t('elig_no')}`);
+}
+
 function card(a, units, localChanges) {
   const editable = EDITABLE.includes(a.status);
+  const k = kindInfo(a.kind);
+  const amounts = [];
+  if (a.award && a.award.total_fen) amounts.push(`${amountLabel(k, true)}${C()}${money(a.award.total_fen)}`);
+  if (a.granted_fen != null && a.granted_fen > 0) amounts.push(`${t('amount_granted')}${C()}${money(a.granted_fen)}`);
   return h('li.card',
     h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${kindLabel(a.kind)}`)),
+    h('p.project', own(projectName(a))),
     statusLine(a),
     localChanges && editable ? h('p.keptnote', t('local_changes')) : null,
     h('p.meta', `${roundLabel(kindInfo(a.kind))} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
-    a.award && a.award.total_fen ? h('p.meta', `${amountLabel(kindInfo(a.kind), true)}${C()}${money(a.award.total_fen)}`) : null,
+    h('p.meta', eligibilityMark(a), amounts.length ? [' · ', amounts.join(' · ')] : null),
     h('p.actions', h('a.button', {href: `#/app/${a.id}`}, t('open')),
       editable ? h('a.button', {href: `#/edit/${a.id}`}, t('edit')) : null));
 }
@@ -113,7 +135,8 @@ export async function edit(page, kind, id) {
     add(page, h('h1', t('not_found')));
     return;
   }
-  const [schema, units] = await Promise.all([cached(k.schema), unitsMap()]);
+  const [schema, units, rounds] = await Promise.all([cached(k.schema), unitsMap(),
+    cached('/v1/rounds').then((r) => r.items || [], () => [])]);
   const env = structuredClone(schema);
   delete env.properties.kind;
   env.properties.review_unit.enum = [...units.values()].filter((u) => unitTakes(k, u)).map((u) => u.id);
@@ -124,7 +147,7 @@ export async function edit(page, kind, id) {
   const kept = app.kept && app.kept.value;
   const fresh = () => (cur
     ? {applicant: cur.applicant, round: cur.round, review_unit: cur.review_unit, data: cur.data}
-    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(k, year, env.properties.round),
+    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(k, year, env.properties.round, rounds),
       review_unit: units.has(division) ? division : undefined, data: {}});
   const local = localDraft(me.id, kind, cur && cur.id);
   let stored = kept ? null : local.load();
@@ -359,11 +382,13 @@ export async function edit(page, kind, id) {
   }
 }
 
-// The round a new application belongs to: this year; where the kind's round
-// is an award year, a calendar year whose awards are applied for after it
-// ends (RULES.md §5), last year.
-function defaultRound(k, year, s) {
-  const y = k.round_is_award_year ? year - 1 : year;
+// The round a new application belongs to: the kind's round whose window the
+// server says is open (GET /v1/rounds), the latest if several; else this
+// year, or where the kind's round is an award year (awards are applied for
+// after it ends, RULES.md §5) last year.
+function defaultRound(k, year, s, rounds = []) {
+  const open = rounds.filter((r) => r.kind === k.name && r.open).map((r) => r.round);
+  const y = open.length ? Math.max(...open) : k.round_is_award_year ? year - 1 : year;
   return Math.max(s.minimum || y, Math.min(y, s.maximum || y));
 }
 

@@ -120,8 +120,9 @@ export function signup(page) {
     if (local.length) {
       clearErrors(root);
       showSummary(sum, placeErrors(root, local), t('fix_first'));
-      // The error next to the code says what its live line said.
+      // The error next to a field says what its live line said: once.
       if (p) usccLive.textContent = '';
+      if (local.some((x) => x.pointer === '/password')) meter.textContent = '';
       return;
     }
     run(form, root, sum, async () => {

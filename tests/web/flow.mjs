@@ -145,6 +145,7 @@ export function register(env, {failed}) {
     const pub = s.pub = await person('public');
     await pub.go('#/');
     assert.equal(await h1(pub).textContent(), '北京市项目申报');
+    assert.equal(await pub.page.title(), '北京市项目申报', 'the site\'s name once');
     await pub.look('start');
     // Every look() scans a Chinese page for English words: the scan finds
     // one put there, in the text and in a label, and not in a code or in what
@@ -203,7 +204,13 @@ export function register(env, {failed}) {
     const live = m.locator(`#${await code.getAttribute('id')}l`);
     assert.equal((await live.textContent()).trim(), `校验码不符：按前 17 位，最后一位应为 ${ORG.uscc[17]}。请核对。`);
     assert.match(await live.getAttribute('class'), /\bwarn\b/);
-    await fill(m, {联系邮箱: ORG.email, 密码: ORG.password});
+    // A password too short is said once, next to the field, not again in its meter.
+    await fill(m, {联系邮箱: ORG.email, 密码: 'short'});
+    await page.getByRole('button', {name: '注册', exact: true}).click();
+    assert.equal(await errorNextTo(m, '密码'), '太短：5/12 个字符。');
+    const meter = m.locator(`#${await field(m, '密码').getAttribute('id')}l`);
+    assert.equal((await meter.textContent()).trim(), '', 'the password\'s problem said once');
+    await fill(m, {密码: ORG.password});
     await page.getByRole('button', {name: '注册', exact: true}).click();
     assert.match(await errorNextTo(m, '统一社会信用代码'), /校验码不符/);
     assert.equal((await live.textContent()).trim(), '', 'said once, next to the field');
@@ -725,6 +732,12 @@ export function register(env, {failed}) {
     const m = main(clerk);
     const card = m.locator('li.card').filter({hasText: `申报 #${s.incubator} · 北京市科技企业孵化器认定`});
     await card.getByText('草稿').waitFor();
+    // What each is about, and the server's verdict on it.
+    await card.locator('p.project').getByText(ORG.name, {exact: true}).waitFor();
+    await card.getByText('✓ 符合申报条件').waitFor();
+    const second = m.locator('li.card').filter({hasText: `申报 #${s.second} · 北京市科技企业孵化器认定`});
+    await second.locator('.elig').waitFor();
+    await m.locator('li.card p.project').getByText('Maison Exemple · Maison Exemple 北京首店', {exact: true}).first().waitFor();
     await clerk.look('my-applications');
     await card.getByRole('link', {name: '编辑'}).click();
     await page.waitForURL(new RegExp(`#/edit/${s.incubator}$`));
@@ -1161,6 +1174,20 @@ export function register(env, {failed}) {
     await field(m, '证书 JSON 或 JWS').fill(JSON.stringify({...doc, jws: flipped}));
     await m.getByRole('button', {name: '验证'}).click();
     await result.getByText('✗ 签名无效').waitFor();
+  });
+
+  step('rounds: a new form takes the round whose window the server says is open', async () => {
+    const clerk = s.clerk;
+    const m = main(clerk);
+    await clerk.go('#/new/first_store');
+    assert.equal(await field(m, '申报年度').inputValue(), '2020', 'no window: this year');
+    // The commerce bureau opens the 2019 round late (through 2020-10-31).
+    await must(env, env.server.tokens.municipal_commerce, 'PUT', '/v1/rounds/first_store/2019',
+      {opens_on: '2020-09-01', closes_on: '2020-10-31'});
+    await clerk.page.reload();
+    await clerk.settle();
+    assert.equal(await field(m, '申报年度').inputValue(), '2019');
+    await clerk.go('#/apps');
   });
 
   step('passwords: changed on the account page; forgotten, reset through the administrator\'s one-time link, which ends every session', async () => {
