@@ -22,7 +22,7 @@ function csrf() {
 }
 
 // Resolves to {data, status, etag}; rejects with a Problem (status 0: network).
-export async function api(method, path, body, {ifMatch} = {}) {
+export async function api(method, path, body, {ifMatch, prefer} = {}) {
   // The server explains problems in Chinese or English as asked
   // (Accept-Language), whatever the browser's own languages are.
   const headers = {Accept: 'application/json, application/problem+json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN'};
@@ -32,6 +32,7 @@ export async function api(method, path, body, {ifMatch} = {}) {
     if (c) headers['X-CSRF-Token'] = c;
   }
   if (ifMatch != null) headers['If-Match'] = `"${ifMatch}"`;
+  if (prefer) headers.Prefer = prefer;   // RFC 7240: handling=lenient for a draft being filled in
   let res;
   try {
     res = await fetch(path, {

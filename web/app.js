@@ -8,6 +8,8 @@ import {alertBox, problemText} from './show.js';
 import {loadKinds, kinds, kindLabel, authorityLabel} from './kinds.js';
 import * as auth from './auth.js';
 import * as apps from './apps.js';
+import * as submitting from './submit.js';
+import * as tokens from './tokens.js';
 import * as pub from './public.js';
 import * as review from './review.js';
 import * as duties from './duties.js';
@@ -22,6 +24,10 @@ const routes = [
   [/^\/new\/([a-z][a-z0-9_]*)$/, (p, kind) => apps.edit(p, kind, null)],
   [/^\/edit\/(\d+)$/, (p, id) => apps.edit(p, null, id)],
   [/^\/app\/(\d+)$/, apps.detail],
+  [/^\/submit\/(\d+)$/, submitting.confirmPage],
+  [/^\/receipt\/(\d+)$/, submitting.receiptPage],
+  [/^\/tokens$/, tokens.page],
+  [/^\/reset\/([\w-]{1,200})$/, auth.reset],
   [/^\/notices$/, pub.notices],
   [/^\/check(?:\/([^/]+))?$/, pub.check],
   [/^\/queue$/, review.queue],
@@ -58,7 +64,7 @@ function renderHeader(path) {
       h('a.brand', {href: '#/'}, h('span.logo', {'aria-hidden': 'true'}, '申'), t('app')),
       h('button.lang', {type: 'button', lang: lang === 'en' ? 'zh-CN' : 'en', 'aria-label': t('other_lang_name'), onclick: switchLang}, t('other_lang'))),
     h('nav', {'aria-label': t('nav')}, h('ul', links.map((a) => h('li', a))),
-      me ? h('div.session', who, h('button.link', {type: 'button', onclick: signOut}, t('signout'))) : null));
+      me ? h('div.session', who, ' · ', link('#/tokens', 'tokens_page'), ' ', h('button.link', {type: 'button', onclick: signOut}, t('signout'))) : null));
   document.querySelector('.skip').textContent = t('skip');
   // The authorities whose programmes this server takes.
   const names = [...new Set(kinds().map((k) => authorityLabel(k.authority)))];
@@ -74,6 +80,9 @@ function switchLang() {
 
 async function signOut() {
   try { await api('DELETE', '/v1/session'); } catch { /* signed out anyway */ }
+  // What this browser kept of unsaved forms goes too: a shared office
+  // computer keeps nothing of the account (the drafts are on the server).
+  apps.dropLocalDrafts();
   app.me = null;
   app.flash = null;
   if (location.hash === '#/') render();
@@ -129,7 +138,8 @@ async function render(sameRoute) {
   }
   app.kept = null;
   const h1 = page.querySelector('h1');
-  document.title = `${h1 ? h1.textContent + ' · ' : ''}${t('app')}`;
+  // The page's own heading first; the start page's is the site's name, said once.
+  document.title = h1 && h1.textContent !== t('app') ? `${h1.textContent} · ${t('app')}` : t('app');
   if (moved && sameRoute !== true && h1) {
     h1.tabIndex = -1;
     h1.focus();

@@ -1,14 +1,14 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
 import {dutiesSection} from './duties.js';
-import {h, add, put, fmtTime, dayCount, download} from './util.js';
-import {t, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
+import {h, add, put, own, fmtTime, dayCount, download} from './util.js';
+import {t, lang, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
 import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox, money} from './show.js';
 import {loadKinds, kinds, kindInfo, kindLabel, issuedLabel, authorityLabel} from './kinds.js';
-import {materialsSection, materialsPlaceholder, materialErrors, materialWords} from './materials.js';
+import {materialsSection, materialsPlaceholder, materialWords} from './materials.js';
 
 const EDITABLE = ['draft', 'returned'];
 const WITHDRAWABLE = ['draft', 'returned', 'district_review', 'municipal_review', 'public_notice'];
@@ -82,14 +82,36 @@ export async function list(page) {
   await load();
 }
 
+// What the application is about, as the applicant would name it: the brand
+// and store of a first store, the base of an experience base, else the
+// organisation itself.
+function projectName(a) {
+  const d = a.data || {};
+  if (d.brand || (d.store && d.store.name)) return [d.brand, d.store && d.store.name].filter(Boolean).join(' · ');
+  if (d.base && d.base.name) return d.base.name;
+  return a.applicant && a.applicant.name;
+}
+
+// ✓/✗ by the server's checks; a draft still being filled in is not judged.
+function eligibilityMark(a) {
+  if (a.completeness && !a.completeness.complete) return h('span.elig.incomplete', t('elig_incomplete'));
+  if (!a.eligibility) return null;
+  return a.eligibility.eligible ? h('span.elig.ok', `✓ ${t('elig_ok')}`) : h('span.elig.no', `✗ ${t('elig_no')}`);
+}
+
 function card(a, units, localChanges) {
   const editable = EDITABLE.includes(a.status);
+  const k = kindInfo(a.kind);
+  const amounts = [];
+  if (a.award && a.award.total_fen) amounts.push(`${amountLabel(k, true)}${C()}${money(a.award.total_fen)}`);
+  if (a.granted_fen != null && a.granted_fen > 0) amounts.push(`${t('amount_granted')}${C()}${money(a.granted_fen)}`);
   return h('li.card',
     h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${kindLabel(a.kind)}`)),
+    h('p.project', own(projectName(a))),
     statusLine(a),
     localChanges && editable ? h('p.keptnote', t('local_changes')) : null,
     h('p.meta', `${roundLabel(kindInfo(a.kind))} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
-    a.award && a.award.total_fen ? h('p.meta', `${amountLabel(kindInfo(a.kind), true)}${C()}${money(a.award.total_fen)}`) : null,
+    h('p.meta', eligibilityMark(a), amounts.length ? [' · ', amounts.join(' · ')] : null),
     h('p.actions', h('a.button', {href: `#/app/${a.id}`}, t('open')),
       editable ? h('a.button', {href: `#/edit/${a.id}`}, t('edit')) : null));
 }
@@ -113,7 +135,8 @@ export async function edit(page, kind, id) {
     add(page, h('h1', t('not_found')));
     return;
   }
-  const [schema, units] = await Promise.all([cached(k.schema), unitsMap()]);
+  const [schema, units, rounds] = await Promise.all([cached(k.schema), unitsMap(),
+    cached('/v1/rounds').then((r) => r.items || [], () => [])]);
   const env = structuredClone(schema);
   delete env.properties.kind;
   env.properties.review_unit.enum = [...units.values()].filter((u) => unitTakes(k, u)).map((u) => u.id);
@@ -124,13 +147,14 @@ export async function edit(page, kind, id) {
   const kept = app.kept && app.kept.value;
   const fresh = () => (cur
     ? {applicant: cur.applicant, round: cur.round, review_unit: cur.review_unit, data: cur.data}
-    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(k, year, env.properties.round),
+    : {applicant: {name: me.name, uscc: me.uscc}, round: defaultRound(k, year, env.properties.round, rounds),
       review_unit: units.has(division) ? division : undefined, data: {}});
   const local = localDraft(me.id, kind, cur && cur.id);
   let stored = kept ? null : local.load();
 
   const ctx = layoutCtx(kind, units, (kept || (stored && stored.value) || fresh()).round);
   ctx.say = app.say;
+  ctx.paste = true;
   const root = build(env, ctx, '');
   const usccNode = root.child('applicant').child('uscc');
   usccNode.input.readOnly = true;
@@ -159,6 +183,8 @@ export async function edit(page, kind, id) {
 
   const h1 = h('h1', cur ? `${t('app_n', cur.id)} · ${kindLabel(kind)}` : `${t('new_app')}${C()}${kindLabel(kind)}`);
   const summary = h('div.alert.error', {role: 'alert', tabindex: -1, hidden: true});
+  // What the draft on the server still lacks (CONTRACT.md "Lenient drafts").
+  const missing = h('div.alert.warn.missing', {role: 'status', tabindex: -1, hidden: true});
   const note = h('div', {role: 'status'});
   const results = h('div.results');
   // Where the form stands, in the sticky bar (not a live region: it changes
@@ -172,7 +198,7 @@ export async function edit(page, kind, id) {
   const restoredBox = stored ? alertBox('info', h('p', t('restored', fmtTime(stored.at))),
     cur && stored.base != null && stored.base !== cur.version ? h('p', t('restored_stale', cur.version)) : null,
     h('p', h('button', {type: 'button', onclick: discard}, t(cur ? 'discard_local' : 'discard_new')))) : null;
-  add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary);
+  add(page, h1, cur ? statusLine(cur) : null, restoredBox, summary, missing);
   if (cur && cur.status === 'returned') add(page, await returnNote(cur.id));
   add(page, form, note, results);
   // The materials: once the application is saved (they belong to it).
@@ -185,7 +211,10 @@ export async function edit(page, kind, id) {
   new ResizeObserver(() => {
     document.documentElement.style.scrollPaddingBottom = bar.isConnected ? `${bar.offsetHeight + 16}px` : '';
   }).observe(bar);
-  if (cur) showResults();
+  if (cur) {
+    showResults();
+    if (!restoredBox) showMissing(false);
+  }
   app.keep = () => ({value: root.get([], '')});
 
   // The form's state is kept in this browser as it is typed, until the
@@ -210,6 +239,7 @@ export async function edit(page, kind, id) {
   form.addEventListener('change', soon);
   form.addEventListener('click', (e) => { if (e.target.closest('button.add, button.rm')) soon(); });
   flushLocal = () => { if (timer) keepLocal(); };
+  cancelLocal = () => { clearTimeout(timer); timer = null; };
   if (stored) localLine.textContent = t('kept_at', fmtTime(stored.at));
 
   function discard() {
@@ -228,6 +258,27 @@ export async function edit(page, kind, id) {
 
   function showResults() {
     put(results, checksView(cur.eligibility), awardView(cur.award, kind));
+  }
+
+  // The server keeps a draft as far as it is filled in and says what is
+  // still missing or inconsistent: marked at the fields, listed at the top.
+  function incomplete() {
+    return !!(cur && cur.completeness && !cur.completeness.complete);
+  }
+  function showMissing(focus) {
+    if (!incomplete()) {
+      missing.hidden = true;
+      return false;
+    }
+    const errs = cur.completeness.errors.map((e) => ({pointer: e.pointer, detail: lang === 'en' ? e.detail : e.detail_zh || e.detail}));
+    const placed = placeErrors(root, errs);
+    put(missing, h('p', h('strong', t('draft_missing', cur.version, placed.length))),
+      h('ul', placed.map((e) => h('li',
+        e.node && e.node.focus ? h('button.link', {type: 'button', onclick: () => e.node.focus()}, e.where || t('data')) : e.where,
+        C(), e.detail))));
+    missing.hidden = false;
+    if (focus) missing.focus();
+    return true;
   }
 
   function busy(on) {
@@ -257,9 +308,11 @@ export async function edit(page, kind, id) {
     busy(true);
     try {
       const body = {kind, ...value};
+      // Stored as far as it is filled in: a colleague can continue it from
+      // another computer.
       const r = cur
-        ? await api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version})
-        : await api('POST', '/v1/applications', body);
+        ? await api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version, prefer: 'handling=lenient'})
+        : await api('POST', '/v1/applications', body, {prefer: 'handling=lenient'});
       const created = !cur;
       cur = r.data;
       savedJson = JSON.stringify(value);
@@ -276,6 +329,7 @@ export async function edit(page, kind, id) {
       if (restoredBox) restoredBox.remove();
       put(note, alertBox('ok', t('saved', cur.version)));
       showResults();
+      showMissing(!quiet);
       keepLocal();
       localLine.textContent = t('saved_bar', cur.version);
       return true;
@@ -298,24 +352,14 @@ export async function edit(page, kind, id) {
 
   async function submit() {
     if (!(await save(true))) return;
+    // Everything still missing, before the confirmation page.
+    if (showMissing(true)) return;
     if (mats) {
       await mats.ready;
       if (mats.missing().length) return missingInto(mats.missing());
     }
-    busy(true);
-    try {
-      const r = await api('POST', `/v1/applications/${cur.id}/submit`, undefined, {ifMatch: cur.version});
-      app.flash = {kind: 'ok', text: submittedText(r.data && r.data.status)};
-      location.hash = `#/app/${cur.id}`;
-    } catch (e) {
-      if (mats && materialErrors(e).length) {
-        await mats.reload();
-        return missingInto(mats.missing());
-      }
-      fail(e);
-    } finally {
-      busy(false);
-    }
+    // The confirmation page: the summary, the 承诺书 and its acceptance.
+    location.hash = `#/submit/${cur.id}`;
   }
 
   async function withdraw() {
@@ -338,11 +382,13 @@ export async function edit(page, kind, id) {
   }
 }
 
-// The round a new application belongs to: this year; where the kind's round
-// is an award year, a calendar year whose awards are applied for after it
-// ends (RULES.md §5), last year.
-function defaultRound(k, year, s) {
-  const y = k.round_is_award_year ? year - 1 : year;
+// The round a new application belongs to: the kind's round whose window the
+// server says is open (GET /v1/rounds), the latest if several; else this
+// year, or where the kind's round is an award year (awards are applied for
+// after it ends, RULES.md §5) last year.
+function defaultRound(k, year, s, rounds = []) {
+  const open = rounds.filter((r) => r.kind === k.name && r.open).map((r) => r.round);
+  const y = open.length ? Math.max(...open) : k.round_is_award_year ? year - 1 : year;
   return Math.max(s.minimum || y, Math.min(y, s.maximum || y));
 }
 
@@ -350,6 +396,18 @@ function defaultRound(k, year, s) {
 // application (or per kind for a new one), until the server has it.
 const DRAFT_PREFIX = 'shenbao.draft.';
 let flushLocal = null;
+let cancelLocal = null;
+
+// At sign-out: nothing of the account stays in this browser (a shared
+// office computer); a copy about to be written is not written.
+export function dropLocalDrafts() {
+  if (cancelLocal) cancelLocal();
+  cancelLocal = null;
+  flushLocal = null;
+  try {
+    for (const k of Object.keys(localStorage)) if (k.startsWith(DRAFT_PREFIX)) localStorage.removeItem(k);
+  } catch { /* nothing kept */ }
+}
 window.addEventListener('pagehide', () => { if (flushLocal) flushLocal(); });
 window.addEventListener('hashchange', () => { if (flushLocal) flushLocal(); flushLocal = null; });
 
@@ -477,8 +535,9 @@ export async function detail(page, id) {
     const bar = h('p.actions');
     if (EDITABLE.includes(a.status)) {
       add(bar, h('a.button.primary', {href: `#/edit/${a.id}`}, t('edit')),
-        h('button', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/submit`, submittedText, e.currentTarget)}, t('submit')));
+        h('a.button', {href: `#/submit/${a.id}`}, t('submit')));
     }
+    if (events.some((e) => e.action === 'submit')) add(bar, h('a.button', {href: `#/receipt/${a.id}`}, t('view_receipt')));
     if (WITHDRAWABLE.includes(a.status)) {
       add(bar, h('button.danger', {type: 'button', onclick: (e) => act(`/v1/applications/${a.id}/withdraw`, t('withdrawn_ok'), e.currentTarget)}, t('withdraw')));
     }

@@ -68,7 +68,8 @@ export function signin(page) {
 
   add(page, h('div.two',
     h('section.panel', h('h2', t('applicant_signin')), f1,
-      h('p', t('no_account'), ' ', h('a', {href: '#/signup'}, t('signup')))),
+      h('p', t('no_account'), ' ', h('a', {href: '#/signup'}, t('signup'))),
+      h('p.help', t('forgot_password'))),
     h('section.panel', h('h2', t('staff_signin')), f2)));
 }
 
@@ -119,8 +120,9 @@ export function signup(page) {
     if (local.length) {
       clearErrors(root);
       showSummary(sum, placeErrors(root, local), t('fix_first'));
-      // The error next to the code says what its live line said.
+      // The error next to a field says what its live line said: once.
       if (p) usccLive.textContent = '';
+      if (local.some((x) => x.pointer === '/password')) meter.textContent = '';
       return;
     }
     run(form, root, sum, async () => {
@@ -132,3 +134,56 @@ export function signup(page) {
     h('p', t('have_account'), ' ', h('a', {href: '#/signin'}, t('signin')))));
 }
 
+
+// #/reset/{code}: the one-time link an administrator gave sets a new
+// password (every session of the account ends); then sign in with it.
+export function reset(page, code) {
+  add(page, h('h1', t('reset_title')), h('p.lead', t('reset_intro')));
+  const pw = plainField(t('new_password'), {type: 'password', autocomplete: 'new-password', required: true}, t('pw_help'));
+  const again = plainField(t('new_password_again'), {type: 'password', autocomplete: 'new-password', required: true});
+  const sum = summaryBox();
+  const form = h('form.stack', {novalidate: true}, sum, pw.el, again.el, showPw(pw.input, again.input).el,
+    h('button.primary', {type: 'submit'}, t('reset_do')));
+  const root = fieldsRoot(form, {password: pw, password_again: again});
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const local = [];
+    const v = pw.input.value;
+    if ([...v].length < 12) local.push({pointer: '/password', detail: t('pw_short', [...v].length)});
+    else if (again.input.value !== v) local.push({pointer: '/password_again', detail: t('pw_differ')});
+    clearErrors(root);
+    if (local.length) {
+      showSummary(sum, placeErrors(root, local), t('fix_first'));
+      return;
+    }
+    run(form, root, sum, async () => {
+      await api('POST', '/v1/password-reset', {code, password: v});
+      app.me = null;
+      app.flash = {kind: 'ok', text: t('reset_ok')};
+      location.hash = '#/signin';
+    }, {429: t('too_many')});
+  });
+  add(page, h('section.panel.narrow', form));
+}
+
+// The signed-in account's password, changed (its other sessions end).
+export function passwordSection() {
+  const cur = plainField(t('current_password'), {type: 'password', autocomplete: 'current-password', required: true});
+  const pw = plainField(t('new_password'), {type: 'password', autocomplete: 'new-password', required: true}, t('pw_help'));
+  const sum = summaryBox();
+  const said = h('div', {role: 'status'});
+  const form = h('form.stack', {novalidate: true}, sum, cur.el, pw.el, showPw(cur.input, pw.input).el,
+    h('button.primary', {type: 'submit'}, t('change_password')));
+  const root = fieldsRoot(form, {current_password: cur, password: pw});
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    put(said);
+    run(form, root, sum, async () => {
+      const r = await api('POST', '/v1/account/password', {current_password: cur.input.value, password: pw.input.value});
+      cur.input.value = '';
+      pw.input.value = '';
+      put(said, h('div.alert.ok', t('password_changed', r.data.sessions_ended)));
+    }, {429: t('too_many')});
+  });
+  return h('section', h('h2', t('change_password')), form, said);
+}

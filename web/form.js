@@ -5,9 +5,10 @@
 // showErr(text), clearErr(), label}.  get() returns undefined for an empty
 // field and pushes {pointer, detail, node} to errs for a malformed one.
 
-import {h, put, uid, parseYuan, formatFen, usccProblem} from './util.js';
+import {h, put, uid, own, parseYuan, formatFen, usccProblem} from './util.js';
 import {problemText} from './show.js';
 import {t, title, describe, enumLabel, lang, C, serverText} from './i18n.js';
+import {pasteTools} from './paste.js';
 
 const isMoney = (name, s) => /_fen$/.test(name) && (s.type === 'integer' || s.items?.type === 'integer');
 export const unitName = (u) => (lang === 'en' ? u.name_en : u.name_zh);
@@ -278,6 +279,15 @@ function rows(s, ctx, name) {
   const {el, legend} = groupBox(s, null);
   el.classList.add('array');
   el.append(list, add);
+  // Rows from a spreadsheet (the applicant's form): pasted or a CSV file.
+  if (ctx.paste) {
+    el.append(pasteTools(s.items, orderKeys(s.items, ctx.layout && ctx.layout[name + '[]']), itemTitle, s.maxItems,
+      (values, replace) => {
+        if (replace) node.set(values);
+        else values.forEach((v) => addRow(v));
+        el.dispatchEvent(new Event('change', {bubbles: true}));
+      }));
+  }
   const node = {el, label: legend.textContent};
   const renumber = () => items.forEach((n, i) => {
     n.legend.textContent = `${itemTitle} ${i + 1}`;
@@ -438,7 +448,7 @@ export function view(s, v, ctx, name = '') {
   if (s.type === 'boolean') return v ? `✓ ${t('yes')}` : `✗ ${t('no')}`;
   if (s.enum) return optLabel(ctx, v);
   if (isMoney(name, s) || (s.type === 'integer' && /_fen$/.test(name))) return t('yuan', formatFen(v));
-  return String(v);
+  return s.type === 'string' && !s.format ? own(v) : String(v);
 }
 
 // A single labelled input outside a schema form (sign-in, objections, …).

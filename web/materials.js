@@ -142,7 +142,7 @@ export function materialsSection(a, {editable = false, level = 2} = {}) {
   }
 
   function fileItem(ty, f) {
-    const link = h('a', {href: `/v1/applications/${a.id}/materials/${f.id}`, download: f.filename}, f.filename);
+    const link = h('a', {href: `/v1/applications/${a.id}/materials/${f.id}`, download: f.filename, translate: 'no'}, f.filename);
     const li = h('li.file', link, ` · ${bytesText(f.bytes)}`,
       f.deleted_at ? ` · ${w('kept_deleted')}` : null,
       h('div.hashline', h('span.muted', `${w('hash')}${C()}`), h('code.hash', f.sha256)));

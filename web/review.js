@@ -9,7 +9,7 @@
 // decision says and what it issues come from GET /v1/kinds: no kind is
 // named here.
 
-import {h, add, put, fmtTime, parseYuan, uid} from './util.js';
+import {h, add, put, own, fmtTime, parseYuan, uid} from './util.js';
 import {t, lang, enumLabel, actionLabel, statusLabel, decisionLabel, roundLabel, amountLabel, C, paren} from './i18n.js';
 import {api, get, cached} from './api.js';
 import {app} from './state.js';
@@ -657,10 +657,10 @@ export async function decisionPage(page, id) {
     h('dl.view',
       line(t('holder'), `${doc.holder.name}${paren(doc.holder.uscc)}`),
       line(roundLabel(k), String(doc.round)),
-      line(t('brand'), doc.brand),
-      line(t('store'), doc.store ? `${doc.store.name}${doc.store.address ? paren(doc.store.address) : ''}` : null),
+      line(t('brand'), own(doc.brand)),
+      line(t('store'), doc.store ? own(`${doc.store.name}${doc.store.address ? paren(doc.store.address) : ''}`) : null),
       line(t('f_category'), doc.category ? enumLabel(doc.category) : null),
-      line(t('brands'), doc.brands ? doc.brands.join('、') : null),
+      line(t('brands'), doc.brands ? own(doc.brands.join('、')) : null),
       line(t('event'), doc.event ? `${doc.event.name}（${doc.event.held_on}）` : null),
       doc.amount_fen != null ? line(amountLabel(k, false), h('strong', money(doc.amount_fen))) : null,
       doc.proposed_fen != null ? line(t('amount_computed'), money(doc.proposed_fen)) : null,
@@ -785,7 +785,7 @@ async function objectionsSection(noticed) {
 
 function objection(a, o) {
   const mark = h('span.badge', enumLabel(o.status));
-  const head = [h('p', h('strong', `${o.name}`), ` · ${o.contact} · ${fmtTime(o.filed_at)} · `, mark),
+  const head = [h('p', h('strong', own(o.name)), ' · ', own(o.contact), ` · ${fmtTime(o.filed_at)} · `, mark),
     h('p.pre', o.reason), o.opinion ? h('p', `${t('opinion')}${C()}${o.opinion}`) : null];
   if (o.status !== 'open') return head;
   const root = build(RESOLUTION, {}, '');

@@ -1,7 +1,7 @@
 // Display pieces shared by the pages: status, checks, award, history,
 // certificate, problem messages.
 
-import {h, formatFen, formatWan, fmtTime} from './util.js';
+import {h, own, formatFen, formatWan, fmtTime} from './util.js';
 import {t, lang, enumLabel, statusLabel, actionLabel, amountLabel, checkLabel, C, paren} from './i18n.js';
 import {kindInfo, kindLabel} from './kinds.js';
 
@@ -136,8 +136,8 @@ export function certView(doc, status) {
       row('serial', h('code', doc.serial)),
       row('holder', doc.holder ? `${doc.holder.name}${paren(doc.holder.uscc)}` : ''),
       row('measure', doc.measure),
-      row('brand', doc.brand),
-      row('store', doc.store ? doc.store.name : null),
+      row('brand', own(doc.brand)),
+      row('store', doc.store ? own(doc.store.name) : null),
       row('round', doc.round),
       row('issuer', issuer),
       doc.subject ? row('base_name', doc.subject.name) : null,

@@ -31,6 +31,10 @@ export function add(el, ...kids) {
   return el;
 }
 
+// What people typed (a name, a brand, a file name): shown as it is, and
+// marked as not the interface's words (translate="no").
+export const own = (v) => (v == null || v === '' ? v : h('span', {translate: 'no'}, String(v)));
+
 export function put(el, ...kids) {
   el.replaceChildren();
   addList(el, kids);

@@ -231,6 +231,8 @@ void api_token_delete(struct call *c);
 void api_signup(struct call *c);
 void api_session_create(struct call *c);
 void api_session_delete(struct call *c);
+void api_password_reset(struct call *c);
+void api_password_change(struct call *c);
 
 /* web.c */
 void api_web_index(struct call *c);

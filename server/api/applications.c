@@ -184,9 +184,40 @@ void api_app_put(struct call *c)
     kind_data_release(&env.data);
 }
 
+/* submit takes an optional body, {"declaration": {"version", "accepted"}}:
+ * the 承诺书 the applicant accepted (CONTRACT.md "The 承诺书"). */
+static const struct field_spec acceptance_fields[] = {
+    {.name = "version", .type = SPEC_STRING, .required = true, .min = 1, .max = 100},
+    {.name = "accepted", .type = SPEC_BOOL, .required = true},
+    {.name = NULL},
+};
+
+static const struct field_spec submission_fields[] = {
+    {.name = "declaration", .type = SPEC_OBJECT, .required = true, .fields = acceptance_fields},
+    {.name = NULL},
+};
+
 void api_app_submit(struct call *c)
 {
-    act(c, "submit", NULL);
+    struct submission_input in = {0};
+    if (c->r->body_len > 0) {
+        c->body = request_json_object(c->r);
+        if (!c->body)
+            return; /* 400/415 already sent */
+        struct spec_errors errs;
+        spec_errors_init(&errs);
+        spec_validate(submission_fields, c->body, "", &errs);
+        bool ok = errs.count == 0;
+        if (!ok)
+            reply_invalid(c->r, &errs);
+        spec_errors_release(&errs);
+        if (!ok)
+            return;
+        json_t *d = json_object_get(c->body, "declaration");
+        in.declaration_version = json_string_value(json_object_get(d, "version"));
+        in.accepted = json_is_true(json_object_get(d, "accepted"));
+    }
+    act(c, "submit", &in);
 }
 
 /* withdraw takes an optional body, {"opinion": "…"}: the reason, kept. */

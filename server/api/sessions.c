@@ -279,3 +279,156 @@ void api_session_delete(struct call *c)
     set_cookies(c->r, "", "", 0);
     reply_empty(c->r, 204);
 }
+
+/* ---- passwords ------------------------------------------------------------------ */
+
+/* Hashes a new password; false when the answer (429 or 500) is sent. */
+static bool new_password_hash(struct call *c, const char *password, char *hash)
+{
+    enum password_rc prc = password_hash(hash, password);
+    if (prc == PASSWORD_BUSY)
+        too_many(c->r, 5, "the server is busy checking passwords");
+    else if (prc != PASSWORD_OK)
+        reply_problem(c->r, P_INTERNAL, "the password could not be stored");
+    return prc == PASSWORD_OK;
+}
+
+static const struct field_spec reset_fields[] = {
+    {.name = "code",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 200,
+     .title_zh = "重置码",
+     .title_en = "Reset code"},
+    {.name = "password",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = PASSWORD_MIN_CHARS,
+     .max = 128,
+     .title_zh = "新密码",
+     .title_en = "New password"},
+    {.name = NULL},
+};
+
+/* POST /v1/password-reset {code, password}: the one-time code of a reset
+ * link sets a new password and ends every session of the account. */
+void api_password_reset(struct call *c)
+{
+    struct request *r = c->r;
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    spec_validate(reset_fields, c->body, "", &errs);
+    bool ok = errs.count == 0;
+    if (!ok)
+        reply_invalid(r, &errs);
+    spec_errors_release(&errs);
+    if (!ok)
+        return;
+    unsigned retry;
+    if (!ratelimit_take(&login_by_address, r->client_addr, c->now, LOGIN_ATTEMPTS_PER_ADDRESS,
+                        &retry)) {
+        too_many(r, retry, "too many attempts from this address");
+        return;
+    }
+    char hash[PASSWORD_HASH_LEN];
+    if (!new_password_hash(c, json_string_value(json_object_get(c->body, "password")), hash))
+        return;
+    struct outcome o;
+    outcome_init(&o);
+    engine_password_reset(c->engine, c->srv->token_key,
+                          json_string_value(json_object_get(c->body, "code")), hash, c->now, &o);
+    sodium_memzero(hash, sizeof hash);
+    if (api_outcome(c, &o))
+        reply_empty(r, 204);
+    outcome_release(&o);
+}
+
+static const struct field_spec password_fields[] = {
+    {.name = "current_password",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = 1,
+     .max = 256,
+     .title_zh = "当前密码",
+     .title_en = "Current password"},
+    {.name = "password",
+     .type = SPEC_STRING,
+     .required = true,
+     .min = PASSWORD_MIN_CHARS,
+     .max = 128,
+     .title_zh = "新密码",
+     .title_en = "New password"},
+    {.name = NULL},
+};
+
+/* POST /v1/account/password {current_password, password}: the signed-in
+ * account's new password; its other sessions end (the one asking stays). */
+void api_password_change(struct call *c)
+{
+    struct request *r = c->r;
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    spec_validate(password_fields, c->body, "", &errs);
+    const char *current = json_string_value(json_object_get(c->body, "current_password"));
+    const char *password = json_string_value(json_object_get(c->body, "password"));
+    if (errs.count == 0 && strcmp(current, password) == 0)
+        spec_errors_add(&errs, "/password", "must differ from the current password");
+    if (errs.count == 0 && strcmp(password, c->account.email) == 0)
+        spec_errors_add(&errs, "/password", "must not be the e-mail address");
+    bool ok = errs.count == 0;
+    if (!ok)
+        reply_invalid(r, &errs);
+    spec_errors_release(&errs);
+    if (!ok)
+        return;
+    unsigned retry;
+    if (!ratelimit_take(&login_by_address, r->client_addr, c->now, LOGIN_ATTEMPTS_PER_ADDRESS,
+                        &retry)) {
+        too_many(r, retry, "too many attempts from this address");
+        return;
+    }
+    char stored[PASSWORD_HASH_LEN] = "";
+    enum store_rc rc =
+        store_password_hash_of(c->engine->store, c->account.id, stored, sizeof stored);
+    if (rc == STORE_NOT_FOUND) {
+        sodium_memzero(stored, sizeof stored);
+        reply_problem(r, P_CONFLICT,
+                      "this account signs in with a token and has no password to change");
+        return;
+    }
+    if (rc != STORE_OK) {
+        reply_store_error(r, rc);
+        return;
+    }
+    enum password_rc prc = password_verify(stored, current);
+    sodium_memzero(stored, sizeof stored);
+    if (prc == PASSWORD_MISMATCH) {
+        spec_errors_init(&errs);
+        spec_errors_add(&errs, "/current_password", "is not the account's password");
+        reply_invalid(r, &errs);
+        spec_errors_release(&errs);
+        return;
+    }
+    if (prc != PASSWORD_OK) {
+        if (prc == PASSWORD_BUSY)
+            too_many(r, 5, "the server is busy checking passwords");
+        else
+            reply_problem(r, P_INTERNAL, "the password could not be checked");
+        return;
+    }
+    char hash[PASSWORD_HASH_LEN];
+    if (!new_password_hash(c, password, hash))
+        return;
+    unsigned char keep[TOKEN_HASH_BYTES];
+    const char *cookie = c->via_session ? request_cookie(r, "sb_session") : NULL;
+    bool keeping = cookie && token_hash(keep, cookie, c->srv->token_key) == 0;
+    struct outcome o;
+    outcome_init(&o);
+    int ended = 0;
+    engine_password_change(c->engine, &c->actor, hash, keeping ? keep : NULL, c->now, &ended, &o);
+    sodium_memzero(hash, sizeof hash);
+    if (api_outcome(c, &o))
+        reply_json(r, 200, json_pack("{s:i}", "sessions_ended", ended));
+    outcome_release(&o);
+}

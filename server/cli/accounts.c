@@ -1,5 +1,5 @@
 /*
- * shenbao account add and account disable.
+ * shenbao account add, account disable and account reset-password.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +97,55 @@ int cmd_account_disable(struct cli *c)
                sessions == 1 ? "" : "s");
         ret = 0;
     }
+    store_free(s);
+    return ret;
+}
+
+/* A one-time link that sets a new password (the administrator hands it to
+ * the account's owner; shenbao sends no mail).  --url: where the web pages
+ * are, as their users reach them; default the server's listen address. */
+int cmd_account_reset_password(struct cli *c)
+{
+    if (!c->email || !c->email[0])
+        return fail("account reset-password: --email is required (the e-mail address the "
+                    "account signs in with)");
+    char base[512];
+    if (c->url) {
+        size_t n = strlen(c->url);
+        if (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0)
+            return fail("account reset-password: --url %s is not an http:// or https:// address",
+                        c->url);
+        while (n > 0 && c->url[n - 1] == '/')
+            n--;
+        snprintf(base, sizeof base, "%.*s", (int)n, c->url);
+    } else {
+        snprintf(base, sizeof base, "http://%s:%u", c->cfg.listen_host, c->cfg.listen_port);
+    }
+    struct store *s = open_store(&c->cfg);
+    if (!s)
+        return 1;
+    int ret = 1;
+    unsigned char key[TOKEN_KEY_LEN];
+    char code[TOKEN_TEXT_LEN + 1] = "", until[RFC3339_LEN] = "";
+    int64_t id = 0;
+    if (load_token_key(&c->cfg, s, key) != 0)
+        goto out;
+    enum store_rc rc = password_reset_issue(s, key, c->email, clock_now(), code, &id, until);
+    if (rc == STORE_NOT_FOUND) {
+        fail("account reset-password: database %s has no account that signs in with %s (or it is "
+             "disabled)",
+             c->cfg.db, c->email);
+    } else if (rc != STORE_OK) {
+        fail("account reset-password: the database could not store the reset");
+    } else {
+        printf("account %lld: a one-time link to set a new password, valid until %s (its "
+               "sessions end when it is used); shown only now:\n%s/#/reset/%s\n",
+               (long long)id, until, base, code);
+        ret = 0;
+    }
+out:
+    sodium_memzero(code, sizeof code);
+    sodium_memzero(key, sizeof key);
     store_free(s);
     return ret;
 }

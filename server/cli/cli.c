@@ -21,6 +21,8 @@ static void usage(FILE *to)
           "              [--keys DIR] [--expires YYYY-MM-DD] [--direct]\n"
           "                         create an account; its token is the last line printed\n"
           "  account disable ID     disable an account: its tokens and sessions stop working\n"
+          "  account reset-password --email E [--url BASE] [--keys DIR]\n"
+          "                         print a one-time link (24 h) that sets a new password\n"
           "  tick --now RFC3339     perform the transitions due at that instant\n"
           "  audit verify [--checkpoint FILE [--log-key FILE_OR_URL]]\n"
           "                         check the hash chain and the transparency log; with a\n"
@@ -64,6 +66,7 @@ enum {
     OPT_STATE,
     OPT_BUNDLE,
     OPT_LOG_KEY,
+    OPT_EMAIL,
     OPT_DIRECT,
     OPT_HELP,
 };
@@ -89,6 +92,7 @@ static const struct option options[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"bundle", required_argument, NULL, OPT_BUNDLE},
     {"log-key", required_argument, NULL, OPT_LOG_KEY},
+    {"email", required_argument, NULL, OPT_EMAIL},
     {"direct", no_argument, NULL, OPT_DIRECT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -105,6 +109,7 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, ""},
     {"account add", cmd_account_add, "keys role name uscc unit authority expires direct"},
     {"account disable", cmd_account_disable, ""},
+    {"account reset-password", cmd_account_reset_password, "keys email url"},
     {"tick", cmd_tick, "now keys"},
     {"audit verify", cmd_audit_verify, "checkpoint keys log-key"},
     {"audit watch", cmd_audit_watch, "url state"},
@@ -207,8 +212,9 @@ int cli_main(int argc, char **argv)
         const char **slot[] = {&c.config_file, &c.db,   &c.listen, &c.keys,   &c.clock,
                                &c.role,        &c.name, &c.uscc,   &c.unit,   &c.authority,
                                &c.now,         &c.jwks, &c.to,     &c.from,   &c.expires,
-                               &c.checkpoint,  &c.url,  &c.state,  &c.bundle, &c.log_key};
-        _Static_assert(sizeof slot / sizeof slot[0] == OPT_LOG_KEY - OPT_CONFIG + 1,
+                               &c.checkpoint,  &c.url,  &c.state,  &c.bundle, &c.log_key,
+                               &c.email};
+        _Static_assert(sizeof slot / sizeof slot[0] == OPT_EMAIL - OPT_CONFIG + 1,
                        "one slot per option with a value, in order");
         *slot[opt - OPT_CONFIG] = optarg;
     }

@@ -33,6 +33,7 @@ struct cli {
     const char *checkpoint;       /* audit verify: a checkpoint saved earlier */
     const char *url, *state;      /* audit watch: the server, the file it keeps */
     const char *bundle, *log_key; /* verify --bundle FILE [--log-key FILE] */
+    const char *email;            /* account reset-password */
     bool direct;      /* account add: directly under the ministry or the municipal bureau */
     const char *file; /* verify: the positional argument */
     const char *id;   /* account disable: the positional argument */
@@ -44,6 +45,7 @@ int cmd_serve(struct cli *c);
 int cmd_migrate(struct cli *c);
 int cmd_account_add(struct cli *c);
 int cmd_account_disable(struct cli *c);
+int cmd_account_reset_password(struct cli *c);
 int cmd_tick(struct cli *c);
 int cmd_audit_verify(struct cli *c);
 int cmd_audit_watch(struct cli *c);

@@ -364,3 +364,110 @@ enum engine_rc engine_signup(struct engine *e, struct account *a, const char *pa
         return outcome_set(o, ENGINE_ERROR, "the account could not be stored");
     return o->rc = ENGINE_OK;
 }
+
+/* ---- passwords ------------------------------------------------------------------ */
+
+struct reset_issue {
+    int64_t account;
+    const unsigned char *hash;
+    char now[RFC3339_LEN], until[RFC3339_LEN];
+};
+
+static enum store_rc tx_reset_issue(struct store_tx *tx, void *ctx)
+{
+    struct reset_issue *ri = ctx;
+    return store_reset_add(tx, ri->account, ri->hash, ri->now, ri->until);
+}
+
+enum store_rc password_reset_issue(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
+                                   const char *email, int64_t now, char *code_out,
+                                   int64_t *account_id, char *expires_out)
+{
+    bool has_password = false;
+    unsigned char hash[TOKEN_HASH_BYTES];
+    enum store_rc rc = store_account_by_email_any(s, email, account_id, &has_password);
+    if (rc != STORE_OK)
+        return rc;
+    token_new(code_out, hash, key);
+    struct reset_issue ri = {*account_id, hash, "", ""};
+    clock_format_rfc3339(now, ri.now);
+    clock_format_rfc3339(now + PASSWORD_RESET_SECONDS, ri.until);
+    rc = store_write(s, tx_reset_issue, &ri);
+    if (rc == STORE_OK)
+        memcpy(expires_out, ri.until, sizeof ri.until);
+    else
+        sodium_memzero(code_out, TOKEN_TEXT_LEN + 1);
+    return rc;
+}
+
+struct reset_use {
+    const unsigned char *code_hash;
+    const char *password_hash;
+    char now[RFC3339_LEN];
+    int64_t account;
+    int sessions;
+};
+
+static enum store_rc tx_reset_use(struct store_tx *tx, void *ctx)
+{
+    struct reset_use *ru = ctx;
+    enum store_rc rc = store_reset_take(tx, ru->code_hash, ru->now, &ru->account);
+    if (rc == STORE_OK)
+        rc = store_password_replace(tx, ru->account, ru->password_hash, NULL, ru->now,
+                                    &ru->sessions);
+    return rc;
+}
+
+enum engine_rc engine_password_reset(struct engine *e, const unsigned char key[TOKEN_KEY_LEN],
+                                     const char *code, const char *password_hash, int64_t now,
+                                     struct outcome *o)
+{
+    unsigned char hash[TOKEN_HASH_BYTES];
+    struct reset_use ru = {hash, password_hash, "", 0, 0};
+    enum store_rc rc = STORE_NOT_FOUND;
+    clock_format_rfc3339(now, ru.now);
+    if (token_hash(hash, code, key) == 0)
+        rc = store_write(e->store, tx_reset_use, &ru);
+    if (rc == STORE_NOT_FOUND) {
+        spec_errors_add(&o->errs, "/code",
+                        "the reset link is not valid: it was used already, a newer one "
+                        "replaced it, or its 24 hours are over; ask the administrator for a "
+                        "new one");
+        return outcome_invalid(o);
+    }
+    if (rc != STORE_OK)
+        return outcome_set(o, ENGINE_ERROR, "the password could not be stored");
+    log_json(
+        LOG_INFO, "password reset",
+        json_pack("{s:I, s:i}", "account", (json_int_t)ru.account, "sessions_ended", ru.sessions));
+    return o->rc = ENGINE_OK;
+}
+
+struct password_change {
+    int64_t account;
+    const char *password_hash;
+    const unsigned char *keep;
+    char now[RFC3339_LEN];
+    int sessions;
+};
+
+static enum store_rc tx_password_change(struct store_tx *tx, void *ctx)
+{
+    struct password_change *pc = ctx;
+    return store_password_replace(tx, pc->account, pc->password_hash, pc->keep, pc->now,
+                                  &pc->sessions);
+}
+
+enum engine_rc engine_password_change(struct engine *e, const struct actor *who,
+                                      const char *password_hash,
+                                      const unsigned char keep[TOKEN_HASH_BYTES], int64_t now,
+                                      int *sessions, struct outcome *o)
+{
+    struct password_change pc = {who->account, password_hash, keep, "", 0};
+    clock_format_rfc3339(now, pc.now);
+    if (store_write(e->store, tx_password_change, &pc) != STORE_OK)
+        return outcome_set(o, ENGINE_ERROR, "the password could not be stored");
+    if (sessions)
+        *sessions = pc.sessions;
+    return o->rc = ENGINE_OK;
+}

@@ -111,6 +111,37 @@ static enum engine_rc prepare_edit(struct change *c)
 
 /* ---- submission and withdrawal ---------------------------------------------- */
 
+/* The 承诺书 accepted with the submission: the version read must be the
+ * kind's current text, and accepted true.  The event records the version,
+ * the SHA-256 of the Chinese text (the official one) and the time. */
+static void accept_declaration(struct change *c)
+{
+    const struct submission_input *in = c->input;
+    if (!in || !in->declaration_version)
+        return;
+    struct declaration d = kind_declaration(c->app->kind);
+    if (strcmp(in->declaration_version, d.version) != 0)
+        spec_errors_add(&c->out->errs, "/declaration/version",
+                        "the declaration in force is version %s, not %s; read it again (GET "
+                        "/v1/kinds/%s) and accept that one",
+                        d.version, in->declaration_version, c->app->row.kind);
+    if (!in->accepted)
+        spec_errors_add(&c->out->errs, "/declaration/accepted",
+                        "must be true: the declaration is accepted, or the application is not "
+                        "submitted");
+    if (c->out->errs.count > 0)
+        return;
+    unsigned char sum[crypto_hash_sha256_BYTES];
+    char hex[sizeof sum * 2 + 1];
+    crypto_hash_sha256(sum, (const unsigned char *)d.zh, strlen(d.zh));
+    sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
+    if (!c->details)
+        c->details = json_object();
+    json_object_set_new(c->details, "declaration",
+                        json_pack("{s:s, s:s, s:s}", "version", d.version, "text_sha256", hex,
+                                  "accepted_at", c->now_text));
+}
+
 /* Submission stamps submitted_at: the date the rules count from.  The
  * first one is kept (stage records date from it), and each is counted (the
  * worklist's "第 2 次提交"). */
@@ -126,6 +157,7 @@ static enum engine_rc prepare_submit(struct change *c)
                                  d->gaps.items[i].detail_zh);
         c->out->errs.dropped += d->gaps.dropped;
     }
+    accept_declaration(c);
     memcpy(c->next.submitted_at, c->now_text, sizeof c->next.submitted_at);
     if (!json_object_get(c->app->facts, "first_submitted_at"))
         json_object_set_new(

@@ -229,7 +229,7 @@ void app_evaluate(struct app *a, int64_t now)
                         "consistent (completeness lists them); the checks are made once it is",
                         n);
         eligibility_zh(&a->elig,
-                       "申报表尚未填写完整：还有 %zu 项缺少或前后不一致（见 completeness）；"
+                       "申报表尚未填写完整：还有 %zu 项缺少或前后不一致；"
                        "填写完整后即进行资格审查",
                        n);
         return;

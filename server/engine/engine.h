@@ -281,6 +281,15 @@ struct resolution_input {
     const char *opinion;
 };
 
+/* "submit" (NULL: no input): the 承诺书 the applicant accepted, by the
+ * version of its text it read (GET /v1/kinds/{kind}); recorded in the
+ * event with its time and the text's SHA-256.  A version that is not the
+ * kind's current one, or accepted not true, is 422. */
+struct submission_input {
+    const char *declaration_version; /* NULL: the declaration was not given */
+    bool accepted;
+};
+
 /* "withdraw" (NULL: no input): the applicant's reason, recorded. */
 struct withdrawal_input {
     const char *opinion; /* NULL: none */
@@ -654,6 +663,33 @@ enum engine_rc engine_session_open(struct engine *e, int64_t account,
                                    int64_t now, int64_t seconds, struct outcome *o);
 enum engine_rc engine_session_close(struct engine *e, const unsigned char hash[TOKEN_HASH_LEN],
                                     int64_t now, struct outcome *o);
+
+/* ---- passwords (CONTRACT.md "Passwords") ---- */
+
+/* How long a reset link works. */
+#define PASSWORD_RESET_SECONDS (24 * 3600)
+
+/* A one-time reset code for the live account with this e-mail, valid 24
+ * hours; its text to code_out (TOKEN_TEXT_LEN + 1 bytes), only its keyed
+ * hash to the store, the account's older codes replaced.  *account_id and
+ * expires_out (RFC3339_LEN bytes) say whose and until when.
+ * STORE_NOT_FOUND when no live account has the e-mail address.  For
+ * `shenbao account reset-password`. */
+enum store_rc password_reset_issue(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
+                                   const char *email, int64_t now, char *code_out,
+                                   int64_t *account_id, char *expires_out);
+/* Uses reset code `code` once: the account's password becomes the one
+ * password_hash hashes, and every session of it ends.  ENGINE_INVALID (at
+ * /code) for a code unknown, used, replaced or expired. */
+enum engine_rc engine_password_reset(struct engine *e, const unsigned char key[TOKEN_KEY_LEN],
+                                     const char *code, const char *password_hash, int64_t now,
+                                     struct outcome *o);
+/* The actor's new password; every session of the account but `keep` (the
+ * one that asked; NULL: none) ends.  *sessions: how many ended. */
+enum engine_rc engine_password_change(struct engine *e, const struct actor *who,
+                                      const char *password_hash,
+                                      const unsigned char keep[TOKEN_HASH_BYTES], int64_t now,
+                                      int *sessions, struct outcome *o);
 
 /* A new applicant account with a password (sign-up).  ENGINE_EXISTS, with
  * one and the same reason, when its organisation or its e-mail address has

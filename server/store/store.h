@@ -312,6 +312,31 @@ enum store_rc store_session_find(struct store *s, const unsigned char token_hash
 enum store_rc store_session_revoke(struct store_tx *tx,
                                    const unsigned char token_hash[TOKEN_HASH_LEN], const char *at);
 
+/* ---- passwords and their resets (resets.c) ----------------------------- */
+
+/* The live account with this e-mail: its id, and whether it has a
+ * password.  STORE_NOT_FOUND when there is none (or it is disabled). */
+enum store_rc store_account_by_email_any(struct store *s, const char *email, int64_t *id,
+                                         bool *has_password);
+/* The password hash of live account id (cap bytes to out); STORE_NOT_FOUND
+ * when it is disabled or has no password. */
+enum store_rc store_password_hash_of(struct store *s, int64_t account_id, char *out, size_t cap);
+/* A reset code of the account by its hash, valid until expires_at; the
+ * account's older codes stop working. */
+enum store_rc store_reset_add(struct store_tx *tx, int64_t account_id,
+                              const unsigned char code_hash[TOKEN_HASH_LEN], const char *created_at,
+                              const char *expires_at);
+/* Uses the code that hashes to code_hash, once: *account_id is its
+ * account.  STORE_NOT_FOUND for an unknown, used, replaced or expired code,
+ * or a disabled account. */
+enum store_rc store_reset_take(struct store_tx *tx, const unsigned char code_hash[TOKEN_HASH_LEN],
+                               const char *now, int64_t *account_id);
+/* Sets the account's password hash and ends, at `at`, every session of it
+ * but `keep` (NULL: all); *sessions (may be NULL): how many ended. */
+enum store_rc store_password_replace(struct store_tx *tx, int64_t account_id, const char *hash,
+                                     const unsigned char keep[TOKEN_HASH_LEN], const char *at,
+                                     int *sessions);
+
 /* ---- applications ---------------------------------------------------- */
 
 struct application {

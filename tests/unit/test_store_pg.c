@@ -1320,6 +1320,115 @@ START_TEST(test_desk_and_listings)
 }
 END_TEST
 
+/* ---- passwords and their resets ------------------------------------------- */
+
+struct reset_op {
+    unsigned char code[TOKEN_HASH_LEN];
+    const char *now, *until, *hash;
+    const unsigned char *keep;
+    int64_t account;
+    int sessions;
+};
+
+static enum store_rc tx_reset_add(struct store_tx *tx, void *ctx)
+{
+    struct reset_op *o = ctx;
+    return store_reset_add(tx, 1, o->code, o->now, o->until);
+}
+
+static enum store_rc tx_reset_take(struct store_tx *tx, void *ctx)
+{
+    struct reset_op *o = ctx;
+    o->account = 0;
+    return store_reset_take(tx, o->code, o->now, &o->account);
+}
+
+static enum store_rc tx_password_replace(struct store_tx *tx, void *ctx)
+{
+    struct reset_op *o = ctx;
+    return store_password_replace(tx, 1, o->hash, o->keep, o->now, &o->sessions);
+}
+
+START_TEST(test_password_resets)
+{
+    struct env e;
+    struct db *d;
+    char err[512] = "", stored[128] = "";
+    unsigned char s1[TOKEN_HASH_LEN], s2[TOKEN_HASH_LEN];
+
+    env_open(&e, _i);
+    migrate(e.s);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    for (size_t i = 0; i < sizeof seed_sql / sizeof seed_sql[0]; i++)
+        ck_assert_int_eq(run_case(d, seed_sql[i], -1, 0, 0), ACCEPTED);
+    memset(s1, 1, sizeof s1);
+    memset(s2, 2, sizeof s2);
+    for (int i = 0; i < 2; i++) {
+        struct db_stmt *st = db_prepare(d, "INSERT INTO sessions (account_id, token_hash, csrf,"
+                                           " created_at, expires_at) VALUES (1, ?1, 'c', " T
+                                           ", '2099-01-01T00:00:00Z')");
+        ck_assert_ptr_nonnull(st);
+        db_bind_blob(st, 1, i == 0 ? s1 : s2, TOKEN_HASH_LEN);
+        ck_assert_int_eq(db_exec(st), DB_OK);
+    }
+    db_close(d);
+
+    int64_t id = 0;
+    bool has_password = true;
+    ck_assert_int_eq(store_account_by_email_any(e.s, "a@example.cn", &id, &has_password), STORE_OK);
+    ck_assert_int_eq(id, 1);
+    ck_assert(!has_password);
+    ck_assert_int_eq(store_account_by_email_any(e.s, "b@example.cn", &id, &has_password),
+                     STORE_NOT_FOUND);
+    ck_assert_int_eq(store_password_hash_of(e.s, 1, stored, sizeof stored), STORE_NOT_FOUND);
+
+    /* Two codes: the newer replaces the older. */
+    struct reset_op a = {.now = "2020-09-29T02:00:00Z", .until = "2020-09-30T02:00:00Z"};
+    struct reset_op b = a;
+    memset(a.code, 0xa, sizeof a.code);
+    memset(b.code, 0xb, sizeof b.code);
+    ck_assert_int_eq(store_write(e.s, tx_reset_add, &a), STORE_OK);
+    ck_assert_int_eq(store_write(e.s, tx_reset_add, &b), STORE_OK);
+    a.now = "2020-09-29T03:00:00Z";
+    ck_assert_int_eq(store_write(e.s, tx_reset_take, &a), STORE_NOT_FOUND);
+    /* Past its expiry (the instant itself included), nothing. */
+    b.now = "2020-09-30T02:00:00Z";
+    ck_assert_int_eq(store_write(e.s, tx_reset_take, &b), STORE_NOT_FOUND);
+    /* Once, within it. */
+    b.now = "2020-09-30T01:59:59Z";
+    ck_assert_int_eq(store_write(e.s, tx_reset_take, &b), STORE_OK);
+    ck_assert_int_eq(b.account, 1);
+    ck_assert_int_eq(store_write(e.s, tx_reset_take, &b), STORE_NOT_FOUND);
+
+    /* The new password, every session but the one kept ended; then all. */
+    struct reset_op p = {.now = "2020-09-29T04:00:00Z", .hash = "$argon2id$x", .keep = s1};
+    ck_assert_int_eq(store_write(e.s, tx_password_replace, &p), STORE_OK);
+    ck_assert_int_eq(p.sessions, 1);
+    ck_assert_int_eq(store_password_hash_of(e.s, 1, stored, sizeof stored), STORE_OK);
+    ck_assert_str_eq(stored, "$argon2id$x");
+    p.keep = NULL;
+    p.hash = "$argon2id$y";
+    ck_assert_int_eq(store_write(e.s, tx_password_replace, &p), STORE_OK);
+    ck_assert_int_eq(p.sessions, 1);
+    ck_assert_int_eq(store_write(e.s, tx_password_replace, &p), STORE_OK);
+    ck_assert_int_eq(p.sessions, 0);
+
+    /* A disabled account's code does not work. */
+    struct reset_op c = a;
+    memset(c.code, 0xc, sizeof c.code);
+    ck_assert_int_eq(store_write(e.s, tx_reset_add, &c), STORE_OK);
+    d = db_open(e.target, 0, err, sizeof err);
+    ck_assert_int_eq(db_exec_script(d, "UPDATE accounts SET disabled = 1 WHERE id = 1"), DB_OK);
+    db_close(d);
+    ck_assert_int_eq(store_write(e.s, tx_reset_take, &c), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_account_by_email_any(e.s, "a@example.cn", &id, &has_password),
+                     STORE_NOT_FOUND);
+    ck_assert_int_eq(atomic_load(&errors_logged), 0);
+    env_close(&e);
+}
+END_TEST
+
 START_TEST(test_postgresql_store)
 {
     struct env e;
@@ -1369,6 +1478,7 @@ static Suite *store_pg_suite(void)
     tcase_add_loop_test(tc, test_duties, 0, 2);
     tcase_add_loop_test(tc, test_idempotency_keys, 0, 2);
     tcase_add_loop_test(tc, test_desk_and_listings, 0, 2);
+    tcase_add_loop_test(tc, test_password_resets, 0, 2);
     tcase_add_test(tc, test_postgresql_store);
     suite_add_tcase(s, tc);
     return s;

@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import {it} from 'node:test';
 
-import {Person, launch, field, fill, group, uscc, saveDraft, appIdFromHash, apiGet, attachMaterials} from './lib.mjs';
+import {Person, launch, field, fill, group, uscc, saveDraft, appIdFromHash, apiGet, attachMaterials, confirmSubmission} from './lib.mjs';
 
 const OPERATOR = {name: '北京三山五园文化发展有限公司', uscc: uscc('91110108MA01EBX1Q')};
 const BASE = '三山五园古都文化体验基地';
@@ -250,6 +250,7 @@ export function register(env, {failed}) {
     await o.page.reload();
     await o.settle();
     await o.page.getByRole('button', {name: '提交申报', exact: true}).click();
+    await confirmSubmission(o);
     await o.page.waitForURL(new RegExp(`#/app/${id}$`));
     await o.settle();
     await m.locator('p.status .badge').getByText('区级初审中').waitFor();

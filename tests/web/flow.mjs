@@ -13,11 +13,12 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import {spawnSync} from 'node:child_process';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 import {NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck,
-  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn} from './lib.mjs';
+  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn, confirmSubmission, latinWords} from './lib.mjs';
 
 // ---- the organisation and what it declares ----
 
@@ -68,6 +69,7 @@ const APP = /^\/v1\/applications(?:\/\d+)?$/;
 
 // ---- the day's work at Haidian's desk, put there through the API ----
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'api', 'examples');
 const example = (kind) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${kind}.json`), 'utf8'));
 
@@ -143,7 +145,21 @@ export function register(env, {failed}) {
     const pub = s.pub = await person('public');
     await pub.go('#/');
     assert.equal(await h1(pub).textContent(), '北京市项目申报');
+    assert.equal(await pub.page.title(), '北京市项目申报', 'the site\'s name once');
     await pub.look('start');
+    // Every look() scans a Chinese page for English words: the scan finds
+    // one put there, in the text and in a label, and not in a code or in what
+    // people typed.
+    const planted = await pub.page.evaluate(() => {
+      const h1 = document.querySelector('main h1');
+      const add = (html) => { const x = document.createElement('span'); x.innerHTML = html; h1.append(x); return x; };
+      return [add(' Draft <code>incubator</code> <span translate="no">Maison Exemple</span> 91110108MA01W7XK3R a.pdf'),
+        add('<button type="button" aria-label="删除 Remove">×</button>')].length;
+    });
+    assert.equal(planted, 2);
+    assert.deepEqual(await latinWords(pub.page), ['Draft', 'Remove']);
+    await pub.page.reload();
+    await pub.settle();
     // The first Tab reaches the skip link, which moves to the content.
     await pub.page.keyboard.press('Tab');
     assert.equal(await pub.page.evaluate(() => document.activeElement.className), 'skip');
@@ -188,7 +204,13 @@ export function register(env, {failed}) {
     const live = m.locator(`#${await code.getAttribute('id')}l`);
     assert.equal((await live.textContent()).trim(), `校验码不符：按前 17 位，最后一位应为 ${ORG.uscc[17]}。请核对。`);
     assert.match(await live.getAttribute('class'), /\bwarn\b/);
-    await fill(m, {联系邮箱: ORG.email, 密码: ORG.password});
+    // A password too short is said once, next to the field, not again in its meter.
+    await fill(m, {联系邮箱: ORG.email, 密码: 'short'});
+    await page.getByRole('button', {name: '注册', exact: true}).click();
+    assert.equal(await errorNextTo(m, '密码'), '太短：5/12 个字符。');
+    const meter = m.locator(`#${await field(m, '密码').getAttribute('id')}l`);
+    assert.equal((await meter.textContent()).trim(), '', 'the password\'s problem said once');
+    await fill(m, {密码: ORG.password});
     await page.getByRole('button', {name: '注册', exact: true}).click();
     assert.match(await errorNextTo(m, '统一社会信用代码'), /校验码不符/);
     assert.equal((await live.textContent()).trim(), '', 'said once, next to the field');
@@ -398,16 +420,19 @@ export function register(env, {failed}) {
     });
     await fill(m, {入境旅游特别奖申请: '在重点入境客源国举办北京旅游推介会 6 场。'});
 
-    // ...but lets the clerk save: the server says what is wrong, and where.
-    clerk.expect(422, 'POST', APP);
+    // ...and lets the clerk save: the server keeps the draft as it is and
+    // says what is not consistent yet, and where.
     await saveDraft(clerk);
-    clerk.sawAnswer(422, 'POST', APP);
-    const summary = m.locator('div.alert.error[role=alert]').first();
+    await page.waitForURL(/#\/edit\/\d+$/);
+    const summary = m.locator('div.alert.missing');
     await summary.waitFor({state: 'visible'});
-    assert.match(await summary.textContent(), /尚未保存到服务器/);
-    assert.match(await summary.textContent(), /暂存在本浏览器/);
+    assert.match(await summary.textContent(), /草稿已保存到服务器（版本 1）.*尚有 1 项未填或需修改/s);
     assert.equal(await errorNextTo(m, '入境外联人天数'), '所列团队合计 5,000 人天，与填写的 4,500 人天不一致。');
-    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('role')), 'alert', 'the summary takes the focus');
+    assert.ok(await page.evaluate(() => document.activeElement.classList.contains('missing')), 'the list takes the focus');
+    s.tourism = appIdFromHash(clerk);
+    const stored = (await apiGet(clerk, `/v1/applications/${s.tourism}`)).body;
+    assert.equal(stored.data.outbound_person_days, 4500);
+    assert.equal(stored.completeness.complete, false);
     await clerk.look('tourism-server-error');
 
     // The summary's link goes to the field; the language switch keeps what
@@ -423,10 +448,10 @@ export function register(env, {failed}) {
 
     await field(m, '入境外联人天数').fill('5000');
     await saveDraft(clerk);
-    await page.waitForURL(/#\/edit\/\d+$/);
-    await m.getByText('已保存（版本 1）', {exact: false}).waitFor();
-    s.tourism = appIdFromHash(clerk);
+    await m.getByText('已保存（版本 2）', {exact: false}).waitFor();
+    assert.equal(await summary.isVisible(), false);
     const {body} = await apiGet(clerk, `/v1/applications/${s.tourism}`);
+    assert.equal(body.completeness.complete, true);
     assert.equal(body.data.outbound_person_days, 5000);
     assert.equal(body.data.groups.length, 3);
     assert.equal(body.data.charters[0].scheduled_route, false);
@@ -486,7 +511,7 @@ export function register(env, {failed}) {
     }
   });
 
-  step('save at any time: a half-filled form is kept in this browser until the server takes it', async () => {
+  step('save at any time: a half-filled form is saved on the server as a draft; a colleague signed in elsewhere continues it', async () => {
     const clerk = s.clerk;
     const page = clerk.page;
     await clerk.go('#/new/incubator');
@@ -497,62 +522,95 @@ export function register(env, {failed}) {
       '上年度总收入（元）': '2,500,000.50',
       导师服务人次: '55',
     });
-    clerk.expect(422, 'POST', APP);
-    await saveDraft(clerk);
-    clerk.sawAnswer(422, 'POST', APP);
-    const summary = m.locator('div.alert.error[role=alert]').first();
-    await summary.waitFor({state: 'visible'});
-    assert.match(await summary.textContent(), /尚未保存到服务器.*请补全或修改下面列出的内容.*暂存在本浏览器中/s);
-    // the server's words, in Chinese (the page asks for them)
-    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
-    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
+    // Until it is saved, what is typed is kept in this browser (a crash
+    // buffer): a reload brings it back.
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     assert.equal((await localDraftKeys(clerk)).length, 1);
-    await clerk.look('incubator-half-filled-422');
-    // The English page asks the server for English (Accept-Language), though
-    // the browser prefers Chinese.
-    await page.getByRole('button', {name: 'Switch to English'}).click();
-    await clerk.settle();
-    clerk.expect(422, 'POST', APP);
-    await page.getByRole('button', {name: 'Save draft', exact: true}).click();
-    await clerk.settle();
-    clerk.sawAnswer(422, 'POST', APP);
-    assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
-    await page.getByRole('button', {name: '切换到中文'}).click();
-    await clerk.settle();
-
-    // Reloading (or coming back later) brings the entries back.
     await page.reload();
     await clerk.settle();
     assert.match(new URL(page.url()).hash, /^#\/new\/incubator$/);
     await m.getByText('已恢复您在本浏览器中填写、尚未保存到服务器的内容', {exact: false}).waitFor();
-    assert.equal(await field(m, '注册登记日期').inputValue(), '2018-03-01');
-    assert.equal(await field(m, '孵化服务领域').inputValue(), 'integrated_circuits');
     assert.equal(await field(m, '上年度总收入（元）').inputValue(), '2,500,000.50');
-    assert.equal(await field(m, '导师服务人次').inputValue(), '55');
     await clerk.look('incubator-restored');
-    // My applications points to it.
-    await clerk.go('#/apps');
-    await m.getByText('本浏览器中有尚未保存到服务器的申报表', {exact: false}).waitFor();
-    await m.locator('div.alert').getByRole('link', {name: '科技企业孵化器认定'}).click();
-    await page.waitForURL(/#\/new\/incubator$/);
-    await clerk.settle();
-    assert.equal(await field(m, '导师服务人次').inputValue(), '55');
 
-    // Completed, it is saved on the server and the local copy goes.
-    await tuple(m, '专业服务收入（元）', [100000000, 120000000, 150000000]);
-    await tuple(m, '在孵企业营业收入（元）', [2000000000, 2300000000, 2600000000]);
-    await fill(m, {运营团队情况: '运营团队 5 人。'});
+    // Saved half-filled: the server keeps it and says what is missing, in
+    // Chinese (the page asks for it), listed and next to the fields.
     await saveDraft(clerk);
     await page.waitForURL(/#\/edit\/\d+$/);
-    await m.getByText('已保存（版本 1）', {exact: false}).waitFor();
-    const id = appIdFromHash(clerk);
-    assert.deepEqual(await localDraftKeys(clerk), []);
-    const {body} = await apiGet(clerk, `/v1/applications/${id}`);
-    assert.equal(body.data.total_revenue_fen, 250000050);
-    assert.equal(body.data.registered_on, '2018-03-01');
+    const id = s.second = appIdFromHash(clerk);
+    const summary = m.locator('div.alert.missing');
+    await summary.waitFor({state: 'visible'});
+    assert.match(await summary.textContent(), /草稿已保存到服务器（版本 1），同一账号在其他电脑上也可继续填写。尚有 \d+ 项未填或需修改/);
+    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
+    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
+    assert.deepEqual(await localDraftKeys(clerk), [], 'nothing left in this browser once the server has it');
+    const half = (await apiGet(clerk, `/v1/applications/${id}`)).body;
+    assert.equal(half.status, 'draft');
+    assert.equal(half.completeness.complete, false);
+    assert.equal(half.data.total_revenue_fen, 250000050);
+    assert.equal(half.data.registered_on, '2018-03-01');
+    assert.equal(half.data.team_description, undefined);
+    await clerk.look('incubator-half-saved');
+    // The English page asks the server for English (Accept-Language), though
+    // the browser prefers Chinese.
+    await page.getByRole('button', {name: 'Switch to English'}).click();
+    await clerk.settle();
+    assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
+    await page.getByRole('button', {name: '切换到中文'}).click();
+    await clerk.settle();
 
-    // Changes to a saved draft are kept too, and can be thrown away.
+    // A colleague on another computer signs in as the organisation and
+    // continues the draft where it was left.
+    const mate = await person('a colleague, on another computer');
+    await mate.go('#/signin');
+    const panel = main(mate).locator('section.panel').filter({hasText: '申报单位登录'});
+    await field(panel, '联系邮箱').fill(ORG.email);
+    await field(panel, '密码').fill(ORG.password);
+    await panel.getByRole('button', {name: '登录', exact: true}).click();
+    await mate.page.waitForURL(/#\/apps$/);
+    await mate.settle();
+    const mm = main(mate);
+    const card = mm.locator('li.card').filter({hasText: `申报 #${id} · 北京市科技企业孵化器认定`});
+    await card.getByRole('link', {name: '编辑'}).click();
+    await mate.page.waitForURL(new RegExp(`#/edit/${id}$`));
+    await mate.settle();
+    assert.equal(await field(mm, '注册登记日期').inputValue(), '2018-03-01');
+    assert.equal(await field(mm, '孵化服务领域').inputValue(), 'integrated_circuits');
+    assert.equal(await field(mm, '上年度总收入（元）').inputValue(), '2,500,000.50');
+    assert.equal(await field(mm, '导师服务人次').inputValue(), '55');
+    await mm.locator('div.alert.missing').waitFor({state: 'visible'});
+    assert.equal(await errorNextTo(mm, '运营团队情况'), '必填。');
+    await mate.look('incubator-continued-elsewhere');
+    // Submitting now lists everything still missing, and goes nowhere.
+    await mate.page.getByRole('button', {name: '提交申报', exact: true}).click();
+    await mm.locator('div.alert.missing').getByText('尚有', {exact: false}).waitFor();
+    assert.match(mate.page.url(), new RegExp(`#/edit/${id}$`));
+    await tuple(mm, '专业服务收入（元）', [100000000, 120000000, 150000000]);
+    await tuple(mm, '在孵企业营业收入（元）', [2000000000, 2300000000, 2600000000]);
+    await fill(mm, {运营团队情况: '运营团队 5 人。'});
+    await saveDraft(mate);
+    await mm.getByText('已保存（版本 2）', {exact: false}).waitFor();
+    assert.equal(await mm.locator('div.alert.missing').isVisible(), false);
+    const done = (await apiGet(mate, `/v1/applications/${id}`)).body;
+    assert.equal(done.completeness.complete, true);
+    // An unsaved change is kept in that browser until its user signs out:
+    // then nothing of the account stays there.
+    await field(mm, '导师服务人次').fill('60');
+    await mm.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
+    assert.equal((await localDraftKeys(mate)).length, 1);
+    await mate.page.getByRole('button', {name: '退出'}).click();
+    await mate.page.waitForURL(/#\/$/);
+    await mate.settle();
+    assert.deepEqual(await localDraftKeys(mate), []);
+    await mate.close();
+
+    // Back on the first computer: the colleague's version.
+    await clerk.go(`#/edit/${id}`);
+    assert.equal(await field(m, '运营团队情况').inputValue(), '运营团队 5 人。');
+    assert.equal(await m.locator('div.alert.missing').isVisible(), false);
+
+    // Changes to a saved draft are kept in this browser too, and can be
+    // thrown away.
     await field(m, '导师服务人次').fill('70');
     await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     await page.reload();
@@ -561,6 +619,83 @@ export function register(env, {failed}) {
     await m.getByRole('button', {name: '放弃这些内容，显示服务器上的版本'}).click();
     assert.equal(await field(m, '导师服务人次').inputValue(), '55');
     assert.deepEqual(await localDraftKeys(clerk), []);
+  });
+
+  step('paste: 25 incubatee rows copied from a spreadsheet (Chinese headers, 万 and commas, 是/否) replace the table after a preview; a CSV adds two', async () => {
+    const clerk = s.clerk;
+    const page = clerk.page;
+    await clerk.go(`#/edit/${s.second}`);
+    const m = main(clerk);
+    const table = group(m, '在孵企业');
+    const rowsNow = () => table.locator(':scope > ol.rows > li.row').count();
+    const before = await rowsNow();
+    await table.getByRole('button', {name: '从 Excel 粘贴或导入 CSV'}).click();
+    const area = field(table, '粘贴区（制表符分隔，含表头）');
+    // The template: a CSV with the Chinese headers, a BOM for Excel.
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      table.getByRole('link', {name: '下载 CSV 模板'}).click()]);
+    const tmpl = fs.readFileSync(await download.path(), 'utf8');
+    assert.ok(tmpl.startsWith('\uFEFF企业名称,统一社会信用代码,从业人员总数,上年度营业收入（元）,'), tmpl);
+    // Mistakes are shown cell by cell (rows counted from 1) and nothing is replaced.
+    const bad = ['企业名称\t统一社会信用代码\t从业人员总数\t上年度营业收入（元）\t孵化器投资',
+      `北京甲公司\t${flipCheck(INCUBATEES[0].uscc)}\t十二\t12万\t是`,
+      `北京乙公司\t${INCUBATEES[1].uscc}\t15\t1,2,3.456\t也许`].join('\n');
+    await area.fill(bad);
+    await table.getByRole('button', {name: '预览', exact: true}).click();
+    const errs = table.locator('.paste-out div.alert.error');
+    await errs.getByText('第 1 行 · 统一社会信用代码：校验码不符', {exact: false}).waitFor();
+    await errs.getByText('第 1 行 · 从业人员总数：应为整数').waitFor();
+    await errs.getByText('第 2 行 · 上年度营业收入（元）：金额格式不对', {exact: false}).waitFor();
+    await errs.getByText('第 2 行 · 孵化器投资：应为“是”或“否”').waitFor();
+    assert.equal(await table.locator('table.paste-preview td.bad').count(), 4);
+    assert.equal(await table.getByRole('button', {name: /替换表格/}).count(), 0);
+    assert.equal(await rowsNow(), before);
+    await clerk.look('paste-errors');
+    // The spreadsheet's rows, pasted as Excel copies them (through the clipboard).
+    const tsv = fs.readFileSync(path.join(HERE, 'fixtures', 'incubatees.tsv'), 'utf8');
+    await clerk.context.grantPermissions(['clipboard-read', 'clipboard-write'], {origin: clerk.base});
+    await area.fill('');
+    await page.evaluate((text) => navigator.clipboard.writeText(text), tsv);
+    await area.focus();
+    await page.keyboard.press('Control+V');
+    const preview = table.locator('table.paste-preview');
+    await preview.locator('caption').getByText('共 25 行，0 处错误。').waitFor();
+    await table.locator('.paste-out p.meta').getByText('第 11 列“备注” → （不导入）', {exact: false}).waitFor();
+    await clerk.look('paste-preview');
+    await table.getByRole('button', {name: '用这 25 行替换表格'}).click();
+    await table.getByText('已导入 25 行。请核对后保存。').waitFor();
+    assert.equal(await rowsNow(), 25);
+    const last = row(m, '在孵企业', 25);
+    assert.equal(await field(last, '企业名称').inputValue(), '北京燎原第25号科技有限公司');
+    assert.equal(await field(last, '上年度营业收入（元）').inputValue(), '3,600,000.00');
+    assert.equal(await field(last, '从业人员总数').inputValue(), '58');
+    assert.equal(await field(row(m, '在孵企业', 1), '孵化器投资').isChecked(), true);
+    await clerk.look('paste-replaced');
+    // A CSV file (Excel's “CSV UTF-8”; amounts in 万元 as its header says) adds rows.
+    const csv = ['企业名称,统一社会信用代码,从业人员总数,上年度营业收入（万元）,“硬科技”创新企业',
+      `北京燎原第26号科技有限公司,${uscc('91110108MA03A1XKY')},"1,020",88.5,是`,
+      `北京燎原第27号科技有限公司,${uscc('91110108MA03B2XKY')},30,0.5,否`].join('\r\n');
+    await field(table, '或选择 CSV 文件').setInputFiles({name: '在孵企业.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8')});
+    await preview.locator('caption').getByText('共 2 行，0 处错误。').waitFor();
+    await table.getByRole('button', {name: '追加这 2 行'}).click();
+    assert.equal(await rowsNow(), 27);
+    await saveDraft(clerk);
+    await m.getByText('已保存（版本 3）', {exact: false}).waitFor();
+    const {body} = await apiGet(clerk, `/v1/applications/${s.second}`);
+    const want = tsv.trim().split('\r\n').slice(1).map((line) => {
+      const c = line.split('\t');
+      const i = Number(c[0].match(/第(\d+)号/)[1]) - 1;
+      return {name: c[0], uscc: c[1], employees: 10 + 2 * i, revenue_fen: (120 + 10 * i) * 1000000,
+        hard_tech: true, prohibited_catalogue: false, invested: i < 8, invested_by_incubator: i < 1,
+        ip_applied: i < 20, ip_valid: i % 3 === 0};
+    });
+    const got = body.data.incubatees;
+    assert.equal(got.length, 27);
+    assert.deepEqual(got.slice(0, 25), want);
+    assert.equal(got[25].employees, 1020);
+    assert.equal(got[25].revenue_fen, 88500000);
+    assert.equal(got[26].revenue_fen, 500000);
+    assert.equal(got[26].hard_tech, false);
   });
 
   step('seed: the day\'s applications wait at Haidian\'s desk (an incubator failing a check, the oldest, and twelve first stores)', async () => {
@@ -597,6 +732,12 @@ export function register(env, {failed}) {
     const m = main(clerk);
     const card = m.locator('li.card').filter({hasText: `申报 #${s.incubator} · 北京市科技企业孵化器认定`});
     await card.getByText('草稿').waitFor();
+    // What each is about, and the server's verdict on it.
+    await card.locator('p.project').getByText(ORG.name, {exact: true}).waitFor();
+    await card.getByText('✓ 符合申报条件').waitFor();
+    const second = m.locator('li.card').filter({hasText: `申报 #${s.second} · 北京市科技企业孵化器认定`});
+    await second.locator('.elig').waitFor();
+    await m.locator('li.card p.project').getByText('Maison Exemple · Maison Exemple 北京首店', {exact: true}).first().waitFor();
     await clerk.look('my-applications');
     await card.getByRole('link', {name: '编辑'}).click();
     await page.waitForURL(new RegExp(`#/edit/${s.incubator}$`));
@@ -632,11 +773,28 @@ export function register(env, {failed}) {
     await clerk.look('materials-complete');
   });
 
-  step('submit: the incubator application goes to the district', async () => {
+  step('submit: the 承诺书 is accepted on the confirmation page, then the incubator application goes to the district', async () => {
     const clerk = s.clerk;
     const page = clerk.page;
     const m = main(clerk);
     await page.getByRole('button', {name: '提交申报', exact: true}).click();
+    await page.waitForURL(new RegExp(`#/submit/${s.incubator}$`));
+    await clerk.settle();
+    const kind = (await apiGet(clerk, '/v1/kinds/incubator')).body;
+    // the summary, and the declaration as the server serves it, with its version
+    await m.locator('.confirm-summary').getByText('全部条件符合').waitFor();
+    await m.locator('.confirm-summary').getByText('5 个文件').waitFor();
+    const firstLine = kind.declaration.text_zh.split('\n')[0];
+    await m.locator('.decl-text').getByText(firstLine, {exact: true}).waitFor();
+    await m.locator('form.declaration p.meta').getByText(`版本：${kind.declaration.version}`).waitFor();
+    // not accepted: nothing is sent, the page says why
+    await m.getByRole('button', {name: '确认并提交', exact: true}).click();
+    await m.getByText('请先勾选同意承诺书。').waitFor();
+    assert.match(page.url(), new RegExp(`#/submit/${s.incubator}$`));
+    assert.equal((await apiGet(clerk, `/v1/applications/${s.incubator}`)).body.status, 'draft');
+    await clerk.look('submit-confirmation');
+    const version = await confirmSubmission(clerk);
+    assert.equal(version, kind.declaration.version);
     await page.waitForURL(new RegExp(`#/app/${s.incubator}$`));
     await clerk.settle();
     await m.getByText('已提交，等待区级初审。').waitFor();
@@ -645,6 +803,71 @@ export function register(env, {failed}) {
     await m.locator('details.data > summary').click();
     await m.locator('details.data table.grid').first().waitFor();
     await clerk.look('application-submitted');
+  });
+
+  step('receipt: the 受理回执 names the application, the unit, the 承诺书 accepted and every file with its hash; it prints', async () => {
+    const clerk = s.clerk;
+    const page = clerk.page;
+    const m = main(clerk);
+    await m.getByRole('link', {name: '受理回执', exact: true}).click();
+    await page.waitForURL(new RegExp(`#/receipt/${s.incubator}$`));
+    await clerk.settle();
+    const events = (await apiGet(clerk, `/v1/applications/${s.incubator}/events`)).body.items;
+    const sub = events.filter((e) => e.action === 'submit').pop();
+    const r = m.locator('section.receipt');
+    await r.getByText(String(s.incubator), {exact: true}).waitFor();
+    await r.getByText(ORG.name, {exact: false}).first().waitFor();
+    await r.getByText(`已确认（版本 ${sub.details.declaration.version}`, {exact: false}).waitFor();
+    assert.equal(sub.details.materials.length, 5);
+    for (const f of sub.details.materials) await r.locator('code.hash').getByText(f.sha256, {exact: true}).waitFor();
+    await clerk.look('receipt');
+    // The print button prints (the dialog itself is the browser's).
+    await page.evaluate(() => { window.printed = 0; window.print = () => { window.printed++; }; });
+    await m.getByRole('button', {name: '打印回执', exact: true}).click();
+    assert.equal(await page.evaluate(() => window.printed), 1);
+    await page.emulateMedia({media: 'print'});
+    assert.equal(await m.getByRole('button', {name: '打印回执', exact: true}).isVisible(), false);
+    await page.screenshot({path: path.join(clerk.env.screenshots, 'receipt-print.png'), fullPage: true});
+    await page.emulateMedia({media: 'screen'});
+  });
+
+  step('tokens: the applicant makes a token on the 账号安全 page, uses it with curl, and revokes it', async () => {
+    const clerk = s.clerk;
+    const page = clerk.page;
+    const m = main(clerk);
+    await page.locator('header').getByRole('link', {name: '账号安全', exact: true}).click();
+    await page.waitForURL(/#\/tokens$/);
+    await clerk.settle();
+    await m.getByText('还没有令牌。').waitFor();
+    await clerk.look('tokens-empty');
+    // a name is required: the server's 422 is shown next to the field
+    clerk.expect(422, 'POST', /^\/v1\/tokens$/);
+    await m.getByRole('button', {name: '创建令牌', exact: true}).click();
+    assert.ok((await errorNextTo(m, '名称（用途）')).length > 0);
+    await field(m, '名称（用途）').fill('财务系统对接');
+    await field(m, '最后有效日期（可不填）').fill('2020-12-31');
+    await m.getByRole('button', {name: '创建令牌', exact: true}).click();
+    const secret = m.locator('input.token-secret');
+    await secret.waitFor();
+    const token = await secret.inputValue();
+    assert.match(token, /^sb_/);
+    const listed = m.locator('table.tokens tbody tr').filter({hasText: '财务系统对接'});
+    await listed.getByText('2020-12-31').waitFor();
+    await clerk.look('tokens-made');
+    // the token works outside the browser, as the account
+    const curl = (tok) => spawnSync('curl', ['-s', '-H', `Authorization: Bearer ${tok}`, `${clerk.base}/v1/account`], {encoding: 'utf8'});
+    const out = curl(token);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(JSON.parse(out.stdout).uscc, ORG.uscc, out.stdout);
+    const apps = spawnSync('curl', ['-s', '-H', `Authorization: Bearer ${token}`, `${clerk.base}/v1/applications`], {encoding: 'utf8'});
+    assert.ok(JSON.parse(apps.stdout).items.some((a) => a.id === s.incubator), apps.stdout);
+    // revoked (asked twice), it stops working at once
+    await listed.getByRole('button', {name: '撤销'}).click();
+    await listed.getByRole('button', {name: '确认撤销？'}).click();
+    await m.getByText('令牌“财务系统对接”已撤销', {exact: false}).waitFor();
+    await m.getByText('还没有令牌。').waitFor();
+    const after = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, `${clerk.base}/v1/account`], {encoding: 'utf8'});
+    assert.equal(after.stdout, '401');
   });
 
   step('district clerk: signs in; the worklist counts what waits, filters it, and opens the oldest', async () => {
@@ -951,6 +1174,76 @@ export function register(env, {failed}) {
     await field(m, '证书 JSON 或 JWS').fill(JSON.stringify({...doc, jws: flipped}));
     await m.getByRole('button', {name: '验证'}).click();
     await result.getByText('✗ 签名无效').waitFor();
+  });
+
+  step('rounds: a new form takes the round whose window the server says is open', async () => {
+    const clerk = s.clerk;
+    const m = main(clerk);
+    await clerk.go('#/new/first_store');
+    assert.equal(await field(m, '申报年度').inputValue(), '2020', 'no window: this year');
+    // The commerce bureau opens the 2019 round late (through 2020-10-31).
+    await must(env, env.server.tokens.municipal_commerce, 'PUT', '/v1/rounds/first_store/2019',
+      {opens_on: '2020-09-01', closes_on: '2020-10-31'});
+    await clerk.page.reload();
+    await clerk.settle();
+    assert.equal(await field(m, '申报年度').inputValue(), '2019');
+    await clerk.go('#/apps');
+  });
+
+  step('passwords: changed on the account page; forgotten, reset through the administrator\'s one-time link, which ends every session', async () => {
+    const clerk = s.clerk;
+    const page = clerk.page;
+    await clerk.go('#/tokens');
+    const m = main(clerk);
+    const sec = m.locator('section').filter({has: page.getByRole('heading', {name: '修改密码'})});
+    // a wrong current password is said next to its field, in Chinese
+    clerk.expect(422, 'POST', /^\/v1\/account\/password$/);
+    await field(sec, '当前密码').fill('not-the-password-at-all');
+    await field(sec, '新密码').fill('Xinghuo-Changed-2020');
+    await sec.getByRole('button', {name: '修改密码', exact: true}).click();
+    assert.equal(await errorNextTo(sec, '当前密码'), '与本账号的当前密码不符。');
+    await field(sec, '当前密码').fill(ORG.password);
+    await sec.getByRole('button', {name: '修改密码', exact: true}).click();
+    await sec.getByText('密码已修改', {exact: false}).waitFor();
+    await clerk.look('password-changed');
+    // Forgotten: the administrator's command prints a one-time link.
+    const out = env.server.cli(['account', 'reset-password', '--config', env.server.config, '--email', ORG.email, '--url', clerk.base]);
+    const link = out.trim().split('\n').pop();
+    assert.match(link, /\/#\/reset\/sb_[\w-]+$/);
+    const other = await person('the clerk, on another computer');
+    await other.page.goto(link);
+    await other.settle();
+    const om = main(other);
+    assert.equal(await h1(other).textContent(), '重设密码');
+    await field(om, '新密码').fill('Xinghuo-Reset-2020-10');
+    await field(om, '再次输入新密码').fill('Xinghuo-Reset-2020-1O');
+    await om.getByRole('button', {name: '设置新密码'}).click();
+    assert.equal(await errorNextTo(om, '再次输入新密码'), '两次输入的密码不一致。');
+    await field(om, '再次输入新密码').fill('Xinghuo-Reset-2020-10');
+    await other.look('password-reset');
+    await om.getByRole('button', {name: '设置新密码'}).click();
+    await other.page.waitForURL(/#\/signin$/);
+    await other.settle();
+    await om.getByText('密码已重设，请用新密码登录。').waitFor();
+    // the link works once
+    other.expect(422, 'POST', /^\/v1\/password-reset$/);
+    await other.page.goto(link);
+    await other.settle();
+    await field(om, '新密码').fill('Xinghuo-Again-2020-10');
+    await field(om, '再次输入新密码').fill('Xinghuo-Again-2020-10');
+    await om.getByRole('button', {name: '设置新密码'}).click();
+    await om.getByText('重置链接无效', {exact: false}).waitFor();
+    // the first computer's session ended: it signs in again with the new password
+    clerk.expect(401, 'GET', /^\/v1\//);
+    await page.reload();
+    await clerk.go('#/signin');
+    const panel = m.locator('section.panel').filter({hasText: '申报单位登录'});
+    await panel.getByText('忘记密码？', {exact: false}).waitFor();
+    await field(panel, '联系邮箱').fill(ORG.email);
+    await field(panel, '密码').fill('Xinghuo-Reset-2020-10');
+    await panel.getByRole('button', {name: '登录', exact: true}).click();
+    await page.waitForURL(/#\/apps$/);
+    await clerk.settle();
   });
 
   step('API reference: the OpenAPI document shown by tag, reached from the navigation, in both languages', async () => {

@@ -162,6 +162,9 @@ export class Person {
     const slug = `${n}-${name}`;
     const missing = await unlabelled(page);
     assert.deepEqual(missing, [], `${name}: form controls without a label`);
+    const latin = await latinWords(page);
+    if (latin.length) fs.appendFileSync(path.join(this.env.screenshots, 'latin.txt'), `${slug}: ${latin.join(' ')}\n`);
+    assert.deepEqual(latin, [], `${name}: English words on a Chinese page`);
     await page.screenshot({path: path.join(this.env.screenshots, `${slug}-1280.png`), fullPage: true});
     await page.setViewportSize(NARROW);
     try {
@@ -179,6 +182,40 @@ export class Person {
     if (this.context) await this.context.close().catch(() => {});
     this.context = null;
   }
+}
+
+// The Latin words a Chinese page shows: in its visible text and its
+// placeholders, titles and labels for assistive technology, outside code,
+// what is marked translate="no" (what people typed: names, brands, file
+// names) and what is in another language (the switch to English).  A token
+// with a digit, a dot, an @ or a hyphen is a code, a file or an address, not
+// a word; LATIN_OK are the codes and units a Chinese page may show.
+export const LATIN_OK = new Set(['API', 'CSV', 'Excel', 'WPS', 'PDF', 'OFD', 'JPEG', 'PNG', 'MiB', 'KiB',
+  'GB', 'SHA', 'JSON', 'JWS', 'Authorization', 'Bearer', 'curl', 'USCC', 'HTTP', 'URL']);
+export function latinWords(page) {
+  return page.evaluate((ok) => {
+    if (document.documentElement.lang !== 'zh-CN') return [];
+    const skip = 'code, pre, kbd, samp, script, style, [translate="no"], [lang]:not([lang^="zh"]), [hidden]';
+    const out = new Set();
+    const words = (text) => {
+      for (const tok of text.split(/[\s\u2000-\u206f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef()（）“”"'‘’,;:!?、·|›—–→✓✗＋✕]+/)) {
+        if (/^[A-Za-z]{2,}$/.test(tok) && !ok.includes(tok)) out.add(tok);
+      }
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+      acceptNode(n) {
+        const p = n.parentElement;
+        if (!p || p.closest(skip)) return NodeFilter.FILTER_REJECT;
+        return p.getClientRects().length ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
+      },
+    });
+    while (walker.nextNode()) words(walker.currentNode.textContent);
+    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
+      if (el.closest(skip)) continue;
+      for (const a of ['placeholder', 'title', 'aria-label']) words(el.getAttribute(a) || '');
+    }
+    return [...out].sort();
+  }, [...LATIN_OK]);
 }
 
 // Form controls with no label: no <label> with text, no aria-label, no
@@ -334,6 +371,24 @@ export const appIdFromHash = (p) => {
 export async function saveDraft(p) {
   await p.page.getByRole('button', {name: '保存草稿', exact: true}).click();
   await p.settle();
+}
+
+// On the confirmation page a submission goes to (#/submit/N): the kind's
+// 承诺书 is shown with its version, the box is ticked, and it is sent;
+// lands on the application's page.  Returns the version shown.
+export async function confirmSubmission(p, {look} = {}) {
+  const page = p.page;
+  await page.waitForURL(/#\/submit\/\d+$/);
+  await p.settle();
+  const m = main(p);
+  await m.locator('.decl-text').getByText('承诺', {exact: false}).first().waitFor();
+  const version = (await m.locator('form.declaration p.meta').textContent()).replace(/^版本：/, '').trim();
+  if (look) await p.look(look);
+  await m.getByLabel('本单位已阅读并同意上述承诺书', {exact: false}).check();
+  await m.getByRole('button', {name: '确认并提交', exact: true}).click();
+  await page.waitForURL(/#\/app\/\d+$/);
+  await p.settle();
+  return version;
 }
 
 // Signs a member of staff in with an access token; lands on the queue.

@@ -17,7 +17,7 @@ import http from 'node:http';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-import {group, field, fill, uscc, steps, main, h1, apiGet, apiPost, appIdFromHash, saveDraft, staffSignIn, attachMaterials} from './lib.mjs';
+import {group, field, fill, uscc, steps, main, h1, apiGet, apiPost, appIdFromHash, saveDraft, staffSignIn, attachMaterials, confirmSubmission} from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB = path.join(HERE, '..', '..', 'web');
@@ -168,6 +168,7 @@ export function register(env, {failed}) {
     await clerk.settle();
     await m.getByText('必需材料已齐全。').waitFor();
     await page.getByRole('button', {name: '提交申报', exact: true}).click();
+    await confirmSubmission(clerk);
     await page.waitForURL(new RegExp(`#/app/${s.store}$`));
     await clerk.settle();
     await m.getByText('已提交，等待区级初审。').waitFor();
@@ -197,8 +198,8 @@ export function register(env, {failed}) {
     const m = main(clerk);
     assert.equal(await h1(clerk).textContent(), `申报 #${s.incubatorApp} · ${TITLE.incubator}`);
     await m.getByText('本类申报没有金额；批准后颁发证书，有效期 3 年。').waitFor();
-    await m.getByRole('button', {name: '提交申报', exact: true}).click();
-    await clerk.settle();
+    await m.getByRole('link', {name: '提交申报', exact: true}).click();
+    await confirmSubmission(clerk);
     await m.getByText('已提交：市级复审中。').waitFor();
     await m.locator('p.status .badge').getByText('市级复审中').waitFor();
     await clerk.look('stages-incubator-submitted');
