@@ -265,24 +265,22 @@ class Ranking(ApiTest):
         """What a ranking gave an application is in its "ranked" event:
         `audit verify` finds a row whose items were changed in the file."""
         import os
-        import sqlite3
         import tempfile
         result = self.ranking()
         app_id = next(e["application_id"] for e in result["entries"] if e["items"])
         tmp = tempfile.mkdtemp(prefix="shenbao-api-ranking-")
-        path = os.path.join(tmp, "copy.db")
         try:
-            src = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True)
-            dst = sqlite3.connect(path)
-            src.backup(dst)
-            src.close()
-            args = ["audit", "verify", "--config", srv.config, "--db", path]
+            db = common.db_copy(srv.db, tmp)
+            args = ["audit", "verify", "--config", srv.config, "--db", db]
             rc, out, err = common.shenbao_cli(args)
             self.assertEqual(rc, 0, err)
-            dst.execute("UPDATE applications SET facts = json_set(facts, '$.ranked_items',"
-                        " json('[]')) WHERE id = ?", (app_id,))
-            dst.commit()
-            dst.close()
+            if common.is_pg(db):
+                change = ("UPDATE applications SET facts = jsonb_set(facts::jsonb,"
+                          " '{ranked_items}', '[]'::jsonb)::text WHERE id = ?")
+            else:
+                change = ("UPDATE applications SET facts = json_set(facts, '$.ranked_items',"
+                          " json('[]')) WHERE id = ?")
+            common.db_exec(db, change, (app_id,))
             rc, out, err = common.shenbao_cli(args)
             self.assertNotEqual(rc, 0, out)
             self.assertIn("application %d's ranked items are not the ones" % app_id, err)

@@ -4,7 +4,8 @@ checked here with code of our own (RFC 9162 §2.1.3.2 and §2.1.4.2, Ed25519
 from Python's cryptography) and with Go's reference packages (the interop
 checker tests/interop/go/tlogcheck.go, built by meson next to the binary),
 the entries for auditors, and `audit verify --checkpoint` on copies of the
-database tampered with as someone holding the file would.
+database tampered with as someone holding the file would (through Python's
+sqlite3, or psql on PostgreSQL: the helpers of common.py).
 """
 
 import base64
@@ -12,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,7 +20,7 @@ import unittest
 
 import common
 from common import ApiTest, Flow
-from test_audit import event_canonical, event_hash
+from test_audit import COLUMNS, event_canonical, event_hash
 
 CLOCK = "2020-11-02T10:00:00+08:00"
 
@@ -130,9 +130,28 @@ def tlogcheck_path():
     return path if os.path.exists(path) else None
 
 
+def events(db):
+    """The events of a server's database, each a dict of its columns."""
+    columns = ("id",) + COLUMNS + ("prev_hash", "hash")
+    return [dict(zip(columns, r)) for r in
+            common.db_rows(db, "SELECT %s FROM events ORDER BY id" % ", ".join(columns))]
+
+
+def tamper(db, *stmts):
+    """Runs each statement (text, or a tuple of text and parameters) on a
+    database, committed one by one.  An append-only trigger is dropped by
+    its name (on PostgreSQL, with the table it is on: the name up to
+    _no_)."""
+    for stmt in stmts:
+        text, params = (stmt[0], stmt[1:]) if isinstance(stmt, tuple) else (stmt, ())
+        if text.startswith("DROP TRIGGER ") and common.is_pg(db):
+            text += " ON " + text.split()[2].rsplit("_no_", 1)[0]
+        common.db_exec(db, text, params)
+
+
 def rechain(db, rows, *more):
     """Rewrites the events as rows (renumbered 1…n), every hash and link
-    recomputed, as someone with the file and the code would; then the
+    recomputed, as someone with the database and the code would; then the
     statements in more."""
     prev = bytes(32)
     stmts = ["DROP TRIGGER events_no_update", "DROP TRIGGER events_no_delete",
@@ -146,13 +165,7 @@ def rechain(db, rows, *more):
         stmts.append(("INSERT INTO events (%s) VALUES (%s)"
                       % (", ".join(names), ", ".join("?" for _ in names)),
                       *[row[c] for c in names]))
-    con = sqlite3.connect(db)
-    try:
-        for s in stmts + list(more):
-            con.execute(s[0], s[1:]) if isinstance(s, tuple) else con.execute(s)
-        con.commit()
-    finally:
-        con.close()
+    tamper(db, *stmts, *more)
 
 
 class Log(ApiTest):
@@ -195,13 +208,8 @@ class Log(ApiTest):
         r = self.get("/v1/log/entries?start=%d&end=%d" % (start, end), token="auditor")
         return r[2]["entries"]
 
-    def events_db(self, db=None):
-        con = sqlite3.connect("file:%s?mode=ro" % (db or self.srv.db), uri=True)
-        try:
-            con.row_factory = sqlite3.Row
-            return [dict(r) for r in con.execute("SELECT * FROM events ORDER BY id")]
-        finally:
-            con.close()
+    def events_db(self):
+        return events(self.srv.db)
 
     def write(self):
         """One more event: an objection-free application created."""
@@ -434,19 +442,10 @@ class AuditCheckpoint(ApiTest):
             os.unlink(os.path.join(cls.tmp, name))
         os.rmdir(cls.tmp)
 
-    _n = [0]
-
     def copy(self):
-        self._n[0] += 1
-        path = os.path.join(self.tmp, "copy%d.db" % self._n[0])
-        src = sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True)
-        dst = sqlite3.connect(path)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-        return path
+        """A consistent copy of the server's database, taken while it runs
+        (a file, or a new database of the cluster)."""
+        return common.db_copy(self.srv.db, self.tmp)
 
     def verify(self, db, checkpoint=True):
         args = ["audit", "verify", "--config", self.srv.config, "--db", db]
@@ -455,21 +454,10 @@ class AuditCheckpoint(ApiTest):
         return common.shenbao_cli(args)
 
     def events(self, db):
-        con = sqlite3.connect(db)
-        try:
-            con.row_factory = sqlite3.Row
-            return [dict(r) for r in con.execute("SELECT * FROM events ORDER BY id")]
-        finally:
-            con.close()
+        return events(db)
 
     def sql(self, db, *stmts):
-        con = sqlite3.connect(db)
-        try:
-            for s in stmts:
-                con.execute(s[0], s[1:]) if isinstance(s, tuple) else con.execute(s)
-            con.commit()
-        finally:
-            con.close()
+        tamper(db, *stmts)
 
     def assertCaught(self, db, index, checkpoint=True):
         rc, out, err = self.verify(db, checkpoint)
@@ -539,8 +527,8 @@ class AuditCheckpoint(ApiTest):
         rows = self.events(db)
         self.sql(db, "DROP TRIGGER events_no_delete", "DROP TRIGGER tlog_nodes_no_delete",
                  ("DELETE FROM events WHERE id >= ?", rows[-2]["id"]),
-                 ("DELETE FROM tlog_nodes WHERE idx >= 0 AND (idx + 1) << level > ?",
-                  len(rows) - 2))
+                 ("DELETE FROM tlog_nodes WHERE idx >= 0"
+                  " AND (idx + 1) << CAST(level AS integer) > ?", len(rows) - 2))
         # the tree is consistent with the events; the rows whose events
         # went are not, and the checkpoint names where the log ends
         err = self.assertCaught(db, None, checkpoint=False)
@@ -602,10 +590,8 @@ class AuditCheckpoint(ApiTest):
 
     def test_a_version_forged_with_its_hash(self):
         db = self.copy()
-        con = sqlite3.connect(db)
-        env, = con.execute("SELECT envelope FROM application_versions WHERE application_id = 1"
-                           " AND version = 1").fetchone()
-        con.close()
+        (env,), = common.db_rows(db, "SELECT envelope FROM application_versions"
+                                     " WHERE application_id = 1 AND version = 1")
         forged = env.replace('"round":', '"forged":1,"round":')
         self.sql(db, "DROP TRIGGER application_versions_no_update",
                  ("UPDATE application_versions SET envelope = ?, sha256 = ? WHERE"
@@ -687,10 +673,7 @@ class Watch(ApiTest):
         # chain recomputed, the tree dropped (the server rebuilds it at start).
         self.srv.tampered = True
         common.stop_keeping_data(self.srv)
-        con = sqlite3.connect(self.srv.db)
-        con.row_factory = sqlite3.Row
-        rows = [dict(r) for r in con.execute("SELECT * FROM events ORDER BY id")]
-        con.close()
+        rows = events(self.srv.db)
         rows[1]["opinion"] = "同意。"
         rechain(self.srv.db, rows, "DROP TRIGGER tlog_nodes_no_delete", "DELETE FROM tlog_nodes")
         again = common.serve_again(self.srv)
