@@ -7,7 +7,6 @@ password} changes it while signed in, ending the account's other sessions.
 On a server of its own (the per-address limits start clean)."""
 
 import re
-import sqlite3
 
 import common
 from common import ApiTest
@@ -53,9 +52,8 @@ class Passwords(ApiTest):
         self.assertEqual(base, "https://shenbao.example.cn")
         self.assertIn("account %d" % acct["id"], out)
         # the code is kept only as its hash
-        with sqlite3.connect(self.srv.db) as db:
-            rows = db.execute("SELECT code_hash FROM password_resets WHERE account_id = ?",
-                              (acct["id"],)).fetchall()
+        rows = common.db_rows(self.srv.db, "SELECT code_hash FROM password_resets"
+                              " WHERE account_id = ?", (acct["id"],))
         self.assertEqual(len(rows), 1)
         self.assertNotIn(code.encode(), rows[0][0])
         # both sessions still work until the link is used
@@ -86,9 +84,8 @@ class Passwords(ApiTest):
     def test_an_expired_link_is_refused(self):
         _, email, acct = self.signed_up()
         _, code, _ = self.reset_link(email)
-        with sqlite3.connect(self.srv.db) as db:
-            db.execute("UPDATE password_resets SET expires_at = '2020-01-01T00:00:00Z'"
-                       " WHERE account_id = ?", (acct["id"],))
+        common.db_exec(self.srv.db, "UPDATE password_resets SET expires_at ="
+                       " '2020-01-01T00:00:00Z' WHERE account_id = ?", (acct["id"],))
         self.assertProblem(self.reset(code), 422, ["/code"])
         self.assertEqual(Browser(self.srv).sign_in(email=email, password=PASSWORD)[0], 200)
 
