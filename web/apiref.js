@@ -38,7 +38,7 @@ addStrings({
   ref_example: ['示例：{0}', 'Example: {0}'],
   ref_members: ['成员', 'Members'],
   ref_problems: ['错误类型', 'Problem types'],
-  ref_problems_text: ['400 及以上的响应都是 RFC 9457 问题详情（application/problem+json），type 为下列之一。', 'Every answer of 400 and over is an RFC 9457 problem (application/problem+json) whose type is one of these.'],
+  ref_problems_text: ['400 及以上的响应都是 RFC 9457 问题详情（application/problem+json），其类型为下列之一。', 'Every answer of 400 and over is an RFC 9457 problem (application/problem+json) whose type is one of these.'],
   ref_schemas: ['数据结构', 'Schemas'],
   ref_one_of: ['以下之一', 'One of'],
   ref_any_of: ['以下任一', 'Any of'],
@@ -93,14 +93,25 @@ function meaning(s) {
 
 // Text of the document: `code` spans shown as code, blank lines as
 // paragraphs.
+// The document's own text is English unless it has Chinese (x-summary-zh,
+// x-description-zh): marked so, for the reader's browser and tools.
+// A text is taken as English when its Latin letters outnumber its Chinese
+// characters twice over (an English sentence citing 第十二条 is English).
+const langOf = (text) => {
+  const s = String(text || '');
+  const cjk = (s.match(/[\u3400-\u9fff]/g) || []).length;
+  const latin = (s.match(/[A-Za-z]/g) || []).length;
+  return latin > 2 * cjk ? {lang: 'en'} : {};
+};
+
 function prose(text, tag = 'p') {
   return String(text || '').split(/\n\n+/).map((para) =>
-    h(tag, para.split('`').map((part, i) => (i % 2 ? h('code', part) : part))));
+    h(tag, langOf(para), para.split('`').map((part, i) => (i % 2 ? h('code', part) : part))));
 }
 
 function schemaLink(ref) {
   const name = refName(ref);
-  return h('a', {href: `#/api/schema.${name}`}, name);
+  return h('a', {href: `#/api/schema.${name}`, lang: 'en'}, name);
 }
 
 const show = (v) => JSON.stringify(v);
@@ -244,7 +255,7 @@ function responses(op) {
       return h('li', h('code', n), ': ', d.description ? prose(d.description, 'span') : typeText(d.schema));
     });
     return h('div.response',
-      h('p.status', h('span', {class: `code c${code[0]}`}, code), ' ', name && !(x.description || '').length ? name : x.description),
+      h('p.status', h('span', {class: `code c${code[0]}`}, code), ' ', h('span', langOf(x.description || name), name && !(x.description || '').length ? name : x.description)),
       headers.length ? h('ul.headers', headers) : null,
       x.content ? content(x.content) : null);
   }))];
@@ -261,17 +272,18 @@ function operation(path, method, op) {
   const retry = (op.parameters || []).some((p) => p.$ref && p.$ref.endsWith('/header.Idempotency-Key'));
   // Closed until asked for: the page lists every operation at a glance.
   return h('details.op', {id: anchorId(op.operationId)},
-    h('summary', h('h3', h('span', {class: `method m-${method}`}, method.toUpperCase()), ' ', h('code.path', path),
-      ' ', h('span.summary', summary(op)))),
+    h('summary', h('h3', h('span', {class: `method m-${method}`, lang: 'en'}, method.toUpperCase()), ' ', h('code.path', path),
+      ' ', h('span.summary', langOf(summary(op)), summary(op)))),
     op.description ? prose(op.description, 'p.desc') : null,
     h('dl.facts',
       h('dt', t('ref_who')), h('dd', roles.map((r) => (r === 'public' ? t('ref_public') : enumLabel(r))).join('、')),
       h('dt', t('ref_auth')), h('dd', security(op)),
       retry ? [h('dt', t('ref_retry')), h('dd', t('ref_retry_text'))] : null,
-      h('dt', 'operationId'), h('dd', h('code', op.operationId))),
-    parameters(op),
-    op.requestBody ? [h('h4', t('ref_body')), content(deref(op.requestBody).content)] : null,
-    responses(op));
+      h('dt', h('code', 'operationId')), h('dd', h('code', op.operationId))),
+    // The document's parameters, bodies and answers are written in English.
+    h('div.tech', {lang: 'en'}, parameters(op),
+      op.requestBody ? [h('h4', t('ref_body')), content(deref(op.requestBody).content)] : null,
+      responses(op)));
 }
 
 function problemTypes() {
@@ -280,9 +292,11 @@ function problemTypes() {
     h('h2', {id: 'ref-problems-h'}, t('ref_problems')),
     h('p', t('ref_problems_text')),
     h('div.scroll', h('table.grid',
-      h('thead', h('tr', h('th', 'type'), h('th', t('ref_status')), h('th', 'title'))),
-      h('tbody', types.map((x) => h('tr', h('td', h('code', x.const)), h('td', String(x['x-status'])),
-        h('td', (lang === 'zh' && x['x-title-zh']) || x.title)))))));
+      h('thead', h('tr', h('th', h('code', 'type')), h('th', t('ref_status')), h('th', h('code', 'title')))),
+      h('tbody', types.map((x) => {
+        const title = (lang === 'zh' && x['x-title-zh']) || x.title;
+        return h('tr', h('td', h('code', x.const)), h('td', String(x['x-status'])), h('td', langOf(title), title));
+      })))));
 }
 
 function schemas() {
@@ -291,8 +305,16 @@ function schemas() {
     h('h2', {id: 'ref-schemas-h'}, t('ref_schemas')),
     all.map(([name, s]) => h('details.schema-def', {id: anchorId(`schema.${name}`)},
       h('summary', h('h3', h('code', name))),
-      meaning(s) ? h('p', meaning(s)) : null,
-      schemaView(s))));
+      h('div.tech', {lang: 'en'}, meaning(s) ? h('p', meaning(s)) : null, schemaView(s)))));
+}
+
+// A tag's description, "申报 — what it covers": the heading already says
+// the first half; the rest is the document's English.
+function tagDescription(info) {
+  const text = info && info.description;
+  if (!text) return null;
+  const rest = text.includes(' — ') ? text.slice(text.indexOf(' — ') + 3) : text;
+  return h('p.muted', langOf(rest), rest);
 }
 
 function ensureStyle() {
@@ -315,8 +337,8 @@ export async function page(p, anchor) {
   }
   const tagInfo = new Map((doc.tags || []).map((x) => [x.name, x]));
   const entry = ([path, m, op]) => h('li',
-    h('a', {href: `#/api/${op.operationId}`}, h('span', {class: `method m-${m}`}, m.toUpperCase()), ' ', h('code', path)),
-    ' ', h('span.muted', summary(op)));
+    h('a', {href: `#/api/${op.operationId}`}, h('span', {class: `method m-${m}`, lang: 'en'}, m.toUpperCase()), ' ', h('code', path)),
+    ' ', h('span.muted', langOf(summary(op)), summary(op)));
   const toc = h('nav.toc', {id: anchorId('contents'), 'aria-label': t('ref_contents')},
     h('h2', t('ref_contents')),
     h('ul',
@@ -325,12 +347,12 @@ export async function page(p, anchor) {
       h('li', h('a', {href: '#/api/schemas'}, t('ref_schemas')))));
   const section = ([tag, list]) => h('section.tag', {id: anchorId(`tag.${tag}`), 'aria-labelledby': `ref-tag-${tag}`},
     h('h2', {id: `ref-tag-${tag}`}, tagLabel(tag)),
-    tagInfo.get(tag) && tagInfo.get(tag).description ? h('p.muted', tagInfo.get(tag).description) : null,
+    tagDescription(tagInfo.get(tag)),
     list.map(([path, m, op]) => operation(path, m, op)),
     h('p.top', h('a', {href: '#/api/contents'}, t('ref_top'))));
   add(p,
     h('h1', t('api_ref')),
-    h('p.lead', doc.info && doc.info.summary),
+    h('p.lead', langOf(doc.info && doc.info.summary), doc.info && doc.info.summary),
     doc.info && doc.info.description ? prose(doc.info.description) : null,
     h('p', t('ref_lead'), h('a', {href: DOC, download: 'openapi.json'}, t('ref_download')),
       lang === 'en' ? ', ' : '，', t('ref_lead_end'), ` OpenAPI ${doc.openapi} · ${doc.info ? doc.info.version : ''}`),

@@ -191,7 +191,9 @@ export class Person {
 // with a digit, a dot, an @ or a hyphen is a code, a file or an address, not
 // a word; LATIN_OK are the codes and units a Chinese page may show.
 export const LATIN_OK = new Set(['API', 'CSV', 'Excel', 'WPS', 'PDF', 'OFD', 'JPEG', 'PNG', 'MiB', 'KiB',
-  'GB', 'SHA', 'JSON', 'JWS', 'Authorization', 'Bearer', 'curl', 'USCC', 'HTTP', 'URL']);
+  'GB', 'SHA', 'JSON', 'JWS', 'Authorization', 'Bearer', 'curl', 'USCC', 'HTTP', 'URL',
+  // the names of the standards the API reference is written in
+  'OpenAPI', 'Schema', 'Prometheus', 'RFC']);
 export function latinWords(page) {
   return page.evaluate((ok) => {
     if (document.documentElement.lang !== 'zh-CN') return [];
