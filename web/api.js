@@ -22,7 +22,7 @@ function csrf() {
 }
 
 // Resolves to {data, status, etag}; rejects with a Problem (status 0: network).
-export async function api(method, path, body, {ifMatch, prefer} = {}) {
+export async function api(method, path, body, {ifMatch, prefer, keepalive} = {}) {
   // The server explains problems in Chinese or English as asked
   // (Accept-Language), whatever the browser's own languages are.
   const headers = {Accept: 'application/json, application/problem+json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN'};
@@ -36,7 +36,7 @@ export async function api(method, path, body, {ifMatch, prefer} = {}) {
   let res;
   try {
     res = await fetch(path, {
-      method, headers, credentials: 'same-origin', cache: 'no-store',
+      method, headers, credentials: 'same-origin', cache: 'no-store', keepalive: !!keepalive,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {

@@ -1,12 +1,12 @@
 // The applicant's pages: the list, the form of each kind, one application.
 
-import {dutiesSection} from './duties.js';
+import {dutiesSection, dutyLabel} from './duties.js';
 import {h, add, put, own, fmtTime, dayCount, download} from './util.js';
 import {t, lang, actionLabel, statusLabel, roundLabel, amountLabel, LAYOUT, C, paren} from './i18n.js';
 import {api, get, cached, Problem} from './api.js';
 import {app} from './state.js';
 import {build, view, placeErrors, clearErrors, showSummary, unitName, failInto} from './form.js';
-import {statusLine, checksView, awardView, historyView, certView, problemText, alertBox, money} from './show.js';
+import {badge, statusLine, checksView, awardView, historyView, certView, problemText, alertBox, money} from './show.js';
 import {loadKinds, kinds, kindInfo, kindLabel, issuedLabel, authorityLabel} from './kinds.js';
 import {materialsSection, materialsPlaceholder, materialWords} from './materials.js';
 
@@ -64,19 +64,24 @@ export async function list(page) {
     add(page, alertBox('info', h('p', t('local_drafts')), h('ul', kept.new.map((d) =>
       h('li', h('a', {href: `#/new/${d.kind}`}, kindLabel(d.kind)), ` · ${fmtTime(d.at)}`)))));
   }
-  const units = await unitsMap();
-  const ul = h('ul.cards');
+  const tbody = h('tbody');
+  const th = (key) => h('th', {scope: 'col'}, t(key));
+  const table = h('table.grid.worklist.mine',
+    h('thead', h('tr', th('col_no'), th('col_project'), th('col_kind'), th('col_round'),
+      th('col_status'), th('col_next'), th('col_verdict'), th('col_amounts'))), tbody);
+  const empty = h('p.empty', {hidden: true}, t('none_yet'));
   const more = h('button', {type: 'button', hidden: true}, t('more'));
-  const section = h('section', h('h2', t('my_apps')), ul, more);
+  const section = h('section', h('h2', t('my_apps')), h('div.worklist', table), empty, more);
   add(page, section);
   let cursor = null;
   async function load() {
     const q = `/v1/applications?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const r = await get(q);
-    for (const a of r.items) add(ul, card(a, units, kept.apps.has(a.id)));
+    for (const a of r.items) add(tbody, appRow(a, kept.apps.has(a.id)));
     cursor = r.next_cursor;
     more.hidden = !cursor;
-    if (!ul.children.length) add(ul, h('li.empty', t('none_yet')));
+    table.hidden = !tbody.children.length;
+    empty.hidden = !table.hidden;
   }
   more.addEventListener('click', () => load().catch((e) => add(section, alertBox('error', problemText(e)))));
   await load();
@@ -99,21 +104,48 @@ function eligibilityMark(a) {
   return a.eligibility.eligible ? h('span.elig.ok', `✓ ${t('elig_ok')}`) : h('span.elig.no', `✗ ${t('elig_no')}`);
 }
 
-function card(a, units, localChanges) {
+// What happens next to an application, and by when.
+function nextStep(a) {
+  const r = a.review || {};
+  switch (a.status) {
+    case 'draft': return h('span', t('next_draft'));
+    case 'district_review':
+    case 'municipal_review': return h('span', t('next_waiting', r.days_waiting || 0));
+    case 'returned': return r.due_on
+      ? h(r.overdue ? 'strong.warn' : 'span', t('next_returned', r.due_on)) : h('span', t('next_returned_nodate'));
+    case 'public_notice': return a.notice ? h('span', t('next_notice', a.notice.ends_on)) : null;
+    case 'approved': {
+      // The next duty, if any, filled in when the server answers.
+      const out = h('span', h('a', {href: a.certificate_serial ? `#/app/${a.id}` : `#/decision/${a.id}`},
+        t(a.certificate_serial ? 'next_cert' : 'next_decision')));
+      get(`/v1/applications/${a.id}/duties`).then((d) => {
+        const due = (d.items || []).find((x) => ['due', 'overdue', 'reminded', 'missed'].includes(x.status));
+        if (due) add(out, h('br'), h(due.status === 'due' ? 'span' : 'strong.warn', t('next_duty', dutyLabel(due.type), due.due_on)));
+      }, () => {});
+      return out;
+    }
+    default: return h('span', '—');
+  }
+}
+
+// One row of the applicant's own list.
+function appRow(a, localChanges) {
   const editable = EDITABLE.includes(a.status);
   const k = kindInfo(a.kind);
-  const amounts = [];
-  if (a.award && a.award.total_fen) amounts.push(`${amountLabel(k, true)}${C()}${money(a.award.total_fen)}`);
-  if (a.granted_fen != null && a.granted_fen > 0) amounts.push(`${t('amount_granted')}${C()}${money(a.granted_fen)}`);
-  return h('li.card',
-    h('h3', h('a', {href: `#/app/${a.id}`}, `${t('app_n', a.id)} · ${kindLabel(a.kind)}`)),
-    h('p.project', own(projectName(a))),
-    statusLine(a),
-    localChanges && editable ? h('p.keptnote', t('local_changes')) : null,
-    h('p.meta', `${roundLabel(kindInfo(a.kind))} ${a.round} · ${t('review_unit')}${C()}${unitLabel(units, a.review_unit)} · ${t('updated')} ${fmtTime(a.updated_at)}`),
-    h('p.meta', eligibilityMark(a), amounts.length ? [' · ', amounts.join(' · ')] : null),
-    h('p.actions', h('a.button', {href: `#/app/${a.id}`}, t('open')),
-      editable ? h('a.button', {href: `#/edit/${a.id}`}, t('edit')) : null));
+  const td = (key, ...kids) => h(`td.${key.slice(4)}`, {'data-label': t(key)}, ...kids);
+  const proposed = a.award && a.award.total_fen ? `${amountLabel(k, true)}${C()}${money(a.award.total_fen)}` : null;
+  const granted = a.granted_fen != null && a.granted_fen > 0 ? `${t('amount_granted')}${C()}${money(a.granted_fen)}` : null;
+  return h('tr', {'data-id': a.id},
+    td('col_no', h('a', {href: `#/app/${a.id}`, 'aria-label': t('app_n', a.id)}, `#${a.id}`)),
+    td('col_project', h('a.project', {href: `#/app/${a.id}`}, own(projectName(a))),
+      localChanges && editable ? h('div.keptnote', t('local_changes')) : null,
+      editable ? h('div', h('a.button.small', {href: `#/edit/${a.id}`}, t('edit'))) : null),
+    td('col_kind', kindLabel(a.kind)),
+    td('col_round', `${roundLabel(k)} ${a.round}`),
+    td('col_status', badge(a.status)),
+    td('col_next', nextStep(a)),
+    td('col_verdict', eligibilityMark(a) || '—'),
+    td('col_amounts', proposed || granted ? [proposed, proposed && granted ? h('br') : null, granted] : '—'));
 }
 
 // ---- The form of one kind ----
@@ -220,14 +252,15 @@ export async function edit(page, kind, id) {
   // The form's state is kept in this browser as it is typed, until the
   // server has it: the server takes only a complete, valid envelope.
   let timer = null;
-  function keepLocal() {
+  function keepLocal(afterSave) {
     clearTimeout(timer);
     timer = null;
     const json = JSON.stringify(root.get([], ''));
     if (json === (savedJson || blankJson)) {
       local.clear();
-      localLine.textContent = '';
-    } else if (local.save(JSON.parse(json), cur ? cur.version : null)) {
+      if (!afterSave) localLine.textContent = '';
+    } else if (local.save(JSON.parse(json), cur ? cur.version : null) && !blocked) {
+      // (A conflict stays said: the copy here is kept all the same.)
       localLine.textContent = t('kept_at', fmtTime(new Date().toISOString()));
     }
   }
@@ -293,44 +326,123 @@ export async function edit(page, kind, id) {
     return failInto(summary, root, e);
   };
 
+  // One request at a time: a save waits for the one under way (the first
+  // creates the draft; what follows updates it with its version).
+  let inflight = null;
+  async function settled() {
+    while (inflight) await inflight.catch(() => {});
+  }
+  // Stored as far as it is filled in (Prefer: handling=lenient): a
+  // colleague can continue it from another computer.
+  async function send(value, {keepalive} = {}) {
+    const body = {kind, ...value};
+    const req = cur
+      ? api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version, prefer: 'handling=lenient', keepalive})
+      : api('POST', '/v1/applications', body, {prefer: 'handling=lenient', keepalive});
+    inflight = req;
+    let r;
+    try {
+      r = await req;
+    } finally {
+      if (inflight === req) inflight = null;
+    }
+    const created = !cur;
+    cur = r.data;
+    savedJson = JSON.stringify(value);
+    local.clear();
+    if (created) {
+      mats = materialsSection(cur, {editable: true});
+      matsEl.replaceWith(mats.el);
+      local.setId(cur.id);
+      local.clear();
+      // The address becomes the draft's, unless the page was left meanwhile.
+      if (location.hash === `#/new/${kind}`) history.replaceState(null, '', `#/edit/${cur.id}`);
+      h1.textContent = `${t('app_n', cur.id)} · ${kindLabel(kind)}`;
+      withdrawBtn.hidden = false;
+    }
+    if (restoredBox) restoredBox.remove();
+    showResults();
+  }
+
+  // Saved by itself (issue: the form saves from the first field): a moment
+  // after typing stops, and at once when the page is hidden or left. A
+  // version changed elsewhere (409/412) is shown and never overwritten:
+  // nothing more is saved by itself on this page.
+  let autoTimer = null;
+  let blocked = false;
+  function autoSoon() {
+    if (blocked) return;
+    clearTimeout(autoTimer);
+    autoTimer = setTimeout(() => autoSave(), autosaveDelay());
+  }
+  async function autoSave(leaving) {
+    clearTimeout(autoTimer);
+    autoTimer = null;
+    if (blocked || !form.isConnected) return;
+    if (inflight && !leaving) {
+      autoSoon();
+      return;
+    }
+    const errs = [];
+    const value = root.get(errs, '');
+    if (JSON.stringify(value) === (savedJson || blankJson)) return;
+    if (errs.length) {
+      localLine.textContent = t('auto_failed', t('auto_malformed', errs.length));
+      return;
+    }
+    localLine.textContent = t('auto_saving');
+    try {
+      await settled();
+      if (JSON.stringify(value) === savedJson) return;
+      await send(value, {keepalive: !!leaving});
+      localLine.textContent = t('auto_saved', fmtTime(new Date().toISOString()));
+      // The list of what is missing, when shown, follows.
+      if (!missing.hidden) {
+        clearErrors(root);
+        showMissing(false);
+      }
+      keepLocal(true);
+    } catch (e) {
+      if (e.status === 409 || e.status === 412) {
+        blocked = true;
+        localLine.textContent = t('auto_failed', t('auto_conflict'));
+        fail(e);
+      } else {
+        localLine.textContent = t('auto_failed', e.status === 0 ? t('auto_offline') : problemText(e));
+      }
+    }
+  }
+  const leave = () => { if (autoTimer) autoSave(true); };
+  flushAuto = leave;
+  cancelAuto = () => { clearTimeout(autoTimer); autoTimer = null; blocked = true; };
+  form.addEventListener('input', autoSoon);
+  form.addEventListener('change', autoSoon);
+  form.addEventListener('click', (e) => { if (e.target.closest('button.add, button.rm')) autoSoon(); });
+  // Back from a language switch with changes not yet saved: saved soon.
+  if (kept && JSON.stringify(root.get([], '')) !== (savedJson || blankJson)) autoSoon();
+
   async function save(quiet) {
     clearErrors(root);
     summary.hidden = true;
     put(note, );
     keepLocal();
+    clearTimeout(autoTimer);
+    autoTimer = null;
     const errs = [];
     const value = root.get(errs, '');
     if (errs.length) {
       showSummary(summary, placeErrors(root, errs), t('fix_first'));
       return false;
     }
-    if (cur && JSON.stringify(value) === savedJson && quiet) return true;
     busy(true);
     try {
-      const body = {kind, ...value};
-      // Stored as far as it is filled in: a colleague can continue it from
-      // another computer.
-      const r = cur
-        ? await api('PUT', `/v1/applications/${cur.id}`, body, {ifMatch: cur.version, prefer: 'handling=lenient'})
-        : await api('POST', '/v1/applications', body, {prefer: 'handling=lenient'});
-      const created = !cur;
-      cur = r.data;
-      savedJson = JSON.stringify(value);
-      local.clear();
-      if (created) {
-        mats = materialsSection(cur, {editable: true});
-        matsEl.replaceWith(mats.el);
-        local.setId(cur.id);
-        local.clear();
-        history.replaceState(null, '', `#/edit/${cur.id}`);
-        h1.textContent = `${t('app_n', cur.id)} · ${kindLabel(kind)}`;
-        withdrawBtn.hidden = false;
-      }
-      if (restoredBox) restoredBox.remove();
+      await settled();
+      if (cur && JSON.stringify(value) === savedJson && quiet) return true;
+      await send(value);
+      blocked = false;
       put(note, alertBox('ok', t('saved', cur.version)));
-      showResults();
       showMissing(!quiet);
-      keepLocal();
+      keepLocal(true);
       localLine.textContent = t('saved_bar', cur.version);
       return true;
     } catch (e) {
@@ -369,7 +481,10 @@ export async function edit(page, kind, id) {
       return;
     }
     busy(true);
+    clearTimeout(autoTimer);
+    autoTimer = null;
     try {
+      await settled();
       await api('POST', `/v1/applications/${cur.id}/withdraw`, undefined, {ifMatch: cur.version});
       local.clear();
       app.flash = {kind: 'ok', text: t('withdrawn_ok')};
@@ -397,19 +512,45 @@ function defaultRound(k, year, s, rounds = []) {
 const DRAFT_PREFIX = 'shenbao.draft.';
 let flushLocal = null;
 let cancelLocal = null;
+let flushAuto = null;
+let cancelAuto = null;
+
+// How long after the last keystroke a form saves itself; a test may ask
+// for longer (sessionStorage) to look at the browser's own copy.
+const AUTOSAVE_MS = 1500;
+function autosaveDelay() {
+  try {
+    return Number(sessionStorage.getItem('shenbao.autosave_ms')) || AUTOSAVE_MS;
+  } catch {
+    return AUTOSAVE_MS;
+  }
+}
 
 // At sign-out: nothing of the account stays in this browser (a shared
 // office computer); a copy about to be written is not written.
 export function dropLocalDrafts() {
   if (cancelLocal) cancelLocal();
+  if (cancelAuto) cancelAuto();
   cancelLocal = null;
   flushLocal = null;
+  cancelAuto = null;
+  flushAuto = null;
   try {
     for (const k of Object.keys(localStorage)) if (k.startsWith(DRAFT_PREFIX)) localStorage.removeItem(k);
   } catch { /* nothing kept */ }
 }
-window.addEventListener('pagehide', () => { if (flushLocal) flushLocal(); });
-window.addEventListener('hashchange', () => { if (flushLocal) flushLocal(); flushLocal = null; });
+// Leaving the form (another page, closing the tab, hiding it): what is
+// typed is kept here and sent to the server at once.
+window.addEventListener('pagehide', () => { if (flushLocal) flushLocal(); if (flushAuto) flushAuto(); });
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden' && flushAuto) flushAuto();
+});
+window.addEventListener('hashchange', () => {
+  if (flushLocal) flushLocal();
+  if (flushAuto) flushAuto();
+  flushLocal = null;
+  flushAuto = null;
+});
 
 function localDraft(account, kind, id) {
   const key = () => `${DRAFT_PREFIX}${account}.${id ? `app.${id}` : `new.${kind}`}`;

@@ -114,6 +114,8 @@ const L = {
   other: ['其他', 'Other'],
 };
 const lb = (v) => (L[v] ? L[v][lang === 'en' ? 1 : 0] : enumLabel(v));
+// A duty's type as the pages name it (the applicant's list shows the next one).
+export const dutyLabel = lb;
 
 const kindOf = (name) => cached(`/v1/kinds/${name}`);
 const canAct = (a) => app.me && app.me.role === 'municipal_reviewer' &&

@@ -18,7 +18,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 import {NARROW, WIDE, group, row, field, fill, yuan, uscc, flipCheck,
-  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, staffSignIn, confirmSubmission, latinWords} from './lib.mjs';
+  steps, main, h1, errorNextTo, errorOfGroup, apiGet, appIdFromHash, saveDraft, holdAutosave, staffSignIn, confirmSubmission, latinWords} from './lib.mjs';
 
 // ---- the organisation and what it declares ----
 
@@ -126,6 +126,18 @@ const FAILING = {name: '北京海淀最早孵化器有限公司', code: '9111010
 
 // ---- helpers over a person's page ----
 
+// Polls the server until the application satisfies pred (the form saves
+// itself a moment after typing stops); returns it.
+async function serverHas(p, id, pred, what = pred.toString()) {
+  let last = null;
+  for (let i = 0; i < 100; i++) {
+    last = (await apiGet(p, `/v1/applications/${id}`)).body;
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`application ${id} never came to ${what}: ${JSON.stringify(last).slice(0, 400)}`);
+}
+
 async function localDraftKeys(p) {
   return p.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('shenbao.draft.')));
 }
@@ -192,6 +204,9 @@ export function register(env, {failed}) {
     const clerk = s.clerk = await person('applicant');
     const page = clerk.page;
     await clerk.go('#/signup');
+    // The forms of the next steps are saved with the button (and versions
+    // counted); the form saving itself is tested on its own below.
+    await holdAutosave(clerk);
     await clerk.look('signup');
     let posted = 0;
     page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/v1/signup')) posted++; });
@@ -511,56 +526,71 @@ export function register(env, {failed}) {
     }
   });
 
-  step('save at any time: a half-filled form is saved on the server as a draft; a colleague signed in elsewhere continues it', async () => {
+  step('saved by itself: a half-filled form is on the server without a click; reloaded and continued in a fresh context; a version changed elsewhere is shown, not overwritten', async () => {
     const clerk = s.clerk;
     const page = clerk.page;
+    await holdAutosave(clerk, false);
     await clerk.go('#/new/incubator');
     const m = main(clerk);
+    const status = m.locator('.actions .keptnote');
+    let posts = 0;
+    const countPosts = (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/applications') posts++; };
+    page.on('request', countPosts);
     await fill(m, {
       注册登记日期: '2018-03-01',
       孵化服务领域: {option: '集成电路'},
       '上年度总收入（元）': '2,500,000.50',
       导师服务人次: '55',
     });
-    // Until it is saved, what is typed is kept in this browser (a crash
-    // buffer): a reload brings it back.
-    await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
-    assert.equal((await localDraftKeys(clerk)).length, 1);
-    await page.reload();
-    await clerk.settle();
-    assert.match(new URL(page.url()).hash, /^#\/new\/incubator$/);
-    await m.getByText('已恢复您在本浏览器中填写、尚未保存到服务器的内容', {exact: false}).waitFor();
-    assert.equal(await field(m, '上年度总收入（元）').inputValue(), '2,500,000.50');
-    await clerk.look('incubator-restored');
-
-    // Saved half-filled: the server keeps it and says what is missing, in
-    // Chinese (the page asks for it), listed and next to the fields.
-    await saveDraft(clerk);
+    // A moment after typing stops the draft is made on the server (lenient):
+    // its address, its number, a quiet line in the sticky bar.
     await page.waitForURL(/#\/edit\/\d+$/);
     const id = s.second = appIdFromHash(clerk);
-    const summary = m.locator('div.alert.missing');
-    await summary.waitFor({state: 'visible'});
-    assert.match(await summary.textContent(), /草稿已保存到服务器（版本 1），同一账号在其他电脑上也可继续填写。尚有 \d+ 项未填或需修改/);
-    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
-    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
+    await status.getByText(/^已自动保存（\d{4}-\d\d-\d\d \d\d:\d\d）$/).waitFor();
+    assert.equal(await h1(clerk).textContent(), `申报 #${id} · 北京市科技企业孵化器认定`);
     assert.deepEqual(await localDraftKeys(clerk), [], 'nothing left in this browser once the server has it');
-    const half = (await apiGet(clerk, `/v1/applications/${id}`)).body;
+    const half = await serverHas(clerk, id, (b) => b.data.mentor_sessions === 55);
     assert.equal(half.status, 'draft');
+    page.off('request', countPosts);
+    assert.equal(posts, 1, 'one draft made, then updated: not one per field');
+    const v = half.version;
     assert.equal(half.completeness.complete, false);
     assert.equal(half.data.total_revenue_fen, 250000050);
     assert.equal(half.data.registered_on, '2018-03-01');
+    assert.equal(half.data.field, 'integrated_circuits');
     assert.equal(half.data.team_description, undefined);
+    await clerk.look('incubator-autosaved');
+    // A change is saved too (PUT with its version), and the button still works.
+    await field(m, '导师服务人次').fill('56');
+    await serverHas(clerk, id, (b) => b.data.mentor_sessions === 56 && b.version === v + 1);
+    await status.getByText(/^已自动保存/).waitFor();
+    await field(m, '导师服务人次').fill('55');
+    await saveDraft(clerk);
+    await m.getByText(`已保存（版本 ${v + 2}）`, {exact: false}).waitFor();
+    await serverHas(clerk, id, (b) => b.data.mentor_sessions === 55 && b.version === v + 2);
+
+    // Reloaded: the server's draft, and what it still lacks, in Chinese (the
+    // page asks for it), listed and next to the fields.
+    await page.reload();
+    await clerk.settle();
+    const summary = m.locator('div.alert.missing');
+    await summary.waitFor({state: 'visible'});
+    assert.match(await summary.textContent(), new RegExp(`草稿已保存到服务器（版本 ${v + 2}），同一账号在其他电脑上也可继续填写。尚有 \\d+ 项未填或需修改`));
+    assert.equal(await field(m, '上年度总收入（元）').inputValue(), '2,500,000.50');
+    assert.equal(await errorNextTo(m, '运营团队情况'), '必填。');
+    assert.equal(await errorOfGroup(m, '专业服务收入（元）'), '必填。');
     await clerk.look('incubator-half-saved');
     // The English page asks the server for English (Accept-Language), though
-    // the browser prefers Chinese.
+    // the browser prefers Chinese; its status line is in English.
     await page.getByRole('button', {name: 'Switch to English'}).click();
     await clerk.settle();
     assert.equal(await errorNextTo(m, 'Operating team'), 'is required');
     await page.getByRole('button', {name: '切换到中文'}).click();
     await clerk.settle();
 
-    // A colleague on another computer signs in as the organisation and
-    // continues the draft where it was left.
+    // A colleague on another computer (a fresh browser context) signs in as
+    // the organisation, finds the draft in the list and continues it; the
+    // form saves itself there too.
     const mate = await person('a colleague, on another computer');
     await mate.go('#/signin');
     const panel = main(mate).locator('section.panel').filter({hasText: '申报单位登录'});
@@ -570,8 +600,10 @@ export function register(env, {failed}) {
     await mate.page.waitForURL(/#\/apps$/);
     await mate.settle();
     const mm = main(mate);
-    const card = mm.locator('li.card').filter({hasText: `申报 #${id} · 北京市科技企业孵化器认定`});
-    await card.getByRole('link', {name: '编辑'}).click();
+    const mine = mm.locator(`table.mine tr[data-id="${id}"]`);
+    await mine.locator('td.next').getByText('待提交', {exact: true}).waitFor();
+    await mine.locator('td.verdict').getByText('尚未填写完整').waitFor();
+    await mine.getByRole('link', {name: '编辑'}).click();
     await mate.page.waitForURL(new RegExp(`#/edit/${id}$`));
     await mate.settle();
     assert.equal(await field(mm, '注册登记日期').inputValue(), '2018-03-01');
@@ -588,13 +620,41 @@ export function register(env, {failed}) {
     await tuple(mm, '专业服务收入（元）', [100000000, 120000000, 150000000]);
     await tuple(mm, '在孵企业营业收入（元）', [2000000000, 2300000000, 2600000000]);
     await fill(mm, {运营团队情况: '运营团队 5 人。'});
-    await saveDraft(mate);
-    await mm.getByText('已保存（版本 2）', {exact: false}).waitFor();
-    assert.equal(await mm.locator('div.alert.missing').isVisible(), false);
-    const done = (await apiGet(mate, `/v1/applications/${id}`)).body;
-    assert.equal(done.completeness.complete, true);
+    // Saved without a click: complete now, and the list of what was missing goes.
+    const done = await serverHas(mate, id, (b) => b.completeness.complete);
+    assert.equal(done.data.team_description, '运营团队 5 人。');
+    await mm.locator('.actions .keptnote').getByText(/^已自动保存/).waitFor();
+    await mm.locator('div.alert.missing').waitFor({state: 'hidden'});
+    await mate.look('incubator-completed-elsewhere');
+
+    // Back on the first computer, the page still shows the older version: a
+    // change there is not saved over the colleague's (412), and says so.
+    clerk.expect(412, 'PUT', new RegExp(`^/v1/applications/${id}$`));
+    await field(m, '导师服务人次').fill('70');
+    await status.getByText('未能保存（已在别处修改，请重新加载）').waitFor();
+    const stale = m.locator('div.alert.error[role=alert]');
+    await stale.getByRole('button', {name: '重新加载'}).waitFor();
+    clerk.sawAnswer(412, 'PUT', new RegExp(`^/v1/applications/${id}$`));
+    await clerk.look('incubator-changed-elsewhere');
+    const kept = (await apiGet(clerk, `/v1/applications/${id}`)).body;
+    assert.equal(kept.data.mentor_sessions, 55, 'the colleague\'s version stays');
+    assert.equal(kept.data.team_description, '运营团队 5 人。');
+    // What was typed here is still in this browser (the crash buffer), and
+    // can be thrown away for the server's version.
+    await page.reload();
+    await clerk.settle();
+    await m.getByText('已恢复您在本浏览器中填写、尚未保存到服务器的内容', {exact: false}).waitFor();
+    assert.equal(await field(m, '导师服务人次').inputValue(), '70');
+    await m.getByRole('button', {name: '放弃这些内容，显示服务器上的版本'}).click();
+    assert.equal(await field(m, '导师服务人次').inputValue(), '55');
+    assert.equal(await field(m, '运营团队情况').inputValue(), '运营团队 5 人。');
+    assert.deepEqual(await localDraftKeys(clerk), []);
+    await holdAutosave(clerk);
+
     // An unsaved change is kept in that browser until its user signs out:
-    // then nothing of the account stays there.
+    // then nothing of the account stays there (the form saving itself held
+    // back, to see it kept).
+    await holdAutosave(mate);
     await field(mm, '导师服务人次').fill('60');
     await mm.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
     assert.equal((await localDraftKeys(mate)).length, 1);
@@ -603,22 +663,7 @@ export function register(env, {failed}) {
     await mate.settle();
     assert.deepEqual(await localDraftKeys(mate), []);
     await mate.close();
-
-    // Back on the first computer: the colleague's version.
-    await clerk.go(`#/edit/${id}`);
-    assert.equal(await field(m, '运营团队情况').inputValue(), '运营团队 5 人。');
-    assert.equal(await m.locator('div.alert.missing').isVisible(), false);
-
-    // Changes to a saved draft are kept in this browser too, and can be
-    // thrown away.
-    await field(m, '导师服务人次').fill('70');
-    await m.locator('.keptnote').getByText('已暂存在本浏览器', {exact: false}).waitFor();
-    await page.reload();
-    await clerk.settle();
-    assert.equal(await field(m, '导师服务人次').inputValue(), '70');
-    await m.getByRole('button', {name: '放弃这些内容，显示服务器上的版本'}).click();
-    assert.equal(await field(m, '导师服务人次').inputValue(), '55');
-    assert.deepEqual(await localDraftKeys(clerk), []);
+    assert.equal((await apiGet(clerk, `/v1/applications/${id}`)).body.data.mentor_sessions, 55);
   });
 
   step('paste: 25 incubatee rows copied from a spreadsheet (Chinese headers, 万 and commas, 是/否) replace the table after a preview; a CSV adds two', async () => {
@@ -680,7 +725,7 @@ export function register(env, {failed}) {
     await table.getByRole('button', {name: '追加这 2 行'}).click();
     assert.equal(await rowsNow(), 27);
     await saveDraft(clerk);
-    await m.getByText('已保存（版本 3）', {exact: false}).waitFor();
+    await m.getByText(/已保存（版本 \d+）/).waitFor();
     const {body} = await apiGet(clerk, `/v1/applications/${s.second}`);
     const want = tsv.trim().split('\r\n').slice(1).map((line) => {
       const c = line.split('\t');
@@ -730,14 +775,24 @@ export function register(env, {failed}) {
     const page = clerk.page;
     await clerk.go('#/apps');
     const m = main(clerk);
-    const card = m.locator('li.card').filter({hasText: `申报 #${s.incubator} · 北京市科技企业孵化器认定`});
-    await card.getByText('草稿').waitFor();
-    // What each is about, and the server's verdict on it.
-    await card.locator('p.project').getByText(ORG.name, {exact: true}).waitFor();
-    await card.getByText('✓ 符合申报条件').waitFor();
-    const second = m.locator('li.card').filter({hasText: `申报 #${s.second} · 北京市科技企业孵化器认定`});
+    // A table: number, project, kind, round, status and what comes next,
+    // the server's verdict, the amounts.
+    const heads = await m.locator('table.mine thead th').allTextContents();
+    assert.deepEqual(heads, ['编号', '项目名称', '类型', '年度', '状态', '下一步', '申报条件', '拟支持与核定金额']);
+    const card = m.locator(`table.mine tr[data-id="${s.incubator}"]`);
+    await card.locator('td.no').getByRole('link', {name: `申报 #${s.incubator}`}).waitFor();
+    await card.locator('td.kind').getByText('北京市科技企业孵化器认定', {exact: true}).waitFor();
+    await card.locator('td.status').getByText('草稿').waitFor();
+    await card.locator('td.next').getByText('待提交', {exact: true}).waitFor();
+    await card.locator('td.project').getByText(ORG.name, {exact: true}).waitFor();
+    await card.locator('td.verdict').getByText('✓ 符合申报条件').waitFor();
+    assert.equal((await card.locator('td.amounts').textContent()).trim(), '—', 'an incubator is granted no money');
+    const second = m.locator(`table.mine tr[data-id="${s.second}"]`);
     await second.locator('.elig').waitFor();
-    await m.locator('li.card p.project').getByText('Maison Exemple · Maison Exemple 北京首店', {exact: true}).first().waitFor();
+    // The first store: brand and store, the amount proposed.
+    const store = m.locator(`table.mine tr[data-id="${s.firstStore}"]`);
+    await store.locator('td.project').getByText('Maison Exemple · Maison Exemple 北京首店', {exact: true}).waitFor();
+    assert.equal((await store.locator('td.amounts').textContent()).trim(), '拟支持金额：50 万元');
     await clerk.look('my-applications');
     await card.getByRole('link', {name: '编辑'}).click();
     await page.waitForURL(new RegExp(`#/edit/${s.incubator}$`));
@@ -1091,8 +1146,16 @@ export function register(env, {failed}) {
     const clerk = s.clerk;
     const page = clerk.page;
     await clerk.go('#/apps');
-    await clerk.go(`#/app/${s.incubator}`);
     const m = main(clerk);
+    // In the list: approved, the certificate a click away, and the first
+    // annual report with its date (GET /v1/applications/{id}/duties).
+    const mine = m.locator(`table.mine tr[data-id="${s.incubator}"]`);
+    await mine.locator('td.status').getByText('已批准').waitFor();
+    await mine.locator('td.next').getByText('年度报告：请于 2021-03-31 前完成', {exact: true}).waitFor();
+    await clerk.look('my-applications-approved');
+    await mine.locator('td.next').getByRole('link', {name: '查看证书和决定'}).click();
+    await page.waitForURL(new RegExp(`#/app/${s.incubator}$`));
+    await clerk.settle();
     await m.locator('p.status .badge').getByText('已批准').waitFor();
     const cert = m.locator('section.certsec');
     await cert.locator('article.cert h3').waitFor();

@@ -370,6 +370,16 @@ export const appIdFromHash = (p) => {
   return Number(m[1]);
 };
 
+// The form saves itself 1.5 s after typing stops; held (for a day) where a
+// test looks at the explicit button or at the browser's own copy.  Per tab
+// (sessionStorage): a new context saves by itself.
+export async function holdAutosave(p, on = true) {
+  await p.page.evaluate((hold) => {
+    if (hold) sessionStorage.setItem('shenbao.autosave_ms', String(864e5));
+    else sessionStorage.removeItem('shenbao.autosave_ms');
+  }, on);
+}
+
 export async function saveDraft(p) {
   await p.page.getByRole('button', {name: '保存草稿', exact: true}).click();
   await p.settle();

@@ -157,7 +157,7 @@ export function register(env, {failed}) {
     });
     await saveDraft(clerk);
     await page.waitForURL(/#\/edit\/\d+$/);
-    await m.getByText('已保存（版本 1）', {exact: false}).waitFor();
+    await m.getByText(/已保存（版本 \d+）/).waitFor();
     s.store = appIdFromHash(clerk);
     const {body} = await apiGet(clerk, `/v1/applications/${s.store}`);
     assert.equal(body.eligibility.eligible, true, JSON.stringify(body.eligibility));
