@@ -129,6 +129,14 @@ extern const char *const ROUTE_QUERY_IGNORED[];
  * outcome was ENGINE_OK. */
 bool api_outcome(struct call *c, const struct outcome *o);
 
+/* Checks c->body against fields: true, or false after a 422 naming every
+ * bad field. */
+bool api_body_valid(struct call *c, const struct field_spec *fields);
+/* A body a route may take or not (submit, withdraw, a ranking's confirm):
+ * none is fine (c->body stays NULL); one is a JSON object checked against
+ * fields.  False after replying with why it is not taken. */
+bool api_optional_body(struct call *c, const struct field_spec *fields);
+
 /* Forgets the renderings GET /v1/applications/{id} keeps.  They are keyed by
  * id and version, which only stay unique while the database is the one the
  * process started with: for a database replaced under a running process

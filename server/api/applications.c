@@ -197,30 +197,10 @@ static const struct field_spec submission_fields[] = {
     {.name = NULL},
 };
 
-/* A body the route may take or not (submit, withdraw): none is fine; one is
- * a JSON object checked against fields (c->body).  False after replying
- * with why it is not taken. */
-static bool optional_body(struct call *c, const struct field_spec *fields)
-{
-    if (c->r->body_len == 0)
-        return true;
-    c->body = request_json_object(c->r);
-    if (!c->body)
-        return false; /* 400/415 already sent */
-    struct spec_errors errs;
-    spec_errors_init(&errs);
-    spec_validate(fields, c->body, "", &errs);
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_invalid(c->r, &errs);
-    spec_errors_release(&errs);
-    return ok;
-}
-
 void api_app_submit(struct call *c)
 {
     struct submission_input in = {0};
-    if (!optional_body(c, submission_fields))
+    if (!api_optional_body(c, submission_fields))
         return;
     json_t *d = json_object_get(c->body, "declaration");
     in.declaration_version = json_string_value(json_object_get(d, "version"));
@@ -237,7 +217,7 @@ static const struct field_spec withdrawal_fields[] = {
 void api_app_withdraw(struct call *c)
 {
     struct withdrawal_input in = {0};
-    if (!optional_body(c, withdrawal_fields))
+    if (!api_optional_body(c, withdrawal_fields))
         return;
     in.opinion = json_string_value(json_object_get(c->body, "opinion"));
     act(c, "withdraw", &in);

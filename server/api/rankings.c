@@ -17,26 +17,10 @@ void api_ranking_compute(struct call *c)
         {.name = "confirm", .type = SPEC_INT, .min = 0, .max = 1000000},
         {.name = NULL},
     };
-    int confirm = -1;
-    json_t *body = NULL;
-    if (c->r->body_len > 0) {
-        if (!(body = request_json_object(c->r)))
-            return;
-        struct spec_errors errs;
-        spec_errors_init(&errs);
-        spec_validate(fields, body, "", &errs);
-        if (errs.count > 0) {
-            reply_invalid(c->r, &errs);
-            spec_errors_release(&errs);
-            json_decref(body);
-            return;
-        }
-        spec_errors_release(&errs);
-        json_t *v = json_object_get(body, "confirm");
-        if (v)
-            confirm = (int)json_integer_value(v);
-        json_decref(body);
-    }
+    if (!api_optional_body(c, fields))
+        return;
+    json_t *v = json_object_get(c->body, "confirm");
+    int confirm = v ? (int)json_integer_value(v) : -1;
     struct outcome o;
     outcome_init(&o);
     engine_rank(c->engine, &c->actor, c->kind, c->year, confirm, c->now, &o);

@@ -477,22 +477,33 @@ static bool csrf_ok(struct call *c)
     return sent && len > 0 && strlen(sent) == len && sodium_memcmp(sent, c->csrf, len) == 0;
 }
 
+bool api_body_valid(struct call *c, const struct field_spec *fields)
+{
+    struct spec_errors errs;
+    spec_errors_init(&errs);
+    spec_validate(fields, c->body, "", &errs);
+    bool ok = errs.count == 0;
+    if (!ok)
+        reply_invalid(c->r, &errs);
+    spec_errors_release(&errs);
+    return ok;
+}
+
+bool api_optional_body(struct call *c, const struct field_spec *fields)
+{
+    if (c->r->body_len == 0)
+        return true;
+    c->body = request_json_object(c->r);
+    return c->body && api_body_valid(c, fields); /* 400/415 already sent */
+}
+
 /* Parses the body a route takes and checks it against the route's table. */
 static bool body_ok(struct call *c)
 {
     c->body = request_json_object(c->r);
     if (!c->body)
         return false;
-    if (c->route->body == BODY_ANY)
-        return true;
-    struct spec_errors errs;
-    spec_errors_init(&errs);
-    spec_validate(c->route->body, c->body, "", &errs);
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_invalid(c->r, &errs);
-    spec_errors_release(&errs);
-    return ok;
+    return c->route->body == BODY_ANY || api_body_valid(c, c->route->body);
 }
 
 /* The route of r's method and path; NULL when none (with the methods the

@@ -316,14 +316,7 @@ static const struct field_spec reset_fields[] = {
 void api_password_reset(struct call *c)
 {
     struct request *r = c->r;
-    struct spec_errors errs;
-    spec_errors_init(&errs);
-    spec_validate(reset_fields, c->body, "", &errs);
-    bool ok = errs.count == 0;
-    if (!ok)
-        reply_invalid(r, &errs);
-    spec_errors_release(&errs);
-    if (!ok)
+    if (!api_body_valid(c, reset_fields))
         return;
     unsigned retry;
     if (!ratelimit_take(&login_by_address, r->client_addr, c->now, LOGIN_ATTEMPTS_PER_ADDRESS,
