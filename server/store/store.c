@@ -426,6 +426,19 @@ static int writer_pragmas(struct conn *c, char *err, size_t errlen)
     }
     if (conn_exec(c, "PRAGMA synchronous = FULL", err, errlen) != 0)
         goto out;
+    /* A batch of writes dirties a few hundred pages (each submission's
+     * rows, and the leaves of every index they touch); with SQLite's
+     * default 2 MiB cache they would spill into the WAL before the commit
+     * and be written there twice.  4 MiB holds a full batch of 64
+     * submissions (about 400 pages), and stays small beside a large
+     * material, whose pages pass through it. */
+    if (conn_exec(c, "PRAGMA cache_size = -4096", err, errlen) != 0)
+        goto out;
+    /* Each write of a batch runs in a savepoint, whose journal of the
+     * pages it changes would otherwise go to a temporary file past 64 KiB
+     * (a file made, written and removed per batch). */
+    if (conn_exec(c, "PRAGMA temp_store = MEMORY", err, errlen) != 0)
+        goto out;
     rc = 0;
 out:
     sqlite3_finalize(st);
