@@ -1,4 +1,5 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,12 +82,28 @@ static size_t sequence(const unsigned char *s, size_t len, size_t *bad)
     return need;
 }
 
+/* Whether none of the 8 bytes at p is NUL or above 0x7F: all plain ASCII
+ * (the usual test for a zero byte, or'ed with the high bits). */
+static bool ascii8(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    return (((v - ones) & ~v) | v) & highs ? false : true;
+}
+
 bool text_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, bad;
 
     while (i < len) {
+        /* Stored text is mostly ASCII (keys, dates, digits): eight bytes
+         * at a time while it is. */
+        if (len - i >= 8 && ascii8(p + i)) {
+            i += 8;
+            continue;
+        }
         size_t n = sequence(p + i, len - i, &bad);
         if (n == 0)
             return false;
@@ -133,6 +150,17 @@ size_t text_utf8_copy(char *out, size_t cap, const char *in, size_t len, bool *c
 
 char *text_utf8_dup(const char *in, size_t len, bool *changed)
 {
+    if (text_utf8_valid(in, len)) {
+        /* What is stored is almost always valid: one check, one copy. */
+        char *out = malloc(len + 1);
+        if (out) {
+            memcpy(out, in, len);
+            out[len] = '\0';
+        }
+        if (changed)
+            *changed = false;
+        return out;
+    }
     size_t need = copy_utf8(NULL, 0, in, len, changed);
     char *out = malloc(need + 1);
 

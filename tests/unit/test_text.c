@@ -94,6 +94,40 @@ START_TEST(validity_as_jansson_has_it)
 }
 END_TEST
 
+/* The same verdicts inside long ASCII text, which is checked eight bytes
+ * at a time: each case at every offset of a 24-byte run, so that it falls
+ * at each place of a word and across two; and a NUL or a high byte at
+ * every place. */
+START_TEST(validity_inside_ascii_runs)
+{
+    static const char *const cases[] = {
+        "北京", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xC0\xAF", "\xE4\xB8", "\x80",
+        "\xFF", "\xF5\x80\x80\x80", "\xC2\x80", "\x7F",
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i]);
+        for (size_t at = 0; at <= 24; at++) {
+            memset(buf, 'a', sizeof buf);
+            memcpy(buf + at, cases[i], n);
+            size_t len = 24 + n;
+            json_t *j = json_stringn(buf, len);
+            ck_assert_msg(text_utf8_valid(buf, len) == (j != NULL), "case %zu at %zu", i, at);
+            json_decref(j);
+        }
+    }
+    for (size_t at = 0; at < 24; at++) {
+        memset(buf, 'a', 24);
+        buf[at] = '\0';
+        ck_assert_msg(!text_utf8_valid(buf, 24), "NUL at %zu", at);
+        buf[at] = (char)0x80;
+        ck_assert_msg(!text_utf8_valid(buf, 24), "0x80 at %zu", at);
+        buf[at] = 0x01;
+        ck_assert_msg(text_utf8_valid(buf, 24), "0x01 at %zu", at);
+    }
+}
+END_TEST
+
 START_TEST(copy_repairs_and_cuts_whole)
 {
     char out[16];
@@ -157,6 +191,7 @@ int main(void)
     tcase_add_test(tc, append_cuts_at_a_character);
     tcase_add_test(tc, counts_characters);
     tcase_add_test(tc, validity_as_jansson_has_it);
+    tcase_add_test(tc, validity_inside_ascii_runs);
     tcase_add_test(tc, copy_repairs_and_cuts_whole);
     tcase_add_test(tc, dup_keeps_everything);
     suite_add_tcase(s, tc);
