@@ -78,9 +78,11 @@ static void write_line(const char *line, size_t len)
     funlockfile(stderr);
 }
 
-/* The line for one log call, newline included, or NULL when memory runs
- * out.  The caller owns the returned text; fields stays the caller's. */
-static char *render_line(enum log_level level, const char *msg, json_t *fields, size_t *len_out)
+/* The line for one log call, newline included, in buf (cap bytes) when it
+ * fits and else in memory the caller frees (what is returned is not buf);
+ * NULL when memory runs out.  fields stays the caller's. */
+static char *render_line(enum log_level level, const char *msg, json_t *fields, char *buf,
+                         size_t cap, size_t *len_out)
 {
     char when[RFC3339_LEN];
     json_t *line = NULL;
@@ -108,16 +110,22 @@ static char *render_line(enum log_level level, const char *msg, json_t *fields, 
         goto out;
     }
 
-    len = json_dumpb(line, NULL, 0, JSON_COMPACT);
+    /* Most lines fit the caller's buffer: one pass.  A longer one is
+     * measured by that pass and written again into memory of its size. */
+    len = json_dumpb(line, buf, cap - 1, JSON_COMPACT);
     if (len == 0)
         goto out;
-    text = malloc(len + 1);
-    if (text == NULL)
-        goto out;
-    if (json_dumpb(line, text, len, JSON_COMPACT) != len) {
-        free(text);
-        text = NULL;
-        goto out;
+    if (len < cap) {
+        text = buf;
+    } else {
+        text = malloc(len + 1);
+        if (text == NULL)
+            goto out;
+        if (json_dumpb(line, text, len, JSON_COMPACT) != len) {
+            free(text);
+            text = NULL;
+            goto out;
+        }
     }
     text[len] = '\n';
     *len_out = len + 1;
@@ -129,6 +137,7 @@ out:
 void log_json(enum log_level level, const char *msg, json_t *fields)
 {
     static const char lost[] = "{\"level\":\"error\",\"msg\":\"out of memory: log line lost\"}\n";
+    char buf[1024];
     char *text;
     size_t len = 0;
 
@@ -139,12 +148,13 @@ void log_json(enum log_level level, const char *msg, json_t *fields)
     if ((unsigned)level > LOG_ERROR)
         level = LOG_ERROR;
 
-    text = render_line(level, msg, fields, &len);
+    text = render_line(level, msg, fields, buf, sizeof buf, &len);
     if (text != NULL)
         write_line(text, len);
     else
         write_line(lost, sizeof(lost) - 1);
-    free(text);
+    if (text != buf)
+        free(text);
     json_decref(fields);
 }
 
