@@ -28,6 +28,7 @@ void config_defaults(struct config *c)
     snprintf(c->keys, sizeof(c->keys), "%s", "./keys");
     snprintf(c->log_origin, sizeof(c->log_origin), "%s", "shenbao.example/log");
     c->threads = 0;
+    c->write_threads = 64;
     c->body_limit = 1 * MIB;
     c->connection_timeout = 30;
     c->header_timeout = 10;
@@ -99,6 +100,7 @@ static const struct config_key config_keys[] = {
     PATH_KEY("review_units_file", units_file, true),
     PATH_KEY("workdays_file", workdays_file, true),
     INT_KEY("threads", KEY_UNSIGNED, threads, 0, 256),
+    INT_KEY("write_threads", KEY_UNSIGNED, write_threads, 0, 1024),
     INT_KEY("body_limit_bytes", KEY_SIZE, body_limit, 1024, 64 * 1024 * 1024),
     INT_KEY("connection_timeout_s", KEY_UNSIGNED, connection_timeout, 1, 3600),
     INT_KEY("header_timeout_s", KEY_UNSIGNED, header_timeout, 1, 3600),

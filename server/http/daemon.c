@@ -1,5 +1,5 @@
 /*
- * The libmicrohttpd daemon: an epoll thread pool, two-phase request
+ * The libmicrohttpd daemon: a poll() thread pool, writer threads, two-phase request
  * handling, limits on connections, memory, time and body size, and one JSON
  * log line per request.
  *
@@ -16,10 +16,21 @@
  * oversized body early).  Answering on the very first call makes
  * libmicrohttpd close the connection after the response, which would end
  * keep-alive for every request.
+ *
+ * The requests that write are answered on threads of their own.  A write
+ * waits for the commit that holds it (store_write(), group commit): a
+ * libmicrohttpd thread that waited too would hold up every connection it
+ * serves, and the writes that could share a commit would reach the store
+ * one or two at a time, never together.  So once such a request's body has
+ * arrived its connection is suspended and the request queued; a writer
+ * thread answers it and resumes the connection, and libmicrohttpd calls the
+ * access handler once more, on the connection's own thread, which sends
+ * the reply.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +61,24 @@ struct daemon {
     void *answer_ctx;
     struct conntrack *conns;
     atomic_int in_flight; /* requests whose head arrived and that are not yet completed */
+
+    /* The writer threads, those waiting for a request (the one that
+     * waited least on top, so a few threads, warm, answer a light load),
+     * and the requests waiting for a writer. */
+    struct writer *writers;
+    unsigned n_writers;
+    pthread_mutex_t queue_mu;
+    struct writer *idle;
+    struct request *queue, **queue_tail;
+    bool stopping;
+};
+
+struct writer {
+    struct daemon *d;
+    pthread_t thread;
+    pthread_cond_t cv;   /* a request was handed to it, or the daemon stops */
+    struct request *job; /* handed to it */
+    struct writer *next_idle;
 };
 
 static int64_t monotonic_ns(void)
@@ -284,6 +313,39 @@ static bool content_length_exceeds(struct MHD_Connection *conn, size_t limit)
     return errno != 0 || n > limit;
 }
 
+/* Whether r may write: every method but the ones that only read. */
+static bool writes(const struct request *r)
+{
+    return strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 &&
+           strcmp(r->method, "OPTIONS") != 0;
+}
+
+/* Suspends r's connection and gives r to the writer that waited least, or
+ * queues it when all are busy; false when the daemon is stopping (the
+ * writers are gone: answer it here). */
+static bool hand_over(struct daemon *d, struct request *r)
+{
+    pthread_mutex_lock(&d->queue_mu);
+    bool open = !d->stopping;
+    if (open) {
+        /* Suspended before any writer can see it, so that none can
+         * resume it first. */
+        r->deferred = true;
+        MHD_suspend_connection(r->conn);
+        struct writer *w = d->idle;
+        if (w) {
+            d->idle = w->next_idle;
+            w->job = r;
+            pthread_cond_signal(&w->cv);
+        } else {
+            *d->queue_tail = r;
+            d->queue_tail = &r->next_deferred;
+        }
+    }
+    pthread_mutex_unlock(&d->queue_mu);
+    return open;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -318,6 +380,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         }
         return MHD_YES;
     }
+    if (r->deferred)
+        return send_reply(conn, r); /* answered by a writer thread, resumed */
     if (r->replied)
         return MHD_YES; /* refused on the first call; libmicrohttpd closes */
     if (*upload_data_size > 0) {
@@ -367,11 +431,88 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                       (long long)upload_limit(r->upload));
     else if (r->upload && upload_failed(r->upload))
         reply_problem(r, P_UNAVAILABLE, "the file could not be received now; try again later");
+    else if (d->n_writers > 0 && writes(r) && hand_over(d, r))
+        return MHD_YES; /* suspended until a writer has answered it */
     else
         d->answer(d->answer_ctx, r);
     enum MHD_Result ret = send_reply(conn, r);
     r->json_parses = parse_json_count_take();
     return ret;
+}
+
+/* A writer thread: answers the requests handed to it or queued, each on
+ * this thread, and hands each back to its connection's thread to be sent.
+ * Ends when the daemon stops and the queue is empty. */
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    struct daemon *d = w->d;
+    pthread_mutex_lock(&d->queue_mu);
+    for (;;) {
+        struct request *r = w->job;
+        w->job = NULL;
+        if (!r && d->queue) {
+            r = d->queue;
+            d->queue = r->next_deferred;
+            if (!d->queue)
+                d->queue_tail = &d->queue;
+        }
+        if (!r && d->stopping)
+            break;
+        if (!r) {
+            w->next_idle = d->idle;
+            d->idle = w;
+            while (!w->job && !d->stopping)
+                pthread_cond_wait(&w->cv, &d->queue_mu);
+            continue;
+        }
+        pthread_mutex_unlock(&d->queue_mu);
+        parse_json_count_take();
+        d->answer(d->answer_ctx, r);
+        r->json_parses = parse_json_count_take();
+        /* From here the request is the connection's thread's again (it
+         * may be sent and freed at once): not a field more is touched. */
+        MHD_resume_connection(r->conn);
+        pthread_mutex_lock(&d->queue_mu);
+    }
+    pthread_mutex_unlock(&d->queue_mu);
+    return NULL;
+}
+
+/* Starts n writer threads; false (with none left running) when not even
+ * one could be. */
+static bool writers_start(struct daemon *d, unsigned n)
+{
+    d->writers = calloc(n, sizeof *d->writers);
+    if (!d->writers)
+        return false;
+    for (; d->n_writers < n; d->n_writers++) {
+        struct writer *w = &d->writers[d->n_writers];
+        w->d = d;
+        pthread_cond_init(&w->cv, NULL);
+        if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+            pthread_cond_destroy(&w->cv);
+            break;
+        }
+    }
+    return d->n_writers > 0;
+}
+
+/* Lets the writer threads answer what is queued, then end. */
+static void writers_stop(struct daemon *d)
+{
+    pthread_mutex_lock(&d->queue_mu);
+    d->stopping = true;
+    for (unsigned i = 0; i < d->n_writers; i++)
+        pthread_cond_signal(&d->writers[i].cv);
+    pthread_mutex_unlock(&d->queue_mu);
+    for (unsigned i = 0; i < d->n_writers; i++) {
+        pthread_join(d->writers[i].thread, NULL);
+        pthread_cond_destroy(&d->writers[i].cv);
+    }
+    d->n_writers = 0;
+    free(d->writers);
+    d->writers = NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -503,6 +644,8 @@ static struct daemon *daemon_new(const struct config *cfg, request_fn answer, re
     d->answer = answer;
     d->head = head;
     d->answer_ctx = ctx;
+    pthread_mutex_init(&d->queue_mu, NULL);
+    d->queue_tail = &d->queue;
     d->conns = conntrack_new(cfg->per_ip_limit, (int64_t)cfg->header_timeout * 1000,
                              (int64_t)cfg->request_timeout * 1000);
     if (!d->conns || (sweeper && conntrack_start_sweeper(d->conns, SWEEP_INTERVAL_MS) != 0)) {
@@ -543,15 +686,20 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, request
     }
     unsigned threads = cfg->threads;
     if (threads == 0) {
+        /* Four per core: each thread serves the connections it happened to
+         * accept, which spread unevenly (one of two threads may get most of
+         * them, and a core idles while the other is swamped); with four per
+         * core an uneven spread still keeps every core busy. */
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (unsigned)n : 1;
+        threads = n > 0 ? 4 * (unsigned)n : 4;
     }
     /* poll(), not epoll: libmicrohttpd 0.9.75's MHD_quiesce_daemon() races
      * its own epoll workers for the listening socket and aborts the process
      * when it loses (MHD_PANIC "Failed to remove listen FD from epoll set",
      * seen stopping a server under load); with poll() quiescing only
      * signals each worker. */
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     /* Under socket activation systemd made the socket (and the unit may
      * have no network of its own): use it instead of the configured
      * address. */
@@ -567,6 +715,11 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, request
     struct daemon *d = daemon_new(cfg, answer, head, ctx, flags, mode, true, err, errlen);
     if (!d)
         return NULL;
+    if (cfg->write_threads > 0 && !writers_start(d, cfg->write_threads)) {
+        daemon_stop(d);
+        snprintf(err, errlen, "cannot start the writer threads");
+        return NULL;
+    }
     if (fd >= 0)
         log_json(LOG_INFO, "listening on the socket systemd passed",
                  json_pack("{s:i}", "threads", (json_int_t)threads));
@@ -587,6 +740,9 @@ void daemon_stop(struct daemon *d)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* What the writer threads hold is answered and handed back before
+     * libmicrohttpd closes the connections. */
+    writers_stop(d);
     /* The sweeper goes first; the tracker stays until libmicrohttpd has
      * reported every connection closed. */
     conntrack_stop_sweeper(d->conns);
@@ -594,6 +750,7 @@ void daemon_stop(struct daemon *d)
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     conntrack_free(d->conns);
+    pthread_mutex_destroy(&d->queue_mu);
     free(d);
 }
 

@@ -125,6 +125,11 @@ struct request {
     /* a reply whose body is read piece by piece while it is sent
      * (reply_stream) */
     struct reply_stream *stream;
+
+    /* daemon.c: answered on a writer thread while its connection waits
+     * (suspended), and queued for one meanwhile */
+    bool deferred;
+    struct request *next_deferred;
 };
 
 /* ---- bodies received into a file (upload.c) ------------------------------ */

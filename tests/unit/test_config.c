@@ -56,6 +56,7 @@ START_TEST(test_defaults)
     ck_assert_str_eq(c.units_file, "");
     ck_assert_str_eq(c.workdays_file, "");
     ck_assert_uint_eq(c.threads, 0);
+    ck_assert_uint_eq(c.write_threads, 64);
     ck_assert_uint_eq(c.body_limit, 1024 * 1024);
     ck_assert_uint_eq(c.connection_timeout, 30);
     ck_assert_uint_eq(c.header_timeout, 10);
@@ -182,6 +183,7 @@ static const struct {
     {"signin_delay_max_s", 1, 86400},
     {"signin_account_delay_max_s", 0, 3600},
     {"write_batch_max", 1, 256},
+    {"write_threads", 0, 1024},
     {"write_batch_wait_us", 0, 100000},
 };
 
