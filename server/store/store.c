@@ -62,6 +62,7 @@ struct write_req {
     enum store_rc rc;
     bool done; /* rc is final: committed, or rolled back */
     struct write_req *next;
+    pthread_cond_t cv; /* done, or its turn to lead the next batch */
 };
 
 struct store {
@@ -78,7 +79,6 @@ struct store {
     /* Group commit (store_write): the queue of writes waiting, and whether a
      * thread is committing a batch now.  queue_mu guards all of it. */
     pthread_mutex_t queue_mu;
-    pthread_cond_t queue_cv;  /* a batch ended: some callers are done */
     pthread_cond_t gather_cv; /* the queue grew to a full batch */
     struct write_req *head, **tail;
     unsigned queued;
@@ -527,7 +527,6 @@ static struct store *store_open_mode(const char *path, bool readonly, char *err,
     pthread_mutexattr_destroy(&attr);
     pthread_mutex_init(&s->readers_mu, NULL);
     pthread_mutex_init(&s->queue_mu, NULL);
-    pthread_cond_init(&s->queue_cv, NULL);
     pthread_cond_init(&s->gather_cv, NULL);
     s->tail = &s->head;
     s->batch_max = STORE_BATCH_MAX_DEFAULT;
@@ -583,7 +582,6 @@ void store_free(struct store *s)
     pthread_mutex_destroy(&s->readers_mu);
     pthread_mutex_destroy(&s->write_mu);
     pthread_mutex_destroy(&s->queue_mu);
-    pthread_cond_destroy(&s->queue_cv);
     pthread_cond_destroy(&s->gather_cv);
     free(s->path);
     free(s);
@@ -782,7 +780,7 @@ static void gather(struct store *s)
  */
 enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
 {
-    struct write_req me = {.fn = fn, .ctx = ctx, .rc = STORE_ERROR};
+    struct write_req me = {.fn = fn, .ctx = ctx, .rc = STORE_ERROR, .cv = PTHREAD_COND_INITIALIZER};
 
     if (s->pg != NULL) {
         struct pg_write w = {.s = s, .fn = fn, .ctx = ctx};
@@ -799,7 +797,7 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
         pthread_cond_signal(&s->gather_cv);
     while (!me.done) {
         if (s->leading) {
-            pthread_cond_wait(&s->queue_cv, &s->queue_mu);
+            pthread_cond_wait(&me.cv, &s->queue_mu);
             continue;
         }
         s->leading = true;
@@ -823,17 +821,24 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
             pthread_mutex_unlock(&s->write_mu);
         }
 
+        /* Each caller of the batch is woken alone, and the first of those
+         * queued since leads the next batch: nobody wakes to find it is not
+         * their turn. */
         pthread_mutex_lock(&s->queue_mu);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             batch[i]->done = true;
+            pthread_cond_signal(&batch[i]->cv);
+        }
         s->stats.commits += commits;
         s->stats.writes += writes;
         if (n > s->stats.largest_batch)
             s->stats.largest_batch = n;
         s->leading = false;
-        pthread_cond_broadcast(&s->queue_cv);
+        if (s->head)
+            pthread_cond_signal(&s->head->cv);
     }
     pthread_mutex_unlock(&s->queue_mu);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
 
