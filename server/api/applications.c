@@ -480,8 +480,14 @@ bool list_query_parse(struct call *c, struct list_query *lq, bool paging)
     return true;
 }
 
+/* A page of applications, written as text while it is read: each item
+ * is the text GET /v1/applications/{id} answers (the stored data spliced
+ * in as it is, app_render()), so the page costs no JSON tree of its
+ * items. */
 struct page_ctx {
-    struct listing l;
+    FILE *out; /* {"items":[ item,item… */
+    size_t n;
+    bool failed;
     enum app_sort sort;
     char key[40];
     int64_t id;
@@ -492,7 +498,13 @@ static void list_one(const struct app *a, void *ctx)
     struct page_ctx *p = ctx;
     snprintf(p->key, sizeof p->key, "%s", store_app_sort_key(&a->row, p->sort));
     p->id = a->row.id;
-    listing_add(&p->l, app_to_json(a));
+    size_t len = 0;
+    char *text = app_render(a, &len);
+    if (!text || len == 0 || (p->n > 0 && fputc(',', p->out) == EOF) ||
+        fwrite(text, 1, len - 1, p->out) != len - 1) /* without its newline */
+        p->failed = true;
+    p->n++;
+    free(text);
 }
 
 void api_app_list(struct call *c)
@@ -500,29 +512,37 @@ void api_app_list(struct call *c)
     struct list_query lq;
     if (!list_query_parse(c, &lq, true))
         return;
-    struct page_ctx p = {.sort = lq.f.sort};
-    listing_init(&p.l);
+    char *text = NULL;
+    size_t len = 0;
+    struct page_ctx p = {.sort = lq.f.sort, .out = open_memstream(&text, &len)};
+    p.failed = !p.out || fputs("{\"items\":[", p.out) == EOF;
     bool more = false;
     int64_t total = 0;
-    enum engine_rc rc = engine_list(c->engine, &c->actor, &lq.f, c->now, list_one, &p, &more);
+    enum engine_rc rc = p.failed ? ENGINE_ERROR
+                                 : engine_list(c->engine, &c->actor, &lq.f, c->now, list_one, &p,
+                                               &more);
     if (rc == ENGINE_OK && lq.count)
         rc = engine_count(c->engine, &c->actor, &lq.f, &total);
-    json_t *items = p.l.items;
-    if (rc != ENGINE_OK || p.l.failed) {
-        json_decref(items);
+    if (rc == ENGINE_OK && !p.failed) {
+        char cursor[CURSOR_LEN + 1] = "";
+        if (more && p.n > 0)
+            cursor_make(lq.f.sort, p.key, p.id, cursor, sizeof cursor);
+        /* The cursor is base64url: no character of it needs escaping. */
+        fprintf(p.out, cursor[0] ? "],\"next_cursor\":\"%s\"" : "],\"next_cursor\":null", cursor);
+        if (lq.count)
+            fprintf(p.out, ",\"total\":%lld", (long long)total);
+        fputs("}\n", p.out);
+    }
+    if (p.out && ferror(p.out))
+        p.failed = true;
+    if (p.out && fclose(p.out) != 0)
+        p.failed = true;
+    if (rc != ENGINE_OK || p.failed || !text) {
+        free(text);
         reply_problem(c->r, P_INTERNAL, "the list could not be read");
         return;
     }
-    json_t *next = json_null();
-    if (more && json_array_size(items) > 0) {
-        char cursor[CURSOR_LEN + 1];
-        cursor_make(lq.f.sort, p.key, p.id, cursor, sizeof cursor);
-        next = json_string(cursor);
-    }
-    json_t *doc = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
-    if (doc && lq.count)
-        json_object_set_new(doc, "total", json_integer(total));
-    reply_json(c->r, 200, doc);
+    reply_json_text(c->r, 200, text, len);
 }
 
 /* ---- the history --------------------------------------------------------- */
