@@ -28,7 +28,7 @@ void config_defaults(struct config *c)
     snprintf(c->keys, sizeof(c->keys), "%s", "./keys");
     snprintf(c->log_origin, sizeof(c->log_origin), "%s", "shenbao.example/log");
     c->threads = 0;
-    c->write_threads = 64;
+    c->write_threads = 16;
     c->body_limit = 1 * MIB;
     c->connection_timeout = 30;
     c->header_timeout = 10;

@@ -27,7 +27,7 @@ struct config {
     char workdays_file[1024];       /* "workdays_file": "" = the copy built in */
     unsigned threads;               /* "threads": 0 = four per core */
     unsigned write_threads;         /* "write_threads": threads that answer the requests
-                                     * that write, default 64 */
+                                     * that write, default 16 (0: none) */
     size_t body_limit;              /* "body_limit_bytes": default 1 MiB */
     unsigned connection_timeout;    /* "connection_timeout_s": idle seconds, default 30 */
     unsigned header_timeout;        /* "header_timeout_s": seconds to send a request's

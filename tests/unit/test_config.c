@@ -56,7 +56,7 @@ START_TEST(test_defaults)
     ck_assert_str_eq(c.units_file, "");
     ck_assert_str_eq(c.workdays_file, "");
     ck_assert_uint_eq(c.threads, 0);
-    ck_assert_uint_eq(c.write_threads, 64);
+    ck_assert_uint_eq(c.write_threads, 16);
     ck_assert_uint_eq(c.body_limit, 1024 * 1024);
     ck_assert_uint_eq(c.connection_timeout, 30);
     ck_assert_uint_eq(c.header_timeout, 10);
