@@ -10,6 +10,7 @@ pinned clock, so a municipal approval can always set its notice.
 
 import http.client
 import threading
+import time
 
 import common
 from common import ApiTest, Flow
@@ -156,3 +157,56 @@ class Race(ApiTest):
         self.assertEqual(sorted(r[0] for _, r in results), [200] + [409] * (THREADS - 1))
         ev = self.flow.events(app["id"], "applicant_a")
         self.assertEqual([e["action"] for e in ev], ["create", "submit"])
+
+
+class WritesAside(ApiTest):
+    """A write waiting for its commit holds up no read: it is answered on a
+    writer thread while its connection waits, and the thread that read it
+    goes on with the others.  One reading thread, and a batch that waits
+    100 ms to fill, so a write that held its thread would hold every read
+    behind it."""
+
+    def start(self, extra):
+        srv = common.start_server_config(dict({"threads": 1, "write_batch_wait_us": 100000},
+                                              **extra))
+        self.addCleanup(srv.stop)
+        return srv
+
+    def create_and_read(self, srv):
+        """Sends a creation, then (once it is in) a read on another
+        connection; returns [(what, status)] in the order they ended."""
+        ended = []
+        lock = threading.Lock()
+        env = common.envelope("incubator")
+
+        def run(what, method, path, body, delay):
+            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+            try:
+                time.sleep(delay)
+                r = common.send(c, method, path, body, srv.tokens["applicant_a"])
+                with lock:
+                    ended.append((what, r[0]))
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=run, args=("create", "POST", "/v1/applications", env,
+                                                      0)),
+                   threading.Thread(target=run, args=("read", "GET", "/v1/review-units", None,
+                                                      0.03))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return ended
+
+    def test_a_read_passes_a_write_waiting_for_its_commit(self):
+        srv = self.start({})
+        self.assertEqual(self.create_and_read(srv), [("read", 200), ("create", 201)])
+
+    def test_without_writer_threads_writes_are_answered_by_the_reading_thread(self):
+        # write_threads 0: the one thread answers the write itself (the read
+        # then waits for it, and the two end about together).
+        srv = self.start({"write_threads": 0})
+        self.assertEqual(sorted(self.create_and_read(srv)), [("create", 201), ("read", 200)])
+        r = srv.req("GET", "/v1/applications", token="applicant_a")
+        self.assertEqual(len(r[2]["items"]), 1)
