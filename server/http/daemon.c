@@ -1,7 +1,7 @@
 /*
- * The libmicrohttpd daemon: a poll() thread pool, writer threads, two-phase request
- * handling, limits on connections, memory, time and body size, and one JSON
- * log line per request.
+ * The libmicrohttpd daemon: a poll() thread pool, writer threads, two-phase
+ * request handling, limits on connections, memory, time and body size, and
+ * one JSON log line per request.
  *
  * A request begins when its request line has arrived (on_target: the
  * target is kept as received, see target.h) and is checked as a whole when
@@ -722,11 +722,13 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, request
     }
     if (fd >= 0)
         log_json(LOG_INFO, "listening on the socket systemd passed",
-                 json_pack("{s:i}", "threads", (json_int_t)threads));
+                 json_pack("{s:i, s:i}", "threads", (json_int_t)threads, "write_threads",
+                           (json_int_t)d->n_writers));
     else
         log_json(LOG_INFO, "listening",
-                 json_pack("{s:s, s:i, s:i}", "host", cfg->listen_host, "port",
-                           (json_int_t)cfg->listen_port, "threads", (json_int_t)threads));
+                 json_pack("{s:s, s:i, s:i, s:i}", "host", cfg->listen_host, "port",
+                           (json_int_t)cfg->listen_port, "threads", (json_int_t)threads,
+                           "write_threads", (json_int_t)d->n_writers));
     return d;
 }
 

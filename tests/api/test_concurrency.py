@@ -9,6 +9,7 @@ pinned clock, so a municipal approval can always set its notice.
 """
 
 import http.client
+import subprocess
 import threading
 import time
 
@@ -159,12 +160,18 @@ class Race(ApiTest):
         self.assertEqual([e["action"] for e in ev], ["create", "submit"])
 
 
+# The advisory lock a creation takes on PostgreSQL before its transaction
+# (server/store/store_pg.h, STORE_PG_LOCK_LOG), as pg_locks shows it.
+LOG_LOCK = 0x7368656e62616f02
+
+
 class WritesAside(ApiTest):
     """A write waiting for its commit holds up no read: it is answered on a
     writer thread while its connection waits, and the thread that read it
-    goes on with the others.  One reading thread, and a batch that waits
-    100 ms to fill, so a write that held its thread would hold every read
-    behind it."""
+    goes on with the others.  One reading thread, and a write held back:
+    on SQLite by a batch that waits 100 ms to fill, on PostgreSQL by a
+    session holding the log's lock for half a second; a write that held its
+    thread would hold every read behind it."""
 
     def start(self, extra):
         srv = common.start_server_config(dict({"threads": 1, "write_batch_wait_us": 100000},
@@ -172,12 +179,30 @@ class WritesAside(ApiTest):
         self.addCleanup(srv.stop)
         return srv
 
+    def hold_log(self, srv):
+        """On PostgreSQL: a psql session that holds the log's lock for half a
+        second, once it holds it."""
+        if not common.on_postgresql():
+            return None
+        holder = subprocess.Popen(["psql", "-X", "-q", "-d", srv.db, "-c",
+                                   "SELECT pg_advisory_lock(%d)" % LOG_LOCK, "-c",
+                                   "SELECT pg_sleep(0.5)"], stdout=subprocess.DEVNULL)
+        self.addCleanup(holder.wait, 30)
+        probe = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                 " AND classid = %d AND objid = %d" % (LOG_LOCK >> 32, LOG_LOCK & 0xFFFFFFFF))
+        for _ in range(500):
+            if common._psql(srv.db, probe).strip() == "1":
+                return holder
+            time.sleep(0.01)
+        self.fail("the log's lock was never held")
+
     def create_and_read(self, srv):
         """Sends a creation, then (once it is in) a read on another
         connection; returns [(what, status)] in the order they ended."""
         ended = []
         lock = threading.Lock()
         env = common.envelope("incubator")
+        self.hold_log(srv)
 
         def run(what, method, path, body, delay):
             c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
