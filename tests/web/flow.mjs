@@ -1348,6 +1348,7 @@ export function register(env, {failed}) {
     for (const [tag, zh] of [['materials', '申报材料'], ['desk', '审核工作台'], ['duties', '后续管理']])
       await m.locator(`#ref-tag\\.${tag} h2`).getByText(zh, {exact: true}).waitFor();
     await m.locator('nav.toc').getByRole('link', {name: /^POST \/v1\/applications\/\{id\}\/materials$/}).click();
+    await pub.page.waitForFunction(() => document.activeElement && document.activeElement.id === 'ref-material_upload');
     const upload = m.locator('#ref-material_upload');
     assert.equal(await upload.getAttribute('open'), '');
     await upload.getByText('可安全重试').waitFor();
