@@ -518,9 +518,9 @@ void api_app_list(struct call *c)
     p.failed = !p.out || fputs("{\"items\":[", p.out) == EOF;
     bool more = false;
     int64_t total = 0;
-    enum engine_rc rc = p.failed ? ENGINE_ERROR
-                                 : engine_list(c->engine, &c->actor, &lq.f, c->now, list_one, &p,
-                                               &more);
+    enum engine_rc rc = p.failed
+                            ? ENGINE_ERROR
+                            : engine_list(c->engine, &c->actor, &lq.f, c->now, list_one, &p, &more);
     if (rc == ENGINE_OK && lq.count)
         rc = engine_count(c->engine, &c->actor, &lq.f, &total);
     if (rc == ENGINE_OK && !p.failed) {
@@ -528,7 +528,10 @@ void api_app_list(struct call *c)
         if (more && p.n > 0)
             cursor_make(lq.f.sort, p.key, p.id, cursor, sizeof cursor);
         /* The cursor is base64url: no character of it needs escaping. */
-        fprintf(p.out, cursor[0] ? "],\"next_cursor\":\"%s\"" : "],\"next_cursor\":null", cursor);
+        if (cursor[0])
+            fprintf(p.out, "],\"next_cursor\":\"%s\"", cursor);
+        else
+            fputs("],\"next_cursor\":null", p.out);
         if (lq.count)
             fprintf(p.out, ",\"total\":%lld", (long long)total);
         fputs("}\n", p.out);

@@ -498,7 +498,9 @@ static bool writers_start(struct daemon *d, unsigned n)
     return d->n_writers > 0;
 }
 
-/* Lets the writer threads answer what is queued, then end. */
+/* Lets the writer threads answer what is queued, then end.  n_writers
+ * stays: a request that arrives after this finds the daemon stopping
+ * (hand_over) and is answered on its own thread. */
 static void writers_stop(struct daemon *d)
 {
     pthread_mutex_lock(&d->queue_mu);
@@ -510,7 +512,6 @@ static void writers_stop(struct daemon *d)
         pthread_join(d->writers[i].thread, NULL);
         pthread_cond_destroy(&d->writers[i].cv);
     }
-    d->n_writers = 0;
     free(d->writers);
     d->writers = NULL;
 }
@@ -630,10 +631,13 @@ static int inherited_socket(void)
 
 /* A daemon with every limit of the configuration; flags and `mode` (more
  * options) say where its connections come from and which threads serve
- * them.  NULL with err on failure. */
+ * them, `writers` how many writer threads answer writes (0: none).  The
+ * writers start before the first connection can arrive, so that whether
+ * there are any never changes under a request.  NULL with err on
+ * failure. */
 static struct daemon *daemon_new(const struct config *cfg, request_fn answer, request_fn head,
                                  void *ctx, unsigned flags, const struct MHD_OptionItem *mode,
-                                 bool sweeper, char *err, size_t errlen)
+                                 bool sweeper, unsigned writers, char *err, size_t errlen)
 {
     struct daemon *d = calloc(1, sizeof *d);
     if (!d) {
@@ -651,6 +655,16 @@ static struct daemon *daemon_new(const struct config *cfg, request_fn answer, re
     if (!d->conns || (sweeper && conntrack_start_sweeper(d->conns, SWEEP_INTERVAL_MS) != 0)) {
         snprintf(err, errlen, "out of memory");
         conntrack_free(d->conns);
+        pthread_mutex_destroy(&d->queue_mu);
+        free(d);
+        return NULL;
+    }
+    if (writers > 0 && !writers_start(d, writers)) {
+        snprintf(err, errlen, "cannot start the writer threads");
+        writers_stop(d);
+        conntrack_stop_sweeper(d->conns);
+        conntrack_free(d->conns);
+        pthread_mutex_destroy(&d->queue_mu);
         free(d);
         return NULL;
     }
@@ -667,8 +681,10 @@ static struct daemon *daemon_new(const struct config *cfg, request_fn answer, re
     if (!d->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->listen_host,
                  cfg->listen_port);
+        writers_stop(d);
         conntrack_stop_sweeper(d->conns);
         conntrack_free(d->conns);
+        pthread_mutex_destroy(&d->queue_mu);
         free(d);
         return NULL;
     }
@@ -712,14 +728,10 @@ struct daemon *daemon_start(const struct config *cfg, request_fn answer, request
         {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    struct daemon *d = daemon_new(cfg, answer, head, ctx, flags, mode, true, err, errlen);
+    struct daemon *d =
+        daemon_new(cfg, answer, head, ctx, flags, mode, true, cfg->write_threads, err, errlen);
     if (!d)
         return NULL;
-    if (cfg->write_threads > 0 && !writers_start(d, cfg->write_threads)) {
-        daemon_stop(d);
-        snprintf(err, errlen, "cannot start the writer threads");
-        return NULL;
-    }
     if (fd >= 0)
         log_json(LOG_INFO, "listening on the socket systemd passed",
                  json_pack("{s:i, s:i}", "threads", (json_int_t)threads, "write_threads",
@@ -765,7 +777,7 @@ struct daemon *daemon_start_in_process(const struct config *cfg, request_fn answ
     static const struct MHD_OptionItem mode[] = {{MHD_OPTION_END, 0, NULL}};
     char err[128];
     return daemon_new(cfg, answer, head, ctx, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, mode,
-                      false, err, sizeof err);
+                      false, 0, err, sizeof err);
 }
 
 bool daemon_add_connection(struct daemon *d, int fd, const struct sockaddr *addr, unsigned addr_len)

@@ -36,8 +36,8 @@
     X(P_METHOD_NOT_ALLOWED, 405, "method-not-allowed", "Method not allowed", "不支持该请求方法")   \
     X(P_CONFLICT, 409, "conflict", "Not allowed in the current state", "当前状态下不能办理")       \
     X(P_EXISTS, 409, "already-exists", "Already exists", "已存在")                                 \
-    X(P_KEY_IN_USE, 409, "idempotency-key-in-use", "A request with this key is still running",    \
-      "使用同一幂等键的请求仍在处理中")                                                             \
+    X(P_KEY_IN_USE, 409, "idempotency-key-in-use", "A request with this key is still running",     \
+      "使用同一幂等键的请求仍在处理中")                                                            \
     X(P_STALE, 412, "stale-version", "The resource has changed", "内容已被修改，请刷新后重试")     \
     X(P_TOO_LARGE, 413, "body-too-large", "Request body too large", "请求内容过大")                \
     X(P_MEDIA_TYPE, 415, "unsupported-media-type", "Request body must be JSON",                    \
@@ -45,9 +45,9 @@
     X(P_UNSUPPORTED_CONTENT, 415, "unsupported-content", "Content not taken",                      \
       "文件内容与所述格式不符或不受支持")                                                          \
     X(P_INVALID, 422, "invalid", "Invalid fields", "填写内容有误")                                 \
-    X(P_KEY_REUSED, 422, "idempotency-key-reused", "The key was used for another request",        \
-      "该幂等键已用于另一请求")                                                                     \
-    X(P_TOO_MANY, 429, "too-many-requests", "Too many requests", "请求过于频繁")                    \
+    X(P_KEY_REUSED, 422, "idempotency-key-reused", "The key was used for another request",         \
+      "该幂等键已用于另一请求")                                                                    \
+    X(P_TOO_MANY, 429, "too-many-requests", "Too many requests", "请求过于频繁")                   \
     X(P_INTERNAL, 500, "internal-error", "Internal error", "服务器内部错误")                       \
     X(P_UNAVAILABLE, 503, "unavailable", "Service unavailable", "服务暂不可用")
 

@@ -9,6 +9,7 @@ pinned clock, so a municipal approval can always set its notice.
 """
 
 import http.client
+import json
 import subprocess
 import threading
 import time
@@ -224,14 +225,25 @@ class WritesAside(ApiTest):
             t.join(60)
         return ended
 
+    def listening(self, srv):
+        """The server's line saying how it listens."""
+        with open(srv.errpath, encoding="utf-8") as f:
+            for line in f:
+                if '"listening"' in line:
+                    return json.loads(line)
+        self.fail("no listening line")
+
     def test_a_read_passes_a_write_waiting_for_its_commit(self):
         srv = self.start({})
+        self.assertEqual(self.listening(srv)["write_threads"], 16)
         self.assertEqual(self.create_and_read(srv), [("read", 200), ("create", 201)])
 
-    def test_without_writer_threads_writes_are_answered_by_the_reading_thread(self):
-        # write_threads 0: the one thread answers the write itself (the read
-        # then waits for it, and the two end about together).
+    def test_without_writer_threads_the_reading_thread_answers_writes(self):
+        # write_threads 0: no writer thread runs, the one reading thread
+        # answers the write itself (the read then waits for it, and the two
+        # end about together), and it is stored.
         srv = self.start({"write_threads": 0})
+        self.assertEqual(self.listening(srv)["write_threads"], 0)
         self.assertEqual(sorted(self.create_and_read(srv)), [("create", 201), ("read", 200)])
         r = srv.req("GET", "/v1/applications", token="applicant_a")
         self.assertEqual(len(r[2]["items"]), 1)

@@ -639,6 +639,40 @@ START_TEST(test_log_lines)
 }
 END_TEST
 
+/* Lines of every length around the size of the buffer a line is first
+ * rendered into (1 KiB): each comes out whole, newline and all. */
+#define AROUND_FIRST 900
+#define AROUND_LAST  1100
+
+static void log_around_the_buffer(void)
+{
+    static char msg[AROUND_LAST + 1];
+    for (int n = AROUND_FIRST; n <= AROUND_LAST; n++) {
+        memset(msg, 'a' + n % 26, (size_t)n);
+        msg[n] = '\0';
+        log_msg(LOG_INFO, "%s", msg);
+    }
+}
+
+START_TEST(test_log_lines_around_the_buffer)
+{
+    log_set_level(LOG_INFO);
+    char *text = capture_stderr(log_around_the_buffer);
+    json_t *lines = parse_lines(text);
+
+    ck_assert_uint_eq(json_array_size(lines), AROUND_LAST - AROUND_FIRST + 1);
+    for (int n = AROUND_FIRST; n <= AROUND_LAST; n++) {
+        const char *msg = json_string_value(
+            json_object_get(json_array_get(lines, (size_t)(n - AROUND_FIRST)), "msg"));
+        ck_assert_uint_eq(strlen(msg), (size_t)n);
+        ck_assert_int_eq(msg[0], 'a' + n % 26);
+        ck_assert_int_eq(msg[n - 1], 'a' + n % 26);
+    }
+    json_decref(lines);
+    free(text);
+}
+END_TEST
+
 #define LOG_THREADS    4
 #define LOG_PER_THREAD 200
 
@@ -702,6 +736,7 @@ static Suite *core_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_log_lines);
     tcase_add_test(tc, test_log_threads);
+    tcase_add_test(tc, test_log_lines_around_the_buffer);
     suite_add_tcase(s, tc);
     return s;
 }

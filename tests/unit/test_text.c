@@ -102,7 +102,7 @@ START_TEST(validity_inside_ascii_runs)
 {
     static const char *const cases[] = {
         "北京", "\xF0\x9F\x98\x80", "\xED\xA0\x80", "\xC0\xAF", "\xE4\xB8", "\x80",
-        "\xFF", "\xF5\x80\x80\x80", "\xC2\x80", "\x7F",
+        "\xFF", "\xF5\x80\x80\x80", "\xC2\x80",     "\x7F",
     };
     char buf[64];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
