@@ -6,15 +6,15 @@
 #include "db.h"
 
 #include <sodium.h>
+#include <string.h>
 
 /* Columns read by every query below, in this order.  uscc, unit and
  * authority are NULL unless the role binds them; the struct says "". */
-#define ACCOUNT_COLUMNS "id, role, name, uscc, unit, authority, created_at, email, direct"
-/* The column after them in a query that selects more. */
-#define ACCOUNT_NEXT_COLUMN 9
+#define ACCOUNT_COLUMNS ACCOUNT_COLUMNS_OF("")
 
-static void account_from_row(struct db_stmt *st, struct account *a)
+void store_account_from_row(struct db_stmt *st, struct account *a)
 {
+    memset(a, 0, sizeof *a);
     a->id = db_col_int64(st, 0);
     db_col_text_copy(st, 1, a->role, sizeof a->role);
     db_col_text_copy(st, 2, a->name, sizeof a->name);
@@ -82,7 +82,7 @@ enum store_rc store_account_by_token(struct store *s,
             sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) != 0)
             rc = STORE_NOT_FOUND;
         else
-            account_from_row(st, out);
+            store_account_from_row(st, out);
     }
     db_done(st);
     return rc;
@@ -99,7 +99,7 @@ enum store_rc store_account_get(struct store *s, int64_t id, struct account *out
     db_bind_int64(st, 1, id);
     rc = db_row_rc(db_step(st));
     if (rc == STORE_OK)
-        account_from_row(st, out);
+        store_account_from_row(st, out);
     db_done(st);
     return rc;
 }

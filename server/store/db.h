@@ -261,4 +261,15 @@ struct db *store_db(struct store *s);
 /* The connection of an open write transaction. */
 struct db *store_tx_db(struct store_tx *tx);
 
+/* ---- rows more than one query file reads -------------------------------- */
+
+/* An account's columns in the order store_account_from_row() reads them,
+ * each after P (a table's alias and its dot, or ""); a query that selects
+ * more has them from ACCOUNT_NEXT_COLUMN on. */
+#define ACCOUNT_COLUMNS_OF(P)                                                                      \
+    P "id, " P "role, " P "name, " P "uscc, " P "unit, " P "authority, " P "created_at, " P        \
+      "email, " P "direct"
+#define ACCOUNT_NEXT_COLUMN 9
+void store_account_from_row(struct db_stmt *st, struct account *a);
+
 #endif

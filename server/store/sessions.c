@@ -6,24 +6,8 @@
 #include <sodium.h>
 #include <string.h>
 
-#define SESSION_ACCOUNT_COLUMNS                                                                    \
-    "a.id, a.role, a.name, a.uscc, a.unit, a.authority, a.created_at, a.email, a.direct"
-/* The first column after them. */
-#define NEXT 9
-
-static void account_cols(struct db_stmt *st, struct account *a)
-{
-    memset(a, 0, sizeof *a);
-    a->id = db_col_int64(st, 0);
-    db_col_text_copy(st, 1, a->role, sizeof a->role);
-    db_col_text_copy(st, 2, a->name, sizeof a->name);
-    db_col_text_copy(st, 3, a->uscc, sizeof a->uscc);
-    db_col_text_copy(st, 4, a->unit, sizeof a->unit);
-    db_col_text_copy(st, 5, a->authority, sizeof a->authority);
-    db_col_text_copy(st, 6, a->created_at, sizeof a->created_at);
-    db_col_text_copy(st, 7, a->email, sizeof a->email);
-    a->direct = db_col_int64(st, 8) != 0;
-}
+#define SESSION_ACCOUNT_COLUMNS ACCOUNT_COLUMNS_OF("a.")
+#define NEXT                    ACCOUNT_NEXT_COLUMN
 
 enum store_rc store_account_set_password(struct store_tx *tx, int64_t id, const char *hash)
 {
@@ -53,7 +37,7 @@ enum store_rc store_account_by_email(struct store *s, const char *email, struct 
     db_bind_text(st, 1, email);
     rc = db_row_rc(db_step(st));
     if (rc == STORE_OK) {
-        account_cols(st, out);
+        store_account_from_row(st, out);
         db_col_text_copy(st, NEXT, hash_out, cap);
     }
     db_done(st);
@@ -117,7 +101,7 @@ enum store_rc store_session_find(struct store *s, const unsigned char token_hash
             sodium_memcmp(stored, token_hash, TOKEN_HASH_LEN) != 0) {
             rc = STORE_NOT_FOUND;
         } else {
-            account_cols(st, out);
+            store_account_from_row(st, out);
             db_col_text_copy(st, NEXT, csrf_out, 64);
         }
     }
