@@ -39,6 +39,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "jsontext.h"
 #include "log.h"
 
 /* A claim still running this long after it began is one whose server
@@ -108,7 +109,7 @@ static int fingerprint(struct call *c, unsigned char out[IDEM_FINGERPRINT_LEN])
     hash_text(&st, r->target_raw ? r->target_raw : r->path);
     hash_text(&st, if_match ? if_match : "");
     if (c->body) {
-        char *text = json_dumps(c->body, JSON_COMPACT | JSON_SORT_KEYS);
+        char *text = dump_json(c->body, JSON_COMPACT | JSON_SORT_KEYS);
         if (!text)
             return -1;
         hash_text(&st, "json");

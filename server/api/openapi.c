@@ -831,7 +831,7 @@ static void make_document(void)
         log_msg(LOG_ERROR, "the OpenAPI document cannot be made: %s", err);
         return;
     }
-    document = json_dumps(doc, JSON_INDENT(1));
+    document = dump_json(doc, JSON_INDENT(1));
     json_decref(doc);
     if (document)
         document_len = strlen(document);

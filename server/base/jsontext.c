@@ -1,4 +1,5 @@
 #include "jsontext.h"
+#include "jsondump.h"
 #include "jsonload.h"
 
 #include <string.h>
@@ -19,6 +20,12 @@ json_t *parse_json(const char *text, size_t len, size_t flags, json_error_t *err
 json_t *parse_json0(const char *text, size_t flags, json_error_t *err)
 {
     return parse_json(text, strlen(text), flags, err);
+}
+
+char *dump_json(const json_t *j, size_t flags)
+{
+    char *text = quick_json_write(j, flags);
+    return text ? text : json_dumps(j, flags);
 }
 
 unsigned parse_json_count_take(void)

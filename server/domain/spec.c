@@ -20,6 +20,7 @@
  * no error at all).
  */
 #include "spec.h"
+#include "jsontext.h"
 #include "messages.h"
 #include "text.h"
 
@@ -948,7 +949,7 @@ int spec_find_repeats(const json_t *const *values, size_t n, size_t *out)
         keys[k].value = values[i];
         keys[k].index = i;
         if (json_is_object(values[i]) || json_is_array(values[i]) || json_is_real(values[i])) {
-            keys[k].text = json_dumps(values[i], JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+            keys[k].text = dump_json(values[i], JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
             if (!keys[k].text)
                 goto out;
             /* -0.0 equals 0.0 (json_equal compares the numbers) */

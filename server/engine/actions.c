@@ -100,7 +100,7 @@ static enum engine_rc prepare_edit(struct change *c)
     }
     snprintf(c->next.review_unit, sizeof c->next.review_unit, "%s", env->review_unit);
     free(c->next.data_json);
-    c->next.data_json = json_dumps(env->data.json, JSON_COMPACT | JSON_SORT_KEYS);
+    c->next.data_json = dump_json(env->data.json, JSON_COMPACT | JSON_SORT_KEYS);
     if (!c->next.data_json)
         return outcome_set(out, ENGINE_ERROR, "out of memory");
     c->next_data = env->data;

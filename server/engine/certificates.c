@@ -140,7 +140,7 @@ enum engine_rc certificate_issue(struct store_tx *tx, struct change *c)
     struct certificate_row row = {.application_id = c->app->row.id};
     const char *until = json_string_value(json_object_get(c->certificate, "valid_until"));
     snprintf(row.valid_until, sizeof row.valid_until, "%s", until ? until : "");
-    row.document_json = json_dumps(c->certificate, JSON_COMPACT | JSON_SORT_KEYS);
+    row.document_json = dump_json(c->certificate, JSON_COMPACT | JSON_SORT_KEYS);
     if (!key || !row.document_json) {
         certificate_release(&row);
         return outcome_set(c->out, ENGINE_ERROR, "the certificate could not be made");

@@ -39,7 +39,7 @@ char *chain_body(const struct event *e, const json_t *parsed)
         }
         json_decref(actor);
     }
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    char *text = dump_json(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
     json_decref(doc);
     if (!text)
         return NULL;

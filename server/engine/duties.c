@@ -589,7 +589,7 @@ enum engine_rc duties_check_report(struct store_tx *tx, struct change *c)
         json_decref(kept);
         return frc;
     }
-    w->report.body_json = json_dumps(kept, JSON_COMPACT | JSON_SORT_KEYS);
+    w->report.body_json = dump_json(kept, JSON_COMPACT | JSON_SORT_KEYS);
     json_t *files = json_object_get(kept, "materials");
     if (json_is_array(files) && json_array_size(files) > 0) {
         json_decref(w->report_files);
@@ -774,7 +774,7 @@ enum engine_rc duties_check_result(struct store_tx *tx, struct change *c)
     sb_day date, rectify_by = 0;
     date_parse(json_string_value(json_object_get(in->body, "date")), &date);
     free(d->result_json);
-    d->result_json = json_dumps(in->body, JSON_COMPACT | JSON_SORT_KEYS);
+    d->result_json = dump_json(in->body, JSON_COMPACT | JSON_SORT_KEYS);
     if (!d->result_json)
         return no_memory(c);
 
@@ -972,7 +972,7 @@ enum engine_rc duties_check_refund_paid(struct store_tx *tx, struct change *c)
     }
     set_status(c, d, "paid");
     free(d->result_json);
-    d->result_json = json_dumps(in->body, JSON_COMPACT | JSON_SORT_KEYS);
+    d->result_json = dump_json(in->body, JSON_COMPACT | JSON_SORT_KEYS);
     return d->result_json ? ENGINE_OK : no_memory(c);
 }
 

@@ -515,7 +515,7 @@ char *app_render(const struct app *a, size_t *len)
     const char *data = a->data.typed ? a->row.data_json : NULL;
     if (!data || data[0] != '{') {
         json_t *doc = app_to_json(a);
-        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        char *text = doc ? dump_json(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
         size_t n = text ? strlen(text) : 0;
         char *out = text ? realloc(text, n + 2) : NULL;
@@ -531,7 +531,7 @@ char *app_render(const struct app *a, size_t *len)
     json_t *head, *tail;
     if (app_parts(a, &head, &tail) != 0)
         return NULL;
-    char *h = json_dumps(head, JSON_COMPACT), *t = json_dumps(tail, JSON_COMPACT);
+    char *h = dump_json(head, JSON_COMPACT), *t = dump_json(tail, JSON_COMPACT);
     json_decref(head);
     json_decref(tail);
     char *out = NULL;
@@ -568,7 +568,7 @@ char *app_render(const struct app *a, size_t *len)
 static void put_string(FILE *f, const char *text)
 {
     json_t *j = json_string(text ? text : "");
-    char *t = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *t = j ? dump_json(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     if (t)
         fputs(t, f);
     else
@@ -579,7 +579,7 @@ static void put_string(FILE *f, const char *text)
 
 char *envelope_text(const struct application *a, unsigned char *sha256_out)
 {
-    /* The members in key order, as json_dumps(JSON_SORT_KEYS | JSON_COMPACT)
+    /* The members in key order, as dump_json(JSON_SORT_KEYS | JSON_COMPACT)
      * writes them; `data` as stored, which was written the same way. */
     char *text = NULL;
     size_t len = 0;
@@ -965,7 +965,7 @@ enum engine_rc engine_create(struct engine *e, const struct actor *who, struct e
     snprintf(row->applicant_uscc, sizeof row->applicant_uscc, "%s", env->applicant_uscc);
     row->applicant_name = strdup(env->applicant_name);
     /* The canonical text, written once, from the document parsed once. */
-    row->data_json = json_dumps(env->data.json, JSON_COMPACT | JSON_SORT_KEYS);
+    row->data_json = dump_json(env->data.json, JSON_COMPACT | JSON_SORT_KEYS);
     snprintf(row->status, sizeof row->status, "draft");
     row->version = 1;
     row->created_by = who->account;
@@ -1135,7 +1135,7 @@ static enum engine_rc change_prepare(struct change *c)
     if (c->t && c->t->issues && (rc = certificate_prepare(c)) != ENGINE_OK)
         return rc;
     if (c->next_facts) {
-        c->next.facts_json = json_dumps(c->next_facts, JSON_COMPACT | JSON_SORT_KEYS);
+        c->next.facts_json = dump_json(c->next_facts, JSON_COMPACT | JSON_SORT_KEYS);
         if (!c->next.facts_json)
             return outcome_set(out, ENGINE_ERROR, "out of memory");
     }

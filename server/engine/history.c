@@ -42,7 +42,7 @@ int event_draft_make(struct event_draft *d, const struct actor *who, const struc
     snprintf(e->actor_authority, sizeof e->actor_authority, "%s",
              who->authority ? who->authority : "");
     e->opinion = (char *)opinion; /* borrowed: not released */
-    e->details_json = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    e->details_json = details ? dump_json(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     d->body = details && !e->details_json ? NULL : chain_body(e, details);
     d->made_from = details;
     return d->body ? 0 : -1;

@@ -811,7 +811,7 @@ enum engine_rc engine_certificate_bundle(struct engine *e, const char *serial, i
     status_doc = json_pack("{s:s, s:s, s:s}", "serial", row.serial, "status", status, "at", at);
     if (status_doc && row.revoked_at[0])
         json_object_set_new(status_doc, "revoked_at", json_string(row.revoked_at));
-    status_text = status_doc ? json_dumps(status_doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    status_text = status_doc ? dump_json(status_doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (!key || !key->sk) {
         rc = ENGINE_UNAVAILABLE;
         goto out;

@@ -16,6 +16,7 @@
 
 #include "date.h"
 #include "engine_impl.h"
+#include "jsontext.h"
 #include "log.h"
 #include "notice.h"
 
@@ -280,7 +281,7 @@ static enum store_rc tx_rank(struct store_tx *tx, void *ctx)
             rc = STORE_ERROR;
     }
     if (rc == STORE_OK) {
-        char *text = json_dumps(run->result, JSON_COMPACT);
+        char *text = dump_json(run->result, JSON_COMPACT);
         struct ranking_row row = {.year = run->year, .computed_by = run->who->account};
         snprintf(row.kind, sizeof row.kind, "%s", run->kind->name);
         snprintf(row.computed_at, sizeof row.computed_at, "%s", now);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "jsontext.h"
 #include "messages.h"
 #include "spec.h"
 #include "text.h"
@@ -170,10 +171,10 @@ void reply_finish(struct request *r)
     if (!r->replied)
         reply_problem(r, P_INTERNAL, "the request was not answered");
     if (r->reply_doc) {
-        char *text = json_dumps(r->reply_doc, JSON_COMPACT);
+        char *text = dump_json(r->reply_doc, JSON_COMPACT);
         json_decref(r->reply_doc);
         r->reply_doc = NULL;
-        /* json_dumps() fails only when out of memory: every string in the
+        /* dump_json() fails only when out of memory: every string in the
          * document passed Jansson's UTF-8 check when it was made. */
         if (!text) {
             reply_out_of_memory(r);

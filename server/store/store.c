@@ -15,6 +15,7 @@
 
 #include "db.h"
 #include "embedded.h"
+#include "jsontext.h"
 #include "store_pg.h"
 
 #include <assert.h>
@@ -147,7 +148,7 @@ void store_log_error(sqlite3 *db, const char *what)
     if (obj == NULL || json_object_set_new(obj, "level", json_string("error")) != 0 ||
         json_object_set_new(obj, "msg", string_lossy(line)) != 0)
         goto out;
-    text = json_dumps(obj, JSON_COMPACT);
+    text = dump_json(obj, JSON_COMPACT);
     if (text != NULL)
         fprintf(stderr, "%s\n", text);
 out:
