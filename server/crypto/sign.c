@@ -6,6 +6,7 @@
  * which JWKS entry.  Both the directory and the file must be private to the
  * server's user: a signing key that others can read signs for them too.
  */
+#include "digest.h"
 #include "jsontext.h"
 #include "sign.h"
 
@@ -141,7 +142,7 @@ void sign_kid(char out[SIGN_KID_LEN + 1], const unsigned char pk[SIGN_PUBLIC_LEN
     static const char pre[] = "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"";
     static const char post[] = "\"}";
     char jwk[sizeof(pre) - 1 + SIGN_X_LEN + sizeof(post)];
-    unsigned char digest[crypto_hash_sha256_BYTES];
+    unsigned char digest[DIGEST_SHA256_LEN];
     size_t n = 0;
 
     assert(out != NULL && pk != NULL);
@@ -152,7 +153,7 @@ void sign_kid(char out[SIGN_KID_LEN + 1], const unsigned char pk[SIGN_PUBLIC_LEN
     n += SIGN_X_LEN;
     memcpy(jwk + n, post, sizeof(post) - 1);
     n += sizeof(post) - 1;
-    crypto_hash_sha256(digest, (const unsigned char *)jwk, n);
+    digest_sha256(digest, jwk, n);
     sodium_bin2base64(out, SIGN_KID_LEN + 1, digest, sizeof(digest), B64_VARIANT);
 }
 

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "digest.h"
 #include "date.h"
 #include "engine_impl.h"
 #include "jsontext.h"
@@ -131,9 +132,9 @@ static void accept_declaration(struct change *c)
                         "submitted");
     if (c->out->errs.count > 0)
         return;
-    unsigned char sum[crypto_hash_sha256_BYTES];
+    unsigned char sum[DIGEST_SHA256_LEN];
     char hex[sizeof sum * 2 + 1];
-    crypto_hash_sha256(sum, (const unsigned char *)d.zh, strlen(d.zh));
+    digest_sha256(sum, d.zh, strlen(d.zh));
     sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
     if (!c->details)
         c->details = json_object();

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "digest.h"
 #include "jsontext.h"
 #include "date.h"
 #include "engine_impl.h"
@@ -600,7 +601,7 @@ char *envelope_text(const struct application *a, unsigned char *sha256_out)
         return NULL;
     }
     if (sha256_out)
-        crypto_hash_sha256(sha256_out, (const unsigned char *)text, len);
+        digest_sha256(sha256_out, text, len);
     return text;
 }
 

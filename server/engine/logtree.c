@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "digest.h"
 #include "chain.h"
 #include "clock.h"
 #include "jsontext.h"
@@ -561,7 +562,7 @@ static int audit_rows(struct audit_tree *at)
             continue; /* stored before versions were kept, unchanged since */
         if (rc != STORE_OK)
             return -2;
-        crypto_hash_sha256(kept, (const unsigned char *)v.envelope, strlen(v.envelope));
+        digest_sha256(kept, v.envelope, strlen(v.envelope));
         bool own = sodium_memcmp(kept, v.sha256, sizeof kept) == 0;
         bool same = sodium_memcmp(sha, v.sha256, sizeof sha) == 0;
         app_version_release(&v);
