@@ -77,12 +77,17 @@ void award_add(struct award *a, const char *item, int64_t amount_fen, int rank, 
 
 json_t *eligibility_to_json(const struct eligibility *e)
 {
+    /* Built member by member, not by json_pack(): every answer
+     * about an application carries this, a few dozen checks long. */
     json_t *checks = json_array();
     for (size_t i = 0; i < e->n; i++) {
-        json_t *c = json_pack("{s:s, s:b, s:s}", "id", e->checks[i].id, "passed",
-                              e->checks[i].passed, "detail", e->checks[i].detail);
-        if (e->checks[i].detail_zh[0])
-            json_object_set_new(c, "detail_zh", json_string(e->checks[i].detail_zh));
+        const struct check *ch = &e->checks[i];
+        json_t *c = json_object();
+        json_object_set_new(c, "id", json_string(ch->id));
+        json_object_set_new(c, "passed", json_boolean(ch->passed));
+        json_object_set_new(c, "detail", json_string(ch->detail));
+        if (ch->detail_zh[0])
+            json_object_set_new(c, "detail_zh", json_string(ch->detail_zh));
         json_array_append_new(checks, c);
     }
     return json_pack("{s:b, s:o}", "eligible", eligibility_all_passed(e), "checks", checks);
