@@ -101,6 +101,20 @@ void api_metrics(struct call *c)
             "shenbao_database_bytes %lld\n",
             (long long)counts.under_notice, (long long)objections,
             (long long)store_bytes(c->engine->store));
+    if (!store_is_postgresql(c->engine->store)) {
+        /* Group commit at work: writes per commit is how many submissions
+         * one fsync served (on PostgreSQL each write commits alone). */
+        struct store_write_stats w = store_write_stats(c->engine->store);
+        fprintf(out,
+                "# HELP shenbao_store_commits_total Transactions the writer committed, one per "
+                "batch of writes.\n"
+                "# TYPE shenbao_store_commits_total counter\n"
+                "shenbao_store_commits_total %llu\n"
+                "# HELP shenbao_store_writes_total Writes those transactions held.\n"
+                "# TYPE shenbao_store_writes_total counter\n"
+                "shenbao_store_writes_total %llu\n",
+                (unsigned long long)w.commits, (unsigned long long)w.writes);
+    }
     const struct signing_key *key = atomic_load(&c->engine->key);
     if (key)
         fprintf(out,

@@ -398,6 +398,27 @@ class Health(ApiTest):
         kid = common.req("GET", "/readyz")[2]["signing_key"]
         self.assertEqual(sample(fams, "shenbao_signing_key_info", kid=kid), 1, text[-500:])
 
+    def test_metrics_count_group_commits(self):
+        fams, text = scrape(self, common.ctx.port)
+        if common.on_postgresql():
+            # each write commits alone there: no batches to count
+            self.assertNotIn("shenbao_store_commits_total", fams, text[-800:])
+            self.assertNotIn("shenbao_store_writes_total", fams, text[-800:])
+            return
+        commits = sample(fams, "shenbao_store_commits_total")
+        writes = sample(fams, "shenbao_store_writes_total")
+        self.assertGreaterEqual(commits, 1, text[-800:])
+        self.assertGreaterEqual(writes, commits, text[-800:])
+        common.create()
+        fams, text = scrape(self, common.ctx.port)
+        # a creation is one write (its materials are more), and no write
+        # is committed twice
+        got_commits = sample(fams, "shenbao_store_commits_total")
+        got_writes = sample(fams, "shenbao_store_writes_total")
+        self.assertGreater(got_commits, commits, text[-800:])
+        self.assertGreater(got_writes, writes, text[-800:])
+        self.assertLessEqual(got_commits - commits, got_writes - writes, text[-800:])
+
 
 class Metrics(ApiTest):
     """A fresh server: one signing key, an application under notice with an
