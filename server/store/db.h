@@ -61,6 +61,13 @@ struct db_stmt; /* a prepared statement of one connection */
  * "postgres://…", libpq's URI) rather than an SQLite file. */
 bool db_is_postgresql(const char *target);
 
+/* SQLite's settings for the whole process, made once before its first
+ * connection opens (every opener calls this): no count of the memory it
+ * allocates, which it would keep under one mutex that every connection's
+ * every allocation takes (under concurrent writes, a quarter of all the
+ * server's futex calls). */
+void db_sqlite_setup(void);
+
 /* Opens a connection: an SQLite file (foreign keys on, a busy timeout, WAL
  * when writable) or a PostgreSQL URI (client encoding UTF-8, notices kept
  * quiet).  NULL with a one-line reason in err on failure. */

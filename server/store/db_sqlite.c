@@ -6,6 +6,7 @@
  */
 #include "db_impl.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,19 @@ struct db *db_sqlite_borrow(struct sqlite3 *h)
     return wrap(h, true);
 }
 
+static void sqlite_setup_once(void)
+{
+    /* Only before SQLite initialises; later it answers SQLITE_MISUSE and
+     * keeps counting, which is correct, only slower. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void db_sqlite_setup(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup_once);
+}
+
 struct db *db_sqlite_open(const char *path, unsigned flags, char *err, size_t errlen)
 {
     int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -96,6 +110,7 @@ struct db *db_sqlite_open(const char *path, unsigned flags, char *err, size_t er
         oflags |= SQLITE_OPEN_READONLY;
     else
         oflags |= SQLITE_OPEN_READWRITE | ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    db_sqlite_setup();
     rc = sqlite3_open_v2(path, &h, oflags, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,

@@ -391,6 +391,7 @@ static int conn_open(struct conn *c, struct store *s, const char *path, int flag
     /* NOMUTEX: a connection is only ever used by one thread at a time (the
      * writer behind write_mu, a reader by its thread), so SQLite's own
      * per-connection mutex would be pure cost. */
+    db_sqlite_setup();
     rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
     if (rc != SQLITE_OK) {
         set_err(err, errlen, "cannot open %s: %s", path,

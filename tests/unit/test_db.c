@@ -13,6 +13,7 @@
 #include <check.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -805,6 +806,29 @@ START_TEST(test_blobs)
 }
 END_TEST
 
+/* SQLite is set up before its first connection: it keeps no count of its
+ * memory (that count sits behind one mutex every allocation of every
+ * connection takes), so the count stays 0 however much it allocates. */
+START_TEST(test_sqlite_setup)
+{
+    struct env e;
+    env_open(&e, 0);
+    struct db_stmt *st = db_prepare(e.d, "CREATE TABLE t (x TEXT)");
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(db_exec(st), DB_OK);
+    for (int i = 0; i < 50; i++) {
+        st = db_prepare(e.d, "INSERT INTO t VALUES (printf('%.*c', 5000, 'x'))");
+        ck_assert_ptr_nonnull(st);
+        ck_assert_int_eq(db_exec(st), DB_OK);
+    }
+    ck_assert_int_eq(sqlite3_memory_used(), 0);
+    /* Once SQLite runs, its settings can no longer change: the setup had
+     * to come first, and did. */
+    ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1), SQLITE_MISUSE);
+    env_close(&e);
+}
+END_TEST
+
 static Suite *db_suite(void)
 {
     Suite *s = suite_create("db");
@@ -812,6 +836,7 @@ static Suite *db_suite(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_translate);
+    tcase_add_test(tc, test_sqlite_setup);
     tcase_add_loop_test(tc, test_statements, 0, 2);
     tcase_add_loop_test(tc, test_statement_faults, 0, 2);
     tcase_add_loop_test(tc, test_conflict, 0, 2);
