@@ -10,6 +10,17 @@
 
 #define DB_NAME "/test.db"
 
+void support_source_path(char *out, size_t outlen, const char *rel)
+{
+    static const char self[] = "tests/support/support.c";
+    size_t len = strlen(__FILE__);
+
+    ck_assert_uint_ge(len, sizeof(self) - 1);
+    len -= sizeof(self) - 1;
+    ck_assert_str_eq(__FILE__ + len, self);
+    snprintf(out, outlen, "%.*s%s", (int)len, __FILE__, rel);
+}
+
 char *support_tmpdir(void)
 {
     const char *base = getenv("TMPDIR");

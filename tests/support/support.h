@@ -22,6 +22,12 @@ char *support_tmp_db(void);
 /* Removes the directory support_tmp_db() made for path, and frees path. */
 void support_tmp_db_free(char *path);
 
+/* The path of rel (a path from the top of the source tree, such as
+ * "tests/api/examples/incubator.json") into out (outlen bytes), found from
+ * where the compiler saw this library's source: meson runs the tests in
+ * the build directory, and __FILE__ names the source relative to it. */
+void support_source_path(char *out, size_t outlen, const char *rel);
+
 /* Parses text (duplicate keys rejected), aborting the test on an error.
  * Caller owns the reference. */
 json_t *support_json(const char *text);

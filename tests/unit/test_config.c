@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "support.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -137,23 +138,12 @@ END_TEST
 
 /* The source tree's root as the compiler saw it: __FILE__ is this file's
  * path relative to the build directory, where meson runs the tests. */
-static void source_path(char *out, size_t outlen, const char *rel)
-{
-    static const char self[] = "tests/unit/test_config.c";
-    size_t len = strlen(__FILE__);
-
-    ck_assert_uint_ge(len, sizeof(self) - 1);
-    len -= sizeof(self) - 1;
-    ck_assert_str_eq(__FILE__ + len, self);
-    snprintf(out, outlen, "%.*s%s", (int)len, __FILE__, rel);
-}
-
 START_TEST(test_example_file)
 {
     struct config c, d;
     char path[PATH_MAX], err[256] = "";
 
-    source_path(path, sizeof(path), "config/shenbao.example.json");
+    support_source_path(path, sizeof(path), "config/shenbao.example.json");
     config_defaults(&c);
     config_defaults(&d);
     ck_assert_msg(config_load_file(&c, path, err, sizeof(err)) == 0, "%s", err);

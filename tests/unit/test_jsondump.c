@@ -19,6 +19,7 @@
 
 #include "jsondump.h"
 #include "jsontext.h"
+#include "support.h"
 
 /* The sets of flags the quick writer writes itself. */
 static const size_t quick_flags[] = {
@@ -28,17 +29,6 @@ static const size_t quick_flags[] = {
     JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY,
 };
 #define N_QUICK_FLAGS (sizeof quick_flags / sizeof quick_flags[0])
-
-static void source_path(char *out, size_t outlen, const char *rel)
-{
-    static const char self[] = "tests/unit/test_jsondump.c";
-    size_t len = strlen(__FILE__);
-
-    ck_assert_uint_ge(len, sizeof(self) - 1);
-    len -= sizeof(self) - 1;
-    ck_assert_str_eq(__FILE__ + len, self);
-    snprintf(out, outlen, "%.*s%s", (int)len, __FILE__, rel);
-}
 
 /* Whether the quick writer agrees with Jansson on j written with flags:
  * the same bytes when it writes, nothing when Jansson writes nothing, and
@@ -79,7 +69,7 @@ START_TEST(examples_write_quickly)
         "tests/api/examples/tourism_award.json", "tests/api/examples/experience_base.json"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[PATH_MAX];
-        source_path(path, sizeof path, names[i]);
+        support_source_path(path, sizeof path, names[i]);
         json_error_t err;
         json_t *doc = json_load_file(path, 0, &err);
         ck_assert_msg(doc != NULL, "%s: %s", names[i], err.text);

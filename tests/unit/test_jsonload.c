@@ -17,22 +17,12 @@
 
 #include "jsonload.h"
 #include "jsontext.h"
-
-static void source_path(char *out, size_t outlen, const char *rel)
-{
-    static const char self[] = "tests/unit/test_jsonload.c";
-    size_t len = strlen(__FILE__);
-
-    ck_assert_uint_ge(len, sizeof(self) - 1);
-    len -= sizeof(self) - 1;
-    ck_assert_str_eq(__FILE__ + len, self);
-    snprintf(out, outlen, "%.*s%s", (int)len, __FILE__, rel);
-}
+#include "support.h"
 
 static char *read_example(const char *name, size_t *len)
 {
     char path[PATH_MAX];
-    source_path(path, sizeof path, name);
+    support_source_path(path, sizeof path, name);
     FILE *f = fopen(path, "rb");
     ck_assert_ptr_nonnull(f);
     char *buf = malloc(1 << 20);
