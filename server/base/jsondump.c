@@ -8,6 +8,7 @@
  * none; its text is Jansson's own).
  */
 #include "jsondump.h"
+#include "text.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,33 +65,6 @@ static void put_char(struct writer *w, char c)
         w->buf[w->len++] = c;
 }
 
-/* The length of the valid UTF-8 sequence at p (n > 0 bytes there), or 0
- * when there is none: no overlong form, no surrogate, nothing above
- * U+10FFFF (RFC 3629's table, which is Jansson's check). */
-static size_t utf8_sequence(const unsigned char *p, size_t n)
-{
-    unsigned char b = p[0];
-    size_t k = b < 0xC2 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF5 ? 4 : 0;
-    if (k == 0 || n < k)
-        return 0;
-    /* The second byte's range depends on the first. */
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b == 0xE0)
-        lo = 0xA0;
-    else if (b == 0xED)
-        hi = 0x9F;
-    else if (b == 0xF0)
-        lo = 0x90;
-    else if (b == 0xF4)
-        hi = 0x8F;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < k; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return k;
-}
-
 /* s (n bytes) as a JSON string: `"` and `\` escaped, control characters as
  * \b \f \n \r \t or \u00XX, everything else as it is.  Text that is not
  * UTF-8 (Jansson's check: no overlong form, no surrogate, nothing above
@@ -110,7 +84,7 @@ static void put_string(struct writer *w, const char *s, size_t n)
     while (p < end) {
         unsigned char b = *p;
         if (b >= 0x80) {
-            size_t k = utf8_sequence(p, (size_t)(end - p));
+            size_t k = text_utf8_sequence(p, (size_t)(end - p));
             if (k == 0) {
                 w->failed = true;
                 return;

@@ -7,10 +7,11 @@
  *
  * It makes strings and keys with Jansson's *_nocheck constructors, which
  * trust that the text is UTF-8 without U+0000: read_string() has checked
- * exactly that (utf8_len(), and escapes of U+0000 and surrogates are left
- * to Jansson), so nothing unchecked gets in.
+ * exactly that (text_utf8_sequence(), and escapes of U+0000 and surrogates
+ * are left to Jansson), so nothing unchecked gets in.
  */
 #include "jsonload.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,30 +34,6 @@ static void skip_space(struct reader *r)
 {
     while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
         r->p++;
-}
-
-/* The length of the UTF-8 sequence at p (at most n bytes there), or 0 when
- * it is not a valid one: no overlong forms, no surrogates, nothing past
- * U+10FFFF (RFC 3629, as Jansson checks). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0)
-        return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-            return 0; /* overlong, surrogate */
-        return 3;
-    }
-    if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-        return 0;
-    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-        return 0; /* overlong, past U+10FFFF */
-    return 4;
 }
 
 static int hex4(const unsigned char *p, unsigned *out)
@@ -164,7 +141,7 @@ static int read_string(struct reader *r, const char **text, size_t *len)
             continue;
         }
         if (c >= 0x80) {
-            size_t n = utf8_len(r->p, (size_t)(r->end - r->p));
+            size_t n = text_utf8_sequence(r->p, (size_t)(r->end - r->p));
             if (n == 0)
                 return -1;
             r->p += n;

@@ -25,6 +25,32 @@ void text_append(char *buf, size_t cap, const char *fmt, ...) __attribute__((for
 /* The number of characters (code points) of the UTF-8 text s. */
 size_t text_chars(const char *s);
 
+/* The length of the valid multi-byte UTF-8 sequence at p (n > 0 bytes
+ * there), or 0 when there is none (an ASCII byte included): no overlong
+ * form, no surrogate, nothing above U+10FFFF (RFC 3629, as Jansson checks).
+ * Inline: the quick JSON reader and writer call it for every non-ASCII
+ * character they pass. */
+static inline size_t text_utf8_sequence(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    if (c < 0xE0)
+        return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
+            return 0; /* overlong, surrogate */
+        return 3;
+    }
+    if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+        return 0;
+    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+        return 0; /* overlong, past U+10FFFF */
+    return 4;
+}
+
 /* Whether the len bytes at s are valid UTF-8 as Jansson accepts it (no
  * overlong form, no surrogate, nothing above U+10FFFF) with no NUL. */
 bool text_utf8_valid(const char *s, size_t len);

@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "digest.h"
 #include "date.h"
+#include "digest.h"
 #include "engine_impl.h"
 #include "jsontext.h"
 #include "money.h"

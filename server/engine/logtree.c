@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
-#include "digest.h"
 #include "chain.h"
 #include "clock.h"
+#include "digest.h"
 #include "jsontext.h"
 #include "sign.h"
 #include "engine_impl.h"
