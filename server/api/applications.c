@@ -77,27 +77,42 @@ void app_renderings_forget(void)
     pthread_mutex_unlock(&rendered_lock);
 }
 
+/* The application's row for c: its head only, or whole; false when c has
+ * replied (not found, or the store failed). */
+static bool app_row_for(struct call *c, struct application *row, bool whole)
+{
+    enum store_rc rc = whole ? store_app_get(c->engine->store, c->id, row)
+                             : store_app_head(c->engine->store, c->id, row);
+    if (rc == STORE_OK && !engine_may_see(c->engine, &c->actor, row))
+        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        return true;
+    application_release(row);
+    if (rc == STORE_NOT_FOUND)
+        reply_problem(c->r, P_NOT_FOUND, "no application %lld", (long long)c->id);
+    else
+        reply_store_error(c->r, rc);
+    return false;
+}
+
 void api_app_get(struct call *c)
 {
+    /* The head says who may see it and which rendering is current: the
+     * data is read only to render it anew. */
     struct application row = {0};
-    enum store_rc rc = store_app_get(c->engine->store, c->id, &row);
-    if (rc == STORE_OK && !engine_may_see(c->engine, &c->actor, &row))
-        rc = STORE_NOT_FOUND;
-    if (rc != STORE_OK) {
-        application_release(&row);
-        if (rc == STORE_NOT_FOUND)
-            reply_problem(c->r, P_NOT_FOUND, "no application %lld", (long long)c->id);
-        else
-            reply_store_error(c->r, rc);
+    if (!app_row_for(c, &row, false))
         return;
-    }
     sb_day day = row.submitted_at[0] ? 0 : date_of_unix(c->now);
     size_t len = 0;
-    int64_t version = row.version;
+    struct application key = {.id = row.id, .version = row.version};
     char *text = rendered_get(&row, day, &len);
     if (!text) {
-        struct application key = {.id = row.id, .version = row.version};
-        struct app *a = engine_app_from_row(c->engine, &row, c->now);
+        application_release(&row);
+        if (!app_row_for(c, &row, true))
+            return;
+        day = row.submitted_at[0] ? 0 : date_of_unix(c->now);
+        key = (struct application){.id = row.id, .version = row.version};
+        struct app *a = engine_app_from_row(c->engine, &row, c->now); /* takes the row's */
         text = a ? app_render(a, &len) : NULL;
         app_free(a);
         if (!text) {
@@ -107,8 +122,8 @@ void api_app_get(struct call *c)
         }
         rendered_put(&key, day, text, len);
     }
+    reply_header(c->r, "ETag", "\"%lld\"", (long long)key.version);
     application_release(&row);
-    reply_header(c->r, "ETag", "\"%lld\"", (long long)version);
     reply_text(c->r, "application/json", text, len);
 }
 

@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include "clock.h"
+#include "jsondump.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -78,6 +79,53 @@ static void write_line(const char *line, size_t len)
     funlockfile(stderr);
 }
 
+/* The line render_line() writes below through a Jansson object, written
+ * around the texts of msg and of the fields instead: the same bytes (the
+ * unit test holds them to Jansson's), without building the object and
+ * copying every field into it, which was a tenth of a GET's CPU.  NULL
+ * when the fields are not an object or name time, level or msg (the line
+ * keeps its own; render_line() skips theirs), or when the quick writer
+ * leaves a text to Jansson or memory runs out. */
+static char *render_quick(const char *when, enum log_level level, const char *msg, json_t *fields,
+                          char *buf, size_t cap, size_t *len_out)
+{
+    if (fields != NULL && (!json_is_object(fields) || json_object_get(fields, "time") ||
+                           json_object_get(fields, "level") || json_object_get(fields, "msg")))
+        return NULL;
+    json_t *m = string_lossy(msg != NULL ? msg : "");
+    char *msg_text = m ? quick_json_write(m, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(m);
+    char *fields_text = NULL; /* "{...}": its members follow the line's own */
+    if (msg_text == NULL ||
+        (json_object_size(fields) > 0 && !(fields_text = quick_json_write(fields, JSON_COMPACT)))) {
+        free(msg_text);
+        return NULL;
+    }
+
+    char head[RFC3339_LEN + 64];
+    int n = snprintf(head, sizeof head, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", when,
+                     level_names[level]);
+    size_t msg_len = strlen(msg_text);
+    size_t tail_len = fields_text ? strlen(fields_text) : 1; /* ",..." or "}" */
+    size_t len = (size_t)n + msg_len + tail_len;
+    char *text = len < cap ? buf : malloc(len + 1); /* room for the newline */
+    if (text != NULL) {
+        memcpy(text, head, (size_t)n);
+        memcpy(text + n, msg_text, msg_len);
+        if (fields_text) {
+            text[n + msg_len] = ',';
+            memcpy(text + n + msg_len + 1, fields_text + 1, tail_len - 1);
+        } else {
+            text[n + msg_len] = '}';
+        }
+        text[len] = '\n';
+        *len_out = len + 1;
+    }
+    free(msg_text);
+    free(fields_text);
+    return text;
+}
+
 /* The line for one log call, newline included, in buf (cap bytes) when it
  * fits and else in memory the caller frees (what is returned is not buf);
  * NULL when memory runs out.  fields stays the caller's. */
@@ -92,6 +140,9 @@ static char *render_line(enum log_level level, const char *msg, json_t *fields, 
     json_t *value;
 
     format_time(when);
+    text = render_quick(when, level, msg, fields, buf, cap, len_out);
+    if (text != NULL)
+        return text;
     line = json_object();
     if (line == NULL || json_object_set_new(line, "time", json_string(when)) != 0 ||
         json_object_set_new(line, "level", json_string(level_names[level])) != 0 ||

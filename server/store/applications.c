@@ -33,7 +33,15 @@ static void bind_fen(struct db_stmt *st, int i, int64_t fen)
         db_bind_int64(st, i, fen);
 }
 
-static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
+/* APP_COLUMNS without the two long texts, each in its place: the data and
+ * facts are NULL. */
+#define APP_HEAD_COLUMNS                                                                           \
+    "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
+    " created_by, created_at, updated_at, submitted_at, NULL, NULL, status_at, decided_at,"        \
+    " granted_fen, refund_fen"
+
+/* Reads a row of APP_COLUMNS, or of APP_HEAD_COLUMNS when !whole. */
+static enum store_rc app_from_row_of(struct db_stmt *st, struct application *a, bool whole)
 {
     a->id = db_col_int64(st, 0);
     db_col_text_copy(st, 1, a->kind, sizeof a->kind);
@@ -52,12 +60,17 @@ static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
     a->refund_fen = col_fen(st, 17);
     a->applicant_name = a->data_json = a->facts_json = NULL;
     if (db_col_text_dup(st, 4, "", &a->applicant_name) != 0 ||
-        db_col_text_dup(st, 12, "{}", &a->data_json) != 0 ||
-        db_col_text_dup(st, 13, "{}", &a->facts_json) != 0) {
+        (whole && (db_col_text_dup(st, 12, "{}", &a->data_json) != 0 ||
+                   db_col_text_dup(st, 13, "{}", &a->facts_json) != 0))) {
         application_release(a);
         return STORE_ERROR;
     }
     return STORE_OK;
+}
+
+static enum store_rc app_from_row(struct db_stmt *st, struct application *a)
+{
+    return app_from_row_of(st, a, true);
 }
 
 void application_release(struct application *a)
@@ -101,11 +114,12 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
     db_bind_opt(st, 14, a->status_at);
     return db_store_rc(db_one_int64(st, &a->id));
 }
-/* One application by id on connection d. */
-static enum store_rc app_get(struct db *d, int64_t id, struct application *out)
+/* One application by id on connection d, whole or its head. */
+static enum store_rc app_get(struct db *d, int64_t id, struct application *out, bool whole)
 {
     static const char sql[] = "SELECT " APP_COLUMNS " FROM applications WHERE id = ?1";
-    struct db_stmt *st = db_prepare(d, sql);
+    static const char sql_head[] = "SELECT " APP_HEAD_COLUMNS " FROM applications WHERE id = ?1";
+    struct db_stmt *st = db_prepare(d, whole ? sql : sql_head);
     enum store_rc rc;
 
     if (st == NULL)
@@ -113,19 +127,24 @@ static enum store_rc app_get(struct db *d, int64_t id, struct application *out)
     db_bind_int64(st, 1, id);
     rc = db_row_rc(db_step(st));
     if (rc == STORE_OK)
-        rc = app_from_row(st, out);
+        rc = app_from_row_of(st, out, whole);
     db_done(st);
     return rc;
 }
 
 enum store_rc store_app_get(struct store *s, int64_t id, struct application *out)
 {
-    return app_get(store_db(s), id, out);
+    return app_get(store_db(s), id, out, true);
 }
 
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out)
 {
-    return app_get(store_tx_db(tx), id, out);
+    return app_get(store_tx_db(tx), id, out, true);
+}
+
+enum store_rc store_app_head(struct store *s, int64_t id, struct application *out)
+{
+    return app_get(store_db(s), id, out, false);
 }
 
 /* Conditional on the version in the same statement: of two changes made

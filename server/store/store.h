@@ -373,6 +373,9 @@ enum store_rc store_app_insert(struct store_tx *tx, struct application *a);
 enum store_rc store_app_get(struct store *s, int64_t id, struct application *out);
 /* The same inside a write transaction (sees the transaction's own writes). */
 enum store_rc store_app_get_tx(struct store_tx *tx, int64_t id, struct application *out);
+/* The row without its data and facts (data_json and facts_json NULL): what
+ * deciding who may see it, and whether a rendering of it is current, need. */
+enum store_rc store_app_head(struct store *s, int64_t id, struct application *out);
 
 /* Writes review_unit, applicant_name, status, version, updated_at,
  * submitted_at, status_at, decided_at, granted_fen, refund_fen, data_json and facts_json (when

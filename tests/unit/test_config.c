@@ -548,6 +548,11 @@ static json_t *parse_lines(char *text)
         ck_assert_msg(strstr(start, "\",\"level\":\"") == start + 9 + 24, "line: %s", start);
         json_t *line = json_loads(start, JSON_REJECT_DUPLICATES, &jerr);
         ck_assert_msg(line != NULL, "not JSON: %s (%s)", start, jerr.text);
+        /* Byte for byte what Jansson writes of it (it keeps the order). */
+        char *again = json_dumps(line, JSON_COMPACT);
+        ck_assert_ptr_nonnull(again);
+        ck_assert_str_eq(start, again);
+        free(again);
         ck_assert(json_is_string(json_object_get(line, "time")));
         ck_assert(json_is_string(json_object_get(line, "level")));
         ck_assert(json_is_string(json_object_get(line, "msg")));
@@ -663,6 +668,77 @@ START_TEST(test_log_lines_around_the_buffer)
 }
 END_TEST
 
+/* Fields of every shape a caller passes: each line is the fields' members
+ * after the line's own three, in the caller's order, escaped as Jansson
+ * escapes them (parse_lines() holds every line to Jansson's bytes). */
+static void log_shapes(void)
+{
+    log_set_level(LOG_INFO);
+    log_json(LOG_INFO, "request",
+             json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:I}", "request_id", "r-1", "method",
+                       "GET", "path", "/v1/applications/7?x=\"y\"\\z", "route", "application_get",
+                       "status", 200, "duration_us", (json_int_t)INT64_MAX, "client", "127.0.0.1",
+                       "account", (json_int_t)INT64_MIN));
+    log_json(LOG_WARN, "控制字符 \x01\t\n\x1f \xe2\x80\xa8 \xf0\x9f\x98\x80",
+             json_pack("{s:s, s:[i, s, n, b], s:{s:{s:[]}}, s:f, s:n, s:b, s:{}}", "名称",
+                       "北京\x7f\"\\/", "list", -1, "\x02", 1, "nested", "a", "b", "real", 0.5,
+                       "none", "yes", 0, "empty"));
+    log_json(LOG_INFO, "empty object", json_object());
+    log_json(LOG_INFO, "not an object", json_pack("[i, s]", 1, "two"));
+    log_json(LOG_INFO, "forged time", json_pack("{s:s, s:i}", "time", "then", "n", 3));
+    log_json(LOG_INFO, "forged msg", json_pack("{s:i, s:s}", "n", 4, "msg", "other"));
+}
+
+START_TEST(test_log_shapes)
+{
+    char *text = capture_stderr(log_shapes);
+    json_t *lines = parse_lines(text);
+    json_t *l;
+    const char *key;
+    json_t *value;
+
+    ck_assert_uint_eq(json_array_size(lines), 6);
+    l = json_array_get(lines, 0);
+    const char *order[] = {"time",  "level",  "msg",         "request_id", "method", "path",
+                           "route", "status", "duration_us", "client",     "account"};
+    size_t i = 0;
+    json_object_foreach(l, key, value)
+    {
+        ck_assert_uint_lt(i, sizeof order / sizeof order[0]);
+        ck_assert_str_eq(key, order[i++]);
+    }
+    ck_assert_uint_eq(i, sizeof order / sizeof order[0]);
+    ck_assert_str_eq(json_string_value(json_object_get(l, "path")),
+                     "/v1/applications/7?x=\"y\"\\z");
+    ck_assert(json_integer_value(json_object_get(l, "account")) == INT64_MIN);
+
+    l = json_array_get(lines, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(l, "level")), "warn");
+    ck_assert_str_eq(json_string_value(json_object_get(l, "msg")),
+                     "控制字符 \x01\t\n\x1f \xe2\x80\xa8 \xf0\x9f\x98\x80");
+    ck_assert_str_eq(json_string_value(json_object_get(l, "名称")), "北京\x7f\"\\/");
+    ck_assert(json_real_value(json_object_get(l, "real")) == 0.5);
+    ck_assert(json_is_null(json_object_get(l, "none")));
+    ck_assert(json_is_false(json_object_get(l, "yes")));
+    ck_assert_uint_eq(json_object_size(json_object_get(l, "empty")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(l, "list")), 4);
+
+    ck_assert_uint_eq(json_object_size(json_array_get(lines, 2)), 3);
+    l = json_array_get(lines, 3);
+    ck_assert_uint_eq(json_array_size(json_object_get(l, "fields")), 2);
+    /* A field named like one of the line's own does not replace it. */
+    l = json_array_get(lines, 4);
+    ck_assert_str_ne(json_string_value(json_object_get(l, "time")), "then");
+    ck_assert_int_eq(json_integer_value(json_object_get(l, "n")), 3);
+    l = json_array_get(lines, 5);
+    ck_assert_str_eq(json_string_value(json_object_get(l, "msg")), "forged msg");
+    ck_assert_int_eq(json_integer_value(json_object_get(l, "n")), 4);
+
+    json_decref(lines);
+    free(text);
+}
+END_TEST
+
 #define LOG_THREADS    4
 #define LOG_PER_THREAD 200
 
@@ -727,6 +803,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, test_log_lines);
     tcase_add_test(tc, test_log_threads);
     tcase_add_test(tc, test_log_lines_around_the_buffer);
+    tcase_add_test(tc, test_log_shapes);
     suite_add_tcase(s, tc);
     return s;
 }

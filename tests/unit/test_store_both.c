@@ -413,6 +413,23 @@ START_TEST(test_applications)
     ck_assert_str_eq(got.facts_json, "{\"checked\":true}");
     ck_assert_str_eq(got.status, "district_review");
     application_release(&got);
+    /* The head: every column but the data and facts, which it leaves NULL. */
+    struct application whole = {0};
+    ck_assert_int_eq(store_app_get(e.s, first, &whole), STORE_OK);
+    ck_assert_int_eq(store_app_head(e.s, first, &got), STORE_OK);
+    ck_assert_ptr_null(got.data_json);
+    ck_assert_ptr_null(got.facts_json);
+    ck_assert_str_eq(got.applicant_name, whole.applicant_name);
+    char *name = got.applicant_name;
+    got.applicant_name = whole.applicant_name;
+    got.data_json = whole.data_json;
+    got.facts_json = whole.facts_json;
+    ck_assert_mem_eq(&got, &whole, sizeof got); /* the rest field by field */
+    got.applicant_name = name;
+    got.data_json = got.facts_json = NULL;
+    application_release(&got);
+    application_release(&whole);
+    ck_assert_int_eq(store_app_head(e.s, first + 100, &got), STORE_NOT_FOUND);
     io[0] = first;
     ck_assert_int_eq(write_op(e.s, app_version, io), STORE_OK);
     ck_assert_int_eq(io[1], 2);
