@@ -95,6 +95,27 @@ static bool app_row_for(struct call *c, struct application *row, bool whole)
     return false;
 }
 
+/* The day a rendering of row counts to: today while it was never
+ * submitted, else none. */
+static sb_day rendering_day(const struct application *row, int64_t now)
+{
+    return row->submitted_at[0] ? 0 : date_of_unix(now);
+}
+
+/* Renders a whole row as GET answers it (taking its text) and keeps the
+ * rendering; NULL when that fails. */
+static char *render_and_keep(struct call *c, struct application *row, size_t *len)
+{
+    struct application key = {.id = row->id, .version = row->version};
+    sb_day day = rendering_day(row, c->now);
+    struct app *a = engine_app_from_row(c->engine, row, c->now);
+    char *text = a ? app_render(a, len) : NULL;
+    app_free(a);
+    if (text)
+        rendered_put(&key, day, text, *len);
+    return text;
+}
+
 void api_app_get(struct call *c)
 {
     /* The head says who may see it and which rendering is current: the
@@ -102,28 +123,22 @@ void api_app_get(struct call *c)
     struct application row = {0};
     if (!app_row_for(c, &row, false))
         return;
-    sb_day day = row.submitted_at[0] ? 0 : date_of_unix(c->now);
+    int64_t version = row.version;
     size_t len = 0;
-    struct application key = {.id = row.id, .version = row.version};
-    char *text = rendered_get(&row, day, &len);
+    char *text = rendered_get(&row, rendering_day(&row, c->now), &len);
     if (!text) {
         application_release(&row);
         if (!app_row_for(c, &row, true))
             return;
-        day = row.submitted_at[0] ? 0 : date_of_unix(c->now);
-        key = (struct application){.id = row.id, .version = row.version};
-        struct app *a = engine_app_from_row(c->engine, &row, c->now); /* takes the row's */
-        text = a ? app_render(a, &len) : NULL;
-        app_free(a);
-        if (!text) {
-            reply_problem(c->r, P_INTERNAL, "the application could not be rendered");
-            application_release(&row);
-            return;
-        }
-        rendered_put(&key, day, text, len);
+        version = row.version;
+        text = render_and_keep(c, &row, &len);
     }
-    reply_header(c->r, "ETag", "\"%lld\"", (long long)key.version);
     application_release(&row);
+    if (!text) {
+        reply_problem(c->r, P_INTERNAL, "the application could not be rendered");
+        return;
+    }
+    reply_header(c->r, "ETag", "\"%lld\"", (long long)version);
     reply_text(c->r, "application/json", text, len);
 }
 
@@ -495,31 +510,79 @@ bool list_query_parse(struct call *c, struct list_query *lq, bool paging)
     return true;
 }
 
-/* A page of applications, written as text while it is read: each item
- * is the text GET /v1/applications/{id} answers (the stored data spliced
- * in as it is, app_render()), so the page costs no JSON tree of its
- * items. */
+/* A page of applications: each item is the text GET
+ * /v1/applications/{id} answers, the rendering it keeps when there is one
+ * (a reviewer's page read again renders nothing), and the page is those
+ * texts joined, copied once into the answer: no JSON tree of its items. */
+struct page_item {
+    char *text; /* the rendering, its newline left out */
+    size_t len;
+};
+
 struct page_ctx {
-    FILE *out; /* {"items":[ item,item… */
-    size_t n;
+    struct call *c;
+    struct page_item *items;
+    size_t n, cap;
     bool failed;
     enum app_sort sort;
     char key[40];
     int64_t id;
 };
 
-static void list_one(const struct app *a, void *ctx)
+static void list_one(const struct application *row, void *ctx)
 {
     struct page_ctx *p = ctx;
-    snprintf(p->key, sizeof p->key, "%s", store_app_sort_key(&a->row, p->sort));
-    p->id = a->row.id;
+    snprintf(p->key, sizeof p->key, "%s", store_app_sort_key(row, p->sort));
+    p->id = row->id;
     size_t len = 0;
-    char *text = app_render(a, &len);
-    if (!text || len == 0 || (p->n > 0 && fputc(',', p->out) == EOF) ||
-        fwrite(text, 1, len - 1, p->out) != len - 1) /* without its newline */
+    char *text = rendered_get(row, rendering_day(row, p->c->now), &len);
+    if (!text) {
+        /* The store keeps its row: render a copy. */
+        struct application copy;
+        if (application_copy(&copy, row) == 0)
+            text = render_and_keep(p->c, &copy, &len);
+        application_release(&copy);
+    }
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 32;
+        struct page_item *items = realloc(p->items, cap * sizeof *items);
+        if (items) {
+            p->items = items;
+            p->cap = cap;
+        }
+    }
+    if (!text || len == 0 || p->n == p->cap) {
         p->failed = true;
-    p->n++;
-    free(text);
+        free(text);
+        return;
+    }
+    p->items[p->n++] = (struct page_item){text, len - 1};
+}
+
+/* The page's text: {"items":[…] and then tail (caller frees); NULL when
+ * memory runs out. */
+static char *page_text(const struct page_ctx *p, const char *tail, size_t *len)
+{
+    static const char head[] = "{\"items\":[";
+    size_t tail_len = strlen(tail);
+    size_t total = sizeof head - 1 + tail_len;
+    for (size_t i = 0; i < p->n; i++)
+        total += p->items[i].len + (i > 0);
+    char *text = malloc(total + 1);
+    if (!text)
+        return NULL;
+    char *at = text;
+    memcpy(at, head, sizeof head - 1);
+    at += sizeof head - 1;
+    for (size_t i = 0; i < p->n; i++) {
+        if (i > 0)
+            *at++ = ',';
+        memcpy(at, p->items[i].text, p->items[i].len);
+        at += p->items[i].len;
+    }
+    memcpy(at, tail, tail_len + 1);
+    *len = total;
+    return text;
 }
 
 void api_app_list(struct call *c)
@@ -527,36 +590,32 @@ void api_app_list(struct call *c)
     struct list_query lq;
     if (!list_query_parse(c, &lq, true))
         return;
-    char *text = NULL;
-    size_t len = 0;
-    struct page_ctx p = {.sort = lq.f.sort, .out = open_memstream(&text, &len)};
-    p.failed = !p.out || fputs("{\"items\":[", p.out) == EOF;
+    struct page_ctx p = {.c = c, .sort = lq.f.sort};
     bool more = false;
     int64_t total = 0;
-    enum engine_rc rc = p.failed
-                            ? ENGINE_ERROR
-                            : engine_list(c->engine, &c->actor, &lq.f, c->now, list_one, &p, &more);
+    enum engine_rc rc = engine_list(c->engine, &c->actor, &lq.f, list_one, &p, &more);
     if (rc == ENGINE_OK && lq.count)
         rc = engine_count(c->engine, &c->actor, &lq.f, &total);
+    char *text = NULL;
+    size_t len = 0;
     if (rc == ENGINE_OK && !p.failed) {
         char cursor[CURSOR_LEN + 1] = "";
         if (more && p.n > 0)
             cursor_make(lq.f.sort, p.key, p.id, cursor, sizeof cursor);
         /* The cursor is base64url: no character of it needs escaping. */
-        if (cursor[0])
-            fprintf(p.out, "],\"next_cursor\":\"%s\"", cursor);
-        else
-            fputs("],\"next_cursor\":null", p.out);
+        char count[40] = "";
         if (lq.count)
-            fprintf(p.out, ",\"total\":%lld", (long long)total);
-        fputs("}\n", p.out);
+            snprintf(count, sizeof count, ",\"total\":%lld", (long long)total);
+        const char *quote = cursor[0] ? "\"" : "";
+        char tail[CURSOR_LEN + 64];
+        snprintf(tail, sizeof tail, "],\"next_cursor\":%s%s%s%s}\n", quote,
+                 cursor[0] ? cursor : "null", quote, count);
+        text = page_text(&p, tail, &len);
     }
-    if (p.out && ferror(p.out))
-        p.failed = true;
-    if (p.out && fclose(p.out) != 0)
-        p.failed = true;
-    if (rc != ENGINE_OK || p.failed || !text) {
-        free(text);
+    for (size_t i = 0; i < p.n; i++)
+        free(p.items[i].text);
+    free(p.items);
+    if (!text) {
         reply_problem(c->r, P_INTERNAL, "the list could not be read");
         return;
     }

@@ -741,32 +741,6 @@ enum engine_rc engine_get(struct engine *e, const struct actor *who, int64_t id,
     return *out ? ENGINE_OK : ENGINE_ERROR;
 }
 
-struct listing_ctx {
-    struct engine *e;
-    int64_t now;
-    void (*fn)(const struct app *a, void *ctx);
-    void *ctx;
-    bool failed;
-};
-
-static void list_one(const struct application *row, void *ctx)
-{
-    struct listing_ctx *l = ctx;
-    struct application copy = *row;
-    /* The store releases its row after this call: load a copy of its text. */
-    copy.applicant_name = row->applicant_name ? strdup(row->applicant_name) : NULL;
-    copy.data_json = row->data_json ? strdup(row->data_json) : NULL;
-    copy.facts_json = row->facts_json ? strdup(row->facts_json) : NULL;
-    struct app *a = app_load(l->e, &copy, l->now);
-    application_release(&copy);
-    if (!a) {
-        l->failed = true;
-        return;
-    }
-    l->fn(a, l->ctx);
-    app_free(a);
-}
-
 /* Whether kind k may be listed for `who` (its scope's kinds). */
 static bool scope_has_kind(const struct engine *e, const struct actor *who, const struct kind *k)
 {
@@ -824,17 +798,13 @@ static enum engine_rc scope_filter(const struct engine *e, const struct actor *w
 }
 
 enum engine_rc engine_list(struct engine *e, const struct actor *who, struct app_filter *f,
-                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx,
+                           void (*fn)(const struct application *row, void *ctx), void *ctx,
                            bool *more)
 {
     enum engine_rc erc = scope_filter(e, who, f);
     if (erc != ENGINE_OK)
         return erc;
-    struct listing_ctx l = {e, now, fn, ctx, false};
-    enum store_rc rc = store_app_list(e->store, f, list_one, &l, more);
-    if (rc != STORE_OK)
-        return from_store(rc);
-    return l.failed ? ENGINE_ERROR : ENGINE_OK;
+    return from_store(store_app_list(e->store, f, fn, ctx, more));
 }
 
 enum engine_rc engine_count(struct engine *e, const struct actor *who, struct app_filter *f,
@@ -847,39 +817,50 @@ enum engine_rc engine_count(struct engine *e, const struct actor *who, struct ap
 }
 
 struct each_ctx {
+    struct engine *e;
+    int64_t now;
     void (*fn)(const struct app *a, void *ctx);
     void *ctx;
     char key[40];
     int64_t id;
     enum app_sort sort;
     size_t seen;
+    bool failed;
 };
 
-static void each_one(const struct app *a, void *ctx)
+static void each_one(const struct application *row, void *ctx)
 {
     struct each_ctx *w = ctx;
-    snprintf(w->key, sizeof w->key, "%s", store_app_sort_key(&a->row, w->sort));
-    w->id = a->row.id;
+    snprintf(w->key, sizeof w->key, "%s", store_app_sort_key(row, w->sort));
+    w->id = row->id;
     w->seen++;
-    w->fn(a, w->ctx);
+    /* The store releases its row after this call: load a copy. */
+    struct application copy;
+    struct app *a = application_copy(&copy, row) == 0 ? app_load(w->e, &copy, w->now) : NULL;
+    application_release(&copy);
+    if (a)
+        w->fn(a, w->ctx);
+    else
+        w->failed = true;
+    app_free(a);
 }
 
 enum engine_rc engine_each(struct engine *e, const struct actor *who, struct app_filter *f,
                            int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx)
 {
-    struct each_ctx w = {.fn = fn, .ctx = ctx, .sort = f->sort};
+    struct each_ctx w = {.e = e, .now = now, .fn = fn, .ctx = ctx, .sort = f->sort};
     bool more = true;
     enum engine_rc rc = ENGINE_OK;
     f->after_key = NULL;
-    while (more && rc == ENGINE_OK) {
+    while (more && rc == ENGINE_OK && !w.failed) {
         w.seen = 0;
-        rc = engine_list(e, who, f, now, each_one, &w, &more);
+        rc = engine_list(e, who, f, each_one, &w, &more);
         if (w.seen == 0)
             break;
         f->after_key = w.key;
         f->after_id = w.id;
     }
-    return rc;
+    return rc == ENGINE_OK && w.failed ? ENGINE_ERROR : rc;
 }
 
 /* ---- creation ----------------------------------------------------------------- */

@@ -220,10 +220,12 @@ enum engine_rc engine_get(struct engine *e, const struct actor *who, int64_t id,
 struct app *engine_app_from_row(struct engine *e, struct application *row, int64_t now);
 
 /* The listing of applications `who` may see: the filter's scope is set
- * from the actor (any scope the caller set is replaced).  fn gets each
- * application parsed and evaluated; it is freed after fn returns. */
+ * from the actor (any scope the caller set is replaced).  fn gets each row
+ * as the store read it, which the store releases after fn returns (fn
+ * loads a copy with engine_app_from_row() when it needs more than the
+ * row: a rendering it does not keep already, say). */
 enum engine_rc engine_list(struct engine *e, const struct actor *who, struct app_filter *f,
-                           int64_t now, void (*fn)(const struct app *a, void *ctx), void *ctx,
+                           void (*fn)(const struct application *row, void *ctx), void *ctx,
                            bool *more);
 
 /* Whether a is under public notice at `now` (from 00:00 of its first day to

@@ -85,6 +85,20 @@ void application_release(struct application *a)
     a->facts_json = NULL;
 }
 
+int application_copy(struct application *to, const struct application *from)
+{
+    *to = *from;
+    to->applicant_name = from->applicant_name ? strdup(from->applicant_name) : NULL;
+    to->data_json = from->data_json ? strdup(from->data_json) : NULL;
+    to->facts_json = from->facts_json ? strdup(from->facts_json) : NULL;
+    if ((from->applicant_name && !to->applicant_name) || (from->data_json && !to->data_json) ||
+        (from->facts_json && !to->facts_json)) {
+        application_release(to);
+        return -1;
+    }
+    return 0;
+}
+
 enum store_rc store_app_insert(struct store_tx *tx, struct application *a)
 {
     static const char sql[] =

@@ -365,6 +365,10 @@ struct application {
  * not the struct. */
 void application_release(struct application *a);
 
+/* A copy of from that owns its own text (release it); -1 when memory runs
+ * out (to then owns nothing). */
+int application_copy(struct application *to, const struct application *from);
+
 /* Inserts a new application; sets a->id.  Caller fills every other field
  * (version 1, timestamps, status "draft"). */
 enum store_rc store_app_insert(struct store_tx *tx, struct application *a);

@@ -101,6 +101,45 @@ class Lifecycle(Shape):
         self.assertEqual(h.get("etag"), '"3"')
         self.assertEqual(got["submitted_at"], sub["submitted_at"])
 
+    def test_list_items_are_what_get_answers(self):
+        """A listing's item is the application as GET answers it, as it is
+        now: read first in a list or first with GET, and after each change."""
+        def listed(app_id):
+            cursor = None
+            for _ in range(50):
+                q = "/v1/applications?limit=100" + (
+                    "&cursor=" + common.urlquote(cursor) if cursor else "")
+                st, _, body = r = req("GET", q, token="applicant_a")
+                self.assertEqual(st, 200, r)
+                for item in body["items"]:
+                    if item["id"] == app_id:
+                        return item
+                cursor = body["next_cursor"]
+                if cursor is None:
+                    break
+            self.fail("application %d is not listed" % app_id)
+
+        env = envelope("incubator", "applicant_a")
+        st, _, made = r = req("POST", "/v1/applications", env, token="applicant_a")
+        self.assertEqual(st, 201, r)
+        item = listed(made["id"])            # the list renders it first
+        self.assertEqual(item, made)
+        self.assertEqual(get(made["id"])[2], item)
+        env["data"]["mentor_sessions"] = env["data"].get("mentor_sessions", 0) + 3
+        st, _, put = r = req("PUT", "/v1/applications/%d" % made["id"], env, token="applicant_a")
+        self.assertEqual(st, 200, r)
+        self.assertEqual(get(made["id"])[2], put)  # GET renders it first
+        item = listed(made["id"])
+        self.assertEqual(item["version"], 2)
+        self.assertEqual(item["data"]["mentor_sessions"], env["data"]["mentor_sessions"])
+        self.assertEqual(item, put)
+        common.attach_materials(made["id"], "applicant_a")
+        sub = submit(made["id"])
+        item = listed(made["id"])
+        self.assertEqual(item["status"], "district_review")
+        self.assertEqual(item, sub)
+        self.assertEqual(get(made["id"])[2], sub)
+
     def test_every_kind_can_be_created_and_submitted(self):
         for kind, who in (("incubator", "applicant_a"), ("first_store", "applicant_a"),
                           ("tourism_award", "applicant_b")):

@@ -430,6 +430,21 @@ START_TEST(test_applications)
     application_release(&got);
     application_release(&whole);
     ck_assert_int_eq(store_app_head(e.s, first + 100, &got), STORE_NOT_FOUND);
+    /* A copy owns text of its own. */
+    struct application copy;
+    ck_assert_int_eq(store_app_get(e.s, first, &whole), STORE_OK);
+    ck_assert_int_eq(application_copy(&copy, &whole), 0);
+    ck_assert_ptr_ne(copy.data_json, whole.data_json);
+    ck_assert_ptr_ne(copy.facts_json, whole.facts_json);
+    ck_assert_ptr_ne(copy.applicant_name, whole.applicant_name);
+    ck_assert_str_eq(copy.data_json, whole.data_json);
+    ck_assert_str_eq(copy.facts_json, whole.facts_json);
+    ck_assert_str_eq(copy.applicant_name, whole.applicant_name);
+    ck_assert_int_eq(copy.version, whole.version);
+    ck_assert_str_eq(copy.status, whole.status);
+    application_release(&whole);
+    ck_assert_str_eq(copy.data_json, "{\"mentor_sessions\":64,\"名\":\"数据\"}");
+    application_release(&copy);
     io[0] = first;
     ck_assert_int_eq(write_op(e.s, app_version, io), STORE_OK);
     ck_assert_int_eq(io[1], 2);
