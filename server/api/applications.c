@@ -537,11 +537,17 @@ static void list_one(const struct application *row, void *ctx)
     size_t len = 0;
     char *text = rendered_get(row, rendering_day(row, p->c->now), &len);
     if (!text) {
-        /* The store keeps its row: render a copy. */
-        struct application copy;
-        if (application_copy(&copy, row) == 0)
-            text = render_and_keep(p->c, &copy, &len);
-        application_release(&copy);
+        /* The list read heads: read this one whole to render it (changed
+         * since, perhaps: rendered as it is now, if still the caller's). */
+        struct application whole = {0};
+        enum store_rc rc = store_app_get(p->c->engine->store, row->id, &whole);
+        if (rc == STORE_OK && !engine_may_see(p->c->engine, &p->c->actor, &whole))
+            rc = STORE_NOT_FOUND;
+        if (rc == STORE_OK)
+            text = render_and_keep(p->c, &whole, &len);
+        application_release(&whole);
+        if (rc == STORE_NOT_FOUND)
+            return; /* gone from the caller's sight meanwhile: not listed */
     }
     if (p->n == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 32;
@@ -591,6 +597,7 @@ void api_app_list(struct call *c)
     if (!list_query_parse(c, &lq, true))
         return;
     struct page_ctx p = {.c = c, .sort = lq.f.sort};
+    lq.f.heads = true; /* the data of what is rendered already is not read */
     bool more = false;
     int64_t total = 0;
     enum engine_rc rc = engine_list(c->engine, &c->actor, &lq.f, list_one, &p, &more);

@@ -40,7 +40,8 @@ static void bind_fen(struct db_stmt *st, int i, int64_t fen)
     " created_by, created_at, updated_at, submitted_at, NULL, NULL, status_at, decided_at,"        \
     " granted_fen, refund_fen"
 
-/* Reads a row of APP_COLUMNS, or of APP_HEAD_COLUMNS when !whole. */
+/* Reads a row of APP_COLUMNS, or of APP_HEAD_COLUMNS (or LIST_COLUMNS
+ * with heads) when !whole. */
 static enum store_rc app_from_row_of(struct db_stmt *st, struct application *a, bool whole)
 {
     a->id = db_col_int64(st, 0);
@@ -270,11 +271,16 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
 #define KEY_OWN       "coalesce(submitted_at, created_at)"
 #define KEY_WAITING   "status_at"
 
+/* APP_COLUMNS, the data and facts only when ?30 is 1 (not f->heads). */
+#define LIST_COLUMNS                                                                               \
+    "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
+    " created_by, created_at, updated_at, submitted_at, CASE WHEN ?30 = 1 THEN data END,"          \
+    " CASE WHEN ?30 = 1 THEN facts END, status_at, decided_at, granted_fen, refund_fen"
 #define LIST_DESC_OF(filters, where, key)                                                          \
-    "SELECT " APP_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) < "        \
+    "SELECT " LIST_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) < "       \
     "(?27, ?28) ORDER BY " key " DESC, id DESC LIMIT ?29"
 #define LIST_ASC_OF(filters, where, key)                                                           \
-    "SELECT " APP_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) > "        \
+    "SELECT " LIST_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) > "       \
     "(?27, ?28) ORDER BY " key ", id LIMIT ?29"
 #define LIST_COUNT_OF(filters, where) "SELECT count(*) FROM applications WHERE " where filters
 
@@ -426,6 +432,7 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
     db_bind_text(st, 27, after_key);
     db_bind_int64(st, 28, after_id);
     db_bind_int64(st, 29, f->limit + 1);
+    db_bind_int64(st, 30, !f->heads);
     /* Read the page whole before calling fn, so fn may use the store and
      * no read stays open while it runs. */
     while ((step = db_step(st)) == DB_ROW) {
@@ -433,7 +440,7 @@ enum store_rc store_app_list(struct store *s, const struct app_filter *f,
             extra = true;
             break;
         }
-        if (app_from_row(st, &rows[n]) != STORE_OK)
+        if (app_from_row_of(st, &rows[n], !f->heads) != STORE_OK)
             goto out;
         n++;
     }

@@ -428,6 +428,9 @@ struct app_filter {
     const char *after_key;
     int64_t after_id;
     int limit; /* 1..200 */
+    /* Rows without their data and facts (NULL), for a caller that reads
+     * them only for the rows it needs them of (store_app_get()). */
+    bool heads;
 };
 
 /* The sort key of row a in order `sort`: what a filter's after_key takes to

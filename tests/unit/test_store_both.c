@@ -330,11 +330,14 @@ struct listing {
     int64_t ids[64];
     int n;
     char last_key[40]; /* the last row's key in the newest-first order */
+    int with_data;     /* rows that came with their data and facts */
 };
 
 static void list_app(const struct application *a, void *ctx)
 {
     struct listing *l = ctx;
+    l->with_data += a->data_json && a->facts_json;
+    ck_assert(a->applicant_name && a->version >= 1 && a->status[0]);
     l->ids[l->n++] = a->id;
     snprintf(l->last_key, sizeof l->last_key, "%s", store_app_sort_key(a, SORT_SUBMITTED_DESC));
 }
@@ -473,9 +476,17 @@ START_TEST(test_applications)
                            .kinds_in = {"incubator", "first_store"},
                            .round = 2020,
                            .limit = 200};
-    l.n = 0;
+    l.n = l.with_data = 0;
     ck_assert_int_eq(store_app_list(e.s, &g, list_app, &l, NULL), STORE_OK);
     ck_assert_int_eq(l.n, 4); /* three submitted, and the first one now */
+    ck_assert_int_eq(l.with_data, l.n);
+    /* The same rows as heads: no data or facts read. */
+    g.heads = true;
+    l.n = l.with_data = 0;
+    ck_assert_int_eq(store_app_list(e.s, &g, list_app, &l, NULL), STORE_OK);
+    ck_assert_int_eq(l.n, 4);
+    ck_assert_int_eq(l.with_data, 0);
+    g.heads = false;
     g.kinds_in[0] = "tourism_award";
     g.kinds_in[1] = NULL;
     l.n = 0;
