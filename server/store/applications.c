@@ -11,12 +11,16 @@
 /* The most rows one listing may ask for (struct app_filter's limit). */
 #define LIST_LIMIT_MAX 200
 
-/* Columns read by every query below, in this order; app_from_row() reads
- * them.  submitted_at is NULL until the first submission. */
-#define APP_COLUMNS                                                                                \
+/* Columns read by every query below, in this order; app_from_row_of()
+ * reads them.  submitted_at is NULL until the first submission.  The data
+ * and facts are the two long texts, in their places: a query that does not
+ * need them reads NULL there. */
+#define APP_COLUMNS_WITH(data, facts)                                                              \
     "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
-    " created_by, created_at, updated_at, submitted_at, data, facts, status_at, decided_at,"       \
-    " granted_fen, refund_fen"
+    " created_by, created_at, updated_at, submitted_at, " data ", " facts ", status_at,"           \
+    " decided_at, granted_fen, refund_fen"
+#define APP_COLUMNS      APP_COLUMNS_WITH("data", "facts")
+#define APP_HEAD_COLUMNS APP_COLUMNS_WITH("NULL", "NULL")
 
 /* An integer column that may be NULL: -1 for NULL. */
 static int64_t col_fen(struct db_stmt *st, int i)
@@ -32,13 +36,6 @@ static void bind_fen(struct db_stmt *st, int i, int64_t fen)
     else
         db_bind_int64(st, i, fen);
 }
-
-/* APP_COLUMNS without the two long texts, each in its place: the data and
- * facts are NULL. */
-#define APP_HEAD_COLUMNS                                                                           \
-    "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
-    " created_by, created_at, updated_at, submitted_at, NULL, NULL, status_at, decided_at,"        \
-    " granted_fen, refund_fen"
 
 /* Reads a row of APP_COLUMNS, or of APP_HEAD_COLUMNS (or LIST_COLUMNS
  * with heads) when !whole. */
@@ -271,11 +268,9 @@ enum store_rc store_app_update(struct store_tx *tx, const struct application *a,
 #define KEY_OWN       "coalesce(submitted_at, created_at)"
 #define KEY_WAITING   "status_at"
 
-/* APP_COLUMNS, the data and facts only when ?30 is 1 (not f->heads). */
+/* The data and facts only when ?30 is 1 (not f->heads). */
 #define LIST_COLUMNS                                                                               \
-    "id, kind, round, review_unit, applicant_name, applicant_uscc, status, version,"               \
-    " created_by, created_at, updated_at, submitted_at, CASE WHEN ?30 = 1 THEN data END,"          \
-    " CASE WHEN ?30 = 1 THEN facts END, status_at, decided_at, granted_fen, refund_fen"
+    APP_COLUMNS_WITH("CASE WHEN ?30 = 1 THEN data END", "CASE WHEN ?30 = 1 THEN facts END")
 #define LIST_DESC_OF(filters, where, key)                                                          \
     "SELECT " LIST_COLUMNS " FROM applications WHERE " where filters " AND (" key ", id) < "       \
     "(?27, ?28) ORDER BY " key " DESC, id DESC LIMIT ?29"

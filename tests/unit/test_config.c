@@ -136,8 +136,6 @@ START_TEST(test_full_file)
 }
 END_TEST
 
-/* The source tree's root as the compiler saw it: __FILE__ is this file's
- * path relative to the build directory, where meson runs the tests. */
 START_TEST(test_example_file)
 {
     struct config c, d;
