@@ -112,8 +112,15 @@ void api_metrics(struct call *c)
                 "shenbao_store_commits_total %llu\n"
                 "# HELP shenbao_store_writes_total Writes those transactions held.\n"
                 "# TYPE shenbao_store_writes_total counter\n"
-                "shenbao_store_writes_total %llu\n",
-                (unsigned long long)w.commits, (unsigned long long)w.writes);
+                "shenbao_store_writes_total %llu\n"
+                "# HELP shenbao_store_checkpoints_total Checkpoints of the write-ahead log into "
+                "the database: by their own thread, or by the writer when the log had reached "
+                "its limit.\n"
+                "# TYPE shenbao_store_checkpoints_total counter\n"
+                "shenbao_store_checkpoints_total{by=\"thread\"} %llu\n"
+                "shenbao_store_checkpoints_total{by=\"writer\"} %llu\n",
+                (unsigned long long)w.commits, (unsigned long long)w.writes,
+                (unsigned long long)w.checkpoints, (unsigned long long)w.checkpoints_on_writer);
     }
     const struct signing_key *key = atomic_load(&c->engine->key);
     if (key)

@@ -17,6 +17,7 @@
 #include "embedded.h"
 #include "jsontext.h"
 #include "store_pg.h"
+#include "walckpt.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -87,7 +88,8 @@ struct store {
     unsigned batch_max;     /* writes per transaction at most */
     unsigned batch_wait_us; /* how long a batch waits to fill; 0: never */
     struct store_write_stats stats;
-    struct store_pg *pg; /* not NULL: the store is on PostgreSQL (store_pg.c) */
+    struct wal_ckpt *ckpt; /* checkpoints off the writer's thread (walckpt.h) */
+    struct store_pg *pg;   /* not NULL: the store is on PostgreSQL (store_pg.c) */
 };
 
 struct store_tx {
@@ -550,6 +552,12 @@ static struct store *store_open_mode(const char *path, bool readonly, char *err,
         goto out;
     }
     s->key_made = true;
+    if (!readonly) {
+        s->ckpt =
+            wal_ckpt_start(s->writer.db, s->path, WAL_CKPT_PAGES, WAL_CKPT_LIMIT, err, errlen);
+        if (s->ckpt == NULL)
+            goto out;
+    }
     ok = true;
 out:
     if (!ok) {
@@ -579,6 +587,7 @@ void store_free(struct store *s)
         conn_close(c);
         free(c);
     }
+    wal_ckpt_stop(s->ckpt);
     /* The writer last: closing the last connection checkpoints the WAL. */
     conn_close(&s->writer);
     pthread_mutex_destroy(&s->readers_mu);
@@ -884,6 +893,9 @@ struct store_write_stats store_write_stats(struct store *s)
     pthread_mutex_lock(&s->queue_mu);
     struct store_write_stats st = s->stats;
     pthread_mutex_unlock(&s->queue_mu);
+    struct wal_ckpt_stats c = wal_ckpt_stats(s->ckpt);
+    st.checkpoints = c.passes;
+    st.checkpoints_on_writer = c.on_writer;
     return st;
 }
 

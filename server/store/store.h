@@ -125,11 +125,15 @@ bool store_alone(struct store *s, enum store_lock lock, void (*fn)(void *ctx), v
 void store_set_batch(struct store *s, unsigned max, unsigned wait_us);
 
 /* What group commit did so far: transactions committed, the writes they
- * held, and the largest batch taken. */
+ * held, and the largest batch taken; and the checkpoints of the
+ * write-ahead log (walckpt.h): run by their own thread, and run by the
+ * writer because the log had reached its limit. */
 struct store_write_stats {
     uint64_t commits;
     uint64_t writes;
     uint64_t largest_batch;
+    uint64_t checkpoints;
+    uint64_t checkpoints_on_writer;
 };
 struct store_write_stats store_write_stats(struct store *s);
 

@@ -404,7 +404,13 @@ class Health(ApiTest):
             # each write commits alone there: no batches to count
             self.assertNotIn("shenbao_store_commits_total", fams, text[-800:])
             self.assertNotIn("shenbao_store_writes_total", fams, text[-800:])
+            self.assertNotIn("shenbao_store_checkpoints_total", fams, text[-800:])
             return
+        # checkpoints of the log: by their own thread, or by the writer
+        # when the log reached its limit
+        for by in ("thread", "writer"):
+            self.assertIsNotNone(sample(fams, "shenbao_store_checkpoints_total", by=by),
+                                 text[-800:])
         commits = sample(fams, "shenbao_store_commits_total")
         writes = sample(fams, "shenbao_store_writes_total")
         self.assertGreaterEqual(commits, 1, text[-800:])
