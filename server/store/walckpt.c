@@ -19,7 +19,7 @@
 struct wal_ckpt {
     sqlite3 *writer;
     sqlite3 *db; /* the thread's own connection */
-    unsigned pages, limit;
+    unsigned pages, step, limit;
     pthread_t thread;
     pthread_mutex_t mu;   /* guards what follows */
     pthread_cond_t cv;    /* a pass is wanted, or the thread is to end */
@@ -28,6 +28,7 @@ struct wal_ckpt {
     bool running;         /* a pass is under way */
     bool held;            /* the writer is copying the rest: no new pass */
     bool stopping;
+    unsigned asked_at; /* what the log held when the last pass was asked */
     struct wal_ckpt_stats stats;
 };
 
@@ -67,6 +68,8 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     pthread_mutex_lock(&w->mu);
     if ((uint64_t)frames > w->stats.largest_log)
         w->stats.largest_log = (uint64_t)frames;
+    if ((unsigned)frames < w->asked_at)
+        w->asked_at = 0; /* the log began again */
     if ((unsigned)frames >= w->limit) {
         /* The thread starts no pass until the log begins again, and the
          * one under way (if any) ends first, so that this copy finds the
@@ -78,8 +81,12 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
         copy = true;
     } else if ((unsigned)frames < w->pages) {
         w->held = false; /* the log began again */
-    } else if (!w->running && !w->held && !w->wanted) {
+    } else if ((unsigned)frames - w->asked_at >= w->step && !w->running && !w->held && !w->wanted) {
+        /* Not at once after the last pass, but once a step of new frames
+         * came in: the pages written in every commit (an index's root,
+         * the header) are copied and synced again in every pass. */
         w->wanted = true;
+        w->asked_at = (unsigned)frames;
         pthread_cond_signal(&w->cv);
     }
     pthread_mutex_unlock(&w->mu);
@@ -141,6 +148,7 @@ struct wal_ckpt *wal_ckpt_start(sqlite3 *writer, const char *path, unsigned page
     }
     w->writer = writer;
     w->pages = pages > 0 ? pages : 1;
+    w->step = w->pages / 4 > 0 ? w->pages / 4 : 1;
     w->limit = limit > w->pages ? limit : w->pages;
     w->db = ckpt_open(path, err, errlen);
     if (w->db == NULL) {

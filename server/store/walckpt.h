@@ -46,8 +46,9 @@ struct wal_ckpt_stats {
 
 /* Hooks the commits of writer (a connection in WAL mode, used by one
  * thread at a time) and starts the thread, whose connection opens path.
- * A pass starts when a commit leaves `pages` pages or more in the log;
- * the writer copies the rest itself at `limit` (at least pages).  NULL
+ * A pass starts when a commit leaves `pages` pages or more in the log, a
+ * quarter of `pages` of them new since the last pass; the writer copies
+ * the rest itself at `limit` (at least pages).  NULL
  * with err filled when the connection or the thread cannot be had; the
  * writer then checkpoints as SQLite does by default. */
 struct wal_ckpt *wal_ckpt_start(sqlite3 *writer, const char *path, unsigned pages, unsigned limit,

@@ -1,9 +1,9 @@
 /*
  * Checkpoints off the writer's thread: a pass of the thread's lets the
- * writer begin the log again; under writes that never pause the log stays
- * near its limit because the writer copies the rest itself; stopping gives
- * the writer SQLite's own checkpoints back; and a database not in WAL mode
- * is refused.
+ * writer begin the log again; a pass waits for a step of new frames; under
+ * writes that never pause the log stays near its limit because the writer
+ * copies the rest itself; stopping gives the writer SQLite's own
+ * checkpoints back; and a database not in WAL mode is refused.
  */
 #include "support.h"
 #include "walckpt.h"
@@ -122,6 +122,43 @@ START_TEST(test_thread_copies_and_the_log_begins_again)
 }
 END_TEST
 
+START_TEST(test_a_pass_waits_for_a_step_of_new_frames)
+{
+    char err[256] = "";
+    sqlite3 *reader;
+    sqlite3_stmt *st;
+    /* Passes from 40 pages on, each once 10 new frames came in. */
+    struct wal_ckpt *w = wal_ckpt_start(writer, db_path, 40, 1000000, err, sizeof err);
+    ck_assert_msg(w != NULL, "%s", err);
+
+    /* A reader's snapshot keeps the log from beginning again, so that the
+     * frames pile up and every pass finds itself with little to do. */
+    insert(1, 3000);
+    ck_assert_int_eq(sqlite3_open(db_path, &reader), SQLITE_OK);
+    exec(reader, "BEGIN");
+    ck_assert_int_eq(sqlite3_prepare_v2(reader, "SELECT count(*) FROM t", -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    /* About 450 frames, three or so per commit, with time between
+     * commits for a pass to end. */
+    for (int i = 0; i < 150; i++) {
+        insert(1, 3000);
+        nanosleep(&(struct timespec){.tv_nsec = 2 * 1000 * 1000}, NULL);
+    }
+    sqlite3_finalize(st);
+    exec(reader, "COMMIT");
+    sqlite3_close(reader);
+    struct wal_ckpt_stats got = wal_ckpt_stats(w);
+    wal_ckpt_stop(w);
+    /* A pass after every commit from 40 frames on would be over 130. */
+    ck_assert_uint_ge(got.largest_log, 400);
+    ck_assert_uint_ge(got.passes, 1);
+    ck_assert_uint_le(got.passes, got.largest_log / 10 + 1);
+    ck_assert_uint_eq(got.on_writer, 0);
+    ck_assert_int_eq(count_rows(), 151);
+}
+END_TEST
+
 START_TEST(test_the_writer_copies_the_rest_at_the_limit)
 {
     char err[256] = "";
@@ -200,6 +237,7 @@ static Suite *walckpt_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_thread_copies_and_the_log_begins_again);
+    tcase_add_test(tc, test_a_pass_waits_for_a_step_of_new_frames);
     tcase_add_test(tc, test_the_writer_copies_the_rest_at_the_limit);
     tcase_add_test(tc, test_the_log_stays_near_its_limit_under_steady_writes);
     tcase_add_test(tc, test_stopping_gives_back_sqlites_own_checkpoints);
