@@ -73,8 +73,7 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     if ((unsigned)frames >= w->limit) {
         /* The thread starts no pass until the log begins again, and the
          * one under way (if any) ends first, so that this copy finds the
-         * checkpoint lock free: the log never holds more than the limit
-         * and one commit. */
+         * checkpoint lock free. */
         w->held = true;
         while (w->running)
             pthread_cond_wait(&w->ended, &w->mu);

@@ -19,7 +19,13 @@
  * finds it at `limit` pages or more lets a pass under way end and copies
  * the rest on the writer's thread (what came in since), as SQLite itself
  * would have, and the writer's next transaction starts the log again: the
- * log holds at most the limit and one commit.
+ * log holds at most the limit and one commit (unless a reader's snapshot
+ * keeps the rest from being copied, as it would SQLite's own).
+ *
+ * Passes are not run back to back: the pages every commit writes (the
+ * header, the indexes' upper pages) would be copied and synced in each,
+ * which cost a lone submission 0.1 ms of CPU.  The next pass is asked for
+ * once a quarter of `pages` new pages came in.
  */
 #ifndef SHENBAO_WALCKPT_H
 #define SHENBAO_WALCKPT_H
