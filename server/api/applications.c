@@ -77,14 +77,22 @@ void app_renderings_forget(void)
     pthread_mutex_unlock(&rendered_lock);
 }
 
+/* Application id's row, its head only or whole, when c's caller may see
+ * it; STORE_NOT_FOUND when not, as when there is none. */
+static enum store_rc row_seen(struct call *c, int64_t id, struct application *row, bool whole)
+{
+    enum store_rc rc = whole ? store_app_get(c->engine->store, id, row)
+                             : store_app_head(c->engine->store, id, row);
+    if (rc == STORE_OK && !engine_may_see(c->engine, &c->actor, row))
+        rc = STORE_NOT_FOUND;
+    return rc;
+}
+
 /* The application's row for c: its head only, or whole; false when c has
  * replied (not found, or the store failed). */
 static bool app_row_for(struct call *c, struct application *row, bool whole)
 {
-    enum store_rc rc = whole ? store_app_get(c->engine->store, c->id, row)
-                             : store_app_head(c->engine->store, c->id, row);
-    if (rc == STORE_OK && !engine_may_see(c->engine, &c->actor, row))
-        rc = STORE_NOT_FOUND;
+    enum store_rc rc = row_seen(c, c->id, row, whole);
     if (rc == STORE_OK)
         return true;
     application_release(row);
@@ -540,9 +548,7 @@ static void list_one(const struct application *row, void *ctx)
         /* The list read heads: read this one whole to render it (changed
          * since, perhaps: rendered as it is now, if still the caller's). */
         struct application whole = {0};
-        enum store_rc rc = store_app_get(p->c->engine->store, row->id, &whole);
-        if (rc == STORE_OK && !engine_may_see(p->c->engine, &p->c->actor, &whole))
-            rc = STORE_NOT_FOUND;
+        enum store_rc rc = row_seen(p->c, row->id, &whole, true);
         if (rc == STORE_OK)
             text = render_and_keep(p->c, &whole, &len);
         application_release(&whole);

@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 struct wal_ckpt {
     sqlite3 *writer;
@@ -26,7 +25,6 @@ struct wal_ckpt {
     pthread_cond_t ended; /* a pass ended */
     bool wanted;          /* a commit asked for a pass */
     bool running;         /* a pass is under way */
-    bool held;            /* the writer is copying the rest: no new pass */
     bool stopping;
     unsigned asked_at; /* what the log held when the last pass was asked */
     struct wal_ckpt_stats stats;
@@ -71,16 +69,15 @@ static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
     if ((unsigned)frames < w->asked_at)
         w->asked_at = 0; /* the log began again */
     if ((unsigned)frames >= w->limit) {
-        /* The thread starts no pass until the log begins again, and the
-         * one under way (if any) ends first, so that this copy finds the
-         * checkpoint lock free. */
-        w->held = true;
+        /* A pass asked for and not begun is not run, and the one under
+         * way (if any) ends first, so that this copy finds the checkpoint
+         * lock free.  No other is asked for while the log is this long. */
+        w->wanted = false;
         while (w->running)
             pthread_cond_wait(&w->ended, &w->mu);
         copy = true;
-    } else if ((unsigned)frames < w->pages) {
-        w->held = false; /* the log began again */
-    } else if ((unsigned)frames - w->asked_at >= w->step && !w->running && !w->held && !w->wanted) {
+    } else if ((unsigned)frames >= w->pages && (unsigned)frames - w->asked_at >= w->step &&
+               !w->running && !w->wanted) {
         /* Not at once after the last pass, but once a step of new frames
          * came in: the pages written in every commit (an index's root,
          * the header) are copied and synced again in every pass. */
