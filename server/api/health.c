@@ -103,7 +103,10 @@ void api_metrics(struct call *c)
             (long long)store_bytes(c->engine->store));
     if (!store_is_postgresql(c->engine->store)) {
         /* Group commit at work: writes per commit is how many submissions
-         * one fsync served (on PostgreSQL each write commits alone). */
+         * one fsync served (on PostgreSQL each write commits alone); the
+         * writer's busy seconds per second near 1 mean writes queue for
+         * it, and commit seconds per commit are what the disk's sync
+         * costs. */
         struct store_write_stats w = store_write_stats(c->engine->store);
         fprintf(out,
                 "# HELP shenbao_store_commits_total Transactions the writer committed, one per "
@@ -113,13 +116,22 @@ void api_metrics(struct call *c)
                 "# HELP shenbao_store_writes_total Writes those transactions held.\n"
                 "# TYPE shenbao_store_writes_total counter\n"
                 "shenbao_store_writes_total %llu\n"
-                "# HELP shenbao_store_checkpoints_total Checkpoints of the write-ahead log into "
+                "# HELP shenbao_store_writer_seconds_total Time the writer was busy: running "
+                "the writes' statements, and committing them (writing and syncing the log, and "
+                "a checkpoint at its limit).\n"
+                "# TYPE shenbao_store_writer_seconds_total counter\n"
+                "shenbao_store_writer_seconds_total{part=\"statements\"} ",
+                (unsigned long long)w.commits, (unsigned long long)w.writes);
+        metrics_write_seconds(out, w.statements_ns / 1000);
+        fputs("\nshenbao_store_writer_seconds_total{part=\"commit\"} ", out);
+        metrics_write_seconds(out, w.commit_ns / 1000);
+        fprintf(out,
+                "\n# HELP shenbao_store_checkpoints_total Checkpoints of the write-ahead log into "
                 "the database: by their own thread, or by the writer when the log had reached "
                 "its limit.\n"
                 "# TYPE shenbao_store_checkpoints_total counter\n"
                 "shenbao_store_checkpoints_total{by=\"thread\"} %llu\n"
                 "shenbao_store_checkpoints_total{by=\"writer\"} %llu\n",
-                (unsigned long long)w.commits, (unsigned long long)w.writes,
                 (unsigned long long)w.checkpoints, (unsigned long long)w.checkpoints_on_writer);
     }
     const struct signing_key *key = atomic_load(&c->engine->key);

@@ -55,6 +55,13 @@ int64_t clock_now_ms(void)
     return real_now_ms() + clock_offset_ms;
 }
 
+int64_t clock_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int64_t clock_now(void)
 {
     return floor_div(clock_now_ms(), 1000);

@@ -24,6 +24,10 @@ int64_t clock_now(void);
  * order; the same clock as clock_now(). */
 int64_t clock_now_ms(void);
 
+/* Nanoseconds on a clock that only goes forward, for how long something
+ * took: never a time of day, and not moved by clock_set(). */
+int64_t clock_monotonic_ns(void);
+
 /* Parses an RFC 3339 date-time ("2020-09-29T10:00:00Z",
  * "2020-09-29T18:00:00+08:00", optional fraction).  Returns 0 or -1. */
 int clock_parse_rfc3339(const char *text, int64_t *unix_seconds);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define PEER_BUCKETS 1024
@@ -66,9 +67,7 @@ struct conntrack {
 
 int64_t conntrack_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_monotonic_ns() / 1000000;
 }
 
 static void key_of(struct addr_key *k, const struct sockaddr *sa)

@@ -43,6 +43,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "conntrack.h"
 #include "http.h"
 #include "jsontext.h"
@@ -80,13 +81,6 @@ struct writer {
     struct request *job; /* handed to it */
     struct writer *next_idle;
 };
-
-static int64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 {
@@ -177,7 +171,7 @@ static struct request *request_new(struct daemon *d, struct MHD_Connection *conn
 static bool request_start(struct daemon *d, struct request *r, struct MHD_Connection *conn,
                           const char *method, const char *version)
 {
-    r->started_ns = monotonic_ns();
+    r->started_ns = clock_monotonic_ns();
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     r->slot = ci ? ci->socket_context : NULL;
@@ -533,7 +527,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     /* A connection kept alive now waits for its next request's head. */
     conntrack_set_phase(d->conns, r->slot, CONN_HEAD, conntrack_now_ms());
-    int64_t us = (monotonic_ns() - r->started_ns) / 1000;
+    int64_t us = (clock_monotonic_ns() - r->started_ns) / 1000;
     json_t *f =
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:s}", "request_id", r->request_id, "method",
                   r->method, "path", r->path, "route", r->route_name ? r->route_name : "", "status",

@@ -53,8 +53,7 @@ static const char *route_label(size_t i)
     return i < n_routes ? route_names[i] : "unmatched";
 }
 
-/* Seconds from microseconds, exactly, as Prometheus reads them. */
-static void write_seconds(FILE *out, uint64_t us)
+void metrics_write_seconds(FILE *out, uint64_t us)
 {
     fprintf(out, "%llu.%06llu", (unsigned long long)(us / 1000000),
             (unsigned long long)(us % 1000000));
@@ -90,7 +89,7 @@ void metrics_write_http(FILE *out)
         for (size_t b = 0; b < N_BUCKETS; b++) {
             cum += atomic_load(&metrics[s].buckets[b]);
             fprintf(out, "shenbao_http_request_duration_seconds_bucket{route=\"%s\",le=\"", label);
-            write_seconds(out, (uint64_t)bucket_us[b]);
+            metrics_write_seconds(out, (uint64_t)bucket_us[b]);
             fprintf(out, "\"} %llu\n", (unsigned long long)cum);
         }
         cum += atomic_load(&metrics[s].buckets[N_BUCKETS]);
@@ -98,7 +97,7 @@ void metrics_write_http(FILE *out)
                 "shenbao_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                 label, (unsigned long long)cum);
         fprintf(out, "shenbao_http_request_duration_seconds_sum{route=\"%s\"} ", label);
-        write_seconds(out, atomic_load(&metrics[s].sum_us));
+        metrics_write_seconds(out, atomic_load(&metrics[s].sum_us));
         fprintf(out, "\nshenbao_http_request_duration_seconds_count{route=\"%s\"} %llu\n", label,
                 (unsigned long long)cum);
     }

@@ -18,6 +18,9 @@ void metrics_routes(const char *const *names, size_t n);
  * request that matched none. */
 void metrics_observe(int route, unsigned status, int64_t duration_us);
 
+/* Seconds from microseconds, exactly, as Prometheus reads them. */
+void metrics_write_seconds(FILE *out, uint64_t us);
+
 /* Writes the request metrics in the Prometheus text format. */
 void metrics_write_http(FILE *out);
 

@@ -13,6 +13,7 @@
  */
 #include "store_impl.h"
 
+#include "clock.h"
 #include "db.h"
 #include "embedded.h"
 #include "jsontext.h"
@@ -677,13 +678,18 @@ static bool run_once(struct conn *c, const char *sql)
     return rc == SQLITE_DONE;
 }
 
+/* What one batch did, for the store's stats. */
+struct tally {
+    uint64_t commits, writes, statements_ns, commit_ns;
+};
+
 /* Runs the callbacks of batch[0..n) in one transaction on the writer, each
  * inside a savepoint of its own (a lone one needs none), and commits once.
  * A callback that fails rolls back to its savepoint: its own writes go and
- * the others' stay.  Sets every rc and adds the transactions committed and
- * the writes they held to *commits and *writes.  Called with write_mu held. */
-static void run_batch(struct store *s, struct write_req **batch, size_t n, uint64_t *commits,
-                      uint64_t *writes)
+ * the others' stay.  Sets every rc and adds to *t the transactions
+ * committed, the writes they held and the time the statements and the
+ * commits took.  Called with write_mu held. */
+static void run_batch(struct store *s, struct write_req **batch, size_t n, struct tally *t)
 {
     struct store_tx tx = {.s = s, .c = &s->writer};
     size_t i = 0;
@@ -691,6 +697,7 @@ static void run_batch(struct store *s, struct write_req **batch, size_t n, uint6
     while (i < n) {
         size_t first = i, kept = 0;
         bool lone = n == 1, aborted = false;
+        int64_t began = clock_monotonic_ns();
 
         if (run_retry(tx.c, sql_begin) != SQLITE_OK) {
             for (; i < n; i++)
@@ -737,6 +744,8 @@ static void run_batch(struct store *s, struct write_req **batch, size_t n, uint6
                 r->rc = STORE_ERROR;
             kept += r->rc == STORE_OK;
         }
+        int64_t committing = clock_monotonic_ns();
+        t->statements_ns += (uint64_t)(committing - began);
         if (aborted)
             continue;
         if (kept > 0 && run_retry(tx.c, sql_commit) != SQLITE_OK) {
@@ -745,9 +754,10 @@ static void run_batch(struct store *s, struct write_req **batch, size_t n, uint6
                     batch[j]->rc = STORE_ERROR;
         }
         rollback_open(tx.c);
+        t->commit_ns += (uint64_t)(clock_monotonic_ns() - committing);
         for (size_t j = first; j < i; j++)
-            *writes += batch[j]->rc == STORE_OK;
-        *commits += kept > 0;
+            t->writes += batch[j]->rc == STORE_OK;
+        t->commits += kept > 0;
     }
 }
 
@@ -816,7 +826,7 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
             gather(s);
         struct write_req *batch[STORE_BATCH_MAX];
         size_t n = take_batch(s, batch);
-        uint64_t commits = 0, writes = 0;
+        struct tally t = {0};
         pthread_mutex_unlock(&s->queue_mu);
 
         if (pthread_mutex_lock(&s->write_mu) != 0) {
@@ -827,7 +837,7 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
         } else {
             const struct store *outer = writing;
             writing = s;
-            run_batch(s, batch, n, &commits, &writes);
+            run_batch(s, batch, n, &t);
             writing = outer;
             pthread_mutex_unlock(&s->write_mu);
         }
@@ -840,8 +850,10 @@ enum store_rc store_write(struct store *s, store_tx_fn fn, void *ctx)
             batch[i]->done = true;
             pthread_cond_signal(&batch[i]->cv);
         }
-        s->stats.commits += commits;
-        s->stats.writes += writes;
+        s->stats.commits += t.commits;
+        s->stats.writes += t.writes;
+        s->stats.statements_ns += t.statements_ns;
+        s->stats.commit_ns += t.commit_ns;
         if (n > s->stats.largest_batch)
             s->stats.largest_batch = n;
         s->leading = false;

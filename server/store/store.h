@@ -125,13 +125,17 @@ bool store_alone(struct store *s, enum store_lock lock, void (*fn)(void *ctx), v
 void store_set_batch(struct store *s, unsigned max, unsigned wait_us);
 
 /* What group commit did so far: transactions committed, the writes they
- * held, and the largest batch taken; and the checkpoints of the
- * write-ahead log (walckpt.h): run by their own thread, and run by the
- * writer because the log had reached its limit. */
+ * held, and the largest batch taken; how long the writer was busy, running
+ * the writes' statements and committing (writing and syncing the log, and
+ * a checkpoint at its limit); and the checkpoints of the write-ahead log
+ * (walckpt.h): run by their own thread, and run by the writer because the
+ * log had reached its limit. */
 struct store_write_stats {
     uint64_t commits;
     uint64_t writes;
     uint64_t largest_batch;
+    uint64_t statements_ns;
+    uint64_t commit_ns;
     uint64_t checkpoints;
     uint64_t checkpoints_on_writer;
 };

@@ -405,6 +405,7 @@ class Health(ApiTest):
             self.assertNotIn("shenbao_store_commits_total", fams, text[-800:])
             self.assertNotIn("shenbao_store_writes_total", fams, text[-800:])
             self.assertNotIn("shenbao_store_checkpoints_total", fams, text[-800:])
+            self.assertNotIn("shenbao_store_writer_seconds_total", fams, text[-800:])
             return
         # checkpoints of the log: by their own thread, or by the writer
         # when the log reached its limit
@@ -415,8 +416,18 @@ class Health(ApiTest):
         writes = sample(fams, "shenbao_store_writes_total")
         self.assertGreaterEqual(commits, 1, text[-800:])
         self.assertGreaterEqual(writes, commits, text[-800:])
+        # the writer's busy time, in its two parts, in seconds
+        busy = {part: sample(fams, "shenbao_store_writer_seconds_total", part=part)
+                for part in ("statements", "commit")}
+        for part, seconds in busy.items():
+            self.assertIsNotNone(seconds, text[-800:])
+            self.assertGreater(seconds, 0, part)
         common.create()
         fams, text = scrape(self, common.ctx.port)
+        # the creation's statements and its commit took time
+        for part, seconds in busy.items():
+            self.assertGreater(sample(fams, "shenbao_store_writer_seconds_total", part=part),
+                               seconds, part)
         # a creation is one write (its materials are more), and no write
         # is committed twice
         got_commits = sample(fams, "shenbao_store_commits_total")

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmpdir[64]; /* "/tmp/shenbao-test-config-XXXXXX" */
@@ -494,6 +495,22 @@ START_TEST(test_clock_set)
 }
 END_TEST
 
+/* The monotonic clock goes on at its pace, whatever the clock is set to. */
+START_TEST(test_clock_monotonic)
+{
+    int64_t was = clock_now(), a = clock_monotonic_ns();
+    clock_set(0);
+    int64_t b = clock_monotonic_ns();
+    ck_assert_int_ge(b, a);
+    ck_assert_int_lt(b - a, 1000000000);
+    nanosleep(&(struct timespec){.tv_nsec = 20 * 1000000}, NULL);
+    int64_t c = clock_monotonic_ns();
+    ck_assert_int_ge(c - b, 20 * 1000000);
+    ck_assert_int_lt(c - b, 10 * 1000000000LL);
+    clock_set(was); /* the tests share one process */
+}
+END_TEST
+
 /* ---- log ---- */
 
 /* Runs fn with stderr sent to a file and returns what it wrote (caller
@@ -794,6 +811,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, test_clock_parse);
     tcase_add_test(tc, test_clock_format);
     tcase_add_test(tc, test_clock_set);
+    tcase_add_test(tc, test_clock_monotonic);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("log");

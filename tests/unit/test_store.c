@@ -1092,6 +1092,33 @@ START_TEST(test_group_commit_off)
 }
 END_TEST
 
+static enum store_rc tx_slow_row(struct store_tx *tx, void *ctx)
+{
+    (void)ctx;
+    sleep_ms_test(100);
+    return sqlite3_exec(store_conn_db(store_tx_conn(tx)), "INSERT INTO g (seen) VALUES (0)", NULL,
+                        NULL, NULL) == SQLITE_OK
+               ? STORE_OK
+               : STORE_ERROR;
+}
+
+/* The writer's busy time is counted in two parts: a write whose statements
+ * take 100 ms shows there, and its commit (a sync of the log) in the
+ * other. */
+START_TEST(test_writer_time)
+{
+    ck_assert_int_eq(store_write(st, tx_make_g, NULL), STORE_OK);
+    struct store_write_stats before = store_write_stats(st);
+    ck_assert_int_eq(store_write(st, tx_slow_row, NULL), STORE_OK);
+    struct store_write_stats after = store_write_stats(st);
+
+    ck_assert_uint_ge(after.statements_ns - before.statements_ns, 100 * 1000000ULL);
+    ck_assert_uint_lt(after.statements_ns - before.statements_ns, 10 * 1000000000ULL);
+    ck_assert_uint_gt(after.commit_ns - before.commit_ns, 0);
+    ck_assert_uint_eq(after.commits - before.commits, 1);
+}
+END_TEST
+
 /* A nested call from a callback that runs in a batch (on another thread
  * than its caller's) is refused as well. */
 static enum store_rc tx_nested_group(struct store_tx *tx, void *ctx)
@@ -1927,6 +1954,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_group_commit);
     tcase_add_test(tc, test_group_commit_failure_alone);
     tcase_add_test(tc, test_group_commit_off);
+    tcase_add_test(tc, test_writer_time);
     tcase_add_test(tc, test_group_nested_refused);
     tcase_add_test(tc, test_list_scopes_filters);
     tcase_add_test(tc, test_list_more_filters);
