@@ -918,7 +918,7 @@ enum engine_rc duties_prepare_dismissal(struct change *c)
 enum engine_rc duties_check_dismissal(struct store_tx *tx, struct change *c)
 {
     const struct duty_input *in = c->input;
-    struct duty *d;
+    struct duty *d = NULL;
     enum engine_rc rc = read_duty(tx, c, in->duty, &d);
     if (rc != ENGINE_OK)
         return rc;

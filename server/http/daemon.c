@@ -769,7 +769,7 @@ struct daemon *daemon_start_in_process(const struct config *cfg, request_fn answ
                                        void *ctx)
 {
     static const struct MHD_OptionItem mode[] = {{MHD_OPTION_END, 0, NULL}};
-    char err[128];
+    char err[512]; /* room for daemon_new's longest message, a host name in it */
     return daemon_new(cfg, answer, head, ctx, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, mode,
                       false, 0, err, sizeof err);
 }
