@@ -5,29 +5,41 @@
 
 #include "db.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+/* The last leaf the full subtree at (level, index) covers: the first part
+ * of its key, so that what one append adds is stored together, after
+ * everything stored before (migrations/0014_fewer_pages.sql).  False when
+ * that subtree would reach past the largest tree. */
+static bool last_leaf_of(unsigned level, uint64_t index, int64_t *leaf)
+{
+    if (level >= MERKLE_MAX_LEVELS || index >= (uint64_t)MERKLE_MAX_SIZE >> level)
+        return false;
+    *leaf = (int64_t)(((index + 1) << level) - 1);
+    return true;
+}
 
 enum store_rc store_tlog_nodes_add(struct store_tx *tx, const struct merkle_node *nodes,
                                    size_t count)
 {
-    static const char sql[] = "INSERT INTO tlog_nodes (level, idx, hash) VALUES (?1, ?2, ?3)";
+    static const char sql[] = "INSERT INTO tlog_nodes (last_leaf, level, hash) VALUES (?1, ?2, ?3)";
     struct db *d = store_tx_db(tx);
     enum store_rc rc = STORE_OK;
 
     for (size_t i = 0; i < count && rc == STORE_OK; i++) {
         struct db_stmt *st;
+        int64_t leaf;
 
-        /* Integers are signed 64-bit on both engines: indexes stay below
-         * 2^63. */
-        if (nodes[i].index > (uint64_t)MERKLE_MAX_SIZE) {
-            db_log(NULL, "tlog_nodes: an index past the largest tree");
+        if (!last_leaf_of(nodes[i].level, nodes[i].index, &leaf)) {
+            db_log(NULL, "tlog_nodes: a subtree past the largest tree");
             return STORE_ERROR;
         }
         st = db_prepare(d, sql);
         if (st == NULL)
             return STORE_ERROR;
-        db_bind_int64(st, 1, nodes[i].level);
-        db_bind_int64(st, 2, (int64_t)nodes[i].index);
+        db_bind_int64(st, 1, leaf);
+        db_bind_int64(st, 2, nodes[i].level);
         db_bind_blob(st, 3, nodes[i].hash, MERKLE_HASH_LEN);
         rc = db_store_rc(db_exec(st));
     }
@@ -37,19 +49,20 @@ enum store_rc store_tlog_nodes_add(struct store_tx *tx, const struct merkle_node
 static enum store_rc node_on(struct db *d, unsigned level, uint64_t index,
                              unsigned char hash[MERKLE_HASH_LEN])
 {
-    static const char sql[] = "SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2";
+    static const char sql[] = "SELECT hash FROM tlog_nodes WHERE last_leaf = ?1 AND level = ?2";
     struct db_stmt *st;
     enum store_rc rc;
     const void *p;
     size_t n = 0;
+    int64_t leaf;
 
-    if (index > (uint64_t)MERKLE_MAX_SIZE)
+    if (!last_leaf_of(level, index, &leaf))
         return d != NULL ? STORE_NOT_FOUND : STORE_ERROR;
     st = db_prepare(d, sql);
     if (st == NULL)
         return STORE_ERROR;
-    db_bind_int64(st, 1, level);
-    db_bind_int64(st, 2, (int64_t)index);
+    db_bind_int64(st, 1, leaf);
+    db_bind_int64(st, 2, level);
     rc = db_row_rc(db_step(st));
     if (rc == STORE_OK) {
         /* The table's CHECK keeps every hash 32 bytes long. */
@@ -79,9 +92,10 @@ enum store_rc store_tlog_node_tx(struct store_tx *tx, unsigned level, uint64_t i
 
 static enum store_rc size_on(struct db *d, uint64_t *size)
 {
-    /* max() over the primary key reads one row of the index, however long
-     * the log. */
-    static const char sql[] = "SELECT coalesce(max(idx) + 1, 0) FROM tlog_nodes WHERE level = 0";
+    /* Every leaf appended stores itself at level 0, keyed by its own index:
+     * the largest key is the last leaf.  max() over the primary key's first
+     * column reads one row of it, however long the log. */
+    static const char sql[] = "SELECT coalesce(max(last_leaf) + 1, 0) FROM tlog_nodes";
     int64_t n = 0;
     enum store_rc rc = db_store_rc(db_one_int64(db_prepare(d, sql), &n));
 

@@ -401,6 +401,55 @@ class Log(ApiTest):
         self.assertNotEqual(r.returncode, 0)
 
 
+def layout_before_0014(db, tmp):
+    """SQL that puts a database back in the layout migrations 0001-0013
+    made, taken from those files: on SQLite, applied to a scratch database
+    and read back; on PostgreSQL, the statements themselves."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    migrations = os.path.join(os.path.dirname(os.path.dirname(here)), "migrations")
+    indexes = ("applications_by_uscc", "applications_by_unit", "applications_by_kind",
+               "applications_by_status")
+    if common.is_pg(db):
+        def read(name):
+            with open(os.path.join(migrations, "pg", name), encoding="utf-8") as f:
+                return f.read()
+        out = ["BEGIN;"]
+        out += [line for line in read("0001_init.sql").splitlines()
+                if line.startswith("CREATE INDEX") and line.split()[2] in indexes]
+        out += ["ALTER TABLE events ADD CONSTRAINT events_hash_key UNIQUE (hash);",
+                "CREATE TEMP TABLE keep AS SELECT * FROM tlog_nodes;", "DROP TABLE tlog_nodes;",
+                # the table and its triggers; the function is still there
+                re.sub(r"CREATE FUNCTION .*?\$\$;", "", read("0007_tlog.sql"), flags=re.S),
+                "INSERT INTO tlog_nodes SELECT level, ((last_leaf + 1) >> level::integer) - 1,"
+                " hash FROM keep;",
+                "DELETE FROM schema_migrations WHERE version = 14;", "COMMIT;"]
+        return "\n".join(out)
+    import sqlite3
+    scratch = os.path.join(tmp, "layout-0013.db")
+    con = sqlite3.connect(scratch)
+    try:
+        for name in sorted(os.listdir(migrations)):
+            if name.endswith(".sql") and int(name[:4]) <= 13:
+                with open(os.path.join(migrations, name), encoding="utf-8") as f:
+                    con.executescript(f.read())
+        ddl = con.execute(
+            "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND (tbl_name IN"
+            " ('events', 'application_versions', 'tlog_nodes') OR name IN (?, ?, ?, ?))"
+            " ORDER BY type <> 'table'", indexes).fetchall()
+    finally:
+        con.close()
+        os.unlink(scratch)
+    moved = {"events": "*", "application_versions": "*",
+             "tlog_nodes": "level, ((last_leaf + 1) >> level) - 1, hash"}
+    out = ["PRAGMA foreign_keys = OFF;", "BEGIN;"]
+    out += ["CREATE TEMP TABLE keep_%s AS SELECT %s FROM %s; DROP TABLE %s;" % (t, c, t, t)
+            for t, c in moved.items()]
+    out += ["%s;" % sql for sql, in ddl]
+    out += ["INSERT INTO %s SELECT * FROM keep_%s;" % (t, t) for t in moved]
+    out += ["DELETE FROM schema_migrations WHERE version = 14;", "COMMIT;"]
+    return "\n".join(out)
+
+
 class AuditCheckpoint(ApiTest):
     """`audit verify --checkpoint` on copies of the database, each tampered
     with one way; each is caught, naming where."""
@@ -527,8 +576,7 @@ class AuditCheckpoint(ApiTest):
         rows = self.events(db)
         self.sql(db, "DROP TRIGGER events_no_delete", "DROP TRIGGER tlog_nodes_no_delete",
                  ("DELETE FROM events WHERE id >= ?", rows[-2]["id"]),
-                 ("DELETE FROM tlog_nodes WHERE idx >= 0"
-                  " AND (idx + 1) << CAST(level AS integer) > ?", len(rows) - 2))
+                 ("DELETE FROM tlog_nodes WHERE last_leaf >= ?", len(rows) - 2))
         # the tree is consistent with the events; the rows whose events
         # went are not, and the checkpoint names where the log ends
         err = self.assertCaught(db, None, checkpoint=False)
@@ -629,6 +677,40 @@ class AuditCheckpoint(ApiTest):
                      " revocation_ground = NULL WHERE revoked_at IS NOT NULL")
         err = self.assertCaught(db, None)
         self.assertRegex(err, r"certificate \S+ \(application \d+\) is valid")
+
+    def test_the_layout_before_0014_migrates_keeping_every_row(self):
+        """A database written before migrations/0014_fewer_pages.sql (the
+        four single-column indexes, events' hash UNIQUE, versions WITHOUT
+        ROWID, the log's nodes keyed by level) migrates: every event,
+        version and node kept, and the log still verifies against the
+        checkpoint published before."""
+        db = self.copy()
+        nodes = ("SELECT level, ((last_leaf + 1) >> CAST(level AS integer)) - 1, hash"
+                 " FROM tlog_nodes ORDER BY 1, 2")
+        versions = "SELECT * FROM application_versions ORDER BY application_id, version"
+        before = (self.events(db), common.db_rows(db, versions), common.db_rows(db, nodes))
+        self.assertGreater(len(before[2]), len(before[0]))  # subtrees above the leaves
+        common.db_script(db, layout_before_0014(db, self.tmp))
+        self.assertEqual(common.db_rows(
+            db, "SELECT level, idx, hash FROM tlog_nodes ORDER BY 1, 2"), before[2])
+        rc, _, err = common.shenbao_cli(["migrate", "--db", db])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual((self.events(db), common.db_rows(db, versions),
+                          common.db_rows(db, nodes)), before)
+        rc, out, err = self.verify(db)
+        self.assertEqual(rc, 0, out + err)
+        if common.is_pg(db):
+            gone = common.db_rows(db, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
+                                      " ('events_hash_key', 'applications_by_uscc')")
+            self.assertEqual(gone, [(0,)])
+            return
+        self.assertEqual(common.db_rows(db, "PRAGMA integrity_check"), [("ok",)])
+        self.assertEqual(common.db_rows(db, "PRAGMA foreign_key_check"), [])
+        indexes = [r[0] for r in common.db_rows(
+            db, "SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY 1")]
+        self.assertNotIn("applications_by_uscc", indexes)
+        self.assertNotIn("sqlite_autoindex_events_1", indexes)
+        self.assertIn("sqlite_autoindex_application_versions_1", indexes)
 
 
 if __name__ == "__main__":

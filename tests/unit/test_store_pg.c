@@ -296,8 +296,9 @@ static const struct row_case cases[] = {
      32, 32, REFUSED},
     {"an event hash of 31 bytes", EVENT_COLS "(3, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2)", 32,
      31, REFUSED},
-    {"an event hash taken", EVENT_COLS "(3, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2)", 32, -1,
-     CONFLICT},
+    /* The chain, not the table, holds the hashes to account (0014). */
+    {"an event repeating a hash", EVENT_COLS "(3, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2)", 32,
+     -1, ACCEPTED},
     {"an event id taken", EVENT_COLS "(1, 1, " T ", 'edit', 'applicant', '{}', ?1, ?2)", 32, 32,
      CONFLICT},
 
@@ -323,10 +324,13 @@ static const struct row_case cases[] = {
     {"a version changed", "UPDATE application_versions SET envelope = '[]'", 0, 0, REFUSED},
     {"a version removed", "DELETE FROM application_versions", 0, 0, REFUSED},
 
-    {"a log node", "INSERT INTO tlog_nodes VALUES (0, 1, ?1)", 32, 0, ACCEPTED},
+    {"a log node", "INSERT INTO tlog_nodes VALUES (1, 0, ?1)", 32, 0, ACCEPTED},
+    {"a log node's subtree", "INSERT INTO tlog_nodes VALUES (1, 1, ?1)", 32, 0, ACCEPTED},
+    {"a log node ending inside a subtree", "INSERT INTO tlog_nodes VALUES (2, 1, ?1)", 32, 0,
+     REFUSED},
     {"a log node changed", "UPDATE tlog_nodes SET hash = ?1 WHERE level = 0", 32, 0, REFUSED},
     {"a log node removed", "DELETE FROM tlog_nodes", 0, 0, REFUSED},
-    {"a log node above level 62", "INSERT INTO tlog_nodes VALUES (63, 0, ?1)", 32, 0, REFUSED},
+    {"a log node above level 62", "INSERT INTO tlog_nodes VALUES (0, 63, ?1)", 32, 0, REFUSED},
     {"a log node taken", "INSERT INTO tlog_nodes VALUES (0, 0, ?1)", 32, 0, CONFLICT},
 
     {"a second active key", "INSERT INTO signing_keys VALUES ('k2', 'x2', " T ", NULL)", 0, 0,

@@ -137,6 +137,11 @@ START_TEST(test_append_and_read_back)
         ck_assert_int_eq(store_tlog_node(st, 0, N, hash), STORE_NOT_FOUND);
         ck_assert_int_eq(store_tlog_node(st, 2, N / 4, hash), STORE_NOT_FOUND);
         ck_assert_int_eq(store_tlog_node(st, 0, UINT64_MAX, hash), STORE_NOT_FOUND);
+        /* Subtrees whose last leaf would be past the largest tree, whose
+         * key cannot be computed in 63 bits. */
+        ck_assert_int_eq(store_tlog_node(st, 1, (uint64_t)INT64_MAX >> 1, hash), STORE_NOT_FOUND);
+        ck_assert_int_eq(store_tlog_node(st, 62, 2, hash), STORE_NOT_FOUND);
+        ck_assert_int_eq(store_tlog_node(st, 63, 0, hash), STORE_NOT_FOUND);
         ck_assert_int_eq(store_tlog_node(st, 0, 7, hash), STORE_OK);
         ck_assert_mem_eq(hash, leaves[7], H);
     }
@@ -189,20 +194,20 @@ START_TEST(test_table_is_append_only)
         ck_assert_int_eq(store_write(st, tx_append, &a), STORE_OK);
     }
     ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-    ck_assert_int_ne(
-        sqlite3_exec(db, "DELETE FROM tlog_nodes WHERE level = 0 AND idx = 1", NULL, NULL, &msg),
-        SQLITE_OK);
+    ck_assert_int_ne(sqlite3_exec(db, "DELETE FROM tlog_nodes WHERE last_leaf = 1 AND level = 0",
+                                  NULL, NULL, &msg),
+                     SQLITE_OK);
     ck_assert_ptr_nonnull(strstr(msg, "append-only"));
     sqlite3_free(msg);
     ck_assert_int_ne(
         sqlite3_exec(db, "UPDATE tlog_nodes SET hash = zeroblob(32)", NULL, NULL, &msg), SQLITE_OK);
     sqlite3_free(msg);
     ck_assert_int_ne(
-        sqlite3_exec(db, "INSERT INTO tlog_nodes VALUES (0, 5, zeroblob(31))", NULL, NULL, &msg),
+        sqlite3_exec(db, "INSERT INTO tlog_nodes VALUES (5, 0, zeroblob(31))", NULL, NULL, &msg),
         SQLITE_OK);
     sqlite3_free(msg);
     ck_assert_int_ne(
-        sqlite3_exec(db, "INSERT INTO tlog_nodes VALUES (63, 0, zeroblob(32))", NULL, NULL, &msg),
+        sqlite3_exec(db, "INSERT INTO tlog_nodes VALUES (0, 63, zeroblob(32))", NULL, NULL, &msg),
         SQLITE_OK);
     sqlite3_free(msg);
     sqlite3_close(db);
